@@ -1,0 +1,80 @@
+# memhp - Linux memory hotplug with memmap_on_memory, in user space.
+#
+#   make            library + tools (build/)
+#   make demo       the main job (see README)
+#   make check      everything: deps, unit tests, oracle conformance,
+#                   then all of it again under ASan+UBSan
+#   make install    PREFIX=/usr/local DESTDIR=
+
+CC      ?= cc
+BUILD   ?= build
+SAN     ?=
+PREFIX  ?= /usr/local
+CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+               -pthread -fPIC -Iinclude -Ilib
+ifeq ($(SAN),asan)
+  CFLAGS_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1
+endif
+ifeq ($(SAN),tsan)
+  CFLAGS_SAN := -fsanitize=thread -O1
+endif
+CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS_SAN) $(CFLAGS)
+LDFLAGS_ALL := -pthread $(CFLAGS_SAN) $(LDFLAGS)
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/json.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all lib tools tests check check-unit check-oracle check-asan deps demo clean install
+
+all: lib tools
+
+lib: $(BUILD)/libmemhp.a
+tools: $(BUILD)/memhpctl
+
+$(BUILD)/lib/%.o: lib/%.c lib/internal.h include/memhp/memhp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/tools/%.o: tools/%.c tools/*.h include/memhp/memhp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/libmemhp.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BUILD)/memhpctl: $(BUILD)/tools/memhpctl.o $(TOOL_COMMON) $(BUILD)/libmemhp.a
+	$(CC) $^ -o $@ $(LDFLAGS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libmemhp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL) -lcmocka
+
+tests: $(UNIT_BINS)
+
+deps:
+	@scripts/install-deps.sh
+
+# One pass of every test against one build ($(BUILD), $(SAN)).
+check-pass: all tests
+	@scripts/run-tests.sh $(BUILD)
+
+check: deps
+	@$(MAKE) --no-print-directory check-pass BUILD=build
+	@$(MAKE) --no-print-directory check-pass BUILD=build-asan SAN=asan
+	@scripts/summary.sh build build-asan
+
+demo: all
+	@scripts/demo.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/memhp
+	install -m 0755 $(BUILD)/memhpctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BUILD)/libmemhp.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 include/memhp/memhp.h $(DESTDIR)$(PREFIX)/include/memhp/
+
+clean:
+	rm -rf build build-asan build-tsan

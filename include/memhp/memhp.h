@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmemhp: Linux memory hotplug with memmap_on_memory, in user space, over
+ * real memory.
+ *
+ * A struct memhp_machine is one booted "kernel": an architecture profile, a
+ * parsed kernel command line, NUMA nodes, zones, sparse sections, memory
+ * blocks, a direct map and a vmemmap that are real mappings of real file
+ * descriptors.  Every function here is thread-safe; errors are negative errno
+ * values exactly as the kernel returns them, and a failed call leaves the
+ * machine as it was.
+ *
+ * The kernel ABI (sysfs, procfs, debugfs files) is served by
+ * memhp_file_read()/memhp_file_write() under the kernel's own paths, e.g.
+ * "/sys/devices/system/memory/memory32/state" or "/proc/meminfo".
+ */
+#ifndef MEMHP_MEMHP_H
+#define MEMHP_MEMHP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MEMHP_MAX_NODES 16
+#define MEMHP_ADDR_AUTO UINT64_MAX
+
+struct memhp_machine;
+
+/* How a machine is built; zero-initialise and fill what you need. */
+struct memhp_config {
+	const char *arch;	/* "x86_64" (default), "arm64-4k", "arm64-64k" */
+	uint64_t mem;		/* boot RAM in bytes (default 1 GiB) */
+	unsigned int nr_nodes;	/* NUMA nodes (default 1) */
+	uint64_t node_mem[MEMHP_MAX_NODES]; /* explicit per-node boot RAM; all
+					     * zero = split `mem` evenly */
+	int explicit_node_mem;	/* node_mem[] is meaningful (0 = memory-less) */
+	unsigned int slots;	/* DIMM slots (default 8) */
+	uint64_t maxmem;	/* QEMU maxmem (default 16 GiB) */
+	const char *cmdline;	/* kernel command line */
+	const char *backing_dir; /* NULL: memfd; else files are created here */
+	uint64_t max_phys;	/* highest physical address modelled (default
+				 * 1 TiB; bounds the virtual reservations) */
+	int bare_metal;		/* x86 block-size rule: 0 = VM (as QEMU) */
+};
+
+int memhp_machine_create(const struct memhp_config *cfg, struct memhp_machine **out);
+void memhp_machine_destroy(struct memhp_machine *m);
+
+/* Geometry of the booted machine. */
+struct memhp_geometry {
+	const char *arch;
+	uint64_t page_size;
+	uint64_t section_size;
+	uint64_t block_size;
+	unsigned int struct_page_size;
+	unsigned int pageblock_order;
+	unsigned int max_order;
+	unsigned long vmemmap_pages_per_block;	/* memmap_on_memory reserve */
+	int memmap_on_memory_supported;		/* mhp_supports_memmap_on_memory() */
+	uint64_t hotplug_base, hotplug_size;	/* the DIMM window */
+	unsigned int nr_nodes;
+};
+void memhp_get_geometry(struct memhp_machine *m, struct memhp_geometry *g);
+
+/* mhp_t flags of add_memory() */
+#define MEMHP_MHP_NONE			0u
+#define MEMHP_MHP_MERGE_RESOURCE	(1u << 0)
+#define MEMHP_MHP_MEMMAP_ON_MEMORY	(1u << 1)
+#define MEMHP_MHP_NID_IS_MGID		(1u << 2)
+
+/* online types (enum mmop) */
+enum memhp_online_type {
+	MEMHP_MMOP_OFFLINE = 0,
+	MEMHP_MMOP_ONLINE,
+	MEMHP_MMOP_ONLINE_KERNEL,
+	MEMHP_MMOP_ONLINE_MOVABLE,
+};
+
+/* ---- Physical memory devices --------------------------------------- */
+
+/*
+ * A DIMM, hot-added the way QEMU + ACPI do it: QEMU places it in the
+ * hot-plug window (first fit, or at `addr`), the guest's ACPI memory driver
+ * adds it with MHP_MEMMAP_ON_MEMORY requested in one static memory group and
+ * onlines it per auto_online_blocks.  As in the kernel, a DIMM that the
+ * driver cannot add (unaligned, out of memory) still "succeeds" at the
+ * firmware level: info->enabled tells whether its memory was added.
+ * fd < 0: a sparse memfd is created; otherwise fd is used (not closed).
+ */
+struct memhp_dimm_info {
+	uint64_t addr, size;
+	int node;
+	int enabled;		/* add_memory() succeeded */
+	int add_error;		/* its errno when not enabled */
+	unsigned long first_block, last_block;
+};
+int memhp_dimm_add(struct memhp_machine *m, const char *name, uint64_t size,
+		   int node, uint64_t addr, int fd, struct memhp_dimm_info *info);
+/* ACPI eject: offline every block (two passes), remove; -EBUSY + rollback */
+int memhp_dimm_remove(struct memhp_machine *m, const char *name);
+int memhp_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info);
+
+/* The kernel's own entry points, on a range already backed by a device. */
+int memhp_add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t size,
+		     unsigned int mhp_flags);
+int memhp_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size);
+int memhp_offline_and_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size);
+
+/* ---- Memory blocks -------------------------------------------------- */
+
+/* device_online()/device_offline() semantics: 1 = already in that state. */
+int memhp_block_online(struct memhp_machine *m, unsigned long block_id,
+		       enum memhp_online_type type);
+int memhp_block_offline(struct memhp_machine *m, unsigned long block_id);
+/* Ids of existing blocks in ascending order; returns the count. */
+size_t memhp_block_ids(struct memhp_machine *m, unsigned long *ids, size_t max);
+
+/* ---- The kernel's files --------------------------------------------- */
+
+/* Read a whole file; returns its length (may exceed len: then truncated)
+ * or -errno (-ENOENT, -EACCES for write-only files, ...). */
+ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, size_t len);
+/* One write(2): returns len on success or -errno (-EACCES for read-only). */
+ssize_t memhp_file_write(struct memhp_machine *m, const char *path, const char *buf, size_t len);
+
+/* Directory listing: calls fn for each entry; returns 0 or -ENOENT/-ENOTDIR. */
+enum memhp_file_type { MEMHP_FT_DIR, MEMHP_FT_FILE, MEMHP_FT_LINK };
+struct memhp_stat {
+	enum memhp_file_type type;
+	unsigned int mode;	/* permission bits: 0444, 0644, 0200, 0600 ... */
+	char link[256];		/* target of a symlink */
+};
+int memhp_file_stat(struct memhp_machine *m, const char *path, struct memhp_stat *st);
+int memhp_file_list(struct memhp_machine *m, const char *path,
+		    int (*fn)(void *arg, const char *name, const struct memhp_stat *st),
+		    void *arg);
+
+/* ---- Memory notifiers ----------------------------------------------- */
+
+enum memhp_mem_action {	/* enum memory_block_state / notifier actions */
+	MEMHP_MEM_ONLINE = 0,
+	MEMHP_MEM_GOING_OFFLINE = 1,
+	MEMHP_MEM_OFFLINE = 2,
+	MEMHP_MEM_GOING_ONLINE = 3,
+	MEMHP_MEM_CANCEL_ONLINE = 4,
+	MEMHP_MEM_CANCEL_OFFLINE = 5,
+	MEMHP_MEM_PREPARE_ONLINE = 6,
+	MEMHP_MEM_FINISH_OFFLINE = 7,
+};
+struct memhp_memory_notify {
+	unsigned long altmap_start_pfn, altmap_nr_pages;
+	unsigned long start_pfn, nr_pages;
+	int status_change_nid_normal, status_change_nid;
+};
+/* Returns 0 for NOTIFY_OK or a negative errno (encoded as the kernel's
+ * notifier_from_errno); the chain stops at the first error. */
+typedef int (*memhp_notifier_fn)(void *arg, enum memhp_mem_action action,
+				 const struct memhp_memory_notify *mn);
+int memhp_register_memory_notifier(struct memhp_machine *m, memhp_notifier_fn fn,
+				   void *arg, int priority);
+int memhp_unregister_memory_notifier(struct memhp_machine *m, memhp_notifier_fn fn, void *arg);
+
+/* ---- Accounting, audit, log ----------------------------------------- */
+
+struct memhp_zone_info {
+	int nid;
+	const char *name;
+	unsigned long start_pfn, spanned, present, present_early, managed, free;
+};
+/* Fills up to max zones (every node x every zone type); returns the count. */
+size_t memhp_zones(struct memhp_machine *m, struct memhp_zone_info *z, size_t max);
+
+struct memhp_counters {
+	unsigned long totalram_pages;	/* MemTotal / page size */
+	unsigned long nr_free_pages;
+	unsigned long nr_memmap_pages, nr_memmap_boot_pages;
+};
+void memhp_counters(struct memhp_machine *m, struct memhp_counters *c);
+
+/* Direct-map address of a pfn (NULL if the pfn is not mapped). */
+void *memhp_pfn_to_virt(struct memhp_machine *m, unsigned long pfn);
+/* Start pfn of block `id` and its vmemmap (altmap) size, -ENOENT if none. */
+int memhp_block_range(struct memhp_machine *m, unsigned long id, unsigned long *start_pfn,
+		      unsigned long *nr_pages, unsigned long *nr_vmemmap_pages);
+/* Is pfn a free page in the buddy allocator? */
+int memhp_pfn_is_free(struct memhp_machine *m, unsigned long pfn);
+
+/* Full accounting audit (debug_vm): 0 when consistent, else -EUCLEAN with
+ * the first violation in msg. */
+int memhp_audit(struct memhp_machine *m, char *msg, size_t len);
+
+/* dmesg-like log: copies lines after *seq into buf, advances *seq. */
+size_t memhp_log_read(struct memhp_machine *m, uint64_t *seq, char *buf, size_t len);
+
+/* Fault injection: fail the nth (1-based) fallible internal step with
+ * -ENOMEM (0 disables).  Returns the number of steps counted so far. */
+unsigned long memhp_fault_inject(struct memhp_machine *m, unsigned long nth);
+
+const char *memhp_strerror(int err); /* "EBUSY" style name of -err */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+/*
+ * acpi.c - DIMMs the way QEMU and the ACPI memory driver handle them
+ * (hw/mem/memory-device.c placement; drivers/acpi/acpi_memhotplug.c;
+ * drivers/acpi/scan.c:acpi_scan_try_to_offline).
+ *
+ * Hot-add: QEMU places the DIMM in the hot-plug window (first fit at 2 MiB
+ * alignment, or at the address asked for), refusing it only for firmware
+ * reasons (slots, maxmem, overlap).  The guest's ACPI scan then tries every
+ * memory device that is not yet enabled - so a device that failed before is
+ * retried, with its errors logged again - and for each one registers a
+ * static memory group of PFN_UP(size) pages and calls __add_memory with
+ * MHP_NID_IS_MGID | MHP_MEMMAP_ON_MEMORY: the core decides whether the
+ * memmap can live on the DIMM.  -EEXIST counts as success.
+ *
+ * Eject: offline every block bound to the device, in two passes (the
+ * second retrying what failed in the first); if a block still fails, every
+ * block offlined here is onlined again with device_online() - MMOP_ONLINE,
+ * so a Movable block may come back in Normal - and the eject is refused
+ * with -EBUSY (_OST 0x82).  Otherwise the memory is removed and the DIMM
+ * released.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define DIMM_ALIGN (2ULL << 20)
+
+struct acpi_memdev {
+	char name[64];
+	int index;		/* PNP0C80:%02x */
+	uint64_t addr, size;
+	int node;
+	struct physdev *dev;
+	bool enabled;
+	int add_error;
+	int mgid;
+	struct acpi_memdev *next;
+};
+
+static struct acpi_memdev *find_dimm(struct memhp_machine *m, const char *name)
+{
+	for (struct acpi_memdev *d = m->acpi_devs; d; d = d->next)
+		if (!strcmp(d->name, name))
+			return d;
+	return NULL;
+}
+
+static bool window_range_free(struct memhp_machine *m, uint64_t addr, uint64_t size)
+{
+	for (struct acpi_memdev *d = m->acpi_devs; d; d = d->next)
+		if (addr < d->addr + d->size && d->addr < addr + size)
+			return false;
+	return true;
+}
+
+/* memory_device_get_free_addr: lowest gap of the window that fits */
+static int place_dimm(struct memhp_machine *m, uint64_t size, uint64_t *addr)
+{
+	uint64_t end = m->hotplug_base + m->hotplug_size;
+
+	if (*addr != MEMHP_ADDR_AUTO) {
+		if (*addr < m->hotplug_base || *addr + size > end || *addr + size < *addr)
+			return -ERANGE;
+		if (*addr % m->page_size)
+			return -EINVAL;
+		return window_range_free(m, *addr, size) ? 0 : -EBUSY;
+	}
+	for (uint64_t a = m->hotplug_base; a + size <= end; a += DIMM_ALIGN) {
+		bool moved = false;
+
+		for (struct acpi_memdev *d = m->acpi_devs; d; d = d->next) {
+			if (a < d->addr + d->size && d->addr < a + size) {
+				a = ALIGN_UP(d->addr + d->size, DIMM_ALIGN) - DIMM_ALIGN;
+				moved = true;
+				break;
+			}
+		}
+		if (!moved) {
+			*addr = a;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static const char *dimm_acpi_name(const struct acpi_memdev *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "PNP0C80:%02x", d->index);
+	return buf;
+}
+
+static int bind_block(struct memhp_machine *m, struct memory_block *mem, void *arg)
+{
+	(void)m;
+	snprintf(mem->firmware_node, sizeof(mem->firmware_node), "%s", (const char *)arg);
+	return 0;
+}
+
+/* acpi_memory_device_add -> acpi_memory_enable_device */
+static void acpi_memory_device_add(struct memhp_machine *m, struct acpi_memdev *d)
+{
+	char acpi_name[16];
+	int mgid, ret;
+
+	dimm_acpi_name(d, acpi_name, sizeof(acpi_name));
+	mgid = memory_group_register(m, d->node, false, PFN_UP_M(m, d->size));
+	if (mgid < 0) {
+		d->add_error = mgid;
+		mlog(m, "acpi %s: acpi_memory_enable_device() error", acpi_name);
+		return;
+	}
+	ret = add_memory(m, mgid, d->addr, d->size,
+			 MEMHP_MHP_NID_IS_MGID | MEMHP_MHP_MEMMAP_ON_MEMORY, "System RAM");
+	if (ret && ret != -EEXIST) {
+		mlog(m, "acpi %s: add_memory failed", acpi_name);
+		mlog(m, "acpi %s: acpi_memory_enable_device() error", acpi_name);
+		memory_group_unregister(m, mgid);
+		d->add_error = ret;
+		return;
+	}
+	walk_memory_blocks(m, d->addr, d->size, acpi_name, bind_block);
+	d->mgid = mgid;
+	d->enabled = true;
+	d->add_error = 0;
+}
+
+/* an ACPI bus rescan: every present, not yet enabled device, in order */
+static void acpi_bus_scan(struct memhp_machine *m)
+{
+	struct acpi_memdev *list[64];
+	size_t n = 0;
+
+	if (m->params.acpi_no_memhotplug)
+		return;
+	for (struct acpi_memdev *d = m->acpi_devs; d && n < ARRAY_SIZE(list); d = d->next)
+		list[n++] = d;
+	/* m->acpi_devs is newest first; the scan goes in device order */
+	while (n--)
+		if (!list[n]->enabled)
+			acpi_memory_device_add(m, list[n]);
+}
+
+static void fill_info(struct memhp_machine *m, const struct acpi_memdev *d,
+		      struct memhp_dimm_info *info)
+{
+	if (!info)
+		return;
+	info->addr = d->addr;
+	info->size = d->size;
+	info->node = d->node;
+	info->enabled = d->enabled;
+	info->add_error = d->add_error;
+	info->first_block = phys_to_block_id(m, d->addr);
+	info->last_block = phys_to_block_id(m, d->addr + d->size - 1);
+}
+
+int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int node,
+		  uint64_t addr, int fd, struct memhp_dimm_info *info)
+{
+	struct acpi_memdev *d;
+	uint64_t used = 0;
+	unsigned int count = 0;
+	int ret;
+
+	if (!name || !*name || strlen(name) >= sizeof(d->name))
+		return -EINVAL;
+	if (!size || size % m->page_size)
+		return -EINVAL;
+	if (node < 0 || (unsigned int)node >= m->nr_nodes)
+		return -EINVAL;
+	if (find_dimm(m, name))
+		return -EEXIST;
+	for (d = m->acpi_devs; d; d = d->next) {
+		used += d->size;
+		count++;
+	}
+	if (count >= m->slots)
+		return -ENOSPC;	/* no free slot */
+	if (used + size > m->hotplug_size)
+		return -ENOSPC;	/* exceeds maxmem */
+	ret = place_dimm(m, size, &addr);
+	if (ret)
+		return ret;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->addr = addr;
+	d->size = size;
+	d->node = node;
+	d->mgid = -1;
+	ret = physdev_create(m, name, addr, size, fd, &d->dev);
+	if (ret) {
+		free(d);
+		return ret;
+	}
+	/* ACPI device ids are handed out in plug order, never reused */
+	d->index = 0;
+	for (struct acpi_memdev *o = m->acpi_devs; o; o = o->next)
+		if (o->index >= d->index)
+			d->index = o->index + 1;
+	d->next = m->acpi_devs;
+	m->acpi_devs = d;
+	acpi_bus_scan(m);
+	fill_info(m, d, info);
+	return 0;
+}
+
+struct eject_state {
+	const char *acpi_name;
+	unsigned long *put_online;	/* block ids offlined by the eject */
+	size_t nr_put_online;
+	long errdev;
+	bool second_pass;
+};
+
+static bool was_put_online(const struct eject_state *s, unsigned long id)
+{
+	for (size_t i = 0; i < s->nr_put_online; i++)
+		if (s->put_online[i] == id)
+			return true;
+	return false;
+}
+
+/* acpi_bus_offline over the device's physical nodes (its blocks) */
+static int acpi_bus_offline(struct memhp_machine *m, struct memory_block *mem, void *arg)
+{
+	struct eject_state *s = arg;
+	int ret;
+
+	if (strcmp(mem->firmware_node, s->acpi_name))
+		return 0;
+	if (s->second_pass && was_put_online(s, mem->id))
+		return 0;
+	ret = device_offline(m, mem);
+	if (ret == 0) {
+		s->put_online[s->nr_put_online++] = mem->id;
+	} else if (ret < 0) {
+		s->errdev = (long)mem->id;
+		if (s->second_pass)
+			return ret;
+	}
+	return 0;
+}
+
+int acpi_dimm_remove(struct memhp_machine *m, const char *name)
+{
+	struct acpi_memdev *d = find_dimm(m, name), **p;
+	struct eject_state s = { 0 };
+	char acpi_name[16];
+	int ret = 0;
+
+	if (!d)
+		return -ENOENT;
+	if (d->enabled) {
+		s.acpi_name = dimm_acpi_name(d, acpi_name, sizeof(acpi_name));
+		s.put_online = calloc(d->size / m->block_size + 1, sizeof(*s.put_online));
+		if (!s.put_online)
+			return -ENOMEM;
+		s.errdev = -1;
+		walk_memory_blocks(m, d->addr, d->size, &s, acpi_bus_offline);
+		if (s.errdev >= 0) {
+			s.errdev = -1;
+			s.second_pass = true;
+			walk_memory_blocks(m, d->addr, d->size, &s, acpi_bus_offline);
+		}
+		if (s.errdev >= 0) {
+			mlog(m, "memory memory%ld: Offline failed.", s.errdev);
+			for (size_t i = 0; i < s.nr_put_online; i++)
+				device_online(m, find_memory_block_by_id(m, s.put_online[i]));
+			free(s.put_online);
+			return -EBUSY;
+		}
+		free(s.put_online);
+		/* acpi_memory_device_remove: __remove_memory must not fail now */
+		ret = try_remove_memory(m, d->addr, d->size);
+		if (ret) {
+			mlog(m, "BUG: __remove_memory failed: %d", ret);
+			return ret;
+		}
+		memory_group_unregister(m, d->mgid);
+	}
+	for (p = &m->acpi_devs; *p; p = &(*p)->next) {
+		if (*p == d) {
+			*p = d->next;
+			break;
+		}
+	}
+	physdev_destroy(m, d->dev);
+	free(d);
+	return 0;
+}
+
+int acpi_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info)
+{
+	struct acpi_memdev *d = find_dimm(m, name);
+
+	if (!d)
+		return -ENOENT;
+	fill_info(m, d, info);
+	return 0;
+}
+
+void acpi_destroy(struct memhp_machine *m)
+{
+	while (m->acpi_devs) {
+		struct acpi_memdev *d = m->acpi_devs;
+
+		m->acpi_devs = d->next;
+		free(d);
+	}
+}

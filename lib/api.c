@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+/*
+ * api.c - the public entry points that are not a kernel file: each takes
+ * the locks the kernel's callers hold (device_hotplug_lock for anything
+ * that adds, removes, onlines or offlines; mem_hotplug_lock for reading a
+ * consistent picture) and delegates to the engine.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int memhp_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int node,
+		   uint64_t addr, int fd, struct memhp_dimm_info *info)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = acpi_dimm_add(m, name, size, node, addr, fd, info);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+int memhp_dimm_remove(struct memhp_machine *m, const char *name)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = acpi_dimm_remove(m, name);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+int memhp_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = acpi_dimm_info(m, name, info);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+/*
+ * add_memory() on a raw range: memory that "appears" without firmware, as
+ * the probe file does.  A sparse memfd backs it unless a device already
+ * covers the range; that backing goes away with a failed add or a remove.
+ */
+int memhp_add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t size,
+		     unsigned int mhp_flags)
+{
+	struct physdev *d = NULL;
+	char name[64];
+	int ret;
+
+	if (!size || start + size < start)
+		return -EINVAL;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	if (!physdev_find(m, start)) {
+		snprintf(name, sizeof(name), "mem@%llx", (unsigned long long)start);
+		ret = physdev_create(m, name, start, size, -1, &d);
+		if (ret)
+			goto out;
+	}
+	ret = add_memory(m, nid, start, size, mhp_flags, "System RAM");
+	if (ret && d)
+		physdev_destroy(m, d);
+out:
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+static void drop_raw_backing(struct memhp_machine *m, uint64_t start, uint64_t size)
+{
+	struct physdev *d = physdev_find(m, start);
+
+	if (d && !strncmp(d->name, "mem@", 4) && d->phys_start == start && d->size == size)
+		physdev_destroy(m, d);
+}
+
+int memhp_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = try_remove_memory(m, start, size);
+	if (!ret)
+		drop_raw_backing(m, start, size);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+/* mm/memory_hotplug.c:offline_and_remove_memory */
+int memhp_offline_and_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size)
+{
+	unsigned long nr = (unsigned long)(size / m->block_size), i;
+	unsigned long first = phys_to_block_id(m, start);
+	uint8_t *types;
+	int ret = 0;
+
+	if (!size || !IS_ALIGNED(start, m->block_size) || !IS_ALIGNED(size, m->block_size))
+		return -EINVAL;
+	types = calloc(nr, 1);
+	if (!types)
+		return -ENOMEM;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	for (i = 0; i < nr && !ret; i++) {
+		struct memory_block *mem = find_memory_block_by_id(m, first + i);
+		int type;
+
+		if (!mem)
+			continue;
+		type = mem->zone && mem->zone->idx == ZONE_MOVABLE ? MEMHP_MMOP_ONLINE_MOVABLE
+								   : MEMHP_MMOP_ONLINE_KERNEL;
+		ret = device_offline(m, mem);
+		if (ret == 0)
+			types[i] = (uint8_t)type;
+		else if (ret > 0)
+			ret = 0;	/* already offline */
+	}
+	if (!ret)
+		ret = try_remove_memory(m, start, size);
+	if (ret) {
+		for (i = 0; i < nr; i++) {
+			struct memory_block *mem = find_memory_block_by_id(m, first + i);
+
+			if (!types[i] || !mem)
+				continue;
+			mem->online_type = types[i];
+			if (device_online(m, mem) < 0)
+				mlog(m, "offline_and_remove_memory: Failed to re-online memory: %d", ret);
+		}
+	} else {
+		drop_raw_backing(m, start, size);
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	free(types);
+	return ret;
+}
+
+int memhp_block_online(struct memhp_machine *m, unsigned long block_id, enum memhp_online_type type)
+{
+	struct memory_block *mem;
+	int ret = -ENOENT;
+
+	if (type > MEMHP_MMOP_ONLINE_MOVABLE)
+		return -EINVAL;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	mem = find_memory_block_by_id(m, block_id);
+	if (mem) {
+		mem->online_type = (int)type;
+		ret = device_online(m, mem);
+		mem->online_type = MEMHP_MMOP_OFFLINE;
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+int memhp_block_offline(struct memhp_machine *m, unsigned long block_id)
+{
+	struct memory_block *mem;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	mem = find_memory_block_by_id(m, block_id);
+	if (mem)
+		ret = device_offline(m, mem);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+size_t memhp_block_ids(struct memhp_machine *m, unsigned long *ids, size_t max)
+{
+	size_t n = 0;
+
+	pthread_rwlock_rdlock(&m->blocks_lock);
+	for (unsigned long id = 0; id < m->nr_block_ids; id++) {
+		if (!m->blocks[id])
+			continue;
+		if (n < max)
+			ids[n] = id;
+		n++;
+	}
+	pthread_rwlock_unlock(&m->blocks_lock);
+	return n;
+}
+
+int memhp_block_range(struct memhp_machine *m, unsigned long id, unsigned long *start_pfn,
+		      unsigned long *nr_pages, unsigned long *nr_vmemmap_pages)
+{
+	struct memory_block *mem;
+	int ret = -ENOENT;
+
+	pthread_rwlock_rdlock(&m->blocks_lock);
+	mem = find_memory_block_by_id(m, id);
+	if (mem) {
+		if (start_pfn)
+			*start_pfn = section_nr_to_pfn(m, mem->start_section_nr);
+		if (nr_pages)
+			*nr_pages = m->pages_per_block;
+		if (nr_vmemmap_pages)
+			*nr_vmemmap_pages = mem->altmap ? mem->altmap->free : 0;
+		ret = 0;
+	}
+	pthread_rwlock_unlock(&m->blocks_lock);
+	return ret;
+}
+
+int memhp_pfn_is_free(struct memhp_machine *m, unsigned long pfn)
+{
+	int ret = 0;
+
+	get_online_mems(m);
+	if (pfn < m->max_pfn_limit && pfn_online(m, pfn)) {
+		struct zone *zone = page_zone(m, pfn);
+
+		pthread_mutex_lock(&zone->lock);
+		/* free iff inside a buddy chunk: look for a covering head */
+		for (unsigned int o = 0; o <= m->arch->max_order; o++) {
+			unsigned long head = pfn & ~((1UL << o) - 1);
+			struct page *p = pfn_to_page(m, head);
+
+			if (pfn_valid(m, head) && (p->flags & PG_buddy) && p->order >= o) {
+				ret = 1;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&zone->lock);
+	}
+	put_online_mems(m);
+	return ret;
+}
+
+void memhp_get_geometry(struct memhp_machine *m, struct memhp_geometry *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->arch = m->arch->name;
+	g->page_size = m->page_size;
+	g->section_size = 1ULL << m->arch->section_size_bits;
+	g->block_size = m->block_size;
+	g->struct_page_size = m->arch->struct_page_size;
+	g->pageblock_order = m->arch->pageblock_order;
+	g->max_order = m->arch->max_order;
+	pthread_mutex_lock(&m->param_lock);
+	g->vmemmap_pages_per_block = memory_block_memmap_on_memory_pages(m);
+	g->memmap_on_memory_supported = mhp_supports_memmap_on_memory(m);
+	pthread_mutex_unlock(&m->param_lock);
+	g->hotplug_base = m->hotplug_base;
+	g->hotplug_size = m->hotplug_size;
+	g->nr_nodes = m->nr_nodes;
+}
+
+size_t memhp_zones(struct memhp_machine *m, struct memhp_zone_info *out, size_t max)
+{
+	size_t n = 0;
+
+	get_online_mems(m);
+	pthread_mutex_lock(&m->span_lock);
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &m->nodes[nid].node_zones[z];
+
+			if (n < max) {
+				out[n] = (struct memhp_zone_info){
+					.nid = (int)nid,
+					.name = zone->name,
+					.start_pfn = zone->zone_start_pfn,
+					.spanned = zone->spanned_pages,
+					.present = zone->present_pages,
+					.present_early = zone->present_early_pages,
+					.managed = (unsigned long)atomic_load(&zone->managed_pages),
+					.free = (unsigned long)atomic_load(&zone->nr_free_pages),
+				};
+			}
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&m->span_lock);
+	put_online_mems(m);
+	return n;
+}
+
+void memhp_counters(struct memhp_machine *m, struct memhp_counters *c)
+{
+	unsigned long free = 0;
+
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			free += (unsigned long)atomic_load(&m->nodes[nid].node_zones[z].nr_free_pages);
+	c->totalram_pages = (unsigned long)atomic_load(&m->totalram_pages);
+	c->nr_free_pages = free;
+	c->nr_memmap_pages = (unsigned long)atomic_load(&m->nr_memmap_pages);
+	c->nr_memmap_boot_pages = (unsigned long)atomic_load(&m->nr_memmap_boot_pages);
+}
+
+const char *memhp_strerror(int err)
+{
+	static const struct { int e; const char *n; } names[] = {
+		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EINTR, "EINTR" }, { ENXIO, "ENXIO" },
+		{ E2BIG, "E2BIG" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EBUSY, "EBUSY" },
+		{ EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },
+		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ERANGE, "ERANGE" },
+		{ EOPNOTSUPP, "ENOTSUP" }, { EHWPOISON, "EHWPOISON" }, { EUCLEAN, "EUCLEAN" },
+	};
+
+	if (err < 0)
+		err = -err;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].e == err)
+			return names[i].n;
+	return "EUNKNOWN";
+}

@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - the engine's data structures, shared by every file in lib/.
+ *
+ * The model follows the kernel's: a machine has NUMA nodes (pglist_data),
+ * each with zones (DMA, DMA32, Normal, Movable, Device); physical memory is
+ * cut into sparse sections, grouped into memory blocks; every pfn has a
+ * struct page in the vmemmap.  Unlike a simulation, the memory is real:
+ *
+ *   page_address(pfn) = m->direct_map + pfn * page_size   (MAP_SHARED of the
+ *                                                           device's fd)
+ *   pfn_to_page(pfn)  = m->vmemmap + pfn                   (struct page is
+ *                                                           64 bytes)
+ *
+ * and the vmemmap of a section is itself mapped from the physical pages that
+ * hold it: the block's own first pages with memmap_on_memory (altmap), or
+ * pages taken from the buddy allocator of existing memory without it.
+ *
+ * Locks, outermost first (the kernel's order):
+ *   device_hotplug_lock (mutex)  serialises user requests, block creation
+ *   blocks_lock (rwlock)         m->blocks[]: sysfs readers vs creation/removal
+ *   block->dev_lock (mutex)      one block's state transitions
+ *   mem_hotplug_lock (rwlock)    write: add/remove/online/offline
+ *   span_lock (mutex)            zone/node spans, present counts, node masks
+ *   zone->lock (mutex)           free lists, free counts, pageblock types
+ *   notifier_lock, log lock      leaves
+ */
+#ifndef MEMHP_INTERNAL_H
+#define MEMHP_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "memhp/memhp.h"
+
+#ifndef EHWPOISON
+#define EHWPOISON 133
+#endif
+#define NUMA_NO_NODE (-1)
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) ((((x) + (a) - 1) / (a)) * (a))
+#define ALIGN_DOWN(x, a) (((x) / (a)) * (a))
+#define IS_ALIGNED(x, a) (((x) % (a)) == 0)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#define SZ_1M (1ULL << 20)
+#define SZ_1G (1ULL << 30)
+
+/* ---- architecture profile (arch.c) ---------------------------------- */
+
+enum block_size_rule {
+	BLOCK_SIZE_X86,		/* arch/x86/mm/init_64.c:probe_memory_block_size */
+	BLOCK_SIZE_SECTION,	/* generic: MIN_MEMORY_BLOCK_SIZE */
+};
+
+struct arch_profile {
+	const char *name;
+	unsigned int page_shift;
+	unsigned int section_size_bits;
+	unsigned int struct_page_size;
+	unsigned int max_order;		/* MAX_PAGE_ORDER */
+	unsigned int pageblock_order;
+	unsigned int pmd_shift;
+	bool mhp_memmap_on_memory;	/* ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE */
+	uint64_t zone_dma_end;		/* physical end of ZONE_DMA (0: none) */
+	uint64_t zone_dma32_end;	/* physical end of ZONE_DMA32 */
+	enum block_size_rule block_rule;
+	bool pc_layout;			/* QEMU "pc": 3G low RAM, DIMMs above 4G */
+	uint64_t ram_base;		/* first RAM address without pc layout */
+	unsigned long kernel_reserved_bytes; /* image + early allocations */
+	unsigned long swiotlb_bytes;
+};
+
+const struct arch_profile *arch_profile_find(const char *name);
+
+/* ---- parameters (params.c) ------------------------------------------ */
+
+enum memmap_mode { MEMMAP_ON_MEMORY_DISABLE, MEMMAP_ON_MEMORY_ENABLE, MEMMAP_ON_MEMORY_FORCE };
+enum online_policy { ONLINE_POLICY_CONTIG_ZONES, ONLINE_POLICY_AUTO_MOVABLE };
+
+struct mhp_params {
+	enum memmap_mode memmap_mode;
+	enum online_policy online_policy;
+	unsigned int auto_movable_ratio;
+	bool auto_movable_numa_aware;
+	bool movable_node;
+	int default_online_type;	/* auto_online_blocks */
+	uint64_t max_mem_size;		/* mem= */
+	bool acpi_no_memhotplug;
+};
+
+int kstrtobool(const char *s, bool *res);
+int kstrtoull(const char *s, unsigned int base, unsigned long long *res);
+int kstrtouint(const char *s, unsigned int base, unsigned int *res);
+int kstrtoint(const char *s, unsigned int base, int *res);
+bool sysfs_streq(const char *a, const char *b);
+int mhp_online_type_from_str(const char *s);
+extern const char *const online_type_to_str[4];
+int parse_memsize(const char *s, uint64_t *out);
+void params_init_defaults(struct mhp_params *p);
+/* kernel command line: applies every option it knows, logs bad values */
+void params_parse_cmdline(struct memhp_machine *m, const char *cmdline);
+int param_set(struct memhp_machine *m, const char *name, const char *val);
+int param_get(struct memhp_machine *m, const char *name, char *buf, size_t len);
+
+/* ---- log (log.c) ---------------------------------------------------- */
+
+struct log_ring;
+struct log_ring *log_create(void);
+void log_destroy(struct log_ring *l);
+void mlog(struct memhp_machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- resources: /proc/iomem (resource.c) ---------------------------- */
+
+#define IORESOURCE_MEM			0x00000200UL
+#define IORESOURCE_SYSRAM		0x01000000UL
+#define IORESOURCE_BUSY			0x80000000UL
+#define IORESOURCE_SYSRAM_DRIVER_MANAGED 0x02000000UL
+#define IORESOURCE_SYSTEM_RAM		(IORESOURCE_MEM | IORESOURCE_SYSRAM)
+
+struct resource {
+	uint64_t start, end;	/* inclusive end, as the kernel's */
+	char *name;
+	unsigned long flags;
+	struct resource *parent, *sibling, *child;
+};
+
+struct resource *resource_request(struct resource *root, uint64_t start, uint64_t size,
+				  const char *name, unsigned long flags);
+void resource_release(struct resource *res);
+void resource_free_tree(struct resource *root);
+struct resource *resource_find_exact(struct resource *root, uint64_t start, uint64_t size,
+				     unsigned long flags);
+/* pages of [start_pfn, start_pfn+nr) inside busy System RAM resources */
+unsigned long resource_count_system_ram_pages(struct memhp_machine *m, unsigned long start_pfn,
+					      unsigned long nr_pages);
+size_t resource_print(const struct resource *root, char *buf, size_t len);
+
+/* ---- physical memory devices and the direct map (physmem.c) ---------- */
+
+struct physdev {
+	char name[64];
+	int fd;
+	bool own_fd;
+	uint64_t phys_start, size;	/* [phys_start, phys_start+size) */
+	uint64_t fd_offset;		/* file offset of phys_start */
+	struct physdev *next;
+};
+
+int physmem_reserve(struct memhp_machine *m);
+void physmem_unreserve(struct memhp_machine *m);
+int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uint64_t size,
+		   int fd, struct physdev **out);
+void physdev_destroy(struct memhp_machine *m, struct physdev *d);
+struct physdev *physdev_find(struct memhp_machine *m, uint64_t phys);
+int direct_map_add(struct memhp_machine *m, uint64_t start, uint64_t size);
+void direct_map_remove(struct memhp_machine *m, uint64_t start, uint64_t size);
+/* map `bytes` of vmemmap at virtual `va` from the physical pages at pfn */
+int vmemmap_map(struct memhp_machine *m, void *va, size_t bytes, unsigned long pfn);
+void vmemmap_unmap(struct memhp_machine *m, void *va, size_t bytes);
+
+/* ---- struct page ---------------------------------------------------- */
+
+enum pageflags {
+	PG_reserved = 1u << 0,
+	PG_buddy = 1u << 1,		/* page_type: free in the buddy */
+	PG_offline = 1u << 2,		/* page_type: PageOffline */
+	PG_vmemmap_self_hosted = 1u << 3, /* PG_owner_priv_1 alias */
+	PG_lru = 1u << 4,		/* a movable user page */
+	PG_hwpoison = 1u << 5,
+	PG_head = 1u << 6,
+	PG_tail = 1u << 7,
+	PG_init = 1u << 8,		/* struct page was initialised */
+	PG_hole = 1u << 9,		/* not RAM (boot hole), PageReserved too */
+};
+
+/* 64 bytes, like the kernel's on x86_64: the vmemmap is an array of these. */
+struct page {
+	uint32_t flags;
+	uint8_t zone;		/* enum zone_type */
+	uint8_t order;		/* buddy order (PG_buddy) or allocation order */
+	uint16_t nid;
+	int32_t refcount;
+	int32_t mapcount;
+	struct page *next, *prev; /* free list links */
+	uint64_t private;
+	uint64_t index;
+	uint64_t owner;
+	uint64_t reserved_for_users;
+};
+_Static_assert(sizeof(struct page) == 64, "struct page must be 64 bytes");
+
+/* ---- zones and nodes (mmzone.c) ------------------------------------- */
+
+enum zone_type { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE, ZONE_DEVICE, MAX_NR_ZONES };
+extern const char *const zone_names[MAX_NR_ZONES];
+
+enum migratetype {
+	MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC,
+	MIGRATE_ISOLATE, MIGRATE_TYPES
+};
+extern const char *const migratetype_names[MIGRATE_TYPES];
+
+#define MAX_ORDER_LIMIT 13
+
+struct free_list {
+	struct page *head, *tail;
+};
+
+struct free_area {
+	struct free_list list[MIGRATE_TYPES];
+	unsigned long nr_free;
+};
+
+struct pglist_data;
+struct memory_group;
+
+struct zone {
+	struct pglist_data *pgdat;
+	enum zone_type idx;
+	const char *name;
+	/* spans and present counts: span_lock */
+	unsigned long zone_start_pfn, spanned_pages;
+	unsigned long present_pages, present_early_pages, cma_pages;
+	atomic_long managed_pages;
+	/* buddy: lock */
+	pthread_mutex_t lock;
+	struct free_area free_area[MAX_ORDER_LIMIT + 1];
+	atomic_long nr_free_pages;
+	unsigned long nr_isolate_pageblock;
+	unsigned long wmark_min, wmark_low, wmark_high, wmark_promo;
+	bool contiguous;
+};
+
+struct pglist_data {
+	int node_id;
+	unsigned long node_start_pfn, node_present_pages, node_spanned_pages;
+	struct zone node_zones[MAX_NR_ZONES];
+	bool registered;	/* /sys/devices/system/node/nodeN exists */
+};
+
+enum node_states { N_POSSIBLE, N_ONLINE, N_NORMAL_MEMORY, N_MEMORY, N_CPU, NR_NODE_STATES };
+
+static inline unsigned long zone_end_pfn(const struct zone *z)
+{
+	return z->zone_start_pfn + z->spanned_pages;
+}
+static inline bool zone_is_empty(const struct zone *z) { return z->spanned_pages == 0; }
+static inline bool populated_zone(const struct zone *z) { return z->present_pages != 0; }
+static inline bool zone_intersects(const struct zone *z, unsigned long pfn, unsigned long n)
+{
+	if (zone_is_empty(z))
+		return false;
+	if (pfn >= zone_end_pfn(z) || pfn + n <= z->zone_start_pfn)
+		return false;
+	return true;
+}
+
+void zones_init(struct memhp_machine *m);
+void zones_destroy(struct memhp_machine *m);
+void move_pfn_range_to_zone(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
+			    unsigned long nr_pages, int migratetype);
+void remove_pfn_range_from_zone(struct memhp_machine *m, struct zone *zone,
+				unsigned long start_pfn, unsigned long nr_pages);
+void adjust_present_page_count(struct memhp_machine *m, unsigned long pfn,
+			       struct memory_group *group, long nr_pages);
+void adjust_managed_page_count(struct zone *zone, long nr_pages, struct memhp_machine *m);
+void node_set_state(struct memhp_machine *m, int nid, enum node_states s);
+void node_clear_state(struct memhp_machine *m, int nid, enum node_states s);
+bool node_state(struct memhp_machine *m, int nid, enum node_states s);
+void setup_per_zone_wmarks(struct memhp_machine *m);
+struct zone *page_zone(struct memhp_machine *m, unsigned long pfn);
+
+/* ---- sparse sections and the vmemmap (sparse.c) ---------------------- */
+
+#define SECTION_MARKED_PRESENT	(1u << 0)
+#define SECTION_HAS_MEM_MAP	(1u << 1)
+#define SECTION_IS_ONLINE	(1u << 2)
+#define SECTION_IS_EARLY	(1u << 3)
+
+enum memmap_source { MEMMAP_NONE, MEMMAP_BOOT, MEMMAP_ALTMAP, MEMMAP_BUDDY, MEMMAP_BUDDY_PAGES };
+
+struct mem_section {
+	uint32_t flags;
+	int nid;
+	uint8_t *pageblock_mt;		/* migratetype per pageblock */
+	enum memmap_source memmap_src;
+	unsigned long memmap_pfn;	/* first pfn holding this section's memmap */
+	unsigned long *memmap_pfns;	/* MEMMAP_BUDDY_PAGES: one pfn per page */
+};
+
+struct vmem_altmap {
+	unsigned long base_pfn, end_pfn, reserve, free, align, alloc;
+	bool inaccessible;
+};
+
+int sparse_init(struct memhp_machine *m);
+void sparse_destroy(struct memhp_machine *m);
+int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsigned long nr,
+		       struct vmem_altmap *altmap);
+void sparse_remove_section(struct memhp_machine *m, unsigned long pfn, unsigned long nr,
+			   struct vmem_altmap *altmap);
+int sparse_add_boot_section(struct memhp_machine *m, int nid, unsigned long section_nr,
+			    unsigned long memmap_pfn);
+struct mem_section *pfn_to_section(struct memhp_machine *m, unsigned long pfn);
+bool pfn_valid(struct memhp_machine *m, unsigned long pfn);
+bool pfn_online(struct memhp_machine *m, unsigned long pfn);
+void online_mem_sections(struct memhp_machine *m, unsigned long start, unsigned long end);
+void offline_mem_sections(struct memhp_machine *m, unsigned long start, unsigned long end);
+int get_pageblock_migratetype(struct memhp_machine *m, unsigned long pfn);
+void set_pageblock_migratetype(struct memhp_machine *m, unsigned long pfn, int mt);
+unsigned long vmem_altmap_offset(const struct vmem_altmap *a);
+
+/* ---- buddy allocator (page_alloc.c) ---------------------------------- */
+
+enum alloc_zones { ALLOC_KERNEL, ALLOC_MOVABLE };
+void free_one_page(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
+		   unsigned int order, int migratetype, bool to_tail);
+void generic_online_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
+long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones,
+		      unsigned int order); /* pfn or -ENOMEM */
+void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order);
+int move_freepages_block_isolate(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
+				 int to_mt);
+unsigned long offline_isolated_pages(struct memhp_machine *m, unsigned long start,
+				     unsigned long end);
+bool page_is_buddy_head(struct page *p);
+void set_range_migratetype(struct memhp_machine *m, struct zone *zone, unsigned long start,
+			   unsigned long end, int to_mt);
+void init_single_page(struct memhp_machine *m, unsigned long pfn, int zid, int nid);
+
+/* ---- memory blocks and groups (memory_block.c) ---------------------- */
+
+enum mem_state { MEM_ONLINE = 0, MEM_GOING_OFFLINE = 1, MEM_OFFLINE = 2 };
+
+struct memory_group {
+	int id;
+	int nid;
+	bool is_dynamic;
+	unsigned long max_pages;	/* static */
+	unsigned long unit_pages;	/* dynamic */
+	unsigned long present_kernel_pages, present_movable_pages;
+	unsigned long nr_blocks;
+	struct memory_group *next;
+};
+
+struct memory_block {
+	unsigned long id;
+	unsigned long start_section_nr;
+	_Atomic int state;		/* read lock-free, like state_show */
+	int online_type;		/* device_hotplug_lock */
+	int nid;
+	uint32_t node_links;		/* nodeX symlinks (boot blocks may have two) */
+	struct zone *zone;		/* NULL: spans several zones */
+	struct vmem_altmap *altmap;
+	struct memory_group *group;
+	bool dev_offline;		/* the driver core's dev->offline */
+	unsigned long nr_hwpoison;
+	char firmware_node[32];		/* ACPI device bound to the block */
+	pthread_mutex_t dev_lock;
+};
+
+int memory_blocks_init(struct memhp_machine *m);
+void memory_blocks_destroy(struct memhp_machine *m);
+struct memory_block *find_memory_block_by_id(struct memhp_machine *m, unsigned long id);
+unsigned long phys_to_block_id(struct memhp_machine *m, uint64_t phys);
+int create_memory_block_devices(struct memhp_machine *m, uint64_t start, uint64_t size,
+				struct vmem_altmap *altmap, struct memory_group *group);
+void remove_memory_block_devices(struct memhp_machine *m, uint64_t start, uint64_t size);
+int add_boot_memory_block(struct memhp_machine *m, unsigned long id);
+void memory_block_set_nid(struct memhp_machine *m, struct memory_block *mem, int nid, bool early);
+int memory_block_online(struct memhp_machine *m, struct memory_block *mem);
+int memory_block_offline(struct memhp_machine *m, struct memory_block *mem);
+int device_online(struct memhp_machine *m, struct memory_block *mem);
+int device_offline(struct memhp_machine *m, struct memory_block *mem);
+int memory_group_register(struct memhp_machine *m, int nid, bool dynamic, unsigned long pages);
+int memory_group_unregister(struct memhp_machine *m, int id);
+struct memory_group *memory_group_find_by_id(struct memhp_machine *m, int id);
+typedef int (*walk_memory_blocks_fn)(struct memhp_machine *m, struct memory_block *mem, void *arg);
+int walk_memory_blocks(struct memhp_machine *m, uint64_t start, uint64_t size, void *arg,
+		       walk_memory_blocks_fn fn);
+size_t valid_zones_show(struct memhp_machine *m, struct memory_block *mem, char *buf, size_t len);
+
+/* ---- hot(un)plug core (memory_hotplug.c) ----------------------------- */
+
+int add_memory_resource(struct memhp_machine *m, int nid, struct resource *res, unsigned int flags);
+int add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t size,
+	       unsigned int flags, const char *name);
+int try_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size);
+int online_pages(struct memhp_machine *m, unsigned long pfn, unsigned long nr_pages,
+		 struct zone *zone, struct memory_group *group);
+int offline_pages(struct memhp_machine *m, unsigned long start_pfn, unsigned long nr_pages,
+		  struct zone *zone, struct memory_group *group);
+int mhp_init_memmap_on_memory(struct memhp_machine *m, unsigned long pfn, unsigned long nr_pages,
+			      struct zone *zone, bool inaccessible);
+void mhp_deinit_memmap_on_memory(struct memhp_machine *m, unsigned long pfn, unsigned long nr_pages);
+struct zone *zone_for_pfn_range(struct memhp_machine *m, int online_type, int nid,
+				struct memory_group *group, unsigned long pfn, unsigned long nr);
+bool mhp_supports_memmap_on_memory(struct memhp_machine *m);
+unsigned long memory_block_memmap_on_memory_pages(struct memhp_machine *m);
+unsigned long memory_block_memmap_size(struct memhp_machine *m);
+void try_offline_node(struct memhp_machine *m, int nid);
+
+/* ---- notifiers (notifier.c) ----------------------------------------- */
+
+#define NOTIFY_DONE 0x0000
+#define NOTIFY_OK 0x0001
+#define NOTIFY_STOP_MASK 0x8000
+static inline int notifier_from_errno(int err)
+{
+	return err ? (NOTIFY_STOP_MASK | (NOTIFY_OK - err)) : NOTIFY_OK;
+}
+static inline int notifier_to_errno(int ret)
+{
+	ret &= ~NOTIFY_STOP_MASK;
+	return ret > NOTIFY_OK ? NOTIFY_OK - ret : 0;
+}
+struct notifier_block;
+int memory_notify(struct memhp_machine *m, enum memhp_mem_action action,
+		  struct memhp_memory_notify *arg);
+void notifiers_destroy(struct memhp_machine *m);
+int err_inject_get(struct memhp_machine *m, enum memhp_mem_action a);
+int err_inject_set(struct memhp_machine *m, enum memhp_mem_action a, long long v);
+
+/* ---- ACPI memory devices (acpi.c) ------------------------------------ */
+
+struct acpi_memdev;
+void acpi_destroy(struct memhp_machine *m);
+
+/* ---- fault injection ------------------------------------------------- */
+
+/* true when this fallible step must fail (memhp_fault_inject) */
+bool should_fail(struct memhp_machine *m);
+
+/* ---- the machine ---------------------------------------------------- */
+
+struct notifier_block {
+	memhp_notifier_fn fn;
+	void *arg;
+	int priority;
+	struct notifier_block *next;
+};
+
+struct memhp_machine {
+	const struct arch_profile *arch;
+	struct mhp_params params;
+	pthread_mutex_t param_lock;
+
+	/* geometry */
+	uint64_t page_size;
+	unsigned long pages_per_section, sections_per_block, pages_per_block;
+	unsigned long pageblock_nr_pages;
+	uint64_t block_size;
+	uint64_t max_phys;
+	unsigned long max_pfn_limit;	/* max_phys >> page_shift */
+	unsigned long nr_sections, nr_block_ids;
+	uint64_t boot_mem_end;
+	unsigned long max_pfn;		/* highest pfn + 1 ever added */
+
+	/* real mappings */
+	uint8_t *direct_map;
+	size_t direct_map_size;
+	struct page *vmemmap;
+	size_t vmemmap_size;
+	char *backing_dir;
+
+	struct mem_section *sections;
+	struct memory_block **blocks;
+	struct memory_group *groups;
+	int next_group_id;
+
+	unsigned int nr_nodes;
+	struct pglist_data nodes[MEMHP_MAX_NODES];
+	uint32_t node_masks[NR_NODE_STATES];
+
+	struct resource iomem;
+	struct physdev *devices;
+	struct acpi_memdev *acpi_devs;
+	unsigned int slots;
+	uint64_t hotplug_base, hotplug_size;
+
+	struct notifier_block *notifiers;
+	pthread_mutex_t notifier_lock;
+	int inject_err[8];		/* per action: debugfs error value */
+	int inject_priority;
+
+	atomic_long totalram_pages;
+	atomic_long nr_memmap_pages, nr_memmap_boot_pages;
+	unsigned long reserved_boot_pages;
+
+	pthread_mutex_t device_hotplug_lock;
+	pthread_rwlock_t mem_hotplug_lock;
+	pthread_mutex_t span_lock;
+	pthread_rwlock_t blocks_lock;	/* m->blocks[] for lock-free sysfs readers */
+
+	struct log_ring *log;
+	bool force_waste_logged;
+
+	atomic_ulong fault_count, fault_nth;
+};
+
+static inline unsigned int page_shift(const struct memhp_machine *m)
+{
+	return m->arch->page_shift;
+}
+static inline struct page *pfn_to_page(struct memhp_machine *m, unsigned long pfn)
+{
+	return m->vmemmap + pfn;
+}
+static inline unsigned long page_to_pfn(struct memhp_machine *m, const struct page *p)
+{
+	return (unsigned long)(p - m->vmemmap);
+}
+static inline void *page_address(struct memhp_machine *m, unsigned long pfn)
+{
+	return m->direct_map + ((uint64_t)pfn << page_shift(m));
+}
+static inline unsigned long PFN_UP_M(const struct memhp_machine *m, uint64_t x)
+{
+	return (unsigned long)((x + m->page_size - 1) >> page_shift(m));
+}
+static inline unsigned long PHYS_PFN_M(const struct memhp_machine *m, uint64_t x)
+{
+	return (unsigned long)(x >> page_shift(m));
+}
+static inline uint64_t PFN_PHYS_M(const struct memhp_machine *m, unsigned long pfn)
+{
+	return (uint64_t)pfn << page_shift(m);
+}
+static inline unsigned long pfn_to_section_nr(const struct memhp_machine *m, unsigned long pfn)
+{
+	return pfn / m->pages_per_section;
+}
+static inline unsigned long section_nr_to_pfn(const struct memhp_machine *m, unsigned long nr)
+{
+	return nr * m->pages_per_section;
+}
+static inline bool pageblock_aligned(const struct memhp_machine *m, unsigned long pfn)
+{
+	return IS_ALIGNED(pfn, m->pageblock_nr_pages);
+}
+
+static inline void mem_hotplug_begin(struct memhp_machine *m)
+{
+	pthread_rwlock_wrlock(&m->mem_hotplug_lock);
+}
+static inline void mem_hotplug_done(struct memhp_machine *m)
+{
+	pthread_rwlock_unlock(&m->mem_hotplug_lock);
+}
+static inline void get_online_mems(struct memhp_machine *m)
+{
+	pthread_rwlock_rdlock(&m->mem_hotplug_lock);
+}
+static inline void put_online_mems(struct memhp_machine *m)
+{
+	pthread_rwlock_unlock(&m->mem_hotplug_lock);
+}
+
+/* files served (kernfs.c, procfs.c) */
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+};
+void sbuf_printf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void proc_meminfo(struct memhp_machine *m, struct sbuf *s);
+void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s);
+void proc_vmstat(struct memhp_machine *m, struct sbuf *s);
+void proc_buddyinfo(struct memhp_machine *m, struct sbuf *s);
+void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s);
+void node_meminfo(struct memhp_machine *m, int nid, struct sbuf *s);
+size_t nodemask_print(uint32_t mask, char *buf, size_t len);
+
+/* acpi.c internal API used by the public wrappers */
+int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int node,
+		  uint64_t addr, int fd, struct memhp_dimm_info *info);
+int acpi_dimm_remove(struct memhp_machine *m, const char *name);
+int acpi_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info);
+void acpi_layout_init(struct memhp_machine *m, const struct memhp_config *cfg);
+
+#endif

@@ -1,0 +1,680 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kernfs.c - the kernel's files: sysfs, the memory_hotplug module
+ * parameters and the debugfs error injection, by path.
+ *
+ * The rules every file obeys are kernfs's (fs/kernfs/file.c,
+ * fs/sysfs/file.c): a write to a file without a write bit or store method
+ * fails with -EACCES, a read of a write-only file likewise; at most
+ * PAGE_SIZE bytes of a write are taken and NUL-terminated; a zero-length
+ * write returns 0 without calling the store method; a successful store
+ * returns the whole count.  The paths and modes are the kernel's:
+ *
+ *   /sys/devices/system/memory/{block_size_bytes,auto_online_blocks}
+ *   /sys/devices/system/memory/memoryN/{state,online,phys_index,phys_device,
+ *       removable,valid_zones,nodeX ->}
+ *   /sys/devices/system/node/{possible,online,has_*}, nodeN/{meminfo,memoryM ->}
+ *   /sys/module/memory_hotplug/parameters/ (all four)
+ *   /sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_{ONLINE,OFFLINE}/error
+ *   /proc/{meminfo,zoneinfo,vmstat,iomem,buddyinfo,pagetypeinfo}
+ *
+ * Writers that change memory take device_hotplug_lock, as the kernel's
+ * lock_device_hotplug_sysfs does; readers of `state` take no lock, so
+ * going-offline is visible while an offline runs.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void sbuf_printf(struct sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = s->cap - s->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(s->buf ? s->buf + s->len : NULL, s->buf ? room : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (s->buf && (size_t)n < room) {
+			s->len += (size_t)n;
+			return;
+		}
+		{
+			size_t cap = MAX(s->cap * 2, s->len + (size_t)n + 256);
+			char *b = realloc(s->buf, cap);
+
+			if (!b)
+				return;
+			s->buf = b;
+			s->cap = cap;
+		}
+	}
+}
+
+size_t nodemask_print(uint32_t mask, char *buf, size_t len)
+{
+	size_t n = 0;
+	int i = 0;
+
+	buf[0] = '\0';
+	while (i < 32) {
+		int j;
+
+		if (!(mask & (1u << i))) {
+			i++;
+			continue;
+		}
+		for (j = i; j + 1 < 32 && (mask & (1u << (j + 1))); j++)
+			;
+		if (j == i)
+			n += (size_t)snprintf(buf + n, len - n, "%s%d", n ? "," : "", i);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%s%d-%d", n ? "," : "", i, j);
+		if (n >= len)
+			return len - 1;
+		i = j + 1;
+	}
+	return n;
+}
+
+/* ---- path parsing ----------------------------------------------------- */
+
+enum node_kind {
+	K_DIR, K_BLOCK_SIZE, K_AUTO_ONLINE, K_BLOCK_ATTR, K_BLOCK_NODE_LINK, K_NODE_STATE,
+	K_NODE_MEMINFO, K_NODE_BLOCK_LINK, K_PARAM, K_INJECT_ERROR, K_PROC,
+};
+
+struct kpath {
+	enum node_kind kind;
+	unsigned int mode;
+	const char *name;	/* attribute, state file or proc file */
+	unsigned long id;	/* block id */
+	int nid;
+	int action;
+};
+
+static const char *const block_attrs[] = {
+	"phys_index", "state", "online", "phys_device", "removable", "valid_zones",
+};
+static const unsigned int block_attr_modes[] = { 0444, 0644, 0644, 0444, 0444, 0444 };
+static const char *const node_state_files[] = {
+	"possible", "online", "has_normal_memory", "has_memory", "has_cpu", "has_generic_initiator",
+};
+static const char *const param_names[] = {
+	"auto_movable_numa_aware", "auto_movable_ratio", "memmap_on_memory", "online_policy",
+};
+static const char *const proc_files[] = {
+	"buddyinfo", "iomem", "meminfo", "pagetypeinfo", "vmstat", "zoneinfo",
+};
+
+#define MEMDIR "/sys/devices/system/memory"
+#define NODEDIR "/sys/devices/system/node"
+#define PARAMDIR "/sys/module/memory_hotplug/parameters"
+#define INJDIR "/sys/kernel/debug/notifier-error-inject/memory"
+
+static bool parse_ulong(const char *s, const char **end, unsigned long *v)
+{
+	char *e;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	*v = strtoul(s, &e, 10);
+	*end = e;
+	return true;
+}
+
+static int find_name(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return (int)i;
+	return -1;
+}
+
+static bool node_exists(struct memhp_machine *m, unsigned long nid)
+{
+	return nid < m->nr_nodes && m->nodes[nid].registered;
+}
+
+static const char *const dirs[] = {
+	"/", "/sys", "/sys/devices", "/sys/devices/system", MEMDIR, NODEDIR, "/sys/module",
+	"/sys/module/memory_hotplug", PARAMDIR, "/sys/kernel", "/sys/kernel/debug",
+	"/sys/kernel/debug/notifier-error-inject", INJDIR, INJDIR "/actions",
+	INJDIR "/actions/MEM_GOING_ONLINE", INJDIR "/actions/MEM_GOING_OFFLINE", "/proc",
+};
+
+/* Resolve a path; caller holds device_hotplug_lock (blocks come and go). */
+static int resolve(struct memhp_machine *m, const char *path, struct kpath *k)
+{
+	const char *rest;
+	unsigned long v;
+	size_t plen = strlen(path);
+	char clean[512];
+
+	if (plen >= sizeof(clean) || path[0] != '/')
+		return -ENOENT;
+	memcpy(clean, path, plen + 1);
+	while (plen > 1 && clean[plen - 1] == '/')
+		clean[--plen] = '\0';
+	path = clean;
+	memset(k, 0, sizeof(*k));
+	k->mode = 0555;
+	if (find_name(dirs, ARRAY_SIZE(dirs), path) >= 0)
+		return 0;
+	if (!strncmp(path, MEMDIR "/", sizeof(MEMDIR))) {
+		rest = path + sizeof(MEMDIR);
+		if (!strcmp(rest, "block_size_bytes")) {
+			k->kind = K_BLOCK_SIZE;
+			k->mode = 0444;
+			return 0;
+		}
+		if (!strcmp(rest, "auto_online_blocks")) {
+			k->kind = K_AUTO_ONLINE;
+			k->mode = 0644;
+			return 0;
+		}
+		if (strncmp(rest, "memory", 6) || !parse_ulong(rest + 6, &rest, &v))
+			return -ENOENT;
+		if (!find_memory_block_by_id(m, v))
+			return -ENOENT;
+		k->id = v;
+		if (!*rest)
+			return 0;
+		if (*rest++ != '/')
+			return -ENOENT;
+		if (!strncmp(rest, "node", 4) && parse_ulong(rest + 4, &path, &v) && !*path) {
+			if (v >= 32 || !(find_memory_block_by_id(m, k->id)->node_links & (1u << v)))
+				return -ENOENT;
+			k->kind = K_BLOCK_NODE_LINK;
+			k->nid = (int)v;
+			k->mode = 0777;
+			return 0;
+		}
+		int i = find_name(block_attrs, ARRAY_SIZE(block_attrs), rest);
+
+		if (i < 0)
+			return -ENOENT;
+		k->kind = K_BLOCK_ATTR;
+		k->name = block_attrs[i];
+		k->mode = block_attr_modes[i];
+		return 0;
+	}
+	if (!strncmp(path, NODEDIR "/", sizeof(NODEDIR))) {
+		int i;
+
+		rest = path + sizeof(NODEDIR);
+		i = find_name(node_state_files, ARRAY_SIZE(node_state_files), rest);
+		if (i >= 0) {
+			k->kind = K_NODE_STATE;
+			k->name = node_state_files[i];
+			k->mode = 0444;
+			return 0;
+		}
+		if (strncmp(rest, "node", 4) || !parse_ulong(rest + 4, &rest, &v) || !node_exists(m, v))
+			return -ENOENT;
+		k->nid = (int)v;
+		if (!*rest)
+			return 0;
+		if (!strcmp(rest, "/meminfo")) {
+			k->kind = K_NODE_MEMINFO;
+			k->mode = 0444;
+			return 0;
+		}
+		if (!strncmp(rest, "/memory", 7) && parse_ulong(rest + 7, &path, &v) && !*path) {
+			struct memory_block *mem = find_memory_block_by_id(m, v);
+
+			if (!mem || !(mem->node_links & (1u << k->nid)))
+				return -ENOENT;
+			k->kind = K_NODE_BLOCK_LINK;
+			k->id = v;
+			k->mode = 0777;
+			return 0;
+		}
+		return -ENOENT;
+	}
+	if (!strncmp(path, PARAMDIR "/", sizeof(PARAMDIR))) {
+		int i = find_name(param_names, ARRAY_SIZE(param_names), path + sizeof(PARAMDIR));
+
+		if (i < 0)
+			return -ENOENT;
+		k->kind = K_PARAM;
+		k->name = param_names[i];
+		k->mode = !strcmp(k->name, "memmap_on_memory") ? 0444 : 0644;
+		return 0;
+	}
+	if (!strcmp(path, INJDIR "/actions/MEM_GOING_ONLINE/error") ||
+	    !strcmp(path, INJDIR "/actions/MEM_GOING_OFFLINE/error")) {
+		k->kind = K_INJECT_ERROR;
+		k->mode = 0600;
+		k->action = strstr(path, "GOING_ONLINE") ? MEMHP_MEM_GOING_ONLINE : MEMHP_MEM_GOING_OFFLINE;
+		return 0;
+	}
+	if (!strncmp(path, "/proc/", 6)) {
+		int i = find_name(proc_files, ARRAY_SIZE(proc_files), path + 6);
+
+		if (i < 0)
+			return -ENOENT;
+		k->kind = K_PROC;
+		k->name = proc_files[i];
+		k->mode = !strcmp(k->name, "pagetypeinfo") ? 0400 : 0444;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* ---- show -------------------------------------------------------------- */
+
+static const char *state_name(int state)
+{
+	switch (state) {
+	case MEM_ONLINE: return "online";
+	case MEM_OFFLINE: return "offline";
+	case MEM_GOING_OFFLINE: return "going-offline";
+	}
+	return NULL;
+}
+
+static void block_attr_show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
+{
+	struct memory_block *mem = find_memory_block_by_id(m, k->id);
+	char buf[64];
+
+	if (!strcmp(k->name, "phys_index")) {
+		sbuf_printf(s, "%08lx\n", mem->id);
+	} else if (!strcmp(k->name, "state")) {
+		int st = atomic_load(&mem->state);
+		const char *n = state_name(st);
+
+		if (n)
+			sbuf_printf(s, "%s\n", n);
+		else
+			sbuf_printf(s, "ERROR-UNKNOWN-%d\n", st);
+	} else if (!strcmp(k->name, "online")) {
+		/* online_show takes the device lock: it waits for a transition */
+		pthread_mutex_lock(&mem->dev_lock);
+		sbuf_printf(s, "%u\n", !mem->dev_offline);
+		pthread_mutex_unlock(&mem->dev_lock);
+	} else if (!strcmp(k->name, "phys_device")) {
+		sbuf_printf(s, "0\n");
+	} else if (!strcmp(k->name, "removable")) {
+		sbuf_printf(s, "1\n");
+	} else if (!strcmp(k->name, "valid_zones")) {
+		valid_zones_show(m, mem, buf, sizeof(buf));
+		sbuf_printf(s, "%s", buf);
+	}
+}
+
+static void node_state_show(struct memhp_machine *m, const char *name, struct sbuf *s)
+{
+	static const int states[] = { N_POSSIBLE, N_ONLINE, N_NORMAL_MEMORY, N_MEMORY, N_CPU, -1 };
+	int i = find_name(node_state_files, ARRAY_SIZE(node_state_files), name);
+	char buf[128];
+	uint32_t mask = 0;
+
+	if (states[i] >= 0) {
+		pthread_mutex_lock(&m->span_lock);
+		mask = m->node_masks[states[i]];
+		pthread_mutex_unlock(&m->span_lock);
+	}
+	nodemask_print(mask, buf, sizeof(buf));
+	sbuf_printf(s, "%s\n", buf);
+}
+
+static void show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
+{
+	char buf[64];
+
+	switch (k->kind) {
+	case K_BLOCK_SIZE:
+		sbuf_printf(s, "%llx\n", (unsigned long long)m->block_size);
+		break;
+	case K_AUTO_ONLINE:
+		pthread_mutex_lock(&m->param_lock);
+		sbuf_printf(s, "%s\n", online_type_to_str[m->params.default_online_type]);
+		pthread_mutex_unlock(&m->param_lock);
+		break;
+	case K_BLOCK_ATTR:
+		block_attr_show(m, k, s);
+		break;
+	case K_NODE_STATE:
+		node_state_show(m, k->name, s);
+		break;
+	case K_NODE_MEMINFO:
+		node_meminfo(m, k->nid, s);
+		break;
+	case K_PARAM:
+		param_get(m, k->name, buf, sizeof(buf));
+		sbuf_printf(s, "%s", buf);
+		break;
+	case K_INJECT_ERROR:
+		sbuf_printf(s, "%d\n", err_inject_get(m, (enum memhp_mem_action)k->action));
+		break;
+	case K_PROC:
+		if (!strcmp(k->name, "meminfo"))
+			proc_meminfo(m, s);
+		else if (!strcmp(k->name, "zoneinfo"))
+			proc_zoneinfo(m, s);
+		else if (!strcmp(k->name, "vmstat"))
+			proc_vmstat(m, s);
+		else if (!strcmp(k->name, "buddyinfo"))
+			proc_buddyinfo(m, s);
+		else if (!strcmp(k->name, "pagetypeinfo"))
+			proc_pagetypeinfo(m, s);
+		else if (!strcmp(k->name, "iomem")) {
+			size_t n;
+
+			get_online_mems(m);
+			n = resource_print(&m->iomem, NULL, 0);
+			s->buf = realloc(s->buf, n + 1);
+			if (s->buf) {
+				resource_print(&m->iomem, s->buf, n + 1);
+				s->len = n;
+				s->cap = n + 1;
+			}
+			put_online_mems(m);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- store ------------------------------------------------------------- */
+
+static ssize_t state_store(struct memhp_machine *m, unsigned long id, const char *buf, size_t count)
+{
+	int online_type = mhp_online_type_from_str(buf);
+	struct memory_block *mem;
+	int ret;
+
+	if (online_type < 0)
+		return -EINVAL;	/* before any lock */
+	mem = find_memory_block_by_id(m, id);
+	if (!mem)
+		return -ENODEV;
+	if (online_type == MEMHP_MMOP_OFFLINE) {
+		ret = device_offline(m, mem);
+	} else {
+		/* handed to memory_subsys_online under device_hotplug_lock */
+		mem->online_type = online_type;
+		ret = device_online(m, mem);
+	}
+	if (ret < 0)
+		return ret;
+	if (ret > 0)
+		return -EINVAL;	/* already in that state */
+	return (ssize_t)count;
+}
+
+static ssize_t online_store(struct memhp_machine *m, unsigned long id, const char *buf, size_t count)
+{
+	struct memory_block *mem;
+	bool val;
+	int ret;
+
+	if (kstrtobool(buf, &val))
+		return -EINVAL;
+	mem = find_memory_block_by_id(m, id);
+	if (!mem)
+		return -ENODEV;
+	ret = val ? device_online(m, mem) : device_offline(m, mem);
+	return ret < 0 ? ret : (ssize_t)count;
+}
+
+static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char *buf, size_t count)
+{
+	long long v;
+	int ret;
+
+	switch (k->kind) {
+	case K_AUTO_ONLINE:
+		ret = mhp_online_type_from_str(buf);
+		if (ret < 0)
+			return -EINVAL;
+		pthread_mutex_lock(&m->param_lock);
+		m->params.default_online_type = ret;
+		pthread_mutex_unlock(&m->param_lock);
+		return (ssize_t)count;
+	case K_BLOCK_ATTR:
+		if (!strcmp(k->name, "state"))
+			return state_store(m, k->id, buf, count);
+		return online_store(m, k->id, buf, count);
+	case K_PARAM:
+		ret = param_set(m, k->name, buf);
+		return ret ? ret : (ssize_t)count;
+	case K_INJECT_ERROR: {
+		/* simple_attr_write: kstrtoll(buf, 0) */
+		int iv;
+
+		ret = kstrtoint(buf, 0, &iv);
+		if (ret) {
+			unsigned long long u;
+
+			if (buf[0] != '-' && !kstrtoull(buf, 0, &u))
+				iv = 0;	/* positive values clamp to 0 */
+			else
+				return ret;
+		}
+		v = iv;
+		err_inject_set(m, (enum memhp_mem_action)k->action, v);
+		return (ssize_t)count;
+	}
+	default:
+		return -EACCES;
+	}
+}
+
+static bool is_dir(const struct kpath *k)
+{
+	return k->kind == K_DIR;
+}
+
+static bool is_link(const struct kpath *k)
+{
+	return k->kind == K_BLOCK_NODE_LINK || k->kind == K_NODE_BLOCK_LINK;
+}
+
+ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, size_t len)
+{
+	struct sbuf s = { 0 };
+	struct kpath k;
+	ssize_t ret;
+
+	/* like kernfs's active references: blocks cannot vanish meanwhile, and
+	 * no device_hotplug_lock, so `state` reads never wait for an offline */
+	pthread_rwlock_rdlock(&m->blocks_lock);
+	ret = resolve(m, path, &k);
+	if (!ret && (is_dir(&k) || is_link(&k)))
+		ret = is_dir(&k) ? -EISDIR : -EINVAL;
+	else if (!ret && !(k.mode & 0444))
+		ret = -EACCES;
+	if (!ret)
+		show(m, &k, &s);
+	pthread_rwlock_unlock(&m->blocks_lock);
+	if (ret)
+		return ret;
+	ret = (ssize_t)s.len;
+	if (buf && len) {
+		size_t c = MIN(s.len, len - 1);
+
+		memcpy(buf, s.buf ? s.buf : "", c);
+		buf[c] = '\0';
+	}
+	free(s.buf);
+	return ret;
+}
+
+ssize_t memhp_file_write(struct memhp_machine *m, const char *path, const char *buf, size_t len)
+{
+	struct kpath k;
+	char *copy;
+	ssize_t ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = resolve(m, path, &k);
+	if (ret)
+		goto out;
+	if (is_dir(&k)) {
+		ret = -EISDIR;
+		goto out;
+	}
+	if (!(k.mode & 0222) || k.kind == K_PROC || is_link(&k)) {
+		ret = -EACCES;
+		goto out;
+	}
+	if (!len) {
+		ret = 0;	/* sysfs_kf_write: zero-length writes are no-ops */
+		goto out;
+	}
+	len = MIN(len, (size_t)m->page_size);
+	copy = malloc(len + 1);
+	if (!copy) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	ret = store(m, &k, copy, len);
+	free(copy);
+out:
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+int memhp_file_stat(struct memhp_machine *m, const char *path, struct memhp_stat *st)
+{
+	struct kpath k;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	pthread_rwlock_rdlock(&m->blocks_lock);
+	ret = resolve(m, path, &k);
+	if (!ret) {
+		st->mode = k.mode;
+		st->type = is_dir(&k) ? MEMHP_FT_DIR : is_link(&k) ? MEMHP_FT_LINK : MEMHP_FT_FILE;
+		if (k.kind == K_BLOCK_NODE_LINK)
+			snprintf(st->link, sizeof(st->link), "../../node/node%d", k.nid);
+		else if (k.kind == K_NODE_BLOCK_LINK)
+			snprintf(st->link, sizeof(st->link), "../../memory/memory%lu", k.id);
+	}
+	pthread_rwlock_unlock(&m->blocks_lock);
+	return ret;
+}
+
+struct lister {
+	int (*fn)(void *arg, const char *name, const struct memhp_stat *st);
+	void *arg;
+	int ret;
+};
+
+static void emit(struct lister *l, const char *name, enum memhp_file_type t, unsigned int mode,
+		 const char *link)
+{
+	struct memhp_stat st = { .type = t, .mode = mode };
+
+	if (l->ret)
+		return;
+	if (link)
+		snprintf(st.link, sizeof(st.link), "%s", link);
+	l->ret = l->fn(l->arg, name, &st);
+}
+
+static void list_children(struct memhp_machine *m, const char *path, const struct kpath *k,
+			  struct lister *l)
+{
+	char name[64], link[64];
+	size_t plen = strlen(path);
+
+	/* fixed directories: their direct children among dirs[] */
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		const char *d = dirs[i];
+		size_t base = strcmp(path, "/") ? plen : 0;
+
+		if (strncmp(d, path, plen) || d[base] != '/' || !d[base + 1] || strchr(d + base + 1, '/'))
+			continue;
+		emit(l, d + base + 1, MEMHP_FT_DIR, 0555, NULL);
+	}
+	if (!strcmp(path, MEMDIR)) {
+		emit(l, "auto_online_blocks", MEMHP_FT_FILE, 0644, NULL);
+		emit(l, "block_size_bytes", MEMHP_FT_FILE, 0444, NULL);
+		for (unsigned long id = 0; id < m->nr_block_ids; id++) {
+			if (!m->blocks[id])
+				continue;
+			snprintf(name, sizeof(name), "memory%lu", id);
+			emit(l, name, MEMHP_FT_DIR, 0755, NULL);
+		}
+	} else if (!strncmp(path, MEMDIR "/memory", sizeof(MEMDIR) + 6)) {
+		struct memory_block *mem = find_memory_block_by_id(m, k->id);
+
+		for (size_t i = 0; i < ARRAY_SIZE(block_attrs); i++)
+			emit(l, block_attrs[i], MEMHP_FT_FILE, block_attr_modes[i], NULL);
+		for (int nid = 0; nid < 32; nid++) {
+			if (!(mem->node_links & (1u << nid)))
+				continue;
+			snprintf(name, sizeof(name), "node%d", nid);
+			snprintf(link, sizeof(link), "../../node/node%d", nid);
+			emit(l, name, MEMHP_FT_LINK, 0777, link);
+		}
+	} else if (!strcmp(path, NODEDIR)) {
+		for (size_t i = 0; i < ARRAY_SIZE(node_state_files); i++)
+			emit(l, node_state_files[i], MEMHP_FT_FILE, 0444, NULL);
+		for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+			if (!node_exists(m, nid))
+				continue;
+			snprintf(name, sizeof(name), "node%u", nid);
+			emit(l, name, MEMHP_FT_DIR, 0755, NULL);
+		}
+	} else if (!strncmp(path, NODEDIR "/node", sizeof(NODEDIR) + 4)) {
+		emit(l, "meminfo", MEMHP_FT_FILE, 0444, NULL);
+		for (unsigned long id = 0; id < m->nr_block_ids; id++) {
+			if (!m->blocks[id] || !(m->blocks[id]->node_links & (1u << k->nid)))
+				continue;
+			snprintf(name, sizeof(name), "memory%lu", id);
+			snprintf(link, sizeof(link), "../../memory/memory%lu", id);
+			emit(l, name, MEMHP_FT_LINK, 0777, link);
+		}
+	} else if (!strcmp(path, PARAMDIR)) {
+		for (size_t i = 0; i < ARRAY_SIZE(param_names); i++)
+			emit(l, param_names[i], MEMHP_FT_FILE,
+			     !strcmp(param_names[i], "memmap_on_memory") ? 0444 : 0644, NULL);
+	} else if (!strcmp(path, INJDIR "/actions/MEM_GOING_ONLINE") ||
+		   !strcmp(path, INJDIR "/actions/MEM_GOING_OFFLINE")) {
+		emit(l, "error", MEMHP_FT_FILE, 0600, NULL);
+	} else if (!strcmp(path, "/proc")) {
+		for (size_t i = 0; i < ARRAY_SIZE(proc_files); i++)
+			emit(l, proc_files[i], MEMHP_FT_FILE,
+			     !strcmp(proc_files[i], "pagetypeinfo") ? 0400 : 0444, NULL);
+	}
+}
+
+int memhp_file_list(struct memhp_machine *m, const char *path,
+		    int (*fn)(void *arg, const char *name, const struct memhp_stat *st), void *arg)
+{
+	struct lister l = { fn, arg, 0 };
+	struct kpath k;
+	char clean[512];
+	size_t n = strlen(path);
+	int ret;
+
+	if (n >= sizeof(clean))
+		return -ENOENT;
+	memcpy(clean, path, n + 1);
+	while (n > 1 && clean[n - 1] == '/')
+		clean[--n] = '\0';
+	pthread_rwlock_rdlock(&m->blocks_lock);
+	ret = resolve(m, clean, &k);
+	if (!ret && !is_dir(&k))
+		ret = -ENOTDIR;
+	if (!ret) {
+		list_children(m, clean, &k, &l);
+		ret = l.ret;
+	}
+	pthread_rwlock_unlock(&m->blocks_lock);
+	return ret;
+}

@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: MIT
+/*
+ * machine.c - booting and tearing down a machine.
+ *
+ * Boot reproduces what the reference guest's firmware and early kernel do:
+ *   1. firmware layout: QEMU "pc" RAM below the 3G/PCI hole and above 4G
+ *      (or one RAM range at ram_base on arm64), the e820 holes (page 0, the
+ *      legacy 640K-1M area, the top 128K below the hole), NUMA nodes taking
+ *      consecutive slices of RAM, the DIMM window after RAM;
+ *   2. the memory block size rule (probe_memory_block_size on x86);
+ *   3. the command line;
+ *   4. memblock-style reservations: the boot memmap top-down on each node
+ *      (nr_memmap_boot_pages), swiotlb, the kernel image, the first 1 MiB;
+ *   5. zones from the DMA/DMA32/Normal limits, struct pages for every pfn of
+ *      a present section (holes and reservations PageReserved), every free
+ *      pfn handed to the buddy in max-order chunks;
+ *   6. boot memory blocks (online) with their nodes and zones.
+ *
+ * A machine owns every resource it created: destroy releases them all.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct range {
+	uint64_t start, end;	/* [start, end) */
+	int nid;
+};
+
+#define MAX_RANGES 64
+
+struct boot_layout {
+	struct range ram[MAX_RANGES];	/* e820 usable, per node */
+	size_t nr_ram;
+	struct range reserved[MAX_RANGES];
+	size_t nr_reserved;
+};
+
+bool should_fail(struct memhp_machine *m)
+{
+	unsigned long nth = atomic_load(&m->fault_nth);
+	unsigned long count = atomic_fetch_add(&m->fault_count, 1) + 1;
+
+	return nth && count == nth;
+}
+
+unsigned long memhp_fault_inject(struct memhp_machine *m, unsigned long nth)
+{
+	unsigned long seen = atomic_exchange(&m->fault_count, 0);
+
+	atomic_store(&m->fault_nth, nth);
+	return seen;
+}
+
+static void add_ram(struct boot_layout *l, uint64_t start, uint64_t end, int nid)
+{
+	if (end > start && l->nr_ram < MAX_RANGES)
+		l->ram[l->nr_ram++] = (struct range){ start, end, nid };
+}
+
+/*
+ * QEMU RAM offsets [off, off+len) -> physical ranges of node nid.  The pc
+ * machine puts offsets below `lowmem` at the same address, the rest at 4G.
+ */
+static void add_ram_offsets(struct memhp_machine *m, struct boot_layout *l, uint64_t off,
+			    uint64_t len, uint64_t lowmem, int nid)
+{
+	uint64_t end = off + len;
+
+	if (!m->arch->pc_layout) {
+		add_ram(l, m->arch->ram_base + off, m->arch->ram_base + end, nid);
+		return;
+	}
+	if (off < lowmem) {
+		uint64_t e = MIN(end, lowmem);
+
+		/* e820: page 0, 0x9fc00-0xfffff and the top 128K are not RAM */
+		if (off < 0x9fc00)
+			add_ram(l, MAX(off, 0x1000ULL), MIN(e, 0x9fc00ULL), nid);
+		if (e > 0x100000)
+			add_ram(l, MAX(off, 0x100000ULL), e == lowmem ? e - 0x20000 : e, nid);
+	}
+	if (end > lowmem)
+		add_ram(l, (4ULL << 30) + MAX(off, lowmem) - lowmem, (4ULL << 30) + end - lowmem, nid);
+}
+
+static uint64_t pc_lowmem(uint64_t mem)
+{
+	/* hw/i386/pc_piix.c: with >= 3.5G of RAM only 3G stay below 4G */
+	return mem >= 0xe0000000ULL ? 0xc0000000ULL : mem;
+}
+
+static void layout_ram(struct memhp_machine *m, const struct memhp_config *cfg, struct boot_layout *l)
+{
+	uint64_t lowmem = pc_lowmem(cfg->mem), off = 0;
+
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		uint64_t len;
+
+		if (cfg->explicit_node_mem)
+			len = cfg->node_mem[nid];
+		else
+			len = nid + 1 < m->nr_nodes ? ALIGN_DOWN(cfg->mem / m->nr_nodes, 1ULL << 23)
+						    : cfg->mem - off;
+		add_ram_offsets(m, l, off, len, lowmem, (int)nid);
+		off += len;
+	}
+}
+
+static uint64_t x86_block_size(struct memhp_machine *m, bool bare_metal)
+{
+	uint64_t boot_mem_end = m->boot_mem_end;
+
+	if (boot_mem_end < (64ULL << 30))
+		return 1ULL << 27;
+	if (bare_metal)
+		return 2ULL << 30;
+	for (uint64_t bz = 2ULL << 30; bz > (128ULL << 20); bz >>= 1)
+		if (!(boot_mem_end & (bz - 1)))
+			return bz;
+	return 1ULL << 27;
+}
+
+static bool reserved_overlaps(const struct boot_layout *l, uint64_t s, uint64_t e)
+{
+	for (size_t i = 0; i < l->nr_reserved; i++)
+		if (s < l->reserved[i].end && l->reserved[i].start < e)
+			return true;
+	return false;
+}
+
+static void reserve(struct boot_layout *l, uint64_t s, uint64_t e)
+{
+	if (l->nr_reserved < MAX_RANGES)
+		l->reserved[l->nr_reserved++] = (struct range){ s, e, 0 };
+}
+
+/* memblock_alloc, top-down: highest free aligned chunk below `limit` */
+static int64_t boot_alloc_topdown(struct boot_layout *l, uint64_t size, uint64_t align,
+				  uint64_t limit, int nid)
+{
+	for (size_t i = l->nr_ram; i-- > 0;) {
+		const struct range *r = &l->ram[i];
+		uint64_t top = MIN(r->end, limit);
+
+		if (nid >= 0 && r->nid != nid)
+			continue;
+		while (top >= r->start + size) {
+			uint64_t s = ALIGN_DOWN(top - size, align);
+
+			if (s < r->start)
+				break;
+			if (!reserved_overlaps(l, s, s + size)) {
+				reserve(l, s, s + size);
+				return (int64_t)s;
+			}
+			top = s + size - align;
+		}
+	}
+	return -1;
+}
+
+static bool pfn_is_ram(struct memhp_machine *m, const struct boot_layout *l, unsigned long pfn,
+		       int *nid)
+{
+	uint64_t a = PFN_PHYS_M(m, pfn);
+
+	for (size_t i = 0; i < l->nr_ram; i++) {
+		/* whole pages only, as memblock counts them */
+		if (a >= ALIGN_UP(l->ram[i].start, m->page_size) &&
+		    a + m->page_size <= ALIGN_DOWN(l->ram[i].end, m->page_size)) {
+			if (nid)
+				*nid = l->ram[i].nid;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool pfn_is_reserved(struct memhp_machine *m, const struct boot_layout *l, unsigned long pfn)
+{
+	uint64_t a = PFN_PHYS_M(m, pfn);
+
+	return reserved_overlaps(l, a, a + m->page_size);
+}
+
+static int zone_of_phys(struct memhp_machine *m, uint64_t a)
+{
+	if (a < m->arch->zone_dma_end)
+		return ZONE_DMA;
+	if (a < m->arch->zone_dma32_end)
+		return ZONE_DMA32;
+	return ZONE_NORMAL;
+}
+
+static void build_iomem(struct memhp_machine *m, const struct boot_layout *l)
+{
+	struct resource *root = &m->iomem;
+	unsigned long ram = IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY;
+
+	if (m->arch->pc_layout) {
+		uint64_t lowmem_end = 0;
+
+		resource_request(root, 0, 0x1000, "Reserved", IORESOURCE_MEM | IORESOURCE_BUSY);
+		resource_request(root, 0x9fc00, 0x400, "Reserved", IORESOURCE_MEM | IORESOURCE_BUSY);
+		resource_request(root, 0xa0000, 0x20000, "PCI Bus 0000:00", IORESOURCE_MEM);
+		resource_request(root, 0xc0000, 0x600, "Video ROM", IORESOURCE_MEM);
+		resource_request(root, 0xf0000, 0x10000, "Reserved", IORESOURCE_MEM);
+		resource_request(root, 0xf0000, 0x10000, "System ROM", IORESOURCE_MEM | IORESOURCE_BUSY);
+		for (size_t i = 0; i < l->nr_ram; i++)
+			if (l->ram[i].end <= (4ULL << 30))
+				lowmem_end = MAX(lowmem_end, l->ram[i].end);
+		resource_request(root, lowmem_end, 0x20000, "Reserved", IORESOURCE_MEM | IORESOURCE_BUSY);
+		resource_request(root, lowmem_end + 0x20000, 0xfec00000ULL - lowmem_end - 0x20000,
+				 "PCI Bus 0000:00", IORESOURCE_MEM);
+		resource_request(root, 0xfec00000ULL, 0x400, "IOAPIC 0", IORESOURCE_MEM | IORESOURCE_BUSY);
+		resource_request(root, 0xfed00000ULL, 0x400, "HPET 0", IORESOURCE_MEM | IORESOURCE_BUSY);
+		resource_request(root, 0xfffc0000ULL, 0x40000, "Reserved", IORESOURCE_MEM | IORESOURCE_BUSY);
+		resource_request(root, m->hotplug_base + m->hotplug_size, 2ULL << 30,
+				 "PCI Bus 0000:00", IORESOURCE_MEM);
+		if (m->max_phys >= (1ULL << 40))
+			resource_request(root, 0xfd00000000ULL, 0x300000000ULL, "Reserved",
+					 IORESOURCE_MEM | IORESOURCE_BUSY);
+	}
+	/* adjacent e820 RAM ranges of different nodes are one resource */
+	for (size_t i = 0; i < l->nr_ram;) {
+		uint64_t s = l->ram[i].start, e = l->ram[i].end;
+
+		for (i++; i < l->nr_ram && l->ram[i].start == e; i++)
+			e = l->ram[i].end;
+		resource_request(root, s, e - s, "System RAM", ram);
+	}
+}
+
+static int boot_sections(struct memhp_machine *m, struct boot_layout *l)
+{
+	unsigned long bytes = m->pages_per_section * sizeof(struct page);
+	unsigned long max_pfn = PHYS_PFN_M(m, m->boot_mem_end);
+
+	for (unsigned long nr = 0; nr < pfn_to_section_nr(m, max_pfn - 1) + 1; nr++) {
+		unsigned long start = section_nr_to_pfn(m, nr), pfn;
+		int nid = -1;
+		int64_t at;
+		int ret;
+
+		for (pfn = start; pfn < start + m->pages_per_section; pfn += 1)
+			if (pfn_is_ram(m, l, pfn, &nid))
+				break;
+		if (nid < 0)
+			continue;
+		/* sparse_init: the section's memmap from its own node, top-down */
+		at = boot_alloc_topdown(l, bytes, MAX(bytes, 1UL << m->arch->pmd_shift) > bytes ?
+					bytes : bytes, UINT64_MAX, nid);
+		if (at < 0)
+			at = boot_alloc_topdown(l, bytes, bytes, UINT64_MAX, -1);
+		if (at < 0)
+			return -ENOMEM;
+		ret = sparse_add_boot_section(m, nid, nr, PHYS_PFN_M(m, (uint64_t)at));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void boot_zone_spans(struct memhp_machine *m, const struct boot_layout *l)
+{
+	for (size_t i = 0; i < l->nr_ram; i++) {
+		unsigned long s = PFN_UP_M(m, l->ram[i].start), e = PHYS_PFN_M(m, l->ram[i].end);
+		struct pglist_data *pgdat = &m->nodes[l->ram[i].nid];
+
+		for (unsigned long pfn = s; pfn < e;) {
+			int z = zone_of_phys(m, PFN_PHYS_M(m, pfn));
+			struct zone *zone = &pgdat->node_zones[z];
+			unsigned long zend = z == ZONE_DMA ? PHYS_PFN_M(m, m->arch->zone_dma_end)
+				: z == ZONE_DMA32 ? PHYS_PFN_M(m, m->arch->zone_dma32_end) : e;
+			unsigned long chunk_end = MIN(e, zend);
+
+			if (!zone->spanned_pages)
+				zone->zone_start_pfn = pfn;
+			zone->spanned_pages = chunk_end - zone->zone_start_pfn;
+			zone->present_pages += chunk_end - pfn;
+			pfn = chunk_end;
+		}
+	}
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		struct pglist_data *pgdat = &m->nodes[nid];
+		unsigned long start = 0, end = 0;
+
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+
+			zone->present_early_pages = zone->present_pages;
+			pgdat->node_present_pages += zone->present_pages;
+			if (!zone->spanned_pages)
+				continue;
+			if (!end || zone->zone_start_pfn < start)
+				start = zone->zone_start_pfn;
+			end = MAX(end, zone_end_pfn(zone));
+		}
+		pgdat->node_start_pfn = start;
+		pgdat->node_spanned_pages = end - start;
+	}
+}
+
+/* memmap_init + memblock_free_all */
+static void boot_init_pages(struct memhp_machine *m, const struct boot_layout *l)
+{
+	for (unsigned long nr = 0; nr < m->nr_sections; nr++) {
+		struct mem_section *ms = &m->sections[nr];
+		unsigned long start = section_nr_to_pfn(m, nr), pfn;
+
+		if (!(ms->flags & SECTION_MARKED_PRESENT))
+			continue;
+		for (pfn = start; pfn < start + m->pages_per_section; pfn++) {
+			int nid = ms->nid;
+			bool ram = pfn_is_ram(m, l, pfn, &nid);
+
+			init_single_page(m, pfn, zone_of_phys(m, PFN_PHYS_M(m, pfn)), nid);
+			if (pageblock_aligned(m, pfn))
+				set_pageblock_migratetype(m, pfn, MIGRATE_MOVABLE);
+			if (!ram)
+				pfn_to_page(m, pfn)->flags |= PG_reserved | PG_hole;
+			else if (pfn_is_reserved(m, l, pfn))
+				pfn_to_page(m, pfn)->flags |= PG_reserved;
+		}
+		ms->flags |= SECTION_IS_ONLINE;
+	}
+	/* free every run of unreserved RAM in max-order-aligned chunks */
+	for (unsigned long nr = 0; nr < m->nr_sections; nr++) {
+		unsigned long start = section_nr_to_pfn(m, nr), pfn = start;
+
+		if (!(m->sections[nr].flags & SECTION_MARKED_PRESENT))
+			continue;
+		while (pfn < start + m->pages_per_section) {
+			unsigned int order = m->arch->max_order;
+
+			if (pfn_to_page(m, pfn)->flags & PG_reserved) {
+				pfn++;
+				continue;
+			}
+			while (order && (pfn & ((1UL << order) - 1)))
+				order--;
+			for (;;) {
+				bool ok = true;
+
+				for (unsigned long q = pfn; q < pfn + (1UL << order); q++) {
+					if (pfn_to_page(m, q)->flags & PG_reserved) {
+						ok = false;
+						break;
+					}
+				}
+				if (ok || !order)
+					break;
+				order--;
+			}
+			generic_online_page(m, pfn, order);
+			pfn += 1UL << order;
+		}
+	}
+}
+
+static void boot_memory_blocks(struct memhp_machine *m, const struct boot_layout *l)
+{
+	for (unsigned long id = 0; id < m->nr_block_ids; id++) {
+		unsigned long first = id * m->sections_per_block;
+		bool present = false;
+
+		for (unsigned long s = first; s < first + m->sections_per_block && s < m->nr_sections; s++)
+			present |= !!(m->sections[s].flags & SECTION_MARKED_PRESENT);
+		if (!present)
+			continue;
+		if (add_boot_memory_block(m, id))
+			continue;
+		/* register_mem_block_under_node_early: every node with a pfn in it */
+		for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+			unsigned long s = section_nr_to_pfn(m, first);
+
+			for (unsigned long pfn = s; pfn < s + m->pages_per_block; pfn += 1) {
+				int pnid;
+
+				if (pfn_is_ram(m, l, pfn, &pnid) && pnid == (int)nid) {
+					memory_block_set_nid(m, m->blocks[id], (int)nid, true);
+					break;
+				}
+			}
+		}
+	}
+}
+
+static void boot_node_states(struct memhp_machine *m)
+{
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		struct pglist_data *pgdat = &m->nodes[nid];
+
+		m->node_masks[N_POSSIBLE] |= 1u << nid;
+		for (int z = 0; z < ZONE_MOVABLE; z++)
+			if (populated_zone(&pgdat->node_zones[z]))
+				m->node_masks[N_NORMAL_MEMORY] |= 1u << nid;
+		if (pgdat->node_present_pages)
+			m->node_masks[N_MEMORY] |= 1u << nid;
+		if (pgdat->node_present_pages || nid == 0) {
+			m->node_masks[N_ONLINE] |= 1u << nid;
+			pgdat->registered = true;
+		}
+	}
+	m->node_masks[N_CPU] = 1u;	/* the one CPU is on node 0 */
+}
+
+static int boot(struct memhp_machine *m, const struct memhp_config *cfg)
+{
+	struct boot_layout *l = calloc(1, sizeof(*l));
+	int ret;
+
+	if (!l)
+		return -ENOMEM;
+	layout_ram(m, cfg, l);
+	for (size_t i = 0; i < l->nr_ram; i++)
+		m->boot_mem_end = MAX(m->boot_mem_end, ALIGN_DOWN(l->ram[i].end, m->page_size));
+	ret = -ENOMEM;
+	if (!l->nr_ram)
+		goto out;
+	ret = physmem_reserve(m);
+	if (ret)
+		goto out;
+	{
+		struct physdev *d;
+		uint64_t base = m->arch->pc_layout ? 0 : m->arch->ram_base;
+
+		ret = physdev_create(m, "boot-ram", base, m->boot_mem_end - base, -1, &d);
+		if (ret)
+			goto out;
+	}
+	for (size_t i = 0; i < l->nr_ram; i++) {
+		uint64_t s = ALIGN_DOWN(l->ram[i].start, m->page_size);
+		uint64_t e = ALIGN_UP(l->ram[i].end, m->page_size);
+
+		ret = direct_map_add(m, s, e - s);
+		if (ret)
+			goto out;
+	}
+	build_iomem(m, l);
+	ret = boot_sections(m, l);
+	if (ret)
+		goto out;
+	/* early reservations besides the memmap */
+	if (m->arch->pc_layout) {
+		reserve(l, 0, 1ULL << 20);	/* x86 keeps the first 1 MiB */
+		reserve(l, 16ULL << 20, (16ULL << 20) + m->arch->kernel_reserved_bytes);
+	} else {
+		reserve(l, m->arch->ram_base, m->arch->ram_base + m->arch->kernel_reserved_bytes);
+	}
+	if (m->arch->swiotlb_bytes)
+		boot_alloc_topdown(l, m->arch->swiotlb_bytes, 1ULL << 20, 4ULL << 30, -1);
+	boot_zone_spans(m, l);
+	boot_init_pages(m, l);
+	m->max_pfn = PHYS_PFN_M(m, m->boot_mem_end);
+	boot_memory_blocks(m, l);
+	boot_node_states(m);
+	setup_per_zone_wmarks(m);
+	ret = 0;
+out:
+	free(l);
+	return ret;
+}
+
+static int configure(struct memhp_machine *m, const struct memhp_config *in, struct memhp_config *cfg)
+{
+	*cfg = *in;
+	m->arch = arch_profile_find(cfg->arch);
+	if (!m->arch)
+		return -EINVAL;
+	if (!cfg->mem)
+		cfg->mem = 1ULL << 30;
+	if (!cfg->slots)
+		cfg->slots = 8;
+	if (!cfg->maxmem)
+		cfg->maxmem = 16ULL << 30;
+	if (!cfg->nr_nodes)
+		cfg->nr_nodes = 1;
+	if (cfg->nr_nodes > MEMHP_MAX_NODES || cfg->maxmem < cfg->mem)
+		return -EINVAL;
+	if (cfg->explicit_node_mem) {
+		uint64_t sum = 0;
+
+		for (unsigned int i = 0; i < cfg->nr_nodes; i++)
+			sum += cfg->node_mem[i];
+		cfg->mem = sum;
+		if (!sum)
+			return -EINVAL;
+	}
+	m->nr_nodes = cfg->nr_nodes;
+	m->slots = cfg->slots;
+	m->page_size = 1ULL << m->arch->page_shift;
+	m->pages_per_section = 1UL << (m->arch->section_size_bits - m->arch->page_shift);
+	m->pageblock_nr_pages = 1UL << m->arch->pageblock_order;
+	return 0;
+}
+
+static void layout_window(struct memhp_machine *m, const struct memhp_config *cfg)
+{
+	uint64_t ram_top = m->arch->pc_layout
+		? (4ULL << 30) + cfg->mem - pc_lowmem(cfg->mem)
+		: m->arch->ram_base + cfg->mem;
+
+	m->hotplug_base = ALIGN_UP(ram_top, 1ULL << 30);
+	m->hotplug_size = cfg->maxmem - cfg->mem + (uint64_t)cfg->slots * (1ULL << 30);
+}
+
+int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **out)
+{
+	struct memhp_machine *m;
+	struct memhp_config cfg;
+	int ret;
+
+	if (!in || !out)
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	pthread_mutex_init(&m->param_lock, NULL);
+	pthread_mutex_init(&m->notifier_lock, NULL);
+	pthread_mutex_init(&m->device_hotplug_lock, NULL);
+	pthread_mutex_init(&m->span_lock, NULL);
+	pthread_rwlock_init(&m->mem_hotplug_lock, NULL);
+	pthread_rwlock_init(&m->blocks_lock, NULL);
+	zones_init(m);
+	ret = configure(m, in, &cfg);
+	if (ret)
+		goto fail;
+	m->log = log_create();
+	ret = -ENOMEM;
+	if (!m->log)
+		goto fail;
+	if (cfg.backing_dir) {
+		m->backing_dir = strdup(cfg.backing_dir);
+		if (!m->backing_dir)
+			goto fail;
+	}
+	mlog(m, "Linux version 6.12.0-memhp (libmemhp) #1 SMP");
+	mlog(m, "Command line: %s", cfg.cmdline ? cfg.cmdline : "");
+	layout_window(m, &cfg);
+	/* the block size rule needs the end of boot RAM: lay RAM out first */
+	{
+		struct boot_layout *l = calloc(1, sizeof(*l));
+
+		if (!l)
+			goto fail;
+		layout_ram(m, &cfg, l);
+		for (size_t i = 0; i < l->nr_ram; i++)
+			m->boot_mem_end = MAX(m->boot_mem_end, ALIGN_DOWN(l->ram[i].end, m->page_size));
+		free(l);
+	}
+	m->block_size = m->arch->block_rule == BLOCK_SIZE_X86 ? x86_block_size(m, cfg.bare_metal)
+							      : 1ULL << m->arch->section_size_bits;
+	if (m->arch->block_rule == BLOCK_SIZE_X86)
+		mlog(m, "x86/mm: Memory block size: %lluMB", (unsigned long long)(m->block_size >> 20));
+	m->sections_per_block = (unsigned long)(m->block_size >> m->arch->section_size_bits);
+	m->pages_per_block = m->pages_per_section * m->sections_per_block;
+	m->max_phys = cfg.max_phys ? cfg.max_phys : 1ULL << 40;
+	m->max_phys = MAX(m->max_phys, ALIGN_UP(m->hotplug_base + m->hotplug_size + (4ULL << 30),
+						 m->block_size));
+	m->max_phys = ALIGN_UP(m->max_phys, m->block_size);
+	m->max_pfn_limit = PHYS_PFN_M(m, m->max_phys);
+	m->nr_sections = (unsigned long)(m->max_phys >> m->arch->section_size_bits);
+	m->nr_block_ids = (unsigned long)(m->max_phys / m->block_size);
+
+	params_init_defaults(&m->params);
+	params_parse_cmdline(m, cfg.cmdline);
+
+	ret = sparse_init(m);
+	if (ret)
+		goto fail;
+	ret = memory_blocks_init(m);
+	if (ret)
+		goto fail;
+	m->boot_mem_end = 0;
+	ret = boot(m, &cfg);
+	if (ret)
+		goto fail;
+	*out = m;
+	return 0;
+fail:
+	memhp_machine_destroy(m);
+	return ret;
+}
+
+void memhp_machine_destroy(struct memhp_machine *m)
+{
+	if (!m)
+		return;
+	acpi_destroy(m);
+	memory_blocks_destroy(m);
+	sparse_destroy(m);
+	physmem_unreserve(m);
+	resource_free_tree(&m->iomem);
+	notifiers_destroy(m);
+	zones_destroy(m);
+	log_destroy(m->log);
+	free(m->backing_dir);
+	pthread_rwlock_destroy(&m->mem_hotplug_lock);
+	pthread_rwlock_destroy(&m->blocks_lock);
+	pthread_mutex_destroy(&m->span_lock);
+	pthread_mutex_destroy(&m->device_hotplug_lock);
+	pthread_mutex_destroy(&m->notifier_lock);
+	pthread_mutex_destroy(&m->param_lock);
+	free(m);
+}

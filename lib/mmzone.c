@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mmzone.c - zones, nodes, spans and page counts (mm/memory_hotplug.c,
+ * mm/page_alloc.c, mm/mm_init.c).
+ *
+ * The counters follow the kernel to the page:
+ *   spanned/zone_start_pfn  grow on online for the vmemmap part and the rest
+ *                           (move_pfn_range_to_zone) and shrink only when an
+ *                           edge is removed (shrink_zone_span), so a hole in
+ *                           the middle stays spanned;
+ *   present                 +-nr at online/offline, +-nv for the vmemmap in
+ *                           memory_block_online/offline
+ *                           (adjust_present_page_count);
+ *   managed                 only pages handed to the buddy: vmemmap pages
+ *                           are present but never managed.
+ * Spans, present counts and node masks are guarded by span_lock; managed
+ * counts are atomics, like the kernel's atomic_long_t.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "Movable", "Device" };
+
+void zones_init(struct memhp_machine *m)
+{
+	for (unsigned int nid = 0; nid < MEMHP_MAX_NODES; nid++) {
+		struct pglist_data *pgdat = &m->nodes[nid];
+
+		pgdat->node_id = (int)nid;
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+
+			zone->pgdat = pgdat;
+			zone->idx = (enum zone_type)z;
+			zone->name = zone_names[z];
+			pthread_mutex_init(&zone->lock, NULL);
+		}
+	}
+}
+
+void zones_destroy(struct memhp_machine *m)
+{
+	for (unsigned int nid = 0; nid < MEMHP_MAX_NODES; nid++)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			pthread_mutex_destroy(&m->nodes[nid].node_zones[z].lock);
+}
+
+struct zone *page_zone(struct memhp_machine *m, unsigned long pfn)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	return &m->nodes[p->nid].node_zones[p->zone];
+}
+
+void init_single_page(struct memhp_machine *m, unsigned long pfn, int zid, int nid)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	memset(p, 0, sizeof(*p));
+	p->flags = PG_init;
+	p->zone = (uint8_t)zid;
+	p->nid = (uint16_t)nid;
+	p->refcount = 1;
+	p->mapcount = -1;
+}
+
+static void resize_zone_range(struct zone *zone, unsigned long start, unsigned long nr)
+{
+	unsigned long old_end = zone_end_pfn(zone);
+
+	if (zone_is_empty(zone) || start < zone->zone_start_pfn)
+		zone->zone_start_pfn = start;
+	zone->spanned_pages = MAX(start + nr, old_end) - zone->zone_start_pfn;
+}
+
+static void resize_pgdat_range(struct pglist_data *pgdat, unsigned long start, unsigned long nr)
+{
+	unsigned long old_end = pgdat->node_start_pfn + pgdat->node_spanned_pages;
+
+	if (!pgdat->node_spanned_pages || start < pgdat->node_start_pfn)
+		pgdat->node_start_pfn = start;
+	pgdat->node_spanned_pages = MAX(start + nr, old_end) - pgdat->node_start_pfn;
+}
+
+/*
+ * move_pfn_range_to_zone: grow the spans, initialise every struct page of
+ * the range into the zone as PageOffline (MEMINIT_HOTPLUG), and give every
+ * pageblock `migratetype` (ISOLATE for online_pages, UNMOVABLE for the
+ * vmemmap pages).
+ */
+void move_pfn_range_to_zone(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
+			    unsigned long nr_pages, int migratetype)
+{
+	int nid = zone->pgdat->node_id;
+
+	pthread_mutex_lock(&m->span_lock);
+	zone->contiguous = false;
+	resize_zone_range(zone, start_pfn, nr_pages);
+	resize_pgdat_range(zone->pgdat, start_pfn, nr_pages);
+	pthread_mutex_unlock(&m->span_lock);
+
+	for (unsigned long pfn = start_pfn; pfn < start_pfn + nr_pages; pfn++) {
+		init_single_page(m, pfn, zone->idx, nid);
+		pfn_to_page(m, pfn)->flags |= PG_offline;
+		if (pageblock_aligned(m, pfn))
+			set_pageblock_migratetype(m, pfn, migratetype);
+	}
+}
+
+/* find_smallest_section_pfn / find_biggest_section_pfn */
+static bool pfn_in_zone_online(struct memhp_machine *m, struct zone *zone, unsigned long pfn)
+{
+	struct page *p;
+
+	if (!pfn_online(m, pfn))
+		return false;
+	p = pfn_to_page(m, pfn);
+	return p->nid == zone->pgdat->node_id && p->zone == zone->idx;
+}
+
+static unsigned long subsection_pages(const struct memhp_machine *m)
+{
+	/* PAGES_PER_SUBSECTION: 2 MiB, but never more than a section */
+	unsigned long n = (2UL << 20) >> page_shift(m);
+
+	return n ? MIN(n, m->pages_per_section) : 1;
+}
+
+static void shrink_zone_span(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
+			     unsigned long end_pfn)
+{
+	unsigned long step = subsection_pages(m), pfn;
+
+	if (zone->zone_start_pfn == start_pfn) {
+		for (pfn = end_pfn; pfn < zone_end_pfn(zone); pfn += step)
+			if (pfn_in_zone_online(m, zone, pfn))
+				break;
+		if (pfn < zone_end_pfn(zone)) {
+			zone->spanned_pages = zone_end_pfn(zone) - pfn;
+			zone->zone_start_pfn = pfn;
+		} else {
+			zone->zone_start_pfn = 0;
+			zone->spanned_pages = 0;
+		}
+	} else if (zone_end_pfn(zone) == end_pfn) {
+		long p;
+
+		for (p = (long)start_pfn - 1; p >= (long)zone->zone_start_pfn; p -= (long)step)
+			if (pfn_in_zone_online(m, zone, (unsigned long)p))
+				break;
+		if (p >= (long)zone->zone_start_pfn) {
+			zone->spanned_pages = (unsigned long)p - zone->zone_start_pfn + 1;
+		} else {
+			zone->zone_start_pfn = 0;
+			zone->spanned_pages = 0;
+		}
+	}
+}
+
+static void update_pgdat_span(struct pglist_data *pgdat)
+{
+	unsigned long start = 0, end = 0;
+
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+
+		if (!zone->spanned_pages)
+			continue;
+		if (!end) {
+			start = zone->zone_start_pfn;
+			end = zone_end_pfn(zone);
+			continue;
+		}
+		start = MIN(start, zone->zone_start_pfn);
+		end = MAX(end, zone_end_pfn(zone));
+	}
+	pgdat->node_start_pfn = start;
+	pgdat->node_spanned_pages = end - start;
+}
+
+void remove_pfn_range_from_zone(struct memhp_machine *m, struct zone *zone,
+				unsigned long start_pfn, unsigned long nr_pages)
+{
+	if (zone->idx == ZONE_DEVICE)
+		return;	/* ZONE_DEVICE spans are never shrunk */
+	pthread_mutex_lock(&m->span_lock);
+	zone->contiguous = false;
+	shrink_zone_span(m, zone, start_pfn, start_pfn + nr_pages);
+	update_pgdat_span(zone->pgdat);
+	pthread_mutex_unlock(&m->span_lock);
+}
+
+void adjust_present_page_count(struct memhp_machine *m, unsigned long pfn,
+			       struct memory_group *group, long nr_pages)
+{
+	struct zone *zone = page_zone(m, pfn);
+	struct mem_section *ms = pfn_to_section(m, pfn);
+	bool movable = zone->idx == ZONE_MOVABLE;
+
+	pthread_mutex_lock(&m->span_lock);
+	if (ms->flags & SECTION_IS_EARLY)
+		zone->present_early_pages += (unsigned long)nr_pages;
+	zone->present_pages += (unsigned long)nr_pages;
+	zone->pgdat->node_present_pages += (unsigned long)nr_pages;
+	if (group && movable)
+		group->present_movable_pages += (unsigned long)nr_pages;
+	else if (group)
+		group->present_kernel_pages += (unsigned long)nr_pages;
+	pthread_mutex_unlock(&m->span_lock);
+}
+
+void adjust_managed_page_count(struct zone *zone, long nr_pages, struct memhp_machine *m)
+{
+	atomic_fetch_add(&zone->managed_pages, nr_pages);
+	atomic_fetch_add(&m->totalram_pages, nr_pages);
+}
+
+void node_set_state(struct memhp_machine *m, int nid, enum node_states s)
+{
+	pthread_mutex_lock(&m->span_lock);
+	m->node_masks[s] |= 1u << nid;
+	pthread_mutex_unlock(&m->span_lock);
+}
+
+void node_clear_state(struct memhp_machine *m, int nid, enum node_states s)
+{
+	pthread_mutex_lock(&m->span_lock);
+	m->node_masks[s] &= ~(1u << nid);
+	pthread_mutex_unlock(&m->span_lock);
+}
+
+bool node_state(struct memhp_machine *m, int nid, enum node_states s)
+{
+	bool r;
+
+	pthread_mutex_lock(&m->span_lock);
+	r = m->node_masks[s] & (1u << nid);
+	pthread_mutex_unlock(&m->span_lock);
+	return r;
+}
+
+static unsigned long int_sqrt(unsigned long x)
+{
+	unsigned long r = 0;
+
+	while ((r + 1) * (r + 1) <= x)
+		r++;
+	return r;
+}
+
+/*
+ * init_per_zone_wmark_min + khugepaged's recommended minimum +
+ * __setup_per_zone_wmarks: the watermarks /proc/zoneinfo prints and the
+ * allocator honours (an allocation may not take a zone below its min).
+ */
+void setup_per_zone_wmarks(struct memhp_machine *m)
+{
+	unsigned long lowmem_pages = 0, min_free_kbytes, pages_min, recommended;
+	unsigned long kb_per_page = m->page_size >> 10;
+	unsigned int nr_zones = 0;
+
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		for (int z = 0; z <= ZONE_NORMAL; z++) {
+			struct zone *zone = &m->nodes[nid].node_zones[z];
+			unsigned long managed = (unsigned long)atomic_load(&zone->managed_pages);
+
+			lowmem_pages += managed;
+			if (zone->present_pages)
+				nr_zones++;
+		}
+	}
+	min_free_kbytes = int_sqrt(lowmem_pages * kb_per_page * 16);
+	min_free_kbytes = MIN(MAX(min_free_kbytes, 128UL), 262144UL);
+	recommended = m->pageblock_nr_pages * nr_zones * 2 + m->pageblock_nr_pages * nr_zones * 9;
+	recommended = MIN(recommended, lowmem_pages / 20) * kb_per_page;
+	if (recommended > min_free_kbytes)
+		min_free_kbytes = recommended;
+	pages_min = min_free_kbytes / kb_per_page;
+
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &m->nodes[nid].node_zones[z];
+			unsigned long managed = (unsigned long)atomic_load(&zone->managed_pages);
+			unsigned long tmp = lowmem_pages ? pages_min * managed / lowmem_pages : 0;
+
+			if (z == ZONE_DEVICE)
+				continue;
+			if (z == ZONE_MOVABLE)
+				zone->wmark_min = MIN(MAX(managed / 1024, 32UL), 128UL);
+			else
+				zone->wmark_min = z < ZONE_MOVABLE ? tmp : 0;
+			tmp = MAX(tmp >> 2, managed * 10 / 10000);
+			zone->wmark_low = zone->wmark_min + tmp;
+			zone->wmark_high = zone->wmark_low + tmp;
+			zone->wmark_promo = zone->wmark_high + tmp;
+		}
+	}
+}

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+/*
+ * page_alloc.c - the buddy allocator (mm/page_alloc.c, mm/page_isolation.c).
+ *
+ * Each zone has free lists per order (0..MAX_PAGE_ORDER) and per migratetype
+ * (the type of the pageblock a chunk starts in).  A free chunk's head page
+ * has PG_buddy and its order; merging stops at MAX_PAGE_ORDER, at a buddy in
+ * another zone, and between pageblocks of different migratetypes.
+ *
+ * Accounting matches the kernel's 6.12 rules: free pages in MIGRATE_ISOLATE
+ * pageblocks are not counted in NR_FREE_PAGES (account_freepages), so while
+ * a range is isolated for online or offline its free pages are invisible.
+ *
+ * Onlining hands pages to the buddy in max-order-aligned chunks
+ * (online_pages_range -> generic_online_page -> __free_pages_core), which is
+ * also where managed pages and MemTotal grow.  Offlining takes the isolated
+ * chunks off the lists again (__offline_isolated_pages).
+ *
+ * Invariant (checked by debug_vm): a page is on a free list iff it is the
+ * head of a PG_buddy chunk, and the chunk lies in one zone, in online
+ * sections, in pageblocks of one migratetype.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+const char *const migratetype_names[MIGRATE_TYPES] = {
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"
+};
+
+static void list_add(struct free_list *l, struct page *p, bool to_tail)
+{
+	p->next = p->prev = NULL;
+	if (!l->head) {
+		l->head = l->tail = p;
+	} else if (to_tail) {
+		p->prev = l->tail;
+		l->tail->next = p;
+		l->tail = p;
+	} else {
+		p->next = l->head;
+		l->head->prev = p;
+		l->head = p;
+	}
+}
+
+static void list_del(struct free_list *l, struct page *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		l->head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		l->tail = p->prev;
+	p->next = p->prev = NULL;
+}
+
+static void account_freepages(struct zone *zone, long nr, int mt)
+{
+	if (mt == MIGRATE_ISOLATE)
+		return;
+	atomic_fetch_add(&zone->nr_free_pages, nr);
+}
+
+static void add_to_free_list(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
+			     unsigned int order, int mt, bool to_tail)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	p->flags |= PG_buddy;
+	p->order = (uint8_t)order;
+	p->refcount = 0;
+	list_add(&zone->free_area[order].list[mt], p, to_tail);
+	zone->free_area[order].nr_free++;
+	account_freepages(zone, 1L << order, mt);
+}
+
+static void del_from_free_list(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
+			       unsigned int order, int mt)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	list_del(&zone->free_area[order].list[mt], p);
+	p->flags &= ~PG_buddy;
+	zone->free_area[order].nr_free--;
+	account_freepages(zone, -(1L << order), mt);
+}
+
+bool page_is_buddy_head(struct page *p)
+{
+	return p->flags & PG_buddy;
+}
+
+static bool buddy_mergeable(struct memhp_machine *m, struct zone *zone, unsigned long buddy_pfn,
+			    unsigned int order, int mt)
+{
+	struct page *b;
+
+	if (!pfn_valid(m, buddy_pfn))
+		return false;
+	b = pfn_to_page(m, buddy_pfn);
+	if (!(b->flags & PG_buddy) || b->order != order)
+		return false;
+	if (b->zone != zone->idx || b->nid != zone->pgdat->node_id)
+		return false;
+	return get_pageblock_migratetype(m, buddy_pfn) == mt;
+}
+
+/* __free_one_page; caller holds zone->lock */
+static void __free_one_page(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
+			    unsigned int order, int mt, bool to_tail)
+{
+	while (order < m->arch->max_order) {
+		unsigned long buddy_pfn = pfn ^ (1UL << order);
+
+		if (!buddy_mergeable(m, zone, buddy_pfn, order, mt))
+			break;
+		del_from_free_list(m, zone, buddy_pfn, order, mt);
+		pfn &= buddy_pfn;
+		order++;
+	}
+	add_to_free_list(m, zone, pfn, order, mt, to_tail);
+}
+
+void free_one_page(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
+		   unsigned int order, int migratetype, bool to_tail)
+{
+	pthread_mutex_lock(&zone->lock);
+	__free_one_page(m, zone, pfn, order, migratetype, to_tail);
+	pthread_mutex_unlock(&zone->lock);
+}
+
+/* __free_pages_core(MEMINIT_HOTPLUG): the pages become managed, then free */
+void generic_online_page(struct memhp_machine *m, unsigned long pfn, unsigned int order)
+{
+	struct zone *zone = page_zone(m, pfn);
+	unsigned long nr = 1UL << order;
+
+	for (unsigned long i = 0; i < nr; i++) {
+		struct page *p = pfn_to_page(m, pfn + i);
+
+		p->flags &= ~PG_offline;
+		p->refcount = 0;
+	}
+	adjust_managed_page_count(zone, (long)nr, m);
+	free_one_page(m, zone, pfn, order, get_pageblock_migratetype(m, pfn), true);
+}
+
+/* expand(): split a chunk down to `low`, the halves going back to `mt` */
+static void expand(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
+		   unsigned int low, unsigned int high, int mt)
+{
+	while (high > low) {
+		high--;
+		add_to_free_list(m, zone, pfn + (1UL << high), high, mt, false);
+	}
+}
+
+static long rmqueue_smallest(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt)
+{
+	for (unsigned int o = order; o <= m->arch->max_order; o++) {
+		struct page *p = zone->free_area[o].list[mt].head;
+		unsigned long pfn;
+
+		if (!p)
+			continue;
+		pfn = page_to_pfn(m, p);
+		del_from_free_list(m, zone, pfn, o, mt);
+		expand(m, zone, pfn, order, o, mt);
+		return (long)pfn;
+	}
+	return -1;
+}
+
+/*
+ * __rmqueue_fallback, simplified: take the largest chunk of another
+ * mergeable type; a chunk of at least a pageblock is claimed whole (its
+ * pageblocks change type, as steal_suitable_fallback does).
+ */
+static long rmqueue_fallback(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt)
+{
+	static const int fallbacks[3][2] = {
+		[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE },
+		[MIGRATE_MOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE },
+		[MIGRATE_RECLAIMABLE] = { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE },
+	};
+
+	for (int o = (int)m->arch->max_order; o >= (int)order; o--) {
+		for (int i = 0; i < 2; i++) {
+			int fmt = fallbacks[mt][i];
+			struct page *p = zone->free_area[o].list[fmt].head;
+			unsigned long pfn;
+
+			if (!p)
+				continue;
+			pfn = page_to_pfn(m, p);
+			del_from_free_list(m, zone, pfn, (unsigned int)o, fmt);
+			if ((unsigned int)o >= m->arch->pageblock_order) {
+				for (unsigned long q = pfn; q < pfn + (1UL << o); q += m->pageblock_nr_pages)
+					set_pageblock_migratetype(m, q, mt);
+				fmt = mt;
+			}
+			expand(m, zone, pfn, order, (unsigned int)o, fmt);
+			return (long)pfn;
+		}
+	}
+	return -1;
+}
+
+static void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int order)
+{
+	struct page *head = pfn_to_page(m, pfn);
+
+	head->flags &= ~(PG_buddy | PG_tail);
+	head->refcount = 1;
+	head->order = (uint8_t)order;
+	if (order)
+		head->flags |= PG_head;
+	for (unsigned long i = 1; i < (1UL << order); i++) {
+		struct page *t = pfn_to_page(m, pfn + i);
+
+		t->flags = (t->flags & ~(PG_buddy | PG_head)) | PG_tail;
+		t->refcount = 0;
+		t->private = pfn;
+	}
+}
+
+static long alloc_from_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt)
+{
+	long pfn = -1;
+
+	pthread_mutex_lock(&zone->lock);
+	/* zone_watermark_ok(ALLOC_WMARK_MIN) */
+	if ((unsigned long)atomic_load(&zone->nr_free_pages) >= zone->wmark_min + (1UL << order)) {
+		pfn = rmqueue_smallest(m, zone, order, mt);
+		if (pfn < 0)
+			pfn = rmqueue_fallback(m, zone, order, mt);
+	}
+	if (pfn >= 0)
+		prep_new_page(m, (unsigned long)pfn, order);
+	pthread_mutex_unlock(&zone->lock);
+	return pfn;
+}
+
+/*
+ * alloc_pages_node: walk the zonelist - the preferred node first, then the
+ * others - from the highest allowed zone down.  Kernel allocations may use
+ * Normal, DMA32 and DMA; movable ones ZONE_MOVABLE first.
+ */
+long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
+{
+	int highest = zones == ALLOC_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
+	int mt = zones == ALLOC_MOVABLE ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
+
+	if (order > m->arch->max_order)
+		return -ENOMEM;
+	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
+		nid = 0;
+	for (unsigned int i = 0; i < m->nr_nodes; i++) {
+		struct pglist_data *pgdat = &m->nodes[(nid + (int)i) % (int)m->nr_nodes];
+
+		for (int z = highest; z >= 0; z--) {
+			struct zone *zone = &pgdat->node_zones[z];
+			long pfn;
+
+			if (!populated_zone(zone))
+				continue;
+			pfn = alloc_from_zone(m, zone, order, mt);
+			if (pfn >= 0)
+				return pfn;
+		}
+	}
+	return -ENOMEM;
+}
+
+void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order)
+{
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		struct page *p = pfn_to_page(m, pfn + i);
+
+		p->flags &= ~(PG_head | PG_tail | PG_lru);
+		p->refcount = 0;
+		p->private = 0;
+		p->owner = 0;
+	}
+	free_one_page(m, page_zone(m, pfn), pfn, order, get_pageblock_migratetype(m, pfn), false);
+}
+
+/*
+ * Give every pageblock of [start, end) the type `to_mt` and move the free
+ * chunks that start in it to the matching lists.  Ranges handled here are
+ * whole blocks (minus the vmemmap pageblocks), so no free chunk crosses the
+ * range's edges.  Caller holds zone->lock.
+ */
+static void move_freepages_range(struct memhp_machine *m, struct zone *zone, unsigned long start,
+				 unsigned long end, int to_mt)
+{
+	for (unsigned long pfn = start; pfn < end;) {
+		struct page *p = pfn_to_page(m, pfn);
+
+		if (p->flags & PG_buddy) {
+			unsigned int order = p->order;
+			int from = get_pageblock_migratetype(m, pfn);
+
+			del_from_free_list(m, zone, pfn, order, from);
+			for (unsigned long q = pfn; q < pfn + (1UL << order); q += m->pageblock_nr_pages)
+				set_pageblock_migratetype(m, q, to_mt);
+			add_to_free_list(m, zone, pfn, order, to_mt, false);
+			pfn += 1UL << order;
+			continue;
+		}
+		if (pageblock_aligned(m, pfn))
+			set_pageblock_migratetype(m, pfn, to_mt);
+		pfn++;
+	}
+}
+
+int move_freepages_block_isolate(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
+				 int to_mt)
+{
+	unsigned long start = ALIGN_DOWN(pfn, m->pageblock_nr_pages);
+
+	pthread_mutex_lock(&zone->lock);
+	move_freepages_range(m, zone, start, start + m->pageblock_nr_pages, to_mt);
+	pthread_mutex_unlock(&zone->lock);
+	return 0;
+}
+
+/* Isolate or un-isolate a range whose pageblocks all belong to `zone`. */
+void set_range_migratetype(struct memhp_machine *m, struct zone *zone, unsigned long start,
+			   unsigned long end, int to_mt)
+{
+	pthread_mutex_lock(&zone->lock);
+	move_freepages_range(m, zone, start, end, to_mt);
+	if (to_mt != MIGRATE_ISOLATE) {
+		/* let pageblock-sized chunks merge again (unset_migratetype_isolate) */
+		for (unsigned long pfn = start; pfn < end; pfn += m->pageblock_nr_pages) {
+			struct page *p = pfn_to_page(m, pfn);
+
+			if ((p->flags & PG_buddy) && p->order == m->arch->pageblock_order &&
+			    p->order < m->arch->max_order) {
+				del_from_free_list(m, zone, pfn, p->order, to_mt);
+				__free_one_page(m, zone, pfn, m->arch->pageblock_order, to_mt, true);
+			}
+		}
+	}
+	pthread_mutex_unlock(&zone->lock);
+}
+
+/*
+ * __offline_isolated_pages: take every free chunk of the isolated range
+ * off the lists.  Returns the pages that stop being managed:
+ * nr_pages minus those that were PageOffline already.
+ */
+unsigned long offline_isolated_pages(struct memhp_machine *m, unsigned long start,
+				     unsigned long end)
+{
+	struct zone *zone = page_zone(m, start);
+	unsigned long already_offline = 0;
+
+	offline_mem_sections(m, start, end);
+	pthread_mutex_lock(&zone->lock);
+	for (unsigned long pfn = start; pfn < end;) {
+		struct page *p = pfn_to_page(m, pfn);
+
+		if (p->flags & PG_buddy) {
+			unsigned int order = p->order;
+
+			del_from_free_list(m, zone, pfn, order, MIGRATE_ISOLATE);
+			for (unsigned long i = 0; i < (1UL << order); i++)
+				pfn_to_page(m, pfn + i)->flags |= PG_offline;
+			pfn += 1UL << order;
+			continue;
+		}
+		if (p->flags & PG_hwpoison) {
+			pfn++;
+			continue;
+		}
+		if ((p->flags & PG_offline) && !p->refcount)
+			already_offline++;
+		pfn++;
+	}
+	pthread_mutex_unlock(&zone->lock);
+	return (end - start) - already_offline;
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/*
+ * physmem.c - physical memory devices, the direct map and vmemmap mappings.
+ *
+ * Physical memory is real: every device (boot RAM, a DIMM, a dax range) is a
+ * file descriptor covering a physical address range - a sparse memfd by
+ * default, or a file the caller names.  Two virtual ranges are reserved at
+ * boot with PROT_NONE and MAP_NORESERVE, so they cost nothing until used:
+ *
+ *   direct map: max_phys bytes; [phys, phys+size) is mapped MAP_SHARED|
+ *               MAP_FIXED from the device's fd when the range is added
+ *               (arch_add_memory -> init_memory_mapping) and returned to
+ *               PROT_NONE when it is removed;
+ *   vmemmap:    (max_phys / page_size) struct pages; a section's slice is
+ *               mapped from the physical pages that hold its memmap, so
+ *               the struct pages really live where the kernel puts them.
+ *
+ * Invariant: a direct-map page is accessible iff its range belongs to a
+ * device that has been added; the same physical page seen through the
+ * direct map and through the vmemmap is the same file page.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static void *reserve_va(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Give a range back to the reservation (PROT_NONE, no backing). */
+static void unreserve_range(void *va, size_t size)
+{
+	mmap(va, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}
+
+int physmem_reserve(struct memhp_machine *m)
+{
+	m->direct_map_size = m->max_phys;
+	m->vmemmap_size = (size_t)m->max_pfn_limit * sizeof(struct page);
+	m->direct_map = reserve_va(m->direct_map_size);
+	if (!m->direct_map)
+		return -ENOMEM;
+	m->vmemmap = reserve_va(m->vmemmap_size);
+	if (!m->vmemmap) {
+		munmap(m->direct_map, m->direct_map_size);
+		m->direct_map = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void physmem_unreserve(struct memhp_machine *m)
+{
+	while (m->devices)
+		physdev_destroy(m, m->devices);
+	if (m->vmemmap)
+		munmap(m->vmemmap, m->vmemmap_size);
+	if (m->direct_map)
+		munmap(m->direct_map, m->direct_map_size);
+	m->vmemmap = NULL;
+	m->direct_map = NULL;
+}
+
+static int open_backing(struct memhp_machine *m, const char *name, uint64_t size)
+{
+	int fd;
+
+	if (m->backing_dir) {
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/memhp-%s-XXXXXX", m->backing_dir, name);
+		fd = mkstemp(path);
+		if (fd >= 0)
+			unlink(path);
+	} else {
+		fd = memfd_create(name, MFD_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	/* sparse: no memory is used until a page is written */
+	if (ftruncate(fd, (off_t)size)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uint64_t size,
+		   int fd, struct physdev **out)
+{
+	struct physdev *d;
+
+	if (!size || phys + size > m->max_phys || phys + size < phys)
+		return -E2BIG;
+	if (should_fail(m))
+		return -ENOMEM;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	if (fd < 0) {
+		d->fd = open_backing(m, name, size);
+		if (d->fd < 0) {
+			int err = d->fd;
+
+			free(d);
+			return err;
+		}
+		d->own_fd = true;
+	} else {
+		off_t end = lseek(fd, 0, SEEK_END);
+
+		if (end >= 0 && (uint64_t)end < size) {
+			free(d);
+			return -EINVAL;	/* the file must cover the device */
+		}
+		d->fd = fd;
+	}
+	d->phys_start = phys;
+	d->size = size;
+	d->next = m->devices;
+	m->devices = d;
+	*out = d;
+	return 0;
+}
+
+void physdev_destroy(struct memhp_machine *m, struct physdev *d)
+{
+	for (struct physdev **p = &m->devices; *p; p = &(*p)->next) {
+		if (*p == d) {
+			*p = d->next;
+			break;
+		}
+	}
+	if (d->own_fd)
+		close(d->fd);
+	free(d);
+}
+
+struct physdev *physdev_find(struct memhp_machine *m, uint64_t phys)
+{
+	for (struct physdev *d = m->devices; d; d = d->next)
+		if (phys >= d->phys_start && phys < d->phys_start + d->size)
+			return d;
+	return NULL;
+}
+
+int direct_map_add(struct memhp_machine *m, uint64_t start, uint64_t size)
+{
+	uint64_t done = 0;
+
+	while (done < size) {
+		struct physdev *d = physdev_find(m, start + done);
+		uint64_t off, len;
+		void *p;
+
+		if (!d)
+			goto fail;
+		off = start + done - d->phys_start;
+		len = MIN(size - done, d->size - off);
+		p = mmap(m->direct_map + start + done, len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, d->fd, (off_t)(d->fd_offset + off));
+		if (p == MAP_FAILED)
+			goto fail;
+		done += len;
+	}
+	return 0;
+fail:
+	if (done)
+		unreserve_range(m->direct_map + start, done);
+	return -ENOMEM;
+}
+
+void direct_map_remove(struct memhp_machine *m, uint64_t start, uint64_t size)
+{
+	unreserve_range(m->direct_map + start, size);
+}
+
+int vmemmap_map(struct memhp_machine *m, void *va, size_t bytes, unsigned long pfn)
+{
+	uint64_t phys = PFN_PHYS_M(m, pfn);
+	struct physdev *d = physdev_find(m, phys);
+	void *p;
+
+	if (!d || phys + bytes > d->phys_start + d->size)
+		return -ENOMEM;
+	p = mmap(va, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, d->fd,
+		 (off_t)(d->fd_offset + phys - d->phys_start));
+	return p == MAP_FAILED ? -ENOMEM : 0;
+}
+
+void vmemmap_unmap(struct memhp_machine *m, void *va, size_t bytes)
+{
+	(void)m;
+	unreserve_range(va, bytes);
+}
+
+void *memhp_pfn_to_virt(struct memhp_machine *m, unsigned long pfn)
+{
+	if (pfn >= m->max_pfn_limit || !pfn_valid(m, pfn))
+		return NULL;
+	return page_address(m, pfn);
+}

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+/*
+ * procfs.c - /proc/meminfo, /proc/zoneinfo, /proc/vmstat, /proc/buddyinfo,
+ * /proc/pagetypeinfo and nodeN/meminfo, in the kernel's formats
+ * (fs/proc/meminfo.c, mm/vmstat.c, drivers/base/node.c).
+ *
+ * Only what memhp models carries a value (totals, free pages, zone counts,
+ * watermarks, memmap pages); the other fields are printed as 0 so that
+ * parsers of the real files work unchanged.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static void kb_line(struct sbuf *s, const char *name, unsigned long kb)
+{
+	char label[32];
+
+	snprintf(label, sizeof(label), "%s:", name);
+	sbuf_printf(s, "%-16s%8lu kB\n", label, kb);
+}
+
+static unsigned long totalreserve_pages(struct memhp_machine *m)
+{
+	unsigned long r = 0;
+
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			r += m->nodes[nid].node_zones[z].wmark_high;
+	return r;
+}
+
+void proc_meminfo(struct memhp_machine *m, struct sbuf *s)
+{
+	static const char *const zero_fields[] = {
+		"Buffers", "Cached", "SwapCached", "Active", "Inactive", "Active(anon)",
+		"Inactive(anon)", "Active(file)", "Inactive(file)", "Unevictable", "Mlocked",
+		"SwapTotal", "SwapFree", "Zswap", "Zswapped", "Dirty", "Writeback", "AnonPages",
+		"Mapped", "Shmem", "KReclaimable", "Slab", "SReclaimable", "SUnreclaim",
+		"KernelStack", "PageTables", "SecPageTables", "NFS_Unstable", "Bounce",
+		"WritebackTmp",
+	};
+	unsigned long kb = m->page_size >> 10;
+	unsigned long total = (unsigned long)atomic_load(&m->totalram_pages);
+	unsigned long free = 0, reserve;
+
+	get_online_mems(m);
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			free += (unsigned long)atomic_load(&m->nodes[nid].node_zones[z].nr_free_pages);
+	reserve = totalreserve_pages(m);
+	put_online_mems(m);
+	kb_line(s, "MemTotal", total * kb);
+	kb_line(s, "MemFree", free * kb);
+	kb_line(s, "MemAvailable", (free > reserve ? free - reserve : 0) * kb);
+	for (size_t i = 0; i < ARRAY_SIZE(zero_fields); i++)
+		kb_line(s, zero_fields[i], 0);
+	kb_line(s, "CommitLimit", total * kb / 2);
+	kb_line(s, "Committed_AS", 0);
+	kb_line(s, "VmallocTotal", 34359738367UL);
+	kb_line(s, "VmallocUsed", 0);
+	kb_line(s, "VmallocChunk", 0);
+	kb_line(s, "Percpu", 0);
+	kb_line(s, "HardwareCorrupted", 0);
+	kb_line(s, "AnonHugePages", 0);
+	kb_line(s, "ShmemHugePages", 0);
+	kb_line(s, "ShmemPmdMapped", 0);
+	kb_line(s, "FileHugePages", 0);
+	kb_line(s, "FilePmdMapped", 0);
+	kb_line(s, "Unaccepted", 0);
+	sbuf_printf(s, "HugePages_Total:   %5d\nHugePages_Free:    %5d\n", 0, 0);
+	sbuf_printf(s, "HugePages_Rsvd:    %5d\nHugePages_Surp:    %5d\n", 0, 0);
+	kb_line(s, "Hugepagesize", (1UL << m->arch->pmd_shift) >> 10);
+	kb_line(s, "Hugetlb", 0);
+	kb_line(s, "DirectMap4k", 0);
+	kb_line(s, "DirectMap2M", 0);
+	kb_line(s, "DirectMap1G", 0);
+}
+
+void node_meminfo(struct memhp_machine *m, int nid, struct sbuf *s)
+{
+	unsigned long kb = m->page_size >> 10, total = 0, free = 0;
+
+	for (int z = 0; z < MAX_NR_ZONES; z++) {
+		total += (unsigned long)atomic_load(&m->nodes[nid].node_zones[z].managed_pages);
+		free += (unsigned long)atomic_load(&m->nodes[nid].node_zones[z].nr_free_pages);
+	}
+	sbuf_printf(s, "Node %d MemTotal:       %8lu kB\n", nid, total * kb);
+	sbuf_printf(s, "Node %d MemFree:        %8lu kB\n", nid, free * kb);
+	sbuf_printf(s, "Node %d MemUsed:        %8lu kB\n", nid, (total - free) * kb);
+}
+
+void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s)
+{
+	get_online_mems(m);
+	pthread_mutex_lock(&m->span_lock);
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		if (!(m->node_masks[N_ONLINE] & (1u << nid)))
+			continue;
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &m->nodes[nid].node_zones[z];
+			unsigned long free = (unsigned long)atomic_load(&zone->nr_free_pages);
+
+			sbuf_printf(s, "Node %u, zone %8s", nid, zone->name);
+			sbuf_printf(s, "\n  pages free     %lu\n        boost    0\n        min      %lu"
+				    "\n        low      %lu\n        high     %lu\n        promo    %lu"
+				    "\n        spanned  %lu\n        present  %lu\n        managed  %lu"
+				    "\n        cma      %lu\n        protection: (0, 0, 0, 0, 0)",
+				    free, zone->wmark_min, zone->wmark_low, zone->wmark_high,
+				    zone->wmark_promo, zone->spanned_pages, zone->present_pages,
+				    (unsigned long)atomic_load(&zone->managed_pages), zone->cma_pages);
+			if (!populated_zone(zone)) {
+				sbuf_printf(s, "\n");
+				continue;
+			}
+			sbuf_printf(s, "\n      nr_free_pages %lu\n  pagesets\n    cpu: 0"
+				    "\n              count: 0\n              high:  0"
+				    "\n              batch: 1\n  vm stats threshold: 0"
+				    "\n  node_unreclaimable:  0\n  start_pfn:           %lu\n",
+				    free, zone->zone_start_pfn);
+		}
+	}
+	pthread_mutex_unlock(&m->span_lock);
+	put_online_mems(m);
+}
+
+void proc_vmstat(struct memhp_machine *m, struct sbuf *s)
+{
+	unsigned long free = 0;
+
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			free += (unsigned long)atomic_load(&m->nodes[nid].node_zones[z].nr_free_pages);
+	sbuf_printf(s, "nr_free_pages %lu\n", free);
+	sbuf_printf(s, "nr_memmap_pages %ld\n", atomic_load(&m->nr_memmap_pages));
+	sbuf_printf(s, "nr_memmap_boot_pages %ld\n", atomic_load(&m->nr_memmap_boot_pages));
+}
+
+void proc_buddyinfo(struct memhp_machine *m, struct sbuf *s)
+{
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &m->nodes[nid].node_zones[z];
+
+			if (!populated_zone(zone))
+				continue;
+			pthread_mutex_lock(&zone->lock);
+			sbuf_printf(s, "Node %u, zone %8s ", nid, zone->name);
+			for (unsigned int o = 0; o <= m->arch->max_order; o++)
+				sbuf_printf(s, "%6lu ", zone->free_area[o].nr_free);
+			sbuf_printf(s, "\n");
+			pthread_mutex_unlock(&zone->lock);
+		}
+	}
+}
+
+void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s)
+{
+	sbuf_printf(s, "Page block order: %u\nPages per block:  %lu\n\n", m->arch->pageblock_order,
+		    m->pageblock_nr_pages);
+	sbuf_printf(s, "Free pages count per migrate type at order ");
+	for (unsigned int o = 0; o <= m->arch->max_order; o++)
+		sbuf_printf(s, "%6u ", o);
+	sbuf_printf(s, "\n");
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &m->nodes[nid].node_zones[z];
+
+			if (!populated_zone(zone))
+				continue;
+			pthread_mutex_lock(&zone->lock);
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+				sbuf_printf(s, "Node %4u, zone %8s, type %12s ", nid, zone->name,
+					    migratetype_names[mt]);
+				for (unsigned int o = 0; o <= m->arch->max_order; o++) {
+					unsigned long n = 0;
+
+					for (struct page *p = zone->free_area[o].list[mt].head; p; p = p->next)
+						n++;
+					sbuf_printf(s, "%6lu ", n);
+				}
+				sbuf_printf(s, "\n");
+			}
+			pthread_mutex_unlock(&zone->lock);
+		}
+	}
+	sbuf_printf(s, "\nNumber of blocks type     Unmovable      Movable  Reclaimable   HighAtomic      Isolate \n");
+	get_online_mems(m);
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &m->nodes[nid].node_zones[z];
+			unsigned long count[MIGRATE_TYPES] = { 0 };
+
+			if (!populated_zone(zone))
+				continue;
+			for (unsigned long pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone);
+			     pfn += m->pageblock_nr_pages) {
+				struct page *p;
+
+				if (!pfn_online(m, pfn))
+					continue;
+				p = pfn_to_page(m, pfn);
+				if (p->zone != zone->idx || p->nid != nid)
+					continue;
+				count[get_pageblock_migratetype(m, pfn)]++;
+			}
+			sbuf_printf(s, "Node %d, zone %8s ", nid, zone->name);
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+				sbuf_printf(s, "%12lu ", count[mt]);
+			sbuf_printf(s, "\n");
+		}
+	}
+	put_online_mems(m);
+}

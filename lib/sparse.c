@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sparse.c - sparse memory sections and their memmap (mm/sparse.c,
+ * mm/sparse-vmemmap.c).
+ *
+ * A section (128 MiB on x86_64) is the unit of the memmap: adding a section
+ * maps pages_per_section struct pages into the vmemmap.  Where those struct
+ * pages physically live is the point of memmap_on_memory:
+ *
+ *   MEMMAP_ALTMAP  carved from the start of the hot-added block itself
+ *                  (altmap_alloc_block_buf: base_pfn + reserve + alloc +
+ *                  align, aligned to the allocation's own size); nothing
+ *                  of existing memory is used.
+ *   MEMMAP_BUDDY   one PMD-sized (order-9 on x86) allocation from the buddy
+ *                  allocator of existing memory, preferring the node of the
+ *                  new memory (vmemmap_alloc_block); when no such block is
+ *                  free, base pages one by one (MEMMAP_BUDDY_PAGES), and
+ *                  -ENOMEM when even those run out.
+ *   MEMMAP_BOOT    boot sections: reserved at boot, top-down per node, as
+ *                  memblock does.
+ *
+ * nr_memmap_pages counts the memmap of hot-added sections in every mode
+ * (memmap_pages_add), nr_memmap_boot_pages that of boot sections.
+ * Invariant: SECTION_HAS_MEM_MAP <=> the section's vmemmap slice is mapped
+ * from memmap_pfn (or memmap_pfns[]).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int sparse_init(struct memhp_machine *m)
+{
+	m->sections = calloc(m->nr_sections, sizeof(*m->sections));
+	return m->sections ? 0 : -ENOMEM;
+}
+
+void sparse_destroy(struct memhp_machine *m)
+{
+	if (!m->sections)
+		return;
+	for (unsigned long i = 0; i < m->nr_sections; i++) {
+		free(m->sections[i].pageblock_mt);
+		free(m->sections[i].memmap_pfns);
+	}
+	free(m->sections);
+	m->sections = NULL;
+}
+
+struct mem_section *pfn_to_section(struct memhp_machine *m, unsigned long pfn)
+{
+	unsigned long nr = pfn_to_section_nr(m, pfn);
+
+	return nr < m->nr_sections ? &m->sections[nr] : NULL;
+}
+
+bool pfn_valid(struct memhp_machine *m, unsigned long pfn)
+{
+	struct mem_section *ms = pfn_to_section(m, pfn);
+
+	return ms && (ms->flags & SECTION_HAS_MEM_MAP);
+}
+
+bool pfn_online(struct memhp_machine *m, unsigned long pfn)
+{
+	struct mem_section *ms = pfn_to_section(m, pfn);
+
+	return ms && (ms->flags & SECTION_IS_ONLINE);
+}
+
+void online_mem_sections(struct memhp_machine *m, unsigned long start, unsigned long end)
+{
+	for (unsigned long pfn = start; pfn < end; pfn = ALIGN_DOWN(pfn, m->pages_per_section) + m->pages_per_section)
+		pfn_to_section(m, pfn)->flags |= SECTION_IS_ONLINE;
+}
+
+void offline_mem_sections(struct memhp_machine *m, unsigned long start, unsigned long end)
+{
+	for (unsigned long pfn = start; pfn < end; pfn = ALIGN_DOWN(pfn, m->pages_per_section) + m->pages_per_section)
+		pfn_to_section(m, pfn)->flags &= ~SECTION_IS_ONLINE;
+}
+
+int get_pageblock_migratetype(struct memhp_machine *m, unsigned long pfn)
+{
+	struct mem_section *ms = pfn_to_section(m, pfn);
+
+	return ms->pageblock_mt[(pfn % m->pages_per_section) / m->pageblock_nr_pages];
+}
+
+void set_pageblock_migratetype(struct memhp_machine *m, unsigned long pfn, int mt)
+{
+	struct mem_section *ms = pfn_to_section(m, pfn);
+
+	ms->pageblock_mt[(pfn % m->pages_per_section) / m->pageblock_nr_pages] = (uint8_t)mt;
+}
+
+unsigned long vmem_altmap_offset(const struct vmem_altmap *a)
+{
+	return a->reserve + a->free;
+}
+
+static unsigned long section_memmap_bytes(const struct memhp_machine *m)
+{
+	return m->pages_per_section * sizeof(struct page);
+}
+
+/* mm/sparse-vmemmap.c:altmap_alloc_block_buf; returns the first pfn or -1 */
+static long altmap_alloc_block_buf(struct memhp_machine *m, unsigned long size,
+				   struct vmem_altmap *a)
+{
+	unsigned long pfn = a->base_pfn + a->reserve + a->alloc + a->align;
+	unsigned long nr_pfns = size >> page_shift(m);
+	unsigned long nr_align = 1UL << __builtin_ctzl(nr_pfns);
+	unsigned long allocated = a->alloc + a->align;
+	unsigned long nr_free = a->free > allocated ? a->free - allocated : 0;
+
+	nr_align = ALIGN_UP(pfn, nr_align) - pfn;
+	if (nr_pfns + nr_align > nr_free)
+		return -1;
+	a->alloc += nr_pfns;
+	a->align += nr_align;
+	return (long)(pfn + nr_align);
+}
+
+static unsigned int order_of_pages(unsigned long nr)
+{
+	unsigned int order = 0;
+
+	while ((1UL << order) < nr)
+		order++;
+	return order;
+}
+
+/*
+ * Populate one section's memmap from the buddy: one contiguous allocation
+ * of the whole slice (a PMD on x86), else page by page.
+ */
+static int populate_from_buddy(struct memhp_machine *m, int nid, struct mem_section *ms,
+			       void *va, unsigned long bytes)
+{
+	unsigned long nr = bytes >> page_shift(m);
+	unsigned int order = order_of_pages(nr);
+	long pfn = -ENOMEM;
+	unsigned long i;
+
+	if ((1UL << order) == nr && order <= m->arch->max_order && bytes >= (1UL << m->arch->pmd_shift))
+		pfn = alloc_pages_node(m, nid, ALLOC_KERNEL, order);
+	if (pfn >= 0) {
+		if (vmemmap_map(m, va, bytes, (unsigned long)pfn)) {
+			free_pages(m, (unsigned long)pfn, order);
+			return -ENOMEM;
+		}
+		ms->memmap_src = MEMMAP_BUDDY;
+		ms->memmap_pfn = (unsigned long)pfn;
+		return 0;
+	}
+	/* vmemmap_populate_basepages: the fallback when no PMD is free */
+	ms->memmap_pfns = calloc(nr, sizeof(*ms->memmap_pfns));
+	if (!ms->memmap_pfns)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		pfn = alloc_pages_node(m, nid, ALLOC_KERNEL, 0);
+		if (pfn < 0 || vmemmap_map(m, (char *)va + (i << page_shift(m)), m->page_size,
+					   (unsigned long)pfn)) {
+			if (pfn >= 0)
+				free_pages(m, (unsigned long)pfn, 0);
+			goto fail;
+		}
+		ms->memmap_pfns[i] = (unsigned long)pfn;
+	}
+	ms->memmap_src = MEMMAP_BUDDY_PAGES;
+	return 0;
+fail:
+	while (i--)
+		free_pages(m, ms->memmap_pfns[i], 0);
+	vmemmap_unmap(m, va, bytes);
+	free(ms->memmap_pfns);
+	ms->memmap_pfns = NULL;
+	return -ENOMEM;
+}
+
+static void depopulate(struct memhp_machine *m, struct mem_section *ms, void *va,
+		       unsigned long bytes, struct vmem_altmap *altmap)
+{
+	unsigned long nr = bytes >> page_shift(m);
+
+	vmemmap_unmap(m, va, bytes);
+	switch (ms->memmap_src) {
+	case MEMMAP_ALTMAP:
+		altmap->alloc -= nr;	/* vmem_altmap_free */
+		break;
+	case MEMMAP_BUDDY:
+		free_pages(m, ms->memmap_pfn, order_of_pages(nr));
+		break;
+	case MEMMAP_BUDDY_PAGES:
+		for (unsigned long i = 0; i < nr; i++)
+			free_pages(m, ms->memmap_pfns[i], 0);
+		free(ms->memmap_pfns);
+		ms->memmap_pfns = NULL;
+		break;
+	default:
+		break;
+	}
+	ms->memmap_src = MEMMAP_NONE;
+}
+
+/*
+ * sparse_add_section: activate one whole section and populate its memmap.
+ * Called with mem_hotplug_lock held for write.
+ */
+int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsigned long nr,
+		       struct vmem_altmap *altmap)
+{
+	struct mem_section *ms = pfn_to_section(m, pfn);
+	unsigned long bytes = section_memmap_bytes(m);
+	void *va = pfn_to_page(m, section_nr_to_pfn(m, pfn_to_section_nr(m, pfn)));
+	int ret;
+
+	if (!ms || nr != m->pages_per_section || pfn % m->pages_per_section)
+		return -EINVAL;
+	if (ms->flags & SECTION_MARKED_PRESENT)
+		return -EEXIST;	/* fill_subsection_map: already present */
+	if (should_fail(m))
+		return -ENOMEM;
+	ms->pageblock_mt = calloc(m->pages_per_section / m->pageblock_nr_pages, 1);
+	if (!ms->pageblock_mt)
+		return -ENOMEM;
+	if (altmap) {
+		long apfn = altmap_alloc_block_buf(m, bytes, altmap);
+
+		/* no fallback with an altmap (vmemmap_populate_hugepages) */
+		ret = apfn < 0 ? -ENOMEM : vmemmap_map(m, va, bytes, (unsigned long)apfn);
+		if (!ret) {
+			ms->memmap_src = MEMMAP_ALTMAP;
+			ms->memmap_pfn = (unsigned long)apfn;
+		} else if (apfn >= 0) {
+			altmap->alloc -= bytes >> page_shift(m);
+		}
+	} else {
+		ret = should_fail(m) ? -ENOMEM : populate_from_buddy(m, nid, ms, va, bytes);
+	}
+	if (ret) {
+		free(ms->pageblock_mt);
+		ms->pageblock_mt = NULL;
+		return ret;
+	}
+	ms->flags = SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
+	ms->nid = nid;
+	atomic_fetch_add(&m->nr_memmap_pages, (long)PFN_UP_M(m, bytes));
+	if (pfn + nr > m->max_pfn)
+		m->max_pfn = pfn + nr;	/* update_end_of_memory_vars */
+	return 0;
+}
+
+void sparse_remove_section(struct memhp_machine *m, unsigned long pfn, unsigned long nr,
+			   struct vmem_altmap *altmap)
+{
+	struct mem_section *ms = pfn_to_section(m, pfn);
+	unsigned long bytes = section_memmap_bytes(m);
+	void *va = pfn_to_page(m, pfn);
+
+	(void)nr;
+	if (ms->memmap_src == MEMMAP_BOOT)
+		atomic_fetch_sub(&m->nr_memmap_boot_pages, (long)PFN_UP_M(m, bytes));
+	else
+		atomic_fetch_sub(&m->nr_memmap_pages, (long)PFN_UP_M(m, bytes));
+	depopulate(m, ms, va, bytes, altmap);
+	free(ms->pageblock_mt);
+	ms->pageblock_mt = NULL;
+	ms->flags = 0;
+	ms->nid = 0;
+}
+
+int sparse_add_boot_section(struct memhp_machine *m, int nid, unsigned long section_nr,
+			    unsigned long memmap_pfn)
+{
+	struct mem_section *ms = &m->sections[section_nr];
+	unsigned long bytes = section_memmap_bytes(m);
+	int ret;
+
+	ms->pageblock_mt = calloc(m->pages_per_section / m->pageblock_nr_pages, 1);
+	if (!ms->pageblock_mt)
+		return -ENOMEM;
+	ret = vmemmap_map(m, pfn_to_page(m, section_nr_to_pfn(m, section_nr)), bytes, memmap_pfn);
+	if (ret) {
+		free(ms->pageblock_mt);
+		ms->pageblock_mt = NULL;
+		return ret;
+	}
+	ms->memmap_src = MEMMAP_BOOT;
+	ms->memmap_pfn = memmap_pfn;
+	ms->flags = SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP | SECTION_IS_EARLY;
+	ms->nid = nid;
+	atomic_fetch_add(&m->nr_memmap_boot_pages, (long)PFN_UP_M(m, bytes));
+	return 0;
+}
