@@ -10,7 +10,7 @@ CC      ?= cc
 BUILD   ?= build
 SAN     ?=
 PREFIX  ?= /usr/local
-CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+CFLAGS_BASE := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -pthread -fPIC -Iinclude -Ilib
 ifeq ($(SAN),asan)
   CFLAGS_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1

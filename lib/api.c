@@ -310,3 +310,36 @@ const char *memhp_strerror(int err)
 			return names[i].n;
 	return "EUNKNOWN";
 }
+
+/* fs/proc/page.c:stable_page_flags, for the flags memhp models */
+uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn)
+{
+	uint64_t u = 0;
+	struct page *p;
+
+	get_online_mems(m);
+	if (pfn >= m->max_pfn_limit || !pfn_online(m, pfn)) {
+		put_online_mems(m);
+		return 1ULL << MEMHP_KPF_NOPAGE;
+	}
+	p = pfn_to_page(m, pfn);
+	if (p->flags & PG_reserved)
+		u |= 1ULL << MEMHP_KPF_RESERVED;
+	if (p->flags & PG_vmemmap_self_hosted)
+		u |= 1ULL << MEMHP_KPF_OWNER_PRIVATE;
+	if (p->flags & PG_lru)
+		u |= 1ULL << MEMHP_KPF_LRU;
+	if (p->flags & PG_head)
+		u |= 1ULL << MEMHP_KPF_COMPOUND_HEAD;
+	if (p->flags & PG_tail)
+		u |= 1ULL << MEMHP_KPF_COMPOUND_TAIL;
+	if (p->flags & PG_offline)
+		u |= 1ULL << MEMHP_KPF_OFFLINE;
+	if (p->flags & PG_hwpoison)
+		u |= 1ULL << MEMHP_KPF_HWPOISON;
+	put_online_mems(m);
+	/* is_free_buddy_page: any page inside a free chunk */
+	if (memhp_pfn_is_free(m, pfn))
+		u |= 1ULL << MEMHP_KPF_BUDDY;
+	return u;
+}

@@ -327,6 +327,7 @@ void generic_online_page(struct memhp_machine *m, unsigned long pfn, unsigned in
 long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones,
 		      unsigned int order); /* pfn or -ENOMEM */
 void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order);
+long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt);
 int move_freepages_block_isolate(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
 				 int to_mt);
 unsigned long offline_isolated_pages(struct memhp_machine *m, unsigned long start,
@@ -429,6 +430,11 @@ void notifiers_destroy(struct memhp_machine *m);
 int err_inject_get(struct memhp_machine *m, enum memhp_mem_action a);
 int err_inject_set(struct memhp_machine *m, enum memhp_mem_action a, long long v);
 
+/* ---- the kernel's own allocations (kernel_alloc.c) ------------------ */
+
+void kernel_alloc_settle(struct memhp_machine *m, struct zone *zone);
+void kernel_alloc_destroy(struct memhp_machine *m);
+
 /* ---- ACPI memory devices (acpi.c) ------------------------------------ */
 
 struct acpi_memdev;
@@ -504,6 +510,11 @@ struct memhp_machine {
 	bool force_waste_logged;
 
 	atomic_ulong fault_count, fault_nth;
+
+	/* the kernel's own unmovable allocations (kernel_alloc.c) */
+	unsigned long kernel_alloc_pages;	/* per newly populated Normal zone */
+	unsigned long *kernel_pfns;
+	size_t nr_kernel_pfns, cap_kernel_pfns;
 };
 
 static inline unsigned int page_shift(const struct memhp_machine *m)

@@ -566,6 +566,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	m->nr_block_ids = (unsigned long)(m->max_phys / m->block_size);
 
 	params_init_defaults(&m->params);
+	m->kernel_alloc_pages = 32;
 	params_parse_cmdline(m, cfg.cmdline);
 
 	ret = sparse_init(m);
@@ -590,6 +591,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	if (!m)
 		return;
 	acpi_destroy(m);
+	kernel_alloc_destroy(m);
 	memory_blocks_destroy(m);
 	sparse_destroy(m);
 	physmem_unreserve(m);

@@ -323,6 +323,7 @@ int online_pages(struct memhp_machine *m, unsigned long pfn, unsigned long nr_pa
 {
 	struct memhp_memory_notify arg;
 	int nid = zone->pgdat->node_id;
+	bool was_populated = populated_zone(zone);
 	int ret;
 
 	if (!nr_pages || !pageblock_aligned(m, pfn) || !IS_ALIGNED(pfn + nr_pages, m->pages_per_section)) {
@@ -351,7 +352,15 @@ int online_pages(struct memhp_machine *m, unsigned long pfn, unsigned long nr_pa
 	zone->nr_isolate_pageblock -= nr_pages / m->pageblock_nr_pages;
 	pthread_mutex_unlock(&zone->lock);
 	setup_per_zone_wmarks(m);
+	if (!was_populated) {
+		/* build_all_zonelists */
+		mlog(m, "Built %u zonelists, mobility grouping on.  Total pages: %ld", m->nr_nodes,
+		     atomic_load(&m->totalram_pages));
+		mlog(m, "Policy zone: Normal");
+	}
 	memory_notify(m, MEMHP_MEM_ONLINE, &arg);
+	if (!was_populated)
+		kernel_alloc_settle(m, zone);
 	return 0;
 
 failed_addition:

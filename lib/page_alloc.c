@@ -227,7 +227,7 @@ static void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned i
 	}
 }
 
-static long alloc_from_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt)
+long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt)
 {
 	long pfn = -1;
 
@@ -267,7 +267,7 @@ long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, 
 
 			if (!populated_zone(zone))
 				continue;
-			pfn = alloc_from_zone(m, zone, order, mt);
+			pfn = alloc_pages_zone(m, zone, order, mt);
 			if (pfn >= 0)
 				return pfn;
 		}

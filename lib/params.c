@@ -389,6 +389,13 @@ void params_parse_cmdline(struct memhp_machine *m, const char *cmdline)
 
 			if (!parse_memsize(val, &v))
 				m->params.max_mem_size = v;
+		} else if (!strcmp(param, "memhp.kernel_alloc_pages") && val) {
+			unsigned long long v;
+
+			if (!kstrtoull(val, 0, &v))
+				m->kernel_alloc_pages = (unsigned long)v;
+			else
+				mlog(m, "Booting kernel: `%s' invalid for parameter `%s'", val, param);
 		} else if (!strcmp(param, "acpi_no_memhotplug")) {
 			m->params.acpi_no_memhotplug = true;
 		}

@@ -189,6 +189,19 @@ int memhp_block_range(struct memhp_machine *m, unsigned long id, unsigned long *
 /* Is pfn a free page in the buddy allocator? */
 int memhp_pfn_is_free(struct memhp_machine *m, unsigned long pfn);
 
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h) */
+#define MEMHP_KPF_LRU		5
+#define MEMHP_KPF_BUDDY		10
+#define MEMHP_KPF_COMPOUND_HEAD	15
+#define MEMHP_KPF_COMPOUND_TAIL	16
+#define MEMHP_KPF_HWPOISON	19
+#define MEMHP_KPF_NOPAGE	20
+#define MEMHP_KPF_OFFLINE	23
+#define MEMHP_KPF_RESERVED	32
+#define MEMHP_KPF_OWNER_PRIVATE	37	/* PG_owner_priv_1 = VmemmapSelfHosted */
+/* The kpageflags word of one pfn, as /proc/kpageflags reads it. */
+uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn);
+
 /* Full accounting audit (debug_vm): 0 when consistent, else -EUCLEAN with
  * the first violation in msg. */
 int memhp_audit(struct memhp_machine *m, char *msg, size_t len);

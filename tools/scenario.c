@@ -1,0 +1,1240 @@
+// SPDX-License-Identifier: MIT
+/*
+ * scenario.c - the oracle's scenario language (../shared/oracle/README.md)
+ * executed on a memhp machine, with a snapshot after boot and after every
+ * step in the oracle's JSON schema, so that `compare` can hold a memhp run
+ * against the real kernel's run of the same file.
+ *
+ * Machine directives build the machine the way run-scenario builds the
+ * QEMU guest: `mem`, `numa`, `slots`, `maxmem`, `append` (kernel command
+ * line; options given to the runner come after them), and `arch` (memhp's
+ * own).  Steps act through the same interfaces the guest uses: `hotadd` and
+ * `remove` are QEMU + ACPI (memhp_dimm_add/remove), writes go through the
+ * kernel's files with the value followed by a newline in one write(2),
+ * exactly as the guest's memtool does.  A verb memhp cannot honour yet is
+ * reported as skipped in the step's action, never silently ignored.
+ *
+ * The snapshot is taken like the guest's snap.sh: by reading the files
+ * (/proc/meminfo, /proc/zoneinfo, /proc/vmstat, every memoryN attribute,
+ * the module parameters, the node masks, /proc/iomem) and parsing them, so
+ * that the text formats are exercised on every step.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "memhp/memhp.h"
+#include "scenario.h"
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d) {
+		perror("strdup");
+		exit(1);
+	}
+	return d;
+}
+
+static void append_str(char **dst, const char *sep, const char *s)
+{
+	size_t a = *dst ? strlen(*dst) : 0, b = strlen(sep), c = strlen(s);
+	char *n = realloc(*dst, a + b + c + 1);
+
+	if (!n) {
+		perror("realloc");
+		exit(1);
+	}
+	if (a) {
+		memcpy(n + a, sep, b);
+		a += b;
+	}
+	memcpy(n + a, s, c + 1);
+	*dst = n;
+}
+
+/* shlex.split, enough of it: whitespace, '...', "...", backslash */
+static int split_words(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *r = line, *w = line;
+
+	while (*r) {
+		char quote = 0;
+
+		while (isspace((unsigned char)*r))
+			r++;
+		if (!*r)
+			break;
+		if (argc == max)
+			return -1;
+		argv[argc++] = w;
+		while (*r && (quote || !isspace((unsigned char)*r))) {
+			if (!quote && (*r == '\'' || *r == '"')) {
+				quote = *r++;
+			} else if (quote && *r == quote) {
+				quote = 0;
+				r++;
+			} else if (*r == '\\' && quote != '\'' && r[1]) {
+				*w++ = r[1];
+				r += 2;
+			} else {
+				*w++ = *r++;
+			}
+		}
+		if (*r)
+			r++;
+		*w++ = '\0';
+	}
+	return argc;
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	double v;
+	uint64_t mult = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': mult = 1ULL << 10; end++; break;
+	case 'M': mult = 1ULL << 20; end++; break;
+	case 'G': mult = 1ULL << 30; end++; break;
+	case 'T': mult = 1ULL << 40; end++; break;
+	default: break;
+	}
+	if (*end == 'i')
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end)
+		return -1;
+	*out = (uint64_t)(v * (double)mult);
+	return 0;
+}
+
+static const char *const machine_directives[] = {
+	"description", "mem", "slots", "maxmem", "numa", "coldplug", "nvdimm", "append",
+	"modules", "qemu", "smp", "machine", "kernel", "timeout", "arch",
+};
+
+static bool is_machine_directive(const char *verb)
+{
+	for (size_t i = 0; i < sizeof(machine_directives) / sizeof(machine_directives[0]); i++)
+		if (!strcmp(verb, machine_directives[i]))
+			return true;
+	return false;
+}
+
+static int load_directive(struct scenario *s, char *verb, char *rest, char **argv, int argc,
+			  char *err, size_t errlen)
+{
+	if (!strcmp(verb, "description")) {
+		append_str(&s->description, "\n", rest);
+	} else if (!strcmp(verb, "mem") || !strcmp(verb, "maxmem")) {
+		uint64_t v;
+
+		if (argc != 1 || parse_size(argv[0], &v) || !v) {
+			snprintf(err, errlen, "%s: bad size", verb);
+			return -1;
+		}
+		*(!strcmp(verb, "mem") ? &s->mem : &s->maxmem) = v;
+	} else if (!strcmp(verb, "slots")) {
+		if (argc != 1 || atoi(argv[0]) <= 0) {
+			snprintf(err, errlen, "slots: bad count");
+			return -1;
+		}
+		s->slots = (unsigned int)atoi(argv[0]);
+	} else if (!strcmp(verb, "numa")) {
+		if (argc < 1 || argc > 16) {
+			snprintf(err, errlen, "numa: 1 to 16 arguments");
+			return -1;
+		}
+		if (argc == 1 && !strpbrk(argv[0], "KMGTkmgt")) {
+			s->numa = (unsigned int)atoi(argv[0]);
+			if (!s->numa || s->numa > 16) {
+				snprintf(err, errlen, "numa: bad node count");
+				return -1;
+			}
+		} else {
+			s->numa = (unsigned int)argc;
+			s->explicit_node_mem = true;
+			for (int i = 0; i < argc; i++) {
+				if (!strcmp(argv[i], "0")) {
+					s->node_mem[i] = 0;
+				} else if (parse_size(argv[i], &s->node_mem[i])) {
+					snprintf(err, errlen, "numa: bad size %s", argv[i]);
+					return -1;
+				}
+			}
+		}
+	} else if (!strcmp(verb, "append")) {
+		for (int i = 0; i < argc; i++)
+			append_str(&s->append, " ", argv[i]);
+	} else if (!strcmp(verb, "arch")) {
+		free(s->arch);
+		s->arch = xstrdup(argc ? argv[0] : "");
+	} else if (!strcmp(verb, "smp") || !strcmp(verb, "machine") || !strcmp(verb, "kernel") ||
+		   !strcmp(verb, "timeout") || !strcmp(verb, "qemu")) {
+		/* QEMU-only: no effect on memory hotplug */
+	} else {
+		append_str(&s->skipped_directives, "\n", verb);
+		if (rest && *rest) {
+			append_str(&s->skipped_directives, " ", rest);
+		}
+	}
+	return 0;
+}
+
+int scenario_load(const char *path, struct scenario *s, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int lineno = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	s->file = xstrdup(path);
+	while (fgets(line, sizeof(line), f)) {
+		char work[4096], *argv[SCN_MAX_ARGS], *verb, *rest, *p;
+		int argc;
+		size_t n;
+
+		lineno++;
+		append_str(&s->text, "", line);
+		n = strlen(line);
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		for (p = line; isspace((unsigned char)*p); p++)
+			;
+		if (!*p || *p == '#')
+			continue;
+		snprintf(work, sizeof(work), "%s", p);
+		verb = work;
+		rest = work + strcspn(work, " \t");
+		if (*rest)
+			*rest++ = '\0';
+		while (isspace((unsigned char)*rest))
+			rest++;
+		if (is_machine_directive(verb)) {
+			char argbuf[4096];
+
+			if (s->nr_steps) {
+				snprintf(err, errlen, "line %d: machine directive '%s' after the first step",
+					 lineno, verb);
+				goto fail;
+			}
+			snprintf(argbuf, sizeof(argbuf), "%s", rest);
+			argc = !strcmp(verb, "description") ? 0 : split_words(argbuf, argv, SCN_MAX_ARGS);
+			if (argc < 0 || load_directive(s, verb, rest, argv, argc, err, errlen)) {
+				if (argc < 0)
+					snprintf(err, errlen, "line %d: too many arguments", lineno);
+				goto fail;
+			}
+			continue;
+		}
+		{
+			struct scn_step *st;
+			struct scn_step *ns = realloc(s->steps, (size_t)(s->nr_steps + 1) * sizeof(*ns));
+
+			if (!ns)
+				goto fail;
+			s->steps = ns;
+			st = &s->steps[s->nr_steps];
+			memset(st, 0, sizeof(*st));
+			st->index = s->nr_steps + 1;
+			st->line = xstrdup(p);
+			st->verb = xstrdup(verb);
+			st->rest = xstrdup(rest);
+			{
+				char *copy = xstrdup(rest);
+
+				argc = split_words(copy, argv, SCN_MAX_ARGS);
+				if (argc < 0) {
+					free(copy);
+					snprintf(err, errlen, "line %d: too many arguments", lineno);
+					s->nr_steps++;
+					goto fail;
+				}
+				for (int i = 0; i < argc; i++)
+					st->argv[i] = xstrdup(argv[i]);
+				st->argc = argc;
+				free(copy);
+			}
+			s->nr_steps++;
+		}
+	}
+	fclose(f);
+	return 0;
+fail:
+	fclose(f);
+	scenario_free(s);
+	return -1;
+}
+
+void scenario_free(struct scenario *s)
+{
+	for (int i = 0; i < s->nr_steps; i++) {
+		free(s->steps[i].line);
+		free(s->steps[i].verb);
+		free(s->steps[i].rest);
+		for (int a = 0; a < s->steps[i].argc; a++)
+			free(s->steps[i].argv[a]);
+	}
+	free(s->steps);
+	free(s->file);
+	free(s->text);
+	free(s->description);
+	free(s->append);
+	free(s->arch);
+	free(s->skipped_directives);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+#define MAX_DIMMS 64
+
+struct dimm {
+	char name[64];
+	struct memhp_dimm_info info;
+	bool present;
+};
+
+struct run {
+	struct memhp_machine *m;
+	struct memhp_geometry geo;
+	struct json j;
+	FILE *out;
+	bool json;
+	uint64_t log_seq;
+	struct dimm dimms[MAX_DIMMS];
+	int nr_dimms;
+	struct scn_totals *totals;
+	/* text mode: the previous mini-snapshot */
+	struct memhp_zone_info prev_zones[MEMHP_MAX_NODES * 5];
+	size_t nr_prev_zones;
+	struct memhp_counters prev_c;
+	char *prev_blocks;	/* "id state zones\n" lines */
+};
+
+static char *read_kfile(struct memhp_machine *m, const char *path)
+{
+	ssize_t n = memhp_file_read(m, path, NULL, 0);
+	char *buf;
+
+	if (n < 0)
+		return NULL;
+	buf = malloc((size_t)n + 1);
+	if (!buf)
+		return NULL;
+	memhp_file_read(m, path, buf, (size_t)n + 1);
+	return buf;
+}
+
+static void strip_nl(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n'))
+		s[--n] = '\0';
+}
+
+static void json_file_string(struct run *r, const char *key, const char *path)
+{
+	char *v = read_kfile(r->m, path);
+
+	if (v)
+		strip_nl(v);
+	json_string(&r->j, key, v);
+	free(v);
+}
+
+static void json_lines(struct json *j, const char *key, const char *text)
+{
+	const char *p = text ? text : "";
+
+	json_begin_array(j, key);
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char line[512];
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		json_string(j, NULL, line);
+		p += n + (e ? 1 : 0);
+	}
+	json_end_array(j);
+}
+
+/* "Key:   123 kB" lines; also "Node N Key: 123 kB" with a prefix to skip */
+static void json_kb_file(struct json *j, const char *key, const char *text, int skip_words)
+{
+	const char *p = text ? text : "";
+
+	json_begin_object(j, key);
+	while (*p) {
+		char line[256], name[64];
+		long long v;
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *q = line;
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		p += n + (e ? 1 : 0);
+		for (int w = 0; w < skip_words; w++) {
+			q += strspn(q, " ");
+			q += strcspn(q, " ");
+		}
+		if (sscanf(q, " %63[^:]: %lld", name, &v) == 2)
+			json_int(j, name, v);
+	}
+	json_end_object(j);
+}
+
+struct zrec {
+	int node;
+	char zone[16];
+	long long v[11];	/* free boost min low high promo spanned present managed cma start */
+	bool has_start;
+	long long prot[8];
+	int nprot;
+};
+
+static const char *const zkeys[] = {
+	"free", "boost", "min", "low", "high", "promo", "spanned", "present", "managed", "cma",
+};
+
+static void json_zones(struct run *r)
+{
+	char *text = read_kfile(r->m, "/proc/zoneinfo");
+	char *save = NULL, *line;
+	struct zrec z;
+	bool open = false;
+
+	json_begin_array(&r->j, "zones");
+	for (line = strtok_r(text ? text : (char[]){ 0 }, "\n", &save); ; line = strtok_r(NULL, "\n", &save)) {
+		int node;
+		char zone[16], *p;
+		long long v;
+
+		if (!line || sscanf(line, "Node %d, zone %15s", &node, zone) == 2) {
+			if (open) {
+				json_begin_object(&r->j, NULL);
+				json_int(&r->j, "node", z.node);
+				json_string(&r->j, "zone", z.zone);
+				for (int i = 0; i < 10; i++)
+					json_int(&r->j, zkeys[i], z.v[i]);
+				json_begin_array(&r->j, "protection");
+				for (int i = 0; i < z.nprot; i++)
+					json_int(&r->j, NULL, z.prot[i]);
+				json_end_array(&r->j);
+				if (z.has_start)
+					json_int(&r->j, "start_pfn", z.v[10]);
+				json_end_object(&r->j);
+			}
+			if (!line)
+				break;
+			memset(&z, 0, sizeof(z));
+			z.node = node;
+			snprintf(z.zone, sizeof(z.zone), "%s", zone);
+			open = true;
+			continue;
+		}
+		p = line + strspn(line, " ");
+		if (!strncmp(p, "pages free", 10) && sscanf(p + 10, "%lld", &v) == 1) {
+			z.v[0] = v;
+		} else if (!strncmp(p, "protection: (", 13)) {
+			char *q = p + 13;
+
+			while (z.nprot < 8 && sscanf(q, "%lld", &v) == 1) {
+				z.prot[z.nprot++] = v;
+				q = strchr(q, ',');
+				if (!q)
+					break;
+				q++;
+			}
+		} else if (!strncmp(p, "start_pfn:", 10) && sscanf(p + 10, "%lld", &v) == 1) {
+			z.v[10] = v;
+			z.has_start = true;
+		} else {
+			char key[32];
+
+			if (sscanf(p, "%31s %lld", key, &v) == 2) {
+				for (int i = 1; i < 10; i++)
+					if (!strcmp(key, zkeys[i]))
+						z.v[i] = v;
+			}
+		}
+	}
+	json_end_array(&r->j);
+	free(text);
+}
+
+static void json_vmstat(struct run *r)
+{
+	char *text = read_kfile(r->m, "/proc/vmstat");
+	char *save = NULL;
+
+	json_begin_object(&r->j, "vmstat");
+	for (char *line = strtok_r(text ? text : (char[]){ 0 }, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char key[64];
+		long long v;
+
+		if (sscanf(line, "%63s %lld", key, &v) == 2)
+			json_int(&r->j, key, v);
+	}
+	json_end_object(&r->j);
+	free(text);
+}
+
+struct names {
+	char list[8][32];
+	int n;
+};
+
+static int collect_node_links(void *arg, const char *name, const struct memhp_stat *st)
+{
+	struct names *nm = arg;
+
+	if (st->type == MEMHP_FT_LINK && !strncmp(name, "node", 4) && nm->n < 8)
+		snprintf(nm->list[nm->n++], sizeof(nm->list[0]), "%s", name);
+	return 0;
+}
+
+static void json_blocks(struct run *r)
+{
+	static const char *const attrs[] = { "state", "online", "phys_index", "valid_zones",
+					     "removable", "phys_device" };
+	size_t n = memhp_block_ids(r->m, NULL, 0);
+	unsigned long *ids = calloc(n + 1, sizeof(*ids));
+
+	n = memhp_block_ids(r->m, ids, n);
+	json_begin_object(&r->j, "memory");
+	json_file_string(r, "block_size_bytes", "/sys/devices/system/memory/block_size_bytes");
+	json_file_string(r, "auto_online_blocks", "/sys/devices/system/memory/auto_online_blocks");
+	json_begin_object(&r->j, "blocks");
+	for (size_t i = 0; i < n; i++) {
+		char key[32], path[128];
+		struct names nm = { .n = 0 };
+
+		snprintf(key, sizeof(key), "%lu", ids[i]);
+		json_begin_object(&r->j, key);
+		for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+			snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu/%s", ids[i], attrs[a]);
+			json_file_string(r, attrs[a], path);
+		}
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu", ids[i]);
+		memhp_file_list(r->m, path, collect_node_links, &nm);
+		json_begin_array(&r->j, "nodes");
+		for (int k = 0; k < nm.n; k++)
+			json_string(&r->j, NULL, nm.list[k]);
+		json_end_array(&r->j);
+		json_end_object(&r->j);
+	}
+	json_end_object(&r->j);
+	json_end_object(&r->j);
+	free(ids);
+}
+
+static int collect_node_dirs(void *arg, const char *name, const struct memhp_stat *st)
+{
+	struct names *nm = arg;
+
+	if (st->type == MEMHP_FT_DIR && !strncmp(name, "node", 4) && nm->n < 8)
+		snprintf(nm->list[nm->n++], sizeof(nm->list[0]), "%s", name);
+	return 0;
+}
+
+static void snapshot(struct run *r)
+{
+	static const char *const params[] = { "auto_movable_numa_aware", "auto_movable_ratio",
+					      "memmap_on_memory", "online_policy" };
+	static const char *const masks[] = { "possible", "online", "has_cpu", "has_memory",
+					     "has_normal_memory", "has_generic_initiator" };
+	struct names nodes = { .n = 0 };
+	char path[256], *text;
+	size_t cap = 1 << 20;
+	char *log = malloc(cap);
+
+	json_begin_object(&r->j, "snapshot");
+	text = read_kfile(r->m, "/proc/meminfo");
+	json_kb_file(&r->j, "meminfo", text, 0);
+	free(text);
+	json_zones(r);
+	json_vmstat(r);
+	text = read_kfile(r->m, "/proc/buddyinfo");
+	json_lines(&r->j, "buddyinfo", text);
+	free(text);
+	text = read_kfile(r->m, "/proc/pagetypeinfo");
+	json_lines(&r->j, "pagetypeinfo", text);
+	free(text);
+	json_blocks(r);
+	json_begin_object(&r->j, "params");
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/sys/module/memory_hotplug/parameters/%s", params[i]);
+		json_file_string(r, params[i], path);
+	}
+	json_end_object(&r->j);
+	json_begin_object(&r->j, "nodes");
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/%s", masks[i]);
+		json_file_string(r, masks[i], path);
+	}
+	json_end_object(&r->j);
+	memhp_file_list(r->m, "/sys/devices/system/node", collect_node_dirs, &nodes);
+	json_begin_object(&r->j, "node_meminfo");
+	for (int i = 0; i < nodes.n; i++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/%s/meminfo", nodes.list[i]);
+		text = read_kfile(r->m, path);
+		json_kb_file(&r->j, nodes.list[i] + 4, text, 2);
+		free(text);
+	}
+	json_end_object(&r->j);
+	text = read_kfile(r->m, "/proc/iomem");
+	json_lines(&r->j, "iomem", text);
+	free(text);
+	json_begin_object(&r->j, "dax");
+	json_end_object(&r->j);
+	if (log) {
+		memhp_log_read(r->m, &r->log_seq, log, cap);
+		json_lines(&r->j, "dmesg", log);
+		free(log);
+	}
+	json_end_object(&r->j);
+}
+
+/* ---- text mode: what changed, step by step --------------------------- */
+
+static char *block_lines(struct memhp_machine *m)
+{
+	size_t n = memhp_block_ids(m, NULL, 0), len = 0;
+	unsigned long *ids = calloc(n + 1, sizeof(*ids));
+	char *out = calloc(n + 1, 96);
+
+	n = memhp_block_ids(m, ids, n);
+	for (size_t i = 0; i < n && out; i++) {
+		char p[128], st[32] = "", vz[64] = "";
+
+		snprintf(p, sizeof(p), "/sys/devices/system/memory/memory%lu/state", ids[i]);
+		memhp_file_read(m, p, st, sizeof(st));
+		snprintf(p, sizeof(p), "/sys/devices/system/memory/memory%lu/valid_zones", ids[i]);
+		memhp_file_read(m, p, vz, sizeof(vz));
+		strip_nl(st);
+		strip_nl(vz);
+		len += (size_t)sprintf(out + len, "%lu %s %s\n", ids[i], st, vz);
+	}
+	free(ids);
+	return out;
+}
+
+static void text_mark(struct run *r)
+{
+	r->nr_prev_zones = memhp_zones(r->m, r->prev_zones, MEMHP_MAX_NODES * 5);
+	memhp_counters(r->m, &r->prev_c);
+	free(r->prev_blocks);
+	r->prev_blocks = block_lines(r->m);
+}
+
+static void text_delta(struct run *r)
+{
+	struct memhp_zone_info z[MEMHP_MAX_NODES * 5];
+	size_t n = memhp_zones(r->m, z, MEMHP_MAX_NODES * 5);
+	struct memhp_counters c;
+	char *blocks = block_lines(r->m);
+	unsigned long kb = (unsigned long)(r->geo.page_size >> 10);
+
+	memhp_counters(r->m, &c);
+	if (c.totalram_pages != r->prev_c.totalram_pages)
+		fprintf(r->out, "  MemTotal %+ld kB\n",
+			((long)c.totalram_pages - (long)r->prev_c.totalram_pages) * (long)kb);
+	if (c.nr_memmap_pages != r->prev_c.nr_memmap_pages)
+		fprintf(r->out, "  nr_memmap_pages %lu -> %lu\n", r->prev_c.nr_memmap_pages, c.nr_memmap_pages);
+	for (size_t i = 0; i < n && i < r->nr_prev_zones; i++) {
+		const struct memhp_zone_info *a = &r->prev_zones[i], *b = &z[i];
+
+		if (a->spanned == b->spanned && a->present == b->present && a->managed == b->managed &&
+		    a->start_pfn == b->start_pfn)
+			continue;
+		fprintf(r->out, "  zone %d:%s: spanned %+ld present %+ld managed %+ld start_pfn %lu\n",
+			b->nid, b->name, (long)b->spanned - (long)a->spanned,
+			(long)b->present - (long)a->present, (long)b->managed - (long)a->managed,
+			b->start_pfn);
+	}
+	/* block lines that differ */
+	for (char *line = blocks; line && *line;) {
+		char *e = strchr(line, '\n');
+		size_t len = e ? (size_t)(e - line) + 1 : strlen(line);
+		char one[128];
+
+		snprintf(one, sizeof(one), "%.*s", (int)len, line);
+		if (!r->prev_blocks || !strstr(r->prev_blocks, one))
+			fprintf(r->out, "    memory%s", one);
+		line += len;
+	}
+	free(blocks);
+	text_mark(r);
+}
+
+/* ---- steps ---------------------------------------------------------------- */
+
+static struct dimm *find_dimm(struct run *r, const char *name)
+{
+	for (int i = 0; i < r->nr_dimms; i++)
+		if (!strcmp(r->dimms[i].name, name))
+			return &r->dimms[i];
+	return NULL;
+}
+
+/* %{d1.first} and friends */
+static void expand(struct run *r, const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	while (*in && o + 1 < len) {
+		const char *e;
+		char name[64], attr[32];
+		struct dimm *d;
+
+		if (in[0] != '%' || in[1] != '{' || !(e = strchr(in, '}'))) {
+			out[o++] = *in++;
+			continue;
+		}
+		if (sscanf(in + 2, "%63[^.}].%31[^}]", name, attr) != 2 || !(d = find_dimm(r, name))) {
+			out[o++] = *in++;
+			continue;
+		}
+		{
+			const struct memhp_dimm_info *i = &d->info;
+			unsigned long long v = 0;
+			char tmp[512] = "";
+
+			if (!strcmp(attr, "first"))
+				v = i->first_block;
+			else if (!strcmp(attr, "last"))
+				v = i->last_block;
+			else if (!strcmp(attr, "addr"))
+				v = i->addr;
+			else if (!strcmp(attr, "size"))
+				v = i->size;
+			else if (!strcmp(attr, "start_pfn"))
+				v = i->addr / r->geo.page_size;
+			else if (!strcmp(attr, "nr_pages"))
+				v = i->size / r->geo.page_size;
+			else if (!strcmp(attr, "node"))
+				v = (unsigned long long)i->node;
+			if (!strcmp(attr, "blocks")) {
+				size_t t = 0;
+
+				for (unsigned long b = i->first_block; b <= i->last_block && t < sizeof(tmp) - 24; b++)
+					t += (size_t)snprintf(tmp + t, sizeof(tmp) - t, "%s%lu", t ? " " : "", b);
+			} else {
+				snprintf(tmp, sizeof(tmp), "%llu", v);
+			}
+			o += (size_t)snprintf(out + o, len - o, "%s", tmp);
+			if (o >= len)
+				o = len - 1;
+		}
+		in = e + 1;
+	}
+	out[o] = '\0';
+}
+
+/* BLOCKS: 32, memory32, 9-11, d1:0, d1:-1, d1:2-5, d1:*, d1:*r */
+static int parse_blocks(struct run *r, const char *spec, unsigned long *ids, int max)
+{
+	const char *colon = strchr(spec, ':');
+	long first, last;
+	int n = 0;
+	bool reverse = false;
+
+	if (!strncmp(spec, "memory", 6))
+		spec += 6;
+	if (colon) {
+		char name[64];
+		struct dimm *d;
+		long nb;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - spec), spec);
+		d = find_dimm(r, name);
+		if (!d)
+			return -1;
+		nb = (long)(d->info.last_block - d->info.first_block + 1);
+		spec = colon + 1;
+		if (!strcmp(spec, "*") || !strcmp(spec, "*r")) {
+			first = 0;
+			last = nb - 1;
+			reverse = spec[1] == 'r';
+		} else {
+			char *e;
+
+			first = strtol(spec, &e, 10);
+			last = first;
+			if (*e == '-' && e != spec)
+				last = strtol(e + 1, &e, 10);
+			if (*e)
+				return -1;
+			if (first < 0)
+				first += nb;
+			if (last < 0)
+				last += nb;
+			if (first < 0 || last >= nb || first > last)
+				return -1;
+		}
+		first += (long)d->info.first_block;
+		last += (long)d->info.first_block;
+	} else {
+		char *e;
+
+		first = strtol(spec, &e, 10);
+		last = first;
+		if (e == spec)
+			return -1;
+		if (*e == '-')
+			last = strtol(e + 1, &e, 10);
+		if (*e || first < 0 || last < first)
+			return -1;
+	}
+	for (long b = first; b <= last && n < max; b++)
+		ids[n++] = (unsigned long)(reverse ? last - (b - first) : b);
+	return n;
+}
+
+static void record_write(struct run *r, const char *path, const char *value, long block)
+{
+	char buf[4200];
+	ssize_t ret;
+	size_t len;
+
+	/* memtool w PATH VALUE: one write(2) of VALUE\n */
+	len = (size_t)snprintf(buf, sizeof(buf), "%s\n", value);
+	ret = memhp_file_write(r->m, path, buf, len);
+	json_begin_object(&r->j, NULL);
+	json_string(&r->j, "path", path);
+	json_string(&r->j, "value", value);
+	json_int(&r->j, "rc", ret < 0 ? -ret : 0);
+	if (ret >= 0) {
+		json_string(&r->j, "result", "ok");
+		r->totals->ok++;
+	} else {
+		json_string(&r->j, "result", "error");
+		json_string(&r->j, "errno_name", memhp_strerror((int)ret));
+		json_int(&r->j, "errno", -ret);
+		json_string(&r->j, "stage", ret == -EACCES || ret == -ENOENT ? "open" : "write");
+		json_string(&r->j, "msg", strerror((int)-ret));
+		r->totals->failed++;
+	}
+	if (block >= 0)
+		json_int(&r->j, "block", block);
+	json_end_object(&r->j);
+	if (!r->json) {
+		if (ret >= 0)
+			fprintf(r->out, "  write %s > %s: ok\n", value, path);
+		else
+			fprintf(r->out, "  write %s > %s: %s (errno %ld, %s)\n", value, path,
+				memhp_strerror((int)ret), -ret, strerror((int)-ret));
+	}
+}
+
+static void skip_step(struct run *r, const char *why)
+{
+	json_string(&r->j, "result", "skipped");
+	json_string(&r->j, "reason", why);
+	r->totals->skipped++;
+	if (!r->json)
+		fprintf(r->out, "  skipped: %s\n", why);
+}
+
+static void step_hotadd(struct run *r, struct scn_step *st)
+{
+	uint64_t size, addr = MEMHP_ADDR_AUTO;
+	int node = 0, ret;
+	struct dimm *d;
+
+	if (st->argc < 2 || parse_size(st->argv[1], &size)) {
+		skip_step(r, "usage: hotadd NAME SIZE [node=N] [addr=A]");
+		return;
+	}
+	for (int i = 2; i < st->argc; i++) {
+		if (!strncmp(st->argv[i], "node=", 5))
+			node = atoi(st->argv[i] + 5);
+		else if (!strncmp(st->argv[i], "addr=", 5))
+			addr = strtoull(st->argv[i] + 5, NULL, 0);
+	}
+	json_string(&r->j, "dimm", st->argv[0]);
+	json_uint(&r->j, "size", size);
+	if (r->nr_dimms == MAX_DIMMS || find_dimm(r, st->argv[0])) {
+		json_string(&r->j, "result", "device_add failed");
+		r->totals->failed++;
+		return;
+	}
+	d = &r->dimms[r->nr_dimms];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", st->argv[0]);
+	ret = memhp_dimm_add(r->m, d->name, size, node, addr, -1, &d->info);
+	if (ret) {
+		/* QEMU refused the device: no _OST */
+		json_string(&r->j, "result", "device_add failed");
+		json_string(&r->j, "errno_name", memhp_strerror(ret));
+		r->totals->failed++;
+		if (!r->json)
+			fprintf(r->out, "  result: device_add failed (%s)\n", memhp_strerror(ret));
+		return;
+	}
+	r->nr_dimms++;
+	d->present = true;
+	json_string(&r->j, "result", "ost");
+	json_int(&r->j, "ost_status", 0);
+	json_string(&r->j, "ost_status_name", "SUCCESS");
+	json_uint(&r->j, "addr", d->info.addr);
+	json_begin_array(&r->j, "blocks");
+	for (unsigned long b = d->info.first_block; b <= d->info.last_block; b++)
+		json_uint(&r->j, NULL, b);
+	json_end_array(&r->j);
+	json_bool(&r->j, "enabled", d->info.enabled);
+	if (!d->info.enabled)
+		json_string(&r->j, "add_error", memhp_strerror(d->info.add_error));
+	r->totals->ok++;
+	if (!r->json)
+		fprintf(r->out, "  result: ost addr=%#llx blocks=%lu-%lu%s%s\n",
+			(unsigned long long)d->info.addr, d->info.first_block, d->info.last_block,
+			d->info.enabled ? "" : ", add_memory failed: ",
+			d->info.enabled ? "" : memhp_strerror(d->info.add_error));
+}
+
+static void step_remove(struct run *r, struct scn_step *st)
+{
+	struct dimm *d = st->argc ? find_dimm(r, st->argv[0]) : NULL;
+	int ret;
+
+	if (!d || !d->present) {
+		skip_step(r, "no such dimm");
+		return;
+	}
+	json_string(&r->j, "dimm", d->name);
+	ret = memhp_dimm_remove(r->m, d->name);
+	if (!ret) {
+		d->present = false;
+		/* QEMU forgets the name: a later hotadd may reuse it */
+		d->name[0] = '\0';
+		json_string(&r->j, "result", "removed");
+		r->totals->ok++;
+	} else {
+		json_string(&r->j, "result", "rejected");
+		json_int(&r->j, "ost_status", 130);
+		json_string(&r->j, "ost_status_name", "DEVICE_BUSY");
+		json_string(&r->j, "errno_name", memhp_strerror(ret));
+		r->totals->failed++;
+	}
+	if (!r->json)
+		fprintf(r->out, "  result: %s\n", ret ? "rejected (DEVICE_BUSY)" : "removed");
+}
+
+static void step_block_writes(struct run *r, struct scn_step *st, const char *file)
+{
+	unsigned long ids[4096];
+	char spec[512];
+	int n;
+
+	if (st->argc != 2) {
+		skip_step(r, "usage: state|online BLOCKS VALUE");
+		return;
+	}
+	expand(r, st->argv[0], spec, sizeof(spec));
+	n = parse_blocks(r, spec, ids, 4096);
+	if (n < 0) {
+		skip_step(r, "bad BLOCKS");
+		return;
+	}
+	json_begin_array(&r->j, "writes");
+	for (int i = 0; i < n; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu/%s", ids[i], file);
+		record_write(r, path, st->argv[1], (long)ids[i]);
+	}
+	json_end_array(&r->j);
+}
+
+static void step_write(struct run *r, const char *path, const char *value)
+{
+	char p[512], v[512];
+
+	expand(r, path, p, sizeof(p));
+	expand(r, value, v, sizeof(v));
+	json_begin_array(&r->j, "writes");
+	record_write(r, p, v, -1);
+	json_end_array(&r->j);
+}
+
+/* `sh` runs guest shell commands; memhp has no shell, but `cat FILE...` of
+ * the kernel's files is honoured, as most scenarios use it */
+static void step_sh(struct run *r, struct scn_step *st)
+{
+	char cmd[1024], *argv[SCN_MAX_ARGS];
+	int argc;
+
+	expand(r, st->rest, cmd, sizeof(cmd));
+	json_string(&r->j, "cmd", cmd);
+	argc = split_words(cmd, argv, SCN_MAX_ARGS);
+	if (argc < 2 || strcmp(argv[0], "cat")) {
+		skip_step(r, "sh: only 'cat FILE...' is supported");
+		return;
+	}
+	{
+		char *outs = NULL;
+		int rc = 0;
+
+		for (int i = 1; i < argc; i++) {
+			char *t = read_kfile(r->m, argv[i]);
+
+			if (!t) {
+				rc = 1;
+				continue;
+			}
+			append_str(&outs, "", t);
+			free(t);
+		}
+		json_int(&r->j, "rc", rc);
+		json_string(&r->j, "stdout", outs ? outs : "");
+		json_string(&r->j, "stderr", "");
+		if (!r->json && outs)
+			fprintf(r->out, "%s", outs);
+		free(outs);
+		if (rc)
+			r->totals->failed++;
+		else
+			r->totals->ok++;
+	}
+}
+
+static void step_kpf(struct run *r, struct scn_step *st)
+{
+	static const struct { int bit; const char *name; } flags[] = {
+		{ MEMHP_KPF_LRU, "LRU" }, { MEMHP_KPF_BUDDY, "BUDDY" },
+		{ MEMHP_KPF_COMPOUND_HEAD, "COMPOUND_HEAD" }, { MEMHP_KPF_COMPOUND_TAIL, "COMPOUND_TAIL" },
+		{ MEMHP_KPF_HWPOISON, "HWPOISON" }, { MEMHP_KPF_NOPAGE, "NOPAGE" },
+		{ MEMHP_KPF_OFFLINE, "OFFLINE" }, { MEMHP_KPF_RESERVED, "RESERVED" },
+		{ MEMHP_KPF_OWNER_PRIVATE, "OWNER_PRIVATE" },
+	};
+	unsigned long ids[4096];
+	char spec[512];
+	int n;
+
+	expand(r, st->argc ? st->argv[0] : "", spec, sizeof(spec));
+	n = parse_blocks(r, spec, ids, 4096);
+	if (n < 0) {
+		skip_step(r, "bad BLOCKS");
+		return;
+	}
+	json_begin_object(&r->j, "kpageflags");
+	for (int i = 0; i < n; i++) {
+		unsigned long start, nr, count[sizeof(flags) / sizeof(flags[0])] = { 0 }, noflags = 0;
+		char key[32];
+
+		if (memhp_block_range(r->m, ids[i], &start, &nr, NULL))
+			continue;
+		for (unsigned long pfn = start; pfn < start + nr; pfn++) {
+			uint64_t u = memhp_kpageflags(r->m, pfn);
+
+			if (!u)
+				noflags++;
+			for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+				if (u & (1ULL << flags[f].bit))
+					count[f]++;
+		}
+		snprintf(key, sizeof(key), "%lu", ids[i]);
+		json_begin_object(&r->j, key);
+		json_uint(&r->j, "start_pfn", start);
+		json_uint(&r->j, "nr", nr);
+		json_uint(&r->j, "noflags", noflags);
+		json_int(&r->j, "readerr", 0);
+		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+			if (count[f])
+				json_uint(&r->j, flags[f].name, count[f]);
+		json_end_object(&r->j);
+		if (!r->json) {
+			fprintf(r->out, "  block %lu: start_pfn=%lu nr=%lu noflags=%lu", ids[i], start, nr, noflags);
+			for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+				if (count[f])
+					fprintf(r->out, " %s=%lu", flags[f].name, count[f]);
+			fprintf(r->out, "\n");
+		}
+	}
+	json_end_object(&r->j);
+	r->totals->ok++;
+}
+
+static void run_step(struct run *r, struct scn_step *st)
+{
+	const char *v = st->verb;
+
+	if (!strcmp(v, "hotadd")) {
+		step_hotadd(r, st);
+	} else if (!strcmp(v, "remove")) {
+		step_remove(r, st);
+	} else if (!strcmp(v, "state") || !strcmp(v, "online")) {
+		step_block_writes(r, st, v);
+	} else if (!strcmp(v, "auto_online")) {
+		step_write(r, "/sys/devices/system/memory/auto_online_blocks", st->argc ? st->argv[0] : "");
+	} else if (!strcmp(v, "param")) {
+		char path[256];
+
+		if (st->argc != 2) {
+			skip_step(r, "usage: param NAME VALUE");
+			return;
+		}
+		snprintf(path, sizeof(path), "/sys/module/memory_hotplug/parameters/%s", st->argv[0]);
+		step_write(r, path, st->argv[1]);
+	} else if (!strcmp(v, "write")) {
+		if (st->argc != 2) {
+			skip_step(r, "usage: write PATH VALUE");
+			return;
+		}
+		step_write(r, st->argv[0], st->argv[1]);
+	} else if (!strcmp(v, "kpf")) {
+		step_kpf(r, st);
+	} else if (!strcmp(v, "sh")) {
+		step_sh(r, st);
+	} else if (!strcmp(v, "snapshot") || !strcmp(v, "sleep")) {
+		json_string(&r->j, "result", "ok");
+		r->totals->ok++;
+	} else if (!strcmp(v, "hog") || !strcmp(v, "kill") || !strcmp(v, "where")) {
+		skip_step(r, "memory users (hog/kill/where) are not implemented yet");
+	} else if (!strcmp(v, "qmp")) {
+		skip_step(r, "raw QMP has no memhp equivalent");
+	} else {
+		skip_step(r, "unknown verb");
+	}
+}
+
+static void json_machine(struct run *r, struct scenario *s, const char *cmdline)
+{
+	json_begin_object(&r->j, "scenario");
+	json_string(&r->j, "file", s->file);
+	json_string(&r->j, "text", s->text);
+	json_begin_object(&r->j, "machine");
+	json_uint(&r->j, "mem", s->mem);
+	json_uint(&r->j, "maxmem", s->maxmem);
+	json_uint(&r->j, "slots", s->slots);
+	json_uint(&r->j, "numa", s->numa);
+	json_string(&r->j, "arch", r->geo.arch);
+	json_string(&r->j, "description", s->description);
+	json_lines(&r->j, "skipped_directives", s->skipped_directives);
+	json_end_object(&r->j);
+	json_end_object(&r->j);
+	json_string(&r->j, "engine", "memhp");
+	json_string(&r->j, "kernel_cmdline", cmdline);
+}
+
+int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
+		 struct scn_totals *totals)
+{
+	struct memhp_config cfg = { 0 };
+	struct run *r = calloc(1, sizeof(*r));
+	char *cmdline = NULL;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	memset(totals, 0, sizeof(*totals));
+	r->totals = totals;
+	r->out = out;
+	r->json = opt->json;
+	append_str(&cmdline, " ", s->append ? s->append : "");
+	if (opt->extra_cmdline && *opt->extra_cmdline)
+		append_str(&cmdline, " ", opt->extra_cmdline);
+	cfg.arch = s->arch;
+	cfg.mem = s->mem ? s->mem : 1ULL << 30;
+	cfg.maxmem = s->maxmem ? s->maxmem : 16ULL << 30;
+	cfg.slots = s->slots ? s->slots : 8;
+	cfg.nr_nodes = s->numa ? s->numa : 1;
+	cfg.explicit_node_mem = s->explicit_node_mem;
+	memcpy(cfg.node_mem, s->node_mem, sizeof(cfg.node_mem));
+	cfg.cmdline = cmdline;
+	cfg.backing_dir = opt->backing_dir;
+	ret = memhp_machine_create(&cfg, &r->m);
+	if (ret) {
+		free(cmdline);
+		free(r);
+		return ret;
+	}
+	memhp_get_geometry(r->m, &r->geo);
+	json_init(&r->j, out, opt->pretty);
+	if (r->json) {
+		json_begin_object(&r->j, NULL);
+		json_string(&r->j, "format", "memhotplug-oracle/1");
+		json_machine(r, s, cmdline);
+		json_begin_object(&r->j, "boot");
+		snapshot(r);
+		json_end_object(&r->j);
+		json_begin_object(&r->j, "dimms_at_boot");
+		json_end_object(&r->j);
+		json_begin_array(&r->j, "steps");
+	} else {
+		fprintf(out, "scenario: %s\nengine: memhp (%s)\ncmdline: %s\n", s->file, r->geo.arch, cmdline);
+		if (s->skipped_directives)
+			fprintf(out, "skipped directives: %s\n", s->skipped_directives);
+		text_mark(r);
+		fprintf(out, "boot: MemTotal %lu kB, block_size %#llx\n",
+			r->prev_c.totalram_pages * (unsigned long)(r->geo.page_size >> 10),
+			(unsigned long long)r->geo.block_size);
+	}
+	for (int i = 0; i < s->nr_steps; i++) {
+		struct scn_step *st = &s->steps[i];
+		FILE *sink = NULL;
+
+		totals->steps++;
+		if (!r->json) {
+			/* the JSON writer still runs; its output goes nowhere */
+			sink = fopen("/dev/null", "w");
+			json_init(&r->j, sink, false);
+			fprintf(out, "\nstep %d: %s\n", st->index, st->line);
+		}
+		json_begin_object(&r->j, NULL);
+		json_int(&r->j, "index", st->index);
+		json_string(&r->j, "line", st->line);
+		json_string(&r->j, "verb", st->verb);
+		json_begin_object(&r->j, "action");
+		run_step(r, st);
+		json_end_object(&r->j);
+		if (r->json)
+			snapshot(r);
+		json_end_object(&r->j);
+		if (sink) {
+			fclose(sink);
+			text_delta(r);
+		}
+		{
+			char msg[256];
+
+			if (memhp_audit(r->m, msg, sizeof(msg))) {
+				fprintf(stderr, "memhp: audit failed after step %d: %s\n", st->index, msg);
+				totals->failed++;
+				ret = -EUCLEAN;
+			}
+		}
+	}
+	if (r->json) {
+		json_end_array(&r->j);
+		json_begin_array(&r->j, "errors");
+		json_end_array(&r->j);
+		json_end_object(&r->j);
+	}
+	free(r->prev_blocks);
+	memhp_machine_destroy(r->m);
+	free(cmdline);
+	free(r);
+	return ret;
+}

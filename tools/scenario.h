@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scenario.h - the oracle's scenario language, run against a memhp machine.
+ */
+#ifndef MEMHP_TOOLS_SCENARIO_H
+#define MEMHP_TOOLS_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SCN_MAX_ARGS 32
+
+struct scn_step {
+	int index;		/* 1-based, as the oracle numbers steps */
+	char *line;		/* the line as written */
+	char *verb;
+	int argc;
+	char *argv[SCN_MAX_ARGS];
+	char *rest;		/* everything after the verb (sh, qmp, description) */
+};
+
+struct scenario {
+	char *file;
+	char *text;
+	/* machine directives */
+	char *description;
+	uint64_t mem, maxmem;
+	unsigned int slots;
+	unsigned int numa;
+	uint64_t node_mem[16];
+	bool explicit_node_mem;
+	char *append;
+	char *arch;
+	char *skipped_directives;	/* directives memhp does not honour */
+	struct scn_step *steps;
+	int nr_steps;
+};
+
+/* Parses a scenario file; on error returns -1 with a message in err. */
+int scenario_load(const char *path, struct scenario *s, char *err, size_t errlen);
+void scenario_free(struct scenario *s);
+
+struct scn_options {
+	const char *extra_cmdline;	/* appended to the kernel command line */
+	bool json;			/* oracle JSON on out; text otherwise */
+	bool pretty;
+	const char *backing_dir;
+};
+
+struct scn_totals {
+	int steps, ok, failed, skipped;
+};
+
+/* Runs it; returns 0 when the run completed (failed writes are results,
+ * not errors), -errno when the machine could not be built. */
+int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
+		 struct scn_totals *totals);
+
+#endif
