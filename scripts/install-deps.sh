@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs what building and testing memhp needs, from Debian packages,
+# when it is missing: cmocka (unit tests), libfuse3 + fuse3 (the ABI file
+# system), pkg-config, python3 (the oracle conformance check), clang
+# (ThreadSanitizer and fuzzing).  Runs as root in CI; elsewhere it says
+# what to install.
+set -eu
+missing=""
+pkg-config --exists cmocka 2>/dev/null || missing="$missing libcmocka-dev"
+pkg-config --exists fuse3 2>/dev/null || missing="$missing libfuse3-dev fuse3"
+command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+command -v clang >/dev/null 2>&1 || missing="$missing clang"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "memhp: missing packages:$missing (run as root, or: apt-get install$missing)" >&2
+	exit 1
+fi
+echo "memhp: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q $missing >/dev/null

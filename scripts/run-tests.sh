@@ -1,0 +1,68 @@
+#!/bin/sh
+# One pass of every test against the build in $1 (build/ or build-asan/):
+# the cmocka unit tests, then the oracle conformance runs (every row of
+# tests/oracle/MATRIX: memhpctl run --json, then our conform.py and, when
+# ../shared is beside the checkout, the oracle's own compare).
+# Each test appends "PASS name" or "FAIL name" to $1/results.txt.
+set -u
+build=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+results=$build/results.txt
+: > "$results"
+pass() { echo "PASS $1" >> "$results"; }
+fail() { echo "FAIL $1" >> "$results"; echo "FAIL: $1" >&2; }
+
+echo "== unit tests ($build)"
+for t in "$build"/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	out=$("$t" 2>&1); rc=$?
+	echo "$out" | grep -E '^\[ *(PASSED|FAILED|  ERROR) *\]|^\[  FAILED  \] [a-z]' || true
+	npass=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+	nfail=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+	i=0; while [ "$i" -lt "${npass:-0}" ]; do pass "$name#$i"; i=$((i + 1)); done
+	i=0; while [ "$i" -lt "${nfail:-0}" ]; do fail "$name#$i"; i=$((i + 1)); done
+	if [ "$rc" != 0 ] && [ "${nfail:-0}" = 0 ]; then
+		echo "$out" | tail -20 >&2
+		fail "$name (exit $rc)"
+	fi
+done
+
+echo "== oracle conformance ($build)"
+mkdir -p "$build/oracle"
+compare="$top/../shared/oracle/compare"
+while read -r name scn opts; do
+	case "$name" in ''|'#'*) continue ;; esac
+	out="$build/oracle/$name.json"
+	# shellcheck disable=SC2086
+	if ! "$build/memhpctl" run "$top/tests/oracle/scenarios/$scn" $opts --json -o "$out" >/dev/null 2>"$out.err"; then
+		cat "$out.err" >&2
+		fail "oracle $name (run)"
+		continue
+	fi
+	line=$(python3 "$top/tests/oracle/conform.py" "$top/tests/oracle/kernel/$name.json" "$out" | tail -1)
+	if python3 "$top/tests/oracle/conform.py" "$top/tests/oracle/kernel/$name.json" "$out" >/dev/null; then
+		pass "oracle $name"
+		echo "  $name: $line"
+	else
+		python3 "$top/tests/oracle/conform.py" "$top/tests/oracle/kernel/$name.json" "$out" >&2
+		fail "oracle $name"
+	fi
+	if [ -x "$compare" ]; then
+		if "$compare" "$top/../shared/oracle/results/$name.json" "$out" >/dev/null; then
+			pass "oracle-compare $name"
+		else
+			"$compare" "$top/../shared/oracle/results/$name.json" "$out" >&2
+			fail "oracle-compare $name"
+		fi
+	fi
+done < "$top/tests/oracle/MATRIX"
+
+echo "== scenario runner, text mode ($build)"
+if "$build/memhpctl" run "$top/tests/oracle/scenarios/b1-online-zones.scn" memory_hotplug.memmap_on_memory=1 > "$build/oracle/b1.txt"; then
+	tail -1 "$build/oracle/b1.txt"
+	pass "memhpctl run text"
+else
+	fail "memhpctl run text"
+fi
+exit 0

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""memhp's own conformance check: a memhp scenario run against the real
+kernel's run of the same scenario (tests/oracle/kernel/*.json, recorded by
+../shared/oracle/run-scenario on Linux 6.12).
+
+usage: conform.py KERNEL.json MEMHP.json [--verbose]
+
+It checks every field that the oracle's `compare` checks, and more, with no
+allowance for "noise": memhp models the kernel's own unmovable allocations,
+so every write result, every refused removal and every counter must match.
+
+  boot     block_size_bytes, module parameters, node masks, block ids and
+           every block attribute, MemTotal, nr_memmap_boot_pages, every
+           boot zone's start_pfn/spanned/present/managed (managed and MemTotal
+           within one page: the kernel's own boot varied that much), System RAM
+  steps    the outcome of each step (hot-add accepted and its blocks,
+           removal accepted or refused, result and errno of every write);
+           auto_online_blocks, parameters, node masks; block ids and every
+           block's state, online, phys_index, valid_zones, removable,
+           phys_device and node links; hot-plugged System RAM in iomem;
+           change since boot of MemTotal, nr_memmap_pages and
+           nr_memmap_boot_pages; per zone change since boot of spanned,
+           present and managed, start_pfn of populated zones; free pages of
+           Movable zones within 1% of managed (the kernel's per-cpu lists);
+           the kernel log lines that carry a decision (unaligned ranges,
+           failed adds, failed offlines during eject).
+
+Exit status 0 when every field matches, 1 otherwise, 2 on bad input.
+The last line is 'conformance: M/N fields match (P%)'.
+"""
+import json
+import re
+import sys
+
+HOTPLUG_BASE = 1 << 32
+KEY_LOG = re.compile(r"(unaligned hotplug range.*|add_memory failed|Offline failed\.|"
+                     r"acpi_memory_enable_device\(\) error)")
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"conform: cannot read {path}: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+class Check:
+    def __init__(self):
+        self.n = 0
+        self.bad = []
+
+    def eq(self, where, want, got):
+        self.n += 1
+        if want != got:
+            self.bad.append(f"{where}: kernel {want!r}, memhp {got!r}")
+
+    def close(self, where, want, got, tol):
+        self.n += 1
+        if abs(want - got) > tol:
+            self.bad.append(f"{where}: kernel {want!r}, memhp {got!r} (tolerance {tol})")
+
+
+def outcome(step):
+    a = step.get("action") or {}
+    verb = step.get("verb")
+    out = []
+    if verb == "hotadd":
+        ok = a.get("result") in ("ost", "ok") and a.get("ost_status", 0) == 0
+        out.append(("hotadd", "ok" if ok else "fail"))
+        if ok:
+            out.append(("hotadd.blocks", list(a.get("blocks") or [])))
+    elif verb == "remove":
+        r = a.get("result")
+        out.append(("remove", "ok" if r in ("removed", "ok") else
+                    "busy" if r == "rejected" else "fail"))
+    for i, w in enumerate(a.get("writes") or []):
+        res = "ok" if w.get("result") == "ok" else w.get("errno_name", "error")
+        out.append((f"write[{i}] {w.get('path')}={w.get('value')}", res))
+    return out
+
+
+def zones(snap):
+    return {f"{z['node']}:{z['zone']}": z for z in snap.get("zones") or []}
+
+
+def ram_lines(snap, base=0):
+    res = []
+    for line in snap.get("iomem") or []:
+        s = line.strip()
+        if ": System RAM" in s and int(s.split("-")[0], 16) >= base:
+            res.append(s)
+    return res
+
+
+def key_log(snap):
+    lines = []
+    for line in snap.get("dmesg") or []:
+        m = KEY_LOG.search(line)
+        if m:
+            # drop the device prefix ("acpi PNP0C80:00: ") and the timestamp
+            lines.append(m.group(1))
+    return sorted(lines)
+
+
+def compare_blocks(c, where, ks, ms):
+    km, mm = ks.get("memory") or {}, ms.get("memory") or {}
+    kb, mb = km.get("blocks") or {}, mm.get("blocks") or {}
+    c.eq(f"{where}: block ids", sorted(map(int, kb)), sorted(map(int, mb)))
+    for b in sorted(kb, key=int):
+        if b not in mb:
+            continue
+        for f in ("state", "online", "phys_index", "valid_zones", "removable", "phys_device", "nodes"):
+            c.eq(f"{where}: memory{b}/{f}", kb[b].get(f), mb[b].get(f))
+
+
+def compare(kern, mine):
+    c = Check()
+    kboot = (kern.get("boot") or {}).get("snapshot") or {}
+    mboot = (mine.get("boot") or {}).get("snapshot") or {}
+    c.eq("boot: block_size_bytes", (kboot.get("memory") or {}).get("block_size_bytes"),
+         (mboot.get("memory") or {}).get("block_size_bytes"))
+    c.eq("boot: params", kboot.get("params"), mboot.get("params"))
+    for k in ("possible", "online", "has_memory", "has_normal_memory", "has_cpu"):
+        c.eq(f"boot: node mask {k}", (kboot.get("nodes") or {}).get(k), (mboot.get("nodes") or {}).get(k))
+    compare_blocks(c, "boot", kboot, mboot)
+    # the reference kernel's own boot MemTotal varied by one page between
+    # runs (oracle README, caveats): one page of tolerance at boot only
+    c.close("boot: MemTotal", (kboot.get("meminfo") or {}).get("MemTotal", 0),
+            (mboot.get("meminfo") or {}).get("MemTotal", 0), 4)
+    c.eq("boot: nr_memmap_boot_pages", (kboot.get("vmstat") or {}).get("nr_memmap_boot_pages"),
+         (mboot.get("vmstat") or {}).get("nr_memmap_boot_pages"))
+    c.eq("boot: System RAM", ram_lines(kboot), ram_lines(mboot))
+    kz0, mz0 = zones(kboot), zones(mboot)
+    for key in sorted(kz0):
+        for f in ("start_pfn", "spanned", "present"):
+            c.eq(f"boot: zone {key} {f}", kz0[key].get(f), (mz0.get(key) or {}).get(f))
+        c.close(f"boot: zone {key} managed", kz0[key].get("managed", 0),
+                (mz0.get(key) or {}).get("managed", 0), 1)
+
+    msteps = {s.get("index"): s for s in mine.get("steps") or []}
+    for ks in kern.get("steps") or []:
+        where = f"step {ks.get('index')} '{ks.get('line')}'"
+        ms = msteps.get(ks.get("index"))
+        if ms is None or ms.get("line") != ks.get("line"):
+            c.eq(f"{where}: step present", True, False)
+            continue
+        ko, mo = outcome(ks), dict(outcome(ms))
+        for what, kres in ko:
+            c.eq(f"{where}: result of {what}", kres, mo.get(what))
+        ksn, msn = ks.get("snapshot") or {}, ms.get("snapshot") or {}
+        c.eq(f"{where}: auto_online_blocks", (ksn.get("memory") or {}).get("auto_online_blocks"),
+             (msn.get("memory") or {}).get("auto_online_blocks"))
+        compare_blocks(c, where, ksn, msn)
+        c.eq(f"{where}: params", ksn.get("params"), msn.get("params"))
+        for k in ("online", "has_memory", "has_normal_memory"):
+            c.eq(f"{where}: node mask {k}", (ksn.get("nodes") or {}).get(k), (msn.get("nodes") or {}).get(k))
+        c.eq(f"{where}: hot-plugged System RAM", ram_lines(ksn, HOTPLUG_BASE), ram_lines(msn, HOTPLUG_BASE))
+        c.eq(f"{where}: decisive log lines", key_log(ksn), key_log(msn))
+        km, mm = ksn.get("meminfo") or {}, msn.get("meminfo") or {}
+        c.eq(f"{where}: MemTotal change since boot (kB)",
+             km.get("MemTotal", 0) - (kboot.get("meminfo") or {}).get("MemTotal", 0),
+             mm.get("MemTotal", 0) - (mboot.get("meminfo") or {}).get("MemTotal", 0))
+        kv, mv = ksn.get("vmstat") or {}, msn.get("vmstat") or {}
+        for k in ("nr_memmap_pages", "nr_memmap_boot_pages"):
+            c.eq(f"{where}: {k} change since boot",
+                 kv.get(k, 0) - (kboot.get("vmstat") or {}).get(k, 0),
+                 mv.get(k, 0) - (mboot.get("vmstat") or {}).get(k, 0))
+        kz, mz = zones(ksn), zones(msn)
+        for key in sorted(set(kz) | set(mz)):
+            kzz, mzz = kz.get(key, {}), mz.get(key, {})
+            kb0, mb0 = kz0.get(key, {}), mz0.get(key, {})
+            for f in ("spanned", "present", "managed"):
+                c.eq(f"{where}: zone {key} {f} change since boot",
+                     kzz.get(f, 0) - kb0.get(f, 0), mzz.get(f, 0) - mb0.get(f, 0))
+            if kzz.get("present"):
+                c.eq(f"{where}: zone {key} start_pfn", kzz.get("start_pfn"), mzz.get("start_pfn"))
+            if key.endswith(":Movable") and kzz.get("managed"):
+                c.close(f"{where}: zone {key} free change since boot",
+                        kzz.get("free", 0) - kb0.get("free", 0), mzz.get("free", 0) - mb0.get("free", 0),
+                        max(1, kzz.get("managed", 0) // 100))
+    return c
+
+
+def main(argv):
+    args = [a for a in argv[1:] if not a.startswith("--")]
+    if len(args) != 2:
+        print("usage: conform.py KERNEL.json MEMHP.json [--verbose]", file=sys.stderr)
+        return 2
+    c = compare(load(args[0]), load(args[1]))
+    for m in c.bad[: None if "--verbose" in argv else 25]:
+        print("MISMATCH", m)
+    ok = c.n - len(c.bad)
+    print(f"conformance: {ok}/{c.n} fields match ({100.0 * ok / c.n if c.n else 0:.1f}%)")
+    return 0 if not c.bad and c.n else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

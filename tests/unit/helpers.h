@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * helpers.h - shared by the cmocka tests: build a machine, read files,
+ * take a full snapshot of everything the machine shows (to prove that a
+ * failed operation changed nothing), and run the audit after each step.
+ */
+#ifndef MEMHP_TEST_HELPERS_H
+#define MEMHP_TEST_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "memhp/memhp.h"
+
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+
+static inline struct memhp_machine *boot_machine(const char *cmdline, uint64_t mem)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+
+	c.cmdline = cmdline;
+	c.mem = mem;
+	c.maxmem = 96 * GiB;
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	return m;
+}
+
+static inline void audit_ok(struct memhp_machine *m)
+{
+	char msg[512];
+	int ret = memhp_audit(m, msg, sizeof(msg));
+
+	if (ret)
+		fail_msg("audit: %s", msg);
+}
+
+/* the whole content of a file (caller frees); NULL with errno-like code */
+static inline char *readf(struct memhp_machine *m, const char *fmt, ...)
+{
+	char path[256];
+	va_list ap;
+	ssize_t n;
+	char *buf;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	n = memhp_file_read(m, path, NULL, 0);
+	if (n < 0)
+		return NULL;
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	memhp_file_read(m, path, buf, (size_t)n + 1);
+	return buf;
+}
+
+/* assert the content of a file */
+static inline void file_is(struct memhp_machine *m, const char *path, const char *want)
+{
+	char *got = readf(m, "%s", path);
+
+	if (!got)
+		fail_msg("%s: cannot read", path);
+	if (strcmp(got, want))
+		fail_msg("%s: want '%s', got '%s'", path, want, got);
+	free(got);
+}
+
+/* one write(2) of a string; returns what the write returned */
+static inline ssize_t writef(struct memhp_machine *m, const char *path, const char *val)
+{
+	return memhp_file_write(m, path, val, strlen(val));
+}
+
+static inline void append(char **dst, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+
+	*dst = realloc(*dst, *len + n + 1);
+	assert_non_null(*dst);
+	memcpy(*dst + *len, s, n + 1);
+	*len += n;
+}
+
+/*
+ * Everything the machine shows through its files, the audit, the counters
+ * and the free state of every page: two equal snapshots mean nothing
+ * changed.
+ */
+static inline char *machine_snapshot(struct memhp_machine *m)
+{
+	static const char *const files[] = { "/proc/meminfo", "/proc/zoneinfo", "/proc/vmstat",
+					     "/proc/iomem", "/proc/buddyinfo", "/proc/pagetypeinfo",
+					     "/sys/devices/system/node/online",
+					     "/sys/devices/system/node/has_memory",
+					     "/sys/devices/system/node/has_normal_memory" };
+	static const char *const attrs[] = { "state", "online", "valid_zones", "phys_index" };
+	unsigned long ids[8192];
+	size_t n = memhp_block_ids(m, ids, 8192), len = 0;
+	char *s = NULL, line[256];
+
+	audit_ok(m);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *f = readf(m, "%s", files[i]);
+
+		append(&s, &len, files[i]);
+		append(&s, &len, f ? f : "(unreadable)");
+		free(f);
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+			char *f = readf(m, "/sys/devices/system/memory/memory%lu/%s", ids[i], attrs[a]);
+
+			snprintf(line, sizeof(line), "memory%lu/%s=", ids[i], attrs[a]);
+			append(&s, &len, line);
+			append(&s, &len, f ? f : "(unreadable)");
+			free(f);
+		}
+	}
+	return s;
+}
+
+static inline void snapshots_equal(const char *before, const char *after)
+{
+	if (strcmp(before, after)) {
+		size_t i = 0;
+
+		while (before[i] && before[i] == after[i])
+			i++;
+		fail_msg("machine changed near: ...%.80s... became ...%.80s...",
+			 before + (i > 40 ? i - 40 : 0), after + (i > 40 ? i - 40 : 0));
+	}
+}
+
+static inline long zone_field(struct memhp_machine *m, int nid, const char *zone, const char *field)
+{
+	struct memhp_zone_info z[80];
+	size_t n = memhp_zones(m, z, 80);
+
+	for (size_t i = 0; i < n; i++) {
+		if (z[i].nid != nid || strcmp(z[i].name, zone))
+			continue;
+		if (!strcmp(field, "present"))
+			return (long)z[i].present;
+		if (!strcmp(field, "managed"))
+			return (long)z[i].managed;
+		if (!strcmp(field, "spanned"))
+			return (long)z[i].spanned;
+		if (!strcmp(field, "start_pfn"))
+			return (long)z[i].start_pfn;
+		if (!strcmp(field, "free"))
+			return (long)z[i].free;
+	}
+	fail_msg("no zone %d:%s", nid, zone);
+	return -1;
+}
+
+#endif
