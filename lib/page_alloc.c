@@ -121,6 +121,25 @@ static void __free_one_page(struct memhp_machine *m, struct zone *zone, unsigned
 		pfn &= buddy_pfn;
 		order++;
 	}
+	/*
+	 * Whole free pageblocks return to MIGRATE_MOVABLE, the type they had
+	 * before a fallback claimed them: an allocation that is undone leaves
+	 * the pageblocks as they were.
+	 */
+	if (order >= m->arch->pageblock_order && mt != MIGRATE_MOVABLE && mt != MIGRATE_ISOLATE) {
+		for (unsigned long q = pfn; q < pfn + (1UL << order); q += m->pageblock_nr_pages)
+			set_pageblock_migratetype(m, q, MIGRATE_MOVABLE);
+		mt = MIGRATE_MOVABLE;
+		while (order < m->arch->max_order) {
+			unsigned long buddy_pfn = pfn ^ (1UL << order);
+
+			if (!buddy_mergeable(m, zone, buddy_pfn, order, mt))
+				break;
+			del_from_free_list(m, zone, buddy_pfn, order, mt);
+			pfn &= buddy_pfn;
+			order++;
+		}
+	}
 	add_to_free_list(m, zone, pfn, order, mt, to_tail);
 }
 
