@@ -7,6 +7,7 @@
 #ifndef MEMHP_TEST_HELPERS_H
 #define MEMHP_TEST_HELPERS_H
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,6 +81,9 @@ static inline ssize_t writef(struct memhp_machine *m, const char *path, const ch
 {
 	return memhp_file_write(m, path, val, strlen(val));
 }
+
+/* a write that must succeed: it returns the whole count */
+#define write_ok(m, path, val) assert_int_equal(writef((m), (path), (val)), (ssize_t)strlen(val))
 
 static inline void append(char **dst, size_t *len, const char *s)
 {

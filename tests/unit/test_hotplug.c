@@ -41,7 +41,7 @@ static void test_fill_free_pages(void **state)
 	struct memhp_counters c;
 
 	(void)state;
-	assert_int_equal(writef(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable"), 14);
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable");
 	assert_int_equal(memhp_dimm_add(m, "d1", 1 * GiB, 0, MEMHP_ADDR_AUTO, fd, &info), 0);
 	assert_true(info.enabled);
 	memhp_counters(m, &c);
@@ -140,7 +140,7 @@ static void test_memmap_from_boot_memory(void **state)
 		struct memhp_dimm_info info;
 		long dma32 = zone_field(m, 0, "DMA32", "free");
 
-		assert_int_equal(writef(m, "/sys/devices/system/memory/auto_online_blocks", "offline"), 7);
+		write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "offline");
 		memhp_counters(m, &before);
 		assert_int_equal(memhp_dimm_add(m, "d1", 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
 		memhp_counters(m, &after);
@@ -168,7 +168,7 @@ static void test_64g_with_memmap_on_memory(void **state)
 	char *snap;
 
 	(void)state;
-	assert_int_equal(writef(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable"), 14);
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable");
 	snap = machine_snapshot(m);
 	memhp_counters(m, &before);
 	assert_int_equal(memhp_dimm_add(m, "big", 64 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
@@ -242,7 +242,7 @@ static void test_add_remove_errors(void **state)
 	snapshots_equal(snap, now);
 	free(now);
 
-	assert_int_equal(writef(m, "/sys/devices/system/memory/auto_online_blocks", "offline"), 7);
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "offline");
 	assert_int_equal(memhp_add_memory(m, 0, base, 256 * MiB, MEMHP_MHP_MEMMAP_ON_MEMORY), 0);
 	assert_int_equal(memhp_add_memory(m, 0, base, 256 * MiB, 0), -EEXIST);
 	/* a second range right behind it, without altmaps */
@@ -257,7 +257,7 @@ static void test_add_remove_errors(void **state)
 	assert_int_equal(memhp_remove_memory(m, base + 128 * MiB, 128 * MiB), 0);
 	assert_int_equal(memhp_remove_memory(m, base, 128 * MiB), 0);
 	assert_int_equal(memhp_remove_memory(m, base + 256 * MiB, 128 * MiB), 0);
-	assert_int_equal(writef(m, "/sys/devices/system/memory/auto_online_blocks", "online"), 6);
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online");
 	now = machine_snapshot(m);
 	snapshots_equal(snap, now);
 	free(now);
@@ -274,7 +274,7 @@ static void test_offline_and_remove(void **state)
 	char *snap;
 
 	(void)state;
-	assert_int_equal(writef(m, "/sys/devices/system/memory/auto_online_blocks", "offline"), 7);
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "offline");
 	assert_int_equal(memhp_add_memory(m, 0, base, 512 * MiB, MEMHP_MHP_MEMMAP_ON_MEMORY), 0);
 	/* 33 in Normal first: it receives the kernel's own pages */
 	assert_int_equal(memhp_block_online(m, 33, MEMHP_MMOP_ONLINE_KERNEL), 0);
