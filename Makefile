@@ -58,14 +58,18 @@ tests: $(UNIT_BINS)
 deps:
 	@scripts/install-deps.sh
 
-# One pass of every test against one build ($(BUILD), $(SAN)).
+# One pass of every test against one build ($(BUILD), $(SAN)); PASS=unit
+# runs the unit tests only.
 check-pass: all tests
-	@scripts/run-tests.sh $(BUILD)
+	@scripts/run-tests.sh $(BUILD) $(PASS)
 
+# Everything, then everything again under ASan+UBSan, then the unit tests
+# (the concurrent ones are what it is for) under ThreadSanitizer.
 check: deps
 	@$(MAKE) --no-print-directory check-pass BUILD=build
 	@$(MAKE) --no-print-directory check-pass BUILD=build-asan SAN=asan
-	@scripts/summary.sh build build-asan
+	@$(MAKE) --no-print-directory check-pass BUILD=build-tsan SAN=tsan PASS=unit
+	@scripts/summary.sh build build-asan build-tsan
 
 demo: all
 	@scripts/demo.sh $(BUILD)

@@ -86,3 +86,21 @@ const struct arch_profile *arch_profile_find(const char *name)
 			return &profiles[i];
 	return NULL;
 }
+
+/*
+ * arch/x86/mm/init_64.c:probe_memory_block_size: 128 MiB below 64 GiB of
+ * boot memory; above, 2 GiB on bare metal, and in a VM the largest power of
+ * two up to 2 GiB that divides the end of boot memory (so that the last
+ * boot block is whole), else 128 MiB.
+ */
+uint64_t x86_probe_memory_block_size(uint64_t boot_mem_end, bool bare_metal)
+{
+	if (boot_mem_end < (64ULL << 30))
+		return 1ULL << 27;
+	if (bare_metal)
+		return 2ULL << 30;
+	for (uint64_t bz = 2ULL << 30; bz > (128ULL << 20); bz >>= 1)
+		if (!(boot_mem_end & (bz - 1)))
+			return bz;
+	return 1ULL << 27;
+}

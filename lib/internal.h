@@ -79,6 +79,7 @@ struct arch_profile {
 };
 
 const struct arch_profile *arch_profile_find(const char *name);
+uint64_t x86_probe_memory_block_size(uint64_t boot_mem_end, bool bare_metal);
 
 /* ---- parameters (params.c) ------------------------------------------ */
 
@@ -366,11 +367,14 @@ struct memory_block {
 	unsigned long nr_hwpoison;
 	char firmware_node[32];		/* ACPI device bound to the block */
 	pthread_mutex_t dev_lock;
+	atomic_int refs;		/* m->blocks[] holds one; readers take one */
 };
 
 int memory_blocks_init(struct memhp_machine *m);
 void memory_blocks_destroy(struct memhp_machine *m);
 struct memory_block *find_memory_block_by_id(struct memhp_machine *m, unsigned long id);
+struct memory_block *get_memory_block(struct memhp_machine *m, unsigned long id);
+void put_memory_block(struct memory_block *mem);
 unsigned long phys_to_block_id(struct memhp_machine *m, uint64_t phys);
 int create_memory_block_devices(struct memhp_machine *m, uint64_t start, uint64_t size,
 				struct vmem_altmap *altmap, struct memory_group *group);

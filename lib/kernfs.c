@@ -282,8 +282,11 @@ static const char *state_name(int state)
 
 static void block_attr_show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
 {
-	struct memory_block *mem = find_memory_block_by_id(m, k->id);
+	struct memory_block *mem = get_memory_block(m, k->id);
 	char buf[64];
+
+	if (!mem)
+		return;	/* removed meanwhile: an empty read */
 
 	if (!strcmp(k->name, "phys_index")) {
 		sbuf_printf(s, "%08lx\n", mem->id);
@@ -308,6 +311,7 @@ static void block_attr_show(struct memhp_machine *m, const struct kpath *k, stru
 		valid_zones_show(m, mem, buf, sizeof(buf));
 		sbuf_printf(s, "%s", buf);
 	}
+	put_memory_block(mem);
 }
 
 static void node_state_show(struct memhp_machine *m, const char *name, struct sbuf *s)
@@ -494,9 +498,14 @@ ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, si
 		ret = is_dir(&k) ? -EISDIR : -EINVAL;
 	else if (!ret && !(k.mode & 0444))
 		ret = -EACCES;
+	/*
+	 * Shown after blocks_lock is dropped: procfs takes mem_hotplug_lock and
+	 * `online` a block's device lock, which add/online hold while they
+	 * create blocks; a block attribute holds a reference to its block.
+	 */
+	pthread_rwlock_unlock(&m->blocks_lock);
 	if (!ret)
 		show(m, &k, &s);
-	pthread_rwlock_unlock(&m->blocks_lock);
 	if (ret)
 		return ret;
 	ret = (ssize_t)s.len;

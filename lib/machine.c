@@ -108,20 +108,6 @@ static void layout_ram(struct memhp_machine *m, const struct memhp_config *cfg, 
 	}
 }
 
-static uint64_t x86_block_size(struct memhp_machine *m, bool bare_metal)
-{
-	uint64_t boot_mem_end = m->boot_mem_end;
-
-	if (boot_mem_end < (64ULL << 30))
-		return 1ULL << 27;
-	if (bare_metal)
-		return 2ULL << 30;
-	for (uint64_t bz = 2ULL << 30; bz > (128ULL << 20); bz >>= 1)
-		if (!(boot_mem_end & (bz - 1)))
-			return bz;
-	return 1ULL << 27;
-}
-
 static bool reserved_overlaps(const struct boot_layout *l, uint64_t s, uint64_t e)
 {
 	for (size_t i = 0; i < l->nr_reserved; i++)
@@ -551,7 +537,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 			m->boot_mem_end = MAX(m->boot_mem_end, ALIGN_DOWN(l->ram[i].end, m->page_size));
 		free(l);
 	}
-	m->block_size = m->arch->block_rule == BLOCK_SIZE_X86 ? x86_block_size(m, cfg.bare_metal)
+	m->block_size = m->arch->block_rule == BLOCK_SIZE_X86 ? x86_probe_memory_block_size(m->boot_mem_end, cfg.bare_metal)
 							      : 1ULL << m->arch->section_size_bits;
 	if (m->arch->block_rule == BLOCK_SIZE_X86)
 		mlog(m, "x86/mm: Memory block size: %lluMB", (unsigned long long)(m->block_size >> 20));

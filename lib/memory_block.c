@@ -35,6 +35,25 @@ static void free_memory_block(struct memory_block *mem)
 	free(mem);
 }
 
+/* a reference that keeps a block's memory alive after its removal */
+struct memory_block *get_memory_block(struct memhp_machine *m, unsigned long id)
+{
+	struct memory_block *mem;
+
+	pthread_rwlock_rdlock(&m->blocks_lock);
+	mem = find_memory_block_by_id(m, id);
+	if (mem)
+		atomic_fetch_add(&mem->refs, 1);
+	pthread_rwlock_unlock(&m->blocks_lock);
+	return mem;
+}
+
+void put_memory_block(struct memory_block *mem)
+{
+	if (mem && atomic_fetch_sub(&mem->refs, 1) == 1)
+		free_memory_block(mem);
+}
+
 void memory_blocks_destroy(struct memhp_machine *m)
 {
 	struct memory_group *g, *n;
@@ -93,6 +112,7 @@ static int add_memory_block(struct memhp_machine *m, unsigned long id, int state
 	mem->dev_offline = state == MEM_OFFLINE;
 	mem->altmap = altmap;
 	mem->group = group;
+	atomic_store(&mem->refs, 1);
 	pthread_mutex_init(&mem->dev_lock, NULL);
 	if (group)
 		group->nr_blocks++;
@@ -109,7 +129,7 @@ static void remove_memory_block(struct memhp_machine *m, struct memory_block *me
 	pthread_rwlock_unlock(&m->blocks_lock);
 	if (mem->group)
 		mem->group->nr_blocks--;
-	free_memory_block(mem);
+	put_memory_block(mem);
 }
 
 int add_boot_memory_block(struct memhp_machine *m, unsigned long id)
@@ -403,8 +423,10 @@ int memory_group_register(struct memhp_machine *m, int nid, bool dynamic, unsign
 		g->unit_pages = pages;
 	else
 		g->max_pages = pages;
+	pthread_mutex_lock(&m->span_lock);
 	g->next = m->groups;
 	m->groups = g;
+	pthread_mutex_unlock(&m->span_lock);
 	return g->id;
 }
 
@@ -425,7 +447,9 @@ int memory_group_unregister(struct memhp_machine *m, int id)
 			continue;
 		if (g->nr_blocks)
 			return -EBUSY;
+		pthread_mutex_lock(&m->span_lock);
 		*p = g->next;
+		pthread_mutex_unlock(&m->span_lock);
 		free(g);
 		return 0;
 	}

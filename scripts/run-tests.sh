@@ -4,11 +4,16 @@
 # tests/oracle/MATRIX: memhpctl run --json, then our conform.py and, when
 # ../shared is beside the checkout, the oracle's own compare).
 # Each test appends "PASS name" or "FAIL name" to $1/results.txt.
+# With "unit" as $2 only the unit tests run (the ThreadSanitizer pass).
 set -u
 build=$1
+only=${2:-all}
 top=$(cd "$(dirname "$0")/.." && pwd)
 results=$build/results.txt
 : > "$results"
+# sanitizers: report leaks, stop at the first undefined behaviour
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 pass() { echo "PASS $1" >> "$results"; }
 fail() { echo "FAIL $1" >> "$results"; echo "FAIL: $1" >&2; }
 
@@ -27,6 +32,8 @@ for t in "$build"/tests/test_*; do
 		fail "$name (exit $rc)"
 	fi
 done
+
+[ "$only" = unit ] && exit 0
 
 echo "== oracle conformance ($build)"
 mkdir -p "$build/oracle"

@@ -89,7 +89,7 @@ static int cmd_run(int argc, char **argv)
 	if (ret && ret != -EUCLEAN)
 		fprintf(stderr, "memhpctl run: cannot build the machine: %s\n", strerror(-ret));
 	fprintf(opt.json && !outpath ? stderr : stdout,
-		"scenario %s: %d steps, %d ok, %d failed, %d skipped%s\n", file, totals.steps,
+		"scenario %s: %d steps, %d ok, %d refused, %d skipped%s\n", file, totals.steps,
 		totals.ok, totals.failed, totals.skipped, ret == -EUCLEAN ? ", AUDIT FAILED" : "");
 	scenario_free(&s);
 	free(extra);

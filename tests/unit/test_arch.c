@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_arch.c - geometry decides memmap_on_memory (spec 2.1, 2.2): the x86
+ * memory block size rule, the vmemmap size per block, and the support
+ * checks that fence the feature off on arm64 with 64K pages, where a
+ * block's 8 memmap pages are neither pageblock- nor PMD-aligned and force
+ * would pad them to the whole block.
+ */
+#include <unistd.h>
+
+#include "helpers.h"
+#include "../../lib/internal.h"
+
+static void test_x86_block_size_rule(void **state)
+{
+	(void)state;
+	assert_int_equal(x86_probe_memory_block_size(0x3ffe0000ULL, false), 128 * MiB);
+	assert_int_equal(x86_probe_memory_block_size(63 * GiB, false), 128 * MiB);
+	assert_int_equal(x86_probe_memory_block_size(64 * GiB, false), 2 * GiB);
+	assert_int_equal(x86_probe_memory_block_size(65 * GiB, false), 1 * GiB);
+	assert_int_equal(x86_probe_memory_block_size(66 * GiB + 512 * MiB, false), 512 * MiB);
+	assert_int_equal(x86_probe_memory_block_size(64 * GiB + 128 * MiB, false), 128 * MiB);
+	assert_int_equal(x86_probe_memory_block_size(65 * GiB, true), 2 * GiB);
+}
+
+static struct memhp_machine *boot_arch(const char *arch, const char *cmdline, uint64_t mem)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+
+	c.arch = arch;
+	c.cmdline = cmdline;
+	c.mem = mem;
+	c.max_phys = 256 * GiB;
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	return m;
+}
+
+static void test_profiles(void **state)
+{
+	static const struct {
+		const char *arch, *cmdline;
+		uint64_t page, block;
+		unsigned long vmemmap;
+		int supported;
+	} cases[] = {
+		{ "x86_64", "memory_hotplug.memmap_on_memory=1", 4096, 128 * MiB, 512, 1 },
+		{ "x86_64", "memory_hotplug.memmap_on_memory=force", 4096, 128 * MiB, 512, 1 },
+		{ "x86_64", "memory_hotplug.memmap_on_memory=0", 4096, 128 * MiB, 512, 0 },
+		{ "arm64-4k", "memory_hotplug.memmap_on_memory=1", 4096, 128 * MiB, 512, 1 },
+		/* 8192 pages x 64 B = 512 KiB = 8 pages of 64 KiB */
+		{ "arm64-64k", "memory_hotplug.memmap_on_memory=1", 65536, 512 * MiB, 8, 0 },
+		/* force pads to a whole pageblock = the whole block: still refused */
+		{ "arm64-64k", "memory_hotplug.memmap_on_memory=force", 65536, 512 * MiB, 8192, 0 },
+	};
+	struct memhp_config bad = { .arch = "sparc" };
+	struct memhp_machine *m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct memhp_geometry g;
+
+		m = boot_arch(cases[i].arch, cases[i].cmdline, 1 * GiB);
+		memhp_get_geometry(m, &g);
+		assert_string_equal(g.arch, cases[i].arch);
+		assert_int_equal(g.page_size, cases[i].page);
+		assert_int_equal(g.block_size, cases[i].block);
+		assert_int_equal(g.struct_page_size, 64);
+		assert_int_equal(g.vmemmap_pages_per_block, cases[i].vmemmap);
+		assert_int_equal(g.memmap_on_memory_supported, cases[i].supported);
+		audit_ok(m);
+		memhp_machine_destroy(m);
+	}
+	assert_int_equal(memhp_machine_create(&bad, &m), -EINVAL);
+}
+
+/* where memmap_on_memory is fenced off the flag is only a hint: the add
+ * falls back to a memmap from existing memory */
+static void test_arm64_64k_fallback(void **state)
+{
+	struct memhp_machine *m = boot_arch("arm64-64k", "memory_hotplug.memmap_on_memory=force "
+					    "memhp_default_state=offline", 2 * GiB);
+	struct memhp_counters before, after;
+	struct memhp_dimm_info info;
+	struct memhp_geometry g;
+
+	(void)state;
+	memhp_get_geometry(m, &g);
+	memhp_counters(m, &before);
+	assert_int_equal(memhp_dimm_add(m, "d1", 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_true(info.enabled);
+	memhp_counters(m, &after);
+	/* two 512 MiB blocks, 8 memmap pages each, from boot memory */
+	assert_int_equal(info.last_block - info.first_block + 1, 2);
+	assert_int_equal(before.nr_free_pages - after.nr_free_pages, 16);
+	assert_int_equal(after.nr_memmap_pages - before.nr_memmap_pages, 16);
+	{
+		char path[96];
+
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu/state", info.first_block);
+		write_ok(m, path, "online_movable");
+	}
+	memhp_counters(m, &after);
+	/* no vmemmap pages in the block: all 8192 pages are managed */
+	assert_int_equal(after.totalram_pages - before.totalram_pages, 8192);
+	audit_ok(m);
+	{
+		char path[96];
+
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu/state", info.first_block);
+		write_ok(m, path, "offline");
+	}
+	assert_int_equal(memhp_dimm_remove(m, "d1"), 0);
+	memhp_counters(m, &after);
+	assert_int_equal(after.nr_free_pages, before.nr_free_pages);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* arm64 with 4K pages behaves like x86_64, on its own layout */
+static void test_arm64_4k(void **state)
+{
+	struct memhp_machine *m = boot_arch("arm64-4k", "memory_hotplug.memmap_on_memory=1", 1 * GiB);
+	struct memhp_dimm_info info;
+	struct memhp_counters before, after;
+
+	(void)state;
+	file_is(m, "/sys/devices/system/memory/block_size_bytes", "8000000\n");
+	memhp_counters(m, &before);
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable");
+	assert_int_equal(memhp_dimm_add(m, "d1", 256 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	memhp_counters(m, &after);
+	assert_int_equal(after.totalram_pages - before.totalram_pages, 2 * 32256);
+	assert_int_equal(after.nr_free_pages - before.nr_free_pages, 2 * 32256);
+	audit_ok(m);
+	assert_int_equal(memhp_dimm_remove(m, "d1"), 0);
+	memhp_machine_destroy(m);
+}
+
+/* NUMA: boot memory split over nodes, a memory-less node brought online by
+ * a hot-add and offlined again when its memory goes */
+static void test_numa_nodes(void **state)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m;
+	struct memhp_dimm_info info;
+
+	(void)state;
+	c.mem = 2 * GiB;
+	c.max_phys = 256 * GiB;
+	c.nr_nodes = 3;
+	c.explicit_node_mem = 1;
+	c.node_mem[0] = 1 * GiB;
+	c.node_mem[1] = 1 * GiB;
+	c.node_mem[2] = 0;
+	c.cmdline = "memory_hotplug.memmap_on_memory=1 memhp_default_state=offline";
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	file_is(m, "/sys/devices/system/node/possible", "0-2\n");
+	file_is(m, "/sys/devices/system/node/online", "0-1\n");
+	file_is(m, "/sys/devices/system/node/has_memory", "0-1\n");
+	file_is(m, "/sys/devices/system/memory/memory8/valid_zones", "DMA32\n");
+	{
+		struct memhp_stat st;
+
+		assert_int_equal(memhp_file_stat(m, "/sys/devices/system/memory/memory8/node1", &st), 0);
+		assert_int_equal(st.type, MEMHP_FT_LINK);
+		assert_string_equal(st.link, "../../node/node1");
+	}
+	assert_int_equal(memhp_dimm_add(m, "d1", 256 * MiB, 2, MEMHP_ADDR_AUTO, -1, &info), 0);
+	file_is(m, "/sys/devices/system/node/online", "0-2\n");
+	file_is(m, "/sys/devices/system/node/has_memory", "0-1\n");
+	write_ok(m, "/sys/devices/system/memory/memory32/state", "online_movable");
+	file_is(m, "/sys/devices/system/node/has_memory", "0-2\n");
+	file_is(m, "/sys/devices/system/node/has_normal_memory", "0-1\n");
+	write_ok(m, "/sys/devices/system/memory/memory33/state", "online_kernel");
+	file_is(m, "/sys/devices/system/node/has_normal_memory", "0-2\n");
+	audit_ok(m);
+	write_ok(m, "/sys/devices/system/memory/memory33/state", "offline");
+	write_ok(m, "/sys/devices/system/memory/memory32/state", "offline");
+	file_is(m, "/sys/devices/system/node/has_memory", "0-1\n");
+	assert_int_equal(memhp_dimm_remove(m, "d1"), 0);
+	file_is(m, "/sys/devices/system/node/online", "0-1\n");
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_x86_block_size_rule),
+		cmocka_unit_test(test_profiles),
+		cmocka_unit_test(test_arm64_64k_fallback),
+		cmocka_unit_test(test_arm64_4k),
+		cmocka_unit_test(test_numa_nodes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
