@@ -647,6 +647,14 @@ static void text_mark(struct run *r)
 	r->prev_blocks = block_lines(r->m);
 }
 
+static void print_block_range(FILE *out, unsigned long first, unsigned long last, const char *what)
+{
+	if (first == last)
+		fprintf(out, "    memory%lu: %s\n", first, what);
+	else
+		fprintf(out, "    memory%lu-%lu: %s\n", first, last, what);
+}
+
 static void text_delta(struct run *r)
 {
 	struct memhp_zone_info z[MEMHP_MAX_NODES * 5];
@@ -672,16 +680,36 @@ static void text_delta(struct run *r)
 			(long)b->present - (long)a->present, (long)b->managed - (long)a->managed,
 			b->start_pfn);
 	}
-	/* block lines that differ */
-	for (char *line = blocks; line && *line;) {
-		char *e = strchr(line, '\n');
-		size_t len = e ? (size_t)(e - line) + 1 : strlen(line);
-		char one[128];
+	/* block lines that differ, consecutive ids with the same text merged */
+	{
+		unsigned long first = 0, last = 0;
+		char what[128] = "";
+		bool open = false;
 
-		snprintf(one, sizeof(one), "%.*s", (int)len, line);
-		if (!r->prev_blocks || !strstr(r->prev_blocks, one))
-			fprintf(r->out, "    memory%s", one);
-		line += len;
+		for (char *line = blocks; line && *line;) {
+			char *e = strchr(line, '\n');
+			size_t len = e ? (size_t)(e - line) + 1 : strlen(line);
+			char one[128], rest[128] = "";
+			unsigned long id;
+
+			snprintf(one, sizeof(one), "%.*s", (int)len, line);
+			line += len;
+			if (r->prev_blocks && strstr(r->prev_blocks, one))
+				continue;
+			if (sscanf(one, "%lu %127[^\n]", &id, rest) < 1)
+				continue;
+			if (open && id == last + 1 && !strcmp(rest, what)) {
+				last = id;
+				continue;
+			}
+			if (open)
+				print_block_range(r->out, first, last, what);
+			first = last = id;
+			snprintf(what, sizeof(what), "%s", rest);
+			open = true;
+		}
+		if (open)
+			print_block_range(r->out, first, last, what);
 	}
 	free(blocks);
 	text_mark(r);
