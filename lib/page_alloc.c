@@ -108,19 +108,26 @@ static bool buddy_mergeable(struct memhp_machine *m, struct zone *zone, unsigned
 	return get_pageblock_migratetype(m, buddy_pfn) == mt;
 }
 
+/* merge with free buddies of the same order and type, up to MAX_PAGE_ORDER */
+static void merge_buddies(struct memhp_machine *m, struct zone *zone, unsigned long *pfn,
+			  unsigned int *order, int mt)
+{
+	while (*order < m->arch->max_order) {
+		unsigned long buddy_pfn = *pfn ^ (1UL << *order);
+
+		if (!buddy_mergeable(m, zone, buddy_pfn, *order, mt))
+			break;
+		del_from_free_list(m, zone, buddy_pfn, *order, mt);
+		*pfn &= buddy_pfn;
+		(*order)++;
+	}
+}
+
 /* __free_one_page; caller holds zone->lock */
 static void __free_one_page(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
 			    unsigned int order, int mt, bool to_tail)
 {
-	while (order < m->arch->max_order) {
-		unsigned long buddy_pfn = pfn ^ (1UL << order);
-
-		if (!buddy_mergeable(m, zone, buddy_pfn, order, mt))
-			break;
-		del_from_free_list(m, zone, buddy_pfn, order, mt);
-		pfn &= buddy_pfn;
-		order++;
-	}
+	merge_buddies(m, zone, &pfn, &order, mt);
 	/*
 	 * Whole free pageblocks return to MIGRATE_MOVABLE, the type they had
 	 * before a fallback claimed them: an allocation that is undone leaves
@@ -130,15 +137,7 @@ static void __free_one_page(struct memhp_machine *m, struct zone *zone, unsigned
 		for (unsigned long q = pfn; q < pfn + (1UL << order); q += m->pageblock_nr_pages)
 			set_pageblock_migratetype(m, q, MIGRATE_MOVABLE);
 		mt = MIGRATE_MOVABLE;
-		while (order < m->arch->max_order) {
-			unsigned long buddy_pfn = pfn ^ (1UL << order);
-
-			if (!buddy_mergeable(m, zone, buddy_pfn, order, mt))
-				break;
-			del_from_free_list(m, zone, buddy_pfn, order, mt);
-			pfn &= buddy_pfn;
-			order++;
-		}
+		merge_buddies(m, zone, &pfn, &order, mt);
 	}
 	add_to_free_list(m, zone, pfn, order, mt, to_tail);
 }

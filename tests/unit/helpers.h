@@ -146,6 +146,15 @@ static inline void snapshots_equal(const char *before, const char *after)
 	}
 }
 
+/* the machine looks exactly as in `before` */
+static inline void assert_unchanged(struct memhp_machine *m, const char *before)
+{
+	char *now = machine_snapshot(m);
+
+	snapshots_equal(before, now);
+	free(now);
+}
+
 static inline long zone_field(struct memhp_machine *m, int nid, const char *zone, const char *field)
 {
 	struct memhp_zone_info z[80];

@@ -200,15 +200,13 @@ static void test_notifier_errors_roll_back(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		struct memhp_machine *m = with_dimm("memory_hotplug.memmap_on_memory=1");
 		struct recorder r = { .m = m, .fail_on = cases[i].fail, .fail_with = -ENOMEM, .watch_block = 32 };
-		char *before = machine_snapshot(m), *after;
+		char *before = machine_snapshot(m);
 
 		assert_int_equal(memhp_register_memory_notifier(m, record, &r, 0), 0);
 		assert_int_equal(writef(m, MEM "memory32/state", "online_kernel"), -ENOMEM);
 		events_are(&r, cases[i].ev, cases[i].n);
-		after = machine_snapshot(m);
-		snapshots_equal(before, after);
+		assert_unchanged(m, before);
 		free(before);
-		free(after);
 		memhp_machine_destroy(m);
 	}
 	{
@@ -217,17 +215,15 @@ static void test_notifier_errors_roll_back(void **state)
 		struct recorder r = { .m = m, .fail_on = MEMHP_MEM_GOING_OFFLINE, .fail_with = -EAGAIN,
 				      .watch_block = 35 };
 		static const enum memhp_mem_action ev[] = { MEMHP_MEM_GOING_OFFLINE, MEMHP_MEM_CANCEL_OFFLINE };
-		char *before, *after;
+		char *before;
 
 		write_ok(m, MEM "memory35/state", "online_movable");
 		before = machine_snapshot(m);
 		assert_int_equal(memhp_register_memory_notifier(m, record, &r, 0), 0);
 		assert_int_equal(writef(m, MEM "memory35/state", "offline"), -EAGAIN);
 		events_are(&r, ev, 2);
-		after = machine_snapshot(m);
-		snapshots_equal(before, after);
+		assert_unchanged(m, before);
 		free(before);
-		free(after);
 		memhp_machine_destroy(m);
 	}
 }
@@ -238,7 +234,7 @@ static void test_unmovable_offline(void **state)
 {
 	struct memhp_machine *m = with_dimm("memory_hotplug.memmap_on_memory=1");
 	struct recorder r = { .m = m, .fail_on = -1, .watch_block = 32 };
-	char *before, *after;
+	char *before;
 
 	(void)state;
 	write_ok(m, MEM "memory32/state", "online");
@@ -247,12 +243,10 @@ static void test_unmovable_offline(void **state)
 	assert_int_equal(memhp_register_memory_notifier(m, record, &r, 0), 0);
 	assert_int_equal(writef(m, MEM "memory32/state", "offline"), -EBUSY);
 	assert_int_equal(r.n, 0);
-	after = machine_snapshot(m);
-	snapshots_equal(before, after);
+	assert_unchanged(m, before);
 	/* the second Normal block is free of them */
 	write_ok(m, MEM "memory33/state", "offline");
 	free(before);
-	free(after);
 	memhp_machine_destroy(m);
 }
 

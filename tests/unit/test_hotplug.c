@@ -182,12 +182,7 @@ static void test_64g_with_memmap_on_memory(void **state)
 	assert_int_equal(zone_field(m, 0, "Movable", "present"), 512L * 32768);
 	audit_ok(m);
 	assert_int_equal(memhp_dimm_remove(m, "big"), 0);
-	{
-		char *now = machine_snapshot(m);
-
-		snapshots_equal(snap, now);
-		free(now);
-	}
+	assert_unchanged(m, snap);
 	free(snap);
 	memhp_machine_destroy(m);
 }
@@ -198,7 +193,7 @@ static void test_64g_without_memmap_on_memory(void **state)
 {
 	struct memhp_machine *m = boot_machine("memory_hotplug.memmap_on_memory=0", 1 * GiB);
 	struct memhp_dimm_info info;
-	char *snap = machine_snapshot(m), *now;
+	char *snap = machine_snapshot(m);
 	static char log[1 << 16];
 	uint64_t seq = 0;
 
@@ -206,16 +201,12 @@ static void test_64g_without_memmap_on_memory(void **state)
 	assert_int_equal(memhp_dimm_add(m, "big", 64 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
 	assert_false(info.enabled);
 	assert_int_equal(info.add_error, -ENOMEM);
-	now = machine_snapshot(m);
-	snapshots_equal(snap, now);
-	free(now);
+	assert_unchanged(m, snap);
 	memhp_log_read(m, &seq, log, sizeof(log));
 	assert_non_null(strstr(log, "acpi PNP0C80:00: add_memory failed"));
 	/* the direct call says it too */
 	assert_int_equal(memhp_add_memory(m, 0, 32 * GiB, 64 * GiB, MEMHP_MHP_MEMMAP_ON_MEMORY), -ENOMEM);
-	now = machine_snapshot(m);
-	snapshots_equal(snap, now);
-	free(now);
+	assert_unchanged(m, snap);
 	assert_int_equal(memhp_dimm_remove(m, "big"), 0);
 	free(snap);
 	memhp_machine_destroy(m);
@@ -224,7 +215,7 @@ static void test_64g_without_memmap_on_memory(void **state)
 static void test_add_remove_errors(void **state)
 {
 	struct memhp_machine *m = boot_machine("memory_hotplug.memmap_on_memory=1", 1 * GiB);
-	char *snap = machine_snapshot(m), *now;
+	char *snap = machine_snapshot(m);
 	const uint64_t base = 8 * GiB;
 
 	(void)state;
@@ -238,9 +229,7 @@ static void test_add_remove_errors(void **state)
 	assert_int_equal(memhp_add_memory(m, 0, 1ULL << 50, 128 * MiB, 0), -E2BIG);
 	/* overlap with boot memory: the region is busy */
 	assert_int_equal(memhp_add_memory(m, 0, 0, 128 * MiB, 0), -EEXIST);
-	now = machine_snapshot(m);
-	snapshots_equal(snap, now);
-	free(now);
+	assert_unchanged(m, snap);
 
 	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "offline");
 	assert_int_equal(memhp_add_memory(m, 0, base, 256 * MiB, MEMHP_MHP_MEMMAP_ON_MEMORY), 0);
@@ -258,9 +247,7 @@ static void test_add_remove_errors(void **state)
 	assert_int_equal(memhp_remove_memory(m, base, 128 * MiB), 0);
 	assert_int_equal(memhp_remove_memory(m, base + 256 * MiB, 128 * MiB), 0);
 	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online");
-	now = machine_snapshot(m);
-	snapshots_equal(snap, now);
-	free(now);
+	assert_unchanged(m, snap);
 	free(snap);
 	memhp_machine_destroy(m);
 }
@@ -282,12 +269,7 @@ static void test_offline_and_remove(void **state)
 	assert_int_equal(memhp_block_online(m, 34, MEMHP_MMOP_ONLINE_MOVABLE), 0);
 	snap = machine_snapshot(m);
 	assert_int_equal(memhp_offline_and_remove_memory(m, base, 512 * MiB), -EBUSY);
-	{
-		char *now = machine_snapshot(m);
-
-		snapshots_equal(snap, now);
-		free(now);
-	}
+	assert_unchanged(m, snap);
 	file_is(m, "/sys/devices/system/memory/memory32/valid_zones", "Movable\n");
 	free(snap);
 	memhp_machine_destroy(m);
@@ -311,12 +293,7 @@ static void fault_sweep_add(const char *cmdline)
 		/* -ENOMEM, or -EEXIST when the resource request is the step */
 		assert_true(ret == -ENOMEM || ret == -EEXIST);
 		failures++;
-		{
-			char *now = machine_snapshot(m);
-
-			snapshots_equal(snap, now);
-			free(now);
-		}
+		assert_unchanged(m, snap);
 	}
 	assert_true(failures >= 5);
 	assert_true(nth < 200);
@@ -353,12 +330,7 @@ static void test_fault_sweep_online(void **state)
 			break;
 		assert_int_equal(ret, -ENOMEM);
 		failures++;
-		{
-			char *now = machine_snapshot(m);
-
-			snapshots_equal(snap, now);
-			free(now);
-		}
+		assert_unchanged(m, snap);
 	}
 	assert_true(failures >= 1);
 	file_is(m, "/sys/devices/system/memory/memory32/state", "online\n");
