@@ -169,6 +169,23 @@ int memhp_block_offline(struct memhp_machine *m, unsigned long block_id)
 	return ret;
 }
 
+int memhp_block_offline_cancellable(struct memhp_machine *m, unsigned long block_id,
+				    const volatile int *cancel, unsigned int timeout_ms)
+{
+	struct memory_block *mem;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	mem = find_memory_block_by_id(m, block_id);
+	if (mem) {
+		offline_cancel_arm(m, cancel, timeout_ms);
+		ret = device_offline(m, mem);
+		offline_cancel_disarm(m);
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
 size_t memhp_block_ids(struct memhp_machine *m, unsigned long *ids, size_t max)
 {
 	size_t n = 0;

@@ -316,6 +316,25 @@ static int audit_blocks(struct memhp_machine *m, struct audit *a)
 	return 0;
 }
 
+/* every region page is a movable page that points back at its owner */
+static int audit_regions(struct memhp_machine *m, struct audit *a)
+{
+	for (struct memhp_region *r = m->regions; r; r = r->next) {
+		for (size_t i = 0; i < r->nr_pages; i++) {
+			unsigned long pfn = r->pfns[i];
+			struct page *p;
+
+			if (!pfn_online(m, pfn))
+				return fail(a, "region page %zu at pfn %#lx is not online memory", i, pfn);
+			p = pfn_to_page(m, pfn);
+			if (!(p->flags & PG_lru) || p->owner != (uint64_t)(uintptr_t)r || p->index != i ||
+			    p->refcount < 1)
+				return fail(a, "pfn %#lx does not point back at its region page %zu", pfn, i);
+		}
+	}
+	return 0;
+}
+
 int memhp_audit(struct memhp_machine *m, char *msg, size_t len)
 {
 	struct audit a = { msg, len, 0 };
@@ -325,6 +344,7 @@ int memhp_audit(struct memhp_machine *m, char *msg, size_t len)
 		msg[0] = '\0';
 	pthread_mutex_lock(&m->device_hotplug_lock);
 	get_online_mems(m);
+	pthread_mutex_lock(&m->owners_lock);
 	pthread_mutex_lock(&m->span_lock);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
 		for (int z = 0; z < MAX_NR_ZONES; z++)
@@ -336,10 +356,13 @@ int memhp_audit(struct memhp_machine *m, char *msg, size_t len)
 		ret = audit_spans(m, &a);
 	if (!ret)
 		ret = audit_blocks(m, &a);
+	if (!ret)
+		ret = audit_regions(m, &a);
 	for (unsigned int nid = m->nr_nodes; nid-- > 0;)
 		for (int z = MAX_NR_ZONES; z-- > 0;)
 			pthread_mutex_unlock(&m->nodes[nid].node_zones[z].lock);
 	pthread_mutex_unlock(&m->span_lock);
+	pthread_mutex_unlock(&m->owners_lock);
 	put_online_mems(m);
 	pthread_mutex_unlock(&m->device_hotplug_lock);
 	return ret;

@@ -21,6 +21,7 @@
  *   blocks_lock (rwlock)         m->blocks[]: sysfs readers vs creation/removal
  *   block->dev_lock (mutex)      one block's state transitions
  *   mem_hotplug_lock (rwlock)    write: add/remove/online/offline
+ *   owners_lock (mutex)          region pages vs. migration, pins
  *   span_lock (mutex)            zone/node spans, present counts, node masks
  *   zone->lock (mutex)           free lists, free counts, pageblock types
  *   notifier_lock, log lock      leaves
@@ -328,12 +329,14 @@ void generic_online_page(struct memhp_machine *m, unsigned long pfn, unsigned in
 long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones,
 		      unsigned int order); /* pfn or -ENOMEM */
 void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order);
+long alloc_pages_node_only(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order);
 long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt);
 int move_freepages_block_isolate(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
 				 int to_mt);
 unsigned long offline_isolated_pages(struct memhp_machine *m, unsigned long start,
 				     unsigned long end);
 bool page_is_buddy_head(struct page *p);
+void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 void set_range_migratetype(struct memhp_machine *m, struct zone *zone, unsigned long start,
 			   unsigned long end, int to_mt);
 void init_single_page(struct memhp_machine *m, unsigned long pfn, int zid, int nid);
@@ -434,6 +437,27 @@ void notifiers_destroy(struct memhp_machine *m);
 int err_inject_get(struct memhp_machine *m, enum memhp_mem_action a);
 int err_inject_set(struct memhp_machine *m, enum memhp_mem_action a, long long v);
 
+/* ---- users of memory and migration (migrate.c) ----------------------- */
+
+struct memhp_region {
+	struct memhp_machine *m;
+	size_t nr_pages;
+	uint8_t *window;		/* the owner's view: one page per pfns[i] */
+	unsigned long *pfns;		/* owners_lock */
+	int nid;
+	unsigned int flags;
+	int window_slot;		/* in the fault handler's table */
+	struct memhp_region *next, *prev;
+};
+
+/* migrate every movable page of [start, end); returns pages migrated */
+unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, unsigned long end);
+void regions_destroy(struct memhp_machine *m);
+bool offline_cancelled(struct memhp_machine *m);
+/* caller holds device_hotplug_lock: the offline it runs may be cancelled */
+void offline_cancel_arm(struct memhp_machine *m, const volatile int *cancel, unsigned int timeout_ms);
+void offline_cancel_disarm(struct memhp_machine *m);
+
 /* ---- the kernel's own allocations (kernel_alloc.c) ------------------ */
 
 void kernel_alloc_settle(struct memhp_machine *m, struct zone *zone);
@@ -514,6 +538,12 @@ struct memhp_machine {
 	bool force_waste_logged;
 
 	atomic_ulong fault_count, fault_nth;
+
+	/* users of memory (migrate.c) */
+	pthread_mutex_t owners_lock;	/* region pages vs. migration */
+	struct memhp_region *regions;
+	const volatile int *offline_cancel;	/* the running offline's caller */
+	uint64_t offline_deadline_ns;		/* 0: none */
 
 	/* the kernel's own unmovable allocations (kernel_alloc.c) */
 	unsigned long kernel_alloc_pages;	/* per newly populated Normal zone */

@@ -519,7 +519,8 @@ ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, si
 	return ret;
 }
 
-ssize_t memhp_file_write(struct memhp_machine *m, const char *path, const char *buf, size_t len)
+ssize_t memhp_file_write_cancellable(struct memhp_machine *m, const char *path, const char *buf,
+				     size_t len, const volatile int *cancel, unsigned int timeout_ms)
 {
 	struct kpath k;
 	char *copy;
@@ -549,11 +550,18 @@ ssize_t memhp_file_write(struct memhp_machine *m, const char *path, const char *
 	}
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
+	offline_cancel_arm(m, cancel, timeout_ms);
 	ret = store(m, &k, copy, len);
+	offline_cancel_disarm(m);
 	free(copy);
 out:
 	pthread_mutex_unlock(&m->device_hotplug_lock);
 	return ret;
+}
+
+ssize_t memhp_file_write(struct memhp_machine *m, const char *path, const char *buf, size_t len)
+{
+	return memhp_file_write_cancellable(m, path, buf, len, NULL, 0);
 }
 
 int memhp_file_stat(struct memhp_machine *m, const char *path, struct memhp_stat *st)

@@ -510,6 +510,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	pthread_mutex_init(&m->span_lock, NULL);
 	pthread_rwlock_init(&m->mem_hotplug_lock, NULL);
 	pthread_rwlock_init(&m->blocks_lock, NULL);
+	pthread_mutex_init(&m->owners_lock, NULL);
 	zones_init(m);
 	ret = configure(m, in, &cfg);
 	if (ret)
@@ -576,6 +577,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 {
 	if (!m)
 		return;
+	regions_destroy(m);
 	acpi_destroy(m);
 	kernel_alloc_destroy(m);
 	memory_blocks_destroy(m);
@@ -588,6 +590,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	free(m->backing_dir);
 	pthread_rwlock_destroy(&m->mem_hotplug_lock);
 	pthread_rwlock_destroy(&m->blocks_lock);
+	pthread_mutex_destroy(&m->owners_lock);
 	pthread_mutex_destroy(&m->span_lock);
 	pthread_mutex_destroy(&m->device_hotplug_lock);
 	pthread_mutex_destroy(&m->notifier_lock);

@@ -20,6 +20,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -382,6 +383,8 @@ failed_addition:
 static int start_isolate_page_range(struct memhp_machine *m, struct zone *zone,
 				    unsigned long start, unsigned long end)
 {
+	if (should_fail(m))
+		return -EBUSY;	/* move_freepages_block_isolate failed */
 	for (unsigned long pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(m, pfn);
 
@@ -428,6 +431,14 @@ static int scan_movable_pages(struct memhp_machine *m, unsigned long start, unsi
 			return -EBUSY;
 	}
 	return -ENOENT;
+}
+
+/* cond_resched for a loop that waits on other threads */
+static void nap(void)
+{
+	struct timespec t = { 0, 200000 };
+
+	nanosleep(&t, NULL);
 }
 
 /* test_pages_isolated(MEMORY_OFFLINE) */
@@ -495,19 +506,30 @@ int offline_pages(struct memhp_machine *m, unsigned long start_pfn, unsigned lon
 	pthread_mutex_unlock(&zone->lock);
 
 	/*
-	 * The migration loop.  Migration of pages in use is not implemented
-	 * yet: a movable page left in the range makes the offline fail with
-	 * -EBUSY instead of retrying for ever.
+	 * The migration loop: no timeout, no retry limit; it ends when the
+	 * range is free, on an unmovable page, or when the caller cancels
+	 * (a signal in the kernel).  Busy (pinned) pages are retried.
 	 */
-	ret = scan_movable_pages(m, start_pfn, end_pfn, &pfn);
-	if (ret != -ENOENT || test_pages_isolated(m, start_pfn, end_pfn)) {
-		ret = -EBUSY;
-		reason = "unmovable page";
-		pthread_mutex_lock(&zone->lock);
-		zone->nr_isolate_pageblock -= nr_pages / m->pageblock_nr_pages;
-		pthread_mutex_unlock(&zone->lock);
-		goto failed_removal_isolated;
-	}
+	do {
+		pfn = start_pfn;
+		do {
+			if (offline_cancelled(m)) {
+				ret = -EINTR;
+				reason = "signal backoff";
+				goto failed_removal_isolated_counted;
+			}
+			ret = scan_movable_pages(m, pfn, end_pfn, &pfn);
+			if (!ret && !do_migrate_range(m, pfn, end_pfn))
+				nap();	/* all busy: let the pins go */
+		} while (!ret);
+		if (ret != -ENOENT) {
+			reason = "unmovable page";
+			goto failed_removal_isolated_counted;
+		}
+		ret = test_pages_isolated(m, start_pfn, end_pfn);
+		if (ret)
+			nap();
+	} while (ret);
 
 	managed = offline_isolated_pages(m, start_pfn, end_pfn);
 	pthread_mutex_lock(&zone->lock);
@@ -521,6 +543,10 @@ int offline_pages(struct memhp_machine *m, unsigned long start_pfn, unsigned lon
 	remove_pfn_range_from_zone(m, zone, start_pfn, nr_pages);
 	return 0;
 
+failed_removal_isolated_counted:
+	pthread_mutex_lock(&zone->lock);
+	zone->nr_isolate_pageblock -= nr_pages / m->pageblock_nr_pages;
+	pthread_mutex_unlock(&zone->lock);
 failed_removal_isolated:
 	set_range_migratetype(m, zone, start_pfn, end_pfn, MIGRATE_MOVABLE);
 	memory_notify(m, MEMHP_MEM_CANCEL_OFFLINE, &arg);

@@ -49,7 +49,13 @@ static int call_chain(struct memhp_machine *m, enum memhp_mem_action action,
 int memory_notify(struct memhp_machine *m, enum memhp_mem_action action,
 		  struct memhp_memory_notify *arg)
 {
-	return notifier_to_errno(call_chain(m, action, arg));
+	int ret = notifier_to_errno(call_chain(m, action, arg));
+
+	/* a fault injected into the events whose result counts */
+	if (!ret && (action == MEMHP_MEM_PREPARE_ONLINE || action == MEMHP_MEM_GOING_ONLINE ||
+		     action == MEMHP_MEM_GOING_OFFLINE) && should_fail(m))
+		ret = -ENOMEM;
+	return ret;
 }
 
 int memhp_register_memory_notifier(struct memhp_machine *m, memhp_notifier_fn fn, void *arg,

@@ -72,18 +72,22 @@ static void add_to_free_list(struct memhp_machine *m, struct zone *zone, unsigne
 	p->flags |= PG_buddy;
 	p->order = (uint8_t)order;
 	p->refcount = 0;
+	p->private = (uint64_t)mt;	/* the list it is on */
 	list_add(&zone->free_area[order].list[mt], p, to_tail);
 	zone->free_area[order].nr_free++;
 	account_freepages(zone, 1L << order, mt);
 }
 
+/* off its free list; the list is the one recorded when it was added */
 static void del_from_free_list(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
-			       unsigned int order, int mt)
+			       unsigned int order)
 {
 	struct page *p = pfn_to_page(m, pfn);
+	int mt = (int)p->private;
 
 	list_del(&zone->free_area[order].list[mt], p);
 	p->flags &= ~PG_buddy;
+	p->private = 0;
 	zone->free_area[order].nr_free--;
 	account_freepages(zone, -(1L << order), mt);
 }
@@ -105,7 +109,7 @@ static bool buddy_mergeable(struct memhp_machine *m, struct zone *zone, unsigned
 		return false;
 	if (b->zone != zone->idx || b->nid != zone->pgdat->node_id)
 		return false;
-	return get_pageblock_migratetype(m, buddy_pfn) == mt;
+	return (int)b->private == mt;
 }
 
 /* merge with free buddies of the same order and type, up to MAX_PAGE_ORDER */
@@ -117,7 +121,7 @@ static void merge_buddies(struct memhp_machine *m, struct zone *zone, unsigned l
 
 		if (!buddy_mergeable(m, zone, buddy_pfn, *order, mt))
 			break;
-		del_from_free_list(m, zone, buddy_pfn, *order, mt);
+		del_from_free_list(m, zone, buddy_pfn, *order);
 		*pfn &= buddy_pfn;
 		(*order)++;
 	}
@@ -185,7 +189,7 @@ static long rmqueue_smallest(struct memhp_machine *m, struct zone *zone, unsigne
 		if (!p)
 			continue;
 		pfn = page_to_pfn(m, p);
-		del_from_free_list(m, zone, pfn, o, mt);
+		del_from_free_list(m, zone, pfn, o);
 		expand(m, zone, pfn, order, o, mt);
 		return (long)pfn;
 	}
@@ -214,7 +218,7 @@ static long rmqueue_fallback(struct memhp_machine *m, struct zone *zone, unsigne
 			if (!p)
 				continue;
 			pfn = page_to_pfn(m, p);
-			del_from_free_list(m, zone, pfn, (unsigned int)o, fmt);
+			del_from_free_list(m, zone, pfn, (unsigned int)o);
 			if ((unsigned int)o >= m->arch->pageblock_order) {
 				for (unsigned long q = pfn; q < pfn + (1UL << o); q += m->pageblock_nr_pages)
 					set_pageblock_migratetype(m, q, mt);
@@ -267,28 +271,42 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
  * others - from the highest allowed zone down.  Kernel allocations may use
  * Normal, DMA32 and DMA; movable ones ZONE_MOVABLE first.
  */
-long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
+/* one node's zones, from the highest allowed down */
+long alloc_pages_node_only(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
 {
 	int highest = zones == ALLOC_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
 	int mt = zones == ALLOC_MOVABLE ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
+	struct pglist_data *pgdat = &m->nodes[nid];
 
+	for (int z = highest; z >= 0; z--) {
+		struct zone *zone = &pgdat->node_zones[z];
+		long pfn;
+
+		if (!populated_zone(zone))
+			continue;
+		pfn = alloc_pages_zone(m, zone, order, mt);
+		if (pfn >= 0)
+			return pfn;
+	}
+	return -ENOMEM;
+}
+
+/*
+ * alloc_pages_node: walk the zonelist - the preferred node first, then the
+ * others - from the highest allowed zone down.  Kernel allocations may use
+ * Normal, DMA32 and DMA; movable ones ZONE_MOVABLE first.
+ */
+long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
+{
 	if (order > m->arch->max_order)
 		return -ENOMEM;
 	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
 		nid = 0;
 	for (unsigned int i = 0; i < m->nr_nodes; i++) {
-		struct pglist_data *pgdat = &m->nodes[(nid + (int)i) % (int)m->nr_nodes];
+		long pfn = alloc_pages_node_only(m, (nid + (int)i) % (int)m->nr_nodes, zones, order);
 
-		for (int z = highest; z >= 0; z--) {
-			struct zone *zone = &pgdat->node_zones[z];
-			long pfn;
-
-			if (!populated_zone(zone))
-				continue;
-			pfn = alloc_pages_zone(m, zone, order, mt);
-			if (pfn >= 0)
-				return pfn;
-		}
+		if (pfn >= 0)
+			return pfn;
 	}
 	return -ENOMEM;
 }
@@ -320,9 +338,8 @@ static void move_freepages_range(struct memhp_machine *m, struct zone *zone, uns
 
 		if (p->flags & PG_buddy) {
 			unsigned int order = p->order;
-			int from = get_pageblock_migratetype(m, pfn);
 
-			del_from_free_list(m, zone, pfn, order, from);
+			del_from_free_list(m, zone, pfn, order);
 			for (unsigned long q = pfn; q < pfn + (1UL << order); q += m->pageblock_nr_pages)
 				set_pageblock_migratetype(m, q, to_mt);
 			add_to_free_list(m, zone, pfn, order, to_mt, false);
@@ -359,7 +376,7 @@ void set_range_migratetype(struct memhp_machine *m, struct zone *zone, unsigned 
 
 			if ((p->flags & PG_buddy) && p->order == m->arch->pageblock_order &&
 			    p->order < m->arch->max_order) {
-				del_from_free_list(m, zone, pfn, p->order, to_mt);
+				del_from_free_list(m, zone, pfn, p->order);
 				__free_one_page(m, zone, pfn, m->arch->pageblock_order, to_mt, true);
 			}
 		}
@@ -386,7 +403,7 @@ unsigned long offline_isolated_pages(struct memhp_machine *m, unsigned long star
 		if (p->flags & PG_buddy) {
 			unsigned int order = p->order;
 
-			del_from_free_list(m, zone, pfn, order, MIGRATE_ISOLATE);
+			del_from_free_list(m, zone, pfn, order);
 			for (unsigned long i = 0; i < (1UL << order); i++)
 				pfn_to_page(m, pfn + i)->flags |= PG_offline;
 			pfn += 1UL << order;
@@ -402,4 +419,17 @@ unsigned long offline_isolated_pages(struct memhp_machine *m, unsigned long star
 	}
 	pthread_mutex_unlock(&zone->lock);
 	return (end - start) - already_offline;
+}
+
+/* split_page: a 2^order allocation becomes 2^order order-0 allocations */
+void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order)
+{
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		struct page *p = pfn_to_page(m, pfn + i);
+
+		p->flags &= ~(PG_head | PG_tail);
+		p->order = 0;
+		p->refcount = 1;
+		p->private = 0;
+	}
 }

@@ -119,6 +119,43 @@ int memhp_block_offline(struct memhp_machine *m, unsigned long block_id);
 /* Ids of existing blocks in ascending order; returns the count. */
 size_t memhp_block_ids(struct memhp_machine *m, unsigned long *ids, size_t max);
 
+/*
+ * Offline that can be cancelled, as a signal cancels the kernel's: the
+ * migration loop returns -EINTR when *cancel becomes non-zero or when
+ * timeout_ms (0: none) has passed.  memhp_block_offline never gives up
+ * while pages are only transiently busy (pinned), like the kernel.
+ */
+int memhp_block_offline_cancellable(struct memhp_machine *m, unsigned long block_id,
+				    const volatile int *cancel, unsigned int timeout_ms);
+
+/* ---- Users of memory ------------------------------------------------- */
+
+/*
+ * A movable allocation: nr_pages pages reached through a virtual window
+ * (memhp_region_addr) that stays valid when the pages migrate - the window
+ * is remapped to the new physical page, the way page tables are, and a
+ * write racing with the migration waits for it (a write fault while the
+ * page is being copied).  Like a process's anonymous memory.
+ */
+struct memhp_region;
+#define MEMHP_REGION_MLOCK	(1u << 0)	/* mlocked: still migratable */
+int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsigned int flags,
+		       struct memhp_region **out);
+void *memhp_region_addr(const struct memhp_region *r);
+size_t memhp_region_pages(const struct memhp_region *r);
+/* the pfn page `index` lives in now, or -EINVAL */
+long memhp_region_pfn(struct memhp_region *r, size_t index);
+/* a pin holds a page where it is (as a DMA pin does): migration waits */
+int memhp_region_pin(struct memhp_region *r, size_t index);
+int memhp_region_unpin(struct memhp_region *r, size_t index);
+void memhp_region_free(struct memhp_region *r);
+
+/* Unmovable allocations, like the kernel's own (never migrated): 2^order
+ * pages from the kernel zones of nid (-1: any), returned as a pfn whose
+ * contents memhp_pfn_to_virt() reaches; -ENOMEM when none is free. */
+long memhp_alloc_pages(struct memhp_machine *m, int nid, unsigned int order);
+int memhp_free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order);
+
 /* ---- The kernel's files --------------------------------------------- */
 
 /* Read a whole file; returns its length (may exceed len: then truncated)
@@ -126,6 +163,11 @@ size_t memhp_block_ids(struct memhp_machine *m, unsigned long *ids, size_t max);
 ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, size_t len);
 /* One write(2): returns len on success or -errno (-EACCES for read-only). */
 ssize_t memhp_file_write(struct memhp_machine *m, const char *path, const char *buf, size_t len);
+
+/* The same, for a writer that can be interrupted: an offline started by
+ * this write returns -EINTR once *cancel is non-zero or timeout_ms passed. */
+ssize_t memhp_file_write_cancellable(struct memhp_machine *m, const char *path, const char *buf,
+				     size_t len, const volatile int *cancel, unsigned int timeout_ms);
 
 /* Directory listing: calls fn for each entry; returns 0 or -ENOENT/-ENOTDIR. */
 enum memhp_file_type { MEMHP_FT_DIR, MEMHP_FT_FILE, MEMHP_FT_LINK };

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: MIT
+/*
+ * migrate.c - users of memory, and moving their pages (mm/migrate.c,
+ * mm/memory_hotplug.c:do_migrate_range).
+ *
+ * A region is movable memory with an owner, like a process's anonymous
+ * memory: its pages are order-0 allocations marked PG_lru, each struct page
+ * pointing back to the region and its index in it (the reverse map), and
+ * the owner reaches them through a virtual window in which window page i
+ * is a MAP_SHARED mapping of the device page that holds it.  Migrating a
+ * page is what the kernel does with page tables:
+ *
+ *   1. take the page away from writers: the window page becomes read-only
+ *      and is entered in the migration table (a migration entry);
+ *   2. allocate a target outside the isolated range (other nodes first, as
+ *      do_migrate_range asks) and copy the contents through the direct map;
+ *   3. remap the window page to the target, read-write, and leave the
+ *      table; the old page goes back to the buddy.
+ *
+ * A write that hits the read-only page faults; the fault handler finds
+ * the address in a region window, waits until the page has left the
+ * migration table and returns, so the write is retried on the new page -
+ * the owner never notices.  Readers are never stopped.  The handler and
+ * its two tables (windows and pages in flight) are the one piece of
+ * process-wide state in libmemhp: a signal handler is process-wide by
+ * nature.  Faults that are not ours go to the handler installed before.
+ *
+ * A pinned page (refcount above 1) is transiently busy: it is skipped and
+ * the offline loop retries, as the kernel's does, until the pin goes or
+ * the caller cancels.
+ */
+#include <signal.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define WINDOW_SLOTS 4096
+#define MIGRATION_SLOTS 64
+
+static struct {
+	_Atomic uintptr_t start, end;
+} windows[WINDOW_SLOTS];
+static _Atomic uintptr_t in_flight[MIGRATION_SLOTS];
+static struct sigaction old_segv;
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+
+static bool in_window(uintptr_t a)
+{
+	for (int i = 0; i < WINDOW_SLOTS; i++) {
+		uintptr_t s = atomic_load(&windows[i].start);
+
+		if (s && a >= s && a < atomic_load(&windows[i].end))
+			return true;
+	}
+	return false;
+}
+
+static bool page_in_flight(uintptr_t page)
+{
+	for (int i = 0; i < MIGRATION_SLOTS; i++)
+		if (atomic_load(&in_flight[i]) == page)
+			return true;
+	return false;
+}
+
+static void migration_fault(int sig, siginfo_t *si, void *uctx)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	if (in_window(a)) {
+		/* a write to a page being migrated: wait, then retry it */
+		while (page_in_flight(a & ~(uintptr_t)4095))
+			sched_yield();
+		return;
+	}
+	if (old_segv.sa_flags & SA_SIGINFO) {
+		if (old_segv.sa_sigaction) {
+			old_segv.sa_sigaction(sig, si, uctx);
+			return;
+		}
+	} else if (old_segv.sa_handler != SIG_IGN && old_segv.sa_handler != SIG_DFL) {
+		old_segv.sa_handler(sig);
+		return;
+	}
+	/* not ours and nobody else's: die as without us */
+	signal(sig, SIG_DFL);
+}
+
+static void install_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = migration_fault;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+}
+
+static int window_slot_get(uintptr_t start, uintptr_t end)
+{
+	for (int i = 0; i < WINDOW_SLOTS; i++) {
+		uintptr_t zero = 0;
+
+		if (atomic_compare_exchange_strong(&windows[i].start, &zero, (uintptr_t)1)) {
+			atomic_store(&windows[i].end, end);
+			atomic_store(&windows[i].start, start);
+			return i;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void window_slot_put(int i)
+{
+	atomic_store(&windows[i].end, 0);
+	atomic_store(&windows[i].start, 0);
+}
+
+static int in_flight_enter(uintptr_t page)
+{
+	for (;;) {
+		for (int i = 0; i < MIGRATION_SLOTS; i++) {
+			uintptr_t zero = 0;
+
+			if (atomic_compare_exchange_strong(&in_flight[i], &zero, page))
+				return i;
+		}
+		sched_yield();	/* every slot busy: other machines are migrating */
+	}
+}
+
+static void in_flight_leave(int i)
+{
+	atomic_store(&in_flight[i], 0);
+}
+
+/* ---- mapping the owner's view ---------------------------------------------- */
+
+/* map window pages [first, first + n) onto their pfns, runs at a time */
+static int map_window(struct memhp_region *r, size_t first, size_t n)
+{
+	struct memhp_machine *m = r->m;
+	size_t i = first;
+
+	while (i < first + n) {
+		unsigned long pfn = r->pfns[i];
+		uint64_t phys = PFN_PHYS_M(m, pfn);
+		struct physdev *d = physdev_find(m, phys);
+		size_t run = 1;
+		void *p;
+
+		if (!d)
+			return -ENOMEM;
+		/* contiguous pfns of one device: one mapping, one VMA */
+		while (i + run < first + n && r->pfns[i + run] == pfn + run &&
+		       PFN_PHYS_M(m, pfn + run) < d->phys_start + d->size)
+			run++;
+		p = mmap(r->window + i * m->page_size, run * m->page_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, d->fd, (off_t)(d->fd_offset + phys - d->phys_start));
+		if (p == MAP_FAILED)
+			return -ENOMEM;
+		i += run;
+	}
+	return 0;
+}
+
+static void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i, unsigned long pfn)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	p->flags |= PG_lru;
+	p->owner = (uint64_t)(uintptr_t)r;
+	p->index = i;
+	r->pfns[i] = pfn;
+}
+
+/* largest order not above `order` that both fits n and has a free chunk */
+static long alloc_chunk(struct memhp_machine *m, int nid, size_t n, unsigned int *order)
+{
+	unsigned int o = 0;
+
+	while (o < m->arch->max_order && (2UL << o) <= n)
+		o++;
+	for (;; o--) {
+		long pfn = should_fail(m) ? -ENOMEM : alloc_pages_node(m, nid, ALLOC_MOVABLE, o);
+
+		if (pfn >= 0) {
+			*order = o;
+			return pfn;
+		}
+		if (!o)
+			return -ENOMEM;
+	}
+}
+
+static void free_region_pages(struct memhp_machine *m, struct memhp_region *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free_pages(m, r->pfns[i], 0);
+}
+
+int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsigned int flags,
+		       struct memhp_region **out)
+{
+	struct memhp_region *r;
+	size_t done = 0;
+	int ret = -ENOMEM;
+
+	if (!nr_pages || nr_pages > m->max_pfn_limit || !out)
+		return -EINVAL;
+	if (nid >= (int)m->nr_nodes)
+		return -EINVAL;
+	pthread_once(&handler_once, install_handler);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->m = m;
+	r->nr_pages = nr_pages;
+	r->nid = nid;
+	r->flags = flags;
+	r->pfns = calloc(nr_pages, sizeof(*r->pfns));
+	r->window = mmap(NULL, nr_pages * m->page_size, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!r->pfns || r->window == MAP_FAILED)
+		goto fail;
+	r->window_slot = window_slot_get((uintptr_t)r->window,
+					 (uintptr_t)r->window + nr_pages * m->page_size);
+	if (r->window_slot < 0) {
+		ret = r->window_slot;
+		goto fail;
+	}
+	pthread_mutex_lock(&m->owners_lock);
+	while (done < nr_pages) {
+		unsigned int order;
+		long pfn = alloc_chunk(m, nid, nr_pages - done, &order);
+
+		if (pfn < 0)
+			break;
+		split_page(m, (unsigned long)pfn, order);
+		for (unsigned long k = 0; k < (1UL << order); k++)
+			set_owner(m, r, done + k, (unsigned long)pfn + k);
+		done += 1UL << order;
+	}
+	if (done < nr_pages || map_window(r, 0, nr_pages)) {
+		free_region_pages(m, r, done);
+		pthread_mutex_unlock(&m->owners_lock);
+		window_slot_put(r->window_slot);
+		goto fail;
+	}
+	r->next = m->regions;
+	if (m->regions)
+		m->regions->prev = r;
+	m->regions = r;
+	pthread_mutex_unlock(&m->owners_lock);
+	*out = r;
+	return 0;
+fail:
+	if (r->window && r->window != MAP_FAILED)
+		munmap(r->window, nr_pages * m->page_size);
+	free(r->pfns);
+	free(r);
+	return ret;
+}
+
+static void region_release(struct memhp_machine *m, struct memhp_region *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		m->regions = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	free_region_pages(m, r, r->nr_pages);
+	munmap(r->window, r->nr_pages * m->page_size);
+	window_slot_put(r->window_slot);
+	free(r->pfns);
+	free(r);
+}
+
+void memhp_region_free(struct memhp_region *r)
+{
+	struct memhp_machine *m;
+
+	if (!r)
+		return;
+	m = r->m;
+	pthread_mutex_lock(&m->owners_lock);
+	region_release(m, r);
+	pthread_mutex_unlock(&m->owners_lock);
+}
+
+void regions_destroy(struct memhp_machine *m)
+{
+	while (m->regions)
+		region_release(m, m->regions);
+}
+
+void *memhp_region_addr(const struct memhp_region *r)
+{
+	return r->window;
+}
+
+size_t memhp_region_pages(const struct memhp_region *r)
+{
+	return r->nr_pages;
+}
+
+long memhp_region_pfn(struct memhp_region *r, size_t index)
+{
+	long pfn;
+
+	if (index >= r->nr_pages)
+		return -EINVAL;
+	pthread_mutex_lock(&r->m->owners_lock);
+	pfn = (long)r->pfns[index];
+	pthread_mutex_unlock(&r->m->owners_lock);
+	return pfn;
+}
+
+int memhp_region_pin(struct memhp_region *r, size_t index)
+{
+	if (index >= r->nr_pages)
+		return -EINVAL;
+	pthread_mutex_lock(&r->m->owners_lock);
+	pfn_to_page(r->m, r->pfns[index])->refcount++;
+	pthread_mutex_unlock(&r->m->owners_lock);
+	return 0;
+}
+
+int memhp_region_unpin(struct memhp_region *r, size_t index)
+{
+	struct page *p;
+	int ret = 0;
+
+	if (index >= r->nr_pages)
+		return -EINVAL;
+	pthread_mutex_lock(&r->m->owners_lock);
+	p = pfn_to_page(r->m, r->pfns[index]);
+	if (p->refcount > 1)
+		p->refcount--;
+	else
+		ret = -EINVAL;	/* not pinned */
+	pthread_mutex_unlock(&r->m->owners_lock);
+	return ret;
+}
+
+/* ---- unmovable allocations ---------------------------------------------------- */
+
+long memhp_alloc_pages(struct memhp_machine *m, int nid, unsigned int order)
+{
+	if (order > m->arch->max_order || nid >= (int)m->nr_nodes)
+		return -EINVAL;
+	if (should_fail(m))
+		return -ENOMEM;
+	return alloc_pages_node(m, nid, ALLOC_KERNEL, order);
+}
+
+int memhp_free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order)
+{
+	struct page *p;
+
+	if (order > m->arch->max_order || !pfn_online(m, pfn))
+		return -EINVAL;
+	p = pfn_to_page(m, pfn);
+	if (p->refcount != 1 || (p->flags & (PG_lru | PG_tail | PG_buddy | PG_reserved)) ||
+	    p->order != order)
+		return -EINVAL;
+	free_pages(m, pfn, order);
+	return 0;
+}
+
+/* ---- migration ------------------------------------------------------------------ */
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+bool offline_cancelled(struct memhp_machine *m)
+{
+	if (m->offline_cancel && *m->offline_cancel)
+		return true;
+	return m->offline_deadline_ns && now_ns() >= m->offline_deadline_ns;
+}
+
+void offline_cancel_arm(struct memhp_machine *m, const volatile int *cancel, unsigned int timeout_ms)
+{
+	m->offline_cancel = cancel;
+	m->offline_deadline_ns = timeout_ms ? now_ns() + (uint64_t)timeout_ms * 1000000ULL : 0;
+}
+
+void offline_cancel_disarm(struct memhp_machine *m)
+{
+	m->offline_cancel = NULL;
+	m->offline_deadline_ns = 0;
+}
+
+/*
+ * alloc_migration_target with do_migrate_range's nodemask: every node with
+ * memory except the source, or the source when it is the only one.
+ */
+static long alloc_target(struct memhp_machine *m, int src_nid)
+{
+	for (unsigned int i = 1; i <= m->nr_nodes; i++) {
+		int nid = (src_nid + (int)i) % (int)m->nr_nodes;
+		long pfn;
+
+		if (nid == src_nid && i != m->nr_nodes)
+			continue;
+		if (!node_state(m, nid, N_MEMORY))
+			continue;
+		pfn = alloc_pages_node_only(m, nid, ALLOC_MOVABLE, 0);
+		if (pfn >= 0)
+			return pfn;
+	}
+	return -ENOMEM;
+}
+
+/* migrate one page; -EAGAIN when it is busy or no target was found */
+static int migrate_page(struct memhp_machine *m, unsigned long pfn)
+{
+	struct page *old = pfn_to_page(m, pfn);
+	struct memhp_region *r = (struct memhp_region *)(uintptr_t)old->owner;
+	size_t idx = old->index;
+	uint8_t *va = r->window + idx * m->page_size;
+	long target;
+	int slot;
+
+	if (old->refcount != 1)
+		return -EAGAIN;	/* pinned */
+	if (should_fail(m))
+		return -EAGAIN;	/* migration failures are retried, never fatal */
+	target = alloc_target(m, old->nid);
+	if (target < 0)
+		return -EAGAIN;
+	/* 1: a migration entry - writers now wait */
+	slot = in_flight_enter((uintptr_t)va);
+	mprotect(va, m->page_size, PROT_READ);
+	/* 2: copy */
+	memcpy(page_address(m, (unsigned long)target), page_address(m, pfn), m->page_size);
+	/* 3: the owner's view follows the page */
+	set_owner(m, r, idx, (unsigned long)target);
+	if (map_window(r, idx, 1)) {
+		/* cannot remap: keep the old page, drop the copy */
+		r->pfns[idx] = pfn;
+		mprotect(va, m->page_size, PROT_READ | PROT_WRITE);
+		in_flight_leave(slot);
+		pfn_to_page(m, (unsigned long)target)->flags &= ~PG_lru;
+		free_pages(m, (unsigned long)target, 0);
+		return -EAGAIN;
+	}
+	in_flight_leave(slot);
+	free_pages(m, pfn, 0);
+	return 0;
+}
+
+unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, unsigned long end)
+{
+	unsigned long migrated = 0;
+
+	pthread_mutex_lock(&m->owners_lock);
+	for (unsigned long pfn = start; pfn < end; pfn++) {
+		struct page *p = pfn_to_page(m, pfn);
+
+		if (p->flags & PG_buddy) {
+			pfn += (1UL << p->order) - 1;
+			continue;
+		}
+		if (!(p->flags & PG_lru))
+			continue;
+		if (!migrate_page(m, pfn))
+			migrated++;
+		if ((migrated & 1023) == 1023 && offline_cancelled(m))
+			break;
+	}
+	pthread_mutex_unlock(&m->owners_lock);
+	return migrated;
+}

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_migrate.c - offline that migrates memory in use (spec 2.10).
+ *
+ * 700 MiB of movable memory fill a 1 GiB Movable DIMM; the blocks are
+ * offlined one by one while another thread keeps reading and writing that
+ * memory through its owner's window; at the end every byte is checked.
+ * Unmovable pages make the offline fail with -EBUSY before any notifier;
+ * pinned pages keep it retrying until the caller cancels (-EINTR), with
+ * the block still online and the data intact; every fallible step of
+ * add, online, offline and remove is failed in turn and rolled back.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "helpers.h"
+
+#define MEM "/sys/devices/system/memory/"
+#define PAGE 4096UL
+
+static uint64_t word(size_t page, size_t w)
+{
+	return ((uint64_t)page << 20) ^ (w * 0x9E3779B97F4A7C15ULL) ^ 0x5A5A5A5A5A5A5A5AULL;
+}
+
+static void fill(uint64_t *base, size_t pages)
+{
+	for (size_t p = 0; p < pages; p++)
+		for (size_t w = 0; w < PAGE / 8; w++)
+			base[p * (PAGE / 8) + w] = word(p, w);
+}
+
+/* word 0 of each page is the mutator's; the rest must be the pattern */
+static size_t check(const uint64_t *base, size_t pages, const uint64_t *versions)
+{
+	size_t bad = 0;
+
+	for (size_t p = 0; p < pages; p++) {
+		const uint64_t *pg = base + p * (PAGE / 8);
+
+		if (pg[0] != (versions ? versions[p] : word(p, 0)))
+			bad++;
+		for (size_t w = 1; w < PAGE / 8; w++)
+			if (pg[w] != word(p, w)) {
+				bad++;
+				break;
+			}
+	}
+	return bad;
+}
+
+struct mutator {
+	uint64_t *base;
+	size_t pages;
+	uint64_t *versions;
+	atomic_int stop;
+	atomic_long writes, reads, bad;
+};
+
+static void *mutate(void *arg)
+{
+	struct mutator *mu = arg;
+	uint64_t x = 88172645463325252ULL;
+
+	while (!atomic_load(&mu->stop)) {
+		size_t p;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p = x % mu->pages;
+		/* read a word that must never change, then write ours */
+		if (mu->base[p * (PAGE / 8) + 1 + (x >> 40) % 511] != word(p, 1 + (x >> 40) % 511))
+			atomic_fetch_add(&mu->bad, 1);
+		mu->versions[p]++;
+		mu->base[p * (PAGE / 8)] = mu->versions[p];
+		atomic_fetch_add(&mu->writes, 1);
+		atomic_fetch_add(&mu->reads, 1);
+	}
+	return NULL;
+}
+
+static struct memhp_machine *movable_gib(void)
+{
+	struct memhp_machine *m = boot_machine("memory_hotplug.memmap_on_memory=1 "
+					       "memhp_default_state=online_movable", 1 * GiB);
+	struct memhp_dimm_info info;
+
+	assert_int_equal(memhp_dimm_add(m, "d1", 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(info.first_block, 32);
+	return m;
+}
+
+static void test_offline_700m_under_load(void **state)
+{
+	struct memhp_machine *m = movable_gib();
+	const size_t pages = 700 * MiB / PAGE;
+	struct mutator mu = { 0 };
+	struct memhp_region *r;
+	pthread_t t;
+	long before_dma32;
+
+	(void)state;
+	assert_int_equal(memhp_region_alloc(m, pages, 0, 0, &r), 0);
+	/* movable memory goes to ZONE_MOVABLE first */
+	assert_true(memhp_region_pfn(r, 0) >= 32 * 32768);
+	assert_true(memhp_region_pfn(r, pages - 1) >= 32 * 32768);
+	mu.base = memhp_region_addr(r);
+	mu.pages = pages;
+	mu.versions = calloc(pages, sizeof(*mu.versions));
+	assert_non_null(mu.versions);
+	fill(mu.base, pages);
+	for (size_t p = 0; p < pages; p++)
+		mu.versions[p] = word(p, 0);
+	before_dma32 = zone_field(m, 0, "DMA32", "free");
+	assert_int_equal(pthread_create(&t, NULL, mutate, &mu), 0);
+	for (int b = 32; b < 40; b++) {
+		char path[96];
+
+		snprintf(path, sizeof(path), MEM "memory%d/state", b);
+		write_ok(m, path, "offline");
+	}
+	atomic_store(&mu.stop, 1);
+	pthread_join(t, NULL);
+	assert_int_equal(atomic_load(&mu.bad), 0);
+	assert_true(atomic_load(&mu.writes) > 1000);
+	/* every byte, where the owner sees it */
+	assert_int_equal(check(mu.base, pages, mu.versions), 0);
+	/* all of it now lives in boot memory: the whole DIMM is offline */
+	for (size_t p = 0; p < pages; p += 4099)
+		assert_true(memhp_region_pfn(r, p) < 32 * 32768);
+	assert_int_equal(before_dma32 - zone_field(m, 0, "DMA32", "free"), (long)pages);
+	assert_int_equal(zone_field(m, 0, "Movable", "present"), 0);
+	audit_ok(m);
+	/* and the DIMM can go */
+	assert_int_equal(memhp_dimm_remove(m, "d1"), 0);
+	assert_int_equal(check(mu.base, pages, mu.versions), 0);
+	memhp_region_free(r);
+	audit_ok(m);
+	free(mu.versions);
+	memhp_machine_destroy(m);
+}
+
+/* an unmovable page in a kernel zone: -EBUSY, still online, data intact */
+static void test_unmovable_page(void **state)
+{
+	struct memhp_machine *m = boot_machine("memory_hotplug.memmap_on_memory=1 memhp.kernel_alloc_pages=0 "
+					       "memhp_default_state=online_kernel", 1 * GiB);
+	struct memhp_dimm_info info;
+	uint64_t *p;
+	long pfn;
+	char *snap;
+
+	(void)state;
+	assert_int_equal(memhp_dimm_add(m, "d1", 128 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	pfn = memhp_alloc_pages(m, 0, 2);
+	assert_true(pfn >= 32 * 32768);	/* the kernel zones prefer Normal */
+	p = memhp_pfn_to_virt(m, (unsigned long)pfn);
+	for (size_t w = 0; w < 4 * PAGE / 8; w++)
+		p[w] = word(7, w);
+	snap = machine_snapshot(m);
+	assert_int_equal(writef(m, MEM "memory32/state", "offline"), -EBUSY);
+	assert_unchanged(m, snap);
+	for (size_t w = 0; w < 4 * PAGE / 8; w++)
+		assert_true(p[w] == word(7, w));
+	assert_int_equal(memhp_free_pages(m, (unsigned long)pfn, 2), 0);
+	assert_int_equal(memhp_free_pages(m, (unsigned long)pfn, 2), -EINVAL);
+	write_ok(m, MEM "memory32/state", "offline");
+	free(snap);
+	memhp_machine_destroy(m);
+}
+
+/* a pinned page is transiently busy: retried until the caller gives up */
+static void test_pinned_page_and_cancel(void **state)
+{
+	struct memhp_machine *m = movable_gib();
+	struct memhp_region *r;
+	volatile int cancel = 0;
+	uint64_t *base;
+	char *snap;
+	long pfn;
+
+	(void)state;
+	assert_int_equal(memhp_region_alloc(m, 1000, 0, MEMHP_REGION_MLOCK, &r), 0);
+	base = memhp_region_addr(r);
+	fill(base, 1000);
+	pfn = memhp_region_pfn(r, 10);
+	assert_int_equal(memhp_region_pin(r, 10), 0);
+	/* the other 999 pages may have moved before the cancel, as in the kernel */
+	snap = machine_snapshot_opts(m, 0);
+	/* timeout */
+	assert_int_equal(memhp_block_offline_cancellable(m, (unsigned long)pfn / 32768, NULL, 100), -EINTR);
+	assert_unchanged(m, snap);
+	file_is(m, MEM "memory32/state", "online\n");
+	/* an interrupted writer */
+	cancel = 1;
+	assert_int_equal(memhp_file_write_cancellable(m, MEM "memory32/state", "offline", 7, &cancel, 0),
+			 -EINTR);
+	assert_unchanged(m, snap);
+	assert_int_equal(memhp_region_pfn(r, 10), pfn);
+	assert_int_equal(check(base, 1000, NULL), 0);
+	/* unpinned, it moves */
+	assert_int_equal(memhp_region_unpin(r, 10), 0);
+	assert_int_equal(memhp_region_unpin(r, 10), -EINVAL);
+	assert_int_equal(memhp_block_offline_cancellable(m, 32, NULL, 10000), 0);
+	assert_true(memhp_region_pfn(r, 10) != pfn);
+	assert_int_equal(check(base, 1000, NULL), 0);
+	memhp_region_free(r);
+	audit_ok(m);
+	free(snap);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * Fail every fallible step of the four operations in turn: each time the
+ * machine (files, counters, audit) and the data must be exactly as before.
+ * Returns the number of steps that failed the operation.
+ */
+typedef int (*op_fn)(struct memhp_machine *m);
+
+static int op_add(struct memhp_machine *m)
+{
+	return memhp_add_memory(m, 0, 8 * GiB, 512 * MiB, MEMHP_MHP_MEMMAP_ON_MEMORY);
+}
+
+static int op_online(struct memhp_machine *m)
+{
+	ssize_t r = writef(m, MEM "memory64/state", "online_movable");
+
+	return r < 0 ? (int)r : 0;
+}
+
+static int op_offline(struct memhp_machine *m)
+{
+	ssize_t r = writef(m, MEM "memory33/state", "offline");
+
+	return r < 0 ? (int)r : 0;
+}
+
+static int op_remove(struct memhp_machine *m)
+{
+	return memhp_offline_and_remove_memory(m, 8 * GiB, 512 * MiB);
+}
+
+static unsigned long sweep(struct memhp_machine *m, op_fn op, struct memhp_region *r, size_t pages)
+{
+	char *snap = machine_snapshot(m);
+	unsigned long nth, failed = 0;
+
+	for (nth = 1; nth < 100000; nth++) {
+		int ret;
+
+		memhp_fault_inject(m, nth);
+		ret = op(m);
+		memhp_fault_inject(m, 0);
+		if (!ret)
+			break;
+		failed++;
+		assert_unchanged(m, snap);
+		if (r)
+			assert_int_equal(check(memhp_region_addr(r), pages, NULL), 0);
+	}
+	assert_true(nth < 100000);
+	free(snap);
+	audit_ok(m);
+	return failed;
+}
+
+static void test_fault_sweep_all(void **state)
+{
+	struct memhp_machine *m = movable_gib();
+	struct memhp_region *r;
+	unsigned long add, online, offline, remove;
+	const size_t pages = 40000;	/* more than one block: offline must migrate */
+
+	(void)state;
+	assert_int_equal(memhp_region_alloc(m, pages, 0, 0, &r), 0);
+	fill(memhp_region_addr(r), pages);
+	write_ok(m, MEM "auto_online_blocks", "offline");
+	add = sweep(m, op_add, r, pages);
+	online = sweep(m, op_online, r, pages);
+	offline = sweep(m, op_offline, r, pages);
+	/* 64-67: one online (64), the others offline */
+	remove = sweep(m, op_remove, r, pages);
+	print_message("fault sweep: %lu add, %lu online, %lu offline, %lu remove steps failed and rolled back\n",
+		      add, online, offline, remove);
+	assert_true(add >= 5 && online >= 3 && offline >= 2 && remove >= 2);
+	assert_int_equal(check(memhp_region_addr(r), pages, NULL), 0);
+	memhp_region_free(r);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_offline_700m_under_load),
+		cmocka_unit_test(test_unmovable_page),
+		cmocka_unit_test(test_pinned_page_and_cancel),
+		cmocka_unit_test(test_fault_sweep_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
