@@ -14,6 +14,7 @@ results=$build/results.txt
 # sanitizers: report leaks, stop at the first undefined behaviour
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$top/tests/tsan.supp}
 pass() { echo "PASS $1" >> "$results"; }
 fail() { echo "FAIL $1" >> "$results"; echo "FAIL: $1" >&2; }
 

@@ -311,8 +311,21 @@ struct dimm {
 	bool present;
 };
 
+#define MAX_HOGS 64
+
+/* a memory user: movable (anon, mlock) or unmovable kernel memory (pipe) */
+struct hog {
+	char name[64];
+	int id;
+	struct memhp_region *region;
+	long *pfns;		/* pipe: order-0 kernel pages */
+	size_t nr;
+};
+
 struct run {
 	struct memhp_machine *m;
+	struct hog hogs[MAX_HOGS];
+	int nr_hogs;
 	struct memhp_geometry geo;
 	struct json j;
 	FILE *out;
@@ -1104,6 +1117,132 @@ static void step_kpf(struct run *r, struct scn_step *st)
 	r->totals->ok++;
 }
 
+static struct hog *find_hog(struct run *r, const char *name)
+{
+	for (int i = 0; i < r->nr_hogs; i++)
+		if (r->hogs[i].name[0] && !strcmp(r->hogs[i].name, name))
+			return &r->hogs[i];
+	return NULL;
+}
+
+static void hog_free(struct run *r, struct hog *h)
+{
+	if (h->region)
+		memhp_region_free(h->region);
+	for (size_t i = 0; h->pfns && i < h->nr; i++)
+		memhp_free_pages(r->m, (unsigned long)h->pfns[i], 0);
+	free(h->pfns);
+	memset(h, 0, sizeof(*h));
+}
+
+/* hog anon|mlock|pipe MiB [as VAR]: a process holding that much memory */
+static void step_hog(struct run *r, struct scn_step *st)
+{
+	uint64_t mib;
+	struct hog *h;
+	size_t pages;
+
+	if (st->argc < 2 || parse_size(st->argv[1], &mib) || r->nr_hogs == MAX_HOGS) {
+		skip_step(r, "usage: hog anon|mlock|pipe MiB [as VAR]");
+		return;
+	}
+	h = &r->hogs[r->nr_hogs];
+	memset(h, 0, sizeof(*h));
+	h->id = 1000 + r->nr_hogs;
+	if (st->argc >= 4 && !strcmp(st->argv[2], "as"))
+		snprintf(h->name, sizeof(h->name), "%s", st->argv[3]);
+	pages = (size_t)(mib << 20) / r->geo.page_size;
+	if (!strcmp(st->argv[0], "anon") || !strcmp(st->argv[0], "mlock")) {
+		int ret = memhp_region_alloc(r->m, pages, 0,
+					     !strcmp(st->argv[0], "mlock") ? MEMHP_REGION_MLOCK : 0, &h->region);
+
+		if (!ret) {
+			/* the process touches every page */
+			memset(memhp_region_addr(h->region), 0x5a, pages * r->geo.page_size);
+			h->nr = pages;
+		}
+	} else if (!strcmp(st->argv[0], "pipe")) {
+		h->pfns = calloc(pages, sizeof(*h->pfns));
+		for (size_t i = 0; h->pfns && i < pages; i++) {
+			long pfn = memhp_alloc_pages(r->m, 0, 0);
+
+			if (pfn < 0)
+				break;
+			h->pfns[h->nr++] = pfn;
+		}
+	} else {
+		skip_step(r, "hog: kind is anon, mlock or pipe");
+		return;
+	}
+	r->nr_hogs++;
+	json_int(&r->j, "rc", h->nr == pages ? 0 : 1);
+	json_int(&r->j, "pid", h->id);
+	json_uint(&r->j, "got_kib", h->nr * (r->geo.page_size >> 10));
+	if (h->nr == pages)
+		r->totals->ok++;
+	else
+		r->totals->failed++;
+	if (!r->json)
+		fprintf(r->out, "  hog %s: got %zu KiB\n", st->argv[0], h->nr * (size_t)(r->geo.page_size >> 10));
+}
+
+static void step_kill(struct run *r, struct scn_step *st)
+{
+	struct hog *h = st->argc ? find_hog(r, st->argv[0]) : NULL;
+
+	if (!h) {
+		skip_step(r, "no such hog");
+		return;
+	}
+	json_int(&r->j, "pid", h->id);
+	json_int(&r->j, "rc", 0);
+	hog_free(r, h);
+	r->totals->ok++;
+}
+
+/* where VAR: how many of its pages each memory block holds */
+static void step_where(struct run *r, struct scn_step *st)
+{
+	struct hog *h = st->argc ? find_hog(r, st->argv[0]) : NULL;
+	unsigned long pages_per_block = (unsigned long)(r->geo.block_size / r->geo.page_size);
+	unsigned long *count, nblocks = 0;
+
+	if (!h) {
+		skip_step(r, "no such hog");
+		return;
+	}
+	for (size_t i = 0; i < h->nr; i++) {
+		unsigned long pfn = h->region ? (unsigned long)memhp_region_pfn(h->region, i)
+					      : (unsigned long)h->pfns[i];
+
+		if (pfn / pages_per_block + 1 > nblocks)
+			nblocks = pfn / pages_per_block + 1;
+	}
+	count = calloc(nblocks + 1, sizeof(*count));
+	for (size_t i = 0; count && i < h->nr; i++) {
+		unsigned long pfn = h->region ? (unsigned long)memhp_region_pfn(h->region, i)
+					      : (unsigned long)h->pfns[i];
+
+		count[pfn / pages_per_block]++;
+	}
+	json_int(&r->j, "pid", h->id);
+	json_int(&r->j, "rc", 0);
+	json_begin_object(&r->j, "pages_per_block");
+	for (unsigned long b = 0; count && b < nblocks; b++) {
+		char key[32];
+
+		if (!count[b])
+			continue;
+		snprintf(key, sizeof(key), "%lu", b);
+		json_uint(&r->j, key, count[b]);
+		if (!r->json)
+			fprintf(r->out, "  block %lu: %lu pages\n", b, count[b]);
+	}
+	json_end_object(&r->j);
+	free(count);
+	r->totals->ok++;
+}
+
 static void run_step(struct run *r, struct scn_step *st)
 {
 	const char *v = st->verb;
@@ -1138,8 +1277,12 @@ static void run_step(struct run *r, struct scn_step *st)
 	} else if (!strcmp(v, "snapshot") || !strcmp(v, "sleep")) {
 		json_string(&r->j, "result", "ok");
 		r->totals->ok++;
-	} else if (!strcmp(v, "hog") || !strcmp(v, "kill") || !strcmp(v, "where")) {
-		skip_step(r, "memory users (hog/kill/where) are not implemented yet");
+	} else if (!strcmp(v, "hog")) {
+		step_hog(r, st);
+	} else if (!strcmp(v, "kill")) {
+		step_kill(r, st);
+	} else if (!strcmp(v, "where")) {
+		step_where(r, st);
 	} else if (!strcmp(v, "qmp")) {
 		skip_step(r, "raw QMP has no memhp equivalent");
 	} else {
@@ -1261,6 +1404,8 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 		json_end_object(&r->j);
 	}
 	free(r->prev_blocks);
+	for (int i = 0; i < r->nr_hogs; i++)
+		hog_free(r, &r->hogs[i]);
 	memhp_machine_destroy(r->m);
 	free(cmdline);
 	free(r);
