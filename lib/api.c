@@ -53,8 +53,6 @@ int memhp_add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t 
 	char name[64];
 	int ret;
 
-	if (!size || start + size < start)
-		return -EINVAL;
 	pthread_mutex_lock(&m->device_hotplug_lock);
 	if (!physdev_find(m, start)) {
 		snprintf(name, sizeof(name), "mem@%llx", (unsigned long long)start);
@@ -227,7 +225,7 @@ int memhp_pfn_is_free(struct memhp_machine *m, unsigned long pfn)
 {
 	int ret = 0;
 
-	get_online_mems(m);
+	bool locked = get_online_mems(m);
 	if (pfn < m->max_pfn_limit && pfn_online(m, pfn)) {
 		struct zone *zone = page_zone(m, pfn);
 
@@ -244,7 +242,7 @@ int memhp_pfn_is_free(struct memhp_machine *m, unsigned long pfn)
 		}
 		pthread_mutex_unlock(&zone->lock);
 	}
-	put_online_mems(m);
+	put_online_mems(m, locked);
 	return ret;
 }
 
@@ -271,7 +269,6 @@ size_t memhp_zones(struct memhp_machine *m, struct memhp_zone_info *out, size_t 
 {
 	size_t n = 0;
 
-	get_online_mems(m);
 	pthread_mutex_lock(&m->span_lock);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
@@ -293,7 +290,6 @@ size_t memhp_zones(struct memhp_machine *m, struct memhp_zone_info *out, size_t 
 		}
 	}
 	pthread_mutex_unlock(&m->span_lock);
-	put_online_mems(m);
 	return n;
 }
 
@@ -334,9 +330,9 @@ uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn)
 	uint64_t u = 0;
 	struct page *p;
 
-	get_online_mems(m);
+	bool locked = get_online_mems(m);
 	if (pfn >= m->max_pfn_limit || !pfn_online(m, pfn)) {
-		put_online_mems(m);
+		put_online_mems(m, locked);
 		return 1ULL << MEMHP_KPF_NOPAGE;
 	}
 	p = pfn_to_page(m, pfn);
@@ -354,8 +350,8 @@ uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn)
 		u |= 1ULL << MEMHP_KPF_OFFLINE;
 	if (p->flags & PG_hwpoison)
 		u |= 1ULL << MEMHP_KPF_HWPOISON;
-	put_online_mems(m);
-	/* is_free_buddy_page: any page inside a free chunk */
+	put_online_mems(m, locked);
+	/* is_free_buddy_page: any page inside a free chunk (its own lock) */
 	if (memhp_pfn_is_free(m, pfn))
 		u |= 1ULL << MEMHP_KPF_BUDDY;
 	return u;

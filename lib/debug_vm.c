@@ -343,7 +343,7 @@ int memhp_audit(struct memhp_machine *m, char *msg, size_t len)
 	if (msg && len)
 		msg[0] = '\0';
 	pthread_mutex_lock(&m->device_hotplug_lock);
-	get_online_mems(m);
+	bool locked = get_online_mems(m);
 	pthread_mutex_lock(&m->owners_lock);
 	pthread_mutex_lock(&m->span_lock);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
@@ -363,7 +363,7 @@ int memhp_audit(struct memhp_machine *m, char *msg, size_t len)
 			pthread_mutex_unlock(&m->nodes[nid].node_zones[z].lock);
 	pthread_mutex_unlock(&m->span_lock);
 	pthread_mutex_unlock(&m->owners_lock);
-	put_online_mems(m);
+	put_online_mems(m, locked);
 	pthread_mutex_unlock(&m->device_hotplug_lock);
 	return ret;
 }

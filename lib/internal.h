@@ -17,14 +17,21 @@
  * pages taken from the buddy allocator of existing memory without it.
  *
  * Locks, outermost first (the kernel's order):
- *   device_hotplug_lock (mutex)  serialises user requests, block creation
- *   blocks_lock (rwlock)         m->blocks[]: sysfs readers vs creation/removal
+ *   device_hotplug_lock (mutex)  serialises online/offline/add/remove
  *   block->dev_lock (mutex)      one block's state transitions
- *   mem_hotplug_lock (rwlock)    write: add/remove/online/offline
+ *   mem_hotplug_lock (rwlock)    write: add/remove/online/offline; read:
+ *                                whoever dereferences struct pages of
+ *                                sections that could go away
  *   owners_lock (mutex)          region pages vs. migration, pins
- *   span_lock (mutex)            zone/node spans, present counts, node masks
+ *   blocks_lock (rwlock)         m->blocks[], node links, registered nodes:
+ *                                lock-free sysfs readers vs creation/removal
+ *   span_lock (mutex)            zone/node spans, present counts, node masks,
+ *                                groups, sections' pageblock arrays
  *   zone->lock (mutex)           free lists, free counts, pageblock types
- *   notifier_lock, log lock      leaves
+ *   resource_lock, notifier_lock, param_lock, log lock: leaves
+ * The kernel's files read counters with span_lock, zone locks and atomics
+ * only, never mem_hotplug_lock, so they do not wait for a long offline and
+ * a notifier callback may read them.
  */
 #ifndef MEMHP_INTERNAL_H
 #define MEMHP_INTERNAL_H
@@ -349,6 +356,7 @@ struct memory_group {
 	int id;
 	int nid;
 	bool is_dynamic;
+	atomic_int refs;		/* the group list holds one, each block one */
 	unsigned long max_pages;	/* static */
 	unsigned long unit_pages;	/* dynamic */
 	unsigned long present_kernel_pages, present_movable_pages;
@@ -391,6 +399,7 @@ int device_offline(struct memhp_machine *m, struct memory_block *mem);
 int memory_group_register(struct memhp_machine *m, int nid, bool dynamic, unsigned long pages);
 int memory_group_unregister(struct memhp_machine *m, int id);
 struct memory_group *memory_group_find_by_id(struct memhp_machine *m, int id);
+void put_memory_group(struct memory_group *g);
 typedef int (*walk_memory_blocks_fn)(struct memhp_machine *m, struct memory_block *mem, void *arg);
 int walk_memory_blocks(struct memhp_machine *m, uint64_t start, uint64_t size, void *arg,
 		       walk_memory_blocks_fn fn);
@@ -533,6 +542,7 @@ struct memhp_machine {
 	pthread_rwlock_t mem_hotplug_lock;
 	pthread_mutex_t span_lock;
 	pthread_rwlock_t blocks_lock;	/* m->blocks[] for lock-free sysfs readers */
+	pthread_mutex_t resource_lock;	/* the iomem tree */
 
 	struct log_ring *log;
 	bool force_waste_logged;
@@ -600,13 +610,19 @@ static inline void mem_hotplug_done(struct memhp_machine *m)
 {
 	pthread_rwlock_unlock(&m->mem_hotplug_lock);
 }
-static inline void get_online_mems(struct memhp_machine *m)
+/*
+ * Returns whether it took the lock: a caller that already holds it for
+ * writing (a notifier callback reading counters) gets EDEADLK from the
+ * rwlock and is already safe.
+ */
+static inline bool get_online_mems(struct memhp_machine *m)
 {
-	pthread_rwlock_rdlock(&m->mem_hotplug_lock);
+	return pthread_rwlock_rdlock(&m->mem_hotplug_lock) == 0;
 }
-static inline void put_online_mems(struct memhp_machine *m)
+static inline void put_online_mems(struct memhp_machine *m, bool locked)
 {
-	pthread_rwlock_unlock(&m->mem_hotplug_lock);
+	if (locked)
+		pthread_rwlock_unlock(&m->mem_hotplug_lock);
 }
 
 /* files served (kernfs.c, procfs.c) */

@@ -23,6 +23,7 @@
  * going-offline is visible while an offline runs.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,13 +281,13 @@ static const char *state_name(int state)
 	return NULL;
 }
 
-static void block_attr_show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
+static int block_attr_show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
 {
 	struct memory_block *mem = get_memory_block(m, k->id);
 	char buf[64];
 
 	if (!mem)
-		return;	/* removed meanwhile: an empty read */
+		return -ENODEV;	/* removed meanwhile */
 
 	if (!strcmp(k->name, "phys_index")) {
 		sbuf_printf(s, "%08lx\n", mem->id);
@@ -312,6 +313,7 @@ static void block_attr_show(struct memhp_machine *m, const struct kpath *k, stru
 		sbuf_printf(s, "%s", buf);
 	}
 	put_memory_block(mem);
+	return 0;
 }
 
 static void node_state_show(struct memhp_machine *m, const char *name, struct sbuf *s)
@@ -330,7 +332,7 @@ static void node_state_show(struct memhp_machine *m, const char *name, struct sb
 	sbuf_printf(s, "%s\n", buf);
 }
 
-static void show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
+static int show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
 {
 	char buf[64];
 
@@ -344,8 +346,7 @@ static void show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
 		pthread_mutex_unlock(&m->param_lock);
 		break;
 	case K_BLOCK_ATTR:
-		block_attr_show(m, k, s);
-		break;
+		return block_attr_show(m, k, s);
 	case K_NODE_STATE:
 		node_state_show(m, k->name, s);
 		break;
@@ -373,7 +374,7 @@ static void show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
 		else if (!strcmp(k->name, "iomem")) {
 			size_t n;
 
-			get_online_mems(m);
+			pthread_mutex_lock(&m->resource_lock);
 			n = resource_print(&m->iomem, NULL, 0);
 			s->buf = realloc(s->buf, n + 1);
 			if (s->buf) {
@@ -381,34 +382,55 @@ static void show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
 				s->len = n;
 				s->cap = n + 1;
 			}
-			put_online_mems(m);
+			pthread_mutex_unlock(&m->resource_lock);
 		}
 		break;
 	default:
 		break;
 	}
+	return 0;
 }
 
 /* ---- store ------------------------------------------------------------- */
 
-static ssize_t state_store(struct memhp_machine *m, unsigned long id, const char *buf, size_t count)
+/* a sysfs writer that changes a block: device_hotplug_lock, after parsing */
+struct block_write {
+	const volatile int *cancel;
+	unsigned int timeout_ms;
+};
+
+static int block_change(struct memhp_machine *m, unsigned long id, int online_type,
+			const struct block_write *w)
 {
-	int online_type = mhp_online_type_from_str(buf);
 	struct memory_block *mem;
 	int ret;
 
-	if (online_type < 0)
-		return -EINVAL;	/* before any lock */
+	pthread_mutex_lock(&m->device_hotplug_lock);
 	mem = find_memory_block_by_id(m, id);
-	if (!mem)
-		return -ENODEV;
-	if (online_type == MEMHP_MMOP_OFFLINE) {
+	if (!mem) {
+		ret = -ENODEV;	/* removed since the path was resolved */
+	} else if (online_type == MEMHP_MMOP_OFFLINE) {
+		offline_cancel_arm(m, w->cancel, w->timeout_ms);
 		ret = device_offline(m, mem);
+		offline_cancel_disarm(m);
 	} else {
 		/* handed to memory_subsys_online under device_hotplug_lock */
 		mem->online_type = online_type;
 		ret = device_online(m, mem);
 	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+static ssize_t state_store(struct memhp_machine *m, unsigned long id, const char *buf, size_t count,
+			   const struct block_write *w)
+{
+	int online_type = mhp_online_type_from_str(buf);
+	int ret;
+
+	if (online_type < 0)
+		return -EINVAL;	/* before any lock */
+	ret = block_change(m, id, online_type, w);
 	if (ret < 0)
 		return ret;
 	if (ret > 0)
@@ -416,24 +438,46 @@ static ssize_t state_store(struct memhp_machine *m, unsigned long id, const char
 	return (ssize_t)count;
 }
 
-static ssize_t online_store(struct memhp_machine *m, unsigned long id, const char *buf, size_t count)
+static ssize_t online_store(struct memhp_machine *m, unsigned long id, const char *buf, size_t count,
+			    const struct block_write *w)
 {
-	struct memory_block *mem;
 	bool val;
 	int ret;
 
 	if (kstrtobool(buf, &val))
 		return -EINVAL;
-	mem = find_memory_block_by_id(m, id);
-	if (!mem)
-		return -ENODEV;
-	ret = val ? device_online(m, mem) : device_offline(m, mem);
+	/* MMOP_OFFLINE as online_type: memory_subsys_online picks MMOP_ONLINE */
+	ret = val ? block_change(m, id, MEMHP_MMOP_ONLINE, w) : block_change(m, id, MEMHP_MMOP_OFFLINE, w);
 	return ret < 0 ? ret : (ssize_t)count;
 }
 
-static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char *buf, size_t count)
+/* simple_attr_write + debugfs_errno_set: kstrtoll, then clamp_t(int, ...) */
+static ssize_t errno_store(struct memhp_machine *m, int action, const char *buf, size_t count)
 {
+	unsigned long long u;
 	long long v;
+	int ret;
+
+	if (buf[0] == '-') {
+		ret = kstrtoull(buf + 1, 0, &u);
+		if (!ret && u > (unsigned long long)INT64_MAX + 1)
+			ret = -ERANGE;
+		v = (long long)(0 - u);
+	} else {
+		ret = kstrtoull(buf, 0, &u);
+		if (!ret && u > INT64_MAX)
+			ret = -ERANGE;
+		v = (long long)u;
+	}
+	if (ret)
+		return ret;
+	err_inject_set(m, (enum memhp_mem_action)action, (int)v);	/* the int cast truncates */
+	return (ssize_t)count;
+}
+
+static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char *buf, size_t count,
+		     const struct block_write *w)
+{
 	int ret;
 
 	switch (k->kind) {
@@ -447,28 +491,13 @@ static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char 
 		return (ssize_t)count;
 	case K_BLOCK_ATTR:
 		if (!strcmp(k->name, "state"))
-			return state_store(m, k->id, buf, count);
-		return online_store(m, k->id, buf, count);
+			return state_store(m, k->id, buf, count, w);
+		return online_store(m, k->id, buf, count, w);
 	case K_PARAM:
 		ret = param_set(m, k->name, buf);
 		return ret ? ret : (ssize_t)count;
-	case K_INJECT_ERROR: {
-		/* simple_attr_write: kstrtoll(buf, 0) */
-		int iv;
-
-		ret = kstrtoint(buf, 0, &iv);
-		if (ret) {
-			unsigned long long u;
-
-			if (buf[0] != '-' && !kstrtoull(buf, 0, &u))
-				iv = 0;	/* positive values clamp to 0 */
-			else
-				return ret;
-		}
-		v = iv;
-		err_inject_set(m, (enum memhp_mem_action)k->action, v);
-		return (ssize_t)count;
-	}
+	case K_INJECT_ERROR:
+		return errno_store(m, k->action, buf, count);
 	default:
 		return -EACCES;
 	}
@@ -495,7 +524,7 @@ ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, si
 	pthread_rwlock_rdlock(&m->blocks_lock);
 	ret = resolve(m, path, &k);
 	if (!ret && (is_dir(&k) || is_link(&k)))
-		ret = is_dir(&k) ? -EISDIR : -EINVAL;
+		ret = -EISDIR;	/* every link here points at a directory */
 	else if (!ret && !(k.mode & 0444))
 		ret = -EACCES;
 	/*
@@ -505,9 +534,11 @@ ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, si
 	 */
 	pthread_rwlock_unlock(&m->blocks_lock);
 	if (!ret)
-		show(m, &k, &s);
-	if (ret)
+		ret = show(m, &k, &s);
+	if (ret) {
+		free(s.buf);
 		return ret;
+	}
 	ret = (ssize_t)s.len;
 	if (buf && len) {
 		size_t c = MIN(s.len, len - 1);
@@ -522,40 +553,30 @@ ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, si
 ssize_t memhp_file_write_cancellable(struct memhp_machine *m, const char *path, const char *buf,
 				     size_t len, const volatile int *cancel, unsigned int timeout_ms)
 {
+	struct block_write w = { cancel, timeout_ms };
 	struct kpath k;
 	char *copy;
 	ssize_t ret;
 
-	pthread_mutex_lock(&m->device_hotplug_lock);
+	pthread_rwlock_rdlock(&m->blocks_lock);
 	ret = resolve(m, path, &k);
+	pthread_rwlock_unlock(&m->blocks_lock);
 	if (ret)
-		goto out;
-	if (is_dir(&k)) {
-		ret = -EISDIR;
-		goto out;
-	}
-	if (!(k.mode & 0222) || k.kind == K_PROC || is_link(&k)) {
-		ret = -EACCES;
-		goto out;
-	}
-	if (!len) {
-		ret = 0;	/* sysfs_kf_write: zero-length writes are no-ops */
-		goto out;
-	}
+		return ret;
+	if (is_dir(&k) || is_link(&k))
+		return -EISDIR;
+	if (!(k.mode & 0222) || k.kind == K_PROC)
+		return -EACCES;	/* kernfs_fop_open: no write bit, no store */
+	if (!len)
+		return 0;	/* sysfs_kf_write: zero-length writes are no-ops */
 	len = MIN(len, (size_t)m->page_size);
 	copy = malloc(len + 1);
-	if (!copy) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!copy)
+		return -ENOMEM;
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
-	offline_cancel_arm(m, cancel, timeout_ms);
-	ret = store(m, &k, copy, len);
-	offline_cancel_disarm(m);
+	ret = store(m, &k, copy, len, &w);
 	free(copy);
-out:
-	pthread_mutex_unlock(&m->device_hotplug_lock);
 	return ret;
 }
 

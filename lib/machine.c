@@ -508,8 +508,17 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	pthread_mutex_init(&m->notifier_lock, NULL);
 	pthread_mutex_init(&m->device_hotplug_lock, NULL);
 	pthread_mutex_init(&m->span_lock, NULL);
-	pthread_rwlock_init(&m->mem_hotplug_lock, NULL);
+	{
+		/* like percpu_rwsem: a waiting writer stops new readers */
+		pthread_rwlockattr_t a;
+
+		pthread_rwlockattr_init(&a);
+		pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&m->mem_hotplug_lock, &a);
+		pthread_rwlockattr_destroy(&a);
+	}
 	pthread_rwlock_init(&m->blocks_lock, NULL);
+	pthread_mutex_init(&m->resource_lock, NULL);
 	pthread_mutex_init(&m->owners_lock, NULL);
 	zones_init(m);
 	ret = configure(m, in, &cfg);
@@ -590,6 +599,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	free(m->backing_dir);
 	pthread_rwlock_destroy(&m->mem_hotplug_lock);
 	pthread_rwlock_destroy(&m->blocks_lock);
+	pthread_mutex_destroy(&m->resource_lock);
 	pthread_mutex_destroy(&m->owners_lock);
 	pthread_mutex_destroy(&m->span_lock);
 	pthread_mutex_destroy(&m->device_hotplug_lock);

@@ -29,8 +29,16 @@ int memory_blocks_init(struct memhp_machine *m)
 	return m->blocks ? 0 : -ENOMEM;
 }
 
+void put_memory_group(struct memory_group *g)
+{
+	if (g && atomic_fetch_sub(&g->refs, 1) == 1)
+		free(g);
+}
+
 static void free_memory_block(struct memory_block *mem)
 {
+	/* a reader may still look at the group through this block */
+	put_memory_group(mem->group);
 	pthread_mutex_destroy(&mem->dev_lock);
 	free(mem);
 }
@@ -70,7 +78,7 @@ void memory_blocks_destroy(struct memhp_machine *m)
 	}
 	for (g = m->groups; g; g = n) {
 		n = g->next;
-		free(g);
+		put_memory_group(g);
 	}
 	m->groups = NULL;
 }
@@ -114,8 +122,10 @@ static int add_memory_block(struct memhp_machine *m, unsigned long id, int state
 	mem->group = group;
 	atomic_store(&mem->refs, 1);
 	pthread_mutex_init(&mem->dev_lock, NULL);
-	if (group)
+	if (group) {
 		group->nr_blocks++;
+		atomic_fetch_add(&group->refs, 1);
+	}
 	pthread_rwlock_wrlock(&m->blocks_lock);
 	m->blocks[id] = mem;
 	pthread_rwlock_unlock(&m->blocks_lock);
@@ -198,8 +208,10 @@ void memory_block_set_nid(struct memhp_machine *m, struct memory_block *mem, int
 		else
 			mem->zone = NULL;	/* spans several nodes */
 	}
+	pthread_rwlock_wrlock(&m->blocks_lock);
 	mem->nid = nid;
 	mem->node_links |= 1u << nid;
+	pthread_rwlock_unlock(&m->blocks_lock);
 }
 
 int walk_memory_blocks(struct memhp_machine *m, uint64_t start, uint64_t size, void *arg,
@@ -380,18 +392,23 @@ size_t valid_zones_show(struct memhp_machine *m, struct memory_block *mem, char 
 	unsigned long start = block_start_pfn(m, mem), nr = m->pages_per_block;
 	struct zone *def, *z;
 	size_t n;
+	int nid;
 
 	if (atomic_load(&mem->state) == MEM_ONLINE) {
 		struct zone *zone = mem->zone;
 
 		return (size_t)snprintf(buf, len, "%s\n", zone ? zone->name : "none");
 	}
-	def = zone_for_pfn_range(m, MEMHP_MMOP_ONLINE, mem->nid, mem->group, start, nr);
+	/* the node is set just after the block appears: read it like the link */
+	pthread_rwlock_rdlock(&m->blocks_lock);
+	nid = mem->nid;
+	pthread_rwlock_unlock(&m->blocks_lock);
+	def = zone_for_pfn_range(m, MEMHP_MMOP_ONLINE, nid, mem->group, start, nr);
 	n = (size_t)snprintf(buf, len, "%s", def->name);
-	z = zone_for_pfn_range(m, MEMHP_MMOP_ONLINE_KERNEL, mem->nid, mem->group, start, nr);
+	z = zone_for_pfn_range(m, MEMHP_MMOP_ONLINE_KERNEL, nid, mem->group, start, nr);
 	if (z != def && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " %s", z->name);
-	z = zone_for_pfn_range(m, MEMHP_MMOP_ONLINE_MOVABLE, mem->nid, mem->group, start, nr);
+	z = zone_for_pfn_range(m, MEMHP_MMOP_ONLINE_MOVABLE, nid, mem->group, start, nr);
 	if (z != def && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " %s", z->name);
 	if (n < len)
@@ -416,6 +433,7 @@ int memory_group_register(struct memhp_machine *m, int nid, bool dynamic, unsign
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
+	atomic_store(&g->refs, 1);
 	g->id = m->next_group_id++;
 	g->nid = nid;
 	g->is_dynamic = dynamic;
@@ -450,7 +468,7 @@ int memory_group_unregister(struct memhp_machine *m, int id)
 		pthread_mutex_lock(&m->span_lock);
 		*p = g->next;
 		pthread_mutex_unlock(&m->span_lock);
-		free(g);
+		put_memory_group(g);
 		return 0;
 	}
 	return -EINVAL;

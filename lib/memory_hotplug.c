@@ -92,11 +92,11 @@ static void auto_movable_stats_account_zone(struct auto_movable_stats *s, struct
 }
 
 /* auto_movable_can_online_movable; caller holds span_lock */
-static bool auto_movable_can_online_movable(struct memhp_machine *m, int nid,
-					    struct memory_group *group, unsigned long nr_pages)
+static bool auto_movable_can_online_movable(struct memhp_machine *m, const struct mhp_params *p,
+					    int nid, struct memory_group *group, unsigned long nr_pages)
 {
 	unsigned long kernel_early = 0, movable = 0, req_kernel_early = 0, g_movable = 0;
-	unsigned int ratio = m->params.auto_movable_ratio;
+	unsigned int ratio = p->auto_movable_ratio;
 	struct auto_movable_stats stats = { 0, 0 };
 
 	for (unsigned int n = 0; n < m->nr_nodes; n++) {
@@ -135,15 +135,15 @@ static bool auto_movable_can_online_movable(struct memhp_machine *m, int nid,
 	return movable <= (unsigned long)ratio * kernel_early / 100;
 }
 
-static struct zone *auto_movable_zone_for_pfn(struct memhp_machine *m, int nid,
-					      struct memory_group *group, unsigned long pfn,
+static struct zone *auto_movable_zone_for_pfn(struct memhp_machine *m, const struct mhp_params *p,
+					      int nid, struct memory_group *group, unsigned long pfn,
 					      unsigned long nr_pages)
 {
 	unsigned long online_pages = 0, max_pages, end_pfn;
 	struct zone *movable = &m->nodes[nid].node_zones[ZONE_MOVABLE];
 	bool ok = true;
 
-	if (!m->params.auto_movable_ratio)
+	if (!p->auto_movable_ratio)
 		goto kernel_zone;
 	pthread_mutex_lock(&m->span_lock);
 	if (group && !group->is_dynamic) {
@@ -159,21 +159,21 @@ static struct zone *auto_movable_zone_for_pfn(struct memhp_machine *m, int nid,
 		pfn = ALIGN_DOWN(pfn, group->unit_pages);
 		end_pfn = pfn + group->unit_pages;
 		for (; ok && pfn < end_pfn; pfn += m->pages_per_section) {
-			struct page *p;
+			struct page *page;
 
 			if (!pfn_online(m, pfn))
 				continue;
-			p = pfn_to_page(m, pfn);
-			if (p->zone != ZONE_MOVABLE)
+			page = pfn_to_page(m, pfn);
+			if (page->zone != ZONE_MOVABLE)
 				ok = false;
 			else
 				online_pages += m->pages_per_section;
 		}
 	}
-	if (ok && !auto_movable_can_online_movable(m, NUMA_NO_NODE, group, max_pages - online_pages))
+	if (ok && !auto_movable_can_online_movable(m, p, NUMA_NO_NODE, group, max_pages - online_pages))
 		ok = false;
-	if (ok && m->params.auto_movable_numa_aware &&
-	    !auto_movable_can_online_movable(m, nid, group, max_pages - online_pages))
+	if (ok && p->auto_movable_numa_aware &&
+	    !auto_movable_can_online_movable(m, p, nid, group, max_pages - online_pages))
 		ok = false;
 	pthread_mutex_unlock(&m->span_lock);
 	if (ok)
@@ -182,8 +182,8 @@ kernel_zone:
 	return default_kernel_zone_for_pfn(m, nid, pfn, nr_pages);
 }
 
-static struct zone *default_zone_for_pfn(struct memhp_machine *m, int nid, unsigned long pfn,
-					 unsigned long nr_pages)
+static struct zone *default_zone_for_pfn(struct memhp_machine *m, const struct mhp_params *p, int nid,
+					 unsigned long pfn, unsigned long nr_pages)
 {
 	struct zone *kernel_zone, *movable_zone = &m->nodes[nid].node_zones[ZONE_MOVABLE];
 	bool in_kernel, in_movable;
@@ -196,12 +196,13 @@ static struct zone *default_zone_for_pfn(struct memhp_machine *m, int nid, unsig
 	/* keep zones contiguous */
 	if (in_kernel ^ in_movable)
 		return in_kernel ? kernel_zone : movable_zone;
-	return m->params.movable_node ? movable_zone : kernel_zone;
+	return p->movable_node ? movable_zone : kernel_zone;
 }
 
 struct zone *zone_for_pfn_range(struct memhp_machine *m, int online_type, int nid,
 				struct memory_group *group, unsigned long pfn, unsigned long nr)
 {
+	struct mhp_params params;
 	struct zone *z;
 
 	if (nid < 0)
@@ -214,9 +215,13 @@ struct zone *zone_for_pfn_range(struct memhp_machine *m, int online_type, int ni
 	}
 	if (online_type == MEMHP_MMOP_ONLINE_MOVABLE)
 		return &m->nodes[nid].node_zones[ZONE_MOVABLE];
-	if (m->params.online_policy == ONLINE_POLICY_AUTO_MOVABLE)
-		return auto_movable_zone_for_pfn(m, nid, group, pfn, nr);
-	return default_zone_for_pfn(m, nid, pfn, nr);
+	/* the policy parameters as they are now (they change at run time) */
+	pthread_mutex_lock(&m->param_lock);
+	params = m->params;
+	pthread_mutex_unlock(&m->param_lock);
+	if (params.online_policy == ONLINE_POLICY_AUTO_MOVABLE)
+		return auto_movable_zone_for_pfn(m, &params, nid, group, pfn, nr);
+	return default_zone_for_pfn(m, &params, nid, pfn, nr);
 }
 
 /* ---- node states ---------------------------------------------------------- */
@@ -476,7 +481,10 @@ int offline_pages(struct memhp_machine *m, unsigned long start_pfn, unsigned lon
 		mlog(m, "WARNING: Misaligned offline_pages start: %#lx end: %#lx", start_pfn, end_pfn - 1);
 		return -EINVAL;
 	}
-	if (resource_count_system_ram_pages(m, start_pfn, nr_pages) != nr_pages) {
+	pthread_mutex_lock(&m->resource_lock);
+	ret = resource_count_system_ram_pages(m, start_pfn, nr_pages) != nr_pages;
+	pthread_mutex_unlock(&m->resource_lock);
+	if (ret) {
 		ret = -EINVAL;
 		reason = "memory holes";
 		goto failed_removal;
@@ -708,8 +716,11 @@ int add_memory_resource(struct memhp_machine *m, int nid, struct resource *res, 
 			goto error;
 		}
 	}
-	if (new_node)
+	if (new_node) {
+		pthread_rwlock_wrlock(&m->blocks_lock);
 		m->nodes[nid].registered = true;	/* __register_one_node */
+		pthread_rwlock_unlock(&m->blocks_lock);
+	}
 	/* register_memory_blocks_under_node(MEMINIT_HOTPLUG) */
 	for (unsigned long id = phys_to_block_id(m, start); id < phys_to_block_id(m, start + size); id++)
 		memory_block_set_nid(m, find_memory_block_by_id(m, id), nid, false);
@@ -746,7 +757,9 @@ static struct resource *register_memory_resource(struct memhp_machine *m, uint64
 		*err = -E2BIG;
 		return NULL;
 	}
+	pthread_mutex_lock(&m->resource_lock);
 	res = should_fail(m) ? NULL : resource_request(&m->iomem, start, size, name, flags);
+	pthread_mutex_unlock(&m->resource_lock);
 	if (!res) {
 		*err = -EEXIST;
 		return NULL;
@@ -764,8 +777,11 @@ int add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t size,
 	if (!res)
 		return ret;
 	ret = add_memory_resource(m, nid, res, flags);
-	if (ret)
+	if (ret) {
+		pthread_mutex_lock(&m->resource_lock);
 		resource_release(res);
+		pthread_mutex_unlock(&m->resource_lock);
+	}
 	return ret;
 }
 
@@ -783,7 +799,9 @@ void try_offline_node(struct memhp_machine *m, int nid)
 	if (node_state(m, nid, N_CPU))
 		return;
 	node_clear_state(m, nid, N_ONLINE);
+	pthread_rwlock_wrlock(&m->blocks_lock);
 	pgdat->registered = false;
+	pthread_rwlock_unlock(&m->blocks_lock);
 }
 
 static int check_memblock_offlined_cb(struct memhp_machine *m, struct memory_block *mem, void *arg)
@@ -866,7 +884,9 @@ int try_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size)
 	} else {
 		remove_memory_blocks_and_altmaps(m, start, size);
 	}
+	pthread_mutex_lock(&m->resource_lock);
 	release_mem_region_adjustable(m, start, size);
+	pthread_mutex_unlock(&m->resource_lock);
 	if (nid != NUMA_NO_NODE)
 		try_offline_node(m, nid);
 	mem_hotplug_done(m);

@@ -260,6 +260,7 @@ void setup_per_zone_wmarks(struct memhp_machine *m)
 	unsigned long kb_per_page = m->page_size >> 10;
 	unsigned int nr_zones = 0;
 
+	pthread_mutex_lock(&m->span_lock);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		for (int z = 0; z <= ZONE_NORMAL; z++) {
 			struct zone *zone = &m->nodes[nid].node_zones[z];
@@ -296,4 +297,5 @@ void setup_per_zone_wmarks(struct memhp_machine *m)
 			zone->wmark_promo = zone->wmark_high + tmp;
 		}
 	}
+	pthread_mutex_unlock(&m->span_lock);
 }

@@ -212,15 +212,23 @@ void params_init_defaults(struct mhp_params *p)
 	p->default_online_type = MEMHP_MMOP_ONLINE;
 }
 
-static bool parameq(const char *a, const char *b)
+/* kernel/params.c:parameqn - and _ are the same character in names */
+static bool parameqn(const char *a, const char *b, size_t n)
 {
-	for (; *a || *b; a++, b++) {
-		char ca = *a == '-' ? '_' : *a, cb = *b == '-' ? '_' : *b;
+	for (size_t i = 0; i < n; i++) {
+		char ca = a[i] == '-' ? '_' : a[i], cb = b[i] == '-' ? '_' : b[i];
 
 		if (ca != cb)
 			return false;
+		if (!ca)
+			return true;
 	}
 	return true;
+}
+
+static bool parameq(const char *a, const char *b)
+{
+	return parameqn(a, b, MAX(strlen(a), strlen(b)) + 1);
 }
 
 static int set_memmap_mode(struct memhp_machine *m, const char *val)
@@ -370,16 +378,16 @@ void params_parse_cmdline(struct memhp_machine *m, const char *cmdline)
 		int ret;
 
 		args = next_arg(args, &param, &val);
-		if (!strncmp(param, modprefix, sizeof(modprefix) - 1)) {
+		if (parameqn(param, modprefix, sizeof(modprefix) - 1)) {
 			ret = param_set(m, param + sizeof(modprefix) - 1, val);
 			if (ret == -ENOENT)
 				mlog(m, "Booting kernel: Unknown parameter `%s'", param);
 			else if (ret)
 				mlog(m, "Booting kernel: `%s' invalid for parameter `%s'",
 				     val ? val : "", param);
-		} else if (!strcmp(param, "movable_node")) {
+		} else if (parameq(param, "movable_node")) {
 			m->params.movable_node = true;
-		} else if (!strcmp(param, "memhp_default_state") && val) {
+		} else if (parameq(param, "memhp_default_state") && val) {
 			int t = mhp_online_type_from_str(val);
 
 			if (t >= 0)	/* a bad value is silently ignored */
@@ -389,14 +397,14 @@ void params_parse_cmdline(struct memhp_machine *m, const char *cmdline)
 
 			if (!parse_memsize(val, &v))
 				m->params.max_mem_size = v;
-		} else if (!strcmp(param, "memhp.kernel_alloc_pages") && val) {
+		} else if (parameq(param, "memhp.kernel_alloc_pages") && val) {
 			unsigned long long v;
 
 			if (!kstrtoull(val, 0, &v))
 				m->kernel_alloc_pages = (unsigned long)v;
 			else
 				mlog(m, "Booting kernel: `%s' invalid for parameter `%s'", val, param);
-		} else if (!strcmp(param, "acpi_no_memhotplug")) {
+		} else if (parameq(param, "acpi_no_memhotplug")) {
 			m->params.acpi_no_memhotplug = true;
 		}
 	}

@@ -44,12 +44,12 @@ void proc_meminfo(struct memhp_machine *m, struct sbuf *s)
 	unsigned long total = (unsigned long)atomic_load(&m->totalram_pages);
 	unsigned long free = 0, reserve;
 
-	get_online_mems(m);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
 		for (int z = 0; z < MAX_NR_ZONES; z++)
 			free += (unsigned long)atomic_load(&m->nodes[nid].node_zones[z].nr_free_pages);
+	pthread_mutex_lock(&m->span_lock);
 	reserve = totalreserve_pages(m);
-	put_online_mems(m);
+	pthread_mutex_unlock(&m->span_lock);
 	kb_line(s, "MemTotal", total * kb);
 	kb_line(s, "MemFree", free * kb);
 	kb_line(s, "MemAvailable", (free > reserve ? free - reserve : 0) * kb);
@@ -92,7 +92,6 @@ void node_meminfo(struct memhp_machine *m, int nid, struct sbuf *s)
 
 void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s)
 {
-	get_online_mems(m);
 	pthread_mutex_lock(&m->span_lock);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		if (!(m->node_masks[N_ONLINE] & (1u << nid)))
@@ -121,7 +120,6 @@ void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s)
 		}
 	}
 	pthread_mutex_unlock(&m->span_lock);
-	put_online_mems(m);
 }
 
 void proc_vmstat(struct memhp_machine *m, struct sbuf *s)
@@ -138,6 +136,7 @@ void proc_vmstat(struct memhp_machine *m, struct sbuf *s)
 
 void proc_buddyinfo(struct memhp_machine *m, struct sbuf *s)
 {
+	pthread_mutex_lock(&m->span_lock);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &m->nodes[nid].node_zones[z];
@@ -152,6 +151,7 @@ void proc_buddyinfo(struct memhp_machine *m, struct sbuf *s)
 			pthread_mutex_unlock(&zone->lock);
 		}
 	}
+	pthread_mutex_unlock(&m->span_lock);
 }
 
 void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s)
@@ -162,6 +162,7 @@ void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s)
 	for (unsigned int o = 0; o <= m->arch->max_order; o++)
 		sbuf_printf(s, "%6u ", o);
 	sbuf_printf(s, "\n");
+	pthread_mutex_lock(&m->span_lock);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &m->nodes[nid].node_zones[z];
@@ -184,8 +185,10 @@ void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s)
 			pthread_mutex_unlock(&zone->lock);
 		}
 	}
+	pthread_mutex_unlock(&m->span_lock);
 	sbuf_printf(s, "\nNumber of blocks type     Unmovable      Movable  Reclaimable   HighAtomic      Isolate \n");
-	get_online_mems(m);
+	/* span_lock: sections keep their pageblock arrays meanwhile */
+	pthread_mutex_lock(&m->span_lock);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &m->nodes[nid].node_zones[z];
@@ -210,5 +213,5 @@ void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s)
 			sbuf_printf(s, "\n");
 		}
 	}
-	put_online_mems(m);
+	pthread_mutex_unlock(&m->span_lock);
 }

@@ -70,14 +70,18 @@ bool pfn_online(struct memhp_machine *m, unsigned long pfn)
 
 void online_mem_sections(struct memhp_machine *m, unsigned long start, unsigned long end)
 {
+	pthread_mutex_lock(&m->span_lock);
 	for (unsigned long pfn = start; pfn < end; pfn = ALIGN_DOWN(pfn, m->pages_per_section) + m->pages_per_section)
 		pfn_to_section(m, pfn)->flags |= SECTION_IS_ONLINE;
+	pthread_mutex_unlock(&m->span_lock);
 }
 
 void offline_mem_sections(struct memhp_machine *m, unsigned long start, unsigned long end)
 {
+	pthread_mutex_lock(&m->span_lock);
 	for (unsigned long pfn = start; pfn < end; pfn = ALIGN_DOWN(pfn, m->pages_per_section) + m->pages_per_section)
 		pfn_to_section(m, pfn)->flags &= ~SECTION_IS_ONLINE;
+	pthread_mutex_unlock(&m->span_lock);
 }
 
 int get_pageblock_migratetype(struct memhp_machine *m, unsigned long pfn)
@@ -244,8 +248,10 @@ int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsi
 		ms->pageblock_mt = NULL;
 		return ret;
 	}
+	pthread_mutex_lock(&m->span_lock);
 	ms->flags = SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
 	ms->nid = nid;
+	pthread_mutex_unlock(&m->span_lock);
 	atomic_fetch_add(&m->nr_memmap_pages, (long)PFN_UP_M(m, bytes));
 	if (pfn + nr > m->max_pfn)
 		m->max_pfn = pfn + nr;	/* update_end_of_memory_vars */
@@ -260,15 +266,19 @@ void sparse_remove_section(struct memhp_machine *m, unsigned long pfn, unsigned 
 	void *va = pfn_to_page(m, pfn);
 
 	(void)nr;
+	if (!(ms->flags & SECTION_MARKED_PRESENT))
+		return;	/* WARN_ON_ONCE(!valid_section(ms)) */
 	if (ms->memmap_src == MEMMAP_BOOT)
 		atomic_fetch_sub(&m->nr_memmap_boot_pages, (long)PFN_UP_M(m, bytes));
 	else
 		atomic_fetch_sub(&m->nr_memmap_pages, (long)PFN_UP_M(m, bytes));
 	depopulate(m, ms, va, bytes, altmap);
+	pthread_mutex_lock(&m->span_lock);
 	free(ms->pageblock_mt);
 	ms->pageblock_mt = NULL;
 	ms->flags = 0;
 	ms->nid = 0;
+	pthread_mutex_unlock(&m->span_lock);
 }
 
 int sparse_add_boot_section(struct memhp_machine *m, int nid, unsigned long section_nr,

@@ -90,6 +90,9 @@ static void test_state_and_online_files(void **state)
 	write_ok(m, MEM "memory34/state", "online_movable");
 	write_ok(m, MEM "memory34/state", "offline\n");
 	write_ok(m, MEM "memory34/online", "off");
+	/* node links lead to directories */
+	assert_int_equal(memhp_file_read(m, MEM "memory34/node0", NULL, 0), -EISDIR);
+	assert_int_equal(writef(m, MEM "memory34/node0", "1"), -EISDIR);
 	/* read-only attributes */
 	assert_int_equal(writef(m, MEM "memory34/valid_zones", "Normal"), -EACCES);
 	assert_int_equal(writef(m, MEM "memory34/phys_index", "1"), -EACCES);
@@ -269,6 +272,10 @@ static void test_error_injection_files(void **state)
 	write_ok(m, INJ "MEM_GOING_OFFLINE/error", "7");
 	file_is(m, INJ "MEM_GOING_OFFLINE/error", "0\n");
 	assert_int_equal(writef(m, INJ "MEM_GOING_OFFLINE/error", "junk"), -EINVAL);
+	/* kstrtoll, then clamp_t(int, ...): the int cast comes first */
+	write_ok(m, INJ "MEM_GOING_OFFLINE/error", "4294967284");
+	file_is(m, INJ "MEM_GOING_OFFLINE/error", "-12\n");
+	write_ok(m, INJ "MEM_GOING_OFFLINE/error", "0");
 	write_ok(m, MEM "memory36/state", "offline");
 	audit_ok(m);
 	memhp_machine_destroy(m);

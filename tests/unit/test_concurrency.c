@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "helpers.h"
 
@@ -106,10 +107,174 @@ static void test_readers_and_writers(void **state)
 	memhp_machine_destroy(s.m);
 }
 
+/* valid_zones readers while DIMMs come and go under auto-movable: the
+ * readers hold blocks whose memory group is being unregistered */
+struct churn {
+	struct memhp_machine *m;
+	atomic_int stop;
+};
+
+static void *zones_reader(void *arg)
+{
+	struct churn *c = arg;
+	char buf[64];
+
+	while (!atomic_load(&c->stop))
+		for (int b = 64; b < 66; b++) {
+			char path[96];
+
+			snprintf(path, sizeof(path), MEM "memory%d/valid_zones", b);
+			memhp_file_read(c->m, path, buf, sizeof(buf));
+		}
+	return NULL;
+}
+
+static void test_valid_zones_during_eject(void **state)
+{
+	struct churn c = { 0 };
+	pthread_t t[2];
+
+	(void)state;
+	c.m = boot_machine("memory_hotplug.memmap_on_memory=1 memhp_default_state=offline "
+			   "memory_hotplug.online_policy=auto-movable", 512 * MiB);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, zones_reader, &c), 0);
+	for (int i = 0; i < 30; i++) {
+		struct memhp_dimm_info info;
+
+		assert_int_equal(memhp_dimm_add(c.m, "d", 256 * MiB, 0, 8 * GiB, -1, &info), 0);
+		assert_int_equal(memhp_dimm_remove(c.m, "d"), 0);
+	}
+	atomic_store(&c.stop, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	audit_ok(c.m);
+	memhp_machine_destroy(c.m);
+}
+
+/* a notifier callback may read the kernel's files and counters */
+static int reading_notifier(void *arg, enum memhp_mem_action action, const struct memhp_memory_notify *mn)
+{
+	struct memhp_machine *m = arg;
+	struct memhp_zone_info z[16];
+	char buf[8192];
+
+	(void)mn;
+	(void)action;
+	memhp_file_read(m, "/proc/meminfo", buf, sizeof(buf));
+	memhp_file_read(m, "/proc/zoneinfo", buf, sizeof(buf));
+	memhp_zones(m, z, 16);
+	(void)memhp_kpageflags(m, 32 * 32768 + 600);
+	return 0;
+}
+
+static void test_notifier_reads(void **state)
+{
+	struct memhp_machine *m = boot_machine("memory_hotplug.memmap_on_memory=1 memhp_default_state=offline",
+					       512 * MiB);
+	struct memhp_dimm_info info;
+
+	(void)state;
+	assert_int_equal(memhp_dimm_add(m, "d1", 256 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(memhp_register_memory_notifier(m, reading_notifier, m, 0), 0);
+	write_ok(m, MEM "memory32/state", "online_movable");
+	write_ok(m, MEM "memory32/state", "offline");
+	write_ok(m, MEM "memory33/state", "online_movable");
+	write_ok(m, MEM "memory33/state", "offline");
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* a bad write is refused at once, even while an offline is running */
+struct blocker {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int entered, released, done;
+	struct memhp_machine *m;
+};
+
+static int blocking_notifier(void *arg, enum memhp_mem_action action, const struct memhp_memory_notify *mn)
+{
+	struct blocker *b = arg;
+
+	(void)mn;
+	if (action != MEMHP_MEM_GOING_OFFLINE)
+		return 0;
+	pthread_mutex_lock(&b->lock);
+	b->entered = 1;
+	pthread_cond_broadcast(&b->cond);
+	while (!b->released)
+		pthread_cond_wait(&b->cond, &b->lock);
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+static void *offliner(void *arg)
+{
+	struct blocker *b = arg;
+
+	writef(b->m, MEM "memory32/state", "offline");
+	return NULL;
+}
+
+static void *bad_writer(void *arg)
+{
+	struct blocker *b = arg;
+	ssize_t r1 = writef(b->m, MEM "memory33/state", "garbage");
+	ssize_t r2 = writef(b->m, MEM "auto_online_blocks", "online_movable");
+	ssize_t r3 = writef(b->m, "/sys/module/memory_hotplug/parameters/auto_movable_ratio", "200");
+
+	pthread_mutex_lock(&b->lock);
+	b->done = (r1 == -EINVAL && r2 == 14 && r3 == 3) ? 1 : -1;
+	pthread_cond_broadcast(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+static void test_bad_write_does_not_wait(void **state)
+{
+	struct blocker b = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct memhp_dimm_info info;
+	struct timespec deadline;
+	pthread_t t1, t2;
+	int done;
+
+	(void)state;
+	b.m = boot_machine("memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable", 512 * MiB);
+	assert_int_equal(memhp_dimm_add(b.m, "d1", 256 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(memhp_register_memory_notifier(b.m, blocking_notifier, &b, 0), 0);
+	assert_int_equal(pthread_create(&t1, NULL, offliner, &b), 0);
+	pthread_mutex_lock(&b.lock);
+	while (!b.entered)
+		pthread_cond_wait(&b.cond, &b.lock);
+	pthread_mutex_unlock(&b.lock);
+	/* the offline now holds device_hotplug_lock and mem_hotplug_lock */
+	file_is(b.m, MEM "memory32/state", "going-offline\n");
+	assert_int_equal(pthread_create(&t2, NULL, bad_writer, &b), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 20;
+	pthread_mutex_lock(&b.lock);
+	while (!b.done && pthread_cond_timedwait(&b.cond, &b.lock, &deadline) == 0)
+		;
+	done = b.done;
+	b.released = 1;
+	pthread_cond_broadcast(&b.cond);
+	pthread_mutex_unlock(&b.lock);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	assert_int_equal(done, 1);
+	file_is(b.m, MEM "memory32/state", "offline\n");
+	audit_ok(b.m);
+	memhp_machine_destroy(b.m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_readers_and_writers),
+		cmocka_unit_test(test_valid_zones_during_eject),
+		cmocka_unit_test(test_notifier_reads),
+		cmocka_unit_test(test_bad_write_does_not_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -86,6 +86,7 @@ static void test_cmdline_memmap_on_memory(void **state)
 		{ "memory_hotplug.memmap_on_memory=xyz", "N\n" },
 		{ "memory_hotplug.memmap_on_memory", "N\n" },		/* no NOARG flag */
 		{ "memory_hotplug.memmap-on-memory=1", "Y\n" },		/* parameq: - == _ */
+		{ "memory-hotplug.memmap_on_memory=1", "Y\n" },
 		{ "memory_hotplug.memmap_on_memory=1 memory_hotplug.memmap_on_memory=off", "N\n" },
 		{ "\"memory_hotplug.memmap_on_memory=1\"", "Y\n" },
 	};
