@@ -284,6 +284,7 @@ size_t memhp_zones(struct memhp_machine *m, struct memhp_zone_info *out, size_t 
 					.present_early = zone->present_early_pages,
 					.managed = (unsigned long)atomic_load(&zone->managed_pages),
 					.free = (unsigned long)atomic_load(&zone->nr_free_pages),
+					.pcp = pcp_count(m, zone),
 				};
 			}
 			n++;

@@ -47,7 +47,7 @@ static int fail(struct audit *a, const char *fmt, ...)
 }
 
 struct zone_count {
-	unsigned long free, managed, present;
+	unsigned long free, managed, present, pcp;
 };
 
 static int audit_free_lists(struct memhp_machine *m, struct zone *zone, struct audit *a)
@@ -125,6 +125,12 @@ static int audit_pfns(struct memhp_machine *m, struct zone_count (*zc)[MAX_NR_ZO
 				c->present += n;
 				if (get_pageblock_migratetype(m, pfn) != MIGRATE_ISOLATE)
 					c->free += n;
+			} else if (p->flags & PG_pcp) {
+				if (p->refcount)
+					return fail(a, "pcp pfn %#lx has refcount %d", pfn, p->refcount);
+				c->managed++;
+				c->present++;
+				c->pcp++;
 			} else if (p->flags & PG_hole) {
 				if (!(p->flags & PG_reserved))
 					return fail(a, "hole pfn %#lx not reserved", pfn);
@@ -165,9 +171,21 @@ static int audit_zones(struct memhp_machine *m, struct audit *a)
 			struct zone *zone = &pgdat->node_zones[z];
 			unsigned long managed = (unsigned long)atomic_load(&zone->managed_pages);
 
+			unsigned long cached;
+			char pmsg[160];
+
 			ret = audit_free_lists(m, zone, a);
 			if (ret)
 				break;
+			if (pcp_audit(m, zone, &cached, pmsg, sizeof(pmsg))) {
+				ret = fail(a, "%s", pmsg);
+				break;
+			}
+			if (cached != zc[nid][z].pcp) {
+				ret = fail(a, "node %u zone %s: %lu pages on pcp lists, %lu marked", nid,
+					   zone->name, cached, zc[nid][z].pcp);
+				break;
+			}
 			if (zc[nid][z].free != (unsigned long)atomic_load(&zone->nr_free_pages))
 				ret = fail(a, "node %u zone %s: %lu free pages found, counter %ld", nid,
 					   zone->name, zc[nid][z].free, atomic_load(&zone->nr_free_pages));
@@ -346,6 +364,7 @@ int memhp_audit(struct memhp_machine *m, char *msg, size_t len)
 	bool locked = get_online_mems(m);
 	pthread_mutex_lock(&m->owners_lock);
 	pthread_mutex_lock(&m->span_lock);
+	pcp_lock_all(m);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
 		for (int z = 0; z < MAX_NR_ZONES; z++)
 			pthread_mutex_lock(&m->nodes[nid].node_zones[z].lock);
@@ -361,6 +380,7 @@ int memhp_audit(struct memhp_machine *m, char *msg, size_t len)
 	for (unsigned int nid = m->nr_nodes; nid-- > 0;)
 		for (int z = MAX_NR_ZONES; z-- > 0;)
 			pthread_mutex_unlock(&m->nodes[nid].node_zones[z].lock);
+	pcp_unlock_all(m);
 	pthread_mutex_unlock(&m->span_lock);
 	pthread_mutex_unlock(&m->owners_lock);
 	put_online_mems(m, locked);

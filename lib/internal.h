@@ -188,6 +188,7 @@ enum pageflags {
 	PG_tail = 1u << 7,
 	PG_init = 1u << 8,		/* struct page was initialised */
 	PG_hole = 1u << 9,		/* not RAM (boot hole), PageReserved too */
+	PG_pcp = 1u << 10,		/* free, in a per-cpu page cache */
 };
 
 /* 64 bytes, like the kernel's on x86_64: the vmemmap is an array of these. */
@@ -205,6 +206,24 @@ struct page {
 	uint64_t reserved_for_users;
 };
 _Static_assert(sizeof(struct page) == 64, "struct page must be 64 bytes");
+
+/*
+ * Flags change with atomic operations: the buddy allocator looks at a
+ * neighbour's PG_buddy under its zone lock while the neighbour's owner may
+ * be freeing it under no lock at all (page_is_buddy), as in the kernel.
+ */
+static inline void page_flags_set(struct page *p, uint32_t f)
+{
+	__atomic_fetch_or(&p->flags, f, __ATOMIC_RELAXED);
+}
+static inline void page_flags_clear(struct page *p, uint32_t f)
+{
+	__atomic_fetch_and(&p->flags, ~f, __ATOMIC_RELAXED);
+}
+static inline uint32_t page_flags(const struct page *p)
+{
+	return __atomic_load_n(&p->flags, __ATOMIC_RELAXED);
+}
 
 /* ---- zones and nodes (mmzone.c) ------------------------------------- */
 
@@ -244,6 +263,7 @@ struct zone {
 	struct free_area free_area[MAX_ORDER_LIMIT + 1];
 	atomic_long nr_free_pages;
 	unsigned long nr_isolate_pageblock;
+	atomic_int pcp_disabled;	/* zone_pcp_disable nesting */
 	unsigned long wmark_min, wmark_low, wmark_high, wmark_promo;
 	bool contiguous;
 };
@@ -347,6 +367,24 @@ void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 void set_range_migratetype(struct memhp_machine *m, struct zone *zone, unsigned long start,
 			   unsigned long end, int to_mt);
 void init_single_page(struct memhp_machine *m, unsigned long pfn, int zid, int nid);
+
+/* ---- per-cpu page caches (pcp.c) -------------------------------------- */
+
+#define PCP_SLOTS 8
+struct per_cpu_pages;
+int pcp_init(struct memhp_machine *m);
+void pcp_destroy(struct memhp_machine *m);
+long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt);
+bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn);
+void pcp_drain_zone(struct memhp_machine *m, struct zone *zone);
+void zone_pcp_disable(struct memhp_machine *m, struct zone *zone);
+void pcp_lock_all(struct memhp_machine *m);
+void pcp_unlock_all(struct memhp_machine *m);
+void zone_pcp_enable(struct memhp_machine *m, struct zone *zone);
+unsigned long pcp_count(struct memhp_machine *m, struct zone *zone);
+int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, char *msg, size_t len);
+int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, long *pfns, int n);
+void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 
 /* ---- memory blocks and groups (memory_block.c) ---------------------- */
 
@@ -550,6 +588,7 @@ struct memhp_machine {
 	atomic_ulong fault_count, fault_nth;
 
 	/* users of memory (migrate.c) */
+	struct per_cpu_pages *pcp;	/* PCP_SLOTS of them */
 	pthread_mutex_t owners_lock;	/* region pages vs. migration */
 	struct memhp_region *regions;
 	const volatile int *offline_cancel;	/* the running offline's caller */

@@ -306,9 +306,9 @@ static void boot_init_pages(struct memhp_machine *m, const struct boot_layout *l
 			if (pageblock_aligned(m, pfn))
 				set_pageblock_migratetype(m, pfn, MIGRATE_MOVABLE);
 			if (!ram)
-				pfn_to_page(m, pfn)->flags |= PG_reserved | PG_hole;
+				page_flags_set(pfn_to_page(m, pfn), PG_reserved | PG_hole);
 			else if (pfn_is_reserved(m, l, pfn))
-				pfn_to_page(m, pfn)->flags |= PG_reserved;
+				page_flags_set(pfn_to_page(m, pfn), PG_reserved);
 		}
 		ms->flags |= SECTION_IS_ONLINE;
 	}
@@ -568,6 +568,9 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	ret = sparse_init(m);
 	if (ret)
 		goto fail;
+	ret = pcp_init(m);
+	if (ret)
+		goto fail;
 	ret = memory_blocks_init(m);
 	if (ret)
 		goto fail;
@@ -591,6 +594,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	kernel_alloc_destroy(m);
 	memory_blocks_destroy(m);
 	sparse_destroy(m);
+	pcp_destroy(m);
 	physmem_unreserve(m);
 	resource_free_tree(&m->iomem);
 	notifiers_destroy(m);

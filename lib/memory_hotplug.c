@@ -286,8 +286,8 @@ int mhp_init_memmap_on_memory(struct memhp_machine *m, unsigned long pfn, unsign
 	for (unsigned long i = 0; i < nr_pages; i++) {
 		struct page *p = pfn_to_page(m, pfn + i);
 
-		p->flags &= ~PG_offline;
-		p->flags |= PG_vmemmap_self_hosted;
+		page_flags_clear(p, PG_offline);
+		page_flags_set(p, PG_vmemmap_self_hosted);
 	}
 	/* sections made only of vmemmap count as online (never on x86) */
 	if (nr_pages >= m->pages_per_section)
@@ -303,7 +303,7 @@ void mhp_deinit_memmap_on_memory(struct memhp_machine *m, unsigned long pfn, uns
 		offline_mem_sections(m, pfn, ALIGN_DOWN(pfn + nr_pages, m->pages_per_section));
 	remove_pfn_range_from_zone(m, zone, pfn, nr_pages);
 	for (unsigned long i = 0; i < nr_pages; i++)
-		pfn_to_page(m, pfn + i)->flags &= ~PG_vmemmap_self_hosted;
+		page_flags_clear(pfn_to_page(m, pfn + i), PG_vmemmap_self_hosted);
 }
 
 /* ---- online_pages --------------------------------------------------------- */
@@ -495,10 +495,12 @@ int offline_pages(struct memhp_machine *m, unsigned long start_pfn, unsigned lon
 		reason = "multizone range";
 		goto failed_removal;
 	}
+	/* every free page of the zone back in the buddy, none cached */
+	zone_pcp_disable(m, zone);
 	ret = start_isolate_page_range(m, zone, start_pfn, end_pfn);
 	if (ret) {
 		reason = "failure to isolate range";
-		goto failed_removal;
+		goto failed_removal_pcp_disabled;
 	}
 	memset(&arg, 0, sizeof(arg));
 	arg.start_pfn = start_pfn;
@@ -535,14 +537,17 @@ int offline_pages(struct memhp_machine *m, unsigned long start_pfn, unsigned lon
 			goto failed_removal_isolated_counted;
 		}
 		ret = test_pages_isolated(m, start_pfn, end_pfn);
-		if (ret)
+		if (ret) {
+			pcp_drain_zone(m, zone);	/* a free that raced the disable */
 			nap();
+		}
 	} while (ret);
 
 	managed = offline_isolated_pages(m, start_pfn, end_pfn);
 	pthread_mutex_lock(&zone->lock);
 	zone->nr_isolate_pageblock -= nr_pages / m->pageblock_nr_pages;
 	pthread_mutex_unlock(&zone->lock);
+	zone_pcp_enable(m, zone);
 	adjust_managed_page_count(zone, -(long)managed, m);
 	adjust_present_page_count(m, start_pfn, group, -(long)nr_pages);
 	setup_per_zone_wmarks(m);
@@ -558,6 +563,8 @@ failed_removal_isolated_counted:
 failed_removal_isolated:
 	set_range_migratetype(m, zone, start_pfn, end_pfn, MIGRATE_MOVABLE);
 	memory_notify(m, MEMHP_MEM_CANCEL_OFFLINE, &arg);
+failed_removal_pcp_disabled:
+	zone_pcp_enable(m, zone);
 failed_removal:
 	mlog(m, "memory offlining [mem %#010llx-%#010llx] failed due to %s",
 	     (unsigned long long)PFN_PHYS_M(m, start_pfn),

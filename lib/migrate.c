@@ -173,7 +173,7 @@ static void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i,
 {
 	struct page *p = pfn_to_page(m, pfn);
 
-	p->flags |= PG_lru;
+	page_flags_set(p, PG_lru);
 	p->owner = (uint64_t)(uintptr_t)r;
 	p->index = i;
 	r->pfns[i] = pfn;
@@ -453,7 +453,7 @@ static int migrate_page(struct memhp_machine *m, unsigned long pfn)
 		r->pfns[idx] = pfn;
 		mprotect(va, m->page_size, PROT_READ | PROT_WRITE);
 		in_flight_leave(slot);
-		pfn_to_page(m, (unsigned long)target)->flags &= ~PG_lru;
+		page_flags_clear(pfn_to_page(m, (unsigned long)target), PG_lru);
 		free_pages(m, (unsigned long)target, 0);
 		return -EAGAIN;
 	}

@@ -102,7 +102,7 @@ void move_pfn_range_to_zone(struct memhp_machine *m, struct zone *zone, unsigned
 
 	for (unsigned long pfn = start_pfn; pfn < start_pfn + nr_pages; pfn++) {
 		init_single_page(m, pfn, zone->idx, nid);
-		pfn_to_page(m, pfn)->flags |= PG_offline;
+		page_flags_set(pfn_to_page(m, pfn), PG_offline);
 		if (pageblock_aligned(m, pfn))
 			set_pageblock_migratetype(m, pfn, migratetype);
 	}
@@ -287,6 +287,8 @@ void setup_per_zone_wmarks(struct memhp_machine *m)
 
 			if (z == ZONE_DEVICE)
 				continue;
+			/* the allocator checks them under the zone lock */
+			pthread_mutex_lock(&zone->lock);
 			if (z == ZONE_MOVABLE)
 				zone->wmark_min = MIN(MAX(managed / 1024, 32UL), 128UL);
 			else
@@ -295,6 +297,7 @@ void setup_per_zone_wmarks(struct memhp_machine *m)
 			zone->wmark_low = zone->wmark_min + tmp;
 			zone->wmark_high = zone->wmark_low + tmp;
 			zone->wmark_promo = zone->wmark_high + tmp;
+			pthread_mutex_unlock(&zone->lock);
 		}
 	}
 	pthread_mutex_unlock(&m->span_lock);

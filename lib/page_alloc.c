@@ -69,7 +69,7 @@ static void add_to_free_list(struct memhp_machine *m, struct zone *zone, unsigne
 {
 	struct page *p = pfn_to_page(m, pfn);
 
-	p->flags |= PG_buddy;
+	page_flags_set(p, PG_buddy);
 	p->order = (uint8_t)order;
 	p->refcount = 0;
 	p->private = (uint64_t)mt;	/* the list it is on */
@@ -86,7 +86,7 @@ static void del_from_free_list(struct memhp_machine *m, struct zone *zone, unsig
 	int mt = (int)p->private;
 
 	list_del(&zone->free_area[order].list[mt], p);
-	p->flags &= ~PG_buddy;
+	page_flags_clear(p, PG_buddy);
 	p->private = 0;
 	zone->free_area[order].nr_free--;
 	account_freepages(zone, -(1L << order), mt);
@@ -105,7 +105,8 @@ static bool buddy_mergeable(struct memhp_machine *m, struct zone *zone, unsigned
 	if (!pfn_valid(m, buddy_pfn))
 		return false;
 	b = pfn_to_page(m, buddy_pfn);
-	if (!(b->flags & PG_buddy) || b->order != order)
+	/* not ours unless PG_buddy: only then does the zone lock cover it */
+	if (!(page_flags(b) & PG_buddy) || b->order != order)
 		return false;
 	if (b->zone != zone->idx || b->nid != zone->pgdat->node_id)
 		return false;
@@ -163,7 +164,7 @@ void generic_online_page(struct memhp_machine *m, unsigned long pfn, unsigned in
 	for (unsigned long i = 0; i < nr; i++) {
 		struct page *p = pfn_to_page(m, pfn + i);
 
-		p->flags &= ~PG_offline;
+		page_flags_clear(p, PG_offline);
 		p->refcount = 0;
 	}
 	adjust_managed_page_count(zone, (long)nr, m);
@@ -231,28 +232,50 @@ static long rmqueue_fallback(struct memhp_machine *m, struct zone *zone, unsigne
 	return -1;
 }
 
-static void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int order)
+void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int order)
 {
 	struct page *head = pfn_to_page(m, pfn);
 
-	head->flags &= ~(PG_buddy | PG_tail);
+	page_flags_clear(head, PG_buddy | PG_tail);
 	head->refcount = 1;
 	head->order = (uint8_t)order;
 	if (order)
-		head->flags |= PG_head;
+		page_flags_set(head, PG_head);
 	for (unsigned long i = 1; i < (1UL << order); i++) {
 		struct page *t = pfn_to_page(m, pfn + i);
 
-		t->flags = (t->flags & ~(PG_buddy | PG_head)) | PG_tail;
+		page_flags_clear(t, PG_buddy | PG_head);
+		page_flags_set(t, PG_tail);
 		t->refcount = 0;
 		t->private = pfn;
 	}
+}
+
+/* zone_watermark_ok(ALLOC_WMARK_MIN) + __rmqueue, order 0, up to n pages */
+int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, long *pfns, int n)
+{
+	int got = 0;
+
+	pthread_mutex_lock(&zone->lock);
+	while (got < n && (unsigned long)atomic_load(&zone->nr_free_pages) >= zone->wmark_min + 1) {
+		long pfn = rmqueue_smallest(m, zone, 0, mt);
+
+		if (pfn < 0)
+			pfn = rmqueue_fallback(m, zone, 0, mt);
+		if (pfn < 0)
+			break;
+		pfns[got++] = pfn;
+	}
+	pthread_mutex_unlock(&zone->lock);
+	return got;
 }
 
 long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt)
 {
 	long pfn = -1;
 
+	if (!order && !atomic_load(&zone->pcp_disabled))
+		return pcp_alloc(m, zone, mt);	/* rmqueue_pcplist */
 	pthread_mutex_lock(&zone->lock);
 	/* zone_watermark_ok(ALLOC_WMARK_MIN) */
 	if ((unsigned long)atomic_load(&zone->nr_free_pages) >= zone->wmark_min + (1UL << order)) {
@@ -316,11 +339,13 @@ void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order)
 	for (unsigned long i = 0; i < (1UL << order); i++) {
 		struct page *p = pfn_to_page(m, pfn + i);
 
-		p->flags &= ~(PG_head | PG_tail | PG_lru);
+		page_flags_clear(p, PG_head | PG_tail | PG_lru);
 		p->refcount = 0;
 		p->private = 0;
 		p->owner = 0;
 	}
+	if (!order && pcp_free(m, page_zone(m, pfn), pfn))
+		return;	/* free_unref_page */
 	free_one_page(m, page_zone(m, pfn), pfn, order, get_pageblock_migratetype(m, pfn), false);
 }
 
@@ -405,7 +430,7 @@ unsigned long offline_isolated_pages(struct memhp_machine *m, unsigned long star
 
 			del_from_free_list(m, zone, pfn, order);
 			for (unsigned long i = 0; i < (1UL << order); i++)
-				pfn_to_page(m, pfn + i)->flags |= PG_offline;
+				page_flags_set(pfn_to_page(m, pfn + i), PG_offline);
 			pfn += 1UL << order;
 			continue;
 		}
@@ -427,7 +452,7 @@ void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order)
 	for (unsigned long i = 0; i < (1UL << order); i++) {
 		struct page *p = pfn_to_page(m, pfn + i);
 
-		p->flags &= ~(PG_head | PG_tail);
+		page_flags_clear(p, PG_head | PG_tail);
 		p->order = 0;
 		p->refcount = 1;
 		p->private = 0;

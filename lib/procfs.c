@@ -113,10 +113,10 @@ void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s)
 				continue;
 			}
 			sbuf_printf(s, "\n      nr_free_pages %lu\n  pagesets\n    cpu: 0"
-				    "\n              count: 0\n              high:  0"
-				    "\n              batch: 1\n  vm stats threshold: 0"
+				    "\n              count: %lu\n              high:  252"
+				    "\n              batch: 63\n  vm stats threshold: 0"
 				    "\n  node_unreclaimable:  0\n  start_pfn:           %lu\n",
-				    free, zone->zone_start_pfn);
+				    free, pcp_count(m, zone), zone->zone_start_pfn);
 		}
 	}
 	pthread_mutex_unlock(&m->span_lock);

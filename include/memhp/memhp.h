@@ -212,6 +212,7 @@ struct memhp_zone_info {
 	int nid;
 	const char *name;
 	unsigned long start_pfn, spanned, present, present_early, managed, free;
+	unsigned long pcp;	/* free pages in the per-cpu caches, not in `free` */
 };
 /* Fills up to max zones (every node x every zone type); returns the count. */
 size_t memhp_zones(struct memhp_machine *m, struct memhp_zone_info *z, size_t max);
@@ -222,6 +223,9 @@ struct memhp_counters {
 	unsigned long nr_memmap_pages, nr_memmap_boot_pages;
 };
 void memhp_counters(struct memhp_machine *m, struct memhp_counters *c);
+
+/* Give every page of the per-cpu caches back to the buddy (drain_all_pages). */
+void memhp_drain_pcp(struct memhp_machine *m);
 
 /* Direct-map address of a pfn (NULL if the pfn is not mapped). */
 void *memhp_pfn_to_virt(struct memhp_machine *m, unsigned long pfn);

@@ -115,6 +115,8 @@ static inline char *machine_snapshot_opts(struct memhp_machine *m, int freelists
 	size_t n = memhp_block_ids(m, ids, 8192), len = 0;
 	char *s = NULL, line[256];
 
+	/* the per-cpu caches are a cache: compare free memory without them */
+	memhp_drain_pcp(m);
 	audit_ok(m);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *f;
@@ -184,9 +186,23 @@ static inline long zone_field(struct memhp_machine *m, int nid, const char *zone
 			return (long)z[i].start_pfn;
 		if (!strcmp(field, "free"))
 			return (long)z[i].free;
+		if (!strcmp(field, "free+pcp"))
+			return (long)(z[i].free + z[i].pcp);
 	}
 	fail_msg("no zone %d:%s", nid, zone);
 	return -1;
+}
+
+/* free pages everywhere, in the buddy or in the per-cpu caches */
+static inline unsigned long free_all(struct memhp_machine *m)
+{
+	struct memhp_zone_info z[80];
+	size_t n = memhp_zones(m, z, 80);
+	unsigned long f = 0;
+
+	for (size_t i = 0; i < n; i++)
+		f += z[i].free + z[i].pcp;
+	return f;
 }
 
 #endif

@@ -268,6 +268,67 @@ static void test_bad_write_does_not_wait(void **state)
 	memhp_machine_destroy(b.m);
 }
 
+/* per-cpu caches under two allocating threads and an offline/online loop */
+struct allocs {
+	struct memhp_machine *m;
+	atomic_int stop;
+	atomic_long done;
+};
+
+static void *alloc_free_loop(void *arg)
+{
+	struct allocs *a = arg;
+	long pfns[200];
+
+	while (!atomic_load(&a->stop)) {
+		int n = 0;
+
+		for (; n < 200; n++) {
+			pfns[n] = memhp_alloc_pages(a->m, 0, 0);
+			if (pfns[n] < 0)
+				break;
+			*(volatile uint64_t *)memhp_pfn_to_virt(a->m, (unsigned long)pfns[n]) = (uint64_t)pfns[n];
+		}
+		while (n--) {
+			if (*(volatile uint64_t *)memhp_pfn_to_virt(a->m, (unsigned long)pfns[n]) != (uint64_t)pfns[n])
+				atomic_fetch_add(&a->done, -1000000);
+			memhp_free_pages(a->m, (unsigned long)pfns[n], 0);
+		}
+		atomic_fetch_add(&a->done, 1);
+	}
+	return NULL;
+}
+
+static void test_pcp_threads(void **state)
+{
+	struct allocs a = { 0 };
+	unsigned long before;
+	pthread_t t[2];
+
+	(void)state;
+	a.m = boot_machine("memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable", 512 * MiB);
+	{
+		struct memhp_dimm_info info;
+
+		assert_int_equal(memhp_dimm_add(a.m, "d1", 256 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	}
+	memhp_drain_pcp(a.m);
+	before = free_all(a.m);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, alloc_free_loop, &a), 0);
+	for (int i = 0; i < 20; i++) {
+		write_ok(a.m, MEM "memory33/state", "offline");
+		write_ok(a.m, MEM "memory33/state", "online_movable");
+	}
+	atomic_store(&a.stop, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	assert_true(atomic_load(&a.done) > 0);
+	audit_ok(a.m);
+	assert_int_equal(free_all(a.m), before);
+	memhp_machine_destroy(a.m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_valid_zones_during_eject),
 		cmocka_unit_test(test_notifier_reads),
 		cmocka_unit_test(test_bad_write_does_not_wait),
+		cmocka_unit_test(test_pcp_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pcp.c - per-CPU page caches (mm/page_alloc.c: per_cpu_pages, rmqueue_pcplist,
+ * free_unref_page, drain_all_pages, zone_pcp_disable).
+ *
+ * Order-0 allocations and frees go through a small cache per CPU slot, so
+ * that the zone lock is taken once per batch of pages instead of once per
+ * page.  A thread uses the slot of the CPU it runs on (sched_getcpu), as
+ * the kernel's per-cpu lists do, under that slot's lock (the kernel's
+ * pcp spinlock).  Each slot keeps one FIFO list per node, zone and
+ * mobility (unmovable/movable); a list is refilled with `batch` pages from
+ * the buddy when empty and drained by `batch` pages when it holds more
+ * than `high`.
+ *
+ * Pages in a cache are free but not in the buddy: as in the kernel they do
+ * not count in NR_FREE_PAGES / MemFree, and zoneinfo shows them as the
+ * pagesets' count.  They carry PG_pcp.  Offlining disables the caches of
+ * its zone and drains them (zone_pcp_disable), so that isolation sees
+ * every free page in the buddy; a free that races with the disable either
+ * lands before the drain (and is drained) or sees the zone disabled.
+ */
+#include <sched.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define PCP_BATCH 63
+#define PCP_HIGH (4 * PCP_BATCH)
+
+struct pcp_list {
+	struct page *head, *tail;
+	unsigned long count;
+};
+
+struct per_cpu_pages {
+	pthread_mutex_t lock;
+	struct pcp_list lists[MEMHP_MAX_NODES][MAX_NR_ZONES][2];
+};
+
+int pcp_init(struct memhp_machine *m)
+{
+	m->pcp = calloc(PCP_SLOTS, sizeof(*m->pcp));
+	if (!m->pcp)
+		return -ENOMEM;
+	for (int i = 0; i < PCP_SLOTS; i++)
+		pthread_mutex_init(&m->pcp[i].lock, NULL);
+	return 0;
+}
+
+void pcp_destroy(struct memhp_machine *m)
+{
+	if (!m->pcp)
+		return;
+	for (int i = 0; i < PCP_SLOTS; i++)
+		pthread_mutex_destroy(&m->pcp[i].lock);
+	free(m->pcp);
+	m->pcp = NULL;
+}
+
+static struct per_cpu_pages *this_cpu(struct memhp_machine *m)
+{
+	int cpu = sched_getcpu();
+
+	return &m->pcp[(cpu < 0 ? 0 : cpu) % PCP_SLOTS];
+}
+
+static struct pcp_list *list_of(struct per_cpu_pages *pcp, struct zone *zone, int mt)
+{
+	return &pcp->lists[zone->pgdat->node_id][zone->idx][mt == MIGRATE_MOVABLE];
+}
+
+static void push(struct pcp_list *l, struct page *p)
+{
+	p->next = NULL;
+	p->prev = l->tail;
+	if (l->tail)
+		l->tail->next = p;
+	else
+		l->head = p;
+	l->tail = p;
+	l->count++;
+}
+
+static struct page *pop(struct pcp_list *l)
+{
+	struct page *p = l->head;
+
+	if (!p)
+		return NULL;
+	l->head = p->next;
+	if (l->head)
+		l->head->prev = NULL;
+	else
+		l->tail = NULL;
+	p->next = p->prev = NULL;
+	l->count--;
+	return p;
+}
+
+/* give up to n pages of a list back to the buddy; slot lock held */
+static void drain_list(struct memhp_machine *m, struct zone *zone, struct pcp_list *l, unsigned long n)
+{
+	while (n-- && l->head) {
+		struct page *p = pop(l);
+		unsigned long pfn = page_to_pfn(m, p);
+
+		page_flags_clear(p, PG_pcp);
+		free_one_page(m, zone, pfn, 0, get_pageblock_migratetype(m, pfn), false);
+	}
+}
+
+long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt)
+{
+	struct per_cpu_pages *pcp = this_cpu(m);
+	struct pcp_list *l;
+	struct page *p;
+	long pfn = -1;
+
+	pthread_mutex_lock(&pcp->lock);
+	l = list_of(pcp, zone, mt);
+	if (!l->count) {
+		long got[PCP_BATCH];
+		int n = buddy_alloc_batch(m, zone, mt, got, PCP_BATCH);
+
+		for (int i = 0; i < n; i++) {
+			p = pfn_to_page(m, (unsigned long)got[i]);
+			page_flags_set(p, PG_pcp);
+			push(l, p);
+		}
+	}
+	p = pop(l);
+	if (p) {
+		pfn = (long)page_to_pfn(m, p);
+		page_flags_clear(p, PG_pcp);
+		prep_new_page(m, (unsigned long)pfn, 0);
+	}
+	pthread_mutex_unlock(&pcp->lock);
+	return pfn;
+}
+
+/* false: the zone's caches are disabled, free to the buddy instead */
+bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn)
+{
+	struct per_cpu_pages *pcp = this_cpu(m);
+	int mt = get_pageblock_migratetype(m, pfn);
+	struct pcp_list *l;
+
+	if (mt == MIGRATE_ISOLATE)
+		return false;
+	pthread_mutex_lock(&pcp->lock);
+	if (atomic_load(&zone->pcp_disabled)) {
+		pthread_mutex_unlock(&pcp->lock);
+		return false;
+	}
+	l = list_of(pcp, zone, mt);
+	page_flags_set(pfn_to_page(m, pfn), PG_pcp);
+	push(l, pfn_to_page(m, pfn));
+	if (l->count > PCP_HIGH)
+		drain_list(m, zone, l, PCP_BATCH);
+	pthread_mutex_unlock(&pcp->lock);
+	return true;
+}
+
+/* the audit holds every slot: order span_lock -> slots -> zone locks */
+void pcp_lock_all(struct memhp_machine *m)
+{
+	for (int i = 0; i < PCP_SLOTS; i++)
+		pthread_mutex_lock(&m->pcp[i].lock);
+}
+
+void pcp_unlock_all(struct memhp_machine *m)
+{
+	for (int i = PCP_SLOTS; i-- > 0;)
+		pthread_mutex_unlock(&m->pcp[i].lock);
+}
+
+/* drain_all_pages(zone) */
+void pcp_drain_zone(struct memhp_machine *m, struct zone *zone)
+{
+	for (int i = 0; i < PCP_SLOTS; i++) {
+		struct per_cpu_pages *pcp = &m->pcp[i];
+
+		pthread_mutex_lock(&pcp->lock);
+		for (int k = 0; k < 2; k++) {
+			struct pcp_list *l = &pcp->lists[zone->pgdat->node_id][zone->idx][k];
+
+			drain_list(m, zone, l, l->count);
+		}
+		pthread_mutex_unlock(&pcp->lock);
+	}
+}
+
+void memhp_drain_pcp(struct memhp_machine *m)
+{
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			pcp_drain_zone(m, &m->nodes[nid].node_zones[z]);
+}
+
+void zone_pcp_disable(struct memhp_machine *m, struct zone *zone)
+{
+	atomic_fetch_add(&zone->pcp_disabled, 1);
+	pcp_drain_zone(m, zone);
+}
+
+void zone_pcp_enable(struct memhp_machine *m, struct zone *zone)
+{
+	(void)m;
+	atomic_fetch_sub(&zone->pcp_disabled, 1);
+}
+
+unsigned long pcp_count(struct memhp_machine *m, struct zone *zone)
+{
+	unsigned long n = 0;
+
+	for (int i = 0; i < PCP_SLOTS; i++) {
+		struct per_cpu_pages *pcp = &m->pcp[i];
+
+		pthread_mutex_lock(&pcp->lock);
+		for (int k = 0; k < 2; k++)
+			n += pcp->lists[zone->pgdat->node_id][zone->idx][k].count;
+		pthread_mutex_unlock(&pcp->lock);
+	}
+	return n;
+}
+
+/* the audit: every cached page is a PG_pcp page of its list's zone */
+int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, char *msg, size_t len)
+{
+	*pages = 0;
+	for (int i = 0; i < PCP_SLOTS; i++) {
+		for (int k = 0; k < 2; k++) {
+			struct pcp_list *l = &m->pcp[i].lists[zone->pgdat->node_id][zone->idx][k];
+			unsigned long n = 0;
+
+			for (struct page *p = l->head; p; p = p->next) {
+				if (!(p->flags & PG_pcp) || p->zone != zone->idx ||
+				    p->nid != zone->pgdat->node_id || (p->flags & PG_buddy)) {
+					snprintf(msg, len, "pfn %#lx on a pcp list of zone %s is not a pcp page",
+						 page_to_pfn(m, p), zone->name);
+					return -EUCLEAN;
+				}
+				n++;
+			}
+			if (n != l->count) {
+				snprintf(msg, len, "pcp list of zone %s counts %lu, holds %lu", zone->name,
+					 l->count, n);
+				return -EUCLEAN;
+			}
+			*pages += n;
+		}
+	}
+	return 0;
+}
