@@ -23,7 +23,7 @@ LDFLAGS_ALL := -pthread $(CFLAGS_SAN) $(LDFLAGS)
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
-TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/json.o
+TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
@@ -32,7 +32,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 all: lib tools
 
 lib: $(BUILD)/libmemhp.a
-tools: $(BUILD)/memhpctl
+tools: $(BUILD)/memhpctl $(BUILD)/memhpd
 
 $(BUILD)/lib/%.o: lib/%.c lib/internal.h include/memhp/memhp.h
 	@mkdir -p $(dir $@)
@@ -48,6 +48,16 @@ $(BUILD)/libmemhp.a: $(LIB_OBJS)
 
 $(BUILD)/memhpctl: $(BUILD)/tools/memhpctl.o $(TOOL_COMMON) $(BUILD)/libmemhp.a
 	$(CC) $^ -o $@ $(LDFLAGS_ALL)
+
+FUSE_CFLAGS = $(shell pkg-config --cflags fuse3 2>/dev/null)
+FUSE_LIBS = $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
+
+$(BUILD)/tools/memhpd.o: tools/memhpd.c tools/*.h include/memhp/memhp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -c $< -o $@
+
+$(BUILD)/memhpd: $(BUILD)/tools/memhpd.o $(BUILD)/libmemhp.a
+	$(CC) $^ -o $@ $(LDFLAGS_ALL) $(FUSE_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libmemhp.a
 	@mkdir -p $(dir $@)
@@ -76,7 +86,7 @@ demo: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/memhp
-	install -m 0755 $(BUILD)/memhpctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/memhpctl $(BUILD)/memhpd $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BUILD)/libmemhp.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 include/memhp/memhp.h $(DESTDIR)$(PREFIX)/include/memhp/
 

@@ -7,21 +7,358 @@
  *       KERNEL_OPTIONs are appended to its kernel command line, as
  *       ../shared/oracle/run-scenario does.  Exit 0 when the run completed
  *       and every audit passed.
+ *
+ * Against a running memhpd (its control socket, --socket PATH, default
+ * /run/memhpd.sock):
+ *   memhpctl device add NAME SIZE [--node N] [--addr A] [--backing PATH]
+ *   memhpctl device del NAME
+ *   memhpctl online [--zone kernel|movable] BLOCK...   memhpctl offline BLOCK...
+ *   memhpctl ls [--json]         memory blocks, lsmem-like
+ *   memhpctl stat                meminfo and per-zone summary
+ *   memhpctl status | dmesg | shutdown
+ *
+ *   memhpctl exec --mount DIR -- CMD [ARGS...]
+ *       run CMD in a private mount namespace where memhpd's tree at DIR
+ *       is bound over /sys/devices/system/{memory,node},
+ *       /sys/module/memory_hotplug, /sys/bus/dax and debugfs, so that CMD
+ *       sees memhp as the system; exits with CMD's status.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "ctl.h"
 #include "memhp/memhp.h"
 #include "scenario.h"
+
+static const char *socket_path = CTL_DEFAULT_SOCKET;
 
 static int usage(FILE *f, int rc)
 {
 	fprintf(f,
 		"usage: memhpctl run FILE [--json] [--pretty] [-o OUT] [--backing-dir DIR] [KERNEL_OPTION...]\n"
+		"       memhpctl [--socket PATH] device add NAME SIZE [--node N] [--addr A] [--backing PATH]\n"
+		"       memhpctl [--socket PATH] device del NAME\n"
+		"       memhpctl [--socket PATH] online [--zone kernel|movable] BLOCK...\n"
+		"       memhpctl [--socket PATH] offline BLOCK...\n"
+		"       memhpctl [--socket PATH] ls [--json]\n"
+		"       memhpctl [--socket PATH] stat\n"
+		"       memhpctl [--socket PATH] status | dmesg | shutdown\n"
+		"       memhpctl exec --mount DIR -- CMD [ARGS...]\n"
 		"       memhpctl help\n");
 	return rc;
+}
+
+/* one request; prints the error and returns 1 when memhpd refuses */
+static int request(const char *req, char **payload)
+{
+	char err[512];
+	char *p = NULL;
+	int ret = ctl_request(socket_path, req, &p, err, sizeof(err));
+
+	if (ret) {
+		fprintf(stderr, "memhpctl: %s\n", err);
+		return 1;
+	}
+	if (payload)
+		*payload = p;
+	else
+		free(p);
+	return 0;
+}
+
+static int cmd_device(int argc, char **argv)
+{
+	char req[CTL_MAX_LINE];
+	size_t n;
+	char *out = NULL;
+	int ret;
+
+	if (argc == 2 && !strcmp(argv[0], "del")) {
+		snprintf(req, sizeof(req), "device del %s", argv[1]);
+		return request(req, NULL);
+	}
+	if (argc < 3 || strcmp(argv[0], "add"))
+		return usage(stderr, 2);
+	n = (size_t)snprintf(req, sizeof(req), "device add %s %s", argv[1], argv[2]);
+	for (int i = 3; i < argc; i++) {
+		const char *key = NULL;
+
+		if (!strcmp(argv[i], "--node"))
+			key = "node";
+		else if (!strcmp(argv[i], "--addr"))
+			key = "addr";
+		else if (!strcmp(argv[i], "--backing"))
+			key = "backing";
+		if (!key || i + 1 >= argc)
+			return usage(stderr, 2);
+		if (!strcmp(key, "backing") && argv[i + 1][0] != '/') {
+			char *abs = realpath(argv[i + 1], NULL);
+
+			if (!abs) {
+				fprintf(stderr, "memhpctl: %s: %s\n", argv[i + 1], strerror(errno));
+				return 1;
+			}
+			n += (size_t)snprintf(req + n, sizeof(req) - n, " %s=%s", key, abs);
+			free(abs);
+		} else {
+			n += (size_t)snprintf(req + n, sizeof(req) - n, " %s=%s", key, argv[i + 1]);
+		}
+		i++;
+	}
+	ret = request(req, &out);
+	if (!ret && out)
+		printf("%s", out);
+	free(out);
+	return ret;
+}
+
+static int cmd_online(int argc, char **argv, bool online)
+{
+	const char *keyword = online ? "online" : "offline";
+	int rc = 0;
+
+	for (int i = 0; i < argc; i++) {
+		char req[256];
+
+		if (online && !strcmp(argv[i], "--zone") && i + 1 < argc) {
+			keyword = !strcmp(argv[i + 1], "movable") ? "online_movable" : "online_kernel";
+			i++;
+			continue;
+		}
+		snprintf(req, sizeof(req), "write /sys/devices/system/memory/memory%s/state %s", argv[i], keyword);
+		rc |= request(req, NULL);
+	}
+	return rc;
+}
+
+static char *get(const char *fmt, const char *arg)
+{
+	char req[512];
+	char *out = NULL;
+	char err[256];
+
+	snprintf(req, sizeof(req), fmt, arg);
+	if (ctl_request(socket_path, req, &out, err, sizeof(err)))
+		return NULL;
+	if (out) {
+		size_t n = strlen(out);
+
+		while (n && out[n - 1] == '\n')
+			out[--n] = '\0';
+	}
+	return out;
+}
+
+struct block_row {
+	unsigned long id;
+	char state[16], zones[32];
+	int node;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	unsigned long x = ((const struct block_row *)a)->id, y = ((const struct block_row *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* lsmem's view: consecutive blocks with the same state, node and zones merge */
+static int cmd_ls(int argc, char **argv)
+{
+	bool json = argc > 0 && !strcmp(argv[0], "--json");
+	char *list = get("list %s", "/sys/devices/system/memory"), *bs = get("read %s",
+		"/sys/devices/system/memory/block_size_bytes");
+	struct block_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	unsigned long long block_size;
+
+	if (!list || !bs) {
+		fprintf(stderr, "memhpctl: cannot reach memhpd at %s\n", socket_path);
+		free(list);
+		free(bs);
+		return 1;
+	}
+	block_size = strtoull(bs, NULL, 16);
+	for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
+		unsigned long id;
+		char path[128], *v, *links;
+
+		if (sscanf(line, "d memory%lu", &id) != 1)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			rows = realloc(rows, cap * sizeof(*rows));
+			if (!rows)
+				return 1;
+		}
+		rows[n].id = id;
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu/state", id);
+		v = get("read %s", path);
+		snprintf(rows[n].state, sizeof(rows[n].state), "%s", v ? v : "?");
+		free(v);
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu/valid_zones", id);
+		v = get("read %s", path);
+		snprintf(rows[n].zones, sizeof(rows[n].zones), "%s", v ? v : "");
+		free(v);
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu", id);
+		links = get("list %s", path);
+		rows[n].node = -1;
+		for (char *l = links ? strstr(links, "l node") : NULL; l; l = NULL)
+			rows[n].node = atoi(l + 6);
+		free(links);
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), row_cmp);
+	if (json)
+		printf("{\n   \"memory\": [\n");
+	else
+		printf("%-37s %5s %-13s %5s %4s %s\n", "RANGE", "SIZE", "STATE", "BLOCK", "NODE", "ZONES");
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		unsigned long long start, end, size;
+		char blocks[48], sz[32];
+
+		while (j < n && rows[j].id == rows[j - 1].id + 1 && !strcmp(rows[j].state, rows[i].state) &&
+		       rows[j].node == rows[i].node && !strcmp(rows[j].zones, rows[i].zones))
+			j++;
+		start = rows[i].id * block_size;
+		end = (rows[j - 1].id + 1) * block_size - 1;
+		size = end - start + 1;
+		if (j - i > 1)
+			snprintf(blocks, sizeof(blocks), "%lu-%lu", rows[i].id, rows[j - 1].id);
+		else
+			snprintf(blocks, sizeof(blocks), "%lu", rows[i].id);
+		if (size >= (1ULL << 30) && !(size % (1ULL << 30)))
+			snprintf(sz, sizeof(sz), "%lluG", size >> 30);
+		else
+			snprintf(sz, sizeof(sz), "%lluM", size >> 20);
+		if (json)
+			printf("      {\"range\": \"0x%016llx-0x%016llx\", \"size\": %llu, \"state\": \"%s\", "
+			       "\"block\": \"%s\", \"node\": %d, \"zones\": \"%s\"}%s\n",
+			       start, end, size, rows[i].state, blocks, rows[i].node, rows[i].zones,
+			       j < n ? "," : "");
+		else
+			printf("0x%016llx-0x%016llx %5s %-13s %5s %4d %s\n", start, end, sz, rows[i].state,
+			       blocks, rows[i].node, rows[i].zones);
+		i = j;
+	}
+	if (json)
+		printf("   ]\n}\n");
+	free(rows);
+	free(list);
+	free(bs);
+	return 0;
+}
+
+static int cmd_stat(void)
+{
+	char *meminfo = get("read %s", "/proc/meminfo"), *zoneinfo = get("read %s", "/proc/zoneinfo");
+	char *vmstat = get("read %s", "/proc/vmstat");
+	char zone[32] = "";
+	int node = -1;
+
+	if (!meminfo || !zoneinfo || !vmstat) {
+		fprintf(stderr, "memhpctl: cannot reach memhpd at %s\n", socket_path);
+		return 1;
+	}
+	for (char *l = strtok(meminfo, "\n"); l; l = strtok(NULL, "\n"))
+		if (!strncmp(l, "MemTotal", 8) || !strncmp(l, "MemFree", 7))
+			printf("%s\n", l);
+	for (char *l = strtok(vmstat, "\n"); l; l = strtok(NULL, "\n"))
+		if (strstr(l, "memmap"))
+			printf("%s\n", l);
+	printf("%-4s %-8s %10s %10s %10s %10s %10s\n", "node", "zone", "start_pfn", "spanned", "present",
+	       "managed", "free");
+	{
+		unsigned long v[5] = { 0 };
+		bool have = false;
+
+		for (char *l = strtok(zoneinfo, "\n");; l = strtok(NULL, "\n")) {
+			char key[32];
+			unsigned long x;
+
+			if (!l || sscanf(l, "Node %d, zone %31s", &node, key) == 2) {
+				if (have && v[2])
+					printf("%-4d %-8s %10lu %10lu %10lu %10lu %10lu\n", node, zone, v[4], v[1],
+					       v[2], v[3], v[0]);
+				if (!l)
+					break;
+				sscanf(l, "Node %d, zone %31s", &node, zone);
+				memset(v, 0, sizeof(v));
+				have = true;
+				continue;
+			}
+			if (sscanf(l, " pages free %lu", &x) == 1)
+				v[0] = x;
+			else if (sscanf(l, " spanned %lu", &x) == 1)
+				v[1] = x;
+			else if (sscanf(l, " present %lu", &x) == 1)
+				v[2] = x;
+			else if (sscanf(l, " managed %lu", &x) == 1)
+				v[3] = x;
+			else if (sscanf(l, " start_pfn: %lu", &x) == 1)
+				v[4] = x;
+		}
+	}
+	free(meminfo);
+	free(zoneinfo);
+	free(vmstat);
+	return 0;
+}
+
+/* bind DIR/rel over /rel when both exist */
+static void bind_over(const char *mnt, const char *rel)
+{
+	char src[4096], dst[4096];
+	struct stat a, b;
+
+	snprintf(src, sizeof(src), "%s/%s", mnt, rel);
+	snprintf(dst, sizeof(dst), "/%s", rel);
+	if (stat(src, &a) || stat(dst, &b))
+		return;
+	if (mount(src, dst, NULL, MS_BIND, NULL))
+		fprintf(stderr, "memhpctl exec: cannot bind %s over %s: %s\n", src, dst, strerror(errno));
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	const char *mnt = NULL;
+	static const char *const dirs[] = {
+		"sys/devices/system/memory", "sys/devices/system/node", "sys/module/memory_hotplug",
+		"sys/bus/dax", "proc/meminfo", "proc/zoneinfo", "proc/vmstat", "proc/iomem",
+		"proc/buddyinfo", "proc/pagetypeinfo",
+	};
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--mount") && i + 1 < argc)
+			mnt = argv[++i];
+		else if (!strcmp(argv[i], "--"))
+			break;
+		else
+			return usage(stderr, 2);
+	}
+	if (!mnt || i + 1 >= argc)
+		return usage(stderr, 2);
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		fprintf(stderr, "memhpctl exec: private mount namespace: %s\n", strerror(errno));
+		return 1;
+	}
+	for (size_t k = 0; k < sizeof(dirs) / sizeof(dirs[0]); k++)
+		bind_over(mnt, dirs[k]);
+	/* debugfs: a real one so that `mount -t debugfs` finds it, ours on top */
+	if (!mount("none", "/sys/kernel/debug", "debugfs", 0, NULL) || errno == EBUSY)
+		bind_over(mnt, "sys/kernel/debug");
+	execvp(argv[i + 1], argv + i + 1);
+	fprintf(stderr, "memhpctl exec: %s: %s\n", argv[i + 1], strerror(errno));
+	return 127;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -98,10 +435,34 @@ static int cmd_run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	while (argc > 2 && !strcmp(argv[1], "--socket")) {
+		socket_path = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 2)
 		return usage(stderr, 2);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "device"))
+		return cmd_device(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "online") || !strcmp(argv[1], "offline"))
+		return cmd_online(argc - 2, argv + 2, !strcmp(argv[1], "online"));
+	if (!strcmp(argv[1], "ls"))
+		return cmd_ls(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "stat"))
+		return cmd_stat();
+	if (!strcmp(argv[1], "exec"))
+		return cmd_exec(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "shutdown") || !strcmp(argv[1], "dmesg")) {
+		char *out = NULL;
+		int rc = request(argv[1], &out);
+
+		if (!rc && out)
+			printf("%s", out);
+		free(out);
+		return rc;
+	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help"))
 		return usage(stdout, 0);
 	fprintf(stderr, "memhpctl: unknown command '%s'\n", argv[1]);

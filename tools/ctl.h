@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctl.h - memhpd's control protocol, shared by the daemon and memhpctl.
+ *
+ * One request per line (at most CTL_MAX_LINE bytes, words separated by
+ * spaces), over a unix stream socket that only the daemon's owner may use.
+ * Every reply starts with a header line:
+ *
+ *     ok <n>\n                 followed by exactly n bytes of payload
+ *     error <ERRNO> <text>\n   ERRNO as memhp_strerror() names it
+ *
+ * Requests:
+ *     device add NAME SIZE [node=N] [addr=A] [backing=PATH]
+ *     device del NAME
+ *     read PATH            the file's content
+ *     write PATH VALUE     one write(2) of VALUE (no newline added)
+ *     list PATH            one "d|f|l NAME" line per directory entry
+ *     status               a short summary
+ *     dmesg                the machine's kernel log
+ *     shutdown             unmount and exit
+ */
+#ifndef MEMHP_TOOLS_CTL_H
+#define MEMHP_TOOLS_CTL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CTL_MAX_LINE 4096
+#define CTL_DEFAULT_SOCKET "/run/memhpd.sock"
+
+/* client side: send one request, get the header's status and the payload
+ * (malloc'ed, NUL-terminated); returns 0, -errno of the reply, or -EIO */
+int ctl_request(const char *socket_path, const char *request, char **payload, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,792 @@
+// SPDX-License-Identifier: MIT
+/*
+ * memhpd - a memhp machine, served as the kernel's files over FUSE.
+ *
+ *   memhpd --mount DIR [--socket PATH] [--mem SIZE] [--numa SIZES]
+ *          [--cmdline 'OPTS'] [--profile NAME] [--maxmem SIZE] [--slots N]
+ *          [--backing-dir DIR] [--config FILE] [--foreground]
+ *
+ * DIR gets sys/devices/system/{memory,node}, sys/module/memory_hotplug,
+ * sys/kernel/debug/notifier-error-inject/memory and proc/{meminfo,...}:
+ * every path is the kernel's path below DIR, and every read and write is
+ * the library's memhp_file_read/write of that path, so modes, formats and
+ * errno are the kernel's (kernfs rules: EACCES at open for a file without
+ * the needed mode bit, even for root; writes at most a page; a zero-length
+ * write does nothing).  A write blocks until the operation is done; if the
+ * writer is interrupted, FUSE interrupts the request, libfuse signals the
+ * thread serving it, and a running offline returns -EINTR.
+ *
+ * The control socket (0600) takes the host side's requests (tools/ctl.h):
+ * DIMMs in and out, reads and writes, status, shutdown.  Requests are
+ * parsed strictly and answered with an error line when malformed; a client
+ * that vanishes mid-request only loses its reply.
+ *
+ * Without --foreground memhpd daemonizes once the tree is mounted and the
+ * socket listens, so a script can use both as soon as memhpd returns.
+ * SIGTERM unmounts, closes the socket and releases the machine.
+ */
+#define FUSE_USE_VERSION 31
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "memhp/memhp.h"
+
+struct backing {
+	char name[64];
+	int fd;
+};
+
+static struct daemon {
+	struct memhp_machine *m;
+	struct fuse *fuse;
+	char mount[PATH_MAX];
+	char socket_path[PATH_MAX];
+	int listen_fd;
+	pthread_mutex_t lock;	/* backings */
+	struct backing backings[64];
+} d;	/* the daemon's one instance: the program, not the library */
+
+static __thread volatile int interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* ---- the file system ----------------------------------------------------- */
+
+static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	struct memhp_stat ms;
+	int ret = memhp_file_stat(d.m, path, &ms);
+
+	(void)fi;
+	if (ret)
+		return ret;
+	memset(st, 0, sizeof(*st));
+	st->st_uid = 0;
+	st->st_gid = 0;
+	st->st_nlink = 1;
+	switch (ms.type) {
+	case MEMHP_FT_DIR:
+		st->st_mode = S_IFDIR | 0755;
+		st->st_nlink = 2;
+		break;
+	case MEMHP_FT_LINK:
+		st->st_mode = S_IFLNK | 0777;
+		st->st_size = (off_t)strlen(ms.link);
+		break;
+	default:
+		st->st_mode = S_IFREG | ms.mode;
+		/* sysfs says 4096, procfs 0: readers must not trust it */
+		st->st_size = strncmp(path, "/proc/", 6) ? 4096 : 0;
+	}
+	return 0;
+}
+
+struct fill_ctx {
+	void *buf;
+	fuse_fill_dir_t filler;
+};
+
+static int fill_one(void *arg, const char *name, const struct memhp_stat *st)
+{
+	struct fill_ctx *c = arg;
+
+	(void)st;
+	c->filler(c->buf, name, NULL, 0, 0);
+	return 0;
+}
+
+static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+	struct fill_ctx c = { buf, filler };
+
+	(void)off;
+	(void)fi;
+	(void)flags;
+	filler(buf, ".", NULL, 0, 0);
+	filler(buf, "..", NULL, 0, 0);
+	return memhp_file_list(d.m, path, fill_one, &c);
+}
+
+static int fs_readlink(const char *path, char *buf, size_t len)
+{
+	struct memhp_stat ms;
+	int ret = memhp_file_stat(d.m, path, &ms);
+
+	if (ret)
+		return ret;
+	if (ms.type != MEMHP_FT_LINK)
+		return -EINVAL;
+	snprintf(buf, len, "%s", ms.link);
+	return 0;
+}
+
+/* kernfs_fop_open: the mode bits decide, even for root */
+static int fs_open(const char *path, struct fuse_file_info *fi)
+{
+	struct memhp_stat ms;
+	int acc = fi->flags & O_ACCMODE;
+	int ret = memhp_file_stat(d.m, path, &ms);
+
+	if (ret)
+		return ret;
+	if (ms.type == MEMHP_FT_DIR)
+		return -EISDIR;
+	if ((acc == O_WRONLY || acc == O_RDWR) && !(ms.mode & 0222))
+		return -EACCES;
+	if ((acc == O_RDONLY || acc == O_RDWR) && !(ms.mode & 0444))
+		return -EACCES;
+	fi->direct_io = 1;	/* every read and write reaches us */
+	fi->nonseekable = 0;
+	return 0;
+}
+
+static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	ssize_t n = memhp_file_read(d.m, path, NULL, 0);
+	char *all;
+
+	(void)fi;
+	if (n < 0)
+		return (int)n;
+	all = malloc((size_t)n + 1);
+	if (!all)
+		return -ENOMEM;
+	memhp_file_read(d.m, path, all, (size_t)n + 1);
+	if (off >= n) {
+		free(all);
+		return 0;
+	}
+	if ((size_t)(n - off) < size)
+		size = (size_t)(n - off);
+	memcpy(buf, all + off, size);
+	free(all);
+	return (int)size;
+}
+
+static int fs_write(const char *path, const char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	ssize_t ret;
+
+	(void)off;
+	(void)fi;
+	interrupted = 0;
+	ret = memhp_file_write_cancellable(d.m, path, buf, size, &interrupted, 0);
+	return ret < 0 ? (int)ret : (int)ret;
+}
+
+/* `echo x > file` opens with O_TRUNC: sysfs ignores the truncation */
+static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	struct memhp_stat ms;
+	int ret = memhp_file_stat(d.m, path, &ms);
+
+	(void)size;
+	(void)fi;
+	if (ret)
+		return ret;
+	return ms.mode & 0222 ? 0 : -EACCES;
+}
+
+static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	(void)conn;
+	/* the tree changes under the kernel's feet: never cache */
+	cfg->entry_timeout = 0;
+	cfg->attr_timeout = 0;
+	cfg->negative_timeout = 0;
+	cfg->direct_io = 1;
+	cfg->intr = 1;
+	cfg->intr_signal = SIGUSR1;
+	return NULL;
+}
+
+static const struct fuse_operations fs_ops = {
+	.init = fs_init,
+	.getattr = fs_getattr,
+	.readdir = fs_readdir,
+	.readlink = fs_readlink,
+	.open = fs_open,
+	.read = fs_read,
+	.write = fs_write,
+	.truncate = fs_truncate,
+};
+
+/* ---- the control socket ---------------------------------------------------- */
+
+static void reply_ok(int fd, const char *payload, size_t len)
+{
+	char header[64];
+	int n = snprintf(header, sizeof(header), "ok %zu\n", len);
+
+	send(fd, header, (size_t)n, MSG_NOSIGNAL);
+	if (len)
+		send(fd, payload, len, MSG_NOSIGNAL);
+}
+
+static void reply_err(int fd, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void reply_err(int fd, int err, const char *fmt, ...)
+{
+	char line[512], msg[400];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = snprintf(line, sizeof(line), "error %s %s\n", memhp_strerror(err), msg);
+	send(fd, line, (size_t)n, MSG_NOSIGNAL);
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'T': case 't': v <<= 10; /* fall through */
+	case 'G': case 'g': v <<= 10; /* fall through */
+	case 'M': case 'm': v <<= 10; /* fall through */
+	case 'K': case 'k': v <<= 10; end++; break;
+	default: break;
+	}
+	if (*end == 'i')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void ctl_device_add(int fd, char **w, int n)
+{
+	uint64_t size, addr = MEMHP_ADDR_AUTO;
+	struct memhp_dimm_info info;
+	const char *backing = NULL;
+	int node = 0, bfd = -1, ret, slot = -1;
+	char out[256];
+
+	if (n < 4 || parse_size(w[3], &size)) {
+		reply_err(fd, -EINVAL, "usage: device add NAME SIZE [node=N] [addr=A] [backing=PATH]");
+		return;
+	}
+	for (int i = 4; i < n; i++) {
+		char *end;
+
+		if (!strncmp(w[i], "node=", 5)) {
+			node = (int)strtol(w[i] + 5, &end, 10);
+			if (*end || end == w[i] + 5)
+				goto bad;
+		} else if (!strncmp(w[i], "addr=", 5)) {
+			addr = strtoull(w[i] + 5, &end, 0);
+			if (*end || end == w[i] + 5)
+				goto bad;
+		} else if (!strncmp(w[i], "backing=", 8)) {
+			backing = w[i] + 8;
+		} else {
+			goto bad;
+		}
+	}
+	pthread_mutex_lock(&d.lock);
+	for (int i = 0; i < 64; i++)
+		if (!d.backings[i].name[0]) {
+			slot = i;
+			break;
+		}
+	if (backing) {
+		bfd = slot < 0 ? -1 : open(backing, O_RDWR | O_CLOEXEC);
+		if (bfd < 0) {
+			pthread_mutex_unlock(&d.lock);
+			reply_err(fd, slot < 0 ? -ENOSPC : -errno, "cannot open backing %s", backing);
+			return;
+		}
+	}
+	ret = memhp_dimm_add(d.m, w[2], size, node, addr, bfd, &info);
+	if (ret) {
+		if (bfd >= 0)
+			close(bfd);
+		pthread_mutex_unlock(&d.lock);
+		reply_err(fd, ret, "device_add %s refused", w[2]);
+		return;
+	}
+	if (bfd >= 0) {
+		snprintf(d.backings[slot].name, sizeof(d.backings[slot].name), "%s", w[2]);
+		d.backings[slot].fd = bfd;
+	}
+	pthread_mutex_unlock(&d.lock);
+	n = snprintf(out, sizeof(out), "addr=%#llx blocks=%lu-%lu enabled=%d%s%s\n",
+		     (unsigned long long)info.addr, info.first_block, info.last_block, info.enabled,
+		     info.enabled ? "" : " add_error=", info.enabled ? "" : memhp_strerror(info.add_error));
+	reply_ok(fd, out, (size_t)n);
+	return;
+bad:
+	reply_err(fd, -EINVAL, "bad option");
+}
+
+static void ctl_device_del(int fd, const char *name)
+{
+	int ret = memhp_dimm_remove(d.m, name);
+
+	if (ret) {
+		reply_err(fd, ret, "device_del %s refused", name);
+		return;
+	}
+	pthread_mutex_lock(&d.lock);
+	for (int i = 0; i < 64; i++) {
+		if (d.backings[i].name[0] && !strcmp(d.backings[i].name, name)) {
+			close(d.backings[i].fd);
+			d.backings[i].name[0] = '\0';
+		}
+	}
+	pthread_mutex_unlock(&d.lock);
+	reply_ok(fd, NULL, 0);
+}
+
+struct listing {
+	char *buf;
+	size_t len, cap;
+};
+
+static int list_one(void *arg, const char *name, const struct memhp_stat *st)
+{
+	struct listing *l = arg;
+	size_t need = strlen(name) + 4;
+
+	if (l->len + need >= l->cap) {
+		char *nb = realloc(l->buf, (l->cap + need) * 2);
+
+		if (!nb)
+			return -ENOMEM;
+		l->buf = nb;
+		l->cap = (l->cap + need) * 2;
+	}
+	l->len += (size_t)sprintf(l->buf + l->len, "%c %s\n",
+				  st->type == MEMHP_FT_DIR ? 'd' : st->type == MEMHP_FT_LINK ? 'l' : 'f', name);
+	return 0;
+}
+
+/* write PATH VALUE: the value is the rest of the line, spaces included */
+static void ctl_write(int fd, char *args)
+{
+	char *value = strchr(args, ' ');
+	ssize_t ret;
+
+	if (!value || value == args) {
+		reply_err(fd, -EINVAL, "usage: write PATH VALUE");
+		return;
+	}
+	*value++ = '\0';
+	ret = memhp_file_write(d.m, args, value, strlen(value));
+	if (ret < 0)
+		reply_err(fd, (int)ret, "write %s", args);
+	else
+		reply_ok(fd, NULL, 0);
+}
+
+static void ctl_read(int fd, const char *path)
+{
+	ssize_t len = memhp_file_read(d.m, path, NULL, 0);
+	char *buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
+
+	if (len < 0 || !buf) {
+		reply_err(fd, len < 0 ? (int)len : -ENOMEM, "read %s", path);
+	} else {
+		memhp_file_read(d.m, path, buf, (size_t)len + 1);
+		reply_ok(fd, buf, (size_t)len);
+	}
+	free(buf);
+}
+
+static void ctl_list(int fd, const char *path)
+{
+	struct listing l = { 0 };
+	int ret = memhp_file_list(d.m, path, list_one, &l);
+
+	if (ret)
+		reply_err(fd, ret, "list %s", path);
+	else
+		reply_ok(fd, l.buf, l.len);
+	free(l.buf);
+}
+
+static void ctl_status(int fd)
+{
+	struct memhp_counters c;
+	struct memhp_geometry g;
+	char out[512];
+	int len;
+
+	memhp_counters(d.m, &c);
+	memhp_get_geometry(d.m, &g);
+	len = snprintf(out, sizeof(out), "mount %s\nprofile %s\nblocks %zu\nMemTotal %llu kB\n"
+		       "MemFree %llu kB\nnr_memmap_pages %lu\n", d.mount, g.arch,
+		       memhp_block_ids(d.m, NULL, 0),
+		       (unsigned long long)c.totalram_pages * (g.page_size >> 10),
+		       (unsigned long long)c.nr_free_pages * (g.page_size >> 10), c.nr_memmap_pages);
+	reply_ok(fd, out, (size_t)len);
+}
+
+/* the kernel log, like dmesg */
+static void ctl_dmesg(int fd)
+{
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap);
+	uint64_t seq = 0;
+
+	if (!buf) {
+		reply_err(fd, -ENOMEM, "dmesg");
+		return;
+	}
+	reply_ok(fd, buf, memhp_log_read(d.m, &seq, buf, cap));
+	free(buf);
+}
+
+static void handle_request(int fd, char *line)
+{
+	char *w[16], *save = NULL;
+	int n = 0;
+
+	if (!strncmp(line, "write ", 6)) {
+		ctl_write(fd, line + 6);
+		return;
+	}
+	for (char *t = strtok_r(line, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	if (!n)
+		reply_err(fd, -EINVAL, "empty request");
+	else if (!strcmp(w[0], "device") && n >= 2 && !strcmp(w[1], "add"))
+		ctl_device_add(fd, w, n);
+	else if (!strcmp(w[0], "device") && n == 3 && !strcmp(w[1], "del"))
+		ctl_device_del(fd, w[2]);
+	else if (!strcmp(w[0], "read") && n == 2)
+		ctl_read(fd, w[1]);
+	else if (!strcmp(w[0], "list") && n == 2)
+		ctl_list(fd, w[1]);
+	else if (!strcmp(w[0], "status") && n == 1)
+		ctl_status(fd);
+	else if (!strcmp(w[0], "dmesg") && n == 1)
+		ctl_dmesg(fd);
+	else if (!strcmp(w[0], "shutdown") && n == 1) {
+		reply_ok(fd, NULL, 0);
+		kill(getpid(), SIGTERM);	/* fuse's handler ends the loop */
+	} else
+		reply_err(fd, -EINVAL, "unknown request '%s'", w[0]);
+}
+
+/* one client at a time; a line longer than CTL_MAX_LINE is refused */
+static void serve_client(int fd)
+{
+	char line[CTL_MAX_LINE + 1];
+	size_t n = 0;
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != geteuid()) {
+		reply_err(fd, -EPERM, "only the daemon's owner may talk to it");
+		return;
+	}
+	while (n < CTL_MAX_LINE) {
+		ssize_t r = recv(fd, line + n, 1, 0);
+
+		if (r <= 0)
+			return;	/* the client went away: nothing to do */
+		if (line[n] == '\n')
+			break;
+		n++;
+	}
+	if (n == CTL_MAX_LINE) {
+		reply_err(fd, -E2BIG, "request too long");
+		return;
+	}
+	line[n] = '\0';
+	handle_request(fd, line);
+}
+
+static void *socket_thread(void *arg)
+{
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the FUSE loop's */
+	for (;;) {
+		int fd = accept4(d.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return NULL;
+		}
+		serve_client(fd);
+		close(fd);
+	}
+}
+
+static int listen_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	old = umask(0177);	/* 0600 from the start, not after a chmod */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
+		int err = -errno;
+
+		umask(old);
+		close(fd);
+		return err;
+	}
+	umask(old);
+	return fd;
+}
+
+/* ---- configuration ------------------------------------------------------------ */
+
+struct options {
+	const char *mount, *socket, *cmdline, *profile, *numa, *backing_dir, *config;
+	uint64_t mem, maxmem;
+	unsigned int slots;
+	int foreground;
+};
+
+static int usage(FILE *f, int rc)
+{
+	fprintf(f, "usage: memhpd --mount DIR [--socket PATH] [--mem SIZE] [--numa SIZES|N]\n"
+		   "              [--cmdline 'OPTS'] [--profile x86_64|arm64-4k|arm64-64k]\n"
+		   "              [--maxmem SIZE] [--slots N] [--backing-dir DIR] [--config FILE]\n"
+		   "              [--foreground]\n");
+	return rc;
+}
+
+static char *dup_value(const char *v)
+{
+	char *s = strdup(v);
+
+	if (!s)
+		exit(1);
+	return s;
+}
+
+/* --config FILE: "key = value" lines with the long options' names */
+static int apply_option(struct options *o, const char *key, const char *val)
+{
+	if (!strcmp(key, "mount"))
+		o->mount = dup_value(val);
+	else if (!strcmp(key, "socket"))
+		o->socket = dup_value(val);
+	else if (!strcmp(key, "cmdline"))
+		o->cmdline = dup_value(val);
+	else if (!strcmp(key, "profile"))
+		o->profile = dup_value(val);
+	else if (!strcmp(key, "numa"))
+		o->numa = dup_value(val);
+	else if (!strcmp(key, "backing-dir"))
+		o->backing_dir = dup_value(val);
+	else if (!strcmp(key, "mem"))
+		return parse_size(val, &o->mem);
+	else if (!strcmp(key, "maxmem"))
+		return parse_size(val, &o->maxmem);
+	else if (!strcmp(key, "slots"))
+		o->slots = (unsigned int)atoi(val);
+	else if (!strcmp(key, "foreground"))
+		o->foreground = atoi(val);
+	else
+		return -1;
+	return 0;
+}
+
+static int read_config(struct options *o, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char key[64], val[900];
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, " %63[^= ] = %899[^\n]", key, val) != 2 || apply_option(o, key, val)) {
+			fprintf(stderr, "memhpd: %s: bad line: %s", path, line);
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static int parse_numa(const char *s, struct memhp_config *c)
+{
+	char *copy = dup_value(s), *save = NULL;
+	unsigned int n = 0;
+
+	if (!strchr(s, ',') && !strpbrk(s, "KMGTkmgt")) {
+		c->nr_nodes = (unsigned int)atoi(s);
+		free(copy);
+		return c->nr_nodes ? 0 : -1;
+	}
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (n == MEMHP_MAX_NODES || parse_size(t, &c->node_mem[n])) {
+			free(copy);
+			return -1;
+		}
+		n++;
+	}
+	free(copy);
+	c->nr_nodes = n;
+	c->explicit_node_mem = 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct memhp_config cfg = { 0 };
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct sigaction sa;
+	pthread_t st;
+	int ret = 1;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--foreground") || !strcmp(a, "-f")) {
+			o.foreground = 1;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			return usage(stdout, 0);
+		} else if (!strncmp(a, "--", 2) && i + 1 < argc) {
+			if (!strcmp(a + 2, "config")) {
+				if (read_config(&o, argv[++i]))
+					return usage(stderr, 2);
+			} else if (apply_option(&o, a + 2, argv[++i])) {
+				fprintf(stderr, "memhpd: bad option %s %s\n", a, argv[i]);
+				return usage(stderr, 2);
+			}
+		} else {
+			fprintf(stderr, "memhpd: unexpected argument %s\n", a);
+			return usage(stderr, 2);
+		}
+	}
+	if (!o.mount)
+		return usage(stderr, 2);
+	if (!realpath(o.mount, d.mount)) {
+		fprintf(stderr, "memhpd: %s: %s\n", o.mount, strerror(errno));
+		return 1;
+	}
+	snprintf(d.socket_path, sizeof(d.socket_path), "%s", o.socket ? o.socket : CTL_DEFAULT_SOCKET);
+	if (d.socket_path[0] != '/') {
+		/* daemonizing moves to /: make it absolute now */
+		char *cwd = getcwd(NULL, 0), *abs = NULL;
+
+		if (!cwd || asprintf(&abs, "%s/%s", cwd, d.socket_path) < 0 ||
+		    strlen(abs) >= sizeof(d.socket_path)) {
+			fprintf(stderr, "memhpd: socket path too long\n");
+			return 2;
+		}
+		strcpy(d.socket_path, abs);
+		free(abs);
+		free(cwd);
+	}
+	cfg.arch = o.profile;
+	cfg.mem = o.mem;
+	cfg.maxmem = o.maxmem;
+	cfg.slots = o.slots;
+	cfg.cmdline = o.cmdline;
+	cfg.backing_dir = o.backing_dir;
+	if (o.numa && parse_numa(o.numa, &cfg)) {
+		fprintf(stderr, "memhpd: bad --numa %s\n", o.numa);
+		return 2;
+	}
+	ret = memhp_machine_create(&cfg, &d.m);
+	if (ret) {
+		fprintf(stderr, "memhpd: cannot build the machine: %s\n", strerror(-ret));
+		return 1;
+	}
+	pthread_mutex_init(&d.lock, NULL);
+
+	fuse_opt_add_arg(&args, "memhpd");
+	fuse_opt_add_arg(&args, "-o");
+	fuse_opt_add_arg(&args, "allow_other,default_permissions,fsname=memhp,subtype=memhpd");
+	d.fuse = fuse_new(&args, &fs_ops, sizeof(fs_ops), NULL);
+	ret = 1;
+	if (!d.fuse) {
+		fprintf(stderr, "memhpd: fuse_new failed\n");
+		goto out_machine;
+	}
+	if (fuse_mount(d.fuse, d.mount)) {
+		fprintf(stderr, "memhpd: cannot mount on %s\n", d.mount);
+		goto out_fuse;
+	}
+	d.listen_fd = listen_socket(d.socket_path);
+	if (d.listen_fd < 0) {
+		fprintf(stderr, "memhpd: socket %s: %s\n", d.socket_path, strerror(-d.listen_fd));
+		goto out_unmount;
+	}
+	/* the tree is mounted and the socket listens: now the caller may go on */
+	if (fuse_daemonize(o.foreground))
+		goto out_socket;
+	if (fuse_set_signal_handlers(fuse_get_session(d.fuse)))
+		goto out_socket;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (pthread_create(&st, NULL, socket_thread, NULL))
+		goto out_signals;
+	ret = fuse_loop_mt(d.fuse, 0) ? 1 : 0;
+	shutdown(d.listen_fd, SHUT_RDWR);
+	pthread_join(st, NULL);
+out_signals:
+	fuse_remove_signal_handlers(fuse_get_session(d.fuse));
+out_socket:
+	close(d.listen_fd);
+	unlink(d.socket_path);
+out_unmount:
+	fuse_unmount(d.fuse);
+out_fuse:
+	fuse_destroy(d.fuse);
+out_machine:
+	fuse_opt_free_args(&args);
+	for (int i = 0; i < 64; i++)
+		if (d.backings[i].name[0])
+			close(d.backings[i].fd);
+	memhp_machine_destroy(d.m);
+	return ret;
+}
