@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs what building and testing memhp needs, from Debian packages,
 # when it is missing: cmocka (unit tests), libfuse3 + fuse3 (the ABI file
-# system), pkg-config, python3 (the oracle conformance check), clang
-# (ThreadSanitizer and fuzzing).  Runs as root in CI; elsewhere it says
+# system), pkg-config, python3 (the oracle conformance check), clang,
+# util-linux, bc and linux-source-6.12 (the integration tests run lsmem,
+# chmem and the kernel's own memory-hotplug selftest).  Runs as root in CI; elsewhere it says
 # what to install.
 set -eu
 missing=""
@@ -11,6 +12,13 @@ pkg-config --exists fuse3 2>/dev/null || missing="$missing libfuse3-dev fuse3"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 command -v clang >/dev/null 2>&1 || missing="$missing clang"
+# the integration tests: util-linux's lsmem/chmem/setpriv, the kernel's
+# memory-hotplug selftest (from the kernel source package) and its bc
+command -v lsmem >/dev/null 2>&1 || missing="$missing util-linux"
+command -v chmem >/dev/null 2>&1 || missing="$missing util-linux"
+command -v bc >/dev/null 2>&1 || missing="$missing bc"
+command -v fusermount3 >/dev/null 2>&1 || missing="$missing fuse3"
+[ -f /usr/src/linux-source-6.12.tar.xz ] || missing="$missing linux-source-6.12"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "memhp: missing packages:$missing (run as root, or: apt-get install$missing)" >&2

@@ -66,6 +66,22 @@ while read -r name scn opts; do
 	fi
 done < "$top/tests/oracle/MATRIX"
 
+echo "== integration: memhpd, lsmem, chmem, the kernel's selftest ($build)"
+rm -f "$build"/sanitizer.*
+ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$build/sanitizer" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$build/sanitizer" \
+	bash "$top/tests/integration/run.sh" "$build" > "$build/integration.log" 2>&1
+grep -E '^(PASS|FAIL) ' "$build/integration.log" | while read -r verdict name; do
+	if [ "$verdict" = PASS ]; then pass "$name"; else fail "$name"; fi
+done
+echo "  $(grep -c '^PASS' "$build/integration.log") passed, $(grep -c '^FAIL' "$build/integration.log") failed"
+# memhpd runs daemonized: its sanitizer reports go to files
+if ls "$build"/sanitizer.* >/dev/null 2>&1; then
+	cat "$build"/sanitizer.* >&2
+	fail "integration: memhpd sanitizer reports"
+else
+	pass "integration: memhpd sanitizer-clean"
+fi
+
 echo "== scenario runner, text mode ($build)"
 if "$build/memhpctl" run "$top/tests/oracle/scenarios/b1-online-zones.scn" memory_hotplug.memmap_on_memory=1 > "$build/oracle/b1.txt"; then
 	tail -1 "$build/oracle/b1.txt"

@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -446,8 +447,8 @@ static void ctl_status(int fd)
 
 	memhp_counters(d.m, &c);
 	memhp_get_geometry(d.m, &g);
-	len = snprintf(out, sizeof(out), "mount %s\nprofile %s\nblocks %zu\nMemTotal %llu kB\n"
-		       "MemFree %llu kB\nnr_memmap_pages %lu\n", d.mount, g.arch,
+	len = snprintf(out, sizeof(out), "pid %d\nmount %s\nprofile %s\nblocks %zu\nMemTotal %llu kB\n"
+		       "MemFree %llu kB\nnr_memmap_pages %lu\n", (int)getpid(), d.mount, g.arch,
 		       memhp_block_ids(d.m, NULL, 0),
 		       (unsigned long long)c.totalram_pages * (g.page_size >> 10),
 		       (unsigned long long)c.nr_free_pages * (g.page_size >> 10), c.nr_memmap_pages);
@@ -509,10 +510,14 @@ static void serve_client(int fd)
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
 
+	struct timeval tv = { .tv_sec = 5 };
+
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != geteuid()) {
 		reply_err(fd, -EPERM, "only the daemon's owner may talk to it");
 		return;
 	}
+	/* a client that never finishes its line must not hold the daemon */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	while (n < CTL_MAX_LINE) {
 		ssize_t r = recv(fd, line + n, 1, 0);
 

@@ -1,0 +1,165 @@
+#!/bin/bash
+# Integration tests: memhpd serving the kernel's files over FUSE, driven by
+# the unmodified tools people use - util-linux's lsmem and chmem and the
+# kernel's own memory-hotplug selftest - plus every bad input of spec
+# section 1, a non-root writer, and a hostile control-socket client.
+#
+# usage: tests/integration/run.sh BUILD_DIR
+# Prints "PASS name" / "FAIL name" lines (scripts/run-tests.sh records
+# them).  Needs root and /dev/fuse, as CI has; without them every test
+# FAILs rather than silently passing.
+set -u
+build=$(cd "$1" && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$build/integration
+mnt=$out/mnt
+sock=$out/memhpd.sock
+rm -rf "$out"
+mkdir -p "$mnt"
+
+pass() { echo "PASS integration: $1"; }
+fail() { echo "FAIL integration: $1"; }
+check() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+ctl() { "$build/memhpctl" --socket "$sock" "$@"; }
+
+daemon_pid=""
+start_daemon() {
+	"$build/memhpd" --mount "$mnt" --socket "$sock" --cmdline "$1" "${@:2}" || return 1
+	daemon_pid=$(ctl status | sed -n 's/^pid //p')
+	[ -n "$daemon_pid" ]
+}
+stop_daemon() {
+	[ -n "$daemon_pid" ] || return 0
+	ctl shutdown >/dev/null 2>&1
+	for _ in $(seq 50); do
+		kill -0 "$daemon_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	daemon_pid=""
+}
+cleanup() {
+	stop_daemon
+	mountpoint -q "$mnt" && fusermount3 -u "$mnt"
+}
+trap cleanup EXIT
+
+if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
+	fail "needs root and /dev/fuse"
+	exit 0
+fi
+
+# ---- 1. lsmem on memhp prints what it prints on the kernel's tree --------
+# The oracle's b1 run: 1 GiB DIMM, blocks onlined one by one so that Normal
+# and Movable interleave; the kernel's tree after step 10 is rebuilt from
+# the recorded snapshot and both are read by the same lsmem.
+kernel_json=$top/tests/oracle/kernel/b1-online-zones-mmom1.json
+python3 "$top/tests/integration/oracle_tree.py" "$kernel_json" 10 "$out/kernel-tree"
+if start_daemon "memory_hotplug.memmap_on_memory=1"; then
+	pass "memhpd starts, daemonizes, mounts and listens"
+else
+	fail "memhpd starts, daemonizes, mounts and listens"
+	exit 0
+fi
+echo offline > "$mnt/sys/devices/system/memory/auto_online_blocks"
+ctl device add d1 1G >/dev/null
+for step in "32 online_kernel" "39 online_movable" "34 online_movable" "37 online_kernel" \
+	    "33 online" "35 online"; do
+	set -- $step
+	echo "$2" > "$mnt/sys/devices/system/memory/memory$1/state"
+done
+echo 1 > "$mnt/sys/devices/system/memory/memory36/online"
+echo online_movable > "$mnt/sys/devices/system/memory/memory38/state"
+for opts in "" "-o +NODE,ZONES" "--json -o +NODE,ZONES" "-a -o +NODE,ZONES" "-b --summary=only"; do
+	# shellcheck disable=SC2086
+	lsmem --sysroot "$out/kernel-tree" $opts > "$out/lsmem-kernel.txt" 2>&1
+	# shellcheck disable=SC2086
+	lsmem --sysroot "$mnt" $opts > "$out/lsmem-memhp.txt" 2>&1
+	check "lsmem $opts: same output as on the kernel's tree" \
+		"cmp -s '$out/lsmem-kernel.txt' '$out/lsmem-memhp.txt'"
+done
+grep -q "Normal/Movable\|Movable" "$out/lsmem-memhp.txt" || true
+
+# ---- 2. the same lsmem under memhpctl exec, without --sysroot -----------
+lsmem -o +NODE,ZONES --sysroot "$mnt" > "$out/lsmem-sysroot.txt"
+"$build/memhpctl" exec --mount "$mnt" -- lsmem -o +NODE,ZONES > "$out/lsmem-exec.txt"
+check "memhpctl exec: lsmem sees memhp as the system" "cmp -s '$out/lsmem-sysroot.txt' '$out/lsmem-exec.txt'"
+"$build/memhpctl" exec --mount "$mnt" -- lsmem --json -o +NODE,ZONES > "$out/lsmem-exec.json"
+check "memhpctl exec: lsmem --json" "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '$out/lsmem-exec.json'"
+check "the host's own sysfs is untouched" \
+	"[ \"\$(ls /sys/devices/system/memory | grep -c memory)\" = \"$(ls /sys/devices/system/memory | grep -c memory)\" ]"
+code=0; "$build/memhpctl" exec --mount "$mnt" -- sh -c 'exit 7' || code=$?
+check "memhpctl exec: exit status of CMD" "[ $code = 7 ]"
+
+# ---- 3. chmem: by size and by block, exit codes 0, 1 and 64 -------------
+chm() { "$build/memhpctl" exec --mount "$mnt" -- chmem "$@" >/dev/null 2>&1; echo $?; }
+state() { cat "$mnt/sys/devices/system/memory/memory$1/state"; }
+check "chmem -d -b 0: nothing done, exit 1" "[ $(chm -d -b 0) = 1 ]"
+check "chmem -d -b 0-1: partly done, exit 64" "[ $(chm -d -b 0-1) = 64 ] && [ \$(state 1) = offline ]"
+check "chmem -e -b 1: exit 0" "[ $(chm -e -b 1) = 0 ] && [ \$(state 1) = online ]"
+check "chmem -d 256M: the two highest blocks, exit 0" \
+	"[ $(chm -d 256M) = 0 ] && [ \$(state 39) = offline ] && [ \$(state 38) = offline ] && [ \$(state 37) = online ]"
+check "chmem -e 128M: the lowest offline block, exit 0" "[ $(chm -e 128M) = 0 ] && [ \$(state 38) = online ]"
+check "chmem -e -z Movable -b 39: online_movable" \
+	"[ $(chm -e -z Movable -b 39) = 0 ] && [ \"\$(cat $mnt/sys/devices/system/memory/memory39/valid_zones)\" = Movable ]"
+
+# ---- 4. bad inputs, each with the kernel's errno ------------------------
+python3 "$top/tests/integration/errnos.py" "$mnt" | sed 's/^\(PASS\|FAIL\) /\1 integration: /'
+
+# ---- 5. a non-root user may read, never write ---------------------------
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+check "non-root: reads work" "nobody cat '$mnt/sys/devices/system/memory/memory1/state' >/dev/null"
+check "non-root: writes get EACCES" \
+	"nobody sh -c 'exec 3>\"\$1\"' sh '$mnt/sys/devices/system/memory/memory1/state' 2>&1 | grep -q 'Permission denied'"
+check "non-root: the state did not change" "[ \$(state 1) = online ]"
+
+# ---- 6. the kernel's own selftest, unmodified ----------------------------
+selftest=$out/mem-on-off-test.sh
+tar -xJOf /usr/src/linux-source-6.12.tar.xz \
+	linux-source-6.12/tools/testing/selftests/memory-hotplug/mem-on-off-test.sh > "$selftest" 2>/dev/null
+chmod +x "$selftest"
+if [ -s "$selftest" ]; then
+	code=0
+	"$build/memhpctl" exec --mount "$mnt" -- "$selftest" -r 10 > "$out/selftest.log" 2>&1 || code=$?
+	check "mem-on-off-test.sh exits 0" "[ $code = 0 ]"
+	check "mem-on-off-test.sh ran its error injection part" \
+		"grep -q 'Test with memory notifier error injection' '$out/selftest.log' && ! grep -q 'skip extra tests' '$out/selftest.log'"
+	check "the injected MEM_GOING_ONLINE errors failed onlines" "ctl dmesg | grep -q 'online_pages .* failed'"
+else
+	fail "mem-on-off-test.sh from /usr/src/linux-source-6.12.tar.xz"
+fi
+
+# ---- 7. the control socket against a hostile client ---------------------
+raw() { python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(20); s.connect(sys.argv[1])
+s.sendall(b"x" * 5000 if sys.argv[2] == "LONG" else sys.argv[2].encode())
+if sys.argv[3] == "half": s.close(); sys.exit(0)
+print(s.recv(65536).decode().split("\n")[0])' "$sock" "$1" "${2:-full}"; }
+check "socket: garbage gets an error line" "[ \"\$(raw \$'frobnicate\\n' | cut -d' ' -f1-2)\" = 'error EINVAL' ]"
+check "socket: an over-long line gets E2BIG" "[ \"\$(raw LONG | cut -d' ' -f1-2)\" = 'error E2BIG' ]"
+raw "status" half; raw "device add" half
+# a client that never ends its line is dropped after 5 s, the others served
+python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"sta"); time.sleep(8)' "$sock" &
+silent=$!
+sleep 0.3
+check "socket: a silent client does not block the daemon" "ctl status >/dev/null"
+wait $silent
+check "socket: clients vanishing mid-request do not hurt" "ctl status >/dev/null"
+check "socket: a malformed device add is refused" "! ctl device add d2 12Q 2>/dev/null"
+check "socket: deleting an unknown device is refused" "! ctl device del nosuch 2>/dev/null"
+check "socket: 0600" "[ \"\$(stat -c %a '$sock')\" = 600 ]"
+truncate -s 256M "$out/backing.img"
+check "device add --backing FILE" "ctl device add d2 256M --backing '$out/backing.img' | grep -q enabled=1"
+check "device del of an online Normal DIMM is refused (EBUSY)" "! ctl device del d1 2>/dev/null"
+echo offline > "$mnt/sys/devices/system/memory/memory40/state" 2>/dev/null
+check "memhpctl online/offline" \
+	"ctl online --zone movable 41 && [ \$(state 41) = online ] && ctl offline 41 && [ \$(state 41) = offline ]"
+check "memhpctl ls" "ctl ls | grep -q '^0x0000000100000000'"
+check "memhpctl stat" "ctl stat | grep -q '^MemTotal'"
+
+# ---- 8. SIGTERM: unmounted, socket gone --------------------------------
+kill -TERM "$daemon_pid"
+for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+daemon_pid=""
+check "SIGTERM: clean exit, unmounted, socket removed" "! mountpoint -q '$mnt' && [ ! -e '$sock' ]"
+exit 0
