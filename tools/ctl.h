@@ -17,6 +17,10 @@
  *     list PATH            one "d|f|l NAME" line per directory entry
  *     status               a short summary
  *     dmesg                the machine's kernel log
+ *     hog NAME SIZE        a user of SIZE movable memory (touched)
+ *     pin|unpin NAME I     hold page I of it where it is, or let it go
+ *     pfn NAME I           the pfn page I of it is in now
+ *     kill NAME            the user and its memory go away
  *     shutdown             unmount and exit
  */
 #ifndef MEMHP_TOOLS_CTL_H

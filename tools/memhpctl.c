@@ -16,6 +16,8 @@
  *   memhpctl ls [--json]         memory blocks, lsmem-like
  *   memhpctl stat                meminfo and per-zone summary
  *   memhpctl status | dmesg | shutdown
+ *   memhpctl hog NAME SIZE | pin|unpin|pfn NAME INDEX | kill NAME
+ *                                memory in use, as the oracle's hog processes
  *
  *   memhpctl exec --mount DIR -- CMD [ARGS...]
  *       run CMD in a private mount namespace where memhpd's tree at DIR
@@ -50,6 +52,7 @@ static int usage(FILE *f, int rc)
 		"       memhpctl [--socket PATH] ls [--json]\n"
 		"       memhpctl [--socket PATH] stat\n"
 		"       memhpctl [--socket PATH] status | dmesg | shutdown\n"
+		"       memhpctl [--socket PATH] hog NAME SIZE | pin|unpin|pfn NAME INDEX | kill NAME\n"
 		"       memhpctl exec --mount DIR -- CMD [ARGS...]\n"
 		"       memhpctl help\n");
 	return rc;
@@ -454,6 +457,20 @@ int main(int argc, char **argv)
 		return cmd_stat();
 	if (!strcmp(argv[1], "exec"))
 		return cmd_exec(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "hog") || !strcmp(argv[1], "pin") || !strcmp(argv[1], "unpin") ||
+	    !strcmp(argv[1], "kill") || !strcmp(argv[1], "pfn")) {
+		char req[CTL_MAX_LINE], *out = NULL;
+		size_t n = 0;
+		int rc;
+
+		for (int i = 1; i < argc && n < sizeof(req); i++)
+			n += (size_t)snprintf(req + n, sizeof(req) - n, "%s%s", i > 1 ? " " : "", argv[i]);
+		rc = request(req, &out);
+		if (!rc && out)
+			printf("%s", out);
+		free(out);
+		return rc;
+	}
 	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "shutdown") || !strcmp(argv[1], "dmesg")) {
 		char *out = NULL;
 		int rc = request(argv[1], &out);

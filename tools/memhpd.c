@@ -52,14 +52,21 @@ struct backing {
 	int fd;
 };
 
+/* memory users the host side creates, as the oracle's `hog` processes */
+struct user {
+	char name[64];
+	struct memhp_region *region;
+};
+
 static struct daemon {
 	struct memhp_machine *m;
 	struct fuse *fuse;
 	char mount[PATH_MAX];
 	char socket_path[PATH_MAX];
 	int listen_fd;
-	pthread_mutex_t lock;	/* backings */
+	pthread_mutex_t lock;	/* backings, users */
 	struct backing backings[64];
+	struct user users[64];
 } d;	/* the daemon's one instance: the program, not the library */
 
 static __thread volatile int interrupted;
@@ -455,6 +462,63 @@ static void ctl_status(int fd)
 	reply_ok(fd, out, (size_t)len);
 }
 
+/* hog NAME SIZE: movable memory in use; pin/unpin/pfn NAME INDEX; kill NAME */
+static void ctl_users(int fd, char **w, int n)
+{
+	struct user *u = NULL, *free_slot = NULL;
+	int ret = 0;
+
+	pthread_mutex_lock(&d.lock);
+	for (int i = 0; i < 64; i++) {
+		if (d.users[i].name[0] && n >= 2 && !strcmp(d.users[i].name, w[1]))
+			u = &d.users[i];
+		else if (!d.users[i].name[0] && !free_slot)
+			free_slot = &d.users[i];
+	}
+	if (!strcmp(w[0], "hog") && n == 3) {
+		uint64_t size;
+
+		if (u || !free_slot || parse_size(w[2], &size) || !size || strlen(w[1]) >= sizeof(u->name)) {
+			ret = u ? -EEXIST : -EINVAL;
+		} else {
+			ret = memhp_region_alloc(d.m, (size_t)(size >> 12), 0, 0, &free_slot->region);
+			if (!ret) {
+				memset(memhp_region_addr(free_slot->region), 0x5a, (size_t)(size >> 12) << 12);
+				snprintf(free_slot->name, sizeof(free_slot->name), "%s", w[1]);
+			}
+		}
+	} else if ((!strcmp(w[0], "pin") || !strcmp(w[0], "unpin")) && n == 3) {
+		ret = !u ? -ENOENT
+			 : !strcmp(w[0], "pin") ? memhp_region_pin(u->region, strtoul(w[2], NULL, 0))
+						: memhp_region_unpin(u->region, strtoul(w[2], NULL, 0));
+	} else if (!strcmp(w[0], "pfn") && n == 3 && u) {
+		long pfn = memhp_region_pfn(u->region, strtoul(w[2], NULL, 0));
+		char out[32];
+		int len = snprintf(out, sizeof(out), "%ld\n", pfn);
+
+		pthread_mutex_unlock(&d.lock);
+		if (pfn < 0)
+			reply_err(fd, (int)pfn, "pfn");
+		else
+			reply_ok(fd, out, (size_t)len);
+		return;
+	} else if (!strcmp(w[0], "kill") && n == 2) {
+		if (!u) {
+			ret = -ENOENT;
+		} else {
+			memhp_region_free(u->region);
+			u->name[0] = '\0';
+		}
+	} else {
+		ret = -EINVAL;
+	}
+	pthread_mutex_unlock(&d.lock);
+	if (ret)
+		reply_err(fd, ret, "%s", w[0]);
+	else
+		reply_ok(fd, NULL, 0);
+}
+
 /* the kernel log, like dmesg */
 static void ctl_dmesg(int fd)
 {
@@ -495,6 +559,9 @@ static void handle_request(int fd, char *line)
 		ctl_status(fd);
 	else if (!strcmp(w[0], "dmesg") && n == 1)
 		ctl_dmesg(fd);
+	else if (!strcmp(w[0], "hog") || !strcmp(w[0], "pin") || !strcmp(w[0], "unpin") ||
+		 !strcmp(w[0], "kill") || !strcmp(w[0], "pfn"))
+		ctl_users(fd, w, n);
 	else if (!strcmp(w[0], "shutdown") && n == 1) {
 		reply_ok(fd, NULL, 0);
 		kill(getpid(), SIGTERM);	/* fuse's handler ends the loop */
@@ -789,9 +856,12 @@ out_fuse:
 	fuse_destroy(d.fuse);
 out_machine:
 	fuse_opt_free_args(&args);
-	for (int i = 0; i < 64; i++)
+	for (int i = 0; i < 64; i++) {
 		if (d.backings[i].name[0])
 			close(d.backings[i].fd);
+		if (d.users[i].name[0])
+			memhp_region_free(d.users[i].region);
+	}
 	memhp_machine_destroy(d.m);
 	return ret;
 }

@@ -157,7 +157,23 @@ check "memhpctl online/offline" \
 check "memhpctl ls" "ctl ls | grep -q '^0x0000000100000000'"
 check "memhpctl stat" "ctl stat | grep -q '^MemTotal'"
 
-# ---- 8. SIGTERM: unmounted, socket gone --------------------------------
+# ---- 8. an interrupted writer cancels its offline (EINTR) ---------------
+# memory in use in a Movable block, one page of it pinned: the offline
+# retries for ever, until the writer is interrupted
+ctl online --zone movable 41 >/dev/null 2>&1
+ctl hog h1 8M
+ctl pin h1 0
+hogblock=$(( $(ctl pfn h1 0) / 32768 ))
+code=0
+timeout -s INT 2 sh -c "echo offline > '$mnt/sys/devices/system/memory/memory$hogblock/state'" 2>/dev/null || code=$?
+check "an interrupted offline ends (EINTR), block still online" \
+	"[ $code != 0 ] && [ \$(state $hogblock) = online ] && ctl dmesg | grep -q 'failed due to signal backoff'"
+ctl unpin h1 0
+check "unpinned, the same offline migrates and succeeds" \
+	"echo offline > '$mnt/sys/devices/system/memory/memory$hogblock/state' && [ \$(state $hogblock) = offline ]"
+ctl kill h1
+
+# ---- 9. SIGTERM: unmounted, socket gone --------------------------------
 kill -TERM "$daemon_pid"
 for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
 daemon_pid=""
