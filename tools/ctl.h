@@ -20,6 +20,8 @@
  *     hog NAME SIZE        a user of SIZE movable memory (touched)
  *     pin|unpin NAME I     hold page I of it where it is, or let it go
  *     pfn NAME I           the pfn page I of it is in now
+ *     where NAME           "BLOCK COUNT" lines: where its pages are (consecutive runs)
+ *     audit                the full accounting audit
  *     kill NAME            the user and its memory go away
  *     shutdown             unmount and exit
  */

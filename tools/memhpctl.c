@@ -6,7 +6,9 @@
  *       run a scenario (the oracle's language) on an in-process machine;
  *       KERNEL_OPTIONs are appended to its kernel command line, as
  *       ../shared/oracle/run-scenario does.  Exit 0 when the run completed
- *       and every audit passed.
+ *       and every audit passed.  With --socket PATH (before or after `run`)
+ *       the steps go to a running memhpd instead, whose machine the
+ *       directives then do not change.
  *
  * Against a running memhpd (its control socket, --socket PATH, default
  * /run/memhpd.sock):
@@ -40,11 +42,13 @@
 #include "scenario.h"
 
 static const char *socket_path = CTL_DEFAULT_SOCKET;
+static int socket_given;	/* `run` goes to a daemon only when asked */
 
 static int usage(FILE *f, int rc)
 {
 	fprintf(f,
 		"usage: memhpctl run FILE [--json] [--pretty] [-o OUT] [--backing-dir DIR] [KERNEL_OPTION...]\n"
+		"       memhpctl --socket PATH run FILE [--json] [-o OUT]   (against a running memhpd)\n"
 		"       memhpctl [--socket PATH] device add NAME SIZE [--node N] [--addr A] [--backing PATH]\n"
 		"       memhpctl [--socket PATH] device del NAME\n"
 		"       memhpctl [--socket PATH] online [--zone kernel|movable] BLOCK...\n"
@@ -386,6 +390,9 @@ static int cmd_run(int argc, char **argv)
 			outpath = argv[++i];
 		} else if (!strcmp(a, "--backing-dir") && i + 1 < argc) {
 			opt.backing_dir = argv[++i];
+		} else if (!strcmp(a, "--socket") && i + 1 < argc) {
+			socket_path = argv[++i];
+			socket_given = 1;
 		} else if (a[0] == '-' && a[1] == '-') {
 			fprintf(stderr, "memhpctl run: unknown option %s\n", a);
 			return usage(stderr, 2);
@@ -423,6 +430,8 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	opt.extra_cmdline = extra;
+	if (socket_given)
+		opt.socket = socket_path;
 	ret = scenario_run(&s, &opt, out, &totals);
 	if (out != stdout)
 		fclose(out);
@@ -440,6 +449,7 @@ int main(int argc, char **argv)
 {
 	while (argc > 2 && !strcmp(argv[1], "--socket")) {
 		socket_path = argv[2];
+		socket_given = 1;
 		argv += 2;
 		argc -= 2;
 	}

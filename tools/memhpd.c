@@ -502,6 +502,33 @@ static void ctl_users(int fd, char **w, int n)
 		else
 			reply_ok(fd, out, (size_t)len);
 		return;
+	} else if (!strcmp(w[0], "where") && n == 2 && u) {
+		/* how many of its pages each memory block holds, "BLOCK COUNT" lines */
+		size_t pages = memhp_region_pages(u->region), len = 0;
+		unsigned long last = ULONG_MAX, count = 0, per_block;
+		struct memhp_geometry g;
+
+		memhp_get_geometry(d.m, &g);
+		per_block = (unsigned long)(g.block_size / g.page_size);
+		char *out = malloc(pages * 24 + 32);
+
+		for (size_t i = 0; out && i <= pages; i++) {
+			unsigned long b = i < pages ? (unsigned long)memhp_region_pfn(u->region, i) / per_block : ULONG_MAX;
+
+			if (b != last && count) {
+				len += (size_t)sprintf(out + len, "%lu %lu\n", last, count);
+				count = 0;
+			}
+			last = b;
+			count++;
+		}
+		pthread_mutex_unlock(&d.lock);
+		if (!out)
+			reply_err(fd, -ENOMEM, "where");
+		else
+			reply_ok(fd, out, len);
+		free(out);
+		return;
 	} else if (!strcmp(w[0], "kill") && n == 2) {
 		if (!u) {
 			ret = -ENOENT;
@@ -560,8 +587,16 @@ static void handle_request(int fd, char *line)
 	else if (!strcmp(w[0], "dmesg") && n == 1)
 		ctl_dmesg(fd);
 	else if (!strcmp(w[0], "hog") || !strcmp(w[0], "pin") || !strcmp(w[0], "unpin") ||
-		 !strcmp(w[0], "kill") || !strcmp(w[0], "pfn"))
+		 !strcmp(w[0], "kill") || !strcmp(w[0], "pfn") || !strcmp(w[0], "where"))
 		ctl_users(fd, w, n);
+	else if (!strcmp(w[0], "audit") && n == 1) {
+		char msg[512];
+
+		if (memhp_audit(d.m, msg, sizeof(msg)))
+			reply_err(fd, -EUCLEAN, "%s", msg);
+		else
+			reply_ok(fd, NULL, 0);
+	}
 	else if (!strcmp(w[0], "shutdown") && n == 1) {
 		reply_ok(fd, NULL, 0);
 		kill(getpid(), SIGTERM);	/* fuse's handler ends the loop */

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctl.h"
 #include "json.h"
 #include "memhp/memhp.h"
 #include "scenario.h"
@@ -304,6 +305,7 @@ void scenario_free(struct scenario *s)
 /* ---- the run ------------------------------------------------------------ */
 
 #define MAX_DIMMS 64
+#define MIN_SZ(a, b) ((a) < (b) ? (a) : (b))
 
 struct dimm {
 	char name[64];
@@ -323,7 +325,9 @@ struct hog {
 };
 
 struct run {
-	struct memhp_machine *m;
+	struct memhp_machine *m;	/* in-process, or NULL ... */
+	const char *socket;		/* ... a running memhpd */
+	size_t log_seen;		/* bytes of the daemon's log already shown */
 	struct hog hogs[MAX_HOGS];
 	int nr_hogs;
 	struct memhp_geometry geo;
@@ -341,18 +345,199 @@ struct run {
 	char *prev_blocks;	/* "id state zones\n" lines */
 };
 
-static char *read_kfile(struct memhp_machine *m, const char *path)
+/*
+ * The target: the machine in process, or a running memhpd through its
+ * control socket.  Everything the runner does to the machine goes through
+ * these few functions.
+ */
+static char *remote(struct run *r, const char *fmt, const char *a, const char *b, int *err)
 {
-	ssize_t n = memhp_file_read(m, path, NULL, 0);
+	char req[CTL_MAX_LINE], msg[256];
+	char *out = NULL;
+	int ret;
+
+	snprintf(req, sizeof(req), fmt, a, b);
+	ret = ctl_request(r->socket, req, &out, msg, sizeof(msg));
+	if (err)
+		*err = ret;
+	if (ret)
+		return NULL;
+	return out ? out : xstrdup("");
+}
+
+static char *t_read(struct run *r, const char *path)
+{
+	ssize_t n;
 	char *buf;
 
+	if (r->socket)
+		return remote(r, "read %s%s", path, "", NULL);
+	n = memhp_file_read(r->m, path, NULL, 0);
 	if (n < 0)
 		return NULL;
 	buf = malloc((size_t)n + 1);
 	if (!buf)
 		return NULL;
-	memhp_file_read(m, path, buf, (size_t)n + 1);
+	memhp_file_read(r->m, path, buf, (size_t)n + 1);
 	return buf;
+}
+
+static ssize_t t_write(struct run *r, const char *path, const char *buf, size_t len)
+{
+	int err;
+	char value[4200];
+	char *out;
+
+	if (!r->socket)
+		return memhp_file_write(r->m, path, buf, len);
+	/* one line per request: the trailing newline, which every sysfs
+	 * parser treats as absent, is not sent */
+	snprintf(value, sizeof(value), "%.*s", (int)len, buf);
+	value[strcspn(value, "\n")] = '\0';
+	out = remote(r, "write %s %s", path, value, &err);
+	free(out);
+	return err ? err : (ssize_t)len;
+}
+
+static int t_list(struct run *r, const char *path,
+		  int (*fn)(void *arg, const char *name, const struct memhp_stat *st), void *arg)
+{
+	int err;
+	char *out, *save = NULL;
+
+	if (!r->socket)
+		return memhp_file_list(r->m, path, fn, arg);
+	out = remote(r, "list %s%s", path, "", &err);
+	for (char *l = out ? strtok_r(out, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+		struct memhp_stat st = { .type = l[0] == 'd' ? MEMHP_FT_DIR : l[0] == 'l' ? MEMHP_FT_LINK
+											: MEMHP_FT_FILE };
+
+		if (strlen(l) > 2)
+			fn(arg, l + 2, &st);
+	}
+	free(out);
+	return err;
+}
+
+struct idlist {
+	unsigned long *ids;
+	size_t n, max;
+};
+
+static int collect_block_id(void *arg, const char *name, const struct memhp_stat *st)
+{
+	struct idlist *l = arg;
+	char *end;
+	unsigned long id;
+
+	if (st->type != MEMHP_FT_DIR || strncmp(name, "memory", 6))
+		return 0;
+	id = strtoul(name + 6, &end, 10);
+	if (*end || end == name + 6)
+		return 0;
+	if (l->n < l->max)
+		l->ids[l->n] = id;
+	l->n++;
+	return 0;
+}
+
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static size_t t_block_ids(struct run *r, unsigned long *ids, size_t max)
+{
+	struct idlist l = { ids, 0, max };
+
+	if (!r->socket)
+		return memhp_block_ids(r->m, ids, max);
+	t_list(r, "/sys/devices/system/memory", collect_block_id, &l);
+	if (ids)
+		qsort(ids, MIN_SZ(l.n, max), sizeof(*ids), cmp_ulong);
+	return l.n;
+}
+
+static int t_dimm_add(struct run *r, const char *name, uint64_t size, int node, uint64_t addr,
+		      struct memhp_dimm_info *info)
+{
+	char args[256], *out;
+	int err;
+
+	if (!r->socket)
+		return memhp_dimm_add(r->m, name, size, node, addr, -1, info);
+	snprintf(args, sizeof(args), "%llu node=%d", (unsigned long long)size, node);
+	if (addr != MEMHP_ADDR_AUTO)
+		snprintf(args + strlen(args), sizeof(args) - strlen(args), " addr=%#llx", (unsigned long long)addr);
+	out = remote(r, "device add %s %s", name, args, &err);
+	if (err)
+		return err;
+	memset(info, 0, sizeof(*info));
+	{
+		unsigned long long a = 0;
+		char e[32] = "";
+
+		sscanf(out, "addr=%llx blocks=%lu-%lu enabled=%d add_error=%31s", &a, &info->first_block,
+		       &info->last_block, &info->enabled, e);
+		info->addr = a;
+		info->size = size;
+		info->node = node;
+		info->add_error = info->enabled ? 0 : -ENOMEM;
+		if (!strcmp(e, "EINVAL"))
+			info->add_error = -EINVAL;
+	}
+	free(out);
+	return 0;
+}
+
+static int t_dimm_remove(struct run *r, const char *name)
+{
+	int err;
+
+	if (!r->socket)
+		return memhp_dimm_remove(r->m, name);
+	free(remote(r, "device del %s%s", name, "", &err));
+	return err;
+}
+
+/* the kernel log lines since the last call */
+static void t_log(struct run *r, char *buf, size_t cap)
+{
+	char *all;
+	size_t n;
+
+	if (!r->socket) {
+		memhp_log_read(r->m, &r->log_seq, buf, cap);
+		return;
+	}
+	buf[0] = '\0';
+	all = remote(r, "dmesg%s%s", "", "", NULL);
+	if (!all)
+		return;
+	n = strlen(all);
+	if (n > r->log_seen)
+		snprintf(buf, cap, "%s", all + r->log_seen);
+	r->log_seen = n;
+	free(all);
+}
+
+static int t_audit(struct run *r, char *msg, size_t len)
+{
+	int err;
+
+	if (!r->socket)
+		return memhp_audit(r->m, msg, len);
+	free(remote(r, "audit%s%s", "", "", &err));
+	if (err)
+		snprintf(msg, len, "memhpd's audit failed");
+	return err;
+}
+
+static char *read_kfile(struct run *r, const char *path)
+{
+	return t_read(r, path);
 }
 
 static void strip_nl(char *s)
@@ -365,7 +550,7 @@ static void strip_nl(char *s)
 
 static void json_file_string(struct run *r, const char *key, const char *path)
 {
-	char *v = read_kfile(r->m, path);
+	char *v = read_kfile(r, path);
 
 	if (v)
 		strip_nl(v);
@@ -430,7 +615,7 @@ static const char *const zkeys[] = {
 
 static void json_zones(struct run *r)
 {
-	char *text = read_kfile(r->m, "/proc/zoneinfo");
+	char *text = read_kfile(r, "/proc/zoneinfo");
 	char *save = NULL, *line;
 	struct zrec z;
 	bool open = false;
@@ -496,7 +681,7 @@ static void json_zones(struct run *r)
 
 static void json_vmstat(struct run *r)
 {
-	char *text = read_kfile(r->m, "/proc/vmstat");
+	char *text = read_kfile(r, "/proc/vmstat");
 	char *save = NULL;
 
 	json_begin_object(&r->j, "vmstat");
@@ -530,10 +715,10 @@ static void json_blocks(struct run *r)
 {
 	static const char *const attrs[] = { "state", "online", "phys_index", "valid_zones",
 					     "removable", "phys_device" };
-	size_t n = memhp_block_ids(r->m, NULL, 0);
+	size_t n = t_block_ids(r, NULL, 0);
 	unsigned long *ids = calloc(n + 1, sizeof(*ids));
 
-	n = memhp_block_ids(r->m, ids, n);
+	n = t_block_ids(r, ids, n);
 	json_begin_object(&r->j, "memory");
 	json_file_string(r, "block_size_bytes", "/sys/devices/system/memory/block_size_bytes");
 	json_file_string(r, "auto_online_blocks", "/sys/devices/system/memory/auto_online_blocks");
@@ -549,7 +734,7 @@ static void json_blocks(struct run *r)
 			json_file_string(r, attrs[a], path);
 		}
 		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu", ids[i]);
-		memhp_file_list(r->m, path, collect_node_links, &nm);
+		t_list(r, path, collect_node_links, &nm);
 		json_begin_array(&r->j, "nodes");
 		for (int k = 0; k < nm.n; k++)
 			json_string(&r->j, NULL, nm.list[k]);
@@ -582,15 +767,15 @@ static void snapshot(struct run *r)
 	char *log = malloc(cap);
 
 	json_begin_object(&r->j, "snapshot");
-	text = read_kfile(r->m, "/proc/meminfo");
+	text = read_kfile(r, "/proc/meminfo");
 	json_kb_file(&r->j, "meminfo", text, 0);
 	free(text);
 	json_zones(r);
 	json_vmstat(r);
-	text = read_kfile(r->m, "/proc/buddyinfo");
+	text = read_kfile(r, "/proc/buddyinfo");
 	json_lines(&r->j, "buddyinfo", text);
 	free(text);
-	text = read_kfile(r->m, "/proc/pagetypeinfo");
+	text = read_kfile(r, "/proc/pagetypeinfo");
 	json_lines(&r->j, "pagetypeinfo", text);
 	free(text);
 	json_blocks(r);
@@ -606,22 +791,22 @@ static void snapshot(struct run *r)
 		json_file_string(r, masks[i], path);
 	}
 	json_end_object(&r->j);
-	memhp_file_list(r->m, "/sys/devices/system/node", collect_node_dirs, &nodes);
+	t_list(r, "/sys/devices/system/node", collect_node_dirs, &nodes);
 	json_begin_object(&r->j, "node_meminfo");
 	for (int i = 0; i < nodes.n; i++) {
 		snprintf(path, sizeof(path), "/sys/devices/system/node/%s/meminfo", nodes.list[i]);
-		text = read_kfile(r->m, path);
+		text = read_kfile(r, path);
 		json_kb_file(&r->j, nodes.list[i] + 4, text, 2);
 		free(text);
 	}
 	json_end_object(&r->j);
-	text = read_kfile(r->m, "/proc/iomem");
+	text = read_kfile(r, "/proc/iomem");
 	json_lines(&r->j, "iomem", text);
 	free(text);
 	json_begin_object(&r->j, "dax");
 	json_end_object(&r->j);
 	if (log) {
-		memhp_log_read(r->m, &r->log_seq, log, cap);
+		t_log(r, log, cap);
 		json_lines(&r->j, "dmesg", log);
 		free(log);
 	}
@@ -630,20 +815,26 @@ static void snapshot(struct run *r)
 
 /* ---- text mode: what changed, step by step --------------------------- */
 
-static char *block_lines(struct memhp_machine *m)
+static char *block_lines(struct run *r)
 {
-	size_t n = memhp_block_ids(m, NULL, 0), len = 0;
+	size_t n = t_block_ids(r, NULL, 0), len = 0;
 	unsigned long *ids = calloc(n + 1, sizeof(*ids));
 	char *out = calloc(n + 1, 96);
 
-	n = memhp_block_ids(m, ids, n);
+	n = t_block_ids(r, ids, n);
 	for (size_t i = 0; i < n && out; i++) {
 		char p[128], st[32] = "", vz[64] = "";
 
+		char *v;
+
 		snprintf(p, sizeof(p), "/sys/devices/system/memory/memory%lu/state", ids[i]);
-		memhp_file_read(m, p, st, sizeof(st));
+		v = t_read(r, p);
+		snprintf(st, sizeof(st), "%s", v ? v : "?");
+		free(v);
 		snprintf(p, sizeof(p), "/sys/devices/system/memory/memory%lu/valid_zones", ids[i]);
-		memhp_file_read(m, p, vz, sizeof(vz));
+		v = t_read(r, p);
+		snprintf(vz, sizeof(vz), "%s", v ? v : "?");
+		free(v);
 		strip_nl(st);
 		strip_nl(vz);
 		len += (size_t)sprintf(out + len, "%lu %s %s\n", ids[i], st, vz);
@@ -654,10 +845,12 @@ static char *block_lines(struct memhp_machine *m)
 
 static void text_mark(struct run *r)
 {
-	r->nr_prev_zones = memhp_zones(r->m, r->prev_zones, MEMHP_MAX_NODES * 5);
-	memhp_counters(r->m, &r->prev_c);
+	if (r->m) {
+		r->nr_prev_zones = memhp_zones(r->m, r->prev_zones, MEMHP_MAX_NODES * 5);
+		memhp_counters(r->m, &r->prev_c);
+	}
 	free(r->prev_blocks);
-	r->prev_blocks = block_lines(r->m);
+	r->prev_blocks = block_lines(r);
 }
 
 static void print_block_range(FILE *out, unsigned long first, unsigned long last, const char *what)
@@ -671,12 +864,13 @@ static void print_block_range(FILE *out, unsigned long first, unsigned long last
 static void text_delta(struct run *r)
 {
 	struct memhp_zone_info z[MEMHP_MAX_NODES * 5];
-	size_t n = memhp_zones(r->m, z, MEMHP_MAX_NODES * 5);
-	struct memhp_counters c;
-	char *blocks = block_lines(r->m);
+	size_t n = r->m ? memhp_zones(r->m, z, MEMHP_MAX_NODES * 5) : 0;
+	struct memhp_counters c = r->prev_c;
+	char *blocks = block_lines(r);
 	unsigned long kb = (unsigned long)(r->geo.page_size >> 10);
 
-	memhp_counters(r->m, &c);
+	if (r->m)
+		memhp_counters(r->m, &c);
 	if (c.totalram_pages != r->prev_c.totalram_pages)
 		fprintf(r->out, "  MemTotal %+ld kB\n",
 			((long)c.totalram_pages - (long)r->prev_c.totalram_pages) * (long)kb);
@@ -860,7 +1054,7 @@ static void record_write(struct run *r, const char *path, const char *value, lon
 
 	/* memtool w PATH VALUE: one write(2) of VALUE\n */
 	len = (size_t)snprintf(buf, sizeof(buf), "%s\n", value);
-	ret = memhp_file_write(r->m, path, buf, len);
+	ret = t_write(r, path, buf, len);
 	json_begin_object(&r->j, NULL);
 	json_string(&r->j, "path", path);
 	json_string(&r->j, "value", value);
@@ -923,7 +1117,7 @@ static void step_hotadd(struct run *r, struct scn_step *st)
 	d = &r->dimms[r->nr_dimms];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", st->argv[0]);
-	ret = memhp_dimm_add(r->m, d->name, size, node, addr, -1, &d->info);
+	ret = t_dimm_add(r, d->name, size, node, addr, &d->info);
 	if (ret) {
 		/* QEMU refused the device: no _OST */
 		json_string(&r->j, "result", "device_add failed");
@@ -964,7 +1158,7 @@ static void step_remove(struct run *r, struct scn_step *st)
 		return;
 	}
 	json_string(&r->j, "dimm", d->name);
-	ret = memhp_dimm_remove(r->m, d->name);
+	ret = t_dimm_remove(r, d->name);
 	if (!ret) {
 		d->present = false;
 		/* QEMU forgets the name: a later hotadd may reuse it */
@@ -1038,7 +1232,7 @@ static void step_sh(struct run *r, struct scn_step *st)
 		int rc = 0;
 
 		for (int i = 1; i < argc; i++) {
-			char *t = read_kfile(r->m, argv[i]);
+			char *t = read_kfile(r, argv[i]);
 
 			if (!t) {
 				rc = 1;
@@ -1073,6 +1267,10 @@ static void step_kpf(struct run *r, struct scn_step *st)
 	char spec[512];
 	int n;
 
+	if (!r->m) {
+		skip_step(r, "kpf needs the machine in process");
+		return;
+	}
 	expand(r, st->argc ? st->argv[0] : "", spec, sizeof(spec));
 	n = parse_blocks(r, spec, ids, 4096);
 	if (n < 0) {
@@ -1127,6 +1325,8 @@ static struct hog *find_hog(struct run *r, const char *name)
 
 static void hog_free(struct run *r, struct hog *h)
 {
+	if (r->socket && h->nr)
+		free(remote(r, "kill %s%s", h->name, "", NULL));
 	if (h->region)
 		memhp_region_free(h->region);
 	for (size_t i = 0; h->pfns && i < h->nr; i++)
@@ -1151,8 +1351,22 @@ static void step_hog(struct run *r, struct scn_step *st)
 	h->id = 1000 + r->nr_hogs;
 	if (st->argc >= 4 && !strcmp(st->argv[2], "as"))
 		snprintf(h->name, sizeof(h->name), "%s", st->argv[3]);
+	else
+		snprintf(h->name, sizeof(h->name), "hog%d", h->id);
 	pages = (size_t)(mib << 20) / r->geo.page_size;
-	if (!strcmp(st->argv[0], "anon") || !strcmp(st->argv[0], "mlock")) {
+	if (r->socket && (!strcmp(st->argv[0], "anon") || !strcmp(st->argv[0], "mlock"))) {
+		char size[32];
+		int err;
+
+		/* memhpd's users are movable memory, touched */
+		snprintf(size, sizeof(size), "%zu", pages * (size_t)r->geo.page_size);
+		free(remote(r, "hog %s %s", h->name, size, &err));
+		if (!err)
+			h->nr = pages;
+	} else if (r->socket) {
+		skip_step(r, "hog pipe needs the machine in process");
+		return;
+	} else if (!strcmp(st->argv[0], "anon") || !strcmp(st->argv[0], "mlock")) {
 		int ret = memhp_region_alloc(r->m, pages, 0,
 					     !strcmp(st->argv[0], "mlock") ? MEMHP_REGION_MLOCK : 0, &h->region);
 
@@ -1211,6 +1425,25 @@ static void step_where(struct run *r, struct scn_step *st)
 		skip_step(r, "no such hog");
 		return;
 	}
+	if (r->socket) {
+		/* memhpd answers "BLOCK COUNT" runs: add them up */
+		char *out = remote(r, "where %s%s", h->name, "", NULL), *save = NULL;
+		unsigned long b, c;
+
+		nblocks = 0;
+		for (char *l = out ? strtok_r(out, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+			if (sscanf(l, "%lu %lu", &b, &c) == 2 && b + 1 > nblocks)
+				nblocks = b + 1;
+		count = calloc(nblocks + 1, sizeof(*count));
+		free(out);
+		out = remote(r, "where %s%s", h->name, "", NULL);
+		save = NULL;
+		for (char *l = out ? strtok_r(out, "\n", &save) : NULL; count && l; l = strtok_r(NULL, "\n", &save))
+			if (sscanf(l, "%lu %lu", &b, &c) == 2)
+				count[b] += c;
+		free(out);
+		goto print;
+	}
 	for (size_t i = 0; i < h->nr; i++) {
 		unsigned long pfn = h->region ? (unsigned long)memhp_region_pfn(h->region, i)
 					      : (unsigned long)h->pfns[i];
@@ -1225,6 +1458,7 @@ static void step_where(struct run *r, struct scn_step *st)
 
 		count[pfn / pages_per_block]++;
 	}
+print:
 	json_int(&r->j, "pid", h->id);
 	json_int(&r->j, "rc", 0);
 	json_begin_object(&r->j, "pages_per_block");
@@ -1305,7 +1539,7 @@ static void json_machine(struct run *r, struct scenario *s, const char *cmdline)
 	json_lines(&r->j, "skipped_directives", s->skipped_directives);
 	json_end_object(&r->j);
 	json_end_object(&r->j);
-	json_string(&r->j, "engine", "memhp");
+	json_string(&r->j, "engine", r->socket ? "memhpd" : "memhp");
 	json_string(&r->j, "kernel_cmdline", cmdline);
 }
 
@@ -1335,13 +1569,39 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	memcpy(cfg.node_mem, s->node_mem, sizeof(cfg.node_mem));
 	cfg.cmdline = cmdline;
 	cfg.backing_dir = opt->backing_dir;
-	ret = memhp_machine_create(&cfg, &r->m);
-	if (ret) {
-		free(cmdline);
-		free(r);
-		return ret;
+	if (opt->socket) {
+		/* the daemon's machine is already booted: the directives are its */
+		char *status, *bs;
+
+		r->socket = opt->socket;
+		status = remote(r, "status%s%s", "", "", &ret);
+		if (!status) {
+			free(cmdline);
+			free(r);
+			return ret;
+		}
+		r->geo.arch = strstr(status, "profile arm64-64k") ? "arm64-64k"
+			    : strstr(status, "profile arm64-4k") ? "arm64-4k" : "x86_64";
+		r->geo.page_size = strstr(status, "arm64-64k") ? 65536 : 4096;
+		bs = t_read(r, "/sys/devices/system/memory/block_size_bytes");
+		r->geo.block_size = bs ? strtoull(bs, NULL, 16) : 0;
+		free(bs);
+		free(status);
+		{
+			char *log = remote(r, "dmesg%s%s", "", "", NULL);
+
+			r->log_seen = log ? strlen(log) : 0;
+			free(log);
+		}
+	} else {
+		ret = memhp_machine_create(&cfg, &r->m);
+		if (ret) {
+			free(cmdline);
+			free(r);
+			return ret;
+		}
+		memhp_get_geometry(r->m, &r->geo);
 	}
-	memhp_get_geometry(r->m, &r->geo);
 	json_init(&r->j, out, opt->pretty);
 	if (r->json) {
 		json_begin_object(&r->j, NULL);
@@ -1354,7 +1614,8 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 		json_end_object(&r->j);
 		json_begin_array(&r->j, "steps");
 	} else {
-		fprintf(out, "scenario: %s\nengine: memhp (%s)\ncmdline: %s\n", s->file, r->geo.arch, cmdline);
+		fprintf(out, "scenario: %s\nengine: %s (%s)\ncmdline: %s\n", s->file,
+			r->socket ? "memhpd" : "memhp", r->geo.arch, r->socket ? "(the daemon's)" : cmdline);
 		if (s->skipped_directives)
 			fprintf(out, "skipped directives: %s\n", s->skipped_directives);
 		text_mark(r);
@@ -1390,7 +1651,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 		{
 			char msg[256];
 
-			if (memhp_audit(r->m, msg, sizeof(msg))) {
+			if (t_audit(r, msg, sizeof(msg))) {
 				fprintf(stderr, "memhp: audit failed after step %d: %s\n", st->index, msg);
 				totals->failed++;
 				ret = -EUCLEAN;
@@ -1406,7 +1667,8 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	free(r->prev_blocks);
 	for (int i = 0; i < r->nr_hogs; i++)
 		hog_free(r, &r->hogs[i]);
-	memhp_machine_destroy(r->m);
+	if (r->m)
+		memhp_machine_destroy(r->m);
 	free(cmdline);
 	free(r);
 	return ret;

@@ -46,6 +46,7 @@ struct scn_options {
 	bool json;			/* oracle JSON on out; text otherwise */
 	bool pretty;
 	const char *backing_dir;
+	const char *socket;		/* run against this memhpd, not in process */
 };
 
 struct scn_totals {
