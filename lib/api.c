@@ -31,6 +31,28 @@ int memhp_dimm_remove(struct memhp_machine *m, const char *name)
 	return ret;
 }
 
+int memhp_dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
+			    int target_node, uint64_t align, uint64_t addr, int fd,
+			    struct memhp_dax_info *info)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = dax_region_create(m, kind, size, target_node, align, addr, fd, info);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+int memhp_dax_region_destroy(struct memhp_machine *m, int region_id)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = dax_region_destroy(m, region_id);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
 int memhp_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info)
 {
 	int ret;

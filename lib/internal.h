@@ -248,6 +248,7 @@ struct free_area {
 };
 
 struct pglist_data;
+struct sbuf;
 struct memory_group;
 
 struct zone {
@@ -510,6 +511,27 @@ void offline_cancel_disarm(struct memhp_machine *m);
 void kernel_alloc_settle(struct memhp_machine *m, struct zone *zone);
 void kernel_alloc_destroy(struct memhp_machine *m);
 
+/* ---- dax regions, devices and kmem (dax.c) ---------------------------- */
+
+enum dax_driver { DAX_DRV_NONE, DAX_DRV_DEVICE, DAX_DRV_KMEM, DAX_DRV_NR };
+struct dax_bus;
+struct dev_dax;
+int dax_init(struct memhp_machine *m);
+void dax_destroy(struct memhp_machine *m);
+struct dev_dax *dax_find(struct memhp_machine *m, const char *name);
+int dax_bind(struct memhp_machine *m, enum dax_driver drv, const char *name);
+int dax_unbind(struct memhp_machine *m, enum dax_driver drv, const char *name);
+int dax_id_store(struct memhp_machine *m, enum dax_driver drv, const char *buf, bool add);
+int dax_memmap_store(struct memhp_machine *m, const char *name, const char *buf);
+int dax_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s);
+int dax_driver_of(struct memhp_machine *m, const char *name);
+const char *dax_driver_name(enum dax_driver drv);
+int dax_list(struct memhp_machine *m, enum dax_driver bound_to,
+	     int (*fn)(void *arg, const char *name), void *arg);
+int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
+		      int target_node, uint64_t align, uint64_t addr, int fd, struct memhp_dax_info *info);
+int dax_region_destroy(struct memhp_machine *m, int id);
+
 /* ---- ACPI memory devices (acpi.c) ------------------------------------ */
 
 struct acpi_memdev;
@@ -564,6 +586,8 @@ struct memhp_machine {
 	struct resource iomem;
 	struct physdev *devices;
 	struct acpi_memdev *acpi_devs;
+	struct dax_bus *dax;
+	pthread_mutex_t dax_lock;	/* leaf: dax regions list and device fields */
 	unsigned int slots;
 	uint64_t hotplug_base, hotplug_size;
 

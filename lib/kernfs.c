@@ -89,6 +89,7 @@ size_t nodemask_print(uint32_t mask, char *buf, size_t len)
 enum node_kind {
 	K_DIR, K_BLOCK_SIZE, K_AUTO_ONLINE, K_BLOCK_ATTR, K_BLOCK_NODE_LINK, K_NODE_STATE,
 	K_NODE_MEMINFO, K_NODE_BLOCK_LINK, K_PARAM, K_INJECT_ERROR, K_PROC,
+	K_DAX_DEV, K_DAX_ATTR, K_DAX_DRIVER_LINK, K_DAX_DRV_FILE, K_DAX_DRV_LINK,
 };
 
 struct kpath {
@@ -98,6 +99,8 @@ struct kpath {
 	unsigned long id;	/* block id */
 	int nid;
 	int action;
+	char dax[16];		/* daxR.I */
+	int drv;		/* enum dax_driver */
 };
 
 static const char *const block_attrs[] = {
@@ -118,6 +121,13 @@ static const char *const proc_files[] = {
 #define NODEDIR "/sys/devices/system/node"
 #define PARAMDIR "/sys/module/memory_hotplug/parameters"
 #define INJDIR "/sys/kernel/debug/notifier-error-inject/memory"
+#define DAXDIR "/sys/bus/dax"
+
+static const char *const dax_attrs[] = {
+	"align", "memmap_on_memory", "modalias", "numa_node", "resource", "size", "target_node",
+};
+static const unsigned int dax_attr_modes[] = { 0444, 0644, 0444, 0444, 0400, 0444, 0444 };
+static const char *const dax_drv_files[] = { "bind", "new_id", "remove_id", "unbind" };
 
 static bool parse_ulong(const char *s, const char **end, unsigned long *v)
 {
@@ -148,6 +158,8 @@ static const char *const dirs[] = {
 	"/sys/module/memory_hotplug", PARAMDIR, "/sys/kernel", "/sys/kernel/debug",
 	"/sys/kernel/debug/notifier-error-inject", INJDIR, INJDIR "/actions",
 	INJDIR "/actions/MEM_GOING_ONLINE", INJDIR "/actions/MEM_GOING_OFFLINE", "/proc",
+	"/sys/bus", DAXDIR, DAXDIR "/devices", DAXDIR "/drivers", DAXDIR "/drivers/device_dax",
+	DAXDIR "/drivers/kmem",
 };
 
 /* Resolve a path; caller holds device_hotplug_lock (blocks come and go). */
@@ -256,6 +268,70 @@ static int resolve(struct memhp_machine *m, const char *path, struct kpath *k)
 		k->action = strstr(path, "GOING_ONLINE") ? MEMHP_MEM_GOING_ONLINE : MEMHP_MEM_GOING_OFFLINE;
 		return 0;
 	}
+	if (!strncmp(path, DAXDIR "/devices/", sizeof(DAXDIR "/devices/") - 1)) {
+		const char *name = path + sizeof(DAXDIR "/devices/") - 1;
+		size_t n = strcspn(name, "/");
+		int i, drv;
+
+		if (n >= sizeof(k->dax))
+			return -ENOENT;
+		memcpy(k->dax, name, n);
+		k->dax[n] = '\0';
+		drv = dax_driver_of(m, k->dax);
+		if (drv < 0)
+			return -ENOENT;
+		if (!name[n]) {
+			k->kind = K_DAX_DEV;
+			return 0;
+		}
+		name += n + 1;
+		if (!strcmp(name, "driver")) {
+			if (drv == DAX_DRV_NONE)
+				return -ENOENT;
+			k->kind = K_DAX_DRIVER_LINK;
+			k->drv = drv;
+			k->mode = 0777;
+			return 0;
+		}
+		i = find_name(dax_attrs, ARRAY_SIZE(dax_attrs), name);
+		if (i < 0)
+			return -ENOENT;
+		k->kind = K_DAX_ATTR;
+		k->name = dax_attrs[i];
+		k->mode = dax_attr_modes[i];
+		return 0;
+	}
+	if (!strncmp(path, DAXDIR "/drivers/", sizeof(DAXDIR "/drivers/") - 1)) {
+		const char *name = path + sizeof(DAXDIR "/drivers/") - 1, *file;
+		int i;
+
+		if (!strncmp(name, "device_dax/", 11)) {
+			k->drv = DAX_DRV_DEVICE;
+			file = name + 11;
+		} else if (!strncmp(name, "kmem/", 5)) {
+			k->drv = DAX_DRV_KMEM;
+			file = name + 5;
+		} else {
+			return -ENOENT;
+		}
+		i = find_name(dax_drv_files, ARRAY_SIZE(dax_drv_files), file);
+		if (i >= 0) {
+			k->kind = K_DAX_DRV_FILE;
+			k->name = dax_drv_files[i];
+			k->mode = 0200;
+			return 0;
+		}
+		size_t len = strlen(file);
+
+		if (len < sizeof(k->dax) && dax_driver_of(m, file) == k->drv) {
+			/* Length checked above: copy with its terminator. */
+			memcpy(k->dax, file, len + 1);
+			k->kind = K_DAX_DRV_LINK;
+			k->mode = 0777;
+			return 0;
+		}
+		return -ENOENT;
+	}
 	if (!strncmp(path, "/proc/", 6)) {
 		int i = find_name(proc_files, ARRAY_SIZE(proc_files), path + 6);
 
@@ -360,6 +436,8 @@ static int show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
 	case K_INJECT_ERROR:
 		sbuf_printf(s, "%d\n", err_inject_get(m, (enum memhp_mem_action)k->action));
 		break;
+	case K_DAX_ATTR:
+		return dax_attr_show(m, k->dax, k->name, s);
 	case K_PROC:
 		if (!strcmp(k->name, "meminfo"))
 			proc_meminfo(m, s);
@@ -475,6 +553,28 @@ static ssize_t errno_store(struct memhp_machine *m, int action, const char *buf,
 	return (ssize_t)count;
 }
 
+/* dax attributes and driver files change memory: device_hotplug_lock */
+static ssize_t dax_store(struct memhp_machine *m, const struct kpath *k, const char *buf, size_t count)
+{
+	char name[32];
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	if (k->kind == K_DAX_ATTR) {
+		ret = dax_memmap_store(m, k->dax, buf);
+	} else if (!strcmp(k->name, "new_id") || !strcmp(k->name, "remove_id")) {
+		ret = dax_id_store(m, (enum dax_driver)k->drv, buf, k->name[0] == 'n');
+	} else {
+		/* bus_find_device_by_name: sysfs_streq, so a newline is fine */
+		snprintf(name, sizeof(name), "%s", buf);
+		name[strcspn(name, "\n")] = '\0';
+		ret = !strcmp(k->name, "bind") ? dax_bind(m, (enum dax_driver)k->drv, name)
+					       : dax_unbind(m, (enum dax_driver)k->drv, name);
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
 static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char *buf, size_t count,
 		     const struct block_write *w)
 {
@@ -498,6 +598,9 @@ static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char 
 		return ret ? ret : (ssize_t)count;
 	case K_INJECT_ERROR:
 		return errno_store(m, k->action, buf, count);
+	case K_DAX_ATTR:
+	case K_DAX_DRV_FILE:
+		return dax_store(m, k, buf, count);
 	default:
 		return -EACCES;
 	}
@@ -505,12 +608,13 @@ static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char 
 
 static bool is_dir(const struct kpath *k)
 {
-	return k->kind == K_DIR;
+	return k->kind == K_DIR || k->kind == K_DAX_DEV;
 }
 
 static bool is_link(const struct kpath *k)
 {
-	return k->kind == K_BLOCK_NODE_LINK || k->kind == K_NODE_BLOCK_LINK;
+	return k->kind == K_BLOCK_NODE_LINK || k->kind == K_NODE_BLOCK_LINK ||
+	       k->kind == K_DAX_DRIVER_LINK || k->kind == K_DAX_DRV_LINK;
 }
 
 ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, size_t len)
@@ -600,6 +704,10 @@ int memhp_file_stat(struct memhp_machine *m, const char *path, struct memhp_stat
 			snprintf(st->link, sizeof(st->link), "../../node/node%d", k.nid);
 		else if (k.kind == K_NODE_BLOCK_LINK)
 			snprintf(st->link, sizeof(st->link), "../../memory/memory%lu", k.id);
+		else if (k.kind == K_DAX_DRIVER_LINK)
+			snprintf(st->link, sizeof(st->link), "../../drivers/%s", dax_driver_name((enum dax_driver)k.drv));
+		else if (k.kind == K_DAX_DRV_LINK)
+			snprintf(st->link, sizeof(st->link), "../../devices/%s", k.dax);
 	}
 	pthread_rwlock_unlock(&m->blocks_lock);
 	return ret;
@@ -621,6 +729,27 @@ static void emit(struct lister *l, const char *name, enum memhp_file_type t, uns
 	if (link)
 		snprintf(st.link, sizeof(st.link), "%s", link);
 	l->ret = l->fn(l->arg, name, &st);
+}
+
+static int emit_dax_dir(void *arg, const char *name)
+{
+	emit(arg, name, MEMHP_FT_DIR, 0755, NULL);
+	return 0;
+}
+
+struct dax_emit {
+	struct lister *l;
+	enum dax_driver drv;
+};
+
+static int emit_dax_link(void *arg, const char *name)
+{
+	struct dax_emit *e = arg;
+	char link[64];
+
+	snprintf(link, sizeof(link), "../../devices/%s", name);
+	emit(e->l, name, MEMHP_FT_LINK, 0777, link);
+	return 0;
 }
 
 static void list_children(struct memhp_machine *m, const char *path, const struct kpath *k,
@@ -684,6 +813,23 @@ static void list_children(struct memhp_machine *m, const char *path, const struc
 	} else if (!strcmp(path, INJDIR "/actions/MEM_GOING_ONLINE") ||
 		   !strcmp(path, INJDIR "/actions/MEM_GOING_OFFLINE")) {
 		emit(l, "error", MEMHP_FT_FILE, 0600, NULL);
+	} else if (!strcmp(path, DAXDIR "/devices")) {
+		dax_list(m, DAX_DRV_NR, emit_dax_dir, l);
+	} else if (!strncmp(path, DAXDIR "/devices/", sizeof(DAXDIR "/devices/") - 1)) {
+		int drv = dax_driver_of(m, k->dax);
+
+		for (size_t i = 0; i < ARRAY_SIZE(dax_attrs); i++)
+			emit(l, dax_attrs[i], MEMHP_FT_FILE, dax_attr_modes[i], NULL);
+		if (drv > DAX_DRV_NONE) {
+			snprintf(link, sizeof(link), "../../drivers/%s", dax_driver_name((enum dax_driver)drv));
+			emit(l, "driver", MEMHP_FT_LINK, 0777, link);
+		}
+	} else if (!strcmp(path, DAXDIR "/drivers/device_dax") || !strcmp(path, DAXDIR "/drivers/kmem")) {
+		struct dax_emit e = { l, strstr(path, "kmem") ? DAX_DRV_KMEM : DAX_DRV_DEVICE };
+
+		for (size_t i = 0; i < ARRAY_SIZE(dax_drv_files); i++)
+			emit(l, dax_drv_files[i], MEMHP_FT_FILE, 0200, NULL);
+		dax_list(m, e.drv, emit_dax_link, &e);
 	} else if (!strcmp(path, "/proc")) {
 		for (size_t i = 0; i < ARRAY_SIZE(proc_files); i++)
 			emit(l, proc_files[i], MEMHP_FT_FILE,

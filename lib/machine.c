@@ -519,6 +519,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	}
 	pthread_rwlock_init(&m->blocks_lock, NULL);
 	pthread_mutex_init(&m->resource_lock, NULL);
+	pthread_mutex_init(&m->dax_lock, NULL);
 	pthread_mutex_init(&m->owners_lock, NULL);
 	zones_init(m);
 	ret = configure(m, in, &cfg);
@@ -571,6 +572,9 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	ret = pcp_init(m);
 	if (ret)
 		goto fail;
+	ret = dax_init(m);
+	if (ret)
+		goto fail;
 	ret = memory_blocks_init(m);
 	if (ret)
 		goto fail;
@@ -590,6 +594,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	if (!m)
 		return;
 	regions_destroy(m);
+	dax_destroy(m);
 	acpi_destroy(m);
 	kernel_alloc_destroy(m);
 	memory_blocks_destroy(m);
@@ -604,6 +609,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	pthread_rwlock_destroy(&m->mem_hotplug_lock);
 	pthread_rwlock_destroy(&m->blocks_lock);
 	pthread_mutex_destroy(&m->resource_lock);
+	pthread_mutex_destroy(&m->dax_lock);
 	pthread_mutex_destroy(&m->owners_lock);
 	pthread_mutex_destroy(&m->span_lock);
 	pthread_mutex_destroy(&m->device_hotplug_lock);

@@ -835,7 +835,9 @@ static int count_altmaps_cb(struct memhp_machine *m, struct memory_block *mem, v
 /* release_mem_region_adjustable: drop [start, start+size) from its resource */
 static void release_mem_region_adjustable(struct memhp_machine *m, uint64_t start, uint64_t size)
 {
-	struct resource *res = resource_find_exact(&m->iomem, start, size, IORESOURCE_SYSTEM_RAM);
+	/* the busy System RAM entry, below non-busy containers such as daxR.I */
+	struct resource *res = resource_find_exact(&m->iomem, start, size,
+						   IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY);
 
 	if (res) {
 		resource_release(res);

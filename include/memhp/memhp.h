@@ -104,6 +104,27 @@ int memhp_dimm_add(struct memhp_machine *m, const char *name, uint64_t size,
 int memhp_dimm_remove(struct memhp_machine *m, const char *name);
 int memhp_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info);
 
+/*
+ * dax: device memory the host side creates (a CXL window, soft-reserved
+ * memory, a pmem namespace) with one static device daxR.0 over it, served
+ * under /sys/bus/dax.  CXL and hmem devices bind to kmem at once (their
+ * memory becomes System RAM, memmap_on_memory default 1 for cxl, 0 for
+ * hmem); pmem devices to device_dax.  addr MEMHP_ADDR_AUTO places it above
+ * the DIMM window; fd < 0 makes a sparse memfd.
+ */
+enum memhp_dax_kind { MEMHP_DAX_CXL, MEMHP_DAX_HMEM, MEMHP_DAX_PMEM };
+struct memhp_dax_info {
+	int region_id;
+	char dev[16];		/* "daxR.0" */
+	uint64_t start, size;
+	int driver;		/* 0 none, 1 device_dax, 2 kmem */
+};
+int memhp_dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
+			    int target_node, uint64_t align, uint64_t addr, int fd,
+			    struct memhp_dax_info *info);
+/* unbinds its device first; -EBUSY while its memory cannot be removed */
+int memhp_dax_region_destroy(struct memhp_machine *m, int region_id);
+
 /* The kernel's own entry points, on a range already backed by a device. */
 int memhp_add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t size,
 		     unsigned int mhp_flags);

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dax.c - dax regions and devices, and the kmem driver (drivers/dax/bus.c,
+ * drivers/dax/kmem.c).
+ *
+ * A region is device memory the host side creates: a CXL window, "soft
+ * reserved" (hmem) memory or a pmem namespace, over a backing fd, with a
+ * target node and an alignment.  Each region gets one static device daxR.0
+ * covering it.  Two drivers can own a device:
+ *
+ *   device_dax  the memory stays device memory (mapped by applications);
+ *   kmem        the memory becomes System RAM: every range, aligned inward
+ *               to the memory block size (too-small ranges are skipped,
+ *               with the kernel's message), is requested as a "daxR.I"
+ *               resource and added with add_memory_driver_managed as
+ *               "System RAM (kmem)" in one static memory group on the target
+ *               node, with MHP_MEMMAP_ON_MEMORY only when the device's
+ *               memmap_on_memory attribute is 1 - so each block carries its
+ *               own memmap (the per-block split of the seed series).
+ *
+ * Unbinding kmem removes each range; a range with an online block cannot be
+ * removed and stays, logged "cannot be hotremoved until the next reboot",
+ * while the unbind itself completes - as the kernel does.  Devices of
+ * KMEM-type regions (cxl, hmem) bind to kmem when they appear, the others
+ * to device_dax; new_id adds a device name to a driver's id list and
+ * attaches it.  memmap_on_memory defaults to 1 for cxl, 0 otherwise.
+ * Caller holds device_hotplug_lock for everything here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define DAX_IDS 16
+
+struct dax_ids {
+	char names[DAX_IDS][16];
+};
+
+struct dev_dax {
+	struct dax_region *region;
+	char name[16];
+	uint64_t start, size;
+	bool memmap_on_memory;
+	enum dax_driver driver;
+	/* kmem */
+	int mgid;
+	struct resource *kmem_res;
+	bool kmem_added;
+};
+
+struct dax_region {
+	int id;
+	enum memhp_dax_kind kind;
+	uint64_t start, size, align;
+	int target_node;
+	struct physdev *dev;
+	struct resource *res;
+	struct dev_dax dax;
+	struct dax_region *next;
+};
+
+struct dax_bus {
+	struct dax_region *regions;
+	int next_id;
+	uint64_t next_addr;
+	struct dax_ids ids[DAX_DRV_NR];
+};
+
+static const char *const kind_names[] = { "cxl", "hmem", "pmem" };
+static const char *const driver_names[DAX_DRV_NR] = { "-", "device_dax", "kmem" };
+
+int dax_init(struct memhp_machine *m)
+{
+	m->dax = calloc(1, sizeof(*m->dax));
+	if (!m->dax)
+		return -ENOMEM;
+	/* device windows: above the DIMMs and the 64-bit PCI window, 1G aligned */
+	m->dax->next_addr = ALIGN_UP(m->hotplug_base + m->hotplug_size + (2ULL << 30), 1ULL << 30);
+	return 0;
+}
+
+void dax_destroy(struct memhp_machine *m)
+{
+	if (!m->dax)
+		return;
+	while (m->dax->regions) {
+		struct dax_region *r = m->dax->regions;
+
+		m->dax->regions = r->next;
+		free(r);
+	}
+	free(m->dax);
+	m->dax = NULL;
+}
+
+static bool kmem_type(const struct dax_region *r)
+{
+	/* IORESOURCE_DAX_KMEM: CXL and soft-reserved memory */
+	return r->kind != MEMHP_DAX_PMEM;
+}
+
+struct dev_dax *dax_find(struct memhp_machine *m, const char *name)
+{
+	for (struct dax_region *r = m->dax->regions; r; r = r->next)
+		if (!strcmp(r->dax.name, name))
+			return &r->dax;
+	return NULL;
+}
+
+static bool id_listed(struct memhp_machine *m, enum dax_driver drv, const char *name)
+{
+	for (int i = 0; i < DAX_IDS; i++)
+		if (!strcmp(m->dax->ids[drv].names[i], name))
+			return true;
+	return false;
+}
+
+/* dax_bus_match: the device's name in the id list, or the driver's type */
+static bool dax_match(struct memhp_machine *m, enum dax_driver drv, struct dev_dax *dd)
+{
+	if (id_listed(m, drv, dd->name))
+		return true;
+	return drv == (kmem_type(dd->region) ? DAX_DRV_KMEM : DAX_DRV_DEVICE);
+}
+
+/* dax_kmem_range: align inward to the memory block size */
+static int kmem_range(struct memhp_machine *m, struct dev_dax *dd, uint64_t *start, uint64_t *end)
+{
+	*start = ALIGN_UP(dd->start, m->block_size);
+	*end = ALIGN_DOWN(dd->start + dd->size, m->block_size) - 1;
+	return *start >= *end ? -ENOSPC : 0;
+}
+
+static int kmem_probe(struct memhp_machine *m, struct dev_dax *dd)
+{
+	uint64_t start, end;
+	unsigned int flags;
+	int ret;
+
+	if (dd->region->target_node < 0) {
+		mlog(m, "kmem %s: rejecting DAX region with invalid node: %d", dd->name,
+		     dd->region->target_node);
+		return -EINVAL;
+	}
+	if (kmem_range(m, dd, &start, &end)) {
+		mlog(m, "kmem %s: mapping0: %#llx-%#llx too small after alignment", dd->name,
+		     (unsigned long long)start, (unsigned long long)end);
+		mlog(m, "kmem %s: rejecting DAX region without any memory after alignment", dd->name);
+		return -EINVAL;
+	}
+	ret = memory_group_register(m, dd->region->target_node, false, PFN_UP_M(m, end - start + 1));
+	if (ret < 0)
+		return ret;
+	dd->mgid = ret;
+	pthread_mutex_lock(&m->resource_lock);
+	dd->kmem_res = should_fail(m) ? NULL
+		: resource_request(&m->iomem, start, end - start + 1, dd->name, IORESOURCE_SYSTEM_RAM);
+	pthread_mutex_unlock(&m->resource_lock);
+	if (!dd->kmem_res) {
+		mlog(m, "kmem %s: mapping0: %#llx-%#llx could not reserve region", dd->name,
+		     (unsigned long long)start, (unsigned long long)end);
+		memory_group_unregister(m, dd->mgid);
+		return -EBUSY;
+	}
+	flags = MEMHP_MHP_NID_IS_MGID | (dd->memmap_on_memory ? MEMHP_MHP_MEMMAP_ON_MEMORY : 0);
+	ret = add_memory(m, dd->mgid, start, end - start + 1, flags, "System RAM (kmem)");
+	if (ret) {
+		mlog(m, "kmem %s: mapping0: %#llx-%#llx memory add failed", dd->name,
+		     (unsigned long long)start, (unsigned long long)end);
+		pthread_mutex_lock(&m->resource_lock);
+		resource_release(dd->kmem_res);
+		pthread_mutex_unlock(&m->resource_lock);
+		dd->kmem_res = NULL;
+		memory_group_unregister(m, dd->mgid);
+		return ret;
+	}
+	dd->kmem_added = true;
+	return 0;
+}
+
+/* dev_dax_kmem_remove: the unbind always completes */
+static void kmem_remove(struct memhp_machine *m, struct dev_dax *dd)
+{
+	uint64_t start, end;
+	int ret;
+
+	if (!dd->kmem_added)
+		return;
+	kmem_range(m, dd, &start, &end);
+	ret = try_remove_memory(m, start, end - start + 1);
+	if (ret) {
+		/* the kernel leaves the range (and its resource) in place */
+		mlog(m, "kmem %s: mapping0: %#llx-%#llx cannot be hotremoved until the next reboot",
+		     dd->name, (unsigned long long)start, (unsigned long long)end);
+		return;
+	}
+	pthread_mutex_lock(&m->resource_lock);
+	resource_release(dd->kmem_res);
+	pthread_mutex_unlock(&m->resource_lock);
+	dd->kmem_res = NULL;
+	dd->kmem_added = false;
+	memory_group_unregister(m, dd->mgid);
+}
+
+static void set_driver(struct memhp_machine *m, struct dev_dax *dd, enum dax_driver drv)
+{
+	pthread_mutex_lock(&m->dax_lock);
+	dd->driver = drv;
+	pthread_mutex_unlock(&m->dax_lock);
+}
+
+static int dax_probe(struct memhp_machine *m, struct dev_dax *dd, enum dax_driver drv)
+{
+	int ret = 0;
+
+	if (!dd->size)
+		return -ENXIO;
+	if (dd->kmem_added)
+		return -EBUSY;	/* a range left behind by a failed remove */
+	if (drv == DAX_DRV_KMEM)
+		ret = kmem_probe(m, dd);
+	if (!ret)
+		set_driver(m, dd, drv);
+	return ret;
+}
+
+static void dax_release(struct memhp_machine *m, struct dev_dax *dd)
+{
+	if (dd->driver == DAX_DRV_KMEM)
+		kmem_remove(m, dd);
+	set_driver(m, dd, DAX_DRV_NONE);
+}
+
+/* driver_attach: every unbound device the driver matches */
+static int dax_driver_attach(struct memhp_machine *m, enum dax_driver drv)
+{
+	for (struct dax_region *r = m->dax->regions; r; r = r->next)
+		if (r->dax.driver == DAX_DRV_NONE && dax_match(m, drv, &r->dax))
+			dax_probe(m, &r->dax, drv);
+	return 0;
+}
+
+int dax_bind(struct memhp_machine *m, enum dax_driver drv, const char *name)
+{
+	struct dev_dax *dd = dax_find(m, name);
+
+	/* bind_store: an unknown, bound or unmatched device is -ENODEV */
+	if (!dd || dd->driver != DAX_DRV_NONE || !dax_match(m, drv, dd))
+		return -ENODEV;
+	return dax_probe(m, dd, drv);
+}
+
+int dax_unbind(struct memhp_machine *m, enum dax_driver drv, const char *name)
+{
+	struct dev_dax *dd = dax_find(m, name);
+
+	if (!dd || dd->driver != drv)
+		return -ENODEV;
+	dax_release(m, dd);
+	return 0;
+}
+
+/* do_id_store: exactly "daxR.I" */
+int dax_id_store(struct memhp_machine *m, enum dax_driver drv, const char *buf, bool add)
+{
+	char name[16];
+	int region, id, free_slot = -1;
+
+	if (sscanf(buf, "dax%d.%d", &region, &id) != 2)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "dax%d.%d", region, id);
+	if (!sysfs_streq(buf, name))
+		return -EINVAL;
+	for (int i = 0; i < DAX_IDS; i++) {
+		char *n = m->dax->ids[drv].names[i];
+
+		if (!strcmp(n, name)) {
+			if (!add)
+				n[0] = '\0';
+			free_slot = -2;
+			break;
+		}
+		if (!n[0] && free_slot == -1)
+			free_slot = i;
+	}
+	if (add && free_slot == -1)
+		return -ENOMEM;
+	if (add && free_slot >= 0)
+		snprintf(m->dax->ids[drv].names[free_slot], sizeof(name), "%s", name);
+	return add ? dax_driver_attach(m, drv) : 0;
+}
+
+int dax_memmap_store(struct memhp_machine *m, const char *name, const char *buf)
+{
+	struct dev_dax *dd = dax_find(m, name);
+	bool val;
+
+	if (!dd)
+		return -ENODEV;
+	if (kstrtobool(buf, &val))
+		return -EINVAL;
+	if (val && !mhp_supports_memmap_on_memory(m))
+		return -EOPNOTSUPP;
+	if (dd->memmap_on_memory != val && dd->driver == DAX_DRV_KMEM)
+		return -EBUSY;
+	pthread_mutex_lock(&m->dax_lock);
+	dd->memmap_on_memory = val;
+	pthread_mutex_unlock(&m->dax_lock);
+	return 0;
+}
+
+int dax_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s)
+{
+	struct dev_dax *dd;
+	int ret = 0;
+
+	pthread_mutex_lock(&m->dax_lock);
+	dd = dax_find(m, name);
+	if (!dd) {
+		pthread_mutex_unlock(&m->dax_lock);
+		return -ENODEV;
+	}
+	if (!strcmp(attr, "size"))
+		sbuf_printf(s, "%llu\n", (unsigned long long)dd->size);
+	else if (!strcmp(attr, "resource"))
+		sbuf_printf(s, "%#llx\n", (unsigned long long)dd->start);
+	else if (!strcmp(attr, "align"))
+		sbuf_printf(s, "%llu\n", (unsigned long long)dd->region->align);
+	else if (!strcmp(attr, "target_node") || !strcmp(attr, "numa_node"))
+		sbuf_printf(s, "%d\n", dd->region->target_node);
+	else if (!strcmp(attr, "memmap_on_memory"))
+		sbuf_printf(s, "%d\n", dd->memmap_on_memory);
+	else if (!strcmp(attr, "modalias"))
+		sbuf_printf(s, "dax:t0*\n");
+	else
+		ret = -ENOENT;
+	pthread_mutex_unlock(&m->dax_lock);
+	return ret;
+}
+
+/* -1: no such device */
+int dax_driver_of(struct memhp_machine *m, const char *name)
+{
+	struct dev_dax *dd;
+	int drv;
+
+	pthread_mutex_lock(&m->dax_lock);
+	dd = dax_find(m, name);
+	drv = dd ? (int)dd->driver : -1;
+	pthread_mutex_unlock(&m->dax_lock);
+	return drv;
+}
+
+const char *dax_driver_name(enum dax_driver drv)
+{
+	return driver_names[drv];
+}
+
+int dax_list(struct memhp_machine *m, enum dax_driver bound_to,
+	     int (*fn)(void *arg, const char *name), void *arg)
+{
+	pthread_mutex_lock(&m->dax_lock);
+	for (struct dax_region *r = m->dax->regions; r; r = r->next) {
+		if (bound_to != DAX_DRV_NR && r->dax.driver != bound_to)
+			continue;
+		if (fn(arg, r->dax.name))
+			break;
+	}
+	pthread_mutex_unlock(&m->dax_lock);
+	return 0;
+}
+
+static const char *region_resource_name(enum memhp_dax_kind kind)
+{
+	switch (kind) {
+	case MEMHP_DAX_CXL: return "CXL Window";
+	case MEMHP_DAX_HMEM: return "Soft Reserved";
+	default: return "Persistent Memory";
+	}
+}
+
+int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
+		      int target_node, uint64_t align, uint64_t addr, int fd, struct memhp_dax_info *info)
+{
+	struct dax_region *r;
+	int ret;
+
+	if ((unsigned int)kind > MEMHP_DAX_PMEM || !size || target_node >= (int)m->nr_nodes)
+		return -EINVAL;
+	if (!align)
+		align = 2ULL << 20;
+	if (align & (align - 1) || align % m->page_size || size % align)
+		return -EINVAL;
+	if (addr == MEMHP_ADDR_AUTO)
+		addr = m->dax->next_addr;
+	if (addr % align)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	ret = physdev_create(m, kind_names[kind], addr, size, fd, &r->dev);
+	if (ret)
+		goto fail;
+	pthread_mutex_lock(&m->resource_lock);
+	r->res = resource_request(&m->iomem, addr, size, region_resource_name(kind), IORESOURCE_MEM);
+	pthread_mutex_unlock(&m->resource_lock);
+	if (!r->res) {
+		ret = -EBUSY;
+		goto fail_dev;
+	}
+	r->id = m->dax->next_id++;
+	r->kind = kind;
+	r->start = addr;
+	r->size = size;
+	r->align = align;
+	r->target_node = target_node;
+	r->dax.region = r;
+	snprintf(r->dax.name, sizeof(r->dax.name), "dax%d.0", r->id);
+	r->dax.start = addr;
+	r->dax.size = size;
+	r->dax.memmap_on_memory = kind == MEMHP_DAX_CXL;	/* cxl_dax_region_probe */
+	pthread_mutex_lock(&m->dax_lock);
+	r->next = m->dax->regions;
+	m->dax->regions = r;
+	pthread_mutex_unlock(&m->dax_lock);
+	if (addr + size > m->dax->next_addr)
+		m->dax->next_addr = ALIGN_UP(addr + size, 1ULL << 30);
+	/* the device appears and its matching driver probes it */
+	dax_probe(m, &r->dax, kmem_type(r) ? DAX_DRV_KMEM : DAX_DRV_DEVICE);
+	if (info) {
+		info->region_id = r->id;
+		snprintf(info->dev, sizeof(info->dev), "%s", r->dax.name);
+		info->start = addr;
+		info->size = size;
+		info->driver = r->dax.driver;
+	}
+	return 0;
+fail_dev:
+	physdev_destroy(m, r->dev);
+fail:
+	free(r);
+	return ret;
+}
+
+int dax_region_destroy(struct memhp_machine *m, int id)
+{
+	for (struct dax_region **p = &m->dax->regions; *p; p = &(*p)->next) {
+		struct dax_region *r = *p;
+
+		if (r->id != id)
+			continue;
+		if (r->dax.driver != DAX_DRV_NONE)
+			dax_release(m, &r->dax);
+		if (r->dax.kmem_added)
+			return -EBUSY;	/* memory still online */
+		pthread_mutex_lock(&m->dax_lock);
+		*p = r->next;
+		pthread_mutex_unlock(&m->dax_lock);
+		pthread_mutex_lock(&m->resource_lock);
+		resource_release(r->res);
+		pthread_mutex_unlock(&m->resource_lock);
+		physdev_destroy(m, r->dev);
+		free(r);
+		return 0;
+	}
+	return -ENOENT;
+}
