@@ -19,8 +19,14 @@
  *
  * A write that hits the read-only page faults; the fault handler finds
  * the address in a region window, waits until the page has left the
- * migration table and returns, so the write is retried on the new page -
- * the owner never notices.  Readers are never stopped.  The handler and
+ * migration table and returns, so the write is retried on the new page.
+ * Readers are never stopped.  Two differences from page tables remain and
+ * are documented limits: a system call that writes into a page under
+ * migration (read(2) into the window) fails with EFAULT instead of waiting
+ * on the migration entry, and every non-contiguous target costs the owner
+ * process a mapping, so a heavily fragmented target can approach
+ * vm.max_map_count - the remap then fails, the page stays where it was and
+ * the offline retries until cancelled, as it does for a pinned page.  The handler and
  * its two tables (windows and pages in flight) are the one piece of
  * process-wide state in libmemhp: a signal handler is process-wide by
  * nature.  Faults that are not ours go to the handler installed before.
@@ -42,21 +48,22 @@
 #define MIGRATION_SLOTS 64
 
 static struct {
-	_Atomic uintptr_t start, end;
+	_Atomic uintptr_t start, end, page_size;
 } windows[WINDOW_SLOTS];
 static _Atomic uintptr_t in_flight[MIGRATION_SLOTS];
 static struct sigaction old_segv;
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
 
-static bool in_window(uintptr_t a)
+/* the page size of the window holding @a, or 0 when no window does */
+static uintptr_t window_page_size(uintptr_t a)
 {
 	for (int i = 0; i < WINDOW_SLOTS; i++) {
 		uintptr_t s = atomic_load(&windows[i].start);
 
-		if (s && a >= s && a < atomic_load(&windows[i].end))
-			return true;
+		if (s > 1 && a >= s && a < atomic_load(&windows[i].end))
+			return atomic_load(&windows[i].page_size);
 	}
-	return false;
+	return 0;
 }
 
 static bool page_in_flight(uintptr_t page)
@@ -67,27 +74,44 @@ static bool page_in_flight(uintptr_t page)
 	return false;
 }
 
-static void migration_fault(int sig, siginfo_t *si, void *uctx)
+/* hand a signal that is not a migration fault to whoever had it before */
+static void chain_old_handler(int sig, siginfo_t *si, void *uctx)
 {
-	uintptr_t a = (uintptr_t)si->si_addr;
-
-	if (in_window(a)) {
-		/* a write to a page being migrated: wait, then retry it */
-		while (page_in_flight(a & ~(uintptr_t)4095))
-			sched_yield();
-		return;
-	}
 	if (old_segv.sa_flags & SA_SIGINFO) {
 		if (old_segv.sa_sigaction) {
 			old_segv.sa_sigaction(sig, si, uctx);
 			return;
 		}
-	} else if (old_segv.sa_handler != SIG_IGN && old_segv.sa_handler != SIG_DFL) {
+	} else if (old_segv.sa_handler == SIG_IGN) {
+		if (si->si_code <= 0)
+			return;	/* a sent SIGSEGV that the process ignores */
+	} else if (old_segv.sa_handler != SIG_DFL) {
 		old_segv.sa_handler(sig);
 		return;
 	}
-	/* not ours and nobody else's: die as without us */
+	/*
+	 * Default action: die as without us.  A real fault re-faults on
+	 * return; a sent signal does not, so it is raised again.
+	 */
 	signal(sig, SIG_DFL);
+	if (si->si_code <= 0)
+		raise(sig);
+}
+
+static void migration_fault(int sig, siginfo_t *si, void *uctx)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+	uintptr_t page_size;
+
+	/* si_code <= 0: sent by kill/raise/sigqueue, si_addr is no address */
+	page_size = si->si_code > 0 ? window_page_size(a) : 0;
+	if (page_size) {
+		/* a write to a page being migrated: wait, then retry it */
+		while (page_in_flight(a & ~(page_size - 1)))
+			sched_yield();
+		return;
+	}
+	chain_old_handler(sig, si, uctx);
 }
 
 static void install_handler(void)
@@ -96,18 +120,20 @@ static void install_handler(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = migration_fault;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART;
+	/* SA_ONSTACK: a stack-overflow handler on an alternate stack still runs */
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, &old_segv);
 }
 
-static int window_slot_get(uintptr_t start, uintptr_t end)
+static int window_slot_get(uintptr_t start, uintptr_t end, uintptr_t page_size)
 {
 	for (int i = 0; i < WINDOW_SLOTS; i++) {
 		uintptr_t zero = 0;
 
 		if (atomic_compare_exchange_strong(&windows[i].start, &zero, (uintptr_t)1)) {
 			atomic_store(&windows[i].end, end);
+			atomic_store(&windows[i].page_size, page_size);
 			atomic_store(&windows[i].start, start);
 			return i;
 		}
@@ -229,7 +255,8 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 	if (!r->pfns || r->window == MAP_FAILED)
 		goto fail;
 	r->window_slot = window_slot_get((uintptr_t)r->window,
-					 (uintptr_t)r->window + nr_pages * m->page_size);
+					 (uintptr_t)r->window + nr_pages * m->page_size,
+					 m->page_size);
 	if (r->window_slot < 0) {
 		ret = r->window_slot;
 		goto fail;
@@ -276,8 +303,12 @@ static void region_release(struct memhp_machine *m, struct memhp_region *r)
 	if (r->next)
 		r->next->prev = r->prev;
 	free_region_pages(m, r, r->nr_pages);
-	munmap(r->window, r->nr_pages * m->page_size);
+	/*
+	 * Slot first: once unmapped, the address range may be reused by a
+	 * mapping whose real faults must not be mistaken for ours.
+	 */
 	window_slot_put(r->window_slot);
+	munmap(r->window, r->nr_pages * m->page_size);
 	free(r->pfns);
 	free(r);
 }
@@ -409,19 +440,23 @@ void offline_cancel_disarm(struct memhp_machine *m)
  */
 static long alloc_target(struct memhp_machine *m, int src_nid)
 {
-	for (unsigned int i = 1; i <= m->nr_nodes; i++) {
+	bool others = false;
+
+	for (unsigned int i = 1; i < m->nr_nodes; i++) {
 		int nid = (src_nid + (int)i) % (int)m->nr_nodes;
 		long pfn;
 
-		if (nid == src_nid && i != m->nr_nodes)
-			continue;
 		if (!node_state(m, nid, N_MEMORY))
 			continue;
+		others = true;
 		pfn = alloc_pages_node_only(m, nid, ALLOC_MOVABLE, 0);
 		if (pfn >= 0)
 			return pfn;
 	}
-	return -ENOMEM;
+	/* the source only when no other node has memory, full or not */
+	if (others)
+		return -ENOMEM;
+	return alloc_pages_node_only(m, src_nid, ALLOC_MOVABLE, 0);
 }
 
 /* migrate one page; -EAGAIN when it is busy or no target was found */
@@ -443,7 +478,12 @@ static int migrate_page(struct memhp_machine *m, unsigned long pfn)
 		return -EAGAIN;
 	/* 1: a migration entry - writers now wait */
 	slot = in_flight_enter((uintptr_t)va);
-	mprotect(va, m->page_size, PROT_READ);
+	if (mprotect(va, m->page_size, PROT_READ)) {
+		/* no migration entry (out of mappings): writers could race the copy */
+		in_flight_leave(slot);
+		free_pages(m, (unsigned long)target, 0);
+		return -EAGAIN;
+	}
 	/* 2: copy */
 	memcpy(page_address(m, (unsigned long)target), page_address(m, pfn), m->page_size);
 	/* 3: the owner's view follows the page */

@@ -11,6 +11,9 @@
  * add, online, offline and remove is failed in turn and rolled back.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdatomic.h>
 
 #include "helpers.h"
@@ -266,6 +269,72 @@ static unsigned long sweep(struct memhp_machine *m, op_fn op, struct memhp_regio
 	return failed;
 }
 
+static atomic_int prior_handler_calls;
+
+static void prior_handler(int sig, siginfo_t *si, void *uctx)
+{
+	(void)sig, (void)si, (void)uctx;
+	atomic_fetch_add(&prior_handler_calls, 1);
+}
+
+/*
+ * The migration fault handler is process-wide: a SIGSEGV that is not a
+ * write into a window under migration must reach the handler installed
+ * before it, and a sent SIGSEGV under the default action must still kill -
+ * even one sent while a region exists.
+ */
+static void test_foreign_sigsegv(void **state)
+{
+	struct memhp_machine *m;
+	struct memhp_region *r;
+	struct sigaction sa, old;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	/*
+	 * Each check runs in a child that installs the migration handler
+	 * itself (the test runs before any other in this process creates a
+	 * region): the handler is installed once per process, over whatever
+	 * was there.  Default action: a child that sends itself SIGSEGV dies.
+	 */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);	/* not cmocka's: the default action */
+		m = movable_gib();
+		if (memhp_region_alloc(m, 16, 0, 0, &r))
+			_exit(2);
+		kill(getpid(), SIGSEGV);
+		_exit(0);	/* reached only if the signal was swallowed */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSEGV);
+
+	/* a handler installed first sees sent signals, every one of them */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = prior_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sigaction(SIGSEGV, &sa, &old);
+		m = movable_gib();
+		if (memhp_region_alloc(m, 16, 0, 0, &r))
+			_exit(2);
+		raise(SIGSEGV);
+		raise(SIGSEGV);
+		memhp_region_free(r);
+		memhp_machine_destroy(m);
+		_exit(atomic_load(&prior_handler_calls) == 2 ? 0 : 3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_fault_sweep_all(void **state)
 {
 	struct memhp_machine *m = movable_gib();
@@ -294,6 +363,8 @@ static void test_fault_sweep_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* first: its children must install the handler themselves */
+		cmocka_unit_test(test_foreign_sigsegv),
 		cmocka_unit_test(test_offline_700m_under_load),
 		cmocka_unit_test(test_unmovable_page),
 		cmocka_unit_test(test_pinned_page_and_cancel),
