@@ -23,10 +23,18 @@ int memhp_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int
 
 int memhp_dimm_remove(struct memhp_machine *m, const char *name)
 {
+	return memhp_dimm_remove_cancellable(m, name, NULL, 0);
+}
+
+int memhp_dimm_remove_cancellable(struct memhp_machine *m, const char *name,
+				  const volatile int *cancel, unsigned int timeout_ms)
+{
 	int ret;
 
 	pthread_mutex_lock(&m->device_hotplug_lock);
+	offline_cancel_arm(m, cancel, timeout_ms);
 	ret = acpi_dimm_remove(m, name);
+	offline_cancel_disarm(m);
 	pthread_mutex_unlock(&m->device_hotplug_lock);
 	return ret;
 }

@@ -75,7 +75,8 @@ int ctl_request(const char *socket_path, const char *request, char **payload, ch
 	}
 	if (!strncmp(header, "ok ", 3)) {
 		size_t n = strtoul(header + 3, NULL, 10), got = 0;
-		char *p = malloc(n + 1);
+		/* a length no reply can have: refuse it rather than trust it */
+		char *p = n < CTL_MAX_REPLY ? malloc(n + 1) : NULL;
 
 		while (p && got < n) {
 			ssize_t r = read(fd, p + got, n - got);

@@ -32,6 +32,7 @@
 #include <sys/types.h>
 
 #define CTL_MAX_LINE 4096
+#define CTL_MAX_REPLY (1UL << 30)	/* no file, listing or log is larger */
 #define CTL_DEFAULT_SOCKET "/run/memhpd.sock"
 
 /* client side: send one request, get the header's status and the payload

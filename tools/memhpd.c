@@ -32,6 +32,10 @@
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -58,23 +62,81 @@ struct user {
 	struct memhp_region *region;
 };
 
+#define MAX_CLIENTS 32
+#define CANCEL_SLOTS 256
+
 static struct daemon {
 	struct memhp_machine *m;
 	struct fuse *fuse;
 	char mount[PATH_MAX];
 	char socket_path[PATH_MAX];
 	int listen_fd;
-	pthread_mutex_t lock;	/* backings, users */
+	pthread_mutex_t lock;	/* backings, users, clients */
 	struct backing backings[64];
 	struct user users[64];
+	atomic_int stopping;	/* SIGTERM/SIGINT/shutdown: cancel, then leave */
+	int client_fds[MAX_CLIENTS];
+	int nr_clients;
+	pthread_cond_t clients_gone;
 } d;	/* the daemon's one instance: the program, not the library */
 
-static __thread volatile int interrupted;
+/*
+ * Cancel flags of the long operations in progress (an offline can wait
+ * forever on a pinned page, as in the kernel).  They live in this static
+ * table, never on a stack, so a signal handler may set any of them at any
+ * time: a FUSE interrupt sets its request's flag, a stop sets them all.
+ */
+static struct cancel_slot {
+	atomic_int used;
+	volatile int flag;
+} cancels[CANCEL_SLOTS];
+
+static __thread volatile int *fuse_op_cancel;
+
+static volatile int *cancel_get(void)
+{
+	for (int i = 0; i < CANCEL_SLOTS; i++) {
+		int zero = 0;
+
+		if (atomic_compare_exchange_strong(&cancels[i].used, &zero, 1)) {
+			/* a stop that came before the claim still counts */
+			cancels[i].flag = atomic_load(&d.stopping);
+			return &cancels[i].flag;
+		}
+	}
+	return NULL;
+}
+
+static void cancel_put(volatile int *flag)
+{
+	struct cancel_slot *slot = (struct cancel_slot *)((char *)flag - offsetof(struct cancel_slot, flag));
+
+	atomic_store(&slot->used, 0);
+}
+
+/* async-signal-safe: stores only */
+static void cancel_all(void)
+{
+	for (int i = 0; i < CANCEL_SLOTS; i++)
+		if (atomic_load(&cancels[i].used))
+			cancels[i].flag = 1;
+}
 
 static void on_interrupt(int sig)
 {
 	(void)sig;
-	interrupted = 1;
+	if (fuse_op_cancel)
+		*fuse_op_cancel = 1;
+}
+
+/* libfuse's exit handler, plus: no offline may keep the daemon from leaving */
+static void on_stop(int sig)
+{
+	(void)sig;
+	atomic_store(&d.stopping, 1);
+	cancel_all();
+	if (d.fuse)
+		fuse_session_exit(fuse_get_session(d.fuse));
 }
 
 /* ---- the file system ----------------------------------------------------- */
@@ -168,18 +230,40 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+/*
+ * Render a file once: its length and its bytes come from the same call,
+ * so a file that changes between two reads is never torn.
+ */
+static ssize_t read_whole(const char *path, char **out)
+{
+	size_t cap = 4096;
+
+	for (;;) {
+		char *buf = malloc(cap);
+		ssize_t n;
+
+		if (!buf)
+			return -ENOMEM;
+		n = memhp_file_read(d.m, path, buf, cap);
+		if (n >= 0 && (size_t)n < cap) {
+			*out = buf;
+			return n;
+		}
+		free(buf);
+		if (n < 0)
+			return n;
+		cap = (size_t)n + 4096;	/* it grew: once more, larger */
+	}
+}
+
 static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	ssize_t n = memhp_file_read(d.m, path, NULL, 0);
 	char *all;
+	ssize_t n = read_whole(path, &all);
 
 	(void)fi;
 	if (n < 0)
 		return (int)n;
-	all = malloc((size_t)n + 1);
-	if (!all)
-		return -ENOMEM;
-	memhp_file_read(d.m, path, all, (size_t)n + 1);
 	if (off >= n) {
 		free(all);
 		return 0;
@@ -194,13 +278,18 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
 static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
+	volatile int *cancel = cancel_get();
 	ssize_t ret;
 
 	(void)off;
 	(void)fi;
-	interrupted = 0;
-	ret = memhp_file_write_cancellable(d.m, path, buf, size, &interrupted, 0);
-	return ret < 0 ? (int)ret : (int)ret;
+	if (!cancel)
+		return -EBUSY;
+	fuse_op_cancel = cancel;
+	ret = memhp_file_write_cancellable(d.m, path, buf, size, cancel, 0);
+	fuse_op_cancel = NULL;
+	cancel_put(cancel);
+	return (int)ret;
 }
 
 /* `echo x > file` opens with O_TRUNC: sysfs ignores the truncation */
@@ -359,10 +448,66 @@ bad:
 	reply_err(fd, -EINVAL, "bad option");
 }
 
+/*
+ * A long operation for a control client: it is cancelled when the client
+ * hangs up (the memhpctl was killed, as a signal interrupts `echo offline`)
+ * or the daemon stops.  The watcher polls for the hang-up meanwhile.
+ */
+struct watch {
+	int fd;
+	volatile int *cancel;
+	atomic_int done;
+	pthread_t thread;
+	bool watching;
+};
+
+static void *watch_client(void *arg)
+{
+	struct watch *w = arg;
+
+	while (!atomic_load(&w->done)) {
+		struct pollfd p = { .fd = w->fd, .events = POLLRDHUP };
+		int r = poll(&p, 1, 100);
+
+		if (r > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			*w->cancel = 1;
+			break;
+		}
+		if (r > 0)	/* unexpected bytes: they wait for no one */
+			nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+	}
+	return NULL;
+}
+
+static int watch_begin(int fd, struct watch *w)
+{
+	w->fd = fd;
+	w->cancel = cancel_get();
+	if (!w->cancel)
+		return -EBUSY;
+	atomic_init(&w->done, 0);
+	/* without a watcher, a stop still cancels through the flag */
+	w->watching = !pthread_create(&w->thread, NULL, watch_client, w);
+	return 0;
+}
+
+static void watch_end(struct watch *w)
+{
+	atomic_store(&w->done, 1);
+	if (w->watching)
+		pthread_join(w->thread, NULL);
+	cancel_put(w->cancel);
+}
+
 static void ctl_device_del(int fd, const char *name)
 {
-	int ret = memhp_dimm_remove(d.m, name);
+	struct watch w;
+	int ret = watch_begin(fd, &w);
 
+	if (!ret) {
+		ret = memhp_dimm_remove_cancellable(d.m, name, w.cancel, 0);
+		watch_end(&w);
+	}
 	if (ret) {
 		reply_err(fd, ret, "device_del %s refused", name);
 		return;
@@ -405,6 +550,7 @@ static int list_one(void *arg, const char *name, const struct memhp_stat *st)
 static void ctl_write(int fd, char *args)
 {
 	char *value = strchr(args, ' ');
+	struct watch w;
 	ssize_t ret;
 
 	if (!value || value == args) {
@@ -412,7 +558,11 @@ static void ctl_write(int fd, char *args)
 		return;
 	}
 	*value++ = '\0';
-	ret = memhp_file_write(d.m, args, value, strlen(value));
+	ret = watch_begin(fd, &w);
+	if (!ret) {
+		ret = memhp_file_write_cancellable(d.m, args, value, strlen(value), w.cancel, 0);
+		watch_end(&w);
+	}
 	if (ret < 0)
 		reply_err(fd, (int)ret, "write %s", args);
 	else
@@ -421,15 +571,14 @@ static void ctl_write(int fd, char *args)
 
 static void ctl_read(int fd, const char *path)
 {
-	ssize_t len = memhp_file_read(d.m, path, NULL, 0);
-	char *buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
+	char *buf;
+	ssize_t len = read_whole(path, &buf);
 
-	if (len < 0 || !buf) {
-		reply_err(fd, len < 0 ? (int)len : -ENOMEM, "read %s", path);
-	} else {
-		memhp_file_read(d.m, path, buf, (size_t)len + 1);
-		reply_ok(fd, buf, (size_t)len);
+	if (len < 0) {
+		reply_err(fd, (int)len, "read %s", path);
+		return;
 	}
+	reply_ok(fd, buf, (size_t)len);
 	free(buf);
 }
 
@@ -462,12 +611,33 @@ static void ctl_status(int fd)
 	reply_ok(fd, out, (size_t)len);
 }
 
+/* a page index: decimal or 0x-hex, nothing after it */
+static int parse_index(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		return -EINVAL;
+	*out = (size_t)v;
+	return 0;
+}
+
 /* hog NAME SIZE: movable memory in use; pin/unpin/pfn NAME INDEX; kill NAME */
 static void ctl_users(int fd, char **w, int n)
 {
+	struct memhp_geometry g;
+	size_t index = 0;
 	struct user *u = NULL, *free_slot = NULL;
 	int ret = 0;
 
+	memhp_get_geometry(d.m, &g);
+	if (n == 3 && strcmp(w[0], "hog") && parse_index(w[2], &index)) {
+		reply_err(fd, -EINVAL, "%s: bad page index '%s'", w[0], w[2]);
+		return;
+	}
 	pthread_mutex_lock(&d.lock);
 	for (int i = 0; i < 64; i++) {
 		if (d.users[i].name[0] && n >= 2 && !strcmp(d.users[i].name, w[1]))
@@ -481,18 +651,20 @@ static void ctl_users(int fd, char **w, int n)
 		if (u || !free_slot || parse_size(w[2], &size) || !size || strlen(w[1]) >= sizeof(u->name)) {
 			ret = u ? -EEXIST : -EINVAL;
 		} else {
-			ret = memhp_region_alloc(d.m, (size_t)(size >> 12), 0, 0, &free_slot->region);
+			size_t pages = (size_t)((size + g.page_size - 1) / g.page_size);
+
+			ret = memhp_region_alloc(d.m, pages, 0, 0, &free_slot->region);
 			if (!ret) {
-				memset(memhp_region_addr(free_slot->region), 0x5a, (size_t)(size >> 12) << 12);
+				memset(memhp_region_addr(free_slot->region), 0x5a, pages * g.page_size);
 				snprintf(free_slot->name, sizeof(free_slot->name), "%s", w[1]);
 			}
 		}
 	} else if ((!strcmp(w[0], "pin") || !strcmp(w[0], "unpin")) && n == 3) {
 		ret = !u ? -ENOENT
-			 : !strcmp(w[0], "pin") ? memhp_region_pin(u->region, strtoul(w[2], NULL, 0))
-						: memhp_region_unpin(u->region, strtoul(w[2], NULL, 0));
+			 : !strcmp(w[0], "pin") ? memhp_region_pin(u->region, index)
+						: memhp_region_unpin(u->region, index);
 	} else if (!strcmp(w[0], "pfn") && n == 3 && u) {
-		long pfn = memhp_region_pfn(u->region, strtoul(w[2], NULL, 0));
+		long pfn = memhp_region_pfn(u->region, index);
 		char out[32];
 		int len = snprintf(out, sizeof(out), "%ld\n", pfn);
 
@@ -506,9 +678,7 @@ static void ctl_users(int fd, char **w, int n)
 		/* how many of its pages each memory block holds, "BLOCK COUNT" lines */
 		size_t pages = memhp_region_pages(u->region), len = 0;
 		unsigned long last = ULONG_MAX, count = 0, per_block;
-		struct memhp_geometry g;
 
-		memhp_get_geometry(d.m, &g);
 		per_block = (unsigned long)(g.block_size / g.page_size);
 		char *out = malloc(pages * 24 + 32);
 
@@ -604,7 +774,7 @@ static void handle_request(int fd, char *line)
 		reply_err(fd, -EINVAL, "unknown request '%s'", w[0]);
 }
 
-/* one client at a time; a line longer than CTL_MAX_LINE is refused */
+/* one request per connection; a line longer than CTL_MAX_LINE is refused */
 static void serve_client(int fd)
 {
 	char line[CTL_MAX_LINE + 1];
@@ -637,24 +807,80 @@ static void serve_client(int fd)
 	handle_request(fd, line);
 }
 
+static void client_done(int fd)
+{
+	pthread_mutex_lock(&d.lock);
+	for (int i = 0; i < d.nr_clients; i++) {
+		if (d.client_fds[i] == fd) {
+			d.client_fds[i] = d.client_fds[--d.nr_clients];
+			break;
+		}
+	}
+	close(fd);
+	pthread_cond_broadcast(&d.clients_gone);
+	pthread_mutex_unlock(&d.lock);
+}
+
+/* each client on its own thread: an offline waiting on a pin must not
+ * keep the unpin from being served */
+static void *client_thread(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+
+	serve_client(fd);
+	client_done(fd);
+	return NULL;
+}
+
 static void *socket_thread(void *arg)
 {
+	pthread_attr_t attr;
 	sigset_t all;
 
 	(void)arg;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the FUSE loop's */
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (;;) {
 		int fd = accept4(d.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		pthread_t t;
+		bool room;
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			return NULL;
+			break;
 		}
-		serve_client(fd);
-		close(fd);
+		pthread_mutex_lock(&d.lock);
+		room = d.nr_clients < MAX_CLIENTS && !atomic_load(&d.stopping);
+		if (room)
+			d.client_fds[d.nr_clients++] = fd;
+		pthread_mutex_unlock(&d.lock);
+		if (!room) {
+			reply_err(fd, -EBUSY, "too many clients");
+			close(fd);
+			continue;
+		}
+		/* the threads inherit the mask: signals stay the FUSE loop's */
+		if (pthread_create(&t, &attr, client_thread, (void *)(intptr_t)fd)) {
+			reply_err(fd, -EAGAIN, "cannot serve");
+			client_done(fd);
+		}
 	}
+	pthread_attr_destroy(&attr);
+	return NULL;
+}
+
+/* stop serving: wake clients blocked on a request line, wait for all */
+static void clients_stop(void)
+{
+	pthread_mutex_lock(&d.lock);
+	for (int i = 0; i < d.nr_clients; i++)
+		shutdown(d.client_fds[i], SHUT_RD);
+	while (d.nr_clients)
+		pthread_cond_wait(&d.clients_gone, &d.lock);
+	pthread_mutex_unlock(&d.lock);
 }
 
 static int listen_socket(const char *path)
@@ -847,6 +1073,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pthread_mutex_init(&d.lock, NULL);
+	pthread_cond_init(&d.clients_gone, NULL);
 
 	fuse_opt_add_arg(&args, "memhpd");
 	fuse_opt_add_arg(&args, "-o");
@@ -874,12 +1101,19 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_interrupt;
 	sigaction(SIGUSR1, &sa, NULL);
+	/* over libfuse's exit handlers: also cancel the offlines in progress */
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (pthread_create(&st, NULL, socket_thread, NULL))
 		goto out_signals;
 	ret = fuse_loop_mt(d.fuse, 0) ? 1 : 0;
+	on_stop(0);	/* the loop may also end by an unmount */
 	shutdown(d.listen_fd, SHUT_RDWR);
 	pthread_join(st, NULL);
+	clients_stop();
 out_signals:
 	fuse_remove_signal_handlers(fuse_get_session(d.fuse));
 out_socket:

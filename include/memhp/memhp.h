@@ -102,6 +102,11 @@ int memhp_dimm_add(struct memhp_machine *m, const char *name, uint64_t size,
 		   int node, uint64_t addr, int fd, struct memhp_dimm_info *info);
 /* ACPI eject: offline every block (two passes), remove; -EBUSY + rollback */
 int memhp_dimm_remove(struct memhp_machine *m, const char *name);
+/* ... whose offlines stop (-EBUSY, rolled back) once *cancel is set or
+ * after timeout_ms (0: none): an offline may otherwise wait forever on a
+ * pinned page, as the kernel's ACPI eject can. */
+int memhp_dimm_remove_cancellable(struct memhp_machine *m, const char *name,
+				  const volatile int *cancel, unsigned int timeout_ms);
 int memhp_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info);
 
 /*

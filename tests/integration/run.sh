@@ -176,6 +176,32 @@ check "unpinned, the same offline migrates and succeeds" \
 	"echo offline > '$mnt/sys/devices/system/memory/memory$hogblock/state' && [ \$(state $hogblock) = offline ]"
 ctl kill h1
 
+# ---- 8b. the socket: an offline waiting on a pin holds no one else -------
+# the kernel's offline waits for ever on a pinned page; the daemon must
+# still serve the unpin (and everything else) meanwhile, cancel the offline
+# when its client hangs up, and still stop on SIGTERM
+ctl online --zone movable "$hogblock" >/dev/null 2>&1
+ctl hog h2 8M
+ctl pin h2 0
+blk2=$(( $(ctl pfn h2 0) / 32768 ))
+check "socket: a bad page index is refused" "! ctl pin h2 xyz 2>/dev/null && ! ctl pin h2 -1 2>/dev/null"
+timeout -s KILL 1 "$build/memhpctl" --socket "$sock" offline "$blk2" >/dev/null 2>&1
+sleep 0.3
+check "socket: a client killed mid-offline cancels it, block still online" \
+	"[ \$(state $blk2) = online ] && timeout 5 $build/memhpctl --socket $sock status >/dev/null"
+"$build/memhpctl" --socket "$sock" offline "$blk2" >/dev/null 2>&1 &
+offliner=$!
+sleep 0.5
+# meanwhile the block reads going-offline, as memory_block_change_state sets it
+check "socket: served while an offline waits on a pin" \
+	"timeout 5 $build/memhpctl --socket $sock status >/dev/null && [ \$(state $blk2) = going-offline ]"
+ctl unpin h2 0
+code=0
+wait "$offliner" || code=$?
+check "socket: unpinned through the socket, the waiting offline succeeds" \
+	"[ $code = 0 ] && [ \$(state $blk2) = offline ]"
+ctl kill h2
+
 # ---- 9. memhpctl run against a daemon ----------------------------------
 # the oracle's c1 (memory in use, offlined under it) and b1, on fresh
 # daemons, compared with the kernel's runs like the in-process ones
@@ -191,7 +217,15 @@ for row in "c1-offline-movable-in-use c1-movable-in-use-mmom1" "b1-online-zones 
 done
 
 # ---- 10. SIGTERM: unmounted, socket gone --------------------------------
+# with an offline waiting on a pin: the stop cancels it
+ctl online --zone movable "$blk2" >/dev/null 2>&1
+ctl hog h3 8M
+ctl pin h3 0
+"$build/memhpctl" --socket "$sock" offline $(( $(ctl pfn h3 0) / 32768 )) >/dev/null 2>&1 &
+offliner=$!
+sleep 0.5
 kill -TERM "$daemon_pid"
+wait "$offliner" 2>/dev/null
 for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
 daemon_pid=""
 check "SIGTERM: clean exit, unmounted, socket removed" "! mountpoint -q '$mnt' && [ ! -e '$sock' ]"
