@@ -28,7 +28,7 @@
  *   span_lock (mutex)            zone/node spans, present counts, node masks,
  *                                groups, sections' pageblock arrays
  *   zone->lock (mutex)           free lists, free counts, pageblock types
- *   resource_lock, notifier_lock, param_lock, log lock: leaves
+ *   resource_lock, devices_lock, notifier_lock, param_lock, log lock: leaves
  * The kernel's files read counters with span_lock, zone locks and atomics
  * only, never mem_hotplug_lock, so they do not wait for a long offline and
  * a notifier callback may read them.
@@ -367,6 +367,8 @@ bool page_is_buddy_head(struct page *p);
 void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 void set_range_migratetype(struct memhp_machine *m, struct zone *zone, unsigned long start,
 			   unsigned long end, int to_mt);
+void set_range_migratetype_locked(struct memhp_machine *m, struct zone *zone, unsigned long start,
+				  unsigned long end, int to_mt);
 void init_single_page(struct memhp_machine *m, unsigned long pfn, int zid, int nid);
 
 /* ---- per-cpu page caches (pcp.c) -------------------------------------- */
@@ -375,6 +377,7 @@ void init_single_page(struct memhp_machine *m, unsigned long pfn, int zid, int n
 struct per_cpu_pages;
 int pcp_init(struct memhp_machine *m);
 void pcp_destroy(struct memhp_machine *m);
+#define PCP_BYPASS (-2L)	/* the zone's caches are disabled: use the buddy */
 long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt);
 bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn);
 void pcp_drain_zone(struct memhp_machine *m, struct zone *zone);
@@ -584,7 +587,8 @@ struct memhp_machine {
 	uint32_t node_masks[NR_NODE_STATES];
 
 	struct resource iomem;
-	struct physdev *devices;
+	struct physdev *devices;	/* under devices_lock: migration walks it */
+	pthread_rwlock_t devices_lock;
 	struct acpi_memdev *acpi_devs;
 	struct dax_bus *dax;
 	pthread_mutex_t dax_lock;	/* leaf: dax regions list and device fields */

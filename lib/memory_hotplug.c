@@ -385,18 +385,16 @@ failed_addition:
  * pages block isolation in any zone; in kernel zones so does any page in
  * use that is not a movable user page.
  */
-static int start_isolate_page_range(struct memhp_machine *m, struct zone *zone,
-				    unsigned long start, unsigned long end)
+static bool range_has_unmovable_pages(struct memhp_machine *m, struct zone *zone,
+				      unsigned long start, unsigned long end)
 {
-	if (should_fail(m))
-		return -EBUSY;	/* move_freepages_block_isolate failed */
 	for (unsigned long pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(m, pfn);
 
 		if (get_pageblock_migratetype(m, pfn) == MIGRATE_ISOLATE)
-			return -EBUSY;
+			return true;
 		if (p->flags & PG_reserved)
-			return -EBUSY;
+			return true;
 		if (p->flags & PG_buddy) {
 			pfn += (1UL << p->order) - 1;
 			continue;
@@ -408,10 +406,29 @@ static int start_isolate_page_range(struct memhp_machine *m, struct zone *zone,
 		if (p->flags & PG_tail)
 			continue;	/* judged with its head */
 		if (p->refcount > 0)
-			return -EBUSY;
+			return true;
 	}
-	set_range_migratetype(m, zone, start, end, MIGRATE_ISOLATE);
-	return 0;
+	return false;
+}
+
+static int start_isolate_page_range(struct memhp_machine *m, struct zone *zone,
+				    unsigned long start, unsigned long end)
+{
+	int ret = 0;
+
+	if (should_fail(m))
+		return -EBUSY;	/* move_freepages_block_isolate failed */
+	/*
+	 * Judge and isolate under one zone->lock, as set_migratetype_isolate
+	 * does: no buddy allocation may slip an unmovable page in between.
+	 */
+	pthread_mutex_lock(&zone->lock);
+	if (range_has_unmovable_pages(m, zone, start, end))
+		ret = -EBUSY;
+	else
+		set_range_migratetype_locked(m, zone, start, end, MIGRATE_ISOLATE);
+	pthread_mutex_unlock(&zone->lock);
+	return ret;
 }
 
 /*

@@ -274,8 +274,11 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
 {
 	long pfn = -1;
 
-	if (!order && !atomic_load(&zone->pcp_disabled))
-		return pcp_alloc(m, zone, mt);	/* rmqueue_pcplist */
+	if (!order && !atomic_load(&zone->pcp_disabled)) {
+		pfn = pcp_alloc(m, zone, mt);	/* rmqueue_pcplist */
+		if (pfn != PCP_BYPASS)
+			return pfn;
+	}
 	pthread_mutex_lock(&zone->lock);
 	/* zone_watermark_ok(ALLOC_WMARK_MIN) */
 	if ((unsigned long)atomic_load(&zone->nr_free_pages) >= zone->wmark_min + (1UL << order)) {
@@ -393,6 +396,13 @@ void set_range_migratetype(struct memhp_machine *m, struct zone *zone, unsigned 
 			   unsigned long end, int to_mt)
 {
 	pthread_mutex_lock(&zone->lock);
+	set_range_migratetype_locked(m, zone, start, end, to_mt);
+	pthread_mutex_unlock(&zone->lock);
+}
+
+void set_range_migratetype_locked(struct memhp_machine *m, struct zone *zone, unsigned long start,
+				  unsigned long end, int to_mt)
+{
 	move_freepages_range(m, zone, start, end, to_mt);
 	if (to_mt != MIGRATE_ISOLATE) {
 		/* let pageblock-sized chunks merge again (unset_migratetype_isolate) */
@@ -406,7 +416,6 @@ void set_range_migratetype(struct memhp_machine *m, struct zone *zone, unsigned 
 			}
 		}
 	}
-	pthread_mutex_unlock(&zone->lock);
 }
 
 /*

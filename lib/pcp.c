@@ -16,8 +16,9 @@
  * not count in NR_FREE_PAGES / MemFree, and zoneinfo shows them as the
  * pagesets' count.  They carry PG_pcp.  Offlining disables the caches of
  * its zone and drains them (zone_pcp_disable), so that isolation sees
- * every free page in the buddy; a free that races with the disable either
- * lands before the drain (and is drained) or sees the zone disabled.
+ * every free page in the buddy; a free or a refill that races with the
+ * disable either lands before the drain (and is drained) or sees the zone
+ * disabled under the slot lock and goes to the buddy.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -117,6 +118,15 @@ long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt)
 	long pfn = -1;
 
 	pthread_mutex_lock(&pcp->lock);
+	/*
+	 * Checked again under the slot lock: an allocation that saw the zone
+	 * enabled may get here after zone_pcp_disable drained this slot, and
+	 * must not refill it with pages of a range about to be isolated.
+	 */
+	if (atomic_load(&zone->pcp_disabled)) {
+		pthread_mutex_unlock(&pcp->lock);
+		return PCP_BYPASS;
+	}
 	l = list_of(pcp, zone, mt);
 	if (!l->count) {
 		long got[PCP_BATCH];

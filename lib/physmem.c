@@ -127,31 +127,47 @@ int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uin
 	}
 	d->phys_start = phys;
 	d->size = size;
+	pthread_rwlock_wrlock(&m->devices_lock);
 	d->next = m->devices;
 	m->devices = d;
+	pthread_rwlock_unlock(&m->devices_lock);
 	*out = d;
 	return 0;
 }
 
 void physdev_destroy(struct memhp_machine *m, struct physdev *d)
 {
+	pthread_rwlock_wrlock(&m->devices_lock);
 	for (struct physdev **p = &m->devices; *p; p = &(*p)->next) {
 		if (*p == d) {
 			*p = d->next;
 			break;
 		}
 	}
+	pthread_rwlock_unlock(&m->devices_lock);
 	if (d->own_fd)
 		close(d->fd);
 	free(d);
 }
 
+/*
+ * The device holding @phys.  The walk is locked, the result is not: a
+ * caller keeps it valid by what it holds (device_hotplug_lock, or a page
+ * in use there, which keeps its device from being removed).
+ */
 struct physdev *physdev_find(struct memhp_machine *m, uint64_t phys)
 {
-	for (struct physdev *d = m->devices; d; d = d->next)
-		if (phys >= d->phys_start && phys < d->phys_start + d->size)
-			return d;
-	return NULL;
+	struct physdev *found = NULL;
+
+	pthread_rwlock_rdlock(&m->devices_lock);
+	for (struct physdev *d = m->devices; d; d = d->next) {
+		if (phys >= d->phys_start && phys < d->phys_start + d->size) {
+			found = d;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&m->devices_lock);
+	return found;
 }
 
 int direct_map_add(struct memhp_machine *m, uint64_t start, uint64_t size)
