@@ -66,6 +66,17 @@ while read -r name scn opts; do
 	fi
 done < "$top/tests/oracle/MATRIX"
 
+# the dax snapshot (no kernel run of this scenario: checked against the
+# formats and transitions of the kernel's g2 run by dax_snapshot.py)
+out="$build/oracle/dax-cxl-kmem.json"
+if "$build/memhpctl" run "$top/tests/oracle/scenarios/dax-cxl-kmem.scn" --json -o "$out" >/dev/null 2>"$out.err" &&
+   python3 "$top/tests/oracle/dax_snapshot.py" "$out" >&2; then
+	pass "runner dax snapshot"
+else
+	cat "$out.err" >&2
+	fail "runner dax snapshot"
+fi
+
 echo "== integration: memhpd, lsmem, chmem, the kernel's selftest ($build)"
 rm -f "$build"/sanitizer.*
 ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$build/sanitizer" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$build/sanitizer" \

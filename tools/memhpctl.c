@@ -19,6 +19,7 @@
  *   memhpctl stat                meminfo and per-zone summary
  *   memhpctl status | dmesg | shutdown
  *   memhpctl hog NAME SIZE | pin|unpin|pfn NAME INDEX | kill NAME
+ *   memhpctl dax create cxl|hmem|pmem SIZE [node=N] | dax destroy REGION
  *                                memory in use, as the oracle's hog processes
  *
  *   memhpctl exec --mount DIR -- CMD [ARGS...]
@@ -57,6 +58,7 @@ static int usage(FILE *f, int rc)
 		"       memhpctl [--socket PATH] stat\n"
 		"       memhpctl [--socket PATH] status | dmesg | shutdown\n"
 		"       memhpctl [--socket PATH] hog NAME SIZE | pin|unpin|pfn NAME INDEX | kill NAME\n"
+		"       memhpctl [--socket PATH] dax create cxl|hmem|pmem SIZE [node=N] | dax destroy REGION\n"
 		"       memhpctl exec --mount DIR -- CMD [ARGS...]\n"
 		"       memhpctl help\n");
 	return rc;
@@ -468,7 +470,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "exec"))
 		return cmd_exec(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "hog") || !strcmp(argv[1], "pin") || !strcmp(argv[1], "unpin") ||
-	    !strcmp(argv[1], "kill") || !strcmp(argv[1], "pfn")) {
+	    !strcmp(argv[1], "kill") || !strcmp(argv[1], "pfn") || !strcmp(argv[1], "dax")) {
 		char req[CTL_MAX_LINE], *out = NULL;
 		size_t n = 0;
 		int rc;

@@ -716,6 +716,56 @@ static void ctl_users(int fd, char **w, int n)
 		reply_ok(fd, NULL, 0);
 }
 
+/* dax create cxl|hmem|pmem SIZE [node=N]: a device region; dax destroy REGION */
+static void ctl_dax(int fd, char **w, int n)
+{
+	static const char *const kinds[] = { "cxl", "hmem", "pmem" };
+	static const char *const drivers[] = { "-", "device_dax", "kmem" };
+	struct memhp_dax_info info;
+	uint64_t size;
+	size_t id;
+	char out[192], *end = NULL;
+	int kind = -1, node = 0, ret, len;
+
+	if (n == 3 && !strcmp(w[1], "destroy")) {
+		if (parse_index(w[2], &id) || id > INT_MAX)
+			goto usage;
+		ret = memhp_dax_region_destroy(d.m, (int)id);
+		if (ret)
+			reply_err(fd, ret, "dax destroy %s refused", w[2]);
+		else
+			reply_ok(fd, NULL, 0);
+		return;
+	}
+	if (n < 4 || n > 5 || strcmp(w[1], "create"))
+		goto usage;
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(w[2], kinds[i]))
+			kind = i;
+	if (kind < 0 || parse_size(w[3], &size))
+		goto usage;
+	if (n == 5) {
+		if (strncmp(w[4], "node=", 5))
+			goto usage;
+		node = (int)strtol(w[4] + 5, &end, 10);
+		if (*end || end == w[4] + 5)
+			goto usage;
+	}
+	ret = memhp_dax_region_create(d.m, (enum memhp_dax_kind)kind, size, node, 0, MEMHP_ADDR_AUTO,
+				      -1, &info);
+	if (ret) {
+		reply_err(fd, ret, "dax create %s refused", w[2]);
+		return;
+	}
+	len = snprintf(out, sizeof(out), "region=%d dev=%s addr=%#llx size=%llu driver=%s\n",
+		       info.region_id, info.dev, (unsigned long long)info.start,
+		       (unsigned long long)info.size, drivers[info.driver]);
+	reply_ok(fd, out, (size_t)len);
+	return;
+usage:
+	reply_err(fd, -EINVAL, "usage: dax create cxl|hmem|pmem SIZE [node=N] | dax destroy REGION");
+}
+
 /* the kernel log, like dmesg */
 static void ctl_dmesg(int fd)
 {
@@ -748,6 +798,8 @@ static void handle_request(int fd, char *line)
 		ctl_device_add(fd, w, n);
 	else if (!strcmp(w[0], "device") && n == 3 && !strcmp(w[1], "del"))
 		ctl_device_del(fd, w[2]);
+	else if (!strcmp(w[0], "dax") && n >= 2)
+		ctl_dax(fd, w, n);
 	else if (!strcmp(w[0], "read") && n == 2)
 		ctl_read(fd, w[1]);
 	else if (!strcmp(w[0], "list") && n == 2)

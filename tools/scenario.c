@@ -755,6 +755,64 @@ static int collect_node_dirs(void *arg, const char *name, const struct memhp_sta
 	return 0;
 }
 
+static int collect_dax_names(void *arg, const char *name, const struct memhp_stat *st)
+{
+	struct names *nm = arg;
+
+	(void)st;
+	if (!strncmp(name, "dax", 3) && nm->n < 8)
+		snprintf(nm->list[nm->n++], sizeof(nm->list[0]), "%s", name);
+	return 0;
+}
+
+/* the driver a dax device is bound to: the driver directory linking it */
+static const char *dax_driver(struct run *r, const char *dev)
+{
+	static const char *const drivers[] = { "device_dax", "kmem" };
+
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		struct names nm = { .n = 0 };
+		char path[96];
+
+		snprintf(path, sizeof(path), "/sys/bus/dax/drivers/%s", drivers[i]);
+		t_list(r, path, collect_dax_names, &nm);
+		for (int k = 0; k < nm.n; k++)
+			if (!strcmp(nm.list[k], dev))
+				return drivers[i];
+	}
+	return "-";
+}
+
+/* like snap.sh: each dax device's attributes, '-' for what it lacks */
+static void json_dax(struct run *r)
+{
+	static const char *const attrs[] = { "size", "target_node", "align", "memmap_on_memory",
+					     "resource", "numa_node" };
+	struct names nm = { .n = 0 };
+
+	t_list(r, "/sys/bus/dax/devices", collect_dax_names, &nm);
+	json_begin_object(&r->j, "dax");
+	for (int k = 0; k < nm.n; k++) {
+		json_begin_object(&r->j, nm.list[k]);
+		for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+			char path[128], *v;
+
+			snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/%s", nm.list[k], attrs[a]);
+			v = read_kfile(r, path);
+			if (v) {
+				*strchrnul(v, '\n') = '\0';	/* read -r v: the first line */
+				json_string(&r->j, attrs[a], v);
+				free(v);
+			} else {
+				json_string(&r->j, attrs[a], "-");
+			}
+		}
+		json_string(&r->j, "driver", dax_driver(r, nm.list[k]));
+		json_end_object(&r->j);
+	}
+	json_end_object(&r->j);
+}
+
 static void snapshot(struct run *r)
 {
 	static const char *const params[] = { "auto_movable_numa_aware", "auto_movable_ratio",
@@ -803,8 +861,7 @@ static void snapshot(struct run *r)
 	text = read_kfile(r, "/proc/iomem");
 	json_lines(&r->j, "iomem", text);
 	free(text);
-	json_begin_object(&r->j, "dax");
-	json_end_object(&r->j);
+	json_dax(r);
 	if (log) {
 		t_log(r, log, cap);
 		json_lines(&r->j, "dmesg", log);
@@ -1400,6 +1457,51 @@ static void step_hog(struct run *r, struct scn_step *st)
 		fprintf(r->out, "  hog %s: got %zu KiB\n", st->argv[0], h->nr * (size_t)(r->geo.page_size >> 10));
 }
 
+/*
+ * dax_region cxl|hmem|pmem SIZE [node=N]: device memory the host side
+ * creates, with its static device daxR.0 bound as the kind's driver would
+ * (cxl and hmem to kmem, pmem to device_dax).
+ */
+static void step_dax_region(struct run *r, struct scn_step *st)
+{
+	static const char *const kinds[] = { "cxl", "hmem", "pmem" };
+	struct memhp_dax_info info;
+	uint64_t size;
+	int kind = -1, node = 0, ret;
+
+	for (int i = 0; i < 3; i++)
+		if (st->argc && !strcmp(st->argv[0], kinds[i]))
+			kind = i;
+	if (kind < 0 || st->argc < 2 || st->argc > 3 || parse_size(st->argv[1], &size) ||
+	    (st->argc == 3 && sscanf(st->argv[2], "node=%d", &node) != 1)) {
+		skip_step(r, "usage: dax_region cxl|hmem|pmem SIZE [node=N]");
+		return;
+	}
+	if (r->socket) {
+		char args[96], *reply, *dev;
+
+		snprintf(args, sizeof(args), "%s %s node=%d", kinds[kind], st->argv[1], node);
+		reply = remote(r, "dax create %s%s", args, "", &ret);
+		dev = reply ? strstr(reply, "dev=") : NULL;
+		snprintf(info.dev, sizeof(info.dev), "%.*s", dev ? (int)strcspn(dev + 4, " \n") : 0,
+			 dev ? dev + 4 : "");
+		free(reply);
+	} else {
+		ret = memhp_dax_region_create(r->m, (enum memhp_dax_kind)kind, size, node, 0,
+					      MEMHP_ADDR_AUTO, -1, &info);
+	}
+	json_int(&r->j, "rc", ret < 0 ? -ret : 0);
+	json_string(&r->j, "result", ret ? memhp_strerror(ret) : "ok");
+	if (ret) {
+		r->totals->failed++;
+	} else {
+		json_string(&r->j, "dev", info.dev);
+		r->totals->ok++;
+	}
+	if (!r->json)
+		fprintf(r->out, "  dax_region %s: %s\n", st->argv[0], ret ? memhp_strerror(ret) : info.dev);
+}
+
 static void step_kill(struct run *r, struct scn_step *st)
 {
 	struct hog *h = st->argc ? find_hog(r, st->argv[0]) : NULL;
@@ -1515,6 +1617,8 @@ static void run_step(struct run *r, struct scn_step *st)
 		step_hog(r, st);
 	} else if (!strcmp(v, "kill")) {
 		step_kill(r, st);
+	} else if (!strcmp(v, "dax_region")) {
+		step_dax_region(r, st);
 	} else if (!strcmp(v, "where")) {
 		step_where(r, st);
 	} else if (!strcmp(v, "qmp")) {

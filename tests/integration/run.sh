@@ -202,6 +202,19 @@ check "socket: unpinned through the socket, the waiting offline succeeds" \
 	"[ $code = 0 ] && [ \$(state $blk2) = offline ]"
 ctl kill h2
 
+# ---- 8c. dax over the socket, its files over FUSE ----------------------
+dax=$(ctl dax create cxl 256M 2>/dev/null)
+daxdir="$mnt/sys/bus/dax/devices/dax0.0"
+check "socket: dax create binds a CXL device to kmem" \
+	"echo '$dax' | grep -q 'dev=dax0.0 .*driver=kmem' && [ \$(cat $daxdir/size) = 268435456 ] && [ \$(cat $daxdir/memmap_on_memory) = 1 ]"
+# auto_online_blocks is offline here: kmem's blocks stay offline, and
+# unbinding removes them
+echo dax0.0 > "$mnt/sys/bus/dax/drivers/kmem/unbind"
+check "FUSE: kmem unbind, then memmap_on_memory=0 is accepted" \
+	"[ ! -e $mnt/sys/bus/dax/drivers/kmem/dax0.0 ] && echo 0 > $daxdir/memmap_on_memory && [ \$(cat $daxdir/memmap_on_memory) = 0 ]"
+check "socket: dax destroy, the device is gone" \
+	"ctl dax destroy 0 && [ ! -e $daxdir ] && ! ctl dax destroy 0 2>/dev/null"
+
 # ---- 9. memhpctl run against a daemon ----------------------------------
 # the oracle's c1 (memory in use, offlined under it) and b1, on fresh
 # daemons, compared with the kernel's runs like the in-process ones
@@ -215,6 +228,15 @@ for row in "c1-offline-movable-in-use c1-movable-in-use-mmom1" "b1-online-zones 
 		"python3 '$top/tests/oracle/conform.py' '$top/tests/oracle/kernel/$2.json' '$out/daemon-$1.json' >/dev/null"
 	"$build/memhpctl" --socket "$out/$1.sock" shutdown >/dev/null 2>&1
 done
+
+# the dax scenario against a daemon: the runner's dax snapshot over the socket
+mkdir -p "$out/mnt-dax"
+"$build/memhpd" --mount "$out/mnt-dax" --socket "$out/dax.sock" --cmdline "memory_hotplug.memmap_on_memory=1"
+"$build/memhpctl" --socket "$out/dax.sock" run "$top/tests/oracle/scenarios/dax-cxl-kmem.scn" --json \
+	-o "$out/daemon-dax.json" >/dev/null 2>&1
+check "memhpctl run against memhpd: dax-cxl-kmem snapshot" \
+	"python3 '$top/tests/oracle/dax_snapshot.py' '$out/daemon-dax.json' >/dev/null"
+"$build/memhpctl" --socket "$out/dax.sock" shutdown >/dev/null 2>&1
 
 # ---- 10. SIGTERM: unmounted, socket gone --------------------------------
 # with an offline waiting on a pin: the stop cancels it
