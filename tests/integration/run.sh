@@ -216,27 +216,27 @@ check "socket: dax destroy, the device is gone" \
 	"ctl dax destroy 0 && [ ! -e $daxdir ] && ! ctl dax destroy 0 2>/dev/null"
 
 # ---- 9. memhpctl run against a daemon ----------------------------------
-# the oracle's c1 (memory in use, offlined under it) and b1, on fresh
-# daemons, compared with the kernel's runs like the in-process ones
-for row in "c1-offline-movable-in-use c1-movable-in-use-mmom1" "b1-online-zones b1-online-zones-mmom1"; do
-	set -- $row
-	mkdir -p "$out/mnt-$1"
-	"$build/memhpd" --mount "$out/mnt-$1" --socket "$out/$1.sock" --cmdline "memory_hotplug.memmap_on_memory=1"
-	"$build/memhpctl" --socket "$out/$1.sock" run "$top/tests/oracle/scenarios/$1.scn" --json \
-		-o "$out/daemon-$1.json" >/dev/null 2>&1
-	check "memhpctl run against memhpd: $1 conforms" \
-		"python3 '$top/tests/oracle/conform.py' '$top/tests/oracle/kernel/$2.json' '$out/daemon-$1.json' >/dev/null"
-	"$build/memhpctl" --socket "$out/$1.sock" shutdown >/dev/null 2>&1
-done
-
-# the dax scenario against a daemon: the runner's dax snapshot over the socket
-mkdir -p "$out/mnt-dax"
-"$build/memhpd" --mount "$out/mnt-dax" --socket "$out/dax.sock" --cmdline "memory_hotplug.memmap_on_memory=1"
-"$build/memhpctl" --socket "$out/dax.sock" run "$top/tests/oracle/scenarios/dax-cxl-kmem.scn" --json \
-	-o "$out/daemon-dax.json" >/dev/null 2>&1
+# run_on_daemon SCENARIO CHECKER...: SCENARIO on a fresh daemon, its JSON
+# handed to CHECKER as the last argument
+run_on_daemon() {
+	scn=$1; shift
+	mkdir -p "$out/mnt-$scn"
+	"$build/memhpd" --mount "$out/mnt-$scn" --socket "$out/$scn.sock" --cmdline "memory_hotplug.memmap_on_memory=1"
+	"$build/memhpctl" --socket "$out/$scn.sock" run "$top/tests/oracle/scenarios/$scn.scn" --json \
+		-o "$out/daemon-$scn.json" >/dev/null 2>&1
+	"$@" "$out/daemon-$scn.json" >/dev/null
+	rc=$?
+	"$build/memhpctl" --socket "$out/$scn.sock" shutdown >/dev/null 2>&1
+	return $rc
+}
+# the oracle's c1 (memory in use, offlined under it) and b1, compared with
+# the kernel's runs like the in-process ones; the dax scenario's snapshot
+check "memhpctl run against memhpd: c1-offline-movable-in-use conforms" \
+	"run_on_daemon c1-offline-movable-in-use python3 '$top/tests/oracle/conform.py' '$top/tests/oracle/kernel/c1-movable-in-use-mmom1.json'"
+check "memhpctl run against memhpd: b1-online-zones conforms" \
+	"run_on_daemon b1-online-zones python3 '$top/tests/oracle/conform.py' '$top/tests/oracle/kernel/b1-online-zones-mmom1.json'"
 check "memhpctl run against memhpd: dax-cxl-kmem snapshot" \
-	"python3 '$top/tests/oracle/dax_snapshot.py' '$out/daemon-dax.json' >/dev/null"
-"$build/memhpctl" --socket "$out/dax.sock" shutdown >/dev/null 2>&1
+	"run_on_daemon dax-cxl-kmem python3 '$top/tests/oracle/dax_snapshot.py'"
 
 # ---- 10. SIGTERM: unmounted, socket gone --------------------------------
 # with an offline waiting on a pin: the stop cancels it
