@@ -359,6 +359,7 @@ static int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	unsigned int shift = 0;
 
 	if (!*s || *s == '-')
 		return -1;
@@ -367,16 +368,20 @@ static int parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -1;
 	switch (*end) {
-	case 'T': case 't': v <<= 10; /* fall through */
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
+	case 'T': case 't': shift += 10; /* fall through */
+	case 'G': case 'g': shift += 10; /* fall through */
+	case 'M': case 'm': shift += 10; /* fall through */
+	case 'K': case 'k': shift += 10; end++; break;
 	default: break;
 	}
-	if (*end == 'i')
+	/* "iB" only after a unit: 4iB is no size */
+	if (shift && *end == 'i')
 		end++;
 	if (*end == 'B')
 		end++;
+	if (shift && v > (ULLONG_MAX >> shift))
+		return -1;	/* would overflow */
+	v <<= shift;
 	if (*end)
 		return -1;
 	*out = v;
@@ -790,8 +795,13 @@ static void handle_request(int fd, char *line)
 		ctl_write(fd, line + 6);
 		return;
 	}
-	for (char *t = strtok_r(line, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save))
+	for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (n == 16) {
+			reply_err(fd, -E2BIG, "too many words");
+			return;
+		}
 		w[n++] = t;
+	}
 	if (!n)
 		reply_err(fd, -EINVAL, "empty request");
 	else if (!strcmp(w[0], "device") && n >= 2 && !strcmp(w[1], "add"))

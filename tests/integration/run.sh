@@ -149,6 +149,10 @@ check "socket: a silent client does not block the daemon" "ctl status >/dev/null
 wait $silent
 check "socket: clients vanishing mid-request do not hurt" "ctl status >/dev/null"
 check "socket: a malformed device add is refused" "! ctl device add d2 12Q 2>/dev/null"
+check "socket: sizes that overflow or lack a unit before iB are refused" \
+	"! ctl device add d2 99999999999T 2>/dev/null && ! ctl device add d2 4iB 2>/dev/null"
+check "socket: a request of more than 16 words is refused (E2BIG)" \
+	"ctl kill a b c d e f g h i j k l m n o p 2>&1 | grep -q E2BIG"
 check "socket: deleting an unknown device is refused" "! ctl device del nosuch 2>/dev/null"
 check "socket: 0600" "[ \"\$(stat -c %a '$sock')\" = 600 ]"
 truncate -s 256M "$out/backing.img"
