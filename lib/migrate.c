@@ -77,16 +77,15 @@ static bool page_in_flight(uintptr_t page)
 /* hand a signal that is not a migration fault to whoever had it before */
 static void chain_old_handler(int sig, siginfo_t *si, void *uctx)
 {
-	if (old_segv.sa_flags & SA_SIGINFO) {
-		if (old_segv.sa_sigaction) {
-			old_segv.sa_sigaction(sig, si, uctx);
-			return;
-		}
-	} else if (old_segv.sa_handler == SIG_IGN) {
+	/* sa_handler and sa_sigaction share storage: SIG_IGN/SIG_DFL first */
+	if (old_segv.sa_handler == SIG_IGN) {
 		if (si->si_code <= 0)
 			return;	/* a sent SIGSEGV that the process ignores */
 	} else if (old_segv.sa_handler != SIG_DFL) {
-		old_segv.sa_handler(sig);
+		if (old_segv.sa_flags & SA_SIGINFO)
+			old_segv.sa_sigaction(sig, si, uctx);
+		else
+			old_segv.sa_handler(sig);
 		return;
 	}
 	/*

@@ -68,6 +68,8 @@ struct user {
 static struct daemon {
 	struct memhp_machine *m;
 	struct fuse *fuse;
+	/* what on_stop may touch: NULL once the session is being torn down */
+	_Atomic(struct fuse_session *) session;
 	char mount[PATH_MAX];
 	char socket_path[PATH_MAX];
 	int listen_fd;
@@ -91,7 +93,8 @@ static struct cancel_slot {
 	volatile int flag;
 } cancels[CANCEL_SLOTS];
 
-static __thread volatile int *fuse_op_cancel;
+/* volatile itself: read by the interrupt handler of the same thread */
+static __thread volatile int *volatile fuse_op_cancel;
 
 static volatile int *cancel_get(void)
 {
@@ -99,8 +102,13 @@ static volatile int *cancel_get(void)
 		int zero = 0;
 
 		if (atomic_compare_exchange_strong(&cancels[i].used, &zero, 1)) {
-			/* a stop that came before the claim still counts */
-			cancels[i].flag = atomic_load(&d.stopping);
+			/*
+			 * The flag is 0 (cancel_put cleared it).  A stop that came
+			 * before the claim still counts; one that comes during it
+			 * set the flag itself - never store 0 here.
+			 */
+			if (atomic_load(&d.stopping))
+				cancels[i].flag = 1;
 			return &cancels[i].flag;
 		}
 	}
@@ -111,6 +119,7 @@ static void cancel_put(volatile int *flag)
 {
 	struct cancel_slot *slot = (struct cancel_slot *)((char *)flag - offsetof(struct cancel_slot, flag));
 
+	slot->flag = 0;
 	atomic_store(&slot->used, 0);
 }
 
@@ -133,10 +142,12 @@ static void on_interrupt(int sig)
 static void on_stop(int sig)
 {
 	(void)sig;
+	struct fuse_session *se = atomic_load(&d.session);
+
 	atomic_store(&d.stopping, 1);
 	cancel_all();
-	if (d.fuse)
-		fuse_session_exit(fuse_get_session(d.fuse));
+	if (se)
+		fuse_session_exit(se);
 }
 
 /* ---- the file system ----------------------------------------------------- */
@@ -471,10 +482,11 @@ static void *watch_client(void *arg)
 	struct watch *w = arg;
 
 	while (!atomic_load(&w->done)) {
-		struct pollfd p = { .fd = w->fd, .events = POLLRDHUP };
+		/* POLLHUP: the client closed; a half-close (SHUT_WR) still waits */
+		struct pollfd p = { .fd = w->fd, .events = POLLIN };
 		int r = poll(&p, 1, 100);
 
-		if (r > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+		if (r > 0 && (p.revents & (POLLHUP | POLLERR))) {
 			*w->cancel = 1;
 			break;
 		}
@@ -852,6 +864,8 @@ static void serve_client(int fd)
 	}
 	/* a client that never finishes its line must not hold the daemon */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* nor one that never reads its reply */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	while (n < CTL_MAX_LINE) {
 		ssize_t r = recv(fd, line + n, 1, 0);
 
@@ -939,7 +953,7 @@ static void clients_stop(void)
 {
 	pthread_mutex_lock(&d.lock);
 	for (int i = 0; i < d.nr_clients; i++)
-		shutdown(d.client_fds[i], SHUT_RD);
+		shutdown(d.client_fds[i], SHUT_RDWR);	/* wakes recv and send */
 	while (d.nr_clients)
 		pthread_cond_wait(&d.clients_gone, &d.lock);
 	pthread_mutex_unlock(&d.lock);
@@ -1163,6 +1177,7 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_interrupt;
 	sigaction(SIGUSR1, &sa, NULL);
+	atomic_store(&d.session, fuse_get_session(d.fuse));
 	/* over libfuse's exit handlers: also cancel the offlines in progress */
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
@@ -1184,6 +1199,7 @@ out_socket:
 out_unmount:
 	fuse_unmount(d.fuse);
 out_fuse:
+	atomic_store(&d.session, NULL);	/* a late SIGTERM must not reach it */
 	fuse_destroy(d.fuse);
 out_machine:
 	fuse_opt_free_args(&args);

@@ -333,6 +333,24 @@ static void test_foreign_sigsegv(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* ignored with SA_SIGINFO set: SIG_IGN is no function to call */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		sa.sa_flags = SA_SIGINFO;
+		sigaction(SIGSEGV, &sa, NULL);
+		m = movable_gib();
+		if (memhp_region_alloc(m, 16, 0, 0, &r))
+			_exit(2);
+		raise(SIGSEGV);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void test_fault_sweep_all(void **state)
