@@ -680,7 +680,9 @@ static void ctl_users(int fd, char **w, int n)
 		ret = !u ? -ENOENT
 			 : !strcmp(w[0], "pin") ? memhp_region_pin(u->region, index)
 						: memhp_region_unpin(u->region, index);
-	} else if (!strcmp(w[0], "pfn") && n == 3 && u) {
+	} else if (((!strcmp(w[0], "pfn") && n == 3) || (!strcmp(w[0], "where") && n == 2)) && !u) {
+		ret = -ENOENT;	/* no such user */
+	} else if (!strcmp(w[0], "pfn") && n == 3) {
 		long pfn = memhp_region_pfn(u->region, index);
 		char out[32];
 		int len = snprintf(out, sizeof(out), "%ld\n", pfn);
@@ -691,7 +693,7 @@ static void ctl_users(int fd, char **w, int n)
 		else
 			reply_ok(fd, out, (size_t)len);
 		return;
-	} else if (!strcmp(w[0], "where") && n == 2 && u) {
+	} else if (!strcmp(w[0], "where") && n == 2) {
 		/* how many of its pages each memory block holds, "BLOCK COUNT" lines */
 		size_t pages = memhp_region_pages(u->region), len = 0;
 		unsigned long last = ULONG_MAX, count = 0, per_block;

@@ -188,6 +188,7 @@ ctl online --zone movable "$hogblock" >/dev/null 2>&1
 ctl hog h2 8M
 ctl pin h2 0
 blk2=$(( $(ctl pfn h2 0) / 32768 ))
+check "socket: pfn of an unknown user is ENOENT" "ctl pfn nosuch 0 2>&1 | grep -q ENOENT"
 check "socket: a bad page index is refused" "! ctl pin h2 xyz 2>/dev/null && ! ctl pin h2 -1 2>/dev/null"
 timeout -s KILL 1 "$build/memhpctl" --socket "$sock" offline "$blk2" >/dev/null 2>&1
 sleep 0.3
