@@ -617,11 +617,11 @@ static bool is_link(const struct kpath *k)
 	       k->kind == K_DAX_DRIVER_LINK || k->kind == K_DAX_DRV_LINK;
 }
 
-ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, size_t len)
+/* render a file into s (the caller frees s->buf); 0 or -errno */
+static int file_render(struct memhp_machine *m, const char *path, struct sbuf *s)
 {
-	struct sbuf s = { 0 };
 	struct kpath k;
-	ssize_t ret;
+	int ret;
 
 	/* like kernfs's active references: blocks cannot vanish meanwhile, and
 	 * no device_hotplug_lock, so `state` reads never wait for an offline */
@@ -638,12 +638,19 @@ ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, si
 	 */
 	pthread_rwlock_unlock(&m->blocks_lock);
 	if (!ret)
-		ret = show(m, &k, &s);
+		ret = show(m, &k, s);
+	return ret;
+}
+
+ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, size_t len)
+{
+	struct sbuf s = { 0 };
+	int ret = file_render(m, path, &s);
+
 	if (ret) {
 		free(s.buf);
 		return ret;
 	}
-	ret = (ssize_t)s.len;
 	if (buf && len) {
 		size_t c = MIN(s.len, len - 1);
 
@@ -651,7 +658,25 @@ ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, si
 		buf[c] = '\0';
 	}
 	free(s.buf);
-	return ret;
+	return (ssize_t)s.len;
+}
+
+ssize_t memhp_file_read_alloc(struct memhp_machine *m, const char *path, char **out)
+{
+	struct sbuf s = { 0 };
+	int ret = file_render(m, path, &s);
+
+	*out = NULL;
+	if (!ret && !s.buf)
+		s.buf = calloc(1, 1);	/* an empty file is still a string */
+	if (!ret && !s.buf)
+		ret = -ENOMEM;
+	if (ret) {
+		free(s.buf);
+		return ret;
+	}
+	*out = s.buf;
+	return (ssize_t)s.len;
 }
 
 ssize_t memhp_file_write_cancellable(struct memhp_machine *m, const char *path, const char *buf,

@@ -241,36 +241,10 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
-/*
- * Render a file once: its length and its bytes come from the same call,
- * so a file that changes between two reads is never torn.
- */
-static ssize_t read_whole(const char *path, char **out)
-{
-	size_t cap = 4096;
-
-	for (;;) {
-		char *buf = malloc(cap);
-		ssize_t n;
-
-		if (!buf)
-			return -ENOMEM;
-		n = memhp_file_read(d.m, path, buf, cap);
-		if (n >= 0 && (size_t)n < cap) {
-			*out = buf;
-			return n;
-		}
-		free(buf);
-		if (n < 0)
-			return n;
-		cap = (size_t)n + 4096;	/* it grew: once more, larger */
-	}
-}
-
 static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	char *all;
-	ssize_t n = read_whole(path, &all);
+	ssize_t n = memhp_file_read_alloc(d.m, path, &all);
 
 	(void)fi;
 	if (n < 0)
@@ -366,6 +340,22 @@ static void reply_err(int fd, int err, const char *fmt, ...)
 	send(fd, line, (size_t)n, MSG_NOSIGNAL);
 }
 
+/* "node=N": a node number, nothing after it */
+static int parse_node_word(const char *word, int *node)
+{
+	char *end;
+	long v;
+
+	if (strncmp(word, "node=", 5))
+		return -EINVAL;
+	errno = 0;
+	v = strtol(word + 5, &end, 10);
+	if (errno || end == word + 5 || *end || v < INT_MIN || v > INT_MAX)
+		return -EINVAL;
+	*node = (int)v;
+	return 0;
+}
+
 static int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
@@ -415,8 +405,7 @@ static void ctl_device_add(int fd, char **w, int n)
 		char *end;
 
 		if (!strncmp(w[i], "node=", 5)) {
-			node = (int)strtol(w[i] + 5, &end, 10);
-			if (*end || end == w[i] + 5)
+			if (parse_node_word(w[i], &node))
 				goto bad;
 		} else if (!strncmp(w[i], "addr=", 5)) {
 			addr = strtoull(w[i] + 5, &end, 0);
@@ -589,7 +578,7 @@ static void ctl_write(int fd, char *args)
 static void ctl_read(int fd, const char *path)
 {
 	char *buf;
-	ssize_t len = read_whole(path, &buf);
+	ssize_t len = memhp_file_read_alloc(d.m, path, &buf);
 
 	if (len < 0) {
 		reply_err(fd, (int)len, "read %s", path);
@@ -743,7 +732,7 @@ static void ctl_dax(int fd, char **w, int n)
 	struct memhp_dax_info info;
 	uint64_t size;
 	size_t id;
-	char out[192], *end = NULL;
+	char out[192];
 	int kind = -1, node = 0, ret, len;
 
 	if (n == 3 && !strcmp(w[1], "destroy")) {
@@ -763,13 +752,8 @@ static void ctl_dax(int fd, char **w, int n)
 			kind = i;
 	if (kind < 0 || parse_size(w[3], &size))
 		goto usage;
-	if (n == 5) {
-		if (strncmp(w[4], "node=", 5))
-			goto usage;
-		node = (int)strtol(w[4] + 5, &end, 10);
-		if (*end || end == w[4] + 5)
-			goto usage;
-	}
+	if (n == 5 && parse_node_word(w[4], &node))
+		goto usage;
 	ret = memhp_dax_region_create(d.m, (enum memhp_dax_kind)kind, size, node, 0, MEMHP_ADDR_AUTO,
 				      -1, &info);
 	if (ret) {

@@ -367,19 +367,11 @@ static char *remote(struct run *r, const char *fmt, const char *a, const char *b
 
 static char *t_read(struct run *r, const char *path)
 {
-	ssize_t n;
 	char *buf;
 
 	if (r->socket)
 		return remote(r, "read %s%s", path, "", NULL);
-	n = memhp_file_read(r->m, path, NULL, 0);
-	if (n < 0)
-		return NULL;
-	buf = malloc((size_t)n + 1);
-	if (!buf)
-		return NULL;
-	memhp_file_read(r->m, path, buf, (size_t)n + 1);
-	return buf;
+	return memhp_file_read_alloc(r->m, path, &buf) < 0 ? NULL : buf;
 }
 
 static ssize_t t_write(struct run *r, const char *path, const char *buf, size_t len)
@@ -697,18 +689,30 @@ static void json_vmstat(struct run *r)
 	free(text);
 }
 
+/* up to 8 entries of a directory whose names start with a prefix */
 struct names {
 	char list[8][32];
 	int n;
+	const char *prefix;
+	int type;		/* an enum memhp_file_type, or -1 for any */
 };
 
-static int collect_node_links(void *arg, const char *name, const struct memhp_stat *st)
+static int collect_names(void *arg, const char *name, const struct memhp_stat *st)
 {
 	struct names *nm = arg;
 
-	if (st->type == MEMHP_FT_LINK && !strncmp(name, "node", 4) && nm->n < 8)
+	if ((nm->type < 0 || (int)st->type == nm->type) &&
+	    !strncmp(name, nm->prefix, strlen(nm->prefix)) && nm->n < 8)
 		snprintf(nm->list[nm->n++], sizeof(nm->list[0]), "%s", name);
 	return 0;
+}
+
+static void list_names(struct run *r, const char *dir, const char *prefix, int type, struct names *nm)
+{
+	nm->n = 0;
+	nm->prefix = prefix;
+	nm->type = type;
+	t_list(r, dir, collect_names, nm);
 }
 
 static void json_blocks(struct run *r)
@@ -725,7 +729,7 @@ static void json_blocks(struct run *r)
 	json_begin_object(&r->j, "blocks");
 	for (size_t i = 0; i < n; i++) {
 		char key[32], path[128];
-		struct names nm = { .n = 0 };
+		struct names nm;
 
 		snprintf(key, sizeof(key), "%lu", ids[i]);
 		json_begin_object(&r->j, key);
@@ -734,7 +738,7 @@ static void json_blocks(struct run *r)
 			json_file_string(r, attrs[a], path);
 		}
 		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu", ids[i]);
-		t_list(r, path, collect_node_links, &nm);
+		list_names(r, path, "node", MEMHP_FT_LINK, &nm);
 		json_begin_array(&r->j, "nodes");
 		for (int k = 0; k < nm.n; k++)
 			json_string(&r->j, NULL, nm.list[k]);
@@ -746,36 +750,17 @@ static void json_blocks(struct run *r)
 	free(ids);
 }
 
-static int collect_node_dirs(void *arg, const char *name, const struct memhp_stat *st)
-{
-	struct names *nm = arg;
-
-	if (st->type == MEMHP_FT_DIR && !strncmp(name, "node", 4) && nm->n < 8)
-		snprintf(nm->list[nm->n++], sizeof(nm->list[0]), "%s", name);
-	return 0;
-}
-
-static int collect_dax_names(void *arg, const char *name, const struct memhp_stat *st)
-{
-	struct names *nm = arg;
-
-	(void)st;
-	if (!strncmp(name, "dax", 3) && nm->n < 8)
-		snprintf(nm->list[nm->n++], sizeof(nm->list[0]), "%s", name);
-	return 0;
-}
-
 /* the driver a dax device is bound to: the driver directory linking it */
 static const char *dax_driver(struct run *r, const char *dev)
 {
 	static const char *const drivers[] = { "device_dax", "kmem" };
 
 	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
-		struct names nm = { .n = 0 };
+		struct names nm;
 		char path[96];
 
 		snprintf(path, sizeof(path), "/sys/bus/dax/drivers/%s", drivers[i]);
-		t_list(r, path, collect_dax_names, &nm);
+		list_names(r, path, "dax", -1, &nm);
 		for (int k = 0; k < nm.n; k++)
 			if (!strcmp(nm.list[k], dev))
 				return drivers[i];
@@ -788,9 +773,9 @@ static void json_dax(struct run *r)
 {
 	static const char *const attrs[] = { "size", "target_node", "align", "memmap_on_memory",
 					     "resource", "numa_node" };
-	struct names nm = { .n = 0 };
+	struct names nm;
 
-	t_list(r, "/sys/bus/dax/devices", collect_dax_names, &nm);
+	list_names(r, "/sys/bus/dax/devices", "dax", -1, &nm);
 	json_begin_object(&r->j, "dax");
 	for (int k = 0; k < nm.n; k++) {
 		json_begin_object(&r->j, nm.list[k]);
@@ -819,7 +804,7 @@ static void snapshot(struct run *r)
 					      "memmap_on_memory", "online_policy" };
 	static const char *const masks[] = { "possible", "online", "has_cpu", "has_memory",
 					     "has_normal_memory", "has_generic_initiator" };
-	struct names nodes = { .n = 0 };
+	struct names nodes;
 	char path[256], *text;
 	size_t cap = 1 << 20;
 	char *log = malloc(cap);
@@ -849,7 +834,7 @@ static void snapshot(struct run *r)
 		json_file_string(r, masks[i], path);
 	}
 	json_end_object(&r->j);
-	t_list(r, "/sys/devices/system/node", collect_node_dirs, &nodes);
+	list_names(r, "/sys/devices/system/node", "node", MEMHP_FT_DIR, &nodes);
 	json_begin_object(&r->j, "node_meminfo");
 	for (int i = 0; i < nodes.n; i++) {
 		snprintf(path, sizeof(path), "/sys/devices/system/node/%s/meminfo", nodes.list[i]);

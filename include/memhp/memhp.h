@@ -187,6 +187,9 @@ int memhp_free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int or
 /* Read a whole file; returns its length (may exceed len: then truncated)
  * or -errno (-ENOENT, -EACCES for write-only files, ...). */
 ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, size_t len);
+/* ... rendered once into *out (NUL-terminated, the caller frees it), so
+ * length and bytes always agree even when the file changes meanwhile. */
+ssize_t memhp_file_read_alloc(struct memhp_machine *m, const char *path, char **out);
 /* One write(2): returns len on success or -errno (-EACCES for read-only). */
 ssize_t memhp_file_write(struct memhp_machine *m, const char *path, const char *buf, size_t len);
 

@@ -56,12 +56,10 @@ static inline char *readf(struct memhp_machine *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	n = memhp_file_read(m, path, NULL, 0);
+	n = memhp_file_read_alloc(m, path, &buf);
 	if (n < 0)
 		return NULL;
-	buf = malloc((size_t)n + 1);
 	assert_non_null(buf);
-	memhp_file_read(m, path, buf, (size_t)n + 1);
 	return buf;
 }
 
