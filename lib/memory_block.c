@@ -282,7 +282,8 @@ int memory_block_online(struct memhp_machine *m, struct memory_block *mem)
 	/* only now: an unpopulated zone must be populated by online_pages first */
 	if (nv)
 		adjust_present_page_count(m, start_pfn, mem->group, (long)nv);
-	mem->zone = zone;
+	/* WRITE_ONCE: valid_zones reads it without the hotplug lock */
+	__atomic_store_n(&mem->zone, zone, __ATOMIC_RELEASE);
 	mem_hotplug_done(m);
 	return 0;
 out_notifier:
@@ -313,7 +314,7 @@ int memory_block_offline(struct memhp_machine *m, struct memory_block *mem)
 	}
 	if (nv)
 		mhp_deinit_memmap_on_memory(m, start_pfn, nv);
-	mem->zone = NULL;
+	__atomic_store_n(&mem->zone, NULL, __ATOMIC_RELEASE);	/* WRITE_ONCE, as above */
 	fill_notify(m, mem, nv, &arg);
 	memory_notify(m, MEMHP_MEM_FINISH_OFFLINE, &arg);
 out:
@@ -395,7 +396,8 @@ size_t valid_zones_show(struct memhp_machine *m, struct memory_block *mem, char 
 	int nid;
 
 	if (atomic_load(&mem->state) == MEM_ONLINE) {
-		struct zone *zone = mem->zone;
+		/* READ_ONCE: an offline may clear it right after the state check */
+		struct zone *zone = __atomic_load_n(&mem->zone, __ATOMIC_ACQUIRE);
 
 		return (size_t)snprintf(buf, len, "%s\n", zone ? zone->name : "none");
 	}
