@@ -18,6 +18,12 @@
  *               memmap_on_memory attribute is 1 - so each block carries its
  *               own memmap (the per-block split of the seed series).
  *
+ * device_dax requests the device's range ("daxR.I") and maps it as
+ * ZONE_DEVICE memory (memremap.c): a MEMORY_DEVICE_GENERIC pgmap over the
+ * device's range, or the region's static pgmap (a pmem namespace's, from
+ * nd.c) whose range is the whole namespace; compound pages of the
+ * device's alignment, so the memmap is deduplicated to 2 pages per folio.
+ *
  * Unbinding kmem removes each range; a range with an online block cannot be
  * removed and stays, logged "cannot be hotremoved until the next reboot",
  * while the unbind itself completes - as the kernel does.  Devices of
@@ -43,6 +49,10 @@ struct dev_dax {
 	uint64_t start, size;
 	bool memmap_on_memory;
 	enum dax_driver driver;
+	/* device_dax */
+	struct resource *dax_res;
+	struct dev_pagemap *pgmap;	/* mapped: the region's static one or dyn_pgmap */
+	struct dev_pagemap dyn_pgmap;
 	/* kmem */
 	int mgid;
 	struct resource *kmem_res;
@@ -55,7 +65,9 @@ struct dax_region {
 	uint64_t start, size, align;
 	int target_node;
 	struct physdev *dev;
+	bool dev_borrowed;		/* a pmem namespace's: nd.c owns it */
 	struct resource *res;
+	struct dev_pagemap *static_pgmap;	/* IORESOURCE_DAX_STATIC regions */
 	struct dev_dax dax;
 	struct dax_region *next;
 };
@@ -132,6 +144,14 @@ static int kmem_range(struct memhp_machine *m, struct dev_dax *dd, uint64_t *sta
 	return *start >= *end ? -ENOSPC : 0;
 }
 
+static void release_dax_resource(struct memhp_machine *m, struct resource **res)
+{
+	pthread_mutex_lock(&m->resource_lock);
+	resource_release(*res);
+	pthread_mutex_unlock(&m->resource_lock);
+	*res = NULL;
+}
+
 static int kmem_probe(struct memhp_machine *m, struct dev_dax *dd)
 {
 	uint64_t start, end;
@@ -168,10 +188,7 @@ static int kmem_probe(struct memhp_machine *m, struct dev_dax *dd)
 	if (ret) {
 		mlog(m, "kmem %s: mapping0: %#llx-%#llx memory add failed", dd->name,
 		     (unsigned long long)start, (unsigned long long)end);
-		pthread_mutex_lock(&m->resource_lock);
-		resource_release(dd->kmem_res);
-		pthread_mutex_unlock(&m->resource_lock);
-		dd->kmem_res = NULL;
+		release_dax_resource(m, &dd->kmem_res);
 		memory_group_unregister(m, dd->mgid);
 		return ret;
 	}
@@ -195,12 +212,48 @@ static void kmem_remove(struct memhp_machine *m, struct dev_dax *dd)
 		     dd->name, (unsigned long long)start, (unsigned long long)end);
 		return;
 	}
-	pthread_mutex_lock(&m->resource_lock);
-	resource_release(dd->kmem_res);
-	pthread_mutex_unlock(&m->resource_lock);
-	dd->kmem_res = NULL;
+	release_dax_resource(m, &dd->kmem_res);
 	dd->kmem_added = false;
 	memory_group_unregister(m, dd->mgid);
+}
+
+/* dev_dax_probe: reserve the range, map it as ZONE_DEVICE memory */
+static int device_dax_probe(struct memhp_machine *m, struct dev_dax *dd)
+{
+	struct dax_region *r = dd->region;
+	struct dev_pagemap *pgmap = r->static_pgmap ? r->static_pgmap : &dd->dyn_pgmap;
+	int ret;
+
+	if (!r->static_pgmap) {
+		memset(pgmap, 0, sizeof(*pgmap));
+		pgmap->nr_range = 1;
+		pgmap->ranges[0] = (struct pgmap_range){ dd->start, dd->start + dd->size - 1 };
+	}
+	pthread_mutex_lock(&m->resource_lock);
+	dd->dax_res = should_fail(m) ? NULL
+		: resource_request(&m->iomem, dd->start, dd->size, dd->name, IORESOURCE_MEM | IORESOURCE_BUSY);
+	pthread_mutex_unlock(&m->resource_lock);
+	if (!dd->dax_res) {
+		mlog(m, "dax %s: mapping0: %#llx-%#llx could not reserve range", dd->name,
+		     (unsigned long long)dd->start, (unsigned long long)(dd->start + dd->size - 1));
+		return -EBUSY;
+	}
+	pgmap->type = MEMORY_DEVICE_GENERIC;
+	pgmap->vmemmap_shift = r->align > m->page_size ? order_base_2(r->align >> page_shift(m)) : 0;
+	ret = memremap_pages(m, pgmap, r->target_node);
+	if (ret) {
+		release_dax_resource(m, &dd->dax_res);
+		return ret;
+	}
+	dd->pgmap = pgmap;
+	return 0;
+}
+
+static void device_dax_remove(struct memhp_machine *m, struct dev_dax *dd)
+{
+	memunmap_pages(m, dd->pgmap);
+	dd->pgmap = NULL;
+	release_dax_resource(m, &dd->dax_res);
 }
 
 static void set_driver(struct memhp_machine *m, struct dev_dax *dd, enum dax_driver drv)
@@ -220,6 +273,8 @@ static int dax_probe(struct memhp_machine *m, struct dev_dax *dd, enum dax_drive
 		return -EBUSY;	/* a range left behind by a failed remove */
 	if (drv == DAX_DRV_KMEM)
 		ret = kmem_probe(m, dd);
+	else if (drv == DAX_DRV_DEVICE)
+		ret = device_dax_probe(m, dd);
 	if (!ret)
 		set_driver(m, dd, drv);
 	return ret;
@@ -229,6 +284,8 @@ static void dax_release(struct memhp_machine *m, struct dev_dax *dd)
 {
 	if (dd->driver == DAX_DRV_KMEM)
 		kmem_remove(m, dd);
+	else if (dd->driver == DAX_DRV_DEVICE)
+		device_dax_remove(m, dd);
 	set_driver(m, dd, DAX_DRV_NONE);
 }
 
@@ -380,6 +437,69 @@ static const char *region_resource_name(enum memhp_dax_kind kind)
 	}
 }
 
+/*
+ * alloc_dax_region + devm_create_dev_dax: device daxR.0 over the whole
+ * region, listed, then probed by its matching driver (a probe failure
+ * leaves it unbound, as the driver core does).
+ */
+static void dax_region_add(struct memhp_machine *m, struct dax_region *r, uint64_t addr,
+			   uint64_t size, uint64_t align, struct memhp_dax_info *info)
+{
+	r->start = addr;
+	r->size = size;
+	r->align = align;
+	r->dax.region = r;
+	snprintf(r->dax.name, sizeof(r->dax.name), "dax%d.0", r->id);
+	r->dax.start = addr;
+	r->dax.size = size;
+	r->dax.memmap_on_memory = r->kind == MEMHP_DAX_CXL;	/* cxl_dax_region_probe */
+	pthread_mutex_lock(&m->dax_lock);
+	r->next = m->dax->regions;
+	m->dax->regions = r;
+	pthread_mutex_unlock(&m->dax_lock);
+	dax_probe(m, &r->dax, kmem_type(r) ? DAX_DRV_KMEM : DAX_DRV_DEVICE);
+	if (info) {
+		info->region_id = r->id;
+		snprintf(info->dev, sizeof(info->dev), "%s", r->dax.name);
+		info->start = addr;
+		info->size = size;
+		info->driver = r->dax.driver;
+	}
+}
+
+/*
+ * dax_pmem's region: the data part of a pmem namespace, on the namespace's
+ * device, with the namespace's static pgmap for device_dax.
+ */
+int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, uint64_t size,
+			     uint64_t align, int target_node, struct physdev *dev,
+			     struct dev_pagemap *pgmap, struct memhp_dax_info *info)
+{
+	struct dax_region *r;
+	char name[16];
+
+	snprintf(name, sizeof(name), "dax%d.0", id);
+	if (dax_find(m, name))
+		return -EBUSY;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->id = id;
+	r->kind = MEMHP_DAX_PMEM;
+	r->target_node = target_node;
+	r->dev = dev;
+	r->dev_borrowed = true;
+	r->static_pgmap = pgmap;
+	dax_region_add(m, r, start, size, align, info);
+	return 0;
+}
+
+/* region ids below `n` belong to the nd bus's regions */
+void dax_reserve_region_ids(struct memhp_machine *m, int n)
+{
+	m->dax->next_id = MAX(m->dax->next_id, n);
+}
+
 int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
 		      int target_node, uint64_t align, uint64_t addr, int fd, struct memhp_dax_info *info)
 {
@@ -411,30 +531,10 @@ int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_
 	}
 	r->id = m->dax->next_id++;
 	r->kind = kind;
-	r->start = addr;
-	r->size = size;
-	r->align = align;
 	r->target_node = target_node;
-	r->dax.region = r;
-	snprintf(r->dax.name, sizeof(r->dax.name), "dax%d.0", r->id);
-	r->dax.start = addr;
-	r->dax.size = size;
-	r->dax.memmap_on_memory = kind == MEMHP_DAX_CXL;	/* cxl_dax_region_probe */
-	pthread_mutex_lock(&m->dax_lock);
-	r->next = m->dax->regions;
-	m->dax->regions = r;
-	pthread_mutex_unlock(&m->dax_lock);
 	if (addr + size > m->dax->next_addr)
 		m->dax->next_addr = ALIGN_UP(addr + size, 1ULL << 30);
-	/* the device appears and its matching driver probes it */
-	dax_probe(m, &r->dax, kmem_type(r) ? DAX_DRV_KMEM : DAX_DRV_DEVICE);
-	if (info) {
-		info->region_id = r->id;
-		snprintf(info->dev, sizeof(info->dev), "%s", r->dax.name);
-		info->start = addr;
-		info->size = size;
-		info->driver = r->dax.driver;
-	}
+	dax_region_add(m, r, addr, size, align, info);
 	return 0;
 fail_dev:
 	physdev_destroy(m, r->dev);
@@ -457,10 +557,10 @@ int dax_region_destroy(struct memhp_machine *m, int id)
 		pthread_mutex_lock(&m->dax_lock);
 		*p = r->next;
 		pthread_mutex_unlock(&m->dax_lock);
-		pthread_mutex_lock(&m->resource_lock);
-		resource_release(r->res);
-		pthread_mutex_unlock(&m->resource_lock);
-		physdev_destroy(m, r->dev);
+		if (r->res)
+			release_dax_resource(m, &r->res);
+		if (!r->dev_borrowed)
+			physdev_destroy(m, r->dev);
 		free(r);
 		return 0;
 	}

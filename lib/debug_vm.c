@@ -238,6 +238,35 @@ static int audit_spans(struct memhp_machine *m, struct audit *a)
 	return 0;
 }
 
+/* every mapped pgmap: present, never-online sections of ZONE_DEVICE pages it owns */
+static int audit_pgmaps(struct memhp_machine *m, struct audit *a)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&m->resource_lock);
+	for (struct dev_pagemap *pg = m->pgmaps; pg && !ret; pg = pg->next) {
+		for (int i = 0; i < pg->nr_mapped && !ret; i++) {
+			unsigned long s = PHYS_PFN_M(m, pg->ranges[i].start);
+			unsigned long e = PHYS_PFN_M(m, pg->ranges[i].end + 1);
+
+			for (unsigned long pfn = s; pfn < e && !ret; pfn += m->pageblock_nr_pages) {
+				const struct mem_section *ms = pfn_to_section(m, pfn);
+				const struct page *p = pfn_to_page(m, pfn);
+
+				if ((ms->flags & (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP | SECTION_IS_ONLINE)) !=
+				    (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP))
+					ret = fail(a, "pgmap pfn %#lx: section flags %#x", pfn, ms->flags);
+				else if (p->zone != ZONE_DEVICE || p->owner != (uint64_t)(uintptr_t)pg ||
+					 !(p->flags & PG_reserved))
+					ret = fail(a, "pgmap pfn %#lx: zone %u, not the pgmap's reserved page", pfn,
+						   p->zone);
+			}
+		}
+	}
+	pthread_mutex_unlock(&m->resource_lock);
+	return ret;
+}
+
 static int audit_sections(struct memhp_machine *m, struct audit *a)
 {
 	unsigned long per = PFN_UP_M(m, m->pages_per_section * sizeof(struct page));
@@ -253,7 +282,9 @@ static int audit_sections(struct memhp_machine *m, struct audit *a)
 		}
 		if (ms->memmap_src == MEMMAP_BOOT)
 			boot += per;
-		else
+		else if (ms->memmap_src == MEMMAP_COMPOUND)	/* deduplicated: 2 per folio */
+			hot += MAX(m->pages_per_section >> ms->compound_order, 1UL) * VMEMMAP_RESERVE_NR;
+		else if (ms->memmap_src != MEMMAP_COMPOUND_REUSE)
 			hot += per;
 	}
 	if (hot != (unsigned long)atomic_load(&m->nr_memmap_pages))
@@ -377,6 +408,8 @@ int memhp_audit(struct memhp_machine *m, char *msg, size_t len)
 		ret = audit_blocks(m, &a);
 	if (!ret)
 		ret = audit_regions(m, &a);
+	if (!ret)
+		ret = audit_pgmaps(m, &a);
 	for (unsigned int nid = m->nr_nodes; nid-- > 0;)
 		for (int z = MAX_NR_ZONES; z-- > 0;)
 			pthread_mutex_unlock(&m->nodes[nid].node_zones[z].lock);

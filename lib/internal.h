@@ -58,6 +58,16 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* the smallest order with (1 << order) >= x */
+static inline unsigned int order_base_2(unsigned long x)
+{
+	unsigned int order = 0;
+
+	while ((1UL << order) < x)
+		order++;
+	return order;
+}
+
 #define SZ_1M (1ULL << 20)
 #define SZ_1G (1ULL << 30)
 
@@ -94,6 +104,16 @@ uint64_t x86_probe_memory_block_size(uint64_t boot_mem_end, bool bare_metal);
 enum memmap_mode { MEMMAP_ON_MEMORY_DISABLE, MEMMAP_ON_MEMORY_ENABLE, MEMMAP_ON_MEMORY_FORCE };
 enum online_policy { ONLINE_POLICY_CONTIG_ZONES, ONLINE_POLICY_AUTO_MOVABLE };
 
+/* memmap=nn[!$#]ss: e820 entries the command line adds over RAM */
+enum e820_user_type { E820_USER_PRAM, E820_USER_RESERVED, E820_USER_ACPI };
+#define E820_USER_MAX 8
+
+struct e820_user {
+	uint64_t start, size;
+	enum e820_user_type type;
+	int nid;		/* node of the RAM it replaced (0 if none) */
+};
+
 struct mhp_params {
 	enum memmap_mode memmap_mode;
 	enum online_policy online_policy;
@@ -103,6 +123,8 @@ struct mhp_params {
 	int default_online_type;	/* auto_online_blocks */
 	uint64_t max_mem_size;		/* mem= */
 	bool acpi_no_memhotplug;
+	struct e820_user e820_user[E820_USER_MAX];
+	unsigned int nr_e820_user;
 };
 
 int kstrtobool(const char *s, bool *res);
@@ -114,8 +136,9 @@ int mhp_online_type_from_str(const char *s);
 extern const char *const online_type_to_str[4];
 int parse_memsize(const char *s, uint64_t *out);
 void params_init_defaults(struct mhp_params *p);
-/* kernel command line: applies every option it knows, logs bad values */
-void params_parse_cmdline(struct memhp_machine *m, const char *cmdline);
+/* kernel command line: applies every option it knows, logs bad values;
+ * `early` takes only the early parameters (memmap=), the rest the others */
+void params_parse_cmdline(struct memhp_machine *m, const char *cmdline, bool early);
 int param_set(struct memhp_machine *m, const char *name, const char *val);
 int param_get(struct memhp_machine *m, const char *name, char *buf, size_t len);
 
@@ -295,6 +318,8 @@ static inline bool zone_intersects(const struct zone *z, unsigned long pfn, unsi
 
 void zones_init(struct memhp_machine *m);
 void zones_destroy(struct memhp_machine *m);
+void zone_span_grow(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
+		    unsigned long nr_pages);
 void move_pfn_range_to_zone(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
 			    unsigned long nr_pages, int migratetype);
 void remove_pfn_range_from_zone(struct memhp_machine *m, struct zone *zone,
@@ -315,7 +340,13 @@ struct zone *page_zone(struct memhp_machine *m, unsigned long pfn);
 #define SECTION_IS_ONLINE	(1u << 2)
 #define SECTION_IS_EARLY	(1u << 3)
 
-enum memmap_source { MEMMAP_NONE, MEMMAP_BOOT, MEMMAP_ALTMAP, MEMMAP_BUDDY, MEMMAP_BUDDY_PAGES };
+enum memmap_source {
+	MEMMAP_NONE, MEMMAP_BOOT, MEMMAP_ALTMAP, MEMMAP_BUDDY, MEMMAP_BUDDY_PAGES,
+	MEMMAP_COMPOUND, MEMMAP_COMPOUND_REUSE,
+};
+
+/* vmemmap pages kept per compound page when the rest is deduplicated */
+#define VMEMMAP_RESERVE_NR 2
 
 struct mem_section {
 	uint32_t flags;
@@ -323,7 +354,9 @@ struct mem_section {
 	uint8_t *pageblock_mt;		/* migratetype per pageblock */
 	enum memmap_source memmap_src;
 	unsigned long memmap_pfn;	/* first pfn holding this section's memmap */
-	unsigned long *memmap_pfns;	/* MEMMAP_BUDDY_PAGES: one pfn per page */
+	unsigned long *memmap_pfns;	/* MEMMAP_BUDDY_PAGES: one pfn per page;
+					 * MEMMAP_COMPOUND: head, tail per compound */
+	unsigned int compound_order;	/* MEMMAP_COMPOUND */
 };
 
 struct vmem_altmap {
@@ -333,10 +366,11 @@ struct vmem_altmap {
 
 int sparse_init(struct memhp_machine *m);
 void sparse_destroy(struct memhp_machine *m);
+struct dev_pagemap;
 int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsigned long nr,
-		       struct vmem_altmap *altmap);
+		       struct vmem_altmap *altmap, const struct dev_pagemap *pgmap);
 void sparse_remove_section(struct memhp_machine *m, unsigned long pfn, unsigned long nr,
-			   struct vmem_altmap *altmap);
+			   struct vmem_altmap *altmap, const struct dev_pagemap *pgmap);
 int sparse_add_boot_section(struct memhp_machine *m, int nid, unsigned long section_nr,
 			    unsigned long memmap_pfn);
 struct mem_section *pfn_to_section(struct memhp_machine *m, unsigned long pfn);
@@ -514,6 +548,41 @@ void offline_cancel_disarm(struct memhp_machine *m);
 void kernel_alloc_settle(struct memhp_machine *m, struct zone *zone);
 void kernel_alloc_destroy(struct memhp_machine *m);
 
+/* ---- ZONE_DEVICE: dev_pagemap (memremap.c) --------------------------- */
+
+enum memory_type {
+	MEMORY_DEVICE_PRIVATE = 1,
+	MEMORY_DEVICE_COHERENT,
+	MEMORY_DEVICE_FS_DAX,
+	MEMORY_DEVICE_GENERIC,
+	MEMORY_DEVICE_PCI_P2PDMA,
+};
+
+#define PGMAP_ALTMAP_VALID	(1u << 0)
+#define PGMAP_MAX_RANGES	4
+
+struct pgmap_range {
+	uint64_t start, end;	/* inclusive end, as the kernel's struct range */
+};
+
+struct dev_pagemap {
+	struct vmem_altmap altmap;	/* meaningful with PGMAP_ALTMAP_VALID */
+	enum memory_type type;
+	unsigned int flags;
+	unsigned int vmemmap_shift;	/* compound page order of its folios */
+	int nr_range;
+	struct pgmap_range ranges[PGMAP_MAX_RANGES];
+	/* set by memremap_pages */
+	int nid;
+	int nr_mapped;			/* ranges currently mapped */
+	struct dev_pagemap *next;	/* m->pgmaps, under resource_lock */
+};
+
+int memremap_pages(struct memhp_machine *m, struct dev_pagemap *pgmap, int nid);
+void memunmap_pages(struct memhp_machine *m, struct dev_pagemap *pgmap);
+struct dev_pagemap *get_dev_pagemap(struct memhp_machine *m, unsigned long pfn);
+void pgmaps_destroy(struct memhp_machine *m);
+
 /* ---- dax regions, devices and kmem (dax.c) ---------------------------- */
 
 enum dax_driver { DAX_DRV_NONE, DAX_DRV_DEVICE, DAX_DRV_KMEM, DAX_DRV_NR };
@@ -534,6 +603,27 @@ int dax_list(struct memhp_machine *m, enum dax_driver bound_to,
 int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
 		      int target_node, uint64_t align, uint64_t addr, int fd, struct memhp_dax_info *info);
 int dax_region_destroy(struct memhp_machine *m, int id);
+int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, uint64_t size,
+			     uint64_t align, int target_node, struct physdev *dev,
+			     struct dev_pagemap *pgmap, struct memhp_dax_info *info);
+void dax_reserve_region_ids(struct memhp_machine *m, int n);
+
+/* ---- the nd bus: legacy persistent memory (nd.c) ---------------------- */
+
+enum nd_driver { ND_DRV_NONE, ND_DRV_PMEM, ND_DRV_DAX_PMEM, ND_DRV_NR };
+struct nd_bus;
+/* memmap=nn!ss ranges of the command line, found at boot */
+int nd_init(struct memhp_machine *m);
+void nd_destroy(struct memhp_machine *m);
+int nd_driver_of(struct memhp_machine *m, const char *name);	/* -1: no such device */
+const char *nd_driver_name(enum nd_driver drv);
+bool nd_is_namespace(const char *name);
+int nd_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s);
+int nd_attr_store(struct memhp_machine *m, const char *name, const char *attr, const char *buf);
+int nd_bind(struct memhp_machine *m, enum nd_driver drv, const char *name);
+int nd_unbind(struct memhp_machine *m, enum nd_driver drv, const char *name);
+int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
+	    int (*fn)(void *arg, const char *name), void *arg);
 
 /* ---- ACPI memory devices (acpi.c) ------------------------------------ */
 
@@ -592,6 +682,8 @@ struct memhp_machine {
 	struct acpi_memdev *acpi_devs;
 	struct dax_bus *dax;
 	pthread_mutex_t dax_lock;	/* leaf: dax regions list and device fields */
+	struct nd_bus *nd;		/* legacy pmem (nd.c) */
+	struct dev_pagemap *pgmaps;	/* ZONE_DEVICE maps, under resource_lock */
 	unsigned int slots;
 	uint64_t hotplug_base, hotplug_size;
 

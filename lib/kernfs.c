@@ -90,6 +90,7 @@ enum node_kind {
 	K_DIR, K_BLOCK_SIZE, K_AUTO_ONLINE, K_BLOCK_ATTR, K_BLOCK_NODE_LINK, K_NODE_STATE,
 	K_NODE_MEMINFO, K_NODE_BLOCK_LINK, K_PARAM, K_INJECT_ERROR, K_PROC,
 	K_DAX_DEV, K_DAX_ATTR, K_DAX_DRIVER_LINK, K_DAX_DRV_FILE, K_DAX_DRV_LINK,
+	K_ND_DEV, K_ND_ATTR, K_ND_DRIVER_LINK, K_ND_DRV_FILE, K_ND_DRV_LINK,
 };
 
 struct kpath {
@@ -129,6 +130,15 @@ static const char *const dax_attrs[] = {
 static const unsigned int dax_attr_modes[] = { 0444, 0644, 0444, 0444, 0400, 0444, 0444 };
 static const char *const dax_drv_files[] = { "bind", "new_id", "remove_id", "unbind" };
 
+#define NDDIR "/sys/bus/nd"
+
+/* a namespace's attributes, then a dax seed's */
+static const char *const nd_ns_attrs[] = { "mode", "numa_node", "resource", "size" };
+static const unsigned int nd_ns_attr_modes[] = { 0444, 0444, 0400, 0444 };
+static const char *const nd_dax_attrs[] = { "align", "mode", "namespace", "uuid" };
+static const unsigned int nd_dax_attr_modes[] = { 0644, 0644, 0644, 0644 };
+static const char *const nd_drv_files[] = { "bind", "unbind" };
+
 static bool parse_ulong(const char *s, const char **end, unsigned long *v)
 {
 	char *e;
@@ -159,8 +169,85 @@ static const char *const dirs[] = {
 	"/sys/kernel/debug/notifier-error-inject", INJDIR, INJDIR "/actions",
 	INJDIR "/actions/MEM_GOING_ONLINE", INJDIR "/actions/MEM_GOING_OFFLINE", "/proc",
 	"/sys/bus", DAXDIR, DAXDIR "/devices", DAXDIR "/drivers", DAXDIR "/drivers/device_dax",
-	DAXDIR "/drivers/kmem",
+	DAXDIR "/drivers/kmem", NDDIR, NDDIR "/devices", NDDIR "/drivers", NDDIR "/drivers/nd_pmem",
+	NDDIR "/drivers/dax_pmem",
 };
+
+static int nd_driver_index(const char *name, size_t len)
+{
+	for (int d = ND_DRV_PMEM; d < ND_DRV_NR; d++)
+		if (strlen(nd_driver_name((enum nd_driver)d)) == len &&
+		    !strncmp(name, nd_driver_name((enum nd_driver)d), len))
+			return d;
+	return -1;
+}
+
+/* /sys/bus/nd/devices/<dev>[/attr|/driver] and /sys/bus/nd/drivers/<drv>/... */
+static int resolve_nd(struct memhp_machine *m, const char *path, struct kpath *k)
+{
+	const char *name;
+	size_t n;
+	int i, drv;
+
+	if (!strncmp(path, NDDIR "/devices/", sizeof(NDDIR "/devices/") - 1)) {
+		name = path + sizeof(NDDIR "/devices/") - 1;
+		n = strcspn(name, "/");
+		if (n >= sizeof(k->dax))
+			return -ENOENT;
+		memcpy(k->dax, name, n);
+		k->dax[n] = '\0';
+		drv = nd_driver_of(m, k->dax);
+		if (drv < 0)
+			return -ENOENT;
+		if (!name[n]) {
+			k->kind = K_ND_DEV;
+			return 0;
+		}
+		name += n + 1;
+		if (!strcmp(name, "driver") && drv != ND_DRV_NONE) {
+			k->kind = K_ND_DRIVER_LINK;
+			k->drv = drv;
+			k->mode = 0777;
+			return 0;
+		}
+		if (nd_is_namespace(k->dax)) {
+			i = find_name(nd_ns_attrs, ARRAY_SIZE(nd_ns_attrs), name);
+			if (i < 0)
+				return -ENOENT;
+			k->name = nd_ns_attrs[i];
+			k->mode = nd_ns_attr_modes[i];
+		} else {
+			i = find_name(nd_dax_attrs, ARRAY_SIZE(nd_dax_attrs), name);
+			if (i < 0)
+				return -ENOENT;
+			k->name = nd_dax_attrs[i];
+			k->mode = nd_dax_attr_modes[i];
+		}
+		k->kind = K_ND_ATTR;
+		return 0;
+	}
+	name = path + sizeof(NDDIR "/drivers/") - 1;
+	n = strcspn(name, "/");
+	drv = nd_driver_index(name, n);
+	if (drv < 0 || !name[n])
+		return -ENOENT;
+	k->drv = drv;
+	name += n + 1;
+	i = find_name(nd_drv_files, ARRAY_SIZE(nd_drv_files), name);
+	if (i >= 0) {
+		k->kind = K_ND_DRV_FILE;
+		k->name = nd_drv_files[i];
+		k->mode = 0200;
+		return 0;
+	}
+	if (strlen(name) < sizeof(k->dax) && nd_driver_of(m, name) == drv) {
+		snprintf(k->dax, sizeof(k->dax), "%s", name);
+		k->kind = K_ND_DRV_LINK;
+		k->mode = 0777;
+		return 0;
+	}
+	return -ENOENT;
+}
 
 /* Resolve a path; caller holds device_hotplug_lock (blocks come and go). */
 static int resolve(struct memhp_machine *m, const char *path, struct kpath *k)
@@ -332,6 +419,9 @@ static int resolve(struct memhp_machine *m, const char *path, struct kpath *k)
 		}
 		return -ENOENT;
 	}
+	if (!strncmp(path, NDDIR "/devices/", sizeof(NDDIR "/devices/") - 1) ||
+	    !strncmp(path, NDDIR "/drivers/", sizeof(NDDIR "/drivers/") - 1))
+		return resolve_nd(m, path, k);
 	if (!strncmp(path, "/proc/", 6)) {
 		int i = find_name(proc_files, ARRAY_SIZE(proc_files), path + 6);
 
@@ -438,6 +528,8 @@ static int show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
 		break;
 	case K_DAX_ATTR:
 		return dax_attr_show(m, k->dax, k->name, s);
+	case K_ND_ATTR:
+		return nd_attr_show(m, k->dax, k->name, s);
 	case K_PROC:
 		if (!strcmp(k->name, "meminfo"))
 			proc_meminfo(m, s);
@@ -575,6 +667,25 @@ static ssize_t dax_store(struct memhp_machine *m, const struct kpath *k, const c
 	return ret ? ret : (ssize_t)count;
 }
 
+/* the nd bus's attributes and driver files: device_hotplug_lock too */
+static ssize_t nd_store(struct memhp_machine *m, const struct kpath *k, const char *buf, size_t count)
+{
+	char name[32];
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	if (k->kind == K_ND_ATTR) {
+		ret = nd_attr_store(m, k->dax, k->name, buf);
+	} else {
+		snprintf(name, sizeof(name), "%s", buf);
+		name[strcspn(name, "\n")] = '\0';
+		ret = !strcmp(k->name, "bind") ? nd_bind(m, (enum nd_driver)k->drv, name)
+					       : nd_unbind(m, (enum nd_driver)k->drv, name);
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
 static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char *buf, size_t count,
 		     const struct block_write *w)
 {
@@ -601,6 +712,9 @@ static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char 
 	case K_DAX_ATTR:
 	case K_DAX_DRV_FILE:
 		return dax_store(m, k, buf, count);
+	case K_ND_ATTR:
+	case K_ND_DRV_FILE:
+		return nd_store(m, k, buf, count);
 	default:
 		return -EACCES;
 	}
@@ -608,13 +722,14 @@ static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char 
 
 static bool is_dir(const struct kpath *k)
 {
-	return k->kind == K_DIR || k->kind == K_DAX_DEV;
+	return k->kind == K_DIR || k->kind == K_DAX_DEV || k->kind == K_ND_DEV;
 }
 
 static bool is_link(const struct kpath *k)
 {
 	return k->kind == K_BLOCK_NODE_LINK || k->kind == K_NODE_BLOCK_LINK ||
-	       k->kind == K_DAX_DRIVER_LINK || k->kind == K_DAX_DRV_LINK;
+	       k->kind == K_DAX_DRIVER_LINK || k->kind == K_DAX_DRV_LINK ||
+	       k->kind == K_ND_DRIVER_LINK || k->kind == K_ND_DRV_LINK;
 }
 
 /* render a file into s (the caller frees s->buf); 0 or -errno */
@@ -731,8 +846,10 @@ int memhp_file_stat(struct memhp_machine *m, const char *path, struct memhp_stat
 			snprintf(st->link, sizeof(st->link), "../../memory/memory%lu", k.id);
 		else if (k.kind == K_DAX_DRIVER_LINK)
 			snprintf(st->link, sizeof(st->link), "../../drivers/%s", dax_driver_name((enum dax_driver)k.drv));
-		else if (k.kind == K_DAX_DRV_LINK)
+		else if (k.kind == K_DAX_DRV_LINK || k.kind == K_ND_DRV_LINK)
 			snprintf(st->link, sizeof(st->link), "../../devices/%s", k.dax);
+		else if (k.kind == K_ND_DRIVER_LINK)
+			snprintf(st->link, sizeof(st->link), "../../drivers/%s", nd_driver_name((enum nd_driver)k.drv));
 	}
 	pthread_rwlock_unlock(&m->blocks_lock);
 	return ret;
@@ -764,7 +881,7 @@ static int emit_dax_dir(void *arg, const char *name)
 
 struct dax_emit {
 	struct lister *l;
-	enum dax_driver drv;
+	int drv;	/* enum dax_driver or enum nd_driver */
 };
 
 static int emit_dax_link(void *arg, const char *name)
@@ -855,6 +972,25 @@ static void list_children(struct memhp_machine *m, const char *path, const struc
 		for (size_t i = 0; i < ARRAY_SIZE(dax_drv_files); i++)
 			emit(l, dax_drv_files[i], MEMHP_FT_FILE, 0200, NULL);
 		dax_list(m, e.drv, emit_dax_link, &e);
+	} else if (!strcmp(path, NDDIR "/devices")) {
+		nd_list(m, ND_DRV_NR, emit_dax_dir, l);
+	} else if (!strncmp(path, NDDIR "/devices/", sizeof(NDDIR "/devices/") - 1)) {
+		bool ns = nd_is_namespace(k->dax);
+		int drv = nd_driver_of(m, k->dax);
+
+		for (size_t i = 0; i < 4; i++)
+			emit(l, ns ? nd_ns_attrs[i] : nd_dax_attrs[i], MEMHP_FT_FILE,
+			     ns ? nd_ns_attr_modes[i] : nd_dax_attr_modes[i], NULL);
+		if (drv > ND_DRV_NONE) {
+			snprintf(link, sizeof(link), "../../drivers/%s", nd_driver_name((enum nd_driver)drv));
+			emit(l, "driver", MEMHP_FT_LINK, 0777, link);
+		}
+	} else if (!strcmp(path, NDDIR "/drivers/nd_pmem") || !strcmp(path, NDDIR "/drivers/dax_pmem")) {
+		struct dax_emit e = { l, strstr(path, "dax_pmem") ? ND_DRV_DAX_PMEM : ND_DRV_PMEM };
+
+		for (size_t i = 0; i < ARRAY_SIZE(nd_drv_files); i++)
+			emit(l, nd_drv_files[i], MEMHP_FT_FILE, 0200, NULL);
+		nd_list(m, (enum nd_driver)e.drv, emit_dax_link, &e);
 	} else if (!strcmp(path, "/proc")) {
 		for (size_t i = 0; i < ARRAY_SIZE(proc_files); i++)
 			emit(l, proc_files[i], MEMHP_FT_FILE,

@@ -35,6 +35,7 @@ struct boot_layout {
 	size_t nr_ram;
 	struct range reserved[MAX_RANGES];
 	size_t nr_reserved;
+	uint64_t lowmem_ram_end;	/* firmware's RAM top below 4G (pc) */
 };
 
 bool should_fail(struct memhp_machine *m)
@@ -95,6 +96,9 @@ static void layout_ram(struct memhp_machine *m, const struct memhp_config *cfg, 
 {
 	uint64_t lowmem = pc_lowmem(cfg->mem), off = 0;
 
+	/* e820: the top 128K below the hole is reserved, whatever the cmdline */
+	l->lowmem_ram_end = lowmem - 0x20000;
+
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		uint64_t len;
 
@@ -106,6 +110,57 @@ static void layout_ram(struct memhp_machine *m, const struct memhp_config *cfg, 
 		add_ram_offsets(m, l, off, len, lowmem, (int)nid);
 		off += len;
 	}
+}
+
+/*
+ * e820__range_add + e820__update_table for memmap=nn!ss and friends: the
+ * user's entry has the higher type, so it wins where it overlaps RAM.
+ */
+static void carve_e820_user(struct memhp_machine *m, struct boot_layout *l)
+{
+	for (unsigned int u = 0; u < m->params.nr_e820_user; u++) {
+		uint64_t us = m->params.e820_user[u].start;
+		uint64_t ue = us + m->params.e820_user[u].size;
+
+		for (size_t i = 0; i < l->nr_ram; i++) {
+			struct range *r = &l->ram[i];
+
+			if (ue <= r->start || us >= r->end)
+				continue;
+			m->params.e820_user[u].nid = r->nid;
+			if (us > r->start && ue < r->end) {
+				/* split: the tail becomes a range of its own */
+				add_ram(l, ue, r->end, r->nid);
+				r->end = us;
+			} else if (us > r->start) {
+				r->end = us;
+			} else {
+				r->start = MIN(ue, r->end);
+			}
+		}
+	}
+	/* drop emptied ranges, keep the rest sorted by address */
+	for (size_t i = 0; i < l->nr_ram;) {
+		if (l->ram[i].start >= l->ram[i].end) {
+			memmove(&l->ram[i], &l->ram[i + 1], (l->nr_ram - i - 1) * sizeof(l->ram[0]));
+			l->nr_ram--;
+			continue;
+		}
+		for (size_t j = i; j > 0 && l->ram[j].start < l->ram[j - 1].start; j--) {
+			struct range t = l->ram[j];
+
+			l->ram[j] = l->ram[j - 1];
+			l->ram[j - 1] = t;
+		}
+		i++;
+	}
+}
+
+/* the firmware's e820 RAM as the command line leaves it */
+static void layout_boot_ram(struct memhp_machine *m, const struct memhp_config *cfg, struct boot_layout *l)
+{
+	layout_ram(m, cfg, l);
+	carve_e820_user(m, l);
 }
 
 static bool reserved_overlaps(const struct boot_layout *l, uint64_t s, uint64_t e)
@@ -186,7 +241,7 @@ static void build_iomem(struct memhp_machine *m, const struct boot_layout *l)
 	unsigned long ram = IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY;
 
 	if (m->arch->pc_layout) {
-		uint64_t lowmem_end = 0;
+		uint64_t lowmem_end = l->lowmem_ram_end;
 
 		resource_request(root, 0, 0x1000, "Reserved", IORESOURCE_MEM | IORESOURCE_BUSY);
 		resource_request(root, 0x9fc00, 0x400, "Reserved", IORESOURCE_MEM | IORESOURCE_BUSY);
@@ -194,9 +249,6 @@ static void build_iomem(struct memhp_machine *m, const struct boot_layout *l)
 		resource_request(root, 0xc0000, 0x600, "Video ROM", IORESOURCE_MEM);
 		resource_request(root, 0xf0000, 0x10000, "Reserved", IORESOURCE_MEM);
 		resource_request(root, 0xf0000, 0x10000, "System ROM", IORESOURCE_MEM | IORESOURCE_BUSY);
-		for (size_t i = 0; i < l->nr_ram; i++)
-			if (l->ram[i].end <= (4ULL << 30))
-				lowmem_end = MAX(lowmem_end, l->ram[i].end);
 		resource_request(root, lowmem_end, 0x20000, "Reserved", IORESOURCE_MEM | IORESOURCE_BUSY);
 		resource_request(root, lowmem_end + 0x20000, 0xfec00000ULL - lowmem_end - 0x20000,
 				 "PCI Bus 0000:00", IORESOURCE_MEM);
@@ -216,6 +268,15 @@ static void build_iomem(struct memhp_machine *m, const struct boot_layout *l)
 		for (i++; i < l->nr_ram && l->ram[i].start == e; i++)
 			e = l->ram[i].end;
 		resource_request(root, s, e - s, "System RAM", ram);
+	}
+	/* e820_type_to_string; only ACPI data is marked busy (do_mark_busy) */
+	for (unsigned int u = 0; u < m->params.nr_e820_user; u++) {
+		const struct e820_user *e = &m->params.e820_user[u];
+
+		resource_request(root, e->start, e->size,
+				 e->type == E820_USER_PRAM ? "Persistent Memory (legacy)"
+				 : e->type == E820_USER_ACPI ? "ACPI Tables" : "Reserved",
+				 IORESOURCE_MEM | (e->type == E820_USER_ACPI ? IORESOURCE_BUSY : 0));
 	}
 }
 
@@ -249,40 +310,53 @@ static int boot_sections(struct memhp_machine *m, struct boot_layout *l)
 	return 0;
 }
 
+/* the pfn bounds [low, high) of a boot zone */
+static void zone_bounds(struct memhp_machine *m, int z, unsigned long *low, unsigned long *high)
+{
+	*low = z == ZONE_DMA ? 0 : z == ZONE_DMA32 ? PHYS_PFN_M(m, m->arch->zone_dma_end)
+					       : PHYS_PFN_M(m, m->arch->zone_dma32_end);
+	*high = z == ZONE_DMA ? PHYS_PFN_M(m, m->arch->zone_dma_end)
+		: z == ZONE_DMA32 ? PHYS_PFN_M(m, m->arch->zone_dma32_end) : ~0UL;
+}
+
+/*
+ * calculate_node_totalpages: a node spans from its first to its last RAM
+ * pfn, holes included, and each zone spans the node's span clamped to the
+ * zone's bounds (so DMA32 reaches 4G when the node goes beyond it, even
+ * with the PCI hole below); present pages are the RAM inside the zone.
+ */
 static void boot_zone_spans(struct memhp_machine *m, const struct boot_layout *l)
 {
-	for (size_t i = 0; i < l->nr_ram; i++) {
-		unsigned long s = PFN_UP_M(m, l->ram[i].start), e = PHYS_PFN_M(m, l->ram[i].end);
-		struct pglist_data *pgdat = &m->nodes[l->ram[i].nid];
-
-		for (unsigned long pfn = s; pfn < e;) {
-			int z = zone_of_phys(m, PFN_PHYS_M(m, pfn));
-			struct zone *zone = &pgdat->node_zones[z];
-			unsigned long zend = z == ZONE_DMA ? PHYS_PFN_M(m, m->arch->zone_dma_end)
-				: z == ZONE_DMA32 ? PHYS_PFN_M(m, m->arch->zone_dma32_end) : e;
-			unsigned long chunk_end = MIN(e, zend);
-
-			if (!zone->spanned_pages)
-				zone->zone_start_pfn = pfn;
-			zone->spanned_pages = chunk_end - zone->zone_start_pfn;
-			zone->present_pages += chunk_end - pfn;
-			pfn = chunk_end;
-		}
-	}
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		struct pglist_data *pgdat = &m->nodes[nid];
-		unsigned long start = 0, end = 0;
+		unsigned long start = ~0UL, end = 0;
 
-		for (int z = 0; z < MAX_NR_ZONES; z++) {
+		for (size_t i = 0; i < l->nr_ram; i++) {
+			if (l->ram[i].nid != (int)nid)
+				continue;
+			start = MIN(start, PFN_UP_M(m, l->ram[i].start));
+			end = MAX(end, PHYS_PFN_M(m, l->ram[i].end));
+		}
+		if (!end)
+			continue;
+		for (int z = ZONE_DMA; z <= ZONE_NORMAL; z++) {
 			struct zone *zone = &pgdat->node_zones[z];
+			unsigned long low, high;
 
+			zone_bounds(m, z, &low, &high);
+			if (end <= low || start >= high)
+				continue;
+			zone->zone_start_pfn = MAX(start, low);
+			zone->spanned_pages = MIN(end, high) - zone->zone_start_pfn;
+			for (size_t i = 0; i < l->nr_ram; i++) {
+				unsigned long s = MAX(PFN_UP_M(m, l->ram[i].start), low);
+				unsigned long e = MIN(PHYS_PFN_M(m, l->ram[i].end), high);
+
+				if (l->ram[i].nid == (int)nid && e > s)
+					zone->present_pages += e - s;
+			}
 			zone->present_early_pages = zone->present_pages;
 			pgdat->node_present_pages += zone->present_pages;
-			if (!zone->spanned_pages)
-				continue;
-			if (!end || zone->zone_start_pfn < start)
-				start = zone->zone_start_pfn;
-			end = MAX(end, zone_end_pfn(zone));
 		}
 		pgdat->node_start_pfn = start;
 		pgdat->node_spanned_pages = end - start;
@@ -400,7 +474,7 @@ static int boot(struct memhp_machine *m, const struct memhp_config *cfg)
 
 	if (!l)
 		return -ENOMEM;
-	layout_ram(m, cfg, l);
+	layout_boot_ram(m, cfg, l);
 	for (size_t i = 0; i < l->nr_ram; i++)
 		m->boot_mem_end = MAX(m->boot_mem_end, ALIGN_DOWN(l->ram[i].end, m->page_size));
 	ret = -ENOMEM;
@@ -538,13 +612,16 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	mlog(m, "Linux version 6.12.0-memhp (libmemhp) #1 SMP");
 	mlog(m, "Command line: %s", cfg.cmdline ? cfg.cmdline : "");
 	layout_window(m, &cfg);
+	params_init_defaults(&m->params);
+	m->kernel_alloc_pages = 32;
+	params_parse_cmdline(m, cfg.cmdline, true);
 	/* the block size rule needs the end of boot RAM: lay RAM out first */
 	{
 		struct boot_layout *l = calloc(1, sizeof(*l));
 
 		if (!l)
 			goto fail;
-		layout_ram(m, &cfg, l);
+		layout_boot_ram(m, &cfg, l);
 		for (size_t i = 0; i < l->nr_ram; i++)
 			m->boot_mem_end = MAX(m->boot_mem_end, ALIGN_DOWN(l->ram[i].end, m->page_size));
 		free(l);
@@ -562,10 +639,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	m->max_pfn_limit = PHYS_PFN_M(m, m->max_phys);
 	m->nr_sections = (unsigned long)(m->max_phys >> m->arch->section_size_bits);
 	m->nr_block_ids = (unsigned long)(m->max_phys / m->block_size);
-
-	params_init_defaults(&m->params);
-	m->kernel_alloc_pages = 32;
-	params_parse_cmdline(m, cfg.cmdline);
+	params_parse_cmdline(m, cfg.cmdline, false);
 
 	ret = sparse_init(m);
 	if (ret)
@@ -583,6 +657,10 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	ret = boot(m, &cfg);
 	if (ret)
 		goto fail;
+	/* nd_e820 + nd_pmem, as the modules load: legacy pmem namespaces */
+	ret = nd_init(m);
+	if (ret)
+		goto fail;
 	*out = m;
 	return 0;
 fail:
@@ -596,6 +674,8 @@ void memhp_machine_destroy(struct memhp_machine *m)
 		return;
 	regions_destroy(m);
 	dax_destroy(m);
+	nd_destroy(m);
+	pgmaps_destroy(m);
 	acpi_destroy(m);
 	kernel_alloc_destroy(m);
 	memory_blocks_destroy(m);

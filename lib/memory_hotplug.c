@@ -597,7 +597,7 @@ static void arch_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t
 	unsigned long pfn = PHYS_PFN_M(m, start), end = PHYS_PFN_M(m, start + size);
 
 	for (; pfn < end; pfn += m->pages_per_section)
-		sparse_remove_section(m, pfn, m->pages_per_section, altmap);
+		sparse_remove_section(m, pfn, m->pages_per_section, altmap, NULL);
 	direct_map_remove(m, start, size);
 }
 
@@ -619,14 +619,14 @@ static int arch_add_memory(struct memhp_machine *m, int nid, uint64_t start, uin
 	if (ret)
 		return ret;
 	for (cur = pfn; cur < pfn + nr; cur += m->pages_per_section) {
-		ret = sparse_add_section(m, nid, cur, m->pages_per_section, altmap);
+		ret = sparse_add_section(m, nid, cur, m->pages_per_section, altmap, NULL);
 		if (ret)
 			break;
 	}
 	if (ret) {
 		while (cur > pfn) {
 			cur -= m->pages_per_section;
-			sparse_remove_section(m, cur, m->pages_per_section, altmap);
+			sparse_remove_section(m, cur, m->pages_per_section, altmap, NULL);
 		}
 		direct_map_remove(m, start, size);
 	}

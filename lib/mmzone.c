@@ -89,16 +89,23 @@ static void resize_pgdat_range(struct pglist_data *pgdat, unsigned long start, u
  * pageblock `migratetype` (ISOLATE for online_pages, UNMOVABLE for the
  * vmemmap pages).
  */
-void move_pfn_range_to_zone(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
-			    unsigned long nr_pages, int migratetype)
+/* the span half of move_pfn_range_to_zone; ZONE_DEVICE uses it alone */
+void zone_span_grow(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
+		    unsigned long nr_pages)
 {
-	int nid = zone->pgdat->node_id;
-
 	pthread_mutex_lock(&m->span_lock);
 	zone->contiguous = false;
 	resize_zone_range(zone, start_pfn, nr_pages);
 	resize_pgdat_range(zone->pgdat, start_pfn, nr_pages);
 	pthread_mutex_unlock(&m->span_lock);
+}
+
+void move_pfn_range_to_zone(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
+			    unsigned long nr_pages, int migratetype)
+{
+	int nid = zone->pgdat->node_id;
+
+	zone_span_grow(m, zone, start_pfn, nr_pages);
 
 	for (unsigned long pfn = start_pfn; pfn < start_pfn + nr_pages; pfn++) {
 		init_single_page(m, pfn, zone->idx, nid);

@@ -170,7 +170,8 @@ int mhp_online_type_from_str(const char *s)
 }
 
 /* lib/cmdline.c:memparse: a number (base 0) with an optional K/M/G/T/P/E */
-int parse_memsize(const char *s, uint64_t *out)
+/* lib/cmdline.c:memparse: a number with an optional K/M/G/T/P/E suffix */
+static int memparse(const char *s, uint64_t *out, char **endp)
 {
 	char *end;
 	unsigned long long v;
@@ -190,6 +191,18 @@ int parse_memsize(const char *s, uint64_t *out)
 	case 'K': case 'k': v <<= 10; end++; break;
 	default: break;
 	}
+	*out = v;
+	*endp = end;
+	return 0;
+}
+
+int parse_memsize(const char *s, uint64_t *out)
+{
+	char *end;
+	uint64_t v;
+
+	if (memparse(s, &v, &end))
+		return -EINVAL;
 	/* scenario files say "128MiB" or "1GB" too */
 	if (*end == 'i' || *end == 'I')
 		end++;
@@ -199,6 +212,34 @@ int parse_memsize(const char *s, uint64_t *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/*
+ * arch/x86/kernel/e820.c:parse_memmap_one, the forms that take RAM away:
+ * nn!ss (legacy persistent memory), nn$ss (reserved), nn#ss (ACPI data).
+ * Several may be given, comma separated or repeated.
+ */
+static void parse_memmap_opt(struct memhp_machine *m, const char *val)
+{
+	const char *p = val;
+
+	while (p && *p) {
+		struct e820_user u;
+		uint64_t size, start;
+		char *end;
+
+		if (memparse(p, &size, &end) || !strchr("!$#", *end) || memparse(end + 1, &start, &end) ||
+		    (*end && *end != ',') || !size || m->params.nr_e820_user >= E820_USER_MAX) {
+			mlog(m, "memmap=%s not supported by memhp (only nn!ss, nn$ss, nn#ss)", val);
+			return;
+		}
+		u.start = start;
+		u.size = size;
+		u.type = p[strcspn(p, "!$#")] == '!' ? E820_USER_PRAM
+			: p[strcspn(p, "!$#")] == '$' ? E820_USER_RESERVED : E820_USER_ACPI;
+		m->params.e820_user[m->params.nr_e820_user++] = u;
+		p = *end ? end + 1 : NULL;
+	}
 }
 
 void params_init_defaults(struct mhp_params *p)
@@ -361,7 +402,7 @@ static char *next_arg(char *args, char **param, char **val)
 	return next;
 }
 
-void params_parse_cmdline(struct memhp_machine *m, const char *cmdline)
+void params_parse_cmdline(struct memhp_machine *m, const char *cmdline, bool early)
 {
 	char *copy, *args, *param, *val;
 	static const char modprefix[] = "memory_hotplug.";
@@ -378,6 +419,9 @@ void params_parse_cmdline(struct memhp_machine *m, const char *cmdline)
 		int ret;
 
 		args = next_arg(args, &param, &val);
+		/* parse_early_param: memmap= shapes e820 before anything else */
+		if (early != !strcmp(param, "memmap"))
+			continue;
 		if (parameqn(param, modprefix, sizeof(modprefix) - 1)) {
 			ret = param_set(m, param + sizeof(modprefix) - 1, val);
 			if (ret == -ENOENT)
@@ -404,6 +448,8 @@ void params_parse_cmdline(struct memhp_machine *m, const char *cmdline)
 				m->kernel_alloc_pages = (unsigned long)v;
 			else
 				mlog(m, "Booting kernel: `%s' invalid for parameter `%s'", val, param);
+		} else if (!strcmp(param, "memmap") && val) {
+			parse_memmap_opt(m, val);
 		} else if (parameq(param, "acpi_no_memhotplug")) {
 			m->params.acpi_no_memhotplug = true;
 		}

@@ -18,9 +18,21 @@
  *                  -ENOMEM when even those run out.
  *   MEMMAP_BOOT    boot sections: reserved at boot, top-down per node, as
  *                  memblock does.
+ *   MEMMAP_COMPOUND  a ZONE_DEVICE section whose pgmap has compound pages
+ *                  (vmemmap_shift) and no altmap: per compound page only
+ *                  VMEMMAP_RESERVE_NR (2) vmemmap pages are allocated, the
+ *                  head's and the first tails', and every further vmemmap
+ *                  page of the compound maps the tails' page again
+ *                  (vmemmap_populate_compound_pages; tail struct pages are
+ *                  identical, so one physical copy serves them all).  A
+ *                  compound larger than a section (1 GiB) is populated in
+ *                  its first section; the following ones
+ *                  (MEMMAP_COMPOUND_REUSE) map that section's tail page.
  *
  * nr_memmap_pages counts the memmap of hot-added sections in every mode
- * (memmap_pages_add), nr_memmap_boot_pages that of boot sections.
+ * (memmap_pages_add, section_nr_vmemmap_pages: pages actually allocated,
+ * so 2 per compound page when deduplicated), nr_memmap_boot_pages that of
+ * boot sections.
  * Invariant: SECTION_HAS_MEM_MAP <=> the section's vmemmap slice is mapped
  * from memmap_pfn (or memmap_pfns[]).
  */
@@ -126,15 +138,6 @@ static long altmap_alloc_block_buf(struct memhp_machine *m, unsigned long size,
 	return (long)(pfn + nr_align);
 }
 
-static unsigned int order_of_pages(unsigned long nr)
-{
-	unsigned int order = 0;
-
-	while ((1UL << order) < nr)
-		order++;
-	return order;
-}
-
 /*
  * Populate one section's memmap from the buddy: one contiguous allocation
  * of the whole slice (a PMD on x86), else page by page.
@@ -143,7 +146,7 @@ static int populate_from_buddy(struct memhp_machine *m, int nid, struct mem_sect
 			       void *va, unsigned long bytes)
 {
 	unsigned long nr = bytes >> page_shift(m);
-	unsigned int order = order_of_pages(nr);
+	unsigned int order = order_base_2(nr);
 	long pfn = -ENOMEM;
 	unsigned long i;
 
@@ -183,6 +186,98 @@ fail:
 	return -ENOMEM;
 }
 
+/* vmemmap pages of one compound page of `order` */
+static unsigned long compound_vmemmap_pages(const struct memhp_machine *m, unsigned int order)
+{
+	return ((1UL << order) * sizeof(struct page)) >> page_shift(m);
+}
+
+/* vmemmap_can_optimize: compound pages, no altmap, more than 2 vmemmap pages */
+static bool vmemmap_can_optimize(const struct memhp_machine *m, const struct vmem_altmap *altmap,
+				 const struct dev_pagemap *pgmap)
+{
+	return pgmap && !altmap &&
+	       compound_vmemmap_pages(m, pgmap->vmemmap_shift) > VMEMMAP_RESERVE_NR;
+}
+
+/* mm/sparse-vmemmap.c:section_nr_vmemmap_pages, the memmap accounting */
+static unsigned long section_nr_vmemmap_pages(const struct memhp_machine *m, unsigned long pfn,
+					      unsigned long nr, const struct vmem_altmap *altmap,
+					      const struct dev_pagemap *pgmap)
+{
+	unsigned int order = pgmap ? pgmap->vmemmap_shift : 0;
+
+	if (!vmemmap_can_optimize(m, altmap, pgmap))
+		return PFN_UP_M(m, nr * sizeof(struct page));
+	if ((1UL << order) < m->pages_per_section)
+		return VMEMMAP_RESERVE_NR * nr >> order;
+	return IS_ALIGNED(pfn, 1UL << order) ? VMEMMAP_RESERVE_NR : 0;
+}
+
+/* map one vmemmap page at va from pfn, n times over consecutive pages */
+static int vmemmap_map_repeat(struct memhp_machine *m, char *va, unsigned long n, unsigned long pfn)
+{
+	for (unsigned long i = 0; i < n; i++)
+		if (vmemmap_map(m, va + (i << page_shift(m)), m->page_size, pfn))
+			return -ENOMEM;
+	return 0;
+}
+
+/*
+ * vmemmap_populate_compound_pages: per compound page a head and a tail
+ * vmemmap page from the buddy (order 0, as vmemmap_populate_address takes
+ * them), the rest of the compound's vmemmap mapped onto the tail page.
+ */
+static int populate_compound(struct memhp_machine *m, int nid, unsigned long pfn,
+			     struct mem_section *ms, char *va, unsigned int order)
+{
+	unsigned long per = compound_vmemmap_pages(m, order);
+	unsigned long nr_compounds = MAX(m->pages_per_section >> order, 1UL);
+	unsigned long i = 0;
+
+	if (!IS_ALIGNED(pfn, 1UL << order)) {
+		/* a later section of a compound larger than a section */
+		struct mem_section *head = pfn_to_section(m, pfn - m->pages_per_section);
+		unsigned long tail = head->memmap_src == MEMMAP_COMPOUND ? head->memmap_pfns[1]
+									 : head->memmap_pfn;
+
+		if (vmemmap_map_repeat(m, va, PFN_UP_M(m, section_memmap_bytes(m)), tail))
+			goto fail_map;
+		ms->memmap_src = MEMMAP_COMPOUND_REUSE;
+		ms->memmap_pfn = tail;
+		return 0;
+	}
+	per = MIN(per, PFN_UP_M(m, section_memmap_bytes(m)));
+	ms->memmap_pfns = calloc(nr_compounds * VMEMMAP_RESERVE_NR, sizeof(*ms->memmap_pfns));
+	if (!ms->memmap_pfns)
+		return -ENOMEM;
+	for (i = 0; i < nr_compounds * VMEMMAP_RESERVE_NR; i++) {
+		long p = alloc_pages_node(m, nid, ALLOC_KERNEL, 0);
+
+		if (p < 0)
+			goto fail;
+		ms->memmap_pfns[i] = (unsigned long)p;
+	}
+	for (unsigned long c = 0; c < nr_compounds; c++) {
+		char *cva = va + ((c * per) << page_shift(m));
+		unsigned long head = ms->memmap_pfns[2 * c], tail = ms->memmap_pfns[2 * c + 1];
+
+		if (vmemmap_map(m, cva, m->page_size, head) ||
+		    vmemmap_map_repeat(m, cva + m->page_size, per - 1, tail))
+			goto fail;
+	}
+	ms->memmap_src = MEMMAP_COMPOUND;
+	return 0;
+fail:
+	while (i--)
+		free_pages(m, ms->memmap_pfns[i], 0);
+	free(ms->memmap_pfns);
+	ms->memmap_pfns = NULL;
+fail_map:
+	vmemmap_unmap(m, va, section_memmap_bytes(m));
+	return -ENOMEM;
+}
+
 static void depopulate(struct memhp_machine *m, struct mem_section *ms, void *va,
 		       unsigned long bytes, struct vmem_altmap *altmap)
 {
@@ -194,8 +289,12 @@ static void depopulate(struct memhp_machine *m, struct mem_section *ms, void *va
 		altmap->alloc -= nr;	/* vmem_altmap_free */
 		break;
 	case MEMMAP_BUDDY:
-		free_pages(m, ms->memmap_pfn, order_of_pages(nr));
+		free_pages(m, ms->memmap_pfn, order_base_2(nr));
 		break;
+	case MEMMAP_COMPOUND:
+		nr = MAX(m->pages_per_section >> ms->compound_order, 1UL) * VMEMMAP_RESERVE_NR;
+		/* the pages are base pages, one by one */
+		__attribute__((fallthrough));
 	case MEMMAP_BUDDY_PAGES:
 		for (unsigned long i = 0; i < nr; i++)
 			free_pages(m, ms->memmap_pfns[i], 0);
@@ -213,7 +312,7 @@ static void depopulate(struct memhp_machine *m, struct mem_section *ms, void *va
  * Called with mem_hotplug_lock held for write.
  */
 int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsigned long nr,
-		       struct vmem_altmap *altmap)
+		       struct vmem_altmap *altmap, const struct dev_pagemap *pgmap)
 {
 	struct mem_section *ms = pfn_to_section(m, pfn);
 	unsigned long bytes = section_memmap_bytes(m);
@@ -240,6 +339,9 @@ int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsi
 		} else if (apfn >= 0) {
 			altmap->alloc -= bytes >> page_shift(m);
 		}
+	} else if (vmemmap_can_optimize(m, altmap, pgmap)) {
+		ms->compound_order = pgmap->vmemmap_shift;
+		ret = should_fail(m) ? -ENOMEM : populate_compound(m, nid, pfn, ms, va, pgmap->vmemmap_shift);
 	} else {
 		ret = should_fail(m) ? -ENOMEM : populate_from_buddy(m, nid, ms, va, bytes);
 	}
@@ -252,26 +354,26 @@ int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsi
 	ms->flags = SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
 	ms->nid = nid;
 	pthread_mutex_unlock(&m->span_lock);
-	atomic_fetch_add(&m->nr_memmap_pages, (long)PFN_UP_M(m, bytes));
+	atomic_fetch_add(&m->nr_memmap_pages, (long)section_nr_vmemmap_pages(m, pfn, nr, altmap, pgmap));
 	if (pfn + nr > m->max_pfn)
 		m->max_pfn = pfn + nr;	/* update_end_of_memory_vars */
 	return 0;
 }
 
 void sparse_remove_section(struct memhp_machine *m, unsigned long pfn, unsigned long nr,
-			   struct vmem_altmap *altmap)
+			   struct vmem_altmap *altmap, const struct dev_pagemap *pgmap)
 {
 	struct mem_section *ms = pfn_to_section(m, pfn);
 	unsigned long bytes = section_memmap_bytes(m);
 	void *va = pfn_to_page(m, pfn);
 
-	(void)nr;
 	if (!(ms->flags & SECTION_MARKED_PRESENT))
 		return;	/* WARN_ON_ONCE(!valid_section(ms)) */
 	if (ms->memmap_src == MEMMAP_BOOT)
 		atomic_fetch_sub(&m->nr_memmap_boot_pages, (long)PFN_UP_M(m, bytes));
 	else
-		atomic_fetch_sub(&m->nr_memmap_pages, (long)PFN_UP_M(m, bytes));
+		atomic_fetch_sub(&m->nr_memmap_pages,
+				 (long)section_nr_vmemmap_pages(m, pfn, nr, altmap, pgmap));
 	depopulate(m, ms, va, bytes, altmap);
 	pthread_mutex_lock(&m->span_lock);
 	free(ms->pageblock_mt);

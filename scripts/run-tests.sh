@@ -42,18 +42,26 @@ compare="$top/../shared/oracle/compare"
 while read -r name scn opts; do
 	case "$name" in ''|'#'*) continue ;; esac
 	out="$build/oracle/$name.json"
+	# conform:FLAG tokens are for conform.py, the rest is the command line
+	cflags=""; kopts=""
+	for o in $opts; do
+		case "$o" in conform:*) cflags="$cflags --${o#conform:}" ;; *) kopts="$kopts $o" ;; esac
+	done
 	# shellcheck disable=SC2086
-	if ! "$build/memhpctl" run "$top/tests/oracle/scenarios/$scn" $opts --json -o "$out" >/dev/null 2>"$out.err"; then
+	if ! "$build/memhpctl" run "$top/tests/oracle/scenarios/$scn" $kopts --json -o "$out" >/dev/null 2>"$out.err"; then
 		cat "$out.err" >&2
 		fail "oracle $name (run)"
 		continue
 	fi
-	line=$(python3 "$top/tests/oracle/conform.py" "$top/tests/oracle/kernel/$name.json" "$out" | tail -1)
-	if python3 "$top/tests/oracle/conform.py" "$top/tests/oracle/kernel/$name.json" "$out" >/dev/null; then
+	# shellcheck disable=SC2086
+	line=$(python3 "$top/tests/oracle/conform.py" "$top/tests/oracle/kernel/$name.json" "$out" $cflags | tail -1)
+	# shellcheck disable=SC2086
+	if python3 "$top/tests/oracle/conform.py" "$top/tests/oracle/kernel/$name.json" "$out" $cflags >/dev/null; then
 		pass "oracle $name"
 		echo "  $name: $line"
 	else
-		python3 "$top/tests/oracle/conform.py" "$top/tests/oracle/kernel/$name.json" "$out" >&2
+		# shellcheck disable=SC2086
+		python3 "$top/tests/oracle/conform.py" "$top/tests/oracle/kernel/$name.json" "$out" $cflags >&2
 		fail "oracle $name"
 	fi
 	if [ -x "$compare" ]; then

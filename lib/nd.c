@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: MIT
+/*
+ * nd.c - legacy persistent memory on the nd bus (drivers/nvdimm: e820.c,
+ * pmem.c, pfn_devs.c, dax_devs.c; drivers/dax/pmem.c).
+ *
+ * `memmap=nn!ss` on the command line turns RAM into e820 type 12
+ * ("Persistent Memory (legacy)"); nd_e820 makes each such range region N
+ * with one io namespace, namespaceN.0, and a dax seed device daxN.0.
+ * memhp backs the range with a device of its own (a sparse memfd).
+ *
+ *   nd_pmem   claims a raw namespace: requests "namespaceN.0" over all of
+ *             it and maps it as MEMORY_DEVICE_FS_DAX memory, the memmap in
+ *             DRAM (memremap_pages without altmap) - what the machine
+ *             shows at boot, since the namespace binds as it appears.
+ *   daxN.0    the seed: uuid, namespace, align (4K, 2M, 1G) and mode
+ *             (ram: the memmap of the device-dax pages in DRAM; pmem: on
+ *             the namespace itself, an altmap) are set while it is
+ *             unbound; namespace claims the namespace (which must not be
+ *             bound to nd_pmem then).
+ *   dax_pmem  binds the seed: writes the info block at 4K of the namespace
+ *             (struct nd_pfn_sb, "DAXSIGNATURE", fletcher64 checksum),
+ *             data starting at dataoff = ALIGN(8K [+ memmap], align),
+ *             requests "namespaceN.0" over the metadata only, and creates
+ *             dax region N with device daxN.0 over the data; its static
+ *             pgmap covers the whole namespace.  device_dax then maps it
+ *             (dax.c).  This is the same region memhp_dax_region_create
+ *             makes for a pmem device, on the namespace's memory.
+ *
+ * Errnos are the driver core's and libnvdimm's: -ENODEV for an unknown or
+ * unmatched device or an unset namespace, -EBUSY for a bound device or a
+ * claimed namespace, -EINVAL for a bad attribute value, -ENXIO for mode
+ * none.  Caller holds device_hotplug_lock.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+enum nd_pfn_mode { PFN_MODE_NONE, PFN_MODE_RAM, PFN_MODE_PMEM };
+
+struct nd_namespace {
+	char name[16];			/* namespaceN.0 */
+	uint64_t start, size;
+	int nid;
+	struct physdev *dev;
+	enum nd_driver driver;		/* ND_DRV_PMEM or none */
+	bool claimed;			/* by its region's dax seed */
+	struct resource *res;		/* nd_pmem's or dax_pmem's request */
+	struct dev_pagemap pgmap;	/* nd_pmem's, then dax_pmem's static one */
+};
+
+struct nd_dax {
+	char name[16];			/* daxN.0 */
+	char uuid[40];			/* empty: unset */
+	struct nd_namespace *ns;
+	unsigned long align;
+	enum nd_pfn_mode mode;
+	enum nd_driver driver;		/* ND_DRV_DAX_PMEM when bound */
+	uint64_t dataoff;
+};
+
+struct nd_bus {
+	struct nd_namespace ns[E820_USER_MAX];
+	struct nd_dax dax[E820_USER_MAX];
+	int nr;
+};
+
+static const char *const nd_driver_names[ND_DRV_NR] = { "-", "nd_pmem", "dax_pmem" };
+static const char *const mode_names[] = { "none", "ram", "pmem" };
+
+#define ND_INFO_BLOCK_RESERVE 8192	/* nd_info_block_reserve */
+#define PFN_SB_OFFSET 4096		/* nvdimm_write_bytes(ndns, SZ_4K, ...) */
+
+const char *nd_driver_name(enum nd_driver drv)
+{
+	return nd_driver_names[drv];
+}
+
+bool nd_is_namespace(const char *name)
+{
+	return !strncmp(name, "namespace", 9);
+}
+
+static struct nd_namespace *find_ns(struct memhp_machine *m, const char *name)
+{
+	for (int i = 0; m->nd && i < m->nd->nr; i++)
+		if (!strcmp(m->nd->ns[i].name, name))
+			return &m->nd->ns[i];
+	return NULL;
+}
+
+static struct nd_dax *find_dax(struct memhp_machine *m, const char *name)
+{
+	for (int i = 0; m->nd && i < m->nd->nr; i++)
+		if (!strcmp(m->nd->dax[i].name, name))
+			return &m->nd->dax[i];
+	return NULL;
+}
+
+int nd_driver_of(struct memhp_machine *m, const char *name)
+{
+	struct nd_namespace *ns = find_ns(m, name);
+	struct nd_dax *dax = find_dax(m, name);
+
+	return ns ? (int)ns->driver : dax ? (int)dax->driver : -1;
+}
+
+static struct resource *request_ns_region(struct memhp_machine *m, struct nd_namespace *ns,
+					  uint64_t size)
+{
+	struct resource *res;
+
+	pthread_mutex_lock(&m->resource_lock);
+	res = should_fail(m) ? NULL
+		: resource_request(&m->iomem, ns->start, size, ns->name, IORESOURCE_MEM | IORESOURCE_BUSY);
+	pthread_mutex_unlock(&m->resource_lock);
+	return res;
+}
+
+static void release_ns_region(struct memhp_machine *m, struct nd_namespace *ns)
+{
+	pthread_mutex_lock(&m->resource_lock);
+	resource_release(ns->res);
+	pthread_mutex_unlock(&m->resource_lock);
+	ns->res = NULL;
+}
+
+/* pmem_attach_disk of a raw namespace: the whole range, fsdax pages */
+static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
+{
+	int ret;
+
+	if (ns->claimed)
+		return -ENODEV;	/* nvdimm_namespace_common_probe: claimed */
+	ns->res = request_ns_region(m, ns, ns->size);
+	if (!ns->res) {
+		mlog(m, "nd_pmem %s: could not reserve region [%#llx-%#llx]", ns->name,
+		     (unsigned long long)ns->start, (unsigned long long)(ns->start + ns->size - 1));
+		return -EBUSY;
+	}
+	memset(&ns->pgmap, 0, sizeof(ns->pgmap));
+	ns->pgmap.type = MEMORY_DEVICE_FS_DAX;
+	ns->pgmap.nr_range = 1;
+	ns->pgmap.ranges[0] = (struct pgmap_range){ ns->start, ns->start + ns->size - 1 };
+	ret = memremap_pages(m, &ns->pgmap, ns->nid);
+	if (ret) {
+		release_ns_region(m, ns);
+		return ret;
+	}
+	ns->driver = ND_DRV_PMEM;
+	return 0;
+}
+
+static void nd_pmem_remove(struct memhp_machine *m, struct nd_namespace *ns)
+{
+	memunmap_pages(m, &ns->pgmap);
+	release_ns_region(m, ns);
+	ns->driver = ND_DRV_NONE;
+}
+
+/* nd_sb_checksum: fletcher64 over the block with its checksum zeroed */
+static uint64_t nd_sb_checksum(const uint32_t *words, size_t n)
+{
+	uint32_t lo = 0;
+	uint64_t hi = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		lo += words[i];
+		hi += lo;
+	}
+	return hi << 32 | lo;
+}
+
+static void put_le(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* nd_pfn_init: the info block, laid out as struct nd_pfn_sb (4096 bytes) */
+static int write_info_block(struct memhp_machine *m, struct nd_dax *dax, uint64_t npfns)
+{
+	struct nd_namespace *ns = dax->ns;
+	uint8_t sb[4096] = { 0 };
+	uint64_t sum;
+
+	memcpy(sb, "DAXSIGNATURE\0\0\0\0", 16);
+	for (int i = 0, j = 0; dax->uuid[j] && i < 16; j++) {
+		unsigned int byte;
+
+		if (dax->uuid[j] == '-')
+			continue;
+		sscanf(&dax->uuid[j], "%2x", &byte);
+		sb[16 + i++] = (uint8_t)byte;
+		j++;
+	}
+	put_le(sb + 52, 1, 2);				/* version_major */
+	put_le(sb + 54, 4, 2);				/* version_minor */
+	put_le(sb + 56, dax->dataoff, 8);
+	put_le(sb + 64, npfns, 8);
+	put_le(sb + 72, dax->mode, 4);
+	put_le(sb + 84, dax->align, 4);
+	put_le(sb + 88, m->page_size, 4);
+	put_le(sb + 92, 64, 2);				/* MAX_STRUCT_PAGE_SIZE */
+	sum = nd_sb_checksum((const uint32_t *)(const void *)sb, sizeof(sb) / 4);
+	put_le(sb + 4088, sum, 8);
+	if (pwrite(ns->dev->fd, sb, sizeof(sb), (off_t)(ns->dev->fd_offset + PFN_SB_OFFSET)) !=
+	    (ssize_t)sizeof(sb))
+		return -EIO;
+	return 0;
+}
+
+/* the static pgmap of __nvdimm_setup_pfn: the whole namespace */
+static void setup_pfn_pgmap(struct memhp_machine *m, struct nd_dax *dax)
+{
+	struct nd_namespace *ns = dax->ns;
+	struct dev_pagemap *pgmap = &ns->pgmap;
+
+	memset(pgmap, 0, sizeof(*pgmap));
+	pgmap->nr_range = 1;
+	pgmap->ranges[0] = (struct pgmap_range){ ns->start, ns->start + ns->size - 1 };
+	if (dax->mode == PFN_MODE_PMEM) {
+		unsigned long reserve = PHYS_PFN_M(m, ND_INFO_BLOCK_RESERVE);
+
+		pgmap->altmap.base_pfn = PHYS_PFN_M(m, ns->start);
+		pgmap->altmap.end_pfn = PHYS_PFN_M(m, ns->start + ns->size - 1);
+		pgmap->altmap.reserve = reserve;
+		pgmap->altmap.free = PHYS_PFN_M(m, dax->dataoff) - reserve;
+		pgmap->flags |= PGMAP_ALTMAP_VALID;
+	}
+}
+
+/* __dax_pmem_probe */
+static int dax_pmem_probe(struct memhp_machine *m, struct nd_dax *dax)
+{
+	struct nd_namespace *ns = dax->ns;
+	uint64_t align = MAX(dax->align, 2ULL << 20), npfns, end_trunc;
+	int region, ret;
+
+	if (!ns)
+		return -ENODEV;
+	if (!dax->uuid[0]) {
+		mlog(m, "dax_pmem %s: uuid not set", dax->name);
+		return -ENODEV;
+	}
+	/* nd_pfn_init: ALIGN(8K [+ 64 bytes per pfn], align) */
+	npfns = PHYS_PFN_M(m, ns->size - ND_INFO_BLOCK_RESERVE);
+	end_trunc = ns->start + ns->size - ALIGN_DOWN(ns->start + ns->size, align);
+	if (dax->mode == PFN_MODE_RAM)
+		dax->dataoff = ALIGN_UP(ns->start + ND_INFO_BLOCK_RESERVE, align) - ns->start;
+	else if (dax->mode == PFN_MODE_PMEM)
+		dax->dataoff = ALIGN_UP(ns->start + ND_INFO_BLOCK_RESERVE + 64 * npfns, align) - ns->start;
+	else
+		return -ENXIO;
+	if (dax->dataoff >= ns->size - end_trunc) {
+		mlog(m, "dax_pmem %s: %s unable to satisfy requested alignment", dax->name, ns->name);
+		return -ENXIO;
+	}
+	npfns = PHYS_PFN_M(m, ns->size - dax->dataoff - end_trunc);
+	ret = write_info_block(m, dax, npfns);
+	if (ret)
+		return ret;
+	ns->res = request_ns_region(m, ns, dax->dataoff);
+	if (!ns->res) {
+		mlog(m, "dax_pmem %s: could not reserve metadata", dax->name);
+		return -EBUSY;
+	}
+	setup_pfn_pgmap(m, dax);
+	sscanf(ns->name, "namespace%d", &region);
+	ret = dax_region_create_static(m, region, ns->start + dax->dataoff, PFN_PHYS_M(m, npfns),
+				       dax->align, ns->nid, ns->dev, &ns->pgmap, NULL);
+	if (ret) {
+		release_ns_region(m, ns);
+		return ret;
+	}
+	dax->driver = ND_DRV_DAX_PMEM;
+	return 0;
+}
+
+static int dax_pmem_remove(struct memhp_machine *m, struct nd_dax *dax)
+{
+	int region, ret;
+
+	sscanf(dax->name, "dax%d", &region);
+	ret = dax_region_destroy(m, region);
+	if (ret)
+		return ret;	/* its memory is still online System RAM */
+	release_ns_region(m, dax->ns);
+	dax->driver = ND_DRV_NONE;
+	return 0;
+}
+
+int nd_bind(struct memhp_machine *m, enum nd_driver drv, const char *name)
+{
+	struct nd_namespace *ns = find_ns(m, name);
+	struct nd_dax *dax = find_dax(m, name);
+
+	/* bind_store: driver_match_device, then -EBUSY for a bound device */
+	if ((drv == ND_DRV_PMEM && !ns) || (drv == ND_DRV_DAX_PMEM && !dax))
+		return -ENODEV;
+	if (nd_driver_of(m, name) != ND_DRV_NONE)
+		return -EBUSY;
+	return drv == ND_DRV_PMEM ? nd_pmem_probe(m, ns) : dax_pmem_probe(m, dax);
+}
+
+int nd_unbind(struct memhp_machine *m, enum nd_driver drv, const char *name)
+{
+	if (nd_driver_of(m, name) != (int)drv || drv == ND_DRV_NONE)
+		return -ENODEV;
+	if (drv == ND_DRV_PMEM) {
+		nd_pmem_remove(m, find_ns(m, name));
+		return 0;
+	}
+	return dax_pmem_remove(m, find_dax(m, name));
+}
+
+/* uuid_parse: 8-4-4-4-12 hex digits */
+static bool uuid_valid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' &&
+								       (s[i] | 0x20) <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+/* mode_store: strncmp over len - 1 bytes, so "ra" matches "ram\n" too */
+static int parse_mode(const char *buf)
+{
+	size_t n = strlen(buf) - 1;
+	char with_nl[8];
+
+	for (int i = 0; i < (int)ARRAY_SIZE(mode_names); i++) {
+		snprintf(with_nl, sizeof(with_nl), "%s\n", mode_names[i]);
+		if (!strncmp(buf, with_nl, n) || !strncmp(buf, mode_names[i], n))
+			return i;
+	}
+	return -EINVAL;
+}
+
+/* nd_namespace_store */
+static int namespace_store(struct memhp_machine *m, struct nd_dax *dax, const char *buf)
+{
+	char name[32];
+	struct nd_namespace *ns;
+
+	snprintf(name, sizeof(name), "%s", buf);
+	name[strcspn(name, "\n")] = '\0';
+	if (name[0] && strncmp(name, "namespace", 9))
+		return -EINVAL;
+	if (!name[0]) {
+		if (dax->ns)
+			dax->ns->claimed = false;
+		dax->ns = NULL;
+		return 0;
+	}
+	if (dax->ns)
+		return -EBUSY;	/* namespace already set */
+	ns = find_ns(m, name);
+	/* device_find_child_by_name under the seed's own region */
+	if (!ns || ns - m->nd->ns != dax - m->nd->dax)
+		return -ENODEV;
+	if (ns->driver != ND_DRV_NONE || ns->claimed)
+		return -EBUSY;	/* too busy to claim */
+	ns->claimed = true;
+	dax->ns = ns;
+	return 0;
+}
+
+static int dax_seed_store(struct memhp_machine *m, struct nd_dax *dax, const char *attr, const char *buf)
+{
+	unsigned long long v;
+	int mode;
+
+	if (dax->driver != ND_DRV_NONE)
+		return -EBUSY;
+	if (!strcmp(attr, "uuid")) {
+		if (strlen(buf) < 36 || !uuid_valid(buf))
+			return -EINVAL;
+		memcpy(dax->uuid, buf, 36);
+		dax->uuid[36] = '\0';
+		return 0;
+	}
+	if (!strcmp(attr, "namespace"))
+		return namespace_store(m, dax, buf);
+	if (!strcmp(attr, "align")) {
+		/* nd_size_select_store: PAGE_SIZE, the PMD and the PUD size */
+		if (kstrtoull(buf, 0, &v))
+			return -EINVAL;
+		if (v != m->page_size && v != 1ULL << m->arch->pmd_shift && v != 1ULL << 30)
+			return -EINVAL;
+		dax->align = (unsigned long)v;
+		return 0;
+	}
+	if (!strcmp(attr, "mode")) {
+		mode = parse_mode(buf);
+		if (mode < 0)
+			return mode;
+		dax->mode = (enum nd_pfn_mode)mode;
+		return 0;
+	}
+	return -EACCES;
+}
+
+int nd_attr_store(struct memhp_machine *m, const char *name, const char *attr, const char *buf)
+{
+	struct nd_dax *dax = find_dax(m, name);
+
+	if (!dax)
+		return find_ns(m, name) ? -EACCES : -ENODEV;
+	return dax_seed_store(m, dax, attr, buf);
+}
+
+int nd_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s)
+{
+	struct nd_namespace *ns = find_ns(m, name);
+	struct nd_dax *dax = find_dax(m, name);
+
+	if (ns) {
+		if (!strcmp(attr, "size"))
+			sbuf_printf(s, "%llu\n", (unsigned long long)ns->size);
+		else if (!strcmp(attr, "resource"))
+			sbuf_printf(s, "%#llx\n", (unsigned long long)ns->start);
+		else if (!strcmp(attr, "numa_node"))
+			sbuf_printf(s, "%d\n", ns->nid);
+		else if (!strcmp(attr, "mode"))
+			sbuf_printf(s, "%s\n", ns->claimed ? "devdax" : ns->driver ? "fsdax" : "raw");
+		else
+			return -ENOENT;
+		return 0;
+	}
+	if (!dax)
+		return -ENODEV;
+	if (!strcmp(attr, "uuid"))
+		sbuf_printf(s, "%s\n", dax->uuid);
+	else if (!strcmp(attr, "namespace"))
+		sbuf_printf(s, "%s\n", dax->ns ? dax->ns->name : "");
+	else if (!strcmp(attr, "align"))
+		sbuf_printf(s, "%lu\n", dax->align);
+	else if (!strcmp(attr, "mode"))
+		sbuf_printf(s, "%s\n", mode_names[dax->mode]);
+	else
+		return -ENOENT;
+	return 0;
+}
+
+int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
+	    int (*fn)(void *arg, const char *name), void *arg)
+{
+	for (int i = 0; m->nd && i < m->nd->nr; i++) {
+		const char *names[2] = { m->nd->ns[i].name, m->nd->dax[i].name };
+		enum nd_driver drvs[2] = { m->nd->ns[i].driver, m->nd->dax[i].driver };
+
+		for (int j = 0; j < 2; j++)
+			if ((bound_to == ND_DRV_NR || drvs[j] == bound_to) && fn(arg, names[j]))
+				return 0;
+	}
+	return 0;
+}
+
+/* nd_e820_probe: one region per PRAM range; nd_pmem binds as it appears */
+int nd_init(struct memhp_machine *m)
+{
+	struct nd_bus *bus;
+	int ret;
+
+	bus = calloc(1, sizeof(*bus));
+	if (!bus)
+		return -ENOMEM;
+	m->nd = bus;
+	for (unsigned int u = 0; u < m->params.nr_e820_user; u++) {
+		const struct e820_user *e = &m->params.e820_user[u];
+		struct nd_namespace *ns = &bus->ns[bus->nr];
+		struct nd_dax *dax = &bus->dax[bus->nr];
+
+		if (e->type != E820_USER_PRAM)
+			continue;
+		snprintf(ns->name, sizeof(ns->name), "namespace%d.0", bus->nr);
+		snprintf(dax->name, sizeof(dax->name), "dax%d.0", bus->nr);
+		ns->start = e->start;
+		ns->size = e->size;
+		ns->nid = e->nid;
+		dax->align = 1UL << m->arch->pmd_shift;	/* nd_pfn_default_alignment */
+		ret = physdev_create(m, ns->name, e->start, e->size, -1, &ns->dev);
+		if (ret)
+			return ret;
+		bus->nr++;
+		if (nd_pmem_probe(m, ns))
+			mlog(m, "nd_pmem %s: probe failed", ns->name);
+	}
+	dax_reserve_region_ids(m, bus->nr);
+	return 0;
+}
+
+void nd_destroy(struct memhp_machine *m)
+{
+	free(m->nd);
+	m->nd = NULL;
+}

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_nd.c - legacy persistent memory (memmap=nn!ss) on the nd bus, and
+ * the ZONE_DEVICE maps under it: nd_pmem's fsdax map with its memmap in
+ * DRAM, dax_pmem's conversion into a dax region in mode ram (memmap in
+ * DRAM, 2 vmemmap pages per 2 MiB folio) and mode pmem (memmap on the
+ * namespace, an altmap), the seed's errno cases, memremap_pages' refusals
+ * and a fault sweep of the conversion.
+ */
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "../../lib/internal.h"
+
+#define ND "/sys/bus/nd"
+#define NS_START (768 * MiB)
+#define NS_SIZE (128 * MiB)
+#define NS_PFN (NS_START >> 12)
+
+/* 1 GiB of RAM, 768M-896M turned into legacy pmem */
+static struct memhp_machine *boot_pmem(void)
+{
+	return boot_machine("memmap=128M!768M", 1 * GiB);
+}
+
+static long memmap_pages(struct memhp_machine *m)
+{
+	return atomic_load(&m->nr_memmap_pages);
+}
+
+static void configure_seed(struct memhp_machine *m, const char *mode)
+{
+	write_ok(m, ND "/drivers/nd_pmem/unbind", "namespace0.0");
+	write_ok(m, ND "/devices/dax0.0/uuid", "0b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b\n");
+	write_ok(m, ND "/devices/dax0.0/namespace", "namespace0.0\n");
+	write_ok(m, ND "/devices/dax0.0/align", "2097152\n");
+	write_ok(m, ND "/devices/dax0.0/mode", mode);
+}
+
+/* boot: the range is not RAM, nd_pmem holds it with a section of memmap */
+static void test_boot_namespace(void **state)
+{
+	struct memhp_machine *m = boot_pmem();
+	struct memhp_stat st;
+	char *iomem;
+
+	(void)state;
+	file_is(m, ND "/devices/namespace0.0/size", "134217728\n");
+	file_is(m, ND "/devices/namespace0.0/resource", "0x30000000\n");
+	assert_int_equal(memhp_file_stat(m, ND "/devices/namespace0.0/driver", &st), 0);
+	assert_string_equal(st.link, "../../drivers/nd_pmem");
+	assert_int_equal(memmap_pages(m), 512);
+	assert_int_equal(zone_field(m, 0, "Device", "spanned"), 32768);
+	assert_int_equal(zone_field(m, 0, "Device", "present"), 0);
+	assert_int_equal(pfn_to_page(m, NS_PFN)->zone, ZONE_DEVICE);
+	iomem = readf(m, "/proc/iomem");
+	assert_non_null(strstr(iomem, "00100000-2fffffff : System RAM\n"));
+	assert_non_null(strstr(iomem, "30000000-37ffffff : Persistent Memory (legacy)\n"
+				      "  30000000-37ffffff : namespace0.0\n"
+				      "38000000-3ffdffff : System RAM\n"));
+	free(iomem);
+	/* memory block 6 is pmem, not RAM */
+	assert_int_equal(memhp_file_stat(m, "/sys/devices/system/memory/memory6", &st), -ENOENT);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* the seed's attribute and driver errnos (libnvdimm, driver core) */
+static void test_seed_errnos(void **state)
+{
+	struct memhp_machine *m = boot_pmem();
+	unsigned long dram = free_all(m);
+
+	(void)state;
+	assert_int_equal(writef(m, ND "/devices/dax0.0/namespace", "namespace0.0"), -EBUSY);
+	assert_int_equal(writef(m, ND "/devices/dax0.0/align", "12345"), -EINVAL);
+	assert_int_equal(writef(m, ND "/devices/dax0.0/align", "2M"), -EINVAL);
+	assert_int_equal(writef(m, ND "/devices/dax0.0/mode", "fsdax"), -EINVAL);
+	assert_int_equal(writef(m, ND "/devices/dax0.0/uuid", "not-a-uuid"), -EINVAL);
+	assert_int_equal(writef(m, ND "/drivers/dax_pmem/bind", "dax0.0"), -ENODEV);	/* no namespace */
+	assert_int_equal(writef(m, ND "/drivers/nd_pmem/unbind", "dax0.0"), -ENODEV);
+	assert_int_equal(writef(m, ND "/drivers/nd_pmem/bind", "namespace0.0"), -EBUSY);
+	assert_int_equal(writef(m, ND "/drivers/dax_pmem/bind", "dax7.0"), -ENODEV);
+	write_ok(m, ND "/drivers/nd_pmem/unbind", "namespace0.0");
+	/* the fsdax memmap went back to DRAM */
+	assert_int_equal(memmap_pages(m), 0);
+	assert_int_equal(free_all(m), dram + 512);
+	assert_int_equal(writef(m, ND "/devices/dax0.0/namespace", "namespace9.0"), -ENODEV);
+	assert_int_equal(writef(m, ND "/devices/dax0.0/namespace", "region0"), -EINVAL);
+	write_ok(m, ND "/devices/dax0.0/namespace", "namespace0.0");
+	assert_int_equal(writef(m, ND "/devices/dax0.0/namespace", "namespace0.0"), -EBUSY);
+	assert_int_equal(writef(m, ND "/drivers/nd_pmem/bind", "namespace0.0"), -ENODEV); /* claimed */
+	write_ok(m, ND "/devices/dax0.0/mode", "ra");	/* strncmp over len - 1 */
+	file_is(m, ND "/devices/dax0.0/mode", "ram\n");
+	write_ok(m, ND "/devices/dax0.0/mode", "none");
+	assert_int_equal(writef(m, ND "/drivers/dax_pmem/bind", "dax0.0"), -ENODEV);	/* no uuid */
+	write_ok(m, ND "/devices/dax0.0/uuid", "0b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b");
+	assert_int_equal(writef(m, ND "/drivers/dax_pmem/bind", "dax0.0"), -ENXIO);	/* mode none */
+	write_ok(m, ND "/devices/dax0.0/namespace", "\n");	/* echo "" */
+	write_ok(m, ND "/drivers/nd_pmem/bind", "namespace0.0");
+	assert_int_equal(memmap_pages(m), 512);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* nd_sb_checksum: fletcher64 with the checksum field zeroed */
+static uint64_t fletcher64(const uint8_t *sb)
+{
+	uint32_t lo = 0, w;
+	uint64_t hi = 0;
+
+	for (size_t i = 0; i < 4096; i += 4) {
+		memcpy(&w, sb + i, 4);
+		if (i == 4088 || i == 4092)
+			w = 0;
+		lo += w;
+		hi += lo;
+	}
+	return hi << 32 | lo;
+}
+
+/* mode ram: data after a 2 MiB info block, memmap in DRAM, deduplicated */
+static void test_dax_pmem_ram(void **state)
+{
+	struct memhp_machine *m = boot_pmem();
+	struct physdev *dev = physdev_find(m, NS_START);
+	uint8_t sb[4096];
+	uint64_t dataoff, sum;
+	unsigned long dram;
+	struct page *head, *tail;
+
+	(void)state;
+	configure_seed(m, "ram");
+	dram = free_all(m);
+	write_ok(m, ND "/drivers/dax_pmem/bind", "dax0.0");
+	/* 64 folios of 2 MiB x 2 vmemmap pages, all from DRAM */
+	assert_int_equal(memmap_pages(m), 64 * 2);
+	assert_int_equal(free_all(m), dram - 128);
+	file_is(m, "/sys/bus/dax/devices/dax0.0/resource", "0x30200000\n");
+	file_is(m, "/sys/bus/dax/devices/dax0.0/size", "132120576\n");
+	assert_int_equal(writef(m, ND "/devices/dax0.0/mode", "pmem"), -EBUSY);
+	/* the info block, on the namespace's own backing */
+	assert_int_equal(pread(dev->fd, sb, sizeof(sb), (off_t)(dev->fd_offset + NS_START - dev->phys_start + 4096)),
+			 (ssize_t)sizeof(sb));
+	assert_memory_equal(sb, "DAXSIGNATURE", 12);
+	memcpy(&dataoff, sb + 56, 8);
+	assert_int_equal(dataoff, 2 * MiB);
+	memcpy(&sum, sb + 4088, 8);
+	assert_int_equal(sum, fletcher64(sb));
+	/* compound pages: a head per 2 MiB, tails sharing one vmemmap page */
+	head = pfn_to_page(m, NS_PFN + 512);
+	tail = pfn_to_page(m, NS_PFN + 512 + 300);
+	assert_int_equal(head->zone, ZONE_DEVICE);
+	assert_true(head->flags & PG_head);
+	assert_true(tail->flags & PG_tail);
+	assert_int_equal(tail->private, NS_PFN + 512);
+	assert_memory_equal(pfn_to_page(m, NS_PFN + 512 + 64), tail, 64 * sizeof(struct page));
+	tail->index = 0xabcd;	/* one physical copy: visible through every alias */
+	assert_int_equal(pfn_to_page(m, NS_PFN + 512 + 64 + 300 % 64)->index, 0xabcd);
+	tail->index = 0;
+	audit_ok(m);
+	/* device_dax off and on again */
+	write_ok(m, "/sys/bus/dax/drivers/device_dax/unbind", "dax0.0");
+	assert_int_equal(memmap_pages(m), 0);
+	assert_int_equal(free_all(m), dram);
+	write_ok(m, "/sys/bus/dax/drivers/device_dax/bind", "dax0.0");
+	assert_int_equal(memmap_pages(m), 128);
+	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.0");
+	assert_int_equal(memmap_pages(m), 0);
+	assert_int_equal(memhp_file_stat(m, "/sys/bus/dax/devices/dax0.0", &(struct memhp_stat){ 0 }), -ENOENT);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* mode pmem: the memmap is carved from the namespace (an altmap) */
+static void test_dax_pmem_pmem(void **state)
+{
+	struct memhp_machine *m = boot_pmem();
+	struct physdev *dev = physdev_find(m, NS_START);
+	size_t bytes = 32768 * sizeof(struct page);
+	uint8_t *buf = malloc(bytes);
+	unsigned long dram;
+
+	(void)state;
+	assert_non_null(buf);
+	configure_seed(m, "pmem");
+	dram = free_all(m);
+	write_ok(m, ND "/drivers/dax_pmem/bind", "dax0.0");
+	/* dataoff = ALIGN(8K + 64 * 32766, 2M) = 4 MiB */
+	file_is(m, "/sys/bus/dax/devices/dax0.0/resource", "0x30400000\n");
+	file_is(m, "/sys/bus/dax/devices/dax0.0/size", "130023424\n");
+	assert_int_equal(memmap_pages(m), 512);	/* counted, but ... */
+	assert_int_equal(free_all(m), dram);		/* ... nothing from DRAM */
+	/* the section's struct pages at 2 MiB of the namespace (reserve 2 pfns,
+	 * then aligned to the 2 MiB allocation) */
+	for (int k = 0; k < 1; k++) {
+		assert_int_equal(pread(dev->fd, buf, bytes,
+				       (off_t)(dev->fd_offset + NS_START - dev->phys_start + (2 + 2 * k) * MiB)),
+				 (ssize_t)bytes);
+		assert_memory_equal(buf, pfn_to_page(m, NS_PFN + 32768UL * k), bytes);
+		assert_int_equal(((struct page *)(void *)buf)[1000].zone, ZONE_DEVICE);
+	}
+	audit_ok(m);
+	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.0");
+	assert_int_equal(memmap_pages(m), 0);
+	free(buf);
+	memhp_machine_destroy(m);
+}
+
+/* memremap_pages' refusals, with the kernel's errnos */
+static void test_memremap_refusals(void **state)
+{
+	struct memhp_machine *m = boot_pmem();
+	struct dev_pagemap pg = { .type = MEMORY_DEVICE_GENERIC, .nr_range = 1 };
+
+	(void)state;
+	pg.ranges[0] = (struct pgmap_range){ 128 * MiB, 256 * MiB - 1 };	/* System RAM */
+	assert_int_equal(memremap_pages(m, &pg, 0), -ENXIO);
+	pg.ranges[0] = (struct pgmap_range){ NS_START + 2 * MiB, NS_START + 130 * MiB - 1 };
+	assert_int_equal(memremap_pages(m, &pg, 0), -EINVAL);	/* not a whole section */
+	pg.ranges[0] = (struct pgmap_range){ NS_START, NS_START + 128 * MiB - 1 };
+	assert_int_equal(memremap_pages(m, &pg, 0), -ENOMEM);	/* nd_pmem's section */
+	pg.nr_range = 2;
+	pg.flags = PGMAP_ALTMAP_VALID;
+	assert_int_equal(memremap_pages(m, &pg, 0), -EINVAL);	/* altmap, two ranges */
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* every failing step of the conversion rolls back exactly */
+static void test_dax_pmem_fault_sweep(void **state)
+{
+	struct memhp_machine *m = boot_pmem();
+	unsigned long n, failures = 0;
+
+	(void)state;
+	configure_seed(m, "ram");
+	for (n = 1;; n++) {
+		char *before = machine_snapshot(m);
+		long memmap = memmap_pages(m);
+		ssize_t r;
+
+		memhp_fault_inject(m, n);
+		r = writef(m, ND "/drivers/dax_pmem/bind", "dax0.0");
+		memhp_fault_inject(m, 0);
+		if (r > 0 && memhp_file_stat(m, "/sys/bus/dax/devices/dax0.0/driver",
+					     &(struct memhp_stat){ 0 }) == 0) {
+			free(before);
+			break;
+		}
+		/* a failed dax_pmem, or a device_dax that did not probe */
+		if (r > 0)
+			write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.0");
+		assert_int_equal(memmap_pages(m), memmap);
+		assert_unchanged(m, before);
+		audit_ok(m);
+		failures++;
+		free(before);
+	}
+	assert_true(failures >= 3);
+	assert_int_equal(memmap_pages(m), 128);
+	memhp_machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_boot_namespace),
+		cmocka_unit_test(test_seed_errnos),
+		cmocka_unit_test(test_dax_pmem_ram),
+		cmocka_unit_test(test_dax_pmem_pmem),
+		cmocka_unit_test(test_memremap_refusals),
+		cmocka_unit_test(test_dax_pmem_fault_sweep),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
