@@ -390,6 +390,32 @@ int dax_attr_show(struct memhp_machine *m, const char *name, const char *attr, s
 		sbuf_printf(s, "%d\n", dd->memmap_on_memory);
 	else if (!strcmp(attr, "modalias"))
 		sbuf_printf(s, "dax:t0*\n");
+	else if (!strcmp(attr, "dev"))
+		sbuf_printf(s, "%d:%d\n", DAX_CHAR_MAJOR, dd->region->id * 16);
+	else
+		ret = -ENOENT;
+	pthread_mutex_unlock(&m->dax_lock);
+	return ret;
+}
+
+/* a static region hands all its capacity to its one device */
+int dax_region_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s)
+{
+	struct dev_dax *dd;
+	int ret = 0;
+
+	pthread_mutex_lock(&m->dax_lock);
+	dd = dax_find(m, name);
+	if (!dd)
+		ret = -ENODEV;
+	else if (!strcmp(attr, "id"))
+		sbuf_printf(s, "%d\n", dd->region->id);
+	else if (!strcmp(attr, "size"))
+		sbuf_printf(s, "%llu\n", (unsigned long long)dd->region->size);
+	else if (!strcmp(attr, "align"))
+		sbuf_printf(s, "%llu\n", (unsigned long long)dd->region->align);
+	else if (!strcmp(attr, "available_size"))
+		sbuf_printf(s, "0\n");
 	else
 		ret = -ENOENT;
 	pthread_mutex_unlock(&m->dax_lock);

@@ -371,6 +371,10 @@ int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsi
 		       struct vmem_altmap *altmap, const struct dev_pagemap *pgmap);
 void sparse_remove_section(struct memhp_machine *m, unsigned long pfn, unsigned long nr,
 			   struct vmem_altmap *altmap, const struct dev_pagemap *pgmap);
+int sparse_add_sections(struct memhp_machine *m, int nid, unsigned long start, unsigned long nr,
+			struct vmem_altmap *altmap, const struct dev_pagemap *pgmap);
+void sparse_remove_sections(struct memhp_machine *m, unsigned long start, unsigned long nr,
+			    struct vmem_altmap *altmap, const struct dev_pagemap *pgmap);
 int sparse_add_boot_section(struct memhp_machine *m, int nid, unsigned long section_nr,
 			    unsigned long memmap_pfn);
 struct mem_section *pfn_to_section(struct memhp_machine *m, unsigned long pfn);
@@ -586,6 +590,9 @@ void pgmaps_destroy(struct memhp_machine *m);
 /* ---- dax regions, devices and kmem (dax.c) ---------------------------- */
 
 enum dax_driver { DAX_DRV_NONE, DAX_DRV_DEVICE, DAX_DRV_KMEM, DAX_DRV_NR };
+/* character devices of dax instances: major 60 (LOCAL/EXPERIMENTAL USE),
+ * minor region * 16 + instance */
+#define DAX_CHAR_MAJOR 60
 struct dax_bus;
 struct dev_dax;
 int dax_init(struct memhp_machine *m);
@@ -596,6 +603,8 @@ int dax_unbind(struct memhp_machine *m, enum dax_driver drv, const char *name);
 int dax_id_store(struct memhp_machine *m, enum dax_driver drv, const char *buf, bool add);
 int dax_memmap_store(struct memhp_machine *m, const char *name, const char *buf);
 int dax_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s);
+/* the dax_region/ attributes of the region of device `name` */
+int dax_region_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s);
 int dax_driver_of(struct memhp_machine *m, const char *name);
 const char *dax_driver_name(enum dax_driver drv);
 int dax_list(struct memhp_machine *m, enum dax_driver bound_to,

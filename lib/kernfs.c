@@ -91,6 +91,8 @@ enum node_kind {
 	K_NODE_MEMINFO, K_NODE_BLOCK_LINK, K_PARAM, K_INJECT_ERROR, K_PROC,
 	K_DAX_DEV, K_DAX_ATTR, K_DAX_DRIVER_LINK, K_DAX_DRV_FILE, K_DAX_DRV_LINK,
 	K_ND_DEV, K_ND_ATTR, K_ND_DRIVER_LINK, K_ND_DRV_FILE, K_ND_DRV_LINK,
+	K_DAX_BUS_LINK, K_DAX_SUBSYS_LINK, K_DAX_REGION_DIR, K_DAX_REGION_ATTR, K_CHARDEV_LINK,
+	K_MODULE_INITSTATE,
 };
 
 struct kpath {
@@ -125,9 +127,24 @@ static const char *const proc_files[] = {
 #define DAXDIR "/sys/bus/dax"
 
 static const char *const dax_attrs[] = {
-	"align", "memmap_on_memory", "modalias", "numa_node", "resource", "size", "target_node",
+	"align", "dev", "memmap_on_memory", "modalias", "numa_node", "resource", "size", "target_node",
 };
-static const unsigned int dax_attr_modes[] = { 0444, 0644, 0444, 0444, 0400, 0444, 0444 };
+static const unsigned int dax_attr_modes[] = { 0444, 0444, 0644, 0444, 0444, 0400, 0444, 0444 };
+
+/*
+ * The driver-core layout of dax devices, as libdaxctl expects it: a device
+ * lives under its region's platform device, which has the dax_region/
+ * attributes; /sys/bus/dax/devices/daxR.I, the drivers' entries and
+ * /sys/dev/char/MAJOR:MINOR are links to it.  The character device
+ * numbers are of major DAX_CHAR_MAJOR, a LOCAL/EXPERIMENTAL major
+ * (Documentation/admin-guide/devices.txt) that no kernel allocates, so a
+ * node made for it can never open a real device of the host.
+ */
+#define PLATDIR "/sys/devices/platform"
+#define CHARDIR "/sys/dev/char"
+static const char *const dax_region_attrs[] = { "align", "available_size", "id", "size" };
+/* the drivers memhp has built in, "live" for libkmod */
+static const char *const builtin_modules[] = { "dax_pmem", "device_dax", "kmem", "nd_pmem" };
 static const char *const dax_drv_files[] = { "bind", "new_id", "remove_id", "unbind" };
 
 #define NDDIR "/sys/bus/nd"
@@ -170,8 +187,132 @@ static const char *const dirs[] = {
 	INJDIR "/actions/MEM_GOING_ONLINE", INJDIR "/actions/MEM_GOING_OFFLINE", "/proc",
 	"/sys/bus", DAXDIR, DAXDIR "/devices", DAXDIR "/drivers", DAXDIR "/drivers/device_dax",
 	DAXDIR "/drivers/kmem", NDDIR, NDDIR "/devices", NDDIR "/drivers", NDDIR "/drivers/nd_pmem",
-	NDDIR "/drivers/dax_pmem",
+	NDDIR "/drivers/dax_pmem", PLATDIR, "/sys/dev", CHARDIR, "/sys/module/dax_pmem",
+	"/sys/module/device_dax", "/sys/module/kmem", "/sys/module/nd_pmem",
 };
+
+/* daxR.I -> "devices/platform/dax_region.R/daxR.I", the device's place under /sys */
+static void dax_dev_dir(const char *dax, char *buf, size_t len)
+{
+	int region = 0;
+
+	sscanf(dax, "dax%d", &region);
+	snprintf(buf, len, "devices/platform/dax_region.%d/%s", region, dax);
+}
+
+/* daxR.I -> its minor: R * 16 + I */
+static int dax_minor(const char *dax)
+{
+	int region = 0, id = 0;
+
+	sscanf(dax, "dax%d.%d", &region, &id);
+	return region * 16 + id;
+}
+
+/* the first component of name into k->dax; its length, or -ENOENT */
+static long take_dev_name(const char *name, struct kpath *k)
+{
+	size_t n = strcspn(name, "/");
+
+	if (n >= sizeof(k->dax))
+		return -ENOENT;
+	memcpy(k->dax, name, n);
+	k->dax[n] = '\0';
+	return (long)n;
+}
+
+/* a dax device's directory: its attributes, driver and subsystem links */
+static int resolve_dax_dev(struct memhp_machine *m, const char *name, struct kpath *k)
+{
+	long n = take_dev_name(name, k);
+	int i, drv;
+
+	if (n < 0)
+		return -ENOENT;
+	drv = dax_driver_of(m, k->dax);
+	if (drv < 0)
+		return -ENOENT;
+	if (!name[n]) {
+		k->kind = K_DAX_DEV;
+		return 0;
+	}
+	name += n + 1;
+	k->mode = 0777;
+	if (!strcmp(name, "driver") && drv != DAX_DRV_NONE) {
+		k->kind = K_DAX_DRIVER_LINK;
+		k->drv = drv;
+		return 0;
+	}
+	if (!strcmp(name, "subsystem")) {
+		k->kind = K_DAX_SUBSYS_LINK;
+		return 0;
+	}
+	i = find_name(dax_attrs, ARRAY_SIZE(dax_attrs), name);
+	if (i < 0)
+		return -ENOENT;
+	k->kind = K_DAX_ATTR;
+	k->name = dax_attrs[i];
+	k->mode = dax_attr_modes[i];
+	return 0;
+}
+
+/* /sys/devices/platform/dax_region.R[/dax_region[/attr]|/daxR.I[/...]] */
+static int resolve_dax_platform(struct memhp_machine *m, const char *path, struct kpath *k)
+{
+	const char *rest;
+	char dev[16];
+	unsigned long region;
+	int i;
+
+	if (strncmp(path, PLATDIR "/dax_region.", sizeof(PLATDIR "/dax_region.") - 1) ||
+	    !parse_ulong(path + sizeof(PLATDIR "/dax_region.") - 1, &rest, &region) || region > 999)
+		return -ENOENT;
+	snprintf(dev, sizeof(dev), "dax%lu.0", region);
+	if (dax_driver_of(m, dev) < 0)
+		return -ENOENT;
+	snprintf(k->dax, sizeof(k->dax), "%s", dev);
+	if (!*rest) {
+		k->kind = K_DAX_REGION_DIR;
+		return 0;
+	}
+	rest++;
+	if (!strcmp(rest, "dax_region")) {
+		k->kind = K_DAX_REGION_DIR;
+		k->name = "dax_region";
+		return 0;
+	}
+	if (!strncmp(rest, "dax_region/", 11)) {
+		i = find_name(dax_region_attrs, ARRAY_SIZE(dax_region_attrs), rest + 11);
+		if (i < 0)
+			return -ENOENT;
+		k->kind = K_DAX_REGION_ATTR;
+		k->name = dax_region_attrs[i];
+		k->mode = 0444;
+		return 0;
+	}
+	/* only the region's own devices live under it */
+	if (strncmp(rest, dev, strlen(dev) - 1))
+		return -ENOENT;
+	return resolve_dax_dev(m, rest, k);
+}
+
+/* /sys/dev/char/MAJOR:MINOR of a dax device */
+static int resolve_chardev(struct memhp_machine *m, const char *name, struct kpath *k)
+{
+	unsigned int major, minor;
+	char dev[16];
+	int n = 0;
+
+	if (sscanf(name, "%u:%u%n", &major, &minor, &n) != 2 || name[n] || major != DAX_CHAR_MAJOR)
+		return -ENOENT;
+	snprintf(dev, sizeof(dev), "dax%u.%u", minor / 16, minor % 16);
+	if (dax_driver_of(m, dev) < 0)
+		return -ENOENT;
+	snprintf(k->dax, sizeof(k->dax), "%s", dev);
+	k->kind = K_CHARDEV_LINK;
+	k->mode = 0777;
+	return 0;
+}
 
 static int nd_driver_index(const char *name, size_t len)
 {
@@ -191,11 +332,9 @@ static int resolve_nd(struct memhp_machine *m, const char *path, struct kpath *k
 
 	if (!strncmp(path, NDDIR "/devices/", sizeof(NDDIR "/devices/") - 1)) {
 		name = path + sizeof(NDDIR "/devices/") - 1;
-		n = strcspn(name, "/");
-		if (n >= sizeof(k->dax))
+		if (take_dev_name(name, k) < 0)
 			return -ENOENT;
-		memcpy(k->dax, name, n);
-		k->dax[n] = '\0';
+		n = strlen(k->dax);
 		drv = nd_driver_of(m, k->dax);
 		if (drv < 0)
 			return -ENOENT;
@@ -357,35 +496,32 @@ static int resolve(struct memhp_machine *m, const char *path, struct kpath *k)
 	}
 	if (!strncmp(path, DAXDIR "/devices/", sizeof(DAXDIR "/devices/") - 1)) {
 		const char *name = path + sizeof(DAXDIR "/devices/") - 1;
-		size_t n = strcspn(name, "/");
-		int i, drv;
+		int ret = resolve_dax_dev(m, name, k);
 
-		if (n >= sizeof(k->dax))
-			return -ENOENT;
-		memcpy(k->dax, name, n);
-		k->dax[n] = '\0';
-		drv = dax_driver_of(m, k->dax);
-		if (drv < 0)
-			return -ENOENT;
-		if (!name[n]) {
-			k->kind = K_DAX_DEV;
-			return 0;
-		}
-		name += n + 1;
-		if (!strcmp(name, "driver")) {
-			if (drv == DAX_DRV_NONE)
-				return -ENOENT;
-			k->kind = K_DAX_DRIVER_LINK;
-			k->drv = drv;
+		/* the bus entry is a link; a path through it resolves as followed */
+		if (!ret && k->kind == K_DAX_DEV) {
+			k->kind = K_DAX_BUS_LINK;
 			k->mode = 0777;
-			return 0;
 		}
-		i = find_name(dax_attrs, ARRAY_SIZE(dax_attrs), name);
-		if (i < 0)
+		return ret;
+	}
+	if (!strncmp(path, PLATDIR "/", sizeof(PLATDIR)))
+		return resolve_dax_platform(m, path, k);
+	if (!strncmp(path, CHARDIR "/", sizeof(CHARDIR)))
+		return resolve_chardev(m, path + sizeof(CHARDIR), k);
+	if (!strncmp(path, "/sys/module/", 12) && strstr(path, "/initstate") &&
+	    !strcmp(strstr(path, "/initstate"), "/initstate")) {
+		char mod[32];
+		size_t n = (size_t)(strstr(path, "/initstate") - (path + 12));
+
+		if (n >= sizeof(mod))
 			return -ENOENT;
-		k->kind = K_DAX_ATTR;
-		k->name = dax_attrs[i];
-		k->mode = dax_attr_modes[i];
+		memcpy(mod, path + 12, n);
+		mod[n] = '\0';
+		if (find_name(builtin_modules, ARRAY_SIZE(builtin_modules), mod) < 0)
+			return -ENOENT;
+		k->kind = K_MODULE_INITSTATE;
+		k->mode = 0444;
 		return 0;
 	}
 	if (!strncmp(path, DAXDIR "/drivers/", sizeof(DAXDIR "/drivers/") - 1)) {
@@ -530,6 +666,11 @@ static int show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
 		return dax_attr_show(m, k->dax, k->name, s);
 	case K_ND_ATTR:
 		return nd_attr_show(m, k->dax, k->name, s);
+	case K_DAX_REGION_ATTR:
+		return dax_region_attr_show(m, k->dax, k->name, s);
+	case K_MODULE_INITSTATE:
+		sbuf_printf(s, "live\n");
+		break;
 	case K_PROC:
 		if (!strcmp(k->name, "meminfo"))
 			proc_meminfo(m, s);
@@ -722,14 +863,55 @@ static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char 
 
 static bool is_dir(const struct kpath *k)
 {
-	return k->kind == K_DIR || k->kind == K_DAX_DEV || k->kind == K_ND_DEV;
+	return k->kind == K_DIR || k->kind == K_DAX_DEV || k->kind == K_ND_DEV ||
+	       k->kind == K_DAX_REGION_DIR;
 }
 
 static bool is_link(const struct kpath *k)
 {
 	return k->kind == K_BLOCK_NODE_LINK || k->kind == K_NODE_BLOCK_LINK ||
 	       k->kind == K_DAX_DRIVER_LINK || k->kind == K_DAX_DRV_LINK ||
-	       k->kind == K_ND_DRIVER_LINK || k->kind == K_ND_DRV_LINK;
+	       k->kind == K_ND_DRIVER_LINK || k->kind == K_ND_DRV_LINK ||
+	       k->kind == K_DAX_BUS_LINK || k->kind == K_DAX_SUBSYS_LINK || k->kind == K_CHARDEV_LINK;
+}
+
+/* the text of a link, relative to the directory holding it */
+static void link_text(const struct kpath *k, char *buf, size_t len)
+{
+	char dev[64];
+
+	dax_dev_dir(k->dax, dev, sizeof(dev));
+	switch (k->kind) {
+	case K_BLOCK_NODE_LINK:
+		snprintf(buf, len, "../../node/node%d", k->nid);
+		break;
+	case K_NODE_BLOCK_LINK:
+		snprintf(buf, len, "../../memory/memory%lu", k->id);
+		break;
+	case K_DAX_DRIVER_LINK:	/* from devices/platform/dax_region.R/daxR.I */
+		snprintf(buf, len, "../../../../bus/dax/drivers/%s", dax_driver_name((enum dax_driver)k->drv));
+		break;
+	case K_DAX_SUBSYS_LINK:
+		snprintf(buf, len, "../../../../bus/dax");
+		break;
+	case K_DAX_BUS_LINK:	/* from bus/dax/devices */
+		snprintf(buf, len, "../../../%s", dev);
+		break;
+	case K_DAX_DRV_LINK:	/* from bus/dax/drivers/DRV */
+		snprintf(buf, len, "../../../../%s", dev);
+		break;
+	case K_CHARDEV_LINK:	/* from dev/char */
+		snprintf(buf, len, "../../%s", dev);
+		break;
+	case K_ND_DRV_LINK:
+		snprintf(buf, len, "../../devices/%s", k->dax);
+		break;
+	case K_ND_DRIVER_LINK:
+		snprintf(buf, len, "../../drivers/%s", nd_driver_name((enum nd_driver)k->drv));
+		break;
+	default:
+		buf[0] = '\0';
+	}
 }
 
 /* render a file into s (the caller frees s->buf); 0 or -errno */
@@ -840,16 +1022,7 @@ int memhp_file_stat(struct memhp_machine *m, const char *path, struct memhp_stat
 	if (!ret) {
 		st->mode = k.mode;
 		st->type = is_dir(&k) ? MEMHP_FT_DIR : is_link(&k) ? MEMHP_FT_LINK : MEMHP_FT_FILE;
-		if (k.kind == K_BLOCK_NODE_LINK)
-			snprintf(st->link, sizeof(st->link), "../../node/node%d", k.nid);
-		else if (k.kind == K_NODE_BLOCK_LINK)
-			snprintf(st->link, sizeof(st->link), "../../memory/memory%lu", k.id);
-		else if (k.kind == K_DAX_DRIVER_LINK)
-			snprintf(st->link, sizeof(st->link), "../../drivers/%s", dax_driver_name((enum dax_driver)k.drv));
-		else if (k.kind == K_DAX_DRV_LINK || k.kind == K_ND_DRV_LINK)
-			snprintf(st->link, sizeof(st->link), "../../devices/%s", k.dax);
-		else if (k.kind == K_ND_DRIVER_LINK)
-			snprintf(st->link, sizeof(st->link), "../../drivers/%s", nd_driver_name((enum nd_driver)k.drv));
+		link_text(&k, st->link, sizeof(st->link));
 	}
 	pthread_rwlock_unlock(&m->blocks_lock);
 	return ret;
@@ -879,19 +1052,52 @@ static int emit_dax_dir(void *arg, const char *name)
 	return 0;
 }
 
-struct dax_emit {
+/* one link per device name, its text from link_text() */
+struct link_emit {
 	struct lister *l;
-	int drv;	/* enum dax_driver or enum nd_driver */
+	enum node_kind kind;
+	int drv;	/* the driver whose devices are listed, if any */
 };
 
-static int emit_dax_link(void *arg, const char *name)
+static int emit_device_link(void *arg, const char *name)
 {
-	struct dax_emit *e = arg;
-	char link[64];
+	struct link_emit *e = arg;
+	struct kpath k = { .kind = e->kind, .drv = e->drv };
+	char link[128], entry[32];
 
-	snprintf(link, sizeof(link), "../../devices/%s", name);
-	emit(e->l, name, MEMHP_FT_LINK, 0777, link);
+	snprintf(k.dax, sizeof(k.dax), "%s", name);
+	link_text(&k, link, sizeof(link));
+	if (e->kind == K_CHARDEV_LINK)
+		snprintf(entry, sizeof(entry), "%d:%d", DAX_CHAR_MAJOR, dax_minor(name));
+	else if (e->kind == K_DAX_REGION_DIR)	/* platform: the regions */
+		snprintf(entry, sizeof(entry), "dax_region.%d", dax_minor(name) / 16);
+	else
+		snprintf(entry, sizeof(entry), "%s", name);
+	if (e->kind == K_DAX_REGION_DIR)
+		emit(e->l, entry, MEMHP_FT_DIR, 0755, NULL);
+	else
+		emit(e->l, entry, MEMHP_FT_LINK, 0777, link);
 	return 0;
+}
+
+/* a dax device's directory, wherever it is reached from */
+static void list_dax_dev(struct memhp_machine *m, const char *dax, struct lister *l)
+{
+	struct kpath k = { .kind = K_DAX_SUBSYS_LINK };
+	int drv = dax_driver_of(m, dax);
+	char link[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(dax_attrs); i++)
+		emit(l, dax_attrs[i], MEMHP_FT_FILE, dax_attr_modes[i], NULL);
+	if (drv > DAX_DRV_NONE) {
+		k.kind = K_DAX_DRIVER_LINK;
+		k.drv = drv;
+		link_text(&k, link, sizeof(link));
+		emit(l, "driver", MEMHP_FT_LINK, 0777, link);
+	}
+	k.kind = K_DAX_SUBSYS_LINK;
+	link_text(&k, link, sizeof(link));
+	emit(l, "subsystem", MEMHP_FT_LINK, 0777, link);
 }
 
 static void list_children(struct memhp_machine *m, const char *path, const struct kpath *k,
@@ -956,22 +1162,34 @@ static void list_children(struct memhp_machine *m, const char *path, const struc
 		   !strcmp(path, INJDIR "/actions/MEM_GOING_OFFLINE")) {
 		emit(l, "error", MEMHP_FT_FILE, 0600, NULL);
 	} else if (!strcmp(path, DAXDIR "/devices")) {
-		dax_list(m, DAX_DRV_NR, emit_dax_dir, l);
-	} else if (!strncmp(path, DAXDIR "/devices/", sizeof(DAXDIR "/devices/") - 1)) {
-		int drv = dax_driver_of(m, k->dax);
+		struct link_emit e = { l, K_DAX_BUS_LINK, 0 };
 
-		for (size_t i = 0; i < ARRAY_SIZE(dax_attrs); i++)
-			emit(l, dax_attrs[i], MEMHP_FT_FILE, dax_attr_modes[i], NULL);
-		if (drv > DAX_DRV_NONE) {
-			snprintf(link, sizeof(link), "../../drivers/%s", dax_driver_name((enum dax_driver)drv));
-			emit(l, "driver", MEMHP_FT_LINK, 0777, link);
-		}
+		dax_list(m, DAX_DRV_NR, emit_device_link, &e);
+	} else if (k->kind == K_DAX_DEV) {
+		list_dax_dev(m, k->dax, l);
 	} else if (!strcmp(path, DAXDIR "/drivers/device_dax") || !strcmp(path, DAXDIR "/drivers/kmem")) {
-		struct dax_emit e = { l, strstr(path, "kmem") ? DAX_DRV_KMEM : DAX_DRV_DEVICE };
+		struct link_emit e = { l, K_DAX_DRV_LINK, strstr(path, "kmem") ? DAX_DRV_KMEM : DAX_DRV_DEVICE };
 
 		for (size_t i = 0; i < ARRAY_SIZE(dax_drv_files); i++)
 			emit(l, dax_drv_files[i], MEMHP_FT_FILE, 0200, NULL);
-		dax_list(m, e.drv, emit_dax_link, &e);
+		dax_list(m, (enum dax_driver)e.drv, emit_device_link, &e);
+	} else if (!strcmp(path, PLATDIR)) {
+		struct link_emit e = { l, K_DAX_REGION_DIR, 0 };
+
+		dax_list(m, DAX_DRV_NR, emit_device_link, &e);
+	} else if (k->kind == K_DAX_REGION_DIR && !k->name) {
+		emit(l, "dax_region", MEMHP_FT_DIR, 0755, NULL);
+		emit(l, k->dax, MEMHP_FT_DIR, 0755, NULL);
+	} else if (k->kind == K_DAX_REGION_DIR) {
+		for (size_t i = 0; i < ARRAY_SIZE(dax_region_attrs); i++)
+			emit(l, dax_region_attrs[i], MEMHP_FT_FILE, 0444, NULL);
+	} else if (!strcmp(path, CHARDIR)) {
+		struct link_emit e = { l, K_CHARDEV_LINK, 0 };
+
+		dax_list(m, DAX_DRV_NR, emit_device_link, &e);
+	} else if (!strncmp(path, "/sys/module/", 12) && strcmp(path, PARAMDIR) &&
+		   find_name(builtin_modules, ARRAY_SIZE(builtin_modules), path + 12) >= 0) {
+		emit(l, "initstate", MEMHP_FT_FILE, 0444, NULL);
 	} else if (!strcmp(path, NDDIR "/devices")) {
 		nd_list(m, ND_DRV_NR, emit_dax_dir, l);
 	} else if (!strncmp(path, NDDIR "/devices/", sizeof(NDDIR "/devices/") - 1)) {
@@ -986,11 +1204,11 @@ static void list_children(struct memhp_machine *m, const char *path, const struc
 			emit(l, "driver", MEMHP_FT_LINK, 0777, link);
 		}
 	} else if (!strcmp(path, NDDIR "/drivers/nd_pmem") || !strcmp(path, NDDIR "/drivers/dax_pmem")) {
-		struct dax_emit e = { l, strstr(path, "dax_pmem") ? ND_DRV_DAX_PMEM : ND_DRV_PMEM };
+		struct link_emit e = { l, K_ND_DRV_LINK, strstr(path, "dax_pmem") ? ND_DRV_DAX_PMEM : ND_DRV_PMEM };
 
 		for (size_t i = 0; i < ARRAY_SIZE(nd_drv_files); i++)
 			emit(l, nd_drv_files[i], MEMHP_FT_FILE, 0200, NULL);
-		nd_list(m, (enum nd_driver)e.drv, emit_dax_link, &e);
+		nd_list(m, (enum nd_driver)e.drv, emit_device_link, &e);
 	} else if (!strcmp(path, "/proc")) {
 		for (size_t i = 0; i < ARRAY_SIZE(proc_files); i++)
 			emit(l, proc_files[i], MEMHP_FT_FILE,

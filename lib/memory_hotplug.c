@@ -594,10 +594,7 @@ failed_removal:
 static void arch_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size,
 			       struct vmem_altmap *altmap)
 {
-	unsigned long pfn = PHYS_PFN_M(m, start), end = PHYS_PFN_M(m, start + size);
-
-	for (; pfn < end; pfn += m->pages_per_section)
-		sparse_remove_section(m, pfn, m->pages_per_section, altmap, NULL);
+	sparse_remove_sections(m, PHYS_PFN_M(m, start), PHYS_PFN_M(m, size), altmap, NULL);
 	direct_map_remove(m, start, size);
 }
 
@@ -605,7 +602,7 @@ static void arch_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t
 static int arch_add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t size,
 			   struct vmem_altmap *altmap)
 {
-	unsigned long pfn = PHYS_PFN_M(m, start), nr = PHYS_PFN_M(m, size), cur;
+	unsigned long pfn = PHYS_PFN_M(m, start), nr = PHYS_PFN_M(m, size);
 	int ret;
 
 	if (altmap) {
@@ -618,18 +615,9 @@ static int arch_add_memory(struct memhp_machine *m, int nid, uint64_t start, uin
 	ret = direct_map_add(m, start, size);
 	if (ret)
 		return ret;
-	for (cur = pfn; cur < pfn + nr; cur += m->pages_per_section) {
-		ret = sparse_add_section(m, nid, cur, m->pages_per_section, altmap, NULL);
-		if (ret)
-			break;
-	}
-	if (ret) {
-		while (cur > pfn) {
-			cur -= m->pages_per_section;
-			sparse_remove_section(m, cur, m->pages_per_section, altmap, NULL);
-		}
+	ret = sparse_add_sections(m, nid, pfn, nr, altmap, NULL);
+	if (ret)
 		direct_map_remove(m, start, size);
-	}
 	return ret;
 }
 

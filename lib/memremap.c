@@ -115,15 +115,6 @@ static void memmap_init_zone_device(struct memhp_machine *m, struct dev_pagemap 
 	}
 }
 
-static void unmap_sections(struct memhp_machine *m, struct dev_pagemap *pgmap, unsigned long start,
-			   unsigned long end)
-{
-	while (end > start) {
-		end -= m->pages_per_section;
-		sparse_remove_section(m, end, m->pages_per_section, pgmap_altmap(pgmap), pgmap);
-	}
-}
-
 static int check_range(struct memhp_machine *m, const struct pgmap_range *r)
 {
 	uint64_t size = r->end - r->start + 1;
@@ -158,8 +149,7 @@ static int check_range(struct memhp_machine *m, const struct pgmap_range *r)
 static int pagemap_range(struct memhp_machine *m, struct dev_pagemap *pgmap, int i, int nid)
 {
 	const struct pgmap_range *r = &pgmap->ranges[i];
-	unsigned long start = range_pfn(m, r->start), nr = range_nr_pages(m, r), pfn;
-	struct vmem_altmap *altmap = pgmap_altmap(pgmap);
+	unsigned long start = range_pfn(m, r->start), nr = range_nr_pages(m, r);
 	bool direct = pgmap->type != MEMORY_DEVICE_PRIVATE;
 	int ret;
 
@@ -167,13 +157,8 @@ static int pagemap_range(struct memhp_machine *m, struct dev_pagemap *pgmap, int
 	ret = direct ? direct_map_add(m, r->start, r->end - r->start + 1) : 0;
 	if (ret)
 		goto out;
-	for (pfn = start; pfn < start + nr; pfn += m->pages_per_section) {
-		ret = sparse_add_section(m, nid, pfn, m->pages_per_section, altmap, pgmap);
-		if (ret)
-			break;
-	}
+	ret = sparse_add_sections(m, nid, start, nr, pgmap_altmap(pgmap), pgmap);
 	if (ret) {
-		unmap_sections(m, pgmap, start, pfn);
 		if (direct)
 			direct_map_remove(m, r->start, r->end - r->start + 1);
 		goto out;
@@ -191,7 +176,7 @@ static void pageunmap_range(struct memhp_machine *m, struct dev_pagemap *pgmap, 
 	unsigned long start = range_pfn(m, r->start);
 
 	mem_hotplug_begin(m);
-	unmap_sections(m, pgmap, start, start + range_nr_pages(m, r));
+	sparse_remove_sections(m, start, range_nr_pages(m, r), pgmap_altmap(pgmap), pgmap);
 	if (pgmap->type != MEMORY_DEVICE_PRIVATE)
 		direct_map_remove(m, r->start, r->end - r->start + 1);
 	mem_hotplug_done(m);

@@ -126,6 +126,16 @@ static void release_ns_region(struct memhp_machine *m, struct nd_namespace *ns)
 	ns->res = NULL;
 }
 
+/* a pgmap over the whole namespace: nd_pmem's, or dax_pmem's static one */
+static struct dev_pagemap *ns_pgmap_init(struct nd_namespace *ns, enum memory_type type)
+{
+	memset(&ns->pgmap, 0, sizeof(ns->pgmap));
+	ns->pgmap.type = type;
+	ns->pgmap.nr_range = 1;
+	ns->pgmap.ranges[0] = (struct pgmap_range){ ns->start, ns->start + ns->size - 1 };
+	return &ns->pgmap;
+}
+
 /* pmem_attach_disk of a raw namespace: the whole range, fsdax pages */
 static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 {
@@ -139,11 +149,7 @@ static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 		     (unsigned long long)ns->start, (unsigned long long)(ns->start + ns->size - 1));
 		return -EBUSY;
 	}
-	memset(&ns->pgmap, 0, sizeof(ns->pgmap));
-	ns->pgmap.type = MEMORY_DEVICE_FS_DAX;
-	ns->pgmap.nr_range = 1;
-	ns->pgmap.ranges[0] = (struct pgmap_range){ ns->start, ns->start + ns->size - 1 };
-	ret = memremap_pages(m, &ns->pgmap, ns->nid);
+	ret = memremap_pages(m, ns_pgmap_init(ns, MEMORY_DEVICE_FS_DAX), ns->nid);
 	if (ret) {
 		release_ns_region(m, ns);
 		return ret;
@@ -215,11 +221,8 @@ static int write_info_block(struct memhp_machine *m, struct nd_dax *dax, uint64_
 static void setup_pfn_pgmap(struct memhp_machine *m, struct nd_dax *dax)
 {
 	struct nd_namespace *ns = dax->ns;
-	struct dev_pagemap *pgmap = &ns->pgmap;
+	struct dev_pagemap *pgmap = ns_pgmap_init(ns, MEMORY_DEVICE_GENERIC);	/* device_dax sets it */
 
-	memset(pgmap, 0, sizeof(*pgmap));
-	pgmap->nr_range = 1;
-	pgmap->ranges[0] = (struct pgmap_range){ ns->start, ns->start + ns->size - 1 };
 	if (dax->mode == PFN_MODE_PMEM) {
 		unsigned long reserve = PHYS_PFN_M(m, ND_INFO_BLOCK_RESERVE);
 

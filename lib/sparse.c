@@ -383,6 +383,32 @@ void sparse_remove_section(struct memhp_machine *m, unsigned long pfn, unsigned 
 	pthread_mutex_unlock(&m->span_lock);
 }
 
+/* __add_pages / __remove_pages: whole sections, undone in reverse on failure */
+int sparse_add_sections(struct memhp_machine *m, int nid, unsigned long start, unsigned long nr,
+			struct vmem_altmap *altmap, const struct dev_pagemap *pgmap)
+{
+	unsigned long pfn;
+	int ret = 0;
+
+	for (pfn = start; pfn < start + nr; pfn += m->pages_per_section) {
+		ret = sparse_add_section(m, nid, pfn, m->pages_per_section, altmap, pgmap);
+		if (ret)
+			break;
+	}
+	if (ret)
+		sparse_remove_sections(m, start, pfn - start, altmap, pgmap);
+	return ret;
+}
+
+void sparse_remove_sections(struct memhp_machine *m, unsigned long start, unsigned long nr,
+			    struct vmem_altmap *altmap, const struct dev_pagemap *pgmap)
+{
+	for (unsigned long pfn = start + nr; pfn > start;) {
+		pfn -= m->pages_per_section;
+		sparse_remove_section(m, pfn, m->pages_per_section, altmap, pgmap);
+	}
+}
+
 int sparse_add_boot_section(struct memhp_machine *m, int nid, unsigned long section_nr,
 			    unsigned long memmap_pfn)
 {

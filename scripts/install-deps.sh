@@ -2,8 +2,8 @@
 # Installs what building and testing memhp needs, from Debian packages,
 # when it is missing: cmocka (unit tests), libfuse3 + fuse3 (the ABI file
 # system), pkg-config, python3 (the oracle conformance check), clang,
-# util-linux, bc and linux-source-6.12 (the integration tests run lsmem,
-# chmem and the kernel's own memory-hotplug selftest).  Runs as root in CI; elsewhere it says
+# util-linux, bc, daxctl and linux-source-6.12 (the integration tests run
+# lsmem, chmem, daxctl and the kernel's own memory-hotplug selftest).  Runs as root in CI; elsewhere it says
 # what to install.
 set -eu
 missing=""
@@ -18,6 +18,8 @@ command -v lsmem >/dev/null 2>&1 || missing="$missing util-linux"
 command -v chmem >/dev/null 2>&1 || missing="$missing util-linux"
 command -v bc >/dev/null 2>&1 || missing="$missing bc"
 command -v fusermount3 >/dev/null 2>&1 || missing="$missing fuse3"
+# daxctl (ndctl): the dax tool the integration tests drive memhp with
+command -v daxctl >/dev/null 2>&1 || missing="$missing daxctl"
 [ -f /usr/src/linux-source-6.12.tar.xz ] || missing="$missing linux-source-6.12"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

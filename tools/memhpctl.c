@@ -24,9 +24,11 @@
  *
  *   memhpctl exec --mount DIR -- CMD [ARGS...]
  *       run CMD in a private mount namespace where memhpd's tree at DIR
- *       is bound over /sys/devices/system/{memory,node},
- *       /sys/module/memory_hotplug, /sys/bus/dax and debugfs, so that CMD
- *       sees memhp as the system; exits with CMD's status.
+ *       is bound over /sys/devices/system/{memory,node}, /sys/module,
+ *       /sys/bus/{dax,nd}, /sys/devices/platform, /sys/dev/char, the /proc
+ *       files and debugfs, and /dev is a tmpfs with the usual nodes plus one
+ *       per dax device, so that CMD (lsmem, chmem, daxctl) sees memhp as the
+ *       system; exits with CMD's status.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -34,8 +36,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -336,12 +341,71 @@ static void bind_over(const char *mnt, const char *rel)
 		fprintf(stderr, "memhpctl exec: cannot bind %s over %s: %s\n", src, dst, strerror(errno));
 }
 
+/*
+ * A private /dev: a tmpfs holding the host's usual nodes (bound from the
+ * original /dev through an O_PATH descriptor, which still reaches it once
+ * covered) and a character node per dax device of memhp's, with the
+ * device's "dev" numbers - a major no host driver owns, so opening the node
+ * can reach nothing of the host.  libdaxctl only looks at the node's
+ * numbers, to find /sys/dev/char/M:m/subsystem.
+ */
+static void private_dev(const char *mnt)
+{
+	static const char *const keep[] = { "null", "zero", "full", "random", "urandom", "tty", "pts",
+					    "shm", "ptmx" };
+	char devs[2048], path[4096], buf[64];
+	int old = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (old < 0 || mount("memhp-dev", "/dev", "tmpfs", MS_NOSUID, "mode=0755")) {
+		fprintf(stderr, "memhpctl exec: private /dev: %s\n", strerror(errno));
+		if (old >= 0)
+			close(old);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		struct stat st;
+		char src[64];
+
+		snprintf(src, sizeof(src), "/proc/self/fd/%d/%s", old, keep[i]);
+		snprintf(path, sizeof(path), "/dev/%s", keep[i]);
+		if (stat(src, &st))
+			continue;
+		if (S_ISDIR(st.st_mode) ? mkdir(path, 0755) : close(open(path, O_CREAT | O_WRONLY, 0666)))
+			continue;
+		mount(src, path, NULL, MS_BIND, NULL);
+	}
+	close(old);
+	(void)symlink("/proc/self/fd", "/dev/fd");
+	snprintf(devs, sizeof(devs), "%s/sys/bus/dax/devices", mnt);
+	d = opendir(devs);
+	while (d && (de = readdir(d))) {
+		unsigned int major, minor;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/dev", devs, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &major, &minor) == 2) {
+			snprintf(path, sizeof(path), "/dev/%s", de->d_name);
+			mknod(path, S_IFCHR | 0600, makedev(major, minor));
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int cmd_exec(int argc, char **argv)
 {
 	const char *mnt = NULL;
 	static const char *const dirs[] = {
-		"sys/devices/system/memory", "sys/devices/system/node", "sys/module/memory_hotplug",
-		"sys/bus/dax", "proc/meminfo", "proc/zoneinfo", "proc/vmstat", "proc/iomem",
+		"sys/devices/system/memory", "sys/devices/system/node", "sys/module", "sys/bus/dax",
+		"sys/bus/nd", "sys/devices/platform", "sys/dev/char", "proc/meminfo", "proc/zoneinfo", "proc/vmstat", "proc/iomem",
 		"proc/buddyinfo", "proc/pagetypeinfo",
 	};
 	int i;
@@ -365,6 +429,7 @@ static int cmd_exec(int argc, char **argv)
 	/* debugfs: a real one so that `mount -t debugfs` finds it, ours on top */
 	if (!mount("none", "/sys/kernel/debug", "debugfs", 0, NULL) || errno == EBUSY)
 		bind_over(mnt, "sys/kernel/debug");
+	private_dev(mnt);
 	execvp(argv[i + 1], argv + i + 1);
 	fprintf(stderr, "memhpctl exec: %s: %s\n", argv[i + 1], strerror(errno));
 	return 127;

@@ -220,6 +220,34 @@ check "FUSE: kmem unbind, then memmap_on_memory=0 is accepted" \
 check "socket: dax destroy, the device is gone" \
 	"ctl dax destroy 0 && [ ! -e $daxdir ] && ! ctl dax destroy 0 2>/dev/null"
 
+# ---- 8d. daxctl, unmodified, drives memhp's dax devices -----------------
+# memhpctl exec binds memhp's driver-core layout (bus links, the region's
+# platform device, /sys/dev/char, the builtin drivers under /sys/module)
+# and makes /dev/daxR.I; daxctl then lists, reconfigures and on/offlines.
+dx() { "$build/memhpctl" exec --mount "$mnt" -- daxctl "$@"; }
+djson() { python3 -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(" ".join(f"{k}={d[k]}" for k in sys.argv[1:] if k in d))' "$@"; }
+ddev=$(ctl dax create pmem 512M 2>/dev/null | sed -n 's/.*dev=\([^ ]*\) .*/\1/p')
+dreg=${ddev#dax}; dreg=${dreg%.0}
+check "daxctl list: memhp's region and its devdax device" \
+	"dx list -R | djson id size align | grep -qx 'id=$dreg size=536870912 align=2097152' && dx list -D | djson chardev mode | grep -qx 'chardev=$ddev mode=devdax'"
+memmap_devdax=$(sed -n 's/^nr_memmap_pages //p' "$mnt/proc/vmstat")
+check "daxctl reconfigure-device --mode=system-ram: kmem, every block online movable" \
+	"dx reconfigure-device --mode=system-ram $ddev 2>/dev/null | djson mode online_memblocks total_memblocks movable | grep -qx 'mode=system-ram online_memblocks=4 total_memblocks=4 movable=True' && [ \$(readlink $mnt/sys/bus/dax/devices/$ddev/driver) = ../../../../bus/dax/drivers/kmem ] && grep -q 'System RAM (kmem)' $mnt/proc/iomem"
+# the device's four blocks, from its resource
+dblocks() {
+	local res bs first
+	res=$(cat "$mnt/sys/bus/dax/devices/$ddev/resource"); bs=$((0x$(cat "$mnt/sys/devices/system/memory/block_size_bytes")))
+	first=$((res / bs))
+	for b in $(seq $first $((first + 3))); do cat "$mnt/sys/devices/system/memory/memory$b/$1"; done | sort -u | tr '\n' ' '
+}
+check "daxctl offline-memory: the device's blocks offline" \
+	"dx offline-memory $ddev >/dev/null 2>&1 && [ \"\$(dblocks state)\" = 'offline ' ]"
+check "daxctl online-memory: back online, movable" \
+	"dx online-memory $ddev >/dev/null 2>&1 && [ \"\$(dblocks state)\" = 'online ' ] && [ \"\$(dblocks valid_zones)\" = 'Movable ' ]"
+check "daxctl reconfigure-device --mode=devdax: memory removed, device_dax again" \
+	"dx offline-memory $ddev >/dev/null 2>&1 && dx reconfigure-device --mode=devdax $ddev 2>/dev/null | djson mode | grep -qx 'mode=devdax' && ! grep -q 'System RAM (kmem)' $mnt/proc/iomem && [ \$(sed -n 's/^nr_memmap_pages //p' $mnt/proc/vmstat) = $memmap_devdax ]"
+ctl dax destroy "$dreg" >/dev/null 2>&1
+
 # ---- 9. memhpctl run against a daemon ----------------------------------
 # run_on_daemon SCENARIO CHECKER...: SCENARIO on a fresh daemon, its JSON
 # handed to CHECKER as the last argument

@@ -57,8 +57,20 @@ static void test_cxl_memmap_placement(void **state)
 		{
 			struct memhp_stat st;
 
+			/* the driver-core layout: the bus entry links to the
+			 * region's platform device, whose driver link goes back */
+			assert_int_equal(memhp_file_stat(m, DAX "/devices/dax0.0", &st), 0);
+			assert_int_equal(st.type, MEMHP_FT_LINK);
+			assert_string_equal(st.link, "../../../devices/platform/dax_region.0/dax0.0");
 			assert_int_equal(memhp_file_stat(m, DAX "/devices/dax0.0/driver", &st), 0);
-			assert_string_equal(st.link, "../../drivers/kmem");
+			assert_string_equal(st.link, "../../../../bus/dax/drivers/kmem");
+			assert_int_equal(memhp_file_stat(m, "/sys/dev/char/60:0", &st), 0);
+			assert_string_equal(st.link, "../../devices/platform/dax_region.0/dax0.0");
+			file_is(m, "/sys/devices/platform/dax_region.0/dax_region/size", "402653184\n");
+			file_is(m, "/sys/devices/platform/dax_region.0/dax0.0/dev", "60:0\n");
+			file_is(m, "/sys/module/kmem/initstate", "live\n");
+			assert_int_equal(memhp_file_stat(m, "/sys/devices/platform/dax_region.1", &st), -ENOENT);
+			assert_int_equal(memhp_file_stat(m, "/sys/dev/char/60:16", &st), -ENOENT);
 		}
 		/* the first struct page of the device's first block */
 		assert_int_equal(pread(fd, &first, sizeof(first), 0), sizeof(first));
