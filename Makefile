@@ -23,7 +23,8 @@ LDFLAGS_ALL := -pthread $(CFLAGS_SAN) $(LDFLAGS)
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
-TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o
+TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o \
+	       $(BUILD)/tools/plan.o $(BUILD)/tools/demo.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
@@ -81,14 +82,20 @@ check: deps
 	@$(MAKE) --no-print-directory check-pass BUILD=build-tsan SAN=tsan PASS=unit
 	@scripts/summary.sh build build-asan build-tsan
 
-demo: all
+demo: deps all
 	@scripts/demo.sh $(BUILD)
 
+# PREFIX and DESTDIR as usual; the .pc file says PREFIX
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/memhp
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/memhp $(DESTDIR)$(PREFIX)/share/man/man3 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BUILD)/memhpctl $(BUILD)/memhpd $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BUILD)/libmemhp.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 include/memhp/memhp.h $(DESTDIR)$(PREFIX)/include/memhp/
+	sed 's|@PREFIX@|$(PREFIX)|' memhp.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/memhp.pc
+	install -m 0644 man/libmemhp.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 0644 man/memhpd.8 man/memhpctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 clean:
 	rm -rf build build-asan build-tsan

@@ -471,6 +471,9 @@ static const char *region_resource_name(enum memhp_dax_kind kind)
 static void dax_region_add(struct memhp_machine *m, struct dax_region *r, uint64_t addr,
 			   uint64_t size, uint64_t align, struct memhp_dax_info *info)
 {
+	enum dax_driver drv = kmem_type(r) ? DAX_DRV_KMEM : DAX_DRV_DEVICE;
+	int err;
+
 	r->start = addr;
 	r->size = size;
 	r->align = align;
@@ -483,8 +486,12 @@ static void dax_region_add(struct memhp_machine *m, struct dax_region *r, uint64
 	r->next = m->dax->regions;
 	m->dax->regions = r;
 	pthread_mutex_unlock(&m->dax_lock);
-	dax_probe(m, &r->dax, kmem_type(r) ? DAX_DRV_KMEM : DAX_DRV_DEVICE);
+	err = dax_probe(m, &r->dax, drv);
+
+	if (err)	/* driver core: really_probe's message */
+		mlog(m, "%s: probe of %s failed with error %d", driver_names[drv], r->dax.name, err);
 	if (info) {
+		info->probe_error = err;
 		info->region_id = r->id;
 		snprintf(info->dev, sizeof(info->dev), "%s", r->dax.name);
 		info->start = addr;

@@ -641,6 +641,11 @@ void acpi_destroy(struct memhp_machine *m);
 
 /* ---- fault injection ------------------------------------------------- */
 
+/* progress reports (memory_hotplug.c): begin an operation, add to it, end */
+void progress_begin(struct memhp_machine *m, const char *op, uint64_t total);
+void progress_step(struct memhp_machine *m, uint64_t bytes);
+void progress_end(struct memhp_machine *m);
+
 /* true when this fallible step must fail (memhp_fault_inject) */
 bool should_fail(struct memhp_machine *m);
 
@@ -722,6 +727,14 @@ struct memhp_machine {
 	struct memhp_region *regions;
 	const volatile int *offline_cancel;	/* the running offline's caller */
 	uint64_t offline_deadline_ns;		/* 0: none */
+
+	/* progress of the running add/online, under device_hotplug_lock */
+	struct {
+		memhp_progress_fn fn;
+		void *arg;
+		const char *op;		/* NULL: nothing reported */
+		uint64_t done, total;
+	} progress;
 
 	/* the kernel's own unmovable allocations (kernel_alloc.c) */
 	unsigned long kernel_alloc_pages;	/* per newly populated Normal zone */

@@ -589,6 +589,37 @@ failed_removal:
 	return ret;
 }
 
+/* ---- progress of long operations ------------------------------------------ */
+
+void memhp_set_progress(struct memhp_machine *m, memhp_progress_fn fn, void *arg)
+{
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	m->progress.fn = fn;
+	m->progress.arg = arg;
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+}
+
+void progress_begin(struct memhp_machine *m, const char *op, uint64_t total)
+{
+	m->progress.op = op;
+	m->progress.done = 0;
+	m->progress.total = total;
+}
+
+void progress_step(struct memhp_machine *m, uint64_t bytes)
+{
+	if (!m->progress.op)
+		return;
+	m->progress.done += bytes;
+	if (m->progress.fn)
+		m->progress.fn(m->progress.arg, m->progress.op, m->progress.done, m->progress.total);
+}
+
+void progress_end(struct memhp_machine *m)
+{
+	m->progress.op = NULL;
+}
+
 /* ---- adding memory -------------------------------------------------------- */
 
 static void arch_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size,
@@ -684,8 +715,12 @@ static int check_hotplug_memory_range(struct memhp_machine *m, uint64_t start, u
 
 static int online_memory_block(struct memhp_machine *m, struct memory_block *mem, void *arg)
 {
+	int ret;
+
 	mem->online_type = *(int *)arg;
-	return device_online(m, mem);
+	ret = device_online(m, mem);
+	progress_step(m, m->block_size);
+	return ret;
 }
 
 int add_memory_resource(struct memhp_machine *m, int nid, struct resource *res, unsigned int flags)
@@ -709,6 +744,7 @@ int add_memory_resource(struct memhp_machine *m, int nid, struct resource *res, 
 		return -EINVAL;
 	}
 	mem_hotplug_begin(m);
+	progress_begin(m, "add", size);
 	/* __try_online_node */
 	if (!node_state(m, nid, N_ONLINE)) {
 		node_set_state(m, nid, N_ONLINE);
@@ -736,18 +772,23 @@ int add_memory_resource(struct memhp_machine *m, int nid, struct resource *res, 
 	/* register_memory_blocks_under_node(MEMINIT_HOTPLUG) */
 	for (unsigned long id = phys_to_block_id(m, start); id < phys_to_block_id(m, start + size); id++)
 		memory_block_set_nid(m, find_memory_block_by_id(m, id), nid, false);
+	progress_end(m);
 	mem_hotplug_done(m);
 
 	/* auto-online; a failure stops the walk but the add still succeeds */
 	pthread_mutex_lock(&m->param_lock);
 	online_type = m->params.default_online_type;
 	pthread_mutex_unlock(&m->param_lock);
-	if (online_type != MEMHP_MMOP_OFFLINE)
+	if (online_type != MEMHP_MMOP_OFFLINE) {
+		progress_begin(m, "online", size);
 		walk_memory_blocks(m, start, size, &online_type, online_memory_block);
+		progress_end(m);
+	}
 	return 0;
 error:
 	if (new_node)
 		node_clear_state(m, nid, N_ONLINE);
+	progress_end(m);
 	mem_hotplug_done(m);
 	return ret;
 }

@@ -357,6 +357,7 @@ int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsi
 	atomic_fetch_add(&m->nr_memmap_pages, (long)section_nr_vmemmap_pages(m, pfn, nr, altmap, pgmap));
 	if (pfn + nr > m->max_pfn)
 		m->max_pfn = pfn + nr;	/* update_end_of_memory_vars */
+	progress_step(m, PFN_PHYS_M(m, nr));
 	return 0;
 }
 

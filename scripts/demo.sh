@@ -1,11 +1,8 @@
 #!/bin/sh
-# make demo: the same 64 GiB hot-add on a 1 GiB machine, with
-# memory_hotplug.memmap_on_memory=0 and =1, side by side.
+# make demo: the main job - why memmap_on_memory exists, in one command.
+# 2 GiB of boot RAM on node 0, a 256 GiB CXL expander on memory-less node 1
+# through dax/kmem, with memory_hotplug.memmap_on_memory=0 and =1; a table
+# per mode and a picture (build/demo.svg).
 set -eu
 build=${1:-build}
-top=$(cd "$(dirname "$0")/.." && pwd)
-for mode in 0 1; do
-	echo "=== memory_hotplug.memmap_on_memory=$mode"
-	"$build/memhpctl" run "$top/scenarios/demo-64g.scn" "memory_hotplug.memmap_on_memory=$mode"
-	echo
-done
+"$build/memhpctl" demo --svg "$build/demo.svg" --json "$build/demo.json"

@@ -18,6 +18,8 @@ command -v lsmem >/dev/null 2>&1 || missing="$missing util-linux"
 command -v chmem >/dev/null 2>&1 || missing="$missing util-linux"
 command -v bc >/dev/null 2>&1 || missing="$missing bc"
 command -v fusermount3 >/dev/null 2>&1 || missing="$missing fuse3"
+# groff: the man pages are checked for warnings
+command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 # daxctl (ndctl): the dax tool the integration tests drive memhp with
 command -v daxctl >/dev/null 2>&1 || missing="$missing daxctl"
 [ -f /usr/src/linux-source-6.12.tar.xz ] || missing="$missing linux-source-6.12"

@@ -85,7 +85,43 @@ else
 	fail "runner dax snapshot"
 fi
 
-echo "== integration: memhpd, lsmem, chmem, the kernel's selftest ($build)"
+echo "== the main job: demo, plan, scenarios/ ($build)"
+# the demo's numbers (demo_check.py) and the planner against real runs
+if "$build/memhpctl" demo --svg "$build/demo.svg" --json "$build/demo.json" > "$build/demo.txt" 2>&1 &&
+   python3 "$top/tests/demo/demo_check.py" "$build/demo.json"; then
+	pass "demo: 256 GiB CXL, memmap_on_memory off and on"
+else
+	tail -20 "$build/demo.txt" >&2
+	fail "demo: 256 GiB CXL, memmap_on_memory off and on"
+fi
+if python3 "$top/tests/demo/plan_check.py" "$build"; then
+	pass "plan agrees with real runs"
+else
+	fail "plan agrees with real runs"
+fi
+for scn in "$top"/scenarios/*.scn; do
+	name=$(basename "$scn" .scn)
+	if "$build/memhpctl" run "$scn" > "$build/oracle/scenario-$name.txt" 2>&1; then
+		pass "scenarios/$name.scn"
+	else
+		tail -5 "$build/oracle/scenario-$name.txt" >&2
+		fail "scenarios/$name.scn"
+	fi
+done
+
+# make install + pkg-config + the man pages, once (the plain build: the
+# sanitizer builds' library needs their runtime to link)
+if ! nm "$build/libmemhp.a" 2>/dev/null | grep -q __asan_ && [ "$only" = all ] &&
+   ! nm "$build/libmemhp.a" 2>/dev/null | grep -q __tsan_; then
+	if sh "$top/scripts/check-install.sh" "$build" >/dev/null 2>"$build/install.err"; then
+		pass "make install: PREFIX, DESTDIR, pkg-config, man pages"
+	else
+		cat "$build/install.err" >&2
+		fail "make install: PREFIX, DESTDIR, pkg-config, man pages"
+	fi
+fi
+
+echo "== integration: memhpd, lsmem, chmem, daxctl, the kernel's selftest ($build)"
 rm -f "$build"/sanitizer.*
 ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$build/sanitizer" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$build/sanitizer" \
 	bash "$top/tests/integration/run.sh" "$build" > "$build/integration.log" 2>&1

@@ -2,6 +2,10 @@
 /*
  * memhpctl - the command-line client of memhp.
  *
+ *   memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] [--json] DEVICE...
+ *       what adding DEVICEs (dimm|cxl|hmem:SIZE[@NODE]) would do (plan.c)
+ *   memhpctl demo [--svg FILE] [--json FILE]     the main job (demo.c)
+ *
  *   memhpctl run FILE [--json] [--pretty] [-o OUT] [--backing-dir DIR] [KERNEL_OPTION...]
  *       run a scenario (the oracle's language) on an in-process machine;
  *       KERNEL_OPTIONs are appended to its kernel command line, as
@@ -45,6 +49,7 @@
 
 #include "ctl.h"
 #include "memhp/memhp.h"
+#include "plan.h"
 #include "scenario.h"
 
 static const char *socket_path = CTL_DEFAULT_SOCKET;
@@ -54,6 +59,9 @@ static int usage(FILE *f, int rc)
 {
 	fprintf(f,
 		"usage: memhpctl run FILE [--json] [--pretty] [-o OUT] [--backing-dir DIR] [KERNEL_OPTION...]\n"
+		"       memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] [--profile NAME] [--json]\n"
+		"                     dimm|cxl|hmem:SIZE[@NODE]...   (what a hot-add will do, on a throwaway machine)\n"
+		"       memhpctl demo [--svg FILE] [--json FILE] [--device SIZE]\n"
 		"       memhpctl --socket PATH run FILE [--json] [-o OUT]   (against a running memhpd)\n"
 		"       memhpctl [--socket PATH] device add NAME SIZE [--node N] [--addr A] [--backing PATH]\n"
 		"       memhpctl [--socket PATH] device del NAME\n"
@@ -524,6 +532,10 @@ int main(int argc, char **argv)
 		return usage(stderr, 2);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "plan"))
+		return cmd_plan(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "demo"))
+		return cmd_demo(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "device"))
 		return cmd_device(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "online") || !strcmp(argv[1], "offline"))

@@ -94,7 +94,7 @@ static int split_words(char *line, char **argv, int max)
 	return argc;
 }
 
-static int parse_size(const char *s, uint64_t *out)
+int scn_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	double v;
@@ -142,7 +142,7 @@ static int load_directive(struct scenario *s, char *verb, char *rest, char **arg
 	} else if (!strcmp(verb, "mem") || !strcmp(verb, "maxmem")) {
 		uint64_t v;
 
-		if (argc != 1 || parse_size(argv[0], &v) || !v) {
+		if (argc != 1 || scn_parse_size(argv[0], &v) || !v) {
 			snprintf(err, errlen, "%s: bad size", verb);
 			return -1;
 		}
@@ -170,7 +170,7 @@ static int load_directive(struct scenario *s, char *verb, char *rest, char **arg
 			for (int i = 0; i < argc; i++) {
 				if (!strcmp(argv[i], "0")) {
 					s->node_mem[i] = 0;
-				} else if (parse_size(argv[i], &s->node_mem[i])) {
+				} else if (scn_parse_size(argv[i], &s->node_mem[i])) {
 					snprintf(err, errlen, "numa: bad size %s", argv[i]);
 					return -1;
 				}
@@ -1139,7 +1139,7 @@ static void step_hotadd(struct run *r, struct scn_step *st)
 	int node = 0, ret;
 	struct dimm *d;
 
-	if (st->argc < 2 || parse_size(st->argv[1], &size)) {
+	if (st->argc < 2 || scn_parse_size(st->argv[1], &size)) {
 		skip_step(r, "usage: hotadd NAME SIZE [node=N] [addr=A]");
 		return;
 	}
@@ -1384,7 +1384,7 @@ static void step_hog(struct run *r, struct scn_step *st)
 	struct hog *h;
 	size_t pages;
 
-	if (st->argc < 2 || parse_size(st->argv[1], &mib) || r->nr_hogs == MAX_HOGS) {
+	if (st->argc < 2 || scn_parse_size(st->argv[1], &mib) || r->nr_hogs == MAX_HOGS) {
 		skip_step(r, "usage: hog anon|mlock|pipe MiB [as VAR]");
 		return;
 	}
@@ -1457,7 +1457,7 @@ static void step_dax_region(struct run *r, struct scn_step *st)
 	for (int i = 0; i < 3; i++)
 		if (st->argc && !strcmp(st->argv[0], kinds[i]))
 			kind = i;
-	if (kind < 0 || st->argc < 2 || st->argc > 3 || parse_size(st->argv[1], &size) ||
+	if (kind < 0 || st->argc < 2 || st->argc > 3 || scn_parse_size(st->argv[1], &size) ||
 	    (st->argc == 3 && sscanf(st->argv[2], "node=%d", &node) != 1)) {
 		skip_step(r, "usage: dax_region cxl|hmem|pmem SIZE [node=N]");
 		return;

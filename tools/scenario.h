@@ -39,6 +39,8 @@ struct scenario {
 
 /* Parses a scenario file; on error returns -1 with a message in err. */
 int scenario_load(const char *path, struct scenario *s, char *err, size_t errlen);
+/* "128M", "1.5G", "64GiB": bytes; -1 on anything else */
+int scn_parse_size(const char *s, uint64_t *out);
 void scenario_free(struct scenario *s);
 
 struct scn_options {

@@ -123,6 +123,8 @@ struct memhp_dax_info {
 	char dev[16];		/* "daxR.0" */
 	uint64_t start, size;
 	int driver;		/* 0 none, 1 device_dax, 2 kmem */
+	int probe_error;	/* its driver's probe failed with this errno
+				 * (the device stays unbound), else 0 */
 };
 int memhp_dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
 			    int target_node, uint64_t align, uint64_t addr, int fd,
@@ -252,6 +254,17 @@ struct memhp_counters {
 	unsigned long nr_memmap_pages, nr_memmap_boot_pages;
 };
 void memhp_counters(struct memhp_machine *m, struct memhp_counters *c);
+
+/*
+ * Progress of long operations: `fn` is called from the thread doing the
+ * work after each section added ("add", also when kmem or a DIMM adds) and
+ * each block onlined by auto-online ("online"), with the bytes done and
+ * the total of the operation.  It runs with the hotplug locks held: it may
+ * call memhp_counters() and memhp_zones(), nothing that changes the
+ * machine.  NULL turns it off.
+ */
+typedef void (*memhp_progress_fn)(void *arg, const char *op, uint64_t done, uint64_t total);
+void memhp_set_progress(struct memhp_machine *m, memhp_progress_fn fn, void *arg);
 
 /* Give every page of the per-cpu caches back to the buddy (drain_all_pages). */
 void memhp_drain_pcp(struct memhp_machine *m);

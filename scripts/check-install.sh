@@ -1,0 +1,26 @@
+#!/bin/sh
+# make install into a DESTDIR, then use what it installed as a user would:
+# the files at PREFIX, the man pages formatted without a warning, and the
+# example of libmemhp(3) built through pkg-config and run.
+# usage: scripts/check-install.sh BUILD_DIR     exit 0 when all holds
+set -eu
+build=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+make -s -C "$top" install BUILD="$build" DESTDIR="$dest" PREFIX=/opt/memhp >/dev/null
+for f in bin/memhpctl bin/memhpd lib/libmemhp.a include/memhp/memhp.h lib/pkgconfig/memhp.pc \
+	 share/man/man3/libmemhp.3 share/man/man8/memhpd.8 share/man/man8/memhpctl.8; do
+	[ -f "$dest/opt/memhp/$f" ] || { echo "install: $f missing under PREFIX" >&2; exit 1; }
+done
+grep -qx 'prefix=/opt/memhp' "$dest/opt/memhp/lib/pkgconfig/memhp.pc"
+for p in "$dest"/opt/memhp/share/man/man*/*; do
+	warn=$(groff -man -Tutf8 -ww -z "$p" 2>&1)
+	[ -z "$warn" ] || { echo "$p: $warn" >&2; exit 1; }
+done
+# pkg-config answers for the DESTDIR tree with the sysroot prefixed
+flags=$(PKG_CONFIG_LIBDIR="$dest/opt/memhp/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest" \
+	pkg-config --cflags --libs memhp)
+# shellcheck disable=SC2086
+cc -std=gnu11 -Wall -Werror "$top/tests/install/example.c" $flags -o "$dest/example"
+"$dest/example"

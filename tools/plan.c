@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: MIT
+/*
+ * plan.c - `memhpctl plan`: what a planned hot-add will do, before doing it.
+ *
+ *   memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS']
+ *                 [--maxmem SIZE] [--slots N] [--profile NAME] [--json] DEVICE...
+ *   DEVICE: dimm:SIZE[@NODE] | cxl:SIZE[@NODE] | hmem:SIZE[@NODE]
+ *
+ * The answer comes from the engine itself: a throwaway machine of the same
+ * shape, every device on a sparse memfd, the devices added in order as the
+ * host would add them (see plan.h).  The progress reports of each add give
+ * the boot memory the memmap takes, sample by sample, and the exact point
+ * where an add runs out of memory; the blocks' files give their zones
+ * under the configured policy; the blocks' vmemmap reserve gives the
+ * memmap placed on the device and, with memmap_on_memory=force, the pages
+ * lost to the pageblock alignment.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "plan.h"
+#include "scenario.h"
+
+const char *plan_kind_name(enum plan_kind k)
+{
+	return k == PLAN_DIMM ? "dimm" : k == PLAN_CXL ? "cxl" : "hmem";
+}
+
+int plan_parse_device(const char *word, struct plan_device *d)
+{
+	char size[32];
+	const char *colon = strchr(word, ':'), *at;
+	size_t n;
+
+	if (!colon)
+		return -1;
+	if (!strncmp(word, "dimm:", 5))
+		d->kind = PLAN_DIMM;
+	else if (!strncmp(word, "cxl:", 4))
+		d->kind = PLAN_CXL;
+	else if (!strncmp(word, "hmem:", 5))
+		d->kind = PLAN_HMEM;
+	else
+		return -1;
+	at = strchr(colon, '@');
+	n = at ? (size_t)(at - colon - 1) : strlen(colon + 1);
+	if (n >= sizeof(size))
+		return -1;
+	memcpy(size, colon + 1, n);
+	size[n] = '\0';
+	d->node = 0;
+	if (at) {
+		char *end;
+		long v = strtol(at + 1, &end, 10);
+
+		if (end == at + 1 || *end || v < 0 || v >= MEMHP_MAX_NODES)
+			return -1;
+		d->node = (int)v;
+	}
+	return scn_parse_size(size, &d->size) || !d->size ? -1 : 0;
+}
+
+int plan_parse_nodes(const char *list, struct plan_machine *pm)
+{
+	char *copy = strdup(list), *save = NULL;
+	unsigned int n = 0;
+	int ret = 0;
+
+	if (!copy)
+		return -1;
+	for (char *t = strtok_r(copy, ",", &save); t && !ret; t = strtok_r(NULL, ",", &save)) {
+		if (n == MEMHP_MAX_NODES || scn_parse_size(t, &pm->node_mem[n]))
+			ret = -1;
+		n++;
+	}
+	free(copy);
+	pm->nr_nodes = n;
+	return ret || !n ? -1 : 0;
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+struct watch {
+	struct memhp_machine *m;
+	unsigned int nr_nodes;
+	size_t device;
+	uint64_t add_done;			/* bytes of the current add so far */
+	uint64_t free_at_add[MEMHP_MAX_NODES];	/* node free when the add last reported */
+	plan_sample_fn sample;
+	void *arg;
+};
+
+/* free bytes per node: the buddy's and the per-cpu caches' free pages */
+static void node_free(struct memhp_machine *m, unsigned int nr_nodes, uint64_t *out)
+{
+	struct memhp_zone_info z[MEMHP_MAX_NODES * 5];
+	struct memhp_geometry g;
+	size_t n = memhp_zones(m, z, sizeof(z) / sizeof(z[0]));
+
+	memhp_get_geometry(m, &g);
+	memset(out, 0, nr_nodes * sizeof(*out));
+	for (size_t i = 0; i < n && i < sizeof(z) / sizeof(z[0]); i++)
+		if ((unsigned int)z[i].nid < nr_nodes)
+			out[z[i].nid] += (z[i].free + z[i].pcp) * g.page_size;
+}
+
+static void on_progress(void *arg, const char *op, uint64_t done, uint64_t total)
+{
+	struct watch *w = arg;
+	uint64_t free[MEMHP_MAX_NODES];
+	struct memhp_counters c;
+
+	node_free(w->m, w->nr_nodes, free);
+	memhp_counters(w->m, &c);
+	if (!strcmp(op, "add")) {
+		w->add_done = done;
+		memcpy(w->free_at_add, free, sizeof(free));
+	}
+	if (w->sample)
+		w->sample(w->arg, w->device, op, done, total, free, w->nr_nodes, c.nr_memmap_pages);
+}
+
+static int read_file(struct memhp_machine *m, const char *fmt, unsigned long id, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), fmt, id);
+	n = memhp_file_read(m, path, buf, len - 1);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* the zone of every block, as runs; what is on the device, and the waste */
+static void collect_blocks(struct memhp_machine *m, const struct memhp_geometry *g, struct plan_result *r)
+{
+	unsigned long memmap_pages = (unsigned long)((g->block_size / g->page_size) * g->struct_page_size /
+						     g->page_size);
+
+	for (unsigned long id = r->first_block; id <= r->last_block; id++) {
+		unsigned long start, nr, vmemmap;
+		char state[32], zone[64];
+		struct plan_zone_run *run = r->nr_runs ? &r->runs[r->nr_runs - 1] : NULL;
+
+		if (memhp_block_range(m, id, &start, &nr, &vmemmap))
+			continue;
+		if (vmemmap) {
+			r->memmap_on_device += (uint64_t)memmap_pages * g->page_size;
+			r->waste_bytes += (uint64_t)(vmemmap - memmap_pages) * g->page_size;
+		}
+		read_file(m, "/sys/devices/system/memory/memory%lu/state", id, state, sizeof(state));
+		if (!strcmp(state, "online")) {
+			read_file(m, "/sys/devices/system/memory/memory%lu/valid_zones", id, zone, sizeof(zone));
+			r->blocks_online++;
+		} else {
+			snprintf(zone, sizeof(zone), "offline");
+		}
+		if (run && !strcmp(run->zone, zone) && run->last + 1 == id) {
+			run->last = id;
+		} else if (r->nr_runs < sizeof(r->runs) / sizeof(r->runs[0])) {
+			run = &r->runs[r->nr_runs++];
+			snprintf(run->zone, sizeof(run->zone), "%s", zone);
+			run->first = run->last = id;
+		}
+	}
+}
+
+static int add_device(struct memhp_machine *m, size_t i, const struct plan_device *d,
+		      const struct memhp_geometry *g, struct plan_result *r)
+{
+	int ret;
+
+	if (d->kind == PLAN_DIMM) {
+		struct memhp_dimm_info info;
+
+		snprintf(r->name, sizeof(r->name), "dimm%zu", i);
+		ret = memhp_dimm_add(m, r->name, d->size, d->node, MEMHP_ADDR_AUTO, -1, &info);
+		if (ret)
+			return ret;
+		r->addr = info.addr;
+		r->error = info.enabled ? 0 : info.add_error;
+		r->first_block = info.addr / g->block_size;
+		r->last_block = (info.addr + info.size) / g->block_size - 1;
+		return 0;
+	}
+	{
+		struct memhp_dax_info info;
+		enum memhp_dax_kind kind = d->kind == PLAN_CXL ? MEMHP_DAX_CXL : MEMHP_DAX_HMEM;
+
+		ret = memhp_dax_region_create(m, kind, d->size, d->node, 0, MEMHP_ADDR_AUTO, -1, &info);
+		if (ret)
+			return ret;
+		snprintf(r->name, sizeof(r->name), "%s", info.dev);
+		r->addr = info.start;
+		r->error = info.probe_error;
+		/* dax_kmem_range: aligned inward to the block size */
+		r->first_block = (info.start + g->block_size - 1) / g->block_size;
+		r->last_block = (info.start + info.size) / g->block_size - 1;
+		return 0;
+	}
+}
+
+static int boot_plan_machine(const struct plan_machine *pm, struct memhp_machine **m)
+{
+	struct memhp_config c = { 0 };
+
+	c.arch = pm->profile;
+	c.nr_nodes = pm->nr_nodes;
+	c.explicit_node_mem = 1;
+	memcpy(c.node_mem, pm->node_mem, sizeof(c.node_mem));
+	c.cmdline = pm->cmdline;
+	c.maxmem = pm->maxmem;
+	c.slots = pm->slots;
+	c.max_phys = 4ULL << 40;	/* room for large devices above the DIMM window */
+	return memhp_machine_create(&c, m);
+}
+
+int plan_run(const struct plan_machine *pm, const struct plan_device *devs, size_t n,
+	     struct plan_result *out, struct plan_geometry *geo, plan_sample_fn sample, void *arg,
+	     char *err, size_t errlen)
+{
+	struct memhp_machine *m = NULL;
+	struct memhp_geometry g;
+	struct memhp_counters c;
+	struct watch w = { .sample = sample, .arg = arg };
+	int ret = boot_plan_machine(pm, &m);
+
+	if (ret) {
+		snprintf(err, errlen, "cannot build the machine: %s", memhp_strerror(ret));
+		return ret;
+	}
+	memhp_get_geometry(m, &g);
+	w.m = m;
+	w.nr_nodes = g.nr_nodes;
+	memhp_drain_pcp(m);
+	memhp_counters(m, &c);
+	geo->block_size = g.block_size;
+	geo->page_size = g.page_size;
+	geo->nr_memmap_pages_boot = c.nr_memmap_boot_pages;
+	node_free(m, w.nr_nodes, geo->node_free0);
+	memhp_set_progress(m, on_progress, &w);
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct plan_result *r = &out[i];
+		uint64_t before[MEMHP_MAX_NODES], after[MEMHP_MAX_NODES];
+		unsigned long memmap0;
+
+		memset(r, 0, sizeof(*r));
+		r->fail_block = -1;
+		w.device = i;
+		w.add_done = 0;
+		node_free(m, w.nr_nodes, before);
+		memcpy(w.free_at_add, before, sizeof(before));
+		memhp_counters(m, &c);
+		memmap0 = c.nr_memmap_pages;
+		ret = add_device(m, i, &devs[i], &g, r);
+		if (ret) {
+			snprintf(err, errlen, "device %zu (%s %llu): %s", i + 1, plan_kind_name(devs[i].kind),
+				 (unsigned long long)devs[i].size, memhp_strerror(ret));
+			break;
+		}
+		memhp_counters(m, &c);
+		r->memmap_bytes = (c.nr_memmap_pages - memmap0) * g.page_size;
+		node_free(m, w.nr_nodes, after);
+		for (unsigned int nid = 0; nid < w.nr_nodes; nid++) {
+			r->dram_used[nid] = (int64_t)before[nid] - (int64_t)w.free_at_add[nid];
+			r->dram_after[nid] = (int64_t)after[nid] - (int64_t)before[nid];
+		}
+		if (r->error) {
+			r->added_at_failure = w.add_done;
+			r->fail_block = (long)((r->addr + w.add_done) / g.block_size);
+		}
+		collect_blocks(m, &g, r);
+	}
+	memhp_set_progress(m, NULL, NULL);
+	memhp_machine_destroy(m);
+	return ret;
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static void print_size(FILE *f, uint64_t b)
+{
+	if (b && !(b % (1ULL << 30)))
+		fprintf(f, "%llu GiB", (unsigned long long)(b >> 30));
+	else if (b && !(b % (1ULL << 20)))
+		fprintf(f, "%llu MiB", (unsigned long long)(b >> 20));
+	else if (b && !(b % 1024))
+		fprintf(f, "%llu KiB", (unsigned long long)(b >> 10));
+	else
+		fprintf(f, "%llu B", (unsigned long long)b);
+}
+
+static void print_text(FILE *f, const struct plan_machine *pm, const struct plan_device *devs,
+		       const struct plan_result *res, size_t n, const struct plan_geometry *geo)
+{
+	fprintf(f, "machine: %s,", pm->profile ? pm->profile : "x86_64");
+	for (unsigned int i = 0; i < pm->nr_nodes; i++) {
+		fprintf(f, " node%u ", i);
+		if (pm->node_mem[i])
+			print_size(f, pm->node_mem[i]);
+		else
+			fprintf(f, "memory-less");
+	}
+	fprintf(f, "; block size ");
+	print_size(f, geo->block_size);
+	fprintf(f, "\ncommand line: %s\n", pm->cmdline ? pm->cmdline : "");
+	for (size_t i = 0; i < n; i++) {
+		const struct plan_result *r = &res[i];
+		uint64_t in_dram = r->memmap_bytes - (r->memmap_bytes ? r->memmap_on_device : 0);
+
+		fprintf(f, "\ndevice %zu: %s ", i + 1, plan_kind_name(devs[i].kind));
+		print_size(f, devs[i].size);
+		fprintf(f, " on node %d -> %s at %#llx\n", devs[i].node, r->name, (unsigned long long)r->addr);
+		fprintf(f, "  blocks     %lu-%lu (%lu)\n", r->first_block, r->last_block,
+			r->last_block - r->first_block + 1);
+		if (r->error) {
+			fprintf(f, "  result     add fails with -%s at block %ld, after ", memhp_strerror(r->error),
+				r->fail_block);
+			print_size(f, r->added_at_failure);
+			fprintf(f, "; rolled back, nothing added\n");
+		} else {
+			fprintf(f, "  result     added, %lu blocks online\n", r->blocks_online);
+		}
+		fprintf(f, "  memmap     ");
+		print_size(f, r->error ? 0 : r->memmap_bytes);
+		if (!r->error && r->memmap_on_device)
+			fprintf(f, " on the device (the first pages of each block)");
+		if (!r->error && in_dram)
+			fprintf(f, " in DRAM");
+		fprintf(f, "\n  DRAM taken");
+		for (unsigned int nid = 0; nid < pm->nr_nodes; nid++) {
+			fprintf(f, " node%u ", nid);
+			print_size(f, r->dram_used[nid] > 0 ? (uint64_t)r->dram_used[nid] : 0);
+		}
+		fprintf(f, "%s\n", r->error ? " (at the failure; all of it given back)" : "");
+		if (r->waste_bytes) {
+			fprintf(f, "  force      ");
+			print_size(f, r->waste_bytes);
+			fprintf(f, " (%llu pages) of vmemmap reserve wasted to pageblock alignment\n",
+				(unsigned long long)(r->waste_bytes / geo->page_size));
+		}
+		for (size_t k = 0; k < r->nr_runs; k++)
+			fprintf(f, "  zone       %-8s blocks %lu-%lu\n", r->runs[k].zone, r->runs[k].first,
+				r->runs[k].last);
+	}
+}
+
+static void print_json(FILE *f, const struct plan_machine *pm, const struct plan_device *devs,
+		       const struct plan_result *res, size_t n, const struct plan_geometry *geo)
+{
+	struct json j;
+
+	json_init(&j, f, true);
+	json_begin_object(&j, NULL);
+	json_begin_object(&j, "machine");
+	json_string(&j, "profile", pm->profile ? pm->profile : "x86_64");
+	json_begin_array(&j, "node_mem");
+	for (unsigned int i = 0; i < pm->nr_nodes; i++)
+		json_uint(&j, NULL, pm->node_mem[i]);
+	json_end_array(&j);
+	json_string(&j, "cmdline", pm->cmdline ? pm->cmdline : "");
+	json_uint(&j, "block_size", geo->block_size);
+	json_end_object(&j);
+	json_begin_array(&j, "devices");
+	for (size_t i = 0; i < n; i++) {
+		const struct plan_result *r = &res[i];
+
+		json_begin_object(&j, NULL);
+		json_string(&j, "kind", plan_kind_name(devs[i].kind));
+		json_uint(&j, "size", devs[i].size);
+		json_int(&j, "node", devs[i].node);
+		json_string(&j, "name", r->name);
+		json_uint(&j, "addr", r->addr);
+		json_string(&j, "result", r->error ? memhp_strerror(r->error) : "ok");
+		json_uint(&j, "first_block", r->first_block);
+		json_uint(&j, "last_block", r->last_block);
+		json_int(&j, "fail_block", r->fail_block);
+		json_uint(&j, "added_at_failure", r->added_at_failure);
+		json_uint(&j, "memmap_bytes", r->error ? 0 : r->memmap_bytes);
+		json_uint(&j, "memmap_on_device", r->error ? 0 : r->memmap_on_device);
+		json_uint(&j, "waste_bytes", r->waste_bytes);
+		json_uint(&j, "blocks_online", r->blocks_online);
+		json_begin_array(&j, "dram_used");
+		for (unsigned int nid = 0; nid < pm->nr_nodes; nid++)
+			json_int(&j, NULL, r->dram_used[nid]);
+		json_end_array(&j);
+		json_begin_array(&j, "zones");
+		for (size_t k = 0; k < r->nr_runs; k++) {
+			json_begin_object(&j, NULL);
+			json_string(&j, "zone", r->runs[k].zone);
+			json_uint(&j, "first", r->runs[k].first);
+			json_uint(&j, "last", r->runs[k].last);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+	fputc('\n', f);
+}
+
+void plan_print(FILE *f, const struct plan_machine *pm, const struct plan_device *devs,
+		const struct plan_result *res, size_t n, const struct plan_geometry *geo, int json)
+{
+	if (json)
+		print_json(f, pm, devs, res, n, geo);
+	else
+		print_text(f, pm, devs, res, n, geo);
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	struct plan_machine pm = { .nr_nodes = 1, .node_mem = { 1ULL << 30 } };
+	struct plan_device devs[16];
+	struct plan_result *res;
+	struct plan_geometry geo;
+	size_t n = 0;
+	int json = 0, ret;
+	char err[256];
+
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--json")) {
+			json = 1;
+		} else if (!strcmp(a, "--mem") && v) {
+			if (scn_parse_size(v, &pm.node_mem[0]) || !pm.node_mem[0])
+				goto bad;
+			pm.nr_nodes = 1;
+			i++;
+		} else if (!strcmp(a, "--numa") && v) {
+			if (plan_parse_nodes(v, &pm))
+				goto bad;
+			i++;
+		} else if (!strcmp(a, "--cmdline") && v) {
+			pm.cmdline = v;
+			i++;
+		} else if (!strcmp(a, "--profile") && v) {
+			pm.profile = v;
+			i++;
+		} else if (!strcmp(a, "--maxmem") && v) {
+			if (scn_parse_size(v, &pm.maxmem))
+				goto bad;
+			i++;
+		} else if (!strcmp(a, "--slots") && v) {
+			pm.slots = (unsigned int)atoi(v);
+			i++;
+		} else if (n < sizeof(devs) / sizeof(devs[0]) && !plan_parse_device(a, &devs[n])) {
+			n++;	/* its node is checked once every option is known */
+		} else {
+			fprintf(stderr, "memhpctl plan: bad argument '%s'\n", a);
+			goto bad;
+		}
+	}
+	if (!n)
+		goto bad;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned int)devs[i].node >= pm.nr_nodes) {
+			fprintf(stderr, "memhpctl plan: device %zu is on node %d, the machine has %u\n", i + 1,
+				devs[i].node, pm.nr_nodes);
+			return 2;
+		}
+	}
+	res = calloc(n, sizeof(*res));
+	if (!res)
+		return 1;
+	ret = plan_run(&pm, devs, n, res, &geo, NULL, NULL, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "memhpctl plan: %s\n", err);
+	else
+		plan_print(stdout, &pm, devs, res, n, &geo, json);
+	free(res);
+	return ret ? 1 : 0;
+bad:
+	fprintf(stderr, "usage: memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] "
+			"[--maxmem SIZE] [--slots N] [--profile NAME] [--json] dimm|cxl|hmem:SIZE[@NODE]...\n");
+	return 2;
+}
