@@ -4,6 +4,7 @@
 #   make demo       the main job (see README)
 #   make check      everything: deps, unit tests, oracle conformance,
 #                   then all of it again under ASan+UBSan
+#   make bench      the benchmarks (build/bench.json); bench-smoke: seconds
 #   make install    PREFIX=/usr/local DESTDIR=
 
 CC      ?= cc
@@ -28,7 +29,8 @@ TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/json.o $(BUILD)/tools/ct
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all lib tools tests check check-unit check-oracle check-asan deps demo clean install
+.PHONY: all lib tools tests check check-unit check-oracle check-asan deps demo clean install \
+	bench bench-smoke
 
 all: lib tools
 
@@ -66,12 +68,23 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libmemhp.a
 
 tests: $(UNIT_BINS)
 
+$(BUILD)/memhp-bench: bench/bench.c include/memhp/memhp.h $(BUILD)/libmemhp.a
+	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL) -lmimalloc
+
+# every figure a ratio against a baseline of the same run (README, Benchmarks)
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/memhp-bench
+	$(BUILD)/memhp-bench --json $(BUILD)/bench.json
+
+bench-smoke: all $(BUILD)/memhp-bench
+	$(BUILD)/memhp-bench --smoke --json $(BUILD)/bench-smoke.json
+
 deps:
 	@scripts/install-deps.sh
 
 # One pass of every test against one build ($(BUILD), $(SAN)); PASS=unit
 # runs the unit tests only.
-check-pass: all tests
+check-pass: all tests $(BUILD)/memhp-bench
 	@scripts/run-tests.sh $(BUILD) $(PASS)
 
 # Everything, then everything again under ASan+UBSan, then the unit tests

@@ -247,6 +247,15 @@ static inline uint32_t page_flags(const struct page *p)
 {
 	return __atomic_load_n(&p->flags, __ATOMIC_RELAXED);
 }
+/*
+ * For a page nobody else may change (being initialised, isolated, not in
+ * the buddy): a plain store, still an atomic one for the readers that look
+ * at a neighbour's flags - no locked instruction per page.
+ */
+static inline void page_flags_store(struct page *p, uint32_t f)
+{
+	__atomic_store_n(&p->flags, f, __ATOMIC_RELAXED);
+}
 
 /* ---- zones and nodes (mmzone.c) ------------------------------------- */
 
@@ -408,6 +417,7 @@ void set_range_migratetype(struct memhp_machine *m, struct zone *zone, unsigned 
 void set_range_migratetype_locked(struct memhp_machine *m, struct zone *zone, unsigned long start,
 				  unsigned long end, int to_mt);
 void init_single_page(struct memhp_machine *m, unsigned long pfn, int zid, int nid);
+void init_single_page_flags(struct memhp_machine *m, unsigned long pfn, int zid, int nid, uint32_t flags);
 
 /* ---- per-cpu page caches (pcp.c) -------------------------------------- */
 

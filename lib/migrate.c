@@ -50,7 +50,10 @@
 static struct {
 	_Atomic uintptr_t start, end, page_size;
 } windows[WINDOW_SLOTS];
-static _Atomic uintptr_t in_flight[MIGRATION_SLOTS];
+/* pages under migration: [start, end) of a window, start 1 while claimed */
+static struct {
+	_Atomic uintptr_t start, end;
+} in_flight[MIGRATION_SLOTS];
 static struct sigaction old_segv;
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
 
@@ -68,9 +71,13 @@ static uintptr_t window_page_size(uintptr_t a)
 
 static bool page_in_flight(uintptr_t page)
 {
-	for (int i = 0; i < MIGRATION_SLOTS; i++)
-		if (atomic_load(&in_flight[i]) == page)
+	for (int i = 0; i < MIGRATION_SLOTS; i++) {
+		uintptr_t s = atomic_load(&in_flight[i].start);
+
+		/* a slot reused meanwhile only makes the writer wait once more */
+		if (s > 1 && page >= s && page < atomic_load(&in_flight[i].end))
 			return true;
+	}
 	return false;
 }
 
@@ -146,14 +153,17 @@ static void window_slot_put(int i)
 	atomic_store(&windows[i].start, 0);
 }
 
-static int in_flight_enter(uintptr_t page)
+static int in_flight_enter(uintptr_t start, uintptr_t end)
 {
 	for (;;) {
 		for (int i = 0; i < MIGRATION_SLOTS; i++) {
 			uintptr_t zero = 0;
 
-			if (atomic_compare_exchange_strong(&in_flight[i], &zero, page))
+			if (atomic_compare_exchange_strong(&in_flight[i].start, &zero, (uintptr_t)1)) {
+				atomic_store(&in_flight[i].end, end);
+				atomic_store(&in_flight[i].start, start);
 				return i;
+			}
 		}
 		sched_yield();	/* every slot busy: other machines are migrating */
 	}
@@ -161,16 +171,24 @@ static int in_flight_enter(uintptr_t page)
 
 static void in_flight_leave(int i)
 {
-	atomic_store(&in_flight[i], 0);
+	atomic_store(&in_flight[i].start, 0);
+	atomic_store(&in_flight[i].end, 0);
 }
 
 /* ---- mapping the owner's view ---------------------------------------------- */
 
-/* map window pages [first, first + n) onto their pfns, runs at a time */
-static int map_window(struct memhp_region *r, size_t first, size_t n)
+/*
+ * map window pages [first, first + n) onto their pfns, runs at a time;
+ * *mapped (if given) says how many pages from `first` were remapped before
+ * a failure
+ */
+static int map_window_counted(struct memhp_region *r, size_t first, size_t n, size_t *mapped)
 {
 	struct memhp_machine *m = r->m;
 	size_t i = first;
+
+	if (mapped)
+		*mapped = 0;
 
 	while (i < first + n) {
 		unsigned long pfn = r->pfns[i];
@@ -190,8 +208,15 @@ static int map_window(struct memhp_region *r, size_t first, size_t n)
 		if (p == MAP_FAILED)
 			return -ENOMEM;
 		i += run;
+		if (mapped)
+			*mapped = i - first;
 	}
 	return 0;
+}
+
+static int map_window(struct memhp_region *r, size_t first, size_t n)
+{
+	return map_window_counted(r, first, n, NULL);
 }
 
 static void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i, unsigned long pfn)
@@ -458,66 +483,127 @@ static long alloc_target(struct memhp_machine *m, int src_nid)
 	return alloc_pages_node_only(m, src_nid, ALLOC_MOVABLE, 0);
 }
 
-/* migrate one page; -EAGAIN when it is busy or no target was found */
-static int migrate_page(struct memhp_machine *m, unsigned long pfn)
+#define MIGRATE_BATCH 512
+
+/*
+ * The kernel's direct map is always mapped; memhp's is mapped lazily, one
+ * fault per few pages.  Before a batch of copies, map the runs of sources
+ * and targets in one call each (MADV_POPULATE_*, Linux 5.14): an
+ * optimisation only, a failure leaves the copies to fault as before.
+ */
+static void populate_run(struct memhp_machine *m, const unsigned long *pfns, size_t n, int advice)
 {
-	struct page *old = pfn_to_page(m, pfn);
-	struct memhp_region *r = (struct memhp_region *)(uintptr_t)old->owner;
-	size_t idx = old->index;
+	for (size_t i = 0; i < n;) {
+		size_t run = 1;
+
+		while (i + run < n && pfns[i + run] == pfns[i] + run)
+			run++;
+		(void)madvise(page_address(m, pfns[i]), run * m->page_size, advice);
+		i += run;
+	}
+}
+
+static void populate_direct_map(struct memhp_machine *m, const unsigned long *src, const long *target,
+				size_t n)
+{
+	populate_run(m, src, n, MADV_POPULATE_READ);
+	populate_run(m, (const unsigned long *)target, n, MADV_POPULATE_WRITE);
+}
+
+/*
+ * Migrate window pages [idx, idx + k) of region r, whose pages are src[]:
+ * the three steps of the header for the whole run at once - one mprotect,
+ * the copies, one mmap per run of contiguous targets - so that a block of
+ * a process's memory moves at memcpy-like speed.  Targets that cannot be
+ * allocated or mapped leave their pages where they are (retried by the
+ * offline loop).  Returns the number of pages migrated.
+ */
+static size_t migrate_batch(struct memhp_machine *m, struct memhp_region *r, size_t idx,
+			    const unsigned long *src, size_t k)
+{
 	uint8_t *va = r->window + idx * m->page_size;
-	long target;
+	long target[MIGRATE_BATCH];
+	size_t n = 0, mapped = 0;
 	int slot;
 
-	if (old->refcount != 1)
-		return -EAGAIN;	/* pinned */
-	if (should_fail(m))
-		return -EAGAIN;	/* migration failures are retried, never fatal */
-	target = alloc_target(m, old->nid);
-	if (target < 0)
-		return -EAGAIN;
-	/* 1: a migration entry - writers now wait */
-	slot = in_flight_enter((uintptr_t)va);
-	if (mprotect(va, m->page_size, PROT_READ)) {
-		/* no migration entry (out of mappings): writers could race the copy */
-		in_flight_leave(slot);
-		free_pages(m, (unsigned long)target, 0);
-		return -EAGAIN;
+	while (n < k && !should_fail(m)) {	/* failures are retried, never fatal */
+		target[n] = alloc_target(m, pfn_to_page(m, src[n])->nid);
+		if (target[n] < 0)
+			break;
+		n++;
 	}
-	/* 2: copy */
-	memcpy(page_address(m, (unsigned long)target), page_address(m, pfn), m->page_size);
-	/* 3: the owner's view follows the page */
-	set_owner(m, r, idx, (unsigned long)target);
-	if (map_window(r, idx, 1)) {
-		/* cannot remap: keep the old page, drop the copy */
-		r->pfns[idx] = pfn;
-		mprotect(va, m->page_size, PROT_READ | PROT_WRITE);
+	if (!n)
+		return 0;
+	/* 1: migration entries - writers now wait */
+	slot = in_flight_enter((uintptr_t)va, (uintptr_t)(va + n * m->page_size));
+	if (mprotect(va, n * m->page_size, PROT_READ)) {
+		/* no migration entries (out of mappings): writers could race the copies */
 		in_flight_leave(slot);
-		page_flags_clear(pfn_to_page(m, (unsigned long)target), PG_lru);
-		free_pages(m, (unsigned long)target, 0);
-		return -EAGAIN;
+		for (size_t i = 0; i < n; i++)
+			free_pages(m, (unsigned long)target[i], 0);
+		return 0;
+	}
+	/* 2: copy; 3: the owner's view follows the pages */
+	populate_direct_map(m, src, target, n);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(page_address(m, (unsigned long)target[i]), page_address(m, src[i]), m->page_size);
+		set_owner(m, r, idx + i, (unsigned long)target[i]);
+	}
+	if (map_window_counted(r, idx, n, &mapped)) {
+		/* the pages not remapped stay where they were, writable again */
+		for (size_t i = mapped; i < n; i++)
+			r->pfns[idx + i] = src[i];
+		map_window(r, idx + mapped, n - mapped);
+		mprotect(va + mapped * m->page_size, (n - mapped) * m->page_size, PROT_READ | PROT_WRITE);
 	}
 	in_flight_leave(slot);
-	free_pages(m, pfn, 0);
-	return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned long gone = i < mapped || mapped == n ? src[i] : (unsigned long)target[i];
+
+		if (gone == (unsigned long)target[i])
+			page_flags_clear(pfn_to_page(m, gone), PG_lru);
+		free_pages(m, gone, 0);
+	}
+	return mapped == n ? n : mapped;
+}
+
+/* a page that can move now: a region's, not pinned */
+static bool movable_now(struct page *p)
+{
+	return (page_flags(p) & PG_lru) && p->refcount == 1;
 }
 
 unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, unsigned long end)
 {
-	unsigned long migrated = 0;
+	unsigned long migrated = 0, src[MIGRATE_BATCH];
 
 	pthread_mutex_lock(&m->owners_lock);
 	for (unsigned long pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(m, pfn);
+		struct memhp_region *r;
+		size_t idx, k = 1;
 
 		if (p->flags & PG_buddy) {
 			pfn += (1UL << p->order) - 1;
 			continue;
 		}
-		if (!(p->flags & PG_lru))
-			continue;
-		if (!migrate_page(m, pfn))
-			migrated++;
-		if ((migrated & 1023) == 1023 && offline_cancelled(m))
+		if (!movable_now(p))
+			continue;	/* not a user's page, or pinned: the offline retries */
+		/* a run: the next pfns hold the next pages of the same region */
+		r = (struct memhp_region *)(uintptr_t)p->owner;
+		idx = p->index;
+		src[0] = pfn;
+		while (k < MIGRATE_BATCH && pfn + k < end) {
+			struct page *q = pfn_to_page(m, pfn + k);
+
+			if (!movable_now(q) || q->owner != p->owner || q->index != idx + k)
+				break;
+			src[k] = pfn + k;
+			k++;
+		}
+		migrated += migrate_batch(m, r, idx, src, k);
+		pfn += k - 1;
+		if (offline_cancelled(m))
 			break;
 	}
 	pthread_mutex_unlock(&m->owners_lock);

@@ -24,6 +24,15 @@ const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal", "Movabl
 
 void zones_init(struct memhp_machine *m)
 {
+	pthread_mutexattr_t spin;
+
+	/*
+	 * The kernel's zone->lock is a spinlock: held for a few list
+	 * operations, so a waiter spins a while before it sleeps rather than
+	 * paying a futex sleep and wake per contended allocation.
+	 */
+	pthread_mutexattr_init(&spin);
+	pthread_mutexattr_settype(&spin, PTHREAD_MUTEX_ADAPTIVE_NP);
 	for (unsigned int nid = 0; nid < MEMHP_MAX_NODES; nid++) {
 		struct pglist_data *pgdat = &m->nodes[nid];
 
@@ -34,9 +43,10 @@ void zones_init(struct memhp_machine *m)
 			zone->pgdat = pgdat;
 			zone->idx = (enum zone_type)z;
 			zone->name = zone_names[z];
-			pthread_mutex_init(&zone->lock, NULL);
+			pthread_mutex_init(&zone->lock, &spin);
 		}
 	}
+	pthread_mutexattr_destroy(&spin);
 }
 
 void zones_destroy(struct memhp_machine *m)
@@ -55,14 +65,19 @@ struct zone *page_zone(struct memhp_machine *m, unsigned long pfn)
 
 void init_single_page(struct memhp_machine *m, unsigned long pfn, int zid, int nid)
 {
-	struct page *p = pfn_to_page(m, pfn);
+	init_single_page_flags(m, pfn, zid, nid, PG_init);
+}
 
-	memset(p, 0, sizeof(*p));
-	p->flags = PG_init;
-	p->zone = (uint8_t)zid;
-	p->nid = (uint16_t)nid;
-	p->refcount = 1;
-	p->mapcount = -1;
+/* __init_single_page: the whole struct page written once, no read first */
+void init_single_page_flags(struct memhp_machine *m, unsigned long pfn, int zid, int nid, uint32_t flags)
+{
+	*pfn_to_page(m, pfn) = (struct page){
+		.flags = flags,
+		.zone = (uint8_t)zid,
+		.nid = (uint16_t)nid,
+		.refcount = 1,
+		.mapcount = -1,
+	};
 }
 
 static void resize_zone_range(struct zone *zone, unsigned long start, unsigned long nr)
@@ -108,8 +123,7 @@ void move_pfn_range_to_zone(struct memhp_machine *m, struct zone *zone, unsigned
 	zone_span_grow(m, zone, start_pfn, nr_pages);
 
 	for (unsigned long pfn = start_pfn; pfn < start_pfn + nr_pages; pfn++) {
-		init_single_page(m, pfn, zone->idx, nid);
-		page_flags_set(pfn_to_page(m, pfn), PG_offline);
+		init_single_page_flags(m, pfn, zone->idx, nid, PG_init | PG_offline);
 		if (pageblock_aligned(m, pfn))
 			set_pageblock_migratetype(m, pfn, migratetype);
 	}

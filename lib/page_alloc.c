@@ -164,7 +164,8 @@ void generic_online_page(struct memhp_machine *m, unsigned long pfn, unsigned in
 	for (unsigned long i = 0; i < nr; i++) {
 		struct page *p = pfn_to_page(m, pfn + i);
 
-		page_flags_clear(p, PG_offline);
+		/* still isolated, out of the buddy: ours alone */
+		page_flags_store(p, page_flags(p) & ~PG_offline);
 		p->refcount = 0;
 	}
 	adjust_managed_page_count(zone, (long)nr, m);
@@ -236,16 +237,14 @@ void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int orde
 {
 	struct page *head = pfn_to_page(m, pfn);
 
-	page_flags_clear(head, PG_buddy | PG_tail);
+	/* the new owner's alone: plain (relaxed) stores, no locked updates */
+	page_flags_store(head, (page_flags(head) & ~(PG_buddy | PG_tail)) | (order ? PG_head : 0));
 	head->refcount = 1;
 	head->order = (uint8_t)order;
-	if (order)
-		page_flags_set(head, PG_head);
 	for (unsigned long i = 1; i < (1UL << order); i++) {
 		struct page *t = pfn_to_page(m, pfn + i);
 
-		page_flags_clear(t, PG_buddy | PG_head);
-		page_flags_set(t, PG_tail);
+		page_flags_store(t, (page_flags(t) & ~(PG_buddy | PG_head)) | PG_tail);
 		t->refcount = 0;
 		t->private = pfn;
 	}
@@ -342,7 +341,8 @@ void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order)
 	for (unsigned long i = 0; i < (1UL << order); i++) {
 		struct page *p = pfn_to_page(m, pfn + i);
 
-		page_flags_clear(p, PG_head | PG_tail | PG_lru);
+		/* still the freeing owner's: no locked update */
+		page_flags_store(p, page_flags(p) & ~(PG_head | PG_tail | PG_lru));
 		p->refcount = 0;
 		p->private = 0;
 		p->owner = 0;

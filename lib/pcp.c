@@ -7,10 +7,12 @@
  * that the zone lock is taken once per batch of pages instead of once per
  * page.  A thread uses the slot of the CPU it runs on (sched_getcpu), as
  * the kernel's per-cpu lists do, under that slot's lock (the kernel's
- * pcp spinlock).  Each slot keeps one FIFO list per node, zone and
- * mobility (unmovable/movable); a list is refilled with `batch` pages from
- * the buddy when empty and drained by `batch` pages when it holds more
- * than `high`.
+ * pcp spinlock).  Each slot keeps one list per node, zone and mobility
+ * (unmovable/movable), used as the kernel uses its lists: a freed page goes
+ * to the head and an allocation takes the head (the page most likely still
+ * in cache), a refill of `batch` pages from the buddy goes to the tail, and
+ * a drain of `batch` pages, when the list holds more than `high`, takes the
+ * oldest from the tail.
  *
  * Pages in a cache are free but not in the buddy: as in the kernel they do
  * not count in NR_FREE_PAGES / MemFree, and zoneinfo shows them as the
@@ -40,11 +42,17 @@ struct per_cpu_pages {
 
 int pcp_init(struct memhp_machine *m)
 {
+	pthread_mutexattr_t spin;
+
 	m->pcp = calloc(PCP_SLOTS, sizeof(*m->pcp));
 	if (!m->pcp)
 		return -ENOMEM;
+	/* the kernel's pcp lock is a spinlock too (see zones_init) */
+	pthread_mutexattr_init(&spin);
+	pthread_mutexattr_settype(&spin, PTHREAD_MUTEX_ADAPTIVE_NP);
 	for (int i = 0; i < PCP_SLOTS; i++)
-		pthread_mutex_init(&m->pcp[i].lock, NULL);
+		pthread_mutex_init(&m->pcp[i].lock, &spin);
+	pthread_mutexattr_destroy(&spin);
 	return 0;
 }
 
@@ -70,7 +78,8 @@ static struct pcp_list *list_of(struct per_cpu_pages *pcp, struct zone *zone, in
 	return &pcp->lists[zone->pgdat->node_id][zone->idx][mt == MIGRATE_MOVABLE];
 }
 
-static void push(struct pcp_list *l, struct page *p)
+/* list_add_tail: refills keep the buddy's order */
+static void push_tail(struct pcp_list *l, struct page *p)
 {
 	p->next = NULL;
 	p->prev = l->tail;
@@ -82,7 +91,20 @@ static void push(struct pcp_list *l, struct page *p)
 	l->count++;
 }
 
-static struct page *pop(struct pcp_list *l)
+/* list_add: a freed page is the hottest */
+static void push_head(struct pcp_list *l, struct page *p)
+{
+	p->prev = NULL;
+	p->next = l->head;
+	if (l->head)
+		l->head->prev = p;
+	else
+		l->tail = p;
+	l->head = p;
+	l->count++;
+}
+
+static struct page *pop_head(struct pcp_list *l)
 {
 	struct page *p = l->head;
 
@@ -98,11 +120,28 @@ static struct page *pop(struct pcp_list *l)
 	return p;
 }
 
+/* list_last_entry: drains give back the oldest */
+static struct page *pop_tail(struct pcp_list *l)
+{
+	struct page *p = l->tail;
+
+	if (!p)
+		return NULL;
+	l->tail = p->prev;
+	if (l->tail)
+		l->tail->next = NULL;
+	else
+		l->head = NULL;
+	p->next = p->prev = NULL;
+	l->count--;
+	return p;
+}
+
 /* give up to n pages of a list back to the buddy; slot lock held */
 static void drain_list(struct memhp_machine *m, struct zone *zone, struct pcp_list *l, unsigned long n)
 {
-	while (n-- && l->head) {
-		struct page *p = pop(l);
+	while (n-- && l->tail) {
+		struct page *p = pop_tail(l);
 		unsigned long pfn = page_to_pfn(m, p);
 
 		page_flags_clear(p, PG_pcp);
@@ -134,14 +173,14 @@ long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt)
 
 		for (int i = 0; i < n; i++) {
 			p = pfn_to_page(m, (unsigned long)got[i]);
-			page_flags_set(p, PG_pcp);
-			push(l, p);
+			page_flags_store(p, page_flags(p) | PG_pcp);	/* the slot's alone */
+			push_tail(l, p);
 		}
 	}
-	p = pop(l);
+	p = pop_head(l);
 	if (p) {
 		pfn = (long)page_to_pfn(m, p);
-		page_flags_clear(p, PG_pcp);
+		page_flags_store(p, page_flags(p) & ~PG_pcp);
 		prep_new_page(m, (unsigned long)pfn, 0);
 	}
 	pthread_mutex_unlock(&pcp->lock);
@@ -163,8 +202,9 @@ bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn)
 		return false;
 	}
 	l = list_of(pcp, zone, mt);
-	page_flags_set(pfn_to_page(m, pfn), PG_pcp);
-	push(l, pfn_to_page(m, pfn));
+	/* the freeing owner hands the page to the slot: nobody else writes it */
+	page_flags_store(pfn_to_page(m, pfn), page_flags(pfn_to_page(m, pfn)) | PG_pcp);
+	push_head(l, pfn_to_page(m, pfn));
 	if (l->count > PCP_HIGH)
 		drain_list(m, zone, l, PCP_BATCH);
 	pthread_mutex_unlock(&pcp->lock);

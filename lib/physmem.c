@@ -209,7 +209,11 @@ int vmemmap_map(struct memhp_machine *m, void *va, size_t bytes, unsigned long p
 
 	if (!d || phys + bytes > d->phys_start + d->size)
 		return -ENOMEM;
-	p = mmap(va, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, d->fd,
+	/*
+	 * Populated now, as vmemmap_populate maps real pages at add time: the
+	 * online that initialises the struct pages then takes no page faults.
+	 */
+	p = mmap(va, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE, d->fd,
 		 (off_t)(d->fd_offset + phys - d->phys_start));
 	return p == MAP_FAILED ? -ENOMEM : 0;
 }

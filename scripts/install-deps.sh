@@ -2,6 +2,7 @@
 # Installs what building and testing memhp needs, from Debian packages,
 # when it is missing: cmocka (unit tests), libfuse3 + fuse3 (the ABI file
 # system), pkg-config, python3 (the oracle conformance check), clang,
+# libmimalloc-dev (the benchmarks' peer allocator),
 # util-linux, bc, daxctl and linux-source-6.12 (the integration tests run
 # lsmem, chmem, daxctl and the kernel's own memory-hotplug selftest).  Runs as root in CI; elsewhere it says
 # what to install.
@@ -18,6 +19,8 @@ command -v lsmem >/dev/null 2>&1 || missing="$missing util-linux"
 command -v chmem >/dev/null 2>&1 || missing="$missing util-linux"
 command -v bc >/dev/null 2>&1 || missing="$missing bc"
 command -v fusermount3 >/dev/null 2>&1 || missing="$missing fuse3"
+# mimalloc: the peer allocator of the benchmarks
+[ -f /usr/include/mimalloc.h ] || missing="$missing libmimalloc-dev"
 # groff: the man pages are checked for warnings
 command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 # daxctl (ndctl): the dax tool the integration tests drive memhp with

@@ -99,6 +99,14 @@ if python3 "$top/tests/demo/plan_check.py" "$build"; then
 else
 	fail "plan agrees with real runs"
 fi
+# the benchmark code runs (make bench-smoke: tiny sizes, no speed asserted)
+if "$build/memhp-bench" --smoke --json "$build/bench-smoke.json" > "$build/bench-smoke.txt" 2>"$build/bench-smoke.err" &&
+   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(not r or any(set(x)!={"figure","unit","memhp","baseline","ratio","goal","met"} or not isinstance(x["met"],bool) for x in r))' "$build/bench-smoke.json"; then
+	pass "bench-smoke: every figure runs, bench.json well formed"
+else
+	cat "$build/bench-smoke.err" >&2
+	fail "bench-smoke: every figure runs, bench.json well formed"
+fi
 for scn in "$top"/scenarios/*.scn; do
 	name=$(basename "$scn" .scn)
 	if "$build/memhpctl" run "$scn" > "$build/oracle/scenario-$name.txt" 2>&1; then

@@ -298,7 +298,8 @@ int memhp_audit(struct memhp_machine *m, char *msg, size_t len);
 size_t memhp_log_read(struct memhp_machine *m, uint64_t *seq, char *buf, size_t len);
 
 /* Fault injection: fail the nth (1-based) fallible internal step with
- * -ENOMEM (0 disables).  Returns the number of steps counted so far. */
+ * -ENOMEM (0 disables).  Returns the number of steps counted since the
+ * previous call (steps are counted while armed only). */
 unsigned long memhp_fault_inject(struct memhp_machine *m, unsigned long nth);
 
 const char *memhp_strerror(int err); /* "EBUSY" style name of -err */

@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench.c - memhp-bench: how fast memhp is, as ratios against baselines
+ * measured in the same run on the same machine (`make bench`).
+ *
+ *   memhp-bench [--json FILE] [--smoke]
+ *
+ * Figures (issue 7):
+ *   1. online throughput: struct pages initialised per second when a
+ *      1 GiB and a 64 GiB range go online, memmap_on_memory on and off;
+ *      baseline memset() of the same number of memmap bytes (ratio =
+ *      online time / memset time, goal <= 2).
+ *   2. hot-add + online of N GiB (N = 1, 16, 64, 256, sparse backing): ms
+ *      per GiB, on and off (goal < 5 ms/GiB); baseline memset of the
+ *      memmap of a GiB; the growth with N is the ratio of the per-GiB
+ *      times at N and at 16.
+ *   3. the page allocator: order-0 and order-9 allocate+free pairs per
+ *      second, one and two threads, against mi_malloc/mi_free (mimalloc)
+ *      and glibc malloc/free of the same sizes (goals: order-0 on one
+ *      thread >= mimalloc's 4 KiB rate; two threads >= 1.6x one).
+ *   4. offline with migration: GiB/s of in-use movable memory migrated out
+ *      of a DIMM while its blocks go offline; baseline memcpy of the same
+ *      bytes (goal >= half of memcpy's rate).
+ *   5. memory overhead: boot memory taken per GiB hot-added (0 with
+ *      memmap_on_memory, 16 MiB without), struct page bytes per page (64),
+ *      and what memhp itself keeps outside the machine's memory per GiB
+ *      added (host heap, mappings), reported.
+ *
+ * Every timed figure is the best of three runs, as is its baseline.
+ * --smoke runs every figure at a tiny size, so that `make check` keeps the
+ * code building and running; it asserts nothing about speed.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <mimalloc.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memhp/memhp.h"
+
+#define GiB (1ULL << 30)
+#define MiB (1ULL << 20)
+
+struct row {
+	char figure[96];
+	double memhp, baseline, ratio;
+	char unit[24], goal[48];
+	bool met;
+};
+
+static struct row rows[64];
+static size_t nr_rows;
+static bool smoke;
+static volatile char sink;
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void add_row(const char *figure, double memhp, double baseline, double ratio, const char *unit,
+		    const char *goal, bool met)
+{
+	struct row *r = &rows[nr_rows++];
+
+	snprintf(r->figure, sizeof(r->figure), "%s", figure);
+	snprintf(r->unit, sizeof(r->unit), "%s", unit);
+	snprintf(r->goal, sizeof(r->goal), "%s", goal);
+	r->memhp = memhp;
+	r->baseline = baseline;
+	r->ratio = ratio;
+	r->met = met;
+}
+
+static struct memhp_machine *boot(uint64_t mem, uint64_t maxmem, const char *cmdline)
+{
+	struct memhp_config c = { .mem = mem, .maxmem = maxmem, .cmdline = cmdline, .max_phys = 2ULL << 40 };
+	struct memhp_machine *m = NULL;
+	int ret = memhp_machine_create(&c, &m);
+
+	if (ret) {
+		fprintf(stderr, "memhp-bench: machine: %s\n", memhp_strerror(ret));
+		exit(1);
+	}
+	return m;
+}
+
+/* memset of `bytes`, fresh but faulted in: the best of three */
+static double memset_time(size_t bytes)
+{
+	char *p = malloc(bytes);
+	double best = 1e9;
+
+	if (!p)
+		exit(1);
+	memset(p, 1, bytes);
+	for (int i = 0; i < 3; i++) {
+		double t = now();
+
+		memset(p, i, bytes);
+		t = now() - t;
+		best = t < best ? t : best;
+	}
+	sink = p[bytes / 2];
+	free(p);
+	return best;
+}
+
+/* ---- 1. online throughput ------------------------------------------------- */
+
+static double online_time(uint64_t size, int mmom)
+{
+	char cmdline[96];
+	double best = 1e9;
+
+	snprintf(cmdline, sizeof(cmdline), "memory_hotplug.memmap_on_memory=%d memhp_default_state=offline", mmom);
+	for (int run = 0; run < 3; run++) {
+		struct memhp_machine *m = boot(2 * GiB, size + 4 * GiB, cmdline);
+		struct memhp_dimm_info d;
+		double t;
+
+		if (memhp_dimm_add(m, "d", size, 0, MEMHP_ADDR_AUTO, -1, &d) || !d.enabled) {
+			fprintf(stderr, "memhp-bench: cannot add %llu MiB\n", (unsigned long long)(size / MiB));
+			exit(1);
+		}
+		t = now();
+		for (unsigned long b = d.first_block; b <= d.last_block; b++)
+			if (memhp_block_online(m, b, MEMHP_MMOP_ONLINE_MOVABLE))
+				exit(1);
+		t = now() - t;
+		best = t < best ? t : best;
+		memhp_machine_destroy(m);
+	}
+	return best;
+}
+
+static void bench_online(void)
+{
+	static const uint64_t sizes[] = { 1 * GiB, 64 * GiB };
+
+	for (size_t i = 0; i < 2; i++) {
+		uint64_t size = smoke ? 256 * MiB : sizes[i];
+		uint64_t pages = size / 4096;
+		double base = memset_time(pages * 64);
+
+		for (int mmom = 1; mmom >= 0; mmom--) {
+			double t = online_time(size, mmom);
+			char fig[96];
+
+			snprintf(fig, sizeof(fig), "online %llu MiB, memmap_on_memory=%d: struct pages/s",
+				 (unsigned long long)(size / MiB), mmom);
+			add_row(fig, (double)pages / t, (double)pages / base, t / base, "pages/s",
+				"online time <= 2x memset of memmap", t / base <= 2.0);
+		}
+	}
+}
+
+/* ---- 2. hot-add + online of N GiB ----------------------------------------- */
+
+static double add_online_time(uint64_t size, int mmom)
+{
+	char cmdline[96];
+	double best = 1e9;
+
+	snprintf(cmdline, sizeof(cmdline), "memory_hotplug.memmap_on_memory=%d memhp_default_state=online_movable",
+		 mmom);
+	for (int run = 0; run < (size >= 64 * GiB ? 2 : 3); run++) {
+		/* enough boot memory for the memmap of 256 GiB without memmap_on_memory */
+		struct memhp_machine *m = boot(smoke ? 1 * GiB : 6 * GiB, size + 8 * GiB, cmdline);
+		struct memhp_dimm_info d;
+		double t = now();
+
+		if (memhp_dimm_add(m, "d", size, 0, MEMHP_ADDR_AUTO, -1, &d) || !d.enabled) {
+			fprintf(stderr, "memhp-bench: cannot add %llu GiB\n", (unsigned long long)(size / GiB));
+			exit(1);
+		}
+		t = now() - t;
+		best = t < best ? t : best;
+		memhp_machine_destroy(m);
+	}
+	return best;
+}
+
+static void bench_add_online(void)
+{
+	static const uint64_t ns[] = { 1, 16, 64, 256 };
+	double base = memset_time(16 * MiB);	/* the memmap of one GiB */
+
+	for (int mmom = 1; mmom >= 0; mmom--) {
+		double per16 = 0;
+
+		for (size_t i = 0; i < (smoke ? 1 : 4); i++) {
+			double t = add_online_time(ns[i] * GiB, mmom) / (double)ns[i];
+			char fig[96];
+
+			if (ns[i] == 16)
+				per16 = t;
+			snprintf(fig, sizeof(fig), "hot-add + online %llu GiB, memmap_on_memory=%d: ms/GiB",
+				 (unsigned long long)ns[i], mmom);
+			add_row(fig, t * 1e3, base * 1e3, t / base, "ms/GiB", "< 5 ms/GiB", t * 1e3 < 5.0);
+			if (ns[i] > 16 && per16 > 0) {
+				snprintf(fig, sizeof(fig), "  growth %llu vs 16 GiB, memmap_on_memory=%d: per-GiB time",
+					 (unsigned long long)ns[i], mmom);
+				add_row(fig, t * 1e3, per16 * 1e3, t / per16, "ms/GiB", "linear or better (<= 1.2)",
+					t / per16 <= 1.2);
+			}
+		}
+	}
+}
+
+/* ---- 3. the page allocator ------------------------------------------------- */
+
+enum who { WHO_MEMHP, WHO_MIMALLOC, WHO_GLIBC };
+
+struct alloc_arg {
+	struct memhp_machine *m;
+	enum who who;
+	unsigned int order;
+	double seconds;
+	unsigned long pairs;
+};
+
+static void *alloc_loop(void *p)
+{
+	struct alloc_arg *a = p;
+	size_t bytes = 4096UL << a->order;
+	double end = now() + a->seconds;
+	unsigned long n = 0;
+
+	while (now() < end) {
+		for (int i = 0; i < 256; i++, n++) {
+			if (a->who == WHO_MEMHP) {
+				long pfn = memhp_alloc_pages(a->m, 0, a->order);
+
+				if (pfn < 0)
+					exit(1);
+				*(volatile char *)memhp_pfn_to_virt(a->m, (unsigned long)pfn) = 1;
+				memhp_free_pages(a->m, (unsigned long)pfn, a->order);
+			} else {
+				char *q = a->who == WHO_MIMALLOC ? mi_malloc(bytes) : malloc(bytes);
+
+				if (!q)
+					exit(1);
+				*(volatile char *)q = 1;
+				if (a->who == WHO_MIMALLOC)
+					mi_free(q);
+				else
+					free(q);
+			}
+		}
+	}
+	a->pairs = n;
+	return NULL;
+}
+
+/* pairs per second with `threads` threads: the best of three */
+static double alloc_rate(struct memhp_machine *m, enum who who, unsigned int order, int threads)
+{
+	double best = 0;
+
+	for (int run = 0; run < 3; run++) {
+		struct alloc_arg a[2];
+		pthread_t t[2];
+		unsigned long total = 0;
+		double secs = smoke ? 0.02 : 0.3;
+
+		for (int i = 0; i < threads; i++) {
+			a[i] = (struct alloc_arg){ m, who, order, secs, 0 };
+			pthread_create(&t[i], NULL, alloc_loop, &a[i]);
+		}
+		for (int i = 0; i < threads; i++) {
+			pthread_join(t[i], NULL);
+			total += a[i].pairs;
+		}
+		best = (double)total / secs > best ? (double)total / secs : best;
+	}
+	return best;
+}
+
+static void bench_alloc(void)
+{
+	struct memhp_machine *m = boot(4 * GiB, 16 * GiB, "");
+
+	for (unsigned int order = 0; order <= 9; order += 9) {
+		double one = alloc_rate(m, WHO_MEMHP, order, 1), two = alloc_rate(m, WHO_MEMHP, order, 2);
+		double mi1 = alloc_rate(m, WHO_MIMALLOC, order, 1), gl1 = alloc_rate(m, WHO_GLIBC, order, 1);
+		char fig[96];
+		const char *size = order ? "2 MiB" : "4 KiB";
+
+		snprintf(fig, sizeof(fig), "order-%u alloc+free, 1 thread vs mi_malloc(%s)", order, size);
+		add_row(fig, one, mi1, one / mi1, "pairs/s", order ? "reported" : ">= mimalloc (ratio >= 1)",
+			order ? true : one >= mi1);
+		snprintf(fig, sizeof(fig), "order-%u alloc+free, 1 thread vs glibc malloc(%s)", order, size);
+		add_row(fig, one, gl1, one / gl1, "pairs/s", "reported", true);
+		snprintf(fig, sizeof(fig), "order-%u alloc+free, 2 threads vs 1 thread", order);
+		add_row(fig, two, one, two / one, "pairs/s", ">= 1.6x one thread", two / one >= 1.6);
+		snprintf(fig, sizeof(fig), "order-%u, 2 threads: mimalloc 2 threads vs 1", order);
+		{
+			double mi2 = alloc_rate(m, WHO_MIMALLOC, order, 2);
+
+			add_row(fig, mi2, mi1, mi2 / mi1, "pairs/s", "reported (the peer's scaling)", true);
+		}
+	}
+	memhp_machine_destroy(m);
+}
+
+/* ---- 4. offline with migration ------------------------------------------- */
+
+static double memcpy_time(size_t bytes)
+{
+	char *a = malloc(bytes), *b = malloc(bytes);
+	double best = 1e9;
+
+	if (!a || !b)
+		exit(1);
+	memset(a, 1, bytes);
+	memset(b, 2, bytes);
+	for (int i = 0; i < 3; i++) {
+		double t = now();
+
+		memcpy(b, a, bytes);
+		t = now() - t;
+		best = t < best ? t : best;
+	}
+	sink = b[bytes / 3];
+	free(a);
+	free(b);
+	return best;
+}
+
+static void bench_migration(void)
+{
+	size_t bytes = smoke ? 16 * MiB : 512 * MiB, pages = bytes / 4096;
+	double best = 1e9;
+
+	for (int run = 0; run < 3; run++) {
+		/* boot memory almost full, so the region lands on the DIMM */
+		struct memhp_machine *m = boot(1 * GiB, 8 * GiB,
+					       "memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable");
+		struct memhp_region *fill, *r;
+		struct memhp_dimm_info d;
+		struct memhp_counters c;
+		double t;
+
+		memhp_counters(m, &c);
+		if (memhp_region_alloc(m, c.nr_free_pages - 16384, 0, 0, &fill) ||
+		    memhp_dimm_add(m, "d", 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &d) || !d.enabled ||
+		    memhp_region_alloc(m, pages, 0, 0, &r))
+			exit(1);
+		memset(memhp_region_addr(r), 7, bytes);
+		/* boot RAM that exists, as a booted machine's does, then free */
+		memset(memhp_region_addr(fill), 1, (c.nr_free_pages - 16384) * 4096UL);
+		memhp_region_free(fill);	/* room to migrate to */
+		t = now();
+		for (unsigned long b = d.first_block; b <= d.last_block; b++)
+			if (memhp_block_offline(m, b))
+				exit(1);
+		t = now() - t;
+		best = t < best ? t : best;
+		for (size_t i = 0; i < bytes; i += 4096)
+			if (((char *)memhp_region_addr(r))[i] != 7)
+				exit(1);
+		memhp_region_free(r);
+		memhp_machine_destroy(m);
+	}
+	{
+		double base = memcpy_time(bytes);
+		double gbs = (double)bytes / GiB / best, base_gbs = (double)bytes / GiB / base;
+
+		add_row("offline with migration: GiB/s migrated vs memcpy", gbs, base_gbs, gbs / base_gbs, "GiB/s",
+			">= 0.5x memcpy", gbs / base_gbs >= 0.5);
+	}
+}
+
+/* ---- 5. memory overhead ---------------------------------------------------- */
+
+static size_t maps_count(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	size_t n = 0;
+	int ch;
+
+	if (!f)
+		return 0;
+	while ((ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+static void bench_overhead(void)
+{
+	uint64_t size = smoke ? 1 * GiB : 16 * GiB;
+	struct memhp_geometry g;
+
+	for (int mmom = 1; mmom >= 0; mmom--) {
+		char cmdline[96], fig[96];
+		struct memhp_machine *m;
+		struct memhp_counters a, b;
+		struct memhp_dimm_info d;
+		struct mallinfo2 h0, h1;
+		size_t maps0, maps1;
+
+		snprintf(cmdline, sizeof(cmdline), "memory_hotplug.memmap_on_memory=%d memhp_default_state=offline",
+			 mmom);
+		m = boot(2 * GiB, size + 4 * GiB, cmdline);
+		memhp_get_geometry(m, &g);
+		memhp_drain_pcp(m);
+		memhp_counters(m, &a);
+		h0 = mallinfo2();
+		maps0 = maps_count();
+		if (memhp_dimm_add(m, "d", size, 0, MEMHP_ADDR_AUTO, -1, &d) || !d.enabled)
+			exit(1);
+		memhp_drain_pcp(m);
+		memhp_counters(m, &b);
+		h1 = mallinfo2();
+		maps1 = maps_count();
+		snprintf(fig, sizeof(fig), "boot memory taken per GiB added, memmap_on_memory=%d", mmom);
+		{
+			double per = (double)(a.nr_free_pages - b.nr_free_pages) * (double)g.page_size /
+				     ((double)size / GiB);
+
+			add_row(fig, per, mmom ? 0 : 16.0 * MiB, 0, "bytes/GiB", mmom ? "0" : "16 MiB (the memmap)",
+				mmom ? per == 0 : per == 16.0 * MiB);
+		}
+		if (mmom) {
+			add_row("struct page bytes per page", g.struct_page_size, 64, g.struct_page_size / 64.0,
+				"bytes", "64 (the kernel's on x86_64)", g.struct_page_size == 64);
+			add_row("host heap memhp keeps per GiB added (outside the machine)",
+				(double)(h1.uordblks + h1.hblkhd - h0.uordblks - h0.hblkhd) / ((double)size / GiB), 0, 0,
+				"bytes/GiB",
+				"reported", true);
+			add_row("host mappings per GiB added (direct map + vmemmap VMAs)",
+				(double)(maps1 - maps0) / ((double)size / GiB), 0, 0, "VMAs/GiB", "reported", true);
+		}
+		memhp_machine_destroy(m);
+	}
+}
+
+/* ---- output ------------------------------------------------------------------ */
+
+static void print_table(void)
+{
+	printf("%-62s %14s %14s %8s  %-34s %s\n", "figure", "memhp", "baseline", "ratio", "goal", "met?");
+	for (size_t i = 0; i < nr_rows; i++) {
+		const struct row *r = &rows[i];
+
+		printf("%-62s %14.4g %14.4g %8.3f  %-34s %s\n", r->figure, r->memhp, r->baseline, r->ratio, r->goal,
+		       r->met ? "yes" : "NO");
+	}
+}
+
+static int write_json(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "[\n");
+	for (size_t i = 0; i < nr_rows; i++) {
+		const struct row *r = &rows[i];
+
+		fprintf(f, "  {\"figure\": \"%s\", \"unit\": \"%s\", \"memhp\": %.6g, \"baseline\": %.6g, "
+			   "\"ratio\": %.6g, \"goal\": \"%s\", \"met\": %s}%s\n",
+			r->figure, r->unit, r->memhp, r->baseline, r->ratio, r->goal, r->met ? "true" : "false",
+			i + 1 < nr_rows ? "," : "");
+	}
+	fprintf(f, "]\n");
+	return fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *json = NULL;
+	double t0 = now();
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--smoke"))
+			smoke = true;
+		else if (!strcmp(argv[i], "--json") && i + 1 < argc)
+			json = argv[++i];
+		else {
+			fprintf(stderr, "usage: memhp-bench [--json FILE] [--smoke]\n");
+			return 2;
+		}
+	}
+	fprintf(stderr, "memhp-bench: online...\n");
+	bench_online();
+	fprintf(stderr, "memhp-bench: hot-add + online...\n");
+	bench_add_online();
+	fprintf(stderr, "memhp-bench: page allocator...\n");
+	bench_alloc();
+	fprintf(stderr, "memhp-bench: offline with migration...\n");
+	bench_migration();
+	fprintf(stderr, "memhp-bench: overhead...\n");
+	bench_overhead();
+	print_table();
+	printf("(%zu figures in %.1f s; %ld CPUs)\n", nr_rows, now() - t0, sysconf(_SC_NPROCESSORS_ONLN));
+	if (json && write_json(json)) {
+		fprintf(stderr, "memhp-bench: cannot write %s\n", json);
+		return 1;
+	}
+	return 0;
+}
