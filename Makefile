@@ -69,7 +69,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libmemhp.a
 tests: $(UNIT_BINS)
 
 $(BUILD)/memhp-bench: bench/bench.c include/memhp/memhp.h $(BUILD)/libmemhp.a
-	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL) -lmimalloc
+	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL) -ldl
 
 # every figure a ratio against a baseline of the same run (README, Benchmarks)
 bench: deps

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -223,7 +224,7 @@ static void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i,
 {
 	struct page *p = pfn_to_page(m, pfn);
 
-	page_flags_set(p, PG_lru);
+	page_flags_store(p, page_flags(p) | PG_lru);	/* a fresh page: ours alone */
 	p->owner = (uint64_t)(uintptr_t)r;
 	p->index = i;
 	r->pfns[i] = pfn;
@@ -486,28 +487,31 @@ static long alloc_target(struct memhp_machine *m, int src_nid)
 #define MIGRATE_BATCH 512
 
 /*
- * The kernel's direct map is always mapped; memhp's is mapped lazily, one
- * fault per few pages.  Before a batch of copies, map the runs of sources
- * and targets in one call each (MADV_POPULATE_*, Linux 5.14): an
- * optimisation only, a failure leaves the copies to fault as before.
+ * Step 2 for a run: the contents go from the owner's window (mapped, and
+ * read-only now) into the targets' device pages, one pwrite per run of
+ * contiguous targets - the device's page cache is the memory itself, and
+ * no page-table entry has to be built for the copy.
  */
-static void populate_run(struct memhp_machine *m, const unsigned long *pfns, size_t n, int advice)
+static int copy_to_targets(struct memhp_machine *m, const uint8_t *va, const long *target, size_t n)
 {
 	for (size_t i = 0; i < n;) {
-		size_t run = 1;
+		unsigned long pfn = (unsigned long)target[i];
+		uint64_t phys = PFN_PHYS_M(m, pfn);
+		struct physdev *d = physdev_find(m, phys);
+		size_t run = 1, bytes;
 
-		while (i + run < n && pfns[i + run] == pfns[i] + run)
+		if (!d)
+			return -ENOMEM;
+		while (i + run < n && (unsigned long)target[i + run] == pfn + run &&
+		       PFN_PHYS_M(m, pfn + run) < d->phys_start + d->size)
 			run++;
-		(void)madvise(page_address(m, pfns[i]), run * m->page_size, advice);
+		bytes = run * m->page_size;
+		if (pwrite(d->fd, va + i * m->page_size, bytes, (off_t)(d->fd_offset + phys - d->phys_start)) !=
+		    (ssize_t)bytes)
+			return -EIO;
 		i += run;
 	}
-}
-
-static void populate_direct_map(struct memhp_machine *m, const unsigned long *src, const long *target,
-				size_t n)
-{
-	populate_run(m, src, n, MADV_POPULATE_READ);
-	populate_run(m, (const unsigned long *)target, n, MADV_POPULATE_WRITE);
+	return 0;
 }
 
 /*
@@ -544,11 +548,15 @@ static size_t migrate_batch(struct memhp_machine *m, struct memhp_region *r, siz
 		return 0;
 	}
 	/* 2: copy; 3: the owner's view follows the pages */
-	populate_direct_map(m, src, target, n);
-	for (size_t i = 0; i < n; i++) {
-		memcpy(page_address(m, (unsigned long)target[i]), page_address(m, src[i]), m->page_size);
-		set_owner(m, r, idx + i, (unsigned long)target[i]);
+	if (copy_to_targets(m, va, target, n)) {
+		mprotect(va, n * m->page_size, PROT_READ | PROT_WRITE);
+		in_flight_leave(slot);
+		for (size_t i = 0; i < n; i++)
+			free_pages(m, (unsigned long)target[i], 0);
+		return 0;
 	}
+	for (size_t i = 0; i < n; i++)
+		set_owner(m, r, idx + i, (unsigned long)target[i]);
 	if (map_window_counted(r, idx, n, &mapped)) {
 		/* the pages not remapped stay where they were, writable again */
 		for (size_t i = mapped; i < n; i++)

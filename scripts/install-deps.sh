@@ -20,7 +20,7 @@ command -v chmem >/dev/null 2>&1 || missing="$missing util-linux"
 command -v bc >/dev/null 2>&1 || missing="$missing bc"
 command -v fusermount3 >/dev/null 2>&1 || missing="$missing fuse3"
 # mimalloc: the peer allocator of the benchmarks
-[ -f /usr/include/mimalloc.h ] || missing="$missing libmimalloc-dev"
+ls /usr/lib/*/libmimalloc.so.2 >/dev/null 2>&1 || missing="$missing libmimalloc-dev"
 # groff: the man pages are checked for warnings
 command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 # daxctl (ndctl): the dax tool the integration tests drive memhp with
