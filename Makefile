@@ -19,6 +19,10 @@ endif
 ifeq ($(SAN),tsan)
   CFLAGS_SAN := -fsanitize=thread -O1
 endif
+# libFuzzer (clang): the library instrumented, the targets linked with it
+ifeq ($(SAN),fuzz)
+  CFLAGS_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -O1
+endif
 CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS_SAN) $(CFLAGS)
 LDFLAGS_ALL := -pthread $(CFLAGS_SAN) $(LDFLAGS)
 
@@ -26,11 +30,12 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o \
 	       $(BUILD)/tools/plan.o $(BUILD)/tools/demo.o
+FUZZ_TARGETS := cmdline sysfs scenario ctl
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all lib tools tests check check-unit check-oracle check-asan deps demo clean install \
-	bench bench-smoke
+	bench bench-smoke check-long fuzz-targets
 
 all: lib tools
 
@@ -68,6 +73,29 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libmemhp.a
 
 tests: $(UNIT_BINS)
 
+# the fuzz targets: replayed over their corpora in make check (any
+# compiler), fuzzed by libFuzzer in make check-long (SAN=fuzz CC=clang)
+$(BUILD)/fuzz-replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(TOOL_COMMON) $(BUILD)/libmemhp.a
+	$(CC) $(CFLAGS_ALL) -Itools tests/fuzz/fuzz_$*.c tests/fuzz/replay.c $(TOOL_COMMON) $(BUILD)/libmemhp.a \
+		-o $@ $(LDFLAGS_ALL)
+
+$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(TOOL_COMMON) $(BUILD)/libmemhp.a
+	$(CC) $(CFLAGS_ALL) -Itools -fsanitize=fuzzer $< $(TOOL_COMMON) $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL)
+
+# the control protocol's target includes memhpd itself (FUSE headers, libs)
+$(BUILD)/fuzz-replay-ctl: tests/fuzz/fuzz_ctl.c tests/fuzz/replay.c tools/memhpd.c $(BUILD)/libmemhp.a
+	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -Itools tests/fuzz/fuzz_ctl.c tests/fuzz/replay.c $(BUILD)/libmemhp.a \
+		-o $@ $(LDFLAGS_ALL) $(FUSE_LIBS)
+
+$(BUILD)/fuzz-ctl: tests/fuzz/fuzz_ctl.c tools/memhpd.c $(BUILD)/libmemhp.a
+	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -Itools -fsanitize=fuzzer $< $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL) \
+		$(FUSE_LIBS)
+
+fuzz-targets: $(addprefix $(BUILD)/fuzz-,$(FUZZ_TARGETS))
+
+$(BUILD)/memhp-stress: stress/stress.c include/memhp/memhp.h $(BUILD)/libmemhp.a
+	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL)
+
 $(BUILD)/memhp-bench: bench/bench.c include/memhp/memhp.h $(BUILD)/libmemhp.a
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL) -ldl
 
@@ -84,7 +112,8 @@ deps:
 
 # One pass of every test against one build ($(BUILD), $(SAN)); PASS=unit
 # runs the unit tests only.
-check-pass: all tests $(BUILD)/memhp-bench
+check-pass: all tests $(BUILD)/memhp-bench $(BUILD)/memhp-stress \
+	$(addprefix $(BUILD)/fuzz-replay-,$(FUZZ_TARGETS))
 	@scripts/run-tests.sh $(BUILD) $(PASS)
 
 # Everything, then everything again under ASan+UBSan, then the unit tests
@@ -94,6 +123,14 @@ check: deps
 	@$(MAKE) --no-print-directory check-pass BUILD=build-asan SAN=asan
 	@$(MAKE) --no-print-directory check-pass BUILD=build-tsan SAN=tsan PASS=unit
 	@scripts/summary.sh build build-asan build-tsan
+
+# the long run: a million stress operations under ASan+UBSan and more
+# under TSan, a minute of libFuzzer per target; ends with a table
+check-long: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=asan all build-asan/memhp-stress
+	@$(MAKE) --no-print-directory BUILD=build-tsan SAN=tsan all build-tsan/memhp-stress
+	@$(MAKE) --no-print-directory BUILD=build-fuzz SAN=fuzz CC=clang lib fuzz-targets
+	@scripts/check-long.sh
 
 demo: deps all
 	@scripts/demo.sh $(BUILD)
@@ -111,4 +148,4 @@ install: all
 	install -m 0644 man/memhpd.8 man/memhpctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz

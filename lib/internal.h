@@ -248,6 +248,28 @@ static inline uint32_t page_flags(const struct page *p)
 	return __atomic_load_n(&p->flags, __ATOMIC_RELAXED);
 }
 /*
+ * order and refcount, for the scanners that look at pages they do not own
+ * (isolation, migration, offline) as the kernel's buddy_order_unsafe and
+ * page_count do: atomic, relaxed, never torn.
+ */
+static inline unsigned int page_order(const struct page *p)
+{
+	return __atomic_load_n(&p->order, __ATOMIC_RELAXED);
+}
+static inline void set_page_order(struct page *p, unsigned int order)
+{
+	__atomic_store_n(&p->order, (uint8_t)order, __ATOMIC_RELAXED);
+}
+static inline int page_ref(const struct page *p)
+{
+	return __atomic_load_n(&p->refcount, __ATOMIC_RELAXED);
+}
+static inline void set_page_count(struct page *p, int v)
+{
+	__atomic_store_n(&p->refcount, v, __ATOMIC_RELAXED);
+}
+
+/*
  * For a page nobody else may change (being initialised, isolated, not in
  * the buddy): a plain store, still an atomic one for the readers that look
  * at a neighbour's flags - no locked instruction per page.
@@ -315,7 +337,11 @@ static inline unsigned long zone_end_pfn(const struct zone *z)
 	return z->zone_start_pfn + z->spanned_pages;
 }
 static inline bool zone_is_empty(const struct zone *z) { return z->spanned_pages == 0; }
-static inline bool populated_zone(const struct zone *z) { return z->present_pages != 0; }
+/* read without span_lock by the allocator (the kernel's is racy by design) */
+static inline bool populated_zone(const struct zone *z)
+{
+	return __atomic_load_n(&z->present_pages, __ATOMIC_RELAXED) != 0;
+}
 static inline bool zone_intersects(const struct zone *z, unsigned long pfn, unsigned long n)
 {
 	if (zone_is_empty(z))
@@ -404,6 +430,7 @@ void generic_online_page(struct memhp_machine *m, unsigned long pfn, unsigned in
 long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones,
 		      unsigned int order); /* pfn or -ENOMEM */
 void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order);
+void free_pages_prepare(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 long alloc_pages_node_only(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order);
 long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt);
 int move_freepages_block_isolate(struct memhp_machine *m, struct zone *zone, unsigned long pfn,

@@ -393,19 +393,19 @@ static bool range_has_unmovable_pages(struct memhp_machine *m, struct zone *zone
 
 		if (get_pageblock_migratetype(m, pfn) == MIGRATE_ISOLATE)
 			return true;
-		if (p->flags & PG_reserved)
+		if (page_flags(p) & PG_reserved)
 			return true;
-		if (p->flags & PG_buddy) {
-			pfn += (1UL << p->order) - 1;
+		if (page_flags(p) & PG_buddy) {
+			pfn += (1UL << page_order(p)) - 1;
 			continue;
 		}
 		if (zone->idx == ZONE_MOVABLE)
 			continue;
-		if (p->flags & (PG_lru | PG_hwpoison | PG_offline))
+		if (page_flags(p) & (PG_lru | PG_hwpoison | PG_offline))
 			continue;
-		if (p->flags & PG_tail)
+		if (page_flags(p) & PG_tail)
 			continue;	/* judged with its head */
-		if (p->refcount > 0)
+		if (page_ref(p) > 0)
 			return true;
 	}
 	return false;
@@ -441,15 +441,15 @@ static int scan_movable_pages(struct memhp_machine *m, unsigned long start, unsi
 	for (unsigned long pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(m, pfn);
 
-		if (p->flags & PG_buddy) {
-			pfn += (1UL << p->order) - 1;
+		if (page_flags(p) & PG_buddy) {
+			pfn += (1UL << page_order(p)) - 1;
 			continue;
 		}
-		if (p->flags & PG_lru) {
+		if (page_flags(p) & PG_lru) {
 			*movable = pfn;
 			return 0;
 		}
-		if ((p->flags & PG_offline) && p->refcount > 0)
+		if ((page_flags(p) & PG_offline) && page_ref(p) > 0)
 			return -EBUSY;
 	}
 	return -ENOENT;
@@ -471,13 +471,13 @@ static int test_pages_isolated(struct memhp_machine *m, unsigned long start, uns
 
 		if (get_pageblock_migratetype(m, pfn) != MIGRATE_ISOLATE)
 			return -EBUSY;
-		if (p->flags & PG_buddy) {
-			pfn += (1UL << p->order) - 1;
+		if (page_flags(p) & PG_buddy) {
+			pfn += (1UL << page_order(p)) - 1;
 			continue;
 		}
-		if (p->flags & PG_hwpoison)
+		if (page_flags(p) & PG_hwpoison)
 			continue;
-		if ((p->flags & PG_offline) && !p->refcount)
+		if ((page_flags(p) & PG_offline) && !page_ref(p))
 			continue;
 		return -EBUSY;
 	}

@@ -383,7 +383,7 @@ int memhp_region_pin(struct memhp_region *r, size_t index)
 	if (index >= r->nr_pages)
 		return -EINVAL;
 	pthread_mutex_lock(&r->m->owners_lock);
-	pfn_to_page(r->m, r->pfns[index])->refcount++;
+	__atomic_fetch_add(&pfn_to_page(r->m, r->pfns[index])->refcount, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&r->m->owners_lock);
 	return 0;
 }
@@ -397,8 +397,8 @@ int memhp_region_unpin(struct memhp_region *r, size_t index)
 		return -EINVAL;
 	pthread_mutex_lock(&r->m->owners_lock);
 	p = pfn_to_page(r->m, r->pfns[index]);
-	if (p->refcount > 1)
-		p->refcount--;
+	if (page_ref(p) > 1)
+		__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_RELAXED);
 	else
 		ret = -EINVAL;	/* not pinned */
 	pthread_mutex_unlock(&r->m->owners_lock);
@@ -578,7 +578,7 @@ static size_t migrate_batch(struct memhp_machine *m, struct memhp_region *r, siz
 /* a page that can move now: a region's, not pinned */
 static bool movable_now(struct page *p)
 {
-	return (page_flags(p) & PG_lru) && p->refcount == 1;
+	return (page_flags(p) & PG_lru) && page_ref(p) == 1;
 }
 
 unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, unsigned long end)
@@ -591,8 +591,8 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 		struct memhp_region *r;
 		size_t idx, k = 1;
 
-		if (p->flags & PG_buddy) {
-			pfn += (1UL << p->order) - 1;
+		if (page_flags(p) & PG_buddy) {
+			pfn += (1UL << page_order(p)) - 1;
 			continue;
 		}
 		if (!movable_now(p))

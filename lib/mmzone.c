@@ -222,7 +222,8 @@ void adjust_present_page_count(struct memhp_machine *m, unsigned long pfn,
 	pthread_mutex_lock(&m->span_lock);
 	if (ms->flags & SECTION_IS_EARLY)
 		zone->present_early_pages += (unsigned long)nr_pages;
-	zone->present_pages += (unsigned long)nr_pages;
+	/* span_lock orders the writers; populated_zone() reads it lock-free */
+	__atomic_store_n(&zone->present_pages, zone->present_pages + (unsigned long)nr_pages, __ATOMIC_RELAXED);
 	zone->pgdat->node_present_pages += (unsigned long)nr_pages;
 	if (group && movable)
 		group->present_movable_pages += (unsigned long)nr_pages;

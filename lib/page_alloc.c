@@ -70,7 +70,7 @@ static void add_to_free_list(struct memhp_machine *m, struct zone *zone, unsigne
 	struct page *p = pfn_to_page(m, pfn);
 
 	page_flags_set(p, PG_buddy);
-	p->order = (uint8_t)order;
+	set_page_order(p, order);
 	p->refcount = 0;
 	p->private = (uint64_t)mt;	/* the list it is on */
 	list_add(&zone->free_area[order].list[mt], p, to_tail);
@@ -166,7 +166,7 @@ void generic_online_page(struct memhp_machine *m, unsigned long pfn, unsigned in
 
 		/* still isolated, out of the buddy: ours alone */
 		page_flags_store(p, page_flags(p) & ~PG_offline);
-		p->refcount = 0;
+		set_page_count(p, 0);
 	}
 	adjust_managed_page_count(zone, (long)nr, m);
 	free_one_page(m, zone, pfn, order, get_pageblock_migratetype(m, pfn), true);
@@ -239,13 +239,13 @@ void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int orde
 
 	/* the new owner's alone: plain (relaxed) stores, no locked updates */
 	page_flags_store(head, (page_flags(head) & ~(PG_buddy | PG_tail)) | (order ? PG_head : 0));
-	head->refcount = 1;
-	head->order = (uint8_t)order;
+	set_page_count(head, 1);
+	set_page_order(head, order);
 	for (unsigned long i = 1; i < (1UL << order); i++) {
 		struct page *t = pfn_to_page(m, pfn + i);
 
 		page_flags_store(t, (page_flags(t) & ~(PG_buddy | PG_head)) | PG_tail);
-		t->refcount = 0;
+		set_page_count(t, 0);
 		t->private = pfn;
 	}
 }
@@ -336,20 +336,34 @@ long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, 
 	return -ENOMEM;
 }
 
-void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order)
+/*
+ * free_pages_prepare: the pages forget their owner.  Called under the lock
+ * of the list they go to (a pcp slot's or the zone's), so that the audit,
+ * which holds them all, never sees a page that is neither allocated nor
+ * free.  Still the freeing owner's: no locked update.
+ */
+void free_pages_prepare(struct memhp_machine *m, unsigned long pfn, unsigned int order)
 {
 	for (unsigned long i = 0; i < (1UL << order); i++) {
 		struct page *p = pfn_to_page(m, pfn + i);
 
-		/* still the freeing owner's: no locked update */
 		page_flags_store(p, page_flags(p) & ~(PG_head | PG_tail | PG_lru));
-		p->refcount = 0;
+		set_page_count(p, 0);
 		p->private = 0;
 		p->owner = 0;
 	}
-	if (!order && pcp_free(m, page_zone(m, pfn), pfn))
+}
+
+void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order)
+{
+	struct zone *zone = page_zone(m, pfn);
+
+	if (!order && pcp_free(m, zone, pfn))
 		return;	/* free_unref_page */
-	free_one_page(m, page_zone(m, pfn), pfn, order, get_pageblock_migratetype(m, pfn), false);
+	pthread_mutex_lock(&zone->lock);
+	free_pages_prepare(m, pfn, order);
+	__free_one_page(m, zone, pfn, order, get_pageblock_migratetype(m, pfn), false);
+	pthread_mutex_unlock(&zone->lock);
 }
 
 /*
@@ -462,7 +476,7 @@ void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order)
 		struct page *p = pfn_to_page(m, pfn + i);
 
 		page_flags_clear(p, PG_head | PG_tail);
-		p->order = 0;
+		set_page_order(p, 0);
 		p->refcount = 1;
 		p->private = 0;
 	}

@@ -202,6 +202,7 @@ bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn)
 		return false;
 	}
 	l = list_of(pcp, zone, mt);
+	free_pages_prepare(m, pfn, 0);
 	/* the freeing owner hands the page to the slot: nobody else writes it */
 	page_flags_store(pfn_to_page(m, pfn), page_flags(pfn_to_page(m, pfn)) | PG_pcp);
 	push_head(l, pfn_to_page(m, pfn));

@@ -34,7 +34,34 @@ for t in "$build"/tests/test_*; do
 	fi
 done
 
-[ "$only" = unit ] && exit 0
+echo "== stress ($build)"
+# randomized operations, every byte and the audit checked per batch: a
+# fixed seed, and a new one each run (printed: a failure reproduces with it)
+stress() {
+	if "$build/memhp-stress" "$@" > "$build/stress.log" 2>&1; then
+		pass "memhp-stress $*"
+	else
+		grep -m5 VIOLATION "$build/stress.log" >&2
+		fail "memhp-stress $*"
+	fi
+	tail -1 "$build/stress.log"
+}
+if [ "$only" = unit ]; then
+	stress --seed 1 --ops 300 --threads 2 --max-pages 8	# the concurrent part, under TSan
+	exit 0
+fi
+stress --seed 1 --ops 3000 --threads 2
+stress --seed "$(date +%s)" --ops 2000 --threads 3
+# every fuzz target over its seed corpus and the regression inputs its
+# crashes became (libFuzzer itself runs in make check-long)
+for t in cmdline sysfs scenario ctl; do
+	if "$build/fuzz-replay-$t" "$top/tests/fuzz/$t" > "$build/fuzz-replay-$t.log" 2>&1; then
+		pass "fuzz regressions: $t ($(cat "$build/fuzz-replay-$t.log"))"
+	else
+		tail -5 "$build/fuzz-replay-$t.log" >&2
+		fail "fuzz regressions: $t"
+	fi
+done
 
 echo "== oracle conformance ($build)"
 mkdir -p "$build/oracle"

@@ -117,7 +117,12 @@ int scn_parse_size(const char *s, uint64_t *out)
 		end++;
 	if (*end)
 		return -1;
-	*out = (uint64_t)(v * (double)mult);
+	/* NaN, infinities and anything at or past 2^64 bytes are no size
+	 * (converting those to uint64_t is undefined; found by fuzz_scenario) */
+	v *= (double)mult;
+	if (!(v >= 0 && v < 18446744073709551616.0))
+		return -1;
+	*out = (uint64_t)v;
 	return 0;
 }
 

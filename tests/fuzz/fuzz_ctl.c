@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fuzz_ctl.c - memhpd's control-socket protocol: one request line, handled
+ * by the daemon's own handle_request (tools/memhpd.c, included here with
+ * its main renamed) against a live machine, the reply read back over a
+ * socketpair.  Every line gets exactly one well-formed reply, and the
+ * machine stays consistent (audited every 32 inputs).  Requests naming a
+ * backing file are skipped: they open files of the host, which a fuzzer
+ * running as root must not write.
+ */
+#define main memhpd_main
+#include "../../tools/memhpd.c"
+#undef main
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+static void daemon_init(void)
+{
+	struct memhp_config c = { .mem = 1ULL << 30, .nr_nodes = 2,
+				  .cmdline = "memory_hotplug.memmap_on_memory=1" };
+
+	signal(SIGTERM, SIG_IGN);	/* "shutdown" signals the daemon's own pid */
+	pthread_mutex_init(&d.lock, NULL);
+	pthread_cond_init(&d.clients_gone, NULL);
+	if (memhp_machine_create(&c, &d.m))
+		abort();
+}
+
+/* the reply: a header "ok N" + N bytes, or "error NAME text" */
+static void check_reply(int fd)
+{
+	char buf[65536];
+	size_t n = 0;
+	ssize_t r;
+
+	while ((r = recv(fd, buf + n, sizeof(buf) - 1 - n, MSG_DONTWAIT)) > 0 && n < sizeof(buf) - 1)
+		n += (size_t)r;
+	buf[n] = '\0';
+	if (strncmp(buf, "ok ", 3) && strncmp(buf, "error ", 6))
+		abort();	/* no reply, or a malformed one */
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	static unsigned long runs;
+	char line[CTL_MAX_LINE + 1], msg[256];
+	int sv[2], big = 4 << 20;
+
+	if (!d.m)
+		daemon_init();
+	if (size > CTL_MAX_LINE || memmem(data, size, "backing", 7))
+		return 0;
+	memcpy(line, data, size);
+	line[size] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return 0;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	handle_request(sv[0], line);
+	check_reply(sv[1]);
+	close(sv[0]);
+	close(sv[1]);
+	if (++runs % 32 == 0 && memhp_audit(d.m, msg, sizeof(msg)))
+		abort();
+	return 0;
+}
