@@ -193,6 +193,8 @@ int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uin
 void physdev_destroy(struct memhp_machine *m, struct physdev *d);
 struct physdev *physdev_find(struct memhp_machine *m, uint64_t phys);
 int direct_map_add(struct memhp_machine *m, uint64_t start, uint64_t size);
+/* refuse, before any change, an add whose mappings would not fit */
+int map_budget_check(struct memhp_machine *m, uint64_t size, bool altmap);
 void direct_map_remove(struct memhp_machine *m, uint64_t start, uint64_t size);
 /* map `bytes` of vmemmap at virtual `va` from the physical pages at pfn */
 int vmemmap_map(struct memhp_machine *m, void *va, size_t bytes, unsigned long pfn);
@@ -706,6 +708,7 @@ struct memhp_machine {
 	unsigned long pageblock_nr_pages;
 	uint64_t block_size;
 	uint64_t max_phys;
+	long max_map_count;		/* 0: the sysctl's, read when needed */
 	unsigned long max_pfn_limit;	/* max_phys >> page_shift */
 	unsigned long nr_sections, nr_block_ids;
 	uint64_t boot_mem_end;

@@ -20,6 +20,7 @@
  * direct map and through the vmemmap is the same file page.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -168,6 +169,57 @@ struct physdev *physdev_find(struct memhp_machine *m, uint64_t phys)
 	}
 	pthread_rwlock_unlock(&m->devices_lock);
 	return found;
+}
+
+static long count_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	long n = 0;
+	int c;
+
+	if (!f)
+		return 0;
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static long sysctl_max_map_count(void)
+{
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+	long v = 65530;	/* DEFAULT_MAX_MAP_COUNT */
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = 65530;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * Every block added costs the process mappings: its memmap's (one per
+ * block with memmap_on_memory, one per section without, as the buddy
+ * hands out scattered pages) - the direct map of a device merges into one.
+ * Running out of vm.max_map_count part way would only fail and roll back;
+ * a request that cannot fit is refused up front, with the numbers.  Small
+ * requests are not counted (reading /proc/self/maps costs more than they).
+ */
+int map_budget_check(struct memhp_machine *m, uint64_t size, bool altmap)
+{
+	unsigned long per = altmap ? 1 : (unsigned long)m->sections_per_block;
+	long need = (long)((size / m->block_size) * per) + 2, max, cur;
+
+	if (need < 256)
+		return 0;
+	max = m->max_map_count ? m->max_map_count : sysctl_max_map_count();
+	cur = count_maps();
+	if (cur + need + 256 <= max)
+		return 0;
+	mlog(m, "memhp: adding %#llx bytes needs about %ld mappings, %ld in use, vm.max_map_count %ld",
+	     (unsigned long long)size, need, cur, max);
+	return -ENOMEM;
 }
 
 int direct_map_add(struct memhp_machine *m, uint64_t start, uint64_t size)

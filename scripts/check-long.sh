@@ -32,7 +32,8 @@ for t in cmdline sysfs scenario ctl; do
 	echo "== fuzz $t: $secs s"
 	corpus=build-fuzz/corpus-$t
 	mkdir -p "$corpus"
-	if ! build-fuzz/fuzz-$t -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="build-fuzz/crash-$t-" \
+	# -timeout: no input may take 20 s (a hang is a finding too)
+	if ! build-fuzz/fuzz-$t -max_total_time="$secs" -timeout=20 -print_final_stats=1 -artifact_prefix="build-fuzz/crash-$t-" \
 		"$corpus" "tests/fuzz/$t" > "build-fuzz/fuzz-$t.log" 2>&1; then
 		fail=1
 		grep -m3 -E "ERROR|SUMMARY" "build-fuzz/fuzz-$t.log"

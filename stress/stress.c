@@ -384,7 +384,12 @@ int main(int argc, char **argv)
 {
 	struct stress st = { .ops_per_thread = 2000, .threads = 2, .max_pages = 512 };
 	uint64_t seed = (uint64_t)time(NULL), rng;
-	struct memhp_config c = { .mem = 1ULL << 30, .nr_nodes = 2, .maxmem = 16ULL << 30, .slots = 8 };
+	/*
+	 * max_phys bounds the virtual reservations (direct map, vmemmap): kept
+	 * small, so that ThreadSanitizer's fixed memory layout always has room
+	 */
+	struct memhp_config c = { .mem = 1ULL << 30, .nr_nodes = 2, .maxmem = 16ULL << 30, .slots = 8,
+				  .max_phys = 64ULL << 30 };
 	struct thread_arg *t;
 	pthread_t tid[MAX_THREADS];
 	char cmdline[128], msg[256];

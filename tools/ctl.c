@@ -48,6 +48,12 @@ static int read_line(int fd, char *buf, size_t len)
 
 int ctl_request(const char *socket_path, const char *request, char **payload, char *err, size_t errlen)
 {
+	return ctl_request_keep(socket_path, request, payload, err, errlen, NULL);
+}
+
+int ctl_request_keep(const char *socket_path, const char *request, char **payload, char *err, size_t errlen,
+		     int *keep_fd)
+{
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char header[CTL_MAX_LINE];
 	size_t len = strlen(request);
@@ -103,6 +109,9 @@ int ctl_request(const char *socket_path, const char *request, char **payload, ch
 		snprintf(err, errlen, "bad reply from memhpd");
 		ret = -EIO;
 	}
-	close(fd);
+	if (keep_fd && !ret)
+		*keep_fd = fd;	/* the caller holds what the request took */
+	else
+		close(fd);
 	return ret;
 }

@@ -19,9 +19,12 @@
  *     dmesg                the machine's kernel log
  *     hog NAME SIZE        a user of SIZE movable memory (touched)
  *     pin|unpin NAME I     hold page I of it where it is, or let it go
+ *     pin NAME I hold      the same for as long as this connection lives:
+ *                          the pin goes when the client closes or dies
  *     pfn NAME I           the pfn page I of it is in now
  *     where NAME           "BLOCK COUNT" lines: where its pages are (consecutive runs)
  *     audit                the full accounting audit
+ *     fault N              fail the Nth fallible step from now (0: disarm)
  *     kill NAME            the user and its memory go away
  *     shutdown             unmount and exit
  */
@@ -38,5 +41,9 @@
 /* client side: send one request, get the header's status and the payload
  * (malloc'ed, NUL-terminated); returns 0, -errno of the reply, or -EIO */
 int ctl_request(const char *socket_path, const char *request, char **payload, char *err, size_t errlen);
+/* the same, the connection left open on success (*keep_fd): for requests
+ * whose effect lasts as long as the connection ("pin NAME I hold") */
+int ctl_request_keep(const char *socket_path, const char *request, char **payload, char *err, size_t errlen,
+		     int *keep_fd);
 
 #endif

@@ -71,6 +71,8 @@ static int usage(FILE *f, int rc)
 		"       memhpctl [--socket PATH] stat\n"
 		"       memhpctl [--socket PATH] status | dmesg | shutdown\n"
 		"       memhpctl [--socket PATH] hog NAME SIZE | pin|unpin|pfn NAME INDEX | kill NAME\n"
+		"       memhpctl [--socket PATH] pin NAME INDEX --hold   (pinned while memhpctl lives)\n"
+		"       memhpctl [--socket PATH] audit | fault N   (recount everything; fail the Nth step)\n"
 		"       memhpctl [--socket PATH] dax create cxl|hmem|pmem SIZE [node=N] | dax destroy REGION\n"
 		"       memhpctl exec --mount DIR -- CMD [ARGS...]\n"
 		"       memhpctl help\n");
@@ -520,6 +522,29 @@ static int cmd_run(int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+/*
+ * pin NAME INDEX --hold: the page stays pinned while this process lives;
+ * it waits for a signal, and memhpd unpins when the connection goes - on
+ * exit, kill -9 or a crash alike.
+ */
+static int cmd_pin_hold(const char *name, const char *index)
+{
+	char req[256], err[256], *out = NULL;
+	int fd = -1, rc;
+
+	snprintf(req, sizeof(req), "pin %s %s hold", name, index);
+	rc = ctl_request_keep(socket_path, req, &out, err, sizeof(err), &fd);
+	free(out);
+	if (rc) {
+		fprintf(stderr, "memhpctl: %s\n", err);
+		return 1;
+	}
+	printf("pinned %s page %s; holding until killed\n", name, index);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	while (argc > 2 && !strcmp(argv[1], "--socket")) {
@@ -546,8 +571,11 @@ int main(int argc, char **argv)
 		return cmd_stat();
 	if (!strcmp(argv[1], "exec"))
 		return cmd_exec(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "pin") && argc == 5 && !strcmp(argv[4], "--hold"))
+		return cmd_pin_hold(argv[2], argv[3]);
 	if (!strcmp(argv[1], "hog") || !strcmp(argv[1], "pin") || !strcmp(argv[1], "unpin") ||
-	    !strcmp(argv[1], "kill") || !strcmp(argv[1], "pfn") || !strcmp(argv[1], "dax")) {
+	    !strcmp(argv[1], "kill") || !strcmp(argv[1], "pfn") || !strcmp(argv[1], "dax") ||
+	    !strcmp(argv[1], "fault") || !strcmp(argv[1], "audit")) {
 		char req[CTL_MAX_LINE], *out = NULL;
 		size_t n = 0;
 		int rc;

@@ -632,6 +632,29 @@ static int parse_index(const char *s, size_t *out)
 }
 
 /* hog NAME SIZE: movable memory in use; pin/unpin/pfn NAME INDEX; kill NAME */
+/*
+ * pin NAME I hold: the pin lasts as long as the client's connection - a
+ * client that dies, however it dies, gives it back.  The user's region may
+ * be killed meanwhile: then there is nothing left to unpin.
+ */
+static void hold_pin(int fd, const char *name, struct memhp_region *region, size_t index)
+{
+	reply_ok(fd, NULL, 0);
+	while (!atomic_load(&d.stopping)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char c;
+
+		if (poll(&p, 1, 100) > 0 &&
+		    ((p.revents & (POLLHUP | POLLERR)) || recv(fd, &c, 1, MSG_DONTWAIT) == 0))
+			break;
+	}
+	pthread_mutex_lock(&d.lock);
+	for (int i = 0; i < 64; i++)
+		if (d.users[i].region == region && !strcmp(d.users[i].name, name))
+			memhp_region_unpin(region, index);
+	pthread_mutex_unlock(&d.lock);
+}
+
 static void ctl_users(int fd, char **w, int n)
 {
 	struct memhp_geometry g;
@@ -640,7 +663,9 @@ static void ctl_users(int fd, char **w, int n)
 	int ret = 0;
 
 	memhp_get_geometry(d.m, &g);
-	if (n == 3 && strcmp(w[0], "hog") && parse_index(w[2], &index)) {
+	bool hold = n == 4 && !strcmp(w[0], "pin") && !strcmp(w[3], "hold");
+
+	if ((n == 3 || hold) && strcmp(w[0], "hog") && parse_index(w[2], &index)) {
 		reply_err(fd, -EINVAL, "%s: bad page index '%s'", w[0], w[2]);
 		return;
 	}
@@ -664,6 +689,17 @@ static void ctl_users(int fd, char **w, int n)
 				memset(memhp_region_addr(free_slot->region), 0x5a, pages * g.page_size);
 				snprintf(free_slot->name, sizeof(free_slot->name), "%s", w[1]);
 			}
+		}
+	} else if (hold) {
+		struct memhp_region *region = u ? u->region : NULL;
+		char name[64];
+
+		ret = u ? memhp_region_pin(region, index) : -ENOENT;
+		if (!ret) {
+			snprintf(name, sizeof(name), "%s", u->name);
+			pthread_mutex_unlock(&d.lock);
+			hold_pin(fd, name, region, index);
+			return;
 		}
 	} else if ((!strcmp(w[0], "pin") || !strcmp(w[0], "unpin")) && n == 3) {
 		ret = !u ? -ENOENT
@@ -819,7 +855,18 @@ static void handle_request(int fd, char *line)
 	else if (!strcmp(w[0], "hog") || !strcmp(w[0], "pin") || !strcmp(w[0], "unpin") ||
 		 !strcmp(w[0], "kill") || !strcmp(w[0], "pfn") || !strcmp(w[0], "where"))
 		ctl_users(fd, w, n);
-	else if (!strcmp(w[0], "audit") && n == 1) {
+	else if (!strcmp(w[0], "fault") && n == 2) {
+		/* fail the Nth fallible step from now (0: disarm): the daemon's fault sweep */
+		char *end;
+		unsigned long nth = strtoul(w[1], &end, 10);
+
+		if (*end || w[1][0] == '-')
+			reply_err(fd, -EINVAL, "fault: bad step '%s'", w[1]);
+		else {
+			memhp_fault_inject(d.m, nth);
+			reply_ok(fd, NULL, 0);
+		}
+	} else if (!strcmp(w[0], "audit") && n == 1) {
 		char msg[512];
 
 		if (memhp_audit(d.m, msg, sizeof(msg)))

@@ -45,6 +45,8 @@ struct memhp_config {
 	uint64_t max_phys;	/* highest physical address modelled (default
 				 * 1 TiB; bounds the virtual reservations) */
 	int bare_metal;		/* x86 block-size rule: 0 = VM (as QEMU) */
+	long max_map_count;	/* the process's mapping budget; 0: read
+				 * /proc/sys/vm/max_map_count */
 };
 
 int memhp_machine_create(const struct memhp_config *cfg, struct memhp_machine **out);

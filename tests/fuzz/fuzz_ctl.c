@@ -6,7 +6,9 @@
  * socketpair.  Every line gets exactly one well-formed reply, and the
  * machine stays consistent (audited every 32 inputs).  Requests naming a
  * backing file are skipped: they open files of the host, which a fuzzer
- * running as root must not write.
+ * running as root must not write.  Some requests wait as long as their
+ * client lives, as the kernel's do (an offline on a pinned page, "pin ...
+ * hold"): the client hangs up after 300 ms, which must cancel them.
  */
 #define main memhpd_main
 #include "../../tools/memhpd.c"
@@ -24,6 +26,24 @@ static void daemon_init(void)
 	pthread_cond_init(&d.clients_gone, NULL);
 	if (memhp_machine_create(&c, &d.m))
 		abort();
+}
+
+struct hangup {
+	int fd;
+	atomic_int done, hung;
+};
+
+static void *hang_up_later(void *arg)
+{
+	struct hangup *h = arg;
+
+	for (int i = 0; i < 30 && !atomic_load(&h->done); i++)
+		usleep(10000);
+	if (!atomic_load(&h->done)) {
+		atomic_store(&h->hung, 1);
+		shutdown(h->fd, SHUT_RDWR);	/* the client goes away */
+	}
+	return NULL;
 }
 
 /* the reply: a header "ok N" + N bytes, or "error NAME text" */
@@ -57,8 +77,18 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		return 0;
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-	handle_request(sv[0], line);
-	check_reply(sv[1]);
+	{
+		struct hangup h = { .fd = sv[1] };
+		pthread_t t;
+		bool timer = !pthread_create(&t, NULL, hang_up_later, &h);
+
+		handle_request(sv[0], line);
+		atomic_store(&h.done, 1);
+		if (timer)
+			pthread_join(t, NULL);
+		if (!atomic_load(&h.hung))
+			check_reply(sv[1]);
+	}
 	close(sv[0]);
 	close(sv[1]);
 	if (++runs % 32 == 0 && memhp_audit(d.m, msg, sizeof(msg)))

@@ -207,6 +207,63 @@ check "socket: unpinned through the socket, the waiting offline succeeds" \
 	"[ $code = 0 ] && [ \$(state $blk2) = offline ]"
 ctl kill h2
 
+# ---- 8b'. a client that dies holding a pin gives it back -----------------
+ctl online --zone movable "$blk2" >/dev/null 2>&1
+ctl hog h3 8M
+blk3=$(( $(ctl pfn h3 0) / 32768 ))
+"$build/memhpctl" --socket "$sock" pin h3 0 --hold > "$out/hold.txt" 2>&1 &
+holder=$!
+for _ in $(seq 50); do grep -q pinned "$out/hold.txt" && break; sleep 0.1; done
+timeout -s KILL 1 "$build/memhpctl" --socket "$sock" offline "$blk3" >/dev/null 2>&1
+sleep 0.3
+check "socket: a held pin stops the offline while its holder lives" "[ \$(state $blk3) = online ]"
+kill -9 "$holder"
+wait "$holder" 2>/dev/null
+sleep 0.3
+check "socket: the holder killed (-9), the pin is gone, the offline succeeds" \
+	"timeout 10 $build/memhpctl --socket $sock offline $blk3 >/dev/null 2>&1 && [ \$(state $blk3) = offline ]"
+ctl kill h3
+
+# ---- 8b''. the daemon under injected faults --------------------------
+# every fallible step of a DIMM add through the socket and of an online
+# through FUSE fails in turn: each request gets an answer (ok or the
+# errno), the daemon stays up and its machine passes the audit after each
+fault_sweep() {	# fault_sweep NAME COMMAND...: one sweep, N = 1..40
+	bad=""; failed=0
+	for nth in $(seq 40); do
+		ctl fault "$nth" >/dev/null 2>&1
+		if ! eval "$2" > "$out/fault.txt" 2>&1 || grep -q enabled=0 "$out/fault.txt"; then
+			failed=$((failed + 1))
+		fi
+		ctl fault 0 >/dev/null 2>&1
+		ctl audit >/dev/null 2>&1 || bad="$bad $nth(audit)"
+		timeout 5 cat "$mnt/proc/meminfo" >/dev/null 2>&1 || bad="$bad $nth(fuse)"
+		eval "$3" >/dev/null 2>&1	# undo, if it went in
+	done
+	[ -z "$bad" ] || echo "fault sweep $1: failed at$bad" >&2
+	check "daemon fault sweep: $1 ($failed requests failed, audit clean, daemon up)" "[ -z '$bad' ] && [ $failed -gt 0 ]"
+}
+fault_sweep "device add over the socket" "ctl device add fz 256M" "ctl device del fz"
+fzblocks=$(ctl device add fz 256M | sed -n 's/.*blocks=\([0-9]*\)-\([0-9]*\).*/\1 \2/p')
+# the DIMM's blocks go online, then it is plugged anew for the next step
+fault_sweep "online through FUSE" \
+	"for b in \$(seq $fzblocks); do echo online_movable > $mnt/sys/devices/system/memory/memory\$b/state; done" \
+	"ctl device del fz && ctl device add fz 256M"
+check "daemon fault sweep: a bad fault request is refused" "! ctl fault -1 2>/dev/null && ! ctl fault x 2>/dev/null"
+# a short write is a whole write to sysfs: "onl" then "ine" are two bad
+# values (EINVAL each), the block does not move, the daemon stays consistent
+fzb=${fzblocks%% *}
+check "FUSE: a write split in two is two writes, each refused" \
+	"python3 -c 'import os,sys,errno
+fd = os.open(sys.argv[1], os.O_WRONLY)
+for part in (b\"onl\", b\"ine\"):
+    try:
+        os.write(fd, part); sys.exit(1)
+    except OSError as e:
+        assert e.errno == errno.EINVAL
+' $mnt/sys/devices/system/memory/memory$fzb/state && [ \$(state $fzb) = offline ] && ctl audit >/dev/null"
+ctl device del fz >/dev/null 2>&1
+
 # ---- 8c. dax over the socket, its files over FUSE ----------------------
 dax=$(ctl dax create cxl 256M 2>/dev/null)
 daxdir="$mnt/sys/bus/dax/devices/dax0.0"

@@ -214,6 +214,36 @@ static void test_64g_without_memmap_on_memory(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* an add whose mappings cannot fit vm.max_map_count is refused up front */
+static void test_map_budget(void **state)
+{
+	struct memhp_config c = { .mem = 1 * GiB, .maxmem = 80 * GiB, .max_map_count = 100, .max_phys = 128 * GiB,
+				  .cmdline = "memory_hotplug.memmap_on_memory=1" };
+	struct memhp_machine *m = NULL;
+	struct memhp_dimm_info info;
+	static char log[1 << 16];
+	uint64_t seq = 0;
+	char *snap;
+
+	(void)state;
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	snap = machine_snapshot(m);
+	/* 512 blocks: 512 memmap mappings, more than the budget of 100 */
+	assert_int_equal(memhp_dimm_add(m, "big", 64 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_false(info.enabled);
+	assert_int_equal(info.add_error, -ENOMEM);
+	assert_unchanged(m, snap);
+	memhp_log_read(m, &seq, log, sizeof(log));
+	assert_non_null(strstr(log, "needs about 514 mappings"));
+	assert_non_null(strstr(log, "vm.max_map_count 100"));
+	/* a small add is not counted (reading /proc/self/maps costs more) */
+	assert_int_equal(map_budget_check(m, 1 * GiB, true), 0);
+	assert_int_equal(map_budget_check(m, 64 * GiB, true), -ENOMEM);
+	audit_ok(m);
+	free(snap);
+	memhp_machine_destroy(m);
+}
+
 static void test_add_remove_errors(void **state)
 {
 	struct memhp_machine *m = boot_machine("memory_hotplug.memmap_on_memory=1", 1 * GiB);
@@ -351,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_memmap_from_boot_memory),
 		cmocka_unit_test(test_64g_with_memmap_on_memory),
 		cmocka_unit_test(test_64g_without_memmap_on_memory),
+		cmocka_unit_test(test_map_budget),
 		cmocka_unit_test(test_add_remove_errors),
 		cmocka_unit_test(test_offline_and_remove),
 		cmocka_unit_test(test_fault_sweep_add),
