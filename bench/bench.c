@@ -113,25 +113,42 @@ static struct memhp_machine *boot(uint64_t mem, uint64_t maxmem, const char *cmd
 	return m;
 }
 
-/* memset of `bytes`, fresh but faulted in: the best of three */
-static double memset_time(size_t bytes)
+/* the best of three timings of fn(dst, src, bytes), buffers faulted in first */
+static double best_of_three(void (*fn)(char *dst, const char *src, size_t bytes), size_t bytes)
 {
-	char *p = malloc(bytes);
+	char *a = malloc(bytes), *b = malloc(bytes);
 	double best = 1e9;
 
-	if (!p)
+	if (!a || !b)
 		exit(1);
-	memset(p, 1, bytes);
+	memset(a, 1, bytes);
+	memset(b, 2, bytes);
 	for (int i = 0; i < 3; i++) {
 		double t = now();
 
-		memset(p, i, bytes);
+		fn(b, a, bytes);
 		t = now() - t;
 		best = t < best ? t : best;
 	}
-	sink = p[bytes / 2];
-	free(p);
+	sink = b[bytes / 3];
+	free(a);
+	free(b);
 	return best;
+}
+
+static void do_memset(char *dst, const char *src, size_t bytes)
+{
+	memset(dst, src[0] ^ dst[0], bytes);
+}
+
+static void do_memcpy(char *dst, const char *src, size_t bytes)
+{
+	memcpy(dst, src, bytes);
+}
+
+static double memset_time(size_t bytes)
+{
+	return best_of_three(do_memset, bytes);
 }
 
 /* ---- 1. online throughput ------------------------------------------------- */
@@ -336,24 +353,7 @@ static void bench_alloc(void)
 
 static double memcpy_time(size_t bytes)
 {
-	char *a = malloc(bytes), *b = malloc(bytes);
-	double best = 1e9;
-
-	if (!a || !b)
-		exit(1);
-	memset(a, 1, bytes);
-	memset(b, 2, bytes);
-	for (int i = 0; i < 3; i++) {
-		double t = now();
-
-		memcpy(b, a, bytes);
-		t = now() - t;
-		best = t < best ? t : best;
-	}
-	sink = b[bytes / 3];
-	free(a);
-	free(b);
-	return best;
+	return best_of_three(do_memcpy, bytes);
 }
 
 static void bench_migration(void)
