@@ -144,14 +144,6 @@ static int kmem_range(struct memhp_machine *m, struct dev_dax *dd, uint64_t *sta
 	return *start >= *end ? -ENOSPC : 0;
 }
 
-static void release_dax_resource(struct memhp_machine *m, struct resource **res)
-{
-	pthread_mutex_lock(&m->resource_lock);
-	resource_release(*res);
-	pthread_mutex_unlock(&m->resource_lock);
-	*res = NULL;
-}
-
 static int kmem_probe(struct memhp_machine *m, struct dev_dax *dd)
 {
 	uint64_t start, end;
@@ -173,10 +165,7 @@ static int kmem_probe(struct memhp_machine *m, struct dev_dax *dd)
 	if (ret < 0)
 		return ret;
 	dd->mgid = ret;
-	pthread_mutex_lock(&m->resource_lock);
-	dd->kmem_res = should_fail(m) ? NULL
-		: resource_request(&m->iomem, start, end - start + 1, dd->name, IORESOURCE_SYSTEM_RAM);
-	pthread_mutex_unlock(&m->resource_lock);
+	dd->kmem_res = iomem_request(m, start, end - start + 1, dd->name, IORESOURCE_SYSTEM_RAM);
 	if (!dd->kmem_res) {
 		mlog(m, "kmem %s: mapping0: %#llx-%#llx could not reserve region", dd->name,
 		     (unsigned long long)start, (unsigned long long)end);
@@ -188,7 +177,7 @@ static int kmem_probe(struct memhp_machine *m, struct dev_dax *dd)
 	if (ret) {
 		mlog(m, "kmem %s: mapping0: %#llx-%#llx memory add failed", dd->name,
 		     (unsigned long long)start, (unsigned long long)end);
-		release_dax_resource(m, &dd->kmem_res);
+		iomem_release(m, &dd->kmem_res);
 		memory_group_unregister(m, dd->mgid);
 		return ret;
 	}
@@ -212,7 +201,7 @@ static void kmem_remove(struct memhp_machine *m, struct dev_dax *dd)
 		     dd->name, (unsigned long long)start, (unsigned long long)end);
 		return;
 	}
-	release_dax_resource(m, &dd->kmem_res);
+	iomem_release(m, &dd->kmem_res);
 	dd->kmem_added = false;
 	memory_group_unregister(m, dd->mgid);
 }
@@ -229,10 +218,7 @@ static int device_dax_probe(struct memhp_machine *m, struct dev_dax *dd)
 		pgmap->nr_range = 1;
 		pgmap->ranges[0] = (struct pgmap_range){ dd->start, dd->start + dd->size - 1 };
 	}
-	pthread_mutex_lock(&m->resource_lock);
-	dd->dax_res = should_fail(m) ? NULL
-		: resource_request(&m->iomem, dd->start, dd->size, dd->name, IORESOURCE_MEM | IORESOURCE_BUSY);
-	pthread_mutex_unlock(&m->resource_lock);
+	dd->dax_res = iomem_request(m, dd->start, dd->size, dd->name, IORESOURCE_MEM | IORESOURCE_BUSY);
 	if (!dd->dax_res) {
 		mlog(m, "dax %s: mapping0: %#llx-%#llx could not reserve range", dd->name,
 		     (unsigned long long)dd->start, (unsigned long long)(dd->start + dd->size - 1));
@@ -242,7 +228,7 @@ static int device_dax_probe(struct memhp_machine *m, struct dev_dax *dd)
 	pgmap->vmemmap_shift = r->align > m->page_size ? order_base_2(r->align >> page_shift(m)) : 0;
 	ret = memremap_pages(m, pgmap, r->target_node);
 	if (ret) {
-		release_dax_resource(m, &dd->dax_res);
+		iomem_release(m, &dd->dax_res);
 		return ret;
 	}
 	dd->pgmap = pgmap;
@@ -253,7 +239,7 @@ static void device_dax_remove(struct memhp_machine *m, struct dev_dax *dd)
 {
 	memunmap_pages(m, dd->pgmap);
 	dd->pgmap = NULL;
-	release_dax_resource(m, &dd->dax_res);
+	iomem_release(m, &dd->dax_res);
 }
 
 static void set_driver(struct memhp_machine *m, struct dev_dax *dd, enum dax_driver drv)
@@ -591,7 +577,7 @@ int dax_region_destroy(struct memhp_machine *m, int id)
 		*p = r->next;
 		pthread_mutex_unlock(&m->dax_lock);
 		if (r->res)
-			release_dax_resource(m, &r->res);
+			iomem_release(m, &r->res);
 		if (!r->dev_borrowed)
 			physdev_destroy(m, r->dev);
 		free(r);

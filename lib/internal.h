@@ -167,6 +167,9 @@ struct resource {
 struct resource *resource_request(struct resource *root, uint64_t start, uint64_t size,
 				  const char *name, unsigned long flags);
 void resource_release(struct resource *res);
+struct resource *iomem_request(struct memhp_machine *m, uint64_t start, uint64_t size, const char *name,
+			       unsigned long flags);
+void iomem_release(struct memhp_machine *m, struct resource **res);
 void resource_free_tree(struct resource *root);
 struct resource *resource_find_exact(struct resource *root, uint64_t start, uint64_t size,
 				     unsigned long flags);

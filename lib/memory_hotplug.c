@@ -813,9 +813,7 @@ static struct resource *register_memory_resource(struct memhp_machine *m, uint64
 		*err = -E2BIG;
 		return NULL;
 	}
-	pthread_mutex_lock(&m->resource_lock);
-	res = should_fail(m) ? NULL : resource_request(&m->iomem, start, size, name, flags);
-	pthread_mutex_unlock(&m->resource_lock);
+	res = iomem_request(m, start, size, name, flags);
 	if (!res) {
 		*err = -EEXIST;
 		return NULL;
@@ -833,11 +831,8 @@ int add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t size,
 	if (!res)
 		return ret;
 	ret = add_memory_resource(m, nid, res, flags);
-	if (ret) {
-		pthread_mutex_lock(&m->resource_lock);
-		resource_release(res);
-		pthread_mutex_unlock(&m->resource_lock);
-	}
+	if (ret)
+		iomem_release(m, &res);
 	return ret;
 }
 

@@ -106,26 +106,6 @@ int nd_driver_of(struct memhp_machine *m, const char *name)
 	return ns ? (int)ns->driver : dax ? (int)dax->driver : -1;
 }
 
-static struct resource *request_ns_region(struct memhp_machine *m, struct nd_namespace *ns,
-					  uint64_t size)
-{
-	struct resource *res;
-
-	pthread_mutex_lock(&m->resource_lock);
-	res = should_fail(m) ? NULL
-		: resource_request(&m->iomem, ns->start, size, ns->name, IORESOURCE_MEM | IORESOURCE_BUSY);
-	pthread_mutex_unlock(&m->resource_lock);
-	return res;
-}
-
-static void release_ns_region(struct memhp_machine *m, struct nd_namespace *ns)
-{
-	pthread_mutex_lock(&m->resource_lock);
-	resource_release(ns->res);
-	pthread_mutex_unlock(&m->resource_lock);
-	ns->res = NULL;
-}
-
 /* a pgmap over the whole namespace: nd_pmem's, or dax_pmem's static one */
 static struct dev_pagemap *ns_pgmap_init(struct nd_namespace *ns, enum memory_type type)
 {
@@ -143,7 +123,7 @@ static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 
 	if (ns->claimed)
 		return -ENODEV;	/* nvdimm_namespace_common_probe: claimed */
-	ns->res = request_ns_region(m, ns, ns->size);
+	ns->res = iomem_request(m, ns->start, ns->size, ns->name, IORESOURCE_MEM | IORESOURCE_BUSY);
 	if (!ns->res) {
 		mlog(m, "nd_pmem %s: could not reserve region [%#llx-%#llx]", ns->name,
 		     (unsigned long long)ns->start, (unsigned long long)(ns->start + ns->size - 1));
@@ -151,7 +131,7 @@ static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 	}
 	ret = memremap_pages(m, ns_pgmap_init(ns, MEMORY_DEVICE_FS_DAX), ns->nid);
 	if (ret) {
-		release_ns_region(m, ns);
+		iomem_release(m, &ns->res);
 		return ret;
 	}
 	ns->driver = ND_DRV_PMEM;
@@ -161,7 +141,7 @@ static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 static void nd_pmem_remove(struct memhp_machine *m, struct nd_namespace *ns)
 {
 	memunmap_pages(m, &ns->pgmap);
-	release_ns_region(m, ns);
+	iomem_release(m, &ns->res);
 	ns->driver = ND_DRV_NONE;
 }
 
@@ -264,7 +244,7 @@ static int dax_pmem_probe(struct memhp_machine *m, struct nd_dax *dax)
 	ret = write_info_block(m, dax, npfns);
 	if (ret)
 		return ret;
-	ns->res = request_ns_region(m, ns, dax->dataoff);
+	ns->res = iomem_request(m, ns->start, dax->dataoff, ns->name, IORESOURCE_MEM | IORESOURCE_BUSY);
 	if (!ns->res) {
 		mlog(m, "dax_pmem %s: could not reserve metadata", dax->name);
 		return -EBUSY;
@@ -274,7 +254,7 @@ static int dax_pmem_probe(struct memhp_machine *m, struct nd_dax *dax)
 	ret = dax_region_create_static(m, region, ns->start + dax->dataoff, PFN_PHYS_M(m, npfns),
 				       dax->align, ns->nid, ns->dev, &ns->pgmap, NULL);
 	if (ret) {
-		release_ns_region(m, ns);
+		iomem_release(m, &ns->res);
 		return ret;
 	}
 	dax->driver = ND_DRV_DAX_PMEM;
@@ -289,7 +269,7 @@ static int dax_pmem_remove(struct memhp_machine *m, struct nd_dax *dax)
 	ret = dax_region_destroy(m, region);
 	if (ret)
 		return ret;	/* its memory is still online System RAM */
-	release_ns_region(m, dax->ns);
+	iomem_release(m, &dax->ns->res);
 	dax->driver = ND_DRV_NONE;
 	return 0;
 }

@@ -83,6 +83,27 @@ struct resource *resource_request(struct resource *root, uint64_t start, uint64_
 	return r;
 }
 
+/* request_mem_region: under resource_lock, and a fallible step (fault injection) */
+struct resource *iomem_request(struct memhp_machine *m, uint64_t start, uint64_t size, const char *name,
+			       unsigned long flags)
+{
+	struct resource *res;
+
+	pthread_mutex_lock(&m->resource_lock);
+	res = should_fail(m) ? NULL : resource_request(&m->iomem, start, size, name, flags);
+	pthread_mutex_unlock(&m->resource_lock);
+	return res;
+}
+
+/* release_mem_region under resource_lock; the caller's pointer is cleared */
+void iomem_release(struct memhp_machine *m, struct resource **res)
+{
+	pthread_mutex_lock(&m->resource_lock);
+	resource_release(*res);
+	pthread_mutex_unlock(&m->resource_lock);
+	*res = NULL;
+}
+
 static void resource_free_children(struct resource *r)
 {
 	struct resource *c = r->child, *n;
