@@ -565,14 +565,10 @@ static size_t migrate_batch(struct memhp_machine *m, struct memhp_region *r, siz
 		mprotect(va + mapped * m->page_size, (n - mapped) * m->page_size, PROT_READ | PROT_WRITE);
 	}
 	in_flight_leave(slot);
-	for (size_t i = 0; i < n; i++) {
-		unsigned long gone = i < mapped || mapped == n ? src[i] : (unsigned long)target[i];
-
-		if (gone == (unsigned long)target[i])
-			page_flags_clear(pfn_to_page(m, gone), PG_lru);
-		free_pages(m, gone, 0);
-	}
-	return mapped == n ? n : mapped;
+	/* a page remapped leaves its old page behind, one not its copy */
+	for (size_t i = 0; i < n; i++)
+		free_pages(m, i < mapped ? src[i] : (unsigned long)target[i], 0);
+	return mapped;
 }
 
 /* a page that can move now: a region's, not pinned */
