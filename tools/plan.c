@@ -86,6 +86,7 @@ int plan_parse_nodes(const char *list, struct plan_machine *pm)
 struct watch {
 	struct memhp_machine *m;
 	unsigned int nr_nodes;
+	uint64_t page_size;
 	size_t device;
 	uint64_t add_done;			/* bytes of the current add so far */
 	uint64_t free_at_add[MEMHP_MAX_NODES];	/* node free when the add last reported */
@@ -94,17 +95,15 @@ struct watch {
 };
 
 /* free bytes per node: the buddy's and the per-cpu caches' free pages */
-static void node_free(struct memhp_machine *m, unsigned int nr_nodes, uint64_t *out)
+static void node_free(const struct watch *w, uint64_t *out)
 {
 	struct memhp_zone_info z[MEMHP_MAX_NODES * 5];
-	struct memhp_geometry g;
-	size_t n = memhp_zones(m, z, sizeof(z) / sizeof(z[0]));
+	size_t n = memhp_zones(w->m, z, sizeof(z) / sizeof(z[0]));
 
-	memhp_get_geometry(m, &g);
-	memset(out, 0, nr_nodes * sizeof(*out));
+	memset(out, 0, w->nr_nodes * sizeof(*out));
 	for (size_t i = 0; i < n && i < sizeof(z) / sizeof(z[0]); i++)
-		if ((unsigned int)z[i].nid < nr_nodes)
-			out[z[i].nid] += (z[i].free + z[i].pcp) * g.page_size;
+		if ((unsigned int)z[i].nid < w->nr_nodes)
+			out[z[i].nid] += (z[i].free + z[i].pcp) * w->page_size;
 }
 
 static void on_progress(void *arg, const char *op, uint64_t done, uint64_t total)
@@ -113,7 +112,7 @@ static void on_progress(void *arg, const char *op, uint64_t done, uint64_t total
 	uint64_t free[MEMHP_MAX_NODES];
 	struct memhp_counters c;
 
-	node_free(w->m, w->nr_nodes, free);
+	node_free(w, free);
 	memhp_counters(w->m, &c);
 	if (!strcmp(op, "add")) {
 		w->add_done = done;
@@ -238,12 +237,13 @@ int plan_run(const struct plan_machine *pm, const struct plan_device *devs, size
 	memhp_get_geometry(m, &g);
 	w.m = m;
 	w.nr_nodes = g.nr_nodes;
+	w.page_size = g.page_size;
 	memhp_drain_pcp(m);
 	memhp_counters(m, &c);
 	geo->block_size = g.block_size;
 	geo->page_size = g.page_size;
 	geo->nr_memmap_pages_boot = c.nr_memmap_boot_pages;
-	node_free(m, w.nr_nodes, geo->node_free0);
+	node_free(&w, geo->node_free0);
 	memhp_set_progress(m, on_progress, &w);
 	for (size_t i = 0; i < n && !ret; i++) {
 		struct plan_result *r = &out[i];
@@ -254,7 +254,7 @@ int plan_run(const struct plan_machine *pm, const struct plan_device *devs, size
 		r->fail_block = -1;
 		w.device = i;
 		w.add_done = 0;
-		node_free(m, w.nr_nodes, before);
+		node_free(&w, before);
 		memcpy(w.free_at_add, before, sizeof(before));
 		memhp_counters(m, &c);
 		memmap0 = c.nr_memmap_pages;
@@ -266,7 +266,7 @@ int plan_run(const struct plan_machine *pm, const struct plan_device *devs, size
 		}
 		memhp_counters(m, &c);
 		r->memmap_bytes = (c.nr_memmap_pages - memmap0) * g.page_size;
-		node_free(m, w.nr_nodes, after);
+		node_free(&w, after);
 		for (unsigned int nid = 0; nid < w.nr_nodes; nid++) {
 			r->dram_used[nid] = (int64_t)before[nid] - (int64_t)w.free_at_add[nid];
 			r->dram_after[nid] = (int64_t)after[nid] - (int64_t)before[nid];
