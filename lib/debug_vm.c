@@ -238,30 +238,71 @@ static int audit_spans(struct memhp_machine *m, struct audit *a)
 	return 0;
 }
 
-/* every mapped pgmap: present, never-online sections of ZONE_DEVICE pages it owns */
+/* a page of pgmap's memmap area: reserved ZONE_DEVICE, nobody's */
+static int audit_altmap_page(struct memhp_machine *m, struct audit *a, unsigned long pfn)
+{
+	const struct page *p = pfn_to_page(m, pfn);
+
+	if (p->zone != ZONE_DEVICE || p->owner || !(p->flags & PG_reserved))
+		return fail(a, "pgmap memmap pfn %#lx: zone %u owner %#llx flags %#x", pfn, p->zone,
+			    (unsigned long long)p->owner, p->flags);
+	return 0;
+}
+
+/*
+ * A data page: the pgmap's reserved ZONE_DEVICE page; a folio head counts
+ * from 1 (0 only for a free device-private/coherent page), tails from 0.
+ * Adds the page's share of the pgmap's references to *held.
+ */
+static int audit_device_page(struct memhp_machine *m, struct audit *a, struct dev_pagemap *pg,
+			     unsigned long pfn, long *held)
+{
+	const struct page *p = pfn_to_page(m, pfn);
+	const struct mem_section *ms = pfn_to_section(m, pfn);
+	bool driver_owned = pg->type == MEMORY_DEVICE_PRIVATE || pg->type == MEMORY_DEVICE_COHERENT;
+	int ref = page_ref(p);
+
+	if ((ms->flags & (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP | SECTION_IS_ONLINE)) !=
+	    (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP))
+		return fail(a, "pgmap pfn %#lx: section flags %#x", pfn, ms->flags);
+	if (p->zone != ZONE_DEVICE || p->owner != (uint64_t)(uintptr_t)pg || !(p->flags & PG_reserved))
+		return fail(a, "pgmap pfn %#lx: zone %u, not the pgmap's reserved page", pfn, p->zone);
+	if (ref < 0 || (!driver_owned && ref < 1))
+		return fail(a, "pgmap pfn %#lx: refcount %d", pfn, ref);
+	*held += driver_owned ? (ref > 0) : 1;
+	return 0;
+}
+
+/*
+ * Every mapped pgmap: its sections present and never online, the memmap
+ * area and data pages as memremap_pages left them, and a reference count
+ * no lower than what its pages hold (1 while live, one per folio, one per
+ * allocated device-private page; get_dev_pagemap holders come on top).
+ */
 static int audit_pgmaps(struct memhp_machine *m, struct audit *a)
 {
 	int ret = 0;
 
 	pthread_mutex_lock(&m->resource_lock);
 	for (struct dev_pagemap *pg = m->pgmaps; pg && !ret; pg = pg->next) {
+		unsigned long per = 1UL << pg->vmemmap_shift;
+		long held = pg->ref_dead ? 0 : 1;
+
 		for (int i = 0; i < pg->nr_mapped && !ret; i++) {
 			unsigned long s = PHYS_PFN_M(m, pg->ranges[i].start);
 			unsigned long e = PHYS_PFN_M(m, pg->ranges[i].end + 1);
+			unsigned long first = pgmap_pfn_first(pg, i);
 
-			for (unsigned long pfn = s; pfn < e && !ret; pfn += m->pageblock_nr_pages) {
-				const struct mem_section *ms = pfn_to_section(m, pfn);
-				const struct page *p = pfn_to_page(m, pfn);
-
-				if ((ms->flags & (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP | SECTION_IS_ONLINE)) !=
-				    (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP))
-					ret = fail(a, "pgmap pfn %#lx: section flags %#x", pfn, ms->flags);
-				else if (p->zone != ZONE_DEVICE || p->owner != (uint64_t)(uintptr_t)pg ||
-					 !(p->flags & PG_reserved))
-					ret = fail(a, "pgmap pfn %#lx: zone %u, not the pgmap's reserved page", pfn,
-						   p->zone);
-			}
+			if (!i && (pg->flags & PGMAP_ALTMAP_VALID))
+				s += pg->altmap.reserve;	/* never initialised */
+			for (unsigned long pfn = s; pfn < first && !ret; pfn++)
+				ret = audit_altmap_page(m, a, pfn);
+			for (unsigned long pfn = first; pfn < e && !ret; pfn += per)
+				ret = audit_device_page(m, a, pg, pfn, &held);
 		}
+		if (!ret && pg->nr_mapped && atomic_load(&pg->ref) < held)
+			ret = fail(a, "pgmap %#llx: %ld references, its pages hold %ld",
+				   (unsigned long long)pg->ranges[0].start, atomic_load(&pg->ref), held);
 	}
 	pthread_mutex_unlock(&m->resource_lock);
 	return ret;

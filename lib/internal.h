@@ -217,6 +217,7 @@ enum pageflags {
 	PG_init = 1u << 8,		/* struct page was initialised */
 	PG_hole = 1u << 9,		/* not RAM (boot hole), PageReserved too */
 	PG_pcp = 1u << 10,		/* free, in a per-cpu page cache */
+	PG_locked = 1u << 11,		/* collected by migrate_vma (folio lock) */
 };
 
 /* 64 bytes, like the kernel's on x86_64: the vmemmap is an array of these. */
@@ -611,22 +612,64 @@ struct pgmap_range {
 	uint64_t start, end;	/* inclusive end, as the kernel's struct range */
 };
 
+struct dev_pagemap;
+struct memhp_region;
+
+/* a CPU access to a device-private page (do_swap_page's struct vm_fault) */
+struct vm_fault {
+	struct memhp_machine *m;
+	struct memhp_region *region;	/* the vma */
+	size_t index;			/* window page that faulted */
+	unsigned long pfn;		/* vmf->page: the device-private page */
+};
+
+#define VM_FAULT_SIGBUS 0x0002
+
+struct dev_pagemap_ops {
+	/* the page's refcount reached 0: it goes back to the driver */
+	void (*page_free)(struct dev_pagemap *pgmap, unsigned long pfn);
+	/* device-private only: bring the page behind vmf back to RAM */
+	int (*migrate_to_ram)(struct vm_fault *vmf);
+};
+
 struct dev_pagemap {
 	struct vmem_altmap altmap;	/* meaningful with PGMAP_ALTMAP_VALID */
 	enum memory_type type;
 	unsigned int flags;
 	unsigned int vmemmap_shift;	/* compound page order of its folios */
+	const struct dev_pagemap_ops *ops;
+	void *owner;			/* device-private: whose pages these are */
 	int nr_range;
 	struct pgmap_range ranges[PGMAP_MAX_RANGES];
 	/* set by memremap_pages */
+	struct memhp_machine *m;
 	int nid;
 	int nr_mapped;			/* ranges currently mapped */
+	int nr_visible;			/* ranges get_dev_pagemap finds (resource_lock) */
+	/*
+	 * The percpu_ref: 1 while live, + one per folio of every mapped
+	 * range (not device-private/coherent), + one per get_dev_pagemap and
+	 * per allocated device-private/coherent page.  Taken only while live
+	 * (resource_lock); memunmap_pages waits for 0 on m->pgmap_released.
+	 */
+	atomic_long ref;
+	bool ref_dead;
 	struct dev_pagemap *next;	/* m->pgmaps, under resource_lock */
 };
 
 int memremap_pages(struct memhp_machine *m, struct dev_pagemap *pgmap, int nid);
 void memunmap_pages(struct memhp_machine *m, struct dev_pagemap *pgmap);
-struct dev_pagemap *get_dev_pagemap(struct memhp_machine *m, unsigned long pfn);
+struct dev_pagemap *get_dev_pagemap(struct memhp_machine *m, unsigned long pfn,
+				    struct dev_pagemap *cached);
+void put_dev_pagemap(struct dev_pagemap *pgmap);
+bool pgmap_pfn_valid(struct dev_pagemap *pgmap, unsigned long pfn);
+unsigned long pgmap_pfn_first(struct dev_pagemap *pgmap, int i);
+unsigned long memremap_compat_align(const struct memhp_machine *m);
+void zone_device_page_init(struct memhp_machine *m, unsigned long pfn);
+struct dev_pagemap *page_pgmap(struct memhp_machine *m, unsigned long pfn);
+bool is_device_private_pfn(struct memhp_machine *m, unsigned long pfn);
+void get_device_page(struct memhp_machine *m, unsigned long pfn);
+void put_device_page(struct memhp_machine *m, unsigned long pfn);
 void pgmaps_destroy(struct memhp_machine *m);
 
 /* ---- dax regions, devices and kmem (dax.c) ---------------------------- */
@@ -741,6 +784,7 @@ struct memhp_machine {
 	pthread_mutex_t dax_lock;	/* leaf: dax regions list and device fields */
 	struct nd_bus *nd;		/* legacy pmem (nd.c) */
 	struct dev_pagemap *pgmaps;	/* ZONE_DEVICE maps, under resource_lock */
+	pthread_cond_t pgmap_released;	/* a pgmap's ref reached 0 (resource_lock) */
 	unsigned int slots;
 	uint64_t hotplug_base, hotplug_size;
 

@@ -597,6 +597,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	}
 	pthread_rwlock_init(&m->blocks_lock, NULL);
 	pthread_mutex_init(&m->resource_lock, NULL);
+	pthread_cond_init(&m->pgmap_released, NULL);
 	pthread_rwlock_init(&m->devices_lock, NULL);
 	pthread_mutex_init(&m->dax_lock, NULL);
 	pthread_mutex_init(&m->owners_lock, NULL);
@@ -694,6 +695,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	free(m->backing_dir);
 	pthread_rwlock_destroy(&m->mem_hotplug_lock);
 	pthread_rwlock_destroy(&m->blocks_lock);
+	pthread_cond_destroy(&m->pgmap_released);
 	pthread_mutex_destroy(&m->resource_lock);
 	pthread_rwlock_destroy(&m->devices_lock);
 	pthread_mutex_destroy(&m->dax_lock);

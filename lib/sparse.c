@@ -112,7 +112,8 @@ void set_pageblock_migratetype(struct memhp_machine *m, unsigned long pfn, int m
 
 unsigned long vmem_altmap_offset(const struct vmem_altmap *a)
 {
-	return a->reserve + a->free;
+	/* number of pfns from base where pfn_to_page() is valid */
+	return a ? a->reserve + a->free : 0;
 }
 
 static unsigned long section_memmap_bytes(const struct memhp_machine *m)
