@@ -406,7 +406,10 @@ static int audit_blocks(struct memhp_machine *m, struct audit *a)
 	return 0;
 }
 
-/* every region page is a movable page that points back at its owner */
+/*
+ * Every region page is a movable page that points back at its owner, or a
+ * device-private page whose reverse map does (migrate_device.c).
+ */
 static int audit_regions(struct memhp_machine *m, struct audit *a)
 {
 	for (struct memhp_region *r = m->regions; r; r = r->next) {
@@ -414,6 +417,13 @@ static int audit_regions(struct memhp_machine *m, struct audit *a)
 			unsigned long pfn = r->pfns[i];
 			struct page *p;
 
+			if (is_device_private_pfn(m, pfn)) {
+				p = pfn_to_page(m, pfn);
+				if (p->private != (uint64_t)(uintptr_t)r || p->index != i || p->refcount < 1)
+					return fail(a, "device pfn %#lx does not point back at its region page %zu",
+						    pfn, i);
+				continue;
+			}
 			if (!pfn_online(m, pfn))
 				return fail(a, "region page %zu at pfn %#lx is not online memory", i, pfn);
 			p = pfn_to_page(m, pfn);

@@ -167,6 +167,7 @@ struct resource {
 struct resource *resource_request(struct resource *root, uint64_t start, uint64_t size,
 				  const char *name, unsigned long flags);
 void resource_release(struct resource *res);
+struct resource *request_free_mem_region(struct memhp_machine *m, uint64_t size, const char *name);
 struct resource *iomem_request(struct memhp_machine *m, uint64_t start, uint64_t size, const char *name,
 			       unsigned long flags);
 void iomem_release(struct memhp_machine *m, struct resource **res);
@@ -585,6 +586,55 @@ struct memhp_region {
 /* migrate every movable page of [start, end); returns pages migrated */
 unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, unsigned long end);
 void regions_destroy(struct memhp_machine *m);
+/* migrate.c's pieces that migrate_device.c uses */
+int map_window(struct memhp_region *r, size_t first, size_t n);
+void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i, unsigned long pfn);
+int in_flight_enter(uintptr_t start, uintptr_t end);
+void in_flight_leave(int slot);
+
+/* ---- device migration (migrate_device.c) ------------------------------ */
+
+#define MIGRATE_PFN_VALID	(1UL << 0)
+#define MIGRATE_PFN_MIGRATE	(1UL << 1)
+#define MIGRATE_PFN_WRITE	(1UL << 3)
+#define MIGRATE_PFN_SHIFT	6
+
+static inline unsigned long migrate_pfn(unsigned long pfn)
+{
+	return (pfn << MIGRATE_PFN_SHIFT) | MIGRATE_PFN_VALID;
+}
+
+static inline unsigned long migrate_pfn_to_pfn(unsigned long mpfn)
+{
+	return mpfn >> MIGRATE_PFN_SHIFT;
+}
+
+enum migrate_vma_direction {
+	MIGRATE_VMA_SELECT_SYSTEM = 1 << 0,
+	MIGRATE_VMA_SELECT_DEVICE_PRIVATE = 1 << 1,
+};
+
+struct migrate_vma {
+	struct memhp_region *vma;
+	unsigned long *src, *dst;	/* npages entries each, MIGRATE_PFN_* */
+	unsigned long cpages, npages;	/* collected, in the range */
+	size_t start, end;		/* window pages [start, end) */
+	void *pgmap_owner;		/* device pages of this owner only */
+	unsigned long flags;		/* MIGRATE_VMA_SELECT_* */
+	struct page *fault_page;	/* locked by the fault path, or NULL */
+	int in_flight;			/* the RAM pages' migration entries */
+};
+
+int migrate_vma_setup(struct memhp_machine *m, struct migrate_vma *args);
+void migrate_vma_pages(struct memhp_machine *m, struct migrate_vma *args);
+void migrate_vma_finalize(struct memhp_machine *m, struct migrate_vma *args);
+int migrate_device_range(struct memhp_machine *m, unsigned long *src, unsigned long start,
+			 unsigned long npages);
+void migrate_device_pages(struct memhp_machine *m, unsigned long *src, unsigned long *dst,
+			  unsigned long npages);
+void migrate_device_finalize(struct memhp_machine *m, unsigned long *src, unsigned long *dst,
+			     unsigned long npages);
+int region_device_fault(struct memhp_region *r, size_t index);
 bool offline_cancelled(struct memhp_machine *m);
 /* caller holds device_hotplug_lock: the offline it runs may be cancelled */
 void offline_cancel_arm(struct memhp_machine *m, const volatile int *cancel, unsigned int timeout_ms);
@@ -683,6 +733,9 @@ struct dev_dax;
 int dax_init(struct memhp_machine *m);
 void dax_destroy(struct memhp_machine *m);
 struct dev_dax *dax_find(struct memhp_machine *m, const char *name);
+int dax_mmap(struct memhp_machine *m, const char *name, uint64_t offset, size_t len, int prot, int flags,
+	     void **addr);
+int dax_munmap(struct memhp_machine *m, void *addr);
 int dax_bind(struct memhp_machine *m, enum dax_driver drv, const char *name);
 int dax_unbind(struct memhp_machine *m, enum dax_driver drv, const char *name);
 int dax_id_store(struct memhp_machine *m, enum dax_driver drv, const char *buf, bool add);

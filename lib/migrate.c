@@ -50,22 +50,26 @@
 
 static struct {
 	_Atomic uintptr_t start, end, page_size;
+	struct memhp_region *_Atomic region;
 } windows[WINDOW_SLOTS];
 /* pages under migration: [start, end) of a window, start 1 while claimed */
 static struct {
 	_Atomic uintptr_t start, end;
 } in_flight[MIGRATION_SLOTS];
 static struct sigaction old_segv;
-static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* the page size of the window holding @a, or 0 when no window does */
-static uintptr_t window_page_size(uintptr_t a)
+/* the window holding @a: its page size (0: none), region and start */
+static uintptr_t window_lookup(uintptr_t a, struct memhp_region **r, uintptr_t *start)
 {
 	for (int i = 0; i < WINDOW_SLOTS; i++) {
 		uintptr_t s = atomic_load(&windows[i].start);
 
-		if (s > 1 && a >= s && a < atomic_load(&windows[i].end))
+		if (s > 1 && a >= s && a < atomic_load(&windows[i].end)) {
+			*r = atomic_load(&windows[i].region);
+			*start = s;
 			return atomic_load(&windows[i].page_size);
+		}
 	}
 	return 0;
 }
@@ -107,33 +111,49 @@ static void chain_old_handler(int sig, siginfo_t *si, void *uctx)
 
 static void migration_fault(int sig, siginfo_t *si, void *uctx)
 {
-	uintptr_t a = (uintptr_t)si->si_addr;
+	uintptr_t a = (uintptr_t)si->si_addr, start = 0;
+	struct memhp_region *r = NULL;
 	uintptr_t page_size;
 
 	/* si_code <= 0: sent by kill/raise/sigqueue, si_addr is no address */
-	page_size = si->si_code > 0 ? window_page_size(a) : 0;
+	page_size = si->si_code > 0 ? window_lookup(a, &r, &start) : 0;
 	if (page_size) {
 		/* a write to a page being migrated: wait, then retry it */
 		while (page_in_flight(a & ~(page_size - 1)))
 			sched_yield();
+		/* an access to a page in device-private memory: bring it back */
+		if (r && region_device_fault(r, (a - start) / page_size) == VM_FAULT_SIGBUS)
+			raise(SIGBUS);
 		return;
 	}
 	chain_old_handler(sig, si, uctx);
 }
 
+/*
+ * Install the handler unless it is the one in place: at every region
+ * allocation, as a program (or a test framework) may have installed its
+ * own SIGSEGV handler since the last one - it is then chained to.
+ */
 static void install_handler(void)
 {
-	struct sigaction sa;
+	struct sigaction sa, cur;
 
+	pthread_mutex_lock(&handler_lock);
+	if (sigaction(SIGSEGV, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) &&
+	    cur.sa_sigaction == migration_fault) {
+		pthread_mutex_unlock(&handler_lock);
+		return;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = migration_fault;
 	/* SA_ONSTACK: a stack-overflow handler on an alternate stack still runs */
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, &old_segv);
+	pthread_mutex_unlock(&handler_lock);
 }
 
-static int window_slot_get(uintptr_t start, uintptr_t end, uintptr_t page_size)
+static int window_slot_get(struct memhp_region *r, uintptr_t start, uintptr_t end, uintptr_t page_size)
 {
 	for (int i = 0; i < WINDOW_SLOTS; i++) {
 		uintptr_t zero = 0;
@@ -141,6 +161,7 @@ static int window_slot_get(uintptr_t start, uintptr_t end, uintptr_t page_size)
 		if (atomic_compare_exchange_strong(&windows[i].start, &zero, (uintptr_t)1)) {
 			atomic_store(&windows[i].end, end);
 			atomic_store(&windows[i].page_size, page_size);
+			atomic_store(&windows[i].region, r);
 			atomic_store(&windows[i].start, start);
 			return i;
 		}
@@ -150,11 +171,12 @@ static int window_slot_get(uintptr_t start, uintptr_t end, uintptr_t page_size)
 
 static void window_slot_put(int i)
 {
+	atomic_store(&windows[i].region, NULL);
 	atomic_store(&windows[i].end, 0);
 	atomic_store(&windows[i].start, 0);
 }
 
-static int in_flight_enter(uintptr_t start, uintptr_t end)
+int in_flight_enter(uintptr_t start, uintptr_t end)
 {
 	for (;;) {
 		for (int i = 0; i < MIGRATION_SLOTS; i++) {
@@ -170,7 +192,7 @@ static int in_flight_enter(uintptr_t start, uintptr_t end)
 	}
 }
 
-static void in_flight_leave(int i)
+void in_flight_leave(int i)
 {
 	atomic_store(&in_flight[i].start, 0);
 	atomic_store(&in_flight[i].end, 0);
@@ -215,12 +237,12 @@ static int map_window_counted(struct memhp_region *r, size_t first, size_t n, si
 	return 0;
 }
 
-static int map_window(struct memhp_region *r, size_t first, size_t n)
+int map_window(struct memhp_region *r, size_t first, size_t n)
 {
 	return map_window_counted(r, first, n, NULL);
 }
 
-static void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i, unsigned long pfn)
+void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i, unsigned long pfn)
 {
 	struct page *p = pfn_to_page(m, pfn);
 
@@ -249,10 +271,15 @@ static long alloc_chunk(struct memhp_machine *m, int nid, size_t n, unsigned int
 	}
 }
 
+/* the region's pages go: RAM back to the buddy, device-private pages put */
 static void free_region_pages(struct memhp_machine *m, struct memhp_region *r, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free_pages(m, r->pfns[i], 0);
+	for (size_t i = 0; i < n; i++) {
+		if (is_device_private_pfn(m, r->pfns[i]))
+			put_device_page(m, r->pfns[i]);
+		else
+			free_pages(m, r->pfns[i], 0);
+	}
 }
 
 int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsigned int flags,
@@ -266,7 +293,7 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 		return -EINVAL;
 	if (nid >= (int)m->nr_nodes)
 		return -EINVAL;
-	pthread_once(&handler_once, install_handler);
+	install_handler();
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -279,7 +306,7 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (!r->pfns || r->window == MAP_FAILED)
 		goto fail;
-	r->window_slot = window_slot_get((uintptr_t)r->window,
+	r->window_slot = window_slot_get(r, (uintptr_t)r->window,
 					 (uintptr_t)r->window + nr_pages * m->page_size,
 					 m->page_size);
 	if (r->window_slot < 0) {

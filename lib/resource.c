@@ -95,6 +95,38 @@ struct resource *iomem_request(struct memhp_machine *m, uint64_t start, uint64_t
 	return res;
 }
 
+/* a top-level entry that overlaps [start, end], or NULL */
+static struct resource *first_overlap(struct resource *root, uint64_t start, uint64_t end)
+{
+	for (struct resource *c = root->child; c; c = c->sibling)
+		if (!(end < c->start || start > c->end))
+			return c;
+	return NULL;
+}
+
+/*
+ * request_free_mem_region: the highest section-aligned free range of the
+ * physical address space (get_free_mem_region, GFR_DESCENDING), requested
+ * busy - where device-private memory goes, as the CPU never reaches it.
+ */
+struct resource *request_free_mem_region(struct memhp_machine *m, uint64_t size, const char *name)
+{
+	uint64_t align = PFN_PHYS_M(m, m->pages_per_section), start;
+	struct resource *res = NULL, *c;
+
+	if (!size || size > m->max_phys)
+		return NULL;
+	size = ALIGN_UP(size, align);
+	pthread_mutex_lock(&m->resource_lock);
+	start = ALIGN_DOWN(m->max_phys - size, align);
+	while ((c = first_overlap(&m->iomem, start, start + size - 1)) && c->start >= size)
+		start = ALIGN_DOWN(c->start - size, align);
+	if (!c && !should_fail(m))
+		res = resource_request(&m->iomem, start, size, name, IORESOURCE_MEM | IORESOURCE_BUSY);
+	pthread_mutex_unlock(&m->resource_lock);
+	return res;
+}
+
 /* release_mem_region under resource_lock; the caller's pointer is cleared */
 void iomem_release(struct memhp_machine *m, struct resource **res)
 {

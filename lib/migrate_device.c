@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: MIT
+/*
+ * migrate_device.c - moving a region's pages into device-private memory
+ * and back (mm/migrate_device.c), and the CPU access that brings a page
+ * back (do_swap_page calling the pgmap's migrate_to_ram).
+ *
+ * Device-private memory (a GPU's, HMM's) has struct pages in ZONE_DEVICE
+ * but no direct map: the CPU cannot reach it.  A page of a process that
+ * lives there is not mapped at all; its page-table entry is a
+ * device-private swap entry.  Here the owner's window page becomes
+ * PROT_NONE, and the region's pfns[] names the device page, whose struct
+ * page keeps the reverse map (region in ->private, index in ->index).
+ *
+ * The driver moves pages with the kernel's three calls:
+ *   migrate_vma_setup     collect the window pages [start, end): RAM pages
+ *                         (MIGRATE_VMA_SELECT_SYSTEM) isolated from the
+ *                         LRU, device pages of the driver's owner
+ *                         (SELECT_DEVICE_PRIVATE); each locked; a page
+ *                         with a reference beyond its mapping (pinned) is
+ *                         left out (src 0).  RAM pages get migration
+ *                         entries: read-only, writers wait.
+ *   (the driver allocates destinations - zone_device_page_init for device
+ *   pages, the buddy for RAM - and copies the data: from RAM through the
+ *   direct map, from device memory with its own engine)
+ *   migrate_vma_pages     the reverse map moves to every destination;
+ *                         an entry without one stays where it is;
+ *   migrate_vma_finalize  the window follows: RAM destinations mapped
+ *                         read-write and put back on the LRU, device ones
+ *                         PROT_NONE; old pages freed (device pages through
+ *                         page_free), unmigrated ones restored, unused
+ *                         destinations released.
+ * migrate_device_range/pages/finalize do the same by pfn of device memory,
+ * without a window range: how a driver evicts everything before
+ * memunmap_pages, which waits for its pages' references.
+ *
+ * A CPU access to a device-private page faults in migrate.c's handler,
+ * which calls region_device_fault: with the page locked and a reference
+ * held (do_swap_page's get_page) the pgmap's migrate_to_ram runs, and the
+ * access is retried on the RAM page it leaves behind.  A second thread
+ * faulting on the same page waits for the lock, then finds RAM.
+ * Lock order: owners_lock, then the pgmap's (resource_lock) in page_free.
+ */
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+/* where pfn is mapped: RAM pages keep it in owner, device pages in private */
+static struct memhp_region *page_rmap(struct memhp_machine *m, unsigned long pfn, size_t *idx)
+{
+	const struct page *p = pfn_to_page(m, pfn);
+
+	*idx = p->index;
+	return (struct memhp_region *)(uintptr_t)(p->zone == ZONE_DEVICE ? p->private : p->owner);
+}
+
+static void *window_page(struct memhp_region *r, size_t idx)
+{
+	return r->window + idx * r->m->page_size;
+}
+
+/* a device-private swap entry: the CPU has no access */
+static int window_unmap_page(struct memhp_region *r, size_t idx)
+{
+	void *p = mmap(window_page(r, idx), r->m->page_size, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? -ENOMEM : 0;
+}
+
+/* ---- collecting -------------------------------------------------------------- */
+
+static bool selected(struct memhp_machine *m, const struct migrate_vma *a, unsigned long pfn)
+{
+	struct page *p = pfn_to_page(m, pfn);
+	struct dev_pagemap *pgmap;
+
+	if (p->zone != ZONE_DEVICE)
+		return (a->flags & MIGRATE_VMA_SELECT_SYSTEM) && (page_flags(p) & PG_lru);
+	pgmap = page_pgmap(m, pfn);
+	return (a->flags & MIGRATE_VMA_SELECT_DEVICE_PRIVATE) && pgmap->type == MEMORY_DEVICE_PRIVATE &&
+	       pgmap->owner == a->pgmap_owner;
+}
+
+/*
+ * Lock and isolate one page, owners_lock held.  Only its mapping may hold
+ * it (and the fault path, for the fault page): migrate_vma_check_page.
+ */
+static unsigned long collect_page(struct memhp_machine *m, struct page *fault_page, unsigned long pfn)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	if (p != fault_page && (page_flags(p) & PG_locked))
+		return 0;	/* trylock_page failed: another migration has it */
+	if (page_ref(p) != 1 + (p == fault_page))
+		return 0;	/* pinned: restored at once, src 0 */
+	if (p != fault_page)
+		page_flags_set(p, PG_locked);
+	if (p->zone != ZONE_DEVICE)
+		page_flags_clear(p, PG_lru);	/* isolated from the LRU */
+	return migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | MIGRATE_PFN_WRITE;
+}
+
+/* undo collect_page for a page that stays */
+static void restore_page(struct memhp_machine *m, struct page *fault_page, unsigned long pfn)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	if (p->zone != ZONE_DEVICE)
+		page_flags_set(p, PG_lru);
+	if (p != fault_page)
+		page_flags_clear(p, PG_locked);
+}
+
+/* migration entries for the collected RAM pages: read-only, writers wait */
+static void install_migration_entries(struct memhp_machine *m, struct migrate_vma *a)
+{
+	struct memhp_region *r = a->vma;
+
+	for (unsigned long i = 0; i < a->npages; i++) {
+		unsigned long pfn = migrate_pfn_to_pfn(a->src[i]);
+
+		if (!(a->src[i] & MIGRATE_PFN_MIGRATE) || pfn_to_page(m, pfn)->zone == ZONE_DEVICE)
+			continue;
+		if (a->in_flight < 0)
+			a->in_flight = in_flight_enter((uintptr_t)window_page(r, a->start),
+						       (uintptr_t)window_page(r, a->end));
+		if (mprotect(window_page(r, a->start + i), m->page_size, PROT_READ)) {
+			restore_page(m, a->fault_page, pfn);	/* out of mappings: not migrated */
+			a->src[i] = 0;
+			a->cpages--;
+		}
+	}
+}
+
+int migrate_vma_setup(struct memhp_machine *m, struct migrate_vma *a)
+{
+	struct memhp_region *r = a->vma;
+
+	if (!r || r->m != m || a->start >= a->end || a->end > r->nr_pages || !a->src || !a->dst)
+		return -EINVAL;
+	if (a->fault_page && !is_device_private_pfn(m, (unsigned long)(a->fault_page - m->vmemmap)))
+		return -EINVAL;
+	a->npages = a->end - a->start;
+	a->cpages = 0;
+	a->in_flight = -1;
+	memset(a->src, 0, a->npages * sizeof(*a->src));
+	memset(a->dst, 0, a->npages * sizeof(*a->dst));
+	pthread_mutex_lock(&m->owners_lock);
+	for (unsigned long i = 0; i < a->npages; i++) {
+		unsigned long pfn = r->pfns[a->start + i];
+
+		if (!selected(m, a, pfn))
+			continue;
+		a->src[i] = collect_page(m, a->fault_page, pfn);
+		a->cpages += !!a->src[i];
+	}
+	install_migration_entries(m, a);
+	pthread_mutex_unlock(&m->owners_lock);
+	return 0;
+}
+
+int migrate_device_range(struct memhp_machine *m, unsigned long *src, unsigned long start,
+			 unsigned long npages)
+{
+	if (!src || !npages || !pfn_valid(m, start) || !pfn_valid(m, start + npages - 1))
+		return -EINVAL;
+	pthread_mutex_lock(&m->owners_lock);
+	for (unsigned long i = 0; i < npages; i++) {
+		unsigned long pfn = start + i;
+		size_t idx;
+
+		src[i] = 0;
+		/* a device-private page mapped by a region (free ones have refcount 0) */
+		if (!is_device_private_pfn(m, pfn) || !page_ref(pfn_to_page(m, pfn)) || !page_rmap(m, pfn, &idx))
+			continue;
+		src[i] = collect_page(m, NULL, pfn);
+	}
+	pthread_mutex_unlock(&m->owners_lock);
+	return 0;
+}
+
+/* ---- moving the reverse map ---------------------------------------------- */
+
+void migrate_device_pages(struct memhp_machine *m, unsigned long *src, unsigned long *dst,
+			  unsigned long npages)
+{
+	pthread_mutex_lock(&m->owners_lock);
+	for (unsigned long i = 0; i < npages; i++) {
+		unsigned long old = migrate_pfn_to_pfn(src[i]), new = migrate_pfn_to_pfn(dst[i]);
+		struct memhp_region *r;
+		struct page *np;
+		size_t idx;
+
+		if (!(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		np = pfn_to_page(m, new);
+		/* no destination, or ZONE_DEVICE memory that is not device-private */
+		if (!(dst[i] & MIGRATE_PFN_VALID) || (np->zone == ZONE_DEVICE && !is_device_private_pfn(m, new))) {
+			src[i] &= ~MIGRATE_PFN_MIGRATE;
+			continue;
+		}
+		r = page_rmap(m, old, &idx);
+		page_flags_set(np, PG_locked);
+		if (np->zone == ZONE_DEVICE)
+			np->private = (uint64_t)(uintptr_t)r;
+		else
+			np->owner = (uint64_t)(uintptr_t)r;	/* PG_lru when it is mapped */
+		np->index = idx;
+		r->pfns[idx] = new;
+	}
+	pthread_mutex_unlock(&m->owners_lock);
+}
+
+void migrate_vma_pages(struct memhp_machine *m, struct migrate_vma *a)
+{
+	migrate_device_pages(m, a->src, a->dst, a->npages);
+}
+
+/* ---- finishing ------------------------------------------------------------------ */
+
+/* a page that was given up: the buddy's or the driver's again */
+static void release_page(struct memhp_machine *m, struct page *fault_page, unsigned long pfn)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	if (p != fault_page)
+		page_flags_clear(p, PG_locked);
+	if (p->zone != ZONE_DEVICE) {
+		free_pages(m, pfn, 0);
+		return;
+	}
+	put_device_page(m, pfn);	/* the fault path holds the fault page's last reference */
+}
+
+/* point the window at the new page: RAM read-write on the LRU, device none */
+static int map_new_page(struct memhp_machine *m, struct memhp_region *r, size_t idx, unsigned long new)
+{
+	struct page *np = pfn_to_page(m, new);
+
+	if (np->zone == ZONE_DEVICE)
+		return window_unmap_page(r, idx);
+	if (map_window(r, idx, 1))
+		return -ENOMEM;
+	set_owner(m, r, idx, new);	/* folio_putback_lru */
+	return 0;
+}
+
+/* the window of a page that stays: writable again if it is RAM */
+static void unmigrate(struct memhp_machine *m, struct page *fault_page, unsigned long old)
+{
+	size_t idx;
+	struct memhp_region *r = page_rmap(m, old, &idx);
+
+	r->pfns[idx] = old;
+	if (pfn_to_page(m, old)->zone != ZONE_DEVICE)
+		mprotect(window_page(r, idx), m->page_size, PROT_READ | PROT_WRITE);
+	restore_page(m, fault_page, old);
+}
+
+static void finalize_entry(struct memhp_machine *m, struct page *fault_page, unsigned long src,
+			   unsigned long dst)
+{
+	unsigned long old = migrate_pfn_to_pfn(src), new = migrate_pfn_to_pfn(dst);
+	struct memhp_region *r;
+	size_t idx;
+
+	if (!(src & MIGRATE_PFN_VALID)) {
+		if (dst & MIGRATE_PFN_VALID)
+			release_page(m, NULL, new);
+		return;
+	}
+	r = page_rmap(m, old, &idx);
+	if ((src & MIGRATE_PFN_MIGRATE) && (dst & MIGRATE_PFN_VALID) && !map_new_page(m, r, idx, new)) {
+		page_flags_clear(pfn_to_page(m, new), PG_locked);
+		release_page(m, fault_page, old);
+		return;
+	}
+	unmigrate(m, fault_page, old);
+	if (dst & MIGRATE_PFN_VALID)
+		release_page(m, NULL, new);
+}
+
+static void finalize_entries(struct memhp_machine *m, struct page *fault_page, unsigned long *src,
+			     unsigned long *dst, unsigned long npages)
+{
+	pthread_mutex_lock(&m->owners_lock);
+	for (unsigned long i = 0; i < npages; i++)
+		finalize_entry(m, fault_page, src[i], dst[i]);
+	pthread_mutex_unlock(&m->owners_lock);
+}
+
+void migrate_device_finalize(struct memhp_machine *m, unsigned long *src, unsigned long *dst,
+			     unsigned long npages)
+{
+	finalize_entries(m, NULL, src, dst, npages);
+}
+
+void migrate_vma_finalize(struct memhp_machine *m, struct migrate_vma *a)
+{
+	finalize_entries(m, a->fault_page, a->src, a->dst, a->npages);
+	if (a->in_flight >= 0)
+		in_flight_leave(a->in_flight);	/* writers go on, on the new pages */
+	a->in_flight = -1;
+}
+
+/* ---- the CPU fault ---------------------------------------------------------------- */
+
+/*
+ * Window page idx of r faulted.  If it is in device-private memory, lock
+ * it (waiting for whoever migrates it now), hold a reference and let the
+ * pgmap's migrate_to_ram bring it back.  Returns the driver's VM_FAULT_*
+ * bits, 0 when the page is not (or no longer) device-private.  Runs in the
+ * SIGSEGV handler of the faulting thread, which holds no memhp lock.
+ */
+int region_device_fault(struct memhp_region *r, size_t idx)
+{
+	struct memhp_machine *m = r->m;
+	struct vm_fault vmf = { .m = m, .region = r, .index = idx };
+	struct page *p;
+	int ret;
+
+	for (;;) {
+		pthread_mutex_lock(&m->owners_lock);
+		vmf.pfn = idx < r->nr_pages ? r->pfns[idx] : 0;
+		if (idx >= r->nr_pages || !is_device_private_pfn(m, vmf.pfn)) {
+			pthread_mutex_unlock(&m->owners_lock);
+			return 0;	/* RAM: the access is retried */
+		}
+		p = pfn_to_page(m, vmf.pfn);
+		if (!(page_flags(p) & PG_locked))
+			break;
+		pthread_mutex_unlock(&m->owners_lock);
+		sched_yield();	/* being migrated: wait on the lock */
+	}
+	page_flags_set(p, PG_locked);
+	get_device_page(m, vmf.pfn);
+	pthread_mutex_unlock(&m->owners_lock);
+	ret = page_pgmap(m, vmf.pfn)->ops->migrate_to_ram(&vmf);
+	page_flags_clear(p, PG_locked);
+	put_device_page(m, vmf.pfn);
+	return ret;
+}
