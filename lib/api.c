@@ -61,6 +61,24 @@ int memhp_dax_region_destroy(struct memhp_machine *m, int region_id)
 	return ret;
 }
 
+int memhp_dax_mmap(struct memhp_machine *m, const char *dev, uint64_t offset, size_t len, int prot,
+		   int flags, void **addr)
+{
+	int ret;
+
+	if (!dev || !addr)
+		return -EINVAL;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = dax_mmap(m, dev, offset, len, prot, flags, addr);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+int memhp_dax_munmap(struct memhp_machine *m, void *addr)
+{
+	return dax_munmap(m, addr);
+}
+
 int memhp_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info)
 {
 	int ret;

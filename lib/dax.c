@@ -34,10 +34,20 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 
 #define DAX_IDS 16
+
+/* a user's mmap of /dev/daxR.I (memhp_dax_mmap) */
+struct dax_mapping {
+	struct dev_dax *dd;
+	uint8_t *addr;
+	size_t len;
+	struct dax_mapping *next;
+};
 
 struct dax_ids {
 	char names[DAX_IDS][16];
@@ -77,6 +87,8 @@ struct dax_bus {
 	int next_id;
 	uint64_t next_addr;
 	struct dax_ids ids[DAX_DRV_NR];
+	struct dax_mapping *mappings;	/* dax_lock */
+	int zapped_fd;			/* empty memfd: what a zapped mapping maps */
 };
 
 static const char *const kind_names[] = { "cxl", "hmem", "pmem" };
@@ -89,6 +101,7 @@ int dax_init(struct memhp_machine *m)
 		return -ENOMEM;
 	/* device windows: above the DIMMs and the 64-bit PCI window, 1G aligned */
 	m->dax->next_addr = ALIGN_UP(m->hotplug_base + m->hotplug_size + (2ULL << 30), 1ULL << 30);
+	m->dax->zapped_fd = -1;
 	return 0;
 }
 
@@ -96,6 +109,15 @@ void dax_destroy(struct memhp_machine *m)
 {
 	if (!m->dax)
 		return;
+	while (m->dax->mappings) {
+		struct dax_mapping *map = m->dax->mappings;
+
+		m->dax->mappings = map->next;
+		munmap(map->addr, map->len);
+		free(map);
+	}
+	if (m->dax->zapped_fd >= 0)
+		close(m->dax->zapped_fd);
 	while (m->dax->regions) {
 		struct dax_region *r = m->dax->regions;
 
@@ -235,8 +257,11 @@ static int device_dax_probe(struct memhp_machine *m, struct dev_dax *dd)
 	return 0;
 }
 
+static void kill_dev_dax(struct memhp_machine *m, struct dev_dax *dd);
+
 static void device_dax_remove(struct memhp_machine *m, struct dev_dax *dd)
 {
+	kill_dev_dax(m, dd);
 	memunmap_pages(m, dd->pgmap);
 	dd->pgmap = NULL;
 	iomem_release(m, &dd->dax_res);
@@ -584,4 +609,146 @@ int dax_region_destroy(struct memhp_machine *m, int id)
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* ---- /dev/daxR.I: mmap (drivers/dax/device.c) --------------------------- */
+
+/*
+ * A user maps a device_dax device as with mmap(2) of its character
+ * device: shared only, at an address the kernel aligns to the device's
+ * alignment (dax_get_unmapped_area makes the address congruent to the
+ * offset, so check_vma's "unaligned vma" is an offset or a length that
+ * is not a multiple of it).  The mapping is the device's own memory (its
+ * backing fd at the range's offset), so what the user writes is on the
+ * device byte for byte; pages beyond the device fault with SIGBUS, as
+ * dax_pgoff_to_phys fails there.  The kernel maps lazily, one fault per
+ * align; memhp maps at once.  Unbinding device_dax zaps every mapping
+ * (kill_dev_dax: unmap_mapping_range): from then on an access raises
+ * SIGBUS until the user unmaps.  An empty memfd mapped shared gives
+ * exactly that signal.
+ */
+
+static int zapped_fd(struct memhp_machine *m)
+{
+	if (m->dax->zapped_fd < 0)
+		m->dax->zapped_fd = memfd_create("memhp-dax-zapped", MFD_CLOEXEC);
+	return m->dax->zapped_fd;
+}
+
+static void kill_dev_dax(struct memhp_machine *m, struct dev_dax *dd)
+{
+	pthread_mutex_lock(&m->dax_lock);
+	for (struct dax_mapping *map = m->dax->mappings; map; map = map->next) {
+		if (map->dd != dd)
+			continue;
+		if (mmap(map->addr, map->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, zapped_fd(m), 0) ==
+		    MAP_FAILED)
+			mprotect(map->addr, map->len, PROT_NONE);	/* still no access */
+		map->dd = NULL;
+	}
+	pthread_mutex_unlock(&m->dax_lock);
+}
+
+/* an address range of len aligned to align (mm_get_unmapped_area of len + align) */
+static uint8_t *aligned_area(size_t len, uint64_t align)
+{
+	uint8_t *va = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *start;
+
+	if (va == MAP_FAILED)
+		return NULL;
+	start = (uint8_t *)ALIGN_UP((uintptr_t)va, align);
+	if (start > va)
+		munmap(va, (size_t)(start - va));
+	if (start + len < va + len + align)
+		munmap(start + len, (size_t)(va + len + align - (start + len)));
+	return start;
+}
+
+static int dax_check_vma(struct memhp_machine *m, struct dev_dax *dd, uint64_t offset, size_t len, int flags)
+{
+	uint64_t mask = dd->region->align - 1;
+
+	if (dd->driver != DAX_DRV_DEVICE)
+		return -ENXIO;	/* !dax_alive: no device_dax behind the node */
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE) {
+		mlog(m, "dax %s: dax_mmap: fail, attempted private mapping", dd->name);
+		return -EINVAL;
+	}
+	if (!len || (offset | len) & mask) {
+		mlog(m, "dax %s: dax_mmap: fail, unaligned vma (offset %#llx, length %#zx, %#llx)", dd->name,
+		     (unsigned long long)offset, len, (unsigned long long)mask);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* the device's pages, then SIGBUS beyond its end */
+static int dax_map_range(struct memhp_machine *m, struct dev_dax *dd, uint8_t *va, uint64_t offset,
+			 size_t len, int prot)
+{
+	struct physdev *d = dd->region->dev;
+	size_t in_dev = offset >= dd->size ? 0 : (size_t)MIN((uint64_t)len, dd->size - offset);
+
+	if (in_dev && mmap(va, in_dev, prot, MAP_SHARED | MAP_FIXED, d->fd,
+			   (off_t)(d->fd_offset + dd->start + offset - d->phys_start)) == MAP_FAILED)
+		return -ENOMEM;
+	if (in_dev < len && (zapped_fd(m) < 0 || mmap(va + in_dev, len - in_dev, prot, MAP_SHARED | MAP_FIXED,
+						     zapped_fd(m), 0) == MAP_FAILED))
+		return -ENOMEM;
+	return 0;
+}
+
+int dax_mmap(struct memhp_machine *m, const char *name, uint64_t offset, size_t len, int prot, int flags,
+	     void **addr)
+{
+	struct dev_dax *dd = dax_find(m, name);
+	struct dax_mapping *map;
+	uint8_t *va;
+	int ret;
+
+	if (!dd)
+		return -ENODEV;
+	ret = dax_check_vma(m, dd, offset, len, flags);
+	if (ret)
+		return ret;
+	map = should_fail(m) ? NULL : calloc(1, sizeof(*map));
+	va = map ? aligned_area(len, dd->region->align) : NULL;
+	if (!va) {
+		free(map);
+		return -ENOMEM;
+	}
+	ret = should_fail(m) ? -ENOMEM : dax_map_range(m, dd, va, offset, len, prot);
+	if (ret) {
+		munmap(va, len);
+		free(map);
+		return ret;
+	}
+	*map = (struct dax_mapping){ .dd = dd, .addr = va, .len = len };
+	pthread_mutex_lock(&m->dax_lock);
+	map->next = m->dax->mappings;
+	m->dax->mappings = map;
+	pthread_mutex_unlock(&m->dax_lock);
+	*addr = va;
+	return 0;
+}
+
+int dax_munmap(struct memhp_machine *m, void *addr)
+{
+	struct dax_mapping *map = NULL;
+
+	pthread_mutex_lock(&m->dax_lock);
+	for (struct dax_mapping **p = &m->dax->mappings; *p; p = &(*p)->next) {
+		if ((*p)->addr == addr) {
+			map = *p;
+			*p = map->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->dax_lock);
+	if (!map)
+		return -EINVAL;
+	munmap(map->addr, map->len);
+	free(map);
+	return 0;
 }

@@ -134,6 +134,21 @@ int memhp_dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, u
 /* unbinds its device first; -EBUSY while its memory cannot be removed */
 int memhp_dax_region_destroy(struct memhp_machine *m, int region_id);
 
+/*
+ * mmap(2) of /dev/daxR.I, into this process: `len` bytes of device `dev`
+ * from byte `offset`, at an address aligned to the device's align (as
+ * dax_get_unmapped_area places it).  The mapping is the device's memory
+ * itself.  Errors as the kernel's: -ENODEV no such device, -ENXIO not
+ * bound to device_dax, -EINVAL a private mapping (flags must be
+ * MAP_SHARED or MAP_SHARED_VALIDATE) or an offset or length that is not a
+ * multiple of the align.  Pages beyond the device raise SIGBUS when
+ * touched, and so does every page once device_dax is unbound (the
+ * mapping is zapped); memhp_dax_munmap ends it either way.
+ */
+int memhp_dax_mmap(struct memhp_machine *m, const char *dev, uint64_t offset, size_t len, int prot,
+		   int flags, void **addr);
+int memhp_dax_munmap(struct memhp_machine *m, void *addr);
+
 /* The kernel's own entry points, on a range already backed by a device. */
 int memhp_add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t size,
 		     unsigned int mhp_flags);

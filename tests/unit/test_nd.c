@@ -8,6 +8,8 @@
  * next to a namespace (the rest are in test_memremap.c) and a fault sweep
  * of the conversion.
  */
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -209,6 +211,96 @@ static void test_dax_pmem_pmem(void **state)
 	memhp_machine_destroy(m);
 }
 
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* does reading *p raise SIGBUS? */
+static bool raises_sigbus(const volatile uint8_t *p)
+{
+	struct sigaction sa, old;
+	volatile bool bus = false;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_jmp, 1))
+		bus = true;
+	else
+		(void)*p;
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+static bool log_has(struct memhp_machine *m, const char *what)
+{
+	static char log[1 << 16];
+	uint64_t seq = 0;
+
+	memhp_log_read(m, &seq, log, sizeof(log));
+	return strstr(log, what) != NULL;
+}
+
+/*
+ * device-dax in mode pmem mapped by a user: at a 2 MiB-aligned address,
+ * the device's own memory (what is written is on the namespace after the
+ * info block and the memmap), the kernel's refusals, SIGBUS beyond the
+ * device and once device_dax is unbound.
+ */
+static void test_devdax_mmap(void **state)
+{
+	struct memhp_machine *m = boot_pmem();
+	struct physdev *dev = physdev_find(m, NS_START);
+	const uint64_t data = NS_START + 4 * MiB, size = 124 * MiB;
+	uint8_t *p, *q, byte;
+
+	(void)state;
+	configure_seed(m, "pmem");
+	write_ok(m, ND "/drivers/dax_pmem/bind", "dax0.0");
+	assert_int_equal(memhp_dax_mmap(m, "dax0.0", 0, 4 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, (void **)&p), 0);
+	assert_int_equal((uintptr_t)p % (2 * MiB), 0);
+	memset(p + 2 * MiB + 5, 0x5a, 100);
+	assert_int_equal(pread(dev->fd, &byte, 1, (off_t)(dev->fd_offset + data + 2 * MiB + 5 + 99 - dev->phys_start)), 1);
+	assert_int_equal(byte, 0x5a);
+	assert_int_equal(((uint8_t *)memhp_pfn_to_virt(m, (data + 2 * MiB) >> 12))[5], 0x5a);	/* the direct map */
+
+	/* check_vma's refusals */
+	assert_int_equal(memhp_dax_mmap(m, "dax0.0", 0, 2 * MiB, PROT_READ, MAP_PRIVATE, (void **)&q), -EINVAL);
+	assert_true(log_has(m, "fail, attempted private mapping"));
+	assert_int_equal(memhp_dax_mmap(m, "dax0.0", 4096, 2 * MiB, PROT_READ, MAP_SHARED, (void **)&q), -EINVAL);
+	assert_int_equal(memhp_dax_mmap(m, "dax0.0", 0, 4096, PROT_READ, MAP_SHARED, (void **)&q), -EINVAL);
+	assert_true(log_has(m, "fail, unaligned vma"));
+	assert_int_equal(memhp_dax_mmap(m, "dax7.0", 0, 2 * MiB, PROT_READ, MAP_SHARED, (void **)&q), -ENODEV);
+	assert_int_equal(memhp_dax_munmap(m, p + 4096), -EINVAL);
+	for (unsigned long n = 1; n <= 2; n++) {
+		memhp_fault_inject(m, n);
+		assert_int_equal(memhp_dax_mmap(m, "dax0.0", 0, 2 * MiB, PROT_READ, MAP_SHARED, (void **)&q), -ENOMEM);
+		memhp_fault_inject(m, 0);
+	}
+
+	/* the last 2 MiB of the device, then SIGBUS: dax_pgoff_to_phys fails */
+	assert_int_equal(memhp_dax_mmap(m, "dax0.0", size - 2 * MiB, 4 * MiB, PROT_READ, MAP_SHARED, (void **)&q), 0);
+	assert_false(raises_sigbus(q + 2 * MiB - 1));
+	assert_true(raises_sigbus(q + 2 * MiB));
+	assert_int_equal(memhp_dax_munmap(m, q), 0);
+
+	/* unbind zaps the mapping: no access from then on */
+	assert_false(raises_sigbus(p));
+	write_ok(m, "/sys/bus/dax/drivers/device_dax/unbind", "dax0.0");
+	assert_true(raises_sigbus(p + 2 * MiB + 5));
+	assert_int_equal(memhp_dax_mmap(m, "dax0.0", 0, 2 * MiB, PROT_READ, MAP_SHARED, (void **)&q), -ENXIO);
+	assert_int_equal(memhp_dax_munmap(m, p), 0);
+	/* the data stays on the device */
+	assert_int_equal(pread(dev->fd, &byte, 1, (off_t)(dev->fd_offset + data + 2 * MiB + 5 - dev->phys_start)), 1);
+	assert_int_equal(byte, 0x5a);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /* memremap_pages' refusals, with the kernel's errnos */
 static void test_memremap_refusals(void **state)
 {
@@ -269,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_seed_errnos),
 		cmocka_unit_test(test_dax_pmem_ram),
 		cmocka_unit_test(test_dax_pmem_pmem),
+		cmocka_unit_test(test_devdax_mmap),
 		cmocka_unit_test(test_memremap_refusals),
 		cmocka_unit_test(test_dax_pmem_fault_sweep),
 	};
