@@ -25,9 +25,17 @@ static struct memhp_machine *boot(void)
 	return boot_machine("", 1 * GiB);
 }
 
+/* nr_memmap_pages as /proc/vmstat shows it */
 static long memmap_pages(struct memhp_machine *m)
 {
-	return atomic_load(&m->nr_memmap_pages);
+	char *vmstat = readf(m, "/proc/vmstat"), *line = strstr(vmstat, "\nnr_memmap_pages ");
+	long n;
+
+	assert_non_null(line);
+	n = strtol(line + strlen("\nnr_memmap_pages "), NULL, 10);
+	free(vmstat);
+	assert_int_equal(n, atomic_load(&m->nr_memmap_pages));
+	return n;
 }
 
 static bool log_has(struct memhp_machine *m, const char *what)
@@ -366,20 +374,38 @@ static void test_page_refcounts(void **state)
 	long live;
 
 	(void)state;
-	/* GENERIC: 1 when mapped, page_free at 0, then 1 again */
+	/* GENERIC and P2PDMA: 1 when mapped, page_free at 0, then 1 again */
+	for (int type = MEMORY_DEVICE_GENERIC; type <= MEMORY_DEVICE_PCI_P2PDMA; type++) {
+		memset(&f, 0, sizeof(f));
+		pgmap_over(&f.pg, (enum memory_type)type, DEV_START, 128 * MiB);
+		f.pg.ops = &counting_ops;
+		assert_int_equal(memremap_pages(m, &f.pg, 0), 0);
+		assert_non_null(memhp_pfn_to_virt(m, pfn));	/* the CPU reaches it */
+		assert_int_equal(page_ref(pfn_to_page(m, pfn)), 1);
+		get_device_page(m, pfn);
+		put_device_page(m, pfn);
+		assert_int_equal(f.count, 0);
+		put_device_page(m, pfn);
+		assert_int_equal(f.count, 1);
+		assert_int_equal(f.last_pfn, pfn);
+		assert_int_equal(page_ref(pfn_to_page(m, pfn)), 1);
+		audit_ok(m);
+		memunmap_pages(m, &f.pg);
+	}
+
+	/* COHERENT: the driver's pages like device-private ones, but mapped */
 	memset(&f, 0, sizeof(f));
-	pgmap_over(&f.pg, MEMORY_DEVICE_GENERIC, DEV_START, 128 * MiB);
+	pgmap_over(&f.pg, MEMORY_DEVICE_COHERENT, DEV_START, 128 * MiB);
 	f.pg.ops = &counting_ops;
+	f.pg.owner = &f;
 	assert_int_equal(memremap_pages(m, &f.pg, 0), 0);
-	assert_int_equal(page_ref(pfn_to_page(m, pfn)), 1);
-	get_device_page(m, pfn);
-	put_device_page(m, pfn);
-	assert_int_equal(f.count, 0);
+	assert_non_null(memhp_pfn_to_virt(m, pfn));
+	assert_int_equal(page_ref(pfn_to_page(m, pfn)), 0);
+	zone_device_page_init(m, pfn);
+	assert_int_equal(atomic_load(&f.pg.ref), 2);
 	put_device_page(m, pfn);
 	assert_int_equal(f.count, 1);
-	assert_int_equal(f.last_pfn, pfn);
-	assert_int_equal(page_ref(pfn_to_page(m, pfn)), 1);
-	audit_ok(m);
+	assert_int_equal(atomic_load(&f.pg.ref), 1);
 	memunmap_pages(m, &f.pg);
 
 	/* FS_DAX counts from 1: idle at 1, never freed */
@@ -404,6 +430,7 @@ static void test_page_refcounts(void **state)
 	assert_int_equal(atomic_load(&f.pg.ref), 1);	/* no per-folio share */
 	assert_int_equal(page_ref(pfn_to_page(m, pfn)), 0);
 	assert_true(is_device_private_pfn(m, pfn));
+	assert_null(memhp_pfn_to_virt(m, pfn));	/* no direct map */
 	zone_device_page_init(m, pfn);
 	assert_int_equal(page_ref(pfn_to_page(m, pfn)), 1);
 	live = atomic_load(&f.pg.ref);
