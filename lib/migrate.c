@@ -31,6 +31,13 @@
  * process-wide state in libmemhp: a signal handler is process-wide by
  * nature.  Faults that are not ours go to the handler installed before.
  *
+ * The same handler serves device-private memory (migrate_device.c): a
+ * window page whose page lives in such memory is PROT_NONE, and any access
+ * to it faults into region_device_fault, which has the pgmap's
+ * migrate_to_ram bring it back before the access is retried.  The handler
+ * is installed again at each region allocation when another took SIGSEGV
+ * in between (a test framework does, per test), and chains to that one.
+ *
  * A pinned page (refcount above 1) is transiently busy: it is skipped and
  * the offline loop retries, as the kernel's does, until the pin goes or
  * the caller cancels.
