@@ -123,6 +123,12 @@ static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 
 	if (ns->claimed)
 		return -ENODEV;	/* nvdimm_namespace_common_probe: claimed */
+	/* ... and a range memremap_pages could not map in every mode */
+	if (!IS_ALIGNED(ns->start | (ns->start + ns->size), memremap_compat_align(m))) {
+		mlog(m, "nd_pmem %s: [mem %#llx-%#llx flags 0x200] misaligned, unable to map", ns->name,
+		     (unsigned long long)ns->start, (unsigned long long)(ns->start + ns->size - 1));
+		return -EOPNOTSUPP;
+	}
 	ns->res = iomem_request(m, ns->start, ns->size, ns->name, IORESOURCE_MEM | IORESOURCE_BUSY);
 	if (!ns->res) {
 		mlog(m, "nd_pmem %s: could not reserve region [%#llx-%#llx]", ns->name,
@@ -226,6 +232,12 @@ static int dax_pmem_probe(struct memhp_machine *m, struct nd_dax *dax)
 	if (!dax->uuid[0]) {
 		mlog(m, "dax_pmem %s: uuid not set", dax->name);
 		return -ENODEV;
+	}
+	/* nd_pfn_init: the info block cannot pad a misaligned start */
+	if (!IS_ALIGNED(ns->start, memremap_compat_align(m))) {
+		mlog(m, "dax_pmem %s: %s: start %#llx misaligned to %#lx", dax->name, ns->name,
+		     (unsigned long long)ns->start, memremap_compat_align(m));
+		return -EINVAL;
 	}
 	/* nd_pfn_init: ALIGN(8K [+ 64 bytes per pfn], align) */
 	npfns = PHYS_PFN_M(m, ns->size - ND_INFO_BLOCK_RESERVE);
@@ -472,8 +484,9 @@ int nd_init(struct memhp_machine *m)
 		if (ret)
 			return ret;
 		bus->nr++;
-		if (nd_pmem_probe(m, ns))
-			mlog(m, "nd_pmem %s: probe failed", ns->name);
+		ret = nd_pmem_probe(m, ns);
+		if (ret && ret != -ENODEV && ret != -ENXIO)
+			mlog(m, "nd_pmem %s: probe with driver nd_pmem failed with error %d", ns->name, ret);
 	}
 	dax_reserve_region_ids(m, bus->nr);
 	return 0;

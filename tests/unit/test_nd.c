@@ -301,6 +301,39 @@ static void test_devdax_mmap(void **state)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * A namespace that is not 2 MiB aligned (memremap_compat_align): nd_pmem's
+ * probe refuses it (-EOPNOTSUPP, the namespace stays without a driver),
+ * and so does dax_pmem's nd_pfn_init (-EINVAL), before writing anything.
+ */
+static void test_misaligned_namespace(void **state)
+{
+	struct memhp_machine *m = boot_machine("memmap=127M!769M", 1 * GiB);
+	struct memhp_stat st;
+
+	(void)state;
+	assert_int_equal(memhp_file_stat(m, ND "/devices/namespace0.0/driver", &st), -ENOENT);
+	assert_true(log_has(m, "nd_pmem namespace0.0: [mem 0x30100000-0x37ffffff flags 0x200] misaligned, unable to map"));
+	assert_true(log_has(m, "probe with driver nd_pmem failed with error -95"));
+	assert_int_equal(memmap_pages(m), 0);
+	assert_int_equal(writef(m, ND "/drivers/nd_pmem/bind", "namespace0.0"), -EOPNOTSUPP);
+	write_ok(m, ND "/devices/dax0.0/uuid", "0b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b\n");
+	write_ok(m, ND "/devices/dax0.0/namespace", "namespace0.0\n");
+	write_ok(m, ND "/devices/dax0.0/mode", "ram\n");
+	assert_int_equal(writef(m, ND "/drivers/dax_pmem/bind", "dax0.0"), -EINVAL);
+	assert_true(log_has(m, "namespace0.0: start 0x30100000 misaligned to 0x200000"));
+	{
+		struct physdev *dev = physdev_find(m, 769 * MiB);
+		char sig[12] = { 0 }, none[12] = { 0 };
+
+		assert_int_equal(pread(dev->fd, sig, sizeof(sig), (off_t)(dev->fd_offset + 4096)), (ssize_t)sizeof(sig));
+		assert_memory_equal(sig, none, sizeof(sig));	/* no info block */
+	}
+	assert_int_equal(memhp_file_stat(m, "/sys/bus/dax/devices/dax0.0", &st), -ENOENT);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /* memremap_pages' refusals, with the kernel's errnos */
 static void test_memremap_refusals(void **state)
 {
@@ -362,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_dax_pmem_ram),
 		cmocka_unit_test(test_dax_pmem_pmem),
 		cmocka_unit_test(test_devdax_mmap),
+		cmocka_unit_test(test_misaligned_namespace),
 		cmocka_unit_test(test_memremap_refusals),
 		cmocka_unit_test(test_dax_pmem_fault_sweep),
 	};
