@@ -427,8 +427,9 @@ static int audit_regions(struct memhp_machine *m, struct audit *a)
 			if (!pfn_online(m, pfn))
 				return fail(a, "region page %zu at pfn %#lx is not online memory", i, pfn);
 			p = pfn_to_page(m, pfn);
-			if (!(p->flags & PG_lru) || p->owner != (uint64_t)(uintptr_t)r || p->index != i ||
-			    p->refcount < 1)
+			/* off the LRU only while a migration holds it locked */
+			if (!(p->flags & (PG_lru | PG_locked)) || p->owner != (uint64_t)(uintptr_t)r ||
+			    p->index != i || p->refcount < 1)
 				return fail(a, "pfn %#lx does not point back at its region page %zu", pfn, i);
 		}
 	}

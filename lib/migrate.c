@@ -412,13 +412,27 @@ long memhp_region_pfn(struct memhp_region *r, size_t index)
 	return pfn;
 }
 
+/*
+ * get_user_pages: a page out in device-private memory is faulted back
+ * first (handle_mm_fault -> migrate_to_ram); one that cannot come back
+ * (no RAM) fails the pin with -ENOMEM, as VM_FAULT_OOM fails GUP.
+ */
 int memhp_region_pin(struct memhp_region *r, size_t index)
 {
+	struct memhp_machine *m = r->m;
+
 	if (index >= r->nr_pages)
 		return -EINVAL;
-	pthread_mutex_lock(&r->m->owners_lock);
-	__atomic_fetch_add(&pfn_to_page(r->m, r->pfns[index])->refcount, 1, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&r->m->owners_lock);
+	for (int tries = 0;; tries++) {
+		pthread_mutex_lock(&m->owners_lock);
+		if (!is_device_private_pfn(m, r->pfns[index]))
+			break;
+		pthread_mutex_unlock(&m->owners_lock);
+		if (tries == 2 || region_device_fault(r, index) == VM_FAULT_SIGBUS)
+			return tries == 2 ? -ENOMEM : -EFAULT;
+	}
+	__atomic_fetch_add(&pfn_to_page(m, r->pfns[index])->refcount, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&m->owners_lock);
 	return 0;
 }
 

@@ -15,7 +15,10 @@
  * fallible step of the next operation.  Every thread (thread 0 too) is a
  * "user": it allocates movable regions and unmovable pages of random
  * orders, fills each with a pattern derived from its own key, pins and
- * unpins region pages, frees, and re-reads what it holds.
+ * unpins region pages, sends region pages to a device-private memory
+ * (memhp_dmirror: they come back when the owner next reads them, through
+ * the fault), frees, and re-reads what it holds.  Thread 0 also evicts the
+ * device now and then.
  *
  * After every batch of operations the whole machine is audited
  * (memhp_audit: every pfn, free list and counter recounted) and every byte
@@ -74,6 +77,7 @@ struct stress {
 	pthread_mutex_t audit_lock;	/* one audit at a time, and the report */
 	atomic_ulong violations, expected_refusals, faults_armed, audits, bytes_checked, ops_done;
 	bool dimm_live[DIMMS];
+	struct memhp_dmirror *dev;	/* device-private memory */
 };
 
 static uint64_t next(uint64_t *s)
@@ -209,7 +213,7 @@ static void user_op(struct stress *st, struct user *u)
 {
 	struct alloc *a = &u->a[pick(&u->rng, MAX_ALLOCS)];
 
-	switch (pick(&u->rng, 5)) {
+	switch (pick(&u->rng, 6)) {
 	case 0:
 	case 1:
 		if (a->live) {
@@ -230,6 +234,16 @@ static void user_op(struct stress *st, struct user *u)
 				if (!memhp_region_pin(a->r, i))
 					a->pinned = (long)i;
 			}
+		}
+		break;
+	case 3:	/* some pages out to the device; reading them brings them back */
+		if (a->live && a->movable) {
+			size_t start = (size_t)pick(&u->rng, a->pages);
+			long moved = memhp_dmirror_migrate(st->dev, a->r, start,
+							   1 + (size_t)pick(&u->rng, a->pages - start));
+
+			if (moved < 0)
+				violation(st, "thread %d: dmirror_migrate: %s", u->id, memhp_strerror((int)moved));
 		}
 		break;
 	default:
@@ -309,6 +323,14 @@ static void admin_param(struct stress *st, struct user *u)
 	refusal(st, "param", memhp_file_write(st->m, files[f], v, strlen(v)), refused);
 }
 
+/* every page back from the device; a pinned or migrating page may stay */
+static void admin_evict(struct stress *st)
+{
+	static const int refused[] = { EBUSY, 0 };
+
+	refusal(st, "dmirror_evict", memhp_dmirror_evict(st->dev), refused);
+}
+
 static void admin_op(struct stress *st, struct user *u)
 {
 	unsigned long what = pick(&u->rng, 16);
@@ -324,6 +346,8 @@ static void admin_op(struct stress *st, struct user *u)
 		admin_block(st, u);
 	else if (what < 13)
 		admin_param(st, u);
+	else if (what < 14)
+		admin_evict(st);
 	else
 		user_op(st, u);
 	memhp_fault_inject(st->m, 0);
@@ -393,6 +417,7 @@ int main(int argc, char **argv)
 	struct thread_arg *t;
 	pthread_t tid[MAX_THREADS];
 	char cmdline[128], msg[256];
+	struct memhp_dmirror_stats dev;
 	unsigned long long ops = 0;
 	int ret;
 
@@ -425,6 +450,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "memhp-stress: machine: %s\n", memhp_strerror(ret));
 		return 1;
 	}
+	ret = memhp_dmirror_create(st.m, 1024, &st.dev);
+	if (ret) {
+		fprintf(stderr, "memhp-stress: dmirror: %s\n", memhp_strerror(ret));
+		return 1;
+	}
 	pthread_mutex_init(&st.audit_lock, NULL);
 	t = calloc((size_t)st.threads, sizeof(*t));
 	if (!t)
@@ -437,6 +467,10 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < st.threads; i++)
 		pthread_join(tid[i], NULL);
+	memhp_dmirror_stats(st.dev, &dev);
+	if (dev.pages_out)
+		violation(&st, "%" PRIu64 " device pages still out with every region freed", dev.pages_out);
+	memhp_dmirror_destroy(st.dev);
 	/* everything freed: the machine must be consistent still */
 	if (memhp_audit(st.m, msg, sizeof(msg)))
 		violation(&st, "final audit: %s", msg);
@@ -444,8 +478,10 @@ int main(int argc, char **argv)
 	free(t);
 	pthread_mutex_destroy(&st.audit_lock);
 	printf("memhp-stress: seed %" PRIu64 ": %lu ops, %lu audits, %lu bytes checked, %lu faults armed, "
-	       "%lu expected refusals, %lu violations\n",
+	       "%lu expected refusals, %" PRIu64 " pages to the device and %" PRIu64 " back (%" PRIu64
+	       " on a CPU access), %lu violations\n",
 	       seed, atomic_load(&st.ops_done), atomic_load(&st.audits), atomic_load(&st.bytes_checked),
-	       atomic_load(&st.faults_armed), atomic_load(&st.expected_refusals), atomic_load(&st.violations));
+	       atomic_load(&st.faults_armed), atomic_load(&st.expected_refusals), dev.to_device, dev.to_ram,
+	       dev.faults, atomic_load(&st.violations));
 	return atomic_load(&st.violations) ? 1 : 0;
 }

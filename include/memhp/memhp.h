@@ -149,6 +149,33 @@ int memhp_dax_mmap(struct memhp_machine *m, const char *dev, uint64_t offset, si
 		   int flags, void **addr);
 int memhp_dax_munmap(struct memhp_machine *m, void *addr);
 
+/*
+ * Device-private memory (the kernel's lib/test_hmm.c "hmm_dmirror"): a
+ * device of nr_pages whose memory the CPU cannot address, with
+ * MEMORY_DEVICE_PRIVATE struct pages at the top of the physical space.
+ * memhp_dmirror_migrate moves region pages [start, start+n) there (pinned
+ * pages and pages already out stay; returns how many moved, or -EINVAL);
+ * a CPU access to such a page faults and the device's migrate_to_ram
+ * brings it back, so the owner never sees the difference but in time.
+ * memhp_dmirror_evict brings every page back (-EBUSY if one could not
+ * come, e.g. out of RAM); destroy evicts, then unmaps, waiting for pages
+ * still out.
+ */
+struct memhp_dmirror;
+struct memhp_region;
+struct memhp_dmirror_stats {
+	uint64_t faults;		/* CPU accesses served by migrate_to_ram */
+	uint64_t to_device, to_ram;	/* pages migrated each way */
+	uint64_t pages_out;		/* device pages in use now */
+	uint64_t first_pfn;		/* the device's first pfn */
+};
+int memhp_dmirror_create(struct memhp_machine *m, size_t nr_pages, struct memhp_dmirror **out);
+long memhp_dmirror_migrate(struct memhp_dmirror *d, struct memhp_region *r, size_t start, size_t n);
+int memhp_dmirror_evict(struct memhp_dmirror *d);
+size_t memhp_dmirror_pages_out(struct memhp_dmirror *d);
+void memhp_dmirror_stats(struct memhp_dmirror *d, struct memhp_dmirror_stats *st);
+void memhp_dmirror_destroy(struct memhp_dmirror *d);
+
 /* The kernel's own entry points, on a range already backed by a device. */
 int memhp_add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t size,
 		     unsigned int mhp_flags);

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_hmm.c - device-private memory, with a driver in the manner of the
- * kernel's lib/test_hmm.c (dmirror): its memory is a buffer the CPU can
- * only reach through the driver, its pages are ZONE_DEVICE pages at the
- * top of the physical address space (request_free_mem_region).  A
- * region's pages move there with migrate_vma_*, a CPU access to one of
- * them faults and migrate_to_ram brings it back, byte for byte; teardown
- * waits for the pages still out; eviction (migrate_device_range) empties
- * the device; pinned pages stay; concurrent faults on one page migrate it
- * once.
+ * test_hmm.c - device-private memory through memhp_dmirror (lib/dmirror.c,
+ * the kernel's lib/test_hmm.c): its memory is a buffer the CPU can only
+ * reach through the driver, its pages are ZONE_DEVICE pages at the top of
+ * the physical address space (request_free_mem_region).  A region's pages
+ * move there with migrate_vma_*, a CPU access to one of them faults and
+ * migrate_to_ram brings it back, byte for byte (the RAM it left having
+ * been reused meanwhile); teardown waits for the pages still out;
+ * eviction (migrate_device_range) empties the device; pinned pages stay;
+ * concurrent faults on one page migrate it once.
  */
 #include <pthread.h>
 #include <unistd.h>
@@ -18,153 +18,26 @@
 
 #define DPAGES 64
 
-struct dmirror {
-	struct dev_pagemap pg;	/* first: the callbacks get it */
-	struct memhp_machine *m;
-	struct resource *res;
-	unsigned long base;
-	uint8_t *mem;		/* the device's memory, DPAGES pages */
-	unsigned long free[DPAGES];
-	int nfree;
-	pthread_mutex_t lock;
-	atomic_int faults, frees;
-};
-
-static uint8_t *devmem(struct dmirror *dm, unsigned long pfn)
+static struct memhp_dmirror *dmirror(struct memhp_machine *m)
 {
-	return dm->mem + (pfn - dm->base) * 4096;
+	struct memhp_dmirror *d;
+
+	assert_int_equal(memhp_dmirror_create(m, DPAGES, &d), 0);
+	return d;
 }
 
-static void dmirror_page_free(struct dev_pagemap *pg, unsigned long pfn)
+static struct memhp_dmirror_stats stats(struct memhp_dmirror *d)
 {
-	struct dmirror *dm = (struct dmirror *)pg;
+	struct memhp_dmirror_stats st;
 
-	pthread_mutex_lock(&dm->lock);
-	dm->free[dm->nfree++] = pfn;
-	pthread_mutex_unlock(&dm->lock);
-	atomic_fetch_add(&dm->frees, 1);
+	memhp_dmirror_stats(d, &st);
+	return st;
 }
 
-static long dmirror_alloc(struct dmirror *dm)
+/* the device's pgmap, through its first page */
+static struct dev_pagemap *pgmap_of(struct memhp_machine *m, struct memhp_dmirror *d)
 {
-	long pfn = -1;
-
-	pthread_mutex_lock(&dm->lock);
-	if (dm->nfree)
-		pfn = (long)dm->free[--dm->nfree];
-	pthread_mutex_unlock(&dm->lock);
-	if (pfn >= 0)
-		zone_device_page_init(dm->m, (unsigned long)pfn);
-	return pfn;
-}
-
-/* the device copies collected pages into fresh RAM pages */
-static void copy_to_ram(struct dmirror *dm, const unsigned long *src, unsigned long *dst, unsigned long n)
-{
-	for (unsigned long i = 0; i < n; i++) {
-		long pfn;
-
-		if (!(src[i] & MIGRATE_PFN_MIGRATE))
-			continue;
-		pfn = alloc_pages_node(dm->m, 0, ALLOC_MOVABLE, 0);
-		if (pfn < 0)
-			continue;
-		memcpy(page_address(dm->m, (unsigned long)pfn), devmem(dm, migrate_pfn_to_pfn(src[i])), 4096);
-		dst[i] = migrate_pfn((unsigned long)pfn);
-	}
-}
-
-static int dmirror_migrate_to_ram(struct vm_fault *vmf)
-{
-	struct dmirror *dm = (struct dmirror *)page_pgmap(vmf->m, vmf->pfn);
-	unsigned long src, dst;
-	struct migrate_vma a = { .vma = vmf->region, .start = vmf->index, .end = vmf->index + 1,
-				 .src = &src, .dst = &dst, .pgmap_owner = dm,
-				 .flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
-				 .fault_page = pfn_to_page(vmf->m, vmf->pfn) };
-
-	if (migrate_vma_setup(vmf->m, &a))
-		return VM_FAULT_SIGBUS;
-	copy_to_ram(dm, &src, &dst, 1);
-	migrate_vma_pages(vmf->m, &a);
-	migrate_vma_finalize(vmf->m, &a);
-	atomic_fetch_add(&dm->faults, 1);
-	return 0;
-}
-
-static const struct dev_pagemap_ops dmirror_ops = { .page_free = dmirror_page_free,
-						    .migrate_to_ram = dmirror_migrate_to_ram };
-
-static struct dmirror *dmirror_create(struct memhp_machine *m)
-{
-	struct dmirror *dm = calloc(1, sizeof(*dm));
-
-	assert_non_null(dm);
-	dm->m = m;
-	dm->res = request_free_mem_region(m, 128 * MiB, "hmm_dmirror");
-	assert_non_null(dm->res);
-	dm->pg.type = MEMORY_DEVICE_PRIVATE;
-	dm->pg.nr_range = 1;
-	dm->pg.ranges[0] = (struct pgmap_range){ dm->res->start, dm->res->end };
-	dm->pg.ops = &dmirror_ops;
-	dm->pg.owner = dm;
-	assert_int_equal(memremap_pages(m, &dm->pg, 0), 0);
-	dm->base = dm->res->start >> 12;
-	for (int i = 0; i < DPAGES; i++)
-		dm->free[i] = dm->base + DPAGES - 1 - (unsigned long)i;	/* handed out ascending */
-	dm->nfree = DPAGES;
-	dm->mem = calloc(DPAGES, 4096);
-	assert_non_null(dm->mem);
-	pthread_mutex_init(&dm->lock, NULL);
-	return dm;
-}
-
-static void dmirror_destroy(struct dmirror *dm)
-{
-	memunmap_pages(dm->m, &dm->pg);
-	iomem_release(dm->m, &dm->res);
-	pthread_mutex_destroy(&dm->lock);
-	free(dm->mem);
-	free(dm);
-}
-
-/* window pages [start, start+n) of r to the device; returns how many moved */
-static unsigned long dmirror_migrate_to_dev(struct dmirror *dm, struct memhp_region *r, size_t start,
-					    size_t n)
-{
-	unsigned long src[DPAGES], dst[DPAGES], moved = 0;
-	struct migrate_vma a = { .vma = r, .start = start, .end = start + n, .src = src, .dst = dst,
-				 .pgmap_owner = dm, .flags = MIGRATE_VMA_SELECT_SYSTEM };
-
-	assert_int_equal(migrate_vma_setup(dm->m, &a), 0);
-	for (unsigned long i = 0; i < a.npages; i++) {
-		long dpfn;
-
-		if (!(src[i] & MIGRATE_PFN_MIGRATE))
-			continue;
-		dpfn = dmirror_alloc(dm);
-		if (dpfn < 0)
-			continue;
-		/* the device's DMA reads the page through the direct map */
-		memcpy(devmem(dm, (unsigned long)dpfn), page_address(dm->m, migrate_pfn_to_pfn(src[i])), 4096);
-		dst[i] = migrate_pfn((unsigned long)dpfn);
-	}
-	migrate_vma_pages(dm->m, &a);
-	for (unsigned long i = 0; i < a.npages; i++)
-		moved += !!(src[i] & MIGRATE_PFN_MIGRATE);
-	migrate_vma_finalize(dm->m, &a);
-	return moved;
-}
-
-/* everything back to RAM before teardown (dmirror_device_evict_chunk) */
-static void dmirror_evict(struct dmirror *dm)
-{
-	unsigned long src[DPAGES], dst[DPAGES] = { 0 };
-
-	assert_int_equal(migrate_device_range(dm->m, src, dm->base, DPAGES), 0);
-	copy_to_ram(dm, src, dst, DPAGES);
-	migrate_device_pages(dm->m, src, dst, DPAGES);
-	migrate_device_finalize(dm->m, src, dst, DPAGES);
+	return page_pgmap(m, stats(d).first_pfn);
 }
 
 static uint8_t pattern(size_t page)
@@ -198,13 +71,25 @@ static bool on_device(struct memhp_machine *m, struct memhp_region *r, size_t i)
 	return is_device_private_pfn(m, (unsigned long)memhp_region_pfn(r, i));
 }
 
+/* free RAM is reused meanwhile: what comes back must come from the device */
+static void scribble_free_ram(struct memhp_machine *m)
+{
+	struct memhp_region *junk;
+
+	assert_int_equal(memhp_region_alloc(m, 4096, 0, 0, &junk), 0);
+	memset(memhp_region_addr(junk), 0xee, 4096 * 4096);
+	memhp_region_free(junk);
+}
+
 static void test_migrate_and_fault_back(void **state)
 {
 	struct memhp_machine *m = boot_machine("", 1 * GiB);
 	unsigned long free0 = free_all(m), free1;
-	struct dmirror *dm = dmirror_create(m);
+	struct memhp_dmirror *d = dmirror(m);
 	struct memhp_region *r = filled_region(m, 16);
 	volatile uint8_t *w = memhp_region_addr(r);
+	unsigned long base = stats(d).first_pfn;
+	struct dev_pagemap *pg = pgmap_of(m, d);
 	char *iomem;
 
 	(void)state;
@@ -212,56 +97,71 @@ static void test_migrate_and_fault_back(void **state)
 	iomem = readf(m, "/proc/iomem");
 	assert_non_null(strstr(iomem, "3ff8000000-3fffffffff : hmm_dmirror\n"));
 	free(iomem);
-	assert_false(pfn_online(m, dm->base));
+	assert_int_equal(base, 0x3ff8000);
+	assert_false(pfn_online(m, base));
+	assert_null(memhp_pfn_to_virt(m, base));
 
 	free1 = free_all(m);
-	assert_int_equal(dmirror_migrate_to_dev(dm, r, 0, 8), 8);
+	assert_int_equal(memhp_dmirror_migrate(d, r, 0, 8), 8);
 	for (size_t i = 0; i < 8; i++) {
 		assert_true(on_device(m, r, i));
-		assert_int_equal(memhp_region_pfn(r, i), (long)(dm->base + i));
-		assert_int_equal(devmem(dm, dm->base + i)[4095], pattern(i));
-		assert_int_equal(page_ref(pfn_to_page(m, dm->base + i)), 1);	/* the mapping's */
+		assert_int_equal(memhp_region_pfn(r, i), (long)(base + i));
+		assert_int_equal(page_ref(pfn_to_page(m, base + i)), 1);	/* the mapping's */
 	}
 	assert_false(on_device(m, r, 8));
 	assert_int_equal(free_all(m) - free1, 8);	/* the RAM pages went back */
-	assert_int_equal(atomic_load(&dm->pg.ref), 1 + 8);
+	assert_int_equal(atomic_load(&pg->ref), 1 + 8);
+	assert_int_equal(stats(d).pages_out, 8);
 	audit_ok(m);
+	scribble_free_ram(m);
 
 	/* a read faults, the driver brings the page back */
 	assert_int_equal(w[3 * 4096 + 100], pattern(3));
-	assert_int_equal(atomic_load(&dm->faults), 1);
-	assert_int_equal(atomic_load(&dm->frees), 1);
+	assert_int_equal(stats(d).faults, 1);
+	assert_int_equal(stats(d).pages_out, 7);
 	assert_false(on_device(m, r, 3));
 	assert_true(pfn_to_page(m, (unsigned long)memhp_region_pfn(r, 3))->flags & PG_lru);
 	page_is(r, 3, pattern(3), pattern(3));
 	/* so does a write, and it lands on the RAM page */
 	w[5 * 4096] = 0xab;
-	assert_int_equal(atomic_load(&dm->faults), 2);
+	assert_int_equal(stats(d).faults, 2);
 	page_is(r, 5, 0xab, pattern(5));
-	assert_int_equal(atomic_load(&dm->pg.ref), 1 + 6);
+	assert_int_equal(atomic_load(&pg->ref), 1 + 6);
 	audit_ok(m);
 
+	/* pinning a page out on the device brings it back first, as GUP does */
+	assert_int_equal(memhp_dmirror_migrate(d, r, 12, 1), 1);
+	assert_int_equal(memhp_region_pin(r, 12), 0);
+	assert_false(on_device(m, r, 12));
+	assert_int_equal(stats(d).faults, 3);
+	assert_int_equal(page_ref(pfn_to_page(m, (unsigned long)memhp_region_pfn(r, 12))), 2);
+	assert_int_equal(memhp_region_unpin(r, 12), 0);
+	page_is(r, 12, pattern(12), pattern(12));
 	/* a pinned page stays; unpinned it goes */
 	assert_int_equal(memhp_region_pin(r, 9), 0);
-	assert_int_equal(dmirror_migrate_to_dev(dm, r, 9, 1), 0);
+	assert_int_equal(memhp_dmirror_migrate(d, r, 9, 1), 0);
 	assert_false(on_device(m, r, 9));
 	assert_int_equal(memhp_region_unpin(r, 9), 0);
-	assert_int_equal(dmirror_migrate_to_dev(dm, r, 8, 8), 8);
+	assert_int_equal(memhp_dmirror_migrate(d, r, 8, 8), 8);
 	/* pages already on the device are not collected for SELECT_SYSTEM */
-	assert_int_equal(dmirror_migrate_to_dev(dm, r, 0, 16), 2);	/* 3 and 5 */
+	assert_int_equal(memhp_dmirror_migrate(d, r, 0, 16), 2);	/* 3 and 5 */
+	assert_int_equal(memhp_dmirror_migrate(d, r, 10, 7), -EINVAL);
 	audit_ok(m);
+	scribble_free_ram(m);
 
 	/* eviction: all 16 back, every byte as written */
-	dmirror_evict(dm);
+	assert_int_equal(memhp_dmirror_evict(d), 0);
 	for (size_t i = 0; i < 16; i++) {
 		assert_false(on_device(m, r, i));
 		page_is(r, i, i == 5 ? 0xab : pattern(i), pattern(i));
 	}
-	assert_int_equal(atomic_load(&dm->faults), 2);	/* eviction is no fault */
-	assert_int_equal(atomic_load(&dm->pg.ref), 1);
+	assert_int_equal(stats(d).faults, 3);	/* eviction is no fault */
+	assert_int_equal(stats(d).to_device, 19);
+	assert_int_equal(stats(d).to_ram, 19);
+	assert_int_equal(atomic_load(&pg->ref), 1);
 	audit_ok(m);
 	memhp_region_free(r);
-	dmirror_destroy(dm);
+	memhp_dmirror_destroy(d);
 	assert_int_equal(free_all(m), free0);
 	audit_ok(m);
 	memhp_machine_destroy(m);
@@ -272,62 +172,67 @@ static void test_region_free_with_device_pages(void **state)
 {
 	struct memhp_machine *m = boot_machine("", 1 * GiB);
 	unsigned long free0 = free_all(m);
-	struct dmirror *dm = dmirror_create(m);
+	struct memhp_dmirror *d = dmirror(m);
 	struct memhp_region *r = filled_region(m, 8);
 
 	(void)state;
-	assert_int_equal(dmirror_migrate_to_dev(dm, r, 2, 4), 4);
+	assert_int_equal(memhp_dmirror_migrate(d, r, 2, 4), 4);
 	memhp_region_free(r);
-	assert_int_equal(atomic_load(&dm->frees), 4);
-	assert_int_equal(dm->nfree, DPAGES);
-	assert_int_equal(atomic_load(&dm->pg.ref), 1);
+	assert_int_equal(stats(d).pages_out, 0);
+	assert_int_equal(atomic_load(&pgmap_of(m, d)->ref), 1);
 	audit_ok(m);
-	dmirror_destroy(dm);
+	memhp_dmirror_destroy(d);
 	assert_int_equal(free_all(m), free0);
 	memhp_machine_destroy(m);
 }
 
-struct unmapper {
-	struct dmirror *dm;
+struct destroyer {
+	struct memhp_dmirror *d;
 	atomic_int done;
 };
 
-static void *unmap_thread(void *arg)
+static void *destroy_thread(void *arg)
 {
-	struct unmapper *u = arg;
+	struct destroyer *x = arg;
 
-	memunmap_pages(u->dm->m, &u->dm->pg);
-	atomic_store(&u->done, 1);
+	memhp_dmirror_destroy(x->d);
+	atomic_store(&x->done, 1);
 	return NULL;
 }
 
-/* memunmap_pages waits for the pages out on the device; a fault frees them */
+/*
+ * A page that cannot be evicted (the device holds a reference) keeps the
+ * device: destroy's memunmap_pages waits until the page is gone, here by
+ * a CPU access once the device lets go.
+ */
 static void test_teardown_waits_for_device_pages(void **state)
 {
 	struct memhp_machine *m = boot_machine("", 1 * GiB);
-	struct dmirror *dm = dmirror_create(m);
+	struct memhp_dmirror *d = dmirror(m);
 	struct memhp_region *r = filled_region(m, 4);
-	struct unmapper u = { .dm = dm };
+	struct destroyer x = { .d = d };
+	unsigned long base = stats(d).first_pfn;
 	pthread_t t;
 
 	(void)state;
-	assert_int_equal(dmirror_migrate_to_dev(dm, r, 1, 2), 2);
-	assert_int_equal(pthread_create(&t, NULL, unmap_thread, &u), 0);
+	assert_int_equal(memhp_dmirror_migrate(d, r, 1, 2), 2);
+	get_device_page(m, base + 1);	/* the device holds page 2 (a DMA in flight) */
+	assert_int_equal(memhp_dmirror_evict(d), -EBUSY);	/* page 1 came back, 2 did not */
+	assert_false(on_device(m, r, 1));
+	assert_true(on_device(m, r, 2));
+	assert_int_equal(pthread_create(&t, NULL, destroy_thread, &x), 0);
 	usleep(100 * 1000);	/* time enough to finish, were it not waiting */
-	assert_false(atomic_load(&u.done));
-	assert_null(get_dev_pagemap(m, dm->base, NULL));	/* killed: no new reference */
-	page_is(r, 1, pattern(1), pattern(1));		/* faults back: one page still out */
+	assert_false(atomic_load(&x.done));
+	assert_null(get_dev_pagemap(m, base, NULL));	/* killed: no new reference */
+	put_device_page(m, base + 1);
 	usleep(100 * 1000);
-	assert_false(atomic_load(&u.done));
-	page_is(r, 2, pattern(2), pattern(2));		/* the last one */
+	assert_false(atomic_load(&x.done));		/* still out, still waiting */
+	page_is(r, 2, pattern(2), pattern(2));		/* the access brings it back */
 	pthread_join(t, NULL);
-	assert_true(atomic_load(&u.done));
-	assert_false(pfn_valid(m, dm->base));
+	assert_true(atomic_load(&x.done));
+	assert_false(pfn_valid(m, base));
+	page_is(r, 1, pattern(1), pattern(1));
 	memhp_region_free(r);
-	iomem_release(m, &dm->res);
-	pthread_mutex_destroy(&dm->lock);
-	free(dm->mem);
-	free(dm);
 	audit_ok(m);
 	memhp_machine_destroy(m);
 }
@@ -355,14 +260,14 @@ static void *read_all(void *arg)
 static void test_concurrent_faults(void **state)
 {
 	struct memhp_machine *m = boot_machine("", 1 * GiB);
-	struct dmirror *dm = dmirror_create(m);
+	struct memhp_dmirror *d = dmirror(m);
 	struct memhp_region *r = filled_region(m, 32);
 	struct reader rd[3];
 	pthread_t t[3];
 	atomic_int go = 0;
 
 	(void)state;
-	assert_int_equal(dmirror_migrate_to_dev(dm, r, 0, 32), 32);
+	assert_int_equal(memhp_dmirror_migrate(d, r, 0, 32), 32);
 	for (int i = 0; i < 3; i++) {
 		rd[i] = (struct reader){ .r = r, .n = 32, .go = &go };
 		assert_int_equal(pthread_create(&t[i], NULL, read_all, &rd[i]), 0);
@@ -372,14 +277,41 @@ static void test_concurrent_faults(void **state)
 		pthread_join(t[i], NULL);
 		assert_int_equal(rd[i].bad, 0);
 	}
-	assert_int_equal(atomic_load(&dm->faults), 32);
-	assert_int_equal(atomic_load(&dm->frees), 32);
+	assert_int_equal(stats(d).faults, 32);
+	assert_int_equal(stats(d).to_ram, 32);
+	assert_int_equal(stats(d).pages_out, 0);
 	for (size_t i = 0; i < 32; i++)
 		page_is(r, i, pattern(i), pattern(i));
 	audit_ok(m);
 	memhp_region_free(r);
-	dmirror_destroy(dm);
+	memhp_dmirror_destroy(d);
 	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* every fallible step of creating the device, failed in turn: nothing left */
+static void test_create_fault_sweep(void **state)
+{
+	struct memhp_machine *m = boot_machine("", 1 * GiB);
+	char *before = machine_snapshot(m);
+	struct memhp_dmirror *d = NULL;
+	unsigned long n;
+
+	(void)state;
+	for (n = 1;; n++) {
+		int ret;
+
+		memhp_fault_inject(m, n);
+		ret = memhp_dmirror_create(m, DPAGES, &d);
+		memhp_fault_inject(m, 0);
+		if (!ret)
+			break;
+		assert_int_equal(ret, -ENOMEM);
+		assert_unchanged(m, before);
+	}
+	assert_true(n > 3);
+	memhp_dmirror_destroy(d);
+	free(before);
 	memhp_machine_destroy(m);
 }
 
@@ -387,7 +319,7 @@ static void test_concurrent_faults(void **state)
 static void test_setup_refusals(void **state)
 {
 	struct memhp_machine *m = boot_machine("", 1 * GiB);
-	struct dmirror *dm = dmirror_create(m);
+	struct memhp_dmirror *d = dmirror(m);
 	struct memhp_region *r = filled_region(m, 4);
 	unsigned long src[4], dst[4];
 	struct migrate_vma a = { .vma = r, .start = 0, .end = 4, .src = src, .dst = dst,
@@ -405,9 +337,10 @@ static void test_setup_refusals(void **state)
 	a.fault_page = pfn_to_page(m, (unsigned long)memhp_region_pfn(r, 0));
 	assert_int_equal(migrate_vma_setup(m, &a), -EINVAL);	/* a fault page in RAM */
 	assert_int_equal(migrate_device_range(m, src, 1UL << 40, 4), -EINVAL);
+	assert_int_equal(memhp_dmirror_create(m, 0, &d), -EINVAL);
 	audit_ok(m);
 	memhp_region_free(r);
-	dmirror_destroy(dm);
+	memhp_dmirror_destroy(d);
 	memhp_machine_destroy(m);
 }
 
@@ -418,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_region_free_with_device_pages),
 		cmocka_unit_test(test_teardown_waits_for_device_pages),
 		cmocka_unit_test(test_concurrent_faults),
+		cmocka_unit_test(test_create_fault_sweep),
 		cmocka_unit_test(test_setup_refusals),
 	};
 
