@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +44,16 @@ static inline void audit_ok(struct memhp_machine *m)
 
 	if (ret)
 		fail_msg("audit: %s", msg);
+}
+
+/* has the machine's log (its dmesg) a line containing `what`? */
+static inline bool log_has(struct memhp_machine *m, const char *what)
+{
+	static char log[1 << 16];
+	uint64_t seq = 0;
+
+	memhp_log_read(m, &seq, log, sizeof(log));
+	return strstr(log, what) != NULL;
 }
 
 /* the whole content of a file (caller frees); NULL with errno-like code */

@@ -38,15 +38,6 @@ static long memmap_pages(struct memhp_machine *m)
 	return n;
 }
 
-static bool log_has(struct memhp_machine *m, const char *what)
-{
-	static char log[1 << 16];
-	uint64_t seq = 0;
-
-	memhp_log_read(m, &seq, log, sizeof(log));
-	return strstr(log, what) != NULL;
-}
-
 /* device memory with a backing the test can read: sections at DEV_START */
 static struct physdev *device(struct memhp_machine *m, unsigned long sections)
 {
@@ -365,6 +356,16 @@ static void count_page_free(struct dev_pagemap *pgmap, unsigned long pfn)
 static const struct dev_pagemap_ops counting_ops = { .page_free = count_page_free,
 						     .migrate_to_ram = no_migrate };
 
+/* a pgmap of `type` over the device's first section, counting page_free */
+static void map_counting(struct memhp_machine *m, struct freed *f, enum memory_type type)
+{
+	memset(f, 0, sizeof(*f));
+	pgmap_over(&f->pg, type, DEV_START, 128 * MiB);
+	f->pg.ops = &counting_ops;
+	f->pg.owner = f;
+	assert_int_equal(memremap_pages(m, &f->pg, 0), 0);
+}
+
 static void test_page_refcounts(void **state)
 {
 	struct memhp_machine *m = boot();
@@ -376,10 +377,7 @@ static void test_page_refcounts(void **state)
 	(void)state;
 	/* GENERIC and P2PDMA: 1 when mapped, page_free at 0, then 1 again */
 	for (int type = MEMORY_DEVICE_GENERIC; type <= MEMORY_DEVICE_PCI_P2PDMA; type++) {
-		memset(&f, 0, sizeof(f));
-		pgmap_over(&f.pg, (enum memory_type)type, DEV_START, 128 * MiB);
-		f.pg.ops = &counting_ops;
-		assert_int_equal(memremap_pages(m, &f.pg, 0), 0);
+		map_counting(m, &f, (enum memory_type)type);
 		assert_non_null(memhp_pfn_to_virt(m, pfn));	/* the CPU reaches it */
 		assert_int_equal(page_ref(pfn_to_page(m, pfn)), 1);
 		get_device_page(m, pfn);
@@ -394,11 +392,7 @@ static void test_page_refcounts(void **state)
 	}
 
 	/* COHERENT: the driver's pages like device-private ones, but mapped */
-	memset(&f, 0, sizeof(f));
-	pgmap_over(&f.pg, MEMORY_DEVICE_COHERENT, DEV_START, 128 * MiB);
-	f.pg.ops = &counting_ops;
-	f.pg.owner = &f;
-	assert_int_equal(memremap_pages(m, &f.pg, 0), 0);
+	map_counting(m, &f, MEMORY_DEVICE_COHERENT);
 	assert_non_null(memhp_pfn_to_virt(m, pfn));
 	assert_int_equal(page_ref(pfn_to_page(m, pfn)), 0);
 	zone_device_page_init(m, pfn);
@@ -409,10 +403,7 @@ static void test_page_refcounts(void **state)
 	memunmap_pages(m, &f.pg);
 
 	/* FS_DAX counts from 1: idle at 1, never freed */
-	memset(&f, 0, sizeof(f));
-	pgmap_over(&f.pg, MEMORY_DEVICE_FS_DAX, DEV_START, 128 * MiB);
-	f.pg.ops = &counting_ops;
-	assert_int_equal(memremap_pages(m, &f.pg, 0), 0);
+	map_counting(m, &f, MEMORY_DEVICE_FS_DAX);
 	get_device_page(m, pfn);
 	get_device_page(m, pfn);
 	put_device_page(m, pfn);
@@ -422,11 +413,7 @@ static void test_page_refcounts(void **state)
 	memunmap_pages(m, &f.pg);
 
 	/* PRIVATE: free (0) until handed out; each page out holds the pgmap */
-	memset(&f, 0, sizeof(f));
-	pgmap_over(&f.pg, MEMORY_DEVICE_PRIVATE, DEV_START, 128 * MiB);
-	f.pg.ops = &counting_ops;
-	f.pg.owner = &f;
-	assert_int_equal(memremap_pages(m, &f.pg, 0), 0);
+	map_counting(m, &f, MEMORY_DEVICE_PRIVATE);
 	assert_int_equal(atomic_load(&f.pg.ref), 1);	/* no per-folio share */
 	assert_int_equal(page_ref(pfn_to_page(m, pfn)), 0);
 	assert_true(is_device_private_pfn(m, pfn));

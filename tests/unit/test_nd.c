@@ -236,15 +236,6 @@ static bool raises_sigbus(const volatile uint8_t *p)
 	return bus;
 }
 
-static bool log_has(struct memhp_machine *m, const char *what)
-{
-	static char log[1 << 16];
-	uint64_t seq = 0;
-
-	memhp_log_read(m, &seq, log, sizeof(log));
-	return strstr(log, what) != NULL;
-}
-
 /*
  * device-dax in mode pmem mapped by a user: at a 2 MiB-aligned address,
  * the device's own memory (what is written is on the namespace after the

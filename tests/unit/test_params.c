@@ -99,15 +99,6 @@ static void test_cmdline_memmap_on_memory(void **state)
 	}
 }
 
-static bool log_contains(struct memhp_machine *m, const char *needle)
-{
-	static char buf[1 << 16];
-	uint64_t seq = 0;
-
-	memhp_log_read(m, &seq, buf, sizeof(buf));
-	return strstr(buf, needle) != NULL;
-}
-
 static void test_cmdline_errors_logged(void **state)
 {
 	struct memhp_machine *m;
@@ -115,15 +106,15 @@ static void test_cmdline_errors_logged(void **state)
 	(void)state;
 	m = boot_machine("memory_hotplug.memmap_on_memory=xyz memory_hotplug.online_policy "
 			 "memory_hotplug.nosuch=1", 512 * MiB);
-	assert_true(log_contains(m, "Booting kernel: `xyz' invalid for parameter `memory_hotplug.memmap_on_memory'"));
-	assert_true(log_contains(m, "Booting kernel: `' invalid for parameter `memory_hotplug.online_policy'"));
-	assert_true(log_contains(m, "Booting kernel: Unknown parameter `memory_hotplug.nosuch'"));
+	assert_true(log_has(m, "Booting kernel: `xyz' invalid for parameter `memory_hotplug.memmap_on_memory'"));
+	assert_true(log_has(m, "Booting kernel: `' invalid for parameter `memory_hotplug.online_policy'"));
+	assert_true(log_has(m, "Booting kernel: Unknown parameter `memory_hotplug.nosuch'"));
 	file_is(m, PARAM("online_policy"), "contig-zones\n");
 	memhp_machine_destroy(m);
 
 	m = boot_machine("memory_hotplug.memmap_on_memory=force", 512 * MiB);
 	/* x86_64: 512 memmap pages are one pageblock, nothing to waste */
-	assert_true(log_contains(m, "Memory hotplug will waste 0 pages in each memory block"));
+	assert_true(log_has(m, "Memory hotplug will waste 0 pages in each memory block"));
 	memhp_machine_destroy(m);
 }
 
