@@ -106,6 +106,10 @@ static int audit_pfns(struct memhp_machine *m, struct zone_count (*zc)[MAX_NR_ZO
 
 			if (!(p->flags & PG_init))
 				return fail(a, "pfn %#lx in an online section has no initialised struct page", pfn);
+			if (p->zone == ZONE_DEVICE) {
+				pfn++;	/* device memory in a boot section: never online (pfn_to_online_page) */
+				continue;
+			}
 			if (p->nid >= m->nr_nodes || p->zone >= MAX_NR_ZONES)
 				return fail(a, "pfn %#lx has node %u zone %u", pfn, p->nid, p->zone);
 			c = &zc[p->nid][p->zone];
@@ -262,8 +266,9 @@ static int audit_device_page(struct memhp_machine *m, struct audit *a, struct de
 	bool driver_owned = pg->type == MEMORY_DEVICE_PRIVATE || pg->type == MEMORY_DEVICE_COHERENT;
 	int ref = page_ref(p);
 
-	if ((ms->flags & (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP | SECTION_IS_ONLINE)) !=
-	    (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP))
+	/* online only as the boot section it shares with RAM */
+	if ((ms->flags & (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP)) != (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP) ||
+	    (ms->flags & (SECTION_IS_ONLINE | SECTION_IS_EARLY)) == SECTION_IS_ONLINE || !pfn_valid(m, pfn))
 		return fail(a, "pgmap pfn %#lx: section flags %#x", pfn, ms->flags);
 	if (p->zone != ZONE_DEVICE || p->owner != (uint64_t)(uintptr_t)pg || !(p->flags & PG_reserved))
 		return fail(a, "pgmap pfn %#lx: zone %u, not the pgmap's reserved page", pfn, p->zone);
@@ -308,6 +313,18 @@ static int audit_pgmaps(struct memhp_machine *m, struct audit *a)
 	return ret;
 }
 
+/* a partly populated section: its distinct vmemmap pages (runs of one pfn) */
+static unsigned long subsection_memmap_pages(const struct memhp_machine *m, const struct mem_section *ms,
+					     unsigned long slots)
+{
+	unsigned long n = 0;
+
+	(void)m;
+	for (unsigned long k = 0; k < slots; k++)
+		n += ms->memmap_pfns[k] && (!k || ms->memmap_pfns[k] != ms->memmap_pfns[k - 1]);
+	return n;
+}
+
 static int audit_sections(struct memhp_machine *m, struct audit *a)
 {
 	unsigned long per = PFN_UP_M(m, m->pages_per_section * sizeof(struct page));
@@ -323,6 +340,8 @@ static int audit_sections(struct memhp_machine *m, struct audit *a)
 		}
 		if (ms->memmap_src == MEMMAP_BOOT)
 			boot += per;
+		else if (ms->memmap_src == MEMMAP_SUBSECTIONS)
+			hot += subsection_memmap_pages(m, ms, per);
 		else if (ms->memmap_src == MEMMAP_COMPOUND)	/* deduplicated: 2 per folio */
 			hot += MAX(m->pages_per_section >> ms->compound_order, 1UL) * VMEMMAP_RESERVE_NR;
 		else if (ms->memmap_src != MEMMAP_COMPOUND_REUSE)
@@ -395,8 +414,8 @@ static int audit_blocks(struct memhp_machine *m, struct audit *a)
 			for (unsigned long pfn = start; pfn < start + m->pages_per_block; pfn += m->pageblock_nr_pages) {
 				struct page *p = pfn_to_page(m, pfn);
 
-				if (p->flags & PG_hole)
-					continue;
+				if ((p->flags & PG_hole) || p->zone == ZONE_DEVICE)
+					continue;	/* a hole, or device memory sharing the boot section */
 				if (p->zone != mem->zone->idx)
 					return fail(a, "memory%lu in zone %s holds pfn %#lx of zone %s", id,
 						    mem->zone->name, pfn, zone_names[p->zone]);

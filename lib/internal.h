@@ -384,7 +384,7 @@ struct zone *page_zone(struct memhp_machine *m, unsigned long pfn);
 
 enum memmap_source {
 	MEMMAP_NONE, MEMMAP_BOOT, MEMMAP_ALTMAP, MEMMAP_BUDDY, MEMMAP_BUDDY_PAGES,
-	MEMMAP_COMPOUND, MEMMAP_COMPOUND_REUSE,
+	MEMMAP_COMPOUND, MEMMAP_COMPOUND_REUSE, MEMMAP_SUBSECTIONS,
 };
 
 /* vmemmap pages kept per compound page when the rest is deduplicated */
@@ -397,9 +397,18 @@ struct mem_section {
 	enum memmap_source memmap_src;
 	unsigned long memmap_pfn;	/* first pfn holding this section's memmap */
 	unsigned long *memmap_pfns;	/* MEMMAP_BUDDY_PAGES: one pfn per page;
-					 * MEMMAP_COMPOUND: head, tail per compound */
+					 * MEMMAP_COMPOUND: head, tail per compound;
+					 * MEMMAP_SUBSECTIONS: the pfn mapped at each
+					 * vmemmap page, 0 where none is */
 	unsigned int compound_order;	/* MEMMAP_COMPOUND */
+	/*
+	 * 2 MiB subsections added (fill_subsection_map): all of them for a
+	 * whole section; for an early section only those hot-added into it
+	 */
+	uint64_t subsection_map;
+	unsigned long subsection_vmemmap;	/* MEMMAP_SUBSECTIONS: pages per subsection */
 };
+
 
 struct vmem_altmap {
 	unsigned long base_pfn, end_pfn, reserve, free, align, alloc;
@@ -913,6 +922,14 @@ static inline uint64_t PFN_PHYS_M(const struct memhp_machine *m, unsigned long p
 static inline unsigned long pfn_to_section_nr(const struct memhp_machine *m, unsigned long pfn)
 {
 	return pfn / m->pages_per_section;
+}
+
+static inline unsigned long pages_per_subsection(const struct memhp_machine *m)
+{
+	/* PAGES_PER_SUBSECTION: 2 MiB, but never more than a section */
+	unsigned long n = (2UL << 20) >> m->arch->page_shift;
+
+	return n ? (n < m->pages_per_section ? n : m->pages_per_section) : 1;
 }
 static inline unsigned long section_nr_to_pfn(const struct memhp_machine *m, unsigned long nr)
 {

@@ -17,7 +17,8 @@
  *   1. refuse: an altmap with a second range (-EINVAL), a pfn at either end
  *      already in another pgmap (-ENOMEM, "Conflicting mapping in same
  *      section"), any System RAM in it (-ENXIO), beyond the physical
- *      address space (-EINVAL), not aligned for __add_pages (-EINVAL);
+ *      address space (-EINVAL), not 2 MiB aligned for __add_pages
+ *      (-EINVAL); a subsection already in use (-EEXIST, from sparse.c);
  *   2. make the range visible to get_dev_pagemap (the kernel's xarray);
  *   3. the memmap of every section (from the altmap, else the node's DRAM;
  *      nr_memmap_pages counts it) and, except for device-private memory
@@ -49,10 +50,9 @@
  * (free_zone_device_folio), after which GENERIC/P2PDMA pages are reset to
  * 1 and device-private/coherent ones drop their pgmap reference.
  *
- * Whole sections only: the kernel also maps 2 MiB subsections; memhp's
- * sections are all-or-nothing, so a range that __add_pages would accept
- * but is not section aligned gets -EINVAL too, with a log line saying so.
- * Caller holds device_hotplug_lock for memremap_pages/memunmap_pages.
+ * Ranges are 2 MiB subsections (memremap_compat_align): a section can hold
+ * several pgmaps and RAM, its memmap populated subsection by subsection
+ * (sparse.c).  Caller holds device_hotplug_lock for memremap_pages/memunmap_pages.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -342,7 +342,7 @@ static void memmap_init_zone_device(struct memhp_machine *m, struct dev_pagemap 
 static int check_range(struct memhp_machine *m, struct dev_pagemap *pgmap, int i)
 {
 	const struct pgmap_range *r = &pgmap->ranges[i];
-	uint64_t size = r->end - r->start + 1, section = PFN_PHYS_M(m, m->pages_per_section);
+	uint64_t size = r->end - r->start + 1;
 	unsigned long ram;
 	bool conflict;
 
@@ -376,11 +376,6 @@ static int check_range(struct memhp_machine *m, struct dev_pagemap *pgmap, int i
 	if (!IS_ALIGNED(r->start | size, memremap_compat_align(m))) {
 		mlog(m, "WARNING: Misaligned __add_pages start: %#lx end: %#lx", range_pfn(m, r->start),
 		     range_pfn(m, r->end));
-		return -EINVAL;
-	}
-	if (!IS_ALIGNED(r->start | size, section)) {
-		mlog(m, "memremap_pages: %#llx-%#llx: memhp maps whole sections, not 2 MiB subsections",
-		     (unsigned long long)r->start, (unsigned long long)r->end);
 		return -EINVAL;
 	}
 	return 0;

@@ -140,18 +140,10 @@ static bool pfn_in_zone_online(struct memhp_machine *m, struct zone *zone, unsig
 	return p->nid == zone->pgdat->node_id && p->zone == zone->idx;
 }
 
-static unsigned long subsection_pages(const struct memhp_machine *m)
-{
-	/* PAGES_PER_SUBSECTION: 2 MiB, but never more than a section */
-	unsigned long n = (2UL << 20) >> page_shift(m);
-
-	return n ? MIN(n, m->pages_per_section) : 1;
-}
-
 static void shrink_zone_span(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
 			     unsigned long end_pfn)
 {
-	unsigned long step = subsection_pages(m), pfn;
+	unsigned long step = pages_per_subsection(m), pfn;
 
 	if (zone->zone_start_pfn == start_pfn) {
 		for (pfn = end_pfn; pfn < zone_end_pfn(zone); pfn += step)

@@ -29,6 +29,10 @@
  *                  its first section; the following ones
  *                  (MEMMAP_COMPOUND_REUSE) map that section's tail page.
  *
+ *   MEMMAP_SUBSECTIONS  a section only partly added (ZONE_DEVICE ranges are
+ *                  2 MiB subsections): each subsection's slice of the
+ *                  vmemmap populated on its own (see add_subsections).
+ *
  * nr_memmap_pages counts the memmap of hot-added sections in every mode
  * (memmap_pages_add, section_nr_vmemmap_pages: pages actually allocated,
  * so 2 per compound page when deduplicated), nr_memmap_boot_pages that of
@@ -66,11 +70,37 @@ struct mem_section *pfn_to_section(struct memhp_machine *m, unsigned long pfn)
 	return nr < m->nr_sections ? &m->sections[nr] : NULL;
 }
 
+/* the bits of [pfn, pfn + nr) in its section's subsection_map */
+static uint64_t subsection_mask(const struct memhp_machine *m, unsigned long pfn, unsigned long nr)
+{
+	unsigned long per = pages_per_subsection(m), first = (pfn % m->pages_per_section) / per;
+	unsigned long n = (nr + per - 1) / per;
+
+	return n >= 64 ? ~0ULL : ((1ULL << n) - 1) << first;
+}
+
+/*
+ * Subsections are tracked where a section has at most 64 and each one's
+ * memmap is whole vmemmap pages (x86_64, arm64 with 4K pages).  With 64K
+ * pages one vmemmap page would serve many subsections: only whole
+ * sections there.
+ */
+static bool subsections_tracked(const struct memhp_machine *m)
+{
+	unsigned long per = pages_per_subsection(m);
+
+	return m->pages_per_section / per <= 64 && (per * sizeof(struct page)) % m->page_size == 0;
+}
+
+/* early sections have their whole memmap; others only their subsections' */
 bool pfn_valid(struct memhp_machine *m, unsigned long pfn)
 {
 	struct mem_section *ms = pfn_to_section(m, pfn);
 
-	return ms && (ms->flags & SECTION_HAS_MEM_MAP);
+	if (!ms || !(ms->flags & SECTION_HAS_MEM_MAP))
+		return false;
+	return (ms->flags & SECTION_IS_EARLY) || !subsections_tracked(m) ||
+	       (ms->subsection_map & subsection_mask(m, pfn, 1));
 }
 
 bool pfn_online(struct memhp_machine *m, unsigned long pfn)
@@ -308,6 +338,156 @@ static void depopulate(struct memhp_machine *m, struct mem_section *ms, void *va
 	ms->memmap_src = MEMMAP_NONE;
 }
 
+/* ---- subsections ------------------------------------------------------------ */
+
+/*
+ * A range smaller than a section (ZONE_DEVICE maps 2 MiB subsections)
+ * populates only its own part of the section's vmemmap, as x86's
+ * vmemmap_populate does for less than a section: base pages from the
+ * node's memory (vmemmap_populate_basepages, the altmap is not used), or
+ * per compound page a head and a tail page with the tail mapped again
+ * (vmemmap_populate_compound_pages).  memmap_pfns[] records the page
+ * mapped at each vmemmap page of the section, 0 where none; a page is
+ * freed once, where its run of equal entries starts.  An early section
+ * has its whole memmap from boot: adding into it only fills the map.
+ */
+
+/* vmemmap pages [first, end) of the section that hold pfn's .. pfn+nr's struct pages */
+static void subsection_slots(const struct memhp_machine *m, unsigned long pfn, unsigned long nr,
+			     unsigned long *first, unsigned long *end)
+{
+	*first = (pfn % m->pages_per_section) * sizeof(struct page) / m->page_size;
+	*end = *first + nr * sizeof(struct page) / m->page_size;
+}
+
+static void depopulate_slots(struct memhp_machine *m, struct mem_section *ms, char *va, unsigned long first,
+			     unsigned long end)
+{
+	for (unsigned long k = first; k < end; k++) {
+		if (!ms->memmap_pfns[k])
+			continue;
+		if (k == first || ms->memmap_pfns[k] != ms->memmap_pfns[k - 1])
+			free_pages(m, ms->memmap_pfns[k], 0);
+		vmemmap_unmap(m, va + (k << page_shift(m)), m->page_size);
+	}
+	for (unsigned long k = first; k < end; k++)
+		ms->memmap_pfns[k] = 0;
+}
+
+static int populate_slots(struct memhp_machine *m, int nid, struct mem_section *ms, char *va,
+			  unsigned long first, unsigned long end, unsigned long per_compound)
+{
+	for (unsigned long k = first; k < end; k += per_compound) {
+		for (unsigned long j = 0; j < MIN(per_compound, 2UL); j++) {
+			long p = should_fail(m) ? -ENOMEM : alloc_pages_node(m, nid, ALLOC_KERNEL, 0);
+
+			if (p < 0)
+				goto fail;
+			/* the head's page, then the tails' page for every other slot */
+			for (unsigned long t = j; t < (j ? per_compound : 1); t++) {
+				ms->memmap_pfns[k + t] = (unsigned long)p;
+				if (vmemmap_map(m, va + ((k + t) << page_shift(m)), m->page_size, (unsigned long)p))
+					goto fail;
+			}
+		}
+	}
+	return 0;
+fail:
+	depopulate_slots(m, ms, va, first, end);
+	return -ENOMEM;
+}
+
+static void subsections_section_free(struct mem_section *ms)
+{
+	free(ms->pageblock_mt);
+	free(ms->memmap_pfns);
+	ms->pageblock_mt = NULL;
+	ms->memmap_pfns = NULL;
+	ms->memmap_src = MEMMAP_NONE;
+}
+
+static int add_subsections(struct memhp_machine *m, int nid, unsigned long pfn, unsigned long nr,
+			   struct vmem_altmap *altmap, const struct dev_pagemap *pgmap)
+{
+	struct mem_section *ms = pfn_to_section(m, pfn);
+	char *va = (char *)pfn_to_page(m, section_nr_to_pfn(m, pfn_to_section_nr(m, pfn)));
+	uint64_t mask = subsection_mask(m, pfn, nr);
+	unsigned long first, end, per = 1;
+	bool fresh = !(ms->flags & SECTION_MARKED_PRESENT);
+	int ret;
+
+	if (!subsections_tracked(m) || !IS_ALIGNED(pfn | nr, pages_per_subsection(m))) {
+		mlog(m, "WARNING: Misaligned __add_pages start: %#lx end: %#lx", pfn, pfn + nr - 1);
+		return -EINVAL;
+	}
+	if ((ms->subsection_map & mask) || (!fresh && ms->memmap_src != MEMMAP_SUBSECTIONS &&
+					    !(ms->flags & SECTION_IS_EARLY)))
+		return -EEXIST;	/* fill_subsection_map */
+	if (should_fail(m))
+		return -ENOMEM;
+	if (!(ms->flags & SECTION_IS_EARLY)) {
+		if (fresh) {
+			ms->pageblock_mt = calloc(m->pages_per_section / m->pageblock_nr_pages, 1);
+			ms->memmap_pfns = calloc(section_memmap_bytes(m) >> page_shift(m), sizeof(*ms->memmap_pfns));
+			ms->memmap_src = MEMMAP_SUBSECTIONS;
+			if (!ms->pageblock_mt || !ms->memmap_pfns) {
+				subsections_section_free(ms);
+				return -ENOMEM;
+			}
+		}
+		if (vmemmap_can_optimize(m, altmap, pgmap))
+			per = compound_vmemmap_pages(m, pgmap->vmemmap_shift);
+		subsection_slots(m, pfn, nr, &first, &end);
+		ret = populate_slots(m, nid, ms, va, first, end, per);
+		if (ret) {
+			if (fresh)
+				subsections_section_free(ms);
+			return ret;
+		}
+		atomic_fetch_add(&m->nr_memmap_pages, (long)section_nr_vmemmap_pages(m, pfn, nr, altmap, pgmap));
+	}
+	pthread_mutex_lock(&m->span_lock);
+	ms->subsection_map |= mask;
+	if (fresh) {
+		ms->flags = SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
+		ms->nid = nid;
+	}
+	pthread_mutex_unlock(&m->span_lock);
+	if (pfn + nr > m->max_pfn)
+		m->max_pfn = pfn + nr;
+	progress_step(m, PFN_PHYS_M(m, nr));
+	return 0;
+}
+
+static void remove_subsections(struct memhp_machine *m, unsigned long pfn, unsigned long nr,
+			       struct vmem_altmap *altmap, const struct dev_pagemap *pgmap)
+{
+	struct mem_section *ms = pfn_to_section(m, pfn);
+	char *va = (char *)pfn_to_page(m, section_nr_to_pfn(m, pfn_to_section_nr(m, pfn)));
+	uint64_t mask = subsection_mask(m, pfn, nr);
+	unsigned long first, end;
+
+	if (!subsections_tracked(m) || (ms->subsection_map & mask) != mask) {
+		mlog(m, "WARNING: section already deactivated (%#lx + %ld)", pfn, (long)nr);
+		return;
+	}
+	pthread_mutex_lock(&m->span_lock);
+	ms->subsection_map &= ~mask;
+	pthread_mutex_unlock(&m->span_lock);
+	if (ms->flags & SECTION_IS_EARLY)
+		return;	/* the boot memmap stays */
+	atomic_fetch_sub(&m->nr_memmap_pages, (long)section_nr_vmemmap_pages(m, pfn, nr, altmap, pgmap));
+	subsection_slots(m, pfn, nr, &first, &end);
+	depopulate_slots(m, ms, va, first, end);
+	if (ms->subsection_map)
+		return;
+	pthread_mutex_lock(&m->span_lock);
+	subsections_section_free(ms);
+	ms->flags = 0;
+	ms->nid = 0;
+	pthread_mutex_unlock(&m->span_lock);
+}
+
 /*
  * sparse_add_section: activate one whole section and populate its memmap.
  * Called with mem_hotplug_lock held for write.
@@ -320,8 +500,10 @@ int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsi
 	void *va = pfn_to_page(m, section_nr_to_pfn(m, pfn_to_section_nr(m, pfn)));
 	int ret;
 
-	if (!ms || nr != m->pages_per_section || pfn % m->pages_per_section)
+	if (!ms || !nr || pfn_to_section_nr(m, pfn) != pfn_to_section_nr(m, pfn + nr - 1))
 		return -EINVAL;
+	if (nr < m->pages_per_section)
+		return add_subsections(m, nid, pfn, nr, altmap, pgmap);
 	if (ms->flags & SECTION_MARKED_PRESENT)
 		return -EEXIST;	/* fill_subsection_map: already present */
 	if (should_fail(m))
@@ -353,6 +535,7 @@ int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsi
 	}
 	pthread_mutex_lock(&m->span_lock);
 	ms->flags = SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
+	ms->subsection_map = ~0ULL;
 	ms->nid = nid;
 	pthread_mutex_unlock(&m->span_lock);
 	atomic_fetch_add(&m->nr_memmap_pages, (long)section_nr_vmemmap_pages(m, pfn, nr, altmap, pgmap));
@@ -371,6 +554,10 @@ void sparse_remove_section(struct memhp_machine *m, unsigned long pfn, unsigned 
 
 	if (!(ms->flags & SECTION_MARKED_PRESENT))
 		return;	/* WARN_ON_ONCE(!valid_section(ms)) */
+	if (nr < m->pages_per_section) {
+		remove_subsections(m, pfn, nr, altmap, pgmap);
+		return;
+	}
 	if (ms->memmap_src == MEMMAP_BOOT)
 		atomic_fetch_sub(&m->nr_memmap_boot_pages, (long)PFN_UP_M(m, bytes));
 	else
@@ -381,19 +568,24 @@ void sparse_remove_section(struct memhp_machine *m, unsigned long pfn, unsigned 
 	free(ms->pageblock_mt);
 	ms->pageblock_mt = NULL;
 	ms->flags = 0;
+	ms->subsection_map = 0;
 	ms->nid = 0;
 	pthread_mutex_unlock(&m->span_lock);
 }
 
-/* __add_pages / __remove_pages: whole sections, undone in reverse on failure */
+/*
+ * __add_pages / __remove_pages: section by section, the first and last
+ * maybe partial (subsections), undone in reverse on failure
+ */
 int sparse_add_sections(struct memhp_machine *m, int nid, unsigned long start, unsigned long nr,
 			struct vmem_altmap *altmap, const struct dev_pagemap *pgmap)
 {
-	unsigned long pfn;
+	unsigned long pfn, next;
 	int ret = 0;
 
-	for (pfn = start; pfn < start + nr; pfn += m->pages_per_section) {
-		ret = sparse_add_section(m, nid, pfn, m->pages_per_section, altmap, pgmap);
+	for (pfn = start; pfn < start + nr; pfn = next) {
+		next = MIN(ALIGN_DOWN(pfn, m->pages_per_section) + m->pages_per_section, start + nr);
+		ret = sparse_add_section(m, nid, pfn, next - pfn, altmap, pgmap);
 		if (ret)
 			break;
 	}
@@ -405,9 +597,9 @@ int sparse_add_sections(struct memhp_machine *m, int nid, unsigned long start, u
 void sparse_remove_sections(struct memhp_machine *m, unsigned long start, unsigned long nr,
 			    struct vmem_altmap *altmap, const struct dev_pagemap *pgmap)
 {
-	for (unsigned long pfn = start + nr; pfn > start;) {
-		pfn -= m->pages_per_section;
-		sparse_remove_section(m, pfn, m->pages_per_section, altmap, pgmap);
+	for (unsigned long end = start + nr, pfn; end > start; end = pfn) {
+		pfn = MAX(ALIGN_DOWN(end - 1, m->pages_per_section), start);
+		sparse_remove_section(m, pfn, end - pfn, altmap, pgmap);
 	}
 }
 

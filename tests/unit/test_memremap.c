@@ -220,8 +220,8 @@ static void test_refusals(void **state)
 	refused(m, &pg, -EINVAL, "exceeds maximum addressable range");
 	pgmap_over(&pg, MEMORY_DEVICE_GENERIC, DEV_START + 4096, 128 * MiB);
 	refused(m, &pg, -EINVAL, "Misaligned __add_pages start: 0x200001");
-	pgmap_over(&pg, MEMORY_DEVICE_GENERIC, DEV_START + 2 * MiB, 128 * MiB);
-	refused(m, &pg, -EINVAL, "not 2 MiB subsections");
+	pgmap_over(&pg, MEMORY_DEVICE_GENERIC, DEV_START + 2 * MiB, 2 * MiB + 4096);
+	refused(m, &pg, -EINVAL, "Misaligned __add_pages start: 0x200200 end: 0x200400");
 
 	/* conflicts: the start or the end pfn in another pgmap */
 	pgmap_over(&other, MEMORY_DEVICE_GENERIC, DEV_START + 128 * MiB, 128 * MiB);
@@ -272,6 +272,97 @@ static void test_refusals(void **state)
 	memunmap_pages(m, &pg);
 	assert_unchanged(m, before);
 	free(before);
+	physdev_destroy(m, d);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * 2 MiB subsections: two pgmaps and unmapped holes in one section, each
+ * subsection with its own memmap - 8 base pages of DRAM (x86 populates
+ * less than a section with base pages, the altmap unused), 2 with 2 MiB
+ * compound pages - and pfn_valid true exactly where one is mapped.
+ */
+static void test_subsections(void **state)
+{
+	struct memhp_machine *m = boot();
+	struct physdev *d = device(m, 1);
+	unsigned long free_before = free_all(m);
+	long memmap_before = memmap_pages(m);
+	struct dev_pagemap a, b, c;
+	struct mem_section *ms;
+
+	(void)state;
+	pgmap_over(&a, MEMORY_DEVICE_GENERIC, DEV_START + 2 * MiB, 4 * MiB);	/* subsections 1, 2 */
+	assert_int_equal(memremap_pages(m, &a, 0), 0);
+	assert_int_equal(memmap_pages(m) - memmap_before, 16);
+	assert_int_equal(free_before - free_all(m), 16);
+	ms = pfn_to_section(m, DEV_PFN);
+	assert_int_equal(ms->memmap_src, MEMMAP_SUBSECTIONS);
+	assert_int_equal(ms->subsection_map, 0x6);
+	assert_false(pfn_valid(m, DEV_PFN + 511));
+	assert_true(pfn_valid(m, DEV_PFN + 512));
+	assert_true(pfn_valid(m, DEV_PFN + 1535));
+	assert_false(pfn_valid(m, DEV_PFN + 1536));
+	/* pfn DEV+512's struct page is in vmemmap page 8 of the section, a DRAM page */
+	assert_memory_equal(page_address(m, ms->memmap_pfns[8]), pfn_to_page(m, DEV_PFN + 512), 4096);
+	assert_int_equal(ms->memmap_pfns[7], 0);
+	assert_int_equal(ms->memmap_pfns[24], 0);
+	assert_int_equal(pfn_to_page(m, DEV_PFN + 512)->owner, (uint64_t)(uintptr_t)&a);
+
+	/* another pgmap in the section, 2 MiB folios: head and tail page each */
+	pgmap_over(&b, MEMORY_DEVICE_GENERIC, DEV_START + 8 * MiB, 4 * MiB);
+	b.vmemmap_shift = 9;
+	assert_int_equal(memremap_pages(m, &b, 0), 0);
+	assert_int_equal(memmap_pages(m) - memmap_before, 16 + 4);
+	assert_int_equal(ms->subsection_map, 0x36);
+	assert_int_not_equal(ms->memmap_pfns[32], ms->memmap_pfns[33]);
+	assert_int_equal(ms->memmap_pfns[33], ms->memmap_pfns[39]);
+	assert_int_not_equal(ms->memmap_pfns[39], ms->memmap_pfns[40]);	/* the next folio's head */
+	assert_true(pfn_to_page(m, DEV_PFN + 2048)->flags & PG_head);
+	assert_int_equal(pfn_to_page(m, DEV_PFN + 2048 + 300)->private, DEV_PFN + 2048);
+	audit_ok(m);
+
+	/* over a mapped subsection with both ends free: fill_subsection_map's -EEXIST */
+	pgmap_over(&c, MEMORY_DEVICE_GENERIC, DEV_START, 8 * MiB);
+	refused(m, &c, -EEXIST, NULL);
+	/* every fallible step of a subsection map, failed in turn */
+	pgmap_over(&c, MEMORY_DEVICE_GENERIC, DEV_START + 16 * MiB, 2 * MiB);
+	assert_int_equal(memremap_pages(m, &c, 0), 0);	/* the Device span grows once for good */
+	memunmap_pages(m, &c);
+	{
+		char *before = machine_snapshot_opts(m, 0);
+		unsigned long n;
+
+		for (n = 1;; n++) {
+			int ret;
+
+			memhp_fault_inject(m, n);
+			ret = memremap_pages(m, &c, 0);
+			memhp_fault_inject(m, 0);
+			if (!ret)
+				break;
+			assert_int_equal(ret, -ENOMEM);
+			assert_unchanged(m, before);
+			assert_int_equal(ms->subsection_map, 0x36);
+		}
+		assert_true(n > 8);	/* direct map, section, 8 vmemmap pages */
+		memunmap_pages(m, &c);
+		assert_unchanged(m, before);
+		free(before);
+	}
+
+	memunmap_pages(m, &a);
+	assert_int_equal(ms->subsection_map, 0x30);
+	assert_false(pfn_valid(m, DEV_PFN + 512));
+	assert_int_equal(ms->memmap_pfns[8], 0);
+	assert_int_equal(memmap_pages(m) - memmap_before, 4);
+	memunmap_pages(m, &b);
+	assert_int_equal(ms->flags, 0);
+	assert_int_equal(ms->memmap_src, MEMMAP_NONE);
+	assert_false(pfn_valid(m, DEV_PFN + 2048));
+	assert_int_equal(memmap_pages(m), memmap_before);
+	assert_int_equal(free_all(m), free_before);
+	audit_ok(m);
 	physdev_destroy(m, d);
 	memhp_machine_destroy(m);
 }
@@ -450,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_altmap_memmap_on_device),
 		cmocka_unit_test(test_memmap_in_dram),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_subsections),
 		cmocka_unit_test(test_teardown_waits_for_references),
 		cmocka_unit_test(test_page_refcounts),
 	};

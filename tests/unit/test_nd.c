@@ -325,6 +325,40 @@ static void test_misaligned_namespace(void **state)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * A namespace sharing its boot section with RAM (768M-770M stays RAM):
+ * its subsections reuse the boot memmap (section_activate on an early
+ * section), so no memmap page is added, in nd_pmem's map and in
+ * device_dax's after the conversion; the RAM next to it stays online.
+ */
+static void test_namespace_in_boot_section(void **state)
+{
+	struct memhp_machine *m = boot_machine("memmap=126M!770M", 1 * GiB);
+	struct memhp_stat st;
+	unsigned long ns_pfn = (770 * MiB) >> 12;
+
+	(void)state;
+	assert_int_equal(memhp_file_stat(m, ND "/devices/namespace0.0/driver", &st), 0);
+	assert_int_equal(memmap_pages(m), 0);
+	assert_int_equal(zone_field(m, 0, "Device", "spanned"), 32256);
+	assert_int_equal(pfn_to_page(m, ns_pfn)->zone, ZONE_DEVICE);
+	assert_int_not_equal(pfn_to_page(m, ns_pfn - 1)->zone, ZONE_DEVICE);
+	assert_true(pfn_online(m, ns_pfn - 1));
+	assert_int_equal(pfn_to_section(m, ns_pfn)->subsection_map, ~0ULL << 1);
+	audit_ok(m);
+	configure_seed(m, "ram");
+	write_ok(m, ND "/drivers/dax_pmem/bind", "dax0.0");
+	file_is(m, "/sys/bus/dax/devices/dax0.0/resource", "0x30400000\n");
+	assert_int_equal(memmap_pages(m), 0);
+	assert_int_equal(pfn_to_page(m, (0x30400000 >> 12) + 512)->flags & PG_head, PG_head);
+	audit_ok(m);
+	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.0");
+	assert_int_equal(pfn_to_section(m, ns_pfn)->subsection_map, 0);
+	assert_true(pfn_valid(m, ns_pfn));	/* an early section keeps its memmap */
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /* memremap_pages' refusals, with the kernel's errnos */
 static void test_memremap_refusals(void **state)
 {
@@ -387,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_dax_pmem_pmem),
 		cmocka_unit_test(test_devdax_mmap),
 		cmocka_unit_test(test_misaligned_namespace),
+		cmocka_unit_test(test_namespace_in_boot_section),
 		cmocka_unit_test(test_memremap_refusals),
 		cmocka_unit_test(test_dax_pmem_fault_sweep),
 	};
