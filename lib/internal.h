@@ -598,8 +598,6 @@ void regions_destroy(struct memhp_machine *m);
 /* migrate.c's pieces that migrate_device.c uses */
 int map_window(struct memhp_region *r, size_t first, size_t n);
 void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i, unsigned long pfn);
-int in_flight_enter(uintptr_t start, uintptr_t end);
-void in_flight_leave(int slot);
 
 /* ---- device migration (migrate_device.c) ------------------------------ */
 
@@ -631,7 +629,6 @@ struct migrate_vma {
 	void *pgmap_owner;		/* device pages of this owner only */
 	unsigned long flags;		/* MIGRATE_VMA_SELECT_* */
 	struct page *fault_page;	/* locked by the fault path, or NULL */
-	int in_flight;			/* the RAM pages' migration entries */
 };
 
 int migrate_vma_setup(struct memhp_machine *m, struct migrate_vma *args);

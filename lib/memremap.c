@@ -332,7 +332,8 @@ static void memmap_init_zone_device(struct memhp_machine *m, struct dev_pagemap 
 			set_page_count(t, 0);
 		}
 	}
-	for (unsigned long pfn = ALIGN_DOWN(start, m->pageblock_nr_pages); pfn < end; pfn += m->pageblock_nr_pages)
+	/* pageblock_migratetype_init_range: the pageblocks starting in the range */
+	for (unsigned long pfn = ALIGN_UP(start, m->pageblock_nr_pages); pfn < end; pfn += m->pageblock_nr_pages)
 		set_pageblock_migratetype(m, pfn, MIGRATE_MOVABLE);
 }
 

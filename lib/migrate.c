@@ -36,7 +36,9 @@
  * to it faults into region_device_fault, which has the pgmap's
  * migrate_to_ram bring it back before the access is retried.  The handler
  * is installed again at each region allocation when another took SIGSEGV
- * in between (a test framework does, per test), and chains to that one.
+ * in between (a test framework does, per test), and chains to that one;
+ * should that one chain back, the signal then goes to the handler from
+ * before memhp's first installation, never round in a loop.
  *
  * A pinned page (refcount above 1) is transiently busy: it is skipped and
  * the offline loop retries, as the kernel's does, until the pin goes or
@@ -63,7 +65,10 @@ static struct {
 static struct {
 	_Atomic uintptr_t start, end;
 } in_flight[MIGRATION_SLOTS];
-static struct sigaction old_segv;
+static struct sigaction old_segv, first_old_segv;
+static bool handler_installed;
+/* this thread is inside the handler we chained to (which may chain back) */
+static __thread bool chaining;
 static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* the window holding @a: its page size (0: none), region and start */
@@ -93,18 +98,17 @@ static bool page_in_flight(uintptr_t page)
 	return false;
 }
 
-/* hand a signal that is not a migration fault to whoever had it before */
-static void chain_old_handler(int sig, siginfo_t *si, void *uctx)
+static void call_old_handler(const struct sigaction *old, int sig, siginfo_t *si, void *uctx)
 {
 	/* sa_handler and sa_sigaction share storage: SIG_IGN/SIG_DFL first */
-	if (old_segv.sa_handler == SIG_IGN) {
+	if (old->sa_handler == SIG_IGN) {
 		if (si->si_code <= 0)
 			return;	/* a sent SIGSEGV that the process ignores */
-	} else if (old_segv.sa_handler != SIG_DFL) {
-		if (old_segv.sa_flags & SA_SIGINFO)
-			old_segv.sa_sigaction(sig, si, uctx);
+	} else if (old->sa_handler != SIG_DFL) {
+		if (old->sa_flags & SA_SIGINFO)
+			old->sa_sigaction(sig, si, uctx);
 		else
-			old_segv.sa_handler(sig);
+			old->sa_handler(sig);
 		return;
 	}
 	/*
@@ -114,6 +118,24 @@ static void chain_old_handler(int sig, siginfo_t *si, void *uctx)
 	signal(sig, SIG_DFL);
 	if (si->si_code <= 0)
 		raise(sig);
+}
+
+/*
+ * Hand a signal that is not a migration fault to whoever had it before.
+ * When memhp installed itself again over a handler that chains back to
+ * memhp, the signal comes back here while chaining: it then goes to the
+ * handler from before memhp's first installation, so the two never call
+ * each other for ever.
+ */
+static void chain_old_handler(int sig, siginfo_t *si, void *uctx)
+{
+	struct sigaction old = chaining ? first_old_segv : old_segv;
+	bool outer = !chaining;
+
+	chaining = true;
+	call_old_handler(&old, sig, si, uctx);
+	if (outer)
+		chaining = false;
 }
 
 static void migration_fault(int sig, siginfo_t *si, void *uctx)
@@ -157,6 +179,9 @@ static void install_handler(void)
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, &old_segv);
+	if (!handler_installed)
+		first_old_segv = old_segv;
+	handler_installed = true;
 	pthread_mutex_unlock(&handler_lock);
 }
 
@@ -183,7 +208,7 @@ static void window_slot_put(int i)
 	atomic_store(&windows[i].start, 0);
 }
 
-int in_flight_enter(uintptr_t start, uintptr_t end)
+static int in_flight_enter(uintptr_t start, uintptr_t end)
 {
 	for (;;) {
 		for (int i = 0; i < MIGRATION_SLOTS; i++) {
@@ -199,7 +224,7 @@ int in_flight_enter(uintptr_t start, uintptr_t end)
 	}
 }
 
-void in_flight_leave(int i)
+static void in_flight_leave(int i)
 {
 	atomic_store(&in_flight[i].start, 0);
 	atomic_store(&in_flight[i].end, 0);
@@ -372,6 +397,15 @@ static void region_release(struct memhp_machine *m, struct memhp_region *r)
 	free(r);
 }
 
+/* a page of r that a migration has collected (locked), owners_lock held */
+static bool region_migrating(struct memhp_machine *m, const struct memhp_region *r)
+{
+	for (size_t i = 0; i < r->nr_pages; i++)
+		if (page_flags(pfn_to_page(m, r->pfns[i])) & PG_locked)
+			return true;
+	return false;
+}
+
 void memhp_region_free(struct memhp_region *r)
 {
 	struct memhp_machine *m;
@@ -380,6 +414,12 @@ void memhp_region_free(struct memhp_region *r)
 		return;
 	m = r->m;
 	pthread_mutex_lock(&m->owners_lock);
+	/* munmap waits for migration entries: a collected page stays ours until finalize */
+	while (region_migrating(m, r)) {
+		pthread_mutex_unlock(&m->owners_lock);
+		sched_yield();
+		pthread_mutex_lock(&m->owners_lock);
+	}
 	region_release(m, r);
 	pthread_mutex_unlock(&m->owners_lock);
 }
@@ -425,6 +465,13 @@ int memhp_region_pin(struct memhp_region *r, size_t index)
 		return -EINVAL;
 	for (int tries = 0;; tries++) {
 		pthread_mutex_lock(&m->owners_lock);
+		if (page_flags(pfn_to_page(m, r->pfns[index])) & PG_locked) {
+			/* being migrated (migrate_vma): wait on the migration entry */
+			pthread_mutex_unlock(&m->owners_lock);
+			sched_yield();
+			tries--;
+			continue;
+		}
 		if (!is_device_private_pfn(m, r->pfns[index]))
 			break;
 		pthread_mutex_unlock(&m->owners_lock);

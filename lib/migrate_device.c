@@ -15,15 +15,17 @@
  *   migrate_vma_setup     collect the window pages [start, end): RAM pages
  *                         (MIGRATE_VMA_SELECT_SYSTEM) isolated from the
  *                         LRU, device pages of the driver's owner
- *                         (SELECT_DEVICE_PRIVATE); each locked; a page
- *                         with a reference beyond its mapping (pinned) is
- *                         left out (src 0).  RAM pages get migration
- *                         entries: read-only, writers wait.
+ *                         (SELECT_DEVICE_PRIVATE); each locked and held
+ *                         by one more reference; a page with a reference
+ *                         beyond its mapping (pinned) is left out (src
+ *                         0).  RAM pages become read-only: a writer
+ *                         faults and waits while the page is locked.
  *   (the driver allocates destinations - zone_device_page_init for device
  *   pages, the buddy for RAM - and copies the data: from RAM through the
  *   direct map, from device memory with its own engine)
  *   migrate_vma_pages     the reverse map moves to every destination;
- *                         an entry without one stays where it is;
+ *                         an entry without one, or whose page gained a
+ *                         reference meanwhile, stays where it is;
  *   migrate_vma_finalize  the window follows: RAM destinations mapped
  *                         read-write and put back on the LRU, device ones
  *                         PROT_NONE; old pages freed (device pages through
@@ -37,7 +39,10 @@
  * which calls region_device_fault: with the page locked and a reference
  * held (do_swap_page's get_page) the pgmap's migrate_to_ram runs, and the
  * access is retried on the RAM page it leaves behind.  A second thread
- * faulting on the same page waits for the lock, then finds RAM.
+ * faulting on the same page waits for the lock, then finds RAM.  A pin
+ * (memhp_region_pin) and a region's free wait for a locked page too, as
+ * get_user_pages and munmap wait on a migration entry, so a collected page
+ * and its region stay put until finalize.
  * Lock order: owners_lock, then the pgmap's (resource_lock) in page_free.
  */
 #include <sched.h>
@@ -53,6 +58,14 @@ static struct memhp_region *page_rmap(struct memhp_machine *m, unsigned long pfn
 
 	*idx = p->index;
 	return (struct memhp_region *)(uintptr_t)(p->zone == ZONE_DEVICE ? p->private : p->owner);
+}
+
+/* the region that maps pfn, if its reverse map is live (owners_lock held) */
+static struct memhp_region *mapped_at(struct memhp_machine *m, unsigned long pfn, size_t *idx)
+{
+	struct memhp_region *r = page_rmap(m, pfn, idx);
+
+	return r && *idx < r->nr_pages && r->pfns[*idx] == pfn ? r : NULL;
 }
 
 static void *window_page(struct memhp_region *r, size_t idx)
@@ -83,9 +96,16 @@ static bool selected(struct memhp_machine *m, const struct migrate_vma *a, unsig
 	       pgmap->owner == a->pgmap_owner;
 }
 
+/* the references a collected page has: its mapping, ours, the fault path's */
+static int collected_refs(const struct page *p, const struct page *fault_page)
+{
+	return 2 + (p == fault_page);
+}
+
 /*
  * Lock and isolate one page, owners_lock held.  Only its mapping may hold
- * it (and the fault path, for the fault page): migrate_vma_check_page.
+ * it (and the fault path, for the fault page): migrate_vma_check_page;
+ * then it is held by one reference more until finalize.
  */
 static unsigned long collect_page(struct memhp_machine *m, struct page *fault_page, unsigned long pfn)
 {
@@ -93,12 +113,13 @@ static unsigned long collect_page(struct memhp_machine *m, struct page *fault_pa
 
 	if (p != fault_page && (page_flags(p) & PG_locked))
 		return 0;	/* trylock_page failed: another migration has it */
-	if (page_ref(p) != 1 + (p == fault_page))
+	if (page_ref(p) != collected_refs(p, fault_page) - 1)
 		return 0;	/* pinned: restored at once, src 0 */
 	if (p != fault_page)
 		page_flags_set(p, PG_locked);
 	if (p->zone != ZONE_DEVICE)
 		page_flags_clear(p, PG_lru);	/* isolated from the LRU */
+	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
 	return migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | MIGRATE_PFN_WRITE;
 }
 
@@ -107,14 +128,18 @@ static void restore_page(struct memhp_machine *m, struct page *fault_page, unsig
 {
 	struct page *p = pfn_to_page(m, pfn);
 
-	if (p->zone != ZONE_DEVICE)
+	if (p->zone != ZONE_DEVICE) {
 		page_flags_set(p, PG_lru);
+		__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_RELAXED);
+	}
 	if (p != fault_page)
 		page_flags_clear(p, PG_locked);
+	if (p->zone == ZONE_DEVICE)
+		put_device_page(m, pfn);
 }
 
-/* migration entries for the collected RAM pages: read-only, writers wait */
-static void install_migration_entries(struct memhp_machine *m, struct migrate_vma *a)
+/* the collected RAM pages become read-only: writers fault and wait */
+static void protect_collected(struct memhp_machine *m, struct migrate_vma *a)
 {
 	struct memhp_region *r = a->vma;
 
@@ -123,9 +148,6 @@ static void install_migration_entries(struct memhp_machine *m, struct migrate_vm
 
 		if (!(a->src[i] & MIGRATE_PFN_MIGRATE) || pfn_to_page(m, pfn)->zone == ZONE_DEVICE)
 			continue;
-		if (a->in_flight < 0)
-			a->in_flight = in_flight_enter((uintptr_t)window_page(r, a->start),
-						       (uintptr_t)window_page(r, a->end));
 		if (mprotect(window_page(r, a->start + i), m->page_size, PROT_READ)) {
 			restore_page(m, a->fault_page, pfn);	/* out of mappings: not migrated */
 			a->src[i] = 0;
@@ -144,7 +166,6 @@ int migrate_vma_setup(struct memhp_machine *m, struct migrate_vma *a)
 		return -EINVAL;
 	a->npages = a->end - a->start;
 	a->cpages = 0;
-	a->in_flight = -1;
 	memset(a->src, 0, a->npages * sizeof(*a->src));
 	memset(a->dst, 0, a->npages * sizeof(*a->dst));
 	pthread_mutex_lock(&m->owners_lock);
@@ -156,7 +177,7 @@ int migrate_vma_setup(struct memhp_machine *m, struct migrate_vma *a)
 		a->src[i] = collect_page(m, a->fault_page, pfn);
 		a->cpages += !!a->src[i];
 	}
-	install_migration_entries(m, a);
+	protect_collected(m, a);
 	pthread_mutex_unlock(&m->owners_lock);
 	return 0;
 }
@@ -172,10 +193,9 @@ int migrate_device_range(struct memhp_machine *m, unsigned long *src, unsigned l
 		size_t idx;
 
 		src[i] = 0;
-		/* a device-private page mapped by a region (free ones have refcount 0) */
-		if (!is_device_private_pfn(m, pfn) || !page_ref(pfn_to_page(m, pfn)) || !page_rmap(m, pfn, &idx))
-			continue;
-		src[i] = collect_page(m, NULL, pfn);
+		/* a device-private page that a region maps (free ones have refcount 0) */
+		if (is_device_private_pfn(m, pfn) && page_ref(pfn_to_page(m, pfn)) && mapped_at(m, pfn, &idx))
+			src[i] = collect_page(m, NULL, pfn);
 	}
 	pthread_mutex_unlock(&m->owners_lock);
 	return 0;
@@ -183,8 +203,8 @@ int migrate_device_range(struct memhp_machine *m, unsigned long *src, unsigned l
 
 /* ---- moving the reverse map ---------------------------------------------- */
 
-void migrate_device_pages(struct memhp_machine *m, unsigned long *src, unsigned long *dst,
-			  unsigned long npages)
+static void move_entries(struct memhp_machine *m, struct page *fault_page, unsigned long *src,
+			 unsigned long *dst, unsigned long npages)
 {
 	pthread_mutex_lock(&m->owners_lock);
 	for (unsigned long i = 0; i < npages; i++) {
@@ -196,12 +216,17 @@ void migrate_device_pages(struct memhp_machine *m, unsigned long *src, unsigned 
 		if (!(src[i] & MIGRATE_PFN_MIGRATE))
 			continue;
 		np = pfn_to_page(m, new);
-		/* no destination, or ZONE_DEVICE memory that is not device-private */
-		if (!(dst[i] & MIGRATE_PFN_VALID) || (np->zone == ZONE_DEVICE && !is_device_private_pfn(m, new))) {
+		r = mapped_at(m, old, &idx);
+		/*
+		 * No destination, ZONE_DEVICE memory that is not device-private,
+		 * or a reference gained since setup (folio_migrate_mapping's
+		 * expected count): the page stays.
+		 */
+		if (!(dst[i] & MIGRATE_PFN_VALID) || (np->zone == ZONE_DEVICE && !is_device_private_pfn(m, new)) ||
+		    !r || page_ref(pfn_to_page(m, old)) != collected_refs(pfn_to_page(m, old), fault_page)) {
 			src[i] &= ~MIGRATE_PFN_MIGRATE;
 			continue;
 		}
-		r = page_rmap(m, old, &idx);
 		page_flags_set(np, PG_locked);
 		if (np->zone == ZONE_DEVICE)
 			np->private = (uint64_t)(uintptr_t)r;
@@ -213,15 +238,26 @@ void migrate_device_pages(struct memhp_machine *m, unsigned long *src, unsigned 
 	pthread_mutex_unlock(&m->owners_lock);
 }
 
+void migrate_device_pages(struct memhp_machine *m, unsigned long *src, unsigned long *dst,
+			  unsigned long npages)
+{
+	move_entries(m, NULL, src, dst, npages);
+}
+
 void migrate_vma_pages(struct memhp_machine *m, struct migrate_vma *a)
 {
-	migrate_device_pages(m, a->src, a->dst, a->npages);
+	move_entries(m, a->fault_page, a->src, a->dst, a->npages);
 }
 
 /* ---- finishing ------------------------------------------------------------------ */
 
-/* a page that was given up: the buddy's or the driver's again */
-static void release_page(struct memhp_machine *m, struct page *fault_page, unsigned long pfn)
+/*
+ * A page migrated away: its mapping and our reference go, and with them
+ * its reverse map (an eviction must not find it mapped); RAM goes back
+ * to the buddy, a device page to its driver - the fault page when the
+ * fault path lets go of it.
+ */
+static void release_old(struct memhp_machine *m, struct page *fault_page, unsigned long pfn)
 {
 	struct page *p = pfn_to_page(m, pfn);
 
@@ -231,7 +267,22 @@ static void release_page(struct memhp_machine *m, struct page *fault_page, unsig
 		free_pages(m, pfn, 0);
 		return;
 	}
-	put_device_page(m, pfn);	/* the fault path holds the fault page's last reference */
+	p->private = 0;
+	p->index = 0;
+	put_device_page(m, pfn);
+	put_device_page(m, pfn);
+}
+
+/* a destination that was not used: back to the buddy or the driver */
+static void release_unused(struct memhp_machine *m, unsigned long pfn)
+{
+	struct page *p = pfn_to_page(m, pfn);
+
+	page_flags_clear(p, PG_locked);
+	if (p->zone != ZONE_DEVICE)
+		free_pages(m, pfn, 0);
+	else
+		put_device_page(m, pfn);
 }
 
 /* point the window at the new page: RAM read-write on the LRU, device none */
@@ -247,7 +298,7 @@ static int map_new_page(struct memhp_machine *m, struct memhp_region *r, size_t 
 	return 0;
 }
 
-/* the window of a page that stays: writable again if it is RAM */
+/* a collected page that stays: mapped as before, writable again if RAM */
 static void unmigrate(struct memhp_machine *m, struct page *fault_page, unsigned long old)
 {
 	size_t idx;
@@ -259,6 +310,7 @@ static void unmigrate(struct memhp_machine *m, struct page *fault_page, unsigned
 	restore_page(m, fault_page, old);
 }
 
+/* src valid: collected (locked, referenced); migrate set: moved by pages() */
 static void finalize_entry(struct memhp_machine *m, struct page *fault_page, unsigned long src,
 			   unsigned long dst)
 {
@@ -268,18 +320,18 @@ static void finalize_entry(struct memhp_machine *m, struct page *fault_page, uns
 
 	if (!(src & MIGRATE_PFN_VALID)) {
 		if (dst & MIGRATE_PFN_VALID)
-			release_page(m, NULL, new);
+			release_unused(m, new);
 		return;
 	}
 	r = page_rmap(m, old, &idx);
 	if ((src & MIGRATE_PFN_MIGRATE) && (dst & MIGRATE_PFN_VALID) && !map_new_page(m, r, idx, new)) {
 		page_flags_clear(pfn_to_page(m, new), PG_locked);
-		release_page(m, fault_page, old);
+		release_old(m, fault_page, old);
 		return;
 	}
 	unmigrate(m, fault_page, old);
 	if (dst & MIGRATE_PFN_VALID)
-		release_page(m, NULL, new);
+		release_unused(m, new);
 }
 
 static void finalize_entries(struct memhp_machine *m, struct page *fault_page, unsigned long *src,
@@ -300,9 +352,6 @@ void migrate_device_finalize(struct memhp_machine *m, unsigned long *src, unsign
 void migrate_vma_finalize(struct memhp_machine *m, struct migrate_vma *a)
 {
 	finalize_entries(m, a->fault_page, a->src, a->dst, a->npages);
-	if (a->in_flight >= 0)
-		in_flight_leave(a->in_flight);	/* writers go on, on the new pages */
-	a->in_flight = -1;
 }
 
 /* ---- the CPU fault ---------------------------------------------------------------- */
@@ -324,15 +373,15 @@ int region_device_fault(struct memhp_region *r, size_t idx)
 	for (;;) {
 		pthread_mutex_lock(&m->owners_lock);
 		vmf.pfn = idx < r->nr_pages ? r->pfns[idx] : 0;
-		if (idx >= r->nr_pages || !is_device_private_pfn(m, vmf.pfn)) {
-			pthread_mutex_unlock(&m->owners_lock);
-			return 0;	/* RAM: the access is retried */
-		}
-		p = pfn_to_page(m, vmf.pfn);
-		if (!(page_flags(p) & PG_locked))
+		p = idx < r->nr_pages ? pfn_to_page(m, vmf.pfn) : NULL;
+		if (p && is_device_private_pfn(m, vmf.pfn) && !(page_flags(p) & PG_locked))
 			break;
 		pthread_mutex_unlock(&m->owners_lock);
-		sched_yield();	/* being migrated: wait on the lock */
+		if (!p || !(page_flags(p) & PG_locked))
+			return 0;	/* RAM: the access is retried */
+		sched_yield();	/* being migrated: wait on the lock, then retry */
+		if (!is_device_private_pfn(m, vmf.pfn))
+			return 0;	/* a RAM page: its write faults again until finalize */
 	}
 	page_flags_set(p, PG_locked);
 	get_device_page(m, vmf.pfn);

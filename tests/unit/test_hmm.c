@@ -289,6 +289,143 @@ static void test_concurrent_faults(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* ---- interleavings, step by step (found in review) ---------------------------- */
+
+struct freer {
+	struct memhp_region *r;
+	atomic_int done;
+};
+
+static void *free_thread(void *arg)
+{
+	struct freer *f = arg;
+
+	memhp_region_free(f->r);
+	atomic_store(&f->done, 1);
+	return NULL;
+}
+
+/* a region freed while an eviction holds its pages waits for the eviction */
+static void test_free_during_eviction(void **state)
+{
+	struct memhp_machine *m = boot_machine("", 1 * GiB);
+	unsigned long free0 = free_all(m);
+	struct memhp_dmirror *d = dmirror(m);
+	unsigned long base = stats(d).first_pfn, src[4], dst[4] = { 0 };
+	struct freer f = { .r = filled_region(m, 4) };
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(memhp_dmirror_migrate(d, f.r, 0, 4), 4);
+	assert_int_equal(migrate_device_range(m, src, base, 4), 0);	/* the eviction collects */
+	assert_int_equal(page_ref(pfn_to_page(m, base)), 2);		/* mapping + ours */
+	assert_int_equal(pthread_create(&t, NULL, free_thread, &f), 0);
+	usleep(50 * 1000);
+	assert_false(atomic_load(&f.done));	/* munmap waits on the migration entries */
+	for (int i = 0; i < 4; i++) {
+		long ram = alloc_pages_node(m, 0, ALLOC_MOVABLE, 0);
+
+		assert_true(ram >= 0);
+		dst[i] = migrate_pfn((unsigned long)ram);
+	}
+	migrate_device_pages(m, src, dst, 4);
+	migrate_device_finalize(m, src, dst, 4);
+	pthread_join(t, NULL);
+	assert_int_equal(stats(d).pages_out, 0);
+	audit_ok(m);
+	memhp_dmirror_destroy(d);
+	assert_int_equal(free_all(m), free0);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * The fault path between its migrate_to_ram and its last put: the old
+ * device page has no reverse map any more, so an eviction cannot take it
+ * (and overwrite the RAM page the fault just put in place).
+ */
+static void test_evict_after_fault(void **state)
+{
+	struct memhp_machine *m = boot_machine("", 1 * GiB);
+	struct memhp_dmirror *d = dmirror(m);
+	struct memhp_region *r = filled_region(m, 1);
+	unsigned long base = stats(d).first_pfn, src[1];
+	struct page *p = pfn_to_page(m, base);
+	struct vm_fault vmf = { .m = m, .region = r, .index = 0, .pfn = base };
+	long ram;
+
+	(void)state;
+	assert_int_equal(memhp_dmirror_migrate(d, r, 0, 1), 1);
+	/* region_device_fault, step by step */
+	page_flags_set(p, PG_locked);
+	get_device_page(m, base);
+	assert_int_equal(page_pgmap(m, base)->ops->migrate_to_ram(&vmf), 0);
+	ram = memhp_region_pfn(r, 0);
+	assert_false(is_device_private_pfn(m, (unsigned long)ram));
+	page_flags_clear(p, PG_locked);
+	assert_int_equal(p->private, 0);
+	assert_int_equal(migrate_device_range(m, src, base, 1), 0);
+	assert_int_equal(src[0], 0);	/* not mapped any more: not collected */
+	put_device_page(m, base);	/* the fault path's last reference */
+	assert_int_equal(page_ref(p), 0);
+	assert_int_equal(stats(d).pages_out, 0);
+	assert_int_equal(memhp_region_pfn(r, 0), ram);
+	page_is(r, 0, pattern(0), pattern(0));
+	audit_ok(m);
+	memhp_region_free(r);
+	memhp_dmirror_destroy(d);
+	memhp_machine_destroy(m);
+}
+
+struct pinner {
+	struct memhp_region *r;
+	atomic_int done;
+	int ret;
+};
+
+static void *pin_thread(void *arg)
+{
+	struct pinner *x = arg;
+
+	x->ret = memhp_region_pin(x->r, 0);
+	atomic_store(&x->done, 1);
+	return NULL;
+}
+
+/* a pin during migrate_vma waits for it (GUP on a migration entry), then pins the new page */
+static void test_pin_during_migration(void **state)
+{
+	struct memhp_machine *m = boot_machine("", 1 * GiB);
+	struct pinner x = { .r = filled_region(m, 1) };
+	unsigned long src[1], dst[1];
+	struct migrate_vma a = { .vma = x.r, .start = 0, .end = 1, .src = src, .dst = dst,
+				 .flags = MIGRATE_VMA_SELECT_SYSTEM };
+	long old = memhp_region_pfn(x.r, 0), new;
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(migrate_vma_setup(m, &a), 0);
+	assert_int_equal(a.cpages, 1);
+	assert_int_equal(pthread_create(&t, NULL, pin_thread, &x), 0);
+	usleep(50 * 1000);
+	assert_false(atomic_load(&x.done));
+	new = alloc_pages_node(m, 0, ALLOC_MOVABLE, 0);
+	assert_true(new >= 0);
+	memcpy(page_address(m, (unsigned long)new), page_address(m, (unsigned long)old), 4096);
+	dst[0] = migrate_pfn((unsigned long)new);
+	migrate_vma_pages(m, &a);
+	migrate_vma_finalize(m, &a);
+	pthread_join(t, NULL);
+	assert_int_equal(x.ret, 0);
+	assert_int_equal(memhp_region_pfn(x.r, 0), new);
+	assert_int_equal(page_ref(pfn_to_page(m, (unsigned long)new)), 2);	/* mapped and pinned */
+	assert_true(pfn_to_page(m, (unsigned long)old)->flags & (PG_buddy | PG_pcp));
+	page_is(x.r, 0, pattern(0), pattern(0));
+	assert_int_equal(memhp_region_unpin(x.r, 0), 0);
+	audit_ok(m);
+	memhp_region_free(x.r);
+	memhp_machine_destroy(m);
+}
+
 /* every fallible step of creating the device, failed in turn: nothing left */
 static void test_create_fault_sweep(void **state)
 {
@@ -351,6 +488,9 @@ int main(void)
 		cmocka_unit_test(test_region_free_with_device_pages),
 		cmocka_unit_test(test_teardown_waits_for_device_pages),
 		cmocka_unit_test(test_concurrent_faults),
+		cmocka_unit_test(test_free_during_eviction),
+		cmocka_unit_test(test_evict_after_fault),
+		cmocka_unit_test(test_pin_during_migration),
 		cmocka_unit_test(test_create_fault_sweep),
 		cmocka_unit_test(test_setup_refusals),
 	};

@@ -269,12 +269,21 @@ static unsigned long sweep(struct memhp_machine *m, op_fn op, struct memhp_regio
 	return failed;
 }
 
-static atomic_int prior_handler_calls;
+static atomic_int prior_handler_calls, later_handler_calls;
+static struct sigaction later_handler_prev;
 
 static void prior_handler(int sig, siginfo_t *si, void *uctx)
 {
 	(void)sig, (void)si, (void)uctx;
 	atomic_fetch_add(&prior_handler_calls, 1);
+}
+
+/* a handler installed after memhp's that hands on what is not its own */
+static void later_handler(int sig, siginfo_t *si, void *uctx)
+{
+	if (atomic_fetch_add(&later_handler_calls, 1) > 4)
+		_exit(4);	/* called in a loop */
+	later_handler_prev.sa_sigaction(sig, si, uctx);
 }
 
 /*
@@ -347,6 +356,34 @@ static void test_foreign_sigsegv(void **state)
 			_exit(2);
 		raise(SIGSEGV);
 		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/*
+	 * A handler installed after memhp's that chains back to it, then memhp
+	 * installed again over it: a foreign signal goes memhp -> it -> memhp
+	 * -> the handler from before memhp, once each, never round and round.
+	 */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct memhp_region *r2;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = prior_handler;
+		sa.sa_flags = SA_SIGINFO;
+		sigaction(SIGSEGV, &sa, NULL);
+		m = movable_gib();
+		if (memhp_region_alloc(m, 16, 0, 0, &r))
+			_exit(2);
+		sa.sa_sigaction = later_handler;
+		sigaction(SIGSEGV, &sa, &later_handler_prev);
+		if (memhp_region_alloc(m, 16, 0, 0, &r2))
+			_exit(2);
+		raise(SIGSEGV);
+		_exit(atomic_load(&later_handler_calls) == 1 && atomic_load(&prior_handler_calls) == 1 ? 0 : 3);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
