@@ -47,6 +47,7 @@ static const struct arch_profile profiles[] = {
 	},
 	{
 		.name = "arm64-4k",
+		.subsection_memmap_altmap = true,
 		.page_shift = 12,
 		.section_size_bits = 27,
 		.struct_page_size = 64,
@@ -62,6 +63,7 @@ static const struct arch_profile profiles[] = {
 	},
 	{
 		.name = "arm64-64k",
+		.subsection_memmap_altmap = true,
 		.page_shift = 16,
 		.section_size_bits = 29,
 		.struct_page_size = 64,

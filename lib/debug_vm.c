@@ -104,12 +104,14 @@ static int audit_pfns(struct memhp_machine *m, struct zone_count (*zc)[MAX_NR_ZO
 			struct zone_count *c;
 			unsigned long n = 1;
 
-			if (!(p->flags & PG_init))
-				return fail(a, "pfn %#lx in an online section has no initialised struct page", pfn);
-			if (p->zone == ZONE_DEVICE) {
+			if (!pfn_online(m, pfn)) {
 				pfn++;	/* device memory in a boot section: never online (pfn_to_online_page) */
 				continue;
 			}
+			if (!(p->flags & PG_init))
+				return fail(a, "pfn %#lx in an online section has no initialised struct page", pfn);
+			if (p->zone == ZONE_DEVICE)
+				return fail(a, "online pfn %#lx is a ZONE_DEVICE page", pfn);
 			if (p->nid >= m->nr_nodes || p->zone >= MAX_NR_ZONES)
 				return fail(a, "pfn %#lx has node %u zone %u", pfn, p->nid, p->zone);
 			c = &zc[p->nid][p->zone];
@@ -414,7 +416,7 @@ static int audit_blocks(struct memhp_machine *m, struct audit *a)
 			for (unsigned long pfn = start; pfn < start + m->pages_per_block; pfn += m->pageblock_nr_pages) {
 				struct page *p = pfn_to_page(m, pfn);
 
-				if ((p->flags & PG_hole) || p->zone == ZONE_DEVICE)
+				if ((p->flags & PG_hole) || !pfn_online(m, pfn))
 					continue;	/* a hole, or device memory sharing the boot section */
 				if (p->zone != mem->zone->idx)
 					return fail(a, "memory%lu in zone %s holds pfn %#lx of zone %s", id,

@@ -87,6 +87,9 @@ struct arch_profile {
 	unsigned int pageblock_order;
 	unsigned int pmd_shift;
 	bool mhp_memmap_on_memory;	/* ARCH_MHP_MEMMAP_ON_MEMORY_ENABLE */
+	bool subsection_memmap_altmap;	/* vmemmap_populate below a section: base
+					 * pages from the altmap (arm64), not only
+					 * from memory (x86) */
 	uint64_t zone_dma_end;		/* physical end of ZONE_DMA (0: none) */
 	uint64_t zone_dma32_end;	/* physical end of ZONE_DMA32 */
 	enum block_size_rule block_rule;
@@ -426,6 +429,7 @@ int sparse_add_sections(struct memhp_machine *m, int nid, unsigned long start, u
 			struct vmem_altmap *altmap, const struct dev_pagemap *pgmap);
 void sparse_remove_sections(struct memhp_machine *m, unsigned long start, unsigned long nr,
 			    struct vmem_altmap *altmap, const struct dev_pagemap *pgmap);
+void boot_hole_pages_init(struct memhp_machine *m, unsigned long pfn, unsigned long nr, int nid);
 int sparse_add_boot_section(struct memhp_machine *m, int nid, unsigned long section_nr,
 			    unsigned long memmap_pfn);
 struct mem_section *pfn_to_section(struct memhp_machine *m, unsigned long pfn);

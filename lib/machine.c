@@ -367,6 +367,17 @@ static void boot_zone_spans(struct memhp_machine *m, const struct boot_layout *l
 	}
 }
 
+/* struct pages of a boot section's non-RAM range, as boot_init_pages leaves them */
+void boot_hole_pages_init(struct memhp_machine *m, unsigned long pfn, unsigned long nr, int nid)
+{
+	for (unsigned long p = pfn; p < pfn + nr; p++) {
+		init_single_page(m, p, zone_of_phys(m, PFN_PHYS_M(m, p)), nid);
+		page_flags_set(pfn_to_page(m, p), PG_reserved | PG_hole);
+		if (pageblock_aligned(m, p))
+			set_pageblock_migratetype(m, p, MIGRATE_MOVABLE);
+	}
+}
+
 /* memmap_init + memblock_free_all */
 static void boot_init_pages(struct memhp_machine *m, const struct boot_layout *l)
 {

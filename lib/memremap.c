@@ -374,6 +374,13 @@ static int check_range(struct memhp_machine *m, struct dev_pagemap *pgmap, int i
 		     (unsigned long long)r->start, (unsigned long long)r->end);
 		return -EINVAL;
 	}
+	if (!IS_ALIGNED(r->start | size, PFN_PHYS_M(m, 1UL << pgmap->vmemmap_shift))) {
+		/* the kernel would write folios past the range; its drivers align them */
+		mlog(m, "memremap_pages: %#llx-%#llx not aligned to its %#llx-byte folios",
+		     (unsigned long long)r->start, (unsigned long long)r->end,
+		     (unsigned long long)PFN_PHYS_M(m, 1UL << pgmap->vmemmap_shift));
+		return -EINVAL;
+	}
 	if (!IS_ALIGNED(r->start | size, memremap_compat_align(m))) {
 		mlog(m, "WARNING: Misaligned __add_pages start: %#lx end: %#lx", range_pfn(m, r->start),
 		     range_pfn(m, r->end));

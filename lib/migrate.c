@@ -67,8 +67,9 @@ static struct {
 } in_flight[MIGRATION_SLOTS];
 static struct sigaction old_segv, first_old_segv;
 static bool handler_installed;
-/* this thread is inside the handler we chained to (which may chain back) */
-static __thread bool chaining;
+/* our frame and the signal's info while this thread runs the handler we chained to */
+static __thread uintptr_t chaining_frame;
+static __thread const siginfo_t *chaining_si;
 static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* the window holding @a: its page size (0: none), region and start */
@@ -127,15 +128,27 @@ static void call_old_handler(const struct sigaction *old, int sig, siginfo_t *si
  * handler from before memhp's first installation, so the two never call
  * each other for ever.
  */
-static void chain_old_handler(int sig, siginfo_t *si, void *uctx)
+static __attribute__((noinline)) void chain_old_handler(int sig, siginfo_t *si, void *uctx)
 {
-	struct sigaction old = chaining ? first_old_segv : old_segv;
-	bool outer = !chaining;
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	/*
+	 * Called back from inside that handler: the same signal, deeper on
+	 * the same stack.  A handler that left by siglongjmp leaves stale
+	 * values behind; a new signal has its own info, and one delivered at
+	 * the very same place gives the same frame, not a deeper one.
+	 */
+	bool nested = chaining_frame && si == chaining_si && here < chaining_frame;
+	struct sigaction old = nested ? first_old_segv : old_segv;
 
-	chaining = true;
+	if (nested) {
+		call_old_handler(&old, sig, si, uctx);
+		return;
+	}
+	chaining_frame = here;
+	chaining_si = si;
 	call_old_handler(&old, sig, si, uctx);
-	if (outer)
-		chaining = false;
+	chaining_frame = 0;
+	chaining_si = NULL;
 }
 
 static void migration_fault(int sig, siginfo_t *si, void *uctx)
@@ -453,6 +466,26 @@ long memhp_region_pfn(struct memhp_region *r, size_t index)
 }
 
 /*
+ * owners_lock taken with window page index not under migration: a locked
+ * page is a migration entry, which get_user_pages waits on
+ */
+static struct page *lock_settled_page(struct memhp_region *r, size_t index)
+{
+	struct memhp_machine *m = r->m;
+
+	for (;;) {
+		struct page *p;
+
+		pthread_mutex_lock(&m->owners_lock);
+		p = pfn_to_page(m, r->pfns[index]);
+		if (!(page_flags(p) & PG_locked))
+			return p;
+		pthread_mutex_unlock(&m->owners_lock);
+		sched_yield();
+	}
+}
+
+/*
  * get_user_pages: a page out in device-private memory is faulted back
  * first (handle_mm_fault -> migrate_to_ram); one that cannot come back
  * (no RAM) fails the pin with -ENOMEM, as VM_FAULT_OOM fails GUP.
@@ -464,23 +497,19 @@ int memhp_region_pin(struct memhp_region *r, size_t index)
 	if (index >= r->nr_pages)
 		return -EINVAL;
 	for (int tries = 0;; tries++) {
-		pthread_mutex_lock(&m->owners_lock);
-		if (page_flags(pfn_to_page(m, r->pfns[index])) & PG_locked) {
-			/* being migrated (migrate_vma): wait on the migration entry */
+		struct page *p = lock_settled_page(r, index);
+
+		if (!is_device_private_pfn(m, r->pfns[index])) {
+			__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
 			pthread_mutex_unlock(&m->owners_lock);
-			sched_yield();
-			tries--;
-			continue;
+			return 0;
 		}
-		if (!is_device_private_pfn(m, r->pfns[index]))
-			break;
 		pthread_mutex_unlock(&m->owners_lock);
-		if (tries == 2 || region_device_fault(r, index) == VM_FAULT_SIGBUS)
-			return tries == 2 ? -ENOMEM : -EFAULT;
+		if (tries == 2)
+			return -ENOMEM;
+		if (region_device_fault(r, index) == VM_FAULT_SIGBUS)
+			return -EFAULT;
 	}
-	__atomic_fetch_add(&pfn_to_page(m, r->pfns[index])->refcount, 1, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&m->owners_lock);
-	return 0;
 }
 
 int memhp_region_unpin(struct memhp_region *r, size_t index)
@@ -490,8 +519,7 @@ int memhp_region_unpin(struct memhp_region *r, size_t index)
 
 	if (index >= r->nr_pages)
 		return -EINVAL;
-	pthread_mutex_lock(&r->m->owners_lock);
-	p = pfn_to_page(r->m, r->pfns[index]);
+	p = lock_settled_page(r, index);
 	if (page_ref(p) > 1)
 		__atomic_fetch_sub(&p->refcount, 1, __ATOMIC_RELAXED);
 	else

@@ -103,11 +103,18 @@ bool pfn_valid(struct memhp_machine *m, unsigned long pfn)
 	       (ms->subsection_map & subsection_mask(m, pfn, 1));
 }
 
+/*
+ * pfn_to_online_page: device memory added into a boot section is in an
+ * online section but never online itself
+ */
 bool pfn_online(struct memhp_machine *m, unsigned long pfn)
 {
 	struct mem_section *ms = pfn_to_section(m, pfn);
 
-	return ms && (ms->flags & SECTION_IS_ONLINE);
+	if (!ms || !(ms->flags & SECTION_IS_ONLINE))
+		return false;
+	return !(ms->flags & SECTION_IS_EARLY) || !ms->subsection_map || !subsections_tracked(m) ||
+	       !(ms->subsection_map & subsection_mask(m, pfn, 1));
 }
 
 void online_mem_sections(struct memhp_machine *m, unsigned long start, unsigned long end)
@@ -342,14 +349,16 @@ static void depopulate(struct memhp_machine *m, struct mem_section *ms, void *va
 
 /*
  * A range smaller than a section (ZONE_DEVICE maps 2 MiB subsections)
- * populates only its own part of the section's vmemmap, as x86's
+ * populates only its own part of the section's vmemmap, as
  * vmemmap_populate does for less than a section: base pages from the
- * node's memory (vmemmap_populate_basepages, the altmap is not used), or
- * per compound page a head and a tail page with the tail mapped again
- * (vmemmap_populate_compound_pages).  memmap_pfns[] records the page
+ * node's memory on x86 (vmemmap_populate_basepages with no altmap), from
+ * the altmap on arm64, or per compound page a head and a tail page with
+ * the tail mapped again (vmemmap_populate_compound_pages).  memmap_pfns[] records the page
  * mapped at each vmemmap page of the section, 0 where none; a page is
  * freed once, where its run of equal entries starts.  An early section
- * has its whole memmap from boot: adding into it only fills the map.
+ * has its whole memmap from boot: adding into it only fills the map, and
+ * removing gives the struct pages back their boot state (a hole), where
+ * the kernel leaves stale ZONE_DEVICE pages that pfn_to_online_page hides.
  */
 
 /* vmemmap pages [first, end) of the section that hold pfn's .. pfn+nr's struct pages */
@@ -360,26 +369,46 @@ static void subsection_slots(const struct memhp_machine *m, unsigned long pfn, u
 	*end = *first + nr * sizeof(struct page) / m->page_size;
 }
 
+static bool in_altmap(const struct vmem_altmap *altmap, unsigned long pfn)
+{
+	return altmap && pfn >= altmap->base_pfn && pfn <= altmap->end_pfn;
+}
+
 static void depopulate_slots(struct memhp_machine *m, struct mem_section *ms, char *va, unsigned long first,
-			     unsigned long end)
+			     unsigned long end, struct vmem_altmap *altmap)
 {
 	for (unsigned long k = first; k < end; k++) {
-		if (!ms->memmap_pfns[k])
+		unsigned long pfn = ms->memmap_pfns[k];
+
+		if (!pfn)
 			continue;
-		if (k == first || ms->memmap_pfns[k] != ms->memmap_pfns[k - 1])
-			free_pages(m, ms->memmap_pfns[k], 0);
+		if (in_altmap(altmap, pfn))
+			altmap->alloc--;	/* vmem_altmap_free */
+		else if (k == first || pfn != ms->memmap_pfns[k - 1])
+			free_pages(m, pfn, 0);
 		vmemmap_unmap(m, va + (k << page_shift(m)), m->page_size);
 	}
 	for (unsigned long k = first; k < end; k++)
 		ms->memmap_pfns[k] = 0;
 }
 
+/* one base page of vmemmap: from the altmap where the arch takes it (arm64) */
+static long vmemmap_base_page(struct memhp_machine *m, int nid, struct vmem_altmap *altmap)
+{
+	if (should_fail(m))
+		return -ENOMEM;
+	if (altmap && m->arch->subsection_memmap_altmap)
+		return altmap_alloc_block_buf(m, m->page_size, altmap);
+	return alloc_pages_node(m, nid, ALLOC_KERNEL, 0);
+}
+
 static int populate_slots(struct memhp_machine *m, int nid, struct mem_section *ms, char *va,
-			  unsigned long first, unsigned long end, unsigned long per_compound)
+			  unsigned long first, unsigned long end, unsigned long per_compound,
+			  struct vmem_altmap *altmap)
 {
 	for (unsigned long k = first; k < end; k += per_compound) {
 		for (unsigned long j = 0; j < MIN(per_compound, 2UL); j++) {
-			long p = should_fail(m) ? -ENOMEM : alloc_pages_node(m, nid, ALLOC_KERNEL, 0);
+			long p = vmemmap_base_page(m, nid, altmap);
 
 			if (p < 0)
 				goto fail;
@@ -393,7 +422,7 @@ static int populate_slots(struct memhp_machine *m, int nid, struct mem_section *
 	}
 	return 0;
 fail:
-	depopulate_slots(m, ms, va, first, end);
+	depopulate_slots(m, ms, va, first, end, altmap);
 	return -ENOMEM;
 }
 
@@ -438,7 +467,7 @@ static int add_subsections(struct memhp_machine *m, int nid, unsigned long pfn, 
 		if (vmemmap_can_optimize(m, altmap, pgmap))
 			per = compound_vmemmap_pages(m, pgmap->vmemmap_shift);
 		subsection_slots(m, pfn, nr, &first, &end);
-		ret = populate_slots(m, nid, ms, va, first, end, per);
+		ret = populate_slots(m, nid, ms, va, first, end, per, altmap);
 		if (ret) {
 			if (fresh)
 				subsections_section_free(ms);
@@ -474,11 +503,14 @@ static void remove_subsections(struct memhp_machine *m, unsigned long pfn, unsig
 	pthread_mutex_lock(&m->span_lock);
 	ms->subsection_map &= ~mask;
 	pthread_mutex_unlock(&m->span_lock);
-	if (ms->flags & SECTION_IS_EARLY)
-		return;	/* the boot memmap stays */
+	if (ms->flags & SECTION_IS_EARLY) {
+		/* the boot memmap stays, its pages back as the boot left them */
+		boot_hole_pages_init(m, pfn, nr, ms->nid);
+		return;
+	}
 	atomic_fetch_sub(&m->nr_memmap_pages, (long)section_nr_vmemmap_pages(m, pfn, nr, altmap, pgmap));
 	subsection_slots(m, pfn, nr, &first, &end);
-	depopulate_slots(m, ms, va, first, end);
+	depopulate_slots(m, ms, va, first, end, altmap);
 	if (ms->subsection_map)
 		return;
 	pthread_mutex_lock(&m->span_lock);

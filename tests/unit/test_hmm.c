@@ -426,6 +426,43 @@ static void test_pin_during_migration(void **state)
 	memhp_machine_destroy(m);
 }
 
+static void *unpin_thread(void *arg)
+{
+	struct pinner *x = arg;
+
+	x->ret = memhp_region_unpin(x->r, 0);
+	atomic_store(&x->done, 1);
+	return NULL;
+}
+
+/* an unpin without a pin, during migrate_vma: it waits, then finds nothing pinned */
+static void test_unpin_during_migration(void **state)
+{
+	struct memhp_machine *m = boot_machine("", 1 * GiB);
+	struct pinner x = { .r = filled_region(m, 1) };
+	unsigned long src[1], dst[1];
+	struct migrate_vma a = { .vma = x.r, .start = 0, .end = 1, .src = src, .dst = dst,
+				 .flags = MIGRATE_VMA_SELECT_SYSTEM };
+	long old = memhp_region_pfn(x.r, 0);
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(migrate_vma_setup(m, &a), 0);
+	assert_int_equal(pthread_create(&t, NULL, unpin_thread, &x), 0);
+	usleep(50 * 1000);
+	assert_false(atomic_load(&x.done));	/* it does not take the migration's reference */
+	assert_int_equal(page_ref(pfn_to_page(m, (unsigned long)old)), 2);
+	migrate_vma_finalize(m, &a);	/* no destination: the page stays */
+	pthread_join(t, NULL);
+	assert_int_equal(x.ret, -EINVAL);
+	assert_int_equal(memhp_region_pfn(x.r, 0), old);
+	assert_int_equal(page_ref(pfn_to_page(m, (unsigned long)old)), 1);
+	page_is(x.r, 0, pattern(0), pattern(0));
+	audit_ok(m);
+	memhp_region_free(x.r);
+	memhp_machine_destroy(m);
+}
+
 /* every fallible step of creating the device, failed in turn: nothing left */
 static void test_create_fault_sweep(void **state)
 {
@@ -491,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_free_during_eviction),
 		cmocka_unit_test(test_evict_after_fault),
 		cmocka_unit_test(test_pin_during_migration),
+		cmocka_unit_test(test_unpin_during_migration),
 		cmocka_unit_test(test_create_fault_sweep),
 		cmocka_unit_test(test_setup_refusals),
 	};

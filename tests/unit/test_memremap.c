@@ -220,6 +220,9 @@ static void test_refusals(void **state)
 	refused(m, &pg, -EINVAL, "exceeds maximum addressable range");
 	pgmap_over(&pg, MEMORY_DEVICE_GENERIC, DEV_START + 4096, 128 * MiB);
 	refused(m, &pg, -EINVAL, "Misaligned __add_pages start: 0x200001");
+	pgmap_over(&pg, MEMORY_DEVICE_GENERIC, DEV_START + 2 * MiB, 2 * MiB);
+	pg.vmemmap_shift = 10;	/* 4 MiB folios in 2 MiB */
+	refused(m, &pg, -EINVAL, "not aligned to its 0x400000-byte folios");
 	pgmap_over(&pg, MEMORY_DEVICE_GENERIC, DEV_START + 2 * MiB, 2 * MiB + 4096);
 	refused(m, &pg, -EINVAL, "Misaligned __add_pages start: 0x200200 end: 0x200400");
 

@@ -16,6 +16,9 @@
 #include <unistd.h>
 #include <stdatomic.h>
 
+#include <setjmp.h>
+#include <sys/mman.h>
+
 #include "helpers.h"
 
 #define MEM "/sys/devices/system/memory/"
@@ -269,7 +272,29 @@ static unsigned long sweep(struct memhp_machine *m, op_fn op, struct memhp_regio
 	return failed;
 }
 
-static atomic_int prior_handler_calls, later_handler_calls;
+static atomic_int prior_handler_calls, later_handler_calls, probes_caught;
+static sigjmp_buf probe_jmp;
+static volatile int *probe_addr;	/* a PROT_NONE page */
+
+/* a fault prober: leaves the handler by siglongjmp */
+static void probe_handler(int sig, siginfo_t *si, void *uctx)
+{
+	(void)sig, (void)si, (void)uctx;
+	siglongjmp(probe_jmp, 1);
+}
+
+static void probe_at_depth(int depth)
+{
+	if (depth) {
+		probe_at_depth(depth - 1);
+		__asm__ volatile("" ::: "memory");	/* not a tail call: deeper for real */
+		return;
+	}
+	if (sigsetjmp(probe_jmp, 1))
+		atomic_fetch_add(&probes_caught, 1);
+	else
+		(void)*probe_addr;
+}
 static struct sigaction later_handler_prev;
 
 static void prior_handler(int sig, siginfo_t *si, void *uctx)
@@ -384,6 +409,35 @@ static void test_foreign_sigsegv(void **state)
 			_exit(2);
 		raise(SIGSEGV);
 		_exit(atomic_load(&later_handler_calls) == 1 && atomic_load(&prior_handler_calls) == 1 ? 0 : 3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/*
+	 * A prober installed after memhp that leaves by siglongjmp, memhp
+	 * installed again over it: every probe, at any depth, reaches it.
+	 */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct memhp_region *r2;
+
+		signal(SIGSEGV, SIG_DFL);
+		probe_addr = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		m = movable_gib();
+		if (probe_addr == MAP_FAILED || memhp_region_alloc(m, 16, 0, 0, &r))
+			_exit(2);
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = probe_handler;
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+		sigaction(SIGSEGV, &sa, NULL);
+		if (memhp_region_alloc(m, 16, 0, 0, &r2))
+			_exit(2);
+		probe_at_depth(0);
+		probe_at_depth(8);
+		probe_at_depth(0);
+		_exit(atomic_load(&probes_caught) == 3 ? 0 : 3);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));

@@ -345,6 +345,8 @@ static void test_namespace_in_boot_section(void **state)
 	assert_int_not_equal(pfn_to_page(m, ns_pfn - 1)->zone, ZONE_DEVICE);
 	assert_true(pfn_online(m, ns_pfn - 1));
 	assert_int_equal(pfn_to_section(m, ns_pfn)->subsection_map, ~0ULL << 1);
+	assert_false(pfn_online(m, ns_pfn));	/* pfn_to_online_page: NULL */
+	assert_true(memhp_kpageflags(m, ns_pfn) & (1ULL << MEMHP_KPF_NOPAGE));
 	audit_ok(m);
 	configure_seed(m, "ram");
 	write_ok(m, ND "/drivers/dax_pmem/bind", "dax0.0");
@@ -354,7 +356,10 @@ static void test_namespace_in_boot_section(void **state)
 	audit_ok(m);
 	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.0");
 	assert_int_equal(pfn_to_section(m, ns_pfn)->subsection_map, 0);
-	assert_true(pfn_valid(m, ns_pfn));	/* an early section keeps its memmap */
+	assert_true(pfn_valid(m, ns_pfn));	/* an early section keeps its memmap, */
+	assert_true(pfn_to_page(m, ns_pfn)->flags & PG_hole);	/* its pages a hole again */
+	assert_int_not_equal(pfn_to_page(m, ns_pfn)->zone, ZONE_DEVICE);
+	assert_true(pfn_online(m, ns_pfn));
 	audit_ok(m);
 	memhp_machine_destroy(m);
 }
