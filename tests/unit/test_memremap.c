@@ -370,6 +370,44 @@ static void test_subsections(void **state)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * arm64 populates less than a section with base pages from the altmap
+ * (vmemmap_populate_basepages with it), where x86 takes them from memory:
+ * a 4 MiB pmem-like map with an altmap, on each profile.
+ */
+static void test_subsection_memmap_source(void **state)
+{
+	(void)state;
+	for (int arm = 0; arm < 2; arm++) {
+		struct memhp_config c = { .arch = arm ? "arm64-4k" : "x86_64", .mem = 1 * GiB, .max_phys = 256 * GiB };
+		struct memhp_machine *m = NULL;
+		struct physdev *d;
+		struct dev_pagemap pg;
+		unsigned long free_before, base = DEV_PFN + 512;
+
+		assert_int_equal(memhp_machine_create(&c, &m), 0);
+		assert_int_equal(physdev_create(m, "testdev", DEV_START, 128 * MiB, -1, &d), 0);
+		free_before = free_all(m);
+		pgmap_over(&pg, MEMORY_DEVICE_GENERIC, DEV_START + 2 * MiB, 4 * MiB);
+		pg.flags = PGMAP_ALTMAP_VALID;
+		pg.altmap = (struct vmem_altmap){ .base_pfn = base, .end_pfn = base + 1023, .free = 16 };
+		assert_int_equal(memremap_pages(m, &pg, 0), 0);
+		assert_int_equal(memmap_pages(m), 16);	/* counted either way */
+		assert_int_equal(pg.altmap.alloc, arm ? 16 : 0);
+		assert_int_equal(free_before - free_all(m), arm ? 0 : 16);
+		if (arm)	/* the struct pages on the device's own first pages */
+			assert_int_equal(pfn_to_section(m, base)->memmap_pfns[8], base);
+		audit_ok(m);
+		memunmap_pages(m, &pg);
+		assert_int_equal(pg.altmap.alloc, 0);
+		assert_int_equal(free_all(m), free_before);
+		assert_int_equal(memmap_pages(m), 0);
+		audit_ok(m);
+		physdev_destroy(m, d);
+		memhp_machine_destroy(m);
+	}
+}
+
 /* ---- references -------------------------------------------------------------- */
 
 struct unmapper {
@@ -545,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_memmap_in_dram),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_subsections),
+		cmocka_unit_test(test_subsection_memmap_source),
 		cmocka_unit_test(test_teardown_waits_for_references),
 		cmocka_unit_test(test_page_refcounts),
 	};
