@@ -273,6 +273,15 @@ static unsigned long sweep(struct memhp_machine *m, op_fn op, struct memhp_regio
 }
 
 static atomic_int prior_handler_calls, later_handler_calls, probes_caught;
+
+static void child_exits_0(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
 static sigjmp_buf probe_jmp;
 static volatile int *probe_addr;	/* a PROT_NONE page */
 
@@ -364,9 +373,7 @@ static void test_foreign_sigsegv(void **state)
 		memhp_machine_destroy(m);
 		_exit(atomic_load(&prior_handler_calls) == 2 ? 0 : 3);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	child_exits_0(pid);
 
 	/* ignored with SA_SIGINFO set: SIG_IGN is no function to call */
 	pid = fork();
@@ -382,9 +389,7 @@ static void test_foreign_sigsegv(void **state)
 		raise(SIGSEGV);
 		_exit(0);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	child_exits_0(pid);
 
 	/*
 	 * A handler installed after memhp's that chains back to it, then memhp
@@ -410,9 +415,7 @@ static void test_foreign_sigsegv(void **state)
 		raise(SIGSEGV);
 		_exit(atomic_load(&later_handler_calls) == 1 && atomic_load(&prior_handler_calls) == 1 ? 0 : 3);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	child_exits_0(pid);
 
 	/*
 	 * A prober installed after memhp that leaves by siglongjmp, memhp
@@ -439,9 +442,7 @@ static void test_foreign_sigsegv(void **state)
 		probe_at_depth(0);
 		_exit(atomic_load(&probes_caught) == 3 ? 0 : 3);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	child_exits_0(pid);
 }
 
 static void test_fault_sweep_all(void **state)
