@@ -228,7 +228,8 @@ static void parse_memmap_opt(struct memhp_machine *m, const char *val)
 		uint64_t size, start;
 		char *end;
 
-		if (memparse(p, &size, &end) || !strchr("!$#", *end) || memparse(end + 1, &start, &end) ||
+		/* *end may be the terminator, which strchr finds too */
+		if (memparse(p, &size, &end) || !*end || !strchr("!$#", *end) || memparse(end + 1, &start, &end) ||
 		    (*end && *end != ',') || !size || m->params.nr_e820_user >= E820_USER_MAX) {
 			mlog(m, "memmap=%s not supported by memhp (only nn!ss, nn$ss, nn#ss)", val);
 			return;
