@@ -272,7 +272,7 @@ static int audit_device_page(struct memhp_machine *m, struct audit *a, struct de
 	if ((ms->flags & (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP)) != (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP) ||
 	    (ms->flags & (SECTION_IS_ONLINE | SECTION_IS_EARLY)) == SECTION_IS_ONLINE || !pfn_valid(m, pfn))
 		return fail(a, "pgmap pfn %#lx: section flags %#x", pfn, ms->flags);
-	if (p->zone != ZONE_DEVICE || p->owner != (uint64_t)(uintptr_t)pg || !(p->flags & PG_reserved))
+	if (p->zone != ZONE_DEVICE || p->owner != (uint64_t)(uintptr_t)pg || !(page_flags(p) & PG_reserved))
 		return fail(a, "pgmap pfn %#lx: zone %u, not the pgmap's reserved page", pfn, p->zone);
 	if (ref < 0 || (!driver_owned && ref < 1))
 		return fail(a, "pgmap pfn %#lx: refcount %d", pfn, ref);

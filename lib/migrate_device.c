@@ -387,7 +387,11 @@ int region_device_fault(struct memhp_region *r, size_t idx)
 	get_device_page(m, vmf.pfn);
 	pthread_mutex_unlock(&m->owners_lock);
 	ret = page_pgmap(m, vmf.pfn)->ops->migrate_to_ram(&vmf);
+	/* under owners_lock, as every put of a mapped page: the audit sees a
+	 * page and its pgmap reference go together */
+	pthread_mutex_lock(&m->owners_lock);
 	page_flags_clear(p, PG_locked);
 	put_device_page(m, vmf.pfn);
+	pthread_mutex_unlock(&m->owners_lock);
 	return ret;
 }

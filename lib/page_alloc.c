@@ -378,7 +378,8 @@ static void move_freepages_range(struct memhp_machine *m, struct zone *zone, uns
 	for (unsigned long pfn = start; pfn < end;) {
 		struct page *p = pfn_to_page(m, pfn);
 
-		if (p->flags & PG_buddy) {
+		/* PG_buddy is stable under the zone lock; other pages change under us */
+		if (page_flags(p) & PG_buddy) {
 			unsigned int order = p->order;
 
 			del_from_free_list(m, zone, pfn, order);
@@ -448,7 +449,8 @@ unsigned long offline_isolated_pages(struct memhp_machine *m, unsigned long star
 	for (unsigned long pfn = start; pfn < end;) {
 		struct page *p = pfn_to_page(m, pfn);
 
-		if (p->flags & PG_buddy) {
+		/* PG_buddy is stable under the zone lock; other pages change under us */
+		if (page_flags(p) & PG_buddy) {
 			unsigned int order = p->order;
 
 			del_from_free_list(m, zone, pfn, order);

@@ -137,14 +137,17 @@ int get_pageblock_migratetype(struct memhp_machine *m, unsigned long pfn)
 {
 	struct mem_section *ms = pfn_to_section(m, pfn);
 
-	return ms->pageblock_mt[(pfn % m->pages_per_section) / m->pageblock_nr_pages];
+	/* read without the zone lock by the pcp free path, as the kernel's get_pfnblock_flags_mask */
+	return __atomic_load_n(&ms->pageblock_mt[(pfn % m->pages_per_section) / m->pageblock_nr_pages],
+			       __ATOMIC_RELAXED);
 }
 
 void set_pageblock_migratetype(struct memhp_machine *m, unsigned long pfn, int mt)
 {
 	struct mem_section *ms = pfn_to_section(m, pfn);
 
-	ms->pageblock_mt[(pfn % m->pages_per_section) / m->pageblock_nr_pages] = (uint8_t)mt;
+	__atomic_store_n(&ms->pageblock_mt[(pfn % m->pages_per_section) / m->pageblock_nr_pages], (uint8_t)mt,
+			 __ATOMIC_RELAXED);
 }
 
 unsigned long vmem_altmap_offset(const struct vmem_altmap *a)
