@@ -265,7 +265,7 @@ static int audit_device_page(struct memhp_machine *m, struct audit *a, struct de
 {
 	const struct page *p = pfn_to_page(m, pfn);
 	const struct mem_section *ms = pfn_to_section(m, pfn);
-	bool driver_owned = pg->type == MEMORY_DEVICE_PRIVATE || pg->type == MEMORY_DEVICE_COHERENT;
+	bool driver_owned = !pgmap_counts_folios(pg);
 	int ref = page_ref(p);
 
 	/* online only as the boot section it shares with RAM */
@@ -316,12 +316,10 @@ static int audit_pgmaps(struct memhp_machine *m, struct audit *a)
 }
 
 /* a partly populated section: its distinct vmemmap pages (runs of one pfn) */
-static unsigned long subsection_memmap_pages(const struct memhp_machine *m, const struct mem_section *ms,
-					     unsigned long slots)
+static unsigned long subsection_memmap_pages(const struct mem_section *ms, unsigned long slots)
 {
 	unsigned long n = 0;
 
-	(void)m;
 	for (unsigned long k = 0; k < slots; k++)
 		n += ms->memmap_pfns[k] && (!k || ms->memmap_pfns[k] != ms->memmap_pfns[k - 1]);
 	return n;
@@ -343,7 +341,7 @@ static int audit_sections(struct memhp_machine *m, struct audit *a)
 		if (ms->memmap_src == MEMMAP_BOOT)
 			boot += per;
 		else if (ms->memmap_src == MEMMAP_SUBSECTIONS)
-			hot += subsection_memmap_pages(m, ms, per);
+			hot += subsection_memmap_pages(ms, per);
 		else if (ms->memmap_src == MEMMAP_COMPOUND)	/* deduplicated: 2 per folio */
 			hot += MAX(m->pages_per_section >> ms->compound_order, 1UL) * VMEMMAP_RESERVE_NR;
 		else if (ms->memmap_src != MEMMAP_COMPOUND_REUSE)

@@ -76,6 +76,12 @@ static long dmirror_page_alloc(struct memhp_dmirror *d)
 	return pfn;
 }
 
+/* where a page of r comes back to: its node, or node 0 for "any" */
+static int region_node(const struct memhp_region *r)
+{
+	return r->nid < 0 ? 0 : r->nid;
+}
+
 /* the device copies each collected page into a fresh RAM page of node nid */
 static void copy_to_ram(struct memhp_dmirror *d, int nid, const unsigned long *src, unsigned long *dst,
 			unsigned long n)
@@ -116,7 +122,7 @@ static int dmirror_migrate_to_ram(struct vm_fault *vmf)
 
 	if (migrate_vma_setup(vmf->m, &a))
 		return VM_FAULT_SIGBUS;
-	copy_to_ram(d, vmf->region->nid < 0 ? 0 : vmf->region->nid, &src, &dst, 1);
+	copy_to_ram(d, region_node(vmf->region), &src, &dst, 1);
 	migrate_vma_pages(vmf->m, &a);
 	atomic_fetch_add(&d->to_ram, count_migrated(&src, 1));
 	migrate_vma_finalize(vmf->m, &a);
@@ -245,7 +251,7 @@ int memhp_dmirror_evict(struct memhp_dmirror *d)
 				(const struct memhp_region *)(uintptr_t)pfn_to_page(d->m, pfn + i)->private;
 
 			if (src[i] & MIGRATE_PFN_MIGRATE)
-				copy_to_ram(d, r->nid < 0 ? 0 : r->nid, &src[i], &dst[i], 1);
+				copy_to_ram(d, region_node(r), &src[i], &dst[i], 1);
 		}
 		migrate_device_pages(d->m, src, dst, n);
 		atomic_fetch_add(&d->to_ram, count_migrated(src, n));

@@ -440,6 +440,8 @@ void offline_mem_sections(struct memhp_machine *m, unsigned long start, unsigned
 int get_pageblock_migratetype(struct memhp_machine *m, unsigned long pfn);
 void set_pageblock_migratetype(struct memhp_machine *m, unsigned long pfn, int mt);
 unsigned long vmem_altmap_offset(const struct vmem_altmap *a);
+bool vmemmap_can_optimize(const struct memhp_machine *m, const struct vmem_altmap *altmap,
+			  const struct dev_pagemap *pgmap);
 
 /* ---- buddy allocator (page_alloc.c) ---------------------------------- */
 
@@ -716,6 +718,12 @@ struct dev_pagemap {
 	bool ref_dead;
 	struct dev_pagemap *next;	/* m->pgmaps, under resource_lock */
 };
+
+/* a pgmap that holds one reference per folio (the driver's pages hold them otherwise) */
+static inline bool pgmap_counts_folios(const struct dev_pagemap *pgmap)
+{
+	return pgmap->type != MEMORY_DEVICE_PRIVATE && pgmap->type != MEMORY_DEVICE_COHERENT;
+}
 
 int memremap_pages(struct memhp_machine *m, struct dev_pagemap *pgmap, int nid);
 void memunmap_pages(struct memhp_machine *m, struct dev_pagemap *pgmap);

@@ -69,14 +69,15 @@ static unsigned long range_nr_pages(struct memhp_machine *m, const struct pgmap_
 	return PHYS_PFN_M(m, r->end - r->start + 1);
 }
 
+/* pfn in [start, end] of range r */
+static bool range_holds(struct memhp_machine *m, const struct pgmap_range *r, unsigned long pfn)
+{
+	return pfn >= range_pfn(m, r->start) && pfn <= range_pfn(m, r->end);
+}
+
 static struct vmem_altmap *pgmap_altmap(struct dev_pagemap *pgmap)
 {
 	return (pgmap->flags & PGMAP_ALTMAP_VALID) ? &pgmap->altmap : NULL;
-}
-
-static bool pgmap_counts_folios(const struct dev_pagemap *pgmap)
-{
-	return pgmap->type != MEMORY_DEVICE_PRIVATE && pgmap->type != MEMORY_DEVICE_COHERENT;
 }
 
 /* first pfn with an initialised struct page: range 0 skips the altmap */
@@ -101,7 +102,7 @@ static unsigned long pfn_len(struct dev_pagemap *pgmap, int i)
 bool pgmap_pfn_valid(struct dev_pagemap *pgmap, unsigned long pfn)
 {
 	for (int i = 0; i < pgmap->nr_mapped; i++)
-		if (pfn >= range_pfn(pgmap->m, pgmap->ranges[i].start) && pfn < pfn_end(pgmap, i))
+		if (range_holds(pgmap->m, &pgmap->ranges[i], pfn))
 			return pfn >= pgmap_pfn_first(pgmap, i);
 	return false;
 }
@@ -166,7 +167,7 @@ static struct dev_pagemap *pgmap_lookup(struct memhp_machine *m, unsigned long p
 {
 	for (struct dev_pagemap *p = m->pgmaps; p; p = p->next)
 		for (int i = 0; i < p->nr_visible; i++)
-			if (pfn >= range_pfn(m, p->ranges[i].start) && pfn <= range_pfn(m, p->ranges[i].end))
+			if (range_holds(m, &p->ranges[i], pfn))
 				return p;
 	return NULL;
 }
@@ -182,7 +183,7 @@ struct dev_pagemap *get_dev_pagemap(struct memhp_machine *m, unsigned long pfn,
 	struct dev_pagemap *pgmap;
 
 	if (cached) {
-		if (pfn >= range_pfn(m, cached->ranges[0].start) && pfn <= range_pfn(m, cached->ranges[0].end))
+		if (range_holds(m, &cached->ranges[0], pfn))
 			return cached;
 		put_dev_pagemap(cached);
 	}
@@ -297,12 +298,9 @@ static void init_zone_device_page(struct memhp_machine *m, struct dev_pagemap *p
  */
 static unsigned long compound_nr_pages(struct memhp_machine *m, struct dev_pagemap *pgmap)
 {
-	unsigned long per = 1UL << pgmap->vmemmap_shift;
-	unsigned long in_vmemmap_page = m->page_size / sizeof(struct page);
-
-	if (pgmap_altmap(pgmap) || per / in_vmemmap_page <= VMEMMAP_RESERVE_NR)
-		return per;
-	return VMEMMAP_RESERVE_NR * in_vmemmap_page;
+	if (!vmemmap_can_optimize(m, pgmap_altmap(pgmap), pgmap))
+		return 1UL << pgmap->vmemmap_shift;
+	return VMEMMAP_RESERVE_NR * (m->page_size / sizeof(struct page));
 }
 
 /* memmap_init_zone_device: the data pages, compound heads and tails */

@@ -92,14 +92,18 @@ static bool subsections_tracked(const struct memhp_machine *m)
 	return m->pages_per_section / per <= 64 && (per * sizeof(struct page)) % m->page_size == 0;
 }
 
-/* early sections have their whole memmap; others only their subsections' */
+/*
+ * Early sections have their whole memmap, whole hot sections all their
+ * subsections; a partial section (only where subsections are tracked)
+ * its own ones.
+ */
 bool pfn_valid(struct memhp_machine *m, unsigned long pfn)
 {
 	struct mem_section *ms = pfn_to_section(m, pfn);
 
 	if (!ms || !(ms->flags & SECTION_HAS_MEM_MAP))
 		return false;
-	return (ms->flags & SECTION_IS_EARLY) || !subsections_tracked(m) ||
+	return (ms->flags & SECTION_IS_EARLY) || ms->subsection_map == ~0ULL ||
 	       (ms->subsection_map & subsection_mask(m, pfn, 1));
 }
 
@@ -113,7 +117,8 @@ bool pfn_online(struct memhp_machine *m, unsigned long pfn)
 
 	if (!ms || !(ms->flags & SECTION_IS_ONLINE))
 		return false;
-	return !(ms->flags & SECTION_IS_EARLY) || !ms->subsection_map || !subsections_tracked(m) ||
+	/* an early section has hot-added subsections only where they are tracked */
+	return !(ms->flags & SECTION_IS_EARLY) || !ms->subsection_map ||
 	       !(ms->subsection_map & subsection_mask(m, pfn, 1));
 }
 
@@ -148,6 +153,12 @@ void set_pageblock_migratetype(struct memhp_machine *m, unsigned long pfn, int m
 
 	__atomic_store_n(&ms->pageblock_mt[(pfn % m->pages_per_section) / m->pageblock_nr_pages], (uint8_t)mt,
 			 __ATOMIC_RELAXED);
+}
+
+/* a section's migratetype per pageblock, all MIGRATE_UNMOVABLE (0) */
+static uint8_t *pageblock_mt_alloc(const struct memhp_machine *m)
+{
+	return calloc(m->pages_per_section / m->pageblock_nr_pages, 1);
 }
 
 unsigned long vmem_altmap_offset(const struct vmem_altmap *a)
@@ -234,7 +245,7 @@ static unsigned long compound_vmemmap_pages(const struct memhp_machine *m, unsig
 }
 
 /* vmemmap_can_optimize: compound pages, no altmap, more than 2 vmemmap pages */
-static bool vmemmap_can_optimize(const struct memhp_machine *m, const struct vmem_altmap *altmap,
+bool vmemmap_can_optimize(const struct memhp_machine *m, const struct vmem_altmap *altmap,
 				 const struct dev_pagemap *pgmap)
 {
 	return pgmap && !altmap &&
@@ -459,7 +470,7 @@ static int add_subsections(struct memhp_machine *m, int nid, unsigned long pfn, 
 		return -ENOMEM;
 	if (!(ms->flags & SECTION_IS_EARLY)) {
 		if (fresh) {
-			ms->pageblock_mt = calloc(m->pages_per_section / m->pageblock_nr_pages, 1);
+			ms->pageblock_mt = pageblock_mt_alloc(m);
 			ms->memmap_pfns = calloc(section_memmap_bytes(m) >> page_shift(m), sizeof(*ms->memmap_pfns));
 			ms->memmap_src = MEMMAP_SUBSECTIONS;
 			if (!ms->pageblock_mt || !ms->memmap_pfns) {
@@ -543,7 +554,7 @@ int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsi
 		return -EEXIST;	/* fill_subsection_map: already present */
 	if (should_fail(m))
 		return -ENOMEM;
-	ms->pageblock_mt = calloc(m->pages_per_section / m->pageblock_nr_pages, 1);
+	ms->pageblock_mt = pageblock_mt_alloc(m);
 	if (!ms->pageblock_mt)
 		return -ENOMEM;
 	if (altmap) {
@@ -645,7 +656,7 @@ int sparse_add_boot_section(struct memhp_machine *m, int nid, unsigned long sect
 	unsigned long bytes = section_memmap_bytes(m);
 	int ret;
 
-	ms->pageblock_mt = calloc(m->pages_per_section / m->pageblock_nr_pages, 1);
+	ms->pageblock_mt = pageblock_mt_alloc(m);
 	if (!ms->pageblock_mt)
 		return -ENOMEM;
 	ret = vmemmap_map(m, pfn_to_page(m, section_nr_to_pfn(m, section_nr)), bytes, memmap_pfn);
