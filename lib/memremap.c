@@ -294,11 +294,13 @@ static void init_zone_device_page(struct memhp_machine *m, struct dev_pagemap *p
 /*
  * Struct pages to write per compound page: with the memmap deduplicated
  * every tail beyond the first vmemmap page shares it, so 2 vmemmap pages'
- * worth (compound_nr_pages).
+ * worth (compound_nr_pages) - but a boot section's memmap is not
+ * deduplicated, so there every tail is written.
  */
-static unsigned long compound_nr_pages(struct memhp_machine *m, struct dev_pagemap *pgmap)
+static unsigned long compound_nr_pages(struct memhp_machine *m, unsigned long head, struct dev_pagemap *pgmap)
 {
-	if (!vmemmap_can_optimize(m, pgmap_altmap(pgmap), pgmap))
+	if ((pfn_to_section(m, head)->flags & SECTION_IS_EARLY) ||
+	    !vmemmap_can_optimize(m, pgmap_altmap(pgmap), pgmap))
 		return 1UL << pgmap->vmemmap_shift;
 	return VMEMMAP_RESERVE_NR * (m->page_size / sizeof(struct page));
 }
@@ -313,7 +315,7 @@ static void memmap_init_zone_device(struct memhp_machine *m, struct dev_pagemap 
 	if (altmap)
 		start = altmap->base_pfn + vmem_altmap_offset(altmap);
 	for (unsigned long head = start; head < end; head += per) {
-		unsigned long tails = per == 1 ? 0 : compound_nr_pages(m, pgmap);
+		unsigned long tails = per == 1 ? 0 : compound_nr_pages(m, head, pgmap);
 		struct page *h = pfn_to_page(m, head);
 
 		init_zone_device_page(m, pgmap, head, nid);

@@ -353,6 +353,9 @@ static void test_namespace_in_boot_section(void **state)
 	file_is(m, "/sys/bus/dax/devices/dax0.0/resource", "0x30400000\n");
 	assert_int_equal(memmap_pages(m), 0);
 	assert_int_equal(pfn_to_page(m, (0x30400000 >> 12) + 512)->flags & PG_head, PG_head);
+	/* the boot memmap is not deduplicated: every tail is written */
+	assert_true(pfn_to_page(m, (0x30400000 >> 12) + 512 + 300)->flags & PG_tail);
+	assert_int_equal(pfn_to_page(m, (0x30400000 >> 12) + 512 + 300)->private, (0x30400000 >> 12) + 512);
 	audit_ok(m);
 	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.0");
 	assert_int_equal(pfn_to_section(m, ns_pfn)->subsection_map, 0);
