@@ -5,7 +5,7 @@
 #   make check      everything: deps, unit tests, oracle conformance,
 #                   then all of it again under ASan+UBSan
 #   make bench      the benchmarks (build/bench.json); bench-smoke: seconds
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (tools, library, man pages, memhpd.service)
 
 CC      ?= cc
 BUILD   ?= build
@@ -28,7 +28,7 @@ LDFLAGS_ALL := -pthread $(CFLAGS_SAN) $(LDFLAGS)
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
-TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o \
+TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o $(BUILD)/tools/mounts.o \
 	       $(BUILD)/tools/plan.o $(BUILD)/tools/demo.o
 FUZZ_TARGETS := cmdline sysfs scenario ctl
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -64,7 +64,9 @@ $(BUILD)/tools/memhpd.o: tools/memhpd.c tools/*.h include/memhp/memhp.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -c $< -o $@
 
-$(BUILD)/memhpd: $(BUILD)/tools/memhpd.o $(BUILD)/libmemhp.a
+MEMHPD_OBJS := $(BUILD)/tools/mounts.o $(BUILD)/tools/lifecycle.o
+
+$(BUILD)/memhpd: $(BUILD)/tools/memhpd.o $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
 	$(CC) $^ -o $@ $(LDFLAGS_ALL) $(FUSE_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libmemhp.a
@@ -83,12 +85,12 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(TOOL_COMMON) $(BUILD)/libmemhp.a
 	$(CC) $(CFLAGS_ALL) -Itools -fsanitize=fuzzer $< $(TOOL_COMMON) $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL)
 
 # the control protocol's target includes memhpd itself (FUSE headers, libs)
-$(BUILD)/fuzz-replay-ctl: tests/fuzz/fuzz_ctl.c tests/fuzz/replay.c tools/memhpd.c $(BUILD)/libmemhp.a
-	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -Itools tests/fuzz/fuzz_ctl.c tests/fuzz/replay.c $(BUILD)/libmemhp.a \
+$(BUILD)/fuzz-replay-ctl: tests/fuzz/fuzz_ctl.c tests/fuzz/replay.c tools/memhpd.c $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
+	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -Itools tests/fuzz/fuzz_ctl.c tests/fuzz/replay.c $(MEMHPD_OBJS) $(BUILD)/libmemhp.a \
 		-o $@ $(LDFLAGS_ALL) $(FUSE_LIBS)
 
-$(BUILD)/fuzz-ctl: tests/fuzz/fuzz_ctl.c tools/memhpd.c $(BUILD)/libmemhp.a
-	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -Itools -fsanitize=fuzzer $< $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL) \
+$(BUILD)/fuzz-ctl: tests/fuzz/fuzz_ctl.c tools/memhpd.c $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
+	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -Itools -fsanitize=fuzzer $< $(MEMHPD_OBJS) $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL) \
 		$(FUSE_LIBS)
 
 fuzz-targets: $(addprefix $(BUILD)/fuzz-,$(FUZZ_TARGETS))
@@ -139,13 +141,14 @@ demo: deps all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/memhp $(DESTDIR)$(PREFIX)/share/man/man3 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(BUILD)/memhpctl $(BUILD)/memhpd $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BUILD)/libmemhp.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 include/memhp/memhp.h $(DESTDIR)$(PREFIX)/include/memhp/
 	sed 's|@PREFIX@|$(PREFIX)|' memhp.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/memhp.pc
 	install -m 0644 man/libmemhp.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 0644 man/memhpd.8 man/memhpctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	sed 's|@PREFIX@|$(PREFIX)|g' systemd/memhpd.service.in > $(DESTDIR)$(PREFIX)/lib/systemd/system/memhpd.service
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

@@ -10,10 +10,15 @@ dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 make -s -C "$top" install BUILD="$build" DESTDIR="$dest" PREFIX=/opt/memhp >/dev/null
 for f in bin/memhpctl bin/memhpd lib/libmemhp.a include/memhp/memhp.h lib/pkgconfig/memhp.pc \
-	 share/man/man3/libmemhp.3 share/man/man8/memhpd.8 share/man/man8/memhpctl.8; do
+	 share/man/man3/libmemhp.3 share/man/man8/memhpd.8 share/man/man8/memhpctl.8 \
+	 lib/systemd/system/memhpd.service; do
 	[ -f "$dest/opt/memhp/$f" ] || { echo "install: $f missing under PREFIX" >&2; exit 1; }
 done
 grep -qx 'prefix=/opt/memhp' "$dest/opt/memhp/lib/pkgconfig/memhp.pc"
+# the unit: Type=notify, and it starts the memhpd installed at PREFIX
+unit=$dest/opt/memhp/lib/systemd/system/memhpd.service
+grep -qx 'Type=notify' "$unit" && grep -q "exec /opt/memhp/bin/memhpd --foreground" "$unit" &&
+	! grep -q @PREFIX@ "$unit" || { echo "install: memhpd.service is wrong" >&2; exit 1; }
 for p in "$dest"/opt/memhp/share/man/man*/*; do
 	warn=$(groff -man -Tutf8 -ww -z "$p" 2>&1)
 	[ -z "$warn" ] || { echo "$p: $warn" >&2; exit 1; }

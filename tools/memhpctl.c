@@ -35,6 +35,7 @@
  *       system; exits with CMD's status.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@
 
 #include "ctl.h"
 #include "memhp/memhp.h"
+#include "mounts.h"
 #include "plan.h"
 #include "scenario.h"
 
@@ -337,18 +339,95 @@ static int cmd_stat(void)
 	return 0;
 }
 
-/* bind DIR/rel over /rel when both exist */
-static void bind_over(const char *mnt, const char *rel)
+/*
+ * What `exec` puts in front of the host's files.  BIND_TREE: memhpd's own
+ * file must exist and replaces the host's.  BIND_OR_HIDE: memhpd's when its
+ * tree has it, otherwise the host's is hidden under an empty read-only
+ * tmpfs - a tool that finds no memhp directory there must find nothing,
+ * never the host's CXL bus or ACPI memory devices (whose eject would
+ * remove the host's real memory).
+ */
+enum exec_bind { BIND_TREE, BIND_OR_HIDE };
+
+static const struct exec_path {
+	const char *rel;
+	enum exec_bind how;
+} exec_paths[] = {
+	{ "sys/devices/system/memory", BIND_TREE },
+	{ "sys/devices/system/node", BIND_TREE },
+	{ "sys/module", BIND_TREE },
+	{ "sys/bus/dax", BIND_TREE },
+	{ "sys/bus/nd", BIND_TREE },
+	{ "sys/bus/cxl", BIND_OR_HIDE },
+	{ "sys/bus/acpi", BIND_OR_HIDE },
+	{ "sys/devices/platform", BIND_TREE },
+	{ "sys/devices/LNXSYSTM:00", BIND_OR_HIDE },
+	{ "sys/firmware/acpi/hotplug", BIND_OR_HIDE },
+	{ "sys/dev/char", BIND_TREE },
+	{ "proc/meminfo", BIND_TREE },
+	{ "proc/zoneinfo", BIND_TREE },
+	{ "proc/vmstat", BIND_TREE },
+	{ "proc/iomem", BIND_TREE },
+	{ "proc/buddyinfo", BIND_TREE },
+	{ "proc/pagetypeinfo", BIND_TREE },
+	{ "sys/kernel/debug", BIND_TREE },
+};
+
+/* a refusal's reason (vsnprintf: truncating a long path is fine) */
+static void why_set(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void why_set(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
+/* the host's /rel hidden under an empty, read-only tmpfs */
+static int hide_host_dir(const char *dst, char *why, size_t len)
+{
+	if (!mount("memhp-hidden", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555"))
+		return 0;
+	why_set(why, len, "cannot hide the host's %s: %s", dst, strerror(errno));
+	return -errno;
+}
+
+/*
+ * Bind the tree's DIR/rel over /rel, checking both ends against TREE (the
+ * memhpd mount's device): the source must be inside the tree (a link out
+ * of it would bind a host file), and afterwards /rel must be the tree's.
+ * A missing host /rel is fine: there is nothing of the host's to cover.
+ */
+static int bind_from_tree(const char *mnt, const struct exec_path *p, dev_t tree, char *why, size_t len)
 {
 	char src[4096], dst[4096];
 	struct stat a, b;
 
-	snprintf(src, sizeof(src), "%s/%s", mnt, rel);
-	snprintf(dst, sizeof(dst), "/%s", rel);
-	if (stat(src, &a) || stat(dst, &b))
-		return;
-	if (mount(src, dst, NULL, MS_BIND, NULL))
-		fprintf(stderr, "memhpctl exec: cannot bind %s over %s: %s\n", src, dst, strerror(errno));
+	snprintf(src, sizeof(src), "%s/%s", mnt, p->rel);
+	snprintf(dst, sizeof(dst), "/%s", p->rel);
+	if (stat(dst, &b))
+		return 0;
+	if (stat(src, &a)) {
+		if (errno == ENOENT && p->how == BIND_OR_HIDE && S_ISDIR(b.st_mode))
+			return hide_host_dir(dst, why, len);
+		why_set(why, len, "the memhpd tree has no %s (%s): the host's would show through", src,
+			 strerror(errno));
+		return -ENOENT;
+	}
+	if (a.st_dev != tree) {
+		why_set(why, len, "%s is not inside the memhpd tree", src);
+		return -EXDEV;
+	}
+	if (mount(src, dst, NULL, MS_BIND, NULL)) {
+		why_set(why, len, "cannot bind %s over %s: %s", src, dst, strerror(errno));
+		return -errno;
+	}
+	if (stat(dst, &b) || b.st_dev != tree) {
+		why_set(why, len, "%s is still not memhp's after the bind", dst);
+		return -EXDEV;
+	}
+	return 0;
 }
 
 /*
@@ -359,7 +438,7 @@ static void bind_over(const char *mnt, const char *rel)
  * can reach nothing of the host.  libdaxctl only looks at the node's
  * numbers, to find /sys/dev/char/M:m/subsystem.
  */
-static void private_dev(const char *mnt)
+static int private_dev(const char *mnt, char *why, size_t len)
 {
 	static const char *const keep[] = { "null", "zero", "full", "random", "urandom", "tty", "pts",
 					    "shm", "ptmx" };
@@ -368,11 +447,12 @@ static void private_dev(const char *mnt)
 	struct dirent *de;
 	DIR *d;
 
+	/* without it the host's /dev/daxX.Y would be what daxctl opens */
 	if (old < 0 || mount("memhp-dev", "/dev", "tmpfs", MS_NOSUID, "mode=0755")) {
-		fprintf(stderr, "memhpctl exec: private /dev: %s\n", strerror(errno));
+		why_set(why, len, "cannot make a private /dev: %s", strerror(errno));
 		if (old >= 0)
 			close(old);
-		return;
+		return -EPERM;
 	}
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
 		struct stat st;
@@ -408,16 +488,39 @@ static void private_dev(const char *mnt)
 	}
 	if (d)
 		closedir(d);
+	return 0;
+}
+
+/* every host path a memory tool looks at replaced by the tree's, or refused */
+static int exec_namespace(const char *mnt, dev_t tree, char *why, size_t len)
+{
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		why_set(why, len, "cannot make a private mount namespace: %s", strerror(errno));
+		return -EPERM;
+	}
+	/*
+	 * debugfs: a real one first, because the kernel's selftest finds
+	 * debugfs through `mount -t debugfs`; the tree's is bound on top, so
+	 * nothing of the host's debugfs stays reachable.
+	 */
+	if (mount("none", "/sys/kernel/debug", "debugfs", 0, NULL) && errno != EBUSY) {
+		why_set(why, len, "cannot mount debugfs: %s", strerror(errno));
+		return -EPERM;
+	}
+	for (size_t k = 0; k < sizeof(exec_paths) / sizeof(exec_paths[0]); k++) {
+		int ret = bind_from_tree(mnt, &exec_paths[k], tree, why, len);
+
+		if (ret)
+			return ret;
+	}
+	return private_dev(mnt, why, len);
 }
 
 static int cmd_exec(int argc, char **argv)
 {
 	const char *mnt = NULL;
-	static const char *const dirs[] = {
-		"sys/devices/system/memory", "sys/devices/system/node", "sys/module", "sys/bus/dax",
-		"sys/bus/nd", "sys/devices/platform", "sys/dev/char", "proc/meminfo", "proc/zoneinfo", "proc/vmstat", "proc/iomem",
-		"proc/buddyinfo", "proc/pagetypeinfo",
-	};
+	char why[8192];
+	dev_t tree;
 	int i;
 
 	for (i = 0; i < argc; i++) {
@@ -430,16 +533,16 @@ static int cmd_exec(int argc, char **argv)
 	}
 	if (!mnt || i + 1 >= argc)
 		return usage(stderr, 2);
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
-		fprintf(stderr, "memhpctl exec: private mount namespace: %s\n", strerror(errno));
+	/*
+	 * Nothing runs unless DIR is a live memhpd tree: a missing path, a
+	 * dead mount or any other file system would leave the host's /sys and
+	 * /proc in place, and chmem or daxctl would act on the host's memory.
+	 */
+	if (memhpd_tree_prove(mnt, &tree, why, sizeof(why)) ||
+	    exec_namespace(mnt, tree, why, sizeof(why))) {
+		fprintf(stderr, "memhpctl exec: refusing to run %s: %s\n", argv[i + 1], why);
 		return 1;
 	}
-	for (size_t k = 0; k < sizeof(dirs) / sizeof(dirs[0]); k++)
-		bind_over(mnt, dirs[k]);
-	/* debugfs: a real one so that `mount -t debugfs` finds it, ours on top */
-	if (!mount("none", "/sys/kernel/debug", "debugfs", 0, NULL) || errno == EBUSY)
-		bind_over(mnt, "sys/kernel/debug");
-	private_dev(mnt);
 	execvp(argv[i + 1], argv + i + 1);
 	fprintf(stderr, "memhpctl exec: %s: %s\n", argv[i + 1], strerror(errno));
 	return 127;

@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <fuse.h>
 #include <fuse_lowlevel.h>
+#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdatomic.h>
@@ -49,7 +50,10 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "lifecycle.h"
 #include "memhp/memhp.h"
+#include "mounts.h"
+#include "version.h"
 
 struct backing {
 	char name[64];
@@ -71,8 +75,7 @@ static struct daemon {
 	/* what on_stop may touch: NULL once the session is being torn down */
 	_Atomic(struct fuse_session *) session;
 	char mount[PATH_MAX];
-	char socket_path[PATH_MAX];
-	int listen_fd;
+	struct owned_socket sock;	/* the control socket we bound */
 	pthread_mutex_t lock;	/* backings, users, clients */
 	struct backing backings[64];
 	struct user users[64];
@@ -952,7 +955,7 @@ static void *socket_thread(void *arg)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (;;) {
-		int fd = accept4(d.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = accept4(d.sock.fd, NULL, NULL, SOCK_CLOEXEC);
 		pthread_t t;
 		bool room;
 
@@ -992,38 +995,13 @@ static void clients_stop(void)
 	pthread_mutex_unlock(&d.lock);
 }
 
-static int listen_socket(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old;
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	old = umask(0177);	/* 0600 from the start, not after a chmod */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
-		int err = -errno;
-
-		umask(old);
-		close(fd);
-		return err;
-	}
-	umask(old);
-	return fd;
-}
-
 /* ---- configuration ------------------------------------------------------------ */
 
 struct options {
 	const char *mount, *socket, *cmdline, *profile, *numa, *backing_dir, *config;
 	uint64_t mem, maxmem;
 	unsigned int slots;
-	int foreground;
+	unsigned int foreground;
 };
 
 static int usage(FILE *f, int rc)
@@ -1031,7 +1009,26 @@ static int usage(FILE *f, int rc)
 	fprintf(f, "usage: memhpd --mount DIR [--socket PATH] [--mem SIZE] [--numa SIZES|N]\n"
 		   "              [--cmdline 'OPTS'] [--profile x86_64|arm64-4k|arm64-64k]\n"
 		   "              [--maxmem SIZE] [--slots N] [--backing-dir DIR] [--config FILE]\n"
-		   "              [--foreground]\n");
+		   "              [--foreground] [--help] [--version]\n");
+	if (f == stdout)
+		fprintf(f, "\n"
+			"Boots a memhp machine and serves its /sys and /proc files under DIR over FUSE;\n"
+			"memhpctl talks to it on the control socket (default " CTL_DEFAULT_SOCKET ").\n\n"
+			"  -m, --mount DIR        where the tree is mounted (required)\n"
+			"  -s, --socket PATH      the control socket (0600)\n"
+			"      --mem SIZE         boot RAM of node 0 (memparse: 2G, 0x80000000)\n"
+			"      --numa SIZES|N     boot RAM per node (2G,0) or a node count\n"
+			"      --cmdline 'OPTS'   the kernel command line (memory_hotplug.memmap_on_memory=1 ...)\n"
+			"      --profile NAME     x86_64, arm64-4k or arm64-64k\n"
+			"      --maxmem SIZE      the hot-plug window, as QEMU's -m ...,maxmem=\n"
+			"      --slots N          DIMM slots, as QEMU's -m ...,slots=\n"
+			"      --backing-dir DIR  back devices with files in DIR instead of memfds\n"
+			"      --config FILE      'key = value' lines with these long options' names\n"
+			"  -f, --foreground       stay in the foreground (systemd Type=notify)\n"
+			"  -h, --help             this help\n"
+			"  -V, --version          the version\n\n"
+			"A live memhpd's socket or tree is never taken over; what a crashed memhpd left\n"
+			"(a dead mount, a stale socket) is cleaned up, and said so, on the next start.\n");
 	return rc;
 }
 
@@ -1042,6 +1039,20 @@ static char *dup_value(const char *v)
 	if (!s)
 		exit(1);
 	return s;
+}
+
+/* a decimal number up to MAX, nothing after it */
+static int parse_uint(const char *s, unsigned int max, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v > max)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
 }
 
 /* --config FILE: "key = value" lines with the long options' names */
@@ -1064,9 +1075,9 @@ static int apply_option(struct options *o, const char *key, const char *val)
 	else if (!strcmp(key, "maxmem"))
 		return parse_size(val, &o->maxmem);
 	else if (!strcmp(key, "slots"))
-		o->slots = (unsigned int)atoi(val);
+		return parse_uint(val, 256, &o->slots);
 	else if (!strcmp(key, "foreground"))
-		o->foreground = atoi(val);
+		return parse_uint(val, 1, &o->foreground);
 	else
 		return -1;
 	return 0;
@@ -1117,96 +1128,144 @@ static int parse_numa(const char *s, struct memhp_config *c)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static const struct option long_options[] = {
+	{ "mount", required_argument, NULL, 'm' },
+	{ "socket", required_argument, NULL, 's' },
+	{ "mem", required_argument, NULL, 0 },
+	{ "numa", required_argument, NULL, 0 },
+	{ "cmdline", required_argument, NULL, 0 },
+	{ "profile", required_argument, NULL, 0 },
+	{ "maxmem", required_argument, NULL, 0 },
+	{ "slots", required_argument, NULL, 0 },
+	{ "backing-dir", required_argument, NULL, 0 },
+	{ "config", required_argument, NULL, 'c' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* 0: go on; otherwise the exit code (help, version, bad usage) */
+static int parse_args(int argc, char **argv, struct options *o)
 {
-	struct options o = { 0 };
-	struct memhp_config cfg = { 0 };
-	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	struct sigaction sa;
-	pthread_t st;
-	int ret = 1;
+	int c, idx;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--foreground") || !strcmp(a, "-f")) {
-			o.foreground = 1;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			return usage(stdout, 0);
-		} else if (!strncmp(a, "--", 2) && i + 1 < argc) {
-			if (!strcmp(a + 2, "config")) {
-				if (read_config(&o, argv[++i]))
-					return usage(stderr, 2);
-			} else if (apply_option(&o, a + 2, argv[++i])) {
-				fprintf(stderr, "memhpd: bad option %s %s\n", a, argv[i]);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:s:c:fhV", long_options, &idx)) != -1) {
+		switch (c) {
+		case 'm':
+			o->mount = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'c':
+			if (read_config(o, optarg)) {
+				fprintf(stderr, "memhpd: cannot use --config %s\n", optarg);
 				return usage(stderr, 2);
 			}
-		} else {
-			fprintf(stderr, "memhpd: unexpected argument %s\n", a);
+			break;
+		case 'f':
+			o->foreground = 1;
+			break;
+		case 'h':
+			exit(usage(stdout, 0));
+		case 'V':
+			printf("memhpd %s\n", MEMHP_VERSION_STRING);
+			exit(0);
+		case 0:
+			if (apply_option(o, long_options[idx].name, optarg)) {
+				fprintf(stderr, "memhpd: invalid value for --%s: '%s'\n", long_options[idx].name,
+					optarg);
+				return usage(stderr, 2);
+			}
+			break;
+		case ':':
+			fprintf(stderr, "memhpd: %s needs a value\n", argv[optind - 1]);
+			return usage(stderr, 2);
+		default:
+			fprintf(stderr, "memhpd: unknown option %s\n", argv[optind - 1]);
 			return usage(stderr, 2);
 		}
 	}
-	if (!o.mount)
+	if (optind < argc) {
+		fprintf(stderr, "memhpd: unexpected argument %s\n", argv[optind]);
 		return usage(stderr, 2);
-	if (!realpath(o.mount, d.mount)) {
-		fprintf(stderr, "memhpd: %s: %s\n", o.mount, strerror(errno));
-		return 1;
 	}
-	snprintf(d.socket_path, sizeof(d.socket_path), "%s", o.socket ? o.socket : CTL_DEFAULT_SOCKET);
-	if (d.socket_path[0] != '/') {
-		/* daemonizing moves to /: make it absolute now */
-		char *cwd = getcwd(NULL, 0), *abs = NULL;
+	if (!o->mount) {
+		fprintf(stderr, "memhpd: --mount DIR is required\n");
+		return usage(stderr, 2);
+	}
+	return 0;
+}
 
-		if (!cwd || asprintf(&abs, "%s/%s", cwd, d.socket_path) < 0 ||
-		    strlen(abs) >= sizeof(d.socket_path)) {
-			fprintf(stderr, "memhpd: socket path too long\n");
-			return 2;
-		}
-		strcpy(d.socket_path, abs);
-		free(abs);
-		free(cwd);
+/*
+ * The mount point: absolute, free of any live memhpd (a dead one left by
+ * a crash is unmounted and reported), and an existing directory.
+ */
+static int claim_mount_point(const char *dir)
+{
+	char abs[PATH_MAX], note[PATH_MAX + 128], why[2 * PATH_MAX];
+	int ret = memhpd_abspath(dir, abs, sizeof(abs));
+
+	if (ret) {
+		fprintf(stderr, "memhpd: --mount %s: %s\n", dir, strerror(-ret));
+		return ret;
 	}
-	cfg.arch = o.profile;
-	cfg.mem = o.mem;
-	cfg.maxmem = o.maxmem;
-	cfg.slots = o.slots;
-	cfg.cmdline = o.cmdline;
-	cfg.backing_dir = o.backing_dir;
-	if (o.numa && parse_numa(o.numa, &cfg)) {
-		fprintf(stderr, "memhpd: bad --numa %s\n", o.numa);
+	ret = mount_point_claim(abs, note, sizeof(note), why, sizeof(why));
+	if (ret) {
+		fprintf(stderr, "memhpd: refusing to mount: %s\n", why);
+		return ret;
+	}
+	if (note[0])
+		fprintf(stderr, "memhpd: %s\n", note);
+	if (!realpath(abs, d.mount)) {
+		fprintf(stderr, "memhpd: --mount %s: %s\n", abs, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int claim_socket(const char *path)
+{
+	char abs[PATH_MAX], note[PATH_MAX + 128], why[2 * PATH_MAX];
+	/* daemonizing moves to /: make it absolute now */
+	int ret = memhpd_abspath(path, abs, sizeof(abs));
+
+	if (ret) {
+		fprintf(stderr, "memhpd: --socket %s: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	ret = socket_claim(abs, &d.sock, note, sizeof(note), why, sizeof(why));
+	if (ret) {
+		fprintf(stderr, "memhpd: refusing to start: %s\n", why);
+		return ret;
+	}
+	if (note[0])
+		fprintf(stderr, "memhpd: %s\n", note);
+	return 0;
+}
+
+static int configure_machine(const struct options *o, struct memhp_config *cfg)
+{
+	cfg->arch = o->profile;
+	cfg->mem = o->mem;
+	cfg->maxmem = o->maxmem;
+	cfg->slots = o->slots;
+	cfg->cmdline = o->cmdline;
+	cfg->backing_dir = o->backing_dir;
+	if (o->numa && parse_numa(o->numa, cfg)) {
+		fprintf(stderr, "memhpd: invalid --numa '%s': want sizes per node (2G,0) or a node count\n",
+			o->numa);
 		return 2;
 	}
-	ret = memhp_machine_create(&cfg, &d.m);
-	if (ret) {
-		fprintf(stderr, "memhpd: cannot build the machine: %s\n", strerror(-ret));
-		return 1;
-	}
-	pthread_mutex_init(&d.lock, NULL);
-	pthread_cond_init(&d.clients_gone, NULL);
+	return 0;
+}
 
-	fuse_opt_add_arg(&args, "memhpd");
-	fuse_opt_add_arg(&args, "-o");
-	fuse_opt_add_arg(&args, "allow_other,default_permissions,fsname=memhp,subtype=memhpd");
-	d.fuse = fuse_new(&args, &fs_ops, sizeof(fs_ops), NULL);
-	ret = 1;
-	if (!d.fuse) {
-		fprintf(stderr, "memhpd: fuse_new failed\n");
-		goto out_machine;
-	}
-	if (fuse_mount(d.fuse, d.mount)) {
-		fprintf(stderr, "memhpd: cannot mount on %s\n", d.mount);
-		goto out_fuse;
-	}
-	d.listen_fd = listen_socket(d.socket_path);
-	if (d.listen_fd < 0) {
-		fprintf(stderr, "memhpd: socket %s: %s\n", d.socket_path, strerror(-d.listen_fd));
-		goto out_unmount;
-	}
-	/* the tree is mounted and the socket listens: now the caller may go on */
-	if (fuse_daemonize(o.foreground))
-		goto out_socket;
-	if (fuse_set_signal_handlers(fuse_get_session(d.fuse)))
-		goto out_socket;
+static void install_signal_handlers(void)
+{
+	struct sigaction sa;
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_interrupt;
 	sigaction(SIGUSR1, &sa, NULL);
@@ -1217,20 +1276,73 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct memhp_config cfg = { 0 };
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	char ready[PATH_MAX + 64];
+	pthread_t st;
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret;
+	ret = configure_machine(&o, &cfg);
+	if (ret)
+		return ret;
+	d.sock.fd = -1;
+	if (claim_mount_point(o.mount))
+		return 1;
+	ret = memhp_machine_create(&cfg, &d.m);
+	if (ret) {
+		fprintf(stderr, "memhpd: cannot build the machine: %s (%s); see the options in memhpd --help\n",
+			strerror(-ret), memhp_strerror(ret));
+		return 1;
+	}
+	pthread_mutex_init(&d.lock, NULL);
+	pthread_cond_init(&d.clients_gone, NULL);
+
+	fuse_opt_add_arg(&args, "memhpd");
+	fuse_opt_add_arg(&args, "-o");
+	fuse_opt_add_arg(&args, "allow_other,default_permissions,fsname=" MEMHPD_FSNAME ",subtype=memhpd");
+	d.fuse = fuse_new(&args, &fs_ops, sizeof(fs_ops), NULL);
+	ret = 1;
+	if (!d.fuse) {
+		fprintf(stderr, "memhpd: cannot start FUSE (is /dev/fuse there, and libfuse3?)\n");
+		goto out_machine;
+	}
+	if (claim_socket(o.socket ? o.socket : CTL_DEFAULT_SOCKET))
+		goto out_fuse;
+	if (fuse_mount(d.fuse, d.mount)) {
+		fprintf(stderr, "memhpd: cannot mount on %s (is /dev/fuse usable, and fusermount3 installed?)\n",
+			d.mount);
+		goto out_socket;
+	}
+	/* the tree is mounted and the socket listens: now the caller may go on */
+	if (fuse_daemonize(o.foreground))
+		goto out_unmount;
+	if (fuse_set_signal_handlers(fuse_get_session(d.fuse)))
+		goto out_unmount;
+	install_signal_handlers();
 	if (pthread_create(&st, NULL, socket_thread, NULL))
 		goto out_signals;
+	snprintf(ready, sizeof(ready), "READY=1\nMAINPID=%d\nSTATUS=serving %s", (int)getpid(), d.mount);
+	notify_systemd(ready);
 	ret = fuse_loop_mt(d.fuse, 0) ? 1 : 0;
+	notify_systemd("STOPPING=1");
 	on_stop(0);	/* the loop may also end by an unmount */
-	shutdown(d.listen_fd, SHUT_RDWR);
+	shutdown(d.sock.fd, SHUT_RDWR);
 	pthread_join(st, NULL);
 	clients_stop();
 out_signals:
 	fuse_remove_signal_handlers(fuse_get_session(d.fuse));
-out_socket:
-	close(d.listen_fd);
-	unlink(d.socket_path);
 out_unmount:
 	fuse_unmount(d.fuse);
+out_socket:
+	socket_release(&d.sock);
 out_fuse:
 	atomic_store(&d.session, NULL);	/* a late SIGTERM must not reach it */
 	fuse_destroy(d.fuse);

@@ -341,4 +341,80 @@ wait "$offliner" 2>/dev/null
 for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
 daemon_pid=""
 check "SIGTERM: clean exit, unmounted, socket removed" "! mountpoint -q '$mnt' && [ ! -e '$sock' ]"
+# ---- 11. never the host: memhpctl exec refuses any tree not memhpd's ----
+# a marker command must not run: a refused exec runs nothing at all
+marker=$out/marker
+exec_refused() {	# exec_refused DIR: exit non-zero, the marker absent, a reason said
+	rm -f "$marker"
+	"$build/memhpctl" exec --mount "$1" -- touch "$marker" 2> "$out/exec.err"
+	rc=$?
+	[ "$rc" != 0 ] && [ ! -e "$marker" ] && grep -q "refusing to run touch: " "$out/exec.err"
+}
+check "exec on a missing mount refuses and runs nothing" "exec_refused /nonexistent"
+mkdir -p "$out/plain"
+check "exec on a plain directory refuses and runs nothing" "exec_refused '$out/plain'"
+check "exec on the host's / refuses and runs nothing" "exec_refused /"
+mkdir -p "$out/fake/sys/devices/system/memory"
+mount -t tmpfs memhp "$out/fake" && mkdir -p "$out/fake/sys/devices/system/memory" "$out/fake/proc"
+check "exec on a tmpfs named memhp, shaped like a tree, refuses" \
+	"exec_refused '$out/fake' && grep -q 'not a memhpd tree' '$out/exec.err'"
+umount "$out/fake"
+
+# ---- 12. memhpd's lifecycle: one daemon per socket and per mount --------
+lmnt=$out/life-mnt; lsock=$out/life.sock
+mkdir -p "$lmnt" "$out/life-mnt2"
+# how many memhpd trees are mounted on $1 (mountinfo's 5th field)
+memhpd_mounts() { awk -v p="$1" '$5 == p && / - fuse\.memhpd /' /proc/self/mountinfo | wc -l; }
+life_pid() { "$build/memhpctl" --socket "$1" status 2>/dev/null | sed -n 's/^pid //p'; }
+wait_gone() { for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
+"$build/memhpd" --mount "$lmnt" --socket "$lsock"
+lpid=$(life_pid "$lsock")
+ino=$(stat -c %i "$lsock")
+"$build/memhpd" --mount "$out/life-mnt2" --socket "$lsock" 2> "$out/life.err"; rc=$?
+check "a second memhpd on a live socket is refused; the first keeps it" \
+	"[ $rc != 0 ] && grep -q 'another memhpd is running on' '$out/life.err' && [ \$(stat -c %i '$lsock') = $ino ] && [ \"\$(life_pid '$lsock')\" = '$lpid' ] && ! mountpoint -q '$out/life-mnt2'"
+"$build/memhpd" --mount "$lmnt" --socket "$out/life2.sock" 2> "$out/life.err"; rc=$?
+check "a second memhpd on a live mount is refused; nothing stacks" \
+	"[ $rc != 0 ] && grep -q 'a live memhpd already serves its tree' '$out/life.err' && [ \$(memhpd_mounts '$lmnt') = 1 ] && [ ! -e '$out/life2.sock' ]"
+echo keep > "$out/regular"
+"$build/memhpd" --mount "$out/life-mnt2" --socket "$out/regular" 2> "$out/life.err"; rc=$?
+check "--socket on a regular file is refused, the file kept" \
+	"[ $rc != 0 ] && [ \"\$(cat '$out/regular')\" = keep ] && grep -q 'is not a socket' '$out/life.err' && ! mountpoint -q '$out/life-mnt2'"
+# kill -9: a dead mount and a stale socket; exec refuses it, a restart cleans both
+kill -9 "$lpid"; wait_gone "$lpid"
+check "exec on a dead memhpd mount refuses and runs nothing" \
+	"exec_refused '$lmnt' && grep -q 'no longer running' '$out/exec.err'"
+"$build/memhpd" --mount "$lmnt" --socket "$lsock" 2> "$out/life.err"; rc=$?
+lpid=$(life_pid "$lsock")
+check "kill -9, then a restart succeeds and says the dead mount was cleaned, once" \
+	"[ $rc = 0 ] && [ -n '$lpid' ] && [ \$(grep -c 'unmounted the dead tree a crashed memhpd left on $lmnt' '$out/life.err') = 1 ] && grep -q 'removed the stale socket' '$out/life.err' && [ \$(memhpd_mounts '$lmnt') = 1 ] && [ -r '$lmnt/proc/meminfo' ]"
+# a daemon removes only its own socket: B took the path after A's was deleted
+rm -f "$lsock"
+"$build/memhpd" --mount "$out/life-mnt2" --socket "$lsock"
+bpid=$(life_pid "$lsock")
+kill -TERM "$lpid"; wait_gone "$lpid"
+check "on exit a memhpd removes only the socket it created" \
+	"[ -S '$lsock' ] && [ \"\$(life_pid '$lsock')\" = '$bpid' ] && ! mountpoint -q '$lmnt'"
+kill -TERM "$bpid"; wait_gone "$bpid"
+# systemd: Type=notify - READY=1 with the daemon's pid once mounted and listening
+python3 - "$out/notify.sock" > "$out/notify.txt" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(20)
+print(s.recv(4096).decode().replace("\n", " "))
+PY
+listener=$!
+for _ in $(seq 50); do [ -S "$out/notify.sock" ] && break; sleep 0.1; done
+NOTIFY_SOCKET=$out/notify.sock "$build/memhpd" --foreground --mount "$lmnt" --socket "$lsock" &
+fpid=$!
+wait "$listener"
+check "--foreground under systemd: READY=1 and MAINPID once mounted and listening" \
+	"grep -q '^READY=1 MAINPID=$fpid ' '$out/notify.txt' && [ \"\$(life_pid '$lsock')\" = '$fpid' ]"
+kill -TERM "$fpid"; wait "$fpid"
+check "memhpd --help, --version: exit 0" \
+	"'$build/memhpd' --help | grep -q -- '--foreground' && '$build/memhpd' --version | grep -q '^memhpd [0-9]'"
+"$build/memhpd" --mount "$lmnt" --slots lots 2>/dev/null; rc1=$?
+"$build/memhpd" --mount "$lmnt" --bogus 2>/dev/null; rc2=$?
+"$build/memhpd" 2>/dev/null; rc3=$?
+check "memhpd: a bad value, an unknown option, no --mount: exit 2, nothing mounted" \
+	"[ $rc1 = 2 ] && [ $rc2 = 2 ] && [ $rc3 = 2 ] && ! mountpoint -q '$lmnt'"
 exit 0
