@@ -97,3 +97,14 @@ size_t memhp_log_read(struct memhp_machine *m, uint64_t *seq, char *buf, size_t 
 	pthread_mutex_unlock(&l->lock);
 	return used;
 }
+
+uint64_t memhp_log_seq(struct memhp_machine *m)
+{
+	struct log_ring *l = m->log;
+	uint64_t s;
+
+	pthread_mutex_lock(&l->lock);
+	s = l->next_seq;
+	pthread_mutex_unlock(&l->lock);
+	return s;
+}

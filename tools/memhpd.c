@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "explain.h"
 #include "lifecycle.h"
 #include "memhp/memhp.h"
 #include "mounts.h"
@@ -332,7 +333,7 @@ static void reply_ok(int fd, const char *payload, size_t len)
 static void reply_err(int fd, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void reply_err(int fd, int err, const char *fmt, ...)
 {
-	char line[512], msg[400];
+	char line[2560], msg[2400];
 	va_list ap;
 	int n;
 
@@ -341,6 +342,19 @@ static void reply_err(int fd, int err, const char *fmt, ...)
 	va_end(ap);
 	n = snprintf(line, sizeof(line), "error %s %s\n", memhp_strerror(err), msg);
 	send(fd, line, (size_t)n, MSG_NOSIGNAL);
+}
+
+/*
+ * A refusal with the kernel's reason: the log lines logged since SEQ, read
+ * by explain_failure, follow WHAT in the error line.
+ */
+static void reply_refused(int fd, int err, uint64_t seq, const char *what)
+{
+	char log[1536] = "", why[1800];
+
+	memhp_log_read(d.m, &seq, log, sizeof(log));
+	explain_failure(log, err, why, sizeof(why));
+	reply_err(fd, err, "%s%s%s", what, why[0] ? ": " : "", why);
 }
 
 /* "node=N": a node number, nothing after it */
@@ -510,6 +524,7 @@ static void watch_end(struct watch *w)
 
 static void ctl_device_del(int fd, const char *name)
 {
+	uint64_t seq = memhp_log_seq(d.m);
 	struct watch w;
 	int ret = watch_begin(fd, &w);
 
@@ -518,7 +533,10 @@ static void ctl_device_del(int fd, const char *name)
 		watch_end(&w);
 	}
 	if (ret) {
-		reply_err(fd, ret, "device_del %s refused", name);
+		char what[128];
+
+		snprintf(what, sizeof(what), "device_del %s refused", name);
+		reply_refused(fd, ret, seq, what);
 		return;
 	}
 	pthread_mutex_lock(&d.lock);
@@ -560,6 +578,7 @@ static void ctl_write(int fd, char *args)
 {
 	char *value = strchr(args, ' ');
 	struct watch w;
+	uint64_t seq;
 	ssize_t ret;
 
 	if (!value || value == args) {
@@ -567,13 +586,18 @@ static void ctl_write(int fd, char *args)
 		return;
 	}
 	*value++ = '\0';
+	seq = memhp_log_seq(d.m);
 	ret = watch_begin(fd, &w);
 	if (!ret) {
 		ret = memhp_file_write_cancellable(d.m, args, value, strlen(value), w.cancel, 0);
 		watch_end(&w);
 	}
-	if (ret < 0)
-		reply_err(fd, (int)ret, "write %s", args);
+	if (ret < 0) {
+		char what[CTL_MAX_LINE + 16];
+
+		snprintf(what, sizeof(what), "write %s", args);
+		reply_refused(fd, (int)ret, seq, what);
+	}
 	else
 		reply_ok(fd, NULL, 0);
 }

@@ -340,6 +340,9 @@ int memhp_audit(struct memhp_machine *m, char *msg, size_t len);
 
 /* dmesg-like log: copies lines after *seq into buf, advances *seq. */
 size_t memhp_log_read(struct memhp_machine *m, uint64_t *seq, char *buf, size_t len);
+/* The sequence number the next log line will get: memhp_log_read from it
+ * returns only what is logged after this call. */
+uint64_t memhp_log_seq(struct memhp_machine *m);
 
 /* Fault injection: fail the nth (1-based) fallible internal step with
  * -ENOMEM (0 disables).  Returns the number of steps counted since the

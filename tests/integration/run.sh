@@ -417,4 +417,16 @@ check "memhpd --help, --version: exit 0" \
 "$build/memhpd" 2>/dev/null; rc3=$?
 check "memhpd: a bad value, an unknown option, no --mount: exit 2, nothing mounted" \
 	"[ $rc1 = 2 ] && [ $rc2 = 2 ] && [ $rc3 = 2 ] && ! mountpoint -q '$lmnt'"
+# a refusal says the kernel's reason, not only its errno
+"$build/memhpd" --mount "$lmnt" --socket "$lsock" --cmdline memory_hotplug.memmap_on_memory=1
+echo offline > "$lmnt/sys/devices/system/memory/auto_online_blocks"
+"$build/memhpctl" --socket "$lsock" device add r1 1G >/dev/null
+echo online_kernel > "$lmnt/sys/devices/system/memory/memory32/state"
+"$build/memhpctl" --socket "$lsock" offline 32 2> "$out/refusal.err"; rc=$?
+check "an offline refused for the kernel's own allocations says so, with the kernel's line" \
+	"[ $rc != 0 ] && grep -q 'EBUSY' '$out/refusal.err' && grep -q 'cannot isolate (unmovable allocations' '$out/refusal.err' && grep -q 'kernel: memory offlining \[mem 0x100200000-0x107ffffff\] failed due to failure to isolate range' '$out/refusal.err' && [ \"\$(cat $lmnt/sys/devices/system/memory/memory32/state)\" = online ]"
+"$build/memhpctl" --socket "$lsock" device del r1 2> "$out/refusal.err"; rc=$?
+check "an eject refused says which block could not go offline" \
+	"[ $rc != 0 ] && grep -q 'so the eject was refused' '$out/refusal.err' && grep -q 'memory memory32: Offline failed' '$out/refusal.err'"
+"$build/memhpctl" --socket "$lsock" shutdown >/dev/null
 exit 0
