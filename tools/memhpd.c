@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -77,6 +78,7 @@ static struct daemon {
 	_Atomic(struct fuse_session *) session;
 	char mount[PATH_MAX];
 	struct owned_socket sock;	/* the control socket we bound */
+	int mount_lock;		/* flock on the mount point's directory */
 	pthread_mutex_t lock;	/* backings, users, clients */
 	struct backing backings[64];
 	struct user users[64];
@@ -1235,6 +1237,16 @@ static int claim_mount_point(const char *dir)
 	if (ret) {
 		fprintf(stderr, "memhpd: --mount %s: %s\n", dir, strerror(-ret));
 		return ret;
+	}
+	/*
+	 * Two memhpds started at once could both find the point free: the
+	 * first to lock the directory under it goes on, for as long as it
+	 * lives (the lock dies with it, crash or not).
+	 */
+	d.mount_lock = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d.mount_lock >= 0 && flock(d.mount_lock, LOCK_EX | LOCK_NB)) {
+		fprintf(stderr, "memhpd: refusing to mount: another memhpd is starting on %s\n", abs);
+		return -EBUSY;
 	}
 	ret = mount_point_claim(abs, note, sizeof(note), why, sizeof(why));
 	if (ret) {
