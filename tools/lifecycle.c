@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <spawn.h>
 #include <stddef.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +20,6 @@
 #include "mounts.h"
 
 extern char **environ;
-
-static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 /* fusermount3 -u -z: how a user who may not umount(2) leaves a FUSE mount */
 static int fusermount_lazy(const char *abs)
@@ -53,22 +42,22 @@ int mount_point_claim(const char *abs, char *note, size_t nlen, char *why, size_
 	case MEMHPD_MOUNT_NONE:
 		return 0;
 	case MEMHPD_MOUNT_LIVE:
-		say(why, wlen, "a live memhpd already serves its tree on %s (stop that memhpd first: "
+		why_set(why, wlen, "a live memhpd already serves its tree on %s (stop that memhpd first: "
 			"memhpctl --socket SOCKET shutdown, with the socket it was started with)", abs);
 		return -EBUSY;
 	case MEMHPD_MOUNT_OTHER:
-		say(why, wlen, "another file system is mounted on %s; memhpd would hide it", abs);
+		why_set(why, wlen, "another file system is mounted on %s; memhpd would hide it", abs);
 		return -EBUSY;
 	case MEMHPD_MOUNT_DEAD:
 		break;
 	}
 	/* the daemon behind it is gone: nothing can be lost by detaching it */
 	if (umount2(abs, MNT_DETACH) && fusermount_lazy(abs)) {
-		say(why, wlen, "%s holds the dead tree of a crashed memhpd and it cannot be unmounted "
+		why_set(why, wlen, "%s holds the dead tree of a crashed memhpd and it cannot be unmounted "
 			"(try: fusermount3 -u -z %s)", abs, abs);
 		return -EBUSY;
 	}
-	say(note, nlen, "unmounted the dead tree a crashed memhpd left on %s", abs);
+	why_set(note, nlen, "unmounted the dead tree a crashed memhpd left on %s", abs);
 	return 0;
 }
 
@@ -96,24 +85,24 @@ static int socket_path_clear(const char *path, char *note, size_t nlen, char *wh
 	if (lstat(path, &st))
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode)) {
-		say(why, wlen, "%s exists and is not a socket; memhpd will not replace it", path);
+		why_set(why, wlen, "%s exists and is not a socket; memhpd will not replace it", path);
 		return -EEXIST;
 	}
 	ret = socket_probe(path);
 	if (!ret) {
-		say(why, wlen, "another memhpd is running on %s (stop it first: memhpctl --socket %s shutdown)",
+		why_set(why, wlen, "another memhpd is running on %s (stop it first: memhpctl --socket %s shutdown)",
 		    path, path);
 		return -EBUSY;
 	}
 	if (ret != -ECONNREFUSED) {
-		say(why, wlen, "cannot tell whether a memhpd listens on %s: %s", path, strerror(-ret));
+		why_set(why, wlen, "cannot tell whether a memhpd listens on %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	if (unlink(path) && errno != ENOENT) {
-		say(why, wlen, "cannot remove the stale socket %s: %s", path, strerror(errno));
+		why_set(why, wlen, "cannot remove the stale socket %s: %s", path, strerror(errno));
 		return -errno;
 	}
-	say(note, nlen, "removed the stale socket a crashed memhpd left at %s", path);
+	why_set(note, nlen, "removed the stale socket a crashed memhpd left at %s", path);
 	return 0;
 }
 
@@ -127,7 +116,7 @@ int socket_claim(const char *path, struct owned_socket *s, char *note, size_t nl
 	note[0] = '\0';
 	s->fd = -1;
 	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(s->path)) {
-		say(why, wlen, "socket path %s is too long", path);
+		why_set(why, wlen, "socket path %s is too long", path);
 		return -ENAMETOOLONG;
 	}
 	ret = socket_path_clear(path, note, nlen, why, wlen);
@@ -161,7 +150,7 @@ err_close:
 	errno = -ret;
 err:
 	ret = -errno;
-	say(why, wlen, "cannot listen on %s: %s", path, strerror(-ret));
+	why_set(why, wlen, "cannot listen on %s: %s", path, strerror(-ret));
 	return ret;
 }
 

@@ -35,7 +35,6 @@
  *       system; exits with CMD's status.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,17 +371,6 @@ static const struct exec_path {
 	{ "proc/pagetypeinfo", BIND_TREE },
 	{ "sys/kernel/debug", BIND_TREE },
 };
-
-/* a refusal's reason (vsnprintf: truncating a long path is fine) */
-static void why_set(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void why_set(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-}
 
 /* the host's /rel hidden under an empty, read-only tmpfs */
 static int hide_host_dir(const char *dst, char *why, size_t len)

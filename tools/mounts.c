@@ -8,6 +8,7 @@
  * and source.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,15 @@
 #include <unistd.h>
 
 #include "mounts.h"
+
+void why_set(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
 
 int memhpd_abspath(const char *path, char *out, size_t len)
 {

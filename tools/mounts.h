@@ -27,6 +27,9 @@ enum memhpd_mount {
 	MEMHPD_MOUNT_OTHER,	/* another file system is mounted there */
 };
 
+/* a refusal's reason into buf (vsnprintf: a long path is cut, not an error) */
+void why_set(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* the absolute, lexically normalised form of PATH (no symlinks followed:
  * a dead FUSE mount cannot be stat'ed, so realpath(3) fails on it) */
 int memhpd_abspath(const char *path, char *out, size_t len);
