@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""gen.py - random memory-hotplug scenarios in the oracle's language.
+
+usage: gen.py SEED            prints one scenario (its kernel options on
+                              the first line, as '# options: ...')
+       gen.py SEED --options  prints only the kernel options
+
+Deterministic per seed: the same seed gives the same scenario on every
+machine, so a recorded kernel run is reproducible by its seed alone.
+
+The generator draws what the kernel's memory hotplug decides on - machine
+size and NUMA layout (memory-less nodes included), memmap_on_memory,
+online policy and default state, DIMM sizes and nodes, zone choices per
+block, memory in use of each kind (anonymous, mlocked, pipe buffers), bad
+writes - and keeps every run bounded: memory in use never exceeds what the
+machine has free, and an offline that could retry forever (a movable page
+with nowhere to go) gets a step timeout.
+"""
+import random
+import sys
+
+BLOCK_MIB = 128
+
+
+def machine(r):
+    """mem, numa line, per-node MiB"""
+    total = r.choice([1024, 1536, 2048, 3072, 4096])
+    nodes = r.choice([1, 1, 2, 2, 3])
+    if nodes == 1:
+        return total, None, [total]
+    # node 0 always has memory (the CPU's node); others may be memory-less
+    sizes = [0] * nodes
+    sizes[0] = total
+    for n in range(1, nodes):
+        if r.random() < 0.5:
+            share = r.choice([256, 512, 1024])
+            if sizes[0] - share >= 768:
+                sizes[0] -= share
+                sizes[n] = share
+    return total, "numa " + " ".join("%dM" % s if s else "0" for s in sizes), sizes
+
+
+def options(r):
+    opts = ["memory_hotplug.memmap_on_memory=" + r.choice(["0", "1", "1", "force"])]
+    policy = r.random()
+    if policy < 0.25:
+        opts.append("memory_hotplug.online_policy=auto-movable")
+        opts.append("memory_hotplug.auto_movable_ratio=" + r.choice(["100", "301", "500"]))
+    if r.random() < 0.3:
+        opts.append("memhp_default_state=" + r.choice(["online", "online_kernel", "online_movable",
+                                                         "offline"]))
+    if r.random() < 0.1:
+        opts.append("movable_node")
+    return opts
+
+
+class Gen:
+    def __init__(self, seed):
+        self.r = random.Random(seed)
+        self.lines = []
+        self.dimms = {}       # name -> MiB, present
+        self.next_dimm = 1
+        self.hogs = {}        # var -> (kind, MiB)
+        self.next_hog = 1
+        self.window = 16 * 1024 - 1024   # maxmem less boot memory, MiB
+
+    def add(self, line):
+        self.lines.append(line)
+
+    def hotadd(self, nodes):
+        r = self.r
+        size = r.choice([128, 128, 256, 512, 1024, 2048])
+        used = sum(self.dimms.values())
+        if len(self.dimms) >= 8 or used + size > self.window - 2048:
+            return
+        name = "d%d" % self.next_dimm
+        self.next_dimm += 1
+        node = r.randrange(nodes)
+        self.add("hotadd %s %dM%s" % (name, size, " node=%d" % node if nodes > 1 else ""))
+        self.dimms[name] = size
+
+    def blocks(self, name):
+        n = self.dimms[name] // BLOCK_MIB
+        r = self.r
+        kind = r.random()
+        if kind < 0.3:
+            return "%s:*" % name if r.random() < 0.5 else "%s:*r" % name
+        if kind < 0.6 or n == 1:
+            return "%s:%d" % (name, r.choice([0, -1]) if n > 1 else 0)
+        a = r.randrange(n)
+        b = r.randrange(a, n)
+        return "%s:%d-%d" % (name, a, b)
+
+    def state(self):
+        if not self.dimms:
+            return
+        r = self.r
+        name = r.choice(sorted(self.dimms))
+        value = r.choice(["online", "online_kernel", "online_movable", "offline", "offline",
+                          "online_movable"])
+        # an offline may retry forever when its pages cannot move: bounded
+        timeout = " timeout=20" if value == "offline" and self.hogs else ""
+        self.add("state %s %s%s" % (self.blocks(name), value, timeout))
+
+    def hog(self, free_mib):
+        r = self.r
+        kind = r.choice(["anon", "anon", "mlock", "pipe"])
+        # the hogs together stay well inside free memory: no OOM killer
+        room = free_mib // 3 - sum(m for _, m in self.hogs.values())
+        if room < 16:
+            return
+        mib = r.choice([16, 32, 64, 128, 256, 512])
+        mib = min(mib, room)
+        if kind == "pipe":
+            mib = min(mib, 64)
+        var = "H%d" % self.next_hog
+        self.next_hog += 1
+        self.hogs[var] = (kind, mib)
+        self.add("hog %s %d as %s" % (kind, mib, var))
+
+    def remove(self):
+        if not self.dimms:
+            return
+        name = self.r.choice(sorted(self.dimms))
+        timeout = " timeout=60" if self.hogs else ""
+        self.add("remove %s%s" % (name, timeout))
+        # a refused eject keeps the dimm; the generator cannot know which,
+        # so the name is retired either way (it is never reused)
+        del self.dimms[name]
+
+    def bad_write(self):
+        r = self.r
+        if not self.dimms:
+            return
+        name = r.choice(sorted(self.dimms))
+        self.add(r.choice([
+            "state %s:0 bogus" % name,
+            "online %s:0 2" % name,
+            "auto_online sideways",
+            "param auto_movable_ratio -1",
+            "write /sys/devices/system/memory/memory%%{%s.first}/state online_bogus" % name,
+        ]))
+
+    def build(self):
+        r = self.r
+        mem, numa, sizes = machine(r)
+        nodes = len(sizes)
+        opts = options(r)
+        self.add("# options: " + " ".join(opts))
+        self.add("description random scenario (tests/oracle/gen.py)")
+        self.add("mem %dM" % mem)
+        if numa:
+            self.add(numa)
+        self.add("auto_online " + r.choice(["offline", "online", "online_movable", "online_kernel"]))
+        self.hotadd(nodes)
+        free = mem - 300
+        for _ in range(r.randrange(4, 13)):
+            x = r.random()
+            if x < 0.22:
+                self.hotadd(nodes)
+            elif x < 0.5:
+                self.state()
+            elif x < 0.6:
+                self.add("online %s %s" % (self.blocks(r.choice(sorted(self.dimms))), r.choice("01"))
+                         if self.dimms else "snapshot")
+            elif x < 0.72:
+                self.hog(free)
+            elif x < 0.8 and self.hogs:
+                var = r.choice(sorted(self.hogs))
+                self.add("kill " + var)
+                del self.hogs[var]
+            elif x < 0.9:
+                self.remove()
+            elif x < 0.95:
+                self.bad_write()
+            else:
+                self.add("auto_online " + r.choice(["offline", "online", "online_movable"]))
+        for var in sorted(self.hogs):
+            self.add("kill " + var)
+        return opts
+
+
+def main(argv):
+    if len(argv) < 2 or not argv[1].isdigit():
+        sys.stderr.write(__doc__)
+        return 2
+    g = Gen(int(argv[1]))
+    opts = g.build()
+    if "--options" in argv[2:]:
+        print(" ".join(opts))
+    else:
+        print("\n".join(g.lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

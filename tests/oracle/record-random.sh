@@ -1,0 +1,29 @@
+#!/bin/sh
+# Records the real kernel's answer to random scenarios: for each seed,
+# gen.py writes the scenario and its kernel options, ../shared/oracle's
+# run-scenario runs it on Linux 6.12 in QEMU (about 15 s a run here), and
+# the result is kept compressed as tests/oracle/random/SEED.json.xz, with
+# the seed appended to tests/oracle/random/SEEDS.
+# usage: tests/oracle/record-random.sh FIRST LAST    (needs qemu-system-x86,
+#        busybox-static, linux-image-6.12.107+deb12-amd64-unsigned)
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+oracle=$top/../shared/oracle
+dir=$top/tests/oracle/random
+first=$1 last=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$dir"
+for seed in $(seq "$first" "$last"); do
+	[ -f "$dir/$seed.json.xz" ] && continue
+	python3 "$top/tests/oracle/gen.py" "$seed" > "$work/$seed.scn"
+	# shellcheck disable=SC2046
+	if python3 "$oracle/run-scenario" --no-text -o "$work/$seed.json" "$work/$seed.scn" \
+		$(python3 "$top/tests/oracle/gen.py" "$seed" --options) > "$work/$seed.log" 2>&1; then
+		xz -9 -c "$work/$seed.json" > "$dir/$seed.json.xz"
+		echo "$seed" >> "$dir/SEEDS"
+		echo "seed $seed: recorded"
+	else
+		echo "seed $seed: run-scenario failed: $(tail -1 "$work/$seed.log")" >&2
+	fi
+done
