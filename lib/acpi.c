@@ -168,7 +168,9 @@ int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int 
 		return -EINVAL;
 	if (!size || size % m->page_size)
 		return -EINVAL;
-	if (node < 0 || (unsigned int)node >= m->nr_nodes)
+	/* QEMU's node= is a proximity domain: the kernel's node may differ */
+	node = pxm_to_dimm_node(m, node);
+	if (node < 0)
 		return -EINVAL;
 	if (find_dimm(m, name))
 		return -EEXIST;

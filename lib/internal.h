@@ -844,6 +844,11 @@ struct memhp_machine {
 	int next_group_id;
 
 	unsigned int nr_nodes;
+	/* firmware proximity domains (QEMU's -numa nodes) and the node the
+	 * kernel gave each, NUMA_NO_NODE when SRAT never names it (srat.c) */
+	unsigned int nr_pxms;
+	int pxm_to_node[MEMHP_MAX_NODES];
+	int first_memblk_node;	/* numa_meminfo.blk[0].nid */
 	struct pglist_data nodes[MEMHP_MAX_NODES];
 	uint32_t node_masks[NR_NODE_STATES];
 
@@ -987,6 +992,7 @@ void node_meminfo(struct memhp_machine *m, int nid, struct sbuf *s);
 size_t nodemask_print(uint32_t mask, char *buf, size_t len);
 
 /* acpi.c internal API used by the public wrappers */
+int pxm_to_dimm_node(struct memhp_machine *m, int pxm);
 int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int node,
 		  uint64_t addr, int fd, struct memhp_dimm_info *info);
 int acpi_dimm_remove(struct memhp_machine *m, const char *name);

@@ -186,6 +186,71 @@ static void test_numa_nodes(void **state)
 	memhp_machine_destroy(m);
 }
 
+static bool block_on_node(struct memhp_machine *m, int block, int node)
+{
+	struct memhp_stat st;
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%d/node%d", block, node);
+	return !memhp_file_stat(m, path, &st) && st.type == MEMHP_FT_LINK;
+}
+
+static struct memhp_machine *boot_pxms(uint64_t n0, uint64_t n1, uint64_t n2)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m;
+
+	c.max_phys = 256 * GiB;
+	c.nr_nodes = 3;
+	c.explicit_node_mem = 1;
+	c.node_mem[0] = n0;
+	c.node_mem[1] = n1;
+	c.node_mem[2] = n2;
+	c.cmdline = "memory_hotplug.memmap_on_memory=1";
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	return m;
+}
+
+/*
+ * QEMU's -numa nodes are proximity domains; the kernel numbers nodes in the
+ * order SRAT first names them (CPU, boot memory, the hot-plug window on the
+ * last PXM).  The expected values are the kernel's, recorded by the oracle
+ * (tests/oracle/random seeds 3, 51 and 75).
+ */
+static void test_srat_pxm_nodes(void **state)
+{
+	struct memhp_dimm_info info;
+	struct memhp_machine *m;
+
+	(void)state;
+	/* seed 3: numa 1536M 0 0 - PXM 1 is never named, PXM 2 is node 1 */
+	m = boot_pxms(1536 * MiB, 0, 0);
+	file_is(m, "/sys/devices/system/node/possible", "0-1\n");
+	file_is(m, "/sys/devices/system/node/online", "0\n");
+	assert_int_equal(memhp_dimm_add(m, "d1", 256 * MiB, 2, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_true(block_on_node(m, 32, 1) && block_on_node(m, 33, 1));
+	/* _PXM 1: memory_add_physaddr_to_nid falls back to numa_meminfo.blk[0] */
+	assert_int_equal(memhp_dimm_add(m, "d2", 256 * MiB, 1, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_true(block_on_node(m, 34, 0) && block_on_node(m, 35, 0));
+	assert_int_equal(memhp_dimm_add(m, "d3", 128 * MiB, 3, MEMHP_ADDR_AUTO, -1, &info), -EINVAL);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+	/* seed 51: numa 1280M 0 256M - PXM 2 has memory: node 1 */
+	m = boot_pxms(1280 * MiB, 0, 256 * MiB);
+	file_is(m, "/sys/devices/system/node/possible", "0-1\n");
+	file_is(m, "/sys/devices/system/node/has_memory", "0-1\n");
+	assert_int_equal(memhp_dimm_add(m, "d1", 128 * MiB, 2, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_true(block_on_node(m, 32, 1));
+	memhp_machine_destroy(m);
+	/* seed 75: numa 2816M 256M 0 - every PXM named, nodes as PXMs */
+	m = boot_pxms(2816 * MiB, 256 * MiB, 0);
+	file_is(m, "/sys/devices/system/node/possible", "0-2\n");
+	file_is(m, "/sys/devices/system/node/online", "0-1\n");
+	assert_int_equal(memhp_dimm_add(m, "d1", 128 * MiB, 2, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_true(block_on_node(m, 32, 2));
+	memhp_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_arm64_64k_fallback),
 		cmocka_unit_test(test_arm64_4k),
 		cmocka_unit_test(test_numa_nodes),
+		cmocka_unit_test(test_srat_pxm_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
