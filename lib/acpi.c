@@ -28,7 +28,7 @@
 #define DIMM_ALIGN (2ULL << 20)
 
 struct acpi_memdev {
-	char name[64];
+	char name[MEMHP_DIMM_NAME_MAX];
 	int index;		/* PNP0C80:%02x */
 	uint64_t addr, size;
 	int node;
@@ -303,6 +303,20 @@ int acpi_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_
 		return -ENOENT;
 	fill_info(m, d, info);
 	return 0;
+}
+
+/* plug order, as QEMU's query-memory-devices lists them */
+size_t acpi_dimm_list(struct memhp_machine *m, char (*names)[MEMHP_DIMM_NAME_MAX], size_t max)
+{
+	size_t n = 0, i = 0;
+
+	for (const struct acpi_memdev *d = m->acpi_devs; d; d = d->next)
+		n++;
+	/* m->acpi_devs is newest first: the i-th from its head is n-1-i */
+	for (const struct acpi_memdev *d = m->acpi_devs; d; d = d->next, i++)
+		if (n - 1 - i < max)
+			snprintf(names[n - 1 - i], MEMHP_DIMM_NAME_MAX, "%s", d->name);
+	return n;
 }
 
 void acpi_destroy(struct memhp_machine *m)

@@ -89,6 +89,16 @@ int memhp_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm
 	return ret;
 }
 
+size_t memhp_dimm_list(struct memhp_machine *m, char (*names)[MEMHP_DIMM_NAME_MAX], size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	n = acpi_dimm_list(m, names, max);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return n;
+}
+
 /*
  * add_memory() on a raw range: memory that "appears" without firmware, as
  * the probe file does.  A sparse memfd backs it unless a device already

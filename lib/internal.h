@@ -202,6 +202,7 @@ struct physdev *physdev_find(struct memhp_machine *m, uint64_t phys);
 int direct_map_add(struct memhp_machine *m, uint64_t start, uint64_t size);
 /* refuse, before any change, an add whose mappings would not fit */
 int map_budget_check(struct memhp_machine *m, uint64_t size, bool altmap);
+int host_memory_check(struct memhp_machine *m, uint64_t size);
 void direct_map_remove(struct memhp_machine *m, uint64_t start, uint64_t size);
 /* map `bytes` of vmemmap at virtual `va` from the physical pages at pfn */
 int vmemmap_map(struct memhp_machine *m, void *va, size_t bytes, unsigned long pfn);
@@ -846,6 +847,7 @@ struct memhp_machine {
 	unsigned int nr_nodes;
 	/* firmware proximity domains (QEMU's -numa nodes) and the node the
 	 * kernel gave each, NUMA_NO_NODE when SRAT never names it (srat.c) */
+	uint64_t above_4g_start;	/* 4 GiB, or 1 TiB past QEMU's AMD HT hole */
 	unsigned int nr_pxms;
 	int pxm_to_node[MEMHP_MAX_NODES];
 	int first_memblk_node;	/* numa_meminfo.blk[0].nid */
@@ -993,6 +995,7 @@ size_t nodemask_print(uint32_t mask, char *buf, size_t len);
 
 /* acpi.c internal API used by the public wrappers */
 int pxm_to_dimm_node(struct memhp_machine *m, int pxm);
+size_t acpi_dimm_list(struct memhp_machine *m, char (*names)[MEMHP_DIMM_NAME_MAX], size_t max);
 int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int node,
 		  uint64_t addr, int fd, struct memhp_dimm_info *info);
 int acpi_dimm_remove(struct memhp_machine *m, const char *name);

@@ -87,7 +87,7 @@ static void add_ram_offsets(struct memhp_machine *m, struct boot_layout *l, uint
 			add_ram(l, MAX(off, 0x100000ULL), e == lowmem ? e - 0x20000 : e, nid);
 	}
 	if (end > lowmem)
-		add_ram(l, (4ULL << 30) + MAX(off, lowmem) - lowmem, (4ULL << 30) + end - lowmem, nid);
+		add_ram(l, m->above_4g_start + MAX(off, lowmem) - lowmem, m->above_4g_start + end - lowmem, nid);
 }
 
 static uint64_t pc_lowmem(uint64_t mem)
@@ -626,14 +626,39 @@ static int configure(struct memhp_machine *m, const struct memhp_config *in, str
 	return 0;
 }
 
-static void layout_window(struct memhp_machine *m, const struct memhp_config *cfg)
+#define AMD_HT_START		0xfd00000000ULL	/* QEMU's HyperTransport hole, 1012 GiB */
+#define AMD_ABOVE_1TB_START	(1ULL << 40)
+#define PCI_HOLE64_SIZE		(2ULL << 30)	/* i440fx's default 64-bit PCI window */
+
+/* the device-memory region after RAM above start (pc_get_device_memory_range) */
+static void place_window(struct memhp_machine *m, const struct memhp_config *cfg, uint64_t above_4g_start)
 {
 	uint64_t ram_top = m->arch->pc_layout
-		? (4ULL << 30) + cfg->mem - pc_lowmem(cfg->mem)
+		? above_4g_start + cfg->mem - pc_lowmem(cfg->mem)
 		: m->arch->ram_base + cfg->mem;
 
 	m->hotplug_base = ALIGN_UP(ram_top, 1ULL << 30);
 	m->hotplug_size = cfg->maxmem - cfg->mem + (uint64_t)cfg->slots * (1ULL << 30);
+}
+
+/*
+ * QEMU's pc machine with an AMD CPU (TCG's "max" is one) never lets guest
+ * memory cross the HyperTransport hole below 1 TiB: when the highest
+ * address in use - the end of the 64-bit PCI window after the device
+ * memory region - would reach it, RAM above 4G and thus the whole region
+ * move to 1 TiB (pc_memory_init, enforce_amd_1tb_hole).  A large DIMM is
+ * then placed above the hole instead of across it.
+ */
+static void layout_window(struct memhp_machine *m, const struct memhp_config *cfg)
+{
+	m->above_4g_start = 4ULL << 30;
+	place_window(m, cfg, m->above_4g_start);
+	if (!m->arch->pc_layout)
+		return;
+	if (ALIGN_UP(m->hotplug_base + m->hotplug_size, 1ULL << 30) + PCI_HOLE64_SIZE - 1 >= AMD_HT_START) {
+		m->above_4g_start = AMD_ABOVE_1TB_START;
+		place_window(m, cfg, m->above_4g_start);
+	}
 }
 
 int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **out)

@@ -736,6 +736,9 @@ int add_memory_resource(struct memhp_machine *m, int nid, struct resource *res, 
 	ret = map_budget_check(m, size, (flags & MEMHP_MHP_MEMMAP_ON_MEMORY) && mhp_supports_memmap_on_memory(m));
 	if (ret)
 		return ret;
+	ret = host_memory_check(m, size);
+	if (ret)
+		return ret;
 	if (flags & MEMHP_MHP_NID_IS_MGID) {
 		group = memory_group_find_by_id(m, nid);
 		if (!group)

@@ -26,6 +26,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <sys/sysinfo.h>
+
 #include "internal.h"
 
 static void *reserve_va(size_t size)
@@ -219,6 +221,32 @@ int map_budget_check(struct memhp_machine *m, uint64_t size, bool altmap)
 		return 0;
 	mlog(m, "memhp: adding %#llx bytes needs about %ld mappings, %ld in use, vm.max_map_count %ld",
 	     (unsigned long long)size, need, cur, max);
+	return -ENOMEM;
+}
+
+/*
+ * The host pays for a hot-add in real memory: every struct page of the
+ * range is written, sizeof(struct page) bytes per page, wherever the
+ * memmap lives (on the device's memfd, or in boot RAM that is itself a
+ * memfd).  A range whose memmap does not fit in what the host has free is
+ * refused up front (-ENOMEM, the numbers logged), before anything is
+ * touched: otherwise the host's OOM killer would end the process part way.
+ * sysinfo(2), not /proc: memhp reads nothing of the host's trees.
+ */
+#define HOST_RESERVE (512ULL << 20)	/* left to the host and to memhp itself */
+
+int host_memory_check(struct memhp_machine *m, uint64_t size)
+{
+	uint64_t need = size / m->page_size * sizeof(struct page), avail;
+	struct sysinfo si;
+
+	if (sysinfo(&si))
+		return 0;	/* cannot know: the kernel's own limits still apply */
+	avail = ((uint64_t)si.freeram + si.bufferram) * si.mem_unit;
+	if (need + HOST_RESERVE <= avail)
+		return 0;
+	mlog(m, "memhp: adding %#llx bytes needs %llu MiB of host memory for its memmap; the host has %llu MiB free",
+	     (unsigned long long)size, (unsigned long long)(need >> 20), (unsigned long long)(avail >> 20));
 	return -ENOMEM;
 }
 

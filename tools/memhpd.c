@@ -410,7 +410,7 @@ static int parse_size(const char *s, uint64_t *out)
 
 static void ctl_device_add(int fd, char **w, int n)
 {
-	uint64_t size, addr = MEMHP_ADDR_AUTO;
+	uint64_t size, addr = MEMHP_ADDR_AUTO, seq;
 	struct memhp_dimm_info info;
 	const char *backing = NULL;
 	int node = 0, bfd = -1, ret, slot = -1;
@@ -450,12 +450,25 @@ static void ctl_device_add(int fd, char **w, int n)
 			return;
 		}
 	}
+	seq = memhp_log_seq(d.m);
 	ret = memhp_dimm_add(d.m, w[2], size, node, addr, bfd, &info);
+	if (!ret && !info.enabled) {
+		/*
+		 * QEMU plugged it but the guest's driver could not add it: a
+		 * user would device_del it, so the slot and its range are free
+		 * for the next DIMM, and the failure is the guest's errno.
+		 */
+		ret = info.add_error ? info.add_error : -EIO;
+		memhp_dimm_remove(d.m, w[2]);
+	}
 	if (ret) {
+		char what[128];
+
 		if (bfd >= 0)
 			close(bfd);
 		pthread_mutex_unlock(&d.lock);
-		reply_err(fd, ret, "device_add %s refused", w[2]);
+		snprintf(what, sizeof(what), "device_add %s refused", w[2]);
+		reply_refused(fd, ret, seq, what);
 		return;
 	}
 	if (bfd >= 0) {
@@ -463,9 +476,8 @@ static void ctl_device_add(int fd, char **w, int n)
 		d.backings[slot].fd = bfd;
 	}
 	pthread_mutex_unlock(&d.lock);
-	n = snprintf(out, sizeof(out), "addr=%#llx blocks=%lu-%lu enabled=%d%s%s\n",
-		     (unsigned long long)info.addr, info.first_block, info.last_block, info.enabled,
-		     info.enabled ? "" : " add_error=", info.enabled ? "" : memhp_strerror(info.add_error));
+	n = snprintf(out, sizeof(out), "addr=%#llx blocks=%lu-%lu enabled=%d\n",
+		     (unsigned long long)info.addr, info.first_block, info.last_block, info.enabled);
 	reply_ok(fd, out, (size_t)n);
 	return;
 bad:
@@ -522,6 +534,38 @@ static void watch_end(struct watch *w)
 	if (w->watching)
 		pthread_join(w->thread, NULL);
 	cancel_put(w->cancel);
+}
+
+/* device list: one line per DIMM slot in use, in plug order */
+static void ctl_device_list(int fd)
+{
+	char (*names)[MEMHP_DIMM_NAME_MAX] = calloc(256, sizeof(*names));
+	size_t n = names ? memhp_dimm_list(d.m, names, 256) : 0, len = 0;
+	char *out = malloc(256 * 160 + 1);
+
+	if (!names || !out) {
+		free(names);
+		free(out);
+		reply_err(fd, -ENOMEM, "device list");
+		return;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < n && i < 256; i++) {
+		struct memhp_dimm_info info;
+
+		int w;
+
+		if (memhp_dimm_info(d.m, names[i], &info))
+			continue;	/* removed meanwhile */
+		w = snprintf(out + len, 160, "%s addr=%#llx size=%llu node=%d blocks=%lu-%lu enabled=%d\n",
+			     names[i], (unsigned long long)info.addr, (unsigned long long)info.size, info.node,
+			     info.first_block, info.last_block, info.enabled);
+		if (w > 0)
+			len += (size_t)w < 160 ? (size_t)w : 159;
+	}
+	reply_ok(fd, out, len);
+	free(out);
+	free(names);
 }
 
 static void ctl_device_del(int fd, const char *name)
@@ -869,6 +913,8 @@ static void handle_request(int fd, char *line)
 		reply_err(fd, -EINVAL, "empty request");
 	else if (!strcmp(w[0], "device") && n >= 2 && !strcmp(w[1], "add"))
 		ctl_device_add(fd, w, n);
+	else if (!strcmp(w[0], "device") && n == 2 && !strcmp(w[1], "list"))
+		ctl_device_list(fd);
 	else if (!strcmp(w[0], "device") && n == 3 && !strcmp(w[1], "del"))
 		ctl_device_del(fd, w[2]);
 	else if (!strcmp(w[0], "dax") && n >= 2)

@@ -110,6 +110,10 @@ int memhp_dimm_remove(struct memhp_machine *m, const char *name);
 int memhp_dimm_remove_cancellable(struct memhp_machine *m, const char *name,
 				  const volatile int *cancel, unsigned int timeout_ms);
 int memhp_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info);
+/* The DIMM slots in use, in plug order: up to max names (each
+ * MEMHP_DIMM_NAME_MAX bytes) copied to names; returns how many there are. */
+#define MEMHP_DIMM_NAME_MAX 64
+size_t memhp_dimm_list(struct memhp_machine *m, char (*names)[MEMHP_DIMM_NAME_MAX], size_t max);
 
 /*
  * dax: device memory the host side creates (a CXL window, soft-reserved
