@@ -415,3 +415,8 @@ uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn)
 		u |= 1ULL << MEMHP_KPF_BUDDY;
 	return u;
 }
+
+int memhp_parse_size(const char *s, uint64_t *out)
+{
+	return parse_memsize(s, out);
+}

@@ -169,29 +169,33 @@ int mhp_online_type_from_str(const char *s)
 	return -EINVAL;
 }
 
-/* lib/cmdline.c:memparse: a number (base 0) with an optional K/M/G/T/P/E */
-/* lib/cmdline.c:memparse: a number with an optional K/M/G/T/P/E suffix */
+/*
+ * lib/cmdline.c:memparse: a number in C's base syntax (0x.., 0..) with an
+ * optional K/M/G/T/P/E suffix.  Where the kernel's shift silently wraps,
+ * a size that does not fit 64 bits is refused.
+ */
 static int memparse(const char *s, uint64_t *out, char **endp)
 {
-	char *end;
+	static const char suffixes[] = "KMGTPE";
+	unsigned int shift = 0;
 	unsigned long long v;
+	const char *unit;
+	char *end;
 
-	if (!s || !*s || *s == '-')
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
 		return -EINVAL;
-	switch (*end) {
-	case 'E': case 'e': v <<= 10; /* fall through */
-	case 'P': case 'p': v <<= 10; /* fall through */
-	case 'T': case 't': v <<= 10; /* fall through */
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
-	default: break;
+	unit = *end ? strchr(suffixes, toupper((unsigned char)*end)) : NULL;
+	if (unit) {
+		shift = 10 * (unsigned int)(unit - suffixes + 1);
+		end++;
 	}
-	*out = v;
+	if (shift && v > (ULLONG_MAX >> shift))
+		return -ERANGE;
+	*out = v << shift;
 	*endp = end;
 	return 0;
 }
@@ -203,8 +207,8 @@ int parse_memsize(const char *s, uint64_t *out)
 
 	if (memparse(s, &v, &end))
 		return -EINVAL;
-	/* scenario files say "128MiB" or "1GB" too */
-	if (*end == 'i' || *end == 'I')
+	/* scenario files say "128MiB" or "1GB" too; "4iB" is no size */
+	if ((*end == 'i' || *end == 'I') && end > s && isalpha((unsigned char)end[-1]))
 		end++;
 	if (*end == 'B' || *end == 'b')
 		end++;

@@ -375,37 +375,10 @@ static int parse_node_word(const char *word, int *node)
 	return 0;
 }
 
+/* the one size syntax of memhp: the kernel's memparse */
 static int parse_size(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-	unsigned int shift = 0;
-
-	if (!*s || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 'T': case 't': shift += 10; /* fall through */
-	case 'G': case 'g': shift += 10; /* fall through */
-	case 'M': case 'm': shift += 10; /* fall through */
-	case 'K': case 'k': shift += 10; end++; break;
-	default: break;
-	}
-	/* "iB" only after a unit: 4iB is no size */
-	if (shift && *end == 'i')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (shift && v > (ULLONG_MAX >> shift))
-		return -1;	/* would overflow */
-	v <<= shift;
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
+	return memhp_parse_size(s, out) ? -1 : 0;
 }
 
 static void ctl_device_add(int fd, char **w, int n)

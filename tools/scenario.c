@@ -94,36 +94,10 @@ static int split_words(char *line, char **argv, int max)
 	return argc;
 }
 
+/* the one size syntax of memhp: the kernel's memparse (memhp_parse_size) */
 int scn_parse_size(const char *s, uint64_t *out)
 {
-	char *end;
-	double v;
-	uint64_t mult = 1;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': mult = 1ULL << 10; end++; break;
-	case 'M': mult = 1ULL << 20; end++; break;
-	case 'G': mult = 1ULL << 30; end++; break;
-	case 'T': mult = 1ULL << 40; end++; break;
-	default: break;
-	}
-	if (*end == 'i')
-		end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end)
-		return -1;
-	/* NaN, infinities and anything at or past 2^64 bytes are no size
-	 * (converting those to uint64_t is undefined; found by fuzz_scenario) */
-	v *= (double)mult;
-	if (!(v >= 0 && v < 18446744073709551616.0))
-		return -1;
-	*out = (uint64_t)v;
-	return 0;
+	return memhp_parse_size(s, out) ? -1 : 0;
 }
 
 static const char *const machine_directives[] = {

@@ -342,6 +342,15 @@ uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn);
  * the first violation in msg. */
 int memhp_audit(struct memhp_machine *m, char *msg, size_t len);
 
+/*
+ * A size as the kernel's command line takes it (memparse): a number in C's
+ * base syntax (4096, 0x1000, 010) with an optional K/M/G/T/P/E suffix, and
+ * "B"/"iB" allowed after it ("128MiB", "1GB").  Fractions ("1.5G"),
+ * signs, trailing text and sizes past 2^64 are -EINVAL.  The one size
+ * syntax of every memhp tool, file and socket request.
+ */
+int memhp_parse_size(const char *s, uint64_t *out);
+
 /* dmesg-like log: copies lines after *seq into buf, advances *seq. */
 size_t memhp_log_read(struct memhp_machine *m, uint64_t *seq, char *buf, size_t len);
 /* The sequence number the next log line will get: memhp_log_read from it

@@ -191,9 +191,40 @@ static void test_root_files(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* memhp_parse_size: the kernel's memparse, the one size syntax of the tools */
+static void test_parse_size(void **state)
+{
+	static const struct {
+		const char *in;
+		uint64_t want;
+	} good[] = {
+		{ "4096", 4096 }, { "0x1000", 4096 }, { "010", 8 }, { "1k", 1024 }, { "128M", 128 << 20 },
+		{ "128MiB", 128 << 20 }, { "1GB", 1ULL << 30 }, { "2g", 2ULL << 30 }, { "8T", 8ULL << 40 },
+		{ "1P", 1ULL << 50 }, { "15E", 15ULL << 60 }, { "0", 0 }, { "7B", 7 },
+	};
+	static const char *const bad[] = {
+		"", "1.5G", "-1G", "+1G", " 1G", "1G ", "1GG", "4iB", "16E", "0x", "G", "1Q", "99999999999999999999",
+	};
+	uint64_t v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		v = 0;
+		assert_int_equal(memhp_parse_size(good[i].in, &v), 0);
+		assert_true(v == good[i].want);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 42;
+		if (memhp_parse_size(bad[i], &v) != -EINVAL)
+			fail_msg("'%s' was taken as a size", bad[i]);
+		assert_true(v == 42);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_kstrtobool),
 		cmocka_unit_test(test_kstrtoull),
 		cmocka_unit_test(test_sysfs_streq),
