@@ -64,7 +64,7 @@ $(BUILD)/tools/memhpd.o: tools/memhpd.c tools/*.h include/memhp/memhp.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -c $< -o $@
 
-MEMHPD_OBJS := $(BUILD)/tools/mounts.o $(BUILD)/tools/lifecycle.o $(BUILD)/tools/explain.o
+MEMHPD_OBJS := $(BUILD)/tools/mounts.o $(BUILD)/tools/lifecycle.o $(BUILD)/tools/explain.o $(BUILD)/tools/ctl.o
 
 $(BUILD)/memhpd: $(BUILD)/tools/memhpd.o $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
 	$(CC) $^ -o $@ $(LDFLAGS_ALL) $(FUSE_LIBS)

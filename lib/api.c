@@ -373,6 +373,9 @@ const char *memhp_strerror(int err)
 		{ EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },
 		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ERANGE, "ERANGE" },
 		{ EOPNOTSUPP, "ENOTSUP" }, { EHWPOISON, "EHWPOISON" }, { EUCLEAN, "EUCLEAN" },
+		{ EIO, "EIO" }, { EAGAIN, "EAGAIN" }, { EFAULT, "EFAULT" }, { EPIPE, "EPIPE" },
+		{ ETIMEDOUT, "ETIMEDOUT" }, { ENAMETOOLONG, "ENAMETOOLONG" }, { EXDEV, "EXDEV" },
+		{ ENOTCONN, "ENOTCONN" }, { ECONNREFUSED, "ECONNREFUSED" },
 	};
 
 	if (err < 0)

@@ -3,6 +3,7 @@
  * ctl.c - the client half of memhpd's control protocol (see ctl.h): connect,
  * send one line, read the header and exactly the announced payload.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,20 +13,14 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "memhp/memhp.h"
 
-static const struct { int e; const char *n; } errnames[] = {
-	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EINTR, "EINTR" }, { ENXIO, "ENXIO" },
-	{ E2BIG, "E2BIG" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EBUSY, "EBUSY" },
-	{ EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },
-	{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ERANGE, "ERANGE" }, { EOPNOTSUPP, "ENOTSUP" },
-	{ EUCLEAN, "EUCLEAN" }, { EIO, "EIO" },
-};
-
+/* the reply names the errno as memhp_strerror does: map it back */
 static int errno_from_name(const char *n)
 {
-	for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
-		if (!strcmp(errnames[i].n, n))
-			return errnames[i].e;
+	for (int e = 1; e < 256; e++)
+		if (!strcmp(memhp_strerror(e), n))
+			return e;
 	return EIO;
 }
 
@@ -114,4 +109,16 @@ int ctl_request_keep(const char *socket_path, const char *request, char **payloa
 	else
 		close(fd);
 	return ret;
+}
+
+int ctl_name_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= CTL_MAX_NAME || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			return 0;
+	return 1;
 }

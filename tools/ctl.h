@@ -46,4 +46,9 @@ int ctl_request(const char *socket_path, const char *request, char **payload, ch
 int ctl_request_keep(const char *socket_path, const char *request, char **payload, char *err, size_t errlen,
 		     int *keep_fd);
 
+/* a device or user name: [A-Za-z0-9_.-], not starting with '.' or '-',
+ * shorter than CTL_MAX_NAME (names become file names under --backing-dir) */
+#define CTL_MAX_NAME 64
+int ctl_name_is_valid(const char *name);
+
 #endif

@@ -2,39 +2,26 @@
 /*
  * memhpctl - the command-line client of memhp.
  *
- *   memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] [--json] DEVICE...
- *       what adding DEVICEs (dimm|cxl|hmem:SIZE[@NODE]) would do (plan.c)
- *   memhpctl demo [--svg FILE] [--json FILE]     the main job (demo.c)
+ * One grammar for every command: `memhpctl [--socket PATH] COMMAND
+ * [OPTIONS] ARGS`, options parsed by getopt_long, `--help` on the tool and
+ * on every command, `--version`, sizes in the kernel's memparse syntax
+ * (memhp_parse_size), blocks as N, N-M or memoryN wherever blocks are
+ * taken.  A bad value exits 2 with a usage line before anything is sent;
+ * a refusal by memhpd exits 1 with its reason.  The commands live in one
+ * table (commands[] below): name, handler, usage, summary.
  *
- *   memhpctl run FILE [--json] [--pretty] [-o OUT] [--backing-dir DIR] [KERNEL_OPTION...]
- *       run a scenario (the oracle's language) on an in-process machine;
- *       KERNEL_OPTIONs are appended to its kernel command line, as
- *       ../shared/oracle/run-scenario does.  Exit 0 when the run completed
- *       and every audit passed.  With --socket PATH (before or after `run`)
- *       the steps go to a running memhpd instead, whose machine the
- *       directives then do not change.
- *
- * Against a running memhpd (its control socket, --socket PATH, default
- * /run/memhpd.sock):
- *   memhpctl device add NAME SIZE [--node N] [--addr A] [--backing PATH]
- *   memhpctl device del NAME
- *   memhpctl online [--zone kernel|movable] BLOCK...   memhpctl offline BLOCK...
- *   memhpctl ls [--json]         memory blocks, lsmem-like
- *   memhpctl stat                meminfo and per-zone summary
- *   memhpctl status | dmesg | shutdown
- *   memhpctl hog NAME SIZE | pin|unpin|pfn NAME INDEX | kill NAME
- *   memhpctl dax create cxl|hmem|pmem SIZE [node=N] | dax destroy REGION
- *                                memory in use, as the oracle's hog processes
- *
- *   memhpctl exec --mount DIR -- CMD [ARGS...]
- *       run CMD in a private mount namespace where memhpd's tree at DIR
- *       is bound over /sys/devices/system/{memory,node}, /sys/module,
- *       /sys/bus/{dax,nd}, /sys/devices/platform, /sys/dev/char, the /proc
- *       files and debugfs, and /dev is a tmpfs with the usual nodes plus one
- *       per dax device, so that CMD (lsmem, chmem, daxctl) sees memhp as the
- *       system; exits with CMD's status.
+ *   plan, demo, run       a throwaway machine in this process (plan.c,
+ *                         demo.c, scenario.c); run --socket sends a
+ *                         scenario's steps to a running memhpd instead
+ *   device, online, ...   requests to a running memhpd (tools/ctl.h)
+ *   exec                  a command in a private mount namespace where a
+ *                         live memhpd tree replaces the kernel's files
  */
+#include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,47 +35,95 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "json.h"
 #include "memhp/memhp.h"
 #include "mounts.h"
 #include "plan.h"
 #include "scenario.h"
+#include "version.h"
 
 static const char *socket_path = CTL_DEFAULT_SOCKET;
 static int socket_given;	/* `run` goes to a daemon only when asked */
 
-static int usage(FILE *f, int rc)
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);	/* argv[0] is the command's name */
+	const char *usage;			/* what follows the name */
+	const char *summary;
+};
+
+static const struct command *current;	/* the command being run, for its usage */
+
+static const struct command *find_command(const char *name);
+
+static void print_usage(FILE *f, const struct command *c)
 {
-	fprintf(f,
-		"usage: memhpctl run FILE [--json] [--pretty] [-o OUT] [--backing-dir DIR] [KERNEL_OPTION...]\n"
-		"       memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] [--profile NAME] [--json]\n"
-		"                     dimm|cxl|hmem:SIZE[@NODE]...   (what a hot-add will do, on a throwaway machine)\n"
-		"       memhpctl demo [--svg FILE] [--json FILE] [--device SIZE]\n"
-		"       memhpctl --socket PATH run FILE [--json] [-o OUT]   (against a running memhpd)\n"
-		"       memhpctl [--socket PATH] device add NAME SIZE [--node N] [--addr A] [--backing PATH]\n"
-		"       memhpctl [--socket PATH] device del NAME\n"
-		"       memhpctl [--socket PATH] online [--zone kernel|movable] BLOCK...\n"
-		"       memhpctl [--socket PATH] offline BLOCK...\n"
-		"       memhpctl [--socket PATH] ls [--json]\n"
-		"       memhpctl [--socket PATH] stat\n"
-		"       memhpctl [--socket PATH] status | dmesg | shutdown\n"
-		"       memhpctl [--socket PATH] hog NAME SIZE | pin|unpin|pfn NAME INDEX | kill NAME\n"
-		"       memhpctl [--socket PATH] pin NAME INDEX --hold   (pinned while memhpctl lives)\n"
-		"       memhpctl [--socket PATH] audit | fault N   (recount everything; fail the Nth step)\n"
-		"       memhpctl [--socket PATH] dax create cxl|hmem|pmem SIZE [node=N] | dax destroy REGION\n"
-		"       memhpctl exec --mount DIR -- CMD [ARGS...]\n"
-		"       memhpctl help\n");
-	return rc;
+	fprintf(f, "usage: memhpctl [--socket PATH] %s %s\n", c->name, c->usage);
 }
 
-/* one request; prints the error and returns 1 when memhpd refuses */
+/* bad input: a reason, the usage line, exit 2 - nothing was sent */
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "memhpctl %s: ", current->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	print_usage(stderr, current);
+	return 2;
+}
+
+/*
+ * getopt_long over a command's arguments with its own long options; -h and
+ * --help print the command's usage and exit 0; an unknown option or a
+ * missing value is bad usage.  Returns the option, -1 at the end, or '?'
+ * after the message.
+ */
+static int next_option(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c == 'h') {
+		print_usage(stdout, current);
+		exit(0);
+	}
+	if (c == ':')
+		bad_usage("%s needs a value", argv[optind - 1]);
+	else if (c == '?')
+		bad_usage("unknown option %s", argv[optind - 1]);
+	return c == ':' ? '?' : c;
+}
+
+#define HELP_OPTION { "help", no_argument, NULL, 'h' }
+static const struct option only_help[] = { HELP_OPTION, { NULL, 0, NULL, 0 } };
+
+/* a command whose arguments are positional only: count them */
+static int positional(int argc, char **argv, int min, int max)
+{
+	optind = 0;	/* 0: glibc re-reads the option string (the global "+" must not stick) */
+	if (next_option(argc, argv, "+:h", only_help) == '?')
+		return -1;
+	if (argc - optind < min || argc - optind > max) {
+		bad_usage("%s arguments", argc - optind < min ? "missing" : "too many");
+		return -1;
+	}
+	return optind;
+}
+
+/* one request; prints memhpd's refusal (its errno and reason), exit 1 */
 static int request(const char *req, char **payload)
 {
-	char err[512];
+	char err[CTL_MAX_LINE];
 	char *p = NULL;
 	int ret = ctl_request(socket_path, req, &p, err, sizeof(err));
 
 	if (ret) {
-		fprintf(stderr, "memhpctl: %s\n", err);
+		fprintf(stderr, "memhpctl %s: %s\n", current->name, err);
 		return 1;
 	}
 	if (payload)
@@ -98,70 +133,515 @@ static int request(const char *req, char **payload)
 	return 0;
 }
 
-static int cmd_device(int argc, char **argv)
+static bool name_is_valid(const char *s)
 {
-	char req[CTL_MAX_LINE];
-	size_t n;
-	char *out = NULL;
-	int ret;
+	return ctl_name_is_valid(s);
+}
 
-	if (argc == 2 && !strcmp(argv[0], "del")) {
-		snprintf(req, sizeof(req), "device del %s", argv[1]);
-		return request(req, NULL);
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* BLOCKS: N, N-M or memoryN (chmem's and the oracle's forms) */
+static int parse_block_range(const char *s, unsigned long *first, unsigned long *last)
+{
+	char buf[64], *dash;
+
+	if (!strncmp(s, "memory", 6))
+		s += 6;
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_ulong(buf, LONG_MAX, first))
+		return -1;
+	if (!dash) {
+		*last = *first;
+		return 0;
 	}
-	if (argc < 3 || strcmp(argv[0], "add"))
-		return usage(stderr, 2);
-	n = (size_t)snprintf(req, sizeof(req), "device add %s %s", argv[1], argv[2]);
-	for (int i = 3; i < argc; i++) {
-		const char *key = NULL;
+	return parse_ulong(dash + 1, LONG_MAX, last) || *last < *first || *last - *first > 1000000 ? -1 : 0;
+}
 
-		if (!strcmp(argv[i], "--node"))
-			key = "node";
-		else if (!strcmp(argv[i], "--addr"))
-			key = "addr";
-		else if (!strcmp(argv[i], "--backing"))
-			key = "backing";
-		if (!key || i + 1 >= argc)
-			return usage(stderr, 2);
-		if (!strcmp(key, "backing") && argv[i + 1][0] != '/') {
-			char *abs = realpath(argv[i + 1], NULL);
+/* ---- output: text as memhpd sends it, or --json through json.c ------------- */
 
-			if (!abs) {
-				fprintf(stderr, "memhpctl: %s: %s\n", argv[i + 1], strerror(errno));
-				return 1;
-			}
-			n += (size_t)snprintf(req + n, sizeof(req) - n, " %s=%s", key, abs);
-			free(abs);
-		} else {
-			n += (size_t)snprintf(req + n, sizeof(req) - n, " %s=%s", key, argv[i + 1]);
+/* "k=v k=v" words of one line as members of the current object */
+static void json_words(struct json *j, char *line)
+{
+	char *save = NULL;
+
+	for (char *w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(w, '=');
+		unsigned long long v;
+		char *end;
+
+		if (!eq) {
+			json_string(j, "name", w);
+			continue;
 		}
-		i++;
+		*eq = '\0';
+		errno = 0;
+		v = strtoull(eq + 1, &end, 0);
+		if (!errno && end != eq + 1 && !*end && isdigit((unsigned char)eq[1]))
+			json_uint(j, w, v);
+		else
+			json_string(j, w, eq + 1);
+	}
+}
+
+/* a reply of "k=v ..." lines: an object, or an array of them with many */
+static void print_reply(const char *payload, bool json, bool array)
+{
+	struct json j;
+	char *copy, *save = NULL;
+
+	if (!json) {
+		fputs(payload ? payload : "", stdout);
+		return;
+	}
+	copy = strdup(payload ? payload : "");
+	json_init(&j, stdout, true);
+	if (array)
+		json_begin_array(&j, NULL);
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		json_begin_object(&j, NULL);
+		json_words(&j, l);
+		json_end_object(&j);
+		if (!array)
+			break;
+	}
+	if (array)
+		json_end_array(&j);
+	fputc('\n', stdout);
+	free(copy);
+}
+
+static const struct option json_options[] = { { "json", no_argument, NULL, 'j' }, HELP_OPTION, { NULL, 0, NULL, 0 } };
+
+/* [--json] and exactly nargs positional arguments */
+static int json_and_args(int argc, char **argv, int nargs, bool *json)
+{
+	int c;
+
+	*json = false;
+	optind = 0;
+	while ((c = next_option(argc, argv, "+:hj", json_options)) != -1) {
+		if (c == '?')
+			return -1;
+		*json = true;
+	}
+	if (argc - optind != nargs) {
+		bad_usage("%s arguments", argc - optind < nargs ? "missing" : "too many");
+		return -1;
+	}
+	return optind;
+}
+
+/* ---- device --------------------------------------------------------------- */
+
+static int device_add(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' }, { "addr", required_argument, NULL, 'a' },
+		{ "backing", required_argument, NULL, 'b' }, { "json", no_argument, NULL, 'j' },
+		HELP_OPTION, { NULL, 0, NULL, 0 },
+	};
+	char req[CTL_MAX_LINE], *out = NULL, *abs = NULL;
+	unsigned long node = 0, addr = 0;
+	bool json = false, has_addr = false;
+	const char *backing = NULL;
+	uint64_t size;
+	int c, ret;
+	size_t n;
+
+	optind = 0;
+	while ((c = next_option(argc, argv, ":h", opts)) != -1) {
+		if (c == '?')
+			return 2;
+		if (c == 'n' && parse_ulong(optarg, MEMHP_MAX_NODES - 1, &node))
+			return bad_usage("invalid --node '%s': a node number below %d", optarg, MEMHP_MAX_NODES);
+		if (c == 'a' && parse_ulong(optarg, ULONG_MAX, &addr))
+			return bad_usage("invalid --addr '%s': a physical address", optarg);
+		has_addr |= c == 'a';
+		if (c == 'b')
+			backing = optarg;
+		json |= c == 'j';
+	}
+	if (argc - optind != 2)
+		return bad_usage("want NAME SIZE");
+	if (!name_is_valid(argv[optind]))
+		return bad_usage("invalid name '%s': letters, digits, '_', '.', '-', not starting with '.' or '-', "
+				 "at most %d", argv[optind], CTL_MAX_NAME - 1);
+	if (memhp_parse_size(argv[optind + 1], &size) || !size)
+		return bad_usage("invalid size '%s' (e.g. 128M, 1G, 0x40000000)", argv[optind + 1]);
+	n = (size_t)snprintf(req, sizeof(req), "device add %s %llu node=%lu", argv[optind],
+			     (unsigned long long)size, node);
+	if (has_addr)
+		n += (size_t)snprintf(req + n, sizeof(req) - n, " addr=%#lx", addr);
+	if (backing) {
+		/* the daemon runs in /: the path must not depend on our cwd */
+		abs = realpath(backing, NULL);
+		if (!abs) {
+			fprintf(stderr, "memhpctl device: --backing %s: %s\n", backing, strerror(errno));
+			return 1;
+		}
+		if (strchr(abs, ' ')) {
+			free(abs);
+			return bad_usage("--backing path '%s' has a space", backing);
+		}
+		snprintf(req + n, sizeof(req) - n, " backing=%s", abs);
+		free(abs);
 	}
 	ret = request(req, &out);
-	if (!ret && out)
-		printf("%s", out);
+	if (!ret)
+		print_reply(out, json, false);
 	free(out);
 	return ret;
 }
 
-static int cmd_online(int argc, char **argv, bool online)
+static int device_del(int argc, char **argv)
 {
-	const char *keyword = online ? "online" : "offline";
-	int rc = 0;
+	char req[CTL_MAX_LINE];
+	int i = positional(argc, argv, 1, 1);
 
-	for (int i = 0; i < argc; i++) {
-		char req[256];
+	if (i < 0)
+		return 2;
+	if (!name_is_valid(argv[i]))
+		return bad_usage("invalid name '%s'", argv[i]);
+	snprintf(req, sizeof(req), "device del %s", argv[i]);
+	return request(req, NULL);
+}
 
-		if (online && !strcmp(argv[i], "--zone") && i + 1 < argc) {
-			keyword = !strcmp(argv[i + 1], "movable") ? "online_movable" : "online_kernel";
-			i++;
+static int device_list(int argc, char **argv)
+{
+	char *out = NULL;
+	bool json;
+	int ret;
+
+	if (json_and_args(argc, argv, 0, &json) < 0)
+		return 2;
+	ret = request("device list", &out);
+	if (!ret)
+		print_reply(out, json, true);
+	free(out);
+	return ret;
+}
+
+static const struct command device_commands[] = {
+	{ "add", device_add, "NAME SIZE [--node N] [--addr A] [--backing FILE] [--json]",
+	  "hot-add a DIMM (QEMU placement, ACPI add, auto-online)" },
+	{ "del", device_del, "NAME", "ACPI eject: offline every block and remove the DIMM" },
+	{ "list", device_list, "[--json]", "the DIMM slots in use, in plug order" },
+};
+
+static int cmd_device(int argc, char **argv)
+{
+	static struct command sub;
+
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-h") && strcmp(argv[1], "--help")))
+		return bad_usage("want add, del or list");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		print_usage(stdout, current);
+		for (size_t i = 0; i < sizeof(device_commands) / sizeof(device_commands[0]); i++)
+			printf("  device %-5s %s\n      %s\n", device_commands[i].name, device_commands[i].usage,
+			       device_commands[i].summary);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(device_commands) / sizeof(device_commands[0]); i++) {
+		if (strcmp(argv[1], device_commands[i].name))
 			continue;
+		sub = device_commands[i];
+		sub.name = strcmp(sub.name, "add") ? (strcmp(sub.name, "del") ? "device list" : "device del")
+						   : "device add";
+		current = &sub;
+		return sub.run(argc - 1, argv + 1);
+	}
+	return bad_usage("unknown device command '%s'", argv[1]);
+}
+
+/* ---- blocks ----------------------------------------------------------------- */
+
+/* each block of each range, in order; a refusal does not stop the others */
+static int write_blocks(int argc, char **argv, int first_arg, const char *value)
+{
+	unsigned long a[64], b[64];
+	int n = 0, rc = 0;
+
+	for (int i = first_arg; i < argc; i++, n++) {
+		if (n == 64)
+			return bad_usage("too many block ranges");
+		if (parse_block_range(argv[i], &a[n], &b[n]))
+			return bad_usage("invalid block '%s': N, N-M or memoryN", argv[i]);
+	}
+	if (!n)
+		return bad_usage("which blocks?");
+	for (int k = 0; k < n; k++) {
+		for (unsigned long id = a[k]; id <= b[k]; id++) {
+			char req[128];
+
+			snprintf(req, sizeof(req), "write /sys/devices/system/memory/memory%lu/state %s", id, value);
+			rc |= request(req, NULL);
 		}
-		snprintf(req, sizeof(req), "write /sys/devices/system/memory/memory%s/state %s", argv[i], keyword);
-		rc |= request(req, NULL);
 	}
 	return rc;
 }
+
+static int cmd_online(int argc, char **argv)
+{
+	static const struct option opts[] = { { "zone", required_argument, NULL, 'z' }, HELP_OPTION,
+					      { NULL, 0, NULL, 0 } };
+	/* the state file's words: online lets the kernel pick the zone */
+	static const char *const zones[][2] = {
+		{ "kernel", "online_kernel" }, { "movable", "online_movable" }, { "auto", "online" },
+	};
+	const char *value = "online";
+	int c;
+
+	optind = 0;
+	while ((c = next_option(argc, argv, ":h", opts)) != -1) {
+		size_t i;
+
+		if (c == '?')
+			return 2;
+		for (i = 0; i < sizeof(zones) / sizeof(zones[0]) && strcmp(optarg, zones[i][0]); i++)
+			;
+		if (i == sizeof(zones) / sizeof(zones[0]))
+			return bad_usage("invalid --zone '%s': kernel, movable or auto", optarg);
+		value = zones[i][1];
+	}
+	return write_blocks(argc, argv, optind, value);
+}
+
+static int cmd_offline(int argc, char **argv)
+{
+	optind = 0;
+	if (next_option(argc, argv, ":h", only_help) == '?')
+		return 2;
+	return write_blocks(argc, argv, optind, "offline");
+}
+
+/* ---- daemon requests that print what memhpd answers --------------------- */
+
+static int cmd_status(int argc, char **argv)
+{
+	struct json j;
+	char *out = NULL, *save = NULL;
+	bool json;
+	int ret;
+
+	if (json_and_args(argc, argv, 0, &json) < 0)
+		return 2;
+	ret = request("status", &out);
+	if (ret || !json) {
+		if (!ret)
+			fputs(out, stdout);
+		free(out);
+		return ret;
+	}
+	/* "key value..." lines */
+	json_init(&j, stdout, true);
+	json_begin_object(&j, NULL);
+	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(l, ' ');
+
+		if (!sp)
+			continue;
+		*sp = '\0';
+		json_string(&j, l, sp + 1);
+	}
+	json_end_object(&j);
+	fputc('\n', stdout);
+	free(out);
+	return 0;
+}
+
+static int cmd_dmesg(int argc, char **argv)
+{
+	struct json j;
+	char *out = NULL, *save = NULL;
+	bool json;
+	int ret;
+
+	if (json_and_args(argc, argv, 0, &json) < 0)
+		return 2;
+	ret = request("dmesg", &out);
+	if (ret || !json) {
+		if (!ret)
+			fputs(out, stdout);
+		free(out);
+		return ret;
+	}
+	json_init(&j, stdout, true);
+	json_begin_array(&j, NULL);
+	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		json_string(&j, NULL, l);
+	json_end_array(&j);
+	fputc('\n', stdout);
+	free(out);
+	return 0;
+}
+
+static int simple_request(const char *req, bool json)
+{
+	char *out = NULL;
+	int ret = request(req, &out);
+
+	if (!ret)
+		print_reply(out, json, true);
+	free(out);
+	return ret;
+}
+
+static int cmd_shutdown(int argc, char **argv)
+{
+	return positional(argc, argv, 0, 0) < 0 ? 2 : simple_request("shutdown", false);
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	return positional(argc, argv, 0, 0) < 0 ? 2 : simple_request("audit", false);
+}
+
+static int cmd_fault(int argc, char **argv)
+{
+	unsigned long nth;
+	char req[64];
+	int i = positional(argc, argv, 1, 1);
+
+	if (i < 0)
+		return 2;
+	if (parse_ulong(argv[i], ULONG_MAX, &nth))
+		return bad_usage("invalid step '%s': a number, 0 disarms", argv[i]);
+	snprintf(req, sizeof(req), "fault %lu", nth);
+	return simple_request(req, false);
+}
+
+/* hog NAME SIZE */
+static int cmd_hog(int argc, char **argv)
+{
+	uint64_t size;
+	char req[256];
+	bool json;
+	int i = json_and_args(argc, argv, 2, &json);
+
+	if (i < 0)
+		return 2;
+	if (!name_is_valid(argv[i]))
+		return bad_usage("invalid name '%s'", argv[i]);
+	if (memhp_parse_size(argv[i + 1], &size) || !size)
+		return bad_usage("invalid size '%s'", argv[i + 1]);
+	snprintf(req, sizeof(req), "hog %s %llu", argv[i], (unsigned long long)size);
+	return simple_request(req, json);
+}
+
+static int cmd_pin_hold(const char *name, const char *index);
+
+/* pin|unpin|pfn NAME INDEX, pin NAME INDEX --hold */
+static int page_request(int argc, char **argv)
+{
+	static const struct option opts[] = { { "hold", no_argument, NULL, 'H' }, { "json", no_argument, NULL, 'j' },
+					      HELP_OPTION, { NULL, 0, NULL, 0 } };
+	unsigned long index;
+	bool hold = false, json = false;
+	char req[256];
+	int c;
+
+	optind = 0;
+	while ((c = next_option(argc, argv, ":hHj", opts)) != -1) {
+		if (c == '?')
+			return 2;
+		hold |= c == 'H';
+		json |= c == 'j';
+	}
+	if (argc - optind != 2)
+		return bad_usage("want NAME INDEX");
+	if (hold && strcmp(argv[0], "pin"))
+		return bad_usage("--hold is for pin");
+	if (!name_is_valid(argv[optind]))
+		return bad_usage("invalid name '%s'", argv[optind]);
+	if (parse_ulong(argv[optind + 1], ULONG_MAX, &index))
+		return bad_usage("invalid page index '%s'", argv[optind + 1]);
+	if (hold)
+		return cmd_pin_hold(argv[optind], argv[optind + 1]);
+	snprintf(req, sizeof(req), "%s %s %lu", argv[0], argv[optind], index);
+	return simple_request(req, json);
+}
+
+/* kill NAME, where NAME */
+static int name_request(int argc, char **argv)
+{
+	char req[256];
+	bool json;
+	int i = json_and_args(argc, argv, 1, &json);
+
+	if (i < 0)
+		return 2;
+	if (!name_is_valid(argv[i]))
+		return bad_usage("invalid name '%s'", argv[i]);
+	snprintf(req, sizeof(req), "%s %s", argv[0], argv[i]);
+	return simple_request(req, json);
+}
+
+/* dax create cxl|hmem|pmem SIZE [--node N], dax destroy REGION */
+static int cmd_dax(int argc, char **argv)
+{
+	static const struct option opts[] = { { "node", required_argument, NULL, 'n' },
+					      { "json", no_argument, NULL, 'j' }, HELP_OPTION, { NULL, 0, NULL, 0 } };
+	unsigned long node = 0, region;
+	bool json = false, has_node = false;
+	uint64_t size;
+	char req[256];
+	int c;
+
+	optind = 0;
+	while ((c = next_option(argc, argv, ":hj", opts)) != -1) {
+		if (c == '?')
+			return 2;
+		if (c == 'n' && parse_ulong(optarg, MEMHP_MAX_NODES - 1, &node))
+			return bad_usage("invalid --node '%s'", optarg);
+		has_node |= c == 'n';
+		json |= c == 'j';
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 2 && !strcmp(argv[0], "destroy")) {
+		if (parse_ulong(argv[1], INT_MAX, &region))
+			return bad_usage("invalid region '%s'", argv[1]);
+		snprintf(req, sizeof(req), "dax destroy %lu", region);
+		return simple_request(req, false);
+	}
+	/* node=N, the older spelling, is still taken */
+	if (argc == 4 && !strncmp(argv[3], "node=", 5)) {
+		if (parse_ulong(argv[3] + 5, MEMHP_MAX_NODES - 1, &node))
+			return bad_usage("invalid %s", argv[3]);
+		has_node = true;
+		argc--;
+	}
+	if (argc != 3 || strcmp(argv[0], "create"))
+		return bad_usage("want create KIND SIZE or destroy REGION");
+	if (strcmp(argv[1], "cxl") && strcmp(argv[1], "hmem") && strcmp(argv[1], "pmem"))
+		return bad_usage("invalid kind '%s': cxl, hmem or pmem", argv[1]);
+	if (memhp_parse_size(argv[2], &size) || !size)
+		return bad_usage("invalid size '%s'", argv[2]);
+	c = snprintf(req, sizeof(req), "dax create %s %llu", argv[1], (unsigned long long)size);
+	if (has_node)
+		snprintf(req + c, sizeof(req) - (size_t)c, " node=%lu", node);
+	return simple_request(req, json);
+}
+
+/* ---- ls and stat: read the files through the socket ---------------------- */
 
 static char *get(const char *fmt, const char *arg)
 {
@@ -195,9 +675,8 @@ static int row_cmp(const void *a, const void *b)
 }
 
 /* lsmem's view: consecutive blocks with the same state, node and zones merge */
-static int cmd_ls(int argc, char **argv)
+static int cmd_ls(bool json)
 {
-	bool json = argc > 0 && !strcmp(argv[0], "--json");
 	char *list = get("list %s", "/sys/devices/system/memory"), *bs = get("read %s",
 		"/sys/devices/system/memory/block_size_bytes");
 	struct block_row *rows = NULL;
@@ -205,7 +684,7 @@ static int cmd_ls(int argc, char **argv)
 	unsigned long long block_size;
 
 	if (!list || !bs) {
-		fprintf(stderr, "memhpctl: cannot reach memhpd at %s\n", socket_path);
+		fprintf(stderr, "memhpctl ls: cannot reach memhpd at %s\n", socket_path);
 		free(list);
 		free(bs);
 		return 1;
@@ -282,25 +761,68 @@ static int cmd_ls(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_stat(void)
+/* one zone's line of `stat`: free, spanned, present, managed, start_pfn */
+static void stat_zone(struct json *j, int node, const char *zone, const unsigned long *v)
 {
+	if (!j) {
+		printf("%-4d %-8s %10lu %10lu %10lu %10lu %10lu\n", node, zone, v[4], v[1], v[2], v[3], v[0]);
+		return;
+	}
+	json_begin_object(j, NULL);
+	json_int(j, "node", node);
+	json_string(j, "zone", zone);
+	json_uint(j, "start_pfn", v[4]);
+	json_uint(j, "spanned", v[1]);
+	json_uint(j, "present", v[2]);
+	json_uint(j, "managed", v[3]);
+	json_uint(j, "free", v[0]);
+	json_end_object(j);
+}
+
+/* "Key:   123 kB" -> Key, 123 */
+static void stat_value(struct json *j, const char *line)
+{
+	char key[64];
+	unsigned long long v;
+
+	if (!j) {
+		printf("%s\n", line);
+		return;
+	}
+	if (sscanf(line, "%63[^: ]%*[: ]%llu", key, &v) == 2)
+		json_uint(j, key, v);
+}
+
+static int cmd_stat(bool json)
+{
+	struct json jw, *j = json ? &jw : NULL;
 	char *meminfo = get("read %s", "/proc/meminfo"), *zoneinfo = get("read %s", "/proc/zoneinfo");
 	char *vmstat = get("read %s", "/proc/vmstat");
 	char zone[32] = "";
 	int node = -1;
 
 	if (!meminfo || !zoneinfo || !vmstat) {
-		fprintf(stderr, "memhpctl: cannot reach memhpd at %s\n", socket_path);
+		fprintf(stderr, "memhpctl stat: cannot reach memhpd at %s\n", socket_path);
+		free(meminfo);
+		free(zoneinfo);
+		free(vmstat);
 		return 1;
+	}
+	if (j) {
+		json_init(j, stdout, true);
+		json_begin_object(j, NULL);
 	}
 	for (char *l = strtok(meminfo, "\n"); l; l = strtok(NULL, "\n"))
 		if (!strncmp(l, "MemTotal", 8) || !strncmp(l, "MemFree", 7))
-			printf("%s\n", l);
+			stat_value(j, l);
 	for (char *l = strtok(vmstat, "\n"); l; l = strtok(NULL, "\n"))
 		if (strstr(l, "memmap"))
-			printf("%s\n", l);
-	printf("%-4s %-8s %10s %10s %10s %10s %10s\n", "node", "zone", "start_pfn", "spanned", "present",
-	       "managed", "free");
+			stat_value(j, l);
+	if (j)
+		json_begin_array(j, "zones");
+	else
+		printf("%-4s %-8s %10s %10s %10s %10s %10s\n", "node", "zone", "start_pfn", "spanned", "present",
+		       "managed", "free");
 	{
 		unsigned long v[5] = { 0 };
 		bool have = false;
@@ -311,8 +833,7 @@ static int cmd_stat(void)
 
 			if (!l || sscanf(l, "Node %d, zone %31s", &node, key) == 2) {
 				if (have && v[2])
-					printf("%-4d %-8s %10lu %10lu %10lu %10lu %10lu\n", node, zone, v[4], v[1],
-					       v[2], v[3], v[0]);
+					stat_zone(j, node, zone, v);
 				if (!l)
 					break;
 				sscanf(l, "Node %d, zone %31s", &node, zone);
@@ -331,6 +852,11 @@ static int cmd_stat(void)
 			else if (sscanf(l, " start_pfn: %lu", &x) == 1)
 				v[4] = x;
 		}
+	}
+	if (j) {
+		json_end_array(j);
+		json_end_object(j);
+		fputc('\n', stdout);
 	}
 	free(meminfo);
 	free(zoneinfo);
@@ -504,23 +1030,27 @@ static int exec_namespace(const char *mnt, dev_t tree, char *why, size_t len)
 	return private_dev(mnt, why, len);
 }
 
+
 static int cmd_exec(int argc, char **argv)
 {
+	static const struct option opts[] = { { "mount", required_argument, NULL, 'm' }, HELP_OPTION,
+					      { NULL, 0, NULL, 0 } };
 	const char *mnt = NULL;
 	char why[8192];
 	dev_t tree;
-	int i;
+	int c;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--mount") && i + 1 < argc)
-			mnt = argv[++i];
-		else if (!strcmp(argv[i], "--"))
-			break;
-		else
-			return usage(stderr, 2);
+	optind = 0;
+	/* "+": the command's own options are not ours */
+	while ((c = next_option(argc, argv, "+:hm:", opts)) != -1) {
+		if (c == '?')
+			return 2;
+		mnt = optarg;
 	}
-	if (!mnt || i + 1 >= argc)
-		return usage(stderr, 2);
+	if (!mnt)
+		return bad_usage("--mount DIR is required");
+	if (optind >= argc)
+		return bad_usage("which command?");
 	/*
 	 * Nothing runs unless DIR is a live memhpd tree: a missing path, a
 	 * dead mount or any other file system would leave the host's /sys and
@@ -528,16 +1058,37 @@ static int cmd_exec(int argc, char **argv)
 	 */
 	if (memhpd_tree_prove(mnt, &tree, why, sizeof(why)) ||
 	    exec_namespace(mnt, tree, why, sizeof(why))) {
-		fprintf(stderr, "memhpctl exec: refusing to run %s: %s\n", argv[i + 1], why);
+		fprintf(stderr, "memhpctl exec: refusing to run %s: %s\n", argv[optind], why);
 		return 1;
 	}
-	execvp(argv[i + 1], argv + i + 1);
-	fprintf(stderr, "memhpctl exec: %s: %s\n", argv[i + 1], strerror(errno));
+	execvp(argv[optind], argv + optind);
+	fprintf(stderr, "memhpctl exec: %s: %s\n", argv[optind], strerror(errno));
 	return 127;
+}
+
+/* appends one kernel option to the space-separated list in *extra */
+static int append_word(char **extra, size_t *len, const char *a)
+{
+	size_t n = strlen(a);
+	char *e = realloc(*extra, *len + n + 2);
+
+	if (!e)
+		return -ENOMEM;
+	*extra = e;
+	if (*len)
+		e[(*len)++] = ' ';
+	memcpy(e + *len, a, n + 1);
+	*len += n;
+	return 0;
 }
 
 static int cmd_run(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "pretty", no_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' }, { "backing-dir", required_argument, NULL, 'b' },
+		{ "socket", required_argument, NULL, 's' }, HELP_OPTION, { NULL, 0, NULL, 0 },
+	};
 	struct scn_options opt = { 0 };
 	struct scn_totals totals;
 	struct scenario s;
@@ -545,44 +1096,26 @@ static int cmd_run(int argc, char **argv)
 	char *extra = NULL, err[512];
 	size_t extra_len = 0;
 	FILE *out = stdout;
-	int ret;
+	int c, ret;
 
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--json")) {
-			opt.json = true;
-		} else if (!strcmp(a, "--pretty")) {
-			opt.pretty = true;
-		} else if (!strcmp(a, "-o") && i + 1 < argc) {
-			outpath = argv[++i];
-		} else if (!strcmp(a, "--backing-dir") && i + 1 < argc) {
-			opt.backing_dir = argv[++i];
-		} else if (!strcmp(a, "--socket") && i + 1 < argc) {
-			socket_path = argv[++i];
-			socket_given = 1;
-		} else if (a[0] == '-' && a[1] == '-') {
-			fprintf(stderr, "memhpctl run: unknown option %s\n", a);
-			return usage(stderr, 2);
-		} else if (!file) {
-			file = a;
-		} else {
-			size_t n = strlen(a);
-			char *e = realloc(extra, extra_len + n + 2);
-
-			if (!e)
-				return 1;
-			extra = e;
-			if (extra_len)
-				extra[extra_len++] = ' ';
-			memcpy(extra + extra_len, a, n + 1);
-			extra_len += n;
+	optind = 0;
+	while ((c = next_option(argc, argv, ":ho:", opts)) != -1) {
+		switch (c) {
+		case '?':
+			return 2;
+		case 'j': opt.json = true; break;
+		case 'p': opt.pretty = true; break;
+		case 'o': outpath = optarg; break;
+		case 'b': opt.backing_dir = optarg; break;
+		case 's': socket_path = optarg; socket_given = 1; break;
 		}
 	}
-	if (!file) {
-		free(extra);
-		return usage(stderr, 2);
-	}
+	if (optind >= argc)
+		return bad_usage("which scenario file?");
+	file = argv[optind];
+	for (int i = optind + 1; i < argc; i++)
+		if (append_word(&extra, &extra_len, argv[i]))
+			return 1;
 	if (scenario_load(file, &s, err, sizeof(err))) {
 		fprintf(stderr, "memhpctl run: %s\n", err);
 		free(extra);
@@ -604,7 +1137,8 @@ static int cmd_run(int argc, char **argv)
 	if (out != stdout)
 		fclose(out);
 	if (ret && ret != -EUCLEAN)
-		fprintf(stderr, "memhpctl run: cannot build the machine: %s\n", strerror(-ret));
+		fprintf(stderr, "memhpctl run: cannot build the machine: %s (%s)\n", strerror(-ret),
+			memhp_strerror(ret));
 	fprintf(opt.json && !outpath ? stderr : stdout,
 		"scenario %s: %d steps, %d ok, %d refused, %d skipped%s\n", file, totals.steps,
 		totals.ok, totals.failed, totals.skipped, ret == -EUCLEAN ? ", AUDIT FAILED" : "");
@@ -620,14 +1154,14 @@ static int cmd_run(int argc, char **argv)
  */
 static int cmd_pin_hold(const char *name, const char *index)
 {
-	char req[256], err[256], *out = NULL;
+	char req[256], err[CTL_MAX_LINE], *out = NULL;
 	int fd = -1, rc;
 
 	snprintf(req, sizeof(req), "pin %s %s hold", name, index);
 	rc = ctl_request_keep(socket_path, req, &out, err, sizeof(err), &fd);
 	free(out);
 	if (rc) {
-		fprintf(stderr, "memhpctl: %s\n", err);
+		fprintf(stderr, "memhpctl pin: %s\n", err);
 		return 1;
 	}
 	printf("pinned %s page %s; holding until killed\n", name, index);
@@ -636,60 +1170,164 @@ static int cmd_pin_hold(const char *name, const char *index)
 		pause();
 }
 
+/* plan and demo parse their own arguments (plan.c, demo.c); --help here */
+static int has_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
+static int run_plan(int argc, char **argv)
+{
+	if (has_help(argc, argv)) {
+		print_usage(stdout, current);
+		return 0;
+	}
+	return cmd_plan(argc - 1, argv + 1);
+}
+
+static int run_demo(int argc, char **argv)
+{
+	if (has_help(argc, argv)) {
+		print_usage(stdout, current);
+		return 0;
+	}
+	return cmd_demo(argc - 1, argv + 1);
+}
+
+static int run_ls(int argc, char **argv)
+{
+	bool json;
+
+	if (json_and_args(argc, argv, 0, &json) < 0)
+		return 2;
+	return cmd_ls(json);
+}
+
+static int run_stat(int argc, char **argv)
+{
+	bool json;
+
+	if (json_and_args(argc, argv, 0, &json) < 0)
+		return 2;
+	return cmd_stat(json);
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "plan", run_plan, "[--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] [--profile NAME] [--maxmem SIZE] "
+	  "[--slots N] [--json] dimm|cxl|hmem:SIZE[@NODE]...",
+	  "what hot-adding these devices would do, on a throwaway machine" },
+	{ "demo", run_demo, "[--svg FILE] [--json FILE] [--device SIZE]",
+	  "the main job: 256 GiB of CXL memory on a 2 GiB machine, memmap_on_memory off and on" },
+	{ "run", cmd_run, "FILE [--json] [--pretty] [-o OUT] [--backing-dir DIR] [--socket PATH] [KERNEL_OPTION...]",
+	  "run a scenario (the oracle's language); with --socket, on a running memhpd" },
+	{ "device", cmd_device, "add NAME SIZE [--node N] [--addr A] [--backing FILE] | del NAME | list [--json]",
+	  "DIMMs in and out of a running memhpd" },
+	{ "online", cmd_online, "[--zone kernel|movable|auto] BLOCKS...",
+	  "online memory blocks (N, N-M or memoryN)" },
+	{ "offline", cmd_offline, "BLOCKS...", "offline memory blocks (N, N-M or memoryN)" },
+	{ "ls", run_ls, "[--json]", "memory blocks, lsmem-like" },
+	{ "stat", run_stat, "[--json]", "MemTotal, MemFree, the memmap and the zones" },
+	{ "status", cmd_status, "[--json]", "the daemon: pid, mount, profile, memory" },
+	{ "dmesg", cmd_dmesg, "[--json]", "the machine's kernel log" },
+	{ "hog", cmd_hog, "NAME SIZE [--json]", "a user of SIZE movable memory, as the oracle's hog processes" },
+	{ "pin", page_request, "NAME INDEX [--hold]", "hold page INDEX of a user where it is (--hold: while we live)" },
+	{ "unpin", page_request, "NAME INDEX", "let a pinned page go" },
+	{ "pfn", page_request, "NAME INDEX [--json]", "the pfn page INDEX of a user is in now" },
+	{ "where", name_request, "NAME [--json]", "which blocks hold a user's pages" },
+	{ "kill", name_request, "NAME", "a user and its memory go away" },
+	{ "dax", cmd_dax, "create cxl|hmem|pmem SIZE [--node N] [--json] | destroy REGION",
+	  "a dax region and its device daxR.0" },
+	{ "audit", cmd_audit, "", "recount every pfn, list and counter (EUCLEAN on a mismatch)" },
+	{ "fault", cmd_fault, "N", "fail the Nth fallible step from now (0 disarms)" },
+	{ "shutdown", cmd_shutdown, "", "unmount the tree and stop memhpd" },
+	{ "exec", cmd_exec, "--mount DIR [--] CMD [ARGS...]",
+	  "run CMD where a live memhpd tree replaces the kernel's memory files" },
+	{ "help", cmd_help, "[COMMAND]", "this list, or a command's usage" },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void print_commands(FILE *f)
+{
+	fprintf(f, "usage: memhpctl [--socket PATH] COMMAND [ARGS...]   (memhpctl COMMAND --help)\n"
+		   "       memhpctl --help | --version\n\n"
+		   "  --socket PATH   memhpd's control socket (default " CTL_DEFAULT_SOCKET ")\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nSIZE: the kernel's memparse syntax (128M, 1G, 0x40000000). BLOCKS: N, N-M or memoryN.\n"
+		   "Exit status: 0 done, 1 refused (the reason is printed), 2 bad usage (nothing done).\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+	int i = positional(argc, argv, 0, 1);
+
+	if (i < 0)
+		return 2;
+	if (i == argc) {
+		print_commands(stdout);
+		return 0;
+	}
+	c = find_command(argv[i]);
+	if (!c)
+		return bad_usage("no command '%s'", argv[i]);
+	printf("%s\n", c->summary);
+	print_usage(stdout, c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	while (argc > 2 && !strcmp(argv[1], "--socket")) {
-		socket_path = argv[2];
-		socket_given = 1;
-		argv += 2;
-		argc -= 2;
-	}
-	if (argc < 2)
-		return usage(stderr, 2);
-	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "plan"))
-		return cmd_plan(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "demo"))
-		return cmd_demo(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "device"))
-		return cmd_device(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "online") || !strcmp(argv[1], "offline"))
-		return cmd_online(argc - 2, argv + 2, !strcmp(argv[1], "online"));
-	if (!strcmp(argv[1], "ls"))
-		return cmd_ls(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "stat"))
-		return cmd_stat();
-	if (!strcmp(argv[1], "exec"))
-		return cmd_exec(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "pin") && argc == 5 && !strcmp(argv[4], "--hold"))
-		return cmd_pin_hold(argv[2], argv[3]);
-	if (!strcmp(argv[1], "hog") || !strcmp(argv[1], "pin") || !strcmp(argv[1], "unpin") ||
-	    !strcmp(argv[1], "kill") || !strcmp(argv[1], "pfn") || !strcmp(argv[1], "dax") ||
-	    !strcmp(argv[1], "fault") || !strcmp(argv[1], "audit")) {
-		char req[CTL_MAX_LINE], *out = NULL;
-		size_t n = 0;
-		int rc;
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
+	};
+	int c;
 
-		for (int i = 1; i < argc && n < sizeof(req); i++)
-			n += (size_t)snprintf(req + n, sizeof(req) - n, "%s%s", i > 1 ? " " : "", argv[i]);
-		rc = request(req, &out);
-		if (!rc && out)
-			printf("%s", out);
-		free(out);
-		return rc;
+	opterr = 0;
+	/* "+": the global options end at the command */
+	while ((c = getopt_long(argc, argv, "+:s:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			socket_path = optarg;
+			socket_given = 1;
+			break;
+		case 'h':
+			print_commands(stdout);
+			return 0;
+		case 'V':
+			printf("memhpctl %s\n", MEMHP_VERSION_STRING);
+			return 0;
+		default:
+			fprintf(stderr, "memhpctl: %s %s\n", argv[optind - 1],
+				c == ':' ? "needs a value" : "is not an option");
+			print_commands(stderr);
+			return 2;
+		}
 	}
-	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "shutdown") || !strcmp(argv[1], "dmesg")) {
-		char *out = NULL;
-		int rc = request(argv[1], &out);
-
-		if (!rc && out)
-			printf("%s", out);
-		free(out);
-		return rc;
+	if (optind >= argc) {
+		print_commands(stderr);
+		return 2;
 	}
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help"))
-		return usage(stdout, 0);
-	fprintf(stderr, "memhpctl: unknown command '%s'\n", argv[1]);
-	return usage(stderr, 2);
+	current = find_command(argv[optind]);
+	if (!current) {
+		fprintf(stderr, "memhpctl: unknown command '%s' (memhpctl --help lists them)\n", argv[optind]);
+		return 2;
+	}
+	argv += optind;
+	argc -= optind;
+	optind = 0;
+	return current->run(argc, argv);
 }

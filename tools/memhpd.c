@@ -48,6 +48,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -393,6 +394,10 @@ static void ctl_device_add(int fd, char **w, int n)
 		reply_err(fd, -EINVAL, "usage: device add NAME SIZE [node=N] [addr=A] [backing=PATH]");
 		return;
 	}
+	if (!ctl_name_is_valid(w[2])) {
+		reply_err(fd, -EINVAL, "invalid device name '%.64s': letters, digits, '_', '.', '-' only", w[2]);
+		return;
+	}
 	for (int i = 4; i < n; i++) {
 		char *end;
 
@@ -725,7 +730,7 @@ static void ctl_users(int fd, char **w, int n)
 	if (!strcmp(w[0], "hog") && n == 3) {
 		uint64_t size;
 
-		if (u || !free_slot || parse_size(w[2], &size) || !size || strlen(w[1]) >= sizeof(u->name)) {
+		if (u || !free_slot || parse_size(w[2], &size) || !size || !ctl_name_is_valid(w[1])) {
 			ret = u ? -EEXIST : -EINVAL;
 		} else {
 			size_t pages = (size_t)((size + g.page_size - 1) / g.page_size);
@@ -929,38 +934,72 @@ static void handle_request(int fd, char *line)
 		reply_err(fd, -EINVAL, "unknown request '%s'", w[0]);
 }
 
+#define REQUEST_DEADLINE_MS 10000
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The request line, whole, within REQUEST_DEADLINE_MS of the connection:
+ * a deadline per recv would let a client that sends one byte every few
+ * seconds hold a slot for hours.  0, or -ETIMEDOUT, -E2BIG, -EPIPE.
+ */
+static int read_request(int fd, char *line)
+{
+	long long deadline = now_ms() + REQUEST_DEADLINE_MS;
+	size_t n = 0;
+
+	while (n < CTL_MAX_LINE) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+		ssize_t r;
+
+		if (left <= 0 || poll(&p, 1, (int)left) == 0)
+			return -ETIMEDOUT;
+		r = recv(fd, line + n, CTL_MAX_LINE - n, MSG_DONTWAIT);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r <= 0)
+			return -EPIPE;	/* the client went away: nothing to do */
+		/* one request per connection: what follows its newline is ignored */
+		for (size_t i = n; i < n + (size_t)r; i++) {
+			if (line[i] == '\n') {
+				line[i] = '\0';
+				return 0;
+			}
+		}
+		n += (size_t)r;
+	}
+	return -E2BIG;
+}
+
 /* one request per connection; a line longer than CTL_MAX_LINE is refused */
 static void serve_client(int fd)
 {
 	char line[CTL_MAX_LINE + 1];
-	size_t n = 0;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
-
 	struct timeval tv = { .tv_sec = 5 };
+	int ret;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) || cred.uid != geteuid()) {
 		reply_err(fd, -EPERM, "only the daemon's owner may talk to it");
 		return;
 	}
-	/* a client that never finishes its line must not hold the daemon */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	/* nor one that never reads its reply */
+	/* a client that never reads its reply must not hold the daemon */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (n < CTL_MAX_LINE) {
-		ssize_t r = recv(fd, line + n, 1, 0);
-
-		if (r <= 0)
-			return;	/* the client went away: nothing to do */
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	if (n == CTL_MAX_LINE) {
+	ret = read_request(fd, line);
+	if (ret == -E2BIG)
 		reply_err(fd, -E2BIG, "request too long");
+	else if (ret == -ETIMEDOUT)
+		reply_err(fd, -ETIMEDOUT, "the request line did not arrive within %d s", REQUEST_DEADLINE_MS / 1000);
+	if (ret)
 		return;
-	}
-	line[n] = '\0';
 	handle_request(fd, line);
 }
 
