@@ -26,7 +26,9 @@
  * on the migration entry, and every non-contiguous target costs the owner
  * process a mapping, so a heavily fragmented target can approach
  * vm.max_map_count - the remap then fails, the page stays where it was and
- * the offline retries until cancelled, as it does for a pinned page.  The handler and
+ * the offline retries until cancelled, as it does for a pinned page.  A
+ * window is MADV_DONTFORK (again after every remap): a forked child has no
+ * mapping of it, and its faults there are passed on, never waited on.  The handler and
  * its two tables (windows and pages in flight) are the one piece of
  * process-wide state in libmemhp: a signal handler is process-wide by
  * nature.  Faults that are not ours go to the handler installed before.
@@ -60,6 +62,7 @@
 static struct {
 	_Atomic uintptr_t start, end, page_size;
 	struct memhp_region *_Atomic region;
+	_Atomic pid_t pid;	/* the process whose window it is (fork: not the child's) */
 } windows[WINDOW_SLOTS];
 /* pages under migration: [start, end) of a window, start 1 while claimed */
 static struct {
@@ -72,13 +75,20 @@ static __thread uintptr_t chaining_frame;
 static __thread const siginfo_t *chaining_si;
 static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* the window holding @a: its page size (0: none), region and start */
+/*
+ * The window holding @a: its page size (0: none), region and start.  A
+ * forked child inherits the table but not the windows (MADV_DONTFORK): its
+ * faults there are ordinary SIGSEGVs, never waits for a migration.
+ * getpid(2) is async-signal-safe.
+ */
 static uintptr_t window_lookup(uintptr_t a, struct memhp_region **r, uintptr_t *start)
 {
+	pid_t self = getpid();
+
 	for (int i = 0; i < WINDOW_SLOTS; i++) {
 		uintptr_t s = atomic_load(&windows[i].start);
 
-		if (s > 1 && a >= s && a < atomic_load(&windows[i].end)) {
+		if (s > 1 && a >= s && a < atomic_load(&windows[i].end) && atomic_load(&windows[i].pid) == self) {
 			*r = atomic_load(&windows[i].region);
 			*start = s;
 			return atomic_load(&windows[i].page_size);
@@ -207,6 +217,7 @@ static int window_slot_get(struct memhp_region *r, uintptr_t start, uintptr_t en
 			atomic_store(&windows[i].end, end);
 			atomic_store(&windows[i].page_size, page_size);
 			atomic_store(&windows[i].region, r);
+			atomic_store(&windows[i].pid, getpid());
 			atomic_store(&windows[i].start, start);
 			return i;
 		}
@@ -275,6 +286,8 @@ static int map_window_counted(struct memhp_region *r, size_t first, size_t n, si
 			 MAP_SHARED | MAP_FIXED, d->fd, (off_t)(d->fd_offset + phys - d->phys_start));
 		if (p == MAP_FAILED)
 			return -ENOMEM;
+		/* a new mapping drops the window's VM_DONTCOPY: set it again */
+		madvise(p, run * m->page_size, MADV_DONTFORK);
 		i += run;
 		if (mapped)
 			*mapped = i - first;
@@ -351,6 +364,14 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (!r->pfns || r->window == MAP_FAILED)
 		goto fail;
+	/*
+	 * fork: the child gets no mapping of the window at all.  Sharing it
+	 * would let the child read a page the parent's migration left behind
+	 * and write into one already freed; a private copy would not be the
+	 * region's memory.  So, as for MADV_DONTFORK memory, a child touching
+	 * it gets SIGSEGV; the parent's use and migration are unaffected.
+	 */
+	madvise(r->window, nr_pages * m->page_size, MADV_DONTFORK);
 	r->window_slot = window_slot_get(r, (uintptr_t)r->window,
 					 (uintptr_t)r->window + nr_pages * m->page_size,
 					 m->page_size);

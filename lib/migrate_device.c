@@ -79,7 +79,10 @@ static int window_unmap_page(struct memhp_region *r, size_t idx)
 	void *p = mmap(window_page(r, idx), r->m->page_size, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 
-	return p == MAP_FAILED ? -ENOMEM : 0;
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	madvise(p, r->m->page_size, MADV_DONTFORK);	/* as the rest of the window */
+	return 0;
 }
 
 /* ---- collecting -------------------------------------------------------------- */

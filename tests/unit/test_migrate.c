@@ -147,6 +147,71 @@ static void test_offline_700m_under_load(void **state)
 	memhp_machine_destroy(m);
 }
 
+static void exit_42_on_segv(int sig)
+{
+	(void)sig;
+	_exit(42);
+}
+
+/*
+ * fork: the child has no mapping of a region's window (MADV_DONTFORK), so
+ * it can neither read a page the parent's migration left behind nor write
+ * into one already freed; its fault there is an ordinary SIGSEGV (memhp's
+ * handler passes it on instead of waiting for a migration), and the
+ * parent's pages migrate as before, every byte intact.
+ */
+static void test_fork_child_has_no_window(void **state)
+{
+	struct memhp_machine *m = movable_gib();
+	const size_t pages = 4096;
+	struct sigaction mine = { .sa_handler = exit_42_on_segv }, before;
+	uint64_t *versions = calloc(pages, sizeof(*versions));
+	struct memhp_region *r;
+	unsigned char vec[1];
+	uint64_t *base;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	assert_non_null(versions);
+	/* ours first: memhp's handler, installed by the allocation, chains to it */
+	sigaction(SIGSEGV, &mine, &before);
+	assert_int_equal(memhp_region_alloc(m, pages, 0, 0, &r), 0);
+	base = memhp_region_addr(r);
+	fill(base, pages);
+	for (size_t p = 0; p < pages; p++)
+		versions[p] = word(p, 0);
+	pid = fork();
+	if (!pid) {
+		/* no mapping at all: mincore says ENOMEM */
+		_exit(mincore(base, PAGE, vec) == -1 && errno == ENOMEM ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pid = fork();
+	if (!pid) {
+		alarm(10);	/* a handler that waited for ever would end here */
+		*(volatile uint64_t *)base = 1;
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 42);
+	/* the parent's pages migrate off the DIMM as before */
+	for (int b = 32; b < 40; b++) {
+		char path[96];
+
+		snprintf(path, sizeof(path), MEM "memory%d/state", b);
+		write_ok(m, path, "offline");
+	}
+	assert_int_equal(check(base, pages, versions), 0);
+	audit_ok(m);
+	memhp_region_free(r);
+	sigaction(SIGSEGV, &before, NULL);
+	free(versions);
+	memhp_machine_destroy(m);
+}
+
 /* an unmovable page in a kernel zone: -EBUSY, still online, data intact */
 static void test_unmovable_page(void **state)
 {
@@ -477,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_sigsegv),
 		cmocka_unit_test(test_offline_700m_under_load),
 		cmocka_unit_test(test_unmovable_page),
+		cmocka_unit_test(test_fork_child_has_no_window),
 		cmocka_unit_test(test_pinned_page_and_cancel),
 		cmocka_unit_test(test_fault_sweep_all),
 	};
