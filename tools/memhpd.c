@@ -1303,7 +1303,7 @@ static int claim_mount_point(const char *dir)
 	 */
 	d.mount_lock = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d.mount_lock >= 0 && flock(d.mount_lock, LOCK_EX | LOCK_NB)) {
-		fprintf(stderr, "memhpd: refusing to mount: another memhpd is starting on %s\n", abs);
+		fprintf(stderr, "memhpd: refusing to mount: another memhpd is starting or stopping on %s\n", abs);
 		return -EBUSY;
 	}
 	ret = mount_point_claim(abs, note, sizeof(note), why, sizeof(why));
@@ -1374,7 +1374,7 @@ static void install_signal_handlers(void)
 
 int main(int argc, char **argv)
 {
-	struct options o = { 0 };
+	static struct options o;	/* static: what it points to lives as long as the daemon */
 	struct memhp_config cfg = { 0 };
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	char ready[PATH_MAX + 64];
@@ -1435,6 +1435,9 @@ out_signals:
 	fuse_remove_signal_handlers(fuse_get_session(d.fuse));
 out_unmount:
 	fuse_unmount(d.fuse);
+	/* unmounted: the point is free for the next memhpd already */
+	close(d.mount_lock);
+	d.mount_lock = -1;
 out_socket:
 	socket_release(&d.sock);
 out_fuse:
