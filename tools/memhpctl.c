@@ -434,63 +434,68 @@ static int cmd_offline(int argc, char **argv)
 
 /* ---- daemon requests that print what memhpd answers --------------------- */
 
-static int cmd_status(int argc, char **argv)
+/* status: "key value..." lines -> one object */
+static void status_line(struct json *j, char *line)
 {
-	struct json j;
+	char *sp = strchr(line, ' ');
+
+	if (!sp)
+		return;
+	*sp = '\0';
+	json_string(j, line, sp + 1);
+}
+
+/* dmesg: each line a string of one array */
+static void dmesg_line(struct json *j, char *line)
+{
+	json_string(j, NULL, line);
+}
+
+/*
+ * A request without arguments whose reply is printed as memhpd sends it,
+ * or with --json line by line through emit, inside an array or an object.
+ */
+static int lines_request(int argc, char **argv, const char *req, bool array,
+			 void (*emit)(struct json *j, char *line))
+{
 	char *out = NULL, *save = NULL;
+	struct json j;
 	bool json;
 	int ret;
 
 	if (json_and_args(argc, argv, 0, &json) < 0)
 		return 2;
-	ret = request("status", &out);
+	ret = request(req, &out);
 	if (ret || !json) {
 		if (!ret)
 			fputs(out, stdout);
 		free(out);
 		return ret;
 	}
-	/* "key value..." lines */
 	json_init(&j, stdout, true);
-	json_begin_object(&j, NULL);
-	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *sp = strchr(l, ' ');
-
-		if (!sp)
-			continue;
-		*sp = '\0';
-		json_string(&j, l, sp + 1);
-	}
-	json_end_object(&j);
+	if (array)
+		json_begin_array(&j, NULL);
+	else
+		json_begin_object(&j, NULL);
+	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		emit(&j, l);
+	if (array)
+		json_end_array(&j);
+	else
+		json_end_object(&j);
 	fputc('\n', stdout);
 	free(out);
 	return 0;
 }
 
+static int cmd_status(int argc, char **argv)
+{
+	return lines_request(argc, argv, "status", false, status_line);
+}
+
 static int cmd_dmesg(int argc, char **argv)
 {
-	struct json j;
-	char *out = NULL, *save = NULL;
-	bool json;
-	int ret;
-
-	if (json_and_args(argc, argv, 0, &json) < 0)
-		return 2;
-	ret = request("dmesg", &out);
-	if (ret || !json) {
-		if (!ret)
-			fputs(out, stdout);
-		free(out);
-		return ret;
-	}
-	json_init(&j, stdout, true);
-	json_begin_array(&j, NULL);
-	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		json_string(&j, NULL, l);
-	json_end_array(&j);
-	fputc('\n', stdout);
-	free(out);
-	return 0;
+	return lines_request(argc, argv, "dmesg", true, dmesg_line);
 }
 
 static int simple_request(const char *req, bool json)
