@@ -329,7 +329,11 @@ struct run {
 	size_t nr_prev_zones;
 	struct memhp_counters prev_c;
 	char *prev_blocks;	/* "id state zones\n" lines */
+	unsigned int write_timeout_ms;	/* this step's limit per write */
 };
+
+/* the oracle's guest runs every sysfs write under `timeout 120` */
+#define WRITE_TIMEOUT_MS_DEFAULT 120000
 
 /*
  * The target: the machine in process, or a running memhpd through its
@@ -367,7 +371,9 @@ static ssize_t t_write(struct run *r, const char *path, const char *buf, size_t 
 	char *out;
 
 	if (!r->socket)
-		return memhp_file_write(r->m, path, buf, len);
+		return memhp_file_write_cancellable(r->m, path, buf, len, NULL,
+						    r->write_timeout_ms ? r->write_timeout_ms
+									: WRITE_TIMEOUT_MS_DEFAULT);
 	/* one line per request: the trailing newline, which every sysfs
 	 * parser treats as absent, is not sent */
 	snprintf(value, sizeof(value), "%.*s", (int)len, buf);
@@ -1076,13 +1082,20 @@ static int parse_blocks(struct run *r, const char *spec, unsigned long *ids, int
 
 static void record_write(struct run *r, const char *path, const char *value, long block)
 {
+	struct timespec t0, t1;
+	bool timed_out;
 	char buf[4200];
 	ssize_t ret;
 	size_t len;
 
 	/* memtool w PATH VALUE: one write(2) of VALUE\n */
 	len = (size_t)snprintf(buf, sizeof(buf), "%s\n", value);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = t_write(r, path, buf, len);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	timed_out = ret == -EINTR && !r->socket &&
+		    (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >=
+			    (r->write_timeout_ms ? r->write_timeout_ms : WRITE_TIMEOUT_MS_DEFAULT);
 	json_begin_object(&r->j, NULL);
 	json_string(&r->j, "path", path);
 	json_string(&r->j, "value", value);
@@ -1090,6 +1103,12 @@ static void record_write(struct run *r, const char *path, const char *value, lon
 	if (ret >= 0) {
 		json_string(&r->j, "result", "ok");
 		r->totals->ok++;
+	} else if (timed_out) {
+		/* the oracle's `timeout` killed the writer: the kernel said -EINTR */
+		json_string(&r->j, "result", "timeout");
+		json_string(&r->j, "errno_name", "EINTR");
+		json_int(&r->j, "errno", EINTR);
+		r->totals->failed++;
 	} else {
 		json_string(&r->j, "result", "error");
 		json_string(&r->j, "errno_name", memhp_strerror((int)ret));
@@ -1207,11 +1226,21 @@ static void step_remove(struct run *r, struct scn_step *st)
 static void step_block_writes(struct run *r, struct scn_step *st, const char *file)
 {
 	unsigned long ids[4096];
-	char spec[512];
+	unsigned long secs;
+	char spec[512], *end;
 	int n;
 
-	if (st->argc != 2) {
-		skip_step(r, "usage: state|online BLOCKS VALUE");
+	/* timeout=S: the oracle's limit on each write of this step */
+	r->write_timeout_ms = 0;
+	if (st->argc == 3 && !strncmp(st->argv[2], "timeout=", 8)) {
+		secs = strtoul(st->argv[2] + 8, &end, 10);
+		if (*end || end == st->argv[2] + 8 || !secs || secs > 86400) {
+			skip_step(r, "bad timeout=S");
+			return;
+		}
+		r->write_timeout_ms = (unsigned int)secs * 1000;
+	} else if (st->argc != 2) {
+		skip_step(r, "usage: state|online BLOCKS VALUE [timeout=S]");
 		return;
 	}
 	expand(r, st->argv[0], spec, sizeof(spec));
@@ -1621,6 +1650,7 @@ static const struct step_verb *find_step_verb(const char *verb)
 
 static void run_step(struct run *r, struct scn_step *st)
 {
+	r->write_timeout_ms = 0;	/* the default, unless the step says timeout=S */
 	/* scenario_load let no unknown verb through */
 	find_step_verb(st->verb)->run(r, st);
 }
