@@ -190,6 +190,7 @@ struct physdev {
 	bool own_fd;
 	uint64_t phys_start, size;	/* [phys_start, phys_start+size) */
 	uint64_t fd_offset;		/* file offset of phys_start */
+	bool shmem;			/* tmpfs or hugetlbfs: userfaultfd write-protect works */
 	struct physdev *next;
 };
 
@@ -604,6 +605,20 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 void regions_destroy(struct memhp_machine *m);
 /* migrate.c's pieces that migrate_device.c uses */
 int map_window(struct memhp_region *r, size_t first, size_t n);
+
+/* ---- writers kept off a migrating page (wprotect.c) ------------------- */
+
+void wp_init(struct memhp_machine *m, bool force_mprotect);
+void wp_exit(struct memhp_machine *m);
+void wp_ensure_own(struct memhp_machine *m);
+bool wp_waits_in_kernel(const struct memhp_machine *m);
+/* every window mapping of shmem is registered: it can be protected later */
+int wp_register(struct memhp_machine *m, const struct physdev *d, void *va, size_t len);
+/* window pages [va, va + n pages) map pfn[0..n): each run by its backing's way */
+int wp_protect(struct memhp_machine *m, uint8_t *va, const unsigned long *pfn, size_t n);
+int wp_unprotect(struct memhp_machine *m, uint8_t *va, const unsigned long *pfn, size_t n);
+/* writers waiting on a range that has been remapped retry on the new pages */
+void wp_wake(struct memhp_machine *m, void *va, size_t len);
 void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i, unsigned long pfn);
 
 /* ---- device migration (migrate_device.c) ------------------------------ */
@@ -889,6 +904,9 @@ struct memhp_machine {
 	/* users of memory (migrate.c) */
 	struct per_cpu_pages *pcp;	/* PCP_SLOTS of them */
 	pthread_mutex_t owners_lock;	/* region pages vs. migration */
+	int uffd;			/* write-protect of migrating pages, -1: mprotect */
+	pid_t uffd_pid;			/* the process whose address space uffd is */
+	bool uffd_forced_off;		/* config: mprotect even where uffd works */
 	struct memhp_region *regions;
 	const volatile int *offline_cancel;	/* the running offline's caller */
 	uint64_t offline_deadline_ns;		/* 0: none */

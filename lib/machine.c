@@ -691,6 +691,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	pthread_rwlock_init(&m->devices_lock, NULL);
 	pthread_mutex_init(&m->dax_lock, NULL);
 	pthread_mutex_init(&m->owners_lock, NULL);
+	m->uffd = -1;
 	zones_init(m);
 	ret = configure(m, in, &cfg);
 	if (ret)
@@ -706,6 +707,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	}
 	mlog(m, "Linux version 6.12.0-memhp (libmemhp) #1 SMP");
 	mlog(m, "Command line: %s", cfg.cmdline ? cfg.cmdline : "");
+	wp_init(m, in->migration_mprotect);
 	layout_window(m, &cfg);
 	params_init_defaults(&m->params);
 	m->kernel_alloc_pages = 32;
@@ -769,6 +771,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	if (!m)
 		return;
 	regions_destroy(m);
+	wp_exit(m);
 	dax_destroy(m);
 	nd_destroy(m);
 	pgmaps_destroy(m);

@@ -10,21 +10,26 @@
  * is a MAP_SHARED mapping of the device page that holds it.  Migrating a
  * page is what the kernel does with page tables:
  *
- *   1. take the page away from writers: the window page becomes read-only
- *      and is entered in the migration table (a migration entry);
+ *   1. take the page away from writers: the window page is write-protected
+ *      (wprotect.c: userfaultfd, or mprotect where it is unavailable) and
+ *      entered in the migration table (a migration entry);
  *   2. allocate a target outside the isolated range (other nodes first, as
  *      do_migrate_range asks) and copy the contents through the direct map;
- *   3. remap the window page to the target, read-write, and leave the
- *      table; the old page goes back to the buddy.
+ *   3. remap the window page to the target, read-write, wake the writers
+ *      and leave the table; the old page goes back to the buddy.
  *
- * A write that hits the read-only page faults; the fault handler finds
+ * With userfaultfd a write to the protected page - a thread's store or
+ * the kernel's copy for read(2), recv(2) and the like - sleeps in the
+ * kernel until step 3 wakes it, then lands in the new page: no system call
+ * fails and nothing is lost, as with the kernel's migration entries.
+ * Without it the write faults into the SIGSEGV handler below, which finds
  * the address in a region window, waits until the page has left the
- * migration table and returns, so the write is retried on the new page.
- * Readers are never stopped.  Two differences from page tables remain and
- * are documented limits: a system call that writes into a page under
- * migration (read(2) into the window) fails with EFAULT instead of waiting
- * on the migration entry, and every non-contiguous target costs the owner
- * process a mapping, so a heavily fragmented target can approach
+ * migration table and returns, so the store is retried on the new page; a
+ * system call writing there fails with EFAULT (the log says which
+ * mechanism a machine has).  Readers are never stopped.  A step that fails
+ * puts the pages it did not move back, mapped and writable, before the
+ * writers are woken.  Every non-contiguous target costs the owner process
+ * a mapping, so a heavily fragmented target can approach
  * vm.max_map_count - the remap then fails, the page stays where it was and
  * the offline retries until cancelled, as it does for a pinned page.  A
  * window is MADV_DONTFORK (again after every remap): a forked child has no
@@ -276,7 +281,7 @@ static int map_window_counted(struct memhp_region *r, size_t first, size_t n, si
 		size_t run = 1;
 		void *p;
 
-		if (!d)
+		if (!d || should_fail(m))
 			return -ENOMEM;
 		/* contiguous pfns of one device: one mapping, one VMA */
 		while (i + run < first + n && r->pfns[i + run] == pfn + run &&
@@ -288,6 +293,9 @@ static int map_window_counted(struct memhp_region *r, size_t first, size_t n, si
 			return -ENOMEM;
 		/* a new mapping drops the window's VM_DONTCOPY: set it again */
 		madvise(p, run * m->page_size, MADV_DONTFORK);
+		/* and is not yet known to the write-protect: a later migration needs it */
+		if (should_fail(m) || wp_register(m, d, p, run * m->page_size))
+			return -ENOMEM;
 		i += run;
 		if (mapped)
 			*mapped = i - first;
@@ -380,6 +388,7 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 		goto fail;
 	}
 	pthread_mutex_lock(&m->owners_lock);
+	wp_ensure_own(m);
 	while (done < nr_pages) {
 		unsigned int order;
 		long pfn = alloc_chunk(m, nid, nr_pages - done, &order);
@@ -659,12 +668,41 @@ static int copy_to_targets(struct memhp_machine *m, const uint8_t *va, const lon
 }
 
 /*
+ * The pages of a batch that did not move, [from, n): back on their old
+ * pages and writable.  Before the remap step their mapping still stands
+ * and only the protection goes; once it began, the window may map a
+ * target (a run mapped but not registered) or nothing (MAP_FIXED may
+ * unmap before it fails), so the old pages are mapped afresh.  This cannot
+ * be left undone - the writers waiting on these pages would wait for
+ * ever, or fault for ever - so it is retried until the host gives the
+ * mapping back, as remove_migration_ptes cannot fail.
+ */
+static void restore_unmoved(struct memhp_machine *m, struct memhp_region *r, size_t idx,
+			    const unsigned long *src, size_t from, size_t n, bool mapping_intact)
+{
+	uint8_t *va = r->window + (idx + from) * m->page_size;
+	bool logged = false;
+
+	for (size_t i = from; i < n; i++)
+		r->pfns[idx + i] = src[i];
+	if (mapping_intact && !wp_unprotect(m, va, src + from, n - from))
+		return;
+	while (map_window(r, idx + from, n - from)) {
+		if (!logged)
+			mlog(m, "memhp: migration: cannot map a window page back; retrying");
+		logged = true;
+		sched_yield();
+	}
+}
+
+/*
  * Migrate window pages [idx, idx + k) of region r, whose pages are src[]:
- * the three steps of the header for the whole run at once - one mprotect,
- * the copies, one mmap per run of contiguous targets - so that a block of
- * a process's memory moves at memcpy-like speed.  Targets that cannot be
- * allocated or mapped leave their pages where they are (retried by the
- * offline loop).  Returns the number of pages migrated.
+ * the three steps of the header for the whole run at once - one
+ * write-protect, the copies, one mmap per run of contiguous targets - so
+ * that a block of a process's memory moves at memcpy-like speed.  A step
+ * that fails leaves the pages it had not moved where they were, writable
+ * again (retried by the offline loop).  Returns the number of pages
+ * migrated.
  */
 static size_t migrate_batch(struct memhp_machine *m, struct memhp_region *r, size_t idx,
 			    const unsigned long *src, size_t k)
@@ -684,30 +722,23 @@ static size_t migrate_batch(struct memhp_machine *m, struct memhp_region *r, siz
 		return 0;
 	/* 1: migration entries - writers now wait */
 	slot = in_flight_enter((uintptr_t)va, (uintptr_t)(va + n * m->page_size));
-	if (mprotect(va, n * m->page_size, PROT_READ)) {
-		/* no migration entries (out of mappings): writers could race the copies */
-		in_flight_leave(slot);
-		for (size_t i = 0; i < n; i++)
-			free_pages(m, (unsigned long)target[i], 0);
-		return 0;
+	if (should_fail(m) || wp_protect(m, va, src, n)) {
+		restore_unmoved(m, r, idx, src, 0, n, true);	/* a part may be protected */
+		goto free_targets;
 	}
-	/* 2: copy; 3: the owner's view follows the pages */
-	if (copy_to_targets(m, va, target, n)) {
-		mprotect(va, n * m->page_size, PROT_READ | PROT_WRITE);
-		in_flight_leave(slot);
-		for (size_t i = 0; i < n; i++)
-			free_pages(m, (unsigned long)target[i], 0);
-		return 0;
+	/* 2: copy */
+	if (should_fail(m) || copy_to_targets(m, va, target, n)) {
+		restore_unmoved(m, r, idx, src, 0, n, true);
+		goto free_targets;
 	}
+	/* 3: the owner's view follows the pages */
 	for (size_t i = 0; i < n; i++)
 		set_owner(m, r, idx + i, (unsigned long)target[i]);
-	if (map_window_counted(r, idx, n, &mapped)) {
-		/* the pages not remapped stay where they were, writable again */
-		for (size_t i = mapped; i < n; i++)
-			r->pfns[idx + i] = src[i];
-		map_window(r, idx + mapped, n - mapped);
-		mprotect(va + mapped * m->page_size, (n - mapped) * m->page_size, PROT_READ | PROT_WRITE);
-	}
+	if (map_window_counted(r, idx, n, &mapped))
+		restore_unmoved(m, r, idx, src, mapped, n, false);
+free_targets:
+	/* writers that slept on the batch retry, on the new pages or the old */
+	wp_wake(m, va, n * m->page_size);
 	in_flight_leave(slot);
 	/* a page remapped leaves its old page behind, one not its copy */
 	for (size_t i = 0; i < n; i++)

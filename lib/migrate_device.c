@@ -151,7 +151,8 @@ static void protect_collected(struct memhp_machine *m, struct migrate_vma *a)
 
 		if (!(a->src[i] & MIGRATE_PFN_MIGRATE) || pfn_to_page(m, pfn)->zone == ZONE_DEVICE)
 			continue;
-		if (mprotect(window_page(r, a->start + i), m->page_size, PROT_READ)) {
+		if (should_fail(m) || wp_protect(m, window_page(r, a->start + i), &pfn, 1)) {
+			wp_unprotect(m, window_page(r, a->start + i), &pfn, 1);
 			restore_page(m, a->fault_page, pfn);	/* out of mappings: not migrated */
 			a->src[i] = 0;
 			a->cpages--;
@@ -293,11 +294,15 @@ static int map_new_page(struct memhp_machine *m, struct memhp_region *r, size_t 
 {
 	struct page *np = pfn_to_page(m, new);
 
-	if (np->zone == ZONE_DEVICE)
-		return window_unmap_page(r, idx);
-	if (map_window(r, idx, 1))
-		return -ENOMEM;
-	set_owner(m, r, idx, new);	/* folio_putback_lru */
+	int ret;
+
+	ret = np->zone == ZONE_DEVICE ? window_unmap_page(r, idx) : map_window(r, idx, 1);
+	if (ret)
+		return ret;
+	/* writers that slept on the old page retry on the new one */
+	wp_wake(m, window_page(r, idx), m->page_size);
+	if (np->zone != ZONE_DEVICE)
+		set_owner(m, r, idx, new);	/* folio_putback_lru */
 	return 0;
 }
 
@@ -308,8 +313,10 @@ static void unmigrate(struct memhp_machine *m, struct page *fault_page, unsigned
 	struct memhp_region *r = page_rmap(m, old, &idx);
 
 	r->pfns[idx] = old;
+	/* as restore_unmoved in migrate.c: the page must be writable again */
 	if (pfn_to_page(m, old)->zone != ZONE_DEVICE)
-		mprotect(window_page(r, idx), m->page_size, PROT_READ | PROT_WRITE);
+		while (wp_unprotect(m, window_page(r, idx), &old, 1) && map_window(r, idx, 1))
+			sched_yield();
 	restore_page(m, fault_page, old);
 }
 

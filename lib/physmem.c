@@ -26,6 +26,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <sys/sysinfo.h>
 
 #include "internal.h"
@@ -97,6 +99,16 @@ static int open_backing(struct memhp_machine *m, const char *name, uint64_t size
 	return fd;
 }
 
+/* memfds, tmpfs and hugetlbfs files: what userfaultfd can write-protect */
+static bool fd_is_shmem(int fd)
+{
+	struct statfs st;
+
+	if (fstatfs(fd, &st))
+		return false;
+	return st.f_type == TMPFS_MAGIC || st.f_type == HUGETLBFS_MAGIC;
+}
+
 int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uint64_t size,
 		   int fd, struct physdev **out)
 {
@@ -130,6 +142,7 @@ int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uin
 	}
 	d->phys_start = phys;
 	d->size = size;
+	d->shmem = fd_is_shmem(d->fd);
 	pthread_rwlock_wrlock(&m->devices_lock);
 	d->next = m->devices;
 	m->devices = d;

@@ -47,6 +47,10 @@ struct memhp_config {
 	int bare_metal;		/* x86 block-size rule: 0 = VM (as QEMU) */
 	long max_map_count;	/* the process's mapping budget; 0: read
 				 * /proc/sys/vm/max_map_count */
+	int migration_mprotect;	/* 1: writers to a migrating region page
+				 * wait in a SIGSEGV handler even where
+				 * userfaultfd write-protect works (system
+				 * calls then get EFAULT); for tests */
 };
 
 int memhp_machine_create(const struct memhp_config *cfg, struct memhp_machine **out);

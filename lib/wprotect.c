@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wprotect.c - taking a window page away from writers while it migrates
+ * (the migration entry of mm/migrate.c:try_to_migrate_one).
+ *
+ * The kernel replaces the page-table entry of a page under migration with
+ * a migration entry; every writer - a thread's store, and the kernel
+ * itself copying into the page on behalf of read(2), recvmsg(2) or any
+ * other system call - then sleeps in migration_entry_wait() until the
+ * page has moved, and retries on the new one.  No system call fails, no
+ * datagram is lost.
+ *
+ * userfaultfd write-protect gives memhp the same thing: a window page
+ * write-protected through the machine's userfaultfd makes every write to
+ * it, from user space or from the kernel, sleep in handle_userfault()
+ * until memhp lifts the protection or remaps the page and wakes the
+ * range; the fault is then retried on the new mapping.  Nobody needs to
+ * read the fault messages: the wake alone releases the writers.
+ *
+ * Where userfaultfd is unavailable (no CAP_SYS_PTRACE with
+ * vm.unprivileged_userfaultfd=0, a seccomp filter, a kernel without
+ * write-protect on shmem), and for pages whose backing it cannot
+ * write-protect (a file on a disk file system, /dev/dax: only shmem and
+ * hugetlbfs can be), the fallback is mprotect(PROT_READ) and the
+ * SIGSEGV handler of migrate.c: user-space writers wait the same, but a
+ * system call writing into the page fails with EFAULT - the log says
+ * which of the two a machine runs.
+ */
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int uffd_open(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int uffd_register(int fd, void *va, size_t len)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)va, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+
+	return ioctl(fd, UFFDIO_REGISTER, &reg) ? -errno : 0;
+}
+
+static int uffd_writeprotect(int fd, void *va, size_t len, bool protect)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (uintptr_t)va, .len = len },
+		.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,	/* clearing wakes */
+	};
+
+	return ioctl(fd, UFFDIO_WRITEPROTECT, &wp) ? -errno : 0;
+}
+
+/*
+ * Whether write-protect works on a MAP_SHARED memfd here: registering
+ * one needs the kernel's shmem pte markers (CONFIG_PTE_MARKER_UFFD_WP).
+ */
+static int uffd_probe_shmem_wp(int fd, size_t page_size)
+{
+	int mfd = memfd_create("memhp-wp-probe", MFD_CLOEXEC);
+	void *p = MAP_FAILED;
+	int ret = -errno;
+
+	if (mfd < 0)
+		return ret;
+	ret = ftruncate(mfd, (off_t)page_size) ? -errno : 0;
+	if (!ret) {
+		p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+		ret = p == MAP_FAILED ? -errno : 0;
+	}
+	if (!ret)
+		ret = uffd_register(fd, p, page_size);
+	if (!ret)
+		ret = uffd_writeprotect(fd, p, page_size, true);
+	if (!ret)
+		ret = uffd_writeprotect(fd, p, page_size, false);
+	if (p != MAP_FAILED)
+		munmap(p, page_size);
+	close(mfd);
+	return ret;
+}
+
+static int wp_open(struct memhp_machine *m)
+{
+	int fd = m->uffd_forced_off ? -EPERM : uffd_open();
+	int ret = fd;
+
+	m->uffd = -1;
+	m->uffd_pid = getpid();
+	if (fd >= 0) {
+		ret = uffd_probe_shmem_wp(fd, m->page_size);
+		if (ret)
+			close(fd);
+		else
+			m->uffd = fd;
+	}
+	return ret;
+}
+
+void wp_init(struct memhp_machine *m, bool force_mprotect)
+{
+	int ret;
+
+	m->uffd_forced_off = force_mprotect;
+	ret = wp_open(m);
+	if (m->uffd >= 0)
+		mlog(m, "memhp: migration: writers wait on userfaultfd write-protect");
+	else
+		mlog(m, "memhp: migration: writers wait in the SIGSEGV handler (userfaultfd: %s); a system call writing into a migrating page fails with EFAULT",
+		     force_mprotect ? "not asked for" : memhp_strerror(ret));
+}
+
+/*
+ * A userfaultfd acts on the address space of the process that opened it:
+ * a machine created before fork(2) (a daemon that detaches) needs its own
+ * in the process that maps its regions.  Called with owners_lock held
+ * before a window is first mapped; the old one had no window of ours.
+ */
+void wp_ensure_own(struct memhp_machine *m)
+{
+	bool had = m->uffd >= 0;
+
+	if (m->uffd_pid == getpid())
+		return;
+	if (had)
+		close(m->uffd);
+	wp_open(m);
+	if (had && m->uffd < 0)
+		mlog(m, "memhp: migration: after fork, writers wait in the SIGSEGV handler");
+}
+
+void wp_exit(struct memhp_machine *m)
+{
+	if (m->uffd >= 0)
+		close(m->uffd);	/* wakes any writer still waiting: there is none */
+	m->uffd = -1;
+}
+
+bool wp_waits_in_kernel(const struct memhp_machine *m)
+{
+	return m->uffd >= 0;
+}
+
+int wp_register(struct memhp_machine *m, const struct physdev *d, void *va, size_t len)
+{
+	int ret;
+
+	if (m->uffd < 0 || !d->shmem)
+		return 0;
+	ret = uffd_register(m->uffd, va, len);
+	if (ret)
+		mlog(m, "memhp: migration: cannot register a window with userfaultfd: %s", memhp_strerror(ret));
+	return ret ? -ENOMEM : 0;
+}
+
+/* pages from pfn[0] on that share pfn[0]'s way of protection: the run's length */
+static size_t wp_run(struct memhp_machine *m, const unsigned long *pfn, size_t n, bool *uffd)
+{
+	struct physdev *d = physdev_find(m, PFN_PHYS_M(m, pfn[0]));
+	size_t run = 1;
+
+	*uffd = m->uffd >= 0 && d && d->shmem;
+	while (run < n) {
+		struct physdev *e = physdev_find(m, PFN_PHYS_M(m, pfn[run]));
+
+		if ((m->uffd >= 0 && e && e->shmem) != *uffd)
+			break;
+		run++;
+	}
+	return run;
+}
+
+static int wp_set(struct memhp_machine *m, uint8_t *va, const unsigned long *pfn, size_t n, bool protect)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < n;) {
+		bool uffd;
+		size_t run = wp_run(m, pfn + i, n - i, &uffd);
+		uint8_t *p = va + i * m->page_size;
+		size_t len = run * m->page_size;
+		int err;
+
+		if (uffd)
+			err = uffd_writeprotect(m->uffd, p, len, protect);
+		else
+			err = mprotect(p, len, protect ? PROT_READ : PROT_READ | PROT_WRITE) ? -errno : 0;
+		/* unprotecting goes on past an error: as much as can be is writable */
+		if (err && !ret)
+			ret = -ENOMEM;
+		if (err && protect)
+			break;
+		i += run;
+	}
+	return ret;
+}
+
+int wp_protect(struct memhp_machine *m, uint8_t *va, const unsigned long *pfn, size_t n)
+{
+	return wp_set(m, va, pfn, n, true);
+}
+
+int wp_unprotect(struct memhp_machine *m, uint8_t *va, const unsigned long *pfn, size_t n)
+{
+	return wp_set(m, va, pfn, n, false);
+}
+
+void wp_wake(struct memhp_machine *m, void *va, size_t len)
+{
+	struct uffdio_range range = { .start = (uintptr_t)va, .len = len };
+
+	if (m->uffd >= 0 && len)
+		ioctl(m->uffd, UFFDIO_WAKE, &range);	/* cannot fail on a valid range */
+}
