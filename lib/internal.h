@@ -200,6 +200,8 @@ int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uin
 		   int fd, struct physdev **out);
 void physdev_destroy(struct memhp_machine *m, struct physdev *d);
 struct physdev *physdev_find(struct memhp_machine *m, uint64_t phys);
+int physmem_back(struct memhp_machine *m, uint64_t phys, uint64_t len);
+void physmem_unback(struct memhp_machine *m, uint64_t phys, uint64_t len);
 int direct_map_add(struct memhp_machine *m, uint64_t start, uint64_t size);
 /* refuse, before any change, an add whose mappings would not fit */
 int map_budget_check(struct memhp_machine *m, uint64_t size, bool altmap);

@@ -337,15 +337,45 @@ static long alloc_chunk(struct memhp_machine *m, int nid, size_t n, unsigned int
 	}
 }
 
+/* pages leave their owner: their backing goes back to the host, run by run */
+static void unback_pages(struct memhp_machine *m, const unsigned long *pfn, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t run = 1;
+
+		while (i + run < n && pfn[i + run] == pfn[i] + run)
+			run++;
+		if (!is_device_private_pfn(m, pfn[i]))
+			physmem_unback(m, PFN_PHYS_M(m, pfn[i]), run * m->page_size);
+		i += run;
+	}
+}
+
 /* the region's pages go: RAM back to the buddy, device-private pages put */
 static void free_region_pages(struct memhp_machine *m, struct memhp_region *r, size_t n)
 {
+	unback_pages(m, r->pfns, n);
 	for (size_t i = 0; i < n; i++) {
 		if (is_device_private_pfn(m, r->pfns[i]))
 			put_device_page(m, r->pfns[i]);
 		else
 			free_pages(m, r->pfns[i], 0);
 	}
+}
+
+/* the region's pages get real backing before the owner's first store */
+static int region_back(struct memhp_machine *m, struct memhp_region *r)
+{
+	for (size_t i = 0; i < r->nr_pages;) {
+		size_t run = 1;
+
+		while (i + run < r->nr_pages && r->pfns[i + run] == r->pfns[i] + run)
+			run++;
+		if (physmem_back(m, PFN_PHYS_M(m, r->pfns[i]), run * m->page_size))
+			return -ENOMEM;
+		i += run;
+	}
+	return 0;
 }
 
 int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsigned int flags,
@@ -400,7 +430,7 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 			set_owner(m, r, done + k, (unsigned long)pfn + k);
 		done += 1UL << order;
 	}
-	if (done < nr_pages || map_window(r, 0, nr_pages)) {
+	if (done < nr_pages || region_back(m, r) || map_window(r, 0, nr_pages)) {
 		free_region_pages(m, r, done);
 		pthread_mutex_unlock(&m->owners_lock);
 		window_slot_put(r->window_slot);
@@ -741,6 +771,7 @@ free_targets:
 	wp_wake(m, va, n * m->page_size);
 	in_flight_leave(slot);
 	/* a page remapped leaves its old page behind, one not its copy */
+	unback_pages(m, src, mapped);
 	for (size_t i = 0; i < n; i++)
 		free_pages(m, i < mapped ? src[i] : (unsigned long)target[i], 0);
 	return mapped;

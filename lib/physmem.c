@@ -263,6 +263,59 @@ int host_memory_check(struct memhp_machine *m, uint64_t size)
 	return -ENOMEM;
 }
 
+/*
+ * Real backing for [phys, phys + len) before anything is written there: a
+ * file system that is full - a backing directory on a small tmpfs, a full
+ * disk - then fails the request here with -ENOMEM instead of killing the
+ * process with SIGBUS at its first store.  Backings that cannot be
+ * allocated ahead (a device node) are taken as they are.
+ */
+int physmem_back(struct memhp_machine *m, uint64_t phys, uint64_t len)
+{
+	while (len) {
+		struct physdev *d = physdev_find(m, phys);
+		uint64_t off, n;
+
+		if (!d)
+			return -ENOMEM;
+		off = phys - d->phys_start;
+		n = MIN(len, d->size - off);
+		if (fallocate(d->fd, 0, (off_t)(d->fd_offset + off), (off_t)n) && errno != EOPNOTSUPP &&
+		    errno != ENODEV) {
+			mlog(m, "memhp: no backing for %#llx-%#llx on %s: %s", (unsigned long long)phys,
+			     (unsigned long long)(phys + n - 1), d->name, memhp_strerror(-errno));
+			return -ENOMEM;
+		}
+		phys += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * The backing of free pages goes back to the host: what a region freed
+ * (or left behind when it migrated) costs the host nothing until it is
+ * given out again, and a request that failed part way leaves the store as
+ * it found it.  Only free pages are passed here: their contents are dead.
+ */
+void physmem_unback(struct memhp_machine *m, uint64_t phys, uint64_t len)
+{
+	while (len) {
+		struct physdev *d = physdev_find(m, phys);
+		uint64_t off, n;
+
+		if (!d)
+			return;
+		off = phys - d->phys_start;
+		n = MIN(len, d->size - off);
+		/* a backing that cannot punch holes keeps the pages: no harm */
+		(void)fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(d->fd_offset + off),
+				(off_t)n);
+		phys += n;
+		len -= n;
+	}
+}
+
 int direct_map_add(struct memhp_machine *m, uint64_t start, uint64_t size)
 {
 	uint64_t done = 0;
@@ -301,6 +354,8 @@ int vmemmap_map(struct memhp_machine *m, void *va, size_t bytes, unsigned long p
 	void *p;
 
 	if (!d || phys + bytes > d->phys_start + d->size)
+		return -ENOMEM;
+	if (physmem_back(m, phys, bytes))
 		return -ENOMEM;
 	/*
 	 * Populated now, as vmemmap_populate maps real pages at add time: the
