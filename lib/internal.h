@@ -621,6 +621,14 @@ int wp_protect(struct memhp_machine *m, uint8_t *va, const unsigned long *pfn, s
 int wp_unprotect(struct memhp_machine *m, uint8_t *va, const unsigned long *pfn, size_t n);
 /* writers waiting on a range that has been remapped retry on the new pages */
 void wp_wake(struct memhp_machine *m, void *va, size_t len);
+/* device-private window pages: accesses wait for the fault thread */
+int wp_fault_thread_start(struct memhp_machine *m);
+int wp_register_missing(struct memhp_machine *m, void *va, size_t len);
+/* the fault thread's half (migrate.c): bring addr's page back; its page */
+uintptr_t region_missing_fault(struct memhp_machine *m, uintptr_t addr);
+/* a window range the SIGSEGV handler makes faulting threads wait on */
+int migration_entry_set(void *start, size_t len);
+void migration_entry_clear(int slot);
 void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i, unsigned long pfn);
 
 /* ---- device migration (migrate_device.c) ------------------------------ */
@@ -909,6 +917,10 @@ struct memhp_machine {
 	int uffd;			/* write-protect of migrating pages, -1: mprotect */
 	pid_t uffd_pid;			/* the process whose address space uffd is */
 	bool uffd_forced_off;		/* config: mprotect even where uffd works */
+	bool uffd_thread_running;	/* owners_lock: the missing-fault thread */
+	pthread_t uffd_thread;
+	pid_t uffd_thread_pid;
+	int uffd_stop[2];		/* a byte here ends the thread */
 	struct memhp_region *regions;
 	const volatile int *offline_cancel;	/* the running offline's caller */
 	uint64_t offline_deadline_ns;		/* 0: none */

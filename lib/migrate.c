@@ -187,6 +187,27 @@ static void migration_fault(int sig, siginfo_t *si, void *uctx)
 }
 
 /*
+ * A missing fault on a window page (wprotect.c's fault thread): the page
+ * is in device-private memory; bring it back as the SIGSEGV handler
+ * would.  A page that cannot come back (no RAM) becomes PROT_NONE: the
+ * program's access then gets SIGBUS through the handler, a system call
+ * EFAULT, as VM_FAULT_SIGBUS does.  Returns the page's address to wake.
+ */
+uintptr_t region_missing_fault(struct memhp_machine *m, uintptr_t addr)
+{
+	struct memhp_region *r = NULL;
+	uintptr_t start = 0, page_size = window_lookup(addr, &r, &start);
+	uintptr_t page = addr & ~((uintptr_t)m->page_size - 1);
+
+	if (!page_size || !r || r->m != m)
+		return page;
+	if (region_device_fault(r, (addr - start) / page_size) == VM_FAULT_SIGBUS)
+		mmap((void *)page, m->page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+		     -1, 0);
+	return page;
+}
+
+/*
  * Install the handler unless it is the one in place: at every region
  * allocation, as a program (or a test framework) may have installed its
  * own SIGSEGV handler since the last one - it is then chained to.
@@ -257,6 +278,16 @@ static void in_flight_leave(int i)
 {
 	atomic_store(&in_flight[i].start, 0);
 	atomic_store(&in_flight[i].end, 0);
+}
+
+int migration_entry_set(void *start, size_t len)
+{
+	return in_flight_enter((uintptr_t)start, (uintptr_t)start + len);
+}
+
+void migration_entry_clear(int slot)
+{
+	in_flight_leave(slot);
 }
 
 /* ---- mapping the owner's view ---------------------------------------------- */

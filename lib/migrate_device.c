@@ -73,16 +73,34 @@ static void *window_page(struct memhp_region *r, size_t idx)
 	return r->window + idx * r->m->page_size;
 }
 
-/* a device-private swap entry: the CPU has no access */
+/*
+ * A device-private swap entry: the CPU has no access.  With userfaultfd an
+ * empty page registered for missing faults, so that system calls wait for
+ * it too (wprotect.c); without, PROT_NONE and the SIGSEGV handler.  The
+ * page is registered while still PROT_NONE - an access in between must
+ * not find an open anonymous page - and a thread faulting then waits in
+ * the handler until it is ready.
+ */
 static int window_unmap_page(struct memhp_region *r, size_t idx)
 {
-	void *p = mmap(window_page(r, idx), r->m->page_size, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+	struct memhp_machine *m = r->m;
+	bool uffd = wp_waits_in_kernel(m) && !wp_fault_thread_start(m);
+	void *va = window_page(r, idx);
+	int slot = migration_entry_set(va, m->page_size), ret = 0;
+	void *p = mmap(va, m->page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+		       -1, 0);
 
-	if (p == MAP_FAILED)
-		return -ENOMEM;
-	madvise(p, r->m->page_size, MADV_DONTFORK);	/* as the rest of the window */
-	return 0;
+	if (p == MAP_FAILED) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	madvise(p, m->page_size, MADV_DONTFORK);	/* as the rest of the window */
+	/* no missing faults: it stays PROT_NONE, the handler's way */
+	if (uffd && !wp_register_missing(m, p, m->page_size))
+		mprotect(p, m->page_size, PROT_READ | PROT_WRITE);
+out:
+	migration_entry_clear(slot);
+	return ret;
 }
 
 /* ---- collecting -------------------------------------------------------------- */
@@ -307,16 +325,23 @@ static int map_new_page(struct memhp_machine *m, struct memhp_region *r, size_t 
 }
 
 /* a collected page that stays: mapped as before, writable again if RAM */
-static void unmigrate(struct memhp_machine *m, struct page *fault_page, unsigned long old)
+static void unmigrate(struct memhp_machine *m, struct page *fault_page, unsigned long old, bool mapping_intact)
 {
 	size_t idx;
 	struct memhp_region *r = page_rmap(m, old, &idx);
+	bool ram = pfn_to_page(m, old)->zone != ZONE_DEVICE;
 
 	r->pfns[idx] = old;
-	/* as restore_unmoved in migrate.c: the page must be writable again */
-	if (pfn_to_page(m, old)->zone != ZONE_DEVICE)
-		while (wp_unprotect(m, window_page(r, idx), &old, 1) && map_window(r, idx, 1))
-			sched_yield();
+	/*
+	 * As restore_unmoved in migrate.c: a RAM page must be writable again.
+	 * After a remap that failed part way the window may map the new page
+	 * or nothing: the old page's mapping is made afresh, RAM or device.
+	 */
+	if (ram && mapping_intact && !wp_unprotect(m, window_page(r, idx), &old, 1))
+		goto restore;
+	while (ram ? map_window(r, idx, 1) : window_unmap_page(r, idx))
+		sched_yield();
+restore:
 	restore_page(m, fault_page, old);
 }
 
@@ -326,6 +351,7 @@ static void finalize_entry(struct memhp_machine *m, struct page *fault_page, uns
 {
 	unsigned long old = migrate_pfn_to_pfn(src), new = migrate_pfn_to_pfn(dst);
 	struct memhp_region *r;
+	bool remapped;
 	size_t idx;
 
 	if (!(src & MIGRATE_PFN_VALID)) {
@@ -334,12 +360,13 @@ static void finalize_entry(struct memhp_machine *m, struct page *fault_page, uns
 		return;
 	}
 	r = page_rmap(m, old, &idx);
-	if ((src & MIGRATE_PFN_MIGRATE) && (dst & MIGRATE_PFN_VALID) && !map_new_page(m, r, idx, new)) {
+	remapped = (src & MIGRATE_PFN_MIGRATE) && (dst & MIGRATE_PFN_VALID);
+	if (remapped && !map_new_page(m, r, idx, new)) {
 		page_flags_clear(pfn_to_page(m, new), PG_locked);
 		release_old(m, fault_page, old);
 		return;
 	}
-	unmigrate(m, fault_page, old);
+	unmigrate(m, fault_page, old, !remapped);
 	if (dst & MIGRATE_PFN_VALID)
 		release_unused(m, new);
 }
@@ -381,13 +408,17 @@ int region_device_fault(struct memhp_region *r, size_t idx)
 	int ret;
 
 	for (;;) {
+		bool locked;
+
 		pthread_mutex_lock(&m->owners_lock);
 		vmf.pfn = idx < r->nr_pages ? r->pfns[idx] : 0;
 		p = idx < r->nr_pages ? pfn_to_page(m, vmf.pfn) : NULL;
-		if (p && is_device_private_pfn(m, vmf.pfn) && !(page_flags(p) & PG_locked))
+		locked = p && (page_flags(p) & PG_locked);
+		if (p && is_device_private_pfn(m, vmf.pfn) && !locked)
 			break;
+		/* the page's state is read under the lock: once let go it may be reused */
 		pthread_mutex_unlock(&m->owners_lock);
-		if (!p || !(page_flags(p) & PG_locked))
+		if (!locked)
 			return 0;	/* RAM: the access is retried */
 		sched_yield();	/* being migrated: wait on the lock, then retry */
 		if (!is_device_private_pfn(m, vmf.pfn))

@@ -25,15 +25,27 @@
  * SIGSEGV handler of migrate.c: user-space writers wait the same, but a
  * system call writing into the page fails with EFAULT - the log says
  * which of the two a machine runs.
+ *
+ * A window page whose page is out in device-private memory is, with
+ * userfaultfd, an empty anonymous page registered for missing faults: any
+ * access - a load, a store, a system call's copy - sleeps in the kernel
+ * while the machine's fault thread has migrate_to_ram bring the page back
+ * (do_swap_page on a device-private entry), then is retried on it.
+ * Without userfaultfd the page is PROT_NONE and the SIGSEGV handler does
+ * the same for the program's own accesses.
  */
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+static void fault_thread_stop(struct memhp_machine *m);
 
 static int uffd_open(void)
 {
@@ -142,6 +154,7 @@ void wp_ensure_own(struct memhp_machine *m)
 
 	if (m->uffd_pid == getpid())
 		return;
+	fault_thread_stop(m);	/* the thread stayed with the parent */
 	if (had)
 		close(m->uffd);
 	wp_open(m);
@@ -149,8 +162,76 @@ void wp_ensure_own(struct memhp_machine *m)
 		mlog(m, "memhp: migration: after fork, writers wait in the SIGSEGV handler");
 }
 
+/* missing faults: a device-private page comes back, then its waiters go on */
+static void *fault_thread(void *arg)
+{
+	struct memhp_machine *m = arg;
+	struct pollfd pfd[2] = { { .fd = m->uffd, .events = POLLIN }, { .fd = m->uffd_stop[0], .events = POLLIN } };
+
+	for (;;) {
+		struct uffd_msg msg;
+
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		while (read(m->uffd, &msg, sizeof(msg)) == (ssize_t)sizeof(msg)) {
+			uintptr_t page;
+
+			/* a write-protect fault: the migration that set it wakes it */
+			if (msg.event != UFFD_EVENT_PAGEFAULT || (msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
+				continue;
+			page = region_missing_fault(m, (uintptr_t)msg.arg.pagefault.address);
+			wp_wake(m, (void *)page, m->page_size);
+		}
+	}
+	return NULL;
+}
+
+int wp_fault_thread_start(struct memhp_machine *m)
+{
+	if (m->uffd < 0 || m->uffd_thread_running)
+		return 0;
+	if (pipe2(m->uffd_stop, O_CLOEXEC))
+		return -ENOMEM;
+	if (pthread_create(&m->uffd_thread, NULL, fault_thread, m)) {
+		close(m->uffd_stop[0]);
+		close(m->uffd_stop[1]);
+		return -ENOMEM;
+	}
+	m->uffd_thread_running = true;
+	m->uffd_thread_pid = getpid();
+	return 0;
+}
+
+static void fault_thread_stop(struct memhp_machine *m)
+{
+	if (!m->uffd_thread_running)
+		return;
+	if (m->uffd_thread_pid == getpid()) {
+		(void)!write(m->uffd_stop[1], "", 1);
+		pthread_join(m->uffd_thread, NULL);
+	}
+	close(m->uffd_stop[0]);
+	close(m->uffd_stop[1]);
+	m->uffd_thread_running = false;
+}
+
+int wp_register_missing(struct memhp_machine *m, void *va, size_t len)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)va, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+
+	if (m->uffd < 0)
+		return 0;
+	return ioctl(m->uffd, UFFDIO_REGISTER, &reg) ? -ENOMEM : 0;
+}
+
 void wp_exit(struct memhp_machine *m)
 {
+	fault_thread_stop(m);
 	if (m->uffd >= 0)
 		close(m->uffd);	/* wakes any writer still waiting: there is none */
 	m->uffd = -1;

@@ -17,7 +17,10 @@
  * orders, fills each with a pattern derived from its own key, pins and
  * unpins region pages, sends region pages to a device-private memory
  * (memhp_dmirror: they come back when the owner next reads them, through
- * the fault), frees, and re-reads what it holds.  Thread 0 also evicts the
+ * the fault), has the kernel write into region pages (read(2) from a
+ * pipe, recv(2) of a datagram: never EFAULT, never a datagram lost),
+ * forks (the child must not map any region window), frees, and re-reads
+ * what it holds.  Thread 0 also evicts the
  * device now and then.
  *
  * After every batch of operations the whole machine is audited
@@ -42,11 +45,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "memhp/memhp.h"
 
 #define MiB (1ULL << 20)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX_THREADS 8
 #define MAX_ALLOCS 48
 #define BATCH 128
@@ -66,6 +74,7 @@ struct user {
 	int id;
 	uint64_t rng;
 	unsigned long ops, batches;
+	int pipe[2], dgram[2];		/* the kernel writing into region pages */
 	struct alloc a[MAX_ALLOCS];
 };
 
@@ -76,6 +85,7 @@ struct stress {
 	unsigned long max_pages;
 	pthread_mutex_t audit_lock;	/* one audit at a time, and the report */
 	atomic_ulong violations, expected_refusals, faults_armed, audits, bytes_checked, ops_done;
+	atomic_ulong syscall_writes, datagrams, forks;
 	bool dimm_live[DIMMS];
 	struct memhp_dmirror *dev;	/* device-private memory */
 };
@@ -170,6 +180,86 @@ static void verify(struct stress *st, struct user *u, struct alloc *a)
 
 /* ---- what users do ------------------------------------------------------------ */
 
+/* the pattern of bytes [off, off + len) of a region, into buf */
+static void pattern_bytes(const struct alloc *a, size_t off, size_t len, uint8_t *buf)
+{
+	for (size_t i = 0; i < len; i++) {
+		size_t w = (off + i) / 8;
+		uint64_t v = a->key ^ (w * 0x9e3779b97f4a7c15ULL);
+
+		memcpy(buf + i, (const uint8_t *)&v + (off + i) % 8, 1);
+	}
+}
+
+/*
+ * The kernel writes into region pages on the owner's behalf: read(2)
+ * from a pipe, or recv(2) of a datagram, puts the bytes the pages already
+ * hold back into them while the administrator migrates them.  A system
+ * call must never fail (EFAULT) nor come up short, and a datagram must
+ * never be lost: the pages' contents are checked as every other byte.
+ */
+static void user_syscall_write(struct stress *st, struct user *u, struct alloc *a, bool datagram)
+{
+	uint8_t buf[4096];
+	size_t len, total, off, n;
+	uint8_t *base = alloc_bytes(st, a, &total);
+	ssize_t got = 0;
+
+	off = (size_t)pick(&u->rng, total);
+	n = MIN(MIN(sizeof(buf), total - off), 1 + (size_t)pick(&u->rng, sizeof(buf)));
+	pattern_bytes(a, off, n, buf);
+	if (datagram) {
+		if (send(u->dgram[0], buf, n, 0) != (ssize_t)n) {
+			violation(st, "thread %d: send: %s", u->id, strerror(errno));
+			return;
+		}
+		got = recv(u->dgram[1], base + off, n, 0);
+		atomic_fetch_add(&st->datagrams, 1);
+	} else {
+		if (write(u->pipe[1], buf, n) != (ssize_t)n) {
+			violation(st, "thread %d: pipe write: %s", u->id, strerror(errno));
+			return;
+		}
+		for (len = 0; len < n; len += (size_t)got) {
+			got = read(u->pipe[0], base + off + len, n - len);
+			if (got <= 0)
+				break;
+		}
+		got = got <= 0 ? got : (ssize_t)len;
+		atomic_fetch_add(&st->syscall_writes, 1);
+	}
+	if (got != (ssize_t)n)
+		violation(st, "thread %d: %s of %zu bytes into a region page: %zd (%s)", u->id,
+			  datagram ? "recv" : "read", n, got, got < 0 ? strerror(errno) : "short");
+}
+
+/*
+ * fork(2) while pages migrate: the child has no mapping of any region
+ * window (MADV_DONTFORK) - it can neither read a page the parent's
+ * migration left behind nor write into a freed one.  msync(2) of an
+ * unmapped range fails with ENOMEM; the child says so in its exit status
+ * and touches nothing else (async-signal-safe calls only).
+ */
+static void user_fork(struct stress *st, struct user *u, struct alloc *a)
+{
+	size_t len;
+	uint8_t *base = alloc_bytes(st, a, &len);
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		violation(st, "thread %d: fork: %s", u->id, strerror(errno));
+		return;
+	}
+	if (!pid)
+		_exit(msync(base, len, MS_ASYNC) == -1 && errno == ENOMEM ? 0 : 3);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		violation(st, "thread %d: a forked child %s the region window", u->id,
+			  WIFEXITED(status) && WEXITSTATUS(status) == 3 ? "still maps" : "died on");
+	atomic_fetch_add(&st->forks, 1);
+}
+
+
 static void user_alloc(struct stress *st, struct user *u, struct alloc *a)
 {
 	static const int refused[] = { ENOMEM, 0 };
@@ -213,7 +303,7 @@ static void user_op(struct stress *st, struct user *u)
 {
 	struct alloc *a = &u->a[pick(&u->rng, MAX_ALLOCS)];
 
-	switch (pick(&u->rng, 6)) {
+	switch (pick(&u->rng, 9)) {
 	case 0:
 	case 1:
 		if (a->live) {
@@ -245,6 +335,15 @@ static void user_op(struct stress *st, struct user *u)
 			if (moved < 0)
 				violation(st, "thread %d: dmirror_migrate: %s", u->id, memhp_strerror((int)moved));
 		}
+		break;
+	case 4:
+	case 5:
+		if (a->live && a->movable)
+			user_syscall_write(st, u, a, pick(&u->rng, 2));
+		break;
+	case 6:
+		if (a->live && a->movable && !pick(&u->rng, 8))
+			user_fork(st, u, a);
 		break;
 	default:
 		if (a->live)
@@ -383,6 +482,10 @@ static void *run_thread(void *p)
 	struct stress *st = t->st;
 	struct user *u = &t->u;
 
+	if (pipe(u->pipe) || socketpair(AF_UNIX, SOCK_DGRAM, 0, u->dgram)) {
+		violation(st, "thread %d: pipe/socketpair: %s", u->id, strerror(errno));
+		return NULL;
+	}
 	for (u->ops = 0; u->ops < st->ops_per_thread; u->ops++) {
 		if (u->id == 0)
 			admin_op(st, u);
@@ -401,6 +504,10 @@ static void *run_thread(void *p)
 			user_free(st, &u->a[i]);
 		}
 	}
+	close(u->pipe[0]);
+	close(u->pipe[1]);
+	close(u->dgram[0]);
+	close(u->dgram[1]);
 	return NULL;
 }
 
@@ -479,9 +586,10 @@ int main(int argc, char **argv)
 	pthread_mutex_destroy(&st.audit_lock);
 	printf("memhp-stress: seed %" PRIu64 ": %lu ops, %lu audits, %lu bytes checked, %lu faults armed, "
 	       "%lu expected refusals, %" PRIu64 " pages to the device and %" PRIu64 " back (%" PRIu64
-	       " on a CPU access), %lu violations\n",
+	       " on a CPU access), %lu pipe reads and %lu datagrams into region pages, %lu forks, %lu violations\n",
 	       seed, atomic_load(&st.ops_done), atomic_load(&st.audits), atomic_load(&st.bytes_checked),
 	       atomic_load(&st.faults_armed), atomic_load(&st.expected_refusals), dev.to_device, dev.to_ram,
-	       dev.faults, atomic_load(&st.violations));
+	       dev.faults, atomic_load(&st.syscall_writes), atomic_load(&st.datagrams), atomic_load(&st.forks),
+	       atomic_load(&st.violations));
 	return atomic_load(&st.violations) ? 1 : 0;
 }

@@ -257,6 +257,55 @@ static void test_datagrams_into_migrating_pages(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* ---- a page out in device-private memory ---------------------------------------- */
+
+/*
+ * read(2) and recv(2) into pages that are out on a device (HMM's
+ * device-private memory): the kernel's copy faults, the page comes back
+ * through migrate_to_ram, and the call completes - as do_swap_page does
+ * for a device-private entry.  Without userfaultfd it got EFAULT.
+ */
+static void test_syscall_into_device_private_page(void **state)
+{
+	struct memhp_machine *m = movable_dimm(0);
+	struct memhp_dmirror_stats st;
+	struct memhp_dmirror *dev;
+	struct memhp_region *r;
+	uint8_t want[PAGE], *base;
+	int fd[2], sv[2];
+
+	(void)state;
+	assert_int_equal(memhp_dmirror_create(m, 64, &dev), 0);
+	assert_int_equal(memhp_region_alloc(m, 16, 0, 0, &r), 0);
+	base = memhp_region_addr(r);
+	memset(base, 0x11, 16 * PAGE);
+	assert_int_equal(memhp_dmirror_migrate(dev, r, 0, 16), 16);
+	assert_int_equal(pipe(fd), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	record(want, 7);
+	for (size_t pg = 0; pg < 16; pg += 2) {
+		/* a pipe read into page pg, a datagram into page pg + 1 */
+		assert_int_equal(write(fd[1], want, PAGE), (ssize_t)PAGE);
+		assert_int_equal(read(fd[0], base + pg * PAGE, PAGE), (ssize_t)PAGE);
+		assert_int_equal(send(sv[0], want, 1000, 0), 1000);
+		assert_int_equal(recv(sv[1], base + (pg + 1) * PAGE + 100, 1000, 0), 1000);
+		assert_memory_equal(base + pg * PAGE, want, PAGE);
+		assert_memory_equal(base + (pg + 1) * PAGE + 100, want, 1000);
+		assert_int_equal(base[(pg + 1) * PAGE], 0x11);	/* the rest came back intact */
+	}
+	memhp_dmirror_stats(dev, &st);
+	assert_int_equal(st.pages_out, 0);
+	assert_true(st.to_ram >= 16);
+	close(fd[0]);
+	close(fd[1]);
+	close(sv[0]);
+	close(sv[1]);
+	memhp_region_free(r);
+	memhp_dmirror_destroy(dev);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /* ---- the fallback: user-space writers still wait ----------------------------- */
 
 struct store_run {
@@ -444,6 +493,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipe_read_into_migrating_pages),
 		cmocka_unit_test(test_datagrams_into_migrating_pages),
+		cmocka_unit_test(test_syscall_into_device_private_page),
 		cmocka_unit_test(test_mprotect_fallback_keeps_stores),
 		cmocka_unit_test(test_disk_backing_falls_back_per_page),
 		cmocka_unit_test(test_fault_sweep_migration_uffd),
