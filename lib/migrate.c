@@ -189,21 +189,29 @@ static void migration_fault(int sig, siginfo_t *si, void *uctx)
 /*
  * A missing fault on a window page (wprotect.c's fault thread): the page
  * is in device-private memory; bring it back as the SIGSEGV handler
- * would.  A page that cannot come back (no RAM) becomes PROT_NONE: the
- * program's access then gets SIGBUS through the handler, a system call
- * EFAULT, as VM_FAULT_SIGBUS does.  Returns the page's address to wake.
+ * would (a page that cannot come back becomes PROT_NONE: the program's
+ * access then gets SIGBUS through the handler, a system call EFAULT, as
+ * VM_FAULT_SIGBUS does).  The message may be stale - the region freed
+ * since - so the window is looked up under owners_lock.  Returns the
+ * page's address to wake, 0 when the migration holding it will.
  */
-uintptr_t region_missing_fault(struct memhp_machine *m, uintptr_t addr)
+static struct memhp_region *window_region(uintptr_t addr, size_t *idx)
 {
 	struct memhp_region *r = NULL;
 	uintptr_t start = 0, page_size = window_lookup(addr, &r, &start);
+
+	if (!page_size)
+		return NULL;
+	*idx = (addr - start) / page_size;
+	return r;
+}
+
+uintptr_t region_missing_fault(struct memhp_machine *m, uintptr_t addr)
+{
 	uintptr_t page = addr & ~((uintptr_t)m->page_size - 1);
 
-	if (!page_size || !r || r->m != m)
-		return page;
-	if (region_device_fault(r, (addr - start) / page_size) == VM_FAULT_SIGBUS)
-		mmap((void *)page, m->page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-		     -1, 0);
+	if (region_device_fault_lookup(m, addr, window_region) == -EBUSY)
+		return 0;	/* migrating: its migration wakes it */
 	return page;
 }
 

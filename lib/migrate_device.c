@@ -343,6 +343,8 @@ static void unmigrate(struct memhp_machine *m, struct page *fault_page, unsigned
 		sched_yield();
 restore:
 	restore_page(m, fault_page, old);
+	/* accesses that waited for the migration go on, on the old page */
+	wp_wake(m, window_page(r, idx), m->page_size);
 }
 
 /* src valid: collected (locked, referenced); migrate set: moved by pages() */
@@ -395,12 +397,15 @@ void migrate_vma_finalize(struct memhp_machine *m, struct migrate_vma *a)
 
 /*
  * Window page idx of r faulted.  If it is in device-private memory, lock
- * it (waiting for whoever migrates it now), hold a reference and let the
- * pgmap's migrate_to_ram bring it back.  Returns the driver's VM_FAULT_*
- * bits, 0 when the page is not (or no longer) device-private.  Runs in the
- * SIGSEGV handler of the faulting thread, which holds no memhp lock.
+ * it (waiting for whoever migrates it now, if @wait), hold a reference and
+ * let the pgmap's migrate_to_ram bring it back.  Returns the driver's
+ * VM_FAULT_* bits, 0 when the page is not (or no longer) device-private,
+ * -EBUSY when, without @wait, it is locked by a migration: that one wakes
+ * the access when it has remapped or restored the page.
+ * Called with owners_lock held, which keeps r alive; returns without it.
+ * A page locked here keeps r alive after (memhp_region_free waits).
  */
-int region_device_fault(struct memhp_region *r, size_t idx)
+static int device_fault_locked(struct memhp_region *r, size_t idx, bool wait)
 {
 	struct memhp_machine *m = r->m;
 	struct vm_fault vmf = { .m = m, .region = r, .index = idx };
@@ -410,7 +415,6 @@ int region_device_fault(struct memhp_region *r, size_t idx)
 	for (;;) {
 		bool locked;
 
-		pthread_mutex_lock(&m->owners_lock);
 		vmf.pfn = idx < r->nr_pages ? r->pfns[idx] : 0;
 		p = idx < r->nr_pages ? pfn_to_page(m, vmf.pfn) : NULL;
 		locked = p && (page_flags(p) & PG_locked);
@@ -420,9 +424,12 @@ int region_device_fault(struct memhp_region *r, size_t idx)
 		pthread_mutex_unlock(&m->owners_lock);
 		if (!locked)
 			return 0;	/* RAM: the access is retried */
+		if (!wait)
+			return -EBUSY;	/* the migration that holds it wakes the access */
 		sched_yield();	/* being migrated: wait on the lock, then retry */
 		if (!is_device_private_pfn(m, vmf.pfn))
 			return 0;	/* a RAM page: its write faults again until finalize */
+		pthread_mutex_lock(&m->owners_lock);
 	}
 	page_flags_set(p, PG_locked);
 	get_device_page(m, vmf.pfn);
@@ -431,8 +438,47 @@ int region_device_fault(struct memhp_region *r, size_t idx)
 	/* under owners_lock, as every put of a mapped page: the audit sees a
 	 * page and its pgmap reference go together */
 	pthread_mutex_lock(&m->owners_lock);
+	/*
+	 * No RAM to come back to: for the fault thread the page becomes
+	 * PROT_NONE while r is surely alive, so that the program's access gets
+	 * SIGBUS through the handler and a system call EFAULT (VM_FAULT_SIGBUS)
+	 */
+	if (ret == VM_FAULT_SIGBUS && !wait)
+		mmap(window_page(r, idx), m->page_size, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 	page_flags_clear(p, PG_locked);
 	put_device_page(m, vmf.pfn);
 	pthread_mutex_unlock(&m->owners_lock);
 	return ret;
+}
+
+/*
+ * In the SIGSEGV handler of the faulting thread, which holds no memhp
+ * lock and owns r: r cannot go while it waits.
+ */
+int region_device_fault(struct memhp_region *r, size_t idx)
+{
+	pthread_mutex_lock(&r->m->owners_lock);
+	return device_fault_locked(r, idx, true);
+}
+
+/*
+ * From the missing-fault thread, whose message may be stale: r is looked
+ * up under owners_lock (region_release runs under it), so a region freed
+ * meanwhile is simply not found.  No waiting on a locked page: the
+ * migration holding it wakes the access when it remaps the page.
+ */
+int region_device_fault_lookup(struct memhp_machine *m, uintptr_t addr,
+			       struct memhp_region *(*lookup)(uintptr_t addr, size_t *idx))
+{
+	struct memhp_region *r;
+	size_t idx;
+
+	pthread_mutex_lock(&m->owners_lock);
+	r = lookup(addr, &idx);
+	if (!r || r->m != m) {
+		pthread_mutex_unlock(&m->owners_lock);
+		return 0;
+	}
+	return device_fault_locked(r, idx, false);
 }

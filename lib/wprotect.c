@@ -182,7 +182,8 @@ static void *fault_thread(void *arg)
 			if (msg.event != UFFD_EVENT_PAGEFAULT || (msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
 				continue;
 			page = region_missing_fault(m, (uintptr_t)msg.arg.pagefault.address);
-			wp_wake(m, (void *)page, m->page_size);
+			if (page)
+				wp_wake(m, (void *)page, m->page_size);
 		}
 	}
 	return NULL;

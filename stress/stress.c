@@ -206,7 +206,8 @@ static void user_syscall_write(struct stress *st, struct user *u, struct alloc *
 	ssize_t got = 0;
 
 	off = (size_t)pick(&u->rng, total);
-	n = MIN(MIN(sizeof(buf), total - off), 1 + (size_t)pick(&u->rng, sizeof(buf)));
+	n = 1 + (size_t)pick(&u->rng, sizeof(buf));	/* once: MIN evaluates twice */
+	n = MIN(n, total - off);
 	pattern_bytes(a, off, n, buf);
 	if (datagram) {
 		if (send(u->dgram[0], buf, n, 0) != (ssize_t)n) {
