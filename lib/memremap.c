@@ -260,10 +260,12 @@ static void free_device_page(struct memhp_machine *m, struct dev_pagemap *pgmap,
 void put_device_page(struct memhp_machine *m, unsigned long pfn)
 {
 	struct dev_pagemap *pgmap = page_pgmap(m, pfn);
+	/* read before the put: once it is dropped the pgmap may be torn down */
+	bool fsdax = pgmap->type == MEMORY_DEVICE_FS_DAX;
 	int left = __atomic_sub_fetch(&pfn_to_page(m, pfn)->refcount, 1, __ATOMIC_ACQ_REL);
 
 	/* fsdax counts from 1: at 1 the page is idle (dax_layout_busy_page) */
-	if (pgmap->type == MEMORY_DEVICE_FS_DAX || left)
+	if (fsdax || left)
 		return;
 	free_device_page(m, pgmap, pfn);
 }
