@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json.h"
 #include "plan.h"
@@ -92,7 +93,30 @@ struct watch {
 	uint64_t free_at_add[MEMHP_MAX_NODES];	/* node free when the add last reported */
 	plan_sample_fn sample;
 	void *arg;
+	uint64_t start_ns, next_report_ns;	/* progress on stderr after a second */
+	const struct plan_device *devs;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/* a plan that runs for more than a second says how far it is, once a second */
+static void report_progress(struct watch *w, const char *op, uint64_t done, uint64_t total)
+{
+	uint64_t now = mono_ns();
+
+	if (!w->devs || now < w->next_report_ns)
+		return;
+	w->next_report_ns = now + 1000000000ULL;
+	fprintf(stderr, "memhpctl plan: device %zu (%s): %s %llu of %llu MiB, %.1f s\n", w->device + 1,
+		plan_kind_name(w->devs[w->device].kind), op, (unsigned long long)(done >> 20),
+		(unsigned long long)(total >> 20), (double)(now - w->start_ns) / 1e9);
+}
 
 /* free bytes per node: the buddy's and the per-cpu caches' free pages */
 static void node_free(const struct watch *w, uint64_t *out)
@@ -120,6 +144,7 @@ static void on_progress(void *arg, const char *op, uint64_t done, uint64_t total
 	}
 	if (w->sample)
 		w->sample(w->arg, w->device, op, done, total, free, w->nr_nodes, c.nr_memmap_pages);
+	report_progress(w, op, done, total);
 }
 
 static int read_file(struct memhp_machine *m, const char *fmt, unsigned long id, char *buf, size_t len)
@@ -205,7 +230,27 @@ static int add_device(struct memhp_machine *m, size_t i, const struct plan_devic
 	}
 }
 
-static int boot_plan_machine(const struct plan_machine *pm, struct memhp_machine **m)
+/*
+ * The physical space modelled: the DIMM window and every device after it,
+ * with room to spare, up to x86-64's MAX_PHYSMEM_BITS (46 with 4-level
+ * paging: 64 TiB).  Only virtual space is reserved for it.
+ */
+#define PLAN_MAX_PHYS (1ULL << 46)
+
+static uint64_t plan_max_phys(const struct plan_machine *pm, const struct plan_device *devs, size_t n)
+{
+	uint64_t need = 4ULL << 40;	/* the default: room above the DIMM window */
+	uint64_t sum = pm->maxmem ? pm->maxmem : 16ULL << 30;
+
+	for (size_t i = 0; i < n; i++)
+		sum += devs[i].size + (1ULL << 30);	/* each placed on its own alignment */
+	sum += 1ULL << 40;	/* the window's slots, the 64-bit PCI hole, the 1 TiB hole */
+	if (sum > need)
+		need = sum;
+	return need > PLAN_MAX_PHYS ? 0 : need;
+}
+
+static int boot_plan_machine(const struct plan_machine *pm, uint64_t max_phys, struct memhp_machine **m)
 {
 	struct memhp_config c = { 0 };
 
@@ -216,7 +261,7 @@ static int boot_plan_machine(const struct plan_machine *pm, struct memhp_machine
 	c.cmdline = pm->cmdline;
 	c.maxmem = pm->maxmem;
 	c.slots = pm->slots;
-	c.max_phys = 4ULL << 40;	/* room for large devices above the DIMM window */
+	c.max_phys = max_phys;
 	return memhp_machine_create(&c, m);
 }
 
@@ -227,9 +272,17 @@ int plan_run(const struct plan_machine *pm, const struct plan_device *devs, size
 	struct memhp_machine *m = NULL;
 	struct memhp_geometry g;
 	struct memhp_counters c;
-	struct watch w = { .sample = sample, .arg = arg };
-	int ret = boot_plan_machine(pm, &m);
+	struct watch w = { .sample = sample, .arg = arg, .devs = devs };
+	uint64_t max_phys = plan_max_phys(pm, devs, n);
+	int ret;
 
+	if (!max_phys) {
+		snprintf(err, errlen, "the devices need more physical address space than MAX_PHYSMEM_BITS (46: 64 TiB)");
+		return -E2BIG;
+	}
+	w.start_ns = mono_ns();
+	w.next_report_ns = w.start_ns + 1000000000ULL;
+	ret = boot_plan_machine(pm, max_phys, &m);
 	if (ret) {
 		snprintf(err, errlen, "cannot build the machine: %s", memhp_strerror(ret));
 		return ret;
@@ -472,12 +525,23 @@ int cmd_plan(int argc, char **argv)
 	if (!res)
 		return 1;
 	ret = plan_run(&pm, devs, n, res, &geo, NULL, NULL, err, sizeof(err));
-	if (ret)
+	if (ret) {
 		fprintf(stderr, "memhpctl plan: %s\n", err);
-	else
-		plan_print(stdout, &pm, devs, res, n, &geo, json);
+		free(res);
+		return 1;
+	}
+	plan_print(stdout, &pm, devs, res, n, &geo, json);
+	/* the plan is printed either way; a device whose add fails is a failed plan */
+	ret = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (res[i].error) {
+			fprintf(stderr, "memhpctl plan: device %zu (%s) would fail to add: %s\n", i + 1,
+				plan_kind_name(devs[i].kind), memhp_strerror(res[i].error));
+			ret = 3;
+		}
+	}
 	free(res);
-	return ret ? 1 : 0;
+	return ret;
 bad:
 	fprintf(stderr, "usage: memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] "
 			"[--maxmem SIZE] [--slots N] [--profile NAME] [--json] dimm|cxl|hmem:SIZE[@NODE]...\n");
