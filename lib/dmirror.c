@@ -125,8 +125,9 @@ static int dmirror_migrate_to_ram(struct vm_fault *vmf)
 	copy_to_ram(d, region_node(vmf->region), &src, &dst, 1);
 	migrate_vma_pages(vmf->m, &a);
 	atomic_fetch_add(&d->to_ram, count_migrated(&src, 1));
-	migrate_vma_finalize(vmf->m, &a);
+	/* counted before finalize wakes the access: it may look at once */
 	atomic_fetch_add(&d->faults, 1);
+	migrate_vma_finalize(vmf->m, &a);
 	return 0;	/* not migrated (no RAM): the access faults again */
 }
 

@@ -317,8 +317,6 @@ static int map_new_page(struct memhp_machine *m, struct memhp_region *r, size_t 
 	ret = np->zone == ZONE_DEVICE ? window_unmap_page(r, idx) : map_window(r, idx, 1);
 	if (ret)
 		return ret;
-	/* writers that slept on the old page retry on the new one */
-	wp_wake(m, window_page(r, idx), m->page_size);
 	if (np->zone != ZONE_DEVICE)
 		set_owner(m, r, idx, new);	/* folio_putback_lru */
 	return 0;
@@ -343,8 +341,6 @@ static void unmigrate(struct memhp_machine *m, struct page *fault_page, unsigned
 		sched_yield();
 restore:
 	restore_page(m, fault_page, old);
-	/* accesses that waited for the migration go on, on the old page */
-	wp_wake(m, window_page(r, idx), m->page_size);
 }
 
 /* src valid: collected (locked, referenced); migrate set: moved by pages() */
@@ -366,11 +362,19 @@ static void finalize_entry(struct memhp_machine *m, struct page *fault_page, uns
 	if (remapped && !map_new_page(m, r, idx, new)) {
 		page_flags_clear(pfn_to_page(m, new), PG_locked);
 		release_old(m, fault_page, old);
-		return;
+	} else {
+		unmigrate(m, fault_page, old, !remapped);
+		if (dst & MIGRATE_PFN_VALID)
+			release_unused(m, new);
 	}
-	unmigrate(m, fault_page, old, !remapped);
-	if (dst & MIGRATE_PFN_VALID)
-		release_unused(m, new);
+	/*
+	 * Accesses that waited on the page go on, on the new page or the old,
+	 * once the entry is wholly finished: what they see next is final.  The
+	 * page a CPU fault brings back is woken by the fault thread, after
+	 * the fault's own reference is gone (region_missing_fault).
+	 */
+	if (pfn_to_page(m, old) != fault_page)
+		wp_wake(m, window_page(r, idx), m->page_size);
 }
 
 static void finalize_entries(struct memhp_machine *m, struct page *fault_page, unsigned long *src,
