@@ -1017,6 +1017,7 @@ static inline void put_online_mems(struct memhp_machine *m, bool locked)
 struct sbuf {
 	char *buf;
 	size_t len, cap;
+	bool nomem;	/* some output was lost: the read fails with -ENOMEM */
 };
 void sbuf_printf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void proc_meminfo(struct memhp_machine *m, struct sbuf *s);
@@ -1034,6 +1035,5 @@ int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int 
 		  uint64_t addr, int fd, struct memhp_dimm_info *info);
 int acpi_dimm_remove(struct memhp_machine *m, const char *name);
 int acpi_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info);
-void acpi_layout_init(struct memhp_machine *m, const struct memhp_config *cfg);
 
 #endif

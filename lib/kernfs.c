@@ -40,8 +40,10 @@ void sbuf_printf(struct sbuf *s, const char *fmt, ...)
 		va_start(ap, fmt);
 		n = vsnprintf(s->buf ? s->buf + s->len : NULL, s->buf ? room : 0, fmt, ap);
 		va_end(ap);
-		if (n < 0)
+		if (n < 0) {
+			s->nomem = true;	/* an encoding error: the output is not whole */
 			return;
+		}
 		if (s->buf && (size_t)n < room) {
 			s->len += (size_t)n;
 			return;
@@ -50,8 +52,10 @@ void sbuf_printf(struct sbuf *s, const char *fmt, ...)
 			size_t cap = MAX(s->cap * 2, s->len + (size_t)n + 256);
 			char *b = realloc(s->buf, cap);
 
-			if (!b)
+			if (!b) {
+				s->nomem = true;	/* never a file cut short in silence */
 				return;
+			}
 			s->buf = b;
 			s->cap = cap;
 		}
@@ -687,11 +691,17 @@ static int show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
 
 			pthread_mutex_lock(&m->resource_lock);
 			n = resource_print(&m->iomem, NULL, 0);
-			s->buf = realloc(s->buf, n + 1);
-			if (s->buf) {
-				resource_print(&m->iomem, s->buf, n + 1);
-				s->len = n;
-				s->cap = n + 1;
+			{
+				char *b = realloc(s->buf, n + 1);	/* s->buf stays ours on failure */
+
+				if (b) {
+					s->buf = b;
+					resource_print(&m->iomem, s->buf, n + 1);
+					s->len = n;
+					s->cap = n + 1;
+				} else {
+					s->nomem = true;
+				}
 			}
 			pthread_mutex_unlock(&m->resource_lock);
 		}
@@ -936,6 +946,8 @@ static int file_render(struct memhp_machine *m, const char *path, struct sbuf *s
 	pthread_rwlock_unlock(&m->blocks_lock);
 	if (!ret)
 		ret = show(m, &k, s);
+	if (!ret && s->nomem)
+		ret = -ENOMEM;
 	return ret;
 }
 
