@@ -38,25 +38,6 @@ struct boot_layout {
 	uint64_t lowmem_ram_end;	/* firmware's RAM top below 4G (pc) */
 };
 
-/*
- * Steps are counted only while a fault is armed: an unarmed check is one
- * shared read, so the hot paths (every allocation) do not all write the
- * same cache line.
- */
-bool should_fail(struct memhp_machine *m)
-{
-	unsigned long nth = atomic_load_explicit(&m->fault_nth, memory_order_relaxed);
-
-	return nth && atomic_fetch_add(&m->fault_count, 1) + 1 == nth;
-}
-
-unsigned long memhp_fault_inject(struct memhp_machine *m, unsigned long nth)
-{
-	unsigned long seen = atomic_exchange(&m->fault_count, 0);
-
-	atomic_store(&m->fault_nth, nth);
-	return seen;
-}
 
 static void add_ram(struct boot_layout *l, uint64_t start, uint64_t end, int nid)
 {
