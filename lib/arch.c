@@ -38,11 +38,14 @@ static const struct arch_profile profiles[] = {
 		.pc_layout = true,
 		/*
 		 * What the 6.12 reference guest keeps out of the buddy at boot
-		 * besides the memmap: kernel image, swiotlb and early
-		 * allocations.  With these, a 1 GiB guest has DMA32 managed
+		 * besides the memmap, the swiotlb, the other nodes' pglist_data
+		 * and the early hash tables (machine.c): the kernel image and
+		 * the early allocations of a fixed size, node 0's pglist_data
+		 * among them.  With these, a 1 GiB guest has DMA32 managed
 		 * 226776 of 258016 present pages, as the oracle recorded.
 		 */
-		.kernel_reserved_bytes = 10760UL << 12,
+		.kernel_reserved_bytes = 10376UL << 12,
+		.pglist_data_bytes = 43UL << 12,	/* sizeof(pg_data_t), 6.12 x86-64 */
 		.swiotlb_bytes = 64UL << 20,
 	},
 	{

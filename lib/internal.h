@@ -96,6 +96,7 @@ struct arch_profile {
 	bool pc_layout;			/* QEMU "pc": 3G low RAM, DIMMs above 4G */
 	uint64_t ram_base;		/* first RAM address without pc layout */
 	unsigned long kernel_reserved_bytes; /* image + early allocations */
+	unsigned long pglist_data_bytes;	/* a node's pg_data_t; 0: not modelled */
 	unsigned long swiotlb_bytes;
 };
 

@@ -187,6 +187,62 @@ static int64_t boot_alloc_topdown(struct boot_layout *l, uint64_t size, uint64_t
 	return -1;
 }
 
+/* nodes that have boot memory: fixup_hashdist turns hashdist off for one */
+static unsigned int boot_memory_nodes(const struct boot_layout *l)
+{
+	uint32_t mask = 0;
+
+	for (size_t i = 0; i < l->nr_ram; i++)
+		if (l->ram[i].end > l->ram[i].start)
+			mask |= 1u << l->ram[i].nid;
+	return (unsigned int)__builtin_popcount(mask);
+}
+
+/*
+ * alloc_large_system_hash's size for a table of 8-byte buckets, one per
+ * 2^scale bytes of memory: nr_kernel_pages (every memblock memory page,
+ * calc_nr_kernel_pages) rounded up to 1 MiB, scaled, then rounded up to a
+ * power of two.
+ */
+static uint64_t large_system_hash_bytes(struct memhp_machine *m, const struct boot_layout *l,
+					unsigned int scale)
+{
+	uint64_t pages = 0, per_mib = (1ULL << 20) / m->page_size, entries;
+	unsigned int shift = page_shift(m);
+
+	for (size_t i = 0; i < l->nr_ram; i++)
+		if (ALIGN_DOWN(l->ram[i].end, m->page_size) > ALIGN_UP(l->ram[i].start, m->page_size))
+			pages += (ALIGN_DOWN(l->ram[i].end, m->page_size) -
+				  ALIGN_UP(l->ram[i].start, m->page_size)) / m->page_size;
+	entries = ALIGN_UP(pages, per_mib);
+	entries = scale > shift ? entries >> (scale - shift) : entries << (shift - scale);
+	entries = entries < 2 ? 1 : 1ULL << (64 - __builtin_clzll(entries - 1));
+	return ALIGN_UP(entries * 8, m->page_size);
+}
+
+/*
+ * What memblock gives out besides the memmap and the kernel image, in
+ * start_kernel's order (x86, where the image's reservation was measured):
+ * a pglist_data for every node after the first (alloc_node_data, before
+ * the memmap; the first one is part of the image's reservation), and -
+ * only when a single node has memory, as fixup_hashdist leaves hashdist
+ * off - the dentry and inode hash tables of vfs_caches_init_early (scale
+ * 13 and 14).  With hashdist on they are vmalloc'ed later, from the buddy.
+ */
+static void reserve_node_data(struct memhp_machine *m, struct boot_layout *l)
+{
+	for (unsigned int nid = 1; nid < m->nr_nodes; nid++)
+		boot_alloc_topdown(l, m->arch->pglist_data_bytes, 64, UINT64_MAX, -1);
+}
+
+static void reserve_early_hashes(struct memhp_machine *m, struct boot_layout *l)
+{
+	if (!m->arch->pglist_data_bytes || boot_memory_nodes(l) != 1)
+		return;
+	boot_alloc_topdown(l, large_system_hash_bytes(m, l, 13), 64, UINT64_MAX, -1);	/* Dentry cache */
+	boot_alloc_topdown(l, large_system_hash_bytes(m, l, 14), 64, UINT64_MAX, -1);	/* Inode-cache */
+}
+
 static bool pfn_is_ram(struct memhp_machine *m, const struct boot_layout *l, unsigned long pfn,
 		       int *nid)
 {
@@ -496,9 +552,12 @@ static int boot(struct memhp_machine *m, const struct memhp_config *cfg)
 			goto out;
 	}
 	build_iomem(m, l);
+	if (m->arch->pglist_data_bytes)
+		reserve_node_data(m, l);
 	ret = boot_sections(m, l);
 	if (ret)
 		goto out;
+	reserve_early_hashes(m, l);
 	/* early reservations besides the memmap */
 	if (m->arch->pc_layout) {
 		reserve(l, 0, 1ULL << 20);	/* x86 keeps the first 1 MiB */
