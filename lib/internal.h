@@ -674,8 +674,8 @@ void migrate_device_pages(struct memhp_machine *m, unsigned long *src, unsigned 
 void migrate_device_finalize(struct memhp_machine *m, unsigned long *src, unsigned long *dst,
 			     unsigned long npages);
 int region_device_fault(struct memhp_region *r, size_t index);
-int region_device_fault_lookup(struct memhp_machine *m, uintptr_t addr,
-			       struct memhp_region *(*lookup)(uintptr_t addr, size_t *idx));
+/* the same with owners_lock held (released on return); no wait: -EBUSY */
+int region_device_fault_locked(struct memhp_region *r, size_t index, bool wait);
 bool offline_cancelled(struct memhp_machine *m);
 /* caller holds device_hotplug_lock: the offline it runs may be cancelled */
 void offline_cancel_arm(struct memhp_machine *m, const volatile int *cancel, unsigned int timeout_ms);

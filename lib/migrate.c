@@ -189,30 +189,25 @@ static void migration_fault(int sig, siginfo_t *si, void *uctx)
 /*
  * A missing fault on a window page (wprotect.c's fault thread): the page
  * is in device-private memory; bring it back as the SIGSEGV handler
- * would (a page that cannot come back becomes PROT_NONE: the program's
- * access then gets SIGBUS through the handler, a system call EFAULT, as
- * VM_FAULT_SIGBUS does).  The message may be stale - the region freed
- * since - so the window is looked up under owners_lock.  Returns the
- * page's address to wake, 0 when the migration holding it will.
+ * would.  The message may be stale - the region freed since - so the
+ * window is looked up under owners_lock, which region_release holds.
+ * Returns the page's address to wake, 0 when the migration holding the
+ * page will.
  */
-static struct memhp_region *window_region(uintptr_t addr, size_t *idx)
-{
-	struct memhp_region *r = NULL;
-	uintptr_t start = 0, page_size = window_lookup(addr, &r, &start);
-
-	if (!page_size)
-		return NULL;
-	*idx = (addr - start) / page_size;
-	return r;
-}
-
 uintptr_t region_missing_fault(struct memhp_machine *m, uintptr_t addr)
 {
-	uintptr_t page = addr & ~((uintptr_t)m->page_size - 1);
+	struct memhp_region *r = NULL;
+	uintptr_t start = 0, page_size;
 
-	if (region_device_fault_lookup(m, addr, window_region) == -EBUSY)
+	pthread_mutex_lock(&m->owners_lock);
+	page_size = window_lookup(addr, &r, &start);
+	if (!page_size || !r || r->m != m) {
+		pthread_mutex_unlock(&m->owners_lock);
+		return addr & ~((uintptr_t)m->page_size - 1);
+	}
+	if (region_device_fault_locked(r, (addr - start) / page_size, false) == -EBUSY)
 		return 0;	/* migrating: its migration wakes it */
-	return page;
+	return addr & ~((uintptr_t)m->page_size - 1);
 }
 
 /*
@@ -376,14 +371,22 @@ static long alloc_chunk(struct memhp_machine *m, int nid, size_t n, unsigned int
 	}
 }
 
+/* how many of pfn[0..n) follow pfn[0] contiguously */
+static size_t pfn_run(const unsigned long *pfn, size_t n)
+{
+	size_t run = 1;
+
+	while (run < n && pfn[run] == pfn[0] + run)
+		run++;
+	return run;
+}
+
 /* pages leave their owner: their backing goes back to the host, run by run */
 static void unback_pages(struct memhp_machine *m, const unsigned long *pfn, size_t n)
 {
 	for (size_t i = 0; i < n;) {
-		size_t run = 1;
+		size_t run = pfn_run(pfn + i, n - i);
 
-		while (i + run < n && pfn[i + run] == pfn[i] + run)
-			run++;
 		if (!is_device_private_pfn(m, pfn[i]))
 			physmem_unback(m, PFN_PHYS_M(m, pfn[i]), run * m->page_size);
 		i += run;
@@ -406,10 +409,8 @@ static void free_region_pages(struct memhp_machine *m, struct memhp_region *r, s
 static int region_back(struct memhp_machine *m, struct memhp_region *r)
 {
 	for (size_t i = 0; i < r->nr_pages;) {
-		size_t run = 1;
+		size_t run = pfn_run(r->pfns + i, r->nr_pages - i);
 
-		while (i + run < r->nr_pages && r->pfns[i + run] == r->pfns[i] + run)
-			run++;
 		if (physmem_back(m, PFN_PHYS_M(m, r->pfns[i]), run * m->page_size))
 			return -ENOMEM;
 		i += run;

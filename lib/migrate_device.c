@@ -311,7 +311,6 @@ static void release_unused(struct memhp_machine *m, unsigned long pfn)
 static int map_new_page(struct memhp_machine *m, struct memhp_region *r, size_t idx, unsigned long new)
 {
 	struct page *np = pfn_to_page(m, new);
-
 	int ret;
 
 	ret = np->zone == ZONE_DEVICE ? window_unmap_page(r, idx) : map_window(r, idx, 1);
@@ -409,7 +408,7 @@ void migrate_vma_finalize(struct memhp_machine *m, struct migrate_vma *a)
  * Called with owners_lock held, which keeps r alive; returns without it.
  * A page locked here keeps r alive after (memhp_region_free waits).
  */
-static int device_fault_locked(struct memhp_region *r, size_t idx, bool wait)
+int region_device_fault_locked(struct memhp_region *r, size_t idx, bool wait)
 {
 	struct memhp_machine *m = r->m;
 	struct vm_fault vmf = { .m = m, .region = r, .index = idx };
@@ -463,26 +462,5 @@ static int device_fault_locked(struct memhp_region *r, size_t idx, bool wait)
 int region_device_fault(struct memhp_region *r, size_t idx)
 {
 	pthread_mutex_lock(&r->m->owners_lock);
-	return device_fault_locked(r, idx, true);
-}
-
-/*
- * From the missing-fault thread, whose message may be stale: r is looked
- * up under owners_lock (region_release runs under it), so a region freed
- * meanwhile is simply not found.  No waiting on a locked page: the
- * migration holding it wakes the access when it remaps the page.
- */
-int region_device_fault_lookup(struct memhp_machine *m, uintptr_t addr,
-			       struct memhp_region *(*lookup)(uintptr_t addr, size_t *idx))
-{
-	struct memhp_region *r;
-	size_t idx;
-
-	pthread_mutex_lock(&m->owners_lock);
-	r = lookup(addr, &idx);
-	if (!r || r->m != m) {
-		pthread_mutex_unlock(&m->owners_lock);
-		return 0;
-	}
-	return device_fault_locked(r, idx, false);
+	return region_device_fault_locked(r, idx, true);
 }

@@ -263,10 +263,14 @@ static size_t wp_run(struct memhp_machine *m, const unsigned long *pfn, size_t n
 
 	*uffd = m->uffd >= 0 && d && d->shmem;
 	while (run < n) {
-		struct physdev *e = physdev_find(m, PFN_PHYS_M(m, pfn[run]));
+		uint64_t phys = PFN_PHYS_M(m, pfn[run]);
 
-		if ((m->uffd >= 0 && e && e->shmem) != *uffd)
-			break;
+		/* the same device as the last page: no lookup */
+		if (!d || phys < d->phys_start || phys >= d->phys_start + d->size) {
+			d = physdev_find(m, phys);
+			if ((m->uffd >= 0 && d && d->shmem) != *uffd)
+				break;
+		}
 		run++;
 	}
 	return run;
