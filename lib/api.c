@@ -291,9 +291,13 @@ int memhp_pfn_is_free(struct memhp_machine *m, unsigned long pfn)
 		/* free iff inside a buddy chunk: look for a covering head */
 		for (unsigned int o = 0; o <= m->arch->max_order; o++) {
 			unsigned long head = pfn & ~((1UL << o) - 1);
-			struct page *p = pfn_to_page(m, head);
+			struct page tmp;
+			const struct page *p;
 
-			if (pfn_valid(m, head) && (p->flags & PG_buddy) && p->order >= o) {
+			if (!pfn_valid(m, head))
+				continue;
+			p = page_peek(m, head, &tmp);
+			if ((p->flags & PG_buddy) && p->order >= o) {
 				ret = 1;
 				break;
 			}
@@ -390,14 +394,15 @@ const char *memhp_strerror(int err)
 uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn)
 {
 	uint64_t u = 0;
-	struct page *p;
+	struct page tmp;
+	const struct page *p;
 
 	bool locked = get_online_mems(m);
 	if (pfn >= m->max_pfn_limit || !pfn_online(m, pfn)) {
 		put_online_mems(m, locked);
 		return 1ULL << MEMHP_KPF_NOPAGE;
 	}
-	p = pfn_to_page(m, pfn);
+	p = page_peek(m, pfn, &tmp);
 	if (p->flags & PG_reserved)
 		u |= 1ULL << MEMHP_KPF_RESERVED;
 	if (p->flags & PG_vmemmap_self_hosted)

@@ -556,8 +556,14 @@ int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_
 		align = 2ULL << 20;
 	if (align & (align - 1) || align % m->page_size || size % align)
 		return -EINVAL;
-	if (addr == MEMHP_ADDR_AUTO)
-		addr = m->dax->next_addr;
+	if (addr == MEMHP_ADDR_AUTO) {
+		/* after the last region, around what firmware keeps (the 1 TiB hole) */
+		pthread_mutex_lock(&m->resource_lock);
+		addr = iomem_first_fit(m, m->dax->next_addr, size, MAX(align, 1ULL << 30));
+		pthread_mutex_unlock(&m->resource_lock);
+		if (!addr)
+			return -E2BIG;	/* beyond the physical address space */
+	}
 	if (addr % align)
 		return -EINVAL;
 	r = calloc(1, sizeof(*r));

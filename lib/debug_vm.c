@@ -59,7 +59,17 @@ static int audit_free_lists(struct memhp_machine *m, struct zone *zone, struct a
 
 		for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
 			for (struct page *p = zone->free_area[o].list[mt].head; p; p = p->next) {
-				unsigned long pfn = page_to_pfn(m, p);
+				unsigned long pfn;
+
+				if (p->flags & PG_deferred) {
+					/* a deferred block's chunks; audit_pfns sees their pages */
+					if (!deferred_run_is_valid(m, zone, p, o, mt))
+						return fail(a, "zone %s order %u: a stale deferred run", zone->name, o);
+					n += p->index;
+					counted += (unsigned long)p->index << o;
+					continue;
+				}
+				pfn = page_to_pfn(m, p);
 
 				if (!(p->flags & PG_buddy) || p->order != o)
 					return fail(a, "pfn %#lx on order-%u list is not a buddy of that order", pfn, o);
@@ -100,7 +110,8 @@ static int audit_pfns(struct memhp_machine *m, struct zone_count (*zc)[MAX_NR_ZO
 		if (!(ms->flags & SECTION_HAS_MEM_MAP))
 			return fail(a, "section %lu online without a memmap", nr);
 		for (unsigned long pfn = start; pfn < end;) {
-			struct page *p = pfn_to_page(m, pfn);
+			struct page tmp;
+			const struct page *p = page_peek(m, pfn, &tmp);
 			struct zone_count *c;
 			unsigned long n = 1;
 
@@ -120,7 +131,8 @@ static int audit_pfns(struct memhp_machine *m, struct zone_count (*zc)[MAX_NR_ZO
 				if (pfn + n > end)
 					return fail(a, "free chunk at %#lx crosses its section", pfn);
 				for (unsigned long i = 1; i < n; i++) {
-					struct page *t = pfn_to_page(m, pfn + i);
+					struct page ttmp;
+					const struct page *t = page_peek(m, pfn + i, &ttmp);
 
 					if (t->flags & (PG_buddy | PG_reserved | PG_vmemmap_self_hosted))
 						return fail(a, "pfn %#lx inside a free chunk is in another state", pfn + i);
@@ -231,7 +243,8 @@ static int audit_spans(struct memhp_machine *m, struct audit *a)
 		if (!(m->sections[nr].flags & SECTION_IS_ONLINE))
 			continue;
 		for (unsigned long pfn = start; pfn < start + m->pages_per_section; pfn += m->pageblock_nr_pages) {
-			struct page *p = pfn_to_page(m, pfn);
+			struct page tmp;
+			const struct page *p = page_peek(m, pfn, &tmp);
 			struct zone *zone = &m->nodes[p->nid].node_zones[p->zone];
 
 			if (p->flags & PG_hole)
@@ -412,7 +425,8 @@ static int audit_blocks(struct memhp_machine *m, struct audit *a)
 			unsigned long start = section_nr_to_pfn(m, mem->start_section_nr);
 
 			for (unsigned long pfn = start; pfn < start + m->pages_per_block; pfn += m->pageblock_nr_pages) {
-				struct page *p = pfn_to_page(m, pfn);
+				struct page tmp;
+				const struct page *p = page_peek(m, pfn, &tmp);
 
 				if ((p->flags & PG_hole) || !pfn_online(m, pfn))
 					continue;	/* a hole, or device memory sharing the boot section */

@@ -172,6 +172,7 @@ struct resource *resource_request(struct resource *root, uint64_t start, uint64_
 				  const char *name, unsigned long flags);
 void resource_release(struct resource *res);
 struct resource *request_free_mem_region(struct memhp_machine *m, uint64_t size, const char *name);
+uint64_t iomem_first_fit(struct memhp_machine *m, uint64_t from, uint64_t size, uint64_t align);
 struct resource *iomem_request(struct memhp_machine *m, uint64_t start, uint64_t size, const char *name,
 			       unsigned long flags);
 void iomem_release(struct memhp_machine *m, struct resource **res);
@@ -206,7 +207,7 @@ void physmem_unback(struct memhp_machine *m, uint64_t phys, uint64_t len);
 int direct_map_add(struct memhp_machine *m, uint64_t start, uint64_t size);
 /* refuse, before any change, an add whose mappings would not fit */
 int map_budget_check(struct memhp_machine *m, uint64_t size, bool altmap);
-int host_memory_check(struct memhp_machine *m, uint64_t size);
+int host_memory_check(struct memhp_machine *m, uint64_t size, bool memmap_from_buddy);
 void direct_map_remove(struct memhp_machine *m, uint64_t start, uint64_t size);
 /* map `bytes` of vmemmap at virtual `va` from the physical pages at pfn */
 int vmemmap_map(struct memhp_machine *m, void *va, size_t bytes, unsigned long pfn);
@@ -227,6 +228,8 @@ enum pageflags {
 	PG_hole = 1u << 9,		/* not RAM (boot hole), PageReserved too */
 	PG_pcp = 1u << 10,		/* free, in a per-cpu page cache */
 	PG_locked = 1u << 11,		/* collected by migrate_vma (folio lock) */
+	PG_deferred = 1u << 12,		/* not a page: a deferred block's run of
+					 * free chunks on a free list (deferred_init.c) */
 };
 
 /* 64 bytes, like the kernel's on x86_64: the vmemmap is an array of these. */
@@ -389,6 +392,7 @@ struct zone *page_zone(struct memhp_machine *m, unsigned long pfn);
 #define SECTION_HAS_MEM_MAP	(1u << 1)
 #define SECTION_IS_ONLINE	(1u << 2)
 #define SECTION_IS_EARLY	(1u << 3)
+#define SECTION_MEMMAP_UNMAPPED	(1u << 4)	/* altmap memmap reserved, not yet mapped */
 
 enum memmap_source {
 	MEMMAP_NONE, MEMMAP_BOOT, MEMMAP_ALTMAP, MEMMAP_BUDDY, MEMMAP_BUDDY_PAGES,
@@ -415,6 +419,8 @@ struct mem_section {
 	 */
 	uint64_t subsection_map;
 	unsigned long subsection_vmemmap;	/* MEMMAP_SUBSECTIONS: pages per subsection */
+	/* online, struct pages not written yet: what they are (deferred_init.c) */
+	struct deferred_block *deferred;
 };
 
 
@@ -448,9 +454,33 @@ unsigned long vmem_altmap_offset(const struct vmem_altmap *a);
 bool vmemmap_can_optimize(const struct memhp_machine *m, const struct vmem_altmap *altmap,
 			  const struct dev_pagemap *pgmap);
 
+/* ---- deferred struct page init (deferred_init.c) -------------------- */
+
+struct deferred_block;
+struct memory_block;
+const struct page *page_peek(struct memhp_machine *m, unsigned long pfn, struct page *tmp);
+bool pfn_memmap_deferred(struct memhp_machine *m, unsigned long pfn);
+struct zone *deferred_page_zone(struct memhp_machine *m, unsigned long pfn);
+int deferred_online_prepare(struct memhp_machine *m, struct memory_block *mem, struct zone *zone,
+			    unsigned long nv);
+void deferred_online_cancel(struct memhp_machine *m, struct memory_block *mem);
+void deferred_online_free(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
+			  unsigned long end_pfn);
+int memmap_map_unmapped(struct memhp_machine *m, struct memory_block *mem);
+int deferred_init_run(struct memhp_machine *m, struct page *run);
+int deferred_init_block(struct memhp_machine *m, struct memory_block *mem);
+void deferred_block_free(struct memory_block *mem);
+unsigned long free_list_node_chunks(const struct page *p);
+bool deferred_run_is_valid(struct memhp_machine *m, const struct zone *zone, const struct page *run,
+			   unsigned int order, int mt);
+
 /* ---- buddy allocator (page_alloc.c) ---------------------------------- */
 
 enum alloc_zones { ALLOC_KERNEL, ALLOC_MOVABLE };
+void free_list_add(struct free_list *l, struct page *p, bool to_tail);
+void free_list_del(struct free_list *l, struct page *p);
+void free_list_insert_before(struct free_list *l, struct page *pos, struct page *p);
+void free_list_insert_after(struct free_list *l, struct page *pos, struct page *p);
 void free_one_page(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
 		   unsigned int order, int migratetype, bool to_tail);
 void generic_online_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
@@ -521,6 +551,7 @@ struct memory_block {
 	bool dev_offline;		/* the driver core's dev->offline */
 	unsigned long nr_hwpoison;
 	char firmware_node[32];		/* ACPI device bound to the block */
+	struct deferred_block *deferred; /* its deferred memmap's record, if any */
 	pthread_mutex_t dev_lock;
 	atomic_int refs;		/* m->blocks[] holds one; readers take one */
 };
@@ -855,6 +886,7 @@ struct memhp_machine {
 	uint64_t block_size;
 	uint64_t max_phys;
 	long max_map_count;		/* 0: the sysctl's, read when needed */
+	bool memmap_defer;		/* struct pages of altmap blocks written when first needed */
 	unsigned long max_pfn_limit;	/* max_phys >> page_shift */
 	unsigned long nr_sections, nr_block_ids;
 	uint64_t boot_mem_end;

@@ -775,6 +775,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	m->max_phys = ALIGN_UP(m->max_phys, m->block_size);
 	m->max_pfn_limit = PHYS_PFN_M(m, m->max_phys);
 	m->max_map_count = cfg.max_map_count;
+	m->memmap_defer = !cfg.memmap_init_eager;
 	m->nr_sections = (unsigned long)(m->max_phys >> m->arch->section_size_bits);
 	m->nr_block_ids = (unsigned long)(m->max_phys / m->block_size);
 	params_parse_cmdline(m, cfg.cmdline, false);

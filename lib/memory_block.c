@@ -39,6 +39,7 @@ static void free_memory_block(struct memory_block *mem)
 {
 	/* a reader may still look at the group through this block */
 	put_memory_group(mem->group);
+	deferred_block_free(mem);
 	pthread_mutex_destroy(&mem->dev_lock);
 	free(mem);
 }
@@ -268,16 +269,20 @@ int memory_block_online(struct memhp_machine *m, struct memory_block *mem)
 	ret = memory_notify(m, MEMHP_MEM_PREPARE_ONLINE, &arg);
 	if (ret)
 		goto out;	/* no FINISH_OFFLINE for a failed PREPARE */
+	/* struct pages written now, or when first needed (deferred_init.c) */
+	ret = deferred_online_prepare(m, mem, zone, nv);
+	if (ret)
+		goto out_notifier;
 	if (nv) {
 		ret = mhp_init_memmap_on_memory(m, start_pfn, nv, zone, mem->altmap->inaccessible);
 		if (ret)
-			goto out_notifier;
+			goto out_deferred;
 	}
 	ret = online_pages(m, start_pfn + nv, nr_pages - nv, zone, mem->group);
 	if (ret) {
 		if (nv)
 			mhp_deinit_memmap_on_memory(m, start_pfn, nv);
-		goto out_notifier;
+		goto out_deferred;
 	}
 	/* only now: an unpopulated zone must be populated by online_pages first */
 	if (nv)
@@ -286,6 +291,8 @@ int memory_block_online(struct memhp_machine *m, struct memory_block *mem)
 	__atomic_store_n(&mem->zone, zone, __ATOMIC_RELEASE);
 	mem_hotplug_done(m);
 	return 0;
+out_deferred:
+	deferred_online_cancel(m, mem);
 out_notifier:
 	memory_notify(m, MEMHP_MEM_FINISH_OFFLINE, &arg);
 out:
@@ -303,6 +310,10 @@ int memory_block_offline(struct memhp_machine *m, struct memory_block *mem)
 	if (!mem->zone)
 		return -EINVAL;	/* spans several zones or nodes */
 	mem_hotplug_begin(m);
+	/* offline reads and moves every page: they must exist first */
+	ret = deferred_init_block(m, mem);
+	if (ret)
+		goto out;
 	/* un-account first, so that offline_pages sees the zone emptying */
 	if (nv)
 		adjust_present_page_count(m, start_pfn, mem->group, -(long)nv);

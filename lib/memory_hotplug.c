@@ -159,12 +159,9 @@ static struct zone *auto_movable_zone_for_pfn(struct memhp_machine *m, const str
 		pfn = ALIGN_DOWN(pfn, group->unit_pages);
 		end_pfn = pfn + group->unit_pages;
 		for (; ok && pfn < end_pfn; pfn += m->pages_per_section) {
-			struct page *page;
-
 			if (!pfn_online(m, pfn))
 				continue;
-			page = pfn_to_page(m, pfn);
-			if (page->zone != ZONE_MOVABLE)
+			if (page_zone(m, pfn)->idx != ZONE_MOVABLE)
 				ok = false;
 			else
 				online_pages += m->pages_per_section;
@@ -283,7 +280,7 @@ int mhp_init_memmap_on_memory(struct memhp_machine *m, unsigned long pfn, unsign
 	if (should_fail(m))
 		return -ENOMEM;	/* kasan_add_zero_shadow can fail */
 	move_pfn_range_to_zone(m, zone, pfn, nr_pages, MIGRATE_UNMOVABLE);
-	for (unsigned long i = 0; i < nr_pages; i++) {
+	for (unsigned long i = 0; i < nr_pages && !pfn_memmap_deferred(m, pfn); i++) {
 		struct page *p = pfn_to_page(m, pfn + i);
 
 		page_flags_clear(p, PG_offline);
@@ -302,7 +299,7 @@ void mhp_deinit_memmap_on_memory(struct memhp_machine *m, unsigned long pfn, uns
 	if (nr_pages >= m->pages_per_section)
 		offline_mem_sections(m, pfn, ALIGN_DOWN(pfn + nr_pages, m->pages_per_section));
 	remove_pfn_range_from_zone(m, zone, pfn, nr_pages);
-	for (unsigned long i = 0; i < nr_pages; i++)
+	for (unsigned long i = 0; i < nr_pages && !pfn_memmap_deferred(m, pfn); i++)
 		page_flags_clear(pfn_to_page(m, pfn + i), PG_vmemmap_self_hosted);
 }
 
@@ -313,6 +310,12 @@ static void online_pages_range(struct memhp_machine *m, unsigned long start_pfn,
 {
 	unsigned long end = start_pfn + nr_pages, pfn = start_pfn;
 
+	if (pfn_memmap_deferred(m, start_pfn)) {
+		/* managed now; the chunks reach the lists at undo-isolation */
+		adjust_managed_page_count(page_zone(m, start_pfn), (long)nr_pages, m);
+		online_mem_sections(m, start_pfn, end);
+		return;
+	}
 	/* max-order-aligned chunks: 512 + 31 * 1024 pages after a vmemmap */
 	while (pfn < end) {
 		unsigned int order = pfn ? MIN(m->arch->max_order, (unsigned int)__builtin_ctzl(pfn))
@@ -353,8 +356,11 @@ int online_pages(struct memhp_machine *m, unsigned long pfn, unsigned long nr_pa
 	adjust_present_page_count(m, pfn, group, (long)nr_pages);
 	node_states_set_node(m, nid, &arg);
 	/* undo_isolate_page_range: the pages become allocatable */
-	set_range_migratetype(m, zone, pfn, pfn + nr_pages, MIGRATE_MOVABLE);
 	pthread_mutex_lock(&zone->lock);
+	if (pfn_memmap_deferred(m, pfn))
+		deferred_online_free(m, zone, pfn, pfn + nr_pages);
+	else
+		set_range_migratetype_locked(m, zone, pfn, pfn + nr_pages, MIGRATE_MOVABLE);
 	zone->nr_isolate_pageblock -= nr_pages / m->pageblock_nr_pages;
 	pthread_mutex_unlock(&zone->lock);
 	setup_per_zone_wmarks(m);
@@ -727,18 +733,25 @@ int add_memory_resource(struct memhp_machine *m, int nid, struct resource *res, 
 {
 	uint64_t start = res->start, size = res->end - res->start + 1;
 	struct memory_group *group = NULL;
-	bool new_node = false;
+	bool new_node = false, on_memory;
 	int ret, online_type;
 
 	ret = check_hotplug_memory_range(m, start, size);
 	if (ret)
 		return ret;
-	ret = map_budget_check(m, size, (flags & MEMHP_MHP_MEMMAP_ON_MEMORY) && mhp_supports_memmap_on_memory(m));
-	if (ret)
-		return ret;
-	ret = host_memory_check(m, size);
-	if (ret)
-		return ret;
+	/*
+	 * A memmap on the memory itself is mapped and written block by block
+	 * when first needed (deferred_init.c), and checked then; any other
+	 * is mapped and paid for by the add.
+	 */
+	on_memory = (flags & MEMHP_MHP_MEMMAP_ON_MEMORY) && mhp_supports_memmap_on_memory(m);
+	if (!on_memory || !m->memmap_defer) {
+		ret = map_budget_check(m, size, on_memory);
+		if (!ret)
+			ret = host_memory_check(m, size, !on_memory);
+		if (ret)
+			return ret;
+	}
 	if (flags & MEMHP_MHP_NID_IS_MGID) {
 		group = memory_group_find_by_id(m, nid);
 		if (!group)

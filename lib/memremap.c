@@ -199,7 +199,8 @@ struct dev_pagemap *get_dev_pagemap(struct memhp_machine *m, unsigned long pfn,
 
 struct dev_pagemap *page_pgmap(struct memhp_machine *m, unsigned long pfn)
 {
-	const struct page *p = pfn_to_page(m, pfn);
+	struct page tmp;
+	const struct page *p = page_peek(m, pfn, &tmp);	/* a deferred one is RAM */
 
 	return p->zone == ZONE_DEVICE ? (struct dev_pagemap *)(uintptr_t)p->owner : NULL;
 }

@@ -641,12 +641,14 @@ long memhp_alloc_pages(struct memhp_machine *m, int nid, unsigned int order)
 
 int memhp_free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order)
 {
-	struct page *p;
+	struct page tmp;
+	const struct page *p;
 
 	if (order > m->arch->max_order || !pfn_online(m, pfn))
 		return -EINVAL;
-	p = pfn_to_page(m, pfn);
-	if (p->refcount != 1 || (p->flags & (PG_lru | PG_tail | PG_buddy | PG_reserved)) ||
+	p = page_peek(m, pfn, &tmp);	/* a deferred page is free: refused below */
+	if (p->refcount != 1 ||
+	    (p->flags & (PG_lru | PG_tail | PG_buddy | PG_reserved | PG_vmemmap_self_hosted | PG_offline | PG_pcp)) ||
 	    p->order != order)
 		return -EINVAL;
 	free_pages(m, pfn, order);

@@ -58,7 +58,12 @@ void zones_destroy(struct memhp_machine *m)
 
 struct zone *page_zone(struct memhp_machine *m, unsigned long pfn)
 {
-	struct page *p = pfn_to_page(m, pfn);
+	struct zone *deferred = deferred_page_zone(m, pfn);
+	struct page *p;
+
+	if (deferred)
+		return deferred;	/* its struct pages are not written yet */
+	p = pfn_to_page(m, pfn);
 
 	return &m->nodes[p->nid].node_zones[p->zone];
 }
@@ -122,6 +127,12 @@ void move_pfn_range_to_zone(struct memhp_machine *m, struct zone *zone, unsigned
 
 	zone_span_grow(m, zone, start_pfn, nr_pages);
 
+	/* a deferred block's struct pages are written when first needed */
+	if (pfn_memmap_deferred(m, start_pfn)) {
+		for (unsigned long pfn = start_pfn; pfn < start_pfn + nr_pages; pfn += m->pageblock_nr_pages)
+			set_pageblock_migratetype(m, pfn, migratetype);
+		return;
+	}
 	for (unsigned long pfn = start_pfn; pfn < start_pfn + nr_pages; pfn++) {
 		init_single_page_flags(m, pfn, zone->idx, nid, PG_init | PG_offline);
 		if (pageblock_aligned(m, pfn))
@@ -132,12 +143,9 @@ void move_pfn_range_to_zone(struct memhp_machine *m, struct zone *zone, unsigned
 /* find_smallest_section_pfn / find_biggest_section_pfn */
 static bool pfn_in_zone_online(struct memhp_machine *m, struct zone *zone, unsigned long pfn)
 {
-	struct page *p;
-
 	if (!pfn_online(m, pfn))
 		return false;
-	p = pfn_to_page(m, pfn);
-	return p->nid == zone->pgdat->node_id && p->zone == zone->idx;
+	return page_zone(m, pfn) == zone;
 }
 
 static void shrink_zone_span(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
@@ -254,12 +262,22 @@ bool node_state(struct memhp_machine *m, int nid, enum node_states s)
 	return r;
 }
 
+/* int_sqrt: the largest r with r * r <= x, one bit at a time (lib/math/int_sqrt.c) */
 static unsigned long int_sqrt(unsigned long x)
 {
-	unsigned long r = 0;
+	unsigned long r = 0, bit = 1UL << (sizeof(x) * 8 - 2);
 
-	while ((r + 1) * (r + 1) <= x)
-		r++;
+	while (bit > x)
+		bit >>= 2;
+	while (bit) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
 	return r;
 }
 

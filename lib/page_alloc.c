@@ -28,7 +28,7 @@ const char *const migratetype_names[MIGRATE_TYPES] = {
 	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"
 };
 
-static void list_add(struct free_list *l, struct page *p, bool to_tail)
+void free_list_add(struct free_list *l, struct page *p, bool to_tail)
 {
 	p->next = p->prev = NULL;
 	if (!l->head) {
@@ -44,7 +44,7 @@ static void list_add(struct free_list *l, struct page *p, bool to_tail)
 	}
 }
 
-static void list_del(struct free_list *l, struct page *p)
+void free_list_del(struct free_list *l, struct page *p)
 {
 	if (p->prev)
 		p->prev->next = p->next;
@@ -55,6 +55,48 @@ static void list_del(struct free_list *l, struct page *p)
 	else
 		l->tail = p->prev;
 	p->next = p->prev = NULL;
+}
+
+/* p goes right before pos, which is on l */
+void free_list_insert_before(struct free_list *l, struct page *pos, struct page *p)
+{
+	p->next = pos;
+	p->prev = pos->prev;
+	if (pos->prev)
+		pos->prev->next = p;
+	else
+		l->head = p;
+	pos->prev = p;
+}
+
+/* p goes right after pos, which is on l */
+void free_list_insert_after(struct free_list *l, struct page *pos, struct page *p)
+{
+	p->prev = pos;
+	p->next = pos->next;
+	if (pos->next)
+		pos->next->prev = p;
+	else
+		l->tail = p;
+	pos->next = p;
+}
+
+/*
+ * The first chunk of a list.  A deferred block's placeholder there is
+ * materialized first (deferred_grow_zone).  NULL if the list is empty, or
+ * with *err = -ENOMEM if the block's memmap cannot be mapped: the host is
+ * out of memory, and the allocation fails rather than go elsewhere.
+ */
+static struct page *free_list_first(struct memhp_machine *m, struct free_list *l, int *err)
+{
+	struct page *p;
+
+	while ((p = l->head) && (p->flags & PG_deferred)) {
+		*err = deferred_init_run(m, p);
+		if (*err)
+			return NULL;
+	}
+	return p;
 }
 
 static void account_freepages(struct zone *zone, long nr, int mt)
@@ -73,7 +115,7 @@ static void add_to_free_list(struct memhp_machine *m, struct zone *zone, unsigne
 	set_page_order(p, order);
 	p->refcount = 0;
 	p->private = (uint64_t)mt;	/* the list it is on */
-	list_add(&zone->free_area[order].list[mt], p, to_tail);
+	free_list_add(&zone->free_area[order].list[mt], p, to_tail);
 	zone->free_area[order].nr_free++;
 	account_freepages(zone, 1L << order, mt);
 }
@@ -85,7 +127,7 @@ static void del_from_free_list(struct memhp_machine *m, struct zone *zone, unsig
 	struct page *p = pfn_to_page(m, pfn);
 	int mt = (int)p->private;
 
-	list_del(&zone->free_area[order].list[mt], p);
+	free_list_del(&zone->free_area[order].list[mt], p);
 	page_flags_clear(p, PG_buddy);
 	p->private = 0;
 	zone->free_area[order].nr_free--;
@@ -182,12 +224,16 @@ static void expand(struct memhp_machine *m, struct zone *zone, unsigned long pfn
 	}
 }
 
+/* a pfn, -1 when there is none, -ENOMEM when the host failed us */
 static long rmqueue_smallest(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt)
 {
 	for (unsigned int o = order; o <= m->arch->max_order; o++) {
-		struct page *p = zone->free_area[o].list[mt].head;
+		int err = 0;
+		struct page *p = free_list_first(m, &zone->free_area[o].list[mt], &err);
 		unsigned long pfn;
 
+		if (err)
+			return err;
 		if (!p)
 			continue;
 		pfn = page_to_pfn(m, p);
@@ -213,10 +259,12 @@ static long rmqueue_fallback(struct memhp_machine *m, struct zone *zone, unsigne
 
 	for (int o = (int)m->arch->max_order; o >= (int)order; o--) {
 		for (int i = 0; i < 2; i++) {
-			int fmt = fallbacks[mt][i];
-			struct page *p = zone->free_area[o].list[fmt].head;
+			int fmt = fallbacks[mt][i], err = 0;
+			struct page *p = free_list_first(m, &zone->free_area[o].list[fmt], &err);
 			unsigned long pfn;
 
+			if (err)
+				return err;
 			if (!p)
 				continue;
 			pfn = page_to_pfn(m, p);
@@ -250,23 +298,26 @@ void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int orde
 	}
 }
 
-/* zone_watermark_ok(ALLOC_WMARK_MIN) + __rmqueue, order 0, up to n pages */
+/*
+ * zone_watermark_ok(ALLOC_WMARK_MIN) + __rmqueue, order 0, up to n pages;
+ * -ENOMEM if none because the host failed a deferred block's memmap
+ */
 int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, long *pfns, int n)
 {
 	int got = 0;
+	long pfn = -1;
 
 	pthread_mutex_lock(&zone->lock);
 	while (got < n && (unsigned long)atomic_load(&zone->nr_free_pages) >= zone->wmark_min + 1) {
-		long pfn = rmqueue_smallest(m, zone, 0, mt);
-
-		if (pfn < 0)
+		pfn = rmqueue_smallest(m, zone, 0, mt);
+		if (pfn == -1)
 			pfn = rmqueue_fallback(m, zone, 0, mt);
 		if (pfn < 0)
 			break;
 		pfns[got++] = pfn;
 	}
 	pthread_mutex_unlock(&zone->lock);
-	return got;
+	return !got && pfn == -ENOMEM ? -ENOMEM : got;
 }
 
 long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt)
@@ -282,7 +333,7 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
 	/* zone_watermark_ok(ALLOC_WMARK_MIN) */
 	if ((unsigned long)atomic_load(&zone->nr_free_pages) >= zone->wmark_min + (1UL << order)) {
 		pfn = rmqueue_smallest(m, zone, order, mt);
-		if (pfn < 0)
+		if (pfn == -1)
 			pfn = rmqueue_fallback(m, zone, order, mt);
 	}
 	if (pfn >= 0)
@@ -310,10 +361,10 @@ long alloc_pages_node_only(struct memhp_machine *m, int nid, enum alloc_zones zo
 		if (!populated_zone(zone))
 			continue;
 		pfn = alloc_pages_zone(m, zone, order, mt);
-		if (pfn >= 0)
-			return pfn;
+		if (pfn >= 0 || pfn == -ENOMEM)
+			return pfn;	/* -ENOMEM: the host's, no other zone helps */
 	}
-	return -ENOMEM;
+	return -EAGAIN;	/* none free here: other nodes may have some */
 }
 
 /*
@@ -330,7 +381,7 @@ long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, 
 	for (unsigned int i = 0; i < m->nr_nodes; i++) {
 		long pfn = alloc_pages_node_only(m, (nid + (int)i) % (int)m->nr_nodes, zones, order);
 
-		if (pfn >= 0)
+		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;
 	}
 	return -ENOMEM;

@@ -171,6 +171,8 @@ long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt)
 		long got[PCP_BATCH];
 		int n = buddy_alloc_batch(m, zone, mt, got, PCP_BATCH);
 
+		if (n < 0)
+			pfn = n;	/* the host failed a deferred block's memmap */
 		for (int i = 0; i < n; i++) {
 			p = pfn_to_page(m, (unsigned long)got[i]);
 			page_flags_store(p, page_flags(p) | PG_pcp);	/* the slot's alone */

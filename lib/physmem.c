@@ -220,11 +220,23 @@ static long sysctl_max_map_count(void)
  * Running out of vm.max_map_count part way would only fail and roll back;
  * a request that cannot fit is refused up front, with the numbers.  Small
  * requests are not counted (reading /proc/self/maps costs more than they).
+ * Memmaps from the machine's own memory stop where it runs out (the add
+ * then fails as the kernel's does): no more mappings than that are made.
  */
 int map_budget_check(struct memhp_machine *m, uint64_t size, bool altmap)
 {
 	unsigned long per = altmap ? 1 : (unsigned long)m->sections_per_block;
 	long need = (long)((size / m->block_size) * per) + 2, max, cur;
+
+	if (!altmap) {
+		unsigned long section_memmap = m->pages_per_section * sizeof(struct page) / m->page_size;
+		unsigned long machine_free = 0;
+
+		for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+			for (int z = 0; z < MAX_NR_ZONES; z++)
+				machine_free += (unsigned long)atomic_load(&m->nodes[nid].node_zones[z].nr_free_pages);
+		need = MIN(need, (long)(machine_free / MAX(section_memmap, 1UL)) + 2);
+	}
 
 	if (need < 256)
 		return 0;
@@ -244,14 +256,26 @@ int map_budget_check(struct memhp_machine *m, uint64_t size, bool altmap)
  * memfd).  A range whose memmap does not fit in what the host has free is
  * refused up front (-ENOMEM, the numbers logged), before anything is
  * touched: otherwise the host's OOM killer would end the process part way.
+ * A memmap taken from the machine's own memory can cost no more than the
+ * machine has free: beyond that the add fails as the kernel's does, and
+ * that failure, not the host's, is the one to show.
  * sysinfo(2), not /proc: memhp reads nothing of the host's trees.
  */
 #define HOST_RESERVE (512ULL << 20)	/* left to the host and to memhp itself */
 
-int host_memory_check(struct memhp_machine *m, uint64_t size)
+int host_memory_check(struct memhp_machine *m, uint64_t size, bool memmap_from_buddy)
 {
 	uint64_t need = size / m->page_size * sizeof(struct page), avail;
 	struct sysinfo si;
+
+	if (memmap_from_buddy) {
+		uint64_t machine_free = 0;
+
+		for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+			for (int z = 0; z < MAX_NR_ZONES; z++)
+				machine_free += (uint64_t)atomic_load(&m->nodes[nid].node_zones[z].nr_free_pages);
+		need = MIN(need, machine_free * m->page_size);
+	}
 
 	if (sysinfo(&si))
 		return 0;	/* cannot know: the kernel's own limits still apply */

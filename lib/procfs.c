@@ -177,7 +177,7 @@ void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s)
 					unsigned long n = 0;
 
 					for (struct page *p = zone->free_area[o].list[mt].head; p; p = p->next)
-						n++;
+						n += free_list_node_chunks(p);
 					sbuf_printf(s, "%6lu ", n);
 				}
 				sbuf_printf(s, "\n");
@@ -198,12 +198,7 @@ void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s)
 				continue;
 			for (unsigned long pfn = zone->zone_start_pfn; pfn < zone_end_pfn(zone);
 			     pfn += m->pageblock_nr_pages) {
-				struct page *p;
-
-				if (!pfn_online(m, pfn))
-					continue;
-				p = pfn_to_page(m, pfn);
-				if (p->zone != zone->idx || p->nid != nid)
+				if (!pfn_online(m, pfn) || page_zone(m, pfn) != zone)
 					continue;
 				count[get_pageblock_migratetype(m, pfn)]++;
 			}

@@ -105,6 +105,23 @@ static struct resource *first_overlap(struct resource *root, uint64_t start, uin
 }
 
 /*
+ * The lowest `align`-aligned start at or above `from` where `size` bytes
+ * overlap nothing at the top level (firmware holes included: QEMU's AMD
+ * HyperTransport hole below 1 TiB), or 0 when none fits below max_phys.
+ * Caller holds resource_lock.
+ */
+uint64_t iomem_first_fit(struct memhp_machine *m, uint64_t from, uint64_t size, uint64_t align)
+{
+	uint64_t start = ALIGN_UP(from, align);
+	struct resource *c;
+
+	while (start + size > start && start + size <= m->max_phys &&
+	       (c = first_overlap(&m->iomem, start, start + size - 1)))
+		start = ALIGN_UP(c->end + 1, align);
+	return start + size > start && start + size <= m->max_phys ? start : 0;
+}
+
+/*
  * request_free_mem_region: the highest section-aligned free range of the
  * physical address space (get_free_mem_region, GFR_DESCENDING), requested
  * busy - where device-private memory goes, as the CPU never reaches it.

@@ -560,8 +560,15 @@ int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsi
 	if (altmap) {
 		long apfn = altmap_alloc_block_buf(m, bytes, altmap);
 
-		/* no fallback with an altmap (vmemmap_populate_hugepages) */
-		ret = apfn < 0 ? -ENOMEM : vmemmap_map(m, va, bytes, (unsigned long)apfn);
+		/*
+		 * No fallback with an altmap (vmemmap_populate_hugepages).  A
+		 * memory block's memmap is mapped when its struct pages are
+		 * first written (deferred_init.c); a ZONE_DEVICE one at once.
+		 */
+		if (apfn >= 0 && !pgmap && m->memmap_defer)
+			ret = 0;
+		else
+			ret = apfn < 0 ? -ENOMEM : vmemmap_map(m, va, bytes, (unsigned long)apfn);
 		if (!ret) {
 			ms->memmap_src = MEMMAP_ALTMAP;
 			ms->memmap_pfn = (unsigned long)apfn;
@@ -581,6 +588,8 @@ int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsi
 	}
 	pthread_mutex_lock(&m->span_lock);
 	ms->flags = SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
+	if (altmap && !pgmap && m->memmap_defer)
+		ms->flags |= SECTION_MEMMAP_UNMAPPED;
 	ms->subsection_map = ~0ULL;
 	ms->nid = nid;
 	pthread_mutex_unlock(&m->span_lock);

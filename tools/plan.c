@@ -3,7 +3,8 @@
  * plan.c - `memhpctl plan`: what a planned hot-add will do, before doing it.
  *
  *   memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS']
- *                 [--maxmem SIZE] [--slots N] [--profile NAME] [--json] DEVICE...
+ *                 [--maxmem SIZE] [--slots N] [--profile NAME]
+ *                 [--memmap-init eager|deferred] [--json] DEVICE...
  *   DEVICE: dimm:SIZE[@NODE] | cxl:SIZE[@NODE] | hmem:SIZE[@NODE]
  *
  * The answer comes from the engine itself: a throwaway machine of the same
@@ -14,6 +15,11 @@
  * under the configured policy; the blocks' vmemmap reserve gives the
  * memmap placed on the device and, with memmap_on_memory=force, the pages
  * lost to the pageblock alignment.
+ *
+ * Struct pages are written when first needed (lib/deferred_init.c), as the
+ * machine always does: a plan of 8 TiB of CXL memory costs no 128 GiB of
+ * memmap on the host.  --memmap-init eager writes them all at online, the
+ * way to check that nothing a plan reports depends on it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -262,6 +268,7 @@ static int boot_plan_machine(const struct plan_machine *pm, uint64_t max_phys, s
 	c.maxmem = pm->maxmem;
 	c.slots = pm->slots;
 	c.max_phys = max_phys;
+	c.memmap_init_eager = pm->memmap_init_eager;
 	return memhp_machine_create(&c, m);
 }
 
@@ -505,6 +512,11 @@ int cmd_plan(int argc, char **argv)
 		} else if (!strcmp(a, "--slots") && v) {
 			pm.slots = (unsigned int)atoi(v);
 			i++;
+		} else if (!strcmp(a, "--memmap-init") && v) {
+			if (strcmp(v, "eager") && strcmp(v, "deferred"))
+				goto bad;
+			pm.memmap_init_eager = !strcmp(v, "eager");
+			i++;
 		} else if (n < sizeof(devs) / sizeof(devs[0]) && !plan_parse_device(a, &devs[n])) {
 			n++;	/* its node is checked once every option is known */
 		} else {
@@ -544,6 +556,7 @@ int cmd_plan(int argc, char **argv)
 	return ret;
 bad:
 	fprintf(stderr, "usage: memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] "
-			"[--maxmem SIZE] [--slots N] [--profile NAME] [--json] dimm|cxl|hmem:SIZE[@NODE]...\n");
+			"[--maxmem SIZE] [--slots N] [--profile NAME] [--memmap-init eager|deferred] [--json] "
+			"dimm|cxl|hmem:SIZE[@NODE]...\n");
 	return 2;
 }

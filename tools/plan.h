@@ -35,6 +35,7 @@ struct plan_machine {
 	const char *cmdline;
 	uint64_t maxmem;			/* QEMU maxmem, 0: default (16 GiB) */
 	unsigned int slots;			/* DIMM slots, 0: default (8) */
+	int memmap_init_eager;			/* every struct page written at online */
 };
 
 /* one run of blocks in the same state and zone */

@@ -51,6 +51,11 @@ struct memhp_config {
 				 * wait in a SIGSEGV handler even where
 				 * userfaultfd write-protect works (system
 				 * calls then get EFAULT); for tests */
+	int memmap_init_eager;	/* 1: every struct page of a block written
+				 * when it is onlined; 0: those of a block
+				 * with its memmap on itself when first
+				 * needed (same results, far less host
+				 * memory and time); for tests */
 };
 
 int memhp_machine_create(const struct memhp_config *cfg, struct memhp_machine **out);

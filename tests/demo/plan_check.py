@@ -11,6 +11,14 @@ took.  For a plan that fails, the failure point is checked by bracketing
 it: on the same machine a DIMM of exactly the blocks the plan says were
 added before the failure goes in, and one block more does not.
 
+Struct pages are written when first needed (lib/deferred_init.c): every
+plan gives the same JSON with `--memmap-init eager`, which writes them all
+at online.  Then the sizes only deferral can reach: 8 TiB of CXL memory on
+a 2 GiB machine, with memmap_on_memory (every block added and online, the
+128 GiB memmap on the device, the window above QEMU's 1 TiB hole) and
+without it (the add fails where node 0 runs out of memory for the memmap;
+bracketed by plans of exactly that many blocks and one more).
+
 usage: plan_check.py BUILD_DIR     exit 0 when every plan agrees
 """
 import json
@@ -129,8 +137,73 @@ def bracket_failure(build, lines, dev, block, tmp, bad, name):
                    f"{added + 1} fit={ok_more}")
 
 
+def plan_json(build, opts, devs, bad, name):
+    r = run([os.path.join(build, "memhpctl"), "plan", "--json"] + opts + devs)
+    if r.returncode not in (0, 3):
+        bad.append(f"{name}: memhpctl plan failed: {r.stderr.strip()}")
+        return None, r.returncode
+    return json.loads(r.stdout), r.returncode
+
+
+def check_eager_equal(build, bad):
+    """deferral changes nothing a plan reports"""
+    cases = [(name, opts, devs) for name, opts, _, devs in PLANS]
+    cases.append(("cxl 64G, memmap on the device", ["--numa", "2G,0", "--cmdline",
+                  "memory_hotplug.memmap_on_memory=1"], ["cxl:64G@1"]))
+    for name, opts, devs in cases:
+        deferred, _ = plan_json(build, opts, devs, bad, name)
+        eager, _ = plan_json(build, opts + ["--memmap-init", "eager"], devs, bad, name + " (eager)")
+        if deferred is not None and deferred != eager:
+            bad.append(f"{name}: the plan differs with every struct page written at online")
+    print(f"  deferred and eager struct-page init: {len(cases)} plans, "
+          f"{'the same' if not bad else 'DIFFERENT'}")
+
+
+TIB_MACHINE = ["--numa", "2G,0", "--cmdline"]
+AMD_HT_HOLE = (0xfd00000000, 1 << 40)
+
+
+def check_8t(build, bad):
+    """8 TiB of CXL memory: with memmap_on_memory, and failing without it"""
+    on, rc = plan_json(build, TIB_MACHINE + ["memory_hotplug.memmap_on_memory=1"], ["cxl:8T@1"], bad, "8T on")
+    if on is not None:
+        d = on["devices"][0]
+        blocks = (8 << 40) // on["machine"]["block_size"]
+        want = {"result": "ok", "memmap_bytes": 128 << 30, "memmap_on_device": 128 << 30,
+                "blocks_online": blocks}
+        for k, v in want.items():
+            if d[k] != v:
+                bad.append(f"8T on: {k} {d[k]}, want {v}")
+        if d["last_block"] - d["first_block"] + 1 != blocks or rc != 0:
+            bad.append(f"8T on: blocks {d['first_block']}-{d['last_block']}, exit {rc}")
+        if d["zones"] != [{"zone": "Normal", "first": d["first_block"], "last": d["last_block"]}]:
+            bad.append(f"8T on: zones {d['zones'][:3]}")
+        if d["addr"] < AMD_HT_HOLE[1] and d["addr"] + d["size"] > AMD_HT_HOLE[0]:
+            bad.append(f"8T on: window at {d['addr']:#x} crosses the 1 TiB hole")
+    off_opts = TIB_MACHINE + ["memory_hotplug.memmap_on_memory=0"]
+    off, rc = plan_json(build, off_opts, ["cxl:8T@1"], bad, "8T off")
+    if off is None:
+        return
+    d = off["devices"][0]
+    if d["result"] != "ENOMEM" or rc != 3 or d["fail_block"] <= d["first_block"]:
+        bad.append(f"8T off: result {d['result']} exit {rc} at block {d['fail_block']}")
+        return
+    added = d["fail_block"] - d["first_block"]
+    block = off["machine"]["block_size"]
+    fits, _ = plan_json(build, off_opts, [f"cxl:{added * block // MiB}M@1"], bad, "8T off, fits")
+    more, _ = plan_json(build, off_opts, [f"cxl:{(added + 1) * block // MiB}M@1"], bad, "8T off, one more")
+    if fits and more and (fits["devices"][0]["result"] != "ok" or more["devices"][0]["result"] == "ok"):
+        bad.append(f"8T off: {added} blocks -> {fits['devices'][0]['result']}, "
+                   f"{added + 1} -> {more['devices'][0]['result']}")
+    print(f"  8 TiB cxl: memmap_on_memory=1 {on['devices'][0]['result'] if on else '?'} "
+          f"({on['devices'][0]['blocks_online'] if on else 0} blocks online); "
+          f"=0 fails at block {d['fail_block']} after {added} blocks, as {added} fit and {added + 1} do not")
+
+
 def main(build):
     bad = []
+    check_eager_equal(build, bad)
+    check_8t(build, bad)
     with tempfile.TemporaryDirectory() as tmp:
         for name, opts, lines, devs in PLANS:
             r = run([os.path.join(build, "memhpctl"), "plan", "--json"] + opts + devs)

@@ -76,10 +76,49 @@ static void add_bigger_than_the_store(const char *cmdline)
 	memhp_machine_destroy(m);
 }
 
-static void test_add_fails_memmap_on_memory(void **state)
+/*
+ * With memmap_on_memory the memmap is backed block by block when first
+ * written (deferred_init.c): the add of a DIMM bigger than the store
+ * succeeds, as the kernel's does; when the store runs out, the allocation
+ * that needed one more block's memmap - or an offline that needed it -
+ * fails with -ENOMEM and changes nothing, and what was given stays usable.
+ */
+static void test_memmap_on_memory_backed_when_used(void **state)
 {
+	struct memhp_machine *m;
+	struct memhp_dimm_info info;
+	unsigned long got = 0;
+	long pfn;
+	char *snap;
+
 	(void)state;
-	add_bigger_than_the_store("memory_hotplug.memmap_on_memory=1");
+	if (!have_tmpfs)
+		skip();
+	m = boot_on_tmpfs("memory_hotplug.memmap_on_memory=1 memhp_default_state=online_kernel");
+	assert_int_equal(memhp_dimm_add(m, "big", 8 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(info.enabled, 1);
+	/* each 4 MiB chunk of the DIMM's Normal zone, until a block's memmap finds no room */
+	for (;;) {
+		snap = machine_snapshot(m);
+		pfn = memhp_alloc_pages(m, 0, 10);
+		if (pfn < 0)
+			break;
+		free(snap);
+		got++;
+	}
+	assert_int_equal(pfn, -ENOMEM);
+	assert_unchanged(m, snap);
+	assert_true(log_has(m, "cannot map the memmap"));
+	assert_true(got > 31 && got < 64 * 31);	/* some blocks, not all */
+	/*
+	 * Allocations took the blocks onlined last first; memory33, the
+	 * second onlined, is still deferred, and its memmap has no room.
+	 */
+	assert_int_equal(writef(m, MEM "memory33/state", "offline"), -ENOMEM);
+	assert_unchanged(m, snap);
+	free(snap);
+	audit_ok(m);
+	memhp_machine_destroy(m);
 }
 
 static void test_add_fails_memmap_in_boot_memory(void **state)
@@ -115,10 +154,13 @@ static void test_region_fails_then_fits(void **state)
 }
 
 /*
- * The host pays size/64 for a hot-add's struct pages: an add whose memmap
- * the host cannot hold is refused before anything is touched, instead of
- * ending with the host's OOM killer.  The size comes from this host's own
- * free memory, so the test means the same on any machine.
+ * The host pays size/64 for a hot-add's struct pages when they are all
+ * written at add and online (memmap on the memory, written eagerly): an
+ * add whose memmap the host cannot hold is refused before anything is
+ * touched, instead of ending with the host's OOM killer.  The size comes
+ * from this host's own free memory, so the test means the same on any
+ * machine.  (A memmap from the machine's boot memory costs at most what
+ * the machine has free; a deferred one is paid block by block.)
  */
 static void test_add_bigger_than_the_host(void **state)
 {
@@ -134,6 +176,8 @@ static void test_add_bigger_than_the_host(void **state)
 	/* a memmap one and a half times what is free now */
 	size = ((uint64_t)si.freeram * si.mem_unit * 64 * 3 / 2 + GiB - 1) & ~(GiB - 1);
 	c.mem = 1 * GiB;
+	c.cmdline = "memory_hotplug.memmap_on_memory=1";
+	c.memmap_init_eager = 1;
 	c.maxmem = size + 2 * GiB;
 	c.max_phys = c.maxmem + 64 * GiB;
 	/* the virtual reservations of a machine this size: not under every sanitizer */
@@ -169,7 +213,7 @@ static int mount_small_tmpfs(void)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_fails_memmap_on_memory),
+		cmocka_unit_test(test_memmap_on_memory_backed_when_used),
 		cmocka_unit_test(test_add_fails_memmap_in_boot_memory),
 		cmocka_unit_test(test_region_fails_then_fits),
 		cmocka_unit_test(test_add_bigger_than_the_host),
