@@ -1224,7 +1224,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "plan", run_plan, "[--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] [--profile NAME] [--maxmem SIZE] "
-	  "[--slots N] [--memmap-init eager|deferred] [--json] dimm|cxl|hmem:SIZE[@NODE]...",
+	  "[--slots N] [--memmap-init eager|deferred] [--json] [--stats] dimm|cxl|hmem:SIZE[@NODE]...",
 	  "what hot-adding these devices would do, on a throwaway machine" },
 	{ "demo", run_demo, "[--svg FILE] [--json FILE] [--device SIZE]",
 	  "the main job: 256 GiB of CXL memory on a 2 GiB machine, memmap_on_memory off and on" },

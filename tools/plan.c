@@ -4,7 +4,7 @@
  *
  *   memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS']
  *                 [--maxmem SIZE] [--slots N] [--profile NAME]
- *                 [--memmap-init eager|deferred] [--json] DEVICE...
+ *                 [--memmap-init eager|deferred] [--json] [--stats] DEVICE...
  *   DEVICE: dimm:SIZE[@NODE] | cxl:SIZE[@NODE] | hmem:SIZE[@NODE]
  *
  * The answer comes from the engine itself: a throwaway machine of the same
@@ -19,7 +19,8 @@
  * Struct pages are written when first needed (lib/deferred_init.c), as the
  * machine always does: a plan of 8 TiB of CXL memory costs no 128 GiB of
  * memmap on the host.  --memmap-init eager writes them all at online, the
- * way to check that nothing a plan reports depends on it.
+ * way to check that nothing a plan reports depends on it.  --stats says on
+ * stderr what the plan cost: seconds and the peak host memory.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -466,6 +467,26 @@ static void print_json(FILE *f, const struct plan_machine *pm, const struct plan
 	fputc('\n', f);
 }
 
+/*
+ * What the plan cost this host: the peak resident memory of this process
+ * (VmHWM of its own address space: not carried over from whoever ran it,
+ * as getrusage's maxrss is).
+ */
+static void print_stats(uint64_t start_ns)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	unsigned long long hwm_kb = 0;
+	char line[128];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %llu kB", &hwm_kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	fprintf(stderr, "memhpctl plan: %.3f s, peak %llu KiB resident\n", (double)(mono_ns() - start_ns) / 1e9,
+		hwm_kb);
+}
+
 void plan_print(FILE *f, const struct plan_machine *pm, const struct plan_device *devs,
 		const struct plan_result *res, size_t n, const struct plan_geometry *geo, int json)
 {
@@ -482,7 +503,8 @@ int cmd_plan(int argc, char **argv)
 	struct plan_result *res;
 	struct plan_geometry geo;
 	size_t n = 0;
-	int json = 0, ret;
+	int json = 0, stats = 0, ret;
+	uint64_t start_ns = mono_ns();
 	char err[256];
 
 	for (int i = 0; i < argc; i++) {
@@ -490,6 +512,8 @@ int cmd_plan(int argc, char **argv)
 
 		if (!strcmp(a, "--json")) {
 			json = 1;
+		} else if (!strcmp(a, "--stats")) {
+			stats = 1;
 		} else if (!strcmp(a, "--mem") && v) {
 			if (scn_parse_size(v, &pm.node_mem[0]) || !pm.node_mem[0])
 				goto bad;
@@ -553,10 +577,12 @@ int cmd_plan(int argc, char **argv)
 		}
 	}
 	free(res);
+	if (stats)
+		print_stats(start_ns);
 	return ret;
 bad:
 	fprintf(stderr, "usage: memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] "
-			"[--maxmem SIZE] [--slots N] [--profile NAME] [--memmap-init eager|deferred] [--json] "
+			"[--maxmem SIZE] [--slots N] [--profile NAME] [--memmap-init eager|deferred] [--json] [--stats] "
 			"dimm|cxl|hmem:SIZE[@NODE]...\n");
 	return 2;
 }
