@@ -109,6 +109,20 @@ static int audit_pfns(struct memhp_machine *m, struct zone_count (*zc)[MAX_NR_ZO
 			continue;
 		if (!(ms->flags & SECTION_HAS_MEM_MAP))
 			return fail(a, "section %lu online without a memmap", nr);
+		{
+			unsigned long vmemmap, free;
+			int nid, zid;
+
+			/* deferred: its struct pages are a function of the block (page_peek) */
+			if (deferred_section_counts(m, nr, &nid, &zid, &vmemmap, &free)) {
+				struct zone_count *c = &zc[nid][zid];
+
+				c->present += m->pages_per_section;
+				c->managed += free;
+				c->free += free;
+				continue;
+			}
+		}
 		for (unsigned long pfn = start; pfn < end;) {
 			struct page tmp;
 			const struct page *p = page_peek(m, pfn, &tmp);

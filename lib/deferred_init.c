@@ -133,6 +133,9 @@ static void deferred_page(struct memhp_machine *m, const struct deferred_block *
 		out->refcount = 1;
 		return;
 	}
+	/* past the first max-order boundary, every chunk is max-order */
+	if (ALIGN_DOWN(pfn, 1UL << m->arch->max_order) >= head)
+		head = ALIGN_DOWN(pfn, 1UL << m->arch->max_order);
 	while (head + (1UL << chunk_order(m, head)) <= pfn)
 		head += 1UL << chunk_order(m, head);
 	if (pfn == head) {
@@ -267,8 +270,9 @@ static int map_block_memmap(struct memhp_machine *m, unsigned long first_section
 		if (vmemmap_map(m, va, bytes, ms->memmap_pfn))
 			goto unmap;
 	}
+	/* pfn_valid() readers hold no lock: one atomic update of the flags */
 	for (s = 0; s < m->sections_per_block; s++)
-		m->sections[first_section + s].flags &= ~SECTION_MEMMAP_UNMAPPED;
+		__atomic_fetch_and(&m->sections[first_section + s].flags, ~SECTION_MEMMAP_UNMAPPED, __ATOMIC_RELAXED);
 	return 0;
 unmap:
 	while (s--)
@@ -351,8 +355,9 @@ int deferred_init_block(struct memhp_machine *m, struct memory_block *mem)
 	struct zone *zone;
 	int ret;
 
-	if (!db || db->materialized)
+	if (!db)
 		return 0;
+	/* an allocation may be materializing it: db->materialized is the zone lock's */
 	zone = db_zone(m, db);
 	pthread_mutex_lock(&zone->lock);
 	ret = materialize(m, db);
@@ -365,6 +370,28 @@ void deferred_block_free(struct memory_block *mem)
 {
 	free(mem->deferred);
 	mem->deferred = NULL;
+}
+
+/*
+ * debug_vm: what a deferred section holds, without a walk of its pfns
+ * (their struct pages are a function of the block): its vmemmap pages,
+ * and the free ones.  false if the section is not deferred.
+ */
+bool deferred_section_counts(struct memhp_machine *m, unsigned long section_nr, int *nid, int *zid,
+			     unsigned long *vmemmap, unsigned long *free)
+{
+	const struct deferred_block *db = __atomic_load_n(&m->sections[section_nr].deferred, __ATOMIC_ACQUIRE);
+	unsigned long start = section_nr_to_pfn(m, section_nr), end = start + m->pages_per_section;
+	unsigned long vend;
+
+	if (!db)
+		return false;
+	vend = db->start_pfn + db->nr_vmemmap;
+	*nid = db->nid;
+	*zid = db->zid;
+	*vmemmap = vend > start ? MIN(vend, end) - start : 0;
+	*free = m->pages_per_section - *vmemmap;
+	return true;
 }
 
 /* the number of free chunks a free-list node stands for */

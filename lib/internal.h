@@ -471,6 +471,8 @@ int deferred_init_run(struct memhp_machine *m, struct page *run);
 int deferred_init_block(struct memhp_machine *m, struct memory_block *mem);
 void deferred_block_free(struct memory_block *mem);
 unsigned long free_list_node_chunks(const struct page *p);
+bool deferred_section_counts(struct memhp_machine *m, unsigned long section_nr, int *nid, int *zid,
+			     unsigned long *vmemmap, unsigned long *free);
 bool deferred_run_is_valid(struct memhp_machine *m, const struct zone *zone, const struct page *run,
 			   unsigned int order, int mt);
 

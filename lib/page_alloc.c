@@ -136,7 +136,7 @@ static void del_from_free_list(struct memhp_machine *m, struct zone *zone, unsig
 
 bool page_is_buddy_head(struct page *p)
 {
-	return p->flags & PG_buddy;
+	return page_flags(p) & PG_buddy;
 }
 
 static bool buddy_mergeable(struct memhp_machine *m, struct zone *zone, unsigned long buddy_pfn,
@@ -475,7 +475,8 @@ void set_range_migratetype_locked(struct memhp_machine *m, struct zone *zone, un
 		for (unsigned long pfn = start; pfn < end; pfn += m->pageblock_nr_pages) {
 			struct page *p = pfn_to_page(m, pfn);
 
-			if ((p->flags & PG_buddy) && p->order == m->arch->pageblock_order &&
+			/* PG_buddy is stable under the zone lock; an owner's page changes under us */
+			if ((page_flags(p) & PG_buddy) && p->order == m->arch->pageblock_order &&
 			    p->order < m->arch->max_order) {
 				del_from_free_list(m, zone, pfn, p->order);
 				__free_one_page(m, zone, pfn, m->arch->pageblock_order, to_mt, true);

@@ -100,10 +100,11 @@ static bool subsections_tracked(const struct memhp_machine *m)
 bool pfn_valid(struct memhp_machine *m, unsigned long pfn)
 {
 	struct mem_section *ms = pfn_to_section(m, pfn);
+	uint32_t flags = ms ? __atomic_load_n(&ms->flags, __ATOMIC_RELAXED) : 0;
 
-	if (!ms || !(ms->flags & SECTION_HAS_MEM_MAP))
+	if (!(flags & SECTION_HAS_MEM_MAP))
 		return false;
-	return (ms->flags & SECTION_IS_EARLY) || ms->subsection_map == ~0ULL ||
+	return (flags & SECTION_IS_EARLY) || ms->subsection_map == ~0ULL ||
 	       (ms->subsection_map & subsection_mask(m, pfn, 1));
 }
 
@@ -114,11 +115,12 @@ bool pfn_valid(struct memhp_machine *m, unsigned long pfn)
 bool pfn_online(struct memhp_machine *m, unsigned long pfn)
 {
 	struct mem_section *ms = pfn_to_section(m, pfn);
+	uint32_t flags = ms ? __atomic_load_n(&ms->flags, __ATOMIC_RELAXED) : 0;
 
-	if (!ms || !(ms->flags & SECTION_IS_ONLINE))
+	if (!(flags & SECTION_IS_ONLINE))
 		return false;
 	/* an early section has hot-added subsections only where they are tracked */
-	return !(ms->flags & SECTION_IS_EARLY) || !ms->subsection_map ||
+	return !(flags & SECTION_IS_EARLY) || !ms->subsection_map ||
 	       !(ms->subsection_map & subsection_mask(m, pfn, 1));
 }
 
@@ -126,7 +128,7 @@ void online_mem_sections(struct memhp_machine *m, unsigned long start, unsigned 
 {
 	pthread_mutex_lock(&m->span_lock);
 	for (unsigned long pfn = start; pfn < end; pfn = ALIGN_DOWN(pfn, m->pages_per_section) + m->pages_per_section)
-		pfn_to_section(m, pfn)->flags |= SECTION_IS_ONLINE;
+		__atomic_fetch_or(&pfn_to_section(m, pfn)->flags, SECTION_IS_ONLINE, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&m->span_lock);
 }
 
@@ -134,7 +136,7 @@ void offline_mem_sections(struct memhp_machine *m, unsigned long start, unsigned
 {
 	pthread_mutex_lock(&m->span_lock);
 	for (unsigned long pfn = start; pfn < end; pfn = ALIGN_DOWN(pfn, m->pages_per_section) + m->pages_per_section)
-		pfn_to_section(m, pfn)->flags &= ~SECTION_IS_ONLINE;
+		__atomic_fetch_and(&pfn_to_section(m, pfn)->flags, ~SECTION_IS_ONLINE, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&m->span_lock);
 }
 
@@ -492,7 +494,7 @@ static int add_subsections(struct memhp_machine *m, int nid, unsigned long pfn, 
 	pthread_mutex_lock(&m->span_lock);
 	ms->subsection_map |= mask;
 	if (fresh) {
-		ms->flags = SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
+		__atomic_store_n(&ms->flags, SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP, __ATOMIC_RELAXED);
 		ms->nid = nid;
 	}
 	pthread_mutex_unlock(&m->span_lock);
@@ -529,7 +531,7 @@ static void remove_subsections(struct memhp_machine *m, unsigned long pfn, unsig
 		return;
 	pthread_mutex_lock(&m->span_lock);
 	subsections_section_free(ms);
-	ms->flags = 0;
+	__atomic_store_n(&ms->flags, 0, __ATOMIC_RELAXED);
 	ms->nid = 0;
 	pthread_mutex_unlock(&m->span_lock);
 }
@@ -587,9 +589,10 @@ int sparse_add_section(struct memhp_machine *m, int nid, unsigned long pfn, unsi
 		return ret;
 	}
 	pthread_mutex_lock(&m->span_lock);
-	ms->flags = SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP;
-	if (altmap && !pgmap && m->memmap_defer)
-		ms->flags |= SECTION_MEMMAP_UNMAPPED;
+	/* lock-free readers (pfn_valid): one store */
+	__atomic_store_n(&ms->flags, SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP |
+				     (altmap && !pgmap && m->memmap_defer ? SECTION_MEMMAP_UNMAPPED : 0),
+			 __ATOMIC_RELAXED);
 	ms->subsection_map = ~0ULL;
 	ms->nid = nid;
 	pthread_mutex_unlock(&m->span_lock);
@@ -622,7 +625,7 @@ void sparse_remove_section(struct memhp_machine *m, unsigned long pfn, unsigned 
 	pthread_mutex_lock(&m->span_lock);
 	free(ms->pageblock_mt);
 	ms->pageblock_mt = NULL;
-	ms->flags = 0;
+	__atomic_store_n(&ms->flags, 0, __ATOMIC_RELAXED);
 	ms->subsection_map = 0;
 	ms->nid = 0;
 	pthread_mutex_unlock(&m->span_lock);
@@ -676,7 +679,7 @@ int sparse_add_boot_section(struct memhp_machine *m, int nid, unsigned long sect
 	}
 	ms->memmap_src = MEMMAP_BOOT;
 	ms->memmap_pfn = memmap_pfn;
-	ms->flags = SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP | SECTION_IS_EARLY;
+	__atomic_store_n(&ms->flags, SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP | SECTION_IS_EARLY, __ATOMIC_RELAXED);
 	ms->nid = nid;
 	atomic_fetch_add(&m->nr_memmap_boot_pages, (long)PFN_UP_M(m, bytes));
 	return 0;

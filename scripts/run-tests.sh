@@ -14,7 +14,9 @@ results=$build/results.txt
 # sanitizers: report leaks, stop at the first undefined behaviour
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$top/tests/tsan.supp}
+# history_size: the older access of a race keeps its stack, so that the
+# suppressions (matched on either stack) can recognise it
+export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$top/tests/tsan.supp history_size=7}
 pass() { echo "PASS $1" >> "$results"; }
 fail() { echo "FAIL $1" >> "$results"; echo "FAIL: $1" >&2; }
 
