@@ -35,7 +35,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all lib tools tests check check-unit check-oracle check-asan deps demo clean install \
-	bench bench-smoke check-long fuzz-targets
+	bench bench-smoke check-long fuzz-targets check-tsan
 
 all: lib tools
 
@@ -118,13 +118,22 @@ check-pass: all tests $(BUILD)/memhp-bench $(BUILD)/memhp-stress \
 	$(addprefix $(BUILD)/fuzz-replay-,$(FUZZ_TARGETS))
 	@scripts/run-tests.sh $(BUILD) $(PASS)
 
-# Everything, then everything again under ASan+UBSan, then the unit tests
-# (the concurrent ones are what it is for) under ThreadSanitizer.
+# Everything, then everything again under ASan+UBSan and, side by side
+# with it (each pass is mostly one thread; the machines have two cores),
+# the unit tests (the concurrent ones are what it is for) under
+# ThreadSanitizer.  The two sanitizer passes log to BUILD/check.log, shown
+# when both are done.
 check: deps
 	@$(MAKE) --no-print-directory check-pass BUILD=build
-	@$(MAKE) --no-print-directory check-pass BUILD=build-asan SAN=asan
-	@$(MAKE) --no-print-directory check-pass BUILD=build-tsan SAN=tsan PASS=unit
+	@echo "== ASan+UBSan (all) and ThreadSanitizer (unit) passes, side by side"
+	@$(MAKE) --no-print-directory -j2 check-asan check-tsan
 	@scripts/summary.sh build build-asan build-tsan
+
+check-asan check-tsan: check-%:
+	@mkdir -p build-$*
+	@$(MAKE) --no-print-directory -j1 check-pass BUILD=build-$* SAN=$* \
+		$(if $(filter tsan,$*),PASS=unit) > build-$*/check.log 2>&1; \
+		echo "---- build-$*/check.log"; cat build-$*/check.log
 
 # the long run: a million stress operations under ASan+UBSan and more
 # under TSan, a minute of libFuzzer per target; ends with a table

@@ -58,14 +58,16 @@ static void test_fill_free_pages(void **state)
 				assert_non_null(p);
 				if (!memhp_pfn_is_free(m, pfn))
 					continue;
+				if (pass == 0)
+					filled++;
+				if (pfn % SAN_SCALE)
+					continue;	/* every page, except under TSan */
 				for (size_t w = 0; w < 4096 / 8; w++) {
 					if (!pass)
 						p[w] = pattern(pfn, w);
 					else if (p[w] != pattern(pfn, w))
 						fail_msg("pfn %#lx word %zu lost its pattern", pfn, w);
 				}
-				if (!pass)
-					filled++;
 			}
 		}
 	}
@@ -73,7 +75,7 @@ static void test_fill_free_pages(void **state)
 	assert_int_equal(filled, 8 * 32256);
 	assert_int_equal(filled, free_before - (c.nr_free_pages - 8 * 32256) - 0);
 	/* the same bytes, read from the device itself */
-	for (unsigned long pfn = (info.addr >> 12) + 512; pfn < (info.addr >> 12) + 32768; pfn += 997) {
+	for (unsigned long pfn = (info.addr >> 12) + 512; pfn < (info.addr >> 12) + 32768; pfn += 997 * SAN_SCALE) {
 		uint64_t buf[512];
 
 		assert_int_equal(pread(fd, buf, sizeof(buf), (off_t)((pfn << 12) - info.addr)), sizeof(buf));
