@@ -226,7 +226,7 @@ static void *dgram_receiver(void *arg)
 static void test_datagrams_into_migrating_pages(void **state)
 {
 	struct memhp_machine *m = movable_dimm(0);
-	struct dgram_run d = { .count = 20000 / SAN_SCALE, .pages = 512 };
+	struct dgram_run d = { .count = 20000, .pages = 512 };
 	pthread_t s, rv;
 	int cycles = 0;
 
