@@ -39,7 +39,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 all: lib tools
 
-lib: $(BUILD)/libmemhp.a
+lib: $(BUILD)/libmemhp.a $(BUILD)/libmemhp.so
 tools: $(BUILD)/memhpctl $(BUILD)/memhpd
 
 $(BUILD)/lib/%.o: lib/%.c lib/internal.h include/memhp/memhp.h
@@ -50,9 +50,31 @@ $(BUILD)/tools/%.o: tools/%.c tools/*.h include/memhp/memhp.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/libmemhp.a: $(LIB_OBJS)
+# The library exports its API and nothing else: the functions memhp.h
+# declares.  libmemhp.a is one object with every other symbol made local
+# (a program may have its own free_pages or add_memory), libmemhp.so the
+# same through a version script.  The white-box unit tests link the
+# objects as they are (libmemhp-internal.a).
+$(BUILD)/memhp.syms: include/memhp/memhp.h
 	@mkdir -p $(dir $@)
-	ar rcs $@ $^
+	grep -oE '\bmemhp_[a-z0-9_]+ *\(' $< | sed 's/ *($$//' | sort -u > $@
+
+$(BUILD)/libmemhp.a: $(LIB_OBJS) $(BUILD)/memhp.syms
+	@mkdir -p $(dir $@)
+	$(LD) -r -o $(BUILD)/memhp.o $(LIB_OBJS)
+	objcopy --keep-global-symbols=$(BUILD)/memhp.syms $(BUILD)/memhp.o
+	rm -f $@ && ar rcs $@ $(BUILD)/memhp.o
+
+$(BUILD)/libmemhp-internal.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/memhp.map: $(BUILD)/memhp.syms
+	{ echo 'MEMHP_0.1 {'; echo 'global:'; sed 's/.*/\t&;/' $<; echo 'local: *;'; echo '};'; } > $@
+
+$(BUILD)/libmemhp.so: $(LIB_OBJS) $(BUILD)/memhp.map
+	$(CC) -shared -Wl,-soname,libmemhp.so.0 -Wl,--version-script=$(BUILD)/memhp.map $(LIB_OBJS) -o $@ \
+		$(LDFLAGS_ALL)
 
 $(BUILD)/memhpctl: $(BUILD)/tools/memhpctl.o $(TOOL_COMMON) $(BUILD)/libmemhp.a
 	$(CC) $^ -o $@ $(LDFLAGS_ALL)
@@ -69,9 +91,9 @@ MEMHPD_OBJS := $(BUILD)/tools/mounts.o $(BUILD)/tools/lifecycle.o $(BUILD)/tools
 $(BUILD)/memhpd: $(BUILD)/tools/memhpd.o $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
 	$(CC) $^ -o $@ $(LDFLAGS_ALL) $(FUSE_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libmemhp.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libmemhp-internal.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL) -lcmocka
+	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libmemhp-internal.a -o $@ $(LDFLAGS_ALL) -lcmocka
 
 tests: $(UNIT_BINS)
 
@@ -153,6 +175,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(BUILD)/memhpctl $(BUILD)/memhpd $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BUILD)/libmemhp.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(BUILD)/libmemhp.so $(DESTDIR)$(PREFIX)/lib/libmemhp.so.0
+	ln -sf libmemhp.so.0 $(DESTDIR)$(PREFIX)/lib/libmemhp.so
 	install -m 0644 include/memhp/memhp.h $(DESTDIR)$(PREFIX)/include/memhp/
 	sed 's|@PREFIX@|$(PREFIX)|' memhp.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/memhp.pc
 	install -m 0644 man/libmemhp.3 $(DESTDIR)$(PREFIX)/share/man/man3/
