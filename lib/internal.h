@@ -440,7 +440,6 @@ int sparse_add_sections(struct memhp_machine *m, int nid, unsigned long start, u
 			struct vmem_altmap *altmap, const struct dev_pagemap *pgmap);
 void sparse_remove_sections(struct memhp_machine *m, unsigned long start, unsigned long nr,
 			    struct vmem_altmap *altmap, const struct dev_pagemap *pgmap);
-void boot_hole_pages_init(struct memhp_machine *m, unsigned long pfn, unsigned long nr, int nid);
 int sparse_add_boot_section(struct memhp_machine *m, int nid, unsigned long section_nr,
 			    unsigned long memmap_pfn);
 struct mem_section *pfn_to_section(struct memhp_machine *m, unsigned long pfn);
@@ -641,6 +640,10 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 void regions_destroy(struct memhp_machine *m);
 /* migrate.c's pieces that migrate_device.c uses */
 int map_window(struct memhp_region *r, size_t first, size_t n);
+bool offline_cancelled(struct memhp_machine *m);
+/* caller holds device_hotplug_lock: the offline it runs may be cancelled */
+void offline_cancel_arm(struct memhp_machine *m, const volatile int *cancel, unsigned int timeout_ms);
+void offline_cancel_disarm(struct memhp_machine *m);
 
 /* ---- writers kept off a migrating page (wprotect.c) ------------------- */
 
@@ -709,10 +712,6 @@ void migrate_device_finalize(struct memhp_machine *m, unsigned long *src, unsign
 int region_device_fault(struct memhp_region *r, size_t index);
 /* the same with owners_lock held (released on return); no wait: -EBUSY */
 int region_device_fault_locked(struct memhp_region *r, size_t index, bool wait);
-bool offline_cancelled(struct memhp_machine *m);
-/* caller holds device_hotplug_lock: the offline it runs may be cancelled */
-void offline_cancel_arm(struct memhp_machine *m, const volatile int *cancel, unsigned int timeout_ms);
-void offline_cancel_disarm(struct memhp_machine *m);
 
 /* ---- the kernel's own allocations (kernel_alloc.c) ------------------ */
 
@@ -857,12 +856,19 @@ int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
 struct acpi_memdev;
 void acpi_destroy(struct memhp_machine *m);
 
-/* ---- fault injection ------------------------------------------------- */
+/* ---- boot (machine.c) ------------------------------------------------ */
 
-/* progress reports (memory_hotplug.c): begin an operation, add to it, end */
+/* struct pages of boot holes: reserved, in the node's zone */
+void boot_hole_pages_init(struct memhp_machine *m, unsigned long pfn, unsigned long nr, int nid);
+
+/* ---- progress reports (progress.c) ----------------------------------- */
+
+/* begin an operation, add to it, end */
 void progress_begin(struct memhp_machine *m, const char *op, uint64_t total);
 void progress_step(struct memhp_machine *m, uint64_t bytes);
 void progress_end(struct memhp_machine *m);
+
+/* ---- fault injection (fault_inject.c) -------------------------------- */
 
 /* true when this fallible step must fail (memhp_fault_inject) */
 bool should_fail(struct memhp_machine *m);

@@ -595,37 +595,6 @@ failed_removal:
 	return ret;
 }
 
-/* ---- progress of long operations ------------------------------------------ */
-
-void memhp_set_progress(struct memhp_machine *m, memhp_progress_fn fn, void *arg)
-{
-	pthread_mutex_lock(&m->device_hotplug_lock);
-	m->progress.fn = fn;
-	m->progress.arg = arg;
-	pthread_mutex_unlock(&m->device_hotplug_lock);
-}
-
-void progress_begin(struct memhp_machine *m, const char *op, uint64_t total)
-{
-	m->progress.op = op;
-	m->progress.done = 0;
-	m->progress.total = total;
-}
-
-void progress_step(struct memhp_machine *m, uint64_t bytes)
-{
-	if (!m->progress.op)
-		return;
-	m->progress.done += bytes;
-	if (m->progress.fn)
-		m->progress.fn(m->progress.arg, m->progress.op, m->progress.done, m->progress.total);
-}
-
-void progress_end(struct memhp_machine *m)
-{
-	m->progress.op = NULL;
-}
-
 /* ---- adding memory -------------------------------------------------------- */
 
 static void arch_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size,

@@ -12,6 +12,10 @@
  * Requests:
  *     device add NAME SIZE [node=N] [addr=A] [backing=PATH]
  *     device del NAME
+ *     dax create cxl|hmem|pmem SIZE [node=N]   a device region (and its dax
+ *                          device, bound to kmem or device_dax as the kind
+ *                          says): "region= dev= addr= size= driver="
+ *     dax destroy REGION   the region, once its memory is offline
  *     read PATH            the file's content
  *     write PATH VALUE     one write(2) of VALUE (no newline added)
  *     list PATH            one "d|f|l NAME" line per directory entry
