@@ -124,9 +124,11 @@ static void add_row(const char *figure, double memhp, double baseline, double ra
 	r->met = met;
 }
 
-static struct memhp_machine *boot(uint64_t mem, uint64_t maxmem, const char *cmdline)
+/* a machine; eager: every struct page written at online (memmap_init_eager) */
+static struct memhp_machine *boot_init(uint64_t mem, uint64_t maxmem, const char *cmdline, int eager)
 {
-	struct memhp_config c = { .mem = mem, .maxmem = maxmem, .cmdline = cmdline, .max_phys = 2ULL << 40 };
+	struct memhp_config c = { .mem = mem, .maxmem = maxmem, .cmdline = cmdline, .max_phys = 2ULL << 40,
+				  .memmap_init_eager = eager };
 	struct memhp_machine *m = NULL;
 	int ret = memhp_machine_create(&c, &m);
 
@@ -135,6 +137,11 @@ static struct memhp_machine *boot(uint64_t mem, uint64_t maxmem, const char *cmd
 		exit(1);
 	}
 	return m;
+}
+
+static struct memhp_machine *boot(uint64_t mem, uint64_t maxmem, const char *cmdline)
+{
+	return boot_init(mem, maxmem, cmdline, 0);
 }
 
 /* the best of three timings of fn(dst, src, bytes), buffers faulted in first */
@@ -330,20 +337,6 @@ static void bench_limits(void)
 }
 
 /* ---- 1. online throughput ------------------------------------------------- */
-
-static struct memhp_machine *boot_init(uint64_t mem, uint64_t maxmem, const char *cmdline, int eager)
-{
-	struct memhp_config c = { .mem = mem, .maxmem = maxmem, .cmdline = cmdline, .max_phys = 2ULL << 40,
-				  .memmap_init_eager = eager };
-	struct memhp_machine *m = NULL;
-	int ret = memhp_machine_create(&c, &m);
-
-	if (ret) {
-		fprintf(stderr, "memhp-bench: machine: %s\n", memhp_strerror(ret));
-		exit(1);
-	}
-	return m;
-}
 
 static double online_time(uint64_t size, int mmom, int eager)
 {
