@@ -871,6 +871,111 @@ static void ctl_dmesg(int fd)
 	free(buf);
 }
 
+/* ---- the request table ------------------------------------------------------ */
+
+static void req_device_list(int fd, char **w, int n)
+{
+	(void)w;
+	(void)n;
+	ctl_device_list(fd);
+}
+
+static void req_device_del(int fd, char **w, int n)
+{
+	(void)n;
+	ctl_device_del(fd, w[2]);
+}
+
+static void req_read(int fd, char **w, int n)
+{
+	(void)n;
+	ctl_read(fd, w[1]);
+}
+
+static void req_list(int fd, char **w, int n)
+{
+	(void)n;
+	ctl_list(fd, w[1]);
+}
+
+static void req_status(int fd, char **w, int n)
+{
+	(void)w;
+	(void)n;
+	ctl_status(fd);
+}
+
+static void req_dmesg(int fd, char **w, int n)
+{
+	(void)w;
+	(void)n;
+	ctl_dmesg(fd);
+}
+
+/* fail the Nth fallible step from now (0: disarm): the daemon's fault sweep */
+static void req_fault(int fd, char **w, int n)
+{
+	char *end;
+	unsigned long nth = strtoul(w[1], &end, 10);
+
+	(void)n;
+	if (*end || w[1][0] == '-') {
+		reply_err(fd, -EINVAL, "fault: bad step '%s'", w[1]);
+		return;
+	}
+	memhp_fault_inject(d.m, nth);
+	reply_ok(fd, NULL, 0);
+}
+
+static void req_audit(int fd, char **w, int n)
+{
+	char msg[512];
+
+	(void)w;
+	(void)n;
+	if (memhp_audit(d.m, msg, sizeof(msg)))
+		reply_err(fd, -EUCLEAN, "%s", msg);
+	else
+		reply_ok(fd, NULL, 0);
+}
+
+static void req_shutdown(int fd, char **w, int n)
+{
+	(void)w;
+	(void)n;
+	reply_ok(fd, NULL, 0);
+	kill(getpid(), SIGTERM);	/* fuse's handler ends the loop */
+}
+
+/*
+ * Every request but `write` (whose value may hold spaces): its first word,
+ * the second when it names a sub-request, and how many words it takes,
+ * the request's own included.  ctl.h documents them.
+ */
+static const struct ctl_request {
+	const char *word, *sub;
+	int min, max;
+	void (*handle)(int fd, char **w, int n);
+} ctl_requests[] = {
+	{ "device", "add", 2, 16, ctl_device_add },
+	{ "device", "list", 2, 2, req_device_list },
+	{ "device", "del", 3, 3, req_device_del },
+	{ "dax", NULL, 2, 16, ctl_dax },
+	{ "read", NULL, 2, 2, req_read },
+	{ "list", NULL, 2, 2, req_list },
+	{ "status", NULL, 1, 1, req_status },
+	{ "dmesg", NULL, 1, 1, req_dmesg },
+	{ "hog", NULL, 1, 16, ctl_users },
+	{ "pin", NULL, 1, 16, ctl_users },
+	{ "unpin", NULL, 1, 16, ctl_users },
+	{ "kill", NULL, 1, 16, ctl_users },
+	{ "pfn", NULL, 1, 16, ctl_users },
+	{ "where", NULL, 1, 16, ctl_users },
+	{ "fault", NULL, 2, 2, req_fault },
+	{ "audit", NULL, 1, 1, req_audit },
+	{ "shutdown", NULL, 1, 1, req_shutdown },
+};
+
 static void handle_request(int fd, char *line)
 {
 	char *w[16], *save = NULL;
@@ -887,51 +992,19 @@ static void handle_request(int fd, char *line)
 		}
 		w[n++] = t;
 	}
-	if (!n)
+	if (!n) {
 		reply_err(fd, -EINVAL, "empty request");
-	else if (!strcmp(w[0], "device") && n >= 2 && !strcmp(w[1], "add"))
-		ctl_device_add(fd, w, n);
-	else if (!strcmp(w[0], "device") && n == 2 && !strcmp(w[1], "list"))
-		ctl_device_list(fd);
-	else if (!strcmp(w[0], "device") && n == 3 && !strcmp(w[1], "del"))
-		ctl_device_del(fd, w[2]);
-	else if (!strcmp(w[0], "dax") && n >= 2)
-		ctl_dax(fd, w, n);
-	else if (!strcmp(w[0], "read") && n == 2)
-		ctl_read(fd, w[1]);
-	else if (!strcmp(w[0], "list") && n == 2)
-		ctl_list(fd, w[1]);
-	else if (!strcmp(w[0], "status") && n == 1)
-		ctl_status(fd);
-	else if (!strcmp(w[0], "dmesg") && n == 1)
-		ctl_dmesg(fd);
-	else if (!strcmp(w[0], "hog") || !strcmp(w[0], "pin") || !strcmp(w[0], "unpin") ||
-		 !strcmp(w[0], "kill") || !strcmp(w[0], "pfn") || !strcmp(w[0], "where"))
-		ctl_users(fd, w, n);
-	else if (!strcmp(w[0], "fault") && n == 2) {
-		/* fail the Nth fallible step from now (0: disarm): the daemon's fault sweep */
-		char *end;
-		unsigned long nth = strtoul(w[1], &end, 10);
-
-		if (*end || w[1][0] == '-')
-			reply_err(fd, -EINVAL, "fault: bad step '%s'", w[1]);
-		else {
-			memhp_fault_inject(d.m, nth);
-			reply_ok(fd, NULL, 0);
-		}
-	} else if (!strcmp(w[0], "audit") && n == 1) {
-		char msg[512];
-
-		if (memhp_audit(d.m, msg, sizeof(msg)))
-			reply_err(fd, -EUCLEAN, "%s", msg);
-		else
-			reply_ok(fd, NULL, 0);
+		return;
 	}
-	else if (!strcmp(w[0], "shutdown") && n == 1) {
-		reply_ok(fd, NULL, 0);
-		kill(getpid(), SIGTERM);	/* fuse's handler ends the loop */
-	} else
-		reply_err(fd, -EINVAL, "unknown request '%s'", w[0]);
+	for (size_t i = 0; i < sizeof(ctl_requests) / sizeof(ctl_requests[0]); i++) {
+		const struct ctl_request *r = &ctl_requests[i];
+
+		if (strcmp(w[0], r->word) || n < r->min || n > r->max || (r->sub && strcmp(w[1], r->sub)))
+			continue;
+		r->handle(fd, w, n);
+		return;
+	}
+	reply_err(fd, -EINVAL, "unknown request '%s'", w[0]);
 }
 
 #define REQUEST_DEADLINE_MS 10000
