@@ -42,7 +42,7 @@ all: lib tools
 lib: $(BUILD)/libmemhp.a $(BUILD)/libmemhp.so
 tools: $(BUILD)/memhpctl $(BUILD)/memhpd
 
-$(BUILD)/lib/%.o: lib/%.c lib/internal.h include/memhp/memhp.h
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) include/memhp/memhp.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 

@@ -22,22 +22,7 @@
 #include <string.h>
 
 #include "internal.h"
-
-struct range {
-	uint64_t start, end;	/* [start, end) */
-	int nid;
-};
-
-#define MAX_RANGES 64
-
-struct boot_layout {
-	struct range ram[MAX_RANGES];	/* e820 usable, per node */
-	size_t nr_ram;
-	struct range reserved[MAX_RANGES];
-	size_t nr_reserved;
-	uint64_t lowmem_ram_end;	/* firmware's RAM top below 4G (pc) */
-};
-
+#include "memblock.h"
 
 static void add_ram(struct boot_layout *l, uint64_t start, uint64_t end, int nid)
 {
@@ -148,101 +133,6 @@ static void layout_boot_ram(struct memhp_machine *m, const struct memhp_config *
 	carve_e820_user(m, l);
 }
 
-static bool reserved_overlaps(const struct boot_layout *l, uint64_t s, uint64_t e)
-{
-	for (size_t i = 0; i < l->nr_reserved; i++)
-		if (s < l->reserved[i].end && l->reserved[i].start < e)
-			return true;
-	return false;
-}
-
-static void reserve(struct boot_layout *l, uint64_t s, uint64_t e)
-{
-	if (l->nr_reserved < MAX_RANGES)
-		l->reserved[l->nr_reserved++] = (struct range){ s, e, 0 };
-}
-
-/* memblock_alloc, top-down: highest free aligned chunk below `limit` */
-static int64_t boot_alloc_topdown(struct boot_layout *l, uint64_t size, uint64_t align,
-				  uint64_t limit, int nid)
-{
-	for (size_t i = l->nr_ram; i-- > 0;) {
-		const struct range *r = &l->ram[i];
-		uint64_t top = MIN(r->end, limit);
-
-		if (nid >= 0 && r->nid != nid)
-			continue;
-		while (top >= r->start + size) {
-			uint64_t s = ALIGN_DOWN(top - size, align);
-
-			if (s < r->start)
-				break;
-			if (!reserved_overlaps(l, s, s + size)) {
-				reserve(l, s, s + size);
-				return (int64_t)s;
-			}
-			top = s + size - align;
-		}
-	}
-	return -1;
-}
-
-/* nodes that have boot memory: fixup_hashdist turns hashdist off for one */
-static unsigned int boot_memory_nodes(const struct boot_layout *l)
-{
-	uint32_t mask = 0;
-
-	for (size_t i = 0; i < l->nr_ram; i++)
-		if (l->ram[i].end > l->ram[i].start)
-			mask |= 1u << l->ram[i].nid;
-	return (unsigned int)__builtin_popcount(mask);
-}
-
-/*
- * alloc_large_system_hash's size for a table of 8-byte buckets, one per
- * 2^scale bytes of memory: nr_kernel_pages (every memblock memory page,
- * calc_nr_kernel_pages) rounded up to 1 MiB, scaled, then rounded up to a
- * power of two.
- */
-static uint64_t large_system_hash_bytes(struct memhp_machine *m, const struct boot_layout *l,
-					unsigned int scale)
-{
-	uint64_t pages = 0, per_mib = (1ULL << 20) / m->page_size, entries;
-	unsigned int shift = page_shift(m);
-
-	for (size_t i = 0; i < l->nr_ram; i++)
-		if (ALIGN_DOWN(l->ram[i].end, m->page_size) > ALIGN_UP(l->ram[i].start, m->page_size))
-			pages += (ALIGN_DOWN(l->ram[i].end, m->page_size) -
-				  ALIGN_UP(l->ram[i].start, m->page_size)) / m->page_size;
-	entries = ALIGN_UP(pages, per_mib);
-	entries = scale > shift ? entries >> (scale - shift) : entries << (shift - scale);
-	entries = entries < 2 ? 1 : 1ULL << (64 - __builtin_clzll(entries - 1));
-	return ALIGN_UP(entries * 8, m->page_size);
-}
-
-/*
- * What memblock gives out besides the memmap and the kernel image, in
- * start_kernel's order (x86, where the image's reservation was measured):
- * a pglist_data for every node after the first (alloc_node_data, before
- * the memmap; the first one is part of the image's reservation), and -
- * only when a single node has memory, as fixup_hashdist leaves hashdist
- * off - the dentry and inode hash tables of vfs_caches_init_early (scale
- * 13 and 14).  With hashdist on they are vmalloc'ed later, from the buddy.
- */
-static void reserve_node_data(struct memhp_machine *m, struct boot_layout *l)
-{
-	for (unsigned int nid = 1; nid < m->nr_nodes; nid++)
-		boot_alloc_topdown(l, m->arch->pglist_data_bytes, 64, UINT64_MAX, -1);
-}
-
-static void reserve_early_hashes(struct memhp_machine *m, struct boot_layout *l)
-{
-	if (!m->arch->pglist_data_bytes || boot_memory_nodes(l) != 1)
-		return;
-	boot_alloc_topdown(l, large_system_hash_bytes(m, l, 13), 64, UINT64_MAX, -1);	/* Dentry cache */
-	boot_alloc_topdown(l, large_system_hash_bytes(m, l, 14), 64, UINT64_MAX, -1);	/* Inode-cache */
-}
-
 static bool pfn_is_ram(struct memhp_machine *m, const struct boot_layout *l, unsigned long pfn,
 		       int *nid)
 {
@@ -264,7 +154,7 @@ static bool pfn_is_reserved(struct memhp_machine *m, const struct boot_layout *l
 {
 	uint64_t a = PFN_PHYS_M(m, pfn);
 
-	return reserved_overlaps(l, a, a + m->page_size);
+	return memblock_is_reserved(l, a, a + m->page_size);
 }
 
 static int zone_of_phys(struct memhp_machine *m, uint64_t a)
@@ -319,36 +209,6 @@ static void build_iomem(struct memhp_machine *m, const struct boot_layout *l)
 				 : e->type == E820_USER_ACPI ? "ACPI Tables" : "Reserved",
 				 IORESOURCE_MEM | (e->type == E820_USER_ACPI ? IORESOURCE_BUSY : 0));
 	}
-}
-
-static int boot_sections(struct memhp_machine *m, struct boot_layout *l)
-{
-	unsigned long bytes = m->pages_per_section * sizeof(struct page);
-	unsigned long max_pfn = PHYS_PFN_M(m, m->boot_mem_end);
-
-	for (unsigned long nr = 0; nr < pfn_to_section_nr(m, max_pfn - 1) + 1; nr++) {
-		unsigned long start = section_nr_to_pfn(m, nr), pfn;
-		int nid = -1;
-		int64_t at;
-		int ret;
-
-		for (pfn = start; pfn < start + m->pages_per_section; pfn += 1)
-			if (pfn_is_ram(m, l, pfn, &nid))
-				break;
-		if (nid < 0)
-			continue;
-		/* sparse_init: the section's memmap from its own node, top-down */
-		at = boot_alloc_topdown(l, bytes, MAX(bytes, 1UL << m->arch->pmd_shift) > bytes ?
-					bytes : bytes, UINT64_MAX, nid);
-		if (at < 0)
-			at = boot_alloc_topdown(l, bytes, bytes, UINT64_MAX, -1);
-		if (at < 0)
-			return -ENOMEM;
-		ret = sparse_add_boot_section(m, nid, nr, PHYS_PFN_M(m, (uint64_t)at));
-		if (ret)
-			return ret;
-	}
-	return 0;
 }
 
 /* the pfn bounds [low, high) of a boot zone */
@@ -519,6 +379,78 @@ static void boot_node_states(struct memhp_machine *m)
 	m->node_masks[N_CPU] = 1u;	/* the one CPU is on node 0 */
 }
 
+/*
+ * How many entries e820_table_firmware (what the firmware passed) and the
+ * kernel's e820_table (page 0 split off by trim_bios_range, memmap=
+ * entries carved out of RAM) have: e820__reserve_resources and
+ * firmware_map_add_early allocate one entry each.
+ */
+static void count_e820_entries(struct memhp_machine *m, const struct memhp_config *cfg,
+			       struct boot_layout *l)
+{
+	/* 640K-1M's two, the top 128K below the hole, the BIOS at 4G-256K */
+	size_t reserved = 4 + (m->max_phys >= (1ULL << 40));	/* + AMD's HyperTransport hole */
+	size_t runs = 0;
+
+	if (!m->arch->pc_layout)
+		return;
+	for (size_t i = 0; i < l->nr_ram; i++)
+		if (!i || l->ram[i].start != l->ram[i - 1].end)
+			runs++;
+	l->nr_firmware_e820 = 2 + (cfg->mem > pc_lowmem(cfg->mem)) + reserved;
+	l->nr_kernel_e820 = runs + reserved + 1 + m->params.nr_e820_user;
+}
+
+/*
+ * The decompressor puts the image in RAM at a CONFIG_PHYSICAL_ALIGN (2 MiB)
+ * boundary: 16 MiB unless KASLR chose another (find_random_phys_addr).
+ */
+static bool kernel_image_fits(const struct boot_layout *l, uint64_t base, uint64_t size)
+{
+	if (base & ((2ULL << 20) - 1))
+		return false;
+	for (size_t i = 0; i < l->nr_ram; i++) {
+		uint64_t end = l->ram[i].end;
+
+		/* adjacent ranges of other nodes are one e820 entry */
+		for (size_t j = i + 1; j < l->nr_ram && l->ram[j].start == end; j++)
+			end = l->ram[j].end;
+		if (base >= l->ram[i].start && base + size <= end)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * What memblock holds when memblock_free_all hands the rest to the buddy:
+ * on x86 the first 1 MiB, the kernel image and every early allocation
+ * (memblock.c); elsewhere the memmap and the image with its allocations
+ * as one measured range.
+ */
+static int boot_reservations(struct memhp_machine *m, const struct memhp_config *cfg,
+			     struct boot_layout *l)
+{
+	int ret;
+
+	if (m->arch->pc_layout) {
+		uint64_t image = cfg->kernel_image_base ? cfg->kernel_image_base : 16ULL << 20;
+
+		if (!kernel_image_fits(l, image, m->arch->kernel_reserved_bytes)) {
+			mlog(m, "kernel image at %#llx: not 2 MiB aligned inside boot RAM",
+				(unsigned long long)image);
+			return -EINVAL;
+		}
+		memblock_reserve(l, 0, 1ULL << 20);
+		memblock_reserve(l, image, image + m->arch->kernel_reserved_bytes);
+		return x86_early_allocations(m, cfg, l, image);
+	}
+	ret = boot_sparse_init(m, l);
+	if (ret)
+		return ret;
+	memblock_reserve(l, m->arch->ram_base, m->arch->ram_base + m->arch->kernel_reserved_bytes);
+	return l->reserve_failed ? -ENOMEM : 0;
+}
+
 static int boot(struct memhp_machine *m, const struct memhp_config *cfg)
 {
 	struct boot_layout *l = calloc(1, sizeof(*l));
@@ -552,21 +484,10 @@ static int boot(struct memhp_machine *m, const struct memhp_config *cfg)
 			goto out;
 	}
 	build_iomem(m, l);
-	if (m->arch->pglist_data_bytes)
-		reserve_node_data(m, l);
-	ret = boot_sections(m, l);
+	count_e820_entries(m, cfg, l);
+	ret = boot_reservations(m, cfg, l);
 	if (ret)
 		goto out;
-	reserve_early_hashes(m, l);
-	/* early reservations besides the memmap */
-	if (m->arch->pc_layout) {
-		reserve(l, 0, 1ULL << 20);	/* x86 keeps the first 1 MiB */
-		reserve(l, 16ULL << 20, (16ULL << 20) + m->arch->kernel_reserved_bytes);
-	} else {
-		reserve(l, m->arch->ram_base, m->arch->ram_base + m->arch->kernel_reserved_bytes);
-	}
-	if (m->arch->swiotlb_bytes)
-		boot_alloc_topdown(l, m->arch->swiotlb_bytes, 1ULL << 20, 4ULL << 30, -1);
 	boot_zone_spans(m, l);
 	boot_init_pages(m, l);
 	m->max_pfn = PHYS_PFN_M(m, m->boot_mem_end);
@@ -575,6 +496,7 @@ static int boot(struct memhp_machine *m, const struct memhp_config *cfg)
 	setup_per_zone_wmarks(m);
 	ret = 0;
 out:
+	boot_layout_release(l);
 	free(l);
 	return ret;
 }

@@ -1700,6 +1700,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	memcpy(cfg.node_mem, s->node_mem, sizeof(cfg.node_mem));
 	cfg.cmdline = cmdline;
 	cfg.backing_dir = opt->backing_dir;
+	cfg.kernel_image_base = opt->kernel_image_base;
 	if (opt->socket) {
 		/* the daemon's machine is already booted: the directives are its */
 		char *status, *bs;

@@ -49,6 +49,7 @@ struct scn_options {
 	bool pretty;
 	const char *backing_dir;
 	const char *socket;		/* run against this memhpd, not in process */
+	uint64_t kernel_image_base;	/* where KASLR put the image; 0: 16 MiB */
 };
 
 struct scn_totals {

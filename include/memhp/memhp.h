@@ -56,6 +56,10 @@ struct memhp_config {
 				 * with its memmap on itself when first
 				 * needed (same results, far less host
 				 * memory and time); for tests */
+	uint64_t kernel_image_base; /* x86: where the kernel image sits in
+				 * boot RAM (what KASLR chose: /proc/iomem's
+				 * "Kernel code" start, 2 MiB aligned); 0:
+				 * 16 MiB, as with nokaslr */
 };
 
 int memhp_machine_create(const struct memhp_config *cfg, struct memhp_machine **out);

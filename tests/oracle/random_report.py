@@ -11,6 +11,7 @@ fields by kind (the attribute or counter that differs), biggest first:
 the list of causes still to model.  Exit 0 when every run is at 100%.
 """
 import collections
+import json
 import lzma
 import os
 import re
@@ -39,6 +40,19 @@ def kind_of(line):
     return re.sub(r"\d+", "*", m.group(1))
 
 
+def kernel_image_base(kernel_json):
+    """Where KASLR put the recorded kernel's image: its /proc/iomem
+    "Kernel code" start.  memhp boots with the image there, as the same
+    kernel with the same random choice would (memhpctl run --kernel-image)."""
+    with open(kernel_json) as f:
+        run = json.load(f)
+    for step in run.get("steps", []):
+        for line in (step.get("snapshot") or {}).get("iomem") or []:
+            if line.strip().endswith(": Kernel code"):
+                return "0x" + line.strip().split("-")[0]
+    return None
+
+
 def run_one(build, seed, tmp):
     scn = os.path.join(tmp, "%d.scn" % seed)
     with open(scn, "w") as f:
@@ -49,6 +63,9 @@ def run_one(build, seed, tmp):
     with open(kernel, "wb") as f:
         f.write(lzma.open(os.path.join(RANDOM, "%d.json.xz" % seed)).read())
     mine = os.path.join(tmp, "%d.memhp.json" % seed)
+    image = kernel_image_base(kernel)
+    if image:
+        opts = ["--kernel-image", image] + opts
     try:
         subprocess.run([os.path.join(build, "memhpctl"), "run", scn] + opts + ["--json", "-o", mine],
                        capture_output=True, timeout=600)

@@ -1,0 +1,726 @@
+// SPDX-License-Identifier: MIT
+/*
+ * memblock.c - the boot allocator, and what x86 early boot takes from it.
+ *
+ * How many pages of each zone the buddy gets at boot (managed) is RAM minus
+ * what memblock has reserved when memblock_free_all runs.  Which zone and
+ * node a reservation lands in is decided by memblock's top-down search
+ * (__memblock_find_range_top_down): the highest free, aligned range below
+ * the limit, on the requested node or, failing that, anywhere.  A page
+ * counts as reserved when any byte of it is, so small allocations matter
+ * where they pack.  So the early allocations are replayed here, in
+ * start_kernel's order and with the 6.12 x86-64 reference kernel's sizes
+ * (memblock=debug of that guest lists every one):
+ *
+ *   setup_arch      the first 1 MiB; the kernel image (at 16 MiB, where an
+ *                   unrandomized kernel loads); direct-map page tables past
+ *                   the brk buffer; alloc_node_data per node with memory;
+ *   sparse_init     the mem_section root array; a root per 128 sections on
+ *                   the node that first needs it; per node its usemaps, its
+ *                   memmap and the vmemmap's page tables;
+ *   free_area_init  a pg_data_t for every possible node without memory;
+ *   setup_arch      HPET and IOAPIC, e820 resources and the firmware map,
+ *                   the hibernation nosave regions;
+ *   start_kernel    the saved and static command lines, the first percpu
+ *                   chunk (node 0, its unused tail freed), cpumasks, the
+ *                   early hash tables (hashdist off), fixmap page tables;
+ *   mem_init        the swiotlb below 4G, its slot and area arrays.
+ *
+ * Not modelled: the initrd (reserved early, freed after unpacking, so it
+ * only moves later allocations down within the same zone) and KASLR (the
+ * reference kernel randomizes where its image lands; without it the image
+ * is at 16 MiB, as here).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "memblock.h"
+
+/* sizes of the reference build's (6.12 x86-64, 5-level paging) structures */
+#define SECTION_ROOTS_BYTES	(2UL << 20)	/* NR_SECTION_ROOTS pointers */
+#define SECTIONS_PER_ROOT	128UL		/* PAGE_SIZE / sizeof(struct mem_section) */
+#define USAGE_BYTES		56UL		/* mem_section_usage_size() + usemap_size() */
+#define PCPU_UNIT_BYTES		0x42000UL	/* first chunk kept for the one CPU */
+#define PCPU_ATOM_BYTES		(2UL << 20)	/* PMD_SIZE: pcpu_fc_alloc's atom */
+#define NR_SPP_PAGES		3		/* spp_getpage: fixmap page tables */
+#define E820_RESOURCE_BYTES	64UL		/* sizeof(struct resource) */
+#define FIRMWARE_MAP_BYTES	104UL		/* sizeof(struct firmware_map_entry) */
+#define NOSAVE_REGION_BYTES	32UL		/* sizeof(struct nosave_region) */
+#define SWIOTLB_SLOT_BYTES	24UL		/* sizeof(struct io_tlb_slot) */
+#define SWIOTLB_AREA_BYTES	16UL		/* sizeof(struct io_tlb_area) */
+#define IO_TLB_SHIFT		11
+#define SMP_CACHE_BYTES		64UL
+#define CPUMASK_BYTES		8UL		/* one CPU: cpumask_size() */
+/* what the reference guest's QEMU -append starts with (oracle/run-scenario) */
+#define BOOT_CMDLINE_PREFIX	"console=ttyS0 quiet panic=-1"
+
+/* ---- memblock.reserved: a sorted array of disjoint, merged ranges ---- */
+
+/* index of the first range that ends after `a` */
+static size_t reserved_first_after(const struct boot_layout *l, uint64_t a)
+{
+	size_t lo = 0, hi = l->nr_reserved;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (l->reserved[mid].end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool memblock_is_reserved(const struct boot_layout *l, uint64_t start, uint64_t end)
+{
+	size_t i = reserved_first_after(l, start);
+
+	return i < l->nr_reserved && l->reserved[i].start < end;
+}
+
+static bool reserved_grow(struct boot_layout *l)
+{
+	size_t cap = l->cap_reserved ? 2 * l->cap_reserved : 64;
+	struct range *r = realloc(l->reserved, cap * sizeof(*r));
+
+	if (!r) {
+		l->reserve_failed = true;
+		return false;
+	}
+	l->reserved = r;
+	l->cap_reserved = cap;
+	return true;
+}
+
+void memblock_reserve(struct boot_layout *l, uint64_t start, uint64_t end)
+{
+	size_t i, j;
+
+	if (start >= end)
+		return;
+	/* merge with every range it touches, as memblock_merge_regions does */
+	i = reserved_first_after(l, start ? start - 1 : 0);
+	for (j = i; j < l->nr_reserved && l->reserved[j].start <= end; j++) {
+		start = MIN(start, l->reserved[j].start);
+		end = MAX(end, l->reserved[j].end);
+	}
+	if (j == i) {
+		if (l->nr_reserved == l->cap_reserved && !reserved_grow(l))
+			return;
+		memmove(&l->reserved[i + 1], &l->reserved[i], (l->nr_reserved - i) * sizeof(l->reserved[0]));
+		l->nr_reserved++;
+		j = i + 1;
+	}
+	l->reserved[i] = (struct range){ start, end, -1 };
+	memmove(&l->reserved[i + 1], &l->reserved[j], (l->nr_reserved - j) * sizeof(l->reserved[0]));
+	l->nr_reserved -= j - i - 1;
+}
+
+void memblock_free(struct boot_layout *l, uint64_t start, uint64_t end)
+{
+	size_t i = reserved_first_after(l, start);
+
+	while (i < l->nr_reserved && l->reserved[i].start < end) {
+		struct range *r = &l->reserved[i];
+
+		if (r->start < start && r->end > end) {
+			/* a hole in the middle: the range splits in two */
+			if (l->nr_reserved == l->cap_reserved && !reserved_grow(l))
+				return;
+			r = &l->reserved[i];
+			memmove(r + 1, r, (l->nr_reserved - i) * sizeof(*r));
+			l->nr_reserved++;
+			r[0].end = start;
+			r[1].start = end;
+			return;
+		}
+		if (r->start < start) {
+			r->end = start;
+			i++;
+		} else if (r->end > end) {
+			r->start = end;
+			return;
+		} else {
+			memmove(r, r + 1, (l->nr_reserved - i - 1) * sizeof(*r));
+			l->nr_reserved--;
+		}
+	}
+}
+
+/* how many ranges start below `a` */
+static size_t reserved_count_below(const struct boot_layout *l, uint64_t a)
+{
+	size_t lo = 0, hi = l->nr_reserved;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (l->reserved[mid].start < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* the highest aligned free [cand, cand + size) inside [lo, hi), or -1 */
+static int64_t find_in_ram_range(const struct boot_layout *l, uint64_t size, uint64_t align,
+				 uint64_t lo, uint64_t hi)
+{
+	size_t i = reserved_count_below(l, hi);
+	uint64_t top = hi;
+
+	/* walk the free gaps down from hi: [end of range i-1, top) */
+	for (;;) {
+		uint64_t bottom = i ? MAX(lo, l->reserved[i - 1].end) : lo;
+
+		if (bottom < top && top - bottom >= size) {
+			uint64_t cand = ALIGN_DOWN(top - size, align);
+
+			if (cand >= bottom)
+				return (int64_t)cand;
+		}
+		if (!i || l->reserved[i - 1].end <= lo)
+			return -1;
+		top = MIN(top, l->reserved[i - 1].start);
+		i--;
+		if (top <= lo)
+			return -1;
+	}
+}
+
+/* __memblock_find_range_top_down over the node's (or all) RAM */
+static int64_t find_topdown(const struct boot_layout *l, uint64_t size, uint64_t align,
+			    uint64_t min, uint64_t max, int nid)
+{
+	for (size_t r = l->nr_ram; r-- > 0;) {
+		uint64_t lo = MAX(l->ram[r].start, min), hi = MIN(l->ram[r].end, max);
+		int64_t at;
+
+		if (nid >= 0 && l->ram[r].nid != nid)
+			continue;
+		if (hi <= lo || hi - lo < size)
+			continue;
+		at = find_in_ram_range(l, size, align, lo, hi);
+		if (at >= 0)
+			return at;
+	}
+	return -1;
+}
+
+/*
+ * memblock_alloc_internal: the node first, then (unless exact) any node;
+ * then all of that again without the lower limit.
+ */
+int64_t memblock_alloc_range(struct boot_layout *l, uint64_t size, uint64_t align,
+			     uint64_t min, uint64_t max, int nid, bool exact_nid)
+{
+	for (;;) {
+		int64_t at = find_topdown(l, size, align, min, max, nid);
+
+		if (at < 0 && nid >= 0 && !exact_nid)
+			at = find_topdown(l, size, align, min, max, -1);
+		if (at >= 0) {
+			memblock_reserve(l, (uint64_t)at, (uint64_t)at + size);
+			return at;
+		}
+		if (!min)
+			return -1;
+		min = 0;
+	}
+}
+
+int64_t memblock_alloc_topdown(struct boot_layout *l, uint64_t size, uint64_t align,
+			       uint64_t limit, int nid)
+{
+	return memblock_alloc_range(l, size, align, 0, limit, nid, nid >= 0);
+}
+
+void boot_layout_release(struct boot_layout *l)
+{
+	free(l->reserved);
+	l->reserved = NULL;
+	l->nr_reserved = l->cap_reserved = 0;
+}
+
+/* memblock_alloc(size, SMP_CACHE_BYTES): anywhere, top-down */
+static void alloc_small(struct boot_layout *l, uint64_t size)
+{
+	memblock_alloc_range(l, size, SMP_CACHE_BYTES, 0, UINT64_MAX, -1, false);
+}
+
+/* ---- what x86 early boot allocates, in start_kernel's order ---- */
+
+/* nodes that have boot memory: fixup_hashdist turns hashdist off for one */
+unsigned int boot_memory_nodes(const struct boot_layout *l)
+{
+	uint32_t mask = 0;
+
+	for (size_t i = 0; i < l->nr_ram; i++)
+		if (l->ram[i].end > l->ram[i].start)
+			mask |= 1u << l->ram[i].nid;
+	return (unsigned int)__builtin_popcount(mask);
+}
+
+static bool node_has_ram(const struct boot_layout *l, unsigned int nid)
+{
+	for (size_t i = 0; i < l->nr_ram; i++)
+		if (l->ram[i].nid == (int)nid && l->ram[i].end > l->ram[i].start)
+			return true;
+	return false;
+}
+
+/*
+ * alloc_large_system_hash's size for a table of 8-byte buckets, one per
+ * 2^scale bytes of memory: nr_kernel_pages (every memblock memory page,
+ * calc_nr_kernel_pages) rounded up to 1 MiB, scaled, then rounded up to a
+ * power of two.
+ */
+uint64_t large_system_hash_bytes(struct memhp_machine *m, const struct boot_layout *l,
+				 unsigned int scale)
+{
+	uint64_t pages = 0, per_mib = (1ULL << 20) / m->page_size, entries;
+	unsigned int shift = page_shift(m);
+
+	for (size_t i = 0; i < l->nr_ram; i++)
+		if (ALIGN_DOWN(l->ram[i].end, m->page_size) > ALIGN_UP(l->ram[i].start, m->page_size))
+			pages += (ALIGN_DOWN(l->ram[i].end, m->page_size) -
+				  ALIGN_UP(l->ram[i].start, m->page_size)) / m->page_size;
+	entries = ALIGN_UP(pages, per_mib);
+	entries = scale > shift ? entries >> (scale - shift) : entries << (shift - scale);
+	entries = entries < 2 ? 1 : 1ULL << (64 - __builtin_clzll(entries - 1));
+	return ALIGN_UP(entries * 8, m->page_size);
+}
+
+static uint64_t ram_top(const struct boot_layout *l)
+{
+	return l->nr_ram ? l->ram[l->nr_ram - 1].end : 0;
+}
+
+/* ---- init_mem_mapping: the direct map's page tables ---- */
+
+enum { PTE_TABLE = 1, PMD_LEAF = 2, PMD_TABLE = 4, PUD_LEAF = 8 };
+
+/* which 2 MiB / 1 GiB slots have a table or a leaf so far */
+struct direct_map {
+	uint8_t *slot2m, *slot1g;
+	size_t n2m, n1g;
+	uint64_t brk_start, brk_end;	/* the image: page tables come from its brk */
+	uint64_t min_mapped, max_mapped;
+	bool use_memblock;		/* the range being mapped overlaps the brk */
+};
+
+/* memblock_is_region_memory: [s, e) is all e820 RAM */
+static bool region_is_ram(const struct boot_layout *l, uint64_t s, uint64_t e)
+{
+	for (size_t i = 0; i < l->nr_ram; i++) {
+		uint64_t end = l->ram[i].end;
+
+		for (size_t j = i + 1; j < l->nr_ram && l->ram[j].start == end; j++)
+			end = l->ram[j].end;
+		if (s >= l->ram[i].start && e <= end)
+			return true;
+	}
+	return false;
+}
+
+/* alloc_low_pages: from the brk, or memblock under what is mapped already */
+static void new_table(struct boot_layout *l, struct direct_map *d)
+{
+	if (d->use_memblock)
+		memblock_alloc_range(l, 4096, 4096, d->min_mapped, d->max_mapped, -1, false);
+}
+
+/* kernel_physical_mapping_init for one piece of one page size */
+static void map_piece(struct boot_layout *l, struct direct_map *d, uint64_t s, uint64_t e,
+		      uint64_t page)
+{
+	for (uint64_t a = s; a < e; a += page) {
+		size_t g = a >> 30, m = a >> 21;
+
+		if (g >= d->n1g || (d->slot1g[g] & PUD_LEAF))
+			continue;	/* a 1 GiB leaf stays as it is */
+		if (page == (1ULL << 30)) {
+			d->slot1g[g] |= PUD_LEAF;
+			continue;
+		}
+		if (!(d->slot1g[g] & PMD_TABLE)) {
+			d->slot1g[g] |= PMD_TABLE;
+			new_table(l, d);
+		}
+		if (page == (2ULL << 20)) {
+			if (!(d->slot2m[m] & PTE_TABLE))
+				d->slot2m[m] |= PMD_LEAF;
+			continue;
+		}
+		if (!(d->slot2m[m] & (PTE_TABLE | PMD_LEAF))) {
+			d->slot2m[m] |= PTE_TABLE;
+			new_table(l, d);
+		}
+	}
+}
+
+/*
+ * split_mem_range + adjust_range_page_size_mask: a 4K head to 2M, 2M pages
+ * to 1G, 1G pages, then 2M and a 4K tail; a piece whose whole aligned
+ * 2M (1G) is RAM is mapped with the bigger page.
+ */
+static void init_memory_mapping(struct boot_layout *l, struct direct_map *d, uint64_t s, uint64_t e)
+{
+	const uint64_t M2 = 2ULL << 20, G1 = 1ULL << 30;
+	uint64_t cut[5] = { MIN(ALIGN_UP(s, M2), e), 0, 0, 0, e };
+	uint64_t page[5] = { 4096, M2, G1, M2, 4096 };
+
+	cut[1] = MAX(cut[0], MIN(ALIGN_UP(cut[0], G1), ALIGN_DOWN(e, M2)));
+	cut[2] = MAX(cut[1], ALIGN_DOWN(e, G1));
+	cut[3] = MAX(cut[2], ALIGN_DOWN(e, M2));
+	for (int i = 0; i < 5; i++) {
+		uint64_t from = i ? cut[i - 1] : s, to = cut[i], p = page[i];
+
+		if (from >= to)
+			continue;
+		if (p == 4096 && region_is_ram(l, ALIGN_DOWN(from, M2), ALIGN_UP(to, M2)))
+			p = M2;
+		if (p == M2 && region_is_ram(l, ALIGN_DOWN(from, G1), ALIGN_UP(to, G1)))
+			p = G1;
+		map_piece(l, d, ALIGN_DOWN(from, p), to, p);
+	}
+}
+
+/* init_range_memory_mapping: each RAM range inside [s, e); the RAM mapped */
+static uint64_t init_range_memory_mapping(struct boot_layout *l, struct direct_map *d, uint64_t s, uint64_t e)
+{
+	uint64_t mapped = 0;
+
+	for (size_t i = 0; i < l->nr_ram; i++) {
+		uint64_t rs = l->ram[i].start, re = l->ram[i].end;
+
+		while (i + 1 < l->nr_ram && l->ram[i + 1].start == re)
+			re = l->ram[++i].end;
+		rs = MAX(ALIGN_UP(rs, 4096), s);
+		re = MIN(ALIGN_DOWN(re, 4096), e);
+		if (rs >= re)
+			continue;
+		/* the brk's own pages cannot hold tables while they get mapped */
+		d->use_memblock = rs < d->brk_end && d->brk_start < re;
+		init_memory_mapping(l, d, rs, re);
+		d->max_mapped = MAX(d->max_mapped, re);
+		mapped += re - rs;
+	}
+	return mapped;
+}
+
+/*
+ * init_mem_mapping, top-down: the ISA range, then the top 2 MiB, then
+ * steps growing by 2^8 downwards, then what is above the top 2 MiB.  Page
+ * tables come from the brk (INIT_PGT_BUF_SIZE is ample here) except while
+ * the range holding the brk itself is mapped: those come from memblock,
+ * from what is mapped so far (alloc_low_pages).
+ */
+static int alloc_direct_map_tables(struct boot_layout *l, uint64_t image, uint64_t image_size)
+{
+	uint64_t top = ram_top(l), real_end, last, step = 2ULL << 20, mapped = 0;
+	struct direct_map d = { .brk_start = image, .brk_end = image + image_size };
+
+	d.n1g = (size_t)(ALIGN_UP(top, 1ULL << 30) >> 30);
+	d.n2m = (size_t)(ALIGN_UP(top, 1ULL << 30) >> 21);
+	d.slot1g = calloc(d.n1g, 1);
+	d.slot2m = calloc(d.n2m, 1);
+	if (!d.slot1g || !d.slot2m) {
+		free(d.slot1g);
+		free(d.slot2m);
+		return -ENOMEM;
+	}
+	init_memory_mapping(l, &d, 0, 1ULL << 20);	/* always, holes or not */
+	real_end = ALIGN_DOWN(top, 2ULL << 20);
+	d.min_mapped = real_end;
+	for (last = real_end; last > (1ULL << 20);) {
+		uint64_t start = last > step ? MAX(ALIGN_DOWN(last - 1, step), 1ULL << 20) : 1ULL << 20;
+
+		mapped += init_range_memory_mapping(l, &d, start, last);
+		last = start;
+		d.min_mapped = last;
+		if (mapped >= step)
+			step <<= 8;
+	}
+	if (real_end < top)
+		init_range_memory_mapping(l, &d, real_end, top);
+	free(d.slot1g);
+	free(d.slot2m);
+	return 0;
+}
+
+/* numa_register_memblks -> alloc_node_data: on the node itself */
+static void alloc_node_data(struct memhp_machine *m, struct boot_layout *l)
+{
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		if (node_has_ram(l, nid))
+			memblock_alloc_range(l, m->arch->pglist_data_bytes, SMP_CACHE_BYTES, 0, UINT64_MAX,
+					     (int)nid, false);
+}
+
+/* free_area_init -> alloc_offline_node_data: possible nodes without memory */
+static void alloc_offline_node_data(struct memhp_machine *m, struct boot_layout *l)
+{
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		if (!node_has_ram(l, nid))
+			alloc_small(l, m->arch->pglist_data_bytes);
+}
+
+/* the node whose RAM the section starts in (its first RAM page), or -1 */
+static int section_nid(struct memhp_machine *m, const struct boot_layout *l, unsigned long nr)
+{
+	uint64_t s = PFN_PHYS_M(m, section_nr_to_pfn(m, nr));
+	uint64_t e = s + ((uint64_t)m->pages_per_section << page_shift(m));
+
+	for (size_t i = 0; i < l->nr_ram; i++) {
+		uint64_t rs = ALIGN_UP(l->ram[i].start, m->page_size);
+		uint64_t re = ALIGN_DOWN(l->ram[i].end, m->page_size);
+
+		if (rs < e && re > s && re > rs)
+			return l->ram[i].nid;
+	}
+	return -1;
+}
+
+/*
+ * vmemmap_populate_hugepages: a PMD table for each 1 GiB of vmemmap the
+ * memmap reaches first, with its PUD and P4D tables, on the node being
+ * populated.  The table a pfn's struct page needs: one per 2^24 pfns
+ * (PMD), 2^33 (PUD), 2^42 (P4D).
+ */
+static void alloc_vmemmap_tables(struct boot_layout *l, unsigned long first_pfn,
+				 unsigned long nr_pfns, int nid, unsigned long seen[3])
+{
+	static const unsigned int shift[3] = { 42, 33, 24 };	/* P4D, PUD, PMD */
+
+	for (unsigned long pfn = first_pfn; pfn < first_pfn + nr_pfns;) {
+		for (int lvl = 0; lvl < 3; lvl++) {
+			unsigned long idx = (pfn >> shift[lvl]) + 1;
+
+			if (seen[lvl] != idx) {
+				seen[lvl] = idx;
+				memblock_alloc_range(l, 4096, 4096, 16ULL << 20, UINT64_MAX, nid, false);
+			}
+		}
+		pfn = ALIGN_DOWN(pfn, 1UL << 24) + (1UL << 24);
+	}
+}
+
+/* sparse_init_nid: usemaps near the pg_data_t, then the node's memmap */
+static int sparse_init_nid(struct memhp_machine *m, struct boot_layout *l, int nid,
+			   unsigned long first, unsigned long end, unsigned long count,
+			   unsigned long seen[3])
+{
+	uint64_t bytes = (uint64_t)m->pages_per_section * sizeof(struct page);
+	uint64_t section = (uint64_t)m->pages_per_section << page_shift(m);
+	int64_t at = -1;
+	unsigned long k = 0;
+
+	if (m->arch->pglist_data_bytes) {
+		/* the pg_data_t is the node's first reservation at its top */
+		uint64_t goal = 0;
+
+		for (size_t i = 0; i < l->nr_ram; i++)
+			if (l->ram[i].nid == nid)
+				goal = ALIGN_DOWN(l->ram[i].end - 1, section);
+		memblock_alloc_range(l, USAGE_BYTES * count, SMP_CACHE_BYTES, goal, goal + section, nid, false);
+	}
+	/* sparse_buffer_init: the whole memmap at once, on the node only */
+	if (m->arch->pglist_data_bytes)
+		at = memblock_alloc_range(l, bytes * count, MAX(bytes, 1ULL << m->arch->pmd_shift),
+					  16ULL << 20, UINT64_MAX, nid, true);
+	for (unsigned long nr = first; nr < end; nr++) {
+		int64_t map = at;
+		int ret;
+
+		if (section_nid(m, l, nr) != nid)
+			continue;
+		if (at >= 0)
+			map = at + (int64_t)(k++ * bytes);
+		else	/* no buffer: each section's memmap on its own */
+			map = memblock_alloc_range(l, bytes, bytes, 0, UINT64_MAX, nid, false);
+		if (map < 0)
+			return -ENOMEM;
+		if (m->arch->pglist_data_bytes)
+			alloc_vmemmap_tables(l, section_nr_to_pfn(m, nr), m->pages_per_section, nid, seen);
+		ret = sparse_add_boot_section(m, nid, nr, PHYS_PFN_M(m, (uint64_t)map));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * sparse_init: memblocks_present (the root array, then a root wherever a
+ * present section first needs one), then sparse_init_nid for each run of
+ * sections of one node.
+ */
+int boot_sparse_init(struct memhp_machine *m, struct boot_layout *l)
+{
+	unsigned long nr_sections = pfn_to_section_nr(m, PHYS_PFN_M(m, m->boot_mem_end) - 1) + 1;
+	unsigned long seen[3] = { 0, 0, 0 }, root = ~0UL, begin = 0, count = 0;
+	int begin_nid = -1, ret;
+
+	if (m->arch->pglist_data_bytes) {
+		alloc_small(l, SECTION_ROOTS_BYTES);
+		for (unsigned long nr = 0; nr < nr_sections; nr++) {
+			int nid = section_nid(m, l, nr);
+
+			if (nid >= 0 && nr / SECTIONS_PER_ROOT != root) {
+				root = nr / SECTIONS_PER_ROOT;
+				memblock_alloc_range(l, 4096, SMP_CACHE_BYTES, 0, UINT64_MAX, nid, false);
+			}
+		}
+	}
+	for (unsigned long nr = 0; nr <= nr_sections; nr++) {
+		int nid = nr < nr_sections ? section_nid(m, l, nr) : -2;
+
+		if (nid == -1)
+			continue;
+		if (nid != begin_nid && count) {
+			ret = sparse_init_nid(m, l, begin_nid, begin, nr, count, seen);
+			if (ret)
+				return ret;
+			count = 0;
+		}
+		if (!count) {
+			begin = nr;
+			begin_nid = nid;
+		}
+		count++;
+	}
+	return 0;
+}
+
+/* e820__register_nosave_regions: the gaps between RAM entries, merged */
+static size_t nr_nosave_regions(struct memhp_machine *m, const struct boot_layout *l)
+{
+	uint64_t last = 0, region_end = ~0ULL, max_pfn = PHYS_PFN_M(m, ram_top(l));
+	size_t n = 0;
+
+	for (size_t i = 0; i <= l->nr_ram; i++) {
+		uint64_t s, e;
+
+		if (i < l->nr_ram) {
+			/* the kernel's table has page 0 reserved (trim_bios_range) */
+			uint64_t start = MAX(l->ram[i].start, 4096ULL);
+
+			if (last >= start) {
+				last = MAX(last, l->ram[i].end);
+				continue;
+			}
+			s = PHYS_PFN_M(m, last);
+			e = PFN_UP_M(m, start);
+			last = l->ram[i].end;
+		} else {
+			s = PHYS_PFN_M(m, last);
+			e = max_pfn;
+		}
+		if (s >= e)
+			continue;
+		if (region_end != s)
+			n++;
+		region_end = e;
+	}
+	return n;
+}
+
+/* setup_arch's small tables: HPET, IOAPIC, e820 resources, nosave regions */
+static void alloc_firmware_tables(struct memhp_machine *m, struct boot_layout *l)
+{
+	alloc_small(l, 73);	/* acpi_parse_hpet: the HPET resource and its name */
+	alloc_small(l, 75);	/* io_apic_init_mappings: the IOAPIC resource */
+	alloc_small(l, E820_RESOURCE_BYTES * l->nr_kernel_e820);
+	for (size_t i = 0; i < l->nr_firmware_e820; i++)
+		alloc_small(l, FIRMWARE_MAP_BYTES);
+	for (size_t i = nr_nosave_regions(m, l); i > 0; i--)
+		alloc_small(l, NOSAVE_REGION_BYTES);
+}
+
+/* setup_command_line: saved_command_line and static_command_line */
+static void alloc_command_lines(const struct memhp_config *cfg, struct boot_layout *l)
+{
+	size_t len = strlen(BOOT_CMDLINE_PREFIX);
+	const char *p = cfg->cmdline ? cfg->cmdline : "";
+
+	/* the guest's command line is the prefix and each option, one space apart */
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " \t\n");
+		n = strcspn(p, " \t\n");
+		if (n)
+			len += 1 + n;
+		p += n;
+	}
+	alloc_small(l, len + 1);
+	alloc_small(l, len + 1);
+}
+
+/*
+ * setup_per_cpu_areas -> pcpu_embed_first_chunk: the chunk's alloc info and
+ * group table, a PMD-sized atom on CPU 0's node (node 0) whose unused tail
+ * is freed, pcpu_setup_first_chunk's maps, then the two tables freed.
+ */
+static void alloc_percpu(struct boot_layout *l)
+{
+	static const uint64_t setup[] = { 8, 8, 4, 8, 368, 200, 256, 264, 64, 200, 896, 904, 224 };
+	int64_t info, groups, atom;
+
+	info = memblock_alloc_range(l, 4096, 4096, 0, UINT64_MAX, -1, false);
+	groups = memblock_alloc_range(l, 4096, SMP_CACHE_BYTES, 0, UINT64_MAX, -1, false);
+	atom = memblock_alloc_range(l, PCPU_ATOM_BYTES, PCPU_ATOM_BYTES, 16ULL << 20, UINT64_MAX, 0, false);
+	if (atom >= 0)
+		memblock_free(l, (uint64_t)atom + PCPU_UNIT_BYTES, (uint64_t)atom + PCPU_ATOM_BYTES);
+	for (size_t i = 0; i < sizeof(setup) / sizeof(setup[0]); i++)
+		alloc_small(l, setup[i]);
+	if (info >= 0)
+		memblock_free(l, (uint64_t)info, (uint64_t)info + 4096);
+	if (groups >= 0)
+		memblock_free(l, (uint64_t)groups, (uint64_t)groups + 4096);
+}
+
+/* mem_init -> swiotlb_init: the bounce buffer below 4G, then its slots */
+static void alloc_swiotlb(struct memhp_machine *m, struct boot_layout *l)
+{
+	uint64_t bytes = m->arch->swiotlb_bytes;
+
+	if (!bytes)
+		return;
+	memblock_alloc_range(l, bytes, 4096, 0, 4ULL << 30, -1, false);
+	memblock_alloc_range(l, ALIGN_UP((bytes >> IO_TLB_SHIFT) * SWIOTLB_SLOT_BYTES, 4096), 4096,
+			     0, UINT64_MAX, -1, false);
+	alloc_small(l, SWIOTLB_AREA_BYTES);
+}
+
+int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cfg,
+			  struct boot_layout *l, uint64_t image)
+{
+	int ret;
+
+	ret = alloc_direct_map_tables(l, image, m->arch->kernel_reserved_bytes);
+	if (ret)
+		return ret;
+	alloc_node_data(m, l);
+	ret = boot_sparse_init(m, l);
+	if (ret)
+		return ret;
+	alloc_offline_node_data(m, l);
+	alloc_firmware_tables(m, l);
+	alloc_command_lines(cfg, l);
+	alloc_percpu(l);
+	for (unsigned int i = 0; i < 1 + m->nr_nodes; i++)	/* setup_node_to_cpumask_map et al. */
+		alloc_small(l, CPUMASK_BYTES);
+	if (boot_memory_nodes(l) == 1) {
+		/* vfs_caches_init_early: hashdist is off with one memory node */
+		alloc_small(l, large_system_hash_bytes(m, l, 13));	/* Dentry cache */
+		alloc_small(l, large_system_hash_bytes(m, l, 14));	/* Inode-cache */
+	}
+	for (int i = 0; i < NR_SPP_PAGES; i++)
+		memblock_alloc_range(l, 4096, 4096, 0, UINT64_MAX, -1, false);
+	alloc_swiotlb(m, l);
+	return l->reserve_failed ? -ENOMEM : 0;
+}
