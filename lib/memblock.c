@@ -191,6 +191,25 @@ static int64_t find_in_ram_range(const struct boot_layout *l, uint64_t size, uin
 	}
 }
 
+/* __memblock_find_range_bottom_up: the lowest aligned free range above min */
+static int64_t find_bottomup(const struct boot_layout *l, uint64_t size, uint64_t align,
+			     uint64_t min, uint64_t max)
+{
+	for (size_t r = 0; r < l->nr_ram; r++) {
+		uint64_t lo = MAX(l->ram[r].start, min), hi = MIN(l->ram[r].end, max);
+		size_t i = reserved_first_after(l, lo);
+		uint64_t cand = ALIGN_UP(lo, align);
+
+		while (cand + size <= hi) {
+			if (i >= l->nr_reserved || cand + size <= l->reserved[i].start)
+				return (int64_t)cand;
+			cand = MAX(cand, ALIGN_UP(l->reserved[i].end, align));
+			i++;
+		}
+	}
+	return -1;
+}
+
 /* __memblock_find_range_top_down over the node's (or all) RAM */
 static int64_t find_topdown(const struct boot_layout *l, uint64_t size, uint64_t align,
 			    uint64_t min, uint64_t max, int nid)
@@ -303,13 +322,17 @@ static uint64_t ram_top(const struct boot_layout *l)
 
 enum { PTE_TABLE = 1, PMD_LEAF = 2, PMD_TABLE = 4, PUD_LEAF = 8 };
 
+#define INIT_PGT_BUF_PAGES	16	/* 5-level, RANDOMIZE_MEMORY: 4 * 4 */
+
 /* which 2 MiB / 1 GiB slots have a table or a leaf so far */
 struct direct_map {
 	uint8_t *slot2m, *slot1g;
 	size_t n2m, n1g;
 	uint64_t brk_start, brk_end;	/* the image: page tables come from its brk */
+	unsigned int brk_used;		/* of INIT_PGT_BUF_PAGES */
 	uint64_t min_mapped, max_mapped;
 	bool use_memblock;		/* the range being mapped overlaps the brk */
+	bool bottom_up;			/* movable_node: memblock allocates bottom-up */
 };
 
 /* memblock_is_region_memory: [s, e) is all e820 RAM */
@@ -329,8 +352,20 @@ static bool region_is_ram(const struct boot_layout *l, uint64_t s, uint64_t e)
 /* alloc_low_pages: from the brk, or memblock under what is mapped already */
 static void new_table(struct boot_layout *l, struct direct_map *d)
 {
-	if (d->use_memblock)
+	int64_t at;
+
+	if (!d->use_memblock && d->brk_used < INIT_PGT_BUF_PAGES) {
+		d->brk_used++;
+		return;
+	}
+	if (!d->bottom_up) {
 		memblock_alloc_range(l, 4096, 4096, d->min_mapped, d->max_mapped, -1, false);
+		return;
+	}
+	/* bottom-up allocations stay above the kernel image */
+	at = find_bottomup(l, 4096, 4096, MAX(d->min_mapped, d->brk_end), d->max_mapped);
+	if (at >= 0)
+		memblock_reserve(l, (uint64_t)at, (uint64_t)at + 4096);
 }
 
 /* kernel_physical_mapping_init for one piece of one page size */
@@ -412,17 +447,56 @@ static uint64_t init_range_memory_mapping(struct boot_layout *l, struct direct_m
 	return mapped;
 }
 
-/*
- * init_mem_mapping, top-down: the ISA range, then the top 2 MiB, then
- * steps growing by 2^8 downwards, then what is above the top 2 MiB.  Page
- * tables come from the brk (INIT_PGT_BUF_SIZE is ample here) except while
- * the range holding the brk itself is mapped: those come from memblock,
- * from what is mapped so far (alloc_low_pages).
- */
-static int alloc_direct_map_tables(struct boot_layout *l, uint64_t image, uint64_t image_size)
+/* memory_map_top_down: the top 2 MiB, then steps growing by 2^8 downwards */
+static void memory_map_top_down(struct boot_layout *l, struct direct_map *d, uint64_t start,
+				uint64_t end)
 {
-	uint64_t top = ram_top(l), real_end, last, step = 2ULL << 20, mapped = 0;
-	struct direct_map d = { .brk_start = image, .brk_end = image + image_size };
+	uint64_t real_end = ALIGN_DOWN(end, 2ULL << 20), last, step = 2ULL << 20, mapped = 0;
+
+	d->min_mapped = real_end;
+	for (last = real_end; last > start;) {
+		uint64_t s = last > step ? MAX(ALIGN_DOWN(last - 1, step), start) : start;
+
+		mapped += init_range_memory_mapping(l, d, s, last);
+		last = s;
+		d->min_mapped = last;
+		if (mapped >= step)
+			step <<= 8;
+	}
+	if (real_end < end)
+		init_range_memory_mapping(l, d, real_end, end);
+}
+
+/* memory_map_bottom_up: steps growing by 2^8 upwards */
+static void memory_map_bottom_up(struct boot_layout *l, struct direct_map *d, uint64_t start,
+				 uint64_t end)
+{
+	uint64_t step = 2ULL << 20, mapped = 0;
+
+	d->min_mapped = start;
+	while (start < end) {
+		uint64_t next = end - start > step ? MIN(ALIGN_UP(start + 1, step), end) : end;
+
+		mapped += init_range_memory_mapping(l, d, start, next);
+		start = next;
+		if (mapped >= step)
+			step <<= 8;
+	}
+}
+
+/*
+ * init_mem_mapping: the ISA range, then RAM top-down (or, with movable_node,
+ * whose memblock is bottom-up until SRAT is parsed, bottom-up from the
+ * image's end, then below it).  Page tables come from the brk's
+ * INIT_PGT_BUF_SIZE except while the range holding the brk itself is
+ * mapped, or once it is used up: those come from memblock, from what is
+ * mapped so far (alloc_low_pages).
+ */
+static int alloc_direct_map_tables(struct boot_layout *l, uint64_t image, uint64_t image_size,
+				   bool bottom_up)
+{
+	uint64_t top = ram_top(l);
+	struct direct_map d = { .brk_start = image, .brk_end = image + image_size, .bottom_up = bottom_up };
 
 	d.n1g = (size_t)(ALIGN_UP(top, 1ULL << 30) >> 30);
 	d.n2m = (size_t)(ALIGN_UP(top, 1ULL << 30) >> 21);
@@ -433,20 +507,15 @@ static int alloc_direct_map_tables(struct boot_layout *l, uint64_t image, uint64
 		free(d.slot2m);
 		return -ENOMEM;
 	}
-	init_memory_mapping(l, &d, 0, 1ULL << 20);	/* always, holes or not */
-	real_end = ALIGN_DOWN(top, 2ULL << 20);
-	d.min_mapped = real_end;
-	for (last = real_end; last > (1ULL << 20);) {
-		uint64_t start = last > step ? MAX(ALIGN_DOWN(last - 1, step), 1ULL << 20) : 1ULL << 20;
-
-		mapped += init_range_memory_mapping(l, &d, start, last);
-		last = start;
-		d.min_mapped = last;
-		if (mapped >= step)
-			step <<= 8;
+	/* the ISA range, always, holes or not: the P4D, PUD, PMD, PTE tables */
+	d.brk_used = 2;
+	init_memory_mapping(l, &d, 0, 1ULL << 20);
+	if (d.bottom_up) {
+		memory_map_bottom_up(l, &d, d.brk_end, top);
+		memory_map_bottom_up(l, &d, 1ULL << 20, d.brk_end);
+	} else {
+		memory_map_top_down(l, &d, 1ULL << 20, top);
 	}
-	if (real_end < top)
-		init_range_memory_mapping(l, &d, real_end, top);
 	free(d.slot1g);
 	free(d.slot2m);
 	return 0;
@@ -701,7 +770,7 @@ int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cf
 {
 	int ret;
 
-	ret = alloc_direct_map_tables(l, image, m->arch->kernel_reserved_bytes);
+	ret = alloc_direct_map_tables(l, image, m->arch->kernel_reserved_bytes, m->params.movable_node);
 	if (ret)
 		return ret;
 	alloc_node_data(m, l);
