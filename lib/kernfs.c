@@ -686,6 +686,8 @@ struct block_write {
 	unsigned int timeout_ms;
 };
 
+#define ONLINE_UNCHANGED (-1)	/* online with whatever mem->online_type holds */
+
 static int block_change(struct memhp_machine *m, unsigned long id, int online_type,
 			const struct block_write *w)
 {
@@ -701,8 +703,15 @@ static int block_change(struct memhp_machine *m, unsigned long id, int online_ty
 		ret = device_offline(m, mem);
 		offline_cancel_disarm(m);
 	} else {
-		/* handed to memory_subsys_online under device_hotplug_lock */
-		mem->online_type = online_type;
+		/*
+		 * state_store hands its type to memory_subsys_online under
+		 * device_hotplug_lock - and leaves it there when the block is
+		 * already online (device_online returns 1 without calling it).
+		 * The `online` file (ONLINE_UNCHANGED) sets nothing, so such a
+		 * stale type is what a later online through it uses.
+		 */
+		if (online_type != ONLINE_UNCHANGED)
+			mem->online_type = online_type;
 		ret = device_online(m, mem);
 	}
 	pthread_mutex_unlock(&m->device_hotplug_lock);
@@ -733,8 +742,8 @@ static ssize_t online_store(struct memhp_machine *m, unsigned long id, const cha
 
 	if (kstrtobool(buf, &val))
 		return -EINVAL;
-	/* MMOP_OFFLINE as online_type: memory_subsys_online picks MMOP_ONLINE */
-	ret = val ? block_change(m, id, MEMHP_MMOP_ONLINE, w) : block_change(m, id, MEMHP_MMOP_OFFLINE, w);
+	/* drivers/base/core.c online_store: device_online, no online_type */
+	ret = block_change(m, id, val ? ONLINE_UNCHANGED : MEMHP_MMOP_OFFLINE, w);
 	return ret < 0 ? ret : (ssize_t)count;
 }
 

@@ -103,6 +103,23 @@ static void test_state_and_online_files(void **state)
 	assert_int_equal(memhp_file_write(m, MEM "memory34/online", big, sizeof(big)), 4096);
 	file_is(m, MEM "memory34/state", "online\n");
 	assert_int_equal(memhp_file_write(m, MEM "memory34/state", "", 0), 0);
+	/*
+	 * A refused state write to an online block leaves its online_type
+	 * set (device_online returns 1 before memory_subsys_online could
+	 * reset it); the `online` file sets none, so the next online through
+	 * it goes to that zone, as the kernel did in random runs 14, 39, 72.
+	 */
+	write_ok(m, MEM "memory35/online", "1");
+	file_is(m, MEM "memory35/valid_zones", "Normal\n");
+	assert_int_equal(writef(m, MEM "memory35/state", "online_movable"), -EINVAL);
+	write_ok(m, MEM "memory35/online", "0");
+	write_ok(m, MEM "memory35/online", "1");
+	file_is(m, MEM "memory35/valid_zones", "Movable\n");
+	/* that online used the type up: the next goes to the default zone */
+	write_ok(m, MEM "memory35/online", "0");
+	file_is(m, MEM "memory35/valid_zones", "Normal Movable\n");
+	write_ok(m, MEM "memory35/online", "1");
+	file_is(m, MEM "memory35/valid_zones", "Normal\n");
 	audit_ok(m);
 	memhp_machine_destroy(m);
 }
