@@ -70,8 +70,8 @@ static unsigned int chunk_order(const struct memhp_machine *m, unsigned long pfn
 	return pfn ? MIN(m->arch->max_order, (unsigned int)__builtin_ctzl(pfn)) : m->arch->max_order;
 }
 
-/* set_range_migratetype_locked frees these once more, to the list's tail */
-static bool run_at_tail(const struct memhp_machine *m, unsigned int order)
+/* set_range_migratetype_locked frees these once more (they could merge) */
+static bool run_refreed(const struct memhp_machine *m, unsigned int order)
 {
 	return order == m->arch->pageblock_order && order < m->arch->max_order;
 }
@@ -110,7 +110,7 @@ static bool deferrable(struct memhp_machine *m, struct memory_block *mem, unsign
 		unsigned int o = chunk_order(m, pfn);
 		unsigned long buddy = pfn ^ (1UL << o);
 
-		if (run_at_tail(m, o) && (buddy < start || buddy + (1UL << o) > start + nv))
+		if (run_refreed(m, o) && (buddy < start || buddy + (1UL << o) > start + nv))
 			return false;
 		if (!seen[o])
 			(*nr_runs)++;
@@ -245,7 +245,8 @@ void deferred_online_free(struct memhp_machine *m, struct zone *zone, unsigned l
 		run = &db->run[n++];
 		*run = (struct page){ .flags = PG_deferred, .order = (uint8_t)o, .private = MIGRATE_MOVABLE,
 				      .index = count[o], .owner = (uint64_t)(uintptr_t)db };
-		free_list_add(&zone->free_area[o].list[MIGRATE_MOVABLE], run, run_at_tail(m, o));
+		/* un-isolation moves every chunk to its list's tail, in pfn order */
+		free_list_add(&zone->free_area[o].list[MIGRATE_MOVABLE], run, true);
 		zone->free_area[o].nr_free += count[o];
 		atomic_fetch_add(&zone->nr_free_pages, (long)(count[o] << o));
 	}
@@ -303,11 +304,8 @@ static void splice_run(struct memhp_machine *m, struct deferred_block *db, struc
 
 		if (chunk_order(m, pfn) != run->order)
 			continue;
-		/* a tail run keeps pfn order; a head run was pushed in it, so reverses it */
-		if (run_at_tail(m, run->order))
-			free_list_insert_before(l, run, p);
-		else
-			free_list_insert_after(l, run, p);
+		/* a run stood at the tail: its chunks keep pfn order */
+		free_list_insert_before(l, run, p);
 	}
 	free_list_del(l, run);
 }

@@ -436,7 +436,8 @@ static void move_freepages_range(struct memhp_machine *m, struct zone *zone, uns
 			del_from_free_list(m, zone, pfn, order);
 			for (unsigned long q = pfn; q < pfn + (1UL << order); q += m->pageblock_nr_pages)
 				set_pageblock_migratetype(m, q, to_mt);
-			add_to_free_list(m, zone, pfn, order, to_mt, false);
+			/* move_to_free_list: list_move_tail, as the kernel moves them */
+			add_to_free_list(m, zone, pfn, order, to_mt, true);
 			pfn += 1UL << order;
 			continue;
 		}

@@ -109,10 +109,11 @@ static void test_memmap_on_memory_backed_when_used(void **state)
 	assert_int_equal(memhp_alloc_pages(m, 0, 10), -ENOMEM);
 	assert_unchanged(m, snap);
 	/*
-	 * Allocations took the blocks onlined last first; memory33, the
-	 * second onlined, is still deferred, and its memmap has no room.
+	 * Allocations took the lowest blocks first (onlining leaves every
+	 * chunk at its list's tail, in pfn order); memory63, the DIMM's last,
+	 * is still deferred, and its memmap has no room.
 	 */
-	assert_int_equal(writef(m, MEM "memory33/state", "offline"), -ENOMEM);
+	assert_int_equal(writef(m, MEM "memory63/state", "offline"), -ENOMEM);
 	assert_unchanged(m, snap);
 	free(snap);
 	audit_ok(m);
