@@ -138,7 +138,7 @@ deps:
 # runs the unit tests only.
 check-pass: all tests $(BUILD)/memhp-bench $(BUILD)/memhp-stress \
 	$(addprefix $(BUILD)/fuzz-replay-,$(FUZZ_TARGETS))
-	@scripts/run-tests.sh $(BUILD) $(PASS)
+	@CORPUS=$(CORPUS) scripts/run-tests.sh $(BUILD) $(PASS)
 
 # Everything, then everything again under ASan+UBSan and, side by side
 # with it (each pass is mostly one thread; the machines have two cores),
@@ -146,7 +146,7 @@ check-pass: all tests $(BUILD)/memhp-bench $(BUILD)/memhp-stress \
 # ThreadSanitizer.  The two sanitizer passes log to BUILD/check.log, shown
 # when both are done.
 check: deps
-	@$(MAKE) --no-print-directory check-pass BUILD=build
+	@$(MAKE) --no-print-directory check-pass BUILD=build CORPUS=random
 	@echo "== ASan+UBSan (all) and ThreadSanitizer (unit) passes, side by side"
 	@$(MAKE) --no-print-directory -j2 check-asan check-tsan
 	@scripts/summary.sh build build-asan build-tsan

@@ -352,23 +352,16 @@ void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i, unsign
 	r->pfns[i] = pfn;
 }
 
-/* largest order not above `order` that both fits n and has a free chunk */
+/* the largest chunk not above n pages, zone by zone as faults would take them */
 static long alloc_chunk(struct memhp_machine *m, int nid, size_t n, unsigned int *order)
 {
 	unsigned int o = 0;
 
 	while (o < m->arch->max_order && (2UL << o) <= n)
 		o++;
-	for (;; o--) {
-		long pfn = should_fail(m) ? -ENOMEM : alloc_pages_node(m, nid, ALLOC_MOVABLE, o);
-
-		if (pfn >= 0) {
-			*order = o;
-			return pfn;
-		}
-		if (!o)
-			return -ENOMEM;
-	}
+	if (should_fail(m))
+		return -ENOMEM;
+	return alloc_pages_node_chunk(m, nid, ALLOC_MOVABLE, o, order);
 }
 
 /* how many of pfn[0..n) follow pfn[0] contiguously */

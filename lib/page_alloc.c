@@ -343,6 +343,49 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
 }
 
 /*
+ * A process faults its memory in a page at a time, each page from the
+ * first zone of the zonelist that is above its low watermark
+ * (get_page_from_freelist's fast path), and from one above its min
+ * watermark only when none is (the slow path).  Taken in chunks, that is:
+ * drain a zone order by order before touching the next.  The chunk's order
+ * (at most max_order) goes to *order.
+ */
+long alloc_pages_node_chunk(struct memhp_machine *m, int nid, enum alloc_zones zones,
+			    unsigned int max_order, unsigned int *order)
+{
+	int highest = zones == ALLOC_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
+	int mt = zones == ALLOC_MOVABLE ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
+
+	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
+		nid = 0;
+	for (int slow = 0; slow < 2; slow++) {
+		for (unsigned int i = 0; i < m->nr_nodes; i++) {
+			struct pglist_data *pgdat = &m->nodes[(nid + (int)i) % (int)m->nr_nodes];
+
+			for (int z = highest; z >= 0; z--) {
+				struct zone *zone = &pgdat->node_zones[z];
+				unsigned long mark = slow ? zone->wmark_min : zone->wmark_low;
+
+				if (!populated_zone(zone))
+					continue;
+				for (int o = (int)max_order; o >= 0; o--) {
+					long pfn;
+
+					if ((unsigned long)atomic_load(&zone->nr_free_pages) < mark + (1UL << o))
+						continue;
+					pfn = alloc_pages_zone(m, zone, (unsigned int)o, mt);
+					if (pfn >= 0 || pfn == -ENOMEM) {
+						*order = (unsigned int)o;
+						return pfn;
+					}
+				}
+			}
+		}
+	}
+	return -ENOMEM;
+}
+
+/*
  * alloc_pages_node: walk the zonelist - the preferred node first, then the
  * others - from the highest allowed zone down.  Kernel allocations may use
  * Normal, DMA32 and DMA; movable ones ZONE_MOVABLE first.

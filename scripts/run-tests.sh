@@ -114,6 +114,20 @@ else
 	fail "runner dax snapshot"
 fi
 
+# the recorded random runs of the real kernel (tests/oracle/random): every
+# one exact but the listed known divergences; in the plain pass only
+# (CORPUS=random, set by make check), two runs at a time
+if [ "${CORPUS:-}" = random ]; then
+	echo "== random corpus against the real kernel ($build)"
+	if python3 "$top/tests/oracle/random_report.py" --check -j 2 "$build" > "$build/random.txt" 2>&1; then
+		pass "random corpus: $(tail -1 "$build/random.txt")"
+		tail -1 "$build/random.txt"
+	else
+		grep -A10 '^FAIL' "$build/random.txt" >&2
+		fail "random corpus: $(tail -1 "$build/random.txt")"
+	fi
+fi
+
 echo "== the main job: demo, plan, scenarios/ ($build)"
 # the demo's numbers (demo_check.py) and the planner against real runs
 if "$build/memhpctl" demo --svg "$build/demo.svg" --json "$build/demo.json" > "$build/demo.txt" 2>&1 &&
