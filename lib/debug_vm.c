@@ -160,9 +160,19 @@ static int audit_pfns(struct memhp_machine *m, struct zone_count (*zc)[MAX_NR_ZO
 			} else if (p->flags & PG_pcp) {
 				if (p->refcount)
 					return fail(a, "pcp pfn %#lx has refcount %d", pfn, p->refcount);
-				c->managed++;
-				c->present++;
-				c->pcp++;
+				n = 1UL << p->order;	/* a pageblock-order chunk is one entry */
+				if (pfn + n > end)
+					return fail(a, "pcp chunk at %#lx crosses its section", pfn);
+				for (unsigned long i = 1; i < n; i++) {
+					struct page ttmp;
+					const struct page *t = page_peek(m, pfn + i, &ttmp);
+
+					if (t->flags & (PG_buddy | PG_pcp | PG_reserved | PG_vmemmap_self_hosted))
+						return fail(a, "pfn %#lx inside a pcp chunk is in another state", pfn + i);
+				}
+				c->managed += n;
+				c->present += n;
+				c->pcp += n;
 			} else if (p->flags & PG_hole) {
 				if (!(p->flags & PG_reserved))
 					return fail(a, "hole pfn %#lx not reserved", pfn);

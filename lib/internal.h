@@ -513,8 +513,9 @@ struct per_cpu_pages;
 int pcp_init(struct memhp_machine *m);
 void pcp_destroy(struct memhp_machine *m);
 #define PCP_BYPASS (-2L)	/* the zone's caches are disabled: use the buddy */
-long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt);
-bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn);
+bool pcp_allowed_order(const struct memhp_machine *m, unsigned int order);
+long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order);
+bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn, unsigned int order);
 void pcp_drain_zone(struct memhp_machine *m, struct zone *zone);
 void zone_pcp_disable(struct memhp_machine *m, struct zone *zone);
 void pcp_lock_all(struct memhp_machine *m);
@@ -522,7 +523,8 @@ void pcp_unlock_all(struct memhp_machine *m);
 void zone_pcp_enable(struct memhp_machine *m, struct zone *zone);
 unsigned long pcp_count(struct memhp_machine *m, struct zone *zone);
 int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, char *msg, size_t len);
-int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, long *pfns, int n);
+int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, long *pfns,
+		      int n);
 void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 
 /* ---- memory blocks and groups (memory_block.c) ---------------------- */

@@ -299,19 +299,21 @@ void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int orde
 }
 
 /*
- * zone_watermark_ok(ALLOC_WMARK_MIN) + __rmqueue, order 0, up to n pages;
- * -ENOMEM if none because the host failed a deferred block's memmap
+ * zone_watermark_ok(ALLOC_WMARK_MIN) + __rmqueue, up to n chunks of one
+ * order (rmqueue_bulk); -ENOMEM if none because the host failed a
+ * deferred block's memmap
  */
-int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, long *pfns, int n)
+int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, long *pfns,
+		      int n)
 {
 	int got = 0;
 	long pfn = -1;
 
 	pthread_mutex_lock(&zone->lock);
-	while (got < n && (unsigned long)atomic_load(&zone->nr_free_pages) >= zone->wmark_min + 1) {
-		pfn = rmqueue_smallest(m, zone, 0, mt);
+	while (got < n && (unsigned long)atomic_load(&zone->nr_free_pages) >= zone->wmark_min + (1UL << order)) {
+		pfn = rmqueue_smallest(m, zone, order, mt);
 		if (pfn == -1)
-			pfn = rmqueue_fallback(m, zone, 0, mt);
+			pfn = rmqueue_fallback(m, zone, order, mt);
 		if (pfn < 0)
 			break;
 		pfns[got++] = pfn;
@@ -324,8 +326,8 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
 {
 	long pfn = -1;
 
-	if (!order && !atomic_load(&zone->pcp_disabled)) {
-		pfn = pcp_alloc(m, zone, mt);	/* rmqueue_pcplist */
+	if (pcp_allowed_order(m, order) && !atomic_load(&zone->pcp_disabled)) {
+		pfn = pcp_alloc(m, zone, mt, order);	/* rmqueue_pcplist */
 		if (pfn != PCP_BYPASS)
 			return pfn;
 	}
@@ -452,7 +454,7 @@ void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order)
 {
 	struct zone *zone = page_zone(m, pfn);
 
-	if (!order && pcp_free(m, zone, pfn))
+	if (pcp_allowed_order(m, order) && pcp_free(m, zone, pfn, order))
 		return;	/* free_unref_page */
 	pthread_mutex_lock(&zone->lock);
 	free_pages_prepare(m, pfn, order);

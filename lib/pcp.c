@@ -14,6 +14,11 @@
  * a drain of `batch` pages, when the list holds more than `high`, takes the
  * oldest from the tail.
  *
+ * Besides order 0, a list per zone and mobility holds pageblock-order
+ * chunks (the kernel's NR_PCP_THP list): refilled two at a time (the
+ * batch shifted by the order, at least 2), drained past four.  Orders 1-3,
+ * which the kernel also caches, are not kept here.
+ *
  * Pages in a cache are free but not in the buddy: as in the kernel they do
  * not count in NR_FREE_PAGES / MemFree, and zoneinfo shows them as the
  * pagesets' count.  They carry PG_pcp.  Offlining disables the caches of
@@ -29,16 +34,31 @@
 
 #define PCP_BATCH 63
 #define PCP_HIGH (4 * PCP_BATCH)
+#define PCP_BATCH_PAGEBLOCK 2	/* max(batch >> pageblock_order, 2) */
+#define PCP_HIGH_PAGEBLOCK (2 * PCP_BATCH_PAGEBLOCK)
+
+enum { PCP_ORDER0, PCP_PAGEBLOCK, NR_PCP_ORDERS };
 
 struct pcp_list {
 	struct page *head, *tail;
-	unsigned long count;
+	unsigned long count;	/* chunks */
 };
 
 struct per_cpu_pages {
 	pthread_mutex_t lock;
-	struct pcp_list lists[MEMHP_MAX_NODES][MAX_NR_ZONES][2];
+	struct pcp_list lists[MEMHP_MAX_NODES][MAX_NR_ZONES][2][NR_PCP_ORDERS];
 };
+
+/* pcp_allowed_order: order 0 and pageblock-order chunks */
+bool pcp_allowed_order(const struct memhp_machine *m, unsigned int order)
+{
+	return !order || order == m->arch->pageblock_order;
+}
+
+static unsigned int list_order(const struct memhp_machine *m, int k)
+{
+	return k == PCP_PAGEBLOCK ? m->arch->pageblock_order : 0;
+}
 
 int pcp_init(struct memhp_machine *m)
 {
@@ -73,9 +93,15 @@ static struct per_cpu_pages *this_cpu(struct memhp_machine *m)
 	return &m->pcp[(cpu < 0 ? 0 : cpu) % PCP_SLOTS];
 }
 
-static struct pcp_list *list_of(struct per_cpu_pages *pcp, struct zone *zone, int mt)
+static struct pcp_list *list_of(struct per_cpu_pages *pcp, struct zone *zone, int mt, unsigned int order)
 {
-	return &pcp->lists[zone->pgdat->node_id][zone->idx][mt == MIGRATE_MOVABLE];
+	return &pcp->lists[zone->pgdat->node_id][zone->idx][mt == MIGRATE_MOVABLE][order ? PCP_PAGEBLOCK : PCP_ORDER0];
+}
+
+/* every list of a zone in a slot, as one array of 2 * NR_PCP_ORDERS */
+static struct pcp_list *zone_lists(struct per_cpu_pages *pcp, struct zone *zone)
+{
+	return &pcp->lists[zone->pgdat->node_id][zone->idx][0][0];
 }
 
 /* list_add_tail: refills keep the buddy's order */
@@ -137,20 +163,22 @@ static struct page *pop_tail(struct pcp_list *l)
 	return p;
 }
 
-/* give up to n pages of a list back to the buddy; slot lock held */
-static void drain_list(struct memhp_machine *m, struct zone *zone, struct pcp_list *l, unsigned long n)
+/* give up to n chunks of a list back to the buddy; slot lock held */
+static void drain_list(struct memhp_machine *m, struct zone *zone, struct pcp_list *l, unsigned long n,
+		       unsigned int order)
 {
 	while (n-- && l->tail) {
 		struct page *p = pop_tail(l);
 		unsigned long pfn = page_to_pfn(m, p);
 
 		page_flags_clear(p, PG_pcp);
-		free_one_page(m, zone, pfn, 0, get_pageblock_migratetype(m, pfn), false);
+		free_one_page(m, zone, pfn, order, get_pageblock_migratetype(m, pfn), false);
 	}
 }
 
-long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt)
+long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order)
 {
+	int batch = order ? PCP_BATCH_PAGEBLOCK : PCP_BATCH;
 	struct per_cpu_pages *pcp = this_cpu(m);
 	struct pcp_list *l;
 	struct page *p;
@@ -166,16 +194,17 @@ long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt)
 		pthread_mutex_unlock(&pcp->lock);
 		return PCP_BYPASS;
 	}
-	l = list_of(pcp, zone, mt);
+	l = list_of(pcp, zone, mt, order);
 	if (!l->count) {
 		long got[PCP_BATCH];
-		int n = buddy_alloc_batch(m, zone, mt, got, PCP_BATCH);
+		int n = buddy_alloc_batch(m, zone, mt, order, got, batch);
 
 		if (n < 0)
 			pfn = n;	/* the host failed a deferred block's memmap */
 		for (int i = 0; i < n; i++) {
 			p = pfn_to_page(m, (unsigned long)got[i]);
 			page_flags_store(p, page_flags(p) | PG_pcp);	/* the slot's alone */
+			set_page_order(p, order);
 			push_tail(l, p);
 		}
 	}
@@ -183,14 +212,14 @@ long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt)
 	if (p) {
 		pfn = (long)page_to_pfn(m, p);
 		page_flags_store(p, page_flags(p) & ~PG_pcp);
-		prep_new_page(m, (unsigned long)pfn, 0);
+		prep_new_page(m, (unsigned long)pfn, order);
 	}
 	pthread_mutex_unlock(&pcp->lock);
 	return pfn;
 }
 
 /* false: the zone's caches are disabled, free to the buddy instead */
-bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn)
+bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn, unsigned int order)
 {
 	struct per_cpu_pages *pcp = this_cpu(m);
 	int mt = get_pageblock_migratetype(m, pfn);
@@ -203,13 +232,14 @@ bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn)
 		pthread_mutex_unlock(&pcp->lock);
 		return false;
 	}
-	l = list_of(pcp, zone, mt);
-	free_pages_prepare(m, pfn, 0);
+	l = list_of(pcp, zone, mt, order);
+	free_pages_prepare(m, pfn, order);
 	/* the freeing owner hands the page to the slot: nobody else writes it */
 	page_flags_store(pfn_to_page(m, pfn), page_flags(pfn_to_page(m, pfn)) | PG_pcp);
+	set_page_order(pfn_to_page(m, pfn), order);
 	push_head(l, pfn_to_page(m, pfn));
-	if (l->count > PCP_HIGH)
-		drain_list(m, zone, l, PCP_BATCH);
+	if (l->count > (order ? PCP_HIGH_PAGEBLOCK : PCP_HIGH))
+		drain_list(m, zone, l, order ? PCP_BATCH_PAGEBLOCK : PCP_BATCH, order);
 	pthread_mutex_unlock(&pcp->lock);
 	return true;
 }
@@ -234,10 +264,10 @@ void pcp_drain_zone(struct memhp_machine *m, struct zone *zone)
 		struct per_cpu_pages *pcp = &m->pcp[i];
 
 		pthread_mutex_lock(&pcp->lock);
-		for (int k = 0; k < 2; k++) {
-			struct pcp_list *l = &pcp->lists[zone->pgdat->node_id][zone->idx][k];
+		for (int k = 0; k < 2 * NR_PCP_ORDERS; k++) {
+			struct pcp_list *l = &zone_lists(pcp, zone)[k];
 
-			drain_list(m, zone, l, l->count);
+			drain_list(m, zone, l, l->count, list_order(m, k % NR_PCP_ORDERS));
 		}
 		pthread_mutex_unlock(&pcp->lock);
 	}
@@ -270,8 +300,8 @@ unsigned long pcp_count(struct memhp_machine *m, struct zone *zone)
 		struct per_cpu_pages *pcp = &m->pcp[i];
 
 		pthread_mutex_lock(&pcp->lock);
-		for (int k = 0; k < 2; k++)
-			n += pcp->lists[zone->pgdat->node_id][zone->idx][k].count;
+		for (int k = 0; k < 2 * NR_PCP_ORDERS; k++)
+			n += zone_lists(pcp, zone)[k].count << list_order(m, k % NR_PCP_ORDERS);
 		pthread_mutex_unlock(&pcp->lock);
 	}
 	return n;
@@ -282,12 +312,13 @@ int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, 
 {
 	*pages = 0;
 	for (int i = 0; i < PCP_SLOTS; i++) {
-		for (int k = 0; k < 2; k++) {
-			struct pcp_list *l = &m->pcp[i].lists[zone->pgdat->node_id][zone->idx][k];
+		for (int k = 0; k < 2 * NR_PCP_ORDERS; k++) {
+			struct pcp_list *l = &zone_lists(&m->pcp[i], zone)[k];
+			unsigned int order = list_order(m, k % NR_PCP_ORDERS);
 			unsigned long n = 0;
 
 			for (struct page *p = l->head; p; p = p->next) {
-				if (!(p->flags & PG_pcp) || p->zone != zone->idx ||
+				if (!(p->flags & PG_pcp) || p->zone != zone->idx || p->order != order ||
 				    p->nid != zone->pgdat->node_id || (p->flags & PG_buddy)) {
 					snprintf(msg, len, "pfn %#lx on a pcp list of zone %s is not a pcp page",
 						 page_to_pfn(m, p), zone->name);
@@ -300,7 +331,7 @@ int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, 
 					 l->count, n);
 				return -EUCLEAN;
 			}
-			*pages += n;
+			*pages += n << order;
 		}
 	}
 	return 0;

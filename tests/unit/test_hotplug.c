@@ -164,6 +164,8 @@ static void test_memmap_from_boot_memory(void **state)
 		assert_int_equal(after.nr_memmap_pages - before.nr_memmap_pages, 4096);
 		audit_ok(m);
 		assert_int_equal(memhp_dimm_remove(m, "d1"), 0);
+		/* the memmap's 2 MiB chunks were freed to the pageblock-order pcp lists */
+		memhp_drain_pcp(m);
 		memhp_counters(m, &after);
 		assert_int_equal(after.nr_free_pages, before.nr_free_pages);
 		assert_int_equal(after.nr_memmap_pages, before.nr_memmap_pages);
