@@ -366,10 +366,14 @@ long alloc_pages_node_chunk(struct memhp_machine *m, int nid, enum alloc_zones z
 
 			for (int z = highest; z >= 0; z--) {
 				struct zone *zone = &pgdat->node_zones[z];
-				unsigned long mark = slow ? zone->wmark_min : zone->wmark_low;
+				unsigned long mark;
 
 				if (!populated_zone(zone))
 					continue;
+				/* setup_per_zone_wmarks writes them under the zone lock */
+				pthread_mutex_lock(&zone->lock);
+				mark = slow ? zone->wmark_min : zone->wmark_low;
+				pthread_mutex_unlock(&zone->lock);
 				for (int o = (int)max_order; o >= 0; o--) {
 					long pfn;
 
