@@ -982,6 +982,7 @@ struct memhp_machine {
 
 	/* the kernel's own unmovable allocations (kernel_alloc.c) */
 	unsigned long kernel_alloc_pages;	/* per newly populated Normal zone */
+	bool booting;			/* system_state == SYSTEM_BOOTING */
 	unsigned long *kernel_pfns;
 	size_t nr_kernel_pfns, cap_kernel_pfns;
 };

@@ -40,11 +40,19 @@ static void remember(struct memhp_machine *m, unsigned long pfn)
 	m->kernel_pfns[m->nr_kernel_pfns++] = pfn;
 }
 
+/*
+ * A node without a CPU gets none of this once the machine runs: nothing
+ * allocates locally there.  During boot it does: every slab cache created
+ * after the node has normal memory puts its kmem_cache_node and first slabs
+ * on that node (init_kmem_cache_nodes), so a DIMM the ACPI driver added to
+ * a CPU-less node during boot holds unmovable pages too (the kernel's
+ * coldplug runs: "unmovable page" at the first free pfn of the DIMM).
+ */
 void kernel_alloc_settle(struct memhp_machine *m, struct zone *zone)
 {
 	int nid = zone->pgdat->node_id;
 
-	if (zone->idx != ZONE_NORMAL || !node_state(m, nid, N_CPU))
+	if (zone->idx != ZONE_NORMAL || (!node_state(m, nid, N_CPU) && !m->booting))
 		return;
 	for (unsigned long i = 0; i < m->kernel_alloc_pages; i++) {
 		/* from this zone only: it is now the head of the zonelist */

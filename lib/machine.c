@@ -623,6 +623,36 @@ static void layout_window(struct memhp_machine *m, const struct memhp_config *cf
 	}
 }
 
+/*
+ * DIMMs on QEMU's command line: QEMU places them in order before the guest
+ * runs; the kernel meets them in its ACPI namespace scan (acpi_init, a
+ * subsys_initcall: the buddy allocator is up, deferred struct pages are
+ * initialised) and acpi_memory_device_add() adds and onlines each one as
+ * it would a hot-added DIMM - so their memmap comes from the buddy
+ * allocator (NR_MEMMAP, not boot memmap) unless memmap_on_memory puts it
+ * on the DIMM.  A DIMM QEMU cannot place keeps the machine from starting.
+ */
+static int coldplug_dimms(struct memhp_machine *m, const struct memhp_config *cfg)
+{
+	int ret = 0;
+
+	if (cfg->nr_coldplug && !cfg->coldplug)
+		return -EINVAL;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	m->booting = true;
+	for (unsigned int i = 0; i < cfg->nr_coldplug && !ret; i++) {
+		const struct memhp_coldplug *c = &cfg->coldplug[i];
+
+		ret = acpi_dimm_add(m, c->name, c->size, c->node, MEMHP_ADDR_AUTO, -1, NULL);
+		if (ret)
+			mlog(m, "coldplug %s: cannot place a DIMM of %llu bytes: %d",
+			     c->name ? c->name : "(null)", (unsigned long long)c->size, ret);
+	}
+	m->booting = false;
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
 int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **out)
 {
 	struct memhp_machine *m;
@@ -716,6 +746,9 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 		goto fail;
 	m->boot_mem_end = 0;
 	ret = boot(m, &cfg);
+	if (ret)
+		goto fail;
+	ret = coldplug_dimms(m, &cfg);
 	if (ret)
 		goto fail;
 	/* nd_e820 + nd_pmem, as the modules load: legacy pmem namespaces */

@@ -30,6 +30,18 @@ extern "C" {
 
 struct memhp_machine;
 
+/*
+ * A DIMM present when the machine starts (QEMU -device pc-dimm on its
+ * command line): QEMU places it in the hot-plug window in this order, and
+ * the guest's ACPI memory driver adds and onlines it during boot, exactly
+ * as it would a hot-added one.  node is QEMU's node= (a proximity domain).
+ */
+struct memhp_coldplug {
+	const char *name;
+	uint64_t size;
+	int node;
+};
+
 /* How a machine is built; zero-initialise and fill what you need. */
 struct memhp_config {
 	const char *arch;	/* "x86_64" (default), "arm64-4k", "arm64-64k" */
@@ -60,6 +72,8 @@ struct memhp_config {
 				 * boot RAM (what KASLR chose: /proc/iomem's
 				 * "Kernel code" start, 2 MiB aligned); 0:
 				 * 16 MiB, as with nokaslr */
+	const struct memhp_coldplug *coldplug; /* DIMMs present at boot */
+	unsigned int nr_coldplug;
 };
 
 int memhp_machine_create(const struct memhp_config *cfg, struct memhp_machine **out);

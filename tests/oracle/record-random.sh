@@ -5,9 +5,11 @@
 # the result is kept compressed as tests/oracle/random/SEED.json.xz, with
 # the seed appended to tests/oracle/random/SEEDS.
 # usage: tests/oracle/record-random.sh FIRST LAST    (needs qemu-system-x86,
-#        busybox-static, linux-image-6.12.107+deb12-amd64-unsigned)
+#        busybox-static, linux-image-6.12.107+deb12-amd64-unsigned:
+#        scripts/install-oracle-deps.sh installs them)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+"$top/scripts/install-oracle-deps.sh"
 oracle=$top/../shared/oracle
 dir=$top/tests/oracle/random
 first=$1 last=$2

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs what recording the real kernel's answers needs (../shared/oracle's
+# run-scenario, tests/oracle/record-random.sh): QEMU, a static busybox for
+# the guest's initramfs and Debian's Linux 6.12 image.  Not needed to build
+# or test memhp: the recorded runs are committed.  Runs as root.
+set -eu
+missing=""
+command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$missing qemu-system-x86"
+[ -x /bin/busybox ] || missing="$missing busybox-static"
+ls /boot/vmlinuz-6.12.*+deb12-amd64 >/dev/null 2>&1 ||
+	missing="$missing linux-image-6.12.107+deb12-amd64-unsigned"
+command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "memhp: missing packages:$missing (run as root, or: apt-get install$missing)" >&2
+	exit 1
+fi
+echo "memhp: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null

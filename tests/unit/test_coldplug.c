@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DIMMs present at boot (QEMU -device pc-dimm, the oracle's `coldplug`):
+ * every expected value below is what Linux 6.12 showed for the same
+ * machine (tests/oracle/kernel/coldplug-*.json).
+ */
+#include "helpers.h"
+
+static struct memhp_machine *boot_with(const char *cmdline, uint64_t mem, unsigned int nodes,
+				       const struct memhp_coldplug *c, unsigned int n)
+{
+	struct memhp_config cfg = { 0 };
+	struct memhp_machine *m = NULL;
+
+	cfg.cmdline = cmdline;
+	cfg.mem = mem;
+	cfg.nr_nodes = nodes;
+	cfg.max_phys = 256 * GiB;
+	cfg.coldplug = c;
+	cfg.nr_coldplug = n;
+	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
+	return m;
+}
+
+static long meminfo(struct memhp_machine *m, const char *key)
+{
+	char *s = readf(m, "/proc/meminfo"), *p;
+	long v;
+
+	assert_non_null(s);
+	p = strstr(s, key);
+	assert_non_null(p);
+	v = strtol(p + strlen(key) + 1, NULL, 10);
+	free(s);
+	return v;
+}
+
+static long vmstat(struct memhp_machine *m, const char *key)
+{
+	char *s = readf(m, "/proc/vmstat"), *p;
+	long v;
+
+	assert_non_null(s);
+	p = strstr(s, key);
+	assert_non_null(p);
+	v = strtol(p + strlen(key) + 1, NULL, 10);
+	free(s);
+	return v;
+}
+
+/* 1 GiB, a 512 MiB DIMM: added at boot into the empty ZONE_NORMAL, where
+ * the rest of the boot's kernel allocations go: its last block offlines,
+ * the DIMM cannot be ejected (coldplug-normal) */
+static void test_coldplug_normal(void **state)
+{
+	const struct memhp_coldplug d1 = { "d1", 512 * MiB, 0 };
+	struct memhp_machine *m = boot_with("", 1 * GiB, 1, &d1, 1);
+	struct memhp_dimm_info info;
+
+	(void)state;
+	assert_int_equal(memhp_dimm_info(m, "d1", &info), 0);
+	assert_int_equal(info.addr, 4 * GiB);
+	for (int b = 32; b <= 35; b++) {
+		char path[80];
+
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%d/valid_zones", b);
+		file_is(m, path, "Normal\n");
+	}
+	assert_int_equal(meminfo(m, "MemTotal:"), 1446752);	/* 922464 + 512 MiB */
+	assert_int_equal(vmstat(m, "nr_memmap_pages"), 2048);	/* from the buddy */
+	assert_int_equal(vmstat(m, "nr_memmap_boot_pages"), 4096);
+	write_ok(m, "/sys/devices/system/memory/memory35/state", "offline");
+	assert_int_equal(memhp_dimm_remove(m, "d1"), -EBUSY);
+	file_is(m, "/sys/devices/system/memory/memory32/state", "online\n");
+	file_is(m, "/sys/devices/system/memory/memory35/valid_zones", "Normal Movable\n");
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* movable_node: the default zone of the DIMM is ZONE_MOVABLE, and it goes
+ * (coldplug-movable-node) */
+static void test_coldplug_movable_node(void **state)
+{
+	const struct memhp_coldplug d1 = { "d1", 512 * MiB, 0 };
+	struct memhp_machine *m = boot_with("movable_node", 1 * GiB, 1, &d1, 1);
+
+	(void)state;
+	file_is(m, "/sys/devices/system/memory/memory32/valid_zones", "Movable\n");
+	assert_int_equal(zone_field(m, 0, "Movable", "present"), 131072);
+	assert_int_equal(zone_field(m, 0, "Normal", "present"), 0);
+	assert_int_equal(memhp_dimm_remove(m, "d1"), 0);
+	assert_int_equal(meminfo(m, "MemTotal:"), 922464);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* two nodes, memmap_on_memory: a DIMM on the CPU-less node 1 still gets the
+ * boot's per-node slab pages (init_kmem_cache_nodes) and cannot be ejected;
+ * QEMU places the DIMMs in order (coldplug-numa-mmom) */
+static void test_coldplug_numa_memmap_on_memory(void **state)
+{
+	const struct memhp_coldplug c[] = { { "d1", 1 * GiB, 1 }, { "d2", 256 * MiB, 0 } };
+	struct memhp_machine *m = boot_with("memory_hotplug.memmap_on_memory=1", 2 * GiB, 2, c, 2);
+	struct memhp_dimm_info info;
+
+	(void)state;
+	assert_int_equal(memhp_dimm_info(m, "d2", &info), 0);
+	assert_int_equal(info.addr, 5 * GiB);
+	assert_int_equal(memhp_dimm_info(m, "d1", &info), 0);
+	assert_int_equal(info.addr, 4 * GiB);
+	assert_int_equal(info.node, 1);
+	file_is(m, "/sys/devices/system/memory/memory40/valid_zones", "Normal\n");
+	assert_int_equal(zone_field(m, 1, "Normal", "managed"), 258048);
+	assert_int_equal(zone_field(m, 0, "Normal", "managed"), 64512);
+	assert_int_equal(vmstat(m, "nr_memmap_pages"), 5120);	/* on the DIMMs */
+	write_ok(m, "/sys/devices/system/memory/memory41/state", "offline");
+	assert_int_equal(memhp_dimm_remove(m, "d1"), -EBUSY);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* a slot or size QEMU cannot give keeps the machine from starting */
+static void test_coldplug_errors(void **state)
+{
+	const struct memhp_coldplug two[] = { { "d1", 128 * MiB, 0 }, { "d1", 128 * MiB, 0 } };
+	const struct memhp_coldplug odd = { "d1", 4096 * 3 + 1, 0 };
+	struct memhp_config cfg = { 0 };
+	struct memhp_machine *m = NULL;
+
+	(void)state;
+	cfg.max_phys = 256 * GiB;
+	cfg.coldplug = two;
+	cfg.nr_coldplug = 2;
+	assert_int_equal(memhp_machine_create(&cfg, &m), -EEXIST);
+	assert_null(m);
+	cfg.coldplug = &odd;
+	cfg.nr_coldplug = 1;
+	assert_int_equal(memhp_machine_create(&cfg, &m), -EINVAL);
+	cfg.coldplug = NULL;
+	assert_int_equal(memhp_machine_create(&cfg, &m), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_coldplug_normal),
+		cmocka_unit_test(test_coldplug_movable_node),
+		cmocka_unit_test(test_coldplug_numa_memmap_on_memory),
+		cmocka_unit_test(test_coldplug_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
