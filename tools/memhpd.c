@@ -1159,13 +1159,16 @@ struct options {
 	uint64_t mem, maxmem;
 	unsigned int slots;
 	unsigned int foreground;
+	struct memhp_coldplug coldplug[16];	/* --coldplug, in order */
+	unsigned int nr_coldplug;
 };
 
 static int usage(FILE *f, int rc)
 {
 	fprintf(f, "usage: memhpd --mount DIR [--socket PATH] [--mem SIZE] [--numa SIZES|N]\n"
 		   "              [--cmdline 'OPTS'] [--profile x86_64|arm64-4k|arm64-64k]\n"
-		   "              [--maxmem SIZE] [--slots N] [--backing-dir DIR] [--config FILE]\n"
+		   "              [--maxmem SIZE] [--slots N] [--coldplug NAME:SIZE[:NODE]]...\n"
+		   "              [--backing-dir DIR] [--config FILE]\n"
 		   "              [--foreground] [--help] [--version]\n");
 	if (f == stdout)
 		fprintf(f, "\n"
@@ -1179,6 +1182,9 @@ static int usage(FILE *f, int rc)
 			"      --profile NAME     x86_64, arm64-4k or arm64-64k\n"
 			"      --maxmem SIZE      the hot-plug window, as QEMU's -m ...,maxmem=\n"
 			"      --slots N          DIMM slots, as QEMU's -m ...,slots=\n"
+			"      --coldplug NAME:SIZE[:NODE]\n"
+			"                         a DIMM present at boot (QEMU -device pc-dimm), added and\n"
+			"                         onlined by the ACPI driver while booting; repeatable\n"
 			"      --backing-dir DIR  back devices with files in DIR instead of memfds\n"
 			"      --config FILE      'key = value' lines with these long options' names\n"
 			"  -f, --foreground       stay in the foreground (systemd Type=notify)\n"
@@ -1212,6 +1218,30 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 	return 0;
 }
 
+/* NAME:SIZE[:NODE], as the scenario's `coldplug NAME SIZE [node=N]` */
+static int parse_coldplug(struct options *o, const char *val)
+{
+	char *copy = dup_value(val), *size = strchr(copy, ':'), *node;
+	struct memhp_coldplug *c = &o->coldplug[o->nr_coldplug];
+	unsigned int n = 0;
+
+	if (o->nr_coldplug == sizeof(o->coldplug) / sizeof(o->coldplug[0]) || !size || size == copy)
+		goto bad;
+	*size++ = '\0';
+	node = strchr(size, ':');
+	if (node)
+		*node++ = '\0';
+	if (parse_size(size, &c->size) || !c->size || (node && parse_uint(node, MEMHP_MAX_NODES - 1, &n)))
+		goto bad;
+	c->name = copy;
+	c->node = (int)n;
+	o->nr_coldplug++;
+	return 0;
+bad:
+	free(copy);
+	return -1;
+}
+
 /* --config FILE: "key = value" lines with the long options' names */
 static int apply_option(struct options *o, const char *key, const char *val)
 {
@@ -1233,6 +1263,8 @@ static int apply_option(struct options *o, const char *key, const char *val)
 		return parse_size(val, &o->maxmem);
 	else if (!strcmp(key, "slots"))
 		return parse_uint(val, 256, &o->slots);
+	else if (!strcmp(key, "coldplug"))
+		return parse_coldplug(o, val);
 	else if (!strcmp(key, "foreground"))
 		return parse_uint(val, 1, &o->foreground);
 	else
@@ -1294,6 +1326,7 @@ static const struct option long_options[] = {
 	{ "profile", required_argument, NULL, 0 },
 	{ "maxmem", required_argument, NULL, 0 },
 	{ "slots", required_argument, NULL, 0 },
+	{ "coldplug", required_argument, NULL, 0 },
 	{ "backing-dir", required_argument, NULL, 0 },
 	{ "config", required_argument, NULL, 'c' },
 	{ "foreground", no_argument, NULL, 'f' },
@@ -1421,6 +1454,8 @@ static int configure_machine(const struct options *o, struct memhp_config *cfg)
 	cfg->slots = o->slots;
 	cfg->cmdline = o->cmdline;
 	cfg->backing_dir = o->backing_dir;
+	cfg->coldplug = o->coldplug;
+	cfg->nr_coldplug = o->nr_coldplug;
 	if (o->numa && parse_numa(o->numa, cfg)) {
 		fprintf(stderr, "memhpd: invalid --numa '%s': want sizes per node (2G,0) or a node count\n",
 			o->numa);

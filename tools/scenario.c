@@ -113,6 +113,35 @@ static bool is_machine_directive(const char *verb)
 	return false;
 }
 
+/* coldplug NAME SIZE [node=N]: a pc-dimm on QEMU's command line */
+static int load_coldplug(struct scenario *s, char **argv, int argc, char *err, size_t errlen)
+{
+	struct memhp_coldplug *c = &s->coldplug[s->nr_coldplug];
+	char *end;
+
+	if (argc < 2 || argc > 3 || s->nr_coldplug == SCN_MAX_COLDPLUG) {
+		snprintf(err, errlen, "coldplug: want NAME SIZE [node=N], at most %d", SCN_MAX_COLDPLUG);
+		return -1;
+	}
+	if (scn_parse_size(argv[1], &c->size) || !c->size) {
+		snprintf(err, errlen, "coldplug: bad size %s", argv[1]);
+		return -1;
+	}
+	c->node = 0;
+	if (argc == 3) {
+		long n = strncmp(argv[2], "node=", 5) ? -1 : strtol(argv[2] + 5, &end, 10);
+
+		if (n < 0 || n >= MEMHP_MAX_NODES || *end) {
+			snprintf(err, errlen, "coldplug: bad %s (want node=N)", argv[2]);
+			return -1;
+		}
+		c->node = (int)n;
+	}
+	c->name = xstrdup(argv[0]);
+	s->nr_coldplug++;
+	return 0;
+}
+
 static int load_directive(struct scenario *s, char *verb, char *rest, char **argv, int argc,
 			  char *err, size_t errlen)
 {
@@ -155,6 +184,8 @@ static int load_directive(struct scenario *s, char *verb, char *rest, char **arg
 				}
 			}
 		}
+	} else if (!strcmp(verb, "coldplug")) {
+		return load_coldplug(s, argv, argc, err, errlen);
 	} else if (!strcmp(verb, "append")) {
 		for (int i = 0; i < argc; i++)
 			append_str(&s->append, " ", argv[i]);
@@ -285,6 +316,8 @@ void scenario_free(struct scenario *s)
 	free(s->append);
 	free(s->arch);
 	free(s->skipped_directives);
+	for (unsigned int i = 0; i < s->nr_coldplug; i++)
+		free((char *)s->coldplug[i].name);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -484,6 +517,34 @@ static int t_dimm_remove(struct run *r, const char *name)
 		return memhp_dimm_remove(r->m, name);
 	free(remote(r, "device del %s%s", name, "", &err));
 	return err;
+}
+
+static int t_dimm_info(struct run *r, const char *name, struct memhp_dimm_info *info)
+{
+	unsigned long long a = 0, size = 0;
+	char *out, line[160], n[64];
+	FILE *f;
+	int err, found = 0;
+
+	if (!r->socket)
+		return memhp_dimm_info(r->m, name, info);
+	out = remote(r, "device list%s%s", "", "", &err);
+	if (!out)
+		return err;
+	f = fmemopen(out, strlen(out), "r");
+	memset(info, 0, sizeof(*info));
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s addr=%llx size=%llu node=%d blocks=%lu-%lu enabled=%d", n, &a, &size,
+			   &info->node, &info->first_block, &info->last_block, &info->enabled) == 7 &&
+		    !strcmp(n, name)) {
+			info->addr = a;
+			info->size = size;
+			found = 1;
+		}
+	if (f)
+		fclose(f);
+	free(out);
+	return found ? 0 : -ENOENT;
 }
 
 /* the kernel log lines since the last call */
@@ -1655,6 +1716,46 @@ static void run_step(struct run *r, struct scn_step *st)
 	find_step_verb(st->verb)->run(r, st);
 }
 
+/*
+ * The DIMMs the machine booted with, as the oracle lists them; in socket
+ * mode the daemon's own (its --coldplug), found by the scenario's names.
+ */
+static void record_coldplug(struct run *r, struct scenario *s)
+{
+	for (unsigned int i = 0; i < s->nr_coldplug && r->nr_dimms < MAX_DIMMS; i++) {
+		struct dimm *d = &r->dimms[r->nr_dimms];
+
+		memset(d, 0, sizeof(*d));
+		snprintf(d->name, sizeof(d->name), "%s", s->coldplug[i].name);
+		if (t_dimm_info(r, d->name, &d->info))
+			continue;
+		d->present = true;
+		r->nr_dimms++;
+	}
+}
+
+static void json_dimms_at_boot(struct run *r)
+{
+	json_begin_object(&r->j, "dimms_at_boot");
+	for (int i = 0; i < r->nr_dimms; i++) {
+		const struct memhp_dimm_info *info = &r->dimms[i].info;
+
+		json_begin_object(&r->j, r->dimms[i].name);
+		json_uint(&r->j, "addr", info->addr);
+		json_uint(&r->j, "size", info->size);
+		json_int(&r->j, "node", info->node);
+		json_string(&r->j, "type", "dimm");
+		json_begin_array(&r->j, "blocks");
+		for (unsigned long b = info->first_block; b <= info->last_block; b++)
+			json_uint(&r->j, NULL, b);
+		json_end_array(&r->j);
+		json_uint(&r->j, "start_pfn", info->addr / r->geo.page_size);
+		json_uint(&r->j, "nr_pages", info->size / r->geo.page_size);
+		json_end_object(&r->j);
+	}
+	json_end_object(&r->j);
+}
+
 static void json_machine(struct run *r, struct scenario *s, const char *cmdline)
 {
 	json_begin_object(&r->j, "scenario");
@@ -1701,6 +1802,8 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	cfg.cmdline = cmdline;
 	cfg.backing_dir = opt->backing_dir;
 	cfg.kernel_image_base = opt->kernel_image_base;
+	cfg.coldplug = s->coldplug;
+	cfg.nr_coldplug = s->nr_coldplug;
 	if (opt->socket) {
 		/* the daemon's machine is already booted: the directives are its */
 		char *status, *bs;
@@ -1734,6 +1837,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 		}
 		memhp_get_geometry(r->m, &r->geo);
 	}
+	record_coldplug(r, s);
 	json_init(&r->j, out, opt->pretty);
 	if (r->json) {
 		json_begin_object(&r->j, NULL);
@@ -1742,8 +1846,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 		json_begin_object(&r->j, "boot");
 		snapshot(r);
 		json_end_object(&r->j);
-		json_begin_object(&r->j, "dimms_at_boot");
-		json_end_object(&r->j);
+		json_dimms_at_boot(r);
 		json_begin_array(&r->j, "steps");
 	} else {
 		fprintf(out, "scenario: %s\nengine: %s (%s)\ncmdline: %s\n", s->file,

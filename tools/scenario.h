@@ -20,6 +20,8 @@ struct scn_step {
 	char *rest;		/* everything after the verb (sh, qmp, description) */
 };
 
+#define SCN_MAX_COLDPLUG 16
+
 struct scenario {
 	char *file;
 	char *text;
@@ -33,6 +35,8 @@ struct scenario {
 	char *append;
 	char *arch;
 	char *skipped_directives;	/* directives memhp does not honour */
+	struct memhp_coldplug coldplug[SCN_MAX_COLDPLUG];	/* names owned */
+	unsigned int nr_coldplug;
 	struct scn_step *steps;
 	int nr_steps;
 };

@@ -332,6 +332,19 @@ check "memhpctl run against memhpd: b1-online-zones conforms" \
 	"run_on_daemon b1-online-zones python3 '$top/tests/oracle/conform.py' '$top/tests/oracle/kernel/b1-online-zones-mmom1.json'"
 check "memhpctl run against memhpd: dax-cxl-kmem snapshot" \
 	"run_on_daemon dax-cxl-kmem python3 '$top/tests/oracle/dax_snapshot.py'"
+# a DIMM present at boot (--coldplug): the kernel's coldplug-normal run
+coldplug_on_daemon() {
+	mkdir -p "$out/mnt-coldplug"
+	"$build/memhpd" --mount "$out/mnt-coldplug" --socket "$out/coldplug.sock" --coldplug d1:512M || return 1
+	"$build/memhpctl" --socket "$out/coldplug.sock" run "$top/tests/oracle/scenarios/coldplug-normal.scn" \
+		--json -o "$out/daemon-coldplug.json" >/dev/null 2>&1
+	python3 "$top/tests/oracle/conform.py" "$top/tests/oracle/kernel/coldplug-normal.json" \
+		"$out/daemon-coldplug.json" >/dev/null
+	rc=$?
+	"$build/memhpctl" --socket "$out/coldplug.sock" shutdown >/dev/null 2>&1
+	return $rc
+}
+check "memhpd --coldplug: the kernel's coldplug-normal run conforms" coldplug_on_daemon
 
 # ---- 10. SIGTERM: unmounted, socket gone --------------------------------
 # with an offline waiting on a pin: the stop cancels it

@@ -20,6 +20,9 @@ import random
 import sys
 
 BLOCK_MIB = 128
+# seeds from here on also draw DIMMs present at boot (`coldplug`); the
+# seeds below it generate exactly what was recorded for them
+COLDPLUG_FROM = 300
 
 
 def machine(r):
@@ -56,6 +59,7 @@ def options(r):
 
 class Gen:
     def __init__(self, seed):
+        self.seed = seed
         self.r = random.Random(seed)
         self.lines = []
         self.dimms = {}       # name -> MiB, present
@@ -78,6 +82,19 @@ class Gen:
         node = r.randrange(nodes)
         self.add("hotadd %s %dM%s" % (name, size, " node=%d" % node if nodes > 1 else ""))
         self.dimms[name] = size
+
+    def coldplug(self, nodes):
+        """pc-dimms on QEMU's command line: added by the ACPI driver at boot"""
+        r = self.r
+        if r.random() < 0.5:
+            return
+        for _ in range(r.choice([1, 1, 2])):
+            size = r.choice([128, 256, 512, 1024])
+            name = "c%d" % self.next_dimm
+            self.next_dimm += 1
+            node = r.randrange(nodes)
+            self.add("coldplug %s %dM%s" % (name, size, " node=%d" % node if nodes > 1 else ""))
+            self.dimms[name] = size
 
     def blocks(self, name):
         n = self.dimms[name] // BLOCK_MIB
@@ -151,6 +168,8 @@ class Gen:
         self.add("mem %dM" % mem)
         if numa:
             self.add(numa)
+        if self.seed >= COLDPLUG_FROM:
+            self.coldplug(nodes)
         self.add("auto_online " + r.choice(["offline", "online", "online_movable", "online_kernel"]))
         self.hotadd(nodes)
         free = mem - 300
