@@ -36,6 +36,7 @@ struct acpi_memdev {
 	bool enabled;
 	int add_error;
 	int mgid;
+	bool nvdimm;		/* QEMU -device nvdimm: the NFIT's, not ours */
 	struct acpi_memdev *next;
 };
 
@@ -138,7 +139,7 @@ static void acpi_bus_scan(struct memhp_machine *m)
 		list[n++] = d;
 	/* m->acpi_devs is newest first; the scan goes in device order */
 	while (n--)
-		if (!list[n]->enabled)
+		if (!list[n]->enabled && !list[n]->nvdimm)
 			acpi_memory_device_add(m, list[n]);
 }
 
@@ -156,8 +157,13 @@ static void fill_info(struct memhp_machine *m, const struct acpi_memdev *d,
 	info->last_block = phys_to_block_id(m, d->addr + d->size - 1);
 }
 
-int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int node,
-		  uint64_t addr, int fd, struct memhp_dimm_info *info)
+/*
+ * QEMU's part of plugging a memory device (pc_dimm_pre_plug,
+ * memory_device_pre_plug): a free slot, room under maxmem, a place in the
+ * window, and the backend.  The device is not listed yet.
+ */
+static int memory_device_plug(struct memhp_machine *m, const char *name, uint64_t size, int node,
+			      uint64_t addr, int fd, struct acpi_memdev **out)
 {
 	struct acpi_memdev *d;
 	uint64_t used = 0;
@@ -198,15 +204,62 @@ int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int 
 		free(d);
 		return ret;
 	}
+	*out = d;
+	return 0;
+}
+
+int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int node,
+		  uint64_t addr, int fd, struct memhp_dimm_info *info)
+{
+	struct acpi_memdev *d;
+	int ret = memory_device_plug(m, name, size, node, addr, fd, &d);
+
+	if (ret)
+		return ret;
 	/* ACPI device ids are handed out in plug order, never reused */
 	d->index = 0;
 	for (struct acpi_memdev *o = m->acpi_devs; o; o = o->next)
-		if (o->index >= d->index)
+		if (!o->nvdimm && o->index >= d->index)
 			d->index = o->index + 1;
 	d->next = m->acpi_devs;
 	m->acpi_devs = d;
 	acpi_bus_scan(m);
 	fill_info(m, d, info);
+	return 0;
+}
+
+/*
+ * An NVDIMM (QEMU -device nvdimm) is a memory device like a DIMM for QEMU
+ * - it takes a slot and its place in the window - but the NFIT describes
+ * it, not an ACPI memory device: the memory driver never sees it, the nd
+ * bus owns it (nd_init), and QEMU cannot unplug it.
+ */
+int acpi_nvdimm_plug(struct memhp_machine *m, const char *name, uint64_t size, int node)
+{
+	struct acpi_memdev *d;
+	int ret = memory_device_plug(m, name, size, node, MEMHP_ADDR_AUTO, -1, &d);
+
+	if (ret)
+		return ret;
+	d->nvdimm = true;
+	d->next = m->acpi_devs;
+	m->acpi_devs = d;
+	return 0;
+}
+
+/* the i-th NVDIMM in plug order (NFIT SPA ranges are listed that way) */
+int acpi_nvdimm_get(struct memhp_machine *m, unsigned int i, struct physdev **dev, int *nid)
+{
+	struct acpi_memdev *list[64];
+	size_t n = 0;
+
+	for (struct acpi_memdev *d = m->acpi_devs; d && n < ARRAY_SIZE(list); d = d->next)
+		if (d->nvdimm)
+			list[n++] = d;
+	if (i >= n)
+		return -ENOENT;
+	*dev = list[n - 1 - i]->dev;
+	*nid = list[n - 1 - i]->node;
 	return 0;
 }
 
@@ -256,6 +309,8 @@ int acpi_dimm_remove(struct memhp_machine *m, const char *name)
 
 	if (!d)
 		return -ENOENT;
+	if (d->nvdimm)
+		return -EOPNOTSUPP;	/* "nvdimm does not support hot-unplug" */
 	if (d->enabled) {
 		s.acpi_name = dimm_acpi_name(d, acpi_name, sizeof(acpi_name));
 		s.put_online = calloc(d->size / m->block_size + 1, sizeof(*s.put_online));
@@ -299,7 +354,7 @@ int acpi_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_
 {
 	struct acpi_memdev *d = find_dimm(m, name);
 
-	if (!d)
+	if (!d || d->nvdimm)
 		return -ENOENT;
 	fill_info(m, d, info);
 	return 0;
@@ -311,11 +366,15 @@ size_t acpi_dimm_list(struct memhp_machine *m, char (*names)[MEMHP_DIMM_NAME_MAX
 	size_t n = 0, i = 0;
 
 	for (const struct acpi_memdev *d = m->acpi_devs; d; d = d->next)
-		n++;
-	/* m->acpi_devs is newest first: the i-th from its head is n-1-i */
-	for (const struct acpi_memdev *d = m->acpi_devs; d; d = d->next, i++)
+		n += !d->nvdimm;
+	/* m->acpi_devs is newest first: the i-th DIMM from its head is n-1-i */
+	for (const struct acpi_memdev *d = m->acpi_devs; d; d = d->next) {
+		if (d->nvdimm)
+			continue;
 		if (n - 1 - i < max)
 			snprintf(names[n - 1 - i], MEMHP_DIMM_NAME_MAX, "%s", d->name);
+		i++;
+	}
 	return n;
 }
 

@@ -1080,6 +1080,8 @@ size_t acpi_dimm_list(struct memhp_machine *m, char (*names)[MEMHP_DIMM_NAME_MAX
 int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int node,
 		  uint64_t addr, int fd, struct memhp_dimm_info *info);
 int acpi_dimm_remove(struct memhp_machine *m, const char *name);
+int acpi_nvdimm_plug(struct memhp_machine *m, const char *name, uint64_t size, int node);
+int acpi_nvdimm_get(struct memhp_machine *m, unsigned int i, struct physdev **dev, int *nid);
 int acpi_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info);
 
 #endif

@@ -50,7 +50,7 @@ static void add_ram_offsets(struct memhp_machine *m, struct boot_layout *l, uint
 		if (off < 0x9fc00)
 			add_ram(l, MAX(off, 0x1000ULL), MIN(e, 0x9fc00ULL), nid);
 		if (e > 0x100000)
-			add_ram(l, MAX(off, 0x100000ULL), e == lowmem ? e - 0x20000 : e, nid);
+			add_ram(l, MAX(off, 0x100000ULL), e == lowmem ? l->lowmem_ram_end : e, nid);
 	}
 	if (end > lowmem)
 		add_ram(l, m->above_4g_start + MAX(off, lowmem) - lowmem, m->above_4g_start + end - lowmem, nid);
@@ -66,8 +66,14 @@ static void layout_ram(struct memhp_machine *m, const struct memhp_config *cfg, 
 {
 	uint64_t lowmem = pc_lowmem(cfg->mem), off = 0;
 
-	/* e820: the top 128K below the hole is reserved, whatever the cmdline */
-	l->lowmem_ram_end = lowmem - 0x20000;
+	/*
+	 * e820: SeaBIOS reserves the top 128K below the hole for its tables,
+	 * and with NVDIMMs one page more: the buffer QEMU's NVDIMM _DSM
+	 * methods exchange data through ("etc/acpi/nvdimm-mem", allocated in
+	 * the BIOS's high zone by the table loader)
+	 */
+	l->lowmem = lowmem;
+	l->lowmem_ram_end = lowmem - 0x20000 - (cfg->nr_nvdimm ? 0x1000 : 0);
 
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		uint64_t len;
@@ -180,8 +186,8 @@ static void build_iomem(struct memhp_machine *m, const struct boot_layout *l)
 		resource_request(root, 0xc0000, 0x600, "Video ROM", IORESOURCE_MEM);
 		resource_request(root, 0xf0000, 0x10000, "Reserved", IORESOURCE_MEM);
 		resource_request(root, 0xf0000, 0x10000, "System ROM", IORESOURCE_MEM | IORESOURCE_BUSY);
-		resource_request(root, lowmem_end, 0x20000, "Reserved", IORESOURCE_MEM | IORESOURCE_BUSY);
-		resource_request(root, lowmem_end + 0x20000, 0xfec00000ULL - lowmem_end - 0x20000,
+		resource_request(root, lowmem_end, l->lowmem - lowmem_end, "Reserved", IORESOURCE_MEM | IORESOURCE_BUSY);
+		resource_request(root, l->lowmem, 0xfec00000ULL - l->lowmem,
 				 "PCI Bus 0000:00", IORESOURCE_MEM);
 		resource_request(root, 0xfec00000ULL, 0x400, "IOAPIC 0", IORESOURCE_MEM | IORESOURCE_BUSY);
 		resource_request(root, 0xfed00000ULL, 0x400, "HPET 0", IORESOURCE_MEM | IORESOURCE_BUSY);
@@ -653,6 +659,24 @@ static int coldplug_dimms(struct memhp_machine *m, const struct memhp_config *cf
 	return ret;
 }
 
+/* NVDIMMs on QEMU's command line, placed after the DIMMs (nd_init binds them) */
+static int plug_nvdimms(struct memhp_machine *m, const struct memhp_config *cfg)
+{
+	if (cfg->nr_nvdimm && !cfg->nvdimm)
+		return -EINVAL;
+	for (unsigned int i = 0; i < cfg->nr_nvdimm; i++) {
+		const struct memhp_coldplug *c = &cfg->nvdimm[i];
+		int ret = acpi_nvdimm_plug(m, c->name, c->size, c->node);
+
+		if (ret) {
+			mlog(m, "nvdimm %s: cannot place a device of %llu bytes: %d",
+			     c->name ? c->name : "(null)", (unsigned long long)c->size, ret);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **out)
 {
 	struct memhp_machine *m;
@@ -749,6 +773,9 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	if (ret)
 		goto fail;
 	ret = coldplug_dimms(m, &cfg);
+	if (ret)
+		goto fail;
+	ret = plug_nvdimms(m, &cfg);
 	if (ret)
 		goto fail;
 	/* nd_e820 + nd_pmem, as the modules load: legacy pmem namespaces */

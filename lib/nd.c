@@ -47,6 +47,7 @@ struct nd_namespace {
 	enum nd_driver driver;		/* ND_DRV_PMEM or none */
 	bool claimed;			/* by its region's dax seed */
 	struct resource *res;		/* nd_pmem's or dax_pmem's request */
+	bool pagemap;			/* ND_REGION_PAGEMAP: nd_e820's, not the NFIT's */
 	struct dev_pagemap pgmap;	/* nd_pmem's, then dax_pmem's static one */
 };
 
@@ -60,9 +61,12 @@ struct nd_dax {
 	uint64_t dataoff;
 };
 
+/* legacy ranges (memmap=nn!ss) and NFIT-described NVDIMMs (QEMU's, 8 slots) */
+#define ND_MAX_REGIONS (E820_USER_MAX + 8)
+
 struct nd_bus {
-	struct nd_namespace ns[E820_USER_MAX];
-	struct nd_dax dax[E820_USER_MAX];
+	struct nd_namespace ns[ND_MAX_REGIONS];
+	struct nd_dax dax[ND_MAX_REGIONS];
 	int nr;
 };
 
@@ -135,10 +139,13 @@ static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 		     (unsigned long long)ns->start, (unsigned long long)(ns->start + ns->size - 1));
 		return -EBUSY;
 	}
-	ret = memremap_pages(m, ns_pgmap_init(ns, MEMORY_DEVICE_FS_DAX), ns->nid);
-	if (ret) {
-		iomem_release(m, &ns->res);
-		return ret;
+	/* pmem_should_map_pages: only a region that asked for struct pages */
+	if (ns->pagemap) {
+		ret = memremap_pages(m, ns_pgmap_init(ns, MEMORY_DEVICE_FS_DAX), ns->nid);
+		if (ret) {
+			iomem_release(m, &ns->res);
+			return ret;
+		}
 	}
 	ns->driver = ND_DRV_PMEM;
 	return 0;
@@ -146,7 +153,8 @@ static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 
 static void nd_pmem_remove(struct memhp_machine *m, struct nd_namespace *ns)
 {
-	memunmap_pages(m, &ns->pgmap);
+	if (ns->pagemap)
+		memunmap_pages(m, &ns->pgmap);
 	iomem_release(m, &ns->res);
 	ns->driver = ND_DRV_NONE;
 }
@@ -457,7 +465,57 @@ int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
 	return 0;
 }
 
-/* nd_e820_probe: one region per PRAM range; nd_pmem binds as it appears */
+/* a region with its raw namespace and dax seed; nd_pmem binds as it appears */
+static int nd_region_create(struct memhp_machine *m, struct nd_bus *bus, uint64_t start, uint64_t size,
+			    int nid, struct physdev *dev)
+{
+	struct nd_namespace *ns = &bus->ns[bus->nr];
+	struct nd_dax *dax = &bus->dax[bus->nr];
+	int ret;
+
+	snprintf(ns->name, sizeof(ns->name), "namespace%d.0", bus->nr);
+	snprintf(dax->name, sizeof(dax->name), "dax%d.0", bus->nr);
+	ns->start = start;
+	ns->size = size;
+	ns->nid = nid;
+	ns->pagemap = !dev;	/* nd_e820 sets ND_REGION_PAGEMAP, the NFIT does not */
+	dax->align = 1UL << m->arch->pmd_shift;	/* nd_pfn_default_alignment */
+	if (!dev) {
+		ret = physdev_create(m, ns->name, start, size, -1, &dev);
+		if (ret)
+			return ret;
+	}
+	ns->dev = dev;
+	bus->nr++;
+	ret = nd_pmem_probe(m, ns);
+	if (ret && ret != -ENODEV && ret != -ENXIO)
+		mlog(m, "nd_pmem %s: probe with driver nd_pmem failed with error %d", ns->name, ret);
+	return 0;
+}
+
+/*
+ * The NFIT's SPA ranges: acpi_nfit_insert_resource puts each into iomem as
+ * "Persistent Memory", then the region's label-less namespace covers it
+ * all (a raw namespace, as nd_e820's).
+ */
+static int nd_nfit_probe(struct memhp_machine *m, struct nd_bus *bus)
+{
+	struct physdev *dev;
+	int nid, ret;
+
+	for (unsigned int i = 0; !acpi_nvdimm_get(m, i, &dev, &nid); i++) {
+		if (bus->nr == ND_MAX_REGIONS)
+			return -ENOSPC;
+		if (!iomem_request(m, dev->phys_start, dev->size, "Persistent Memory", IORESOURCE_MEM))
+			return -EBUSY;
+		ret = nd_region_create(m, bus, dev->phys_start, dev->size, nid, dev);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* nd_e820_probe: one region per PRAM range, then the NFIT's */
 int nd_init(struct memhp_machine *m)
 {
 	struct nd_bus *bus;
@@ -469,25 +527,16 @@ int nd_init(struct memhp_machine *m)
 	m->nd = bus;
 	for (unsigned int u = 0; u < m->params.nr_e820_user; u++) {
 		const struct e820_user *e = &m->params.e820_user[u];
-		struct nd_namespace *ns = &bus->ns[bus->nr];
-		struct nd_dax *dax = &bus->dax[bus->nr];
 
 		if (e->type != E820_USER_PRAM)
 			continue;
-		snprintf(ns->name, sizeof(ns->name), "namespace%d.0", bus->nr);
-		snprintf(dax->name, sizeof(dax->name), "dax%d.0", bus->nr);
-		ns->start = e->start;
-		ns->size = e->size;
-		ns->nid = e->nid;
-		dax->align = 1UL << m->arch->pmd_shift;	/* nd_pfn_default_alignment */
-		ret = physdev_create(m, ns->name, e->start, e->size, -1, &ns->dev);
+		ret = nd_region_create(m, bus, e->start, e->size, e->nid, NULL);
 		if (ret)
 			return ret;
-		bus->nr++;
-		ret = nd_pmem_probe(m, ns);
-		if (ret && ret != -ENODEV && ret != -ENXIO)
-			mlog(m, "nd_pmem %s: probe with driver nd_pmem failed with error %d", ns->name, ret);
 	}
+	ret = nd_nfit_probe(m, bus);
+	if (ret)
+		return ret;
 	dax_reserve_region_ids(m, bus->nr);
 	return 0;
 }

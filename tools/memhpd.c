@@ -1161,6 +1161,8 @@ struct options {
 	unsigned int foreground;
 	struct memhp_coldplug coldplug[16];	/* --coldplug, in order */
 	unsigned int nr_coldplug;
+	struct memhp_coldplug nvdimm[8];	/* --nvdimm, in order */
+	unsigned int nr_nvdimm;
 };
 
 static int usage(FILE *f, int rc)
@@ -1168,6 +1170,7 @@ static int usage(FILE *f, int rc)
 	fprintf(f, "usage: memhpd --mount DIR [--socket PATH] [--mem SIZE] [--numa SIZES|N]\n"
 		   "              [--cmdline 'OPTS'] [--profile x86_64|arm64-4k|arm64-64k]\n"
 		   "              [--maxmem SIZE] [--slots N] [--coldplug NAME:SIZE[:NODE]]...\n"
+		   "              [--nvdimm NAME:SIZE[:NODE]]...\n"
 		   "              [--backing-dir DIR] [--config FILE]\n"
 		   "              [--foreground] [--help] [--version]\n");
 	if (f == stdout)
@@ -1185,6 +1188,9 @@ static int usage(FILE *f, int rc)
 			"      --coldplug NAME:SIZE[:NODE]\n"
 			"                         a DIMM present at boot (QEMU -device pc-dimm), added and\n"
 			"                         onlined by the ACPI driver while booting; repeatable\n"
+			"      --nvdimm NAME:SIZE[:NODE]\n"
+			"                         an NVDIMM (QEMU -device nvdimm, label-less): the NFIT's\n"
+			"                         region and raw namespace on the nd bus; repeatable\n"
 			"      --backing-dir DIR  back devices with files in DIR instead of memfds\n"
 			"      --config FILE      'key = value' lines with these long options' names\n"
 			"  -f, --foreground       stay in the foreground (systemd Type=notify)\n"
@@ -1219,13 +1225,13 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 }
 
 /* NAME:SIZE[:NODE], as the scenario's `coldplug NAME SIZE [node=N]` */
-static int parse_coldplug(struct options *o, const char *val)
+static int parse_boot_device(struct memhp_coldplug *list, unsigned int *nr, unsigned int max, const char *val)
 {
 	char *copy = dup_value(val), *size = strchr(copy, ':'), *node;
-	struct memhp_coldplug *c = &o->coldplug[o->nr_coldplug];
+	struct memhp_coldplug *c = &list[*nr];
 	unsigned int n = 0;
 
-	if (o->nr_coldplug == sizeof(o->coldplug) / sizeof(o->coldplug[0]) || !size || size == copy)
+	if (*nr == max || !size || size == copy)
 		goto bad;
 	*size++ = '\0';
 	node = strchr(size, ':');
@@ -1235,7 +1241,7 @@ static int parse_coldplug(struct options *o, const char *val)
 		goto bad;
 	c->name = copy;
 	c->node = (int)n;
-	o->nr_coldplug++;
+	(*nr)++;
 	return 0;
 bad:
 	free(copy);
@@ -1264,7 +1270,9 @@ static int apply_option(struct options *o, const char *key, const char *val)
 	else if (!strcmp(key, "slots"))
 		return parse_uint(val, 256, &o->slots);
 	else if (!strcmp(key, "coldplug"))
-		return parse_coldplug(o, val);
+		return parse_boot_device(o->coldplug, &o->nr_coldplug, 16, val);
+	else if (!strcmp(key, "nvdimm"))
+		return parse_boot_device(o->nvdimm, &o->nr_nvdimm, 8, val);
 	else if (!strcmp(key, "foreground"))
 		return parse_uint(val, 1, &o->foreground);
 	else
@@ -1327,6 +1335,7 @@ static const struct option long_options[] = {
 	{ "maxmem", required_argument, NULL, 0 },
 	{ "slots", required_argument, NULL, 0 },
 	{ "coldplug", required_argument, NULL, 0 },
+	{ "nvdimm", required_argument, NULL, 0 },
 	{ "backing-dir", required_argument, NULL, 0 },
 	{ "config", required_argument, NULL, 'c' },
 	{ "foreground", no_argument, NULL, 'f' },
@@ -1456,6 +1465,8 @@ static int configure_machine(const struct options *o, struct memhp_config *cfg)
 	cfg->backing_dir = o->backing_dir;
 	cfg->coldplug = o->coldplug;
 	cfg->nr_coldplug = o->nr_coldplug;
+	cfg->nvdimm = o->nvdimm;
+	cfg->nr_nvdimm = o->nr_nvdimm;
 	if (o->numa && parse_numa(o->numa, cfg)) {
 		fprintf(stderr, "memhpd: invalid --numa '%s': want sizes per node (2G,0) or a node count\n",
 			o->numa);

@@ -113,18 +113,22 @@ static bool is_machine_directive(const char *verb)
 	return false;
 }
 
-/* coldplug NAME SIZE [node=N]: a pc-dimm on QEMU's command line */
-static int load_coldplug(struct scenario *s, char **argv, int argc, char *err, size_t errlen)
+/*
+ * coldplug NAME SIZE [node=N]: a pc-dimm on QEMU's command line;
+ * nvdimm NAME SIZE [node=N]: an nvdimm (label-less: other k=v are refused)
+ */
+static int load_boot_device(const char *verb, struct memhp_coldplug *list, unsigned int *nr, char **argv,
+			    int argc, char *err, size_t errlen)
 {
-	struct memhp_coldplug *c = &s->coldplug[s->nr_coldplug];
+	struct memhp_coldplug *c = &list[*nr];
 	char *end;
 
-	if (argc < 2 || argc > 3 || s->nr_coldplug == SCN_MAX_COLDPLUG) {
-		snprintf(err, errlen, "coldplug: want NAME SIZE [node=N], at most %d", SCN_MAX_COLDPLUG);
+	if (argc < 2 || argc > 3 || *nr == SCN_MAX_COLDPLUG) {
+		snprintf(err, errlen, "%s: want NAME SIZE [node=N], at most %d", verb, SCN_MAX_COLDPLUG);
 		return -1;
 	}
 	if (scn_parse_size(argv[1], &c->size) || !c->size) {
-		snprintf(err, errlen, "coldplug: bad size %s", argv[1]);
+		snprintf(err, errlen, "%s: bad size %s", verb, argv[1]);
 		return -1;
 	}
 	c->node = 0;
@@ -132,13 +136,13 @@ static int load_coldplug(struct scenario *s, char **argv, int argc, char *err, s
 		long n = strncmp(argv[2], "node=", 5) ? -1 : strtol(argv[2] + 5, &end, 10);
 
 		if (n < 0 || n >= MEMHP_MAX_NODES || *end) {
-			snprintf(err, errlen, "coldplug: bad %s (want node=N)", argv[2]);
+			snprintf(err, errlen, "%s: bad %s (want node=N)", verb, argv[2]);
 			return -1;
 		}
 		c->node = (int)n;
 	}
 	c->name = xstrdup(argv[0]);
-	s->nr_coldplug++;
+	(*nr)++;
 	return 0;
 }
 
@@ -185,7 +189,9 @@ static int load_directive(struct scenario *s, char *verb, char *rest, char **arg
 			}
 		}
 	} else if (!strcmp(verb, "coldplug")) {
-		return load_coldplug(s, argv, argc, err, errlen);
+		return load_boot_device(verb, s->coldplug, &s->nr_coldplug, argv, argc, err, errlen);
+	} else if (!strcmp(verb, "nvdimm")) {
+		return load_boot_device(verb, s->nvdimm, &s->nr_nvdimm, argv, argc, err, errlen);
 	} else if (!strcmp(verb, "append")) {
 		for (int i = 0; i < argc; i++)
 			append_str(&s->append, " ", argv[i]);
@@ -226,7 +232,8 @@ int scenario_load(const char *path, struct scenario *s, char *err, size_t errlen
 		lineno++;
 		append_str(&s->text, "", line);
 		n = strlen(line);
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		/* the oracle strips each line (Python's str.strip) */
+		while (n && isspace((unsigned char)line[n - 1]))
 			line[--n] = '\0';
 		for (p = line; isspace((unsigned char)*p); p++)
 			;
@@ -318,6 +325,8 @@ void scenario_free(struct scenario *s)
 	free(s->skipped_directives);
 	for (unsigned int i = 0; i < s->nr_coldplug; i++)
 		free((char *)s->coldplug[i].name);
+	for (unsigned int i = 0; i < s->nr_nvdimm; i++)
+		free((char *)s->nvdimm[i].name);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1804,6 +1813,8 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	cfg.kernel_image_base = opt->kernel_image_base;
 	cfg.coldplug = s->coldplug;
 	cfg.nr_coldplug = s->nr_coldplug;
+	cfg.nvdimm = s->nvdimm;
+	cfg.nr_nvdimm = s->nr_nvdimm;
 	if (opt->socket) {
 		/* the daemon's machine is already booted: the directives are its */
 		char *status, *bs;

@@ -37,6 +37,8 @@ struct scenario {
 	char *skipped_directives;	/* directives memhp does not honour */
 	struct memhp_coldplug coldplug[SCN_MAX_COLDPLUG];	/* names owned */
 	unsigned int nr_coldplug;
+	struct memhp_coldplug nvdimm[SCN_MAX_COLDPLUG];		/* names owned */
+	unsigned int nr_nvdimm;
 	struct scn_step *steps;
 	int nr_steps;
 };

@@ -74,6 +74,11 @@ struct memhp_config {
 				 * 16 MiB, as with nokaslr */
 	const struct memhp_coldplug *coldplug; /* DIMMs present at boot */
 	unsigned int nr_coldplug;
+	const struct memhp_coldplug *nvdimm; /* QEMU -device nvdimm, after
+				 * the DIMMs: NFIT-described persistent
+				 * memory on the nd bus (region, raw
+				 * namespace, dax seed) */
+	unsigned int nr_nvdimm;
 };
 
 int memhp_machine_create(const struct memhp_config *cfg, struct memhp_machine **out);

@@ -119,6 +119,41 @@ static void test_coldplug_numa_memmap_on_memory(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* an NVDIMM: placed like a DIMM, owned by the nd bus (nvdimm-kmem,
+ * nvdimm-numa-coldplug) */
+static void test_nvdimm(void **state)
+{
+	const struct memhp_coldplug nv = { "nv1", 1 * GiB, 0 };
+	struct memhp_config cfg = { 0 };
+	struct memhp_machine *m = NULL;
+	struct memhp_dimm_info info;
+	char names[8][MEMHP_DIMM_NAME_MAX];
+	char *iomem;
+
+	(void)state;
+	cfg.max_phys = 256 * GiB;
+	cfg.nvdimm = &nv;
+	cfg.nr_nvdimm = 1;
+	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
+	iomem = readf(m, "/proc/iomem");
+	assert_non_null(iomem);
+	/* the _DSM page SeaBIOS reserves with an NVDIMM, the NFIT's range, and
+	 * nd_pmem's raw namespace over it (no struct pages: no ND_REGION_PAGEMAP) */
+	assert_non_null(strstr(iomem, "00100000-3ffdefff : System RAM\n"));
+	assert_non_null(strstr(iomem, "100000000-13fffffff : Persistent Memory\n"
+				      "  100000000-13fffffff : namespace0.0\n"));
+	free(iomem);
+	assert_int_equal(meminfo(m, "MemTotal:"), 922464 - 4);
+	assert_int_equal(vmstat(m, "nr_memmap_pages"), 0);
+	assert_int_equal(memhp_dimm_list(m, names, 8), 0);
+	assert_int_equal(memhp_dimm_remove(m, "nv1"), -EOPNOTSUPP);
+	assert_int_equal(memhp_dimm_add(m, "nv1", 128 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), -EEXIST);
+	assert_int_equal(memhp_dimm_add(m, "d1", 128 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(info.addr, 5 * GiB);	/* after the NVDIMM */
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /* a slot or size QEMU cannot give keeps the machine from starting */
 static void test_coldplug_errors(void **state)
 {
@@ -146,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_coldplug_normal),
 		cmocka_unit_test(test_coldplug_movable_node),
 		cmocka_unit_test(test_coldplug_numa_memmap_on_memory),
+		cmocka_unit_test(test_nvdimm),
 		cmocka_unit_test(test_coldplug_errors),
 	};
 
