@@ -23,6 +23,8 @@ BLOCK_MIB = 128
 # seeds from here on also draw DIMMs present at boot (`coldplug`); the
 # seeds below it generate exactly what was recorded for them
 COLDPLUG_FROM = 300
+# and from here on an NVDIMM, turned into memory by dax_pmem and kmem
+NVDIMM_FROM = 340
 
 
 def machine(r):
@@ -61,6 +63,8 @@ class Gen:
     def __init__(self, seed):
         self.seed = seed
         self.r = random.Random(seed)
+        self.nv = None        # (first block, last block) kmem can add
+        self.nv_done = False
         self.lines = []
         self.dimms = {}       # name -> MiB, present
         self.next_dimm = 1
@@ -95,6 +99,45 @@ class Gen:
             node = r.randrange(nodes)
             self.add("coldplug %s %dM%s" % (name, size, " node=%d" % node if nodes > 1 else ""))
             self.dimms[name] = size
+
+    def nvdimm(self, mem, nodes):
+        """a label-less nvdimm after the coldplugged DIMMs (QEMU's first fit)"""
+        r = self.r
+        if r.random() < 0.7:
+            return
+        size = r.choice([256, 512, 1024])
+        node = r.randrange(nodes)
+        self.add("nvdimm nv1 %dM%s" % (size, " node=%d" % node if nodes > 1 else ""))
+        self.add("modules dax-nfit")
+        # the window starts at 4G, or 1G-aligned after RAM above 4G
+        base = 4096 if mem < 3584 else 4096 + -(-(mem - 3072) // 1024) * 1024
+        start = base + sum(self.dimms.values())
+        # the dax device starts 2 MiB in (info block, align 2M, mode ram);
+        # kmem adds the whole memory blocks inside it
+        self.nv = (start // BLOCK_MIB + 1, (start + size) // BLOCK_MIB - 1)
+
+    def dax_kmem(self):
+        """the nd bus steps of the oracle's g2, on the NVDIMM's namespace"""
+        r = self.r
+        first, last = self.nv
+        for line in ["write /sys/bus/nd/drivers/nd_pmem/unbind namespace0.0",
+                     "write /sys/bus/nd/devices/dax0.0/uuid 0b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
+                     "write /sys/bus/nd/devices/dax0.0/namespace namespace0.0",
+                     "write /sys/bus/nd/devices/dax0.0/align 2097152",
+                     "write /sys/bus/nd/devices/dax0.0/mode ram",
+                     "write /sys/bus/nd/drivers/dax_pmem/bind dax0.0",
+                     "write /sys/bus/dax/drivers/device_dax/unbind dax0.0"]:
+            self.add(line)
+        if r.random() < 0.5:
+            self.add("write /sys/bus/dax/devices/dax0.0/memmap_on_memory 1")
+        self.add("write /sys/bus/dax/drivers/kmem/new_id dax0.0")
+        a = r.randint(first, last)
+        b = r.randint(a, last)
+        self.add("state %d-%d %s" % (a, b, r.choice(["offline", "online_movable", "online"])))
+        if r.random() < 0.5:
+            self.add("state %d-%d offline" % (first, last))
+            self.add("write /sys/bus/dax/drivers/kmem/unbind dax0.0")
+        self.nv_done = True
 
     def blocks(self, name):
         n = self.dimms[name] // BLOCK_MIB
@@ -170,10 +213,14 @@ class Gen:
             self.add(numa)
         if self.seed >= COLDPLUG_FROM:
             self.coldplug(nodes)
+        if self.seed >= NVDIMM_FROM:
+            self.nvdimm(mem, nodes)
         self.add("auto_online " + r.choice(["offline", "online", "online_movable", "online_kernel"]))
         self.hotadd(nodes)
         free = mem - 300
         for _ in range(r.randrange(4, 13)):
+            if self.nv and not self.nv_done and r.random() < 0.3:
+                self.dax_kmem()
             x = r.random()
             if x < 0.22:
                 self.hotadd(nodes)
