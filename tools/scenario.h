@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "memhp/memhp.h"
+
 #define SCN_MAX_ARGS 32
 
 struct scn_step {
