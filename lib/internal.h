@@ -1073,6 +1073,43 @@ void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s);
 void node_meminfo(struct memhp_machine *m, int nid, struct sbuf *s);
 size_t nodemask_print(uint32_t mask, char *buf, size_t len);
 
+/*
+ * The object a sysfs directory stands for (kernfs.c), as far as its files
+ * need to know: the memory block, node, device or driver.  Filled in as a
+ * path is walked, handed to every show and store method.
+ */
+struct kobj {
+	unsigned long id;		/* memory block */
+	int nid;
+	int which;			/* of a family of fixed directories: the
+					 * driver (dax or nd) or notifier action */
+	char dev[16];			/* daxR.I, namespaceN.0 */
+	const volatile int *cancel;	/* a write's (memhp_file_write_cancellable) */
+	unsigned int timeout_ms;
+};
+
+/*
+ * One file of a directory, declared once, as the kernel's struct
+ * device_attribute: name, mode, show and store.  show renders into s, 0 or
+ * -errno; store gets the NUL-terminated buffer, returns count or -errno.
+ * The tables end with an entry whose name is NULL.
+ */
+struct kattr;
+typedef int kattr_show_t(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			 struct sbuf *s);
+typedef ssize_t kattr_store_t(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			      const char *buf, size_t count);
+struct kattr {
+	const char *name;
+	unsigned int mode;
+	kattr_show_t *show;
+	kattr_store_t *store;
+};
+#define KATTR(_name, _mode, _show, _store) { #_name, _mode, _show, _store }
+#define KATTR_RO(_name) KATTR(_name, 0444, _name##_show, NULL)
+#define KATTR_RW(_name) KATTR(_name, 0644, _name##_show, _name##_store)
+#define KATTR_WO(_name) KATTR(_name, 0200, NULL, _name##_store)
+
 /* acpi.c internal API used by the public wrappers */
 int pxm_to_dimm_node(struct memhp_machine *m, int pxm);
 size_t acpi_dimm_list(struct memhp_machine *m, char (*names)[MEMHP_DIMM_NAME_MAX], size_t max);
