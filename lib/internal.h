@@ -136,6 +136,8 @@ int kstrtoull(const char *s, unsigned int base, unsigned long long *res);
 int kstrtouint(const char *s, unsigned int base, unsigned int *res);
 int kstrtoint(const char *s, unsigned int base, int *res);
 bool sysfs_streq(const char *a, const char *b);
+/* a device name written to bind or unbind, up to its newline (kernfs.c) */
+void sysfs_dev_name(const char *buf, char *name, size_t len);
 int mhp_online_type_from_str(const char *s);
 extern const char *const online_type_to_str[4];
 int parse_memsize(const char *s, uint64_t *out);
@@ -819,13 +821,6 @@ struct dev_dax *dax_find(struct memhp_machine *m, const char *name);
 int dax_mmap(struct memhp_machine *m, const char *name, uint64_t offset, size_t len, int prot, int flags,
 	     void **addr);
 int dax_munmap(struct memhp_machine *m, void *addr);
-int dax_bind(struct memhp_machine *m, enum dax_driver drv, const char *name);
-int dax_unbind(struct memhp_machine *m, enum dax_driver drv, const char *name);
-int dax_id_store(struct memhp_machine *m, enum dax_driver drv, const char *buf, bool add);
-int dax_memmap_store(struct memhp_machine *m, const char *name, const char *buf);
-int dax_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s);
-/* the dax_region/ attributes of the region of device `name` */
-int dax_region_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s);
 int dax_driver_of(struct memhp_machine *m, const char *name);
 const char *dax_driver_name(enum dax_driver drv);
 int dax_list(struct memhp_machine *m, enum dax_driver bound_to,
@@ -1109,6 +1104,9 @@ struct kattr {
 #define KATTR_RO(_name) KATTR(_name, 0444, _name##_show, NULL)
 #define KATTR_RW(_name) KATTR(_name, 0644, _name##_show, _name##_store)
 #define KATTR_WO(_name) KATTR(_name, 0200, NULL, _name##_store)
+
+/* the files a device's owner declares: dax.c */
+extern const struct kattr dax_dev_attrs[], dax_region_attrs[], dax_drv_attrs[];
 
 /* acpi.c internal API used by the public wrappers */
 int pxm_to_dimm_node(struct memhp_machine *m, int pxm);

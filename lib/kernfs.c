@@ -142,6 +142,13 @@ static void emit_klink(struct lister *l, const char *name, const struct ktype *t
 	emit(l, name, MEMHP_FT_LINK, 0777, link);
 }
 
+/* bus_find_device_by_name: sysfs_streq, so a newline is fine */
+void sysfs_dev_name(const char *buf, char *name, size_t len)
+{
+	snprintf(name, len, "%s", buf);
+	name[strcspn(name, "\n")] = '\0';
+}
+
 static bool parse_ulong(const char *s, const char **end, unsigned long *v)
 {
 	char *e;
@@ -734,102 +741,6 @@ static int dax_minor(const char *dax)
 	return region * 16 + id;
 }
 
-static int dax_dev_attr_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-			     struct sbuf *s)
-{
-	return dax_attr_show(m, ko->dev, a->name, s);
-}
-
-/* dax attributes and driver files change memory: device_hotplug_lock */
-static ssize_t dax_memmap_attr_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-				     const char *buf, size_t count)
-{
-	int ret;
-
-	pthread_mutex_lock(&m->device_hotplug_lock);
-	ret = dax_memmap_store(m, ko->dev, buf);
-	pthread_mutex_unlock(&m->device_hotplug_lock);
-	return ret ? ret : (ssize_t)count;
-}
-
-static const struct kattr dax_dev_attrs[] = {
-	KATTR(align, 0444, dax_dev_attr_show, NULL),
-	KATTR(dev, 0444, dax_dev_attr_show, NULL),
-	KATTR(memmap_on_memory, 0644, dax_dev_attr_show, dax_memmap_attr_store),
-	KATTR(modalias, 0444, dax_dev_attr_show, NULL),
-	KATTR(numa_node, 0444, dax_dev_attr_show, NULL),
-	KATTR(resource, 0400, dax_dev_attr_show, NULL),
-	KATTR(size, 0444, dax_dev_attr_show, NULL),
-	KATTR(target_node, 0444, dax_dev_attr_show, NULL),
-	{ }
-};
-
-static int dax_region_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-			   struct sbuf *s)
-{
-	return dax_region_attr_show(m, ko->dev, a->name, s);
-}
-
-static const struct kattr dax_region_attrs[] = {
-	KATTR(align, 0444, dax_region_show, NULL),
-	KATTR(available_size, 0444, dax_region_show, NULL),
-	KATTR(id, 0444, dax_region_show, NULL),
-	KATTR(size, 0444, dax_region_show, NULL),
-	{ }
-};
-
-/* bus_find_device_by_name: sysfs_streq, so a newline is fine */
-static void dev_name_from(const char *buf, char *name, size_t len)
-{
-	snprintf(name, len, "%s", buf);
-	name[strcspn(name, "\n")] = '\0';
-}
-
-static ssize_t dax_bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-			      const char *buf, size_t count)
-{
-	char name[32];
-	int ret;
-
-	dev_name_from(buf, name, sizeof(name));
-	pthread_mutex_lock(&m->device_hotplug_lock);
-	ret = dax_bind(m, (enum dax_driver)ko->which, name);
-	pthread_mutex_unlock(&m->device_hotplug_lock);
-	return ret ? ret : (ssize_t)count;
-}
-
-static ssize_t dax_unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-				const char *buf, size_t count)
-{
-	char name[32];
-	int ret;
-
-	dev_name_from(buf, name, sizeof(name));
-	pthread_mutex_lock(&m->device_hotplug_lock);
-	ret = dax_unbind(m, (enum dax_driver)ko->which, name);
-	pthread_mutex_unlock(&m->device_hotplug_lock);
-	return ret ? ret : (ssize_t)count;
-}
-
-static ssize_t dax_id_attr_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-				 const char *buf, size_t count)
-{
-	int ret;
-
-	pthread_mutex_lock(&m->device_hotplug_lock);
-	ret = dax_id_store(m, (enum dax_driver)ko->which, buf, a->name[0] == 'n');
-	pthread_mutex_unlock(&m->device_hotplug_lock);
-	return ret ? ret : (ssize_t)count;
-}
-
-static const struct kattr dax_drv_attrs[] = {
-	KATTR(bind, 0200, NULL, dax_bind_store),
-	KATTR(new_id, 0200, NULL, dax_id_attr_store),
-	KATTR(remove_id, 0200, NULL, dax_id_attr_store),
-	KATTR(unbind, 0200, NULL, dax_unbind_store),
-	{ }
-};
-
 /* links, relative to the directory holding them */
 static void dax_driver_link(const struct kobj *ko, char *buf, size_t len)
 {
@@ -1120,7 +1031,7 @@ static ssize_t nd_bind_store(struct memhp_machine *m, const struct kobj *ko, con
 	char name[32];
 	int ret;
 
-	dev_name_from(buf, name, sizeof(name));
+	sysfs_dev_name(buf, name, sizeof(name));
 	pthread_mutex_lock(&m->device_hotplug_lock);
 	ret = nd_bind(m, (enum nd_driver)ko->which, name);
 	pthread_mutex_unlock(&m->device_hotplug_lock);
@@ -1133,7 +1044,7 @@ static ssize_t nd_unbind_store(struct memhp_machine *m, const struct kobj *ko, c
 	char name[32];
 	int ret;
 
-	dev_name_from(buf, name, sizeof(name));
+	sysfs_dev_name(buf, name, sizeof(name));
 	pthread_mutex_lock(&m->device_hotplug_lock);
 	ret = nd_unbind(m, (enum nd_driver)ko->which, name);
 	pthread_mutex_unlock(&m->device_hotplug_lock);
