@@ -843,10 +843,6 @@ void nd_destroy(struct memhp_machine *m);
 int nd_driver_of(struct memhp_machine *m, const char *name);	/* -1: no such device */
 const char *nd_driver_name(enum nd_driver drv);
 bool nd_is_namespace(const char *name);
-int nd_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s);
-int nd_attr_store(struct memhp_machine *m, const char *name, const char *attr, const char *buf);
-int nd_bind(struct memhp_machine *m, enum nd_driver drv, const char *name);
-int nd_unbind(struct memhp_machine *m, enum nd_driver drv, const char *name);
 int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
 	    int (*fn)(void *arg, const char *name), void *arg);
 
@@ -1105,8 +1101,9 @@ struct kattr {
 #define KATTR_RW(_name) KATTR(_name, 0644, _name##_show, _name##_store)
 #define KATTR_WO(_name) KATTR(_name, 0200, NULL, _name##_store)
 
-/* the files a device's owner declares: dax.c */
+/* the files a device's owner declares: dax.c, nd.c */
 extern const struct kattr dax_dev_attrs[], dax_region_attrs[], dax_drv_attrs[];
+extern const struct kattr nd_namespace_attrs[], nd_dax_attrs[], nd_drv_attrs[];
 
 /* acpi.c internal API used by the public wrappers */
 int pxm_to_dimm_node(struct memhp_machine *m, int pxm);
