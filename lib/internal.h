@@ -1056,11 +1056,6 @@ struct sbuf {
 	bool nomem;	/* some output was lost: the read fails with -ENOMEM */
 };
 void sbuf_printf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void proc_meminfo(struct memhp_machine *m, struct sbuf *s);
-void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s);
-void proc_vmstat(struct memhp_machine *m, struct sbuf *s);
-void proc_buddyinfo(struct memhp_machine *m, struct sbuf *s);
-void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s);
 void node_meminfo(struct memhp_machine *m, int nid, struct sbuf *s);
 size_t nodemask_print(uint32_t mask, char *buf, size_t len);
 
@@ -1101,7 +1096,8 @@ struct kattr {
 #define KATTR_RW(_name) KATTR(_name, 0644, _name##_show, _name##_store)
 #define KATTR_WO(_name) KATTR(_name, 0200, NULL, _name##_store)
 
-/* the files a device's owner declares: dax.c, nd.c */
+/* the files their owners declare: procfs.c, dax.c, nd.c */
+extern const struct kattr proc_attrs[];
 extern const struct kattr dax_dev_attrs[], dax_region_attrs[], dax_drv_attrs[];
 extern const struct kattr nd_namespace_attrs[], nd_dax_attrs[], nd_drv_attrs[];
 

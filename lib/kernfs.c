@@ -662,53 +662,6 @@ static const struct ktype inject_action_type = {
 	.attrs = (const struct kattr[]){ KATTR(error, 0600, error_show, error_store), { } },
 };
 
-/* ---- procfs -------------------------------------------------------------- */
-
-#define PROC_SHOW(_name)									\
-	static int _name##_show(struct memhp_machine *m, const struct kobj *ko,			\
-				const struct kattr *a, struct sbuf *s)				\
-	{											\
-		proc_##_name(m, s);								\
-		return 0;									\
-	}
-PROC_SHOW(buddyinfo)
-PROC_SHOW(meminfo)
-PROC_SHOW(pagetypeinfo)
-PROC_SHOW(vmstat)
-PROC_SHOW(zoneinfo)
-
-/* /proc/iomem: the resource tree, sized first, printed under one lock */
-static int iomem_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-		      struct sbuf *s)
-{
-	size_t n;
-	char *b;
-
-	pthread_mutex_lock(&m->resource_lock);
-	n = resource_print(&m->iomem, NULL, 0);
-	b = realloc(s->buf, n + 1);	/* s->buf stays ours on failure */
-	if (b) {
-		s->buf = b;
-		resource_print(&m->iomem, s->buf, n + 1);
-		s->len = n;
-		s->cap = n + 1;
-	} else {
-		s->nomem = true;
-	}
-	pthread_mutex_unlock(&m->resource_lock);
-	return 0;
-}
-
-static const struct kattr proc_attrs[] = {
-	KATTR_RO(buddyinfo),
-	KATTR_RO(iomem),
-	KATTR_RO(meminfo),
-	KATTR(pagetypeinfo, 0400, pagetypeinfo_show, NULL),
-	KATTR_RO(vmstat),
-	KATTR_RO(zoneinfo),
-	{ }
-};
-
 static const struct ktype proc_type = { .attrs = proc_attrs };
 
 /* ---- dax: /sys/bus/dax, /sys/devices/platform, /sys/dev/char -------------- */
