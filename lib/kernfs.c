@@ -223,19 +223,23 @@ static ssize_t auto_online_blocks_store(struct memhp_machine *m, const struct ko
 
 /*
  * A block's show methods hold a reference to it: the block may be removed
- * between the path's lookup and the show.
+ * between the path's lookup and the show (-ENODEV then).
  */
-static int phys_index_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-			   struct sbuf *s)
-{
-	struct memory_block *mem = get_memory_block(m, ko->id);
-
-	if (!mem)
-		return -ENODEV;	/* removed meanwhile */
-	sbuf_printf(s, "%08lx\n", mem->id);
-	put_memory_block(mem);
-	return 0;
-}
+#define BLOCK_SHOW(_name, _fmt, ...)								\
+	static int _name##_show(struct memhp_machine *m, const struct kobj *ko,			\
+				const struct kattr *a, struct sbuf *s)				\
+	{											\
+		struct memory_block *mem = get_memory_block(m, ko->id);				\
+												\
+		if (!mem)									\
+			return -ENODEV;								\
+		sbuf_printf(s, _fmt, __VA_ARGS__);						\
+		put_memory_block(mem);								\
+		return 0;									\
+	}
+BLOCK_SHOW(phys_index, "%08lx\n", mem->id)
+BLOCK_SHOW(phys_device, "%s", "0\n")
+BLOCK_SHOW(removable, "%s", "1\n")
 
 static int state_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
 		      struct sbuf *s)
@@ -267,30 +271,6 @@ static int online_show(struct memhp_machine *m, const struct kobj *ko, const str
 	pthread_mutex_lock(&mem->dev_lock);
 	sbuf_printf(s, "%u\n", !mem->dev_offline);
 	pthread_mutex_unlock(&mem->dev_lock);
-	put_memory_block(mem);
-	return 0;
-}
-
-static int phys_device_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-			    struct sbuf *s)
-{
-	struct memory_block *mem = get_memory_block(m, ko->id);
-
-	if (!mem)
-		return -ENODEV;
-	sbuf_printf(s, "0\n");
-	put_memory_block(mem);
-	return 0;
-}
-
-static int removable_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-			  struct sbuf *s)
-{
-	struct memory_block *mem = get_memory_block(m, ko->id);
-
-	if (!mem)
-		return -ENODEV;
-	sbuf_printf(s, "1\n");
 	put_memory_block(mem);
 	return 0;
 }
