@@ -754,15 +754,15 @@ static bool dax_dev_take(struct memhp_machine *m, struct kobj *ko, const char *n
 	return take_dev_name(ko, name) && dax_driver_of(m, ko->dev) >= 0;
 }
 
-/* the listings of dax devices: one entry per device, from dax_list */
-struct dax_emit {
+/* the listings of devices: one entry per device, from dax_list or nd_list */
+struct dev_emit {
 	struct lister *l;
 	struct kobj ko;
 };
 
 static int emit_dax_bus_link(void *arg, const char *name)
 {
-	struct dax_emit *e = arg;
+	struct dev_emit *e = arg;
 
 	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
 	emit_klink(e->l, name, &dax_bus_link_type, &e->ko);
@@ -771,7 +771,7 @@ static int emit_dax_bus_link(void *arg, const char *name)
 
 static int emit_dax_drv_link(void *arg, const char *name)
 {
-	struct dax_emit *e = arg;
+	struct dev_emit *e = arg;
 
 	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
 	emit_klink(e->l, name, &dax_drv_link_type, &e->ko);
@@ -780,7 +780,7 @@ static int emit_dax_drv_link(void *arg, const char *name)
 
 static int emit_dax_chardev_link(void *arg, const char *name)
 {
-	struct dax_emit *e = arg;
+	struct dev_emit *e = arg;
 	char entry[32];
 
 	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
@@ -791,7 +791,7 @@ static int emit_dax_chardev_link(void *arg, const char *name)
 
 static int emit_dax_region_dir(void *arg, const char *name)
 {
-	struct dax_emit *e = arg;
+	struct dev_emit *e = arg;
 	char entry[32];
 
 	snprintf(entry, sizeof(entry), "dax_region.%d", dax_minor(name) / 16);
@@ -807,7 +807,7 @@ static const struct ktype *dax_devices_lookup(struct memhp_machine *m, struct ko
 
 static void dax_devices_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
 {
-	struct dax_emit e = { l, *ko };
+	struct dev_emit e = { l, *ko };
 
 	dax_list(m, DAX_DRV_NR, emit_dax_bus_link, &e);
 }
@@ -828,7 +828,7 @@ static const struct ktype *dax_driver_lookup(struct memhp_machine *m, struct kob
 
 static void dax_driver_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
 {
-	struct dax_emit e = { l, *ko };
+	struct dev_emit e = { l, *ko };
 
 	dax_list(m, (enum dax_driver)ko->which, emit_dax_drv_link, &e);
 }
@@ -885,7 +885,7 @@ static const struct ktype *platform_lookup(struct memhp_machine *m, struct kobj 
 
 static void platform_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
 {
-	struct dax_emit e = { l, *ko };
+	struct dev_emit e = { l, *ko };
 
 	dax_list(m, DAX_DRV_NR, emit_dax_region_dir, &e);
 }
@@ -911,7 +911,7 @@ static const struct ktype *chardev_lookup(struct memhp_machine *m, struct kobj *
 
 static void chardev_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
 {
-	struct dax_emit e = { l, *ko };
+	struct dev_emit e = { l, *ko };
 
 	dax_list(m, DAX_DRV_NR, emit_dax_chardev_link, &e);
 }
@@ -1002,7 +1002,7 @@ static const struct ktype *nd_driver_lookup(struct memhp_machine *m, struct kobj
 
 static int emit_nd_drv_link(void *arg, const char *name)
 {
-	struct dax_emit *e = arg;
+	struct dev_emit *e = arg;
 
 	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
 	emit_klink(e->l, name, &nd_drv_link_type, &e->ko);
@@ -1011,7 +1011,7 @@ static int emit_nd_drv_link(void *arg, const char *name)
 
 static void nd_driver_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
 {
-	struct dax_emit e = { l, *ko };
+	struct dev_emit e = { l, *ko };
 
 	nd_list(m, (enum nd_driver)ko->which, emit_nd_drv_link, &e);
 }
