@@ -309,7 +309,7 @@ static int dax_driver_attach(struct memhp_machine *m, enum dax_driver drv)
 	return 0;
 }
 
-int dax_bind(struct memhp_machine *m, enum dax_driver drv, const char *name)
+static int dax_bind(struct memhp_machine *m, enum dax_driver drv, const char *name)
 {
 	struct dev_dax *dd = dax_find(m, name);
 
@@ -319,7 +319,7 @@ int dax_bind(struct memhp_machine *m, enum dax_driver drv, const char *name)
 	return dax_probe(m, dd, drv);
 }
 
-int dax_unbind(struct memhp_machine *m, enum dax_driver drv, const char *name)
+static int dax_unbind(struct memhp_machine *m, enum dax_driver drv, const char *name)
 {
 	struct dev_dax *dd = dax_find(m, name);
 
@@ -330,7 +330,7 @@ int dax_unbind(struct memhp_machine *m, enum dax_driver drv, const char *name)
 }
 
 /* do_id_store: exactly "daxR.I" */
-int dax_id_store(struct memhp_machine *m, enum dax_driver drv, const char *buf, bool add)
+static int dax_id_store(struct memhp_machine *m, enum dax_driver drv, const char *buf, bool add)
 {
 	char name[16];
 	int region, id, free_slot = -1;
@@ -359,79 +359,148 @@ int dax_id_store(struct memhp_machine *m, enum dax_driver drv, const char *buf, 
 	return add ? dax_driver_attach(m, drv) : 0;
 }
 
-int dax_memmap_store(struct memhp_machine *m, const char *name, const char *buf)
-{
-	struct dev_dax *dd = dax_find(m, name);
-	bool val;
+/* ---- the files: a device's, its region's dax_region/ and the drivers' ---- */
 
-	if (!dd)
-		return -ENODEV;
-	if (kstrtobool(buf, &val))
-		return -EINVAL;
-	if (val && !mhp_supports_memmap_on_memory(m))
-		return -EOPNOTSUPP;
-	if (dd->memmap_on_memory != val && dd->driver == DAX_DRV_KMEM)
-		return -EBUSY;
-	pthread_mutex_lock(&m->dax_lock);
-	dd->memmap_on_memory = val;
-	pthread_mutex_unlock(&m->dax_lock);
-	return 0;
-}
-
-int dax_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s)
-{
-	struct dev_dax *dd;
-	int ret = 0;
-
-	pthread_mutex_lock(&m->dax_lock);
-	dd = dax_find(m, name);
-	if (!dd) {
-		pthread_mutex_unlock(&m->dax_lock);
-		return -ENODEV;
+/*
+ * A show method of a device or of its region: the device looked up again
+ * under dax_lock, since it may be gone since its path was resolved.
+ */
+#define DAX_SHOW(_name, _fmt, ...)								\
+	static int _name##_show(struct memhp_machine *m, const struct kobj *ko,			\
+				const struct kattr *a, struct sbuf *s)				\
+	{											\
+		struct dev_dax *dd;								\
+												\
+		pthread_mutex_lock(&m->dax_lock);						\
+		dd = dax_find(m, ko->dev);							\
+		if (dd)										\
+			sbuf_printf(s, _fmt, __VA_ARGS__);					\
+		pthread_mutex_unlock(&m->dax_lock);						\
+		return dd ? 0 : -ENODEV;							\
 	}
-	if (!strcmp(attr, "size"))
-		sbuf_printf(s, "%llu\n", (unsigned long long)dd->size);
-	else if (!strcmp(attr, "resource"))
-		sbuf_printf(s, "%#llx\n", (unsigned long long)dd->start);
-	else if (!strcmp(attr, "align"))
-		sbuf_printf(s, "%llu\n", (unsigned long long)dd->region->align);
-	else if (!strcmp(attr, "target_node") || !strcmp(attr, "numa_node"))
-		sbuf_printf(s, "%d\n", dd->region->target_node);
-	else if (!strcmp(attr, "memmap_on_memory"))
-		sbuf_printf(s, "%d\n", dd->memmap_on_memory);
-	else if (!strcmp(attr, "modalias"))
-		sbuf_printf(s, "dax:t0*\n");
-	else if (!strcmp(attr, "dev"))
-		sbuf_printf(s, "%d:%d\n", DAX_CHAR_MAJOR, dd->region->id * 16);
-	else
-		ret = -ENOENT;
-	pthread_mutex_unlock(&m->dax_lock);
-	return ret;
-}
+
+DAX_SHOW(align, "%llu\n", (unsigned long long)dd->region->align)
+DAX_SHOW(dev, "%d:%d\n", DAX_CHAR_MAJOR, dd->region->id * 16)
+DAX_SHOW(memmap_on_memory, "%d\n", dd->memmap_on_memory)
+DAX_SHOW(modalias, "%s", "dax:t0*\n")
+DAX_SHOW(numa_node, "%d\n", dd->region->target_node)
+DAX_SHOW(resource, "%#llx\n", (unsigned long long)dd->start)
+DAX_SHOW(size, "%llu\n", (unsigned long long)dd->size)
+DAX_SHOW(target_node, "%d\n", dd->region->target_node)
 
 /* a static region hands all its capacity to its one device */
-int dax_region_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s)
+DAX_SHOW(available_size, "%s", "0\n")
+DAX_SHOW(region_id, "%d\n", dd->region->id)
+DAX_SHOW(region_size, "%llu\n", (unsigned long long)dd->region->size)
+
+/*
+ * The stores change memory: device_hotplug_lock, as the kernel's
+ * lock_device_hotplug_sysfs (everything above expects it held).
+ */
+static ssize_t memmap_on_memory_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				      const char *buf, size_t count)
 {
 	struct dev_dax *dd;
+	bool val;
 	int ret = 0;
 
-	pthread_mutex_lock(&m->dax_lock);
-	dd = dax_find(m, name);
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	dd = dax_find(m, ko->dev);
 	if (!dd)
 		ret = -ENODEV;
-	else if (!strcmp(attr, "id"))
-		sbuf_printf(s, "%d\n", dd->region->id);
-	else if (!strcmp(attr, "size"))
-		sbuf_printf(s, "%llu\n", (unsigned long long)dd->region->size);
-	else if (!strcmp(attr, "align"))
-		sbuf_printf(s, "%llu\n", (unsigned long long)dd->region->align);
-	else if (!strcmp(attr, "available_size"))
-		sbuf_printf(s, "0\n");
-	else
-		ret = -ENOENT;
-	pthread_mutex_unlock(&m->dax_lock);
-	return ret;
+	else if (kstrtobool(buf, &val))
+		ret = -EINVAL;
+	else if (val && !mhp_supports_memmap_on_memory(m))
+		ret = -EOPNOTSUPP;
+	else if (dd->memmap_on_memory != val && dd->driver == DAX_DRV_KMEM)
+		ret = -EBUSY;
+	if (!ret) {
+		pthread_mutex_lock(&m->dax_lock);
+		dd->memmap_on_memory = val;
+		pthread_mutex_unlock(&m->dax_lock);
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
 }
+
+static ssize_t bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			  const char *buf, size_t count)
+{
+	char name[32];
+	int ret;
+
+	sysfs_dev_name(buf, name, sizeof(name));
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = dax_bind(m, (enum dax_driver)ko->which, name);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+static ssize_t unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			    const char *buf, size_t count)
+{
+	char name[32];
+	int ret;
+
+	sysfs_dev_name(buf, name, sizeof(name));
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = dax_unbind(m, (enum dax_driver)ko->which, name);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+static ssize_t new_id_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			    const char *buf, size_t count)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = dax_id_store(m, (enum dax_driver)ko->which, buf, true);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+static ssize_t remove_id_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			       const char *buf, size_t count)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = dax_id_store(m, (enum dax_driver)ko->which, buf, false);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+/* /sys/devices/platform/dax_region.R/daxR.I/ */
+const struct kattr dax_dev_attrs[] = {
+	KATTR_RO(align),
+	KATTR_RO(dev),
+	KATTR_RW(memmap_on_memory),
+	KATTR_RO(modalias),
+	KATTR_RO(numa_node),
+	KATTR(resource, 0400, resource_show, NULL),
+	KATTR_RO(size),
+	KATTR_RO(target_node),
+	{ }
+};
+
+/* /sys/devices/platform/dax_region.R/dax_region/ */
+const struct kattr dax_region_attrs[] = {
+	KATTR(align, 0444, align_show, NULL),	/* the region's, as the device's */
+	KATTR_RO(available_size),
+	KATTR(id, 0444, region_id_show, NULL),
+	KATTR(size, 0444, region_size_show, NULL),
+	{ }
+};
+
+/* /sys/bus/dax/drivers/{device_dax,kmem}/ */
+const struct kattr dax_drv_attrs[] = {
+	KATTR_WO(bind),
+	KATTR_WO(new_id),
+	KATTR_WO(remove_id),
+	KATTR_WO(unbind),
+	{ }
+};
 
 /* -1: no such device */
 int dax_driver_of(struct memhp_machine *m, const char *name)

@@ -136,6 +136,8 @@ int kstrtoull(const char *s, unsigned int base, unsigned long long *res);
 int kstrtouint(const char *s, unsigned int base, unsigned int *res);
 int kstrtoint(const char *s, unsigned int base, int *res);
 bool sysfs_streq(const char *a, const char *b);
+/* a device name written to bind or unbind, up to its newline (kernfs.c) */
+void sysfs_dev_name(const char *buf, char *name, size_t len);
 int mhp_online_type_from_str(const char *s);
 extern const char *const online_type_to_str[4];
 int parse_memsize(const char *s, uint64_t *out);
@@ -819,13 +821,6 @@ struct dev_dax *dax_find(struct memhp_machine *m, const char *name);
 int dax_mmap(struct memhp_machine *m, const char *name, uint64_t offset, size_t len, int prot, int flags,
 	     void **addr);
 int dax_munmap(struct memhp_machine *m, void *addr);
-int dax_bind(struct memhp_machine *m, enum dax_driver drv, const char *name);
-int dax_unbind(struct memhp_machine *m, enum dax_driver drv, const char *name);
-int dax_id_store(struct memhp_machine *m, enum dax_driver drv, const char *buf, bool add);
-int dax_memmap_store(struct memhp_machine *m, const char *name, const char *buf);
-int dax_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s);
-/* the dax_region/ attributes of the region of device `name` */
-int dax_region_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s);
 int dax_driver_of(struct memhp_machine *m, const char *name);
 const char *dax_driver_name(enum dax_driver drv);
 int dax_list(struct memhp_machine *m, enum dax_driver bound_to,
@@ -848,10 +843,6 @@ void nd_destroy(struct memhp_machine *m);
 int nd_driver_of(struct memhp_machine *m, const char *name);	/* -1: no such device */
 const char *nd_driver_name(enum nd_driver drv);
 bool nd_is_namespace(const char *name);
-int nd_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s);
-int nd_attr_store(struct memhp_machine *m, const char *name, const char *attr, const char *buf);
-int nd_bind(struct memhp_machine *m, enum nd_driver drv, const char *name);
-int nd_unbind(struct memhp_machine *m, enum nd_driver drv, const char *name);
 int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
 	    int (*fn)(void *arg, const char *name), void *arg);
 
@@ -1066,13 +1057,50 @@ struct sbuf {
 	bool nomem;	/* some output was lost: the read fails with -ENOMEM */
 };
 void sbuf_printf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void proc_meminfo(struct memhp_machine *m, struct sbuf *s);
-void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s);
-void proc_vmstat(struct memhp_machine *m, struct sbuf *s);
-void proc_buddyinfo(struct memhp_machine *m, struct sbuf *s);
-void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s);
 void node_meminfo(struct memhp_machine *m, int nid, struct sbuf *s);
 size_t nodemask_print(uint32_t mask, char *buf, size_t len);
+
+/*
+ * The object a sysfs directory stands for (kernfs.c), as far as its files
+ * need to know: the memory block, node, device or driver.  Filled in as a
+ * path is walked, handed to every show and store method.
+ */
+struct kobj {
+	unsigned long id;		/* memory block */
+	int nid;
+	int which;			/* of a family of fixed directories: the
+					 * driver (dax or nd) or notifier action */
+	char dev[16];			/* daxR.I, namespaceN.0 */
+	const volatile int *cancel;	/* a write's (memhp_file_write_cancellable) */
+	unsigned int timeout_ms;
+};
+
+/*
+ * One file of a directory, declared once, as the kernel's struct
+ * device_attribute: name, mode, show and store.  show renders into s, 0 or
+ * -errno; store gets the NUL-terminated buffer, returns count or -errno.
+ * The tables end with an entry whose name is NULL.
+ */
+struct kattr;
+typedef int kattr_show_t(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			 struct sbuf *s);
+typedef ssize_t kattr_store_t(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			      const char *buf, size_t count);
+struct kattr {
+	const char *name;
+	unsigned int mode;
+	kattr_show_t *show;
+	kattr_store_t *store;
+};
+#define KATTR(_name, _mode, _show, _store) { #_name, _mode, _show, _store }
+#define KATTR_RO(_name) KATTR(_name, 0444, _name##_show, NULL)
+#define KATTR_RW(_name) KATTR(_name, 0644, _name##_show, _name##_store)
+#define KATTR_WO(_name) KATTR(_name, 0200, NULL, _name##_store)
+
+/* the files their owners declare: procfs.c, dax.c, nd.c */
+extern const struct kattr proc_attrs[];
+extern const struct kattr dax_dev_attrs[], dax_region_attrs[], dax_drv_attrs[];
+extern const struct kattr nd_namespace_attrs[], nd_dax_attrs[], nd_drv_attrs[];
 
 /* acpi.c internal API used by the public wrappers */
 int pxm_to_dimm_node(struct memhp_machine *m, int pxm);

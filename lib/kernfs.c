@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * kernfs.c - the kernel's files: sysfs, the memory_hotplug module
- * parameters and the debugfs error injection, by path.
+ * parameters, the debugfs error injection and procfs, by path.
  *
  * The rules every file obeys are kernfs's (fs/kernfs/file.c,
  * fs/sysfs/file.c): a write to a file without a write bit or store method
@@ -17,6 +17,15 @@
  *   /sys/module/memory_hotplug/parameters/ (all four)
  *   /sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_{ONLINE,OFFLINE}/error
  *   /proc/{meminfo,zoneinfo,vmstat,iomem,buddyinfo,pagetypeinfo}
+ *   /sys/bus/dax, /sys/devices/platform/dax_region.R, /sys/dev/char (dax.c)
+ *   /sys/bus/nd (nd.c)
+ *
+ * As in the driver core, the tree is declared, not spelt out: each kind of
+ * directory is a struct ktype with its fixed subdirectories, its files (a
+ * struct kattr table: name, mode, show, store, declared once next to the
+ * code that owns the object) and, for devices and links that come and go,
+ * a lookup and a list method.  One walker resolves, stats, lists, reads
+ * and writes every path from those.
  *
  * Writers that change memory take device_hotplug_lock, as the kernel's
  * lock_device_hotplug_sysfs does; readers of `state` take no lock, so
@@ -54,77 +63,91 @@ size_t nodemask_print(uint32_t mask, char *buf, size_t len)
 	return n;
 }
 
-/* ---- path parsing ----------------------------------------------------- */
+/* ---- the tree's description -------------------------------------------- */
 
-enum node_kind {
-	K_DIR, K_BLOCK_SIZE, K_AUTO_ONLINE, K_BLOCK_ATTR, K_BLOCK_NODE_LINK, K_NODE_STATE,
-	K_NODE_MEMINFO, K_NODE_BLOCK_LINK, K_PARAM, K_INJECT_ERROR, K_PROC,
-	K_DAX_DEV, K_DAX_ATTR, K_DAX_DRIVER_LINK, K_DAX_DRV_FILE, K_DAX_DRV_LINK,
-	K_ND_DEV, K_ND_ATTR, K_ND_DRIVER_LINK, K_ND_DRV_FILE, K_ND_DRV_LINK,
-	K_DAX_BUS_LINK, K_DAX_SUBSYS_LINK, K_DAX_REGION_DIR, K_DAX_REGION_ATTR, K_CHARDEV_LINK,
-	K_MODULE_INITSTATE,
-};
+struct lister;
+struct ktype;
 
-struct kpath {
-	enum node_kind kind;
-	unsigned int mode;
-	const char *name;	/* attribute, state file or proc file */
-	unsigned long id;	/* block id */
-	int nid;
-	int action;
-	char dax[16];		/* daxR.I */
-	int drv;		/* enum dax_driver */
+/* a subdirectory that is always there */
+struct kdirent {
+	const char *name;
+	const struct ktype *type;
+	int which;		/* into kobj.which: the driver or action it is for */
 };
-
-static const char *const block_attrs[] = {
-	"phys_index", "state", "online", "phys_device", "removable", "valid_zones",
-};
-static const unsigned int block_attr_modes[] = { 0444, 0644, 0644, 0444, 0444, 0444 };
-static const char *const node_state_files[] = {
-	"possible", "online", "has_normal_memory", "has_memory", "has_cpu", "has_generic_initiator",
-};
-static const char *const param_names[] = {
-	"auto_movable_numa_aware", "auto_movable_ratio", "memmap_on_memory", "online_policy",
-};
-static const char *const proc_files[] = {
-	"buddyinfo", "iomem", "meminfo", "pagetypeinfo", "vmstat", "zoneinfo",
-};
-
-#define MEMDIR "/sys/devices/system/memory"
-#define NODEDIR "/sys/devices/system/node"
-#define PARAMDIR "/sys/module/memory_hotplug/parameters"
-#define INJDIR "/sys/kernel/debug/notifier-error-inject/memory"
-#define DAXDIR "/sys/bus/dax"
-
-static const char *const dax_attrs[] = {
-	"align", "dev", "memmap_on_memory", "modalias", "numa_node", "resource", "size", "target_node",
-};
-static const unsigned int dax_attr_modes[] = { 0444, 0444, 0644, 0444, 0444, 0400, 0444, 0444 };
 
 /*
- * The driver-core layout of dax devices, as libdaxctl expects it: a device
- * lives under its region's platform device, which has the dax_region/
- * attributes; /sys/bus/dax/devices/daxR.I, the drivers' entries and
- * /sys/dev/char/MAJOR:MINOR are links to it.  The character device
- * numbers are of major DAX_CHAR_MAJOR, a LOCAL/EXPERIMENTAL major
- * (Documentation/admin-guide/devices.txt) that no kernel allocates, so a
- * node made for it can never open a real device of the host.
+ * A kind of directory, or of symlink.  A directory has fixed
+ * subdirectories (dirs) and files (attrs), both ending in an empty entry,
+ * and children that come and go (found by lookup, which fills in ko and
+ * returns the child's type or NULL; listed by list).  A link has
+ * link, its text; follow is the type of its target when a path may go on
+ * through it.  Listings give the fixed subdirectories, the files, then
+ * list's children, in that order.
  */
-#define PLATDIR "/sys/devices/platform"
-#define CHARDIR "/sys/dev/char"
-static const char *const dax_region_attrs[] = { "align", "available_size", "id", "size" };
-/* the drivers memhp has built in, "live" for libkmod */
-static const char *const builtin_modules[] = { "dax_pmem", "device_dax", "kmem", "nd_pmem" };
-static const char *const dax_drv_files[] = { "bind", "new_id", "remove_id", "unbind" };
+struct ktype {
+	const struct kdirent *dirs;
+	const struct kattr *attrs;
+	const struct ktype *(*lookup)(struct memhp_machine *m, struct kobj *ko, const char *name);
+	void (*list)(struct memhp_machine *m, const struct kobj *ko, struct lister *l);
+	void (*link)(const struct kobj *ko, char *buf, size_t len);
+	const struct ktype *follow;
+};
 
-#define NDDIR "/sys/bus/nd"
+/* a fixed subdirectory; one of a family, for the driver or action `which` */
+#define KDIR(_name, _type) { .name = _name, .type = _type }
+#define KDIR_FOR(_name, _type, _which) { .name = _name, .type = _type, .which = _which }
+/* a directory of fixed subdirectories only */
+#define KDIRS(...) (&(const struct ktype){ .dirs = (const struct kdirent[]){ __VA_ARGS__, { } } })
 
-/* a namespace's attributes, then a dax seed's */
-static const char *const nd_ns_attrs[] = { "mode", "numa_node", "resource", "size" };
-static const unsigned int nd_ns_attr_modes[] = { 0444, 0444, 0400, 0444 };
-static const char *const nd_dax_attrs[] = { "align", "mode", "namespace", "uuid" };
-static const unsigned int nd_dax_attr_modes[] = { 0644, 0644, 0644, 0644 };
-static const char *const nd_drv_files[] = { "bind", "unbind" };
+/* what a path names: a directory or link of type, or attr in directory type */
+struct kpath {
+	const struct ktype *type;
+	const struct kattr *attr;
+	struct kobj ko;
+};
+
+struct lister {
+	int (*fn)(void *arg, const char *name, const struct memhp_stat *st);
+	void *arg;
+	int ret;
+};
+
+static void emit(struct lister *l, const char *name, enum memhp_file_type t, unsigned int mode,
+		 const char *link)
+{
+	struct memhp_stat st = { .type = t, .mode = mode };
+
+	if (l->ret)
+		return;
+	if (link)
+		snprintf(st.link, sizeof(st.link), "%s", link);
+	l->ret = l->fn(l->arg, name, &st);
+}
+
+/*
+ * A device's directory in a listing.  Its mode is 0755 there while a stat
+ * of it says 0555, as every directory's - what memhp has always shown.
+ */
+static void emit_kdir(struct lister *l, const char *name)
+{
+	emit(l, name, MEMHP_FT_DIR, 0755, NULL);
+}
+
+/* a link of type t in a listing, its text made from ko */
+static void emit_klink(struct lister *l, const char *name, const struct ktype *t, const struct kobj *ko)
+{
+	char link[128];
+
+	t->link(ko, link, sizeof(link));
+	emit(l, name, MEMHP_FT_LINK, 0777, link);
+}
+
+/* bus_find_device_by_name: sysfs_streq, so a newline is fine */
+void sysfs_dev_name(const char *buf, char *name, size_t len)
+{
+	snprintf(name, len, "%s", buf);
+	name[strcspn(name, "\n")] = '\0';
+}
 
 static bool parse_ulong(const char *s, const char **end, unsigned long *v)
 {
@@ -137,29 +160,501 @@ static bool parse_ulong(const char *s, const char **end, unsigned long *v)
 	return true;
 }
 
-static int find_name(const char *const *names, size_t n, const char *s)
+/* "<prefix><decimal>" and nothing more; leading zeros are taken, as ever */
+static bool parse_numbered(const char *name, const char *prefix, unsigned long *v)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(names[i], s))
-			return (int)i;
-	return -1;
+	size_t n = strlen(prefix);
+	const char *end;
+
+	return !strncmp(name, prefix, n) && parse_ulong(name + n, &end, v) && !*end;
 }
+
+/* a device name into ko->dev: false if it cannot be one */
+static bool take_dev_name(struct kobj *ko, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n >= sizeof(ko->dev))
+		return false;
+	memcpy(ko->dev, name, n + 1);
+	return true;
+}
+
+/* ---- memory blocks: /sys/devices/system/memory ---------------------------- */
+
+static const char *state_name(int state)
+{
+	switch (state) {
+	case MEM_ONLINE: return "online";
+	case MEM_OFFLINE: return "offline";
+	case MEM_GOING_OFFLINE: return "going-offline";
+	}
+	return NULL;
+}
+
+static int block_size_bytes_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				 struct sbuf *s)
+{
+	sbuf_printf(s, "%llx\n", (unsigned long long)m->block_size);
+	return 0;
+}
+
+static int auto_online_blocks_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				   struct sbuf *s)
+{
+	pthread_mutex_lock(&m->param_lock);
+	sbuf_printf(s, "%s\n", online_type_to_str[m->params.default_online_type]);
+	pthread_mutex_unlock(&m->param_lock);
+	return 0;
+}
+
+static ssize_t auto_online_blocks_store(struct memhp_machine *m, const struct kobj *ko,
+					const struct kattr *a, const char *buf, size_t count)
+{
+	int online_type = mhp_online_type_from_str(buf);
+
+	if (online_type < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&m->param_lock);
+	m->params.default_online_type = online_type;
+	pthread_mutex_unlock(&m->param_lock);
+	return (ssize_t)count;
+}
+
+/*
+ * A block's show methods hold a reference to it: the block may be removed
+ * between the path's lookup and the show (-ENODEV then).
+ */
+#define BLOCK_SHOW(_name, _fmt, ...)								\
+	static int _name##_show(struct memhp_machine *m, const struct kobj *ko,			\
+				const struct kattr *a, struct sbuf *s)				\
+	{											\
+		struct memory_block *mem = get_memory_block(m, ko->id);				\
+												\
+		if (!mem)									\
+			return -ENODEV;								\
+		sbuf_printf(s, _fmt, __VA_ARGS__);						\
+		put_memory_block(mem);								\
+		return 0;									\
+	}
+BLOCK_SHOW(phys_index, "%08lx\n", mem->id)
+BLOCK_SHOW(phys_device, "%s", "0\n")
+BLOCK_SHOW(removable, "%s", "1\n")
+
+static int state_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+		      struct sbuf *s)
+{
+	struct memory_block *mem = get_memory_block(m, ko->id);
+	const char *name;
+	int st;
+
+	if (!mem)
+		return -ENODEV;
+	st = atomic_load(&mem->state);
+	name = state_name(st);
+	if (name)
+		sbuf_printf(s, "%s\n", name);
+	else
+		sbuf_printf(s, "ERROR-UNKNOWN-%d\n", st);
+	put_memory_block(mem);
+	return 0;
+}
+
+static int online_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+		       struct sbuf *s)
+{
+	struct memory_block *mem = get_memory_block(m, ko->id);
+
+	if (!mem)
+		return -ENODEV;
+	/* online_show takes the device lock: it waits for a transition */
+	pthread_mutex_lock(&mem->dev_lock);
+	sbuf_printf(s, "%u\n", !mem->dev_offline);
+	pthread_mutex_unlock(&mem->dev_lock);
+	put_memory_block(mem);
+	return 0;
+}
+
+static int valid_zones_attr_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				 struct sbuf *s)
+{
+	struct memory_block *mem = get_memory_block(m, ko->id);
+	char buf[64];
+
+	if (!mem)
+		return -ENODEV;
+	valid_zones_show(m, mem, buf, sizeof(buf));
+	sbuf_printf(s, "%s", buf);
+	put_memory_block(mem);
+	return 0;
+}
+
+#define ONLINE_UNCHANGED (-1)	/* online with whatever mem->online_type holds */
+
+/* a sysfs writer that changes a block: device_hotplug_lock, after parsing */
+static int block_change(struct memhp_machine *m, const struct kobj *ko, int online_type)
+{
+	struct memory_block *mem;
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	mem = find_memory_block_by_id(m, ko->id);
+	if (!mem) {
+		ret = -ENODEV;	/* removed since the path was resolved */
+	} else if (online_type == MEMHP_MMOP_OFFLINE) {
+		offline_cancel_arm(m, ko->cancel, ko->timeout_ms);
+		ret = device_offline(m, mem);
+		offline_cancel_disarm(m);
+	} else {
+		/*
+		 * state_store hands its type to memory_subsys_online under
+		 * device_hotplug_lock - and leaves it there when the block is
+		 * already online (device_online returns 1 without calling it).
+		 * The `online` file (ONLINE_UNCHANGED) sets nothing, so such a
+		 * stale type is what a later online through it uses.
+		 */
+		if (online_type != ONLINE_UNCHANGED)
+			mem->online_type = online_type;
+		ret = device_online(m, mem);
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+static ssize_t state_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			   const char *buf, size_t count)
+{
+	int online_type = mhp_online_type_from_str(buf);
+	int ret;
+
+	if (online_type < 0)
+		return -EINVAL;	/* before any lock */
+	ret = block_change(m, ko, online_type);
+	if (ret < 0)
+		return ret;
+	if (ret > 0)
+		return -EINVAL;	/* already in that state */
+	return (ssize_t)count;
+}
+
+static ssize_t online_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			    const char *buf, size_t count)
+{
+	bool val;
+	int ret;
+
+	if (kstrtobool(buf, &val))
+		return -EINVAL;
+	/* drivers/base/core.c online_store: device_online, no online_type */
+	ret = block_change(m, ko, val ? ONLINE_UNCHANGED : MEMHP_MMOP_OFFLINE);
+	return ret < 0 ? ret : (ssize_t)count;
+}
+
+static const struct kattr memory_root_attrs[] = {
+	KATTR_RW(auto_online_blocks),
+	KATTR_RO(block_size_bytes),
+	{ }
+};
+
+static const struct kattr memory_block_attrs[] = {
+	KATTR_RO(phys_index),
+	KATTR_RW(state),
+	KATTR_RW(online),
+	KATTR_RO(phys_device),
+	KATTR_RO(removable),
+	KATTR(valid_zones, 0444, valid_zones_attr_show, NULL),
+	{ }
+};
+
+static void block_node_link(const struct kobj *ko, char *buf, size_t len)
+{
+	snprintf(buf, len, "../../node/node%d", ko->nid);
+}
+
+static void node_block_link(const struct kobj *ko, char *buf, size_t len)
+{
+	snprintf(buf, len, "../../memory/memory%lu", ko->id);
+}
+
+static const struct ktype block_node_link_type = { .link = block_node_link };
+static const struct ktype node_block_link_type = { .link = node_block_link };
+
+/* memoryN/nodeX: a link per node the block's memory is on */
+static const struct ktype *memory_block_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	unsigned long nid;
+
+	if (!parse_numbered(name, "node", &nid) || nid >= 32 ||
+	    !(find_memory_block_by_id(m, ko->id)->node_links & (1u << nid)))
+		return NULL;
+	ko->nid = (int)nid;
+	return &block_node_link_type;
+}
+
+static void memory_block_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	struct memory_block *mem = find_memory_block_by_id(m, ko->id);
+	struct kobj link = *ko;
+	char name[32];
+
+	for (link.nid = 0; link.nid < 32; link.nid++) {
+		if (!(mem->node_links & (1u << link.nid)))
+			continue;
+		snprintf(name, sizeof(name), "node%d", link.nid);
+		emit_klink(l, name, &block_node_link_type, &link);
+	}
+}
+
+static const struct ktype memory_block_type = {
+	.attrs = memory_block_attrs,
+	.lookup = memory_block_lookup,
+	.list = memory_block_list,
+};
+
+static const struct ktype *memory_root_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	unsigned long id;
+
+	if (!parse_numbered(name, "memory", &id) || !find_memory_block_by_id(m, id))
+		return NULL;
+	ko->id = id;
+	return &memory_block_type;
+}
+
+static void memory_root_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	char name[32];
+
+	for (unsigned long id = 0; id < m->nr_block_ids; id++) {
+		if (!m->blocks[id])
+			continue;
+		snprintf(name, sizeof(name), "memory%lu", id);
+		emit_kdir(l, name);
+	}
+}
+
+static const struct ktype memory_root_type = {
+	.attrs = memory_root_attrs,
+	.lookup = memory_root_lookup,
+	.list = memory_root_list,
+};
+
+/* ---- nodes: /sys/devices/system/node ------------------------------------ */
 
 static bool node_exists(struct memhp_machine *m, unsigned long nid)
 {
 	return nid < m->nr_nodes && m->nodes[nid].registered;
 }
 
-static const char *const dirs[] = {
-	"/", "/sys", "/sys/devices", "/sys/devices/system", MEMDIR, NODEDIR, "/sys/module",
-	"/sys/module/memory_hotplug", PARAMDIR, "/sys/kernel", "/sys/kernel/debug",
-	"/sys/kernel/debug/notifier-error-inject", INJDIR, INJDIR "/actions",
-	INJDIR "/actions/MEM_GOING_ONLINE", INJDIR "/actions/MEM_GOING_OFFLINE", "/proc",
-	"/sys/bus", DAXDIR, DAXDIR "/devices", DAXDIR "/drivers", DAXDIR "/drivers/device_dax",
-	DAXDIR "/drivers/kmem", NDDIR, NDDIR "/devices", NDDIR "/drivers", NDDIR "/drivers/nd_pmem",
-	NDDIR "/drivers/dax_pmem", PLATDIR, "/sys/dev", CHARDIR, "/sys/module/dax_pmem",
-	"/sys/module/device_dax", "/sys/module/kmem", "/sys/module/nd_pmem",
+static int node_state_show(struct memhp_machine *m, int state, struct sbuf *s)
+{
+	char buf[128];
+	uint32_t mask = 0;
+
+	if (state >= 0) {
+		pthread_mutex_lock(&m->span_lock);
+		mask = m->node_masks[state];
+		pthread_mutex_unlock(&m->span_lock);
+	}
+	nodemask_print(mask, buf, sizeof(buf));
+	sbuf_printf(s, "%s\n", buf);
+	return 0;
+}
+
+/* drivers/base/node.c _NODE_ATTR: one file per node state */
+#define NODE_STATE_SHOW(_name, _state)								\
+	static int node_##_name##_show(struct memhp_machine *m, const struct kobj *ko,		\
+				       const struct kattr *a, struct sbuf *s)			\
+	{											\
+		return node_state_show(m, _state, s);						\
+	}
+NODE_STATE_SHOW(possible, N_POSSIBLE)
+NODE_STATE_SHOW(online, N_ONLINE)
+NODE_STATE_SHOW(has_normal_memory, N_NORMAL_MEMORY)
+NODE_STATE_SHOW(has_memory, N_MEMORY)
+NODE_STATE_SHOW(has_cpu, N_CPU)
+NODE_STATE_SHOW(has_generic_initiator, -1)	/* never set: an empty mask */
+
+static const struct kattr node_root_attrs[] = {
+	KATTR(possible, 0444, node_possible_show, NULL),
+	KATTR(online, 0444, node_online_show, NULL),
+	KATTR(has_normal_memory, 0444, node_has_normal_memory_show, NULL),
+	KATTR(has_memory, 0444, node_has_memory_show, NULL),
+	KATTR(has_cpu, 0444, node_has_cpu_show, NULL),
+	KATTR(has_generic_initiator, 0444, node_has_generic_initiator_show, NULL),
+	{ }
 };
+
+static int node_meminfo_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			     struct sbuf *s)
+{
+	node_meminfo(m, ko->nid, s);
+	return 0;
+}
+
+static const struct kattr node_attrs[] = {
+	KATTR(meminfo, 0444, node_meminfo_show, NULL),
+	{ }
+};
+
+/* nodeN/memoryM: a link per block with memory on the node */
+static const struct ktype *node_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	struct memory_block *mem;
+	unsigned long id;
+
+	if (!parse_numbered(name, "memory", &id))
+		return NULL;
+	mem = find_memory_block_by_id(m, id);
+	if (!mem || !(mem->node_links & (1u << ko->nid)))
+		return NULL;
+	ko->id = id;
+	return &node_block_link_type;
+}
+
+static void node_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	struct kobj link = *ko;
+	char name[32];
+
+	for (link.id = 0; link.id < m->nr_block_ids; link.id++) {
+		if (!m->blocks[link.id] || !(m->blocks[link.id]->node_links & (1u << ko->nid)))
+			continue;
+		snprintf(name, sizeof(name), "memory%lu", link.id);
+		emit_klink(l, name, &node_block_link_type, &link);
+	}
+}
+
+static const struct ktype node_type = {
+	.attrs = node_attrs,
+	.lookup = node_lookup,
+	.list = node_list,
+};
+
+static const struct ktype *node_root_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	unsigned long nid;
+
+	if (!parse_numbered(name, "node", &nid) || !node_exists(m, nid))
+		return NULL;
+	ko->nid = (int)nid;
+	return &node_type;
+}
+
+static void node_root_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	char name[32];
+
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		if (!node_exists(m, nid))
+			continue;
+		snprintf(name, sizeof(name), "node%u", nid);
+		emit_kdir(l, name);
+	}
+}
+
+static const struct ktype node_root_type = {
+	.attrs = node_root_attrs,
+	.lookup = node_root_lookup,
+	.list = node_root_list,
+};
+
+/* ---- modules: /sys/module ------------------------------------------------ */
+
+static int param_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+		      struct sbuf *s)
+{
+	char buf[64];
+
+	param_get(m, a->name, buf, sizeof(buf));
+	sbuf_printf(s, "%s", buf);
+	return 0;
+}
+
+static ssize_t param_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			   const char *buf, size_t count)
+{
+	int ret = param_set(m, a->name, buf);
+
+	return ret ? ret : (ssize_t)count;
+}
+
+static const struct kattr memory_hotplug_params[] = {
+	KATTR(auto_movable_numa_aware, 0644, param_show, param_store),
+	KATTR(auto_movable_ratio, 0644, param_show, param_store),
+	KATTR(memmap_on_memory, 0444, param_show, NULL),	/* fixed at boot */
+	KATTR(online_policy, 0644, param_show, param_store),
+	{ }
+};
+
+static const struct ktype params_type = { .attrs = memory_hotplug_params };
+
+/* the drivers memhp has built in are "live" for libkmod */
+static int initstate_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			  struct sbuf *s)
+{
+	sbuf_printf(s, "live\n");
+	return 0;
+}
+
+static const struct kattr module_attrs[] = {
+	KATTR_RO(initstate),
+	{ }
+};
+
+static const struct ktype builtin_module_type = { .attrs = module_attrs };
+
+/* ---- debugfs: notifier-error-inject/memory ------------------------------- */
+
+static int error_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+		      struct sbuf *s)
+{
+	sbuf_printf(s, "%d\n", err_inject_get(m, (enum memhp_mem_action)ko->which));
+	return 0;
+}
+
+/* simple_attr_write + debugfs_errno_set: kstrtoll, then clamp_t(int, ...) */
+static ssize_t error_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			   const char *buf, size_t count)
+{
+	unsigned long long u;
+	long long v;
+	int ret;
+
+	if (buf[0] == '-') {
+		ret = kstrtoull(buf + 1, 0, &u);
+		if (!ret && u > (unsigned long long)INT64_MAX + 1)
+			ret = -ERANGE;
+		v = (long long)(0 - u);
+	} else {
+		ret = kstrtoull(buf, 0, &u);
+		if (!ret && u > INT64_MAX)
+			ret = -ERANGE;
+		v = (long long)u;
+	}
+	if (ret)
+		return ret;
+	err_inject_set(m, (enum memhp_mem_action)ko->which, (int)v);	/* the int cast truncates */
+	return (ssize_t)count;
+}
+
+static const struct ktype inject_action_type = {
+	.attrs = (const struct kattr[]){ KATTR(error, 0600, error_show, error_store), { } },
+};
+
+static const struct ktype proc_type = { .attrs = proc_attrs };
+
+/* ---- dax: /sys/bus/dax, /sys/devices/platform, /sys/dev/char -------------- */
+
+/*
+ * The driver-core layout of dax devices, as libdaxctl expects it: a device
+ * lives under its region's platform device, which has the dax_region/
+ * attributes; /sys/bus/dax/devices/daxR.I, the drivers' entries and
+ * /sys/dev/char/MAJOR:MINOR are links to it.  The character device
+ * numbers are of major DAX_CHAR_MAJOR, a LOCAL/EXPERIMENTAL major
+ * (Documentation/admin-guide/devices.txt) that no kernel allocates, so a
+ * node made for it can never open a real device of the host.
+ */
 
 /* daxR.I -> "devices/platform/dax_region.R/daxR.I", the device's place under /sys */
 static void dax_dev_dir(const char *dax, char *buf, size_t len)
@@ -179,724 +674,467 @@ static int dax_minor(const char *dax)
 	return region * 16 + id;
 }
 
-/* the first component of name into k->dax; its length, or -ENOENT */
-static long take_dev_name(const char *name, struct kpath *k)
+/* links, relative to the directory holding them */
+static void dax_driver_link(const struct kobj *ko, char *buf, size_t len)
 {
-	size_t n = strcspn(name, "/");
-
-	if (n >= sizeof(k->dax))
-		return -ENOENT;
-	memcpy(k->dax, name, n);
-	k->dax[n] = '\0';
-	return (long)n;
+	/* from devices/platform/dax_region.R/daxR.I */
+	snprintf(buf, len, "../../../../bus/dax/drivers/%s", dax_driver_name((enum dax_driver)ko->which));
 }
 
-/* a dax device's directory: its attributes, driver and subsystem links */
-static int resolve_dax_dev(struct memhp_machine *m, const char *name, struct kpath *k)
+static void dax_subsystem_link(const struct kobj *ko, char *buf, size_t len)
 {
-	long n = take_dev_name(name, k);
-	int i, drv;
+	snprintf(buf, len, "../../../../bus/dax");
+}
 
-	if (n < 0)
-		return -ENOENT;
-	drv = dax_driver_of(m, k->dax);
-	if (drv < 0)
-		return -ENOENT;
-	if (!name[n]) {
-		k->kind = K_DAX_DEV;
-		return 0;
+static void dax_bus_link(const struct kobj *ko, char *buf, size_t len)
+{
+	char dev[64];
+
+	dax_dev_dir(ko->dev, dev, sizeof(dev));
+	snprintf(buf, len, "../../../%s", dev);	/* from bus/dax/devices */
+}
+
+static void dax_drv_link(const struct kobj *ko, char *buf, size_t len)
+{
+	char dev[64];
+
+	dax_dev_dir(ko->dev, dev, sizeof(dev));
+	snprintf(buf, len, "../../../../%s", dev);	/* from bus/dax/drivers/DRV */
+}
+
+static void dax_chardev_link(const struct kobj *ko, char *buf, size_t len)
+{
+	char dev[64];
+
+	dax_dev_dir(ko->dev, dev, sizeof(dev));
+	snprintf(buf, len, "../../%s", dev);	/* from dev/char */
+}
+
+static const struct ktype dax_driver_link_type = { .link = dax_driver_link };
+static const struct ktype dax_subsystem_link_type = { .link = dax_subsystem_link };
+static const struct ktype dax_drv_link_type = { .link = dax_drv_link };
+static const struct ktype dax_chardev_link_type = { .link = dax_chardev_link };
+
+/* a dax device's directory, wherever it is reached from */
+static const struct ktype *dax_dev_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	int drv = dax_driver_of(m, ko->dev);
+
+	if (!strcmp(name, "driver") && drv > DAX_DRV_NONE) {
+		ko->which = drv;
+		return &dax_driver_link_type;
 	}
-	name += n + 1;
-	k->mode = 0777;
-	if (!strcmp(name, "driver") && drv != DAX_DRV_NONE) {
-		k->kind = K_DAX_DRIVER_LINK;
-		k->drv = drv;
-		return 0;
-	}
-	if (!strcmp(name, "subsystem")) {
-		k->kind = K_DAX_SUBSYS_LINK;
-		return 0;
-	}
-	i = find_name(dax_attrs, ARRAY_SIZE(dax_attrs), name);
-	if (i < 0)
-		return -ENOENT;
-	k->kind = K_DAX_ATTR;
-	k->name = dax_attrs[i];
-	k->mode = dax_attr_modes[i];
+	if (!strcmp(name, "subsystem"))
+		return &dax_subsystem_link_type;
+	return NULL;
+}
+
+static void dax_dev_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	struct kobj link = *ko;
+
+	link.which = dax_driver_of(m, ko->dev);
+	if (link.which > DAX_DRV_NONE)
+		emit_klink(l, "driver", &dax_driver_link_type, &link);
+	emit_klink(l, "subsystem", &dax_subsystem_link_type, &link);
+}
+
+static const struct ktype dax_dev_type = {
+	.attrs = dax_dev_attrs,
+	.lookup = dax_dev_lookup,
+	.list = dax_dev_list,
+};
+
+/* the bus entry is a link; a path through it resolves as followed */
+static const struct ktype dax_bus_link_type = { .link = dax_bus_link, .follow = &dax_dev_type };
+
+/* a device of the dax bus by name into ko->dev */
+static bool dax_dev_take(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	return take_dev_name(ko, name) && dax_driver_of(m, ko->dev) >= 0;
+}
+
+/* the listings of devices: one entry per device, from dax_list or nd_list */
+struct dev_emit {
+	struct lister *l;
+	struct kobj ko;
+};
+
+static int emit_dax_bus_link(void *arg, const char *name)
+{
+	struct dev_emit *e = arg;
+
+	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
+	emit_klink(e->l, name, &dax_bus_link_type, &e->ko);
 	return 0;
 }
 
-/* /sys/devices/platform/dax_region.R[/dax_region[/attr]|/daxR.I[/...]] */
-static int resolve_dax_platform(struct memhp_machine *m, const char *path, struct kpath *k)
+static int emit_dax_drv_link(void *arg, const char *name)
 {
-	const char *rest;
-	char dev[16];
-	unsigned long region;
-	int i;
+	struct dev_emit *e = arg;
 
-	if (strncmp(path, PLATDIR "/dax_region.", sizeof(PLATDIR "/dax_region.") - 1) ||
-	    !parse_ulong(path + sizeof(PLATDIR "/dax_region.") - 1, &rest, &region) || region > 999)
-		return -ENOENT;
-	snprintf(dev, sizeof(dev), "dax%lu.0", region);
-	if (dax_driver_of(m, dev) < 0)
-		return -ENOENT;
-	snprintf(k->dax, sizeof(k->dax), "%s", dev);
-	if (!*rest) {
-		k->kind = K_DAX_REGION_DIR;
-		return 0;
-	}
-	rest++;
-	if (!strcmp(rest, "dax_region")) {
-		k->kind = K_DAX_REGION_DIR;
-		k->name = "dax_region";
-		return 0;
-	}
-	if (!strncmp(rest, "dax_region/", 11)) {
-		i = find_name(dax_region_attrs, ARRAY_SIZE(dax_region_attrs), rest + 11);
-		if (i < 0)
-			return -ENOENT;
-		k->kind = K_DAX_REGION_ATTR;
-		k->name = dax_region_attrs[i];
-		k->mode = 0444;
-		return 0;
-	}
-	/* only the region's own devices live under it */
-	if (strncmp(rest, dev, strlen(dev) - 1))
-		return -ENOENT;
-	return resolve_dax_dev(m, rest, k);
+	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
+	emit_klink(e->l, name, &dax_drv_link_type, &e->ko);
+	return 0;
 }
 
+static int emit_dax_chardev_link(void *arg, const char *name)
+{
+	struct dev_emit *e = arg;
+	char entry[32];
+
+	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
+	snprintf(entry, sizeof(entry), "%d:%d", DAX_CHAR_MAJOR, dax_minor(name));
+	emit_klink(e->l, entry, &dax_chardev_link_type, &e->ko);
+	return 0;
+}
+
+static int emit_dax_region_dir(void *arg, const char *name)
+{
+	struct dev_emit *e = arg;
+	char entry[32];
+
+	snprintf(entry, sizeof(entry), "dax_region.%d", dax_minor(name) / 16);
+	emit_kdir(e->l, entry);
+	return 0;
+}
+
+/* /sys/bus/dax/devices */
+static const struct ktype *dax_devices_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	return dax_dev_take(m, ko, name) ? &dax_bus_link_type : NULL;
+}
+
+static void dax_devices_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	struct dev_emit e = { l, *ko };
+
+	dax_list(m, DAX_DRV_NR, emit_dax_bus_link, &e);
+}
+
+static const struct ktype dax_devices_type = {
+	.lookup = dax_devices_lookup,
+	.list = dax_devices_list,
+};
+
+/* /sys/bus/dax/drivers/DRV: the driver files, a link per bound device */
+static const struct ktype *dax_driver_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	if (strlen(name) >= sizeof(ko->dev) || dax_driver_of(m, name) != ko->which)
+		return NULL;
+	snprintf(ko->dev, sizeof(ko->dev), "%s", name);
+	return &dax_drv_link_type;
+}
+
+static void dax_driver_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	struct dev_emit e = { l, *ko };
+
+	dax_list(m, (enum dax_driver)ko->which, emit_dax_drv_link, &e);
+}
+
+static const struct ktype dax_driver_type = {
+	.attrs = dax_drv_attrs,
+	.lookup = dax_driver_lookup,
+	.list = dax_driver_list,
+};
+
+static const struct ktype dax_region_attrs_type = { .attrs = dax_region_attrs };
+
+/* devices/platform/dax_region.R: the dax_region/ attributes and the device */
+static const struct ktype *dax_region_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	if (!strcmp(name, "dax_region"))
+		return &dax_region_attrs_type;
+	/* only the region's own devices live under it */
+	if (strncmp(name, ko->dev, strlen(ko->dev) - 1))
+		return NULL;
+	return dax_dev_take(m, ko, name) ? &dax_dev_type : NULL;
+}
+
+static void dax_region_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	emit_kdir(l, "dax_region");
+	emit_kdir(l, ko->dev);
+}
+
+static const struct ktype dax_region_type = {
+	.lookup = dax_region_lookup,
+	.list = dax_region_list,
+};
+
+static const struct ktype *platform_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	const char *rest;
+	unsigned long region;
+
+	if (strncmp(name, "dax_region.", 11) || !parse_ulong(name + 11, &rest, &region) || region > 999)
+		return NULL;
+	snprintf(ko->dev, sizeof(ko->dev), "dax%lu.0", region);
+	if (dax_driver_of(m, ko->dev) < 0)
+		return NULL;
+	if (!*rest)
+		return &dax_region_type;
+	/*
+	 * memhp has always taken the character after the number as the
+	 * separator, whatever it is ("dax_region.0Xdax0.0" is the device):
+	 * kept, so that no path changes meaning here.
+	 */
+	return dax_region_lookup(m, ko, rest + 1);
+}
+
+static void platform_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	struct dev_emit e = { l, *ko };
+
+	dax_list(m, DAX_DRV_NR, emit_dax_region_dir, &e);
+}
+
+static const struct ktype platform_type = {
+	.lookup = platform_lookup,
+	.list = platform_list,
+};
+
 /* /sys/dev/char/MAJOR:MINOR of a dax device */
-static int resolve_chardev(struct memhp_machine *m, const char *name, struct kpath *k)
+static const struct ktype *chardev_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
 {
 	unsigned int major, minor;
-	char dev[16];
 	int n = 0;
 
 	if (sscanf(name, "%u:%u%n", &major, &minor, &n) != 2 || name[n] || major != DAX_CHAR_MAJOR)
-		return -ENOENT;
-	snprintf(dev, sizeof(dev), "dax%u.%u", minor / 16, minor % 16);
-	if (dax_driver_of(m, dev) < 0)
-		return -ENOENT;
-	snprintf(k->dax, sizeof(k->dax), "%s", dev);
-	k->kind = K_CHARDEV_LINK;
-	k->mode = 0777;
+		return NULL;
+	snprintf(ko->dev, sizeof(ko->dev), "dax%u.%u", minor / 16, minor % 16);
+	if (dax_driver_of(m, ko->dev) < 0)
+		return NULL;
+	return &dax_chardev_link_type;
+}
+
+static void chardev_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	struct dev_emit e = { l, *ko };
+
+	dax_list(m, DAX_DRV_NR, emit_dax_chardev_link, &e);
+}
+
+static const struct ktype chardev_type = {
+	.lookup = chardev_lookup,
+	.list = chardev_list,
+};
+
+/* ---- nd: /sys/bus/nd ------------------------------------------------------ */
+
+static void nd_driver_link(const struct kobj *ko, char *buf, size_t len)
+{
+	snprintf(buf, len, "../../drivers/%s", nd_driver_name((enum nd_driver)ko->which));
+}
+
+static void nd_drv_link(const struct kobj *ko, char *buf, size_t len)
+{
+	snprintf(buf, len, "../../devices/%s", ko->dev);
+}
+
+static const struct ktype nd_driver_link_type = { .link = nd_driver_link };
+static const struct ktype nd_drv_link_type = { .link = nd_drv_link };
+
+static const struct ktype *nd_dev_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	int drv = nd_driver_of(m, ko->dev);
+
+	if (strcmp(name, "driver") || drv <= ND_DRV_NONE)
+		return NULL;
+	ko->which = drv;
+	return &nd_driver_link_type;
+}
+
+static void nd_dev_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	struct kobj link = *ko;
+
+	link.which = nd_driver_of(m, ko->dev);
+	if (link.which > ND_DRV_NONE)
+		emit_klink(l, "driver", &nd_driver_link_type, &link);
+}
+
+static const struct ktype nd_namespace_type = {
+	.attrs = nd_namespace_attrs,
+	.lookup = nd_dev_lookup,
+	.list = nd_dev_list,
+};
+
+static const struct ktype nd_dax_type = {
+	.attrs = nd_dax_attrs,
+	.lookup = nd_dev_lookup,
+	.list = nd_dev_list,
+};
+
+/* /sys/bus/nd/devices: namespaces and dax seeds, directories of their own */
+static const struct ktype *nd_devices_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	if (!take_dev_name(ko, name) || nd_driver_of(m, ko->dev) < 0)
+		return NULL;
+	return nd_is_namespace(ko->dev) ? &nd_namespace_type : &nd_dax_type;
+}
+
+static int emit_nd_dev_dir(void *arg, const char *name)
+{
+	emit_kdir(arg, name);
 	return 0;
 }
 
-static int nd_driver_index(const char *name, size_t len)
+static void nd_devices_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
 {
-	for (int d = ND_DRV_PMEM; d < ND_DRV_NR; d++)
-		if (strlen(nd_driver_name((enum nd_driver)d)) == len &&
-		    !strncmp(name, nd_driver_name((enum nd_driver)d), len))
-			return d;
-	return -1;
+	nd_list(m, ND_DRV_NR, emit_nd_dev_dir, l);
 }
 
-/* /sys/bus/nd/devices/<dev>[/attr|/driver] and /sys/bus/nd/drivers/<drv>/... */
-static int resolve_nd(struct memhp_machine *m, const char *path, struct kpath *k)
-{
-	const char *name;
-	size_t n;
-	int i, drv;
+static const struct ktype nd_devices_type = {
+	.lookup = nd_devices_lookup,
+	.list = nd_devices_list,
+};
 
-	if (!strncmp(path, NDDIR "/devices/", sizeof(NDDIR "/devices/") - 1)) {
-		name = path + sizeof(NDDIR "/devices/") - 1;
-		if (take_dev_name(name, k) < 0)
-			return -ENOENT;
-		n = strlen(k->dax);
-		drv = nd_driver_of(m, k->dax);
-		if (drv < 0)
-			return -ENOENT;
-		if (!name[n]) {
-			k->kind = K_ND_DEV;
-			return 0;
-		}
-		name += n + 1;
-		if (!strcmp(name, "driver") && drv != ND_DRV_NONE) {
-			k->kind = K_ND_DRIVER_LINK;
-			k->drv = drv;
-			k->mode = 0777;
-			return 0;
-		}
-		if (nd_is_namespace(k->dax)) {
-			i = find_name(nd_ns_attrs, ARRAY_SIZE(nd_ns_attrs), name);
-			if (i < 0)
-				return -ENOENT;
-			k->name = nd_ns_attrs[i];
-			k->mode = nd_ns_attr_modes[i];
-		} else {
-			i = find_name(nd_dax_attrs, ARRAY_SIZE(nd_dax_attrs), name);
-			if (i < 0)
-				return -ENOENT;
-			k->name = nd_dax_attrs[i];
-			k->mode = nd_dax_attr_modes[i];
-		}
-		k->kind = K_ND_ATTR;
-		return 0;
-	}
-	name = path + sizeof(NDDIR "/drivers/") - 1;
-	n = strcspn(name, "/");
-	drv = nd_driver_index(name, n);
-	if (drv < 0 || !name[n])
-		return -ENOENT;
-	k->drv = drv;
-	name += n + 1;
-	i = find_name(nd_drv_files, ARRAY_SIZE(nd_drv_files), name);
-	if (i >= 0) {
-		k->kind = K_ND_DRV_FILE;
-		k->name = nd_drv_files[i];
-		k->mode = 0200;
-		return 0;
-	}
-	if (strlen(name) < sizeof(k->dax) && nd_driver_of(m, name) == drv) {
-		snprintf(k->dax, sizeof(k->dax), "%s", name);
-		k->kind = K_ND_DRV_LINK;
-		k->mode = 0777;
-		return 0;
-	}
-	return -ENOENT;
+/* /sys/bus/nd/drivers/DRV: bind, unbind and a link per bound device */
+static const struct ktype *nd_driver_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	if (strlen(name) >= sizeof(ko->dev) || nd_driver_of(m, name) != ko->which)
+		return NULL;
+	snprintf(ko->dev, sizeof(ko->dev), "%s", name);
+	return &nd_drv_link_type;
 }
 
-/* Resolve a path; caller holds device_hotplug_lock (blocks come and go). */
+static int emit_nd_drv_link(void *arg, const char *name)
+{
+	struct dev_emit *e = arg;
+
+	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
+	emit_klink(e->l, name, &nd_drv_link_type, &e->ko);
+	return 0;
+}
+
+static void nd_driver_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	struct dev_emit e = { l, *ko };
+
+	nd_list(m, (enum nd_driver)ko->which, emit_nd_drv_link, &e);
+}
+
+static const struct ktype nd_driver_type = {
+	.attrs = nd_drv_attrs,
+	.lookup = nd_driver_lookup,
+	.list = nd_driver_list,
+};
+
+/* ---- the tree ------------------------------------------------------------- */
+
+static const struct ktype *const root_type = KDIRS(
+	KDIR("sys", KDIRS(
+		KDIR("devices", KDIRS(
+			KDIR("system", KDIRS(
+				KDIR("memory", &memory_root_type),
+				KDIR("node", &node_root_type))),
+			KDIR("platform", &platform_type))),
+		KDIR("module", KDIRS(
+			KDIR("memory_hotplug", KDIRS(
+				KDIR("parameters", &params_type))),
+			KDIR("dax_pmem", &builtin_module_type),
+			KDIR("device_dax", &builtin_module_type),
+			KDIR("kmem", &builtin_module_type),
+			KDIR("nd_pmem", &builtin_module_type))),
+		KDIR("kernel", KDIRS(
+			KDIR("debug", KDIRS(
+				KDIR("notifier-error-inject", KDIRS(
+					KDIR("memory", KDIRS(
+						KDIR("actions", KDIRS(
+							KDIR_FOR("MEM_GOING_ONLINE", &inject_action_type,
+								 MEMHP_MEM_GOING_ONLINE),
+							KDIR_FOR("MEM_GOING_OFFLINE", &inject_action_type,
+								 MEMHP_MEM_GOING_OFFLINE))))))))))),
+		KDIR("bus", KDIRS(
+			KDIR("dax", KDIRS(
+				KDIR("devices", &dax_devices_type),
+				KDIR("drivers", KDIRS(
+					KDIR_FOR("device_dax", &dax_driver_type, DAX_DRV_DEVICE),
+					KDIR_FOR("kmem", &dax_driver_type, DAX_DRV_KMEM))))),
+			KDIR("nd", KDIRS(
+				KDIR("devices", &nd_devices_type),
+				KDIR("drivers", KDIRS(
+					KDIR_FOR("nd_pmem", &nd_driver_type, ND_DRV_PMEM),
+					KDIR_FOR("dax_pmem", &nd_driver_type, ND_DRV_DAX_PMEM))))))),
+		KDIR("dev", KDIRS(
+			KDIR("char", &chardev_type))))),
+	KDIR("proc", &proc_type));
+
+/* ---- the walker ------------------------------------------------------------ */
+
+/* the child `name` of what k names, into k */
+static int lookup_child(struct memhp_machine *m, struct kpath *k, const char *name)
+{
+	const struct ktype *t = k->type;
+
+	if (k->attr || !*name)
+		return -ENOENT;		/* files have no children; no name is empty */
+	if (t->link) {
+		if (!t->follow)
+			return -ENOENT;
+		t = t->follow;
+	}
+	for (const struct kdirent *d = t->dirs; d && d->name; d++) {
+		if (!strcmp(d->name, name)) {
+			k->type = d->type;
+			k->ko.which = d->which;
+			return 0;
+		}
+	}
+	for (const struct kattr *a = t->attrs; a && a->name; a++) {
+		if (!strcmp(a->name, name)) {
+			k->type = t;
+			k->attr = a;
+			return 0;
+		}
+	}
+	k->type = t->lookup ? t->lookup(m, &k->ko, name) : NULL;
+	return k->type ? 0 : -ENOENT;
+}
+
+/* Resolve a path; caller holds blocks_lock (blocks come and go). */
 static int resolve(struct memhp_machine *m, const char *path, struct kpath *k)
 {
-	const char *rest;
-	unsigned long v;
+	char clean[512], *name, *next;
 	size_t plen = strlen(path);
-	char clean[512];
+	int ret;
 
 	if (plen >= sizeof(clean) || path[0] != '/')
 		return -ENOENT;
 	memcpy(clean, path, plen + 1);
 	while (plen > 1 && clean[plen - 1] == '/')
 		clean[--plen] = '\0';
-	path = clean;
 	memset(k, 0, sizeof(*k));
-	k->mode = 0555;
-	if (find_name(dirs, ARRAY_SIZE(dirs), path) >= 0)
-		return 0;
-	if (!strncmp(path, MEMDIR "/", sizeof(MEMDIR))) {
-		rest = path + sizeof(MEMDIR);
-		if (!strcmp(rest, "block_size_bytes")) {
-			k->kind = K_BLOCK_SIZE;
-			k->mode = 0444;
-			return 0;
-		}
-		if (!strcmp(rest, "auto_online_blocks")) {
-			k->kind = K_AUTO_ONLINE;
-			k->mode = 0644;
-			return 0;
-		}
-		if (strncmp(rest, "memory", 6) || !parse_ulong(rest + 6, &rest, &v))
-			return -ENOENT;
-		if (!find_memory_block_by_id(m, v))
-			return -ENOENT;
-		k->id = v;
-		if (!*rest)
-			return 0;
-		if (*rest++ != '/')
-			return -ENOENT;
-		if (!strncmp(rest, "node", 4) && parse_ulong(rest + 4, &path, &v) && !*path) {
-			if (v >= 32 || !(find_memory_block_by_id(m, k->id)->node_links & (1u << v)))
-				return -ENOENT;
-			k->kind = K_BLOCK_NODE_LINK;
-			k->nid = (int)v;
-			k->mode = 0777;
-			return 0;
-		}
-		int i = find_name(block_attrs, ARRAY_SIZE(block_attrs), rest);
-
-		if (i < 0)
-			return -ENOENT;
-		k->kind = K_BLOCK_ATTR;
-		k->name = block_attrs[i];
-		k->mode = block_attr_modes[i];
-		return 0;
-	}
-	if (!strncmp(path, NODEDIR "/", sizeof(NODEDIR))) {
-		int i;
-
-		rest = path + sizeof(NODEDIR);
-		i = find_name(node_state_files, ARRAY_SIZE(node_state_files), rest);
-		if (i >= 0) {
-			k->kind = K_NODE_STATE;
-			k->name = node_state_files[i];
-			k->mode = 0444;
-			return 0;
-		}
-		if (strncmp(rest, "node", 4) || !parse_ulong(rest + 4, &rest, &v) || !node_exists(m, v))
-			return -ENOENT;
-		k->nid = (int)v;
-		if (!*rest)
-			return 0;
-		if (!strcmp(rest, "/meminfo")) {
-			k->kind = K_NODE_MEMINFO;
-			k->mode = 0444;
-			return 0;
-		}
-		if (!strncmp(rest, "/memory", 7) && parse_ulong(rest + 7, &path, &v) && !*path) {
-			struct memory_block *mem = find_memory_block_by_id(m, v);
-
-			if (!mem || !(mem->node_links & (1u << k->nid)))
-				return -ENOENT;
-			k->kind = K_NODE_BLOCK_LINK;
-			k->id = v;
-			k->mode = 0777;
-			return 0;
-		}
-		return -ENOENT;
-	}
-	if (!strncmp(path, PARAMDIR "/", sizeof(PARAMDIR))) {
-		int i = find_name(param_names, ARRAY_SIZE(param_names), path + sizeof(PARAMDIR));
-
-		if (i < 0)
-			return -ENOENT;
-		k->kind = K_PARAM;
-		k->name = param_names[i];
-		k->mode = !strcmp(k->name, "memmap_on_memory") ? 0444 : 0644;
-		return 0;
-	}
-	if (!strcmp(path, INJDIR "/actions/MEM_GOING_ONLINE/error") ||
-	    !strcmp(path, INJDIR "/actions/MEM_GOING_OFFLINE/error")) {
-		k->kind = K_INJECT_ERROR;
-		k->mode = 0600;
-		k->action = strstr(path, "GOING_ONLINE") ? MEMHP_MEM_GOING_ONLINE : MEMHP_MEM_GOING_OFFLINE;
-		return 0;
-	}
-	if (!strncmp(path, DAXDIR "/devices/", sizeof(DAXDIR "/devices/") - 1)) {
-		const char *name = path + sizeof(DAXDIR "/devices/") - 1;
-		int ret = resolve_dax_dev(m, name, k);
-
-		/* the bus entry is a link; a path through it resolves as followed */
-		if (!ret && k->kind == K_DAX_DEV) {
-			k->kind = K_DAX_BUS_LINK;
-			k->mode = 0777;
-		}
-		return ret;
-	}
-	if (!strncmp(path, PLATDIR "/", sizeof(PLATDIR)))
-		return resolve_dax_platform(m, path, k);
-	if (!strncmp(path, CHARDIR "/", sizeof(CHARDIR)))
-		return resolve_chardev(m, path + sizeof(CHARDIR), k);
-	if (!strncmp(path, "/sys/module/", 12) && strstr(path, "/initstate") &&
-	    !strcmp(strstr(path, "/initstate"), "/initstate")) {
-		char mod[32];
-		size_t n = (size_t)(strstr(path, "/initstate") - (path + 12));
-
-		if (n >= sizeof(mod))
-			return -ENOENT;
-		memcpy(mod, path + 12, n);
-		mod[n] = '\0';
-		if (find_name(builtin_modules, ARRAY_SIZE(builtin_modules), mod) < 0)
-			return -ENOENT;
-		k->kind = K_MODULE_INITSTATE;
-		k->mode = 0444;
-		return 0;
-	}
-	if (!strncmp(path, DAXDIR "/drivers/", sizeof(DAXDIR "/drivers/") - 1)) {
-		const char *name = path + sizeof(DAXDIR "/drivers/") - 1, *file;
-		int i;
-
-		if (!strncmp(name, "device_dax/", 11)) {
-			k->drv = DAX_DRV_DEVICE;
-			file = name + 11;
-		} else if (!strncmp(name, "kmem/", 5)) {
-			k->drv = DAX_DRV_KMEM;
-			file = name + 5;
-		} else {
-			return -ENOENT;
-		}
-		i = find_name(dax_drv_files, ARRAY_SIZE(dax_drv_files), file);
-		if (i >= 0) {
-			k->kind = K_DAX_DRV_FILE;
-			k->name = dax_drv_files[i];
-			k->mode = 0200;
-			return 0;
-		}
-		size_t len = strlen(file);
-
-		if (len < sizeof(k->dax) && dax_driver_of(m, file) == k->drv) {
-			/* Length checked above: copy with its terminator. */
-			memcpy(k->dax, file, len + 1);
-			k->kind = K_DAX_DRV_LINK;
-			k->mode = 0777;
-			return 0;
-		}
-		return -ENOENT;
-	}
-	if (!strncmp(path, NDDIR "/devices/", sizeof(NDDIR "/devices/") - 1) ||
-	    !strncmp(path, NDDIR "/drivers/", sizeof(NDDIR "/drivers/") - 1))
-		return resolve_nd(m, path, k);
-	if (!strncmp(path, "/proc/", 6)) {
-		int i = find_name(proc_files, ARRAY_SIZE(proc_files), path + 6);
-
-		if (i < 0)
-			return -ENOENT;
-		k->kind = K_PROC;
-		k->name = proc_files[i];
-		k->mode = !strcmp(k->name, "pagetypeinfo") ? 0400 : 0444;
-		return 0;
-	}
-	return -ENOENT;
-}
-
-/* ---- show -------------------------------------------------------------- */
-
-static const char *state_name(int state)
-{
-	switch (state) {
-	case MEM_ONLINE: return "online";
-	case MEM_OFFLINE: return "offline";
-	case MEM_GOING_OFFLINE: return "going-offline";
-	}
-	return NULL;
-}
-
-static int block_attr_show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
-{
-	struct memory_block *mem = get_memory_block(m, k->id);
-	char buf[64];
-
-	if (!mem)
-		return -ENODEV;	/* removed meanwhile */
-
-	if (!strcmp(k->name, "phys_index")) {
-		sbuf_printf(s, "%08lx\n", mem->id);
-	} else if (!strcmp(k->name, "state")) {
-		int st = atomic_load(&mem->state);
-		const char *n = state_name(st);
-
-		if (n)
-			sbuf_printf(s, "%s\n", n);
-		else
-			sbuf_printf(s, "ERROR-UNKNOWN-%d\n", st);
-	} else if (!strcmp(k->name, "online")) {
-		/* online_show takes the device lock: it waits for a transition */
-		pthread_mutex_lock(&mem->dev_lock);
-		sbuf_printf(s, "%u\n", !mem->dev_offline);
-		pthread_mutex_unlock(&mem->dev_lock);
-	} else if (!strcmp(k->name, "phys_device")) {
-		sbuf_printf(s, "0\n");
-	} else if (!strcmp(k->name, "removable")) {
-		sbuf_printf(s, "1\n");
-	} else if (!strcmp(k->name, "valid_zones")) {
-		valid_zones_show(m, mem, buf, sizeof(buf));
-		sbuf_printf(s, "%s", buf);
-	}
-	put_memory_block(mem);
-	return 0;
-}
-
-static void node_state_show(struct memhp_machine *m, const char *name, struct sbuf *s)
-{
-	static const int states[] = { N_POSSIBLE, N_ONLINE, N_NORMAL_MEMORY, N_MEMORY, N_CPU, -1 };
-	int i = find_name(node_state_files, ARRAY_SIZE(node_state_files), name);
-	char buf[128];
-	uint32_t mask = 0;
-
-	if (states[i] >= 0) {
-		pthread_mutex_lock(&m->span_lock);
-		mask = m->node_masks[states[i]];
-		pthread_mutex_unlock(&m->span_lock);
-	}
-	nodemask_print(mask, buf, sizeof(buf));
-	sbuf_printf(s, "%s\n", buf);
-}
-
-static int show(struct memhp_machine *m, const struct kpath *k, struct sbuf *s)
-{
-	char buf[64];
-
-	switch (k->kind) {
-	case K_BLOCK_SIZE:
-		sbuf_printf(s, "%llx\n", (unsigned long long)m->block_size);
-		break;
-	case K_AUTO_ONLINE:
-		pthread_mutex_lock(&m->param_lock);
-		sbuf_printf(s, "%s\n", online_type_to_str[m->params.default_online_type]);
-		pthread_mutex_unlock(&m->param_lock);
-		break;
-	case K_BLOCK_ATTR:
-		return block_attr_show(m, k, s);
-	case K_NODE_STATE:
-		node_state_show(m, k->name, s);
-		break;
-	case K_NODE_MEMINFO:
-		node_meminfo(m, k->nid, s);
-		break;
-	case K_PARAM:
-		param_get(m, k->name, buf, sizeof(buf));
-		sbuf_printf(s, "%s", buf);
-		break;
-	case K_INJECT_ERROR:
-		sbuf_printf(s, "%d\n", err_inject_get(m, (enum memhp_mem_action)k->action));
-		break;
-	case K_DAX_ATTR:
-		return dax_attr_show(m, k->dax, k->name, s);
-	case K_ND_ATTR:
-		return nd_attr_show(m, k->dax, k->name, s);
-	case K_DAX_REGION_ATTR:
-		return dax_region_attr_show(m, k->dax, k->name, s);
-	case K_MODULE_INITSTATE:
-		sbuf_printf(s, "live\n");
-		break;
-	case K_PROC:
-		if (!strcmp(k->name, "meminfo"))
-			proc_meminfo(m, s);
-		else if (!strcmp(k->name, "zoneinfo"))
-			proc_zoneinfo(m, s);
-		else if (!strcmp(k->name, "vmstat"))
-			proc_vmstat(m, s);
-		else if (!strcmp(k->name, "buddyinfo"))
-			proc_buddyinfo(m, s);
-		else if (!strcmp(k->name, "pagetypeinfo"))
-			proc_pagetypeinfo(m, s);
-		else if (!strcmp(k->name, "iomem")) {
-			size_t n;
-
-			pthread_mutex_lock(&m->resource_lock);
-			n = resource_print(&m->iomem, NULL, 0);
-			{
-				char *b = realloc(s->buf, n + 1);	/* s->buf stays ours on failure */
-
-				if (b) {
-					s->buf = b;
-					resource_print(&m->iomem, s->buf, n + 1);
-					s->len = n;
-					s->cap = n + 1;
-				} else {
-					s->nomem = true;
-				}
-			}
-			pthread_mutex_unlock(&m->resource_lock);
-		}
-		break;
-	default:
-		break;
+	k->type = root_type;
+	for (name = clean + 1; *name; name = next) {
+		next = name + strcspn(name, "/");
+		if (*next)
+			*next++ = '\0';
+		ret = lookup_child(m, k, name);
+		if (ret)
+			return ret;
 	}
 	return 0;
-}
-
-/* ---- store ------------------------------------------------------------- */
-
-/* a sysfs writer that changes a block: device_hotplug_lock, after parsing */
-struct block_write {
-	const volatile int *cancel;
-	unsigned int timeout_ms;
-};
-
-#define ONLINE_UNCHANGED (-1)	/* online with whatever mem->online_type holds */
-
-static int block_change(struct memhp_machine *m, unsigned long id, int online_type,
-			const struct block_write *w)
-{
-	struct memory_block *mem;
-	int ret;
-
-	pthread_mutex_lock(&m->device_hotplug_lock);
-	mem = find_memory_block_by_id(m, id);
-	if (!mem) {
-		ret = -ENODEV;	/* removed since the path was resolved */
-	} else if (online_type == MEMHP_MMOP_OFFLINE) {
-		offline_cancel_arm(m, w->cancel, w->timeout_ms);
-		ret = device_offline(m, mem);
-		offline_cancel_disarm(m);
-	} else {
-		/*
-		 * state_store hands its type to memory_subsys_online under
-		 * device_hotplug_lock - and leaves it there when the block is
-		 * already online (device_online returns 1 without calling it).
-		 * The `online` file (ONLINE_UNCHANGED) sets nothing, so such a
-		 * stale type is what a later online through it uses.
-		 */
-		if (online_type != ONLINE_UNCHANGED)
-			mem->online_type = online_type;
-		ret = device_online(m, mem);
-	}
-	pthread_mutex_unlock(&m->device_hotplug_lock);
-	return ret;
-}
-
-static ssize_t state_store(struct memhp_machine *m, unsigned long id, const char *buf, size_t count,
-			   const struct block_write *w)
-{
-	int online_type = mhp_online_type_from_str(buf);
-	int ret;
-
-	if (online_type < 0)
-		return -EINVAL;	/* before any lock */
-	ret = block_change(m, id, online_type, w);
-	if (ret < 0)
-		return ret;
-	if (ret > 0)
-		return -EINVAL;	/* already in that state */
-	return (ssize_t)count;
-}
-
-static ssize_t online_store(struct memhp_machine *m, unsigned long id, const char *buf, size_t count,
-			    const struct block_write *w)
-{
-	bool val;
-	int ret;
-
-	if (kstrtobool(buf, &val))
-		return -EINVAL;
-	/* drivers/base/core.c online_store: device_online, no online_type */
-	ret = block_change(m, id, val ? ONLINE_UNCHANGED : MEMHP_MMOP_OFFLINE, w);
-	return ret < 0 ? ret : (ssize_t)count;
-}
-
-/* simple_attr_write + debugfs_errno_set: kstrtoll, then clamp_t(int, ...) */
-static ssize_t errno_store(struct memhp_machine *m, int action, const char *buf, size_t count)
-{
-	unsigned long long u;
-	long long v;
-	int ret;
-
-	if (buf[0] == '-') {
-		ret = kstrtoull(buf + 1, 0, &u);
-		if (!ret && u > (unsigned long long)INT64_MAX + 1)
-			ret = -ERANGE;
-		v = (long long)(0 - u);
-	} else {
-		ret = kstrtoull(buf, 0, &u);
-		if (!ret && u > INT64_MAX)
-			ret = -ERANGE;
-		v = (long long)u;
-	}
-	if (ret)
-		return ret;
-	err_inject_set(m, (enum memhp_mem_action)action, (int)v);	/* the int cast truncates */
-	return (ssize_t)count;
-}
-
-/* dax attributes and driver files change memory: device_hotplug_lock */
-static ssize_t dax_store(struct memhp_machine *m, const struct kpath *k, const char *buf, size_t count)
-{
-	char name[32];
-	int ret;
-
-	pthread_mutex_lock(&m->device_hotplug_lock);
-	if (k->kind == K_DAX_ATTR) {
-		ret = dax_memmap_store(m, k->dax, buf);
-	} else if (!strcmp(k->name, "new_id") || !strcmp(k->name, "remove_id")) {
-		ret = dax_id_store(m, (enum dax_driver)k->drv, buf, k->name[0] == 'n');
-	} else {
-		/* bus_find_device_by_name: sysfs_streq, so a newline is fine */
-		snprintf(name, sizeof(name), "%s", buf);
-		name[strcspn(name, "\n")] = '\0';
-		ret = !strcmp(k->name, "bind") ? dax_bind(m, (enum dax_driver)k->drv, name)
-					       : dax_unbind(m, (enum dax_driver)k->drv, name);
-	}
-	pthread_mutex_unlock(&m->device_hotplug_lock);
-	return ret ? ret : (ssize_t)count;
-}
-
-/* the nd bus's attributes and driver files: device_hotplug_lock too */
-static ssize_t nd_store(struct memhp_machine *m, const struct kpath *k, const char *buf, size_t count)
-{
-	char name[32];
-	int ret;
-
-	pthread_mutex_lock(&m->device_hotplug_lock);
-	if (k->kind == K_ND_ATTR) {
-		ret = nd_attr_store(m, k->dax, k->name, buf);
-	} else {
-		snprintf(name, sizeof(name), "%s", buf);
-		name[strcspn(name, "\n")] = '\0';
-		ret = !strcmp(k->name, "bind") ? nd_bind(m, (enum nd_driver)k->drv, name)
-					       : nd_unbind(m, (enum nd_driver)k->drv, name);
-	}
-	pthread_mutex_unlock(&m->device_hotplug_lock);
-	return ret ? ret : (ssize_t)count;
-}
-
-static ssize_t store(struct memhp_machine *m, const struct kpath *k, const char *buf, size_t count,
-		     const struct block_write *w)
-{
-	int ret;
-
-	switch (k->kind) {
-	case K_AUTO_ONLINE:
-		ret = mhp_online_type_from_str(buf);
-		if (ret < 0)
-			return -EINVAL;
-		pthread_mutex_lock(&m->param_lock);
-		m->params.default_online_type = ret;
-		pthread_mutex_unlock(&m->param_lock);
-		return (ssize_t)count;
-	case K_BLOCK_ATTR:
-		if (!strcmp(k->name, "state"))
-			return state_store(m, k->id, buf, count, w);
-		return online_store(m, k->id, buf, count, w);
-	case K_PARAM:
-		ret = param_set(m, k->name, buf);
-		return ret ? ret : (ssize_t)count;
-	case K_INJECT_ERROR:
-		return errno_store(m, k->action, buf, count);
-	case K_DAX_ATTR:
-	case K_DAX_DRV_FILE:
-		return dax_store(m, k, buf, count);
-	case K_ND_ATTR:
-	case K_ND_DRV_FILE:
-		return nd_store(m, k, buf, count);
-	default:
-		return -EACCES;
-	}
-}
-
-static bool is_dir(const struct kpath *k)
-{
-	return k->kind == K_DIR || k->kind == K_DAX_DEV || k->kind == K_ND_DEV ||
-	       k->kind == K_DAX_REGION_DIR;
 }
 
 static bool is_link(const struct kpath *k)
 {
-	return k->kind == K_BLOCK_NODE_LINK || k->kind == K_NODE_BLOCK_LINK ||
-	       k->kind == K_DAX_DRIVER_LINK || k->kind == K_DAX_DRV_LINK ||
-	       k->kind == K_ND_DRIVER_LINK || k->kind == K_ND_DRV_LINK ||
-	       k->kind == K_DAX_BUS_LINK || k->kind == K_DAX_SUBSYS_LINK || k->kind == K_CHARDEV_LINK;
+	return !k->attr && k->type->link;
 }
 
-/* the text of a link, relative to the directory holding it */
-static void link_text(const struct kpath *k, char *buf, size_t len)
+static bool is_dir(const struct kpath *k)
 {
-	char dev[64];
+	return !k->attr && !k->type->link;
+}
 
-	dax_dev_dir(k->dax, dev, sizeof(dev));
-	switch (k->kind) {
-	case K_BLOCK_NODE_LINK:
-		snprintf(buf, len, "../../node/node%d", k->nid);
-		break;
-	case K_NODE_BLOCK_LINK:
-		snprintf(buf, len, "../../memory/memory%lu", k->id);
-		break;
-	case K_DAX_DRIVER_LINK:	/* from devices/platform/dax_region.R/daxR.I */
-		snprintf(buf, len, "../../../../bus/dax/drivers/%s", dax_driver_name((enum dax_driver)k->drv));
-		break;
-	case K_DAX_SUBSYS_LINK:
-		snprintf(buf, len, "../../../../bus/dax");
-		break;
-	case K_DAX_BUS_LINK:	/* from bus/dax/devices */
-		snprintf(buf, len, "../../../%s", dev);
-		break;
-	case K_DAX_DRV_LINK:	/* from bus/dax/drivers/DRV */
-		snprintf(buf, len, "../../../../%s", dev);
-		break;
-	case K_CHARDEV_LINK:	/* from dev/char */
-		snprintf(buf, len, "../../%s", dev);
-		break;
-	case K_ND_DRV_LINK:
-		snprintf(buf, len, "../../devices/%s", k->dax);
-		break;
-	case K_ND_DRIVER_LINK:
-		snprintf(buf, len, "../../drivers/%s", nd_driver_name((enum nd_driver)k->drv));
-		break;
-	default:
-		buf[0] = '\0';
-	}
+/* every directory is 0555 to a stat, every link 0777 */
+static unsigned int kpath_mode(const struct kpath *k)
+{
+	if (k->attr)
+		return k->attr->mode;
+	return is_link(k) ? 0777 : 0555;
 }
 
 /* render a file into s (the caller frees s->buf); 0 or -errno */
@@ -909,9 +1147,9 @@ static int file_render(struct memhp_machine *m, const char *path, struct sbuf *s
 	 * no device_hotplug_lock, so `state` reads never wait for an offline */
 	pthread_rwlock_rdlock(&m->blocks_lock);
 	ret = resolve(m, path, &k);
-	if (!ret && (is_dir(&k) || is_link(&k)))
+	if (!ret && !k.attr)
 		ret = -EISDIR;	/* every link here points at a directory */
-	else if (!ret && !(k.mode & 0444))
+	else if (!ret && (!(k.attr->mode & 0444) || !k.attr->show))
 		ret = -EACCES;
 	/*
 	 * Shown after blocks_lock is dropped: procfs takes mem_hotplug_lock and
@@ -920,7 +1158,7 @@ static int file_render(struct memhp_machine *m, const char *path, struct sbuf *s
 	 */
 	pthread_rwlock_unlock(&m->blocks_lock);
 	if (!ret)
-		ret = show(m, &k, s);
+		ret = k.attr->show(m, &k.ko, k.attr, s);
 	if (!ret && s->nomem)
 		ret = -ENOMEM;
 	return ret;
@@ -966,7 +1204,6 @@ ssize_t memhp_file_read_alloc(struct memhp_machine *m, const char *path, char **
 ssize_t memhp_file_write_cancellable(struct memhp_machine *m, const char *path, const char *buf,
 				     size_t len, const volatile int *cancel, unsigned int timeout_ms)
 {
-	struct block_write w = { cancel, timeout_ms };
 	struct kpath k;
 	char *copy;
 	ssize_t ret;
@@ -976,9 +1213,9 @@ ssize_t memhp_file_write_cancellable(struct memhp_machine *m, const char *path, 
 	pthread_rwlock_unlock(&m->blocks_lock);
 	if (ret)
 		return ret;
-	if (is_dir(&k) || is_link(&k))
+	if (!k.attr)
 		return -EISDIR;
-	if (!(k.mode & 0222) || k.kind == K_PROC)
+	if (!(k.attr->mode & 0222) || !k.attr->store)
 		return -EACCES;	/* kernfs_fop_open: no write bit, no store */
 	if (!len)
 		return 0;	/* sysfs_kf_write: zero-length writes are no-ops */
@@ -988,7 +1225,9 @@ ssize_t memhp_file_write_cancellable(struct memhp_machine *m, const char *path, 
 		return -ENOMEM;
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
-	ret = store(m, &k, copy, len, &w);
+	k.ko.cancel = cancel;
+	k.ko.timeout_ms = timeout_ms;
+	ret = k.attr->store(m, &k.ko, k.attr, copy, len);
 	free(copy);
 	return ret;
 }
@@ -1007,200 +1246,13 @@ int memhp_file_stat(struct memhp_machine *m, const char *path, struct memhp_stat
 	pthread_rwlock_rdlock(&m->blocks_lock);
 	ret = resolve(m, path, &k);
 	if (!ret) {
-		st->mode = k.mode;
+		st->mode = kpath_mode(&k);
 		st->type = is_dir(&k) ? MEMHP_FT_DIR : is_link(&k) ? MEMHP_FT_LINK : MEMHP_FT_FILE;
-		link_text(&k, st->link, sizeof(st->link));
+		if (is_link(&k))
+			k.type->link(&k.ko, st->link, sizeof(st->link));
 	}
 	pthread_rwlock_unlock(&m->blocks_lock);
 	return ret;
-}
-
-struct lister {
-	int (*fn)(void *arg, const char *name, const struct memhp_stat *st);
-	void *arg;
-	int ret;
-};
-
-static void emit(struct lister *l, const char *name, enum memhp_file_type t, unsigned int mode,
-		 const char *link)
-{
-	struct memhp_stat st = { .type = t, .mode = mode };
-
-	if (l->ret)
-		return;
-	if (link)
-		snprintf(st.link, sizeof(st.link), "%s", link);
-	l->ret = l->fn(l->arg, name, &st);
-}
-
-static int emit_dax_dir(void *arg, const char *name)
-{
-	emit(arg, name, MEMHP_FT_DIR, 0755, NULL);
-	return 0;
-}
-
-/* one link per device name, its text from link_text() */
-struct link_emit {
-	struct lister *l;
-	enum node_kind kind;
-	int drv;	/* the driver whose devices are listed, if any */
-};
-
-static int emit_device_link(void *arg, const char *name)
-{
-	struct link_emit *e = arg;
-	struct kpath k = { .kind = e->kind, .drv = e->drv };
-	char link[128], entry[32];
-
-	snprintf(k.dax, sizeof(k.dax), "%s", name);
-	link_text(&k, link, sizeof(link));
-	if (e->kind == K_CHARDEV_LINK)
-		snprintf(entry, sizeof(entry), "%d:%d", DAX_CHAR_MAJOR, dax_minor(name));
-	else if (e->kind == K_DAX_REGION_DIR)	/* platform: the regions */
-		snprintf(entry, sizeof(entry), "dax_region.%d", dax_minor(name) / 16);
-	else
-		snprintf(entry, sizeof(entry), "%s", name);
-	if (e->kind == K_DAX_REGION_DIR)
-		emit(e->l, entry, MEMHP_FT_DIR, 0755, NULL);
-	else
-		emit(e->l, entry, MEMHP_FT_LINK, 0777, link);
-	return 0;
-}
-
-/* a dax device's directory, wherever it is reached from */
-static void list_dax_dev(struct memhp_machine *m, const char *dax, struct lister *l)
-{
-	struct kpath k = { .kind = K_DAX_SUBSYS_LINK };
-	int drv = dax_driver_of(m, dax);
-	char link[128];
-
-	for (size_t i = 0; i < ARRAY_SIZE(dax_attrs); i++)
-		emit(l, dax_attrs[i], MEMHP_FT_FILE, dax_attr_modes[i], NULL);
-	if (drv > DAX_DRV_NONE) {
-		k.kind = K_DAX_DRIVER_LINK;
-		k.drv = drv;
-		link_text(&k, link, sizeof(link));
-		emit(l, "driver", MEMHP_FT_LINK, 0777, link);
-	}
-	k.kind = K_DAX_SUBSYS_LINK;
-	link_text(&k, link, sizeof(link));
-	emit(l, "subsystem", MEMHP_FT_LINK, 0777, link);
-}
-
-static void list_children(struct memhp_machine *m, const char *path, const struct kpath *k,
-			  struct lister *l)
-{
-	char name[64], link[64];
-	size_t plen = strlen(path);
-
-	/* fixed directories: their direct children among dirs[] */
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		const char *d = dirs[i];
-		size_t base = strcmp(path, "/") ? plen : 0;
-
-		if (strncmp(d, path, plen) || d[base] != '/' || !d[base + 1] || strchr(d + base + 1, '/'))
-			continue;
-		emit(l, d + base + 1, MEMHP_FT_DIR, 0555, NULL);
-	}
-	if (!strcmp(path, MEMDIR)) {
-		emit(l, "auto_online_blocks", MEMHP_FT_FILE, 0644, NULL);
-		emit(l, "block_size_bytes", MEMHP_FT_FILE, 0444, NULL);
-		for (unsigned long id = 0; id < m->nr_block_ids; id++) {
-			if (!m->blocks[id])
-				continue;
-			snprintf(name, sizeof(name), "memory%lu", id);
-			emit(l, name, MEMHP_FT_DIR, 0755, NULL);
-		}
-	} else if (!strncmp(path, MEMDIR "/memory", sizeof(MEMDIR) + 6)) {
-		struct memory_block *mem = find_memory_block_by_id(m, k->id);
-
-		for (size_t i = 0; i < ARRAY_SIZE(block_attrs); i++)
-			emit(l, block_attrs[i], MEMHP_FT_FILE, block_attr_modes[i], NULL);
-		for (int nid = 0; nid < 32; nid++) {
-			if (!(mem->node_links & (1u << nid)))
-				continue;
-			snprintf(name, sizeof(name), "node%d", nid);
-			snprintf(link, sizeof(link), "../../node/node%d", nid);
-			emit(l, name, MEMHP_FT_LINK, 0777, link);
-		}
-	} else if (!strcmp(path, NODEDIR)) {
-		for (size_t i = 0; i < ARRAY_SIZE(node_state_files); i++)
-			emit(l, node_state_files[i], MEMHP_FT_FILE, 0444, NULL);
-		for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
-			if (!node_exists(m, nid))
-				continue;
-			snprintf(name, sizeof(name), "node%u", nid);
-			emit(l, name, MEMHP_FT_DIR, 0755, NULL);
-		}
-	} else if (!strncmp(path, NODEDIR "/node", sizeof(NODEDIR) + 4)) {
-		emit(l, "meminfo", MEMHP_FT_FILE, 0444, NULL);
-		for (unsigned long id = 0; id < m->nr_block_ids; id++) {
-			if (!m->blocks[id] || !(m->blocks[id]->node_links & (1u << k->nid)))
-				continue;
-			snprintf(name, sizeof(name), "memory%lu", id);
-			snprintf(link, sizeof(link), "../../memory/memory%lu", id);
-			emit(l, name, MEMHP_FT_LINK, 0777, link);
-		}
-	} else if (!strcmp(path, PARAMDIR)) {
-		for (size_t i = 0; i < ARRAY_SIZE(param_names); i++)
-			emit(l, param_names[i], MEMHP_FT_FILE,
-			     !strcmp(param_names[i], "memmap_on_memory") ? 0444 : 0644, NULL);
-	} else if (!strcmp(path, INJDIR "/actions/MEM_GOING_ONLINE") ||
-		   !strcmp(path, INJDIR "/actions/MEM_GOING_OFFLINE")) {
-		emit(l, "error", MEMHP_FT_FILE, 0600, NULL);
-	} else if (!strcmp(path, DAXDIR "/devices")) {
-		struct link_emit e = { l, K_DAX_BUS_LINK, 0 };
-
-		dax_list(m, DAX_DRV_NR, emit_device_link, &e);
-	} else if (k->kind == K_DAX_DEV) {
-		list_dax_dev(m, k->dax, l);
-	} else if (!strcmp(path, DAXDIR "/drivers/device_dax") || !strcmp(path, DAXDIR "/drivers/kmem")) {
-		struct link_emit e = { l, K_DAX_DRV_LINK, strstr(path, "kmem") ? DAX_DRV_KMEM : DAX_DRV_DEVICE };
-
-		for (size_t i = 0; i < ARRAY_SIZE(dax_drv_files); i++)
-			emit(l, dax_drv_files[i], MEMHP_FT_FILE, 0200, NULL);
-		dax_list(m, (enum dax_driver)e.drv, emit_device_link, &e);
-	} else if (!strcmp(path, PLATDIR)) {
-		struct link_emit e = { l, K_DAX_REGION_DIR, 0 };
-
-		dax_list(m, DAX_DRV_NR, emit_device_link, &e);
-	} else if (k->kind == K_DAX_REGION_DIR && !k->name) {
-		emit(l, "dax_region", MEMHP_FT_DIR, 0755, NULL);
-		emit(l, k->dax, MEMHP_FT_DIR, 0755, NULL);
-	} else if (k->kind == K_DAX_REGION_DIR) {
-		for (size_t i = 0; i < ARRAY_SIZE(dax_region_attrs); i++)
-			emit(l, dax_region_attrs[i], MEMHP_FT_FILE, 0444, NULL);
-	} else if (!strcmp(path, CHARDIR)) {
-		struct link_emit e = { l, K_CHARDEV_LINK, 0 };
-
-		dax_list(m, DAX_DRV_NR, emit_device_link, &e);
-	} else if (!strncmp(path, "/sys/module/", 12) && strcmp(path, PARAMDIR) &&
-		   find_name(builtin_modules, ARRAY_SIZE(builtin_modules), path + 12) >= 0) {
-		emit(l, "initstate", MEMHP_FT_FILE, 0444, NULL);
-	} else if (!strcmp(path, NDDIR "/devices")) {
-		nd_list(m, ND_DRV_NR, emit_dax_dir, l);
-	} else if (!strncmp(path, NDDIR "/devices/", sizeof(NDDIR "/devices/") - 1)) {
-		bool ns = nd_is_namespace(k->dax);
-		int drv = nd_driver_of(m, k->dax);
-
-		for (size_t i = 0; i < 4; i++)
-			emit(l, ns ? nd_ns_attrs[i] : nd_dax_attrs[i], MEMHP_FT_FILE,
-			     ns ? nd_ns_attr_modes[i] : nd_dax_attr_modes[i], NULL);
-		if (drv > ND_DRV_NONE) {
-			snprintf(link, sizeof(link), "../../drivers/%s", nd_driver_name((enum nd_driver)drv));
-			emit(l, "driver", MEMHP_FT_LINK, 0777, link);
-		}
-	} else if (!strcmp(path, NDDIR "/drivers/nd_pmem") || !strcmp(path, NDDIR "/drivers/dax_pmem")) {
-		struct link_emit e = { l, K_ND_DRV_LINK, strstr(path, "dax_pmem") ? ND_DRV_DAX_PMEM : ND_DRV_PMEM };
-
-		for (size_t i = 0; i < ARRAY_SIZE(nd_drv_files); i++)
-			emit(l, nd_drv_files[i], MEMHP_FT_FILE, 0200, NULL);
-		nd_list(m, (enum nd_driver)e.drv, emit_device_link, &e);
-	} else if (!strcmp(path, "/proc")) {
-		for (size_t i = 0; i < ARRAY_SIZE(proc_files); i++)
-			emit(l, proc_files[i], MEMHP_FT_FILE,
-			     !strcmp(proc_files[i], "pagetypeinfo") ? 0400 : 0444, NULL);
-	}
 }
 
 int memhp_file_list(struct memhp_machine *m, const char *path,
@@ -1208,21 +1260,20 @@ int memhp_file_list(struct memhp_machine *m, const char *path,
 {
 	struct lister l = { fn, arg, 0 };
 	struct kpath k;
-	char clean[512];
-	size_t n = strlen(path);
 	int ret;
 
-	if (n >= sizeof(clean))
-		return -ENOENT;
-	memcpy(clean, path, n + 1);
-	while (n > 1 && clean[n - 1] == '/')
-		clean[--n] = '\0';
 	pthread_rwlock_rdlock(&m->blocks_lock);
-	ret = resolve(m, clean, &k);
+	ret = resolve(m, path, &k);
 	if (!ret && !is_dir(&k))
 		ret = -ENOTDIR;
 	if (!ret) {
-		list_children(m, clean, &k, &l);
+		/* the fixed subdirectories, the files, then what comes and goes */
+		for (const struct kdirent *d = k.type->dirs; d && d->name; d++)
+			emit(&l, d->name, MEMHP_FT_DIR, 0555, NULL);
+		for (const struct kattr *a = k.type->attrs; a && a->name; a++)
+			emit(&l, a->name, MEMHP_FT_FILE, a->mode, NULL);
+		if (k.type->list)
+			k.type->list(m, &k.ko, &l);
 		ret = l.ret;
 	}
 	pthread_rwlock_unlock(&m->blocks_lock);

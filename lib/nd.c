@@ -294,7 +294,7 @@ static int dax_pmem_remove(struct memhp_machine *m, struct nd_dax *dax)
 	return 0;
 }
 
-int nd_bind(struct memhp_machine *m, enum nd_driver drv, const char *name)
+static int nd_bind(struct memhp_machine *m, enum nd_driver drv, const char *name)
 {
 	struct nd_namespace *ns = find_ns(m, name);
 	struct nd_dax *dax = find_dax(m, name);
@@ -307,7 +307,7 @@ int nd_bind(struct memhp_machine *m, enum nd_driver drv, const char *name)
 	return drv == ND_DRV_PMEM ? nd_pmem_probe(m, ns) : dax_pmem_probe(m, dax);
 }
 
-int nd_unbind(struct memhp_machine *m, enum nd_driver drv, const char *name)
+static int nd_unbind(struct memhp_machine *m, enum nd_driver drv, const char *name)
 {
 	if (nd_driver_of(m, name) != (int)drv || drv == ND_DRV_NONE)
 		return -ENODEV;
@@ -346,7 +346,7 @@ static int parse_mode(const char *buf)
 }
 
 /* nd_namespace_store */
-static int namespace_store(struct memhp_machine *m, struct nd_dax *dax, const char *buf)
+static int namespace_set(struct memhp_machine *m, struct nd_dax *dax, const char *buf)
 {
 	char name[32];
 	struct nd_namespace *ns;
@@ -374,82 +374,148 @@ static int namespace_store(struct memhp_machine *m, struct nd_dax *dax, const ch
 	return 0;
 }
 
-static int dax_seed_store(struct memhp_machine *m, struct nd_dax *dax, const char *attr, const char *buf)
+static int uuid_set(struct memhp_machine *m, struct nd_dax *dax, const char *buf)
 {
-	unsigned long long v;
-	int mode;
-
-	if (dax->driver != ND_DRV_NONE)
-		return -EBUSY;
-	if (!strcmp(attr, "uuid")) {
-		if (strlen(buf) < 36 || !uuid_valid(buf))
-			return -EINVAL;
-		memcpy(dax->uuid, buf, 36);
-		dax->uuid[36] = '\0';
-		return 0;
-	}
-	if (!strcmp(attr, "namespace"))
-		return namespace_store(m, dax, buf);
-	if (!strcmp(attr, "align")) {
-		/* nd_size_select_store: PAGE_SIZE, the PMD and the PUD size */
-		if (kstrtoull(buf, 0, &v))
-			return -EINVAL;
-		if (v != m->page_size && v != 1ULL << m->arch->pmd_shift && v != 1ULL << 30)
-			return -EINVAL;
-		dax->align = (unsigned long)v;
-		return 0;
-	}
-	if (!strcmp(attr, "mode")) {
-		mode = parse_mode(buf);
-		if (mode < 0)
-			return mode;
-		dax->mode = (enum nd_pfn_mode)mode;
-		return 0;
-	}
-	return -EACCES;
-}
-
-int nd_attr_store(struct memhp_machine *m, const char *name, const char *attr, const char *buf)
-{
-	struct nd_dax *dax = find_dax(m, name);
-
-	if (!dax)
-		return find_ns(m, name) ? -EACCES : -ENODEV;
-	return dax_seed_store(m, dax, attr, buf);
-}
-
-int nd_attr_show(struct memhp_machine *m, const char *name, const char *attr, struct sbuf *s)
-{
-	struct nd_namespace *ns = find_ns(m, name);
-	struct nd_dax *dax = find_dax(m, name);
-
-	if (ns) {
-		if (!strcmp(attr, "size"))
-			sbuf_printf(s, "%llu\n", (unsigned long long)ns->size);
-		else if (!strcmp(attr, "resource"))
-			sbuf_printf(s, "%#llx\n", (unsigned long long)ns->start);
-		else if (!strcmp(attr, "numa_node"))
-			sbuf_printf(s, "%d\n", ns->nid);
-		else if (!strcmp(attr, "mode"))
-			sbuf_printf(s, "%s\n", ns->claimed ? "devdax" : ns->driver ? "fsdax" : "raw");
-		else
-			return -ENOENT;
-		return 0;
-	}
-	if (!dax)
-		return -ENODEV;
-	if (!strcmp(attr, "uuid"))
-		sbuf_printf(s, "%s\n", dax->uuid);
-	else if (!strcmp(attr, "namespace"))
-		sbuf_printf(s, "%s\n", dax->ns ? dax->ns->name : "");
-	else if (!strcmp(attr, "align"))
-		sbuf_printf(s, "%lu\n", dax->align);
-	else if (!strcmp(attr, "mode"))
-		sbuf_printf(s, "%s\n", mode_names[dax->mode]);
-	else
-		return -ENOENT;
+	if (strlen(buf) < 36 || !uuid_valid(buf))
+		return -EINVAL;
+	memcpy(dax->uuid, buf, 36);
+	dax->uuid[36] = '\0';
 	return 0;
 }
+
+/* nd_size_select_store: PAGE_SIZE, the PMD and the PUD size */
+static int align_set(struct memhp_machine *m, struct nd_dax *dax, const char *buf)
+{
+	unsigned long long v;
+
+	if (kstrtoull(buf, 0, &v))
+		return -EINVAL;
+	if (v != m->page_size && v != 1ULL << m->arch->pmd_shift && v != 1ULL << 30)
+		return -EINVAL;
+	dax->align = (unsigned long)v;
+	return 0;
+}
+
+static int mode_set(struct memhp_machine *m, struct nd_dax *dax, const char *buf)
+{
+	int mode = parse_mode(buf);
+
+	if (mode < 0)
+		return mode;
+	dax->mode = (enum nd_pfn_mode)mode;
+	return 0;
+}
+
+/*
+ * A seed is configured while it is unbound, under device_hotplug_lock as
+ * the kernel's stores take the device lock and nvdimm_bus_lock.
+ */
+static ssize_t seed_store(struct memhp_machine *m, const struct kobj *ko, const char *buf, size_t count,
+			  int (*set)(struct memhp_machine *m, struct nd_dax *dax, const char *buf))
+{
+	struct nd_dax *dax;
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	dax = find_dax(m, ko->dev);
+	if (!dax)
+		ret = -ENODEV;
+	else if (dax->driver != ND_DRV_NONE)
+		ret = -EBUSY;
+	else
+		ret = set(m, dax, buf);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+#define SEED_STORE(_name)									\
+	static ssize_t _name##_store(struct memhp_machine *m, const struct kobj *ko,		\
+				     const struct kattr *a, const char *buf, size_t count)	\
+	{											\
+		return seed_store(m, ko, buf, count, _name##_set);				\
+	}
+SEED_STORE(align)
+SEED_STORE(mode)
+SEED_STORE(namespace)
+SEED_STORE(uuid)
+
+/* the show methods of a namespace (ns) and of a dax seed (dax) */
+#define ND_SHOW(_fn, _type, _find, _var, _fmt, ...)						\
+	static int _fn(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,	\
+		       struct sbuf *s)								\
+	{											\
+		_type *_var = _find(m, ko->dev);						\
+												\
+		if (!_var)									\
+			return -ENODEV;								\
+		sbuf_printf(s, _fmt, __VA_ARGS__);						\
+		return 0;									\
+	}
+#define NS_SHOW(_name, _fmt, ...) \
+	ND_SHOW(ns_##_name##_show, struct nd_namespace, find_ns, ns, _fmt, __VA_ARGS__)
+#define SEED_SHOW(_name, _fmt, ...) \
+	ND_SHOW(_name##_show, struct nd_dax, find_dax, dax, _fmt, __VA_ARGS__)
+
+NS_SHOW(mode, "%s\n", ns->claimed ? "devdax" : ns->driver ? "fsdax" : "raw")
+NS_SHOW(numa_node, "%d\n", ns->nid)
+NS_SHOW(resource, "%#llx\n", (unsigned long long)ns->start)
+NS_SHOW(size, "%llu\n", (unsigned long long)ns->size)
+
+SEED_SHOW(align, "%lu\n", dax->align)
+SEED_SHOW(mode, "%s\n", mode_names[dax->mode])
+SEED_SHOW(namespace, "%s\n", dax->ns ? dax->ns->name : "")
+SEED_SHOW(uuid, "%s\n", dax->uuid)
+
+static ssize_t bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			  const char *buf, size_t count)
+{
+	char name[32];
+	int ret;
+
+	sysfs_dev_name(buf, name, sizeof(name));
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = nd_bind(m, (enum nd_driver)ko->which, name);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+static ssize_t unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			    const char *buf, size_t count)
+{
+	char name[32];
+	int ret;
+
+	sysfs_dev_name(buf, name, sizeof(name));
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = nd_unbind(m, (enum nd_driver)ko->which, name);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+/* /sys/bus/nd/devices/namespaceN.0/ */
+const struct kattr nd_namespace_attrs[] = {
+	KATTR(mode, 0444, ns_mode_show, NULL),
+	KATTR(numa_node, 0444, ns_numa_node_show, NULL),
+	KATTR(resource, 0400, ns_resource_show, NULL),
+	KATTR(size, 0444, ns_size_show, NULL),
+	{ }
+};
+
+/* /sys/bus/nd/devices/daxN.0/ */
+const struct kattr nd_dax_attrs[] = {
+	KATTR_RW(align),
+	KATTR_RW(mode),
+	KATTR_RW(namespace),
+	KATTR_RW(uuid),
+	{ }
+};
+
+/* /sys/bus/nd/drivers/{nd_pmem,dax_pmem}/ */
+const struct kattr nd_drv_attrs[] = {
+	KATTR_WO(bind),
+	KATTR_WO(unbind),
+	{ }
+};
 
 int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
 	    int (*fn)(void *arg, const char *name), void *arg)

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * procfs.c - /proc/meminfo, /proc/zoneinfo, /proc/vmstat, /proc/buddyinfo,
- * /proc/pagetypeinfo and nodeN/meminfo, in the kernel's formats
+ * /proc/pagetypeinfo, /proc/iomem and nodeN/meminfo, in the kernel's formats
  * (fs/proc/meminfo.c, mm/vmstat.c, drivers/base/node.c).
  *
  * Only what memhp models carries a value (totals, free pages, zone counts,
  * watermarks, memmap pages); the other fields are printed as 0 so that
  * parsers of the real files work unchanged.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -30,7 +31,7 @@ static unsigned long totalreserve_pages(struct memhp_machine *m)
 	return r;
 }
 
-void proc_meminfo(struct memhp_machine *m, struct sbuf *s)
+static void proc_meminfo(struct memhp_machine *m, struct sbuf *s)
 {
 	static const char *const zero_fields[] = {
 		"Buffers", "Cached", "SwapCached", "Active", "Inactive", "Active(anon)",
@@ -90,7 +91,7 @@ void node_meminfo(struct memhp_machine *m, int nid, struct sbuf *s)
 	sbuf_printf(s, "Node %d MemUsed:        %8lu kB\n", nid, (total - free) * kb);
 }
 
-void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s)
+static void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s)
 {
 	pthread_mutex_lock(&m->span_lock);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
@@ -122,7 +123,7 @@ void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s)
 	pthread_mutex_unlock(&m->span_lock);
 }
 
-void proc_vmstat(struct memhp_machine *m, struct sbuf *s)
+static void proc_vmstat(struct memhp_machine *m, struct sbuf *s)
 {
 	unsigned long free = 0;
 
@@ -134,7 +135,7 @@ void proc_vmstat(struct memhp_machine *m, struct sbuf *s)
 	sbuf_printf(s, "nr_memmap_boot_pages %ld\n", atomic_load(&m->nr_memmap_boot_pages));
 }
 
-void proc_buddyinfo(struct memhp_machine *m, struct sbuf *s)
+static void proc_buddyinfo(struct memhp_machine *m, struct sbuf *s)
 {
 	pthread_mutex_lock(&m->span_lock);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
@@ -154,7 +155,7 @@ void proc_buddyinfo(struct memhp_machine *m, struct sbuf *s)
 	pthread_mutex_unlock(&m->span_lock);
 }
 
-void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s)
+static void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s)
 {
 	sbuf_printf(s, "Page block order: %u\nPages per block:  %lu\n\n", m->arch->pageblock_order,
 		    m->pageblock_nr_pages);
@@ -210,3 +211,51 @@ void proc_pagetypeinfo(struct memhp_machine *m, struct sbuf *s)
 	}
 	pthread_mutex_unlock(&m->span_lock);
 }
+
+/* ---- the files -------------------------------------------------------- */
+
+#define PROC_SHOW(_name)									\
+	static int _name##_show(struct memhp_machine *m, const struct kobj *ko,			\
+				const struct kattr *a, struct sbuf *s)				\
+	{											\
+		proc_##_name(m, s);								\
+		return 0;									\
+	}
+PROC_SHOW(buddyinfo)
+PROC_SHOW(meminfo)
+PROC_SHOW(pagetypeinfo)
+PROC_SHOW(vmstat)
+PROC_SHOW(zoneinfo)
+
+/* /proc/iomem: the resource tree, sized first, printed under one lock */
+static int iomem_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+		      struct sbuf *s)
+{
+	size_t n;
+	char *b;
+
+	pthread_mutex_lock(&m->resource_lock);
+	n = resource_print(&m->iomem, NULL, 0);
+	b = realloc(s->buf, n + 1);	/* s->buf stays ours on failure */
+	if (b) {
+		s->buf = b;
+		resource_print(&m->iomem, s->buf, n + 1);
+		s->len = n;
+		s->cap = n + 1;
+	} else {
+		s->nomem = true;
+	}
+	pthread_mutex_unlock(&m->resource_lock);
+	return 0;
+}
+
+/* /proc/ */
+const struct kattr proc_attrs[] = {
+	KATTR_RO(buddyinfo),
+	KATTR_RO(iomem),
+	KATTR_RO(meminfo),
+	KATTR(pagetypeinfo, 0400, pagetypeinfo_show, NULL),
+	KATTR_RO(vmstat),
+	KATTR_RO(zoneinfo),
+	{ }
+};
