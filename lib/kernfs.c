@@ -91,7 +91,10 @@ struct ktype {
 	void (*list)(struct memhp_machine *m, const struct kobj *ko, struct lister *l);
 	void (*link)(const struct kobj *ko, char *buf, size_t len);
 	const struct ktype *follow;
+	unsigned int mode;	/* a directory's; 0: 0755, as kernfs and debugfs make them */
 };
+
+#define KDIR_MODE(t) ((t)->mode ? (t)->mode : 0755)
 
 /* a fixed subdirectory; one of a family, for the driver or action `which` */
 #define KDIR(_name, _type) { .name = _name, .type = _type }
@@ -124,10 +127,7 @@ static void emit(struct lister *l, const char *name, enum memhp_file_type t, uns
 	l->ret = l->fn(l->arg, name, &st);
 }
 
-/*
- * A device's directory in a listing.  Its mode is 0755 there while a stat
- * of it says 0555, as every directory's - what memhp has always shown.
- */
+/* a device's directory in a listing (sysfs: 0755) */
 static void emit_kdir(struct lister *l, const char *name)
 {
 	emit(l, name, MEMHP_FT_DIR, 0755, NULL);
@@ -642,7 +642,8 @@ static const struct ktype inject_action_type = {
 	.attrs = (const struct kattr[]){ KATTR(error, 0600, error_show, error_store), { } },
 };
 
-static const struct ktype proc_type = { .attrs = proc_attrs };
+/* procfs directories are dr-xr-xr-x */
+static const struct ktype proc_type = { .attrs = proc_attrs, .mode = 0555 };
 
 /* ---- dax: /sys/bus/dax, /sys/devices/platform, /sys/dev/char -------------- */
 
@@ -1129,12 +1130,12 @@ static bool is_dir(const struct kpath *k)
 	return !k->attr && !k->type->link;
 }
 
-/* every directory is 0555 to a stat, every link 0777 */
+/* a file's mode, a directory's (0755, /proc's 0555), a link's 0777 */
 static unsigned int kpath_mode(const struct kpath *k)
 {
 	if (k->attr)
 		return k->attr->mode;
-	return is_link(k) ? 0777 : 0555;
+	return is_link(k) ? 0777 : KDIR_MODE(k->type);
 }
 
 /* render a file into s (the caller frees s->buf); 0 or -errno */
@@ -1269,7 +1270,7 @@ int memhp_file_list(struct memhp_machine *m, const char *path,
 	if (!ret) {
 		/* the fixed subdirectories, the files, then what comes and goes */
 		for (const struct kdirent *d = k.type->dirs; d && d->name; d++)
-			emit(&l, d->name, MEMHP_FT_DIR, 0555, NULL);
+			emit(&l, d->name, MEMHP_FT_DIR, KDIR_MODE(d->type), NULL);
 		for (const struct kattr *a = k.type->attrs; a && a->name; a++)
 			emit(&l, a->name, MEMHP_FT_FILE, a->mode, NULL);
 		if (k.type->list)
