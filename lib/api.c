@@ -369,27 +369,6 @@ void memhp_counters(struct memhp_machine *m, struct memhp_counters *c)
 	c->nr_memmap_boot_pages = (unsigned long)atomic_load(&m->nr_memmap_boot_pages);
 }
 
-const char *memhp_strerror(int err)
-{
-	static const struct { int e; const char *n; } names[] = {
-		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EINTR, "EINTR" }, { ENXIO, "ENXIO" },
-		{ E2BIG, "E2BIG" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EBUSY, "EBUSY" },
-		{ EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },
-		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ERANGE, "ERANGE" },
-		{ EOPNOTSUPP, "ENOTSUP" }, { EHWPOISON, "EHWPOISON" }, { EUCLEAN, "EUCLEAN" },
-		{ EIO, "EIO" }, { EAGAIN, "EAGAIN" }, { EFAULT, "EFAULT" }, { EPIPE, "EPIPE" },
-		{ ETIMEDOUT, "ETIMEDOUT" }, { ENAMETOOLONG, "ENAMETOOLONG" }, { EXDEV, "EXDEV" },
-		{ ENOTCONN, "ENOTCONN" }, { ECONNREFUSED, "ECONNREFUSED" },
-	};
-
-	if (err < 0)
-		err = -err;
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i].e == err)
-			return names[i].n;
-	return "EUNKNOWN";
-}
-
 /* fs/proc/page.c:stable_page_flags, for the flags memhp models */
 uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn)
 {
@@ -427,4 +406,12 @@ uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn)
 int memhp_parse_size(const char *s, uint64_t *out)
 {
 	return parse_memsize(s, out);
+}
+
+void *memhp_pfn_to_virt(struct memhp_machine *m, unsigned long pfn)
+{
+	/* device-private memory has no direct map: the CPU cannot reach it */
+	if (pfn >= m->max_pfn_limit || !pfn_valid(m, pfn) || is_device_private_pfn(m, pfn))
+		return NULL;
+	return page_address(m, pfn);
 }

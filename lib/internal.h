@@ -136,7 +136,7 @@ int kstrtoull(const char *s, unsigned int base, unsigned long long *res);
 int kstrtouint(const char *s, unsigned int base, unsigned int *res);
 int kstrtoint(const char *s, unsigned int base, int *res);
 bool sysfs_streq(const char *a, const char *b);
-/* a device name written to bind or unbind, up to its newline (kernfs.c) */
+/* a device name written to bind or unbind, up to its newline (sbuf.c) */
 void sysfs_dev_name(const char *buf, char *name, size_t len);
 int mhp_online_type_from_str(const char *s);
 extern const char *const online_type_to_str[4];
@@ -1102,12 +1102,13 @@ extern const struct kattr proc_attrs[];
 extern const struct kattr dax_dev_attrs[], dax_region_attrs[], dax_drv_attrs[];
 extern const struct kattr nd_namespace_attrs[], nd_dax_attrs[], nd_drv_attrs[];
 
-/* acpi.c internal API used by the public wrappers */
+/* acpi.c internal API used by the public wrappers; SRAT proximity domains */
 int pxm_to_dimm_node(struct memhp_machine *m, int pxm);
 size_t acpi_dimm_list(struct memhp_machine *m, char (*names)[MEMHP_DIMM_NAME_MAX], size_t max);
 int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int node,
 		  uint64_t addr, int fd, struct memhp_dimm_info *info);
 int acpi_dimm_remove(struct memhp_machine *m, const char *name);
+void srat_map_pxms(struct memhp_machine *m, struct memhp_config *cfg);
 int acpi_nvdimm_plug(struct memhp_machine *m, const char *name, uint64_t size, int node);
 int acpi_nvdimm_get(struct memhp_machine *m, unsigned int i, struct physdev **dev, int *nid);
 int acpi_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info);

@@ -142,12 +142,6 @@ static void emit_klink(struct lister *l, const char *name, const struct ktype *t
 	emit(l, name, MEMHP_FT_LINK, 0777, link);
 }
 
-/* bus_find_device_by_name: sysfs_streq, so a newline is fine */
-void sysfs_dev_name(const char *buf, char *name, size_t len)
-{
-	snprintf(name, len, "%s", buf);
-	name[strcspn(name, "\n")] = '\0';
-}
 
 static bool parse_ulong(const char *s, const char **end, unsigned long *v)
 {

@@ -108,3 +108,25 @@ uint64_t memhp_log_seq(struct memhp_machine *m)
 	pthread_mutex_unlock(&l->lock);
 	return s;
 }
+
+/* an errno's name, as the tools and the log print it */
+const char *memhp_strerror(int err)
+{
+	static const struct { int e; const char *n; } names[] = {
+		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EINTR, "EINTR" }, { ENXIO, "ENXIO" },
+		{ E2BIG, "E2BIG" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EBUSY, "EBUSY" },
+		{ EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },
+		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ERANGE, "ERANGE" },
+		{ EOPNOTSUPP, "ENOTSUP" }, { EHWPOISON, "EHWPOISON" }, { EUCLEAN, "EUCLEAN" },
+		{ EIO, "EIO" }, { EAGAIN, "EAGAIN" }, { EFAULT, "EFAULT" }, { EPIPE, "EPIPE" },
+		{ ETIMEDOUT, "ETIMEDOUT" }, { ENAMETOOLONG, "ENAMETOOLONG" }, { EXDEV, "EXDEV" },
+		{ ENOTCONN, "ENOTCONN" }, { ECONNREFUSED, "ECONNREFUSED" },
+	};
+
+	if (err < 0)
+		err = -err;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].e == err)
+			return names[i].n;
+	return "EUNKNOWN";
+}

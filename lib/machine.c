@@ -507,59 +507,6 @@ out:
 	return ret;
 }
 
-/*
- * The kernel's node ids are not QEMU's: acpi_numa_init hands node ids out
- * in the order proximity domains first appear in SRAT
- * (acpi_map_pxm_to_node), and QEMU's build_srat writes the CPUs' entries
- * (all on PXM 0 here), then a memory entry per node that has boot memory,
- * then the hot-plug window's entry on the last PXM.  A memory-less PXM
- * other than the last is never named: it gets no node at all, and a DIMM
- * whose _PXM names it lands, through memory_add_physaddr_to_nid, on the
- * node of the first boot memory block (node 0).  Per-node boot memory is
- * renumbered to the kernel's nodes here.
- */
-static void srat_map_pxms(struct memhp_machine *m, struct memhp_config *cfg)
-{
-	uint64_t mem[MEMHP_MAX_NODES];
-	unsigned int nodes = 0;
-
-	m->nr_pxms = cfg->nr_nodes;
-	for (unsigned int p = 0; p < m->nr_pxms; p++)
-		m->pxm_to_node[p] = NUMA_NO_NODE;
-	if (cfg->nr_nodes < 2 || !cfg->explicit_node_mem) {
-		/* no SRAT, or every node has memory: the order is the PXMs' */
-		for (unsigned int p = 0; p < m->nr_pxms; p++)
-			m->pxm_to_node[p] = (int)p;
-		return;
-	}
-	m->pxm_to_node[0] = (int)nodes++;			/* the CPU's entry */
-	for (unsigned int p = 1; p < m->nr_pxms; p++)		/* boot memory */
-		if (cfg->node_mem[p])
-			m->pxm_to_node[p] = (int)nodes++;
-	if (m->pxm_to_node[m->nr_pxms - 1] == NUMA_NO_NODE)	/* the window */
-		m->pxm_to_node[m->nr_pxms - 1] = (int)nodes++;
-	memset(mem, 0, sizeof(mem));
-	m->first_memblk_node = NUMA_NO_NODE;
-	for (unsigned int p = 0; p < m->nr_pxms; p++) {
-		if (m->pxm_to_node[p] != NUMA_NO_NODE)
-			mem[m->pxm_to_node[p]] = cfg->node_mem[p];
-		if (cfg->node_mem[p] && m->first_memblk_node == NUMA_NO_NODE)
-			m->first_memblk_node = m->pxm_to_node[p];
-	}
-	memcpy(cfg->node_mem, mem, sizeof(mem));
-	cfg->nr_nodes = nodes;
-}
-
-/* the node a DIMM whose _PXM is PXM lands on (acpi_memory_enable_device) */
-int pxm_to_dimm_node(struct memhp_machine *m, int pxm)
-{
-	if (pxm < 0 || (unsigned int)pxm >= m->nr_pxms)
-		return -EINVAL;
-	/* an unnamed PXM: memory_add_physaddr_to_nid finds the window in no
-	 * boot block and answers numa_meminfo.blk[0]'s node */
-	return m->pxm_to_node[pxm] != NUMA_NO_NODE ? m->pxm_to_node[pxm] : m->first_memblk_node;
-}
-
 static int configure(struct memhp_machine *m, const struct memhp_config *in, struct memhp_config *cfg)
 {
 	*cfg = *in;

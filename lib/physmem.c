@@ -395,11 +395,3 @@ void vmemmap_unmap(struct memhp_machine *m, void *va, size_t bytes)
 	(void)m;
 	unreserve_range(va, bytes);
 }
-
-void *memhp_pfn_to_virt(struct memhp_machine *m, unsigned long pfn)
-{
-	/* device-private memory has no direct map: the CPU cannot reach it */
-	if (pfn >= m->max_pfn_limit || !pfn_valid(m, pfn) || is_device_private_pfn(m, pfn))
-		return NULL;
-	return page_address(m, pfn);
-}

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -41,4 +42,11 @@ void sbuf_printf(struct sbuf *s, const char *fmt, ...)
 			s->cap = cap;
 		}
 	}
+}
+
+/* bus_find_device_by_name: sysfs_streq, so a newline is fine */
+void sysfs_dev_name(const char *buf, char *name, size_t len)
+{
+	snprintf(name, len, "%s", buf);
+	name[strcspn(name, "\n")] = '\0';
 }

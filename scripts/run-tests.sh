@@ -175,6 +175,15 @@ if ! nm "$build/libmemhp.a" 2>/dev/null | grep -q __asan_ && [ "$only" = all ] &
 	fi
 fi
 
+# the library's layers point one way (scripts/layer-check.py: calls read
+# from the objects; a call up fails unless the kernel's design has it)
+if python3 "$top/scripts/layer-check.py" "$build" > "$build/layers.txt" 2>&1; then
+	pass "layer check: $(grep -c '^layer ' "$build/layers.txt") layers, $(grep -c '^allowed up' "$build/layers.txt") allowed calls up"
+else
+	grep -E 'VIOLATION|LAYER CHECK|no layer' "$build/layers.txt" >&2
+	fail "layer check"
+fi
+
 echo "== integration: memhpd, lsmem, chmem, daxctl, the kernel's selftest ($build)"
 rm -f "$build"/sanitizer.*
 ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$build/sanitizer" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$build/sanitizer" \
