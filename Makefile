@@ -14,10 +14,12 @@ PREFIX  ?= /usr/local
 CFLAGS_BASE := -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -pthread -fPIC -Iinclude -Ilib
 ifeq ($(SAN),asan)
-  CFLAGS_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1
+  CFLAGS_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1 \
+		-DMEMHP_DEBUG
 endif
+# MEMHP_DEBUG: the lock rules checked where they are stated (lib/lockdep.h)
 ifeq ($(SAN),tsan)
-  CFLAGS_SAN := -fsanitize=thread -O1
+  CFLAGS_SAN := -fsanitize=thread -O1 -DMEMHP_DEBUG
 endif
 # libFuzzer (clang): the library instrumented, the targets linked with it
 ifeq ($(SAN),fuzz)

@@ -212,8 +212,10 @@ int acpi_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int 
 		  uint64_t addr, int fd, struct memhp_dimm_info *info)
 {
 	struct acpi_memdev *d;
-	int ret = memory_device_plug(m, name, size, node, addr, fd, &d);
+	int ret;
 
+	lockdep_assert_held(&m->device_hotplug_lock);
+	ret = memory_device_plug(m, name, size, node, addr, fd, &d);
 	if (ret)
 		return ret;
 	/* ACPI device ids are handed out in plug order, never reused */
@@ -307,6 +309,7 @@ int acpi_dimm_remove(struct memhp_machine *m, const char *name)
 	char acpi_name[16];
 	int ret = 0;
 
+	lockdep_assert_held(&m->device_hotplug_lock);
 	if (!d)
 		return -ENOENT;
 	if (d->nvdimm)

@@ -73,7 +73,8 @@ struct dax_region {
 	int id;
 	enum memhp_dax_kind kind;
 	uint64_t start, size, align;
-	int target_node;
+	int target_node;		/* where kmem adds the memory */
+	int numa_node;			/* the device's own: an online node */
 	struct physdev *dev;
 	bool dev_borrowed;		/* a pmem namespace's: nd.c owns it */
 	struct resource *res;
@@ -248,7 +249,7 @@ static int device_dax_probe(struct memhp_machine *m, struct dev_dax *dd)
 	}
 	pgmap->type = MEMORY_DEVICE_GENERIC;
 	pgmap->vmemmap_shift = r->align > m->page_size ? order_base_2(r->align >> page_shift(m)) : 0;
-	ret = memremap_pages(m, pgmap, r->target_node);
+	ret = memremap_pages(m, pgmap, r->numa_node);	/* dev_to_node */
 	if (ret) {
 		iomem_release(m, &dd->dax_res);
 		return ret;
@@ -383,7 +384,7 @@ DAX_SHOW(align, "%llu\n", (unsigned long long)dd->region->align)
 DAX_SHOW(dev, "%d:%d\n", DAX_CHAR_MAJOR, dd->region->id * 16)
 DAX_SHOW(memmap_on_memory, "%d\n", dd->memmap_on_memory)
 DAX_SHOW(modalias, "%s", "dax:t0*\n")
-DAX_SHOW(numa_node, "%d\n", dd->region->target_node)
+DAX_SHOW(numa_node, "%d\n", dd->region->numa_node)
 DAX_SHOW(resource, "%#llx\n", (unsigned long long)dd->start)
 DAX_SHOW(size, "%llu\n", (unsigned long long)dd->size)
 DAX_SHOW(target_node, "%d\n", dd->region->target_node)
@@ -585,7 +586,7 @@ static void dax_region_add(struct memhp_machine *m, struct dax_region *r, uint64
  * device, with the namespace's static pgmap for device_dax.
  */
 int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, uint64_t size,
-			     uint64_t align, int target_node, struct physdev *dev,
+			     uint64_t align, int target_node, int numa_node, struct physdev *dev,
 			     struct dev_pagemap *pgmap, struct memhp_dax_info *info)
 {
 	struct dax_region *r;
@@ -600,6 +601,7 @@ int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, ui
 	r->id = id;
 	r->kind = MEMHP_DAX_PMEM;
 	r->target_node = target_node;
+	r->numa_node = numa_node;
 	r->dev = dev;
 	r->dev_borrowed = true;
 	r->static_pgmap = pgmap;
@@ -651,6 +653,7 @@ int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_
 	r->id = m->dax->next_id++;
 	r->kind = kind;
 	r->target_node = target_node;
+	r->numa_node = target_node;
 	if (addr + size > m->dax->next_addr)
 		m->dax->next_addr = ALIGN_UP(addr + size, 1ULL << 30);
 	dax_region_add(m, r, addr, size, align, info);

@@ -228,6 +228,7 @@ void deferred_online_cancel(struct memhp_machine *m, struct memory_block *mem)
 void deferred_online_free(struct memhp_machine *m, struct zone *zone, unsigned long start_pfn,
 			  unsigned long end_pfn)
 {
+	lockdep_assert_held(&zone->lock);
 	struct mem_section *ms = pfn_to_section(m, start_pfn);
 	struct deferred_block *db = ms->deferred;
 	unsigned long count[MAX_ORDER_LIMIT + 1] = { 0 };

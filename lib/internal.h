@@ -45,6 +45,7 @@
 #include <stdio.h>
 
 #include "memhp/memhp.h"
+#include "lockdep.h"
 
 #ifndef EHWPOISON
 #define EHWPOISON 133
@@ -829,7 +830,7 @@ int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_
 		      int target_node, uint64_t align, uint64_t addr, int fd, struct memhp_dax_info *info);
 int dax_region_destroy(struct memhp_machine *m, int id);
 int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, uint64_t size,
-			     uint64_t align, int target_node, struct physdev *dev,
+			     uint64_t align, int target_node, int numa_node, struct physdev *dev,
 			     struct dev_pagemap *pgmap, struct memhp_dax_info *info);
 void dax_reserve_region_ids(struct memhp_machine *m, int n);
 

@@ -95,6 +95,7 @@ static void auto_movable_stats_account_zone(struct auto_movable_stats *s, struct
 static bool auto_movable_can_online_movable(struct memhp_machine *m, const struct mhp_params *p,
 					    int nid, struct memory_group *group, unsigned long nr_pages)
 {
+	lockdep_assert_held(&m->span_lock);
 	unsigned long kernel_early = 0, movable = 0, req_kernel_early = 0, g_movable = 0;
 	unsigned int ratio = p->auto_movable_ratio;
 	struct auto_movable_stats stats = { 0, 0 };
@@ -812,6 +813,8 @@ int add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t size,
 	struct resource *res;
 	int ret;
 
+	/* __add_memory: the caller holds device_hotplug_lock */
+	lockdep_assert_held(&m->device_hotplug_lock);
 	res = register_memory_resource(m, start, size, name, &ret);
 	if (!res)
 		return ret;

@@ -42,7 +42,8 @@ enum nd_pfn_mode { PFN_MODE_NONE, PFN_MODE_RAM, PFN_MODE_PMEM };
 struct nd_namespace {
 	char name[16];			/* namespaceN.0 */
 	uint64_t start, size;
-	int nid;
+	int nid;			/* numa_node: an online node */
+	int target_nid;			/* target_node: the range's own */
 	struct physdev *dev;
 	enum nd_driver driver;		/* ND_DRV_PMEM or none */
 	bool claimed;			/* by its region's dax seed */
@@ -272,7 +273,7 @@ static int dax_pmem_probe(struct memhp_machine *m, struct nd_dax *dax)
 	setup_pfn_pgmap(m, dax);
 	sscanf(ns->name, "namespace%d", &region);
 	ret = dax_region_create_static(m, region, ns->start + dax->dataoff, PFN_PHYS_M(m, npfns),
-				       dax->align, ns->nid, ns->dev, &ns->pgmap, NULL);
+				       dax->align, ns->target_nid, ns->nid, ns->dev, &ns->pgmap, NULL);
 	if (ret) {
 		iomem_release(m, &ns->res);
 		return ret;
@@ -531,6 +532,22 @@ int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
 	return 0;
 }
 
+/*
+ * numa_map_to_online_node: a region's device lives on an online node - its
+ * range's own if online, else the nearest (QEMU's distances are all equal
+ * beyond the local one: the first online node).  The range keeps its own
+ * node as target_node, where kmem adds it.
+ */
+static int numa_map_to_online_node(struct memhp_machine *m, int nid)
+{
+	if (nid < 0 || node_state(m, nid, N_ONLINE))
+		return nid;
+	for (int n = 0; n < (int)m->nr_nodes; n++)
+		if (node_state(m, n, N_ONLINE))
+			return n;
+	return nid;
+}
+
 /* a region with its raw namespace and dax seed; nd_pmem binds as it appears */
 static int nd_region_create(struct memhp_machine *m, struct nd_bus *bus, uint64_t start, uint64_t size,
 			    int nid, struct physdev *dev)
@@ -543,7 +560,8 @@ static int nd_region_create(struct memhp_machine *m, struct nd_bus *bus, uint64_
 	snprintf(dax->name, sizeof(dax->name), "dax%d.0", bus->nr);
 	ns->start = start;
 	ns->size = size;
-	ns->nid = nid;
+	ns->target_nid = nid;
+	ns->nid = numa_map_to_online_node(m, nid);
 	ns->pagemap = !dev;	/* nd_e820 sets ND_REGION_PAGEMAP, the NFIT does not */
 	dax->align = 1UL << m->arch->pmd_shift;	/* nd_pfn_default_alignment */
 	if (!dev) {

@@ -174,6 +174,7 @@ static void merge_buddies(struct memhp_machine *m, struct zone *zone, unsigned l
 static void __free_one_page(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
 			    unsigned int order, int mt, bool to_tail)
 {
+	lockdep_assert_held(&zone->lock);
 	merge_buddies(m, zone, &pfn, &order, mt);
 	/*
 	 * Whole free pageblocks return to MIGRATE_MOVABLE, the type they had
@@ -475,6 +476,7 @@ void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order)
 static void move_freepages_range(struct memhp_machine *m, struct zone *zone, unsigned long start,
 				 unsigned long end, int to_mt)
 {
+	lockdep_assert_held(&zone->lock);
 	for (unsigned long pfn = start; pfn < end;) {
 		struct page *p = pfn_to_page(m, pfn);
 

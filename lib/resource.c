@@ -112,6 +112,7 @@ static struct resource *first_overlap(struct resource *root, uint64_t start, uin
  */
 uint64_t iomem_first_fit(struct memhp_machine *m, uint64_t from, uint64_t size, uint64_t align)
 {
+	lockdep_assert_held(&m->resource_lock);
 	uint64_t start = ALIGN_UP(from, align);
 	struct resource *c;
 
