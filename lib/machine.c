@@ -624,17 +624,9 @@ static int plug_nvdimms(struct memhp_machine *m, const struct memhp_config *cfg)
 	return 0;
 }
 
-int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **out)
+/* every lock of the machine, as the kernel's static initialisers make them */
+static void machine_locks_init(struct memhp_machine *m)
 {
-	struct memhp_machine *m;
-	struct memhp_config cfg;
-	int ret;
-
-	if (!in || !out)
-		return -EINVAL;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return -ENOMEM;
 	pthread_mutex_init(&m->param_lock, NULL);
 	pthread_mutex_init(&m->notifier_lock, NULL);
 	pthread_mutex_init(&m->device_hotplug_lock, NULL);
@@ -654,6 +646,53 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	pthread_rwlock_init(&m->devices_lock, NULL);
 	pthread_mutex_init(&m->dax_lock, NULL);
 	pthread_mutex_init(&m->owners_lock, NULL);
+}
+
+/*
+ * The geometry the command line and the boot RAM decide: the memory block
+ * size (the x86 rule needs the end of boot RAM, so RAM is laid out first),
+ * sections per block, the modelled physical space.
+ */
+static int machine_geometry(struct memhp_machine *m, const struct memhp_config *cfg)
+{
+	struct boot_layout *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	layout_boot_ram(m, cfg, l);
+	for (size_t i = 0; i < l->nr_ram; i++)
+		m->boot_mem_end = MAX(m->boot_mem_end, ALIGN_DOWN(l->ram[i].end, m->page_size));
+	free(l);
+	m->block_size = m->arch->block_rule == BLOCK_SIZE_X86 ? x86_probe_memory_block_size(m->boot_mem_end, cfg->bare_metal)
+							      : 1ULL << m->arch->section_size_bits;
+	if (m->arch->block_rule == BLOCK_SIZE_X86)
+		mlog(m, "x86/mm: Memory block size: %lluMB", (unsigned long long)(m->block_size >> 20));
+	m->sections_per_block = (unsigned long)(m->block_size >> m->arch->section_size_bits);
+	m->pages_per_block = m->pages_per_section * m->sections_per_block;
+	m->max_phys = cfg->max_phys ? cfg->max_phys : 1ULL << 40;
+	m->max_phys = MAX(m->max_phys, ALIGN_UP(m->hotplug_base + m->hotplug_size + (4ULL << 30),
+						 m->block_size));
+	m->max_phys = ALIGN_UP(m->max_phys, m->block_size);
+	m->max_pfn_limit = PHYS_PFN_M(m, m->max_phys);
+	m->max_map_count = cfg->max_map_count;
+	m->memmap_defer = !cfg->memmap_init_eager;
+	m->nr_sections = (unsigned long)(m->max_phys >> m->arch->section_size_bits);
+	m->nr_block_ids = (unsigned long)(m->max_phys / m->block_size);
+	return 0;
+}
+
+int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **out)
+{
+	struct memhp_machine *m;
+	struct memhp_config cfg;
+	int ret;
+
+	if (!in || !out)
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	machine_locks_init(m);
 	m->uffd = -1;
 	zones_init(m);
 	ret = configure(m, in, &cfg);
@@ -675,32 +714,9 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	params_init_defaults(&m->params);
 	m->kernel_alloc_pages = 32;
 	params_parse_cmdline(m, cfg.cmdline, true);
-	/* the block size rule needs the end of boot RAM: lay RAM out first */
-	{
-		struct boot_layout *l = calloc(1, sizeof(*l));
-
-		if (!l)
-			goto fail;
-		layout_boot_ram(m, &cfg, l);
-		for (size_t i = 0; i < l->nr_ram; i++)
-			m->boot_mem_end = MAX(m->boot_mem_end, ALIGN_DOWN(l->ram[i].end, m->page_size));
-		free(l);
-	}
-	m->block_size = m->arch->block_rule == BLOCK_SIZE_X86 ? x86_probe_memory_block_size(m->boot_mem_end, cfg.bare_metal)
-							      : 1ULL << m->arch->section_size_bits;
-	if (m->arch->block_rule == BLOCK_SIZE_X86)
-		mlog(m, "x86/mm: Memory block size: %lluMB", (unsigned long long)(m->block_size >> 20));
-	m->sections_per_block = (unsigned long)(m->block_size >> m->arch->section_size_bits);
-	m->pages_per_block = m->pages_per_section * m->sections_per_block;
-	m->max_phys = cfg.max_phys ? cfg.max_phys : 1ULL << 40;
-	m->max_phys = MAX(m->max_phys, ALIGN_UP(m->hotplug_base + m->hotplug_size + (4ULL << 30),
-						 m->block_size));
-	m->max_phys = ALIGN_UP(m->max_phys, m->block_size);
-	m->max_pfn_limit = PHYS_PFN_M(m, m->max_phys);
-	m->max_map_count = cfg.max_map_count;
-	m->memmap_defer = !cfg.memmap_init_eager;
-	m->nr_sections = (unsigned long)(m->max_phys >> m->arch->section_size_bits);
-	m->nr_block_ids = (unsigned long)(m->max_phys / m->block_size);
+	ret = machine_geometry(m, &cfg);
+	if (ret)
+		goto fail;
 	params_parse_cmdline(m, cfg.cmdline, false);
 
 	ret = sparse_init(m);
