@@ -99,99 +99,127 @@ static int audit_free_lists(struct memhp_machine *m, struct zone *zone, struct a
 }
 
 /* walk the online sections: classify every pfn, count per zone */
+/* the tail pages of a chunk that starts at pfn: none in a forbidden state */
+static int audit_chunk_tails(struct memhp_machine *m, struct audit *a, const struct page *head, unsigned long pfn,
+			     unsigned long n, unsigned long forbidden, bool free_chunk)
+{
+	for (unsigned long i = 1; i < n; i++) {
+		struct page ttmp;
+		const struct page *t = page_peek(m, pfn + i, &ttmp);
+
+		if (t->flags & forbidden)
+			return fail(a, "pfn %#lx inside a %s chunk is in another state", pfn + i,
+				    free_chunk ? "free" : "pcp");
+		if (free_chunk && (t->zone != head->zone || t->nid != head->nid))
+			return fail(a, "free chunk at %#lx spans zones", pfn);
+	}
+	return 0;
+}
+
+/* a free or pcp chunk: its pages counted, its tails checked */
+static int audit_chunk(struct memhp_machine *m, struct audit *a, struct zone_count *c, const struct page *p,
+		       unsigned long pfn, unsigned long end, unsigned long *n)
+{
+	bool free_chunk = p->flags & PG_buddy;
+	int ret;
+
+	if (!free_chunk && p->refcount)
+		return fail(a, "pcp pfn %#lx has refcount %d", pfn, p->refcount);
+	*n = 1UL << p->order;	/* a pageblock-order pcp chunk is one entry too */
+	if (pfn + *n > end)
+		return fail(a, "%s chunk at %#lx crosses its section", free_chunk ? "free" : "pcp", pfn);
+	ret = audit_chunk_tails(m, a, p, pfn, *n,
+				free_chunk ? PG_buddy | PG_reserved | PG_vmemmap_self_hosted
+					   : PG_buddy | PG_pcp | PG_reserved | PG_vmemmap_self_hosted,
+				free_chunk);
+	if (ret)
+		return ret;
+	c->managed += *n;
+	c->present += *n;
+	if (!free_chunk)
+		c->pcp += *n;
+	else if (get_pageblock_migratetype(m, pfn) != MIGRATE_ISOLATE)
+		c->free += *n;
+	return 0;
+}
+
+/* one online pfn's struct page: its state counted in its zone; *n pfns covered */
+static int audit_page(struct memhp_machine *m, struct zone_count (*zc)[MAX_NR_ZONES], struct audit *a,
+		      unsigned long pfn, unsigned long end, unsigned long *n)
+{
+	struct page tmp;
+	const struct page *p = page_peek(m, pfn, &tmp);
+	struct zone_count *c;
+
+	*n = 1;
+	if (!(p->flags & PG_init))
+		return fail(a, "pfn %#lx in an online section has no initialised struct page", pfn);
+	if (p->zone == ZONE_DEVICE)
+		return fail(a, "online pfn %#lx is a ZONE_DEVICE page", pfn);
+	if (p->nid >= m->nr_nodes || p->zone >= MAX_NR_ZONES)
+		return fail(a, "pfn %#lx has node %u zone %u", pfn, p->nid, p->zone);
+	c = &zc[p->nid][p->zone];
+	if (p->flags & (PG_buddy | PG_pcp))
+		return audit_chunk(m, a, c, p, pfn, end, n);
+	if (p->flags & PG_hole) {
+		if (!(p->flags & PG_reserved))
+			return fail(a, "hole pfn %#lx not reserved", pfn);
+	} else if (p->flags & PG_reserved) {
+		c->present++;
+	} else if (p->flags & PG_vmemmap_self_hosted) {
+		if (p->flags & (PG_buddy | PG_offline))
+			return fail(a, "vmemmap pfn %#lx also free/offline", pfn);
+		c->present++;
+	} else if (p->flags & PG_offline) {
+		c->present++;	/* PageOffline of a custom online callback */
+	} else if ((p->flags & PG_tail) || p->refcount > 0) {
+		c->managed++;
+		c->present++;
+	} else {
+		return fail(a, "pfn %#lx is neither free, allocated, reserved nor vmemmap", pfn);
+	}
+	return 0;
+}
+
+static int audit_section(struct memhp_machine *m, struct zone_count (*zc)[MAX_NR_ZONES], struct audit *a,
+			 unsigned long nr)
+{
+	struct mem_section *ms = &m->sections[nr];
+	unsigned long start = section_nr_to_pfn(m, nr), end = start + m->pages_per_section;
+	unsigned long vmemmap, free, n;
+	int nid, zid, ret;
+
+	if (!(ms->flags & SECTION_IS_ONLINE))
+		return 0;
+	if (!(ms->flags & SECTION_HAS_MEM_MAP))
+		return fail(a, "section %lu online without a memmap", nr);
+	/* deferred: its struct pages are a function of the block (page_peek) */
+	if (deferred_section_counts(m, nr, &nid, &zid, &vmemmap, &free)) {
+		struct zone_count *c = &zc[nid][zid];
+
+		c->present += m->pages_per_section;
+		c->managed += free;
+		c->free += free;
+		return 0;
+	}
+	for (unsigned long pfn = start; pfn < end; pfn += n) {
+		n = 1;
+		if (!pfn_online(m, pfn))
+			continue;	/* device memory in a boot section: never online (pfn_to_online_page) */
+		ret = audit_page(m, zc, a, pfn, end, &n);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int audit_pfns(struct memhp_machine *m, struct zone_count (*zc)[MAX_NR_ZONES], struct audit *a)
 {
 	for (unsigned long nr = 0; nr < m->nr_sections; nr++) {
-		struct mem_section *ms = &m->sections[nr];
-		unsigned long start = section_nr_to_pfn(m, nr), end = start + m->pages_per_section;
+		int ret = audit_section(m, zc, a, nr);
 
-		if (!(ms->flags & SECTION_IS_ONLINE))
-			continue;
-		if (!(ms->flags & SECTION_HAS_MEM_MAP))
-			return fail(a, "section %lu online without a memmap", nr);
-		{
-			unsigned long vmemmap, free;
-			int nid, zid;
-
-			/* deferred: its struct pages are a function of the block (page_peek) */
-			if (deferred_section_counts(m, nr, &nid, &zid, &vmemmap, &free)) {
-				struct zone_count *c = &zc[nid][zid];
-
-				c->present += m->pages_per_section;
-				c->managed += free;
-				c->free += free;
-				continue;
-			}
-		}
-		for (unsigned long pfn = start; pfn < end;) {
-			struct page tmp;
-			const struct page *p = page_peek(m, pfn, &tmp);
-			struct zone_count *c;
-			unsigned long n = 1;
-
-			if (!pfn_online(m, pfn)) {
-				pfn++;	/* device memory in a boot section: never online (pfn_to_online_page) */
-				continue;
-			}
-			if (!(p->flags & PG_init))
-				return fail(a, "pfn %#lx in an online section has no initialised struct page", pfn);
-			if (p->zone == ZONE_DEVICE)
-				return fail(a, "online pfn %#lx is a ZONE_DEVICE page", pfn);
-			if (p->nid >= m->nr_nodes || p->zone >= MAX_NR_ZONES)
-				return fail(a, "pfn %#lx has node %u zone %u", pfn, p->nid, p->zone);
-			c = &zc[p->nid][p->zone];
-			if (p->flags & PG_buddy) {
-				n = 1UL << p->order;
-				if (pfn + n > end)
-					return fail(a, "free chunk at %#lx crosses its section", pfn);
-				for (unsigned long i = 1; i < n; i++) {
-					struct page ttmp;
-					const struct page *t = page_peek(m, pfn + i, &ttmp);
-
-					if (t->flags & (PG_buddy | PG_reserved | PG_vmemmap_self_hosted))
-						return fail(a, "pfn %#lx inside a free chunk is in another state", pfn + i);
-					if (t->zone != p->zone || t->nid != p->nid)
-						return fail(a, "free chunk at %#lx spans zones", pfn);
-				}
-				c->managed += n;
-				c->present += n;
-				if (get_pageblock_migratetype(m, pfn) != MIGRATE_ISOLATE)
-					c->free += n;
-			} else if (p->flags & PG_pcp) {
-				if (p->refcount)
-					return fail(a, "pcp pfn %#lx has refcount %d", pfn, p->refcount);
-				n = 1UL << p->order;	/* a pageblock-order chunk is one entry */
-				if (pfn + n > end)
-					return fail(a, "pcp chunk at %#lx crosses its section", pfn);
-				for (unsigned long i = 1; i < n; i++) {
-					struct page ttmp;
-					const struct page *t = page_peek(m, pfn + i, &ttmp);
-
-					if (t->flags & (PG_buddy | PG_pcp | PG_reserved | PG_vmemmap_self_hosted))
-						return fail(a, "pfn %#lx inside a pcp chunk is in another state", pfn + i);
-				}
-				c->managed += n;
-				c->present += n;
-				c->pcp += n;
-			} else if (p->flags & PG_hole) {
-				if (!(p->flags & PG_reserved))
-					return fail(a, "hole pfn %#lx not reserved", pfn);
-			} else if (p->flags & PG_reserved) {
-				c->present++;
-			} else if (p->flags & PG_vmemmap_self_hosted) {
-				if (p->flags & (PG_buddy | PG_offline))
-					return fail(a, "vmemmap pfn %#lx also free/offline", pfn);
-				c->present++;
-			} else if (p->flags & PG_offline) {
-				c->present++;	/* PageOffline of a custom online callback */
-			} else if ((p->flags & PG_tail) || p->refcount > 0) {
-				c->managed++;
-				c->present++;
-			} else {
-				return fail(a, "pfn %#lx is neither free, allocated, reserved nor vmemmap", pfn);
-			}
-			pfn += n;
-		}
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
