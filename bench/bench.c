@@ -554,26 +554,41 @@ static double memcpy_time(size_t bytes)
 
 static void bench_migration(void)
 {
-	size_t bytes = smoke ? 16 * MiB : 512 * MiB, pages = bytes / 4096;
 	double best = 1e9;
+	size_t bytes = 0;
 
 	for (int run = 0; run < 3; run++) {
-		/* boot memory almost full, so the region lands on the DIMM */
-		struct memhp_machine *m = boot(1 * GiB, 8 * GiB,
+		/*
+		 * Boot memory full while the DIMM is added and filled, then
+		 * freed: every block offlined sends its pages there.  A region
+		 * smaller than the DIMM would migrate into the DIMM's own
+		 * blocks still online (ZONE_MOVABLE comes first, as in the
+		 * kernel) and then again, counting its bytes several times.
+		 */
+		struct memhp_machine *m = boot(2 * GiB, 8 * GiB,
 					       "memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable");
 		struct memhp_region *fill, *r;
 		struct memhp_dimm_info d;
-		struct memhp_counters c;
+		struct memhp_counters c, c2;
+		size_t pages, on_dimm = 0;
 		double t;
 
 		memhp_counters(m, &c);
-		if (memhp_region_alloc(m, c.nr_free_pages - 16384, 0, 0, &fill) ||
-		    memhp_dimm_add(m, "d", 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &d) || !d.enabled ||
-		    memhp_region_alloc(m, pages, 0, 0, &r))
+		if (memhp_region_alloc(m, c.nr_free_pages - 16384, 0, 0, &fill))
 			exit(1);
-		memset(memhp_region_addr(r), 7, bytes);
+		memhp_counters(m, &c);
+		if (memhp_dimm_add(m, "d", smoke ? 256 * MiB : 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &d) || !d.enabled)
+			exit(1);
+		memhp_counters(m, &c2);
+		/* the DIMM's free pages, less a margin for its watermarks */
+		pages = c2.nr_free_pages - c.nr_free_pages - 2048;
+		if (memhp_region_alloc(m, pages, 0, 0, &r))
+			exit(1);
+		memset(memhp_region_addr(r), 7, pages * 4096UL);
+		for (size_t i = 0; i < pages; i++)
+			on_dimm += (uint64_t)memhp_region_pfn(r, i) * 4096 >= d.addr;
 		/* boot RAM that exists, as a booted machine's does, then free */
-		memset(memhp_region_addr(fill), 1, (c.nr_free_pages - 16384) * 4096UL);
+		memset(memhp_region_addr(fill), 1, memhp_region_pages(fill) * 4096UL);
 		memhp_region_free(fill);	/* room to migrate to */
 		t = now();
 		for (unsigned long b = d.first_block; b <= d.last_block; b++)
@@ -581,7 +596,8 @@ static void bench_migration(void)
 				exit(1);
 		t = now() - t;
 		best = t < best ? t : best;
-		for (size_t i = 0; i < bytes; i += 4096)
+		bytes = on_dimm * 4096;
+		for (size_t i = 0; i < pages * 4096UL; i += 4096)
 			if (((char *)memhp_region_addr(r))[i] != 7)
 				exit(1);
 		memhp_region_free(r);
