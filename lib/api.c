@@ -13,6 +13,7 @@
 int memhp_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int node,
 		   uint64_t addr, int fd, struct memhp_dimm_info *info)
 {
+	machine_check(m);
 	int ret;
 
 	pthread_mutex_lock(&m->device_hotplug_lock);
@@ -23,12 +24,14 @@ int memhp_dimm_add(struct memhp_machine *m, const char *name, uint64_t size, int
 
 int memhp_dimm_remove(struct memhp_machine *m, const char *name)
 {
+	machine_check(m);
 	return memhp_dimm_remove_cancellable(m, name, NULL, 0);
 }
 
 int memhp_dimm_remove_cancellable(struct memhp_machine *m, const char *name,
 				  const volatile int *cancel, unsigned int timeout_ms)
 {
+	machine_check(m);
 	int ret;
 
 	pthread_mutex_lock(&m->device_hotplug_lock);
@@ -43,6 +46,7 @@ int memhp_dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, u
 			    int target_node, uint64_t align, uint64_t addr, int fd,
 			    struct memhp_dax_info *info)
 {
+	machine_check(m);
 	int ret;
 
 	pthread_mutex_lock(&m->device_hotplug_lock);
@@ -53,6 +57,7 @@ int memhp_dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, u
 
 int memhp_dax_region_destroy(struct memhp_machine *m, int region_id)
 {
+	machine_check(m);
 	int ret;
 
 	pthread_mutex_lock(&m->device_hotplug_lock);
@@ -64,6 +69,7 @@ int memhp_dax_region_destroy(struct memhp_machine *m, int region_id)
 int memhp_dax_mmap(struct memhp_machine *m, const char *dev, uint64_t offset, size_t len, int prot,
 		   int flags, void **addr)
 {
+	machine_check(m);
 	int ret;
 
 	if (!dev || !addr)
@@ -76,11 +82,13 @@ int memhp_dax_mmap(struct memhp_machine *m, const char *dev, uint64_t offset, si
 
 int memhp_dax_munmap(struct memhp_machine *m, void *addr)
 {
+	machine_check(m);
 	return dax_munmap(m, addr);
 }
 
 int memhp_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info)
 {
+	machine_check(m);
 	int ret;
 
 	pthread_mutex_lock(&m->device_hotplug_lock);
@@ -91,6 +99,7 @@ int memhp_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm
 
 size_t memhp_dimm_list(struct memhp_machine *m, char (*names)[MEMHP_DIMM_NAME_MAX], size_t max)
 {
+	machine_check(m);
 	size_t n;
 
 	pthread_mutex_lock(&m->device_hotplug_lock);
@@ -107,6 +116,7 @@ size_t memhp_dimm_list(struct memhp_machine *m, char (*names)[MEMHP_DIMM_NAME_MA
 int memhp_add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t size,
 		     unsigned int mhp_flags)
 {
+	machine_check(m);
 	struct physdev *d = NULL;
 	char name[64];
 	int ret;
@@ -136,6 +146,7 @@ static void drop_raw_backing(struct memhp_machine *m, uint64_t start, uint64_t s
 
 int memhp_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size)
 {
+	machine_check(m);
 	int ret;
 
 	pthread_mutex_lock(&m->device_hotplug_lock);
@@ -149,6 +160,7 @@ int memhp_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size)
 /* mm/memory_hotplug.c:offline_and_remove_memory */
 int memhp_offline_and_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size)
 {
+	machine_check(m);
 	unsigned long nr = (unsigned long)(size / m->block_size), i;
 	unsigned long first = phys_to_block_id(m, start);
 	uint8_t *types;
@@ -196,6 +208,7 @@ int memhp_offline_and_remove_memory(struct memhp_machine *m, uint64_t start, uin
 
 int memhp_block_online(struct memhp_machine *m, unsigned long block_id, enum memhp_online_type type)
 {
+	machine_check(m);
 	struct memory_block *mem;
 	int ret = -ENOENT;
 
@@ -214,6 +227,7 @@ int memhp_block_online(struct memhp_machine *m, unsigned long block_id, enum mem
 
 int memhp_block_offline(struct memhp_machine *m, unsigned long block_id)
 {
+	machine_check(m);
 	struct memory_block *mem;
 	int ret = -ENOENT;
 
@@ -228,6 +242,7 @@ int memhp_block_offline(struct memhp_machine *m, unsigned long block_id)
 int memhp_block_offline_cancellable(struct memhp_machine *m, unsigned long block_id,
 				    const volatile int *cancel, unsigned int timeout_ms)
 {
+	machine_check(m);
 	struct memory_block *mem;
 	int ret = -ENOENT;
 
@@ -244,6 +259,7 @@ int memhp_block_offline_cancellable(struct memhp_machine *m, unsigned long block
 
 size_t memhp_block_ids(struct memhp_machine *m, unsigned long *ids, size_t max)
 {
+	machine_check(m);
 	size_t n = 0;
 
 	pthread_rwlock_rdlock(&m->blocks_lock);
@@ -261,6 +277,7 @@ size_t memhp_block_ids(struct memhp_machine *m, unsigned long *ids, size_t max)
 int memhp_block_range(struct memhp_machine *m, unsigned long id, unsigned long *start_pfn,
 		      unsigned long *nr_pages, unsigned long *nr_vmemmap_pages)
 {
+	machine_check(m);
 	struct memory_block *mem;
 	int ret = -ENOENT;
 
@@ -281,6 +298,7 @@ int memhp_block_range(struct memhp_machine *m, unsigned long id, unsigned long *
 
 int memhp_pfn_is_free(struct memhp_machine *m, unsigned long pfn)
 {
+	machine_check(m);
 	int ret = 0;
 
 	bool locked = get_online_mems(m);
@@ -310,6 +328,7 @@ int memhp_pfn_is_free(struct memhp_machine *m, unsigned long pfn)
 
 void memhp_get_geometry(struct memhp_machine *m, struct memhp_geometry *g)
 {
+	machine_check(m);
 	memset(g, 0, sizeof(*g));
 	g->arch = m->arch->name;
 	g->page_size = m->page_size;
@@ -329,6 +348,7 @@ void memhp_get_geometry(struct memhp_machine *m, struct memhp_geometry *g)
 
 size_t memhp_zones(struct memhp_machine *m, struct memhp_zone_info *out, size_t max)
 {
+	machine_check(m);
 	size_t n = 0;
 
 	pthread_mutex_lock(&m->span_lock);
@@ -358,6 +378,7 @@ size_t memhp_zones(struct memhp_machine *m, struct memhp_zone_info *out, size_t 
 
 void memhp_counters(struct memhp_machine *m, struct memhp_counters *c)
 {
+	machine_check(m);
 	unsigned long free = 0;
 
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
@@ -372,6 +393,7 @@ void memhp_counters(struct memhp_machine *m, struct memhp_counters *c)
 /* fs/proc/page.c:stable_page_flags, for the flags memhp models */
 uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn)
 {
+	machine_check(m);
 	uint64_t u = 0;
 	struct page tmp;
 	const struct page *p;

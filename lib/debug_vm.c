@@ -523,6 +523,7 @@ static int audit_regions(struct memhp_machine *m, struct audit *a)
 
 int memhp_audit(struct memhp_machine *m, char *msg, size_t len)
 {
+	machine_check(m);
 	struct audit a = { msg, len, 0 };
 	int ret;
 

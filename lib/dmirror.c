@@ -138,6 +138,7 @@ static const struct dev_pagemap_ops dmirror_ops = {
 
 int memhp_dmirror_create(struct memhp_machine *m, size_t nr_pages, struct memhp_dmirror **out)
 {
+	machine_check(m);
 	uint64_t size = ALIGN_UP((uint64_t)nr_pages << page_shift(m), PFN_PHYS_M(m, m->pages_per_section));
 	struct memhp_dmirror *d;
 	int ret = -ENOMEM;

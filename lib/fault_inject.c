@@ -26,6 +26,7 @@ bool should_fail(struct memhp_machine *m)
 
 unsigned long memhp_fault_inject(struct memhp_machine *m, unsigned long nth)
 {
+	machine_check(m);
 	unsigned long seen = atomic_exchange(&m->fault_count, 0);
 
 	atomic_store(&m->fault_nth, nth);

@@ -1161,6 +1161,7 @@ static int file_render(struct memhp_machine *m, const char *path, struct sbuf *s
 
 ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, size_t len)
 {
+	machine_check(m);
 	struct sbuf s = { 0 };
 	int ret = file_render(m, path, &s);
 
@@ -1180,6 +1181,7 @@ ssize_t memhp_file_read(struct memhp_machine *m, const char *path, char *buf, si
 
 ssize_t memhp_file_read_alloc(struct memhp_machine *m, const char *path, char **out)
 {
+	machine_check(m);
 	struct sbuf s = { 0 };
 	int ret = file_render(m, path, &s);
 
@@ -1199,6 +1201,7 @@ ssize_t memhp_file_read_alloc(struct memhp_machine *m, const char *path, char **
 ssize_t memhp_file_write_cancellable(struct memhp_machine *m, const char *path, const char *buf,
 				     size_t len, const volatile int *cancel, unsigned int timeout_ms)
 {
+	machine_check(m);
 	struct kpath k;
 	char *copy;
 	ssize_t ret;
@@ -1229,11 +1232,13 @@ ssize_t memhp_file_write_cancellable(struct memhp_machine *m, const char *path, 
 
 ssize_t memhp_file_write(struct memhp_machine *m, const char *path, const char *buf, size_t len)
 {
+	machine_check(m);
 	return memhp_file_write_cancellable(m, path, buf, len, NULL, 0);
 }
 
 int memhp_file_stat(struct memhp_machine *m, const char *path, struct memhp_stat *st)
 {
+	machine_check(m);
 	struct kpath k;
 	int ret;
 
@@ -1253,6 +1258,7 @@ int memhp_file_stat(struct memhp_machine *m, const char *path, struct memhp_stat
 int memhp_file_list(struct memhp_machine *m, const char *path,
 		    int (*fn)(void *arg, const char *name, const struct memhp_stat *st), void *arg)
 {
+	machine_check(m);
 	struct lister l = { fn, arg, 0 };
 	struct kpath k;
 	int ret;

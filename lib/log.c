@@ -72,6 +72,7 @@ void mlog(struct memhp_machine *m, const char *fmt, ...)
 
 size_t memhp_log_read(struct memhp_machine *m, uint64_t *seq, char *buf, size_t len)
 {
+	machine_check(m);
 	struct log_ring *l = m->log;
 	size_t used = 0;
 	uint64_t s;
@@ -100,6 +101,7 @@ size_t memhp_log_read(struct memhp_machine *m, uint64_t *seq, char *buf, size_t 
 
 uint64_t memhp_log_seq(struct memhp_machine *m)
 {
+	machine_check(m);
 	struct log_ring *l = m->log;
 	uint64_t s;
 

@@ -745,6 +745,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	ret = nd_init(m);
 	if (ret)
 		goto fail;
+	m->magic = MEMHP_MACHINE_MAGIC;
 	*out = m;
 	return 0;
 fail:
@@ -756,6 +757,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 {
 	if (!m)
 		return;
+	m->magic = 0;	/* from here on no public function may be given it */
 	regions_destroy(m);
 	wp_exit(m);
 	dax_destroy(m);

@@ -33,7 +33,10 @@ struct notifier_block {
 	struct notifier_block *next;
 };
 
+#define MEMHP_MACHINE_MAGIC 0x6d656d6870u	/* "memhp" */
+
 struct memhp_machine {
+	unsigned long magic;		/* MEMHP_MACHINE_MAGIC while it is booted */
 	const struct arch_profile *arch;
 	struct mhp_params params;
 	pthread_mutex_t param_lock;
@@ -268,5 +271,24 @@ void srat_map_pxms(struct memhp_machine *m, struct memhp_config *cfg);
 int acpi_nvdimm_plug(struct memhp_machine *m, const char *name, uint64_t size, int node);
 int acpi_nvdimm_get(struct memhp_machine *m, unsigned int i, struct physdev **dev, int *nid);
 int acpi_dimm_info(struct memhp_machine *m, const char *name, struct memhp_dimm_info *info);
+
+/*
+ * What every public function may assume of its handle, checked at entry
+ * in the debug build (machine_check): a machine memhp_machine_create
+ * finished and memhp_machine_destroy has not begun to take apart.
+ */
+static inline bool machine_is_valid(const struct memhp_machine *m)
+{
+	return m && m->magic == MEMHP_MACHINE_MAGIC && m->arch && m->nr_nodes >= 1 &&
+	       m->nr_nodes <= MEMHP_MAX_NODES && m->block_size && m->page_size &&
+	       m->pages_per_block == m->pages_per_section * m->sections_per_block &&
+	       m->nr_block_ids * m->block_size == m->max_phys;
+}
+
+#ifdef MEMHP_DEBUG
+#define machine_check(m) assert(machine_is_valid(m))
+#else
+#define machine_check(m) ((void)(m))
+#endif
 
 #endif

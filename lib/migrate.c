@@ -414,6 +414,7 @@ static int region_back(struct memhp_machine *m, struct memhp_region *r)
 int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsigned int flags,
 		       struct memhp_region **out)
 {
+	machine_check(m);
 	struct memhp_region *r;
 	size_t done = 0;
 	int ret = -ENOMEM;
@@ -625,6 +626,7 @@ int memhp_region_unpin(struct memhp_region *r, size_t index)
 
 long memhp_alloc_pages(struct memhp_machine *m, int nid, unsigned int order)
 {
+	machine_check(m);
 	if (order > m->arch->max_order || nid >= (int)m->nr_nodes)
 		return -EINVAL;
 	if (should_fail(m))
@@ -634,6 +636,7 @@ long memhp_alloc_pages(struct memhp_machine *m, int nid, unsigned int order)
 
 int memhp_free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order)
 {
+	machine_check(m);
 	struct page tmp;
 	const struct page *p;
 

@@ -61,6 +61,7 @@ int memory_notify(struct memhp_machine *m, enum memhp_mem_action action,
 int memhp_register_memory_notifier(struct memhp_machine *m, memhp_notifier_fn fn, void *arg,
 				   int priority)
 {
+	machine_check(m);
 	struct notifier_block *nb, **p;
 
 	if (!fn)
@@ -83,6 +84,7 @@ int memhp_register_memory_notifier(struct memhp_machine *m, memhp_notifier_fn fn
 
 int memhp_unregister_memory_notifier(struct memhp_machine *m, memhp_notifier_fn fn, void *arg)
 {
+	machine_check(m);
 	int ret = -ENOENT;
 
 	pthread_mutex_lock(&m->notifier_lock);

@@ -275,6 +275,7 @@ void pcp_drain_zone(struct memhp_machine *m, struct zone *zone)
 
 void memhp_drain_pcp(struct memhp_machine *m)
 {
+	machine_check(m);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
 		for (int z = 0; z < MAX_NR_ZONES; z++)
 			pcp_drain_zone(m, &m->nodes[nid].node_zones[z]);

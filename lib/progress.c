@@ -12,6 +12,7 @@
 
 void memhp_set_progress(struct memhp_machine *m, memhp_progress_fn fn, void *arg)
 {
+	machine_check(m);
 	pthread_mutex_lock(&m->device_hotplug_lock);
 	m->progress.fn = fn;
 	m->progress.arg = arg;
