@@ -9,6 +9,10 @@
  *   x86_64     4K pages, 128M sections, 64B struct page: a 128M block needs
  *              512 memmap pages = one pageblock = one PMD.  Supported.
  *   arm64-4k   the same numbers (arm64 selects the feature too).
+ *   arm64-16k  16K pages, 128M sections, 32M pageblocks (order 11) and PMDs:
+ *              a block's memmap is 32 pages (512K), not pageblock aligned,
+ *              and force's padding to 2048 pages does not make 512K a PMD.
+ *              Fenced off.
  *   arm64-64k  64K pages, 512M sections and pageblocks (order 13): a block's
  *              memmap is 8 pages, not pageblock aligned, and not a PMD
  *              (512M); force would pad it to a whole block.  Fenced off.
@@ -57,6 +61,27 @@ static const struct arch_profile profiles[] = {
 		.max_order = 10,
 		.pageblock_order = 9,
 		.pmd_shift = 21,
+		.mhp_memmap_on_memory = true,
+		.zone_dma_end = 4ULL << 30,
+		.zone_dma32_end = 4ULL << 30,
+		.block_rule = BLOCK_SIZE_SECTION,
+		.ram_base = 1ULL << 30,
+		.kernel_reserved_bytes = 48UL << 20,
+	},
+	{
+		/*
+		 * CONFIG_ARM64_16K_PAGES (Debian's -arm64-16k kernel): 128M
+		 * sections "as for 4K" (sparsemem.h), MAX_PAGE_ORDER 11
+		 * (ARCH_FORCE_MAX_ORDER), PMD 32M, pageblock order 11.
+		 */
+		.name = "arm64-16k",
+		.subsection_memmap_altmap = true,
+		.page_shift = 14,
+		.section_size_bits = 27,
+		.struct_page_size = 64,
+		.max_order = 11,
+		.pageblock_order = 11,
+		.pmd_shift = 25,
 		.mhp_memmap_on_memory = true,
 		.zone_dma_end = 4ULL << 30,
 		.zone_dma32_end = 4ULL << 30,

@@ -1168,7 +1168,7 @@ struct options {
 static int usage(FILE *f, int rc)
 {
 	fprintf(f, "usage: memhpd --mount DIR [--socket PATH] [--mem SIZE] [--numa SIZES|N]\n"
-		   "              [--cmdline 'OPTS'] [--profile x86_64|arm64-4k|arm64-64k]\n"
+		   "              [--cmdline 'OPTS'] [--profile x86_64|arm64-4k|arm64-16k|arm64-64k]\n"
 		   "              [--maxmem SIZE] [--slots N] [--coldplug NAME:SIZE[:NODE]]...\n"
 		   "              [--nvdimm NAME:SIZE[:NODE]]...\n"
 		   "              [--backing-dir DIR] [--config FILE]\n"
@@ -1182,7 +1182,7 @@ static int usage(FILE *f, int rc)
 			"      --mem SIZE         boot RAM of node 0 (memparse: 2G, 0x80000000)\n"
 			"      --numa SIZES|N     boot RAM per node (2G,0) or a node count\n"
 			"      --cmdline 'OPTS'   the kernel command line (memory_hotplug.memmap_on_memory=1 ...)\n"
-			"      --profile NAME     x86_64, arm64-4k or arm64-64k\n"
+			"      --profile NAME     x86_64, arm64-4k, arm64-16k or arm64-64k\n"
 			"      --maxmem SIZE      the hot-plug window, as QEMU's -m ...,maxmem=\n"
 			"      --slots N          DIMM slots, as QEMU's -m ...,slots=\n"
 			"      --coldplug NAME:SIZE[:NODE]\n"

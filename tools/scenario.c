@@ -1827,8 +1827,9 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 			return ret;
 		}
 		r->geo.arch = strstr(status, "profile arm64-64k") ? "arm64-64k"
+			    : strstr(status, "profile arm64-16k") ? "arm64-16k"
 			    : strstr(status, "profile arm64-4k") ? "arm64-4k" : "x86_64";
-		r->geo.page_size = strstr(status, "arm64-64k") ? 65536 : 4096;
+		r->geo.page_size = strstr(status, "arm64-64k") ? 65536 : strstr(status, "arm64-16k") ? 16384 : 4096;
 		bs = t_read(r, "/sys/devices/system/memory/block_size_bytes");
 		r->geo.block_size = bs ? strtoull(bs, NULL, 16) : 0;
 		free(bs);

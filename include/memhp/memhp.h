@@ -44,7 +44,8 @@ struct memhp_coldplug {
 
 /* How a machine is built; zero-initialise and fill what you need. */
 struct memhp_config {
-	const char *arch;	/* "x86_64" (default), "arm64-4k", "arm64-64k" */
+	const char *arch;	/* "x86_64" (default), "arm64-4k", "arm64-16k",
+				 * "arm64-64k" */
 	uint64_t mem;		/* boot RAM in bytes (default 1 GiB) */
 	unsigned int nr_nodes;	/* NUMA nodes (default 1) */
 	uint64_t node_mem[MEMHP_MAX_NODES]; /* explicit per-node boot RAM; all

@@ -48,6 +48,10 @@ static void test_profiles(void **state)
 		{ "x86_64", "memory_hotplug.memmap_on_memory=force", 4096, 128 * MiB, 512, 1 },
 		{ "x86_64", "memory_hotplug.memmap_on_memory=0", 4096, 128 * MiB, 512, 0 },
 		{ "arm64-4k", "memory_hotplug.memmap_on_memory=1", 4096, 128 * MiB, 512, 1 },
+		/* 8192 pages x 64 B = 512 KiB = 32 pages of 16 KiB: not a pageblock (2048) */
+		{ "arm64-16k", "memory_hotplug.memmap_on_memory=1", 16384, 128 * MiB, 32, 0 },
+		/* force pads it to a pageblock, but 512 KiB is still no 32 MiB PMD */
+		{ "arm64-16k", "memory_hotplug.memmap_on_memory=force", 16384, 128 * MiB, 2048, 0 },
 		/* 8192 pages x 64 B = 512 KiB = 8 pages of 64 KiB */
 		{ "arm64-64k", "memory_hotplug.memmap_on_memory=1", 65536, 512 * MiB, 8, 0 },
 		/* force pads to a whole pageblock = the whole block: still refused */
