@@ -51,6 +51,8 @@ static const struct arch_profile profiles[] = {
 		.kernel_reserved_bytes = 9554UL << 12,
 		.pglist_data_bytes = 174464,	/* sizeof(pg_data_t), 6.12 x86-64 */
 		.swiotlb_bytes = 64UL << 20,
+		.mhp_default_online = true,
+		.optimize_dax_vmemmap = true,
 	},
 	{
 		.name = "arm64-4k",
@@ -66,6 +68,15 @@ static const struct arch_profile profiles[] = {
 		.zone_dma32_end = 4ULL << 30,
 		.block_rule = BLOCK_SIZE_SECTION,
 		.ram_base = 1ULL << 30,
+		/*
+		 * QEMU's virt under UEFI (what ACPI and DIMMs need): EDK2
+		 * hands the kernel its variable store, the second flash bank,
+		 * as runtime memory it maps nomap - present pages in ZONE_DMA
+		 * and a memory block of their own, reserved, "reserved" in
+		 * /proc/iomem.
+		 */
+		.fw_nomap_start = 0x04000000,
+		.fw_nomap_size = 64ULL << 20,
 		.kernel_reserved_bytes = 48UL << 20,
 	},
 	{
@@ -87,6 +98,15 @@ static const struct arch_profile profiles[] = {
 		.zone_dma32_end = 4ULL << 30,
 		.block_rule = BLOCK_SIZE_SECTION,
 		.ram_base = 1ULL << 30,
+		/*
+		 * QEMU's virt under UEFI (what ACPI and DIMMs need): EDK2
+		 * hands the kernel its variable store, the second flash bank,
+		 * as runtime memory it maps nomap - present pages in ZONE_DMA
+		 * and a memory block of their own, reserved, "reserved" in
+		 * /proc/iomem.
+		 */
+		.fw_nomap_start = 0x04000000,
+		.fw_nomap_size = 64ULL << 20,
 		.kernel_reserved_bytes = 48UL << 20,
 	},
 	{
@@ -103,6 +123,15 @@ static const struct arch_profile profiles[] = {
 		.zone_dma32_end = 4ULL << 30,
 		.block_rule = BLOCK_SIZE_SECTION,
 		.ram_base = 1ULL << 30,
+		/*
+		 * QEMU's virt under UEFI (what ACPI and DIMMs need): EDK2
+		 * hands the kernel its variable store, the second flash bank,
+		 * as runtime memory it maps nomap - present pages in ZONE_DMA
+		 * and a memory block of their own, reserved, "reserved" in
+		 * /proc/iomem.
+		 */
+		.fw_nomap_start = 0x04000000,
+		.fw_nomap_size = 64ULL << 20,
 		.kernel_reserved_bytes = 48UL << 20,
 	},
 };

@@ -56,9 +56,16 @@ struct arch_profile {
 	enum block_size_rule block_rule;
 	bool pc_layout;			/* QEMU "pc": 3G low RAM, DIMMs above 4G */
 	uint64_t ram_base;		/* first RAM address without pc layout */
+	uint64_t fw_nomap_start, fw_nomap_size;	/* firmware memory the kernel
+					 * keeps out of its map (nomap) */
 	unsigned long kernel_reserved_bytes; /* image + early allocations */
 	unsigned long pglist_data_bytes;	/* a node's pg_data_t; 0: not modelled */
 	unsigned long swiotlb_bytes;
+	/* Debian's configuration of the architecture's 6.12 kernel: */
+	bool mhp_default_online;	/* MEMORY_HOTPLUG_DEFAULT_ONLINE: blocks
+					 * added come online (x86), else offline */
+	bool optimize_dax_vmemmap;	/* ARCH_WANT_OPTIMIZE_DAX_VMEMMAP: compound
+					 * device pages share tail struct pages */
 };
 
 const struct arch_profile *arch_profile_find(const char *name);

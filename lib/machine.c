@@ -27,7 +27,7 @@
 static void add_ram(struct boot_layout *l, uint64_t start, uint64_t end, int nid)
 {
 	if (end > start && l->nr_ram < MAX_RANGES)
-		l->ram[l->nr_ram++] = (struct range){ start, end, nid };
+		l->ram[l->nr_ram++] = (struct range){ .start = start, .end = end, .nid = nid };
 }
 
 /*
@@ -40,6 +40,10 @@ static void add_ram_offsets(struct memhp_machine *m, struct boot_layout *l, uint
 	uint64_t end = off + len;
 
 	if (!m->arch->pc_layout) {
+		if (!off && m->arch->fw_nomap_size) {
+			add_ram(l, m->arch->fw_nomap_start, m->arch->fw_nomap_start + m->arch->fw_nomap_size, nid);
+			l->ram[l->nr_ram - 1].nomap = true;
+		}
 		add_ram(l, m->arch->ram_base + off, m->arch->ram_base + end, nid);
 		return;
 	}
@@ -202,7 +206,11 @@ static void build_iomem(struct memhp_machine *m, const struct boot_layout *l)
 	for (size_t i = 0; i < l->nr_ram;) {
 		uint64_t s = l->ram[i].start, e = l->ram[i].end;
 
-		for (i++; i < l->nr_ram && l->ram[i].start == e; i++)
+		if (l->ram[i++].nomap) {
+			resource_request(root, s, e - s, "reserved", IORESOURCE_MEM | IORESOURCE_BUSY);
+			continue;
+		}
+		for (; i < l->nr_ram && l->ram[i].start == e && !l->ram[i].nomap; i++)
 			e = l->ram[i].end;
 		resource_request(root, s, e - s, "System RAM", ram);
 	}
@@ -450,6 +458,10 @@ static int boot_reservations(struct memhp_machine *m, const struct memhp_config 
 		memblock_reserve(l, image, image + m->arch->kernel_reserved_bytes);
 		return x86_early_allocations(m, cfg, l, image);
 	}
+	/* nomap firmware memory: in memblock.memory, never allocated or freed */
+	for (size_t i = 0; i < l->nr_ram; i++)
+		if (l->ram[i].nomap)
+			memblock_reserve(l, l->ram[i].start, l->ram[i].end);
 	ret = boot_sparse_init(m, l);
 	if (ret)
 		return ret;
@@ -485,6 +497,8 @@ static int boot(struct memhp_machine *m, const struct memhp_config *cfg)
 		uint64_t s = ALIGN_DOWN(l->ram[i].start, m->page_size);
 		uint64_t e = ALIGN_UP(l->ram[i].end, m->page_size);
 
+		if (l->ram[i].nomap)
+			continue;	/* not in the linear map */
 		ret = direct_map_add(m, s, e - s);
 		if (ret)
 			goto out;
@@ -712,6 +726,9 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	wp_init(m, in->migration_mprotect);
 	layout_window(m, &cfg);
 	params_init_defaults(&m->params);
+	/* mhp_default_online_type: CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE or not */
+	if (!m->arch->mhp_default_online)
+		m->params.default_online_type = MEMHP_MMOP_OFFLINE;
 	m->kernel_alloc_pages = 32;
 	params_parse_cmdline(m, cfg.cmdline, true);
 	ret = machine_geometry(m, &cfg);

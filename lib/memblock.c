@@ -113,7 +113,7 @@ void memblock_reserve(struct boot_layout *l, uint64_t start, uint64_t end)
 		l->nr_reserved++;
 		j = i + 1;
 	}
-	l->reserved[i] = (struct range){ start, end, -1 };
+	l->reserved[i] = (struct range){ .start = start, .end = end, .nid = -1 };
 	memmove(&l->reserved[i + 1], &l->reserved[j], (l->nr_reserved - j) * sizeof(l->reserved[0]));
 	l->nr_reserved -= j - i - 1;
 }

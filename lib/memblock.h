@@ -16,6 +16,7 @@ struct memhp_config;
 struct range {
 	uint64_t start, end;	/* [start, end) */
 	int nid;
+	bool nomap;		/* firmware memory: present, never the kernel's */
 };
 
 #define MAX_RANGES 64

@@ -250,7 +250,7 @@ static unsigned long compound_vmemmap_pages(const struct memhp_machine *m, unsig
 bool vmemmap_can_optimize(const struct memhp_machine *m, const struct vmem_altmap *altmap,
 				 const struct dev_pagemap *pgmap)
 {
-	return pgmap && !altmap &&
+	return m->arch->optimize_dax_vmemmap && pgmap && !altmap &&
 	       compound_vmemmap_pages(m, pgmap->vmemmap_shift) > VMEMMAP_RESERVE_NR;
 }
 

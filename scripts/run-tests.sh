@@ -117,6 +117,29 @@ else
 	fail "runner dax snapshot"
 fi
 
+# the recorded arm64 runs (tests/oracle/arm64: Debian's 4K and 16K-page
+# kernels on QEMU virt); the scenario runs with the row's profile
+while read -r name profile scn opts; do
+	case "$name" in ''|'#'*) continue ;; esac
+	out="$build/oracle/$name.json"
+	cflags=""; kopts=""
+	for o in $opts; do
+		case "$o" in conform:*) cflags="$cflags --${o#conform:}" ;; *) kopts="$kopts $o" ;; esac
+	done
+	{ echo "arch $profile"; cat "$top/tests/oracle/arm64/scenarios/$scn"; } > "$build/oracle/$name.scn"
+	python3 -c 'import lzma, sys; sys.stdout.buffer.write(lzma.open(sys.argv[1]).read())' \
+		"$top/tests/oracle/arm64/kernel/$name.json.xz" > "$build/oracle/$name.kernel.json"
+	# shellcheck disable=SC2086
+	if "$build/memhpctl" run "$build/oracle/$name.scn" $kopts --json -o "$out" >/dev/null 2>"$out.err" &&
+	   python3 "$top/tests/oracle/conform.py" "$build/oracle/$name.kernel.json" "$out" $cflags > "$out.conform"; then
+		pass "oracle $name"
+		echo "  $name: $(tail -1 "$out.conform")"
+	else
+		cat "$out.err" "$out.conform" >&2
+		fail "oracle $name"
+	fi
+done < "$top/tests/oracle/arm64/MATRIX"
+
 # the recorded random runs of the real kernel (tests/oracle/random): every
 # one exact but the listed known divergences; in the plain pass only
 # (CORPUS=random, set by make check), two runs at a time
