@@ -53,6 +53,7 @@ static const struct arch_profile profiles[] = {
 		.swiotlb_bytes = 64UL << 20,
 		.mhp_default_online = true,
 		.optimize_dax_vmemmap = true,
+		.acpi_hotplug_memory = true,
 	},
 	{
 		.name = "arm64-4k",

@@ -66,6 +66,8 @@ struct arch_profile {
 					 * added come online (x86), else offline */
 	bool optimize_dax_vmemmap;	/* ARCH_WANT_OPTIMIZE_DAX_VMEMMAP: compound
 					 * device pages share tail struct pages */
+	bool acpi_hotplug_memory;	/* ACPI_HOTPLUG_MEMORY: the ACPI memory
+					 * driver adds DIMMs (Debian's arm64: no) */
 };
 
 const struct arch_profile *arch_profile_find(const char *name);

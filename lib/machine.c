@@ -729,6 +729,9 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	/* mhp_default_online_type: CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE or not */
 	if (!m->arch->mhp_default_online)
 		m->params.default_online_type = MEMHP_MMOP_OFFLINE;
+	/* no ACPI memory driver: a DIMM is acknowledged (_OST), never added */
+	if (!m->arch->acpi_hotplug_memory)
+		m->params.acpi_no_memhotplug = true;
 	m->kernel_alloc_pages = 32;
 	params_parse_cmdline(m, cfg.cmdline, true);
 	ret = machine_geometry(m, &cfg);

@@ -94,8 +94,10 @@ static void test_arm64_64k_fallback(void **state)
 	memhp_get_geometry(m, &g);
 	memhp_counters(m, &before);
 	free_before = free_all(m);
-	assert_int_equal(memhp_dimm_add(m, "d1", 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
-	assert_true(info.enabled);
+	/* a driver's add_memory (Debian's arm64 has no ACPI memory driver) */
+	assert_int_equal(memhp_add_memory(m, 0, g.hotplug_base, 1 * GiB, MEMHP_MHP_MEMMAP_ON_MEMORY), 0);
+	info.first_block = (unsigned long)(g.hotplug_base / g.block_size);
+	info.last_block = (unsigned long)((g.hotplug_base + 1 * GiB - 1) / g.block_size);
 	memhp_counters(m, &after);
 	/* two 512 MiB blocks, 8 memmap pages each (base pages), from boot memory */
 	assert_int_equal(info.last_block - info.first_block + 1, 2);
@@ -117,29 +119,39 @@ static void test_arm64_64k_fallback(void **state)
 		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu/state", info.first_block);
 		write_ok(m, path, "offline");
 	}
-	assert_int_equal(memhp_dimm_remove(m, "d1"), 0);
+	assert_int_equal(memhp_remove_memory(m, g.hotplug_base, 1 * GiB), 0);
 	assert_int_equal(free_all(m), free_before);
 	audit_ok(m);
 	memhp_machine_destroy(m);
 }
 
-/* arm64 with 4K pages behaves like x86_64, on its own layout */
+/* arm64 with 4K pages behaves like x86_64, on its own layout; a DIMM is
+ * acknowledged by ACPI but never added: Debian's arm64 kernel has no
+ * ACPI memory hotplug driver (the kernel's arm64-4k-hotadd run) */
 static void test_arm64_4k(void **state)
 {
 	struct memhp_machine *m = boot_arch("arm64-4k", "memory_hotplug.memmap_on_memory=1", 1 * GiB);
 	struct memhp_dimm_info info;
 	struct memhp_counters before, after;
+	struct memhp_geometry g;
 
 	(void)state;
+	memhp_get_geometry(m, &g);
 	file_is(m, "/sys/devices/system/memory/block_size_bytes", "8000000\n");
+	file_is(m, "/sys/devices/system/memory/auto_online_blocks", "offline\n");
 	memhp_counters(m, &before);
-	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable");
 	assert_int_equal(memhp_dimm_add(m, "d1", 256 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_false(info.enabled);
+	memhp_counters(m, &after);
+	assert_int_equal(after.totalram_pages, before.totalram_pages);
+	assert_int_equal(memhp_dimm_remove(m, "d1"), 0);
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable");
+	assert_int_equal(memhp_add_memory(m, 0, g.hotplug_base, 256 * MiB, MEMHP_MHP_MEMMAP_ON_MEMORY), 0);
 	memhp_counters(m, &after);
 	assert_int_equal(after.totalram_pages - before.totalram_pages, 2 * 32256);
 	assert_int_equal(after.nr_free_pages - before.nr_free_pages, 2 * 32256);
 	audit_ok(m);
-	assert_int_equal(memhp_dimm_remove(m, "d1"), 0);
+	assert_int_equal(memhp_offline_and_remove_memory(m, g.hotplug_base, 256 * MiB), 0);
 	memhp_machine_destroy(m);
 }
 

@@ -39,10 +39,19 @@ static struct memhp_machine *boot(const struct shape *s, int eager)
 
 static void add_dimms(struct memhp_machine *m, const struct shape *s)
 {
+	struct memhp_geometry g;
+
+	memhp_get_geometry(m, &g);
 	for (int i = 0; i < s->dimms; i++) {
 		char name[16];
 		struct memhp_dimm_info info;
 
+		/* Debian's arm64 has no ACPI memory driver: a driver's add_memory */
+		if (!strncmp(g.arch, "arm64", 5)) {
+			assert_int_equal(memhp_add_memory(m, 0, g.hotplug_base + (uint64_t)i * s->dimm, s->dimm,
+							  MEMHP_MHP_MEMMAP_ON_MEMORY), 0);
+			continue;
+		}
 		snprintf(name, sizeof(name), "d%d", i);
 		assert_int_equal(memhp_dimm_add(m, name, s->dimm, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
 		assert_true(info.enabled);
