@@ -65,17 +65,23 @@ for t in cmdline sysfs scenario ctl; do
 	fi
 done
 
+# split a MATRIX row's options: conform:FLAG tokens into $cflags (for
+# conform.py), the rest into $kopts (the kernel command line)
+split_opts() {
+	cflags=""; kopts=""
+	for o in "$@"; do
+		case "$o" in conform:*) cflags="$cflags --${o#conform:}" ;; *) kopts="$kopts $o" ;; esac
+	done
+}
+
 echo "== oracle conformance ($build)"
 mkdir -p "$build/oracle"
 compare="$top/../shared/oracle/compare"
 while read -r name scn opts; do
 	case "$name" in ''|'#'*) continue ;; esac
 	out="$build/oracle/$name.json"
-	# conform:FLAG tokens are for conform.py, the rest is the command line
-	cflags=""; kopts=""
-	for o in $opts; do
-		case "$o" in conform:*) cflags="$cflags --${o#conform:}" ;; *) kopts="$kopts $o" ;; esac
-	done
+	# shellcheck disable=SC2086
+	split_opts $opts
 	# shellcheck disable=SC2086
 	if ! "$build/memhpctl" run "$top/tests/oracle/scenarios/$scn" $kopts --json -o "$out" >/dev/null 2>"$out.err"; then
 		cat "$out.err" >&2
@@ -122,10 +128,8 @@ fi
 while read -r name profile scn opts; do
 	case "$name" in ''|'#'*) continue ;; esac
 	out="$build/oracle/$name.json"
-	cflags=""; kopts=""
-	for o in $opts; do
-		case "$o" in conform:*) cflags="$cflags --${o#conform:}" ;; *) kopts="$kopts $o" ;; esac
-	done
+	# shellcheck disable=SC2086
+	split_opts $opts
 	{ echo "arch $profile"; cat "$top/tests/oracle/arm64/scenarios/$scn"; } > "$build/oracle/$name.scn"
 	python3 -c 'import lzma, sys; sys.stdout.buffer.write(lzma.open(sys.argv[1]).read())' \
 		"$top/tests/oracle/arm64/kernel/$name.json.xz" > "$build/oracle/$name.kernel.json"

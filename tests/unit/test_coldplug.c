@@ -22,9 +22,10 @@ static struct memhp_machine *boot_with(const char *cmdline, uint64_t mem, unsign
 	return m;
 }
 
-static long meminfo(struct memhp_machine *m, const char *key)
+/* "KEY value" of a /proc file (meminfo's "MemTotal:", vmstat's keys) */
+static long proc_value(struct memhp_machine *m, const char *file, const char *key)
 {
-	char *s = readf(m, "/proc/meminfo"), *p;
+	char *s = readf(m, "%s", file), *p;
 	long v;
 
 	assert_non_null(s);
@@ -35,18 +36,8 @@ static long meminfo(struct memhp_machine *m, const char *key)
 	return v;
 }
 
-static long vmstat(struct memhp_machine *m, const char *key)
-{
-	char *s = readf(m, "/proc/vmstat"), *p;
-	long v;
-
-	assert_non_null(s);
-	p = strstr(s, key);
-	assert_non_null(p);
-	v = strtol(p + strlen(key) + 1, NULL, 10);
-	free(s);
-	return v;
-}
+#define meminfo(m, key) proc_value((m), "/proc/meminfo", (key))
+#define vmstat(m, key) proc_value((m), "/proc/vmstat", (key))
 
 /* 1 GiB, a 512 MiB DIMM: added at boot into the empty ZONE_NORMAL, where
  * the rest of the boot's kernel allocations go: its last block offlines,
