@@ -402,6 +402,22 @@ void acpi_destroy(struct memhp_machine *m)
  * node of the first boot memory block (node 0).  Per-node boot memory is
  * renumbered to the kernel's nodes here.
  */
+/*
+ * numa_meminfo_cover_memory: when the SRAT leaves a megabyte or more of
+ * memblock's memory to no node - the nomap firmware memory EDK2 hands an
+ * arm64 virt guest, which QEMU's SRAT does not describe - NUMA init fails
+ * and the kernel fakes one node over all of it (dummy_numa_init).
+ */
+static bool srat_covers_memory(struct memhp_machine *m, const struct memhp_config *cfg)
+{
+	uint64_t uncovered = m->arch->fw_nomap_size;
+
+	if (cfg->nr_nodes < 2 || uncovered < (1ULL << 20))
+		return true;
+	m->numa_uncovered = uncovered;	/* said in the log when it exists (boot) */
+	return false;
+}
+
 void srat_map_pxms(struct memhp_machine *m, struct memhp_config *cfg)
 {
 	uint64_t mem[MEMHP_MAX_NODES];
@@ -410,6 +426,15 @@ void srat_map_pxms(struct memhp_machine *m, struct memhp_config *cfg)
 	m->nr_pxms = cfg->nr_nodes;
 	for (unsigned int p = 0; p < m->nr_pxms; p++)
 		m->pxm_to_node[p] = NUMA_NO_NODE;
+	if (!srat_covers_memory(m, cfg)) {
+		/* one node, every proximity domain's memory on it */
+		for (unsigned int p = 0; p < m->nr_pxms; p++)
+			m->pxm_to_node[p] = 0;
+		m->first_memblk_node = 0;
+		cfg->nr_nodes = 1;
+		cfg->explicit_node_mem = 0;
+		return;
+	}
 	if (cfg->nr_nodes < 2 || !cfg->explicit_node_mem) {
 		/* no SRAT, or every node has memory: the order is the PXMs' */
 		for (unsigned int p = 0; p < m->nr_pxms; p++)

@@ -723,6 +723,14 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	}
 	mlog(m, "Linux version 6.12.0-memhp (libmemhp) #1 SMP");
 	mlog(m, "Command line: %s", cfg.cmdline ? cfg.cmdline : "");
+	if (m->numa_uncovered) {
+		mlog(m, "NUMA: no nodes coverage for %lluMB of %lluMB RAM",
+		     (unsigned long long)(m->numa_uncovered >> 20),
+		     (unsigned long long)((cfg.mem + m->numa_uncovered) >> 20));
+		mlog(m, "NUMA: Faking a node at [mem %#018llx-%#018llx]",
+		     (unsigned long long)m->arch->fw_nomap_start,
+		     (unsigned long long)(m->arch->ram_base + cfg.mem - 1));
+	}
 	wp_init(m, in->migration_mprotect);
 	layout_window(m, &cfg);
 	params_init_defaults(&m->params);
