@@ -702,10 +702,17 @@ static int cmd_ls(bool json)
 		if (sscanf(line, "d memory%lu", &id) != 1)
 			continue;
 		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			rows = realloc(rows, cap * sizeof(*rows));
-			if (!rows)
+			void *grown = realloc(rows, (cap ? cap * 2 : 64) * sizeof(*rows));
+
+			if (!grown) {
+				fprintf(stderr, "memhpctl: out of memory\n");
+				free(rows);
+				free(list);
+				free(bs);
 				return 1;
+			}
+			rows = grown;
+			cap = cap ? cap * 2 : 64;
 		}
 		rows[n].id = id;
 		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu/state", id);
