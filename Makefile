@@ -88,7 +88,8 @@ $(BUILD)/tools/memhpd.o: tools/memhpd.c tools/*.h include/memhp/memhp.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -c $< -o $@
 
-MEMHPD_OBJS := $(BUILD)/tools/mounts.o $(BUILD)/tools/lifecycle.o $(BUILD)/tools/explain.o $(BUILD)/tools/ctl.o
+MEMHPD_OBJS := $(BUILD)/tools/ctl_server.o $(BUILD)/tools/mounts.o $(BUILD)/tools/lifecycle.o \
+	       $(BUILD)/tools/explain.o $(BUILD)/tools/ctl.o
 
 $(BUILD)/memhpd: $(BUILD)/tools/memhpd.o $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
 	$(CC) $^ -o $@ $(LDFLAGS_ALL) $(FUSE_LIBS)
@@ -108,14 +109,13 @@ $(BUILD)/fuzz-replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(TOOL_COMMON) $
 $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(TOOL_COMMON) $(BUILD)/libmemhp.a
 	$(CC) $(CFLAGS_ALL) -Itools -fsanitize=fuzzer $< $(TOOL_COMMON) $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL)
 
-# the control protocol's target includes memhpd itself (FUSE headers, libs)
-$(BUILD)/fuzz-replay-ctl: tests/fuzz/fuzz_ctl.c tests/fuzz/replay.c tools/memhpd.c $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
-	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -Itools tests/fuzz/fuzz_ctl.c tests/fuzz/replay.c $(MEMHPD_OBJS) $(BUILD)/libmemhp.a \
-		-o $@ $(LDFLAGS_ALL) $(FUSE_LIBS)
+# the control protocol's target links the protocol's objects (no FUSE)
+$(BUILD)/fuzz-replay-ctl: tests/fuzz/fuzz_ctl.c tests/fuzz/replay.c $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
+	$(CC) $(CFLAGS_ALL) -Itools tests/fuzz/fuzz_ctl.c tests/fuzz/replay.c $(MEMHPD_OBJS) $(BUILD)/libmemhp.a \
+		-o $@ $(LDFLAGS_ALL)
 
-$(BUILD)/fuzz-ctl: tests/fuzz/fuzz_ctl.c tools/memhpd.c $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
-	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -Itools -fsanitize=fuzzer $< $(MEMHPD_OBJS) $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL) \
-		$(FUSE_LIBS)
+$(BUILD)/fuzz-ctl: tests/fuzz/fuzz_ctl.c $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
+	$(CC) $(CFLAGS_ALL) -Itools -fsanitize=fuzzer $< $(MEMHPD_OBJS) $(BUILD)/libmemhp.a -o $@ $(LDFLAGS_ALL)
 
 fuzz-targets: $(addprefix $(BUILD)/fuzz-,$(FUZZ_TARGETS))
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz_ctl.c - memhpd's control-socket protocol: one request line, handled
- * by the daemon's own handle_request (tools/memhpd.c, included here with
- * its main renamed) against a live machine, the reply read back over a
+ * by the daemon's own handle_request (tools/ctl_server.c, linked as an
+ * object) against a live machine, the reply read back over a
  * socketpair.  Every line gets exactly one well-formed reply, and the
  * machine stays consistent (audited every 32 inputs).  Requests naming a
  * backing file are skipped: they open files of the host, which a fuzzer
@@ -10,9 +10,17 @@
  * client lives, as the kernel's do (an offline on a pinned page, "pin ...
  * hold"): the client hangs up after 300 ms, which must cancel them.
  */
-#define main memhpd_main
-#include "../../tools/memhpd.c"
-#undef main
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "daemon.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
