@@ -30,9 +30,10 @@ for t in "$build"/tests/test_*; do
 	nfail=$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
 	i=0; while [ "$i" -lt "${npass:-0}" ]; do pass "$name#$i"; i=$((i + 1)); done
 	i=0; while [ "$i" -lt "${nfail:-0}" ]; do fail "$name#$i"; i=$((i + 1)); done
-	if [ "$rc" != 0 ] && [ "${nfail:-0}" = 0 ]; then
-		echo "$out" | tail -20 >&2
-		fail "$name (exit $rc)"
+	if [ "$rc" != 0 ]; then
+		# the failing test's own messages (fail_msg), for the log
+		echo "$out" | grep -v '^\[ *\(RUN\|OK\) *\]' | tail -20 >&2
+		[ "${nfail:-0}" = 0 ] && fail "$name (exit $rc)"
 	fi
 done
 
