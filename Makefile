@@ -30,7 +30,8 @@ LDFLAGS_ALL := -pthread $(CFLAGS_SAN) $(LDFLAGS)
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
-TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o $(BUILD)/tools/mounts.o \
+TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/scenario_parse.o $(BUILD)/tools/scenario_target.o \
+	       $(BUILD)/tools/scenario_snapshot.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o $(BUILD)/tools/mounts.o \
 	       $(BUILD)/tools/plan.o $(BUILD)/tools/demo.o
 FUZZ_TARGETS := cmdline sysfs scenario ctl
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
