@@ -459,6 +459,64 @@ static void hold_pin(int fd, const char *name, struct memhp_region *region, size
 	pthread_mutex_unlock(&d.lock);
 }
 
+/* hog NAME SIZE: a new user with SIZE of anonymous memory, written */
+static int user_hog(struct user *u, struct user *free_slot, char **w, const struct memhp_geometry *g)
+{
+	uint64_t size;
+	size_t pages;
+	int ret;
+
+	if (u || !free_slot || parse_size(w[2], &size) || !size || !ctl_name_is_valid(w[1]))
+		return u ? -EEXIST : -EINVAL;
+	pages = (size_t)((size + g->page_size - 1) / g->page_size);
+	ret = memhp_region_alloc(d.m, pages, 0, 0, &free_slot->region);
+	if (!ret) {
+		memset(memhp_region_addr(free_slot->region), 0x5a, pages * g->page_size);
+		snprintf(free_slot->name, sizeof(free_slot->name), "%s", w[1]);
+	}
+	return ret;
+}
+
+/* pfn NAME INDEX; called with d.lock held, which it drops */
+static void reply_pfn(int fd, struct user *u, size_t index)
+{
+	long pfn = memhp_region_pfn(u->region, index);
+	char out[32];
+	int len = snprintf(out, sizeof(out), "%ld\n", pfn);
+
+	pthread_mutex_unlock(&d.lock);
+	if (pfn < 0)
+		reply_err(fd, (int)pfn, "pfn");
+	else
+		reply_ok(fd, out, (size_t)len);
+}
+
+/* where NAME: how many of its pages each memory block holds, "BLOCK COUNT"
+ * lines; called with d.lock held, which it drops */
+static void reply_where(int fd, struct user *u, const struct memhp_geometry *g)
+{
+	size_t pages = memhp_region_pages(u->region), len = 0;
+	unsigned long last = ULONG_MAX, count = 0, per_block = (unsigned long)(g->block_size / g->page_size);
+	char *out = malloc(pages * 24 + 32);
+
+	for (size_t i = 0; out && i <= pages; i++) {
+		unsigned long b = i < pages ? (unsigned long)memhp_region_pfn(u->region, i) / per_block : ULONG_MAX;
+
+		if (b != last && count) {
+			len += (size_t)sprintf(out + len, "%lu %lu\n", last, count);
+			count = 0;
+		}
+		last = b;
+		count++;
+	}
+	pthread_mutex_unlock(&d.lock);
+	if (!out)
+		reply_err(fd, -ENOMEM, "where");
+	else
+		reply_ok(fd, out, len);
+	free(out);
+}
+
 static void ctl_users(int fd, char **w, int n)
 {
 	struct memhp_geometry g;
@@ -481,19 +539,7 @@ static void ctl_users(int fd, char **w, int n)
 			free_slot = &d.users[i];
 	}
 	if (!strcmp(w[0], "hog") && n == 3) {
-		uint64_t size;
-
-		if (u || !free_slot || parse_size(w[2], &size) || !size || !ctl_name_is_valid(w[1])) {
-			ret = u ? -EEXIST : -EINVAL;
-		} else {
-			size_t pages = (size_t)((size + g.page_size - 1) / g.page_size);
-
-			ret = memhp_region_alloc(d.m, pages, 0, 0, &free_slot->region);
-			if (!ret) {
-				memset(memhp_region_addr(free_slot->region), 0x5a, pages * g.page_size);
-				snprintf(free_slot->name, sizeof(free_slot->name), "%s", w[1]);
-			}
-		}
+		ret = user_hog(u, free_slot, w, &g);
 	} else if (hold) {
 		struct memhp_region *region = u ? u->region : NULL;
 		char name[64];
@@ -512,40 +558,10 @@ static void ctl_users(int fd, char **w, int n)
 	} else if (((!strcmp(w[0], "pfn") && n == 3) || (!strcmp(w[0], "where") && n == 2)) && !u) {
 		ret = -ENOENT;	/* no such user */
 	} else if (!strcmp(w[0], "pfn") && n == 3) {
-		long pfn = memhp_region_pfn(u->region, index);
-		char out[32];
-		int len = snprintf(out, sizeof(out), "%ld\n", pfn);
-
-		pthread_mutex_unlock(&d.lock);
-		if (pfn < 0)
-			reply_err(fd, (int)pfn, "pfn");
-		else
-			reply_ok(fd, out, (size_t)len);
+		reply_pfn(fd, u, index);
 		return;
 	} else if (!strcmp(w[0], "where") && n == 2) {
-		/* how many of its pages each memory block holds, "BLOCK COUNT" lines */
-		size_t pages = memhp_region_pages(u->region), len = 0;
-		unsigned long last = ULONG_MAX, count = 0, per_block;
-
-		per_block = (unsigned long)(g.block_size / g.page_size);
-		char *out = malloc(pages * 24 + 32);
-
-		for (size_t i = 0; out && i <= pages; i++) {
-			unsigned long b = i < pages ? (unsigned long)memhp_region_pfn(u->region, i) / per_block : ULONG_MAX;
-
-			if (b != last && count) {
-				len += (size_t)sprintf(out + len, "%lu %lu\n", last, count);
-				count = 0;
-			}
-			last = b;
-			count++;
-		}
-		pthread_mutex_unlock(&d.lock);
-		if (!out)
-			reply_err(fd, -ENOMEM, "where");
-		else
-			reply_ok(fd, out, len);
-		free(out);
+		reply_where(fd, u, &g);
 		return;
 	} else if (!strcmp(w[0], "kill") && n == 2) {
 		if (!u) {

@@ -196,6 +196,56 @@ static int load_directive(struct scenario *s, char *verb, char *rest, char **arg
 }
 
 
+/* a machine directive's line (before any step) */
+static int load_machine_line(struct scenario *s, char *verb, char *rest, int lineno, char *err, size_t errlen)
+{
+	char argbuf[4096], *argv[SCN_MAX_ARGS];
+	int argc;
+
+	if (s->nr_steps) {
+		snprintf(err, errlen, "line %d: machine directive '%s' after the first step", lineno, verb);
+		return -1;
+	}
+	snprintf(argbuf, sizeof(argbuf), "%s", rest);
+	argc = !strcmp(verb, "description") ? 0 : split_words(argbuf, argv, SCN_MAX_ARGS);
+	if (argc < 0) {
+		snprintf(err, errlen, "line %d: too many arguments", lineno);
+		return -1;
+	}
+	return load_directive(s, verb, rest, argv, argc, err, errlen) ? -1 : 0;
+}
+
+/* a step's line: kept whole, with its verb and its words */
+static int load_step_line(struct scenario *s, const char *line, const char *verb, const char *rest, int lineno,
+			  char *err, size_t errlen)
+{
+	struct scn_step *st, *ns = realloc(s->steps, (size_t)(s->nr_steps + 1) * sizeof(*ns));
+	char *copy, *argv[SCN_MAX_ARGS];
+	int argc;
+
+	if (!ns)
+		return -1;
+	s->steps = ns;
+	st = &s->steps[s->nr_steps++];
+	memset(st, 0, sizeof(*st));
+	st->index = s->nr_steps;
+	st->line = xstrdup(line);
+	st->verb = xstrdup(verb);
+	st->rest = xstrdup(rest);
+	copy = xstrdup(rest);
+	argc = split_words(copy, argv, SCN_MAX_ARGS);
+	if (argc < 0) {
+		free(copy);
+		snprintf(err, errlen, "line %d: too many arguments", lineno);
+		return -1;
+	}
+	for (int i = 0; i < argc; i++)
+		st->argv[i] = xstrdup(argv[i]);
+	st->argc = argc;
+	free(copy);
+	return 0;
+}
+
 int scenario_load(const char *path, struct scenario *s, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -209,8 +259,7 @@ int scenario_load(const char *path, struct scenario *s, char *err, size_t errlen
 	}
 	s->file = xstrdup(path);
 	while (fgets(line, sizeof(line), f)) {
-		char work[4096], *argv[SCN_MAX_ARGS], *verb, *rest, *p;
-		int argc;
+		char work[4096], *verb, *rest, *p;
 		size_t n;
 
 		lineno++;
@@ -231,20 +280,8 @@ int scenario_load(const char *path, struct scenario *s, char *err, size_t errlen
 		while (isspace((unsigned char)*rest))
 			rest++;
 		if (is_machine_directive(verb)) {
-			char argbuf[4096];
-
-			if (s->nr_steps) {
-				snprintf(err, errlen, "line %d: machine directive '%s' after the first step",
-					 lineno, verb);
+			if (load_machine_line(s, verb, rest, lineno, err, errlen))
 				goto fail;
-			}
-			snprintf(argbuf, sizeof(argbuf), "%s", rest);
-			argc = !strcmp(verb, "description") ? 0 : split_words(argbuf, argv, SCN_MAX_ARGS);
-			if (argc < 0 || load_directive(s, verb, rest, argv, argc, err, errlen)) {
-				if (argc < 0)
-					snprintf(err, errlen, "line %d: too many arguments", lineno);
-				goto fail;
-			}
 			continue;
 		}
 		if (!find_step_verb(verb)) {
@@ -252,36 +289,8 @@ int scenario_load(const char *path, struct scenario *s, char *err, size_t errlen
 				 lineno, verb);
 			goto fail;
 		}
-		{
-			struct scn_step *st;
-			struct scn_step *ns = realloc(s->steps, (size_t)(s->nr_steps + 1) * sizeof(*ns));
-
-			if (!ns)
-				goto fail;
-			s->steps = ns;
-			st = &s->steps[s->nr_steps];
-			memset(st, 0, sizeof(*st));
-			st->index = s->nr_steps + 1;
-			st->line = xstrdup(p);
-			st->verb = xstrdup(verb);
-			st->rest = xstrdup(rest);
-			{
-				char *copy = xstrdup(rest);
-
-				argc = split_words(copy, argv, SCN_MAX_ARGS);
-				if (argc < 0) {
-					free(copy);
-					snprintf(err, errlen, "line %d: too many arguments", lineno);
-					s->nr_steps++;
-					goto fail;
-				}
-				for (int i = 0; i < argc; i++)
-					st->argv[i] = xstrdup(argv[i]);
-				st->argc = argc;
-				free(copy);
-			}
-			s->nr_steps++;
-		}
+		if (load_step_line(s, p, verb, rest, lineno, err, errlen))
+			goto fail;
 	}
 	fclose(f);
 	return 0;
