@@ -679,6 +679,40 @@ static int row_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* lsmem's lines: runs of consecutive blocks alike in state, node and zones */
+static void print_block_runs(const struct block_row *rows, size_t n, unsigned long long block_size, bool json)
+{
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		unsigned long long start, end, size;
+		char blocks[48], sz[32];
+
+		while (j < n && rows[j].id == rows[j - 1].id + 1 && !strcmp(rows[j].state, rows[i].state) &&
+		       rows[j].node == rows[i].node && !strcmp(rows[j].zones, rows[i].zones))
+			j++;
+		start = rows[i].id * block_size;
+		end = (rows[j - 1].id + 1) * block_size - 1;
+		size = end - start + 1;
+		if (j - i > 1)
+			snprintf(blocks, sizeof(blocks), "%lu-%lu", rows[i].id, rows[j - 1].id);
+		else
+			snprintf(blocks, sizeof(blocks), "%lu", rows[i].id);
+		if (size >= (1ULL << 30) && !(size % (1ULL << 30)))
+			snprintf(sz, sizeof(sz), "%lluG", size >> 30);
+		else
+			snprintf(sz, sizeof(sz), "%lluM", size >> 20);
+		if (json)
+			printf("      {\"range\": \"0x%016llx-0x%016llx\", \"size\": %llu, \"state\": \"%s\", "
+			       "\"block\": \"%s\", \"node\": %d, \"zones\": \"%s\"}%s\n",
+			       start, end, size, rows[i].state, blocks, rows[i].node, rows[i].zones,
+			       j < n ? "," : "");
+		else
+			printf("0x%016llx-0x%016llx %5s %-13s %5s %4d %s\n", start, end, sz, rows[i].state,
+			       blocks, rows[i].node, rows[i].zones);
+		i = j;
+	}
+}
+
 /* lsmem's view: consecutive blocks with the same state, node and zones merge */
 static int cmd_ls(bool json)
 {
@@ -736,35 +770,7 @@ static int cmd_ls(bool json)
 		printf("{\n   \"memory\": [\n");
 	else
 		printf("%-37s %5s %-13s %5s %4s %s\n", "RANGE", "SIZE", "STATE", "BLOCK", "NODE", "ZONES");
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-		unsigned long long start, end, size;
-		char blocks[48], sz[32];
-
-		while (j < n && rows[j].id == rows[j - 1].id + 1 && !strcmp(rows[j].state, rows[i].state) &&
-		       rows[j].node == rows[i].node && !strcmp(rows[j].zones, rows[i].zones))
-			j++;
-		start = rows[i].id * block_size;
-		end = (rows[j - 1].id + 1) * block_size - 1;
-		size = end - start + 1;
-		if (j - i > 1)
-			snprintf(blocks, sizeof(blocks), "%lu-%lu", rows[i].id, rows[j - 1].id);
-		else
-			snprintf(blocks, sizeof(blocks), "%lu", rows[i].id);
-		if (size >= (1ULL << 30) && !(size % (1ULL << 30)))
-			snprintf(sz, sizeof(sz), "%lluG", size >> 30);
-		else
-			snprintf(sz, sizeof(sz), "%lluM", size >> 20);
-		if (json)
-			printf("      {\"range\": \"0x%016llx-0x%016llx\", \"size\": %llu, \"state\": \"%s\", "
-			       "\"block\": \"%s\", \"node\": %d, \"zones\": \"%s\"}%s\n",
-			       start, end, size, rows[i].state, blocks, rows[i].node, rows[i].zones,
-			       j < n ? "," : "");
-		else
-			printf("0x%016llx-0x%016llx %5s %-13s %5s %4d %s\n", start, end, sz, rows[i].state,
-			       blocks, rows[i].node, rows[i].zones);
-		i = j;
-	}
+	print_block_runs(rows, n, block_size, json);
 	if (json)
 		printf("   ]\n}\n");
 	free(rows);
