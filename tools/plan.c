@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpu.h"
 #include "json.h"
 #include "plan.h"
 #include "scenario.h"
@@ -506,7 +507,10 @@ int cmd_plan(int argc, char **argv)
 	int json = 0, stats = 0, ret;
 	uint64_t start_ns = mono_ns();
 	char err[256];
+	cpu_set_t all;
 
+	/* where the memmap runs out must not depend on the host's scheduler */
+	pin_one_cpu(&all);
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpu.h"
 #include "ctl.h"
 #include "json.h"
 #include "memhp/memhp.h"
@@ -892,23 +893,6 @@ static int run_one_step(struct run *r, struct scn_step *st)
 	return 0;
 }
 
-/*
- * The oracle's guest has one CPU (smp 1): the machine in process runs on
- * one host CPU too, so that every step uses the same CPU's per-CPU page
- * lists, as the guest does, whichever CPU the host would have moved us to.
- */
-static bool pin_one_cpu(cpu_set_t *old)
-{
-	cpu_set_t one;
-	int cpu = sched_getcpu();
-
-	if (cpu < 0 || sched_getaffinity(0, sizeof(*old), old))
-		return false;
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	return !sched_setaffinity(0, sizeof(one), &one);
-}
-
 int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 		 struct scn_totals *totals)
 {
@@ -931,7 +915,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	if (opt->socket) {
 		ret = connect_daemon(r, opt->socket);
 	} else {
-		pinned = pin_one_cpu(&old_cpus);
+		pinned = pin_one_cpu(&old_cpus);	/* the oracle's guest: smp 1 */
 		machine_config(s, opt, cmdline, &cfg);
 		ret = memhp_machine_create(&cfg, &r->m);
 		if (!ret)
