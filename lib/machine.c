@@ -547,6 +547,7 @@ static int configure(struct memhp_machine *m, const struct memhp_config *in, str
 			return -EINVAL;
 	}
 	srat_map_pxms(m, cfg);
+	m->nr_cpus = cfg->nr_cpus && cfg->nr_cpus < PCP_SLOTS ? cfg->nr_cpus : PCP_SLOTS;
 	m->nr_nodes = cfg->nr_nodes;
 	m->slots = cfg->slots;
 	m->page_size = 1ULL << m->arch->page_shift;

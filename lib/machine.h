@@ -38,6 +38,7 @@ struct notifier_block {
 struct memhp_machine {
 	unsigned long magic;		/* MEMHP_MACHINE_MAGIC while it is booted */
 	uint64_t numa_uncovered;	/* memory no SRAT node covers: NUMA faked */
+	unsigned int nr_cpus;		/* per-CPU list slots in use (<= PCP_SLOTS) */
 	const struct arch_profile *arch;
 	struct mhp_params params;
 	pthread_mutex_t param_lock;

@@ -5,8 +5,9 @@
  *
  * Order-0 allocations and frees go through a small cache per CPU slot, so
  * that the zone lock is taken once per batch of pages instead of once per
- * page.  A thread uses the slot of the CPU it runs on (sched_getcpu), as
- * the kernel's per-cpu lists do, under that slot's lock (the kernel's
+ * page.  A thread uses the slot of the CPU it runs on (sched_getcpu,
+ * folded onto the guest's memhp_config.nr_cpus), as the kernel's per-cpu
+ * lists do, under that slot's lock (the kernel's
  * pcp spinlock).  Each slot keeps one list per node, zone and mobility
  * (unmovable/movable), used as the kernel uses its lists: a freed page goes
  * to the head and an allocation takes the head (the page most likely still
@@ -86,11 +87,12 @@ void pcp_destroy(struct memhp_machine *m)
 	m->pcp = NULL;
 }
 
+/* the guest CPU the calling thread stands for: its host CPU's, folded */
 static struct per_cpu_pages *this_cpu(struct memhp_machine *m)
 {
 	int cpu = sched_getcpu();
 
-	return &m->pcp[(cpu < 0 ? 0 : cpu) % PCP_SLOTS];
+	return &m->pcp[(unsigned int)(cpu < 0 ? 0 : cpu) % m->nr_cpus];
 }
 
 static struct pcp_list *list_of(struct per_cpu_pages *pcp, struct zone *zone, int mt, unsigned int order)

@@ -31,7 +31,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cpu.h"
 #include "json.h"
 #include "plan.h"
 #include "scenario.h"
@@ -303,12 +302,10 @@ int cmd_demo(int argc, char **argv)
 	const char *svg = NULL, *json = NULL;
 	uint64_t size = 256 * GiB;
 	struct demo_mode *modes = calloc(2, sizeof(*modes));
-	cpu_set_t all;
 	int ret = 0;
 
 	if (!modes)
 		return 1;
-	pin_one_cpu(&all);	/* the failure point, not the host's scheduler */
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--svg") && i + 1 < argc) {
 			svg = argv[++i];

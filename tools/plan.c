@@ -28,7 +28,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "cpu.h"
 #include "json.h"
 #include "plan.h"
 #include "scenario.h"
@@ -271,6 +270,9 @@ static int boot_plan_machine(const struct plan_machine *pm, uint64_t max_phys, s
 	c.slots = pm->slots;
 	c.max_phys = max_phys;
 	c.memmap_init_eager = pm->memmap_init_eager;
+	/* one CPU's per-CPU lists: where the memmap runs out is then the
+	 * add's answer, not the host scheduler's */
+	c.nr_cpus = 1;
 	return memhp_machine_create(&c, m);
 }
 
@@ -507,10 +509,7 @@ int cmd_plan(int argc, char **argv)
 	int json = 0, stats = 0, ret;
 	uint64_t start_ns = mono_ns();
 	char err[256];
-	cpu_set_t all;
 
-	/* where the memmap runs out must not depend on the host's scheduler */
-	pin_one_cpu(&all);
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 

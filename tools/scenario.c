@@ -21,12 +21,10 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cpu.h"
 #include "ctl.h"
 #include "json.h"
 #include "memhp/memhp.h"
@@ -808,6 +806,7 @@ static void machine_config(const struct scenario *s, const struct scn_options *o
 	cfg->nr_coldplug = s->nr_coldplug;
 	cfg->nvdimm = s->nvdimm;
 	cfg->nr_nvdimm = s->nr_nvdimm;
+	cfg->nr_cpus = s->smp ? s->smp : 1;	/* run-scenario's -smp 1 */
 }
 
 /* a running memhpd: its machine is booted, the directives are its own */
@@ -899,8 +898,6 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	struct memhp_config cfg;
 	struct run *r = calloc(1, sizeof(*r));
 	char *cmdline = NULL;
-	cpu_set_t old_cpus;
-	bool pinned = false;
 	int ret;
 
 	if (!r)
@@ -915,7 +912,6 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	if (opt->socket) {
 		ret = connect_daemon(r, opt->socket);
 	} else {
-		pinned = pin_one_cpu(&old_cpus);	/* the oracle's guest: smp 1 */
 		machine_config(s, opt, cmdline, &cfg);
 		ret = memhp_machine_create(&cfg, &r->m);
 		if (!ret)
@@ -941,8 +937,6 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	if (r->m)
 		memhp_machine_destroy(r->m);
 out:
-	if (pinned)
-		sched_setaffinity(0, sizeof(old_cpus), &old_cpus);
 	free(cmdline);
 	free(r);
 	return ret;

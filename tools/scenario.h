@@ -31,6 +31,7 @@ struct scenario {
 	char *description;
 	uint64_t mem, maxmem;
 	unsigned int slots;
+	unsigned int smp;		/* the guest's CPUs (the oracle's default: 1) */
 	unsigned int numa;
 	uint64_t node_mem[16];
 	bool explicit_node_mem;

@@ -183,8 +183,15 @@ static int load_directive(struct scenario *s, char *verb, char *rest, char **arg
 	} else if (!strcmp(verb, "arch")) {
 		free(s->arch);
 		s->arch = xstrdup(argc ? argv[0] : "");
-	} else if (!strcmp(verb, "smp") || !strcmp(verb, "machine") || !strcmp(verb, "kernel") ||
-		   !strcmp(verb, "timeout") || !strcmp(verb, "qemu")) {
+	} else if (!strcmp(verb, "smp")) {
+		/* the guest's CPUs: one per-CPU page list each */
+		if (argc != 1 || atoi(argv[0]) <= 0) {
+			snprintf(err, errlen, "smp: bad count");
+			return -1;
+		}
+		s->smp = (unsigned int)atoi(argv[0]);
+	} else if (!strcmp(verb, "machine") || !strcmp(verb, "kernel") || !strcmp(verb, "timeout") ||
+		   !strcmp(verb, "qemu")) {
 		/* QEMU-only: no effect on memory hotplug */
 	} else {
 		append_str(&s->skipped_directives, "\n", verb);

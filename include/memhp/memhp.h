@@ -80,6 +80,11 @@ struct memhp_config {
 				 * memory on the nd bus (region, raw
 				 * namespace, dax seed) */
 	unsigned int nr_nvdimm;
+	unsigned int nr_cpus;	/* the guest's CPUs (QEMU -smp): a thread uses
+				 * the per-CPU page lists of CPU (host CPU %
+				 * nr_cpus); 0: one per host CPU, up to 8.  1
+				 * makes a single-threaded run independent of
+				 * the host's scheduler, as a 1-CPU guest is */
 };
 
 int memhp_machine_create(const struct memhp_config *cfg, struct memhp_machine **out);
