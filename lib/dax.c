@@ -424,30 +424,31 @@ static ssize_t memmap_on_memory_store(struct memhp_machine *m, const struct kobj
 	return ret ? ret : (ssize_t)count;
 }
 
-static ssize_t bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-			  const char *buf, size_t count)
+/* a driver's bind or unbind file: the device named, under device_hotplug_lock */
+static ssize_t driver_store(struct memhp_machine *m, const struct kobj *ko, const char *buf, size_t count,
+			    bool bind)
 {
+	enum dax_driver drv = (enum dax_driver)ko->which;
 	char name[32];
 	int ret;
 
 	sysfs_dev_name(buf, name, sizeof(name));
 	pthread_mutex_lock(&m->device_hotplug_lock);
-	ret = dax_bind(m, (enum dax_driver)ko->which, name);
+	ret = bind ? dax_bind(m, drv, name) : dax_unbind(m, drv, name);
 	pthread_mutex_unlock(&m->device_hotplug_lock);
 	return ret ? ret : (ssize_t)count;
+}
+
+static ssize_t bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			  const char *buf, size_t count)
+{
+	return driver_store(m, ko, buf, count, true);
 }
 
 static ssize_t unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
 			    const char *buf, size_t count)
 {
-	char name[32];
-	int ret;
-
-	sysfs_dev_name(buf, name, sizeof(name));
-	pthread_mutex_lock(&m->device_hotplug_lock);
-	ret = dax_unbind(m, (enum dax_driver)ko->which, name);
-	pthread_mutex_unlock(&m->device_hotplug_lock);
-	return ret ? ret : (ssize_t)count;
+	return driver_store(m, ko, buf, count, false);
 }
 
 static ssize_t new_id_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,

@@ -467,30 +467,31 @@ SEED_SHOW(mode, "%s\n", mode_names[dax->mode])
 SEED_SHOW(namespace, "%s\n", dax->ns ? dax->ns->name : "")
 SEED_SHOW(uuid, "%s\n", dax->uuid)
 
-static ssize_t bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-			  const char *buf, size_t count)
+/* a driver's bind or unbind file: the device named, under device_hotplug_lock */
+static ssize_t driver_store(struct memhp_machine *m, const struct kobj *ko, const char *buf, size_t count,
+			    bool bind)
 {
+	enum nd_driver drv = (enum nd_driver)ko->which;
 	char name[32];
 	int ret;
 
 	sysfs_dev_name(buf, name, sizeof(name));
 	pthread_mutex_lock(&m->device_hotplug_lock);
-	ret = nd_bind(m, (enum nd_driver)ko->which, name);
+	ret = bind ? nd_bind(m, drv, name) : nd_unbind(m, drv, name);
 	pthread_mutex_unlock(&m->device_hotplug_lock);
 	return ret ? ret : (ssize_t)count;
+}
+
+static ssize_t bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			  const char *buf, size_t count)
+{
+	return driver_store(m, ko, buf, count, true);
 }
 
 static ssize_t unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
 			    const char *buf, size_t count)
 {
-	char name[32];
-	int ret;
-
-	sysfs_dev_name(buf, name, sizeof(name));
-	pthread_mutex_lock(&m->device_hotplug_lock);
-	ret = nd_unbind(m, (enum nd_driver)ko->which, name);
-	pthread_mutex_unlock(&m->device_hotplug_lock);
-	return ret ? ret : (ssize_t)count;
+	return driver_store(m, ko, buf, count, false);
 }
 
 /* /sys/bus/nd/devices/namespaceN.0/ */
