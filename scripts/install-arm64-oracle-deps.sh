@@ -12,14 +12,8 @@ missing=""
 command -v qemu-system-aarch64 >/dev/null 2>&1 || missing="$missing qemu-system-arm"
 [ -f /usr/share/qemu-efi-aarch64/QEMU_EFI.fd ] || missing="$missing qemu-efi-aarch64"
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing="$missing gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
-if [ -n "$missing" ]; then
-	[ "$(id -u)" = 0 ] || { echo "memhp: missing packages:$missing" >&2; exit 1; }
-	echo "memhp: installing$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q >/dev/null
-	# shellcheck disable=SC2086
-	apt-get install -y -q --no-install-recommends $missing >/dev/null
-fi
+# shellcheck disable=SC2086
+"$(dirname "$0")/apt-install.sh" --no-install-recommends $missing
 if [ ! -f "$root/boot/vmlinuz-$rel" ] || [ ! -f "$root/boot/vmlinuz-$rel-16k" ] || [ ! -x "$root/bin/busybox" ]; then
 	dpkg --print-foreign-architectures | grep -qx arm64 || { dpkg --add-architecture arm64; apt-get update -q >/dev/null; }
 	dl=$(mktemp -d)

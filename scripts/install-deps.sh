@@ -26,13 +26,5 @@ command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 # daxctl (ndctl): the dax tool the integration tests drive memhp with
 command -v daxctl >/dev/null 2>&1 || missing="$missing daxctl"
 [ -f /usr/src/linux-source-6.12.tar.xz ] || missing="$missing linux-source-6.12"
-[ -z "$missing" ] && exit 0
-if [ "$(id -u)" != 0 ]; then
-	echo "memhp: missing packages:$missing (run as root, or: apt-get install$missing)" >&2
-	exit 1
-fi
-echo "memhp: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null
 # shellcheck disable=SC2086
-apt-get install -y -q $missing >/dev/null
+exec "$(dirname "$0")/apt-install.sh" $missing

@@ -10,13 +10,5 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$missing qemu-system-x
 ls /boot/vmlinuz-6.12.*+deb12-amd64 >/dev/null 2>&1 ||
 	missing="$missing linux-image-6.12.107+deb12-amd64-unsigned"
 command -v xz >/dev/null 2>&1 || missing="$missing xz-utils"
-[ -z "$missing" ] && exit 0
-if [ "$(id -u)" != 0 ]; then
-	echo "memhp: missing packages:$missing (run as root, or: apt-get install$missing)" >&2
-	exit 1
-fi
-echo "memhp: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing >/dev/null
+exec "$(dirname "$0")/apt-install.sh" --no-install-recommends $missing
