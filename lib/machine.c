@@ -709,6 +709,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 		return -ENOMEM;
 	machine_locks_init(m);
 	m->uffd = -1;
+	m->backing_mnt = -1;
 	zones_init(m);
 	ret = configure(m, in, &cfg);
 	if (ret)
@@ -724,6 +725,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	}
 	mlog(m, "Linux version 6.12.0-memhp (libmemhp) #1 SMP");
 	mlog(m, "Command line: %s", cfg.cmdline ? cfg.cmdline : "");
+	physmem_backing_init(m, in->huge_pages);
 	if (m->numa_uncovered) {
 		mlog(m, "NUMA: no nodes coverage for %lluMB of %lluMB RAM",
 		     (unsigned long long)(m->numa_uncovered >> 20),
@@ -798,6 +800,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	sparse_destroy(m);
 	pcp_destroy(m);
 	physmem_unreserve(m);
+	physmem_backing_exit(m);
 	resource_free_tree(&m->iomem);
 	notifiers_destroy(m);
 	zones_destroy(m);

@@ -62,6 +62,7 @@ struct memhp_machine {
 	struct page *vmemmap;
 	size_t vmemmap_size;
 	char *backing_dir;
+	int backing_mnt;		/* a detached huge tmpfs (fsmount), or -1 */
 
 	struct mem_section *sections;
 	struct memory_block **blocks;

@@ -432,9 +432,9 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 	r->nid = nid;
 	r->flags = flags;
 	r->pfns = calloc(nr_pages, sizeof(*r->pfns));
-	r->window = mmap(NULL, nr_pages * m->page_size, PROT_NONE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!r->pfns || r->window == MAP_FAILED)
+	/* PMD aligned: a run of 2 MiB-aligned pages of a huge backing maps as one */
+	r->window = va_reserve(nr_pages * m->page_size);
+	if (!r->pfns || !r->window)
 		goto fail;
 	/*
 	 * fork: the child gets no mapping of the window at all.  Sharing it
@@ -478,7 +478,7 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 	*out = r;
 	return 0;
 fail:
-	if (r->window && r->window != MAP_FAILED)
+	if (r->window)
 		munmap(r->window, nr_pages * m->page_size);
 	free(r->pfns);
 	free(r);

@@ -50,6 +50,13 @@ struct physdev {
 	struct physdev *next;
 };
 
+/* the host's PMD size: what a huge backing maps at once */
+#define HOST_PMD_SIZE (2UL << 20)
+
+void physmem_backing_init(struct memhp_machine *m, bool huge);
+void physmem_backing_exit(struct memhp_machine *m);
+/* address space, PROT_NONE, HOST_PMD_SIZE aligned; NULL when none is left */
+void *va_reserve(size_t size);
 int physmem_reserve(struct memhp_machine *m);
 void physmem_unreserve(struct memhp_machine *m);
 int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uint64_t size,

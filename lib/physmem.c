@@ -15,6 +15,20 @@
  *               mapped from the physical pages that hold its memmap, so
  *               the struct pages really live where the kernel puts them.
  *
+ * Backings.  A 4 KiB memfd works everywhere, but on a VM every first write
+ * through a freshly established 4 KiB mapping pays a fault (and there, a
+ * costly one).  With memhp_config.huge_pages the devices' files live on a
+ * private tmpfs mounted huge=always: transparent huge pages, so a mapping
+ * of a 2 MiB-aligned file range at a 2 MiB-aligned address is one PMD,
+ * while the same file can still be mapped 4 KiB at a time where memhp
+ * needs that (a region's order-0 pages, vmemmap base pages, a migration
+ * target).  The tmpfs is made with fsopen/fsmount and never attached to
+ * any mount tree - nothing of the host's changes - and, without the
+ * privilege for that, devices fall back to memfds, the log saying why.
+ * hugetlbfs is refused: its pages can only be mapped 2 MiB whole, and the
+ * kernel's model needs 4 KiB views of any page.  Every reservation below
+ * is 2 MiB aligned, so that the PMDs can be used.
+ *
  * Invariant: a direct-map page is accessible iff its range belongs to a
  * device that has been added; the same physical page seen through the
  * direct map and through the vmemmap is the same file page.
@@ -27,16 +41,38 @@
 #include <unistd.h>
 
 #include <linux/magic.h>
+#include <linux/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 
 #include "internal.h"
 
+/*
+ * size bytes of address space, PROT_NONE and unbacked, starting on a host
+ * PMD boundary: what is later mapped there 2 MiB-aligned from a huge
+ * backing can then be mapped by PMDs.  The slack around it goes back.
+ */
+void *va_reserve(size_t size)
+{
+	size_t slack = HOST_PMD_SIZE;
+	uint8_t *p = mmap(NULL, size + slack, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *start;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	start = (uint8_t *)ALIGN_UP((uintptr_t)p, HOST_PMD_SIZE);
+	if (start > p)
+		munmap(p, (size_t)(start - p));
+	if (p + size + slack > start + size)
+		munmap(start + size, (size_t)(p + size + slack - (start + size)));
+	return start;
+}
+
 static void *reserve_va(size_t size)
 {
-	void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
+	return va_reserve(size);
 }
 
 /* Give a range back to the reservation (PROT_NONE, no backing). */
@@ -73,11 +109,75 @@ void physmem_unreserve(struct memhp_machine *m)
 	m->direct_map = NULL;
 }
 
+static long sys_fsconfig(int fs, unsigned int cmd, const char *key, const char *value)
+{
+	return syscall(SYS_fsconfig, fs, cmd, key, value, 0);
+}
+
+/*
+ * A private tmpfs with transparent huge pages: created and mounted with
+ * the new mount API, and never attached - only the returned fd reaches it,
+ * and files are made in it with O_TMPFILE.  -errno when the host will not
+ * (no CAP_SYS_ADMIN, a kernel without fsopen or THP).
+ */
+static int huge_tmpfs_open(void)
+{
+	int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC), mnt, err;
+
+	if (fs < 0)
+		return -errno;
+	if (sys_fsconfig(fs, FSCONFIG_SET_STRING, "huge", "always") ||
+	    sys_fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700") ||
+	    sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL))
+		goto fail;
+	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (mnt < 0)
+		goto fail;
+	close(fs);
+	return mnt;
+fail:
+	err = -errno;
+	close(fs);
+	return err;
+}
+
+/*
+ * Chooses where devices' memory comes from (memhp_config.huge_pages):
+ * a huge tmpfs where the host offers one, memfds otherwise.  Never fails:
+ * 4 KiB pages always work, and the log says which the machine got.
+ */
+void physmem_backing_init(struct memhp_machine *m, bool huge)
+{
+	m->backing_mnt = -1;
+	if (!huge)
+		return;
+	if (m->backing_dir) {
+		mlog(m, "memhp: huge pages not used: devices are files in %s", m->backing_dir);
+		return;
+	}
+	m->backing_mnt = huge_tmpfs_open();
+	if (m->backing_mnt < 0) {
+		mlog(m, "memhp: no 2 MiB backing (a private huge tmpfs: %s): devices use 4 KiB memfds",
+		     memhp_strerror(m->backing_mnt));
+		m->backing_mnt = -1;
+	}
+}
+
+void physmem_backing_exit(struct memhp_machine *m)
+{
+	if (m->backing_mnt >= 0)
+		close(m->backing_mnt);
+	m->backing_mnt = -1;
+}
+
 static int open_backing(struct memhp_machine *m, const char *name, uint64_t size)
 {
 	int fd;
 
-	if (m->backing_dir) {
+	if (m->backing_mnt >= 0) {
+		fd = openat(m->backing_mnt, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	} else if (m->backing_dir) {
 		char path[512];
 
 		snprintf(path, sizeof(path), "%s/memhp-%s-XXXXXX", m->backing_dir, name);
@@ -99,14 +199,41 @@ static int open_backing(struct memhp_machine *m, const char *name, uint64_t size
 	return fd;
 }
 
-/* memfds, tmpfs and hugetlbfs files: what userfaultfd can write-protect */
+/* memfds and tmpfs files: what userfaultfd can write-protect */
 static bool fd_is_shmem(int fd)
 {
 	struct statfs st;
 
 	if (fstatfs(fd, &st))
 		return false;
-	return st.f_type == TMPFS_MAGIC || st.f_type == HUGETLBFS_MAGIC;
+	return st.f_type == TMPFS_MAGIC;
+}
+
+static bool fd_is_hugetlbfs(int fd)
+{
+	struct statfs st;
+
+	return !fstatfs(fd, &st) && st.f_type == HUGETLBFS_MAGIC;
+}
+
+/* the log's line on what a device's memory is */
+static void physdev_log_backing(struct memhp_machine *m, const struct physdev *d)
+{
+	struct stat st;
+	const char *what;
+
+	if (d->own_fd && m->backing_mnt >= 0)
+		what = "2 MiB pages where aligned (private tmpfs, huge=always)";
+	else if (d->own_fd && m->backing_dir)
+		what = d->shmem ? "a tmpfs file in the backing directory" : "a file in the backing directory";
+	else if (d->own_fd)
+		what = "4 KiB pages (memfd)";
+	else if (!fstat(d->fd, &st) && S_ISCHR(st.st_mode))
+		what = "the caller's device node";
+	else
+		what = d->shmem ? "the caller's tmpfs file" : "the caller's file";
+	mlog(m, "memhp: %s [mem %#018llx-%#018llx]: %s", d->name, (unsigned long long)d->phys_start,
+	     (unsigned long long)(d->phys_start + d->size - 1), what);
 }
 
 int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uint64_t size,
@@ -142,7 +269,17 @@ int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uin
 	}
 	d->phys_start = phys;
 	d->size = size;
+	if (fd_is_hugetlbfs(d->fd)) {
+		/* only whole 2 MiB pages can be mapped there; memhp maps 4 KiB views */
+		mlog(m, "memhp: %s: hugetlbfs cannot back a device (its pages map only 2 MiB whole); use huge_pages",
+		     name);
+		if (d->own_fd)
+			close(d->fd);
+		free(d);
+		return -EINVAL;
+	}
 	d->shmem = fd_is_shmem(d->fd);
+	physdev_log_backing(m, d);
 	pthread_rwlock_wrlock(&m->devices_lock);
 	d->next = m->devices;
 	m->devices = d;

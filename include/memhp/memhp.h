@@ -85,6 +85,15 @@ struct memhp_config {
 				 * nr_cpus); 0: one per host CPU, up to 8.  1
 				 * makes a single-threaded run independent of
 				 * the host's scheduler, as a 1-CPU guest is */
+	int huge_pages;		/* 1: back every device with 2 MiB pages where
+				 * the host offers them - a private tmpfs
+				 * mounted huge=always (fsmount: attached to
+				 * no mount tree), so the direct map, the
+				 * vmemmap and region windows map 2 MiB at a
+				 * time where aligned and 4 KiB elsewhere;
+				 * the log says which backing each device
+				 * got.  0: 4 KiB memfds, which work
+				 * everywhere */
 };
 
 int memhp_machine_create(const struct memhp_config *cfg, struct memhp_machine **out);

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_huge.c - devices on 2 MiB pages (memhp_config.huge_pages).
+ *
+ * A huge backing changes how memhp maps memory, never what the machine
+ * does: the same steps on a 4 KiB-backed and a 2 MiB-backed machine give
+ * the same files, counters and free lists, and the same bytes survive a
+ * migration.  What it does change is checked too: the memmap, the direct
+ * map and a region window really are mapped by PMDs (the process's own
+ * /proc/self/smaps says so), and hugetlbfs, whose pages cannot be mapped
+ * 4 KiB at a time, is refused with -EINVAL and a reason in the log.
+ * Where the host offers no huge tmpfs (no CAP_SYS_ADMIN, no THP) the
+ * tests that need one are skipped, and the fallback to memfds is checked.
+ */
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#define DIMM_SIZE (512 * MiB)
+#define REGION_PAGES (64 * MiB / 4096)
+
+static struct memhp_machine *boot_backed(int huge, int eager)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+
+	c.cmdline = "memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable";
+	c.mem = 1 * GiB;
+	c.maxmem = 16 * GiB;
+	c.max_phys = 64 * GiB;
+	c.nr_cpus = 1;
+	c.huge_pages = huge;
+	c.memmap_init_eager = eager;
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	return m;
+}
+
+static bool huge_backed(struct memhp_machine *m)
+{
+	return log_has(m, "2 MiB pages where aligned");
+}
+
+/*
+ * kB of the smaps field `key` in the mapping that holds `addr` (-1: none),
+ * or summed over every mapping when addr is NULL
+ */
+static long smaps_field(const void *addr, const char *key)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char line[512];
+	bool in = !addr;
+	long val = addr ? -1 : 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char k[64];
+		long v;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = !addr || ((uintptr_t)addr >= lo && (uintptr_t)addr < hi);
+			continue;
+		}
+		if (in && sscanf(line, "%63[^:]: %ld kB", k, &v) == 2 && !strcmp(k, key)) {
+			if (addr) {
+				val = v;
+				break;
+			}
+			val += v;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+static void fill(uint8_t *p, size_t bytes, unsigned int seed)
+{
+	for (size_t i = 0; i < bytes; i += 8)
+		*(uint64_t *)(p + i) = (i * 0x9e3779b97f4a7c15ULL) ^ seed;
+}
+
+static void check(const uint8_t *p, size_t bytes, unsigned int seed)
+{
+	for (size_t i = 0; i < bytes; i += 8)
+		if (*(const uint64_t *)(p + i) != ((i * 0x9e3779b97f4a7c15ULL) ^ seed))
+			fail_msg("byte %zu of the region changed", i);
+}
+
+/*
+ * The steps both machines take: a DIMM added and onlined movable, a
+ * region filling part of it, every block that holds a region page
+ * offlined (its pages migrate), the DIMM's other blocks left online.
+ * Returns the machine's snapshot; the region's bytes are checked.
+ */
+static char *run_steps(struct memhp_machine *m)
+{
+	struct memhp_dimm_info d;
+	struct memhp_region *r;
+	char *snap;
+	uint8_t *p;
+
+	assert_int_equal(memhp_dimm_add(m, "dimm0", DIMM_SIZE, 0, MEMHP_ADDR_AUTO, -1, &d), 0);
+	assert_true(d.enabled);
+	assert_int_equal(memhp_region_alloc(m, REGION_PAGES, 0, 0, &r), 0);
+	p = memhp_region_addr(r);
+	fill(p, REGION_PAGES * 4096, 7);
+	for (unsigned long b = d.first_block; b <= d.first_block + 1; b++)
+		assert_int_equal(memhp_block_offline(m, b), 0);
+	check(p, REGION_PAGES * 4096, 7);
+	audit_ok(m);
+	snap = machine_snapshot(m);
+	memhp_region_free(r);
+	return snap;
+}
+
+static void test_same_machine_on_both_backings(void **state)
+{
+	struct memhp_machine *small = boot_backed(0, 0), *huge = boot_backed(1, 0);
+	char *a, *b;
+
+	(void)state;
+	assert_true(log_has(small, "4 KiB pages (memfd)"));
+	if (!huge_backed(huge)) {
+		assert_true(log_has(huge, "no 2 MiB backing"));
+		memhp_machine_destroy(small);
+		memhp_machine_destroy(huge);
+		skip();
+	}
+	a = run_steps(small);
+	b = run_steps(huge);
+	snapshots_equal(a, b);
+	free(a);
+	free(b);
+	memhp_machine_destroy(small);
+	memhp_machine_destroy(huge);
+}
+
+static void test_pmd_mappings(void **state)
+{
+	/* eager: every block's memmap is written when onlined, so mapped */
+	struct memhp_machine *m = boot_backed(1, 1);
+	struct memhp_dimm_info d;
+	struct memhp_region *r;
+	unsigned long pfn;
+	long before;
+	uint8_t *p;
+
+	(void)state;
+	if (!huge_backed(m)) {
+		memhp_machine_destroy(m);
+		skip();
+	}
+	before = smaps_field(NULL, "ShmemPmdMapped");
+	assert_int_equal(memhp_dimm_add(m, "dimm0", DIMM_SIZE, 0, MEMHP_ADDR_AUTO, -1, &d), 0);
+	assert_true(log_has(m, "dimm0 [mem"));
+	/* each block's memmap, 2 MiB on the block itself, mapped by one PMD */
+	assert_int_equal(smaps_field(NULL, "ShmemPmdMapped") - before, (long)(DIMM_SIZE / (128 * MiB)) * 2048);
+	/* a region filling 2 MiB-aligned chunks: its window maps them by PMDs */
+	assert_int_equal(memhp_region_alloc(m, REGION_PAGES, 0, 0, &r), 0);
+	p = memhp_region_addr(r);
+	fill(p, REGION_PAGES * 4096, 3);
+	assert_true(smaps_field(p, "ShmemPmdMapped") >= 2048);
+	/* and the direct map, where the same bytes are */
+	pfn = (unsigned long)memhp_region_pfn(r, 0);
+	check(memhp_pfn_to_virt(m, pfn), 4096, 3);
+	assert_true(smaps_field(memhp_pfn_to_virt(m, pfn), "ShmemPmdMapped") >= 2048);
+	memhp_region_free(r);
+	memhp_machine_destroy(m);
+}
+
+static void test_hugetlbfs_refused(void **state)
+{
+	struct memhp_machine *m = boot_backed(0, 0);
+	struct memhp_dimm_info d;
+	char *before;
+	int fd = memfd_create("memhp-test-hugetlb", MFD_CLOEXEC | MFD_HUGETLB);
+
+	(void)state;
+	if (fd < 0) {
+		memhp_machine_destroy(m);
+		skip();
+	}
+	before = machine_snapshot(m);
+	assert_int_equal(ftruncate(fd, (off_t)DIMM_SIZE), 0);
+	assert_int_equal(memhp_dimm_add(m, "dimm0", DIMM_SIZE, 0, MEMHP_ADDR_AUTO, fd, &d), -EINVAL);
+	assert_true(log_has(m, "hugetlbfs cannot back a device"));
+	assert_unchanged(m, before);
+	free(before);
+	close(fd);
+	memhp_machine_destroy(m);
+}
+
+/* this thread and its children: fsopen(2) fails with EPERM, as unprivileged */
+static int deny_fsopen(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fsopen, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* a host that offers no huge tmpfs: memfds, the reason logged, all works */
+static void test_falls_back_to_memfds(void **state)
+{
+	pid_t pid = fork();
+	int status;
+
+	(void)state;
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct memhp_machine *m;
+		struct memhp_dimm_info d;
+		int ok;
+
+		if (deny_fsopen())
+			_exit(2);
+		m = boot_backed(1, 0);
+		ok = log_has(m, "no 2 MiB backing (a private huge tmpfs: EPERM)") &&
+		     log_has(m, "dimm0") == false &&
+		     !memhp_dimm_add(m, "dimm0", DIMM_SIZE, 0, MEMHP_ADDR_AUTO, -1, &d) && d.enabled &&
+		     log_has(m, "4 KiB pages (memfd)") && !log_has(m, "huge=always");
+		memhp_machine_destroy(m);
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_machine_on_both_backings),
+		cmocka_unit_test(test_pmd_mappings),
+		cmocka_unit_test(test_hugetlbfs_refused),
+		cmocka_unit_test(test_falls_back_to_memfds),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
