@@ -708,27 +708,45 @@ static long alloc_target(struct memhp_machine *m, int src_nid)
 #define MIGRATE_BATCH 512
 
 /*
- * Step 2 for a run: the contents go from the owner's window (mapped, and
- * read-only now) into the targets' device pages, one pwrite per run of
- * contiguous targets - the device's page cache is the memory itself, and
- * no page-table entry has to be built for the copy.
+ * Where step 2 reads page i of a batch: the owner's window, mapped and
+ * read-only now - except for a page of a huge backing, read through the
+ * direct map, as the kernel's copy_highpage reads through its own: the
+ * write-protect has split the window's PMD, and reading it 4 KiB at a time
+ * would fault on every page, while the direct map keeps its PMDs.
  */
-static int copy_to_targets(struct memhp_machine *m, const uint8_t *va, const long *target, size_t n)
+static const uint8_t *copy_source(struct memhp_machine *m, const uint8_t *va, const unsigned long *src, size_t i)
+{
+	struct physdev *d = physdev_find(m, PFN_PHYS_M(m, src[i]));
+
+	if (d && d->huge)
+		return page_address(m, src[i]);
+	return va + i * m->page_size;
+}
+
+/*
+ * Step 2 for a run: the contents go from the source pages into the
+ * targets' device pages, one pwrite per run of contiguous targets (and
+ * sources) - the device's page cache is the memory itself, and no
+ * page-table entry has to be built for the copy.
+ */
+static int copy_to_targets(struct memhp_machine *m, const uint8_t *va, const unsigned long *src, const long *target,
+			   size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		unsigned long pfn = (unsigned long)target[i];
 		uint64_t phys = PFN_PHYS_M(m, pfn);
 		struct physdev *d = physdev_find(m, phys);
+		const uint8_t *from = copy_source(m, va, src, i);
 		size_t run = 1, bytes;
 
 		if (!d)
 			return -ENOMEM;
 		while (i + run < n && (unsigned long)target[i + run] == pfn + run &&
-		       PFN_PHYS_M(m, pfn + run) < d->phys_start + d->size)
+		       PFN_PHYS_M(m, pfn + run) < d->phys_start + d->size &&
+		       copy_source(m, va, src, i + run) == from + run * m->page_size)
 			run++;
 		bytes = run * m->page_size;
-		if (pwrite(d->fd, va + i * m->page_size, bytes, (off_t)(d->fd_offset + phys - d->phys_start)) !=
-		    (ssize_t)bytes)
+		if (pwrite(d->fd, from, bytes, (off_t)(d->fd_offset + phys - d->phys_start)) != (ssize_t)bytes)
 			return -EIO;
 		i += run;
 	}
@@ -795,7 +813,7 @@ static size_t migrate_batch(struct memhp_machine *m, struct memhp_region *r, siz
 		goto free_targets;
 	}
 	/* 2: copy */
-	if (should_fail(m) || copy_to_targets(m, va, target, n)) {
+	if (should_fail(m) || copy_to_targets(m, va, src, target, n)) {
 		restore_unmoved(m, r, idx, src, 0, n, true);
 		goto free_targets;
 	}

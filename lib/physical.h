@@ -46,7 +46,8 @@ struct physdev {
 	bool own_fd;
 	uint64_t phys_start, size;	/* [phys_start, phys_start+size) */
 	uint64_t fd_offset;		/* file offset of phys_start */
-	bool shmem;			/* tmpfs or hugetlbfs: userfaultfd write-protect works */
+	bool shmem;			/* tmpfs: userfaultfd write-protect works */
+	bool huge;			/* on the machine's huge tmpfs: PMD-mapped where aligned */
 	struct physdev *next;
 };
 

@@ -222,7 +222,7 @@ static void physdev_log_backing(struct memhp_machine *m, const struct physdev *d
 	struct stat st;
 	const char *what;
 
-	if (d->own_fd && m->backing_mnt >= 0)
+	if (d->huge)
 		what = "2 MiB pages where aligned (private tmpfs, huge=always)";
 	else if (d->own_fd && m->backing_dir)
 		what = d->shmem ? "a tmpfs file in the backing directory" : "a file in the backing directory";
@@ -279,6 +279,7 @@ int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uin
 		return -EINVAL;
 	}
 	d->shmem = fd_is_shmem(d->fd);
+	d->huge = d->own_fd && m->backing_mnt >= 0;
 	physdev_log_backing(m, d);
 	pthread_rwlock_wrlock(&m->devices_lock);
 	d->next = m->devices;

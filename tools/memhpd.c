@@ -4,7 +4,7 @@
  *
  *   memhpd --mount DIR [--socket PATH] [--mem SIZE] [--numa SIZES]
  *          [--cmdline 'OPTS'] [--profile NAME] [--maxmem SIZE] [--slots N]
- *          [--backing-dir DIR] [--config FILE] [--foreground]
+ *          [--backing-dir DIR] [--huge-pages] [--config FILE] [--foreground]
  *
  * DIR gets sys/devices/system/{memory,node}, sys/module/memory_hotplug,
  * sys/kernel/debug/notifier-error-inject/memory and proc/{meminfo,...}:
@@ -252,6 +252,7 @@ struct options {
 	uint64_t mem, maxmem;
 	unsigned int slots;
 	unsigned int foreground;
+	unsigned int huge_pages;		/* --huge-pages */
 	struct memhp_coldplug coldplug[16];	/* --coldplug, in order */
 	unsigned int nr_coldplug;
 	struct memhp_coldplug nvdimm[8];	/* --nvdimm, in order */
@@ -264,7 +265,7 @@ static int usage(FILE *f, int rc)
 		   "              [--cmdline 'OPTS'] [--profile x86_64|arm64-4k|arm64-16k|arm64-64k]\n"
 		   "              [--maxmem SIZE] [--slots N] [--coldplug NAME:SIZE[:NODE]]...\n"
 		   "              [--nvdimm NAME:SIZE[:NODE]]...\n"
-		   "              [--backing-dir DIR] [--config FILE]\n"
+		   "              [--backing-dir DIR] [--huge-pages] [--config FILE]\n"
 		   "              [--foreground] [--help] [--version]\n");
 	if (f == stdout)
 		fprintf(f, "\n"
@@ -285,6 +286,8 @@ static int usage(FILE *f, int rc)
 			"                         an NVDIMM (QEMU -device nvdimm, label-less): the NFIT's\n"
 			"                         region and raw namespace on the nd bus; repeatable\n"
 			"      --backing-dir DIR  back devices with files in DIR instead of memfds\n"
+			"      --huge-pages       back devices with 2 MiB pages (a private huge tmpfs) where\n"
+			"                         the host offers them; the log says what each device got\n"
 			"      --config FILE      'key = value' lines with these long options' names\n"
 			"  -f, --foreground       stay in the foreground (systemd Type=notify)\n"
 			"  -h, --help             this help\n"
@@ -368,6 +371,8 @@ static int apply_option(struct options *o, const char *key, const char *val)
 		return parse_boot_device(o->nvdimm, &o->nr_nvdimm, 8, val);
 	else if (!strcmp(key, "foreground"))
 		return parse_uint(val, 1, &o->foreground);
+	else if (!strcmp(key, "huge-pages"))	/* a flag on the command line */
+		return val ? parse_uint(val, 1, &o->huge_pages) : (o->huge_pages = 1, 0);
 	else
 		return -1;
 	return 0;
@@ -430,6 +435,7 @@ static const struct option long_options[] = {
 	{ "coldplug", required_argument, NULL, 0 },
 	{ "nvdimm", required_argument, NULL, 0 },
 	{ "backing-dir", required_argument, NULL, 0 },
+	{ "huge-pages", no_argument, NULL, 0 },
 	{ "config", required_argument, NULL, 'c' },
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
@@ -556,6 +562,7 @@ static int configure_machine(const struct options *o, struct memhp_config *cfg)
 	cfg->slots = o->slots;
 	cfg->cmdline = o->cmdline;
 	cfg->backing_dir = o->backing_dir;
+	cfg->huge_pages = (int)o->huge_pages;
 	cfg->coldplug = o->coldplug;
 	cfg->nr_coldplug = o->nr_coldplug;
 	cfg->nvdimm = o->nvdimm;

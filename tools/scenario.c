@@ -801,6 +801,7 @@ static void machine_config(const struct scenario *s, const struct scn_options *o
 	memcpy(cfg->node_mem, s->node_mem, sizeof(cfg->node_mem));
 	cfg->cmdline = cmdline;
 	cfg->backing_dir = opt->backing_dir;
+	cfg->huge_pages = opt->huge_pages;
 	cfg->kernel_image_base = opt->kernel_image_base;
 	cfg->coldplug = s->coldplug;
 	cfg->nr_coldplug = s->nr_coldplug;

@@ -57,6 +57,7 @@ struct scn_options {
 	bool json;			/* oracle JSON on out; text otherwise */
 	bool pretty;
 	const char *backing_dir;
+	bool huge_pages;		/* devices on 2 MiB pages where the host offers them */
 	const char *socket;		/* run against this memhpd, not in process */
 	uint64_t kernel_image_base;	/* where KASLR put the image; 0: 16 MiB */
 };
