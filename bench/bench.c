@@ -557,9 +557,9 @@ static void bench_add_online(void)
 				 (unsigned long long)ns[i], mmom, eager ? ", eager" : "", backing->tag);
 			/* what writes the memmap is bound by the fresh-page limit; deferred writes none */
 			add_row(fig, t * 1e3, base * 1e3, t / base, "ms/GiB",
-				eager || !mmom ? (backing->huge ? "reported (CPU-bound)" : "<= 1.5x fresh-page limit")
-				: "< 5 ms/GiB",
-				eager || !mmom ? backing->huge || t / base <= 1.5 : t * 1e3 < 5.0);
+				/* on 2 MiB pages: the issue's own goal for a written memmap */
+				backing->huge || (!eager && mmom) ? "< 5 ms/GiB" : "<= 1.5x fresh-page limit",
+				backing->huge || (!eager && mmom) ? t * 1e3 < 5.0 : t / base <= 1.5);
 			backing_compare(fig, t);
 			if (ns[i] > 16 && per16 > 0) {
 				snprintf(fig, sizeof(fig), "  growth %llu vs 16 GiB, memmap_on_memory=%d: per-GiB time%s",

@@ -311,16 +311,20 @@ check "daxctl reconfigure-device --mode=devdax: memory removed, device_dax again
 ctl dax destroy "$dreg" >/dev/null 2>&1
 
 # ---- 9. memhpctl run against a daemon ----------------------------------
-# run_on_daemon SCENARIO CHECKER...: SCENARIO on a fresh daemon, its JSON
-# handed to CHECKER as the last argument
+# run_on_daemon SCENARIO CHECKER...: SCENARIO on a fresh daemon (with
+# $daemon_opts), its JSON handed to CHECKER as the last argument; the
+# daemon's log is left in $out/dmesg-SCENARIO.txt
 run_on_daemon() {
 	scn=$1; shift
 	mkdir -p "$out/mnt-$scn"
-	"$build/memhpd" --mount "$out/mnt-$scn" --socket "$out/$scn.sock" --cmdline "memory_hotplug.memmap_on_memory=1"
+	# shellcheck disable=SC2086 # options, split on purpose
+	"$build/memhpd" --mount "$out/mnt-$scn" --socket "$out/$scn.sock" --cmdline "memory_hotplug.memmap_on_memory=1" \
+		${daemon_opts:-}
 	"$build/memhpctl" --socket "$out/$scn.sock" run "$top/tests/oracle/scenarios/$scn.scn" --json \
 		-o "$out/daemon-$scn.json" >/dev/null 2>&1
 	"$@" "$out/daemon-$scn.json" >/dev/null
 	rc=$?
+	"$build/memhpctl" --socket "$out/$scn.sock" dmesg > "$out/dmesg-$scn.txt" 2>&1
 	"$build/memhpctl" --socket "$out/$scn.sock" shutdown >/dev/null 2>&1
 	return $rc
 }
@@ -328,6 +332,9 @@ run_on_daemon() {
 # the kernel's runs like the in-process ones; the dax scenario's snapshot
 check "memhpctl run against memhpd: c1-offline-movable-in-use conforms" \
 	"run_on_daemon c1-offline-movable-in-use python3 '$top/tests/oracle/conform.py' '$top/tests/oracle/kernel/c1-movable-in-use-mmom1.json'"
+# the same on 2 MiB pages: the kernel's numbers do not depend on the backing
+check "memhpd --huge-pages: c1-offline-movable-in-use conforms, devices on 2 MiB pages" \
+	"daemon_opts=--huge-pages run_on_daemon c1-offline-movable-in-use python3 '$top/tests/oracle/conform.py' '$top/tests/oracle/kernel/c1-movable-in-use-mmom1.json' && [ \$(grep -c 'd1 \[mem .*2 MiB pages where aligned' '$out/dmesg-c1-offline-movable-in-use.txt') -ge 1 ]"
 check "memhpctl run against memhpd: b1-online-zones conforms" \
 	"run_on_daemon b1-online-zones python3 '$top/tests/oracle/conform.py' '$top/tests/oracle/kernel/b1-online-zones-mmom1.json'"
 check "memhpctl run against memhpd: dax-cxl-kmem snapshot" \
