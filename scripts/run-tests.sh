@@ -19,8 +19,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$top/tests/tsan.supp history_size=7}
 pass() { echo "PASS $1" >> "$results"; }
 fail() { echo "FAIL $1" >> "$results"; echo "FAIL: $1" >&2; }
+# a section's header, with the seconds the pass has run so far
+section() { echo "== $* [${SECONDS}s]"; }
 
-echo "== unit tests ($build)"
+section "unit tests ($build)"
 for t in "$build"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
@@ -37,7 +39,7 @@ for t in "$build"/tests/test_*; do
 	fi
 done
 
-echo "== stress ($build)"
+section "stress ($build)"
 # randomized operations, every byte and the audit checked per batch: a
 # fixed seed, and a new one each run (printed: a failure reproduces with it)
 stress() {
@@ -75,7 +77,7 @@ split_opts() {
 	done
 }
 
-echo "== oracle conformance ($build)"
+section "oracle conformance ($build)"
 mkdir -p "$build/oracle"
 compare="$top/../shared/oracle/compare"
 while read -r name scn opts; do
@@ -149,7 +151,7 @@ done < "$top/tests/oracle/arm64/MATRIX"
 # one exact but the listed known divergences; in the plain pass only
 # (CORPUS=random, set by make check), two runs at a time
 if [ "${CORPUS:-}" = random ]; then
-	echo "== random corpus against the real kernel ($build)"
+	section "random corpus against the real kernel ($build)"
 	if python3 "$top/tests/oracle/random_report.py" --check -j 2 "$build" > "$build/random.txt" 2>&1; then
 		pass "random corpus: $(tail -1 "$build/random.txt")"
 		tail -1 "$build/random.txt"
@@ -159,7 +161,7 @@ if [ "${CORPUS:-}" = random ]; then
 	fi
 fi
 
-echo "== the main job: demo, plan, scenarios/ ($build)"
+section "the main job: demo, plan, scenarios/ ($build)"
 # the demo's numbers (demo_check.py) and the planner against real runs
 if "$build/memhpctl" demo --svg "$build/demo.svg" --json "$build/demo.json" > "$build/demo.txt" 2>&1 &&
    python3 "$top/tests/demo/demo_check.py" "$build/demo.json"; then
@@ -212,7 +214,7 @@ else
 	fail "layer check"
 fi
 
-echo "== integration: memhpd, lsmem, chmem, daxctl, the kernel's selftest ($build)"
+section "integration: memhpd, lsmem, chmem, daxctl, the kernel's selftest ($build)"
 rm -f "$build"/sanitizer.*
 ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$build/sanitizer" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$build/sanitizer" \
 	bash "$top/tests/integration/run.sh" "$build" > "$build/integration.log" 2>&1
@@ -228,11 +230,12 @@ else
 	pass "integration: memhpd sanitizer-clean"
 fi
 
-echo "== scenario runner, text mode ($build)"
+section "scenario runner, text mode ($build)"
 if "$build/memhpctl" run "$top/tests/oracle/scenarios/b1-online-zones.scn" memory_hotplug.memmap_on_memory=1 > "$build/oracle/b1.txt"; then
 	tail -1 "$build/oracle/b1.txt"
 	pass "memhpctl run text"
 else
 	fail "memhpctl run text"
 fi
+section "done ($build)"
 exit 0
