@@ -166,7 +166,7 @@ static void record_write(struct run *r, const char *path, const char *value, lon
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = t_write(r, path, buf, len);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	timed_out = ret == -EINTR && !r->socket &&
+	timed_out = ret == -EINTR && r->t->write_times_out &&
 		    (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >=
 			    (r->write_timeout_ms ? r->write_timeout_ms : WRITE_TIMEOUT_MS_DEFAULT);
 	json_begin_object(&r->j, NULL);
@@ -455,22 +455,18 @@ static struct hog *find_hog(struct run *r, const char *name)
 
 static void hog_free(struct run *r, struct hog *h)
 {
-	if (r->socket && h->nr)
-		free(remote(r, "kill %s%s", h->name, "", NULL));
-	if (h->region)
-		memhp_region_free(h->region);
-	for (size_t i = 0; h->pfns && i < h->nr; i++)
-		memhp_free_pages(r->m, (unsigned long)h->pfns[i], 0);
-	free(h->pfns);
+	r->t->hog_free(r, h);
 	memset(h, 0, sizeof(*h));
 }
 
 /* hog anon|mlock|pipe MiB [as VAR]: a process holding that much memory */
 static void step_hog(struct run *r, struct scn_step *st)
 {
+	static const char *const hog_kinds[] = { "anon", "mlock", "pipe" };	/* enum hog_kind */
 	uint64_t mib;
 	struct hog *h;
 	size_t pages;
+	int kind;
 
 	if (st->argc < 2 || scn_parse_size(st->argv[1], &mib) || r->nr_hogs == MAX_HOGS) {
 		skip_step(r, "usage: hog anon|mlock|pipe MiB [as VAR]");
@@ -484,38 +480,14 @@ static void step_hog(struct run *r, struct scn_step *st)
 	else
 		snprintf(h->name, sizeof(h->name), "hog%d", h->id);
 	pages = (size_t)(mib << 20) / r->geo.page_size;
-	if (r->socket && (!strcmp(st->argv[0], "anon") || !strcmp(st->argv[0], "mlock"))) {
-		char size[32];
-		int err;
-
-		/* memhpd's users are movable memory, touched */
-		snprintf(size, sizeof(size), "%zu", pages * (size_t)r->geo.page_size);
-		free(remote(r, "hog %s %s", h->name, size, &err));
-		if (!err)
-			h->nr = pages;
-	} else if (r->socket) {
-		skip_step(r, "hog pipe needs the machine in process");
-		return;
-	} else if (!strcmp(st->argv[0], "anon") || !strcmp(st->argv[0], "mlock")) {
-		int ret = memhp_region_alloc(r->m, pages, 0,
-					     !strcmp(st->argv[0], "mlock") ? MEMHP_REGION_MLOCK : 0, &h->region);
-
-		if (!ret) {
-			/* the process touches every page */
-			memset(memhp_region_addr(h->region), 0x5a, pages * r->geo.page_size);
-			h->nr = pages;
-		}
-	} else if (!strcmp(st->argv[0], "pipe")) {
-		h->pfns = calloc(pages, sizeof(*h->pfns));
-		for (size_t i = 0; h->pfns && i < pages; i++) {
-			long pfn = memhp_alloc_pages(r->m, 0, 0);
-
-			if (pfn < 0)
-				break;
-			h->pfns[h->nr++] = pfn;
-		}
-	} else {
+	for (kind = 0; kind < 3 && strcmp(st->argv[0], hog_kinds[kind]); kind++)
+		;
+	if (kind == 3) {
 		skip_step(r, "hog: kind is anon, mlock or pipe");
+		return;
+	}
+	if (r->t->hog(r, h, (enum hog_kind)kind, pages) == -EOPNOTSUPP) {
+		skip_step(r, "hog pipe needs the machine in process");
 		return;
 	}
 	r->nr_hogs++;
@@ -550,19 +522,7 @@ static void step_dax_region(struct run *r, struct scn_step *st)
 		skip_step(r, "usage: dax_region cxl|hmem|pmem SIZE [node=N]");
 		return;
 	}
-	if (r->socket) {
-		char args[96], *reply, *dev;
-
-		snprintf(args, sizeof(args), "%s %s node=%d", kinds[kind], st->argv[1], node);
-		reply = remote(r, "dax create %s%s", args, "", &ret);
-		dev = reply ? strstr(reply, "dev=") : NULL;
-		snprintf(info.dev, sizeof(info.dev), "%.*s", dev ? (int)strcspn(dev + 4, " \n") : 0,
-			 dev ? dev + 4 : "");
-		free(reply);
-	} else {
-		ret = memhp_dax_region_create(r->m, (enum memhp_dax_kind)kind, size, node, 0,
-					      MEMHP_ADDR_AUTO, -1, &info);
-	}
+	ret = r->t->dax_region(r, kind, size, node, &info);
 	json_int(&r->j, "rc", ret < 0 ? -ret : 0);
 	json_string(&r->j, "result", ret ? memhp_strerror(ret) : "ok");
 	if (ret) {
@@ -593,47 +553,13 @@ static void step_kill(struct run *r, struct scn_step *st)
 static void step_where(struct run *r, struct scn_step *st)
 {
 	struct hog *h = st->argc ? find_hog(r, st->argv[0]) : NULL;
-	unsigned long pages_per_block = (unsigned long)(r->geo.block_size / r->geo.page_size);
 	unsigned long *count, nblocks = 0;
 
 	if (!h) {
 		skip_step(r, "no such hog");
 		return;
 	}
-	if (r->socket) {
-		/* memhpd answers "BLOCK COUNT" runs: add them up */
-		char *out = remote(r, "where %s%s", h->name, "", NULL), *save = NULL;
-		unsigned long b, c;
-
-		nblocks = 0;
-		for (char *l = out ? strtok_r(out, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
-			if (sscanf(l, "%lu %lu", &b, &c) == 2 && b + 1 > nblocks)
-				nblocks = b + 1;
-		count = calloc(nblocks + 1, sizeof(*count));
-		free(out);
-		out = remote(r, "where %s%s", h->name, "", NULL);
-		save = NULL;
-		for (char *l = out ? strtok_r(out, "\n", &save) : NULL; count && l; l = strtok_r(NULL, "\n", &save))
-			if (sscanf(l, "%lu %lu", &b, &c) == 2)
-				count[b] += c;
-		free(out);
-		goto print;
-	}
-	for (size_t i = 0; i < h->nr; i++) {
-		unsigned long pfn = h->region ? (unsigned long)memhp_region_pfn(h->region, i)
-					      : (unsigned long)h->pfns[i];
-
-		if (pfn / pages_per_block + 1 > nblocks)
-			nblocks = pfn / pages_per_block + 1;
-	}
-	count = calloc(nblocks + 1, sizeof(*count));
-	for (size_t i = 0; count && i < h->nr; i++) {
-		unsigned long pfn = h->region ? (unsigned long)memhp_region_pfn(h->region, i)
-					      : (unsigned long)h->pfns[i];
-
-		count[pfn / pages_per_block]++;
-	}
-print:
+	count = r->t->where(r, h, &nblocks);
 	json_int(&r->j, "pid", h->id);
 	json_int(&r->j, "rc", 0);
 	json_begin_object(&r->j, "pages_per_block");
@@ -783,7 +709,7 @@ static void json_machine(struct run *r, struct scenario *s, const char *cmdline)
 	json_lines(&r->j, "skipped_directives", s->skipped_directives);
 	json_end_object(&r->j);
 	json_end_object(&r->j);
-	json_string(&r->j, "engine", r->socket ? "memhpd" : "memhp");
+	json_string(&r->j, "engine", r->t->engine);
 	json_string(&r->j, "kernel_cmdline", cmdline);
 }
 
@@ -816,6 +742,7 @@ static int connect_daemon(struct run *r, const char *socket)
 	char *status, *bs, *log;
 	int ret;
 
+	r->t = &daemon_target;
 	r->socket = socket;
 	status = remote(r, "status%s%s", "", "", &ret);
 	if (!status)
@@ -849,7 +776,7 @@ static void begin_output(struct run *r, struct scenario *s, const char *cmdline)
 		return;
 	}
 	fprintf(r->out, "scenario: %s\nengine: %s (%s)\ncmdline: %s\n", s->file,
-		r->socket ? "memhpd" : "memhp", r->geo.arch, r->socket ? "(the daemon's)" : cmdline);
+		r->t->engine, r->geo.arch, r->t == &daemon_target ? "(the daemon's)" : cmdline);
 	if (s->skipped_directives)
 		fprintf(r->out, "skipped directives: %s\n", s->skipped_directives);
 	text_mark(r);
@@ -914,6 +841,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 		ret = connect_daemon(r, opt->socket);
 	} else {
 		machine_config(s, opt, cmdline, &cfg);
+		r->t = &local_target;
 		ret = memhp_machine_create(&cfg, &r->m);
 		if (!ret)
 			memhp_get_geometry(r->m, &r->geo);
@@ -935,8 +863,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	free(r->prev_blocks);
 	for (int i = 0; i < r->nr_hogs; i++)
 		hog_free(r, &r->hogs[i]);
-	if (r->m)
-		memhp_machine_destroy(r->m);
+	r->t->close(r);
 out:
 	free(cmdline);
 	free(r);

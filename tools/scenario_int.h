@@ -17,6 +17,7 @@
 
 #define MAX_DIMMS 64
 #define MIN_SZ(a, b) ((a) < (b) ? (a) : (b))
+#define MAX_UL(a, b) ((a) > (b) ? (a) : (b))
 
 struct dimm {
 	char name[64];
@@ -25,6 +26,8 @@ struct dimm {
 };
 
 #define MAX_HOGS 64
+
+enum hog_kind { HOG_ANON, HOG_MLOCK, HOG_PIPE };
 
 /* a memory user: movable (anon, mlock) or unmovable kernel memory (pipe) */
 struct hog {
@@ -35,9 +38,41 @@ struct hog {
 	size_t nr;
 };
 
+struct run;
+
+/*
+ * Where the steps act: the machine in process, or a running memhpd (its
+ * control socket).  scenario_target.c has the two tables.
+ */
+struct target_ops {
+	const char *engine;		/* "memhp", "memhpd": the JSON's engine */
+	bool write_times_out;		/* a write past its limit returns -EINTR */
+	char *(*read)(struct run *r, const char *path);
+	ssize_t (*write)(struct run *r, const char *path, const char *buf, size_t len);
+	int (*list)(struct run *r, const char *path,
+		    int (*fn)(void *arg, const char *name, const struct memhp_stat *st), void *arg);
+	size_t (*block_ids)(struct run *r, unsigned long *ids, size_t max);
+	int (*dimm_add)(struct run *r, const char *name, uint64_t size, int node, uint64_t addr,
+			struct memhp_dimm_info *info);
+	int (*dimm_remove)(struct run *r, const char *name);
+	int (*dimm_info)(struct run *r, const char *name, struct memhp_dimm_info *info);
+	void (*log)(struct run *r, char *buf, size_t cap);	/* the lines since the last call */
+	int (*audit)(struct run *r, char *msg, size_t len);
+	/* h->nr pages got; -EOPNOTSUPP when the target has no such user */
+	int (*hog)(struct run *r, struct hog *h, enum hog_kind kind, size_t pages);
+	void (*hog_free)(struct run *r, struct hog *h);
+	/* calloc'ed count per block, *nblocks of them */
+	unsigned long *(*where)(struct run *r, struct hog *h, unsigned long *nblocks);
+	int (*dax_region)(struct run *r, int kind, uint64_t size, int node, struct memhp_dax_info *info);
+	void (*close)(struct run *r);
+};
+
+extern const struct target_ops local_target, daemon_target;
+
 struct run {
-	struct memhp_machine *m;	/* in-process, or NULL ... */
-	const char *socket;		/* ... a running memhpd */
+	const struct target_ops *t;
+	struct memhp_machine *m;	/* local_target's machine */
+	const char *socket;		/* daemon_target's memhpd */
 	size_t log_seen;		/* bytes of the daemon's log already shown */
 	struct hog hogs[MAX_HOGS];
 	int nr_hogs;
@@ -69,19 +104,48 @@ int split_words(char *line, char **argv, int max);	/* shell-style words */
 struct step_verb;
 const struct step_verb *find_step_verb(const char *verb);
 
-/* scenario_target.c */
+/* scenario_target.c: a request on memhpd's socket */
 char *remote(struct run *r, const char *fmt, const char *a, const char *b, int *err);
-char *t_read(struct run *r, const char *path);
-ssize_t t_write(struct run *r, const char *path, const char *buf, size_t len);
-int t_list(struct run *r, const char *path, int (*fn)(void *arg, const char *name, const struct memhp_stat *st),
-	   void *arg);
-size_t t_block_ids(struct run *r, unsigned long *ids, size_t max);
-int t_dimm_add(struct run *r, const char *name, uint64_t size, int node, uint64_t addr,
-	       struct memhp_dimm_info *info);
-int t_dimm_remove(struct run *r, const char *name);
-int t_dimm_info(struct run *r, const char *name, struct memhp_dimm_info *info);
-void t_log(struct run *r, char *buf, size_t cap);
-int t_audit(struct run *r, char *msg, size_t len);
+
+/* the target's methods, by their old names */
+static inline char *t_read(struct run *r, const char *path)
+{
+	return r->t->read(r, path);
+}
+static inline ssize_t t_write(struct run *r, const char *path, const char *buf, size_t len)
+{
+	return r->t->write(r, path, buf, len);
+}
+static inline int t_list(struct run *r, const char *path,
+			 int (*fn)(void *arg, const char *name, const struct memhp_stat *st), void *arg)
+{
+	return r->t->list(r, path, fn, arg);
+}
+static inline size_t t_block_ids(struct run *r, unsigned long *ids, size_t max)
+{
+	return r->t->block_ids(r, ids, max);
+}
+static inline int t_dimm_add(struct run *r, const char *name, uint64_t size, int node, uint64_t addr,
+			     struct memhp_dimm_info *info)
+{
+	return r->t->dimm_add(r, name, size, node, addr, info);
+}
+static inline int t_dimm_remove(struct run *r, const char *name)
+{
+	return r->t->dimm_remove(r, name);
+}
+static inline int t_dimm_info(struct run *r, const char *name, struct memhp_dimm_info *info)
+{
+	return r->t->dimm_info(r, name, info);
+}
+static inline void t_log(struct run *r, char *buf, size_t cap)
+{
+	r->t->log(r, buf, cap);
+}
+static inline int t_audit(struct run *r, char *msg, size_t len)
+{
+	return r->t->audit(r, msg, len);
+}
 
 /* scenario_snapshot.c */
 char *read_kfile(struct run *r, const char *path);

@@ -16,9 +16,10 @@
 #include "scenario_int.h"
 
 /*
- * The target: the machine in process, or a running memhpd through its
- * control socket.  Everything the runner does to the machine goes through
- * these few functions.
+ * The target: the machine in process (local_*), or a running memhpd
+ * through its control socket (daemon_*).  Everything the runner does to
+ * the machine goes through the two method tables at the end of the file;
+ * the steps never ask which one they have.
  */
 char *remote(struct run *r, const char *fmt, const char *a, const char *b, int *err)
 {
@@ -35,25 +36,31 @@ char *remote(struct run *r, const char *fmt, const char *a, const char *b, int *
 	return out ? out : xstrdup("");
 }
 
-char *t_read(struct run *r, const char *path)
+static char *local_read(struct run *r, const char *path)
 {
 	char *buf;
 
-	if (r->socket)
-		return remote(r, "read %s%s", path, "", NULL);
 	return memhp_file_read_alloc(r->m, path, &buf) < 0 ? NULL : buf;
 }
 
-ssize_t t_write(struct run *r, const char *path, const char *buf, size_t len)
+static char *daemon_read(struct run *r, const char *path)
+{
+	return remote(r, "read %s%s", path, "", NULL);
+}
+
+/* the oracle's per-write limit: a write still waiting then gets -EINTR */
+static ssize_t local_write(struct run *r, const char *path, const char *buf, size_t len)
+{
+	return memhp_file_write_cancellable(r->m, path, buf, len, NULL,
+					    r->write_timeout_ms ? r->write_timeout_ms : WRITE_TIMEOUT_MS_DEFAULT);
+}
+
+static ssize_t daemon_write(struct run *r, const char *path, const char *buf, size_t len)
 {
 	int err;
 	char value[4200];
 	char *out;
 
-	if (!r->socket)
-		return memhp_file_write_cancellable(r->m, path, buf, len, NULL,
-						    r->write_timeout_ms ? r->write_timeout_ms
-									: WRITE_TIMEOUT_MS_DEFAULT);
 	/* one line per request: the trailing newline, which every sysfs
 	 * parser treats as absent, is not sent */
 	snprintf(value, sizeof(value), "%.*s", (int)len, buf);
@@ -63,14 +70,18 @@ ssize_t t_write(struct run *r, const char *path, const char *buf, size_t len)
 	return err ? err : (ssize_t)len;
 }
 
-int t_list(struct run *r, const char *path,
-		  int (*fn)(void *arg, const char *name, const struct memhp_stat *st), void *arg)
+static int local_list(struct run *r, const char *path,
+		      int (*fn)(void *arg, const char *name, const struct memhp_stat *st), void *arg)
+{
+	return memhp_file_list(r->m, path, fn, arg);
+}
+
+static int daemon_list(struct run *r, const char *path,
+		       int (*fn)(void *arg, const char *name, const struct memhp_stat *st), void *arg)
 {
 	int err;
 	char *out, *save = NULL;
 
-	if (!r->socket)
-		return memhp_file_list(r->m, path, fn, arg);
 	out = remote(r, "list %s%s", path, "", &err);
 	for (char *l = out ? strtok_r(out, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
 		struct memhp_stat st = { .type = l[0] == 'd' ? MEMHP_FT_DIR : l[0] == 'l' ? MEMHP_FT_LINK
@@ -112,26 +123,33 @@ static int cmp_ulong(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-size_t t_block_ids(struct run *r, unsigned long *ids, size_t max)
+static size_t local_block_ids(struct run *r, unsigned long *ids, size_t max)
+{
+	return memhp_block_ids(r->m, ids, max);
+}
+
+static size_t daemon_block_ids(struct run *r, unsigned long *ids, size_t max)
 {
 	struct idlist l = { ids, 0, max };
 
-	if (!r->socket)
-		return memhp_block_ids(r->m, ids, max);
-	t_list(r, "/sys/devices/system/memory", collect_block_id, &l);
+	daemon_list(r, "/sys/devices/system/memory", collect_block_id, &l);
 	if (ids)
 		qsort(ids, MIN_SZ(l.n, max), sizeof(*ids), cmp_ulong);
 	return l.n;
 }
 
-int t_dimm_add(struct run *r, const char *name, uint64_t size, int node, uint64_t addr,
-		      struct memhp_dimm_info *info)
+static int local_dimm_add(struct run *r, const char *name, uint64_t size, int node, uint64_t addr,
+			  struct memhp_dimm_info *info)
+{
+	return memhp_dimm_add(r->m, name, size, node, addr, -1, info);
+}
+
+static int daemon_dimm_add(struct run *r, const char *name, uint64_t size, int node, uint64_t addr,
+			   struct memhp_dimm_info *info)
 {
 	char args[256], *out;
 	int err;
 
-	if (!r->socket)
-		return memhp_dimm_add(r->m, name, size, node, addr, -1, info);
 	snprintf(args, sizeof(args), "%llu node=%d", (unsigned long long)size, node);
 	if (addr != MEMHP_ADDR_AUTO)
 		snprintf(args + strlen(args), sizeof(args) - strlen(args), " addr=%#llx", (unsigned long long)addr);
@@ -156,25 +174,31 @@ int t_dimm_add(struct run *r, const char *name, uint64_t size, int node, uint64_
 	return 0;
 }
 
-int t_dimm_remove(struct run *r, const char *name)
+static int local_dimm_remove(struct run *r, const char *name)
+{
+	return memhp_dimm_remove(r->m, name);
+}
+
+static int daemon_dimm_remove(struct run *r, const char *name)
 {
 	int err;
 
-	if (!r->socket)
-		return memhp_dimm_remove(r->m, name);
 	free(remote(r, "device del %s%s", name, "", &err));
 	return err;
 }
 
-int t_dimm_info(struct run *r, const char *name, struct memhp_dimm_info *info)
+static int local_dimm_info(struct run *r, const char *name, struct memhp_dimm_info *info)
+{
+	return memhp_dimm_info(r->m, name, info);
+}
+
+static int daemon_dimm_info(struct run *r, const char *name, struct memhp_dimm_info *info)
 {
 	unsigned long long a = 0, size = 0;
 	char *out, line[160], n[64];
 	FILE *f;
 	int err, found = 0;
 
-	if (!r->socket)
-		return memhp_dimm_info(r->m, name, info);
 	out = remote(r, "device list%s%s", "", "", &err);
 	if (!out)
 		return err;
@@ -195,15 +219,16 @@ int t_dimm_info(struct run *r, const char *name, struct memhp_dimm_info *info)
 }
 
 /* the kernel log lines since the last call */
-void t_log(struct run *r, char *buf, size_t cap)
+static void local_log(struct run *r, char *buf, size_t cap)
+{
+	memhp_log_read(r->m, &r->log_seq, buf, cap);
+}
+
+static void daemon_log(struct run *r, char *buf, size_t cap)
 {
 	char *all;
 	size_t n;
 
-	if (!r->socket) {
-		memhp_log_read(r->m, &r->log_seq, buf, cap);
-		return;
-	}
 	buf[0] = '\0';
 	all = remote(r, "dmesg%s%s", "", "", NULL);
 	if (!all)
@@ -215,14 +240,184 @@ void t_log(struct run *r, char *buf, size_t cap)
 	free(all);
 }
 
-int t_audit(struct run *r, char *msg, size_t len)
+static int local_audit(struct run *r, char *msg, size_t len)
+{
+	return memhp_audit(r->m, msg, len);
+}
+
+static int daemon_audit(struct run *r, char *msg, size_t len)
 {
 	int err;
 
-	if (!r->socket)
-		return memhp_audit(r->m, msg, len);
 	free(remote(r, "audit%s%s", "", "", &err));
 	if (err)
 		snprintf(msg, len, "memhpd's audit failed");
 	return err;
 }
+
+/* ---- memory users ---------------------------------------------------------- */
+
+static int local_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pages)
+{
+	if (kind == HOG_PIPE) {
+		/* pipe buffers: the kernel's own order-0 pages, unmovable */
+		h->pfns = calloc(pages, sizeof(*h->pfns));
+		for (size_t i = 0; h->pfns && i < pages; i++) {
+			long pfn = memhp_alloc_pages(r->m, 0, 0);
+
+			if (pfn < 0)
+				break;
+			h->pfns[h->nr++] = pfn;
+		}
+		return 0;
+	}
+	if (memhp_region_alloc(r->m, pages, 0, kind == HOG_MLOCK ? MEMHP_REGION_MLOCK : 0, &h->region))
+		return 0;
+	/* the process touches every page */
+	memset(memhp_region_addr(h->region), 0x5a, pages * r->geo.page_size);
+	h->nr = pages;
+	return 0;
+}
+
+/* memhpd's users are movable memory, touched; it has no pipe buffers */
+static int daemon_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pages)
+{
+	char size[32];
+	int err;
+
+	if (kind == HOG_PIPE)
+		return -EOPNOTSUPP;
+	snprintf(size, sizeof(size), "%zu", pages * (size_t)r->geo.page_size);
+	free(remote(r, "hog %s %s", h->name, size, &err));
+	if (!err)
+		h->nr = pages;
+	return 0;
+}
+
+static void local_hog_free(struct run *r, struct hog *h)
+{
+	if (h->region)
+		memhp_region_free(h->region);
+	for (size_t i = 0; h->pfns && i < h->nr; i++)
+		memhp_free_pages(r->m, (unsigned long)h->pfns[i], 0);
+	free(h->pfns);
+}
+
+static void daemon_hog_free(struct run *r, struct hog *h)
+{
+	if (h->nr)
+		free(remote(r, "kill %s%s", h->name, "", NULL));
+}
+
+/* count[b]: the hog's pages in block b, for b < *nblocks (count: calloc'ed) */
+static unsigned long *local_where(struct run *r, struct hog *h, unsigned long *nblocks)
+{
+	unsigned long pages_per_block = (unsigned long)(r->geo.block_size / r->geo.page_size);
+	unsigned long *count;
+
+	*nblocks = 0;
+	for (size_t i = 0; i < h->nr; i++) {
+		unsigned long pfn = h->region ? (unsigned long)memhp_region_pfn(h->region, i)
+					      : (unsigned long)h->pfns[i];
+
+		*nblocks = MAX_UL(*nblocks, pfn / pages_per_block + 1);
+	}
+	count = calloc(*nblocks + 1, sizeof(*count));
+	for (size_t i = 0; count && i < h->nr; i++) {
+		unsigned long pfn = h->region ? (unsigned long)memhp_region_pfn(h->region, i)
+					      : (unsigned long)h->pfns[i];
+
+		count[pfn / pages_per_block]++;
+	}
+	return count;
+}
+
+/* memhpd answers "BLOCK COUNT" runs: add them up */
+static unsigned long *daemon_where(struct run *r, struct hog *h, unsigned long *nblocks)
+{
+	char *out = remote(r, "where %s%s", h->name, "", NULL), *save = NULL;
+	unsigned long b, c, *count;
+
+	*nblocks = 0;
+	for (char *l = out ? strtok_r(out, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+		if (sscanf(l, "%lu %lu", &b, &c) == 2)
+			*nblocks = MAX_UL(*nblocks, b + 1);
+	free(out);
+	count = calloc(*nblocks + 1, sizeof(*count));
+	out = remote(r, "where %s%s", h->name, "", NULL);
+	save = NULL;
+	for (char *l = out ? strtok_r(out, "\n", &save) : NULL; count && l; l = strtok_r(NULL, "\n", &save))
+		if (sscanf(l, "%lu %lu", &b, &c) == 2 && b < *nblocks)
+			count[b] += c;
+	free(out);
+	return count;
+}
+
+static const char *const dax_kinds[] = { "cxl", "hmem", "pmem" };
+
+static int local_dax_region(struct run *r, int kind, uint64_t size, int node, struct memhp_dax_info *info)
+{
+	return memhp_dax_region_create(r->m, (enum memhp_dax_kind)kind, size, node, 0, MEMHP_ADDR_AUTO, -1, info);
+}
+
+static int daemon_dax_region(struct run *r, int kind, uint64_t size, int node, struct memhp_dax_info *info)
+{
+	char args[96], *reply, *dev;
+	int ret;
+
+	snprintf(args, sizeof(args), "%s %llu node=%d", dax_kinds[kind], (unsigned long long)size, node);
+	reply = remote(r, "dax create %s%s", args, "", &ret);
+	dev = reply ? strstr(reply, "dev=") : NULL;
+	snprintf(info->dev, sizeof(info->dev), "%.*s", dev ? (int)strcspn(dev + 4, " \n") : 0, dev ? dev + 4 : "");
+	free(reply);
+	return ret;
+}
+
+static void local_close(struct run *r)
+{
+	memhp_machine_destroy(r->m);
+	r->m = NULL;
+}
+
+static void daemon_close(struct run *r)
+{
+	(void)r;	/* the daemon's machine is its own */
+}
+
+const struct target_ops local_target = {
+	.engine = "memhp",
+	.write_times_out = true,
+	.read = local_read,
+	.write = local_write,
+	.list = local_list,
+	.block_ids = local_block_ids,
+	.dimm_add = local_dimm_add,
+	.dimm_remove = local_dimm_remove,
+	.dimm_info = local_dimm_info,
+	.log = local_log,
+	.audit = local_audit,
+	.hog = local_hog,
+	.hog_free = local_hog_free,
+	.where = local_where,
+	.dax_region = local_dax_region,
+	.close = local_close,
+};
+
+const struct target_ops daemon_target = {
+	.engine = "memhpd",
+	.write_times_out = false,
+	.read = daemon_read,
+	.write = daemon_write,
+	.list = daemon_list,
+	.block_ids = daemon_block_ids,
+	.dimm_add = daemon_dimm_add,
+	.dimm_remove = daemon_dimm_remove,
+	.dimm_info = daemon_dimm_info,
+	.log = daemon_log,
+	.audit = daemon_audit,
+	.hog = daemon_hog,
+	.hog_free = daemon_hog_free,
+	.where = daemon_where,
+	.dax_region = daemon_dax_region,
+	.close = daemon_close,
+};
