@@ -31,7 +31,7 @@ LDFLAGS_ALL := -pthread $(CFLAGS_SAN) $(LDFLAGS)
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/scenario_parse.o $(BUILD)/tools/scenario_target.o \
-	       $(BUILD)/tools/scenario_snapshot.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o $(BUILD)/tools/mounts.o \
+	       $(BUILD)/tools/scenario_snapshot.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o $(BUILD)/tools/ctl_protocol.o $(BUILD)/tools/mounts.o \
 	       $(BUILD)/tools/plan.o $(BUILD)/tools/demo.o
 FUZZ_TARGETS := cmdline sysfs scenario ctl
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -90,7 +90,7 @@ $(BUILD)/tools/memhpd.o: tools/memhpd.c tools/*.h include/memhp/memhp.h
 	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -c $< -o $@
 
 MEMHPD_OBJS := $(BUILD)/tools/ctl_server.o $(BUILD)/tools/mounts.o $(BUILD)/tools/lifecycle.o \
-	       $(BUILD)/tools/explain.o $(BUILD)/tools/ctl.o
+	       $(BUILD)/tools/explain.o $(BUILD)/tools/ctl.o $(BUILD)/tools/ctl_protocol.o
 
 $(BUILD)/memhpd: $(BUILD)/tools/memhpd.o $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
 	$(CC) $^ -o $@ $(LDFLAGS_ALL) $(FUSE_LIBS)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * ctl.c - the client half of memhpd's control protocol (see ctl.h): connect,
- * send one line, read the header and exactly the announced payload.
+ * ctl.c - the client half of memhpd's control protocol (see ctl.h): check
+ * the request against the protocol's table, connect, send one line, read
+ * the header and exactly the announced payload.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -58,6 +59,11 @@ int ctl_request_keep(const char *socket_path, const char *request, char **payloa
 	err[0] = '\0';
 	if (strlen(socket_path) >= sizeof(sa.sun_path) || len >= CTL_MAX_LINE || strchr(request, '\n')) {
 		snprintf(err, errlen, "request or socket path too long");
+		return -EINVAL;
+	}
+	/* only what the protocol declares goes out (ctl_protocol.c) */
+	if (ctl_request_check(request)) {
+		snprintf(err, errlen, "not a request memhpd knows: %.64s", request);
 		return -EINVAL;
 	}
 	strcpy(sa.sun_path, socket_path);

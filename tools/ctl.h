@@ -55,4 +55,29 @@ int ctl_request_keep(const char *socket_path, const char *request, char **payloa
 #define CTL_MAX_NAME 64
 int ctl_name_is_valid(const char *name);
 
+/* ---- the requests, declared once (ctl_protocol.c) ---------------------- */
+
+enum ctl_request_id {
+	CTL_DEVICE_ADD, CTL_DEVICE_LIST, CTL_DEVICE_DEL, CTL_DAX, CTL_READ, CTL_WRITE, CTL_LIST,
+	CTL_STATUS, CTL_DMESG, CTL_HOG, CTL_PIN, CTL_UNPIN, CTL_KILL, CTL_PFN, CTL_WHERE, CTL_FAULT,
+	CTL_AUDIT, CTL_SHUTDOWN, CTL_NR_REQUESTS
+};
+
+#define CTL_MAX_WORDS 16
+
+struct ctl_request_spec {
+	const char *word, *sub;	/* the first word; the second, for sub-requests */
+	int min, max;		/* words, the request's own included */
+	const char *usage;
+};
+
+extern const struct ctl_request_spec ctl_protocol[CTL_NR_REQUESTS];
+
+/* split a request line in place (w[] points into it; write keeps its value
+ * whole): its id, or -EINVAL (unknown, or the wrong number of words),
+ * -E2BIG (more than CTL_MAX_WORDS words) */
+int ctl_request_parse(char *line, char **w, int *n);
+/* 0 when `request` is one of the protocol's, -EINVAL or -E2BIG otherwise */
+int ctl_request_check(const char *request);
+
 #endif

@@ -351,18 +351,12 @@ static int list_one(void *arg, const char *name, const struct memhp_stat *st)
 }
 
 /* write PATH VALUE: the value is the rest of the line, spaces included */
-static void ctl_write(int fd, char *args)
+static void ctl_write(int fd, const char *args, const char *value)
 {
-	char *value = strchr(args, ' ');
 	struct watch w;
 	uint64_t seq;
 	ssize_t ret;
 
-	if (!value || value == args) {
-		reply_err(fd, -EINVAL, "usage: write PATH VALUE");
-		return;
-	}
-	*value++ = '\0';
 	seq = memhp_log_seq(d.m);
 	ret = watch_begin(fd, &w);
 	if (!ret) {
@@ -716,64 +710,57 @@ static void req_shutdown(int fd, char **w, int n)
 	kill(getpid(), SIGTERM);	/* fuse's handler ends the loop */
 }
 
-/*
- * Every request but `write` (whose value may hold spaces): its first word,
- * the second when it names a sub-request, and how many words it takes,
- * the request's own included.  ctl.h documents them.
- */
-static const struct ctl_request {
-	const char *word, *sub;
-	int min, max;
-	void (*handle)(int fd, char **w, int n);
-} ctl_requests[] = {
-	{ "device", "add", 2, 16, ctl_device_add },
-	{ "device", "list", 2, 2, req_device_list },
-	{ "device", "del", 3, 3, req_device_del },
-	{ "dax", NULL, 2, 16, ctl_dax },
-	{ "read", NULL, 2, 2, req_read },
-	{ "list", NULL, 2, 2, req_list },
-	{ "status", NULL, 1, 1, req_status },
-	{ "dmesg", NULL, 1, 1, req_dmesg },
-	{ "hog", NULL, 1, 16, ctl_users },
-	{ "pin", NULL, 1, 16, ctl_users },
-	{ "unpin", NULL, 1, 16, ctl_users },
-	{ "kill", NULL, 1, 16, ctl_users },
-	{ "pfn", NULL, 1, 16, ctl_users },
-	{ "where", NULL, 1, 16, ctl_users },
-	{ "fault", NULL, 2, 2, req_fault },
-	{ "audit", NULL, 1, 1, req_audit },
-	{ "shutdown", NULL, 1, 1, req_shutdown },
+static void ctl_write_request(int fd, char **w, int n)
+{
+	(void)n;
+	ctl_write(fd, w[1], w[2]);
+}
+
+/* a handler for each request of the protocol (ctl_protocol.c) */
+static void (*const ctl_handlers[CTL_NR_REQUESTS])(int fd, char **w, int n) = {
+	[CTL_DEVICE_ADD] = ctl_device_add,
+	[CTL_DEVICE_LIST] = req_device_list,
+	[CTL_DEVICE_DEL] = req_device_del,
+	[CTL_DAX] = ctl_dax,
+	[CTL_READ] = req_read,
+	[CTL_WRITE] = ctl_write_request,
+	[CTL_LIST] = req_list,
+	[CTL_STATUS] = req_status,
+	[CTL_DMESG] = req_dmesg,
+	[CTL_HOG] = ctl_users,
+	[CTL_PIN] = ctl_users,
+	[CTL_UNPIN] = ctl_users,
+	[CTL_KILL] = ctl_users,
+	[CTL_PFN] = ctl_users,
+	[CTL_WHERE] = ctl_users,
+	[CTL_FAULT] = req_fault,
+	[CTL_AUDIT] = req_audit,
+	[CTL_SHUTDOWN] = req_shutdown,
 };
 
 void handle_request(int fd, char *line)
 {
-	char *w[16], *save = NULL;
-	int n = 0;
+	char *w[CTL_MAX_WORDS];
+	int n, req = ctl_request_parse(line, w, &n);
 
-	if (!strncmp(line, "write ", 6)) {
-		ctl_write(fd, line + 6);
+	if (req == -E2BIG) {
+		reply_err(fd, -E2BIG, "too many words");
 		return;
-	}
-	for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-		if (n == 16) {
-			reply_err(fd, -E2BIG, "too many words");
-			return;
-		}
-		w[n++] = t;
 	}
 	if (!n) {
 		reply_err(fd, -EINVAL, "empty request");
 		return;
 	}
-	for (size_t i = 0; i < sizeof(ctl_requests) / sizeof(ctl_requests[0]); i++) {
-		const struct ctl_request *r = &ctl_requests[i];
-
-		if (strcmp(w[0], r->word) || n < r->min || n > r->max || (r->sub && strcmp(w[1], r->sub)))
-			continue;
-		r->handle(fd, w, n);
+	if (req < 0) {
+		for (int i = 0; i < CTL_NR_REQUESTS; i++)
+			if (!strcmp(w[0], ctl_protocol[i].word)) {
+				reply_err(fd, -EINVAL, "usage: %s", ctl_protocol[i].usage);
+				return;
+			}
+		reply_err(fd, -EINVAL, "unknown request '%s'", w[0]);
 		return;
 	}
-	reply_err(fd, -EINVAL, "unknown request '%s'", w[0]);
+	ctl_handlers[req](fd, w, n);
 }
 
 #define REQUEST_DEADLINE_MS 10000
