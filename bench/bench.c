@@ -41,8 +41,8 @@
  * mimalloc is loaded with dlopen(RTLD_LOCAL): linked in, Debian's build
  * replaces malloc for the whole process, and glibc's baseline and memhp's
  * own heap would silently be mimalloc's.
- * --smoke runs every figure at a tiny size, so that `make check` keeps the
- * code building and running; it asserts nothing about speed.
+ * --smoke runs every figure once at a tiny size, so that `make check` keeps
+ * the code building and running; it asserts nothing about speed.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -117,6 +117,12 @@ static size_t nr_times_4k, next_compare;
 
 static void add_row(const char *figure, double memhp, double baseline, double ratio, const char *unit,
 		    const char *goal, bool met);
+
+/* timed figures are the best of three; --smoke, which times nothing, runs once */
+static int best_of(void)
+{
+	return smoke ? 1 : 3;
+}
 
 static void backing_compare(const char *figure, double t)
 {
@@ -213,7 +219,7 @@ static double best_of_three(void (*fn)(char *dst, const char *src, size_t bytes)
 		exit(1);
 	memset(a, 1, bytes);
 	memset(b, 2, bytes);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < best_of(); i++) {
 		double t = now();
 
 		fn(b, a, bytes);
@@ -262,7 +268,7 @@ static double fresh_mapping_rate(size_t bytes, unsigned int flags, bool time_set
 {
 	double best = 1e9;
 
-	for (int run = 0; run < 3; run++) {
+	for (int run = 0; run < best_of(); run++) {
 		int fd = new_fd(flags);
 		char *p;
 		double t;
@@ -301,7 +307,7 @@ static double copy_backed_rate(size_t bytes, unsigned int flags)
 	if (!src)
 		exit(1);
 	memset(src, 3, bytes);
-	for (int run = 0; run < 3; run++) {
+	for (int run = 0; run < best_of(); run++) {
 		int fd = new_fd(flags);
 		double t;
 
@@ -455,7 +461,7 @@ static double online_time(uint64_t size, int mmom, int eager)
 	double best = 1e9;
 
 	snprintf(cmdline, sizeof(cmdline), "memory_hotplug.memmap_on_memory=%d memhp_default_state=offline", mmom);
-	for (int run = 0; run < 3; run++) {
+	for (int run = 0; run < best_of(); run++) {
 		struct memhp_machine *m = boot_init(2 * GiB, size + 4 * GiB, cmdline, eager);
 		struct memhp_dimm_info d;
 		double t;
@@ -520,7 +526,7 @@ static double add_online_time(uint64_t size, int mmom, int eager)
 
 	snprintf(cmdline, sizeof(cmdline), "memory_hotplug.memmap_on_memory=%d memhp_default_state=online_movable",
 		 mmom);
-	for (int run = 0; run < (size >= 64 * GiB ? 2 : 3); run++) {
+	for (int run = 0; run < (size >= 64 * GiB ? 2 : best_of()); run++) {
 		/* enough boot memory for the memmap of 256 GiB without memmap_on_memory */
 		struct memhp_machine *m = boot_init(smoke ? 1 * GiB : 6 * GiB, size + 8 * GiB, cmdline, eager);
 		struct memhp_dimm_info d;
@@ -621,7 +627,7 @@ static double alloc_rate(struct memhp_machine *m, enum who who, unsigned int ord
 {
 	double best = 0;
 
-	for (int run = 0; run < 3; run++) {
+	for (int run = 0; run < best_of(); run++) {
 		struct alloc_arg a[2];
 		pthread_t t[2];
 		unsigned long total = 0;
@@ -679,7 +685,7 @@ static void bench_migration(void)
 	double best = 1e9;
 	size_t bytes = 0;
 
-	for (int run = 0; run < 3; run++) {
+	for (int run = 0; run < best_of(); run++) {
 		/*
 		 * Boot memory full while the DIMM is added and filled, then
 		 * freed: every block offlined sends its pages there.  A region
@@ -687,7 +693,7 @@ static void bench_migration(void)
 		 * blocks still online (ZONE_MOVABLE comes first, as in the
 		 * kernel) and then again, counting its bytes several times.
 		 */
-		struct memhp_machine *m = boot(2 * GiB, 8 * GiB,
+		struct memhp_machine *m = boot(smoke ? 256 * MiB : 2 * GiB, 8 * GiB,
 					       "memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable");
 		struct memhp_region *fill, *r;
 		struct memhp_dimm_info d;
@@ -699,7 +705,7 @@ static void bench_migration(void)
 		if (memhp_region_alloc(m, c.nr_free_pages - 16384, 0, 0, &fill))
 			exit(1);
 		memhp_counters(m, &c);
-		if (memhp_dimm_add(m, "d", smoke ? 256 * MiB : 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &d) || !d.enabled)
+		if (memhp_dimm_add(m, "d", smoke ? 128 * MiB : 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &d) || !d.enabled)
 			exit(1);
 		memhp_counters(m, &c2);
 		/* the DIMM's free pages, less a margin for its watermarks */
