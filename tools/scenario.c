@@ -788,14 +788,11 @@ static void begin_output(struct run *r, struct scenario *s, const char *cmdline)
 /* one step, its snapshot or its text, and the audit after it; -EUCLEAN if that fails */
 static int run_one_step(struct run *r, struct scn_step *st)
 {
-	FILE *sink = NULL;
 	char msg[256];
 
 	r->totals->steps++;
 	if (!r->json) {
-		/* the JSON writer still runs; its output goes nowhere */
-		sink = fopen("/dev/null", "w");
-		json_init(&r->j, sink, false);
+		json_init(&r->j, r->json_sink, false);	/* a fresh document per step */
 		fprintf(r->out, "\nstep %d: %s\n", st->index, st->line);
 	}
 	json_begin_object(&r->j, NULL);
@@ -808,10 +805,8 @@ static int run_one_step(struct run *r, struct scn_step *st)
 	if (r->json)
 		snapshot(r);
 	json_end_object(&r->j);
-	if (sink) {
-		fclose(sink);
+	if (!r->json)
 		text_delta(r);
-	}
 	if (t_audit(r, msg, sizeof(msg))) {
 		fprintf(stderr, "memhp: audit failed after step %d: %s\n", st->index, msg);
 		r->totals->failed++;
@@ -849,6 +844,12 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	if (ret)
 		goto out;
 	record_coldplug(r, s);
+	/* text mode: the steps' JSON still runs, once, into nothing */
+	if (!r->json && !(r->json_sink = fopen("/dev/null", "we"))) {
+		ret = -errno;
+		r->t->close(r);
+		goto out;
+	}
 	json_init(&r->j, out, opt->pretty);
 	begin_output(r, s, cmdline);
 	for (int i = 0; i < s->nr_steps; i++)
@@ -864,6 +865,8 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	for (int i = 0; i < r->nr_hogs; i++)
 		hog_free(r, &r->hogs[i]);
 	r->t->close(r);
+	if (r->json_sink)
+		fclose(r->json_sink);
 out:
 	free(cmdline);
 	free(r);

@@ -78,6 +78,7 @@ struct run {
 	int nr_hogs;
 	struct memhp_geometry geo;
 	struct json j;
+	FILE *json_sink;		/* text mode: where the JSON goes (/dev/null) */
 	FILE *out;
 	bool json;
 	uint64_t log_seq;
