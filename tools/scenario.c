@@ -217,7 +217,7 @@ static void step_hotadd(struct run *r, struct scn_step *st)
 	int node = 0, ret;
 	struct dimm *d;
 
-	if (st->argc < 2 || scn_parse_size(st->argv[1], &size)) {
+	if (scn_parse_size(st->argv[1], &size)) {
 		skip_step(r, "usage: hotadd NAME SIZE [node=N] [addr=A]");
 		return;
 	}
@@ -312,7 +312,7 @@ static void step_block_writes(struct run *r, struct scn_step *st, const char *fi
 			return;
 		}
 		r->write_timeout_ms = (unsigned int)secs * 1000;
-	} else if (st->argc != 2) {
+	} else if (st->argc == 3) {
 		skip_step(r, "usage: state|online BLOCKS VALUE [timeout=S]");
 		return;
 	}
@@ -468,7 +468,7 @@ static void step_hog(struct run *r, struct scn_step *st)
 	size_t pages;
 	int kind;
 
-	if (st->argc < 2 || scn_parse_size(st->argv[1], &mib) || r->nr_hogs == MAX_HOGS) {
+	if (scn_parse_size(st->argv[1], &mib) || r->nr_hogs == MAX_HOGS) {
 		skip_step(r, "usage: hog anon|mlock|pipe MiB [as VAR]");
 		return;
 	}
@@ -517,7 +517,7 @@ static void step_dax_region(struct run *r, struct scn_step *st)
 	for (int i = 0; i < 3; i++)
 		if (st->argc && !strcmp(st->argv[0], kinds[i]))
 			kind = i;
-	if (kind < 0 || st->argc < 2 || st->argc > 3 || scn_parse_size(st->argv[1], &size) ||
+	if (kind < 0 || scn_parse_size(st->argv[1], &size) ||
 	    (st->argc == 3 && sscanf(st->argv[2], "node=%d", &node) != 1)) {
 		skip_step(r, "usage: dax_region cxl|hmem|pmem SIZE [node=N]");
 		return;
@@ -592,20 +592,12 @@ static void step_param(struct run *r, struct scn_step *st)
 {
 	char path[256];
 
-	if (st->argc != 2) {
-		skip_step(r, "usage: param NAME VALUE");
-		return;
-	}
 	snprintf(path, sizeof(path), "/sys/module/memory_hotplug/parameters/%s", st->argv[0]);
 	step_write(r, path, st->argv[1]);
 }
 
 static void step_write_any(struct run *r, struct scn_step *st)
 {
-	if (st->argc != 2) {
-		skip_step(r, "usage: write PATH VALUE");
-		return;
-	}
 	step_write(r, st->argv[0], st->argv[1]);
 }
 
@@ -631,12 +623,25 @@ static void step_qmp(struct run *r, struct scn_step *st)
 static const struct step_verb {
 	const char *verb;
 	void (*run)(struct run *r, struct scn_step *st);
+	int min_args, max_args;	/* checked before run, which checks what they say */
+	const char *usage;
 } step_verbs[] = {
-	{ "hotadd", step_hotadd }, { "remove", step_remove }, { "state", step_state },
-	{ "online", step_state }, { "auto_online", step_auto_online }, { "param", step_param },
-	{ "write", step_write_any }, { "kpf", step_kpf }, { "sh", step_sh }, { "snapshot", step_nothing },
-	{ "sleep", step_nothing }, { "hog", step_hog }, { "kill", step_kill },
-	{ "dax_region", step_dax_region }, { "where", step_where }, { "qmp", step_qmp },
+	{ "hotadd", step_hotadd, 2, 5, "hotadd NAME SIZE [node=N] [addr=A] [timeout=S]" },
+	{ "remove", step_remove, 1, 2, "remove NAME [timeout=S]" },
+	{ "state", step_state, 2, 3, "state BLOCKS VALUE [timeout=S]" },
+	{ "online", step_state, 2, 3, "online BLOCKS VALUE [timeout=S]" },
+	{ "auto_online", step_auto_online, 0, 1, "auto_online VALUE" },
+	{ "param", step_param, 2, 2, "param NAME VALUE" },
+	{ "write", step_write_any, 2, 2, "write PATH VALUE" },
+	{ "kpf", step_kpf, 0, 1, "kpf BLOCKS" },
+	{ "sh", step_sh, 1, SCN_MAX_ARGS, "sh cat FILE..." },
+	{ "snapshot", step_nothing, 0, SCN_MAX_ARGS, "snapshot" },
+	{ "sleep", step_nothing, 0, 1, "sleep SECONDS" },
+	{ "hog", step_hog, 2, 4, "hog anon|mlock|pipe MiB [as VAR]" },
+	{ "kill", step_kill, 1, 1, "kill VAR" },
+	{ "dax_region", step_dax_region, 2, 3, "dax_region cxl|hmem|pmem SIZE [node=N]" },
+	{ "where", step_where, 1, 1, "where VAR" },
+	{ "qmp", step_qmp, 0, SCN_MAX_ARGS, "qmp ..." },
 };
 
 const struct step_verb *find_step_verb(const char *verb)
@@ -649,9 +654,18 @@ const struct step_verb *find_step_verb(const char *verb)
 
 static void run_step(struct run *r, struct scn_step *st)
 {
-	r->write_timeout_ms = 0;	/* the default, unless the step says timeout=S */
 	/* scenario_load let no unknown verb through */
-	find_step_verb(st->verb)->run(r, st);
+	const struct step_verb *v = find_step_verb(st->verb);
+
+	r->write_timeout_ms = 0;	/* the default, unless the step says timeout=S */
+	if (st->argc < v->min_args || st->argc > v->max_args) {
+		char usage[128];
+
+		snprintf(usage, sizeof(usage), "usage: %s", v->usage);
+		skip_step(r, usage);
+		return;
+	}
+	v->run(r, st);
 }
 
 /*
