@@ -49,6 +49,11 @@ static const struct arch_profile profiles[] = {
 		 * the oracle recorded.
 		 */
 		.kernel_reserved_bytes = 9554UL << 12,
+		/* "Freeing unused kernel image (initmem) memory: 4260K",
+		 * "unused decrypted memory: 2028K", "(rodata/data gap)
+		 * memory: 580K": after init_per_zone_wmark_min ran */
+		.late_freed_image_bytes = (4260UL + 2028 + 580) << 10,
+		.initrd_default_bytes = 1388UL << 10,
 		.pglist_data_bytes = 174464,	/* sizeof(pg_data_t), 6.12 x86-64 */
 		.swiotlb_bytes = 64UL << 20,
 		.mhp_default_online = true,

@@ -59,6 +59,11 @@ struct arch_profile {
 	uint64_t fw_nomap_start, fw_nomap_size;	/* firmware memory the kernel
 					 * keeps out of its map (nomap) */
 	unsigned long kernel_reserved_bytes; /* image + early allocations */
+	unsigned long late_freed_image_bytes; /* of those, freed after the
+					       * initcalls (initmem, unused
+					       * decrypted memory, the
+					       * rodata/data gap) */
+	unsigned long initrd_default_bytes; /* the reference guest's initramfs */
 	unsigned long pglist_data_bytes;	/* a node's pg_data_t; 0: not modelled */
 	unsigned long swiotlb_bytes;
 	/* Debian's configuration of the architecture's 6.12 kernel: */

@@ -469,6 +469,49 @@ static int boot_reservations(struct memhp_machine *m, const struct memhp_config 
 	return l->reserve_failed ? -ENOMEM : 0;
 }
 
+/* QEMU's ACPI tables below the top of low RAM (acpi_data_size) */
+#define ACPI_DATA_SIZE 0x20000ULL
+
+/* the boot zone that holds physical address `a`, or NULL */
+static struct zone *boot_zone_of(struct memhp_machine *m, uint64_t a)
+{
+	unsigned long pfn = PHYS_PFN_M(m, a);
+
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		for (int z = 0; z < ZONE_MOVABLE; z++) {
+			struct zone *zone = &m->nodes[nid].node_zones[z];
+
+			if (zone->spanned_pages && pfn >= zone->zone_start_pfn && pfn < zone_end_pfn(zone))
+				return zone;
+		}
+	return NULL;
+}
+
+/*
+ * Pages the boot frees only after the initcalls - after
+ * init_per_zone_wmark_min has set the watermarks and lowmem reserves from
+ * the zones' managed pages: the kernel image's init sections, and the
+ * initramfs, which QEMU loads at the top of RAM below 4 GiB less its ACPI
+ * tables (x86_load_linux) and populate_rootfs frees once unpacked.  The
+ * counts the boot derives from managed pages leave them out; the pages
+ * themselves are free in the final state memhp builds.
+ */
+static void boot_late_frees(struct memhp_machine *m, const struct memhp_config *cfg, const struct boot_layout *l)
+{
+	uint64_t image = cfg->kernel_image_base ? cfg->kernel_image_base : 16ULL << 20;
+	uint64_t initrd = cfg->initrd_size ? cfg->initrd_size : m->arch->initrd_default_bytes;
+	struct zone *zone;
+
+	if (!m->arch->pc_layout)
+		return;
+	zone = boot_zone_of(m, image);
+	if (zone)
+		zone->late_freed += m->arch->late_freed_image_bytes / m->page_size;
+	zone = l->lowmem_ram_end > ACPI_DATA_SIZE ? boot_zone_of(m, l->lowmem_ram_end - ACPI_DATA_SIZE - 1) : NULL;
+	if (zone && cfg->initrd_size != MEMHP_NO_INITRD)
+		zone->late_freed += initrd / m->page_size;
+}
+
 static int boot(struct memhp_machine *m, const struct memhp_config *cfg)
 {
 	struct boot_layout *l = calloc(1, sizeof(*l));
@@ -513,6 +556,8 @@ static int boot(struct memhp_machine *m, const struct memhp_config *cfg)
 	m->max_pfn = PHYS_PFN_M(m, m->boot_mem_end);
 	boot_memory_blocks(m, l);
 	boot_node_states(m);
+	boot_late_frees(m, cfg, l);
+	m->initcalls = true;	/* until memhp_machine_create returns */
 	setup_per_zone_wmarks(m);
 	ret = 0;
 out:
@@ -776,6 +821,8 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	ret = nd_init(m);
 	if (ret)
 		goto fail;
+	/* free_initmem, the initrd freed: the watermarks stay as they were */
+	m->initcalls = false;
 	m->magic = MEMHP_MACHINE_MAGIC;
 	*out = m;
 	return 0;

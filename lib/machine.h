@@ -136,6 +136,7 @@ struct memhp_machine {
 	/* the kernel's own unmovable allocations (kernel_alloc.c) */
 	unsigned long kernel_alloc_pages;	/* per newly populated Normal zone */
 	bool booting;			/* system_state == SYSTEM_BOOTING */
+	bool initcalls;			/* before free_initmem: zones' late_freed still held */
 	unsigned long *kernel_pfns;
 	size_t nr_kernel_pfns, cap_kernel_pfns;
 };

@@ -286,6 +286,16 @@ static unsigned long int_sqrt(unsigned long x)
  * __setup_per_zone_wmarks: the watermarks /proc/zoneinfo prints and the
  * allocator honours (an allocation may not take a zone below its min).
  */
+static void setup_per_zone_lowmem_reserve(struct memhp_machine *m);
+
+/* a zone's managed pages as the boot's initcalls see them (zone->late_freed) */
+static unsigned long managed_at_initcalls(const struct memhp_machine *m, struct zone *zone)
+{
+	unsigned long managed = (unsigned long)atomic_load(&zone->managed_pages);
+
+	return m->initcalls ? managed - MIN(managed, zone->late_freed) : managed;
+}
+
 void setup_per_zone_wmarks(struct memhp_machine *m)
 {
 	unsigned long lowmem_pages = 0, min_free_kbytes, pages_min, recommended;
@@ -296,7 +306,7 @@ void setup_per_zone_wmarks(struct memhp_machine *m)
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		for (int z = 0; z <= ZONE_NORMAL; z++) {
 			struct zone *zone = &m->nodes[nid].node_zones[z];
-			unsigned long managed = (unsigned long)atomic_load(&zone->managed_pages);
+			unsigned long managed = managed_at_initcalls(m, zone);
 
 			lowmem_pages += managed;
 			if (zone->present_pages)
@@ -314,7 +324,7 @@ void setup_per_zone_wmarks(struct memhp_machine *m)
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &m->nodes[nid].node_zones[z];
-			unsigned long managed = (unsigned long)atomic_load(&zone->managed_pages);
+			unsigned long managed = managed_at_initcalls(m, zone);
 			unsigned long tmp = lowmem_pages ? pages_min * managed / lowmem_pages : 0;
 
 			if (z == ZONE_DEVICE)
@@ -332,5 +342,65 @@ void setup_per_zone_wmarks(struct memhp_machine *m)
 			pthread_mutex_unlock(&zone->lock);
 		}
 	}
+	setup_per_zone_lowmem_reserve(m);
 	pthread_mutex_unlock(&m->span_lock);
+}
+
+/* sysctl_lowmem_reserve_ratio: 256 for DMA and DMA32, 32 for Normal */
+static const unsigned int lowmem_reserve_ratio[MAX_NR_ZONES] = {
+	[ZONE_DMA] = 256, [ZONE_DMA32] = 256, [ZONE_NORMAL] = 32,
+};
+
+/*
+ * setup_per_zone_lowmem_reserve, which init_per_zone_wmark_min runs after
+ * the watermarks: zone i keeps back, from an allocation that could have
+ * used zones up to j, the managed pages of the zones above it up to j over
+ * i's ratio - a movable allocation falling back to Normal must leave
+ * Normal (Movable's managed / 32) pages above the watermark for the kernel.
+ * A zone without managed pages, or without a ratio, keeps nothing back.
+ */
+static void setup_per_zone_lowmem_reserve(struct memhp_machine *m)
+{
+	lockdep_assert_held(&m->span_lock);
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		struct pglist_data *pgdat = &m->nodes[nid];
+
+		for (int i = 0; i < MAX_NR_ZONES - 1; i++) {
+			struct zone *zone = &pgdat->node_zones[i];
+			unsigned int ratio = lowmem_reserve_ratio[i];
+			bool clear = !ratio || !managed_at_initcalls(m, zone);
+			unsigned long managed = 0;
+
+			pthread_mutex_lock(&zone->lock);
+			for (int j = i + 1; j < MAX_NR_ZONES; j++) {
+				managed += managed_at_initcalls(m, &pgdat->node_zones[j]);
+				zone->lowmem_reserve[j] = clear ? 0 : managed / ratio;
+			}
+			pthread_mutex_unlock(&zone->lock);
+		}
+	}
+}
+
+/*
+ * calculate_totalreserve_pages: per zone the largest of its reserves
+ * against the zones it serves plus its high watermark, at most its managed
+ * pages - what MemAvailable leaves out
+ */
+unsigned long totalreserve_pages(struct memhp_machine *m)
+{
+	unsigned long total = 0;
+
+	lockdep_assert_held(&m->span_lock);
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		for (int i = 0; i < MAX_NR_ZONES; i++) {
+			struct zone *zone = &m->nodes[nid].node_zones[i];
+			unsigned long max = 0;
+
+			for (int j = i; j < MAX_NR_ZONES; j++)
+				max = MAX(max, zone->lowmem_reserve[j]);
+			max += zone->wmark_high;
+			total += MIN(max, (unsigned long)atomic_load(&zone->managed_pages));
+		}
+	}
+	return total;
 }

@@ -310,8 +310,11 @@ int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsign
 	int got = 0;
 	long pfn = -1;
 
+	unsigned long mark;
+
 	pthread_mutex_lock(&zone->lock);
-	while (got < n && (unsigned long)atomic_load(&zone->nr_free_pages) >= zone->wmark_min + (1UL << order)) {
+	mark = zone->wmark_min + zone->lowmem_reserve[alloc_highest_zone(mt)];
+	while (got < n && (unsigned long)atomic_load(&zone->nr_free_pages) >= mark + (1UL << order)) {
 		pfn = rmqueue_smallest(m, zone, order, mt);
 		if (pfn == -1)
 			pfn = rmqueue_fallback(m, zone, order, mt);
@@ -333,8 +336,9 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
 			return pfn;
 	}
 	pthread_mutex_lock(&zone->lock);
-	/* zone_watermark_ok(ALLOC_WMARK_MIN) */
-	if ((unsigned long)atomic_load(&zone->nr_free_pages) >= zone->wmark_min + (1UL << order)) {
+	/* zone_watermark_ok(ALLOC_WMARK_MIN), the allocation's lowmem reserve kept */
+	if ((unsigned long)atomic_load(&zone->nr_free_pages) >=
+	    zone->wmark_min + zone->lowmem_reserve[alloc_highest_zone(mt)] + (1UL << order)) {
 		pfn = rmqueue_smallest(m, zone, order, mt);
 		if (pfn == -1)
 			pfn = rmqueue_fallback(m, zone, order, mt);
@@ -373,7 +377,7 @@ long alloc_pages_node_chunk(struct memhp_machine *m, int nid, enum alloc_zones z
 					continue;
 				/* setup_per_zone_wmarks writes them under the zone lock */
 				pthread_mutex_lock(&zone->lock);
-				mark = slow ? zone->wmark_min : zone->wmark_low;
+				mark = (slow ? zone->wmark_min : zone->wmark_low) + zone->lowmem_reserve[highest];
 				pthread_mutex_unlock(&zone->lock);
 				for (int o = (int)max_order; o >= 0; o--) {
 					long pfn;

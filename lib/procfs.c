@@ -21,16 +21,6 @@ static void kb_line(struct sbuf *s, const char *name, unsigned long kb)
 	sbuf_printf(s, "%-16s%8lu kB\n", label, kb);
 }
 
-static unsigned long totalreserve_pages(struct memhp_machine *m)
-{
-	unsigned long r = 0;
-
-	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
-		for (int z = 0; z < MAX_NR_ZONES; z++)
-			r += m->nodes[nid].node_zones[z].wmark_high;
-	return r;
-}
-
 static void proc_meminfo(struct memhp_machine *m, struct sbuf *s)
 {
 	static const char *const zero_fields[] = {
@@ -105,10 +95,13 @@ static void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s)
 			sbuf_printf(s, "\n  pages free     %lu\n        boost    0\n        min      %lu"
 				    "\n        low      %lu\n        high     %lu\n        promo    %lu"
 				    "\n        spanned  %lu\n        present  %lu\n        managed  %lu"
-				    "\n        cma      %lu\n        protection: (0, 0, 0, 0, 0)",
+				    "\n        cma      %lu\n        protection: (",
 				    free, zone->wmark_min, zone->wmark_low, zone->wmark_high,
 				    zone->wmark_promo, zone->spanned_pages, zone->present_pages,
 				    (unsigned long)atomic_load(&zone->managed_pages), zone->cma_pages);
+			for (int j = 0; j < MAX_NR_ZONES; j++)
+				sbuf_printf(s, "%s%lu", j ? ", " : "", zone->lowmem_reserve[j]);
+			sbuf_printf(s, ")");
 			if (!populated_zone(zone)) {
 				sbuf_printf(s, "\n");
 				continue;

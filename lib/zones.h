@@ -48,6 +48,11 @@ struct zone {
 	unsigned long nr_isolate_pageblock;
 	atomic_int pcp_disabled;	/* zone_pcp_disable nesting */
 	unsigned long wmark_min, wmark_low, wmark_high, wmark_promo;
+	/* pages an allocation that may use zone j must leave here: lock */
+	unsigned long lowmem_reserve[MAX_NR_ZONES];
+	/* managed pages still reserved while the boot's initcalls run (the
+	 * image's init sections, the initrd): span_lock */
+	unsigned long late_freed;
 	bool contiguous;
 };
 
@@ -94,6 +99,15 @@ void node_set_state(struct memhp_machine *m, int nid, enum node_states s);
 void node_clear_state(struct memhp_machine *m, int nid, enum node_states s);
 bool node_state(struct memhp_machine *m, int nid, enum node_states s);
 void setup_per_zone_wmarks(struct memhp_machine *m);
+/* mm/page_alloc.c:calculate_totalreserve_pages (span_lock held) */
+unsigned long totalreserve_pages(struct memhp_machine *m);
+
+/* the highest zone an allocation of migratetype mt may use (gfp_zone):
+ * GFP_HIGHUSER_MOVABLE's ZONE_MOVABLE, GFP_KERNEL's ZONE_NORMAL */
+static inline int alloc_highest_zone(int mt)
+{
+	return mt == MIGRATE_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
+}
 struct zone *page_zone(struct memhp_machine *m, unsigned long pfn);
 
 /* ---- sparse sections and the vmemmap (sparse.c) ---------------------- */

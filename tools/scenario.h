@@ -38,6 +38,7 @@ struct scenario {
 	char *append;
 	char *arch;
 	char *skipped_directives;	/* directives memhp does not honour */
+	uint64_t initrd_size;		/* the oracle's initramfs with these modules (0: without) */
 	struct memhp_coldplug coldplug[SCN_MAX_COLDPLUG];	/* names owned */
 	unsigned int nr_coldplug;
 	struct memhp_coldplug nvdimm[SCN_MAX_COLDPLUG];		/* names owned */

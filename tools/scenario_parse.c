@@ -131,6 +131,24 @@ static int load_boot_device(const char *verb, struct memhp_coldplug *list, unsig
 	return 0;
 }
 
+/*
+ * The oracle's guest initramfs (run-scenario's build_initramfs: busybox,
+ * its agent, and the `modules` set's .ko files) as the recorded guests
+ * freed it ("Freeing initrd memory"): bytes, 0 for a set it never used.
+ */
+static uint64_t oracle_initrd_size(const char *modules)
+{
+	static const struct {
+		const char *set;
+		uint64_t bytes;
+	} sizes[] = { { "dax", 1564ULL << 10 }, { "dax-nfit", 1608ULL << 10 } };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (!strcmp(modules, sizes[i].set))
+			return sizes[i].bytes;
+	return 0;
+}
+
 static int load_directive(struct scenario *s, char *verb, char *rest, char **argv, int argc,
 			  char *err, size_t errlen)
 {
@@ -190,6 +208,10 @@ static int load_directive(struct scenario *s, char *verb, char *rest, char **arg
 			return -1;
 		}
 		s->smp = (unsigned int)atoi(argv[0]);
+	} else if (!strcmp(verb, "modules") && argc == 1 && oracle_initrd_size(argv[0])) {
+		/* the harness packs them into the guest's initramfs: its size is
+		 * what the guest frees after the initcalls */
+		s->initrd_size = oracle_initrd_size(argv[0]);
 	} else if (!strcmp(verb, "machine") || !strcmp(verb, "kernel") || !strcmp(verb, "timeout") ||
 		   !strcmp(verb, "qemu")) {
 		/* QEMU-only: no effect on memory hotplug */

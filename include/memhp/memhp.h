@@ -27,6 +27,7 @@ extern "C" {
 
 #define MEMHP_MAX_NODES 16
 #define MEMHP_ADDR_AUTO UINT64_MAX
+#define MEMHP_NO_INITRD UINT64_MAX	/* memhp_config.initrd_size: no initramfs */
 
 struct memhp_machine;
 
@@ -85,6 +86,13 @@ struct memhp_config {
 				 * nr_cpus); 0: one per host CPU, up to 8.  1
 				 * makes a single-threaded run independent of
 				 * the host's scheduler, as a 1-CPU guest is */
+	uint64_t initrd_size;	/* x86: the initramfs QEMU loads (-initrd), in
+				 * bytes the guest frees once it has unpacked
+				 * it ("Freeing initrd memory"); it is still
+				 * reserved when the boot computes the
+				 * watermarks.  0: the reference guest's
+				 * (the oracle's busybox initramfs, 1388 KiB);
+				 * MEMHP_NO_INITRD: none */
 	int huge_pages;		/* 1: back every device with 2 MiB pages where
 				 * the host offers them - a private tmpfs
 				 * mounted huge=always (fsmount: attached to

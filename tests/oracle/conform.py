@@ -127,6 +127,17 @@ def compare_blocks(c, where, ks, ms):
             c.eq(f"{where}: memory{b}/{f}", kb[b].get(f), mb[b].get(f))
 
 
+def compare_protection(c, where, want, got):
+    """lowmem_reserve (zoneinfo's protection): the managed pages of the
+    zones above over the zone's ratio - within one page, as the boot's
+    managed pages are"""
+    if not isinstance(got, list) or len(got) != len(want):
+        c.eq(f"{where} protection", want, got)
+        return
+    for j, (k, m) in enumerate(zip(want, got)):
+        c.close(f"{where} protection[{j}]", k, m, 1)
+
+
 def compare(kern, mine, boot_approx=False, firmware_holes=False):
     c = Check()
     kboot = (kern.get("boot") or {}).get("snapshot") or {}
@@ -199,6 +210,8 @@ def compare(kern, mine, boot_approx=False, firmware_holes=False):
                      kzz.get(f, 0) - kb0.get(f, 0), mzz.get(f, 0) - mb0.get(f, 0))
             if kzz.get("present"):
                 c.eq(f"{where}: zone {key} start_pfn", kzz.get("start_pfn"), mzz.get("start_pfn"))
+            if not boot_approx and kzz.get("protection") is not None:
+                compare_protection(c, f"{where}: zone {key}", kzz.get("protection"), mzz.get("protection"))
             if key.endswith(":Movable") and kzz.get("managed"):
                 c.close(f"{where}: zone {key} free change since boot",
                         kzz.get("free", 0) - kb0.get("free", 0), mzz.get("free", 0) - mb0.get("free", 0),

@@ -107,6 +107,33 @@ static inline ssize_t writef(struct memhp_machine *m, const char *path, const ch
 /* a write that must succeed: it returns the whole count */
 #define write_ok(m, path, val) assert_int_equal(writef((m), (path), (val)), (ssize_t)strlen(val))
 
+/*
+ * The boot sets the watermarks and lowmem reserves while the kernel
+ * image's init sections and the initrd are still reserved, and they stay
+ * so until the next online or offline recomputes them from the managed
+ * pages (init_per_zone_wmark_min) - in the kernel as here.  A test that
+ * compares the machine before and after a hot-add and remove starts after
+ * one such cycle, so that the cycle it checks is the only difference.
+ */
+static inline void settle_watermarks(struct memhp_machine *m)
+{
+	const char *path = "/sys/devices/system/memory/auto_online_blocks";
+	char *policy = readf(m, "%s", path);
+	struct memhp_dimm_info d;
+
+	assert_non_null(policy);
+	policy[strcspn(policy, "\n")] = '\0';
+	/* movable, so that no kernel allocation keeps it */
+	write_ok(m, path, "offline");
+	assert_int_equal(memhp_dimm_add(m, "settle", 128 * MiB, 0, MEMHP_ADDR_AUTO, -1, &d), 0);
+	assert_true(d.enabled);
+	assert_int_equal(memhp_block_online(m, d.first_block, MEMHP_MMOP_ONLINE_MOVABLE), 0);
+	assert_int_equal(memhp_dimm_remove(m, "settle"), 0);
+	write_ok(m, path, policy);
+	free(policy);
+}
+
+
 static inline void append(char **dst, size_t *len, const char *s)
 {
 	size_t n = strlen(s);

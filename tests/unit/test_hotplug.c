@@ -187,6 +187,7 @@ static void test_64g_with_memmap_on_memory(void **state)
 
 	(void)state;
 	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable");
+	settle_watermarks(m);
 	snap = machine_snapshot(m);
 	memhp_counters(m, &before);
 	assert_int_equal(memhp_dimm_add(m, "big", blocks * 128 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
@@ -282,10 +283,12 @@ static void test_map_budget(void **state)
 static void test_add_remove_errors(void **state)
 {
 	struct memhp_machine *m = boot_machine("memory_hotplug.memmap_on_memory=1", 1 * GiB);
-	char *snap = machine_snapshot(m);
 	const uint64_t base = 8 * GiB;
+	char *snap;
 
 	(void)state;
+	settle_watermarks(m);
+	snap = machine_snapshot(m);
 	/* check_hotplug_memory_range */
 	assert_int_equal(memhp_add_memory(m, 0, base + 64 * MiB, 128 * MiB, 0), -EINVAL);
 	assert_int_equal(memhp_add_memory(m, 0, base, 64 * MiB, 0), -EINVAL);
