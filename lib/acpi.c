@@ -396,8 +396,9 @@ void acpi_destroy(struct memhp_machine *m)
  * in the order proximity domains first appear in SRAT
  * (acpi_map_pxm_to_node), and QEMU's build_srat writes the CPUs' entries
  * (all on PXM 0 here), then a memory entry per node that has boot memory,
- * then the hot-plug window's entry on the last PXM.  A memory-less PXM
- * other than the last is never named: it gets no node at all, and a DIMM
+ * one per NVDIMM (nvdimm_build_srat, on its node=), then the hot-plug
+ * window's entry on the last PXM.  A memory-less PXM that none of them
+ * names is never named: it gets no node at all, and a DIMM
  * whose _PXM names it lands, through memory_add_physaddr_to_nid, on the
  * node of the first boot memory block (node 0).  Per-node boot memory is
  * renumbered to the kernel's nodes here.
@@ -445,6 +446,12 @@ void srat_map_pxms(struct memhp_machine *m, struct memhp_config *cfg)
 	for (unsigned int p = 1; p < m->nr_pxms; p++)		/* boot memory */
 		if (cfg->node_mem[p])
 			m->pxm_to_node[p] = (int)nodes++;
+	for (unsigned int i = 0; i < cfg->nr_nvdimm; i++) {	/* nvdimm_build_srat */
+		int p = cfg->nvdimm ? cfg->nvdimm[i].node : -1;
+
+		if (p >= 0 && (unsigned int)p < m->nr_pxms && m->pxm_to_node[p] == NUMA_NO_NODE)
+			m->pxm_to_node[p] = (int)nodes++;
+	}
 	if (m->pxm_to_node[m->nr_pxms - 1] == NUMA_NO_NODE)	/* the window */
 		m->pxm_to_node[m->nr_pxms - 1] = (int)nodes++;
 	memset(mem, 0, sizeof(mem));
