@@ -728,21 +728,6 @@ static void kill_dev_dax(struct memhp_machine *m, struct dev_dax *dd)
 	pthread_mutex_unlock(&m->dax_lock);
 }
 
-/* an address range of len aligned to align (mm_get_unmapped_area of len + align) */
-static uint8_t *aligned_area(size_t len, uint64_t align)
-{
-	uint8_t *va = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	uint8_t *start;
-
-	if (va == MAP_FAILED)
-		return NULL;
-	start = (uint8_t *)ALIGN_UP((uintptr_t)va, align);
-	if (start > va)
-		munmap(va, (size_t)(start - va));
-	if (start + len < va + len + align)
-		munmap(start + len, (size_t)(va + len + align - (start + len)));
-	return start;
-}
 
 static int dax_check_vma(struct memhp_machine *m, struct dev_dax *dd, uint64_t offset, size_t len, int flags)
 {
@@ -792,7 +777,7 @@ int dax_mmap(struct memhp_machine *m, const char *name, uint64_t offset, size_t 
 	if (ret)
 		return ret;
 	map = should_fail(m) ? NULL : calloc(1, sizeof(*map));
-	va = map ? aligned_area(len, dd->region->align) : NULL;
+	va = map ? va_reserve_aligned(len, dd->region->align) : NULL;
 	if (!va) {
 		free(map);
 		return -ENOMEM;

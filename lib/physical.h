@@ -56,8 +56,9 @@ struct physdev {
 
 void physmem_backing_init(struct memhp_machine *m, bool huge);
 void physmem_backing_exit(struct memhp_machine *m);
-/* address space, PROT_NONE, HOST_PMD_SIZE aligned; NULL when none is left */
+/* address space, PROT_NONE, HOST_PMD_SIZE (or align) aligned; NULL when none is left */
 void *va_reserve(size_t size);
+void *va_reserve_aligned(size_t size, uint64_t align);
 int physmem_reserve(struct memhp_machine *m);
 void physmem_unreserve(struct memhp_machine *m);
 int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uint64_t size,

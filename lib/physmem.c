@@ -50,24 +50,32 @@
 #include "internal.h"
 
 /*
- * size bytes of address space, PROT_NONE and unbacked, starting on a host
- * PMD boundary: what is later mapped there 2 MiB-aligned from a huge
- * backing can then be mapped by PMDs.  The slack around it goes back.
+ * size bytes of address space, PROT_NONE and unbacked, starting on an
+ * `align` boundary (a power of two): over-reserved by align, the slack
+ * around the aligned part given back.
  */
-void *va_reserve(size_t size)
+void *va_reserve_aligned(size_t size, uint64_t align)
 {
-	size_t slack = HOST_PMD_SIZE;
-	uint8_t *p = mmap(NULL, size + slack, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *p = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	uint8_t *start;
 
 	if (p == MAP_FAILED)
 		return NULL;
-	start = (uint8_t *)ALIGN_UP((uintptr_t)p, HOST_PMD_SIZE);
+	start = (uint8_t *)ALIGN_UP((uintptr_t)p, align);
 	if (start > p)
 		munmap(p, (size_t)(start - p));
-	if (p + size + slack > start + size)
-		munmap(start + size, (size_t)(p + size + slack - (start + size)));
+	if (p + size + align > start + size)
+		munmap(start + size, (size_t)(p + size + align - (start + size)));
 	return start;
+}
+
+/*
+ * On a host PMD boundary: what is later mapped there 2 MiB-aligned from a
+ * huge backing can then be mapped by PMDs.
+ */
+void *va_reserve(size_t size)
+{
+	return va_reserve_aligned(size, HOST_PMD_SIZE);
 }
 
 static void *reserve_va(size_t size)
