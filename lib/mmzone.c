@@ -296,31 +296,32 @@ static unsigned long managed_at_initcalls(const struct memhp_machine *m, struct 
 	return m->initcalls ? managed - MIN(managed, zone->late_freed) : managed;
 }
 
-void setup_per_zone_wmarks(struct memhp_machine *m)
+/*
+ * nr_free_buffer_pages: what GFP_USER may use - over every zone up to
+ * Normal, the managed pages above the zone's high watermark as it stands
+ */
+static unsigned long nr_free_buffer_pages(struct memhp_machine *m)
 {
-	unsigned long lowmem_pages = 0, min_free_kbytes, pages_min, recommended;
-	unsigned long kb_per_page = m->page_size >> 10;
-	unsigned int nr_zones = 0;
+	unsigned long sum = 0;
 
-	pthread_mutex_lock(&m->span_lock);
-	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
 		for (int z = 0; z <= ZONE_NORMAL; z++) {
 			struct zone *zone = &m->nodes[nid].node_zones[z];
 			unsigned long managed = managed_at_initcalls(m, zone);
 
-			lowmem_pages += managed;
-			if (zone->present_pages)
-				nr_zones++;
+			sum += managed > zone->wmark_high ? managed - zone->wmark_high : 0;
 		}
-	}
-	min_free_kbytes = int_sqrt(lowmem_pages * kb_per_page * 16);
-	min_free_kbytes = MIN(MAX(min_free_kbytes, 128UL), 262144UL);
-	recommended = m->pageblock_nr_pages * nr_zones * 2 + m->pageblock_nr_pages * nr_zones * 9;
-	recommended = MIN(recommended, lowmem_pages / 20) * kb_per_page;
-	if (recommended > min_free_kbytes)
-		min_free_kbytes = recommended;
-	pages_min = min_free_kbytes / kb_per_page;
+	return sum;
+}
 
+/* __setup_per_zone_wmarks for min_free_kbytes */
+static void __setup_per_zone_wmarks(struct memhp_machine *m, unsigned long min_free_kbytes)
+{
+	unsigned long pages_min = min_free_kbytes / (m->page_size >> 10), lowmem_pages = 0;
+
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		for (int z = 0; z <= ZONE_NORMAL; z++)
+			lowmem_pages += managed_at_initcalls(m, &m->nodes[nid].node_zones[z]);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &m->nodes[nid].node_zones[z];
@@ -342,7 +343,33 @@ void setup_per_zone_wmarks(struct memhp_machine *m)
 			pthread_mutex_unlock(&zone->lock);
 		}
 	}
+}
+
+/*
+ * init_per_zone_wmark_min: min_free_kbytes from what GFP_USER may use
+ * (calculate_min_free_kbytes - its high watermarks those still standing),
+ * the watermarks, the lowmem reserves, then khugepaged's recommended
+ * minimum (set_recommended_min_free_kbytes: at most a twentieth of what
+ * GFP_USER may use under the watermarks just set), which raises
+ * min_free_kbytes and the watermarks again when it is larger.
+ */
+void setup_per_zone_wmarks(struct memhp_machine *m)
+{
+	unsigned long kb_per_page = m->page_size >> 10, min_free_kbytes, recommended;
+	unsigned int nr_zones = 0;
+
+	pthread_mutex_lock(&m->span_lock);
+	min_free_kbytes = int_sqrt(nr_free_buffer_pages(m) * kb_per_page * 16);
+	min_free_kbytes = MIN(MAX(min_free_kbytes, 128UL), 262144UL);
+	__setup_per_zone_wmarks(m, min_free_kbytes);
 	setup_per_zone_lowmem_reserve(m);
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		for (int z = 0; z <= ZONE_NORMAL; z++)
+			nr_zones += m->nodes[nid].node_zones[z].present_pages != 0;
+	recommended = m->pageblock_nr_pages * nr_zones * 2 + m->pageblock_nr_pages * nr_zones * 9;
+	recommended = MIN(recommended, nr_free_buffer_pages(m) / 20) * kb_per_page;
+	if (recommended > min_free_kbytes)
+		__setup_per_zone_wmarks(m, recommended);
 	pthread_mutex_unlock(&m->span_lock);
 }
 

@@ -212,6 +212,11 @@ def compare(kern, mine, boot_approx=False, firmware_holes=False):
                 c.eq(f"{where}: zone {key} start_pfn", kzz.get("start_pfn"), mzz.get("start_pfn"))
             if not boot_approx and kzz.get("protection") is not None:
                 compare_protection(c, f"{where}: zone {key}", kzz.get("protection"), mzz.get("protection"))
+            if not boot_approx and kzz.get("present"):
+                # min within one page, as the managed pages it derives from;
+                # low = min + d and high = min + 2d add d's rounding
+                for f, tol in (("min", 1), ("low", 2), ("high", 3)):
+                    c.close(f"{where}: zone {key} watermark {f}", kzz.get(f, 0), mzz.get(f, 0), tol)
             if key.endswith(":Movable") and kzz.get("managed"):
                 c.close(f"{where}: zone {key} free change since boot",
                         kzz.get("free", 0) - kb0.get("free", 0), mzz.get("free", 0) - mb0.get("free", 0),
