@@ -499,93 +499,120 @@ void plan_print(FILE *f, const struct plan_machine *pm, const struct plan_device
 		print_text(f, pm, devs, res, n, geo);
 }
 
-int cmd_plan(int argc, char **argv)
-{
-	struct plan_machine pm = { .nr_nodes = 1, .node_mem = { 1ULL << 30 } };
+struct plan_args {
+	struct plan_machine pm;
 	struct plan_device devs[16];
-	struct plan_result *res;
-	struct plan_geometry geo;
-	size_t n = 0;
-	int json = 0, stats = 0, ret;
-	uint64_t start_ns = mono_ns();
-	char err[256];
+	size_t n;
+	int json, stats;
+};
 
+/* one option (and its value, *used set when it took it); -1 when bad */
+static int plan_option(struct plan_args *pa, const char *a, const char *v, int *used)
+{
+	struct plan_machine *pm = &pa->pm;
+
+	*used = v != NULL;
+	if (!strcmp(a, "--json"))
+		return (*used = 0, pa->json = 1, 0);
+	if (!strcmp(a, "--stats"))
+		return (*used = 0, pa->stats = 1, 0);
+	if (!v)
+		return -1;
+	if (!strcmp(a, "--mem")) {
+		pm->nr_nodes = 1;
+		return scn_parse_size(v, &pm->node_mem[0]) || !pm->node_mem[0] ? -1 : 0;
+	}
+	if (!strcmp(a, "--numa"))
+		return plan_parse_nodes(v, pm) ? -1 : 0;
+	if (!strcmp(a, "--cmdline"))
+		return (pm->cmdline = v, 0);
+	if (!strcmp(a, "--profile"))
+		return (pm->profile = v, 0);
+	if (!strcmp(a, "--maxmem"))
+		return scn_parse_size(v, &pm->maxmem) ? -1 : 0;
+	if (!strcmp(a, "--slots"))
+		return (pm->slots = (unsigned int)atoi(v), 0);
+	if (!strcmp(a, "--memmap-init")) {
+		if (strcmp(v, "eager") && strcmp(v, "deferred"))
+			return -1;
+		return (pm->memmap_init_eager = !strcmp(v, "eager"), 0);
+	}
+	return -1;
+}
+
+/* the options and devices; -1 (said why) when the usage line is due */
+static int plan_parse_args(int argc, char **argv, struct plan_args *pa)
+{
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int used;
 
-		if (!strcmp(a, "--json")) {
-			json = 1;
-		} else if (!strcmp(a, "--stats")) {
-			stats = 1;
-		} else if (!strcmp(a, "--mem") && v) {
-			if (scn_parse_size(v, &pm.node_mem[0]) || !pm.node_mem[0])
-				goto bad;
-			pm.nr_nodes = 1;
-			i++;
-		} else if (!strcmp(a, "--numa") && v) {
-			if (plan_parse_nodes(v, &pm))
-				goto bad;
-			i++;
-		} else if (!strcmp(a, "--cmdline") && v) {
-			pm.cmdline = v;
-			i++;
-		} else if (!strcmp(a, "--profile") && v) {
-			pm.profile = v;
-			i++;
-		} else if (!strcmp(a, "--maxmem") && v) {
-			if (scn_parse_size(v, &pm.maxmem))
-				goto bad;
-			i++;
-		} else if (!strcmp(a, "--slots") && v) {
-			pm.slots = (unsigned int)atoi(v);
-			i++;
-		} else if (!strcmp(a, "--memmap-init") && v) {
-			if (strcmp(v, "eager") && strcmp(v, "deferred"))
-				goto bad;
-			pm.memmap_init_eager = !strcmp(v, "eager");
-			i++;
-		} else if (n < sizeof(devs) / sizeof(devs[0]) && !plan_parse_device(a, &devs[n])) {
-			n++;	/* its node is checked once every option is known */
+		if (!strncmp(a, "--", 2)) {
+			if (plan_option(pa, a, v, &used)) {
+				fprintf(stderr, "memhpctl plan: bad argument '%s%s%s'\n", a, v ? " " : "", v ? v : "");
+				return -1;
+			}
+			i += used;
+		} else if (pa->n < sizeof(pa->devs) / sizeof(pa->devs[0]) && !plan_parse_device(a, &pa->devs[pa->n])) {
+			pa->n++;	/* its node is checked once every option is known */
 		} else {
 			fprintf(stderr, "memhpctl plan: bad argument '%s'\n", a);
-			goto bad;
+			return -1;
 		}
 	}
-	if (!n)
-		goto bad;
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned int)devs[i].node >= pm.nr_nodes) {
+	return pa->n ? 0 : -1;
+}
+
+/* a device whose add fails is a failed plan (exit 3); the plan is printed either way */
+static int plan_failures(const struct plan_args *pa, const struct plan_result *res)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < pa->n; i++) {
+		if (res[i].error) {
+			fprintf(stderr, "memhpctl plan: device %zu (%s) would fail to add: %s\n", i + 1,
+				plan_kind_name(pa->devs[i].kind), memhp_strerror(res[i].error));
+			ret = 3;
+		}
+	}
+	return ret;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	struct plan_args pa = { .pm = { .nr_nodes = 1, .node_mem = { 1ULL << 30 } } };
+	struct plan_result *res;
+	struct plan_geometry geo;
+	uint64_t start_ns = mono_ns();
+	char err[256];
+	int ret;
+
+	if (plan_parse_args(argc, argv, &pa)) {
+		fprintf(stderr, "usage: memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] "
+				"[--maxmem SIZE] [--slots N] [--profile NAME] [--memmap-init eager|deferred] [--json] "
+				"[--stats] dimm|cxl|hmem:SIZE[@NODE]...\n");
+		return 2;
+	}
+	for (size_t i = 0; i < pa.n; i++) {
+		if ((unsigned int)pa.devs[i].node >= pa.pm.nr_nodes) {
 			fprintf(stderr, "memhpctl plan: device %zu is on node %d, the machine has %u\n", i + 1,
-				devs[i].node, pm.nr_nodes);
+				pa.devs[i].node, pa.pm.nr_nodes);
 			return 2;
 		}
 	}
-	res = calloc(n, sizeof(*res));
+	res = calloc(pa.n, sizeof(*res));
 	if (!res)
 		return 1;
-	ret = plan_run(&pm, devs, n, res, &geo, NULL, NULL, err, sizeof(err));
+	ret = plan_run(&pa.pm, pa.devs, pa.n, res, &geo, NULL, NULL, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "memhpctl plan: %s\n", err);
 		free(res);
 		return 1;
 	}
-	plan_print(stdout, &pm, devs, res, n, &geo, json);
-	/* the plan is printed either way; a device whose add fails is a failed plan */
-	ret = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (res[i].error) {
-			fprintf(stderr, "memhpctl plan: device %zu (%s) would fail to add: %s\n", i + 1,
-				plan_kind_name(devs[i].kind), memhp_strerror(res[i].error));
-			ret = 3;
-		}
-	}
+	plan_print(stdout, &pa.pm, pa.devs, res, pa.n, &geo, pa.json);
+	ret = plan_failures(&pa, res);
 	free(res);
-	if (stats)
+	if (pa.stats)
 		print_stats(start_ns);
 	return ret;
-bad:
-	fprintf(stderr, "usage: memhpctl plan [--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] "
-			"[--maxmem SIZE] [--slots N] [--profile NAME] [--memmap-init eager|deferred] [--json] [--stats] "
-			"dimm|cxl|hmem:SIZE[@NODE]...\n");
-	return 2;
 }
