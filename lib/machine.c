@@ -472,21 +472,6 @@ static int boot_reservations(struct memhp_machine *m, const struct memhp_config 
 /* QEMU's ACPI tables below the top of low RAM (acpi_data_size) */
 #define ACPI_DATA_SIZE 0x20000ULL
 
-/* the boot zone that holds physical address `a`, or NULL */
-static struct zone *boot_zone_of(struct memhp_machine *m, uint64_t a)
-{
-	unsigned long pfn = PHYS_PFN_M(m, a);
-
-	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
-		for (int z = 0; z < ZONE_MOVABLE; z++) {
-			struct zone *zone = &m->nodes[nid].node_zones[z];
-
-			if (zone->spanned_pages && pfn >= zone->zone_start_pfn && pfn < zone_end_pfn(zone))
-				return zone;
-		}
-	return NULL;
-}
-
 /*
  * Pages the boot frees only after the initcalls - after
  * init_per_zone_wmark_min has set the watermarks and lowmem reserves from
@@ -500,16 +485,14 @@ static void boot_late_frees(struct memhp_machine *m, const struct memhp_config *
 {
 	uint64_t image = cfg->kernel_image_base ? cfg->kernel_image_base : 16ULL << 20;
 	uint64_t initrd = cfg->initrd_size ? cfg->initrd_size : m->arch->initrd_default_bytes;
-	struct zone *zone;
 
 	if (!m->arch->pc_layout)
 		return;
-	zone = boot_zone_of(m, image);
-	if (zone)
-		zone->late_freed += m->arch->late_freed_image_bytes / m->page_size;
-	zone = l->lowmem_ram_end > ACPI_DATA_SIZE ? boot_zone_of(m, l->lowmem_ram_end - ACPI_DATA_SIZE - 1) : NULL;
-	if (zone && cfg->initrd_size != MEMHP_NO_INITRD)
-		zone->late_freed += initrd / m->page_size;
+	/* credited where free_reserved_area credits them: the pages' zone */
+	page_zone(m, PHYS_PFN_M(m, image))->late_freed += m->arch->late_freed_image_bytes / m->page_size;
+	if (cfg->initrd_size != MEMHP_NO_INITRD && l->lowmem_ram_end > ACPI_DATA_SIZE)
+		page_zone(m, PHYS_PFN_M(m, l->lowmem_ram_end - ACPI_DATA_SIZE - 1))->late_freed +=
+			initrd / m->page_size;
 }
 
 static int boot(struct memhp_machine *m, const struct memhp_config *cfg)

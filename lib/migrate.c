@@ -708,26 +708,15 @@ static long alloc_target(struct memhp_machine *m, int src_nid)
 #define MIGRATE_BATCH 512
 
 /*
- * Where step 2 reads page i of a batch: the owner's window, mapped and
- * read-only now - except for a page of a huge backing, read through the
- * direct map, as the kernel's copy_highpage reads through its own: the
- * write-protect has split the window's PMD, and reading it 4 KiB at a time
- * would fault on every page, while the direct map keeps its PMDs.
- */
-static const uint8_t *copy_source(struct memhp_machine *m, const uint8_t *va, const unsigned long *src, size_t i)
-{
-	struct physdev *d = physdev_find(m, PFN_PHYS_M(m, src[i]));
-
-	if (d && d->huge)
-		return page_address(m, src[i]);
-	return va + i * m->page_size;
-}
-
-/*
  * Step 2 for a run: the contents go from the source pages into the
- * targets' device pages, one pwrite per run of contiguous targets (and
- * sources) - the device's page cache is the memory itself, and no
- * page-table entry has to be built for the copy.
+ * targets' device pages, one pwrite per run of contiguous targets - the
+ * device's page cache is the memory itself, and no page-table entry has
+ * to be built for the copy.  The source is the owner's window, mapped and
+ * read-only now - except on a huge backing, read through the direct map
+ * as the kernel's copy_highpage reads through its own: the write-protect
+ * has split the window's PMD, and reading it 4 KiB at a time would fault
+ * on every page, while the direct map keeps its PMDs.  Both views are the
+ * same pages: a run that starts in the window stays there.
  */
 static int copy_to_targets(struct memhp_machine *m, const uint8_t *va, const unsigned long *src, const long *target,
 			   size_t n)
@@ -735,15 +724,17 @@ static int copy_to_targets(struct memhp_machine *m, const uint8_t *va, const uns
 	for (size_t i = 0; i < n;) {
 		unsigned long pfn = (unsigned long)target[i];
 		uint64_t phys = PFN_PHYS_M(m, pfn);
-		struct physdev *d = physdev_find(m, phys);
-		const uint8_t *from = copy_source(m, va, src, i);
+		struct physdev *d = physdev_find(m, phys), *sd = physdev_find(m, PFN_PHYS_M(m, src[i]));
+		bool direct = sd && sd->huge;
+		const uint8_t *from = direct ? (const uint8_t *)page_address(m, src[i]) : va + i * m->page_size;
 		size_t run = 1, bytes;
 
 		if (!d)
 			return -ENOMEM;
 		while (i + run < n && (unsigned long)target[i + run] == pfn + run &&
 		       PFN_PHYS_M(m, pfn + run) < d->phys_start + d->size &&
-		       copy_source(m, va, src, i + run) == from + run * m->page_size)
+		       (!direct || (src[i + run] == src[i] + run &&
+				    PFN_PHYS_M(m, src[i] + run) < sd->phys_start + sd->size)))
 			run++;
 		bytes = run * m->page_size;
 		if (pwrite(d->fd, from, bytes, (off_t)(d->fd_offset + phys - d->phys_start)) != (ssize_t)bytes)

@@ -300,6 +300,16 @@ void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int orde
 }
 
 /*
+ * zone_watermark_ok (zone->lock held): 2^order pages can go and leave the
+ * zone above `mark` plus what it keeps back from allocations that could
+ * use zones up to `highest` (lowmem_reserve)
+ */
+static bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsigned long mark, int highest)
+{
+	return (unsigned long)atomic_load(&zone->nr_free_pages) >= mark + zone->lowmem_reserve[highest] + (1UL << order);
+}
+
+/*
  * zone_watermark_ok(ALLOC_WMARK_MIN) + __rmqueue, up to n chunks of one
  * order (rmqueue_bulk); -ENOMEM if none because the host failed a
  * deferred block's memmap
@@ -310,11 +320,8 @@ int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsign
 	int got = 0;
 	long pfn = -1;
 
-	unsigned long mark;
-
 	pthread_mutex_lock(&zone->lock);
-	mark = zone->wmark_min + zone->lowmem_reserve[alloc_highest_zone(mt)];
-	while (got < n && (unsigned long)atomic_load(&zone->nr_free_pages) >= mark + (1UL << order)) {
+	while (got < n && zone_watermark_ok(zone, order, zone->wmark_min, alloc_highest_zone(mt))) {
 		pfn = rmqueue_smallest(m, zone, order, mt);
 		if (pfn == -1)
 			pfn = rmqueue_fallback(m, zone, order, mt);
@@ -336,9 +343,7 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
 			return pfn;
 	}
 	pthread_mutex_lock(&zone->lock);
-	/* zone_watermark_ok(ALLOC_WMARK_MIN), the allocation's lowmem reserve kept */
-	if ((unsigned long)atomic_load(&zone->nr_free_pages) >=
-	    zone->wmark_min + zone->lowmem_reserve[alloc_highest_zone(mt)] + (1UL << order)) {
+	if (zone_watermark_ok(zone, order, zone->wmark_min, alloc_highest_zone(mt))) {
 		pfn = rmqueue_smallest(m, zone, order, mt);
 		if (pfn == -1)
 			pfn = rmqueue_fallback(m, zone, order, mt);

@@ -78,11 +78,6 @@ void *va_reserve(size_t size)
 	return va_reserve_aligned(size, HOST_PMD_SIZE);
 }
 
-static void *reserve_va(size_t size)
-{
-	return va_reserve(size);
-}
-
 /* Give a range back to the reservation (PROT_NONE, no backing). */
 static void unreserve_range(void *va, size_t size)
 {
@@ -93,10 +88,10 @@ int physmem_reserve(struct memhp_machine *m)
 {
 	m->direct_map_size = m->max_phys;
 	m->vmemmap_size = (size_t)m->max_pfn_limit * sizeof(struct page);
-	m->direct_map = reserve_va(m->direct_map_size);
+	m->direct_map = va_reserve(m->direct_map_size);
 	if (!m->direct_map)
 		return -ENOMEM;
-	m->vmemmap = reserve_va(m->vmemmap_size);
+	m->vmemmap = va_reserve(m->vmemmap_size);
 	if (!m->vmemmap) {
 		munmap(m->direct_map, m->direct_map_size);
 		m->direct_map = NULL;
@@ -157,7 +152,6 @@ fail:
  */
 void physmem_backing_init(struct memhp_machine *m, bool huge)
 {
-	m->backing_mnt = -1;
 	if (!huge)
 		return;
 	if (m->backing_dir) {
@@ -207,21 +201,12 @@ static int open_backing(struct memhp_machine *m, const char *name, uint64_t size
 	return fd;
 }
 
-/* memfds and tmpfs files: what userfaultfd can write-protect */
-static bool fd_is_shmem(int fd)
+/* the file system an fd's file is on (TMPFS_MAGIC ...), 0 if unknown */
+static long fd_fs_type(int fd)
 {
 	struct statfs st;
 
-	if (fstatfs(fd, &st))
-		return false;
-	return st.f_type == TMPFS_MAGIC;
-}
-
-static bool fd_is_hugetlbfs(int fd)
-{
-	struct statfs st;
-
-	return !fstatfs(fd, &st) && st.f_type == HUGETLBFS_MAGIC;
+	return fstatfs(fd, &st) ? 0 : (long)st.f_type;
 }
 
 /* the log's line on what a device's memory is */
@@ -248,6 +233,7 @@ int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uin
 		   int fd, struct physdev **out)
 {
 	struct physdev *d;
+	long fs_type;
 
 	if (!size || phys + size > m->max_phys || phys + size < phys)
 		return -E2BIG;
@@ -277,7 +263,8 @@ int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uin
 	}
 	d->phys_start = phys;
 	d->size = size;
-	if (fd_is_hugetlbfs(d->fd)) {
+	fs_type = fd_fs_type(d->fd);
+	if (fs_type == HUGETLBFS_MAGIC) {
 		/* only whole 2 MiB pages can be mapped there; memhp maps 4 KiB views */
 		mlog(m, "memhp: %s: hugetlbfs cannot back a device (its pages map only 2 MiB whole); use huge_pages",
 		     name);
@@ -286,7 +273,7 @@ int physdev_create(struct memhp_machine *m, const char *name, uint64_t phys, uin
 		free(d);
 		return -EINVAL;
 	}
-	d->shmem = fd_is_shmem(d->fd);
+	d->shmem = fs_type == TMPFS_MAGIC;	/* what userfaultfd can write-protect */
 	d->huge = d->own_fd && m->backing_mnt >= 0;
 	physdev_log_backing(m, d);
 	pthread_rwlock_wrlock(&m->devices_lock);

@@ -211,6 +211,8 @@ static void skip_step(struct run *r, const char *why)
 		fprintf(r->out, "  skipped: %s\n", why);
 }
 
+static void skip_usage(struct run *r, const struct scn_step *st);
+
 static void step_hotadd(struct run *r, struct scn_step *st)
 {
 	uint64_t size, addr = MEMHP_ADDR_AUTO;
@@ -218,7 +220,7 @@ static void step_hotadd(struct run *r, struct scn_step *st)
 	struct dimm *d;
 
 	if (scn_parse_size(st->argv[1], &size)) {
-		skip_step(r, "usage: hotadd NAME SIZE [node=N] [addr=A]");
+		skip_usage(r, st);
 		return;
 	}
 	for (int i = 2; i < st->argc; i++) {
@@ -313,7 +315,7 @@ static void step_block_writes(struct run *r, struct scn_step *st, const char *fi
 		}
 		r->write_timeout_ms = (unsigned int)secs * 1000;
 	} else if (st->argc == 3) {
-		skip_step(r, "usage: state|online BLOCKS VALUE [timeout=S]");
+		skip_usage(r, st);
 		return;
 	}
 	expand(r, st->argv[0], spec, sizeof(spec));
@@ -469,7 +471,7 @@ static void step_hog(struct run *r, struct scn_step *st)
 	int kind;
 
 	if (scn_parse_size(st->argv[1], &mib) || r->nr_hogs == MAX_HOGS) {
-		skip_step(r, "usage: hog anon|mlock|pipe MiB [as VAR]");
+		skip_usage(r, st);
 		return;
 	}
 	h = &r->hogs[r->nr_hogs];
@@ -519,7 +521,7 @@ static void step_dax_region(struct run *r, struct scn_step *st)
 			kind = i;
 	if (kind < 0 || scn_parse_size(st->argv[1], &size) ||
 	    (st->argc == 3 && sscanf(st->argv[2], "node=%d", &node) != 1)) {
-		skip_step(r, "usage: dax_region cxl|hmem|pmem SIZE [node=N]");
+		skip_usage(r, st);
 		return;
 	}
 	ret = r->t->dax_region(r, kind, size, node, &info);
@@ -652,6 +654,15 @@ const struct step_verb *find_step_verb(const char *verb)
 	return NULL;
 }
 
+/* the step skipped for its words: the table's usage line says why */
+static void skip_usage(struct run *r, const struct scn_step *st)
+{
+	char usage[128];
+
+	snprintf(usage, sizeof(usage), "usage: %s", find_step_verb(st->verb)->usage);
+	skip_step(r, usage);
+}
+
 static void run_step(struct run *r, struct scn_step *st)
 {
 	/* scenario_load let no unknown verb through */
@@ -659,10 +670,7 @@ static void run_step(struct run *r, struct scn_step *st)
 
 	r->write_timeout_ms = 0;	/* the default, unless the step says timeout=S */
 	if (st->argc < v->min_args || st->argc > v->max_args) {
-		char usage[128];
-
-		snprintf(usage, sizeof(usage), "usage: %s", v->usage);
-		skip_step(r, usage);
+		skip_usage(r, st);
 		return;
 	}
 	v->run(r, st);

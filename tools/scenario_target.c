@@ -309,6 +309,12 @@ static void daemon_hog_free(struct run *r, struct hog *h)
 		free(remote(r, "kill %s%s", h->name, "", NULL));
 }
 
+/* the pfn page i of a hog is in now */
+static unsigned long hog_pfn(const struct hog *h, size_t i)
+{
+	return h->region ? (unsigned long)memhp_region_pfn(h->region, i) : (unsigned long)h->pfns[i];
+}
+
 /* count[b]: the hog's pages in block b, for b < *nblocks (count: calloc'ed) */
 static unsigned long *local_where(struct run *r, struct hog *h, unsigned long *nblocks)
 {
@@ -316,39 +322,33 @@ static unsigned long *local_where(struct run *r, struct hog *h, unsigned long *n
 	unsigned long *count;
 
 	*nblocks = 0;
-	for (size_t i = 0; i < h->nr; i++) {
-		unsigned long pfn = h->region ? (unsigned long)memhp_region_pfn(h->region, i)
-					      : (unsigned long)h->pfns[i];
-
-		*nblocks = MAX_UL(*nblocks, pfn / pages_per_block + 1);
-	}
+	for (size_t i = 0; i < h->nr; i++)
+		*nblocks = MAX_UL(*nblocks, hog_pfn(h, i) / pages_per_block + 1);
 	count = calloc(*nblocks + 1, sizeof(*count));
-	for (size_t i = 0; count && i < h->nr; i++) {
-		unsigned long pfn = h->region ? (unsigned long)memhp_region_pfn(h->region, i)
-					      : (unsigned long)h->pfns[i];
-
-		count[pfn / pages_per_block]++;
-	}
+	for (size_t i = 0; count && i < h->nr; i++)
+		count[hog_pfn(h, i) / pages_per_block]++;
 	return count;
 }
 
-/* memhpd answers "BLOCK COUNT" runs: add them up */
+/* memhpd answers "BLOCK COUNT" runs: sized by a first pass, added up by a second */
 static unsigned long *daemon_where(struct run *r, struct hog *h, unsigned long *nblocks)
 {
-	char *out = remote(r, "where %s%s", h->name, "", NULL), *save = NULL;
-	unsigned long b, c, *count;
+	char *out = remote(r, "where %s%s", h->name, "", NULL);
+	unsigned long b, c, *count = NULL;
 
 	*nblocks = 0;
-	for (char *l = out ? strtok_r(out, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
-		if (sscanf(l, "%lu %lu", &b, &c) == 2)
-			*nblocks = MAX_UL(*nblocks, b + 1);
-	free(out);
-	count = calloc(*nblocks + 1, sizeof(*count));
-	out = remote(r, "where %s%s", h->name, "", NULL);
-	save = NULL;
-	for (char *l = out ? strtok_r(out, "\n", &save) : NULL; count && l; l = strtok_r(NULL, "\n", &save))
-		if (sscanf(l, "%lu %lu", &b, &c) == 2 && b < *nblocks)
-			count[b] += c;
+	for (int pass = 0; pass < 2; pass++) {
+		for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			if (sscanf(l, "%lu %lu", &b, &c) != 2)
+				continue;
+			if (!pass)
+				*nblocks = MAX_UL(*nblocks, b + 1);
+			else if (count)
+				count[b] += c;
+		}
+		if (!pass)
+			count = calloc(*nblocks + 1, sizeof(*count));
+	}
 	free(out);
 	return count;
 }
