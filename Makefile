@@ -31,7 +31,7 @@ LDFLAGS_ALL := -pthread $(CFLAGS_SAN) $(LDFLAGS)
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/scenario_parse.o $(BUILD)/tools/scenario_target.o \
-	       $(BUILD)/tools/scenario_snapshot.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o $(BUILD)/tools/ctl_protocol.o $(BUILD)/tools/mounts.o \
+	       $(BUILD)/tools/scenario_snapshot.o $(BUILD)/tools/scenario_result.o $(BUILD)/tools/scenario_render.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o $(BUILD)/tools/ctl_protocol.o $(BUILD)/tools/mounts.o \
 	       $(BUILD)/tools/plan.o $(BUILD)/tools/demo.o
 FUZZ_TARGETS := cmdline sysfs scenario ctl
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -98,6 +98,12 @@ $(BUILD)/memhpd: $(BUILD)/tools/memhpd.o $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libmemhp-internal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libmemhp-internal.a -o $@ $(LDFLAGS_ALL) -lcmocka
+
+# the scenario runner's result tree: a tools/ unit, its allocations wrapped
+$(BUILD)/tests/test_scenario_result: tests/unit/test_scenario_result.c $(BUILD)/tools/scenario_result.o \
+				     $(BUILD)/tools/json.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $^ -o $@ $(LDFLAGS_ALL) -Wl,--wrap=malloc,--wrap=calloc -lcmocka
 
 tests: $(UNIT_BINS)
 

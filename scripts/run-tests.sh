@@ -239,5 +239,17 @@ if "$build/memhpctl" run "$top/tests/oracle/scenarios/b1-online-zones.scn" memor
 else
 	fail "memhpctl run text"
 fi
+# one result per step, two renderings: the text says what the JSON says
+for scn in c1-offline-movable-in-use x1-edge-cases; do
+	f="$top/tests/oracle/scenarios/$scn.scn"
+	if "$build/memhpctl" run "$f" --json -o "$build/oracle/$scn-parity.json" >/dev/null 2>&1 &&
+	   "$build/memhpctl" run "$f" > "$build/oracle/$scn-parity.txt" 2>&1 &&
+	   python3 "$top/tests/integration/text_parity.py" "$build/oracle/$scn-parity.json" \
+		"$build/oracle/$scn-parity.txt"; then
+		pass "memhpctl run: text and JSON agree on $scn"
+	else
+		fail "memhpctl run: text and JSON agree on $scn"
+	fi
+done
 section "done ($build)"
 exit 0

@@ -169,46 +169,37 @@ static void record_write(struct run *r, const char *path, const char *value, lon
 	timed_out = ret == -EINTR && r->t->write_times_out &&
 		    (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >=
 			    (r->write_timeout_ms ? r->write_timeout_ms : WRITE_TIMEOUT_MS_DEFAULT);
-	json_begin_object(&r->j, NULL);
-	json_string(&r->j, "path", path);
-	json_string(&r->j, "value", value);
-	json_int(&r->j, "rc", ret < 0 ? -ret : 0);
+	res_begin_object(&r->act, NULL);
+	res_string(&r->act, "path", path);
+	res_string(&r->act, "value", value);
+	res_int(&r->act, "rc", ret < 0 ? -ret : 0);
 	if (ret >= 0) {
-		json_string(&r->j, "result", "ok");
+		res_string(&r->act, "result", "ok");
 		r->totals->ok++;
 	} else if (timed_out) {
 		/* the oracle's `timeout` killed the writer: the kernel said -EINTR */
-		json_string(&r->j, "result", "timeout");
-		json_string(&r->j, "errno_name", "EINTR");
-		json_int(&r->j, "errno", EINTR);
+		res_string(&r->act, "result", "timeout");
+		res_string(&r->act, "errno_name", "EINTR");
+		res_int(&r->act, "errno", EINTR);
 		r->totals->failed++;
 	} else {
-		json_string(&r->j, "result", "error");
-		json_string(&r->j, "errno_name", memhp_strerror((int)ret));
-		json_int(&r->j, "errno", -ret);
-		json_string(&r->j, "stage", ret == -EACCES || ret == -ENOENT ? "open" : "write");
-		json_string(&r->j, "msg", strerror((int)-ret));
+		res_string(&r->act, "result", "error");
+		res_string(&r->act, "errno_name", memhp_strerror((int)ret));
+		res_int(&r->act, "errno", -ret);
+		res_string(&r->act, "stage", ret == -EACCES || ret == -ENOENT ? "open" : "write");
+		res_string(&r->act, "msg", strerror((int)-ret));
 		r->totals->failed++;
 	}
 	if (block >= 0)
-		json_int(&r->j, "block", block);
-	json_end_object(&r->j);
-	if (!r->json) {
-		if (ret >= 0)
-			fprintf(r->out, "  write %s > %s: ok\n", value, path);
-		else
-			fprintf(r->out, "  write %s > %s: %s (errno %ld, %s)\n", value, path,
-				memhp_strerror((int)ret), -ret, strerror((int)-ret));
-	}
+		res_int(&r->act, "block", block);
+	res_end(&r->act);
 }
 
 static void skip_step(struct run *r, const char *why)
 {
-	json_string(&r->j, "result", "skipped");
-	json_string(&r->j, "reason", why);
+	res_string(&r->act, "result", "skipped");
+	res_string(&r->act, "reason", why);
 	r->totals->skipped++;
-	if (!r->json)
-		fprintf(r->out, "  skipped: %s\n", why);
 }
 
 static void skip_usage(struct run *r, const struct scn_step *st);
@@ -229,10 +220,10 @@ static void step_hotadd(struct run *r, struct scn_step *st)
 		else if (!strncmp(st->argv[i], "addr=", 5))
 			addr = strtoull(st->argv[i] + 5, NULL, 0);
 	}
-	json_string(&r->j, "dimm", st->argv[0]);
-	json_uint(&r->j, "size", size);
+	res_string(&r->act, "dimm", st->argv[0]);
+	res_uint(&r->act, "size", size);
 	if (r->nr_dimms == MAX_DIMMS || find_dimm(r, st->argv[0])) {
-		json_string(&r->j, "result", "device_add failed");
+		res_string(&r->act, "result", "device_add failed");
 		r->totals->failed++;
 		return;
 	}
@@ -242,32 +233,25 @@ static void step_hotadd(struct run *r, struct scn_step *st)
 	ret = t_dimm_add(r, d->name, size, node, addr, &d->info);
 	if (ret) {
 		/* QEMU refused the device: no _OST */
-		json_string(&r->j, "result", "device_add failed");
-		json_string(&r->j, "errno_name", memhp_strerror(ret));
+		res_string(&r->act, "result", "device_add failed");
+		res_string(&r->act, "errno_name", memhp_strerror(ret));
 		r->totals->failed++;
-		if (!r->json)
-			fprintf(r->out, "  result: device_add failed (%s)\n", memhp_strerror(ret));
 		return;
 	}
 	r->nr_dimms++;
 	d->present = true;
-	json_string(&r->j, "result", "ost");
-	json_int(&r->j, "ost_status", 0);
-	json_string(&r->j, "ost_status_name", "SUCCESS");
-	json_uint(&r->j, "addr", d->info.addr);
-	json_begin_array(&r->j, "blocks");
+	res_string(&r->act, "result", "ost");
+	res_int(&r->act, "ost_status", 0);
+	res_string(&r->act, "ost_status_name", "SUCCESS");
+	res_uint(&r->act, "addr", d->info.addr);
+	res_begin_array(&r->act, "blocks");
 	for (unsigned long b = d->info.first_block; b <= d->info.last_block; b++)
-		json_uint(&r->j, NULL, b);
-	json_end_array(&r->j);
-	json_bool(&r->j, "enabled", d->info.enabled);
+		res_uint(&r->act, NULL, b);
+	res_end(&r->act);
+	res_bool(&r->act, "enabled", d->info.enabled);
 	if (!d->info.enabled)
-		json_string(&r->j, "add_error", memhp_strerror(d->info.add_error));
+		res_string(&r->act, "add_error", memhp_strerror(d->info.add_error));
 	r->totals->ok++;
-	if (!r->json)
-		fprintf(r->out, "  result: ost addr=%#llx blocks=%lu-%lu%s%s\n",
-			(unsigned long long)d->info.addr, d->info.first_block, d->info.last_block,
-			d->info.enabled ? "" : ", add_memory failed: ",
-			d->info.enabled ? "" : memhp_strerror(d->info.add_error));
 }
 
 static void step_remove(struct run *r, struct scn_step *st)
@@ -279,23 +263,21 @@ static void step_remove(struct run *r, struct scn_step *st)
 		skip_step(r, "no such dimm");
 		return;
 	}
-	json_string(&r->j, "dimm", d->name);
+	res_string(&r->act, "dimm", d->name);
 	ret = t_dimm_remove(r, d->name);
 	if (!ret) {
 		d->present = false;
 		/* QEMU forgets the name: a later hotadd may reuse it */
 		d->name[0] = '\0';
-		json_string(&r->j, "result", "removed");
+		res_string(&r->act, "result", "removed");
 		r->totals->ok++;
 	} else {
-		json_string(&r->j, "result", "rejected");
-		json_int(&r->j, "ost_status", 130);
-		json_string(&r->j, "ost_status_name", "DEVICE_BUSY");
-		json_string(&r->j, "errno_name", memhp_strerror(ret));
+		res_string(&r->act, "result", "rejected");
+		res_int(&r->act, "ost_status", 130);
+		res_string(&r->act, "ost_status_name", "DEVICE_BUSY");
+		res_string(&r->act, "errno_name", memhp_strerror(ret));
 		r->totals->failed++;
 	}
-	if (!r->json)
-		fprintf(r->out, "  result: %s\n", ret ? "rejected (DEVICE_BUSY)" : "removed");
 }
 
 static void step_block_writes(struct run *r, struct scn_step *st, const char *file)
@@ -324,14 +306,14 @@ static void step_block_writes(struct run *r, struct scn_step *st, const char *fi
 		skip_step(r, "bad BLOCKS");
 		return;
 	}
-	json_begin_array(&r->j, "writes");
+	res_begin_array(&r->act, "writes");
 	for (int i = 0; i < n; i++) {
 		char path[128];
 
 		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%lu/%s", ids[i], file);
 		record_write(r, path, st->argv[1], (long)ids[i]);
 	}
-	json_end_array(&r->j);
+	res_end(&r->act);
 }
 
 static void step_write(struct run *r, const char *path, const char *value)
@@ -340,9 +322,9 @@ static void step_write(struct run *r, const char *path, const char *value)
 
 	expand(r, path, p, sizeof(p));
 	expand(r, value, v, sizeof(v));
-	json_begin_array(&r->j, "writes");
+	res_begin_array(&r->act, "writes");
 	record_write(r, p, v, -1);
-	json_end_array(&r->j);
+	res_end(&r->act);
 }
 
 /* `sh` runs guest shell commands; memhp has no shell, but `cat FILE...` of
@@ -353,7 +335,7 @@ static void step_sh(struct run *r, struct scn_step *st)
 	int argc;
 
 	expand(r, st->rest, cmd, sizeof(cmd));
-	json_string(&r->j, "cmd", cmd);
+	res_string(&r->act, "cmd", cmd);
 	argc = split_words(cmd, argv, SCN_MAX_ARGS);
 	if (argc < 2 || strcmp(argv[0], "cat")) {
 		skip_step(r, "sh: only 'cat FILE...' is supported");
@@ -373,11 +355,9 @@ static void step_sh(struct run *r, struct scn_step *st)
 			append_str(&outs, "", t);
 			free(t);
 		}
-		json_int(&r->j, "rc", rc);
-		json_string(&r->j, "stdout", outs ? outs : "");
-		json_string(&r->j, "stderr", "");
-		if (!r->json && outs)
-			fprintf(r->out, "%s", outs);
+		res_int(&r->act, "rc", rc);
+		res_string(&r->act, "stdout", outs ? outs : "");
+		res_string(&r->act, "stderr", "");
 		free(outs);
 		if (rc)
 			r->totals->failed++;
@@ -409,7 +389,7 @@ static void step_kpf(struct run *r, struct scn_step *st)
 		skip_step(r, "bad BLOCKS");
 		return;
 	}
-	json_begin_object(&r->j, "kpageflags");
+	res_begin_object(&r->act, "kpageflags");
 	for (int i = 0; i < n; i++) {
 		unsigned long start, nr, count[sizeof(flags) / sizeof(flags[0])] = { 0 }, noflags = 0;
 		char key[32];
@@ -426,24 +406,17 @@ static void step_kpf(struct run *r, struct scn_step *st)
 					count[f]++;
 		}
 		snprintf(key, sizeof(key), "%lu", ids[i]);
-		json_begin_object(&r->j, key);
-		json_uint(&r->j, "start_pfn", start);
-		json_uint(&r->j, "nr", nr);
-		json_uint(&r->j, "noflags", noflags);
-		json_int(&r->j, "readerr", 0);
+		res_begin_object(&r->act, key);
+		res_uint(&r->act, "start_pfn", start);
+		res_uint(&r->act, "nr", nr);
+		res_uint(&r->act, "noflags", noflags);
+		res_int(&r->act, "readerr", 0);
 		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
 			if (count[f])
-				json_uint(&r->j, flags[f].name, count[f]);
-		json_end_object(&r->j);
-		if (!r->json) {
-			fprintf(r->out, "  block %lu: start_pfn=%lu nr=%lu noflags=%lu", ids[i], start, nr, noflags);
-			for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
-				if (count[f])
-					fprintf(r->out, " %s=%lu", flags[f].name, count[f]);
-			fprintf(r->out, "\n");
-		}
+				res_uint(&r->act, flags[f].name, count[f]);
+		res_end(&r->act);
 	}
-	json_end_object(&r->j);
+	res_end(&r->act);
 	r->totals->ok++;
 }
 
@@ -493,15 +466,13 @@ static void step_hog(struct run *r, struct scn_step *st)
 		return;
 	}
 	r->nr_hogs++;
-	json_int(&r->j, "rc", h->nr == pages ? 0 : 1);
-	json_int(&r->j, "pid", h->id);
-	json_uint(&r->j, "got_kib", h->nr * (r->geo.page_size >> 10));
+	res_int(&r->act, "rc", h->nr == pages ? 0 : 1);
+	res_int(&r->act, "pid", h->id);
+	res_uint(&r->act, "got_kib", h->nr * (r->geo.page_size >> 10));
 	if (h->nr == pages)
 		r->totals->ok++;
 	else
 		r->totals->failed++;
-	if (!r->json)
-		fprintf(r->out, "  hog %s: got %zu KiB\n", st->argv[0], h->nr * (size_t)(r->geo.page_size >> 10));
 }
 
 /*
@@ -525,16 +496,14 @@ static void step_dax_region(struct run *r, struct scn_step *st)
 		return;
 	}
 	ret = r->t->dax_region(r, kind, size, node, &info);
-	json_int(&r->j, "rc", ret < 0 ? -ret : 0);
-	json_string(&r->j, "result", ret ? memhp_strerror(ret) : "ok");
+	res_int(&r->act, "rc", ret < 0 ? -ret : 0);
+	res_string(&r->act, "result", ret ? memhp_strerror(ret) : "ok");
 	if (ret) {
 		r->totals->failed++;
 	} else {
-		json_string(&r->j, "dev", info.dev);
+		res_string(&r->act, "dev", info.dev);
 		r->totals->ok++;
 	}
-	if (!r->json)
-		fprintf(r->out, "  dax_region %s: %s\n", st->argv[0], ret ? memhp_strerror(ret) : info.dev);
 }
 
 static void step_kill(struct run *r, struct scn_step *st)
@@ -545,8 +514,8 @@ static void step_kill(struct run *r, struct scn_step *st)
 		skip_step(r, "no such hog");
 		return;
 	}
-	json_int(&r->j, "pid", h->id);
-	json_int(&r->j, "rc", 0);
+	res_int(&r->act, "pid", h->id);
+	res_int(&r->act, "rc", 0);
 	hog_free(r, h);
 	r->totals->ok++;
 }
@@ -562,20 +531,18 @@ static void step_where(struct run *r, struct scn_step *st)
 		return;
 	}
 	count = r->t->where(r, h, &nblocks);
-	json_int(&r->j, "pid", h->id);
-	json_int(&r->j, "rc", 0);
-	json_begin_object(&r->j, "pages_per_block");
+	res_int(&r->act, "pid", h->id);
+	res_int(&r->act, "rc", 0);
+	res_begin_object(&r->act, "pages_per_block");
 	for (unsigned long b = 0; count && b < nblocks; b++) {
 		char key[32];
 
 		if (!count[b])
 			continue;
 		snprintf(key, sizeof(key), "%lu", b);
-		json_uint(&r->j, key, count[b]);
-		if (!r->json)
-			fprintf(r->out, "  block %lu: %lu pages\n", b, count[b]);
+		res_uint(&r->act, key, count[b]);
 	}
-	json_end_object(&r->j);
+	res_end(&r->act);
 	free(count);
 	r->totals->ok++;
 }
@@ -607,7 +574,7 @@ static void step_write_any(struct run *r, struct scn_step *st)
 static void step_nothing(struct run *r, struct scn_step *st)
 {
 	(void)st;
-	json_string(&r->j, "result", "ok");
+	res_string(&r->act, "result", "ok");
 	r->totals->ok++;
 }
 
@@ -627,23 +594,25 @@ static const struct step_verb {
 	void (*run)(struct run *r, struct scn_step *st);
 	int min_args, max_args;	/* checked before run, which checks what they say */
 	const char *usage;
+	/* the result in text, after any writes (scenario_render.c); NULL: no more */
+	void (*text)(FILE *out, const struct scn_step *st, const struct rv *act);
 } step_verbs[] = {
-	{ "hotadd", step_hotadd, 2, 5, "hotadd NAME SIZE [node=N] [addr=A] [timeout=S]" },
-	{ "remove", step_remove, 1, 2, "remove NAME [timeout=S]" },
-	{ "state", step_state, 2, 3, "state BLOCKS VALUE [timeout=S]" },
-	{ "online", step_state, 2, 3, "online BLOCKS VALUE [timeout=S]" },
-	{ "auto_online", step_auto_online, 0, 1, "auto_online VALUE" },
-	{ "param", step_param, 2, 2, "param NAME VALUE" },
-	{ "write", step_write_any, 2, 2, "write PATH VALUE" },
-	{ "kpf", step_kpf, 0, 1, "kpf BLOCKS" },
-	{ "sh", step_sh, 1, SCN_MAX_ARGS, "sh cat FILE..." },
-	{ "snapshot", step_nothing, 0, SCN_MAX_ARGS, "snapshot" },
-	{ "sleep", step_nothing, 0, 1, "sleep SECONDS" },
-	{ "hog", step_hog, 2, 4, "hog anon|mlock|pipe MiB [as VAR]" },
-	{ "kill", step_kill, 1, 1, "kill VAR" },
-	{ "dax_region", step_dax_region, 2, 3, "dax_region cxl|hmem|pmem SIZE [node=N]" },
-	{ "where", step_where, 1, 1, "where VAR" },
-	{ "qmp", step_qmp, 0, SCN_MAX_ARGS, "qmp ..." },
+	{ "hotadd", step_hotadd, 2, 5, "hotadd NAME SIZE [node=N] [addr=A] [timeout=S]", text_hotadd },
+	{ "remove", step_remove, 1, 2, "remove NAME [timeout=S]", text_remove },
+	{ "state", step_state, 2, 3, "state BLOCKS VALUE [timeout=S]", NULL },
+	{ "online", step_state, 2, 3, "online BLOCKS VALUE [timeout=S]", NULL },
+	{ "auto_online", step_auto_online, 0, 1, "auto_online VALUE", NULL },
+	{ "param", step_param, 2, 2, "param NAME VALUE", NULL },
+	{ "write", step_write_any, 2, 2, "write PATH VALUE", NULL },
+	{ "kpf", step_kpf, 0, 1, "kpf BLOCKS", text_kpf },
+	{ "sh", step_sh, 1, SCN_MAX_ARGS, "sh cat FILE...", text_sh },
+	{ "snapshot", step_nothing, 0, SCN_MAX_ARGS, "snapshot", NULL },
+	{ "sleep", step_nothing, 0, 1, "sleep SECONDS", NULL },
+	{ "hog", step_hog, 2, 4, "hog anon|mlock|pipe MiB [as VAR]", text_hog },
+	{ "kill", step_kill, 1, 1, "kill VAR", NULL },
+	{ "dax_region", step_dax_region, 2, 3, "dax_region cxl|hmem|pmem SIZE [node=N]", text_dax_region },
+	{ "where", step_where, 1, 1, "where VAR", text_where },
+	{ "qmp", step_qmp, 0, SCN_MAX_ARGS, "qmp ..." , NULL },
 };
 
 const struct step_verb *find_step_verb(const char *verb)
@@ -808,34 +777,45 @@ static void begin_output(struct run *r, struct scenario *s, const char *cmdline)
 		(unsigned long long)r->geo.block_size);
 }
 
-/* one step, its snapshot or its text, and the audit after it; -EUCLEAN if that fails */
+/*
+ * One step: run, its result rendered (in the JSON document with the
+ * snapshot after it, or as text with what changed), then the audit;
+ * -EUCLEAN if that fails.
+ */
 static int run_one_step(struct run *r, struct scn_step *st)
 {
 	char msg[256];
+	int ret = 0;
 
 	r->totals->steps++;
-	if (!r->json) {
-		json_init(&r->j, r->json_sink, false);	/* a fresh document per step */
-		fprintf(r->out, "\nstep %d: %s\n", st->index, st->line);
-	}
-	json_begin_object(&r->j, NULL);
-	json_int(&r->j, "index", st->index);
-	json_string(&r->j, "line", st->line);
-	json_string(&r->j, "verb", st->verb);
-	json_begin_object(&r->j, "action");
+	res_init(&r->act);
 	run_step(r, st);
-	json_end_object(&r->j);
-	if (r->json)
+	if (r->act.nomem) {
+		fprintf(stderr, "memhp: step %d: out of memory, its recorded result is incomplete\n", st->index);
+		r->totals->failed++;
+	}
+	if (r->json) {
+		json_begin_object(&r->j, NULL);
+		json_int(&r->j, "index", st->index);
+		json_string(&r->j, "line", st->line);
+		json_string(&r->j, "verb", st->verb);
+		json_begin_object(&r->j, "action");
+		rv_to_json(&r->act.root, &r->j);
+		json_end_object(&r->j);
 		snapshot(r);
-	json_end_object(&r->j);
-	if (!r->json)
+		json_end_object(&r->j);
+	} else {
+		fprintf(r->out, "\nstep %d: %s\n", st->index, st->line);
+		render_step_text(r->out, st, &r->act.root, find_step_verb(st->verb)->text);
 		text_delta(r);
+	}
+	res_free(&r->act);
 	if (t_audit(r, msg, sizeof(msg))) {
 		fprintf(stderr, "memhp: audit failed after step %d: %s\n", st->index, msg);
 		r->totals->failed++;
-		return -EUCLEAN;
+		ret = -EUCLEAN;
 	}
-	return 0;
+	return ret;
 }
 
 int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
@@ -867,12 +847,6 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	if (ret)
 		goto out;
 	record_coldplug(r, s);
-	/* text mode: the steps' JSON still runs, once, into nothing */
-	if (!r->json && !(r->json_sink = fopen("/dev/null", "we"))) {
-		ret = -errno;
-		r->t->close(r);
-		goto out;
-	}
 	json_init(&r->j, out, opt->pretty);
 	begin_output(r, s, cmdline);
 	for (int i = 0; i < s->nr_steps; i++)
@@ -888,8 +862,6 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	for (int i = 0; i < r->nr_hogs; i++)
 		hog_free(r, &r->hogs[i]);
 	r->t->close(r);
-	if (r->json_sink)
-		fclose(r->json_sink);
 out:
 	free(cmdline);
 	free(r);

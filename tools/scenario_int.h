@@ -2,7 +2,9 @@
 /*
  * scenario_int.h - the scenario runner's state and the functions its
  * files share: scenario_parse.c (the file), scenario_target.c (the machine
- * or memhpd), scenario_snapshot.c (JSON and text), scenario.c (the steps).
+ * or memhpd), scenario_snapshot.c (the machine in JSON and text),
+ * scenario_result.c (a step's result), scenario_render.c (that result in
+ * text), scenario.c (the steps).
  */
 #ifndef MEMHP_TOOLS_SCENARIO_INT_H
 #define MEMHP_TOOLS_SCENARIO_INT_H
@@ -14,6 +16,7 @@
 #include "json.h"
 #include "memhp/memhp.h"
 #include "scenario.h"
+#include "scenario_result.h"
 
 #define MAX_DIMMS 64
 #define MIN_SZ(a, b) ((a) < (b) ? (a) : (b))
@@ -77,8 +80,8 @@ struct run {
 	struct hog hogs[MAX_HOGS];
 	int nr_hogs;
 	struct memhp_geometry geo;
-	struct json j;
-	FILE *json_sink;		/* text mode: where the JSON goes (/dev/null) */
+	struct json j;			/* JSON mode: the document */
+	struct step_result act;		/* the running step's result */
 	FILE *out;
 	bool json;
 	uint64_t log_seq;
@@ -147,6 +150,17 @@ static inline int t_audit(struct run *r, char *msg, size_t len)
 {
 	return r->t->audit(r, msg, len);
 }
+
+/* scenario_render.c: a step's result in text; text_* are the verbs' */
+void render_step_text(FILE *out, const struct scn_step *st, const struct rv *act,
+		      void (*text)(FILE *out, const struct scn_step *st, const struct rv *act));
+void text_hotadd(FILE *out, const struct scn_step *st, const struct rv *act);
+void text_remove(FILE *out, const struct scn_step *st, const struct rv *act);
+void text_sh(FILE *out, const struct scn_step *st, const struct rv *act);
+void text_kpf(FILE *out, const struct scn_step *st, const struct rv *act);
+void text_hog(FILE *out, const struct scn_step *st, const struct rv *act);
+void text_dax_region(FILE *out, const struct scn_step *st, const struct rv *act);
+void text_where(FILE *out, const struct scn_step *st, const struct rv *act);
 
 /* scenario_snapshot.c */
 char *read_kfile(struct run *r, const char *path);
