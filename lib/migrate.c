@@ -352,18 +352,6 @@ void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i, unsign
 	r->pfns[i] = pfn;
 }
 
-/* the largest chunk not above n pages, zone by zone as faults would take them */
-static long alloc_chunk(struct memhp_machine *m, int nid, size_t n, unsigned int *order)
-{
-	unsigned int o = 0;
-
-	while (o < m->arch->max_order && (2UL << o) <= n)
-		o++;
-	if (should_fail(m))
-		return -ENOMEM;
-	return alloc_pages_node_chunk(m, nid, ALLOC_MOVABLE, o, order);
-}
-
 /* how many of pfn[0..n) follow pfn[0] contiguously */
 static size_t pfn_run(const unsigned long *pfn, size_t n)
 {
@@ -453,16 +441,13 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 	}
 	pthread_mutex_lock(&m->owners_lock);
 	wp_ensure_own(m);
+	/* the owner's first touch of each page faults it in: order 0, one by one */
 	while (done < nr_pages) {
-		unsigned int order;
-		long pfn = alloc_chunk(m, nid, nr_pages - done, &order);
+		long pfn = should_fail(m) ? -ENOMEM : alloc_page_fault(m, nid, ALLOC_MOVABLE);
 
 		if (pfn < 0)
 			break;
-		split_page(m, (unsigned long)pfn, order);
-		for (unsigned long k = 0; k < (1UL << order); k++)
-			set_owner(m, r, done + k, (unsigned long)pfn + k);
-		done += 1UL << order;
+		set_owner(m, r, done++, (unsigned long)pfn);
 	}
 	if (done < nr_pages || region_back(m, r) || map_window(r, 0, nr_pages)) {
 		free_region_pages(m, r, done);

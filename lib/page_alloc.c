@@ -355,15 +355,17 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
 }
 
 /*
- * A process faults its memory in a page at a time, each page from the
- * first zone of the zonelist that is above its low watermark
- * (get_page_from_freelist's fast path), and from one above its min
- * watermark only when none is (the slow path).  Taken in chunks, that is:
- * drain a zone order by order before touching the next.  The chunk's order
- * (at most max_order) goes to *order.
+ * A process faults its memory in a page at a time (do_anonymous_page
+ * allocates order 0), each page from the first zone of the zonelist that
+ * is above its low watermark (get_page_from_freelist's fast path), and
+ * from one above its min watermark only when none is (the slow path).
+ * The page comes through the CPU's pcp list, which rmqueue_bulk refills
+ * from __rmqueue_smallest: the smallest free chunk first, split from its
+ * low end up.  So a process fills a fresh memmap_on_memory block's order-9
+ * rest before any order-10 chunk, every block's, as the kernel's
+ * `where` shows.
  */
-long alloc_pages_node_chunk(struct memhp_machine *m, int nid, enum alloc_zones zones,
-			    unsigned int max_order, unsigned int *order)
+long alloc_page_fault(struct memhp_machine *m, int nid, enum alloc_zones zones)
 {
 	int highest = zones == ALLOC_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
 	int mt = zones == ALLOC_MOVABLE ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
@@ -377,6 +379,7 @@ long alloc_pages_node_chunk(struct memhp_machine *m, int nid, enum alloc_zones z
 			for (int z = highest; z >= 0; z--) {
 				struct zone *zone = &pgdat->node_zones[z];
 				unsigned long mark;
+				long pfn;
 
 				if (!populated_zone(zone))
 					continue;
@@ -384,17 +387,12 @@ long alloc_pages_node_chunk(struct memhp_machine *m, int nid, enum alloc_zones z
 				pthread_mutex_lock(&zone->lock);
 				mark = (slow ? zone->wmark_min : zone->wmark_low) + zone->lowmem_reserve[highest];
 				pthread_mutex_unlock(&zone->lock);
-				for (int o = (int)max_order; o >= 0; o--) {
-					long pfn;
-
-					if ((unsigned long)atomic_load(&zone->nr_free_pages) < mark + (1UL << o))
-						continue;
-					pfn = alloc_pages_zone(m, zone, (unsigned int)o, mt);
-					if (pfn >= 0 || pfn == -ENOMEM) {
-						*order = (unsigned int)o;
-						return pfn;
-					}
-				}
+				/* __zone_watermark_ok for order 0: free above the mark */
+				if ((unsigned long)atomic_load(&zone->nr_free_pages) <= mark)
+					continue;
+				pfn = alloc_pages_zone(m, zone, 0, mt);
+				if (pfn >= 0 || pfn == -ENOMEM)
+					return pfn;
 			}
 		}
 	}
