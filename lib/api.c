@@ -390,6 +390,26 @@ void memhp_counters(struct memhp_machine *m, struct memhp_counters *c)
 	c->nr_memmap_boot_pages = (unsigned long)atomic_load(&m->nr_memmap_boot_pages);
 }
 
+/*
+ * A region's page is a process's private anonymous page, faulted in by a
+ * write: uptodate, mapped, anon and swap-backed, exclusive to its mm
+ * (PG_anon_exclusive is PG_owner_2), and in 6.12 KSM too (stable_page_flags
+ * tests mapping & PAGE_MAPPING_KSM, which PAGE_MAPPING_ANON shares).  On an
+ * LRU unless isolated; an mlocked VMA's page is PG_mlocked and on the
+ * unevictable LRU.
+ */
+static uint64_t region_page_kpf(const struct page *p)
+{
+	uint64_t u = 1ULL << MEMHP_KPF_UPTODATE | 1ULL << MEMHP_KPF_MMAP | 1ULL << MEMHP_KPF_ANON |
+		     1ULL << MEMHP_KPF_SWAPBACKED | 1ULL << MEMHP_KPF_KSM | 1ULL << MEMHP_KPF_OWNER_2;
+
+	if (p->flags & PG_lru)
+		u |= 1ULL << MEMHP_KPF_LRU;
+	if (p->flags & PG_mlocked)
+		u |= 1ULL << MEMHP_KPF_MLOCKED | 1ULL << MEMHP_KPF_UNEVICTABLE;
+	return u;
+}
+
 /* fs/proc/page.c:stable_page_flags, for the flags memhp models */
 uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn)
 {
@@ -408,12 +428,14 @@ uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn)
 		u |= 1ULL << MEMHP_KPF_RESERVED;
 	if (p->flags & PG_vmemmap_self_hosted)
 		u |= 1ULL << MEMHP_KPF_OWNER_PRIVATE;
-	if (p->flags & PG_lru)
-		u |= 1ULL << MEMHP_KPF_LRU;
-	if (p->flags & PG_head)
-		u |= 1ULL << MEMHP_KPF_COMPOUND_HEAD;
-	if (p->flags & PG_tail)
-		u |= 1ULL << MEMHP_KPF_COMPOUND_TAIL;
+	if (p->owner && (p->flags & (PG_lru | PG_locked)))
+		u |= region_page_kpf(p);
+	/*
+	 * No COMPOUND_HEAD/TAIL: memhp's buddy allocations above order 0 are
+	 * the kernel's without __GFP_COMP (vmemmap_alloc_block, alloc_pages),
+	 * which stable_page_flags shows without flags; its compound pages are
+	 * ZONE_DEVICE's, never online, so NOPAGE.
+	 */
 	if (p->flags & PG_offline)
 		u |= 1ULL << MEMHP_KPF_OFFLINE;
 	if (p->flags & PG_hwpoison)

@@ -346,7 +346,8 @@ void set_owner(struct memhp_machine *m, struct memhp_region *r, size_t i, unsign
 {
 	struct page *p = pfn_to_page(m, pfn);
 
-	page_flags_store(p, page_flags(p) | PG_lru);	/* a fresh page: ours alone */
+	/* a fresh page: ours alone; mlock_folio keeps an mlocked VMA's pages off the evictable LRUs */
+	page_flags_store(p, page_flags(p) | PG_lru | (r->flags & MEMHP_REGION_MLOCK ? PG_mlocked : 0));
 	p->owner = (uint64_t)(uintptr_t)r;
 	p->index = i;
 	r->pfns[i] = pfn;

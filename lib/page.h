@@ -24,6 +24,8 @@ enum pageflags {
 	PG_locked = 1u << 11,		/* collected by migrate_vma (folio lock) */
 	PG_deferred = 1u << 12,		/* not a page: a deferred block's run of
 					 * free chunks on a free list (deferred_init.c) */
+	PG_mlocked = 1u << 13,		/* a page of an mlocked region: PG_mlocked and
+					 * PG_unevictable (the unevictable LRU) */
 };
 
 /* 64 bytes, like the kernel's on x86_64: the vmemmap is an array of these. */

@@ -455,7 +455,7 @@ void free_pages_prepare(struct memhp_machine *m, unsigned long pfn, unsigned int
 	for (unsigned long i = 0; i < (1UL << order); i++) {
 		struct page *p = pfn_to_page(m, pfn + i);
 
-		page_flags_store(p, page_flags(p) & ~(PG_head | PG_tail | PG_lru));
+		page_flags_store(p, page_flags(p) & ~(PG_head | PG_tail | PG_lru | PG_mlocked));
 		set_page_count(p, 0);
 		p->private = 0;
 		p->owner = 0;

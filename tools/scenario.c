@@ -369,11 +369,14 @@ static void step_sh(struct run *r, struct scn_step *st)
 static void step_kpf(struct run *r, struct scn_step *st)
 {
 	static const struct { int bit; const char *name; } flags[] = {
-		{ MEMHP_KPF_LRU, "LRU" }, { MEMHP_KPF_BUDDY, "BUDDY" },
+		/* in bit order, as the guest's memtool prints them */
+		{ MEMHP_KPF_UPTODATE, "UPTODATE" }, { MEMHP_KPF_LRU, "LRU" }, { MEMHP_KPF_BUDDY, "BUDDY" },
+		{ MEMHP_KPF_MMAP, "MMAP" }, { MEMHP_KPF_ANON, "ANON" }, { MEMHP_KPF_SWAPBACKED, "SWAPBACKED" },
 		{ MEMHP_KPF_COMPOUND_HEAD, "COMPOUND_HEAD" }, { MEMHP_KPF_COMPOUND_TAIL, "COMPOUND_TAIL" },
-		{ MEMHP_KPF_HWPOISON, "HWPOISON" }, { MEMHP_KPF_NOPAGE, "NOPAGE" },
-		{ MEMHP_KPF_OFFLINE, "OFFLINE" }, { MEMHP_KPF_RESERVED, "RESERVED" },
-		{ MEMHP_KPF_OWNER_PRIVATE, "OWNER_PRIVATE" },
+		{ MEMHP_KPF_UNEVICTABLE, "UNEVICTABLE" }, { MEMHP_KPF_HWPOISON, "HWPOISON" },
+		{ MEMHP_KPF_NOPAGE, "NOPAGE" }, { MEMHP_KPF_KSM, "KSM" }, { MEMHP_KPF_OFFLINE, "OFFLINE" },
+		{ MEMHP_KPF_RESERVED, "RESERVED" }, { MEMHP_KPF_MLOCKED, "MLOCKED" },
+		{ MEMHP_KPF_OWNER_2, "OWNER_2" }, { MEMHP_KPF_OWNER_PRIVATE, "OWNER_PRIVATE" },
 	};
 	unsigned long ids[4096];
 	char spec[512];

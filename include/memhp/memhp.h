@@ -381,14 +381,22 @@ int memhp_block_range(struct memhp_machine *m, unsigned long id, unsigned long *
 int memhp_pfn_is_free(struct memhp_machine *m, unsigned long pfn);
 
 /* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h) */
+#define MEMHP_KPF_UPTODATE	3
 #define MEMHP_KPF_LRU		5
 #define MEMHP_KPF_BUDDY		10
+#define MEMHP_KPF_MMAP		11
+#define MEMHP_KPF_ANON		12
+#define MEMHP_KPF_SWAPBACKED	14
 #define MEMHP_KPF_COMPOUND_HEAD	15
 #define MEMHP_KPF_COMPOUND_TAIL	16
+#define MEMHP_KPF_UNEVICTABLE	18
 #define MEMHP_KPF_HWPOISON	19
 #define MEMHP_KPF_NOPAGE	20
+#define MEMHP_KPF_KSM		21	/* 6.12: every anon page (mapping & PAGE_MAPPING_KSM) */
 #define MEMHP_KPF_OFFLINE	23
 #define MEMHP_KPF_RESERVED	32
+#define MEMHP_KPF_MLOCKED	33
+#define MEMHP_KPF_OWNER_2	34	/* PG_owner_2 = PG_anon_exclusive on anon pages */
 #define MEMHP_KPF_OWNER_PRIVATE	37	/* PG_owner_priv_1 = VmemmapSelfHosted */
 /* The kpageflags word of one pfn, as /proc/kpageflags reads it. */
 uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn);
