@@ -322,6 +322,13 @@ static unsigned long *local_where(struct run *r, struct hog *h, unsigned long *n
 	unsigned long *count;
 
 	*nblocks = 0;
+	/*
+	 * pagemap sees what the process maps: a pipe's buffers are the
+	 * kernel's pages, referenced by the pipe, never mapped, so a pipe
+	 * hog shows none of them (the guest's memtool: its own pages only).
+	 */
+	if (!h->region)
+		return calloc(1, sizeof(unsigned long));
 	for (size_t i = 0; i < h->nr; i++)
 		*nblocks = MAX_UL(*nblocks, hog_pfn(h, i) / pages_per_block + 1);
 	count = calloc(*nblocks + 1, sizeof(*count));
