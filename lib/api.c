@@ -459,3 +459,26 @@ void *memhp_pfn_to_virt(struct memhp_machine *m, unsigned long pfn)
 		return NULL;
 	return page_address(m, pfn);
 }
+
+/* ---- uevents -------------------------------------------------------------- */
+
+uint64_t memhp_uevent_seqnum(struct memhp_machine *m)
+{
+	machine_check(m);
+	return uevent_seqnum(m->uevents);
+}
+
+int memhp_uevent_next(struct memhp_machine *m, uint64_t after, int timeout_ms, struct memhp_uevent *ev)
+{
+	machine_check(m);
+	if (!ev)
+		return -EINVAL;
+	return uevent_next(m->uevents, after, timeout_ms, ev);
+}
+
+/* the netlink message's header and its NUL-separated fields, a line each */
+int memhp_uevent_format(const struct memhp_uevent *ev, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s@%s\nACTION=%s\nDEVPATH=%s\nSUBSYSTEM=%s\nSEQNUM=%llu\n", ev->action,
+			ev->devpath, ev->action, ev->devpath, ev->subsystem, (unsigned long long)ev->seqnum);
+}

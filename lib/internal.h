@@ -56,5 +56,6 @@
 #include "migration.h"
 #include "device.h"
 #include "machine.h"
+#include "uevent.h"
 
 #endif

@@ -743,8 +743,10 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	if (ret)
 		goto fail;
 	m->log = log_create();
+	/* the last 1024 uevents: a listener further behind sees the gap */
+	m->uevents = uevent_ring_create(1024);
 	ret = -ENOMEM;
-	if (!m->log)
+	if (!m->log || !m->uevents)
 		goto fail;
 	if (cfg.backing_dir) {
 		m->backing_dir = strdup(cfg.backing_dir);
@@ -835,6 +837,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	notifiers_destroy(m);
 	zones_destroy(m);
 	log_destroy(m->log);
+	uevent_ring_destroy(m->uevents);
 	free(m->backing_dir);
 	pthread_rwlock_destroy(&m->mem_hotplug_lock);
 	pthread_rwlock_destroy(&m->blocks_lock);

@@ -107,6 +107,7 @@ struct memhp_machine {
 	pthread_mutex_t resource_lock;	/* the iomem tree */
 
 	struct log_ring *log;
+	struct uevent_ring *uevents;	/* kobject_uevent's (uevent.c) */
 	bool force_waste_logged;
 
 	atomic_ulong fault_count, fault_nth;

@@ -130,11 +130,15 @@ static int add_memory_block(struct memhp_machine *m, unsigned long id, int state
 	pthread_rwlock_wrlock(&m->blocks_lock);
 	m->blocks[id] = mem;
 	pthread_rwlock_unlock(&m->blocks_lock);
+	/* device_register -> device_add: its files exist, the block is offline or boot-online */
+	kobject_uevent(m->uevents, "add", "memory", "/devices/system/memory/memory%lu", id);
 	return 0;
 }
 
 static void remove_memory_block(struct memhp_machine *m, struct memory_block *mem)
 {
+	/* device_unregister -> device_del */
+	kobject_uevent(m->uevents, "remove", "memory", "/devices/system/memory/memory%lu", mem->id);
 	pthread_rwlock_wrlock(&m->blocks_lock);
 	m->blocks[mem->id] = NULL;
 	pthread_rwlock_unlock(&m->blocks_lock);
@@ -376,8 +380,10 @@ int device_online(struct memhp_machine *m, struct memory_block *mem)
 	pthread_mutex_lock(&mem->dev_lock);
 	if (mem->dev_offline) {
 		ret = memory_subsys_online(m, mem);
-		if (!ret)
-			mem->dev_offline = false;	/* KOBJ_ONLINE */
+		if (!ret) {
+			mem->dev_offline = false;
+			kobject_uevent(m->uevents, "online", "memory", "/devices/system/memory/memory%lu", mem->id);
+		}
 	}
 	pthread_mutex_unlock(&mem->dev_lock);
 	return ret;
@@ -390,8 +396,10 @@ int device_offline(struct memhp_machine *m, struct memory_block *mem)
 	pthread_mutex_lock(&mem->dev_lock);
 	if (!mem->dev_offline) {
 		ret = memory_subsys_offline(m, mem);
-		if (!ret)
-			mem->dev_offline = true;	/* KOBJ_OFFLINE */
+		if (!ret) {
+			mem->dev_offline = true;
+			kobject_uevent(m->uevents, "offline", "memory", "/devices/system/memory/memory%lu", mem->id);
+		}
 	}
 	pthread_mutex_unlock(&mem->dev_lock);
 	return ret;

@@ -757,6 +757,7 @@ int add_memory_resource(struct memhp_machine *m, int nid, struct resource *res, 
 		pthread_rwlock_wrlock(&m->blocks_lock);
 		m->nodes[nid].registered = true;	/* __register_one_node */
 		pthread_rwlock_unlock(&m->blocks_lock);
+		kobject_uevent(m->uevents, "add", "node", "/devices/system/node/node%d", nid);
 	}
 	/* register_memory_blocks_under_node(MEMINIT_HOTPLUG) */
 	for (unsigned long id = phys_to_block_id(m, start); id < phys_to_block_id(m, start + size); id++)
@@ -841,6 +842,7 @@ void try_offline_node(struct memhp_machine *m, int nid)
 	pthread_rwlock_wrlock(&m->blocks_lock);
 	pgdat->registered = false;
 	pthread_rwlock_unlock(&m->blocks_lock);
+	kobject_uevent(m->uevents, "remove", "node", "/devices/system/node/node%d", nid);	/* unregister_one_node */
 }
 
 static int check_memblock_offlined_cb(struct memhp_machine *m, struct memory_block *mem, void *arg)

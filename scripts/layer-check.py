@@ -18,7 +18,7 @@ import sys
 
 # lowest first; a file calls its own layer and those before it
 LAYERS = [
-    ("base", ["log", "sbuf", "fault_inject", "progress", "arch"]),
+    ("base", ["log", "sbuf", "fault_inject", "progress", "arch", "uevent"]),
     ("physical memory", ["resource", "physmem", "sparse", "memblock"]),
     ("zones and the buddy", ["mmzone", "page_alloc", "pcp", "deferred_init", "kernel_alloc"]),
     ("ZONE_DEVICE core", ["memremap"]),

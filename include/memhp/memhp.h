@@ -340,6 +340,32 @@ int memhp_register_memory_notifier(struct memhp_machine *m, memhp_notifier_fn fn
 				   void *arg, int priority);
 int memhp_unregister_memory_notifier(struct memhp_machine *m, memhp_notifier_fn fn, void *arg);
 
+/* ---- Uevents --------------------------------------------------------- */
+
+/*
+ * What the kernel sends udev (lib/kobject_uevent.c) when a device comes,
+ * goes, or a memory block changes state: memory blocks (add, remove,
+ * online, offline; SUBSYSTEM=memory) and nodes (add, remove;
+ * SUBSYSTEM=node).  SEQNUM only grows.
+ */
+struct memhp_uevent {
+	uint64_t seqnum;
+	char action[16];	/* add, remove, online, offline */
+	char devpath[128];	/* /devices/system/memory/memory32 */
+	char subsystem[32];	/* memory, node */
+};
+/* The SEQNUM of the last event (0: none): a listener starts after it. */
+uint64_t memhp_uevent_seqnum(struct memhp_machine *m);
+/* The first event after SEQNUM `after` (the oldest still kept when the
+ * listener fell behind: the SEQNUMs show the gap).  When none has come,
+ * wait up to timeout_ms (0: not at all, < 0: until one does); -EAGAIN if
+ * none came. */
+int memhp_uevent_next(struct memhp_machine *m, uint64_t after, int timeout_ms, struct memhp_uevent *ev);
+/* The event as the kernel's netlink message shows it, one field a line:
+ * "ACTION@DEVPATH", then ACTION=, DEVPATH=, SUBSYSTEM=, SEQNUM=.  Returns
+ * the length snprintf would. */
+int memhp_uevent_format(const struct memhp_uevent *ev, char *buf, size_t len);
+
 /* ---- Accounting, audit, log ----------------------------------------- */
 
 struct memhp_zone_info {
