@@ -31,7 +31,7 @@ LDFLAGS_ALL := -pthread $(CFLAGS_SAN) $(LDFLAGS)
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/scenario_parse.o $(BUILD)/tools/scenario_target.o \
-	       $(BUILD)/tools/scenario_snapshot.o $(BUILD)/tools/scenario_result.o $(BUILD)/tools/scenario_render.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o $(BUILD)/tools/ctl_protocol.o $(BUILD)/tools/mounts.o \
+	       $(BUILD)/tools/scenario_snapshot.o $(BUILD)/tools/scenario_result.o $(BUILD)/tools/scenario_render.o $(BUILD)/tools/udev.o $(BUILD)/tools/udev_rules.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o $(BUILD)/tools/ctl_protocol.o $(BUILD)/tools/mounts.o \
 	       $(BUILD)/tools/plan.o $(BUILD)/tools/demo.o
 FUZZ_TARGETS := cmdline sysfs scenario ctl
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -104,6 +104,12 @@ $(BUILD)/tests/test_scenario_result: tests/unit/test_scenario_result.c $(BUILD)/
 				     $(BUILD)/tools/json.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $^ -o $@ $(LDFLAGS_ALL) -Wl,--wrap=malloc,--wrap=calloc -lcmocka
+
+# udev rules applied to uevents: a tools/ unit, the device's files faked
+$(BUILD)/tests/test_udev_rules: tests/unit/test_udev_rules.c $(BUILD)/tools/udev_rules.o $(BUILD)/tools/udev.o \
+				$(BUILD)/tools/ctl.o $(BUILD)/tools/ctl_protocol.o $(BUILD)/libmemhp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $^ -o $@ $(LDFLAGS_ALL) -lcmocka
 
 tests: $(UNIT_BINS)
 

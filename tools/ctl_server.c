@@ -634,6 +634,72 @@ static void ctl_dmesg(int fd)
 	free(buf);
 }
 
+/*
+ * uevents AFTER [MS]: the events after SEQNUM AFTER, as many as have come
+ * (at most UEVENTS_PER_REPLY), waiting up to MS for the first.  Each
+ * client thread waits on its own; the machine's ring is shared.
+ */
+#define UEVENTS_PER_REPLY 256
+#define UEVENTS_MAX_WAIT_MS 10000
+
+static bool client_hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
+static void req_uevents(int fd, char **w, int n)
+{
+	const size_t per_event = 512;	/* memhp_uevent_format's longest, rounded up */
+	unsigned long long after;
+	unsigned long wait_ms = 0;
+	struct memhp_uevent ev;
+	char *body, *out, *end;
+	size_t len = 0, cap = UEVENTS_PER_REPLY * per_event;
+	int hlen;
+
+	if (!strcmp(w[1], "now")) {
+		char line[64];
+
+		hlen = snprintf(line, sizeof(line), "seqnum %llu\n", (unsigned long long)memhp_uevent_seqnum(d.m));
+		reply_ok(fd, line, (size_t)hlen);
+		return;
+	}
+	after = strtoull(w[1], &end, 10);
+	if (*end || w[1][0] == '-' || (n == 3 && ((wait_ms = strtoul(w[2], &end, 10)) > UEVENTS_MAX_WAIT_MS ||
+						  *end || w[2][0] == '-'))) {
+		reply_err(fd, -EINVAL, "usage: %s", ctl_protocol[CTL_UEVENTS].usage);
+		return;
+	}
+	body = malloc(cap);
+	out = malloc(cap + 64);
+	if (!body || !out) {
+		free(body);
+		free(out);
+		reply_err(fd, -ENOMEM, "uevents");
+		return;
+	}
+	/* the wait, in slices: a client that hung up is not waited for */
+	while (wait_ms && memhp_uevent_next(d.m, after, 0, &ev) && !client_hung_up(fd)) {
+		unsigned long slice = wait_ms < 100 ? wait_ms : 100;
+
+		if (!memhp_uevent_next(d.m, after, (int)slice, &ev))
+			break;
+		wait_ms -= slice;
+	}
+	while (cap - len >= per_event && !memhp_uevent_next(d.m, after, 0, &ev)) {
+		len += (size_t)memhp_uevent_format(&ev, body + len, per_event - 1);
+		body[len++] = '\n';
+		after = ev.seqnum;
+	}
+	hlen = snprintf(out, 64, "seqnum %llu\n", after);
+	memcpy(out + hlen, body, len);
+	reply_ok(fd, out, (size_t)hlen + len);
+	free(body);
+	free(out);
+}
+
 /* ---- the request table ------------------------------------------------------ */
 
 static void req_device_list(int fd, char **w, int n)
@@ -736,6 +802,7 @@ static void (*const ctl_handlers[CTL_NR_REQUESTS])(int fd, char **w, int n) = {
 	[CTL_FAULT] = req_fault,
 	[CTL_AUDIT] = req_audit,
 	[CTL_SHUTDOWN] = req_shutdown,
+	[CTL_UEVENTS] = req_uevents,
 };
 
 void handle_request(int fd, char *line)

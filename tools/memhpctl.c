@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "udev.h"
 #include "json.h"
 #include "memhp/memhp.h"
 #include "mounts.h"
@@ -531,6 +532,106 @@ static int cmd_fault(int argc, char **argv)
 		return bad_usage("invalid step '%s': a number, 0 disarms", argv[i]);
 	snprintf(req, sizeof(req), "fault %lu", nth);
 	return simple_request(req, false);
+}
+
+/* --count N --timeout S: how long monitor and udev follow the events */
+static int follow_options(int argc, char **argv, struct follow *f)
+{
+	static const struct option opts[] = { { "count", required_argument, NULL, 'c' },
+					      { "timeout", required_argument, NULL, 't' }, HELP_OPTION,
+					      { NULL, 0, NULL, 0 } };
+	unsigned long v;
+	char *end;
+	int c;
+
+	memset(f, 0, sizeof(*f));
+	f->socket = socket_path;
+	optind = 0;
+	while ((c = next_option(argc, argv, ":h", opts)) != -1) {
+		if (c == '?')
+			return -1;
+		if (c == 'c' && parse_ulong(optarg, LONG_MAX, &v))
+			return bad_usage("invalid --count '%s'", optarg), -1;
+		if (c == 'c')
+			f->count = (long)v;
+		if (c == 't' && (!(f->seconds = strtod(optarg, &end)) || *end || f->seconds < 0))
+			return bad_usage("invalid --timeout '%s': seconds", optarg), -1;
+	}
+	return optind;
+}
+
+static int print_uevent(void *arg, const char *msg, struct uevent *ev)
+{
+	(void)ev;
+	fprintf(arg, "%s\n", msg);
+	fflush(arg);
+	return 0;
+}
+
+/* monitor: the kernel's uevents as udevd receives them */
+static int cmd_monitor(int argc, char **argv)
+{
+	struct follow f;
+	int i = follow_options(argc, argv, &f);
+
+	if (i < 0)
+		return 2;
+	if (i != argc)
+		return bad_usage("too many arguments");
+	return follow_uevents(&f, print_uevent, stdout) ? 1 : 0;
+}
+
+static char *udev_read_attr(void *arg, const char *path)
+{
+	char err[CTL_MAX_LINE], req[CTL_MAX_LINE], *out = NULL;
+
+	snprintf(req, sizeof(req), "read %s", path);
+	return ctl_request(arg, req, &out, err, sizeof(err)) ? NULL : out;
+}
+
+static int udev_write_attr(void *arg, const char *path, const char *value)
+{
+	char err[CTL_MAX_LINE], req[CTL_MAX_LINE], *out = NULL;
+	int ret;
+
+	snprintf(req, sizeof(req), "write %s %s", path, value);
+	ret = ctl_request(arg, req, &out, err, sizeof(err));
+	free(out);
+	return ret;
+}
+
+static int apply_rules(void *arg, const char *msg, struct uevent *ev)
+{
+	const struct udev_rules *rules = arg;
+	struct udev_io io = { udev_read_attr, udev_write_attr, (void *)socket_path, stdout };
+
+	printf("%s@%s\n", uevent_get(ev, "ACTION"), uevent_get(ev, "DEVPATH"));
+	(void)msg;
+	udev_rules_apply(rules, ev, &io);
+	fflush(stdout);
+	return 0;
+}
+
+/* udev RULES...: the rules files applied to each event, as udevd would */
+static int cmd_udev(int argc, char **argv)
+{
+	struct udev_rules *rules;
+	struct follow f;
+	char err[512];
+	int ret, i = follow_options(argc, argv, &f);
+
+	if (i < 0)
+		return 2;
+	if (i == argc)
+		return bad_usage("no rules file");
+	rules = udev_rules_load(argv + i, argc - i, err, sizeof(err));
+	if (!rules) {
+		fprintf(stderr, "memhpctl udev: %s\n", err);
+		return 2;
+	}
+	ret = follow_uevents(&f, apply_rules, rules);
+	udev_rules_free(rules);
+	return ret ? 1 : 0;
 }
 
 /* hog NAME SIZE */
@@ -1267,6 +1368,10 @@ static const struct command commands[] = {
 	{ "kill", name_request, "NAME", "a user and its memory go away" },
 	{ "dax", cmd_dax, "create cxl|hmem|pmem SIZE [--node N] [--json] | destroy REGION",
 	  "a dax region and its device daxR.0" },
+	{ "monitor", cmd_monitor, "[--count N] [--timeout S]",
+	  "the kernel's uevents (add, remove, online, offline), as udevd receives them" },
+	{ "udev", cmd_udev, "[--count N] [--timeout S] RULES...",
+	  "apply udev rules files to the uevents, as udevd would (ATTR through memhpd)" },
 	{ "audit", cmd_audit, "", "recount every pfn, list and counter (EUCLEAN on a mismatch)" },
 	{ "fault", cmd_fault, "N", "fail the Nth fallible step from now (0 disarms)" },
 	{ "shutdown", cmd_shutdown, "", "unmount the tree and stop memhpd" },

@@ -511,4 +511,33 @@ printf 'mem 1G\nhotadd d1 128M\nfrobnicate 3\n' > "$out/bad.scn"
 check "an unknown scenario verb is an error with its line" \
 	"[ $rc = 2 ] && grep -q 'bad.scn:3: unknown verb .frobnicate.' '$out/scn.err'"
 lc shutdown > /dev/null
+
+# ---- uevents: memhpctl monitor, and a distribution's udev rule onlining a DIMM ----
+usock=$out/uevent.sock umnt=$out/uevent-mnt
+mkdir -p "$umnt"
+"$build/memhpd" --mount "$umnt" --socket "$usock" --cmdline "memhp_default_state=offline memory_hotplug.memmap_on_memory=1"
+printf '%s\n' '# the rule distributions ship to online hot-added memory' \
+	'SUBSYSTEM=="memory", ACTION=="add", ATTR{state}=="offline", ATTR{state}="online"' > "$out/40-memory.rules"
+"$build/memhpctl" --socket "$usock" monitor --count 8 --timeout 30 > "$out/monitor.txt" 2> "$out/monitor.err" &
+mpid=$!
+"$build/memhpctl" --socket "$usock" udev --count 4 --timeout 30 "$out/40-memory.rules" > "$out/udev.txt" 2> "$out/udev.err" &
+upid=$!
+for _ in $(seq 100); do
+	grep -q listening "$out/monitor.err" && grep -q listening "$out/udev.err" && break
+	sleep 0.1
+done
+"$build/memhpctl" --socket "$usock" device add u1 512M > /dev/null
+wait $upid; urc=$?
+wait $mpid; mrc=$?
+seq0=$(sed -n 's/^listening from SEQNUM //p' "$out/monitor.err")
+printf 'add@/devices/system/memory/memory32\nACTION=add\nDEVPATH=/devices/system/memory/memory32\nSUBSYSTEM=memory\nSEQNUM=%s\n\n' \
+	$((seq0 + 1)) > "$out/monitor-first.txt"
+check "memhpctl monitor: the hot-add's uevents in the kernel's format, adds then onlines" \
+	"[ $mrc = 0 ] && head -6 '$out/monitor.txt' | cmp -s - '$out/monitor-first.txt' && [ \"\$(grep '@' '$out/monitor.txt' | tr '\n' ' ')\" = 'add@/devices/system/memory/memory32 add@/devices/system/memory/memory33 add@/devices/system/memory/memory34 add@/devices/system/memory/memory35 online@/devices/system/memory/memory32 online@/devices/system/memory/memory33 online@/devices/system/memory/memory34 online@/devices/system/memory/memory35 ' ]"
+blocks_online() {
+	for b in "$@"; do [ "$(cat "$umnt/sys/devices/system/memory/memory$b/state")" = online ] || return 1; done
+}
+check "memhpctl udev: the distribution rule onlines every block of a hot-added DIMM" \
+	"[ $urc = 0 ] && [ \$(grep -c 'ATTR{state}=\"online\" on /devices/system/memory/memory3[2-5]: ok' '$out/udev.txt') = 4 ] && blocks_online 32 33 34 35"
+"$build/memhpctl" --socket "$usock" shutdown > /dev/null
 exit 0
