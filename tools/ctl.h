@@ -30,6 +30,8 @@
  *     audit                the full accounting audit
  *     fault N              fail the Nth fallible step from now (0: disarm)
  *     kill NAME            the user and its memory go away
+ *     kpf BLOCK            /proc/kpageflags of the block summed up: "start_pfn S",
+ *                          "nr N", "noflags Z", then "BIT COUNT" per flag set
  *     uevents AFTER [MS]   the kernel's uevents after SEQNUM AFTER ("now": none,
  *                          only where the stream stands), waiting up to MS
  *                          (at most 10000) for the first: a "seqnum LAST" line,
@@ -65,7 +67,7 @@ int ctl_name_is_valid(const char *name);
 enum ctl_request_id {
 	CTL_DEVICE_ADD, CTL_DEVICE_LIST, CTL_DEVICE_DEL, CTL_DAX, CTL_READ, CTL_WRITE, CTL_LIST,
 	CTL_STATUS, CTL_DMESG, CTL_HOG, CTL_PIN, CTL_UNPIN, CTL_KILL, CTL_PFN, CTL_WHERE, CTL_FAULT,
-	CTL_AUDIT, CTL_SHUTDOWN, CTL_UEVENTS, CTL_NR_REQUESTS
+	CTL_AUDIT, CTL_SHUTDOWN, CTL_UEVENTS, CTL_KPF, CTL_NR_REQUESTS
 };
 
 #define CTL_MAX_WORDS 16

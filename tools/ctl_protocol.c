@@ -37,6 +37,7 @@ const struct ctl_request_spec ctl_protocol[CTL_NR_REQUESTS] = {
 	[CTL_AUDIT] = { "audit", NULL, 1, 1, "audit" },
 	[CTL_SHUTDOWN] = { "shutdown", NULL, 1, 1, "shutdown" },
 	[CTL_UEVENTS] = { "uevents", NULL, 2, 3, "uevents AFTER|now [WAIT_MS]" },
+	[CTL_KPF] = { "kpf", NULL, 2, 2, "kpf BLOCK" },
 };
 
 /* the request a split line is, or -EINVAL */

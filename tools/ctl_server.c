@@ -700,6 +700,37 @@ static void req_uevents(int fd, char **w, int n)
 	free(out);
 }
 
+/* kpf BLOCK: what /proc/kpageflags says of the block's pages, counted per flag */
+static void req_kpf(int fd, char **w, int n)
+{
+	unsigned long block, start, nr, noflags = 0, count[64] = { 0 };
+	char out[64 * 32 + 128], *end;
+	size_t len;
+
+	(void)n;
+	block = strtoul(w[1], &end, 10);
+	if (*end || w[1][0] == '-' || !w[1][0]) {
+		reply_err(fd, -EINVAL, "usage: %s", ctl_protocol[CTL_KPF].usage);
+		return;
+	}
+	if (memhp_block_range(d.m, block, &start, &nr, NULL)) {
+		reply_err(fd, -ENOENT, "no memory block %lu", block);
+		return;
+	}
+	for (unsigned long pfn = start; pfn < start + nr; pfn++) {
+		uint64_t u = memhp_kpageflags(d.m, pfn);
+
+		noflags += !u;
+		for (int b = 0; b < 64; b++)
+			count[b] += (u >> b) & 1;
+	}
+	len = (size_t)snprintf(out, sizeof(out), "start_pfn %lu\nnr %lu\nnoflags %lu\n", start, nr, noflags);
+	for (int b = 0; b < 64; b++)
+		if (count[b])
+			len += (size_t)snprintf(out + len, sizeof(out) - len, "%d %lu\n", b, count[b]);
+	reply_ok(fd, out, len);
+}
+
 /* ---- the request table ------------------------------------------------------ */
 
 static void req_device_list(int fd, char **w, int n)
@@ -803,6 +834,7 @@ static void (*const ctl_handlers[CTL_NR_REQUESTS])(int fd, char **w, int n) = {
 	[CTL_AUDIT] = req_audit,
 	[CTL_SHUTDOWN] = req_shutdown,
 	[CTL_UEVENTS] = req_uevents,
+	[CTL_KPF] = req_kpf,
 };
 
 void handle_request(int fd, char *line)

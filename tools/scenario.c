@@ -382,10 +382,6 @@ static void step_kpf(struct run *r, struct scn_step *st)
 	char spec[512];
 	int n;
 
-	if (!r->m) {
-		skip_step(r, "kpf needs the machine in process");
-		return;
-	}
 	expand(r, st->argc ? st->argv[0] : "", spec, sizeof(spec));
 	n = parse_blocks(r, spec, ids, 4096);
 	if (n < 0) {
@@ -394,20 +390,11 @@ static void step_kpf(struct run *r, struct scn_step *st)
 	}
 	res_begin_object(&r->act, "kpageflags");
 	for (int i = 0; i < n; i++) {
-		unsigned long start, nr, count[sizeof(flags) / sizeof(flags[0])] = { 0 }, noflags = 0;
+		unsigned long start, nr, noflags, count[64];
 		char key[32];
 
-		if (memhp_block_range(r->m, ids[i], &start, &nr, NULL))
+		if (r->t->kpf(r, ids[i], &start, &nr, &noflags, count))
 			continue;
-		for (unsigned long pfn = start; pfn < start + nr; pfn++) {
-			uint64_t u = memhp_kpageflags(r->m, pfn);
-
-			if (!u)
-				noflags++;
-			for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
-				if (u & (1ULL << flags[f].bit))
-					count[f]++;
-		}
 		snprintf(key, sizeof(key), "%lu", ids[i]);
 		res_begin_object(&r->act, key);
 		res_uint(&r->act, "start_pfn", start);
@@ -415,8 +402,8 @@ static void step_kpf(struct run *r, struct scn_step *st)
 		res_uint(&r->act, "noflags", noflags);
 		res_int(&r->act, "readerr", 0);
 		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
-			if (count[f])
-				res_uint(&r->act, flags[f].name, count[f]);
+			if (count[flags[f].bit])
+				res_uint(&r->act, flags[f].name, count[flags[f].bit]);
 		res_end(&r->act);
 	}
 	res_end(&r->act);

@@ -67,6 +67,9 @@ struct target_ops {
 	/* calloc'ed count per block, *nblocks of them */
 	unsigned long *(*where)(struct run *r, struct hog *h, unsigned long *nblocks);
 	int (*dax_region)(struct run *r, int kind, uint64_t size, int node, struct memhp_dax_info *info);
+	/* /proc/kpageflags of a block: its range, pages with no flag, pages per bit */
+	int (*kpf)(struct run *r, unsigned long block, unsigned long *start, unsigned long *nr,
+		   unsigned long *noflags, unsigned long count[64]);
 	void (*close)(struct run *r);
 };
 

@@ -255,6 +255,45 @@ static int daemon_audit(struct run *r, char *msg, size_t len)
 	return err;
 }
 
+static int local_kpf(struct run *r, unsigned long block, unsigned long *start, unsigned long *nr,
+		     unsigned long *noflags, unsigned long count[64])
+{
+	int ret = memhp_block_range(r->m, block, start, nr, NULL);
+
+	*noflags = 0;
+	memset(count, 0, 64 * sizeof(count[0]));
+	for (unsigned long pfn = *start; !ret && pfn < *start + *nr; pfn++) {
+		uint64_t u = memhp_kpageflags(r->m, pfn);
+
+		*noflags += !u;
+		for (int b = 0; b < 64; b++)
+			count[b] += (u >> b) & 1;
+	}
+	return ret;
+}
+
+/* memhpd sums them up: "start_pfn S", "nr N", "noflags Z", "BIT COUNT"... */
+static int daemon_kpf(struct run *r, unsigned long block, unsigned long *start, unsigned long *nr,
+		      unsigned long *noflags, unsigned long count[64])
+{
+	char id[32], *out;
+	unsigned long b, c;
+	int err;
+
+	snprintf(id, sizeof(id), "%lu", block);
+	out = remote(r, "kpf %s%s", id, "", &err);
+	memset(count, 0, 64 * sizeof(count[0]));
+	if (!out)
+		return err ? err : -EIO;
+	if (sscanf(out, "start_pfn %lu nr %lu noflags %lu", start, nr, noflags) != 3)
+		err = -EPROTO;
+	for (const char *l = out; !err && l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (sscanf(l, "%lu %lu", &b, &c) == 2 && b < 64)
+			count[b] = c;
+	free(out);
+	return err;
+}
+
 /* ---- memory users ---------------------------------------------------------- */
 
 static int local_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pages)
@@ -403,6 +442,7 @@ const struct target_ops local_target = {
 	.dimm_info = local_dimm_info,
 	.log = local_log,
 	.audit = local_audit,
+	.kpf = local_kpf,
 	.hog = local_hog,
 	.hog_free = local_hog_free,
 	.where = local_where,
@@ -422,6 +462,7 @@ const struct target_ops daemon_target = {
 	.dimm_info = daemon_dimm_info,
 	.log = daemon_log,
 	.audit = daemon_audit,
+	.kpf = daemon_kpf,
 	.hog = daemon_hog,
 	.hog_free = daemon_hog_free,
 	.where = daemon_where,

@@ -325,7 +325,14 @@ run_on_daemon() {
 	"$@" "$out/daemon-$scn.json" >/dev/null
 	rc=$?
 	"$build/memhpctl" --socket "$out/$scn.sock" dmesg > "$out/dmesg-$scn.txt" 2>&1
+	# shutdown answers before the daemon is gone: wait for it, the next
+	# daemon on this mount would be refused while it is still stopping
+	dpid=$("$build/memhpctl" --socket "$out/$scn.sock" status 2>/dev/null | sed -n 's/^pid //p')
 	"$build/memhpctl" --socket "$out/$scn.sock" shutdown >/dev/null 2>&1
+	for _ in $(seq 100); do
+		[ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null || break
+		sleep 0.1
+	done
 	return $rc
 }
 # the oracle's c1 (memory in use, offlined under it) and b1, compared with

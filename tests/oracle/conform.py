@@ -35,7 +35,8 @@ so every write result, every refused removal and every counter must match.
            present and managed, start_pfn of populated zones; free pages of
            Movable zones within 1% of managed (the kernel's per-cpu lists);
            the kernel log lines that carry a decision (unaligned ranges,
-           failed adds, failed offlines during eject).
+           failed adds, failed offlines during eject); kpf: each block's
+           start_pfn, nr and structural flags (KPF_STRUCTURAL below).
 
 Exit status 0 when every field matches, 1 otherwise, 2 on bad input.
 The last line is 'conformance: M/N fields match (P%)'.
@@ -138,6 +139,24 @@ def compare_protection(c, where, want, got):
         c.close(f"{where} protection[{j}]", k, m, 1)
 
 
+# kpf: the flags of pages the guest's own processes and slab never make
+# (kernel_alloc's unmovable pages aside): offline memory (NOPAGE), the
+# vmemmap pages memmap_on_memory puts on a block (OWNER_PRIVATE), reserved,
+# PageOffline and poisoned pages.  A process's pages (ANON, LRU, ...) and
+# free pages (BUDDY) also count the guest's init, shell and memtool, which
+# memhp does not run: those are not compared, nor `where`, whose histogram
+# holds the memtool process's own ~130-200 pages.
+KPF_STRUCTURAL = ("NOPAGE", "OWNER_PRIVATE", "RESERVED", "OFFLINE", "HWPOISON")
+
+
+def compare_kpf(c, where, ka, ma):
+    kk, mk = ka.get("kpageflags") or {}, ma.get("kpageflags") or {}
+    for block in sorted(kk, key=int):
+        kb, mb = kk[block], mk.get(block) or {}
+        for f in ("start_pfn", "nr") + KPF_STRUCTURAL:
+            c.eq(f"{where}: kpf block {block} {f}", kb.get(f, 0), mb.get(f, 0))
+
+
 def compare(kern, mine, boot_approx=False, firmware_holes=False):
     c = Check()
     kboot = (kern.get("boot") or {}).get("snapshot") or {}
@@ -183,6 +202,8 @@ def compare(kern, mine, boot_approx=False, firmware_holes=False):
         ko, mo = outcome(ks), dict(outcome(ms))
         for what, kres in ko:
             c.eq(f"{where}: result of {what}", kres, mo.get(what))
+        if ks.get("verb") == "kpf":
+            compare_kpf(c, where, ks.get("action") or {}, ms.get("action") or {})
         ksn, msn = ks.get("snapshot") or {}, ms.get("snapshot") or {}
         c.eq(f"{where}: auto_online_blocks", (ksn.get("memory") or {}).get("auto_online_blocks"),
              (msn.get("memory") or {}).get("auto_online_blocks"))

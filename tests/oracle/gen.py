@@ -12,7 +12,8 @@ The generator draws what the kernel's memory hotplug decides on - machine
 size and NUMA layout (memory-less nodes included), memmap_on_memory,
 online policy and default state, DIMM sizes and nodes, zone choices per
 block, memory in use of each kind (anonymous, mlocked, pipe buffers), bad
-writes - and keeps every run bounded: memory in use never exceeds what the
+writes, and from seed 500 on the kpageflags of every DIMM at the end -
+and keeps every run bounded: memory in use never exceeds what the
 machine has free, and an offline that could retry forever (a movable page
 with nowhere to go) gets a step timeout.
 """
@@ -25,6 +26,8 @@ BLOCK_MIB = 128
 COLDPLUG_FROM = 300
 # and from here on an NVDIMM, turned into memory by dax_pmem and kmem
 NVDIMM_FROM = 340
+# and from here on /proc/kpageflags of every DIMM still there, at the end
+KPF_FROM = 500
 
 
 def machine(r):
@@ -243,6 +246,10 @@ class Gen:
                 self.add("auto_online " + r.choice(["offline", "online", "online_movable"]))
         for var in sorted(self.hogs):
             self.add("kill " + var)
+        if self.seed >= KPF_FROM:
+            # no draw: the scenario before it is what the seed gave before
+            for name in sorted(self.dimms):
+                self.add("kpf %s:*" % name)
         return opts
 
 
