@@ -724,6 +724,25 @@ static int machine_geometry(struct memhp_machine *m, const struct memhp_config *
 	return 0;
 }
 
+/*
+ * What the machine tells the world through, before it does anything to
+ * tell: the kernel log (its first lines, as the kernel's), the uevents
+ * (the last 1024: a listener further behind sees the gap) and the
+ * backing directory's name.
+ */
+static int machine_channels_init(struct memhp_machine *m, const struct memhp_config *cfg)
+{
+	m->log = log_create();
+	m->uevents = uevent_ring_create(1024);
+	if (!m->log || !m->uevents)
+		return -ENOMEM;
+	if (cfg->backing_dir && !(m->backing_dir = strdup(cfg->backing_dir)))
+		return -ENOMEM;
+	mlog(m, "Linux version 6.12.0-memhp (libmemhp) #1 SMP");
+	mlog(m, "Command line: %s", cfg->cmdline ? cfg->cmdline : "");
+	return 0;
+}
+
 int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **out)
 {
 	struct memhp_machine *m;
@@ -742,19 +761,9 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	ret = configure(m, in, &cfg);
 	if (ret)
 		goto fail;
-	m->log = log_create();
-	/* the last 1024 uevents: a listener further behind sees the gap */
-	m->uevents = uevent_ring_create(1024);
-	ret = -ENOMEM;
-	if (!m->log || !m->uevents)
+	ret = machine_channels_init(m, &cfg);
+	if (ret)
 		goto fail;
-	if (cfg.backing_dir) {
-		m->backing_dir = strdup(cfg.backing_dir);
-		if (!m->backing_dir)
-			goto fail;
-	}
-	mlog(m, "Linux version 6.12.0-memhp (libmemhp) #1 SMP");
-	mlog(m, "Command line: %s", cfg.cmdline ? cfg.cmdline : "");
 	physmem_backing_init(m, in->huge_pages);
 	if (m->numa_uncovered) {
 		mlog(m, "NUMA: no nodes coverage for %lluMB of %lluMB RAM",
