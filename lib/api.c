@@ -479,6 +479,8 @@ int memhp_uevent_next(struct memhp_machine *m, uint64_t after, int timeout_ms, s
 /* the netlink message's header and its NUL-separated fields, a line each */
 int memhp_uevent_format(const struct memhp_uevent *ev, char *buf, size_t len)
 {
+	if (!ev || (!buf && len))
+		return -EINVAL;
 	return snprintf(buf, len, "%s@%s\nACTION=%s\nDEVPATH=%s\nSUBSYSTEM=%s\nSEQNUM=%llu\n", ev->action,
 			ev->devpath, ev->action, ev->devpath, ev->subsystem, (unsigned long long)ev->seqnum);
 }

@@ -388,6 +388,8 @@ static void boot_node_states(struct memhp_machine *m)
 		if (pgdat->node_present_pages || nid == 0) {
 			m->node_masks[N_ONLINE] |= 1u << nid;
 			pgdat->registered = true;
+			/* node_dev_init runs after memory_dev_init: the blocks' adds came first */
+			kobject_uevent(m->uevents, "add", "node", "/devices/system/node/node%d", nid);
 		}
 	}
 	m->node_masks[N_CPU] = 1u;	/* the one CPU is on node 0 */

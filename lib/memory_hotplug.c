@@ -839,10 +839,12 @@ void try_offline_node(struct memhp_machine *m, int nid)
 	if (node_state(m, nid, N_CPU))
 		return;
 	node_clear_state(m, nid, N_ONLINE);
+	if (!pgdat->registered)
+		return;	/* unregister_one_node: no device, nothing to say */
 	pthread_rwlock_wrlock(&m->blocks_lock);
 	pgdat->registered = false;
 	pthread_rwlock_unlock(&m->blocks_lock);
-	kobject_uevent(m->uevents, "remove", "node", "/devices/system/node/node%d", nid);	/* unregister_one_node */
+	kobject_uevent(m->uevents, "remove", "node", "/devices/system/node/node%d", nid);
 }
 
 static int check_memblock_offlined_cb(struct memhp_machine *m, struct memory_block *mem, void *arg)

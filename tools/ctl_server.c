@@ -659,15 +659,16 @@ static void req_uevents(int fd, char **w, int n)
 	size_t len = 0, cap = UEVENTS_PER_REPLY * per_event;
 	int hlen;
 
-	if (!strcmp(w[1], "now")) {
+	if (!strcmp(w[1], "now") && n == 2) {
 		char line[64];
 
 		hlen = snprintf(line, sizeof(line), "seqnum %llu\n", (unsigned long long)memhp_uevent_seqnum(d.m));
 		reply_ok(fd, line, (size_t)hlen);
 		return;
 	}
+	errno = 0;
 	after = strtoull(w[1], &end, 10);
-	if (*end || w[1][0] == '-' || (n == 3 && ((wait_ms = strtoul(w[2], &end, 10)) > UEVENTS_MAX_WAIT_MS ||
+	if (*end || end == w[1] || errno || w[1][0] == '-' || (n == 3 && ((wait_ms = strtoul(w[2], &end, 10)) > UEVENTS_MAX_WAIT_MS ||
 						  *end || w[2][0] == '-'))) {
 		reply_err(fd, -EINVAL, "usage: %s", ctl_protocol[CTL_UEVENTS].usage);
 		return;

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -554,8 +555,10 @@ static int follow_options(int argc, char **argv, struct follow *f)
 			return bad_usage("invalid --count '%s'", optarg), -1;
 		if (c == 'c')
 			f->count = (long)v;
-		if (c == 't' && (!(f->seconds = strtod(optarg, &end)) || *end || f->seconds < 0))
-			return bad_usage("invalid --timeout '%s': seconds", optarg), -1;
+		/* 0: no limit; NaN and infinities are no number of seconds */
+		if (c == 't' && ((f->seconds = strtod(optarg, &end)), *end || end == optarg ||
+				 !isfinite(f->seconds) || f->seconds < 0))
+			return bad_usage("invalid --timeout '%s': seconds, 0 for no limit", optarg), -1;
 	}
 	return optind;
 }

@@ -6,7 +6,8 @@
  *     SUBSYSTEM=="memory", ACTION=="add", ATTR{state}=="offline", ATTR{state}="online"
  *
  * The keys a memory or node rule uses: ACTION, DEVPATH, KERNEL, SUBSYSTEM,
- * ENV{KEY}, ATTR{FILE} (match and assign), TEST{FILE}, GOTO and LABEL;
+ * ENV{KEY}, ATTR{FILE} (match and assign), TEST (a file of the device, or
+ * under /sys: memhpd's), GOTO and LABEL;
  * the operators ==, !=, =, += and :=; shell patterns with `|`
  * alternatives; the substitutions $kernel %k, $number %n, $devpath %p,
  * $env{KEY} %E{KEY}, $attr{FILE} %s{FILE}, $$ and %%.  An attribute is
@@ -29,7 +30,7 @@ enum op { OP_MATCH, OP_NOMATCH, OP_ASSIGN, OP_ADD, OP_ASSIGN_FINAL };
 
 static const struct key_spec {
 	const char *name;
-	bool has_attr;		/* KEY{...} */
+	int has_attr;		/* KEY{...}: 0 never, 1 always, 2 optional */
 	bool can_match, can_assign;
 	const char *env;	/* the property it matches, when it is one */
 } keys[K_NR] = {
@@ -39,10 +40,10 @@ static const struct key_spec {
 	[K_SUBSYSTEM] = { "SUBSYSTEM", false, true, false, "SUBSYSTEM" },
 	[K_ENV] = { "ENV", true, true, true, NULL },
 	[K_ATTR] = { "ATTR", true, true, true, NULL },
-	[K_TEST] = { "TEST", true, true, false, NULL },
+	[K_TEST] = { "TEST", 2, true, false, NULL },	/* TEST{mode}=="file" */
 	[K_GOTO] = { "GOTO", false, false, true, NULL },
 	[K_LABEL] = { "LABEL", false, false, true, NULL },
-	[K_RUN] = { "RUN", true, false, true, NULL },
+	[K_RUN] = { "RUN", 2, false, true, NULL },
 	[K_PROGRAM] = { "PROGRAM", false, true, false, NULL },
 };
 
@@ -150,7 +151,7 @@ static int parse_token(char **pp, struct token *t, char *why, size_t whylen)
 		return snprintf(why, whylen, "key '%.*s' is not one memhp honours", (int)n, name), -EOPNOTSUPP;
 	if ((t->op <= OP_NOMATCH && !keys[t->key].can_match) || (t->op > OP_NOMATCH && !keys[t->key].can_assign))
 		return snprintf(why, whylen, "%s cannot take %s", keys[t->key].name, op_names[t->op]), -EINVAL;
-	if (keys[t->key].has_attr != !!attr && t->key != K_RUN)
+	if (keys[t->key].has_attr != 2 && keys[t->key].has_attr != !!attr)
 		return snprintf(why, whylen, "%s %s {...}", keys[t->key].name, attr ? "takes no" : "needs"),
 		       -EINVAL;
 	return 0;
@@ -199,9 +200,20 @@ static char *read_logical_line(FILE *f, int *lineno)
 	while ((n = getline(&buf, &cap, f)) > 0) {
 		char *l;
 
+		const char *p = buf;
+
 		(*lineno)++;
 		while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 			buf[--n] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		/* a comment is a line of its own: never continued, skipped inside a rule */
+		if (*p == '#') {
+			if (line)
+				continue;
+			free(buf);
+			return strdup("#");
+		}
 		l = realloc(line, len + (size_t)n + 1);
 		if (!l)
 			break;
@@ -230,17 +242,18 @@ static int load_file(struct udev_rules *rules, const char *file, char *err, size
 		if (*p && *p != '#') {
 			struct rule *r = realloc(rules->rule, (size_t)(rules->nr_rule + 1) * sizeof(*r));
 
-			if (!r) {
-				ret = -ENOMEM;
-			} else {
+			if (r) {
 				rules->rule = r;
 				r = &rules->rule[rules->nr_rule++];
 				memset(r, 0, sizeof(*r));
 				r->file = strdup(file);
 				r->line = lineno;
-				ret = parse_rule(p, r, why, sizeof(why));
-				if (ret)
-					snprintf(err, errlen, "%s:%d: %s", file, lineno, why);
+			}
+			if (!r || !r->file) {
+				ret = -ENOMEM;
+				snprintf(err, errlen, "%s:%d: out of memory", file, lineno);
+			} else if ((ret = parse_rule(p, r, why, sizeof(why)))) {
+				snprintf(err, errlen, "%s:%d: %s", file, lineno, why);
 			}
 		}
 		free(line);
@@ -294,6 +307,23 @@ static char *read_attr(const struct ctx *c, const char *attr)
 	return v;
 }
 
+/*
+ * in starts with one of the two openings and its name closes with '}'
+ * within the name's room: the name, and where the text goes on.  Else
+ * NULL, and the text is taken as it is.
+ */
+static const char *braced(const char *in, const char *dollar, const char *percent, char *name, size_t len)
+{
+	size_t open = !strncmp(in, dollar, strlen(dollar)) ? strlen(dollar)
+		    : !strncmp(in, percent, strlen(percent)) ? strlen(percent) : 0;
+	const char *close = open ? strchr(in + open, '}') : NULL;
+
+	if (!close || (size_t)(close - in - open) >= len)
+		return NULL;
+	snprintf(name, len, "%.*s", (int)(close - in - open), in + open);
+	return close + 1;
+}
+
 /* $kernel %k, $number %n, $devpath %p, $env{K} %E{K}, $attr{F} %s{F}, $$ %% */
 static void substitute(const struct ctx *c, const char *in, char *out, size_t len)
 {
@@ -314,10 +344,10 @@ static void substitute(const struct ctx *c, const char *in, char *out, size_t le
 			v = c->number, rest = in + (in[0] == '$' ? 7 : 2);
 		else if (!strncmp(in, "$devpath", 8) || !strncmp(in, "%p", 2))
 			v = uevent_get(c->ev, "DEVPATH"), rest = in + (in[0] == '$' ? 8 : 2);
-		else if (sscanf(in, "$env{%127[^}]}", name) == 1 || sscanf(in, "%%E{%127[^}]}", name) == 1)
-			v = uevent_get(c->ev, name), rest = strchr(in, '}') + 1;
-		else if (sscanf(in, "$attr{%127[^}]}", name) == 1 || sscanf(in, "%%s{%127[^}]}", name) == 1)
-			v = owned = read_attr(c, name), rest = strchr(in, '}') + 1;
+		else if ((rest = braced(in, "$env{", "%E{", name, sizeof(name))))
+			v = uevent_get(c->ev, name);
+		else if ((rest = braced(in, "$attr{", "%s{", name, sizeof(name))))
+			v = owned = read_attr(c, name);
 		if (!rest) {
 			out[o++] = *in++;
 			continue;
@@ -334,13 +364,14 @@ static void substitute(const struct ctx *c, const char *in, char *out, size_t le
 /* udev's pattern: shell globs, alternatives split by | */
 static bool pattern_match(const char *pattern, const char *value)
 {
-	char buf[1024], *save = NULL;
+	char buf[1024], *rest = buf, *alt;
 
 	snprintf(buf, sizeof(buf), "%s", pattern);
-	for (char *alt = strtok_r(buf, "|", &save); alt; alt = strtok_r(NULL, "|", &save))
+	/* strsep keeps empty alternatives: "|x" matches an empty value too */
+	while ((alt = strsep(&rest, "|")))
 		if (!fnmatch(alt, value, 0))
 			return true;
-	return !*pattern && !*value;
+	return false;
 }
 
 static bool token_matches(const struct ctx *c, const struct token *t)
@@ -363,11 +394,17 @@ static bool token_matches(const struct ctx *c, const struct token *t)
 		if (!(value = owned = read_attr(c, t->attr)))
 			return false;
 	} else if (t->key == K_TEST) {
-		char sub[512];
-
-		substitute(c, t->attr, sub, sizeof(sub));
-		owned = sub[0] == '/' ? NULL : read_attr(c, sub);
-		hit = owned != NULL;
+		/*
+		 * TEST=="file": relative to the device, read through memhpd; an
+		 * absolute path only inside /sys (memhpd's tree), never the
+		 * host's files.  A {mode} is not checked: existence is.
+		 */
+		if (pattern[0] == '/' && strncmp(pattern, "/sys/", 5))
+			hit = false;
+		else if (pattern[0] == '/')
+			hit = (owned = c->io->read_attr(c->io->arg, pattern)) != NULL;
+		else
+			hit = (owned = read_attr(c, pattern)) != NULL;
 		free(owned);
 		return t->op == OP_MATCH ? hit : !hit;
 	}
@@ -385,7 +422,9 @@ static void token_assign(const struct ctx *c, const struct rule *r, const struct
 	substitute(c, t->value, value, sizeof(value));
 	switch (t->key) {
 	case K_ENV:
-		uevent_set(c->ev, t->attr, value);
+		if (uevent_set(c->ev, t->attr, value))
+			fprintf(c->io->log, "%s:%d: ENV{%s} not set: more than %d properties\n", r->file, r->line,
+				t->attr, UEVENT_MAX_ENV);
 		break;
 	case K_ATTR:
 		attr_path(c, t->attr, path, sizeof(path));
@@ -415,9 +454,10 @@ static bool rule_matches(const struct ctx *c, const struct rule *r)
 	return true;
 }
 
+/* udev's rule_resolve_goto: a LABEL later in the same file, else none */
 static int find_label(const struct udev_rules *rules, int from, const char *label)
 {
-	for (int i = from; i < rules->nr_rule; i++)
+	for (int i = from; i < rules->nr_rule && !strcmp(rules->rule[i].file, rules->rule[from - 1].file); i++)
 		for (int t = 0; t < rules->rule[i].nr_tok; t++)
 			if (rules->rule[i].tok[t].key == K_LABEL && !strcmp(rules->rule[i].tok[t].value, label))
 				return i;
@@ -452,7 +492,8 @@ int udev_rules_apply(const struct udev_rules *rules, struct uevent *ev, const st
 			int to = find_label(rules, i + 1, go_to);
 
 			if (to < 0)
-				fprintf(io->log, "%s:%d: GOTO \"%s\": no LABEL after it\n", r->file, r->line, go_to);
+				fprintf(io->log, "%s:%d: GOTO \"%s\": no LABEL after it in this file, ignored\n",
+					r->file, r->line, go_to);
 			else
 				i = to - 1;	/* the LABEL's rule is the next one looked at */
 		}

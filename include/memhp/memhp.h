@@ -359,7 +359,7 @@ uint64_t memhp_uevent_seqnum(struct memhp_machine *m);
 /* The first event after SEQNUM `after` (the oldest still kept when the
  * listener fell behind: the SEQNUMs show the gap).  When none has come,
  * wait up to timeout_ms (0: not at all, < 0: until one does); -EAGAIN if
- * none came. */
+ * none came.  Nobody may be waiting when the machine is destroyed. */
 int memhp_uevent_next(struct memhp_machine *m, uint64_t after, int timeout_ms, struct memhp_uevent *ev);
 /* The event as the kernel's netlink message shows it, one field a line:
  * "ACTION@DEVPATH", then ACTION=, DEVPATH=, SUBSYSTEM=, SEQNUM=.  Returns

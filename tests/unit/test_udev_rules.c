@@ -154,12 +154,54 @@ static void test_refused(void **state)
 	udev_rules_free(r);
 }
 
+/* what a review found udev does and memhp did not */
+static void test_udev_corners(void **state)
+{
+	struct fake f = { .paths = { "/sys/devices/system/memory/memory32/state" }, .values = { "offline\n" } };
+	char a[] = "/tmp/memhp-rules-a-XXXXXX", b[] = "/tmp/memhp-rules-b-XXXXXX", err[256], *files[] = { a, b };
+	const char *goto_rules = "GOTO=\"skip\"\nATTR{state}=\"a\"\n", *label_rules = "LABEL=\"skip\"\nATTR{state}=\"b\"\n";
+	struct udev_rules *r;
+	int fd;
+
+	(void)state;
+	/* an unclosed $env{ is text, not a crash; "|x" matches an empty value */
+	r = load("SUBSYSTEM==\"memory\", ENV{NOPE}==\"|x\", ATTR{state}=\"$env{ACTION\"\n");
+	assert_string_equal(apply(r, &f, "add", 32), "/sys/devices/system/memory/memory32/state=$env{ACTION;");
+	udev_rules_free(r);
+	/* TEST=="file" names the file (Ubuntu's 40-vm-hotadd.rules); a comment
+	 * ending in a backslash does not swallow the next rule */
+	f.writes[0] = '\0';
+	strcpy(f.values[0], "offline\n");
+	r = load("# a comment \\\n"
+		 "SUBSYSTEM==\"memory\", ACTION==\"add\", TEST==\"state\", ATTR{state}!=\"online\", "
+		 "ATTR{state}=\"online\"\n"
+		 "TEST==\"/etc/passwd\", ATTR{state}=\"host\"\n");
+	assert_string_equal(apply(r, &f, "add", 32), "/sys/devices/system/memory/memory32/state=online;");
+	udev_rules_free(r);
+	/* a GOTO looks for its LABEL in its own file only */
+	fd = mkstemp(a);
+	assert_int_equal(write(fd, goto_rules, strlen(goto_rules)), (ssize_t)strlen(goto_rules));
+	close(fd);
+	fd = mkstemp(b);
+	assert_int_equal(write(fd, label_rules, strlen(label_rules)), (ssize_t)strlen(label_rules));
+	close(fd);
+	r = udev_rules_load(files, 2, err, sizeof(err));
+	unlink(a);
+	unlink(b);
+	assert_non_null(r);
+	f.writes[0] = '\0';
+	assert_string_equal(apply(r, &f, "add", 32),
+			    "/sys/devices/system/memory/memory32/state=a;/sys/devices/system/memory/memory32/state=b;");
+	udev_rules_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_distribution_rule),
 		cmocka_unit_test(test_patterns_goto_env_substitution),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_udev_corners),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
