@@ -481,6 +481,7 @@ int memhp_uevent_format(const struct memhp_uevent *ev, char *buf, size_t len)
 {
 	if (!ev || (!buf && len))
 		return -EINVAL;
-	return snprintf(buf, len, "%s@%s\nACTION=%s\nDEVPATH=%s\nSUBSYSTEM=%s\nSEQNUM=%llu\n", ev->action,
-			ev->devpath, ev->action, ev->devpath, ev->subsystem, (unsigned long long)ev->seqnum);
+	return snprintf(buf, len, "%s@%s\nACTION=%s\nDEVPATH=%s\nSUBSYSTEM=%s\n%sSEQNUM=%llu\n", ev->action,
+			ev->devpath, ev->action, ev->devpath, ev->subsystem, ev->env,
+			(unsigned long long)ev->seqnum);
 }

@@ -275,6 +275,23 @@ static void set_driver(struct memhp_machine *m, struct dev_dax *dd, enum dax_dri
 	pthread_mutex_unlock(&m->dax_lock);
 }
 
+/*
+ * The device's uevent (dev_uevent): a character device says its MAJOR,
+ * MINOR and DEVNAME; a bound one its DRIVER.  Under the region's platform
+ * device, as the tree shows it.
+ */
+static void dax_uevent(struct memhp_machine *m, struct dev_dax *dd, const char *action)
+{
+	char env[128];
+	int n = snprintf(env, sizeof(env), "MAJOR=%d\nMINOR=%d\nDEVNAME=%s\n", DAX_CHAR_MAJOR,
+			 dd->region->id * 16, dd->name);
+
+	if (dd->driver != DAX_DRV_NONE)
+		snprintf(env + n, sizeof(env) - (size_t)n, "DRIVER=%s\n", driver_names[dd->driver]);
+	kobject_uevent_env(m->uevents, action, "dax", env, "/devices/platform/dax_region.%d/%s", dd->region->id,
+			   dd->name);
+}
+
 static int dax_probe(struct memhp_machine *m, struct dev_dax *dd, enum dax_driver drv)
 {
 	int ret = 0;
@@ -287,8 +304,10 @@ static int dax_probe(struct memhp_machine *m, struct dev_dax *dd, enum dax_drive
 		ret = kmem_probe(m, dd);
 	else if (drv == DAX_DRV_DEVICE)
 		ret = device_dax_probe(m, dd);
-	if (!ret)
+	if (!ret) {
 		set_driver(m, dd, drv);
+		dax_uevent(m, dd, "bind");	/* driver_bound: after the probe's own events */
+	}
 	return ret;
 }
 
@@ -299,6 +318,7 @@ static void dax_release(struct memhp_machine *m, struct dev_dax *dd)
 	else if (dd->driver == DAX_DRV_DEVICE)
 		device_dax_remove(m, dd);
 	set_driver(m, dd, DAX_DRV_NONE);
+	dax_uevent(m, dd, "unbind");	/* device_release_driver */
 }
 
 /* driver_attach: every unbound device the driver matches */
@@ -568,6 +588,7 @@ static void dax_region_add(struct memhp_machine *m, struct dax_region *r, uint64
 	r->next = m->dax->regions;
 	m->dax->regions = r;
 	pthread_mutex_unlock(&m->dax_lock);
+	dax_uevent(m, &r->dax, "add");	/* devm_create_dev_dax: device_add, then the probe */
 	err = dax_probe(m, &r->dax, drv);
 
 	if (err)	/* driver core: really_probe's message */
@@ -680,6 +701,7 @@ int dax_region_destroy(struct memhp_machine *m, int id)
 		pthread_mutex_lock(&m->dax_lock);
 		*p = r->next;
 		pthread_mutex_unlock(&m->dax_lock);
+		dax_uevent(m, &r->dax, "remove");
 		if (r->res)
 			iomem_release(m, &r->res);
 		if (!r->dev_borrowed)

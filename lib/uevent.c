@@ -56,14 +56,11 @@ void uevent_ring_destroy(struct uevent_ring *u)
 	free(u);
 }
 
-void kobject_uevent(struct uevent_ring *u, const char *action, const char *subsystem,
-		    const char *devpath_fmt, ...)
+static void uevent_add(struct uevent_ring *u, const char *action, const char *subsystem, const char *env,
+		       const char *devpath_fmt, va_list ap)
 {
 	struct memhp_uevent *ev;
-	va_list ap;
 
-	if (!u)
-		return;
 	pthread_mutex_lock(&u->lock);
 	u->seqnum++;
 	ev = &u->ev[u->seqnum % u->capacity];
@@ -71,11 +68,34 @@ void kobject_uevent(struct uevent_ring *u, const char *action, const char *subsy
 	ev->seqnum = u->seqnum;
 	snprintf(ev->action, sizeof(ev->action), "%s", action);
 	snprintf(ev->subsystem, sizeof(ev->subsystem), "%s", subsystem);
-	va_start(ap, devpath_fmt);
+	snprintf(ev->env, sizeof(ev->env), "%s", env);
 	vsnprintf(ev->devpath, sizeof(ev->devpath), devpath_fmt, ap);
-	va_end(ap);
 	pthread_cond_broadcast(&u->added);
 	pthread_mutex_unlock(&u->lock);
+}
+
+void kobject_uevent(struct uevent_ring *u, const char *action, const char *subsystem,
+		    const char *devpath_fmt, ...)
+{
+	va_list ap;
+
+	if (!u)
+		return;
+	va_start(ap, devpath_fmt);
+	uevent_add(u, action, subsystem, "", devpath_fmt, ap);
+	va_end(ap);
+}
+
+void kobject_uevent_env(struct uevent_ring *u, const char *action, const char *subsystem, const char *env,
+			const char *devpath_fmt, ...)
+{
+	va_list ap;
+
+	if (!u)
+		return;
+	va_start(ap, devpath_fmt);
+	uevent_add(u, action, subsystem, env, devpath_fmt, ap);
+	va_end(ap);
 }
 
 uint64_t uevent_seqnum(struct uevent_ring *u)

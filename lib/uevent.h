@@ -23,6 +23,9 @@ void uevent_ring_destroy(struct uevent_ring *u);
  */
 void kobject_uevent(struct uevent_ring *u, const char *action, const char *subsystem,
 		    const char *devpath_fmt, ...) __attribute__((format(printf, 4, 5)));
+/* the same with the device's own variables: env is "KEY=value\n" lines */
+void kobject_uevent_env(struct uevent_ring *u, const char *action, const char *subsystem, const char *env,
+			const char *devpath_fmt, ...) __attribute__((format(printf, 5, 6)));
 
 uint64_t uevent_seqnum(struct uevent_ring *u);
 int uevent_next(struct uevent_ring *u, uint64_t after, int timeout_ms, struct memhp_uevent *ev);

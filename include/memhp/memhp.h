@@ -345,14 +345,16 @@ int memhp_unregister_memory_notifier(struct memhp_machine *m, memhp_notifier_fn 
 /*
  * What the kernel sends udev (lib/kobject_uevent.c) when a device comes,
  * goes, or a memory block changes state: memory blocks (add, remove,
- * online, offline; SUBSYSTEM=memory) and nodes (add, remove;
- * SUBSYSTEM=node).  SEQNUM only grows.
+ * online, offline; SUBSYSTEM=memory), nodes (add, remove; SUBSYSTEM=node)
+ * and dax devices (add, remove, bind, unbind; SUBSYSTEM=dax, with their
+ * MAJOR, MINOR, DEVNAME and, bound, DRIVER).  SEQNUM only grows.
  */
 struct memhp_uevent {
 	uint64_t seqnum;
-	char action[16];	/* add, remove, online, offline */
+	char action[16];	/* add, remove, online, offline, bind, unbind */
 	char devpath[128];	/* /devices/system/memory/memory32 */
-	char subsystem[32];	/* memory, node */
+	char subsystem[32];	/* memory, node, dax */
+	char env[128];		/* the device's own variables, "KEY=value\n" each */
 };
 /* The SEQNUM of the last event (0: none): a listener starts after it. */
 uint64_t memhp_uevent_seqnum(struct memhp_machine *m);
@@ -362,8 +364,8 @@ uint64_t memhp_uevent_seqnum(struct memhp_machine *m);
  * none came.  Nobody may be waiting when the machine is destroyed. */
 int memhp_uevent_next(struct memhp_machine *m, uint64_t after, int timeout_ms, struct memhp_uevent *ev);
 /* The event as the kernel's netlink message shows it, one field a line:
- * "ACTION@DEVPATH", then ACTION=, DEVPATH=, SUBSYSTEM=, SEQNUM=.  Returns
- * the length snprintf would. */
+ * "ACTION@DEVPATH", then ACTION=, DEVPATH=, SUBSYSTEM=, the device's own
+ * (env), SEQNUM=.  Returns the length snprintf would. */
 int memhp_uevent_format(const struct memhp_uevent *ev, char *buf, size_t len);
 
 /* ---- Accounting, audit, log ----------------------------------------- */

@@ -213,6 +213,41 @@ static void test_format_and_overflow(void **state)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * A CXL region: its dax device is added (a character device: MAJOR, MINOR,
+ * DEVNAME), kmem's probe adds and onlines the blocks, then the device is
+ * bound (DRIVER=kmem); unbinding and destroying say so.
+ */
+static void test_dax_device_events(void **state)
+{
+	struct memhp_machine *m = boot_machine("memhp_default_state=online_movable", 1 * GiB);
+	struct memhp_dax_info info;
+	struct memhp_uevent ev;
+	uint64_t seq = memhp_uevent_seqnum(m);
+	char buf[512], *got;
+
+	(void)state;
+	assert_int_equal(memhp_dax_region_create(m, MEMHP_DAX_CXL, 256 * MiB, 0, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(memhp_uevent_next(m, seq, 0, &ev), 0);
+	memhp_uevent_format(&ev, buf, sizeof(buf));
+	snprintf(buf + 256, 256, "add@/devices/platform/dax_region.%d/%s\nACTION=add\n"
+				 "DEVPATH=/devices/platform/dax_region.%d/%s\nSUBSYSTEM=dax\n"
+				 "MAJOR=60\nMINOR=%d\nDEVNAME=%s\nSEQNUM=%llu\n",
+		 info.region_id, info.dev, info.region_id, info.dev, info.region_id * 16, info.dev,
+		 (unsigned long long)seq + 1);
+	assert_string_equal(buf, buf + 256);
+	seq++;
+	got = events_since(m, &seq);
+	/* kmem's blocks come and go online inside the probe; bind is last */
+	assert_non_null(strstr(got, "add memory "));
+	assert_non_null(strstr(got, "online memory "));
+	snprintf(buf, sizeof(buf), "bind dax /devices/platform/dax_region.%d/%s\n", info.region_id, info.dev);
+	assert_non_null(strstr(got, buf));
+	assert_string_equal(got + strlen(got) - strlen(buf), buf);
+	free(got);
+	memhp_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_failed_add_events_balance),
 		cmocka_unit_test(test_listener_waits),
 		cmocka_unit_test(test_format_and_overflow),
+		cmocka_unit_test(test_dax_device_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
