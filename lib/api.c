@@ -400,9 +400,17 @@ void memhp_counters(struct memhp_machine *m, struct memhp_counters *c)
  */
 static uint64_t region_page_kpf(const struct page *p)
 {
-	uint64_t u = 1ULL << MEMHP_KPF_UPTODATE | 1ULL << MEMHP_KPF_MMAP | 1ULL << MEMHP_KPF_ANON |
-		     1ULL << MEMHP_KPF_SWAPBACKED | 1ULL << MEMHP_KPF_KSM | 1ULL << MEMHP_KPF_OWNER_2;
+	uint64_t u = 1ULL << MEMHP_KPF_UPTODATE | 1ULL << MEMHP_KPF_ANON | 1ULL << MEMHP_KPF_SWAPBACKED |
+		     1ULL << MEMHP_KPF_KSM;
 
+	/*
+	 * Collected by migrate_vma: locked, its PTEs migration entries (not
+	 * mapped), shared (folio_try_share_anon_rmap_pte cleared
+	 * PG_anon_exclusive) and munlocked by the rmap removal.
+	 */
+	if (p->flags & PG_locked)
+		return u | 1ULL << MEMHP_KPF_LOCKED;
+	u |= 1ULL << MEMHP_KPF_MMAP | 1ULL << MEMHP_KPF_OWNER_2;
 	if (p->flags & PG_lru)
 		u |= 1ULL << MEMHP_KPF_LRU;
 	if (p->flags & PG_mlocked)

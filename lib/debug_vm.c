@@ -128,9 +128,13 @@ static int audit_chunk(struct memhp_machine *m, struct audit *a, struct zone_cou
 	*n = 1UL << p->order;	/* a pageblock-order pcp chunk is one entry too */
 	if (pfn + *n > end)
 		return fail(a, "%s chunk at %#lx crosses its section", free_chunk ? "free" : "pcp", pfn);
+	/* a free page has no owner's flags left: free_pages_prepare cleared them */
+	if (p->flags & (PG_lru | PG_mlocked | PG_locked))
+		return fail(a, "%s pfn %#lx still has a user's flags %#x", free_chunk ? "free" : "pcp", pfn,
+			    p->flags);
 	ret = audit_chunk_tails(m, a, p, pfn, *n,
-				free_chunk ? PG_buddy | PG_reserved | PG_vmemmap_self_hosted
-					   : PG_buddy | PG_pcp | PG_reserved | PG_vmemmap_self_hosted,
+				PG_lru | PG_mlocked | PG_locked | PG_reserved | PG_vmemmap_self_hosted | PG_buddy |
+					(free_chunk ? 0 : PG_pcp),
 				free_chunk);
 	if (ret)
 		return ret;
@@ -516,6 +520,10 @@ static int audit_regions(struct memhp_machine *m, struct audit *a)
 			if (!(p->flags & (PG_lru | PG_locked)) || p->owner != (uint64_t)(uintptr_t)r ||
 			    p->index != i || p->refcount < 1)
 				return fail(a, "pfn %#lx does not point back at its region page %zu", pfn, i);
+			/* an mlocked region's pages are PG_mlocked, no other's are */
+			if (!!(p->flags & PG_mlocked) != !!(r->flags & MEMHP_REGION_MLOCK))
+				return fail(a, "pfn %#lx of region page %zu is %smlocked", pfn, i,
+					    p->flags & PG_mlocked ? "" : "not ");
 		}
 	}
 	return 0;

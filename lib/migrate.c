@@ -442,9 +442,15 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 	}
 	pthread_mutex_lock(&m->owners_lock);
 	wp_ensure_own(m);
-	/* the owner's first touch of each page faults it in: order 0, one by one */
+	/*
+	 * The owner's first touch of each page faults it in: order 0, one by
+	 * one.  A fallible step per max-order worth of pages, as when the
+	 * region came in chunks: a fault armed for another operation is not
+	 * used up here a page at a time.
+	 */
 	while (done < nr_pages) {
-		long pfn = should_fail(m) ? -ENOMEM : alloc_page_fault(m, nid, ALLOC_MOVABLE);
+		bool fail = !(done & ((1UL << m->arch->max_order) - 1)) && should_fail(m);
+		long pfn = fail ? -ENOMEM : alloc_page_fault(m, nid, ALLOC_MOVABLE);
 
 		if (pfn < 0)
 			break;

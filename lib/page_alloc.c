@@ -582,15 +582,3 @@ unsigned long offline_isolated_pages(struct memhp_machine *m, unsigned long star
 	return (end - start) - already_offline;
 }
 
-/* split_page: a 2^order allocation becomes 2^order order-0 allocations */
-void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order)
-{
-	for (unsigned long i = 0; i < (1UL << order); i++) {
-		struct page *p = pfn_to_page(m, pfn + i);
-
-		page_flags_clear(p, PG_head | PG_tail);
-		set_page_order(p, 0);
-		p->refcount = 1;
-		p->private = 0;
-	}
-}

@@ -221,7 +221,6 @@ int move_freepages_block_isolate(struct memhp_machine *m, struct zone *zone, uns
 unsigned long offline_isolated_pages(struct memhp_machine *m, unsigned long start,
 				     unsigned long end);
 bool page_is_buddy_head(struct page *p);
-void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 void set_range_migratetype(struct memhp_machine *m, struct zone *zone, unsigned long start,
 			   unsigned long end, int to_mt);
 void set_range_migratetype_locked(struct memhp_machine *m, struct zone *zone, unsigned long start,

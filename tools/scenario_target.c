@@ -262,14 +262,16 @@ static int local_kpf(struct run *r, unsigned long block, unsigned long *start, u
 
 	*noflags = 0;
 	memset(count, 0, 64 * sizeof(count[0]));
-	for (unsigned long pfn = *start; !ret && pfn < *start + *nr; pfn++) {
+	if (ret)
+		return ret;
+	for (unsigned long pfn = *start; pfn < *start + *nr; pfn++) {
 		uint64_t u = memhp_kpageflags(r->m, pfn);
 
 		*noflags += !u;
 		for (int b = 0; b < 64; b++)
 			count[b] += (u >> b) & 1;
 	}
-	return ret;
+	return 0;
 }
 
 /* memhpd sums them up: "start_pfn S", "nr N", "noflags Z", "BIT COUNT"... */

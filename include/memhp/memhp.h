@@ -409,6 +409,7 @@ int memhp_block_range(struct memhp_machine *m, unsigned long id, unsigned long *
 int memhp_pfn_is_free(struct memhp_machine *m, unsigned long pfn);
 
 /* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h) */
+#define MEMHP_KPF_LOCKED	0
 #define MEMHP_KPF_UPTODATE	3
 #define MEMHP_KPF_LRU		5
 #define MEMHP_KPF_BUDDY		10
