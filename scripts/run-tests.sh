@@ -116,6 +116,23 @@ while read -r name scn opts; do
 	fi
 done < "$top/tests/oracle/MATRIX"
 
+# h1: offlines the kernel retried until the write's timeout killed the
+# writer (result "timeout"), then one that succeeds.  Every step's result
+# and block state must be the kernel's (outcomes.py); the full comparison
+# is printed: the kernel's Movable free after the timed-out offlines is
+# lower by what its per-CPU lists and page tables held after the hog (the
+# pcp->high cause of tests/oracle/random/KNOWN).
+out="$build/oracle/h1-offline-timeout.json"
+kernel="$top/tests/oracle/kernel/h1-offline-timeout-mmom1.json"
+if "$build/memhpctl" run "$top/tests/oracle/scenarios/h1-offline-timeout.scn" memory_hotplug.memmap_on_memory=1 \
+	--json -o "$out" >/dev/null 2>"$out.err" &&
+   python3 "$top/tests/oracle/outcomes.py" "$kernel" "$out"; then
+	pass "oracle h1-offline-timeout: the kernel's timeouts and results"
+else
+	fail "oracle h1-offline-timeout: the kernel's timeouts and results"
+fi
+echo "  h1-offline-timeout (all fields): $(python3 "$top/tests/oracle/conform.py" "$kernel" "$out" | tail -1)"
+
 # the dax snapshot (no kernel run of this scenario: checked against the
 # formats and transitions of the kernel's g2 run by dax_snapshot.py)
 out="$build/oracle/dax-cxl-kmem.json"

@@ -18,6 +18,9 @@ static void text_writes(FILE *out, const struct rv *writes)
 
 		if (!strcmp(result, "ok"))
 			fprintf(out, "  write %s > %s: ok\n", rv_str(w, "value"), rv_str(w, "path"));
+		else if (!strcmp(result, "timeout"))
+			fprintf(out, "  write %s > %s: timeout (the writer killed at its limit, EINTR)\n",
+				rv_str(w, "value"), rv_str(w, "path"));
 		else
 			fprintf(out, "  write %s > %s: %s (errno %lld, %s)\n", rv_str(w, "value"),
 				rv_str(w, "path"), rv_str(w, "errno_name"), rv_int(w, "errno"),

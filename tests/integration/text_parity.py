@@ -19,6 +19,8 @@ def expected_lines(action, verb, line):
         head = "write %s > %s: " % (w["value"], w["path"])
         if w["result"] == "ok":
             out.append(head + "ok")
+        elif w["result"] == "timeout":
+            out.append(head + "timeout")
         else:
             out.append(head + "%s (errno %d," % (w["errno_name"], w["errno"]))
     if verb == "hotadd" and action.get("result") == "ost":

@@ -89,7 +89,9 @@ def outcome(step):
         out.append(("remove", "ok" if r in ("removed", "ok") else
                     "busy" if r == "rejected" else "fail"))
     for i, w in enumerate(a.get("writes") or []):
-        res = "ok" if w.get("result") == "ok" else w.get("errno_name", "error")
+        # a write its timeout ended is recorded without an errno (the writer was killed)
+        res = ("ok" if w.get("result") == "ok" else "timeout" if w.get("result") == "timeout"
+               else w.get("errno_name", "error"))
         out.append((f"write[{i}] {w.get('path')}={w.get('value')}", res))
     return out
 
@@ -151,8 +153,8 @@ KPF_STRUCTURAL = ("NOPAGE", "OWNER_PRIVATE", "RESERVED", "OFFLINE", "HWPOISON")
 
 def compare_kpf(c, where, ka, ma):
     kk, mk = ka.get("kpageflags") or {}, ma.get("kpageflags") or {}
-    for block in sorted(kk, key=int):
-        kb, mb = kk[block], mk.get(block) or {}
+    for block in sorted(set(kk) | set(mk), key=int):
+        kb, mb = kk.get(block) or {}, mk.get(block) or {}
         for f in ("start_pfn", "nr") + KPF_STRUCTURAL:
             c.eq(f"{where}: kpf block {block} {f}", kb.get(f, 0), mb.get(f, 0))
 
