@@ -24,10 +24,25 @@ static unsigned long block_pages_with(struct memhp_machine *m, unsigned long b, 
 	return n;
 }
 
+/*
+ * One CPU, as the oracle's guest (-smp 1): with more, the allocating
+ * thread may move between host CPUs and leave a batch on another CPU's
+ * per-CPU list, which the kernel's one CPU never does.
+ */
+static struct memhp_machine *one_cpu_machine(const char *cmdline)
+{
+	struct memhp_config c = { .cmdline = cmdline, .mem = 1 * GiB, .maxmem = 96 * GiB,
+				  .max_phys = 256 * GiB, .nr_cpus = 1 };
+	struct memhp_machine *m = NULL;
+
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	return m;
+}
+
 static struct memhp_machine *c1_machine(struct memhp_dimm_info *d)
 {
-	struct memhp_machine *m = boot_machine("memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable",
-					       1 * GiB);
+	struct memhp_machine *m = one_cpu_machine("memory_hotplug.memmap_on_memory=1 "
+						  "memhp_default_state=online_movable");
 
 	assert_int_equal(memhp_dimm_add(m, "d1", 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, d), 0);
 	assert_true(d->enabled);
@@ -100,8 +115,7 @@ static void test_mlock_hog_pages(void **state)
  */
 static void test_buddy_memmap_is_not_compound(void **state)
 {
-	struct memhp_machine *m = boot_machine("memory_hotplug.memmap_on_memory=0 memhp_default_state=online_movable",
-					       1 * GiB);
+	struct memhp_machine *m = one_cpu_machine("memory_hotplug.memmap_on_memory=0 memhp_default_state=online_movable");
 	struct memhp_counters before, after;
 	struct memhp_dimm_info d;
 	unsigned long compound = 0, noflags = 0, noflags_before = 0;
