@@ -613,7 +613,7 @@ static const struct step_verb {
 	{ "kill", step_kill, 1, 1, "kill VAR", NULL },
 	{ "dax_region", step_dax_region, 2, 3, "dax_region cxl|hmem|pmem SIZE [node=N]", text_dax_region },
 	{ "where", step_where, 1, 1, "where VAR", text_where },
-	{ "qmp", step_qmp, 0, SCN_MAX_ARGS, "qmp ..." , NULL },
+	{ "qmp", step_qmp, 0, SCN_MAX_ARGS, "qmp ...", NULL },
 };
 
 const struct step_verb *find_step_verb(const char *verb)

@@ -135,8 +135,7 @@ int follow_uevents(const struct follow *f, int (*fn)(void *arg, const char *msg,
 		fprintf(stderr, "memhpctl: uevents: %s\n", ret == -EPROTO ? "bad reply" : err);
 		return ret;
 	}
-	if (!f->quiet)
-		fprintf(stderr, "listening from SEQNUM %llu\n", seq);
+	fprintf(stderr, "listening from SEQNUM %llu\n", seq);
 	for (;;) {
 		double wait = until ? until - now_s() : 1.0;
 

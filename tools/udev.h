@@ -27,7 +27,6 @@ struct follow {
 	const char *socket;
 	long count;
 	double seconds;
-	bool quiet;
 };
 
 /*
