@@ -455,6 +455,25 @@ uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn)
 	return u;
 }
 
+int memhp_block_kpageflags(struct memhp_machine *m, unsigned long id, unsigned long *start_pfn,
+			   unsigned long *nr_pages, unsigned long *noflags, unsigned long count[64])
+{
+	int ret = memhp_block_range(m, id, start_pfn, nr_pages, NULL);
+
+	*noflags = 0;
+	memset(count, 0, 64 * sizeof(count[0]));
+	if (ret)
+		return ret;
+	for (unsigned long pfn = *start_pfn; pfn < *start_pfn + *nr_pages; pfn++) {
+		uint64_t u = memhp_kpageflags(m, pfn);
+
+		*noflags += !u;
+		for (int b = 0; b < 64; b++)
+			count[b] += (u >> b) & 1;
+	}
+	return 0;
+}
+
 int memhp_parse_size(const char *s, uint64_t *out)
 {
 	return parse_memsize(s, out);

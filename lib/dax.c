@@ -750,7 +750,6 @@ static void kill_dev_dax(struct memhp_machine *m, struct dev_dax *dd)
 	pthread_mutex_unlock(&m->dax_lock);
 }
 
-
 static int dax_check_vma(struct memhp_machine *m, struct dev_dax *dd, uint64_t offset, size_t len, int flags)
 {
 	uint64_t mask = dd->region->align - 1;

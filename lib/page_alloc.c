@@ -378,17 +378,16 @@ long alloc_page_fault(struct memhp_machine *m, int nid, enum alloc_zones zones)
 
 			for (int z = highest; z >= 0; z--) {
 				struct zone *zone = &pgdat->node_zones[z];
-				unsigned long mark;
+				bool ok;
 				long pfn;
 
 				if (!populated_zone(zone))
 					continue;
-				/* setup_per_zone_wmarks writes them under the zone lock */
+				/* setup_per_zone_wmarks writes the marks under the zone lock */
 				pthread_mutex_lock(&zone->lock);
-				mark = (slow ? zone->wmark_min : zone->wmark_low) + zone->lowmem_reserve[highest];
+				ok = zone_watermark_ok(zone, 0, slow ? zone->wmark_min : zone->wmark_low, highest);
 				pthread_mutex_unlock(&zone->lock);
-				/* __zone_watermark_ok for order 0: free above the mark */
-				if ((unsigned long)atomic_load(&zone->nr_free_pages) <= mark)
+				if (!ok)
 					continue;
 				pfn = alloc_pages_zone(m, zone, 0, mt);
 				if (pfn >= 0 || pfn == -ENOMEM)

@@ -704,7 +704,7 @@ static void req_uevents(int fd, char **w, int n)
 /* kpf BLOCK: what /proc/kpageflags says of the block's pages, counted per flag */
 static void req_kpf(int fd, char **w, int n)
 {
-	unsigned long block, start, nr, noflags = 0, count[64] = { 0 };
+	unsigned long block, start, nr, noflags, count[64];
 	char out[64 * 32 + 128], *end;
 	size_t len;
 
@@ -714,16 +714,9 @@ static void req_kpf(int fd, char **w, int n)
 		reply_err(fd, -EINVAL, "usage: %s", ctl_protocol[CTL_KPF].usage);
 		return;
 	}
-	if (memhp_block_range(d.m, block, &start, &nr, NULL)) {
+	if (memhp_block_kpageflags(d.m, block, &start, &nr, &noflags, count)) {
 		reply_err(fd, -ENOENT, "no memory block %lu", block);
 		return;
-	}
-	for (unsigned long pfn = start; pfn < start + nr; pfn++) {
-		uint64_t u = memhp_kpageflags(d.m, pfn);
-
-		noflags += !u;
-		for (int b = 0; b < 64; b++)
-			count[b] += (u >> b) & 1;
 	}
 	len = (size_t)snprintf(out, sizeof(out), "start_pfn %lu\nnr %lu\nnoflags %lu\n", start, nr, noflags);
 	for (int b = 0; b < 64; b++)

@@ -258,20 +258,7 @@ static int daemon_audit(struct run *r, char *msg, size_t len)
 static int local_kpf(struct run *r, unsigned long block, unsigned long *start, unsigned long *nr,
 		     unsigned long *noflags, unsigned long count[64])
 {
-	int ret = memhp_block_range(r->m, block, start, nr, NULL);
-
-	*noflags = 0;
-	memset(count, 0, 64 * sizeof(count[0]));
-	if (ret)
-		return ret;
-	for (unsigned long pfn = *start; pfn < *start + *nr; pfn++) {
-		uint64_t u = memhp_kpageflags(r->m, pfn);
-
-		*noflags += !u;
-		for (int b = 0; b < 64; b++)
-			count[b] += (u >> b) & 1;
-	}
-	return 0;
+	return memhp_block_kpageflags(r->m, block, start, nr, noflags, count);
 }
 
 /* memhpd sums them up: "start_pfn S", "nr N", "noflags Z", "BIT COUNT"... */

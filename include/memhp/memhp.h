@@ -429,6 +429,11 @@ int memhp_pfn_is_free(struct memhp_machine *m, unsigned long pfn);
 #define MEMHP_KPF_OWNER_PRIVATE	37	/* PG_owner_priv_1 = VmemmapSelfHosted */
 /* The kpageflags word of one pfn, as /proc/kpageflags reads it. */
 uint64_t memhp_kpageflags(struct memhp_machine *m, unsigned long pfn);
+/* /proc/kpageflags over memory block `id`, summed: its range, the pages
+ * with no flag, and per bit the pages that have it (what the oracle's
+ * `kpf BLOCKS` records).  -ENOENT if there is no such block. */
+int memhp_block_kpageflags(struct memhp_machine *m, unsigned long id, unsigned long *start_pfn,
+			   unsigned long *nr_pages, unsigned long *noflags, unsigned long count[64]);
 
 /* Full accounting audit (debug_vm): 0 when consistent, else -EUCLEAN with
  * the first violation in msg. */

@@ -243,6 +243,28 @@ static void test_dax_device_events(void **state)
 	assert_non_null(strstr(got, "online memory "));
 	snprintf(buf, sizeof(buf), "bind dax /devices/platform/dax_region.%d/%s\n", info.region_id, info.dev);
 	assert_non_null(strstr(got, buf));
+	assert_true(strlen(got) >= strlen(buf));
+	assert_string_equal(got + strlen(got) - strlen(buf), buf);
+	/*
+	 * Its memory offline, the region goes: kmem's remove takes the blocks
+	 * away, then the driver core says unbind (after drv->remove), then the
+	 * device is deleted.
+	 */
+	for (const char *p = got; (p = strstr(p, "add memory /devices/system/memory/memory")); p++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), MEM "memory%d/state", atoi(p + strlen("add memory /devices/system/memory/memory")));
+		write_ok(m, path, "offline");
+	}
+	free(got);
+	free(events_since(m, &seq));
+	assert_int_equal(memhp_dax_region_destroy(m, info.region_id), 0);
+	got = events_since(m, &seq);
+	snprintf(buf, sizeof(buf), "unbind dax /devices/platform/dax_region.%d/%s\n"
+				   "remove dax /devices/platform/dax_region.%d/%s\n",
+		 info.region_id, info.dev, info.region_id, info.dev);
+	assert_true(!strncmp(got, "remove memory ", 14));
+	assert_true(strlen(got) >= strlen(buf));
 	assert_string_equal(got + strlen(got) - strlen(buf), buf);
 	free(got);
 	memhp_machine_destroy(m);
