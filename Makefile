@@ -95,6 +95,33 @@ MEMHPD_OBJS := $(BUILD)/tools/ctl_server.o $(BUILD)/tools/mounts.o $(BUILD)/tool
 $(BUILD)/memhpd: $(BUILD)/tools/memhpd.o $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
 	$(CC) $^ -o $@ $(LDFLAGS_ALL) $(FUSE_LIBS)
 
+# libmemhp-preload.so (preload/): a program's heap on memhp memory.
+# memhp's own code in it - the library and memhpd's protocol server - is
+# one object whose malloc family is glibc's own and whose mmap family is
+# the system call: it never allocates from the program's allocator (whose
+# locks the caller of our mmap may hold) and never meets its own
+# interposed calls.  Its threads are marked so their mappings pass through.
+PRELOAD_RENAMES := malloc=__libc_malloc calloc=__libc_calloc realloc=__libc_realloc free=__libc_free \
+	strdup=memhp_preload_strdup getline=memhp_preload_getline \
+	mmap=memhp_sys_mmap munmap=memhp_sys_munmap madvise=memhp_sys_madvise \
+	mremap=memhp_sys_mremap mprotect=memhp_sys_mprotect pthread_create=memhp_preload_pthread_create
+
+PRELOAD_TARGETS := $(BUILD)/libmemhp-preload.so $(BUILD)/tests/live/heap_user
+
+$(BUILD)/preload/core.o: $(LIB_OBJS) $(MEMHPD_OBJS)
+	@mkdir -p $(dir $@)
+	$(LD) -r -o $@.tmp $^
+	objcopy $(addprefix --redefine-sym ,$(PRELOAD_RENAMES)) $@.tmp $@
+	rm -f $@.tmp
+
+$(BUILD)/preload/%.o: preload/%.c preload/*.h tools/*.h include/memhp/memhp.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itools -c $< -o $@
+
+$(BUILD)/libmemhp-preload.so: $(BUILD)/preload/preload.o $(BUILD)/preload/machine.o $(BUILD)/preload/core.o \
+			      preload/preload.map
+	$(CC) -shared -Wl,--version-script=preload/preload.map $(filter %.o,$^) -o $@ $(LDFLAGS_ALL)
+
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libmemhp-internal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libmemhp-internal.a -o $@ $(LDFLAGS_ALL) -lcmocka
@@ -112,6 +139,11 @@ $(BUILD)/tests/test_udev_rules: tests/unit/test_udev_rules.c $(BUILD)/tools/udev
 	$(CC) $(CFLAGS_ALL) $^ -o $@ $(LDFLAGS_ALL) -lcmocka
 
 tests: $(UNIT_BINS)
+
+# the program the preload's integration test puts on memhp memory
+$(BUILD)/tests/live/heap_user: tests/live/heap_user.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread $< -o $@
 
 # the fuzz targets: replayed over their corpora in make check (any
 # compiler), fuzzed by libFuzzer in make check-long (SAN=fuzz CC=clang)
@@ -152,7 +184,7 @@ deps:
 # One pass of every test against one build ($(BUILD), $(SAN)); PASS=unit
 # runs the unit tests only.
 check-pass: all tests $(BUILD)/memhp-bench $(BUILD)/memhp-stress \
-	$(addprefix $(BUILD)/fuzz-replay-,$(FUZZ_TARGETS))
+	$(addprefix $(BUILD)/fuzz-replay-,$(FUZZ_TARGETS)) $(if $(SAN),,$(PRELOAD_TARGETS))
 	@CORPUS=$(CORPUS) scripts/run-tests.sh $(BUILD) $(PASS)
 
 # Everything, then everything again under ASan+UBSan and, side by side

@@ -523,6 +523,71 @@ void memhp_region_free(struct memhp_region *r)
 	pthread_mutex_unlock(&m->owners_lock);
 }
 
+/*
+ * split_vma for a region: pages [at, nr_pages) become a region of their
+ * own, with the window's tail as its window, so an owner that unmaps part
+ * of its mapping (munmap, MAP_FIXED over it, a shrinking mremap) frees
+ * exactly those pages and the rest stays where it is.  The reverse map of
+ * each tail page is rewritten under owners_lock once no page of the region
+ * is under migration, as the kernel splits a VMA under the mmap lock with
+ * no migration entry of its range outstanding.
+ */
+int memhp_region_split(struct memhp_region *r, size_t at, struct memhp_region **tail)
+{
+	struct memhp_machine *m;
+	struct memhp_region *t;
+	size_t n;
+
+	if (!r || !tail || !at || at >= r->nr_pages)
+		return -EINVAL;
+	m = r->m;
+	n = r->nr_pages - at;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->pfns = malloc(n * sizeof(*t->pfns));
+	if (!t->pfns || should_fail(m))
+		goto fail_free;
+	t->m = m;
+	t->nr_pages = n;
+	t->nid = r->nid;
+	t->flags = r->flags;
+	t->window = r->window + at * m->page_size;
+	pthread_mutex_lock(&m->owners_lock);
+	while (region_migrating(m, r)) {
+		pthread_mutex_unlock(&m->owners_lock);
+		sched_yield();
+		pthread_mutex_lock(&m->owners_lock);
+	}
+	t->window_slot = window_slot_get(t, (uintptr_t)t->window, (uintptr_t)t->window + n * m->page_size,
+					 m->page_size);
+	if (t->window_slot < 0) {
+		pthread_mutex_unlock(&m->owners_lock);
+		goto fail_free;
+	}
+	/* the head's slot shrinks only once the tail's covers the rest */
+	atomic_store(&windows[r->window_slot].end, (uintptr_t)t->window);
+	for (size_t i = 0; i < n; i++) {
+		struct page *p = pfn_to_page(m, r->pfns[at + i]);
+
+		t->pfns[i] = r->pfns[at + i];
+		p->owner = (uint64_t)(uintptr_t)t;
+		p->index = i;
+	}
+	r->nr_pages = at;
+	t->next = m->regions;
+	if (m->regions)
+		m->regions->prev = t;
+	m->regions = t;
+	pthread_mutex_unlock(&m->owners_lock);
+	*tail = t;
+	return 0;
+fail_free:
+	free(t->pfns);
+	free(t);
+	return -ENOMEM;
+}
+
 void regions_destroy(struct memhp_machine *m)
 {
 	while (m->regions)

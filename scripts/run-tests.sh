@@ -249,6 +249,17 @@ else
 	pass "integration: memhpd sanitizer-clean"
 fi
 
+# the preload puts a program's heap on memhp memory: the plain build only
+# (a sanitizer's runtime owns the allocator's mmap calls it interposes)
+if [ -x "$build/tests/live/heap_user" ] && [ -f "$build/libmemhp-preload.so" ]; then
+	section "live: a running program's heap on memhp, its DIMMs removed ($build)"
+	bash "$top/tests/integration/preload.sh" "$build" > "$build/preload.log" 2>&1
+	grep -E '^  ' "$build/preload.log" || true
+	grep -E '^(PASS|FAIL) ' "$build/preload.log" | while read -r verdict name; do
+		if [ "$verdict" = PASS ]; then pass "$name"; else fail "$name"; fi
+	done
+fi
+
 section "scenario runner, text mode ($build)"
 if "$build/memhpctl" run "$top/tests/oracle/scenarios/b1-online-zones.scn" memory_hotplug.memmap_on_memory=1 > "$build/oracle/b1.txt"; then
 	tail -1 "$build/oracle/b1.txt"

@@ -797,6 +797,11 @@ static void req_shutdown(int fd, char **w, int n)
 {
 	(void)w;
 	(void)n;
+	if (d.embedded) {
+		reply_err(fd, -EPERM, "this machine is the heap of process %d (libmemhp-preload): it ends with the program",
+			  (int)getpid());
+		return;
+	}
 	reply_ok(fd, NULL, 0);
 	kill(getpid(), SIGTERM);	/* fuse's handler ends the loop */
 }

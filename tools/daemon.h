@@ -47,6 +47,8 @@ struct daemon {
 	int client_fds[MAX_CLIENTS];
 	int nr_clients;
 	pthread_cond_t clients_gone;
+	int embedded;		/* the machine is a preloaded program's heap
+				 * (preload/): it ends with that program */
 };
 
 /* the daemon's one instance: the program's state, not the library's */

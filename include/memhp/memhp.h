@@ -280,6 +280,13 @@ long memhp_region_pfn(struct memhp_region *r, size_t index);
 int memhp_region_pin(struct memhp_region *r, size_t index);
 int memhp_region_unpin(struct memhp_region *r, size_t index);
 void memhp_region_free(struct memhp_region *r);
+/*
+ * split_vma: pages [at, n) leave r for a region of their own (*tail), whose
+ * window is the rest of r's; r keeps [0, at).  Freeing either frees only
+ * its pages: how an owner unmaps part of a region.  -EINVAL unless
+ * 0 < at < n; -ENOMEM, r unchanged.
+ */
+int memhp_region_split(struct memhp_region *r, size_t at, struct memhp_region **tail);
 
 /* Unmovable allocations, like the kernel's own (never migrated): 2^order
  * pages from the kernel zones of nid (-1: any), returned as a pfn whose

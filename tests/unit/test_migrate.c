@@ -154,6 +154,87 @@ static void exit_42_on_segv(int sig)
 	_exit(42);
 }
 
+/* free pages of the machine: the buddy's and the per-CPU lists' */
+static long free_pages_of(struct memhp_machine *m)
+{
+	char *zi = NULL, *line, *save = NULL;
+	long n = 0;
+
+	assert_true(memhp_file_read_alloc(m, "/proc/zoneinfo", &zi) > 0);
+	for (line = strtok_r(zi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		long v;
+
+		if (sscanf(line, " nr_free_pages %ld", &v) == 1 || sscanf(line, " count: %ld", &v) == 1)
+			n += v;
+	}
+	free(zi);
+	return n;
+}
+
+/*
+ * memhp_region_split is split_vma: the tail is a region of its own over
+ * the window's rest, with the same pages; freeing the middle of a region
+ * gives exactly its pages back, and an offline still migrates the pages
+ * of both ends, each through its own window, every byte intact.  A
+ * failed split (the Nth step failed) leaves the region as it was.
+ */
+static void test_region_split(void **state)
+{
+	struct memhp_machine *m = movable_gib();
+	const size_t pages = 3 * 32768 / 2;	/* spans blocks 32-33 */
+	struct memhp_region *r, *mid, *tail;
+	uint64_t *base;
+	long pfn_a, pfn_b, free_before, free_after;
+
+	(void)state;
+	assert_int_equal(memhp_region_alloc(m, pages, 0, 0, &r), 0);
+	base = memhp_region_addr(r);
+	fill(base, pages);
+	pfn_a = memhp_region_pfn(r, 1000);
+	pfn_b = memhp_region_pfn(r, 30000);
+	assert_int_equal(memhp_region_split(r, 0, &mid), -EINVAL);
+	assert_int_equal(memhp_region_split(r, pages, &mid), -EINVAL);
+	memhp_fault_inject(m, 1);
+	assert_int_equal(memhp_region_split(r, 1000, &mid), -ENOMEM);
+	memhp_fault_inject(m, 0);
+	assert_int_equal(memhp_region_pages(r), pages);
+	audit_ok(m);
+
+	assert_int_equal(memhp_region_split(r, 1000, &mid), 0);
+	assert_int_equal(memhp_region_split(mid, 29000, &tail), 0);
+	assert_int_equal(memhp_region_pages(r), 1000);
+	assert_int_equal(memhp_region_pages(mid), 29000);
+	assert_int_equal(memhp_region_pages(tail), pages - 30000);
+	assert_ptr_equal(memhp_region_addr(mid), (uint8_t *)base + 1000 * PAGE);
+	assert_ptr_equal(memhp_region_addr(tail), (uint8_t *)base + 30000 * PAGE);
+	assert_int_equal(memhp_region_pfn(mid, 0), pfn_a);
+	assert_int_equal(memhp_region_pfn(tail, 0), pfn_b);
+	audit_ok(m);
+
+	/* the middle goes: its 29000 pages, no more, back to the buddy */
+	free_before = free_pages_of(m);
+	memhp_region_free(mid);
+	free_after = free_pages_of(m);
+	assert_int_equal(free_after - free_before, 29000);
+	audit_ok(m);
+
+	/* both ends still migrate: offline every block they touch */
+	for (unsigned long b = 32; b < 40; b++)
+		assert_true(memhp_block_offline(m, b) >= 0);
+	assert_true(memhp_region_pfn(r, 0) < 32 * 32768);
+	assert_true(memhp_region_pfn(tail, 0) < 32 * 32768);
+	assert_int_equal(check(base, 1000, NULL), 0);
+	for (size_t pg = 30000; pg < pages; pg++)
+		for (size_t w = 0; w < PAGE / 8; w++)
+			if (base[pg * (PAGE / 8) + w] != word(pg, w))
+				fail_msg("tail page %zu word %zu changed", pg, w);
+	audit_ok(m);
+	memhp_region_free(r);
+	memhp_region_free(tail);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /*
  * fork: the child has no mapping of a region's window (MADV_DONTFORK), so
  * it can neither read a page the parent's migration left behind nor write
@@ -543,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_sigsegv),
 		cmocka_unit_test(test_offline_700m_under_load),
 		cmocka_unit_test(test_unmovable_page),
+		cmocka_unit_test(test_region_split),
 		cmocka_unit_test(test_fork_child_has_no_window),
 		cmocka_unit_test(test_pinned_page_and_cancel),
 		cmocka_unit_test(test_fault_sweep_all),

@@ -1,0 +1,57 @@
+#!/bin/bash
+# libmemhp-preload.so: a running program's heap on memhp memory, and the
+# DIMMs under it removed while it runs (tests/live/heap_user.c: writer
+# threads, system calls writing into the heap, munmap/madvise/mremap/
+# MAP_FIXED reshaping, every word checked at the end).
+#
+# usage: tests/integration/preload.sh BUILD_DIR
+# Prints "PASS name" / "FAIL name" lines.
+set -u
+build=$(cd "$1" && pwd)
+out=$build/preload-test
+rm -rf "$out"
+mkdir -p "$out"
+pass() { echo "PASS preload: $1"; }
+fail() { echo "FAIL preload: $1"; }
+check() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+sock=$out/heap.sock
+ctl() { "$build/memhpctl" --socket "$sock" "$@"; }
+raw() { python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode()+b"\n"); f=s.makefile(); h=f.readline().split(); n=int(h[1]) if h[0]=="ok" else 0; sys.stdout.write(f.read(n) if n else " ".join(h)+"\n")' "$sock" "$1"; }
+kb() { ctl status | sed -n "s/^$1 \([0-9]*\) kB/\1/p"; }
+# the pages a block's regions hold (kpageflags bit 5, LRU)
+lru_pages() { local n=0 b; for b in "$@"; do n=$((n + $(raw "kpf $b" | awk '$1 == 5 {print $2}' | grep . || echo 0))); done; echo $n; }
+
+mkfifo "$out/in"
+MEMHP_SOCKET=$sock MEMHP_MEM=512M MEMHP_DIMMS=4x256M MEMHP_MIN=4096 \
+	LD_PRELOAD=$build/libmemhp-preload.so "$build/tests/live/heap_user" 400 2 \
+	< "$out/in" > "$out/heap_user.out" 2> "$out/heap_user.err" &
+pid=$!
+exec 3> "$out/in"
+for _ in $(seq 100); do grep -q ready "$out/heap_user.out" && break; sleep 0.1; done
+total0=$(kb MemTotal)
+free0=$(kb MemFree)
+check "the heap is on memhp: 400 MiB taken from the machine's memory" \
+	"[ -n '$free0' ] && [ \$(( $total0 - $free0 )) -ge $((400 * 1024)) ]"
+moved0=$(lru_pages 32 33)
+log=""
+for d in dimm0 dimm1; do
+	s=$(date +%s%N)
+	ctl device del "$d" > "$out/del-$d.txt" 2>&1; rc=$?
+	log="$log $d:rc=$rc:$(( ($(date +%s%N) - s) / 1000000 ))ms"
+done
+ctl device add dimm4 512M > /dev/null 2>&1; addrc=$?
+ctl device del dimm2 > "$out/del-dimm2.txt" 2>&1; rc2=$?
+echo "  removals:$log dimm2:rc=$rc2 (heap pages on dimm0's first blocks: $moved0)"
+check "three DIMMs holding the heap removed while it runs, one added" \
+	"[ \"\$(ctl device list | cut -d' ' -f1 | tr '\n' ' ')\" = 'dimm3 dimm4 ' ] && [ $addrc = 0 ] && [ $rc2 = 0 ] && [ $moved0 -gt 0 ]"
+check "the machine's audit after the removals" "ctl audit"
+check "shutdown is refused: the machine is the program's heap" \
+	"ctl shutdown 2>&1 | grep -q 'EPERM.*heap of process $pid' && kill -0 $pid"
+echo stop >&3
+exec 3>&-
+wait $pid; rc=$?
+cat "$out/heap_user.out" | tail -1
+check "every word of the heap intact, no system call failed (heap_user exit 0)" \
+	"[ $rc = 0 ] && grep -q ', 0 bad words,' '$out/heap_user.out' && ! [ -s '$out/heap_user.err' ]"
+check "the socket is gone with the program" "! [ -e '$sock' ]"
+exit 0
