@@ -32,7 +32,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 TOOL_COMMON := $(BUILD)/tools/scenario.o $(BUILD)/tools/scenario_parse.o $(BUILD)/tools/scenario_target.o \
 	       $(BUILD)/tools/scenario_snapshot.o $(BUILD)/tools/scenario_result.o $(BUILD)/tools/scenario_render.o $(BUILD)/tools/udev.o $(BUILD)/tools/udev_rules.o $(BUILD)/tools/json.o $(BUILD)/tools/ctl.o $(BUILD)/tools/ctl_protocol.o $(BUILD)/tools/mounts.o \
-	       $(BUILD)/tools/plan.o $(BUILD)/tools/demo.o
+	       $(BUILD)/tools/plan.o $(BUILD)/tools/demo.o $(BUILD)/tools/preload_cmd.o
 FUZZ_TARGETS := cmdline sysfs scenario ctl
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -43,7 +43,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 all: lib tools
 
 lib: $(BUILD)/libmemhp.a $(BUILD)/libmemhp.so
-tools: $(BUILD)/memhpctl $(BUILD)/memhpd
+tools: $(BUILD)/memhpctl $(BUILD)/memhpd $(if $(SAN),,$(BUILD)/libmemhp-preload.so)
 
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) include/memhp/memhp.h
 	@mkdir -p $(dir $@)

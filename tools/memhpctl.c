@@ -41,6 +41,7 @@
 #include "memhp/memhp.h"
 #include "mounts.h"
 #include "plan.h"
+#include "preload_cmd.h"
 #include "scenario.h"
 #include "version.h"
 
@@ -1345,6 +1346,11 @@ static int run_stat(int argc, char **argv)
 
 static int cmd_help(int argc, char **argv);
 
+static int run_preload(int argc, char **argv)
+{
+	return preload_command(argc, argv, socket_given ? socket_path : NULL);
+}
+
 static const struct command commands[] = {
 	{ "plan", run_plan, "[--mem SIZE | --numa S0,S1,...] [--cmdline 'OPTS'] [--profile NAME] [--maxmem SIZE] "
 	  "[--slots N] [--memmap-init eager|deferred] [--json] [--stats] dimm|cxl|hmem:SIZE[@NODE]...",
@@ -1361,6 +1367,8 @@ static const struct command commands[] = {
 	{ "offline", cmd_offline, "BLOCKS...", "offline memory blocks (N, N-M or memoryN)" },
 	{ "ls", run_ls, "[--json]", "memory blocks, lsmem-like" },
 	{ "stat", run_stat, "[--json]", "MemTotal, MemFree, the memmap and the zones" },
+	{ "preload", run_preload, "[--dimms SPEC] [--mem SIZE] [--min SIZE] [--huge-pages] [--malloc auto|mimalloc|own] -- PROGRAM [ARGS]",
+	  "run a program with its heap on memhp memory; --socket is its control socket" },
 	{ "status", cmd_status, "[--json]", "the daemon: pid, mount, profile, memory" },
 	{ "dmesg", cmd_dmesg, "[--json]", "the machine's kernel log" },
 	{ "hog", cmd_hog, "NAME SIZE [--json]", "a user of SIZE movable memory, as the oracle's hog processes" },
