@@ -98,6 +98,8 @@ struct memhp_machine {
 
 	atomic_long totalram_pages;
 	atomic_long nr_memmap_pages, nr_memmap_boot_pages;
+	/* vm events (mm/vmstat.c): pages migrate_pages moved, and those it could not */
+	_Atomic unsigned long pgmigrate_success, pgmigrate_fail;
 	unsigned long reserved_boot_pages;
 
 	pthread_mutex_t device_hotplug_lock;

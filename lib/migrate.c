@@ -915,7 +915,14 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 			src[k] = pfn + k;
 			k++;
 		}
-		migrated += migrate_batch(m, r, idx, src, k);
+		{
+			size_t moved = migrate_batch(m, r, idx, src, k);
+
+			/* count_vm_events(PGMIGRATE_SUCCESS/FAIL) of migrate_pages */
+			atomic_fetch_add(&m->pgmigrate_success, moved);
+			atomic_fetch_add(&m->pgmigrate_fail, k - moved);
+			migrated += moved;
+		}
 		pfn += k - 1;
 		if (offline_cancelled(m))
 			break;

@@ -126,6 +126,8 @@ static void proc_vmstat(struct memhp_machine *m, struct sbuf *s)
 	sbuf_printf(s, "nr_free_pages %lu\n", free);
 	sbuf_printf(s, "nr_memmap_pages %ld\n", atomic_load(&m->nr_memmap_pages));
 	sbuf_printf(s, "nr_memmap_boot_pages %ld\n", atomic_load(&m->nr_memmap_boot_pages));
+	sbuf_printf(s, "pgmigrate_success %lu\n", atomic_load(&m->pgmigrate_success));
+	sbuf_printf(s, "pgmigrate_fail %lu\n", atomic_load(&m->pgmigrate_fail));
 }
 
 static void proc_buddyinfo(struct memhp_machine *m, struct sbuf *s)

@@ -149,7 +149,9 @@ static inline void append(char **dst, size_t *len, const char *s)
  * and (with freelists) how its free pages are split into buddy chunks: two
  * equal snapshots mean nothing changed.  Without freelists it ignores only
  * where free pages sit - what an offline cancelled after migrating some
- * pages changes in the kernel too.
+ * pages changes in the kernel too.  The vm event counters (pgmigrate_*,
+ * the last lines of /proc/vmstat) are left out: they count what happened,
+ * rolled back or not, in the kernel as here.
  */
 static inline char *machine_snapshot_opts(struct memhp_machine *m, int freelists)
 {
@@ -172,6 +174,9 @@ static inline char *machine_snapshot_opts(struct memhp_machine *m, int freelists
 		if (!freelists && (strstr(files[i], "buddyinfo") || strstr(files[i], "pagetypeinfo")))
 			continue;
 		f = readf(m, "%s", files[i]);
+		/* vm events count what happened, undone or not: not state */
+		for (char *ev = f ? strstr(f, "pgmigrate_") : NULL; ev; ev = strstr(ev, "pgmigrate_"))
+			*ev = '\0';
 
 		append(&s, &len, files[i]);
 		append(&s, &len, f ? f : "(unreadable)");

@@ -171,6 +171,19 @@ static long free_pages_of(struct memhp_machine *m)
 	return n;
 }
 
+static long vmstat_of(struct memhp_machine *m, const char *key)
+{
+	char *vs = NULL, *line, *save = NULL;
+	long v = -1;
+
+	assert_true(memhp_file_read_alloc(m, "/proc/vmstat", &vs) > 0);
+	for (line = strtok_r(vs, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ' ')
+			v = strtol(line + strlen(key) + 1, NULL, 10);
+	free(vs);
+	return v;
+}
+
 /*
  * memhp_region_split is split_vma: the tail is a region of its own over
  * the window's rest, with the same pages; freeing the middle of a region
@@ -219,8 +232,12 @@ static void test_region_split(void **state)
 	audit_ok(m);
 
 	/* both ends still migrate: offline every block they touch */
+	assert_int_equal(vmstat_of(m, "pgmigrate_success"), 0);
 	for (unsigned long b = 32; b < 40; b++)
 		assert_true(memhp_block_offline(m, b) >= 0);
+	/* each page of both ends moved once at least: counted as the kernel does */
+	assert_true(vmstat_of(m, "pgmigrate_success") >= (long)(1000 + pages - 30000));
+	assert_int_equal(vmstat_of(m, "pgmigrate_fail"), 0);
 	assert_true(memhp_region_pfn(r, 0) < 32 * 32768);
 	assert_true(memhp_region_pfn(tail, 0) < 32 * 32768);
 	assert_int_equal(check(base, 1000, NULL), 0);
