@@ -38,7 +38,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all lib tools tests check check-unit check-oracle check-asan deps demo clean install \
-	bench bench-smoke check-long fuzz-targets check-tsan
+	bench bench-smoke bench-live check-long fuzz-targets check-tsan
 
 all: lib tools
 
@@ -174,6 +174,15 @@ $(BUILD)/memhp-bench: bench/bench.c include/memhp/memhp.h $(BUILD)/libmemhp.a
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/memhp-bench
 	$(BUILD)/memhp-bench --json $(BUILD)/bench.json
+
+# memcached and Redis serving while the DIMMs under their heap are removed
+# (bench/live.py; Debian's binaries unpacked into $(BUILD)/live)
+bench-live: deps all $(BUILD)/kvload
+	@scripts/install-live-deps.sh $(BUILD)/live
+	python3 bench/live.py $(BUILD) $(BUILD)/live --json $(BUILD)/bench-live.json
+
+$(BUILD)/kvload: bench/kvload.c
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $< -o $@
 
 bench-smoke: all $(BUILD)/memhp-bench
 	$(BUILD)/memhp-bench --smoke --json $(BUILD)/bench-smoke.json

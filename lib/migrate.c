@@ -321,8 +321,13 @@ static int map_window_counted(struct memhp_region *r, size_t first, size_t n, si
 		while (i + run < first + n && r->pfns[i + run] == pfn + run &&
 		       PFN_PHYS_M(m, pfn + run) < d->phys_start + d->size)
 			run++;
+		/*
+		 * MAP_POPULATE: the page-table entries are made now, as
+		 * remove_migration_ptes installs the new page's: the owner's
+		 * next access does not fault on the page that moved.
+		 */
 		p = mmap(r->window + i * m->page_size, run * m->page_size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_FIXED, d->fd, (off_t)(d->fd_offset + phys - d->phys_start));
+			 MAP_SHARED | MAP_FIXED | MAP_POPULATE, d->fd, (off_t)(d->fd_offset + phys - d->phys_start));
 		if (p == MAP_FAILED)
 			return -ENOMEM;
 		/* a new mapping drops the window's VM_DONTCOPY: set it again */
