@@ -178,8 +178,7 @@ bench: deps
 # memcached and Redis serving while the DIMMs under their heap are removed
 # (bench/live.py; Debian's binaries unpacked into $(BUILD)/live)
 bench-live: deps all $(BUILD)/kvload
-	@scripts/install-live-deps.sh $(BUILD)/live
-	python3 bench/live.py $(BUILD) $(BUILD)/live --json $(BUILD)/bench-live.json
+	python3 bench/live.py $(BUILD) build/live --json $(BUILD)/bench-live.json
 
 $(BUILD)/kvload: bench/kvload.c
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $< -o $@
@@ -189,11 +188,12 @@ bench-smoke: all $(BUILD)/memhp-bench
 
 deps:
 	@scripts/install-deps.sh
+	@scripts/install-live-deps.sh build/live > /dev/null
 
 # One pass of every test against one build ($(BUILD), $(SAN)); PASS=unit
 # runs the unit tests only.
 check-pass: all tests $(BUILD)/memhp-bench $(BUILD)/memhp-stress \
-	$(addprefix $(BUILD)/fuzz-replay-,$(FUZZ_TARGETS)) $(if $(SAN),,$(PRELOAD_TARGETS))
+	$(addprefix $(BUILD)/fuzz-replay-,$(FUZZ_TARGETS)) $(if $(SAN),,$(PRELOAD_TARGETS) $(BUILD)/kvload)
 	@CORPUS=$(CORPUS) scripts/run-tests.sh $(BUILD) $(PASS)
 
 # Everything, then everything again under ASan+UBSan and, side by side

@@ -254,6 +254,8 @@ fi
 if [ -x "$build/tests/live/heap_user" ] && [ -f "$build/libmemhp-preload.so" ]; then
 	section "live: a running program's heap on memhp, its DIMMs removed ($build)"
 	bash "$top/tests/integration/preload.sh" "$build" > "$build/preload.log" 2>&1
+	section "live: sqlite3, memcached and redis-server with DIMMs removed under them ($build)"
+	bash "$top/tests/integration/live_programs.sh" "$build" "$top/build/live" >> "$build/preload.log" 2>&1
 	grep -E '^  ' "$build/preload.log" || true
 	grep -E '^(PASS|FAIL) ' "$build/preload.log" | while read -r verdict name; do
 		if [ "$verdict" = PASS ]; then pass "$name"; else fail "$name"; fi
