@@ -104,7 +104,8 @@ $(BUILD)/memhpd: $(BUILD)/tools/memhpd.o $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
 PRELOAD_RENAMES := malloc=__libc_malloc calloc=__libc_calloc realloc=__libc_realloc free=__libc_free \
 	strdup=memhp_preload_strdup getline=memhp_preload_getline \
 	mmap=memhp_sys_mmap munmap=memhp_sys_munmap madvise=memhp_sys_madvise \
-	mremap=memhp_sys_mremap mprotect=memhp_sys_mprotect pthread_create=memhp_preload_pthread_create
+	mremap=memhp_sys_mremap mprotect=memhp_sys_mprotect pthread_create=memhp_preload_pthread_create \
+	fork=memhp_preload_real_fork
 
 PRELOAD_TARGETS := $(BUILD)/libmemhp-preload.so $(BUILD)/tests/live/heap_user
 

@@ -52,6 +52,7 @@
  * the caller cancels.
  */
 #include <signal.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,6 +518,7 @@ void memhp_region_free(struct memhp_region *r)
 	if (!r)
 		return;
 	m = r->m;
+	pthread_mutex_lock(&m->fork_lock);	/* a fork's child may still be copying it */
 	pthread_mutex_lock(&m->owners_lock);
 	/* munmap waits for migration entries: a collected page stays ours until finalize */
 	while (region_migrating(m, r)) {
@@ -526,6 +528,7 @@ void memhp_region_free(struct memhp_region *r)
 	}
 	region_release(m, r);
 	pthread_mutex_unlock(&m->owners_lock);
+	pthread_mutex_unlock(&m->fork_lock);
 }
 
 /*
@@ -591,6 +594,98 @@ fail_free:
 	free(t->pfns);
 	free(t);
 	return -ENOMEM;
+}
+
+/* ---- fork(2) ---------------------------------------------------------------- */
+
+/* every window's fork behaviour: inherited (MADV_DOFORK) or not */
+static void windows_advise(struct memhp_machine *m, int advice)
+{
+	for (struct memhp_region *r = m->regions; r; r = r->next)
+		madvise(r->window, r->nr_pages * m->page_size, advice);
+}
+
+static void windows_protect(struct memhp_machine *m, bool protect)
+{
+	for (struct memhp_region *r = m->regions; r; r = r->next) {
+		if (protect)
+			wp_protect(m, r->window, r->pfns, r->nr_pages);
+		else
+			wp_unprotect(m, r->window, r->pfns, r->nr_pages);
+		wp_wake(m, r->window, r->nr_pages * m->page_size);
+	}
+}
+
+/*
+ * The child's half: each window it inherited becomes a private copy at
+ * the same address, so its memory is its own from here on, as after a
+ * copy-on-write fork.  A region allocated by another thread while fork
+ * ran has no window here (MADV_DONTFORK): skipped.
+ */
+static void fork_child_copy(struct memhp_machine *m)
+{
+	for (struct memhp_region *r = m->regions; r; r = r->next) {
+		size_t len = r->nr_pages * m->page_size;
+		void *copy;
+
+		if (madvise(r->window, len, MADV_NORMAL))
+			continue;	/* not inherited */
+		copy = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (copy == MAP_FAILED)
+			_exit(127);	/* no memory for the child's copy: as fork's ENOMEM, in the child */
+		memcpy(copy, r->window, len);
+		if (mremap(copy, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, r->window) == MAP_FAILED)
+			_exit(127);
+	}
+}
+
+/*
+ * fork(2) for a process whose memory is regions (libmemhp-preload.so's
+ * fork): the child gets every region's contents as they were at the fork,
+ * as private memory; the parent keeps its regions.  A window is not
+ * copy-on-write (it is a shared mapping of the device), so the copy is
+ * made by the child right away while the parent's writers wait on the
+ * write-protected windows (userfaultfd: stores and system calls sleep).
+ * Migrations and region frees wait too (fork_lock), so no page the child
+ * still reads is moved or given back meanwhile.  The parent is protected
+ * only once fork() has returned in it: before, a thread blocked on a
+ * window could hold a lock an atfork handler needs.  Returns fork's
+ * value; the child's machine is not usable (its threads are gone).
+ */
+pid_t memhp_fork(struct memhp_machine *m)
+{
+	int done[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(done, O_CLOEXEC))
+		return -1;
+	pthread_mutex_lock(&m->fork_lock);
+	pthread_mutex_lock(&m->owners_lock);
+	windows_advise(m, MADV_DOFORK);
+	pthread_mutex_unlock(&m->owners_lock);
+	pid = fork();
+	if (pid == 0) {
+		fork_child_copy(m);
+		close(done[0]);
+		close(done[1]);	/* the parent's read returns */
+		return 0;
+	}
+	close(done[1]);
+	pthread_mutex_lock(&m->owners_lock);
+	windows_advise(m, MADV_DONTFORK);
+	if (pid > 0) {
+		windows_protect(m, true);
+		pthread_mutex_unlock(&m->owners_lock);
+		while (read(done[0], &c, 1) < 0 && errno == EINTR)
+			;
+		pthread_mutex_lock(&m->owners_lock);
+		windows_protect(m, false);
+	}
+	pthread_mutex_unlock(&m->owners_lock);
+	pthread_mutex_unlock(&m->fork_lock);
+	close(done[0]);
+	return pid;
 }
 
 void regions_destroy(struct memhp_machine *m)
@@ -896,6 +991,8 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 {
 	unsigned long migrated = 0, src[MIGRATE_BATCH];
 
+	/* not while a fork's child copies the pages it inherited */
+	pthread_mutex_lock(&m->fork_lock);
 	pthread_mutex_lock(&m->owners_lock);
 	for (unsigned long pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(m, pfn);
@@ -933,5 +1030,6 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 			break;
 	}
 	pthread_mutex_unlock(&m->owners_lock);
+	pthread_mutex_unlock(&m->fork_lock);
 	return migrated;
 }

@@ -230,3 +230,11 @@ void preload_machine_stop(void)
 		socket_release(&d.sock);
 	}
 }
+
+void preload_machine_child(void)
+{
+	/* the listening socket is the parent's: closed, never unlinked */
+	if (d.sock.fd >= 0)
+		close(d.sock.fd);
+	d.sock.fd = -1;
+}

@@ -43,12 +43,13 @@
  * (the next read of an anonymous page after it is a zero page);
  * MADV_FREE leaves the contents (allowed: the kernel may or may not
  * discard them); mremap moves a mapping by copying it to a new region;
- * MAP_FIXED over a region unmaps that part first.  What differs: a page
- * that migrates is mapped again read-write whatever mprotect said, and a
- * forked child does not inherit the regions (they are MADV_DONTFORK, see
- * migrate.c) - run programs that fork for snapshots (Redis BGSAVE)
- * without them.
+ * MAP_FIXED over a region unmaps that part first; fork gives the child a
+ * copy of the heap as of the fork (memhp_fork).  What differs: a page
+ * that migrates is mapped again read-write whatever mprotect said; a
+ * fork copies the whole heap at once, the parent's writers waiting; a
+ * mapping another thread makes during the fork is not inherited.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -465,6 +466,34 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	return p;
 }
 
+/*
+ * fork(2): a plain fork's child would get none of the heap (the regions'
+ * windows are MADV_DONTFORK: a shared mapping is not copy-on-write);
+ * memhp_fork gives it a private copy of every region as of the fork while
+ * the parent's writers wait.  The child then runs on that copy, with the
+ * machine left behind: everything it maps passes through.
+ */
+static pid_t (*libc_fork)(void);
+
+pid_t memhp_preload_real_fork(void)
+{
+	return libc_fork();
+}
+
+pid_t fork(void)
+{
+	pid_t pid;
+
+	if (!heap_active())
+		return libc_fork();
+	passthrough = 1;
+	pid = memhp_fork(P.m);
+	passthrough = 0;
+	if (pid == 0)
+		preload_machine_child();
+	return pid;
+}
+
 /* ---- the machine's life ------------------------------------------------- */
 
 struct preload_stats preload_stats(void)
@@ -494,7 +523,13 @@ __attribute__((constructor)) static void preload_init(void)
 	struct memhp_geometry g;
 	char why[512];
 
+	libc_fork = (pid_t (*)(void))dlsym(RTLD_NEXT, "fork");
 	passthrough = 1;
+	if (!libc_fork) {
+		fprintf(stderr, "libmemhp-preload: no fork in libc; the program runs on the host's memory\n");
+		passthrough = 0;
+		return;
+	}
 	if (preload_machine_start(&m, why, sizeof(why))) {
 		fprintf(stderr, "libmemhp-preload: %s; the program runs on the host's memory\n", why);
 		passthrough = 0;

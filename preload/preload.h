@@ -25,6 +25,8 @@ void preload_thread_mark(void);
 /* build the machine from MEMHP_* and serve MEMHP_SOCKET; why says what failed */
 int preload_machine_start(struct memhp_machine **m, char *why, size_t len);
 void preload_machine_stop(void);
+/* in a forked child: the machine stays the parent's (its socket closed here) */
+void preload_machine_child(void);
 /* MEMHP_MIN: the smallest mapping the heap serves */
 size_t preload_min_bytes(void);
 

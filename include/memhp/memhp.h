@@ -287,6 +287,15 @@ void memhp_region_free(struct memhp_region *r);
  * 0 < at < n; -ENOMEM, r unchanged.
  */
 int memhp_region_split(struct memhp_region *r, size_t at, struct memhp_region **tail);
+/*
+ * fork(2) for a process whose memory is regions: regions are shared
+ * mappings of the devices, never copy-on-write, so a plain fork's child
+ * gets none of them (MADV_DONTFORK).  memhp_fork's child gets each region's
+ * contents as of the fork as its own private memory; the parent's writers
+ * to regions wait until the child has its copy.  Returns what fork
+ * returns.  The child cannot use the machine (its threads stayed behind).
+ */
+pid_t memhp_fork(struct memhp_machine *m);
 
 /* Unmovable allocations, like the kernel's own (never migrated): 2^order
  * pages from the kernel zones of nid (-1: any), returned as a pfn whose
