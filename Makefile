@@ -107,7 +107,7 @@ PRELOAD_RENAMES := malloc=__libc_malloc calloc=__libc_calloc realloc=__libc_real
 	mremap=memhp_sys_mremap mprotect=memhp_sys_mprotect pthread_create=memhp_preload_pthread_create \
 	fork=memhp_preload_real_fork
 
-PRELOAD_TARGETS := $(BUILD)/libmemhp-preload.so $(BUILD)/tests/live/heap_user
+PRELOAD_TARGETS := $(BUILD)/libmemhp-preload.so $(BUILD)/tests/live/heap_user $(BUILD)/tests/live/pin_user
 
 $(BUILD)/preload/core.o: $(LIB_OBJS) $(MEMHPD_OBJS)
 	@mkdir -p $(dir $@)
@@ -119,7 +119,8 @@ $(BUILD)/preload/%.o: preload/%.c preload/*.h tools/*.h include/memhp/memhp.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itools -c $< -o $@
 
-$(BUILD)/libmemhp-preload.so: $(BUILD)/preload/preload.o $(BUILD)/preload/machine.o $(BUILD)/preload/core.o \
+$(BUILD)/libmemhp-preload.so: $(BUILD)/preload/preload.o $(BUILD)/preload/machine.o $(BUILD)/preload/direct_io.o \
+			      $(BUILD)/preload/core.o \
 			      preload/preload.map
 	$(CC) -shared -Wl,--version-script=preload/preload.map $(filter %.o,$^) -o $@ $(LDFLAGS_ALL)
 
@@ -141,8 +142,8 @@ $(BUILD)/tests/test_udev_rules: tests/unit/test_udev_rules.c $(BUILD)/tools/udev
 
 tests: $(UNIT_BINS)
 
-# the program the preload's integration test puts on memhp memory
-$(BUILD)/tests/live/heap_user: tests/live/heap_user.c
+# the programs the preload's integration test puts on memhp memory
+$(BUILD)/tests/live/%: tests/live/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread $< -o $@
 

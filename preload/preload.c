@@ -361,6 +361,61 @@ static bool heap_candidate(size_t len, int prot, int flags, int fd)
 	       prot == (PROT_READ | PROT_WRITE) && len >= P.min_bytes && heap_active();
 }
 
+/* ---- pins: a system call's I/O straight into heap pages ----------------- */
+
+/*
+ * Pin every heap page of [a, a + len) (get_user_pages for an O_DIRECT
+ * read: the device writes into these very pages, so none may move until
+ * the I/O is done).  Fills pins[] with the pinned pages' addresses, up to max; returns
+ * how many, or -E2BIG when the range holds more heap pages than that (the
+ * caller pins in pieces).  A page under migration is pinned once it has
+ * moved.  Pages that are not the heap's need nothing.
+ */
+long heap_pin(uintptr_t a, size_t len, uintptr_t *pins, size_t max)
+{
+	uintptr_t end = a + len, page;
+	size_t n = 0;
+
+	if (!heap_active() || !len)
+		return 0;
+	pthread_mutex_lock(&P.lock);
+	for (page = a & ~(P.page_size - 1); page < end; page += P.page_size) {
+		size_t i = maps_lower_bound(page);
+
+		if (i >= P.nr_maps || P.maps[i].start > page)
+			continue;
+		if (n == max) {
+			pthread_mutex_unlock(&P.lock);
+			heap_unpin(pins, n);
+			return -E2BIG;
+		}
+		passthrough = 1;
+		if (!memhp_region_pin(P.maps[i].r, (page - P.maps[i].start) / P.page_size))
+			pins[n++] = page;
+		passthrough = 0;
+	}
+	pthread_mutex_unlock(&P.lock);
+	return (long)n;
+}
+
+/*
+ * By address: another thread may have split the region meanwhile (munmap
+ * of another part of the mapping); the page is still the buffer's.
+ */
+void heap_unpin(const uintptr_t *pins, size_t n)
+{
+	pthread_mutex_lock(&P.lock);
+	passthrough = 1;
+	for (size_t k = 0; k < n; k++) {
+		size_t i = maps_lower_bound(pins[k]);
+
+		if (i < P.nr_maps && P.maps[i].start <= pins[k])
+			memhp_region_unpin(P.maps[i].r, (pins[k] - P.maps[i].start) / P.page_size);
+	}
+	passthrough = 0;
+	pthread_mutex_unlock(&P.lock);
+}
+
 /* ---- the interposed calls ----------------------------------------------- */
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)

@@ -8,6 +8,7 @@
 #define MEMHP_PRELOAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct memhp_machine;
@@ -29,6 +30,10 @@ void preload_machine_stop(void);
 void preload_machine_child(void);
 /* MEMHP_MIN: the smallest mapping the heap serves */
 size_t preload_min_bytes(void);
+
+/* heap pages held where they are for the length of an I/O (direct_io.c) */
+long heap_pin(uintptr_t a, size_t len, uintptr_t *pins, size_t max);
+void heap_unpin(const uintptr_t *pins, size_t n);
 
 struct preload_stats {
 	unsigned long mapped, unmapped, zeroed_pages, fallbacks, bytes, live_maps;

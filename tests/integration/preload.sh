@@ -23,7 +23,7 @@ lru_pages() { local n=0 b; for b in "$@"; do n=$((n + $(raw "kpf $b" | awk '$1 =
 
 mkfifo "$out/in"
 MEMHP_SOCKET=$sock MEMHP_MEM=512M MEMHP_DIMMS=4x256M MEMHP_MIN=4096 \
-	LD_PRELOAD=$build/libmemhp-preload.so "$build/tests/live/heap_user" 400 2 \
+	LD_PRELOAD=$build/libmemhp-preload.so "$build/tests/live/heap_user" 400 2 "$out" \
 	< "$out/in" > "$out/heap_user.out" 2> "$out/heap_user.err" &
 pid=$!
 exec 3> "$out/in"
@@ -53,5 +53,36 @@ wait $pid; rc=$?
 cat "$out/heap_user.out" | tail -1
 check "every word of the heap intact, no system call failed (heap_user exit 0)" \
 	"[ $rc = 0 ] && grep -q ', 0 bad words,' '$out/heap_user.out' && ! [ -s '$out/heap_user.err' ]"
+check "O_DIRECT reads into heap pages (pinned while the device writes) all read right" \
+	"grep -Eq ', [1-9][0-9]* O_DIRECT reads, 0 bad\$' '$out/heap_user.out'"
 check "the socket is gone with the program" "! [ -e '$sock' ]"
+
+# ---- a pinned heap page: the removal waits, a cancelled one changes nothing
+psock=$out/pin.sock
+rm -f "$out/in"
+mkfifo "$out/in"
+MEMHP_SOCKET=$psock MEMHP_MEM=512M MEMHP_DIMMS=2x256M MEMHP_MIN=4096 \
+	LD_PRELOAD=$build/libmemhp-preload.so "$build/tests/live/pin_user" \
+	< "$out/in" > "$out/pin_user.out" 2> "$out/pin_user.err" &
+ppid=$!
+exec 3> "$out/in"
+for _ in $(seq 100); do grep -q ready "$out/pin_user.out" && break; sleep 0.1; done
+wfd=$(awk '/^ready/ {print $3}' "$out/pin_user.out")
+sleep 0.3	# into its read(2)
+pc() { "$build/memhpctl" --socket "$psock" "$@"; }
+s=$(date +%s%N)
+timeout 3 "$build/memhpctl" --socket "$psock" device del dimm0 > /dev/null 2>&1; cancelled=$?
+waited=$(( ($(date +%s%N) - s) / 1000000 ))
+echo "  pinned: device del dimm0 cancelled after ${waited} ms (exit $cancelled)"
+check "a removal under a page pinned by an O_DIRECT read waits, and cancelled leaves the DIMM online" \
+	"[ $cancelled = 124 ] && [ $waited -ge 2900 ] && pc device list | grep -q '^dimm0 ' && [ \"\$(pc ls | grep -c online)\" -ge 1 ] && kill -0 $ppid && pc audit"
+# the I/O completes: the pin goes, the same removal now succeeds
+python3 -c 'import sys; open(sys.argv[1], "wb").write(bytes((i * 7) & 255 for i in range(4096)))' "/proc/$ppid/fd/$wfd"
+for _ in $(seq 100); do grep -q '^read' "$out/pin_user.out" && break; sleep 0.1; done
+pc device del dimm0 > /dev/null 2>&1; delrc=$?
+echo go >&3
+exec 3>&-
+wait $ppid; prc=$?
+check "the I/O's data and the heap intact; once unpinned the removal succeeds" \
+	"[ $delrc = 0 ] && [ $prc = 0 ] && grep -qx 'read ok' '$out/pin_user.out' && grep -qx 'final ok' '$out/pin_user.out' && ! pc device list 2>/dev/null | grep -q '^dimm0 '"
 exit 0

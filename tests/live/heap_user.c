@@ -14,11 +14,15 @@
  *     page range inside a chunk, MADV_DONTNEED (the pages must read back
  *     zero), mremap to grow a chunk (the contents must move with it) and
  *     MAP_FIXED over part of one (zero pages again).
+ *   - with a directory as third argument, a reader thread reads a file
+ *     there with O_DIRECT (the device writes straight into heap pages,
+ *     which must stay pinned for it) and checks every block it reads.
  * Then every page still mapped is checked word for word.  It prints
  * "ready" once the heap is filled and, at the end, "checked N pages, M
  * bad words, K syscalls" - M must be 0.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -145,6 +149,66 @@ static void *mutate(void *arg)
 }
 
 static long bad_words;
+static atomic_long direct_reads, direct_bad;
+
+#define DIRECT_FILE (8UL << 20)
+#define DIRECT_IO (256UL << 10)
+
+static uint64_t file_word(size_t i)
+{
+	return i * 0x9E3779B97F4A7C15ULL + 17;
+}
+
+/* O_DIRECT reads into a heap buffer, every word checked */
+static void *direct_reader(void *arg)
+{
+	const char *path = arg;
+	uint64_t *buf = mmap(NULL, DIRECT_IO, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t x = 99;
+	int fd = open(path, O_RDONLY | O_DIRECT);
+
+	if (fd < 0 || buf == MAP_FAILED) {
+		perror("heap_user: O_DIRECT");
+		atomic_fetch_add(&direct_bad, 1);
+		return NULL;
+	}
+	while (!atomic_load(&stop)) {
+		size_t off = (xorshift(&x) % (DIRECT_FILE / DIRECT_IO)) * DIRECT_IO;
+
+		memset(buf, 0, DIRECT_IO);
+		if (pread(fd, buf, DIRECT_IO, (off_t)off) != (ssize_t)DIRECT_IO) {
+			atomic_fetch_add(&direct_bad, 1);
+			continue;
+		}
+		for (size_t w = 0; w < DIRECT_IO / 8; w++)
+			if (buf[w] != file_word(off / 8 + w)) {
+				atomic_fetch_add(&direct_bad, 1);
+				break;
+			}
+		atomic_fetch_add(&direct_reads, 1);
+	}
+	close(fd);
+	return NULL;
+}
+
+static char *make_direct_file(const char *dir)
+{
+	static char path[4096];
+	uint64_t *b = malloc(DIRECT_FILE);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/heap_user.direct", dir);
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+	if (!b || fd < 0)
+		return NULL;
+	for (size_t w = 0; w < DIRECT_FILE / 8; w++)
+		b[w] = file_word(w);
+	if (write(fd, b, DIRECT_FILE) != (ssize_t)DIRECT_FILE || fsync(fd))
+		return NULL;
+	close(fd);
+	free(b);
+	return path;
+}
 
 /* one reshape of a random chunk, as an allocator does it; checked at once */
 static void reshape(uint64_t *x)
@@ -208,7 +272,8 @@ static void reshape(uint64_t *x)
 int main(int argc, char **argv)
 {
 	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 256;
-	pthread_t t[16];
+	pthread_t t[16], dt;
+	char *direct = NULL;
 	uint64_t x = 1234567;
 	long checked = 0, reshapes = 0;
 	char line[64];
@@ -229,6 +294,12 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < nthreads; i++)
 		pthread_create(&t[i], NULL, mutate, (void *)(uintptr_t)i);
+	if (argc > 3 && !(direct = make_direct_file(argv[3]))) {
+		perror("heap_user: the O_DIRECT file");
+		return 1;
+	}
+	if (direct)
+		pthread_create(&dt, NULL, direct_reader, direct);
 	printf("ready\n");
 	fflush(stdout);
 	/* reshape now and then until told to stop */
@@ -248,13 +319,18 @@ int main(int argc, char **argv)
 	atomic_store(&stop, 1);
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(t[i], NULL);
+	if (direct) {
+		pthread_join(dt, NULL);
+		unlink(direct);
+	}
 	for (int i = 0; i < NR_CHUNKS; i++)
 		for (size_t p = 0; p < chunks[i].pages; p++)
 			if (chunks[i].alive[p]) {
 				bad_words += check_page(&chunks[i], p);
 				checked++;
 			}
-	printf("checked %ld pages, %ld bad words, %ld syscalls, %ld stores, %ld reshapes\n", checked, bad_words,
-	       atomic_load(&syscalls), atomic_load(&stores), reshapes);
-	return bad_words ? 1 : 0;
+	printf("checked %ld pages, %ld bad words, %ld syscalls, %ld stores, %ld reshapes, "
+	       "%ld O_DIRECT reads, %ld bad\n", checked, bad_words, atomic_load(&syscalls), atomic_load(&stores),
+	       reshapes, atomic_load(&direct_reads), atomic_load(&direct_bad));
+	return bad_words || atomic_load(&direct_bad) ? 1 : 0;
 }
