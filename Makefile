@@ -234,6 +234,7 @@ install: all
 	install -m 0755 $(BUILD)/memhpctl $(BUILD)/memhpd $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BUILD)/libmemhp.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(BUILD)/libmemhp.so $(DESTDIR)$(PREFIX)/lib/libmemhp.so.0
+	install -m 0755 $(BUILD)/libmemhp-preload.so $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libmemhp.so.0 $(DESTDIR)$(PREFIX)/lib/libmemhp.so
 	install -m 0644 include/memhp/memhp.h $(DESTDIR)$(PREFIX)/include/memhp/
 	sed 's|@PREFIX@|$(PREFIX)|' memhp.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/memhp.pc

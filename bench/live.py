@@ -162,6 +162,12 @@ def run_one(args, prog, memhp):
         res["removals"] = rem
         res["ticks"] = ticks
         res["server_restarts"] = 0 if srv.poll() is None else 1
+        # the process's mappings: a multi-GiB heap must stay far from vm.max_map_count
+        try:
+            with open(f"/proc/{srv.pid}/maps") as f:
+                res["mappings"] = sum(1 for _ in f)
+        except OSError:
+            res["mappings"] = None
         if memhp:
             res["audit"] = ctl.run("audit").returncode == 0
             res["dimms_after"] = ctl.run("device", "list").stdout.split("\n")
@@ -192,7 +198,8 @@ def report(prog, normal, memhp):
                      f" (rc {r['rc']}{', ' + r['error'] if r['error'] else ''})")
     ok_removals = sum(1 for r in memhp["removals"] if r["rc"] == 0)
     lines.append(f"{prog}: {len(memhp['removals'])} removals, {ok_removals} succeeded; heap on memhp after"
-                 f" the load: {memhp.get('heap_kb_after_load', 0) // 1024} MiB; audit "
+                 f" the load: {memhp.get('heap_kb_after_load', 0) // 1024} MiB; {memhp.get('mappings')}"
+                 f" mappings in the process at the end (normal heap: {normal.get('mappings')}); audit "
                  f"{'ok' if memhp.get('audit') else 'FAILED'}")
     lines.append(f"{prog}: keys {memhp['keys']}, written {memhp.get('written')}, lost {memhp.get('lost')},"
                  f" corrupted {memhp.get('corrupted')}, client errors {memhp.get('errors')},"

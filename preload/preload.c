@@ -572,12 +572,50 @@ struct preload_stats preload_stats(void)
  * and the control socket are all there.  Any failure leaves the program
  * running on the host's memory and says why on stderr.
  */
+/*
+ * The heap is this program's: the programs it executes do not inherit the
+ * preload (each would build a machine of its own and claim the same
+ * socket).  Our entry leaves LD_PRELOAD before main runs.
+ */
+static void leave_ld_preload(void)
+{
+	char *v = getenv("LD_PRELOAD"), *out, *save = NULL;
+	size_t n;
+
+	if (!v)
+		return;
+	n = strlen(v) + 1;
+	out = __libc_malloc(n);
+	char *copy = __libc_malloc(n);
+	if (!out || !copy)
+		goto done;
+	memcpy(copy, v, n);
+	out[0] = 0;
+	for (char *t = strtok_r(copy, " :", &save); t; t = strtok_r(NULL, " :", &save)) {
+		const char *base = strrchr(t, '/');
+
+		if (!strcmp(base ? base + 1 : t, "libmemhp-preload.so"))
+			continue;
+		if (out[0])
+			strcat(out, " ");
+		strcat(out, t);
+	}
+	if (out[0])
+		setenv("LD_PRELOAD", out, 1);
+	else
+		unsetenv("LD_PRELOAD");
+done:
+	__libc_free(out);
+	__libc_free(copy);
+}
+
 __attribute__((constructor)) static void preload_init(void)
 {
 	struct memhp_machine *m;
 	struct memhp_geometry g;
 	char why[512];
 
+	leave_ld_preload();
 	libc_fork = (pid_t (*)(void))dlsym(RTLD_NEXT, "fork");
 	passthrough = 1;
 	if (!libc_fork) {

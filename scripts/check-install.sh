@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 make -s -C "$top" install BUILD="$build" DESTDIR="$dest" PREFIX=/opt/memhp >/dev/null
-for f in bin/memhpctl bin/memhpd lib/libmemhp.a lib/libmemhp.so.0 include/memhp/memhp.h lib/pkgconfig/memhp.pc \
+for f in bin/memhpctl bin/memhpd lib/libmemhp.a lib/libmemhp.so.0 lib/libmemhp-preload.so include/memhp/memhp.h lib/pkgconfig/memhp.pc \
 	 share/man/man3/libmemhp.3 share/man/man8/memhpd.8 share/man/man8/memhpctl.8 \
 	 lib/systemd/system/memhpd.service; do
 	[ -f "$dest/opt/memhp/$f" ] || { echo "install: $f missing under PREFIX" >&2; exit 1; }

@@ -57,6 +57,21 @@ check "O_DIRECT reads into heap pages (pinned while the device writes) all read 
 	"grep -Eq ', [1-9][0-9]* O_DIRECT reads, 0 bad\$' '$out/heap_user.out'"
 check "the socket is gone with the program" "! [ -e '$sock' ]"
 
+# ---- memhpctl preload: what it refuses, and what the program inherits
+mp() { "$build/memhpctl" preload "$@"; }
+mp --malloc nonsense -- /bin/true > /dev/null 2>&1; rc_usage=$?
+mp --mem 1.5G -- /bin/true > /dev/null 2>&1; rc_size=$?
+mp -- /no/such/program > /dev/null 2>&1; rc_missing=$?
+printf '#!/bin/sh\ntrue\n' > "$out/script.sh"; chmod +x "$out/script.sh"
+why=$(mp -- "$out/script.sh" 2>&1); rc_script=$?
+check "memhpctl preload refuses bad usage (2), a missing program and a script (1), with the reason" \
+	"[ $rc_usage = 2 ] && [ $rc_size = 2 ] && [ $rc_missing = 1 ] && [ $rc_script = 1 ] && echo '$why' | grep -q 'not a dynamically linked program'"
+# sh (glibc's malloc) gets mimalloc; what it runs inherits neither preload's machine nor its LD_PRELOAD entry
+env_seen=$("$build/memhpctl" --socket "$out/env.sock" preload --dimms 1x128M --mem 256M -- \
+	/bin/sh -c 'echo "$LD_PRELOAD"; env | grep -c "^MIMALLOC_"' 2>&1)
+check "a glibc-malloc program runs with mimalloc after the preload, and its children without the preload" \
+	"echo '$env_seen' | head -1 | grep -q 'libmimalloc.so.2' && ! echo '$env_seen' | grep -q libmemhp-preload && [ \"\$(echo '$env_seen' | tail -1)\" -ge 2 ]"
+
 # ---- a pinned heap page: the removal waits, a cancelled one changes nothing
 psock=$out/pin.sock
 rm -f "$out/in"
