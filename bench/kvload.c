@@ -7,7 +7,7 @@
  *
  *   kvload --proto redis|memcache --port P --keys N --size BYTES
  *          [--conns C] [--depth D] [--load] [--run SECONDS] [--verify]
- *          [--sets PERCENT] [--seed S]
+ *          [--sets PERCENT] [--seed S] [--state FILE]
  *
  * Each key belongs to one connection (key % C), so its operations are
  * ordered by that connection's TCP stream and the value a GET must see is
@@ -18,8 +18,11 @@
  * --run: phases run1, run2, ... one after the other), --verify reads
  * every key.  Each phase ends with "phase NAME ops N seconds S ops_per_s X".  The last line is a summary:
  *   "kvload ops N seconds S ops_per_s X written W lost L corrupted K errors E"
- * Versions written during --run are kept only in this process: use
- * --load --run --verify in one invocation to check what the run wrote.
+ * The versions written are this process's knowledge: --state FILE reads
+ * them at the start (if the file exists) and writes them back at the end,
+ * so that phases run as separate invocations (the bench alternates two
+ * servers phase by phase) still check every value exactly.  Without it
+ * and without --load, every key is taken to be at version 1.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -346,10 +349,34 @@ static double run_phase(enum phase ph, double seconds, const char *name)
 	return t0;
 }
 
+/* the versions of an earlier invocation: true when read */
+static bool state_read(const char *path)
+{
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fread(K.version, sizeof(*K.version), K.keys, f) == K.keys;
+	fclose(f);
+	return ok;
+}
+
+static int state_write(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fwrite(K.version, sizeof(*K.version), K.keys, f) == K.keys ? 0 : -1;
+	return fclose(f) ? -1 : ret;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: kvload --proto redis|memcache --port P --keys N --size BYTES [--conns C] [--depth D]\n"
-			"              [--load] [--run SECONDS] [--verify] [--sets PERCENT] [--seed S]\n");
+			"              [--load] [--run SECONDS] [--verify] [--sets PERCENT] [--seed S] [--state FILE]\n");
 	exit(2);
 }
 
@@ -358,6 +385,7 @@ int main(int argc, char **argv)
 	bool load = false, verify = false;
 	double run[8], t = 0;
 	int nruns = 0;
+	const char *state = NULL;
 	uint64_t ops0;
 
 	for (int i = 1; i < argc; i++) {
@@ -386,6 +414,8 @@ int main(int argc, char **argv)
 			run[nruns++] = atof(v);
 		else if (!strcmp(a, "--sets"))
 			K.sets_pct = atoi(v);
+		else if (!strcmp(a, "--state"))
+			state = v;
 		else if (!strcmp(a, "--seed"))
 			K.rng ^= strtoull(v, NULL, 0) * 0x9E3779B97F4A7C15ULL;
 		else
@@ -403,7 +433,7 @@ int main(int argc, char **argv)
 			return 3;
 		}
 	ops0 = K.ops;
-	if (!load)	/* the keys hold version 1 from an earlier --load */
+	if (!load && !state_read(state))	/* the keys hold version 1 from an earlier --load */
 		for (uint64_t k = 0; k < K.keys; k++)
 			K.version[k] = 1;
 	if (load)
@@ -416,6 +446,10 @@ int main(int argc, char **argv)
 	}
 	if (verify)
 		t += run_phase(PH_VERIFY, 0, "verify");
+	if (state && state_write(state)) {
+		fprintf(stderr, "kvload: cannot write %s\n", state);
+		return 3;
+	}
 	printf("kvload ops %llu seconds %.2f ops_per_s %.0f written %llu lost %llu corrupted %llu errors %llu\n",
 	       (unsigned long long)(K.ops - ops0), t, (double)(K.ops - ops0) / (t > 0 ? t : 1),
 	       (unsigned long long)K.written, (unsigned long long)K.lost, (unsigned long long)K.corrupted,

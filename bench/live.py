@@ -2,9 +2,12 @@
 """make bench-live: memcached and Redis keep serving while the DIMMs under
 their heap are removed.
 
-For each program (Debian's binaries, unmodified) two servers run one after
-the other under the same load (bench/kvload.c: load every key, run1, run2,
-read every key back and check it):
+For each program (Debian's binaries, unmodified) two servers run side by
+side under the same load (bench/kvload.c: load every key, run1, run2,
+read every key back and check it), their phases alternating so that each
+comparison is between runs next to each other in time - the normal
+heap's run1 is half before and half after the memhp run1 it is compared
+with:
 
   normal   the program as it is, its heap the host's
   memhp    the same under `memhpctl preload`: its heap on four 1 GiB DIMMs
@@ -111,75 +114,100 @@ def removals(ctl, dimms, size, out, start_evt, gap):
                     "error": (r.stderr + add.stderr).strip()})
 
 
-def run_one(args, prog, memhp):
-    port = free_port()
-    keys = int(args.gib * (1 << 30)) // args.value
-    mib = int(args.gib * 1024 * 1.6) + 256
-    cmd = server_cmd(prog, args.live, port, mib)
-    sock = os.path.join(args.build, f"bench-live-{prog}.sock")
-    ctl = Ctl(os.path.join(args.build, "memhpctl"), sock)
-    if memhp:
-        if os.path.exists(sock):
-            os.unlink(sock)
-        cmd = [ctl.memhpctl, "--socket", sock, "preload", "--dimms", "4x1G", "--mem", "1G",
-               "--"] + cmd
-    srv = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    res = {"program": prog, "heap": "memhp" if memhp else "normal", "keys": keys}
-    try:
-        wait_port(port, srv)
-        load = [os.path.join(args.build, "kvload"), "--proto", "redis" if prog == "redis" else "memcache",
-                "--port", str(port), "--keys", str(keys), "--size", str(args.value), "--conns", "8",
-                "--depth", "16", "--load", "--run", str(args.run1), "--run", str(args.run2), "--verify"]
-        kv = subprocess.Popen(load, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        started, rem = threading.Event(), []
-        th = None
+class Server:
+    """one program under test: its heap the host's (normal) or memhp's"""
+
+    def __init__(self, args, prog, memhp):
+        self.args, self.prog, self.memhp = args, prog, memhp
+        self.port = free_port()
+        self.keys = int(args.gib * (1 << 30)) // args.value
+        mib = int(args.gib * 1024 * 1.6) + 256
+        cmd = server_cmd(prog, args.live, self.port, mib)
+        sock = os.path.join(args.build, f"bench-live-{prog}.sock")
+        self.state = os.path.join(args.build, f"bench-live-{prog}-{'memhp' if memhp else 'normal'}.state")
+        self.ctl = Ctl(os.path.join(args.build, "memhpctl"), sock)
+        for f in (sock, self.state):
+            if os.path.exists(f):
+                os.unlink(f)
         if memhp:
-            # the four removals spread over run1, as a fleet would drain devices
-            gap = max(1.0, args.run1 / 6)
-            th = threading.Thread(target=removals, args=(ctl, ["dimm0", "dimm1", "dimm2", "dimm3"],
-                                                         "1G", rem, started, gap))
-            th.start()
-        ticks, phase = {}, "run1"
+            cmd = [self.ctl.memhpctl, "--socket", sock, "preload", "--dimms", "4x1G", "--mem", "1G",
+                   "--"] + cmd
+        self.srv = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.res = {"program": prog, "heap": "memhp" if memhp else "normal", "keys": self.keys,
+                    "ticks": {}, "written": 0, "lost": 0, "corrupted": 0, "errors": 0}
+        wait_port(self.port, self.srv)
+
+    def kvload(self, phase, *opts, on_start=None):
+        """one phase as its own kvload, the versions carried in the state file"""
+        cmd = [os.path.join(self.args.build, "kvload"), "--proto", "redis" if self.prog == "redis" else "memcache",
+               "--port", str(self.port), "--keys", str(self.keys), "--size", str(self.args.value),
+               "--conns", "8", "--depth", "16", "--state", self.state, *opts]
+        kv = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if on_start:
+            on_start()
         for line in kv.stdout:
             w = line.split()
             if w[0] == "phase":
-                res[w[1]] = {"ops": int(w[3]), "seconds": float(w[5]), "ops_per_s": float(w[7])}
-                phase = "run2" if w[1] == "run1" else phase
-                if w[1] == "load":
-                    started.set()
-                    res["heap_kb_after_load"] = heap_kb(ctl) if memhp else None
-            elif w[0] == "kvload":
-                res.update({"written": int(w[8]), "lost": int(w[10]), "corrupted": int(w[12]),
-                            "errors": int(w[14])})
+                self.res[phase] = {"ops": int(w[3]), "seconds": float(w[5]), "ops_per_s": float(w[7])}
             elif w[0] == "tick":
-                ticks.setdefault(phase, []).append(int(w[2]))
+                self.res["ticks"].setdefault(phase, []).append(int(w[2]))
+            elif w[0] == "kvload":
+                for k, v in (("written", w[8]), ("lost", w[10]), ("corrupted", w[12]), ("errors", w[14])):
+                    self.res[k] += int(v)
         kv.wait()
-        started.set()
-        if th:
-            th.join()
-        res["client_exit"] = kv.returncode
-        res["client_stderr"] = kv.stderr.read().strip()
-        res["removals"] = rem
-        res["ticks"] = ticks
-        res["server_restarts"] = 0 if srv.poll() is None else 1
+        err = kv.stderr.read().strip()
+        if kv.returncode:
+            self.res.setdefault("client_failures", []).append(f"{phase}: exit {kv.returncode} {err}")
+        return self.res.get(phase, {}).get("ops_per_s", 0)
+
+    def finish(self):
+        r = self.res
+        r["server_restarts"] = 0 if self.srv.poll() is None else 1
         # the process's mappings: a multi-GiB heap must stay far from vm.max_map_count
         try:
-            with open(f"/proc/{srv.pid}/maps") as f:
-                res["mappings"] = sum(1 for _ in f)
+            with open(f"/proc/{self.srv.pid}/maps") as f:
+                r["mappings"] = sum(1 for _ in f)
         except OSError:
-            res["mappings"] = None
-        if memhp:
-            res["audit"] = ctl.run("audit").returncode == 0
-            res["dimms_after"] = ctl.run("device", "list").stdout.split("\n")
-    finally:
-        if srv.poll() is None:
-            srv.send_signal(signal.SIGTERM)
+            r["mappings"] = None
+        if self.memhp:
+            r["audit"] = self.ctl.run("audit").returncode == 0
+            r["dimms_after"] = self.ctl.run("device", "list").stdout.split("\n")
+        if self.srv.poll() is None:
+            self.srv.send_signal(signal.SIGTERM)
             try:
-                srv.wait(30)
+                self.srv.wait(30)
             except subprocess.TimeoutExpired:
-                srv.kill()
-                srv.wait()
-    return res
+                self.srv.kill()
+                self.srv.wait()
+        return r
+
+
+def run_program(args, prog):
+    """both heaps live at once, their phases alternating so that each
+    comparison is between runs next to each other in time"""
+    normal, memhp = Server(args, prog, False), Server(args, prog, True)
+    try:
+        normal.kvload("load", "--load")
+        memhp.kvload("load", "--load")
+        memhp.res["heap_kb_after_load"] = heap_kb(memhp.ctl)
+        half = str(args.run1 / 2)
+        normal.kvload("run1a", "--run", half)
+        rem, started = [], threading.Event()
+        th = threading.Thread(target=removals, args=(memhp.ctl, ["dimm0", "dimm1", "dimm2", "dimm3"], "1G",
+                                                     rem, started, max(1.0, args.run1 / 6)))
+        th.start()
+        memhp.kvload("run1", "--run", str(args.run1), on_start=started.set)
+        th.join()
+        memhp.res["removals"] = rem
+        normal.kvload("run1b", "--run", half)
+        memhp.kvload("run2", "--run", str(args.run2))
+        normal.kvload("run2", "--run", str(args.run2))
+        normal.kvload("verify", "--verify")
+        memhp.kvload("verify", "--verify")
+    finally:
+        n, m = normal.finish(), memhp.finish()
+    n["run1"] = {"ops_per_s": (n["run1a"]["ops_per_s"] + n["run1b"]["ops_per_s"]) / 2}
+    return n, m
 
 
 def heap_kb(ctl):
@@ -208,7 +236,11 @@ def report(prog, normal, memhp):
     lines.append(f"{prog}: throughput during the removals {during:.2f}x, after them {after:.2f}x of the"
                  f" normal heap ({memhp['run1']['ops_per_s']:.0f} vs {normal['run1']['ops_per_s']:.0f},"
                  f" {memhp['run2']['ops_per_s']:.0f} vs {normal['run2']['ops_per_s']:.0f} ops/s)")
-    good = (ok_removals >= 4 and memhp.get("lost") == 0 and memhp.get("corrupted") == 0
+    for r in (normal, memhp):
+        for f in r.get("client_failures", []):
+            lines.append(f"{prog}: {r['heap']} heap: client {f}")
+    good = (not normal.get("client_failures") and not memhp.get("client_failures")
+            and ok_removals >= 4 and memhp.get("lost") == 0 and memhp.get("corrupted") == 0
             and memhp.get("errors") == 0 and memhp["server_restarts"] == 0 and memhp.get("audit")
             and lost == 0)
     return lines, good, during, after
@@ -227,8 +259,7 @@ def main():
     args = ap.parse_args()
     results, out, all_good = [], [], True
     for prog in args.programs.split(","):
-        normal = run_one(args, prog, False)
-        memhp = run_one(args, prog, True)
+        normal, memhp = run_program(args, prog)
         results += [normal, memhp]
         lines, good, during, after = report(prog, normal, memhp)
         all_good &= good
