@@ -13,6 +13,7 @@
  *   MEMHP_MIN      the smallest mapping the heap serves (256K)
  *   MEMHP_HUGE     1: 2 MiB pages behind the devices where the host has them
  *   MEMHP_MAXMEM   QEMU's maxmem: room for DIMMs added later (64G)
+ *   MEMHP_NICE     the niceness of memhp's threads, which migrate (10)
  *
  * The protocol server (tools/ctl_server.c) is memhpd's own, with its
  * state in a struct daemon as in memhpd; `shutdown` is refused, as the
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -44,12 +46,28 @@ struct trampoline {
 	void *arg;
 };
 
+/*
+ * MEMHP_NICE (default 10): the niceness of memhp's threads - the control
+ * socket's, which run the offlines and their migrations.  The kernel runs
+ * an offline in the context of whoever wrote "offline", at that
+ * process's priority; here the program is what matters, so the copying
+ * yields the CPU to it when both want it, and a removal takes longer
+ * instead of the program serving less.
+ */
+static int thread_nice(void)
+{
+	const char *v = getenv("MEMHP_NICE");
+
+	return v && *v ? atoi(v) : 10;
+}
+
 static void *marked_thread(void *p)
 {
 	struct trampoline t = *(struct trampoline *)p;
 
 	__libc_free(p);
 	preload_thread_mark();
+	setpriority(PRIO_PROCESS, (id_t)gettid(), thread_nice());	/* this thread only */
 	return t.fn(t.arg);
 }
 
