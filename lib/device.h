@@ -129,6 +129,14 @@ bool nd_is_namespace(const char *name);
 int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
 	    int (*fn)(void *arg, const char *name), void *arg);
 
+/* ---- CXL: a cxl_test topology (cxl.c; the model in cxl.h) ------------ */
+
+struct cxl_bus;
+int cxl_init(struct memhp_machine *m, const char *topology);	/* NULL: no CXL */
+void cxl_destroy(struct memhp_machine *m);
+int cxl_eiw_to_ways(unsigned int eiw, unsigned int *ways);
+int cxl_eig_to_granularity(unsigned int eig, unsigned int *granularity);
+
 /* ---- ACPI memory devices (acpi.c) ------------------------------------ */
 
 struct acpi_memdev;

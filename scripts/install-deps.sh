@@ -25,6 +25,8 @@ ls /usr/lib/*/libmimalloc.so.2 >/dev/null 2>&1 || missing="$missing libmimalloc-
 command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 # daxctl (ndctl): the dax tool the integration tests drive memhp with
 command -v daxctl >/dev/null 2>&1 || missing="$missing daxctl"
+# cxl and ndctl (ndctl): the CXL integration tests and ndctl's own cxl tests
+command -v cxl >/dev/null 2>&1 || missing="$missing ndctl"
 [ -f /usr/src/linux-source-6.12.tar.xz ] || missing="$missing linux-source-6.12"
 # shellcheck disable=SC2086
 exec "$(dirname "$0")/apt-install.sh" $missing

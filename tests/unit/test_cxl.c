@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_cxl.c - the cxl_test topology on /sys/bus/cxl, checked against the
+ * numbers of the kernel's tools/testing/cxl/test/{cxl,mem}.c (Linux 6.12):
+ * the CEDT's windows (sizes, interleave, restrictions, where populate_cedt
+ * carves them), the mock's platform devices and the ports, dports,
+ * endpoints, memdevs and decoders the CXL drivers make of them, with the
+ * links libcxl resolves.
+ */
+#include "helpers.h"
+
+#define CXL "/sys/bus/cxl"
+#define MAX_PHYS (256 * GiB)
+/* cxl_test's gen_pool: the top 64 GiB of the physical address space */
+#define POOL (MAX_PHYS - 64 * GiB)
+
+static struct memhp_machine *boot_cxl(const char *topology)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+
+	c.mem = 1 * GiB;
+	c.maxmem = 96 * GiB;
+	c.max_phys = MAX_PHYS;
+	c.cxl_topology = topology;
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	return m;
+}
+
+struct count {
+	const char *prefix;
+	int n;
+};
+
+static int count_prefix(void *arg, const char *name, const struct memhp_stat *st)
+{
+	struct count *c = arg;
+
+	if (!strncmp(name, c->prefix, strlen(c->prefix)))
+		c->n++;
+	return 0;
+}
+
+static int count_in(struct memhp_machine *m, const char *dir, const char *prefix)
+{
+	struct count c = { prefix, 0 };
+
+	assert_int_equal(memhp_file_list(m, dir, count_prefix, &c), 0);
+	return c.n;
+}
+
+static void link_is(struct memhp_machine *m, const char *path, const char *want)
+{
+	struct memhp_stat st;
+
+	assert_int_equal(memhp_file_stat(m, path, &st), 0);
+	assert_int_equal(st.type, MEMHP_FT_LINK);
+	assert_string_equal(st.link, want);
+}
+
+/*
+ * Devices: root0; a port per CXL 2.0 host bridge (3) and per switch (4 on
+ * the two multi-root bridges, 1 on the single one); an endpoint and a
+ * memdev per cxl_mem (8 + 2) and for the RCD (1); eight decoders per port
+ * and endpoint (NR_CXL_PORT_DECODERS) and one root decoder per modulo
+ * window (CFMWS 0-5).
+ */
+static void test_device_counts(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	int ports = 3 + 4 + 1, endpoints = 8 + 2 + 1;
+
+	(void)state;
+	assert_int_equal(count_in(m, CXL "/devices", "root"), 1);
+	assert_int_equal(count_in(m, CXL "/devices", "port"), ports);
+	assert_int_equal(count_in(m, CXL "/devices", "endpoint"), endpoints);
+	assert_int_equal(count_in(m, CXL "/devices", "mem"), endpoints);
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), 6 + 8 * (ports + endpoints));
+	assert_int_equal(count_in(m, CXL "/devices", "decoder0."), 6);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), endpoints);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_port", ""), ports + endpoints);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+struct window {
+	uint64_t size;
+	const char *ways, *granularity, *cap_ram, *cap_pmem, *targets;
+};
+
+/* the root decoders' windows: placed 256 MiB aligned after the 4 CHBS blocks */
+static void windows_are(struct memhp_machine *m, const struct window *w, int n)
+{
+	uint64_t base = POOL + 256 * MiB;
+
+	for (int i = 0; i < n; i++) {
+		char path[128], want[64];
+
+		snprintf(path, sizeof(path), CXL "/devices/decoder0.%d/start", i);
+		snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)base);
+		file_is(m, path, want);
+		snprintf(path, sizeof(path), CXL "/devices/decoder0.%d/size", i);
+		snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)w[i].size);
+		file_is(m, path, want);
+#define ATTR_IS(_attr, _val) do { \
+		snprintf(path, sizeof(path), CXL "/devices/decoder0.%d/" _attr, i); \
+		file_is(m, path, _val); \
+	} while (0)
+		ATTR_IS("interleave_ways", w[i].ways);
+		ATTR_IS("interleave_granularity", w[i].granularity);
+		ATTR_IS("cap_ram", w[i].cap_ram);
+		ATTR_IS("cap_pmem", w[i].cap_pmem);
+		ATTR_IS("cap_type3", "1\n");
+		ATTR_IS("cap_type2", "0\n");
+		ATTR_IS("locked", "0\n");
+		ATTR_IS("target_list", w[i].targets);
+		ATTR_IS("qos_class", "42\n");
+		ATTR_IS("devtype", "cxl_decoder_root\n");
+#undef ATTR_IS
+		base += w[i].size;
+		base = (base + 256 * MiB - 1) / (256 * MiB) * (256 * MiB);
+	}
+}
+
+/* cfmws0-5: eniw 0 -> 1 way, 1 -> 2; eig 4 -> 4096 bytes */
+static void test_modulo_windows(void **state)
+{
+	static const struct window w[] = {
+		{ 1 * GiB, "1\n", "4096\n", "1\n", "0\n", "0\n" },
+		{ 2 * GiB, "2\n", "4096\n", "1\n", "0\n", "0,1\n" },
+		{ 1 * GiB, "1\n", "4096\n", "0\n", "1\n", "0\n" },
+		{ 2 * GiB, "2\n", "4096\n", "0\n", "1\n", "0,1\n" },
+		{ 1 * GiB, "1\n", "4096\n", "0\n", "1\n", "2\n" },
+		{ 256 * MiB, "1\n", "4096\n", "1\n", "0\n", "3\n" },
+	};
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	char *iomem, want[80];
+
+	(void)state;
+	windows_are(m, w, 6);
+	iomem = readf(m, "/proc/iomem");
+	snprintf(want, sizeof(want), "%llx-%llx : CXL Window 0\n", (unsigned long long)(POOL + 256 * MiB),
+		 (unsigned long long)(POOL + 256 * MiB + GiB - 1));
+	assert_non_null(strstr(iomem, want));
+	assert_non_null(strstr(iomem, "CXL Window 5\n"));
+	assert_null(strstr(iomem, "CXL Window 6"));
+	free(iomem);
+	memhp_machine_destroy(m);
+}
+
+/* cfmws6-8 (interleave_arithmetic=1): eniw 2 -> 4 ways, eig 0 -> 256 bytes */
+static void test_xor_windows(void **state)
+{
+	static const struct window w[] = {
+		{ 2 * GiB, "1\n", "4096\n", "0\n", "1\n", "0\n" },
+		{ 2 * GiB, "2\n", "256\n", "0\n", "1\n", "0,1\n" },
+		{ 4 * GiB, "4\n", "256\n", "0\n", "1\n", "0,1,0,1\n" },
+	};
+	struct memhp_machine *m = boot_cxl("cxl_test:interleave_arithmetic=1");
+
+	(void)state;
+	windows_are(m, w, 3);
+	assert_int_equal(count_in(m, CXL "/devices", "decoder0."), 3);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * The memdevs (mem.c): 2 GiB, half ram and half pmem, a 128 KiB label
+ * area, a 4 KiB payload, serial = the platform id; the RCD all ram.  mem0
+ * is cxl_mem.0 under the first switch of host bridge 0, mem1 cxl_mem.4
+ * beside it.
+ */
+static void test_memdevs(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct memhp_stat st;
+
+	(void)state;
+	link_is(m, CXL "/devices/mem0", "../../../devices/platform/cxl_host_bridge.0/cxl_root_port.0/"
+		"cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0");
+	link_is(m, CXL "/devices/mem1", "../../../devices/platform/cxl_host_bridge.0/cxl_root_port.0/"
+		"cxl_switch_uport.0/cxl_switch_dport.4/cxl_mem.4/mem1");
+	file_is(m, CXL "/devices/mem0/ram/size", "0x40000000\n");
+	file_is(m, CXL "/devices/mem0/pmem/size", "0x40000000\n");
+	file_is(m, CXL "/devices/mem0/ram/qos_class", "42\n");
+	file_is(m, CXL "/devices/mem0/serial", "0x0\n");
+	file_is(m, CXL "/devices/mem1/serial", "0x4\n");
+	file_is(m, CXL "/devices/mem1/numa_node", "0\n");
+	file_is(m, CXL "/devices/mem4/serial", "0x1\n");
+	file_is(m, CXL "/devices/mem4/numa_node", "1\n");
+	file_is(m, CXL "/devices/mem0/label_storage_size", "131072\n");
+	file_is(m, CXL "/devices/mem0/payload_max", "4096\n");
+	file_is(m, CXL "/devices/mem0/firmware_version", "mock fw v1 \n");
+	file_is(m, CXL "/devices/mem3/dev", "61:3\n");
+	link_is(m, CXL "/devices/mem0/driver", "../../../../../../../../bus/cxl/drivers/cxl_mem");
+	/* the RCD: all volatile, no label area, no pmem performance class */
+	link_is(m, CXL "/devices/mem10", "../../../devices/platform/cxl_host_bridge.3/cxl_rcd.10/mem10");
+	file_is(m, CXL "/devices/mem10/ram/size", "0x80000000\n");
+	file_is(m, CXL "/devices/mem10/pmem/size", "0x0\n");
+	file_is(m, CXL "/devices/mem10/label_storage_size", "0\n");
+	assert_int_equal(memhp_file_stat(m, CXL "/devices/mem10/pmem/qos_class", &st), -ENOENT);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * Ports: root0's dports are the host bridges by _UID; port1 (bridge 0)
+ * has root ports 0 and 2; the first switch port hangs from it with
+ * downstream ports 0 and 4, and mem0's endpoint from that switch.  The
+ * RCH has no port: its memdev's endpoint sits on cxl_acpi.0.
+ */
+static void test_ports(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	char buf[64];
+
+	(void)state;
+	link_is(m, CXL "/devices/root0", "../../../devices/platform/cxl_acpi.0/root0");
+	link_is(m, CXL "/devices/root0/uport", "../../cxl_acpi.0");
+	for (int uid = 0; uid < 4; uid++) {
+		char path[64], want[64];
+
+		snprintf(path, sizeof(path), CXL "/devices/root0/dport%d", uid);
+		snprintf(want, sizeof(want), "../../cxl_host_bridge.%d", uid);
+		link_is(m, path, want);
+	}
+	link_is(m, CXL "/devices/port1", "../../../devices/platform/cxl_acpi.0/root0/port1");
+	link_is(m, CXL "/devices/port1/uport", "../../../cxl_host_bridge.0");
+	link_is(m, CXL "/devices/port1/dport0", "../../../cxl_host_bridge.0/cxl_root_port.0");
+	link_is(m, CXL "/devices/port1/dport2", "../../../cxl_host_bridge.0/cxl_root_port.2");
+	link_is(m, CXL "/devices/port4", "../../../devices/platform/cxl_acpi.0/root0/port1/port4");
+	link_is(m, CXL "/devices/port4/dport4",
+		"../../../../cxl_host_bridge.0/cxl_root_port.0/cxl_switch_uport.0/cxl_switch_dport.4");
+	link_is(m, CXL "/devices/endpoint5", "../../../devices/platform/cxl_acpi.0/root0/port1/port4/endpoint5");
+	link_is(m, CXL "/devices/endpoint5/uport", "../../../../../cxl_host_bridge.0/cxl_root_port.0/"
+		"cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0");
+	link_is(m, CXL "/devices/endpoint19", "../../../devices/platform/cxl_acpi.0/endpoint19");
+	link_is(m, "/sys/devices/platform/cxl_host_bridge.0/physical_node", "../cxl_host_bridge.0");
+	link_is(m, "/sys/devices/platform/cxl_host_bridge.3/firmware_node", "../cxl_host_bridge.3");
+	file_is(m, CXL "/devices/port1/devtype", "cxl_port\n");
+	file_is(m, CXL "/devices/port1/modalias", "cxl:t3\n");
+	file_is(m, CXL "/devices/root0/modalias", "cxl:t4\n");
+	file_is(m, CXL "/devices/port1/decoders_committed", "0\n");
+	/* a switch decoder targets the first of its dports until programmed */
+	file_is(m, CXL "/devices/decoder1.0/target_list", "0\n");
+	file_is(m, CXL "/devices/decoder4.7/interleave_ways", "1\n");
+	file_is(m, CXL "/devices/decoder4.7/interleave_granularity", "256\n");
+	file_is(m, CXL "/devices/decoder4.7/target_type", "expander\n");
+	file_is(m, CXL "/devices/decoder5.0/mode", "none\n");
+	file_is(m, CXL "/devices/decoder5.0/dpa_resource", "0xffffffffffffffff\n");
+	file_is(m, CXL "/devices/decoder5.0/dpa_size", "0x0000000000000000\n");
+	file_is(m, CXL "/devices/decoder5.0/size", "0x0\n");
+	assert_true(memhp_file_read(m, CXL "/devices/decoder5.0/region", buf, sizeof(buf)) == 1);
+	memhp_machine_destroy(m);
+}
+
+/* the bus: flush takes "1" only; nothing of it without a topology */
+static void test_bus(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct memhp_stat st;
+
+	(void)state;
+	assert_int_equal(memhp_file_write(m, CXL "/flush", "1\n", 2), 2);
+	assert_int_equal(memhp_file_write(m, CXL "/flush", "2\n", 2), -EINVAL);
+	memhp_machine_destroy(m);
+	m = boot_cxl(NULL);
+	assert_int_equal(memhp_file_stat(m, CXL, &st), -ENOENT);
+	assert_int_equal(memhp_file_stat(m, "/sys/devices/platform/cxl_acpi.0", &st), -ENOENT);
+	assert_int_equal(count_in(m, "/sys/bus", "cxl"), 0);
+	assert_int_equal(count_in(m, "/sys/bus", "dax"), 1);
+	memhp_machine_destroy(m);
+}
+
+static void test_unknown_topology(void **state)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+
+	(void)state;
+	c.mem = 1 * GiB;
+	c.max_phys = MAX_PHYS;
+	c.cxl_topology = "qemu";
+	assert_int_equal(memhp_machine_create(&c, &m), -EINVAL);
+	assert_null(m);
+	c.cxl_topology = "cxl_test:interleave_arithmetic=2";
+	assert_int_equal(memhp_machine_create(&c, &m), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_device_counts),
+		cmocka_unit_test(test_modulo_windows),
+		cmocka_unit_test(test_xor_windows),
+		cmocka_unit_test(test_memdevs),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_bus),
+		cmocka_unit_test(test_unknown_topology),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
