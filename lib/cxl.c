@@ -29,7 +29,8 @@
  * bridges, then for each memdev in the order they are probed (depth
  * first: cxl_mem.0, 4, 2, 6, 1, 5, 3, 7, 8, 9, 10 -> mem0..mem10) its
  * switch port when first seen and its endpoint.  The RCH has no port: its
- * memdev's endpoint sits on cxl_acpi.0, as cxl_mem_probe puts an RCD's.
+ * memdev's endpoint is root0's child (cxl_port_alloc puts a port under
+ * its parent dport's port, and the RCH is a dport of the root).
  * Every port and endpoint has eight HDM decoders (NR_CXL_PORT_DECODERS)
  * in the mock's default state: no range, 1 way, 256 bytes granularity.
  * Memdevs: 2 GiB, half volatile and half persistent (an RCD: all
@@ -389,9 +390,9 @@ static int memdev_probe(struct cxl_bus *b, int pdev, int mem_id, int *next_id, i
 	b->dev[md].lsa_size = rcd ? 0 : MOCK_LSA_SIZE;
 	b->dev[md].payload_max = MOCK_PAYLOAD_MAX;
 	if (rcd) {
-		/* an RCD's endpoint hangs from the root's uport, its dport the RCH */
+		/* an RCD's endpoint is the root's child: its parent dport is the RCH */
 		dport = host->parent;
-		ep_parent = b->dev[root].uport;
+		ep_parent = root;
 	} else {
 		int uport_dev = b->dev[host->parent].parent;	/* dport -> switch uport */
 		int hb_port = -1, sw;

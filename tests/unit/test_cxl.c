@@ -206,7 +206,7 @@ static void test_memdevs(void **state)
  * Ports: root0's dports are the host bridges by _UID; port1 (bridge 0)
  * has root ports 0 and 2; the first switch port hangs from it with
  * downstream ports 0 and 4, and mem0's endpoint from that switch.  The
- * RCH has no port: its memdev's endpoint sits on cxl_acpi.0.
+ * RCH has no port: its memdev's endpoint is root0's own, below the RCH.
  */
 static void test_ports(void **state)
 {
@@ -233,7 +233,8 @@ static void test_ports(void **state)
 	link_is(m, CXL "/devices/endpoint5", "../../../devices/platform/cxl_acpi.0/root0/port1/port4/endpoint5");
 	link_is(m, CXL "/devices/endpoint5/uport", "../../../../../cxl_host_bridge.0/cxl_root_port.0/"
 		"cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0");
-	link_is(m, CXL "/devices/endpoint19", "../../../devices/platform/cxl_acpi.0/endpoint19");
+	link_is(m, CXL "/devices/endpoint19", "../../../devices/platform/cxl_acpi.0/root0/endpoint19");
+	link_is(m, CXL "/devices/endpoint19/parent_dport", "../../../cxl_host_bridge.3");
 	link_is(m, "/sys/devices/platform/cxl_host_bridge.0/physical_node", "../cxl_host_bridge.0");
 	link_is(m, "/sys/devices/platform/cxl_host_bridge.3/firmware_node", "../cxl_host_bridge.3");
 	file_is(m, CXL "/devices/port1/devtype", "cxl_port\n");
