@@ -156,22 +156,25 @@ int cxl_dev_path(const struct cxl_bus *b, int d, char *buf, size_t len)
 
 int cxl_dev_child(const struct cxl_bus *b, int d, const char *name)
 {
-	for (int i = 0; i < b->nr; i++)
-		if (b->dev[i].parent == d && !strcmp(b->dev[i].name, name))
+	for (int i = 0, n = cxl_nr(b); i < n; i++)
+		if (b->dev[i].parent == d && !cxl_gone(&b->dev[i]) && !strcmp(b->dev[i].name, name))
 			return i;
 	return -1;
 }
 
 int cxl_bus_dev(const struct cxl_bus *b, const char *name)
 {
-	for (int i = 0; i < b->nr; i++)
-		if (cxl_on_bus(&b->dev[i]) && !strcmp(b->dev[i].name, name))
+	for (int i = 0, n = cxl_nr(b); i < n; i++)
+		if (cxl_on_bus(&b->dev[i]) && !cxl_gone(&b->dev[i]) && !strcmp(b->dev[i].name, name))
 			return i;
 	return -1;
 }
 
-/* a new device under parent; its index, or -ENOSPC */
-static int dev_add(struct cxl_bus *b, enum cxl_kind kind, int parent, const char *fmt, int a, int c)
+/*
+ * A new device under parent, its index or -ENOSPC; initialize, then
+ * cxl_publish.  Callers are serialized (boot, or lock held).
+ */
+int cxl_dev_alloc(struct cxl_bus *b, enum cxl_kind kind, int parent, const char *fmt, int a, int c)
 {
 	struct cxl_dev *d;
 
@@ -183,9 +186,25 @@ static int dev_add(struct cxl_bus *b, enum cxl_kind kind, int parent, const char
 	d->kind = kind;
 	d->parent = parent;
 	d->uport = d->parent_dport = -1;
-	d->commit_end = -1;
+	d->commit_end = d->hdm_end = -1;
 	d->numa_node = -1;
-	return b->nr++;
+	d->dec.region = -1;
+	d->dec.pos = -1;
+	return b->nr;
+}
+
+void cxl_publish(struct cxl_bus *b)
+{
+	__atomic_store_n(&b->nr, b->nr + 1, __ATOMIC_RELEASE);
+}
+
+static int dev_add(struct cxl_bus *b, enum cxl_kind kind, int parent, const char *fmt, int a, int c)
+{
+	int d = cxl_dev_alloc(b, kind, parent, fmt, a, c);
+
+	if (d >= 0)
+		cxl_publish(b);
+	return d;
 }
 
 static int platform_add(struct cxl_bus *b, const char *name, int id, int parent)
@@ -370,6 +389,8 @@ static int root_decoders(struct memhp_machine *m, struct cxl_bus *b, int root)
 		dec->xor_arithmetic = c->xor_arithmetic;
 		dec->nr_targets = c->nr_targets;
 		memcpy(dec->target, c->target, sizeof(c->target));
+		/* cxl_root_decoder_alloc: each takes its first region id */
+		b->dev[d].region_id = cxl_region_id_alloc(b);
 	}
 	return 0;
 }
@@ -499,6 +520,7 @@ int cxl_init(struct memhp_machine *m, const char *topology)
 	if (!b)
 		return -ENOMEM;
 	b->interleave_arithmetic = arith;
+	pthread_mutex_init(&b->lock, NULL);
 	m->cxl = b;
 	ret = mock_platform_devices(b);
 	if (!ret)
@@ -520,8 +542,10 @@ void cxl_destroy(struct memhp_machine *m)
 
 	if (!b)
 		return;
+	cxl_regions_destroy(m);
 	for (int i = b->nr_windows - 1; i >= 0; i--)
 		iomem_release(m, &b->window_res[i]);
+	pthread_mutex_destroy(&b->lock);
 	free(b);
 	m->cxl = NULL;
 }

@@ -15,6 +15,7 @@
 #ifndef MEMHP_CXL_H
 #define MEMHP_CXL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,6 +26,19 @@ enum cxl_kind {
 	CXL_ENDPOINT,		/* cxl_port: a memdev's */
 	CXL_MEMDEV,		/* memN */
 	CXL_DECODER,		/* decoderP.N of a root, port or endpoint */
+	CXL_REGION,		/* regionN, a root decoder's child */
+};
+
+/* cxl_decoder_mode: an endpoint decoder's partition, a region's */
+enum cxl_mode { CXL_MODE_NONE, CXL_MODE_RAM, CXL_MODE_PMEM };
+
+/* cxl_config_state: how far a region is programmed */
+enum cxl_config_state {
+	CXL_CONFIG_IDLE,		/* nothing, or ways/granularity only */
+	CXL_CONFIG_INTERLEAVE_ACTIVE,	/* HPA allocated: targets may attach */
+	CXL_CONFIG_ACTIVE,		/* every position has its target */
+	CXL_CONFIG_RESET_PENDING,
+	CXL_CONFIG_COMMIT,		/* the decoders are committed */
 };
 
 /* a platform device's link to itself, as cxl_test makes for ACPI companions */
@@ -51,6 +65,26 @@ struct cxl_decoder {
 	bool xor_arithmetic;		/* a root decoder of an XOR window */
 	int nr_targets;			/* dport ids in target[] */
 	int target[CXL_MAX_TARGETS];
+	int region;			/* the region it decodes for; -1: none */
+	/* an endpoint decoder's DPA allocation */
+	enum cxl_mode mode;
+	uint64_t dpa_start, dpa_size, skip;
+	int pos;			/* its position in its region */
+};
+
+#define CXL_REGION_MAX_WAYS 16
+
+/* a region's parameters (struct cxl_region_params) */
+struct cxl_region {
+	enum cxl_mode mode;
+	unsigned char uuid[16];
+	unsigned int ways, granularity;
+	struct resource *res;		/* the HPA range, in its window */
+	enum cxl_config_state state;
+	int target[CXL_REGION_MAX_WAYS];	/* endpoint decoders; -1: none */
+	int nr_targets;
+	bool bound;			/* to cxl_region */
+	int dax_region;			/* the dax region of a bound ram region; -1 */
 };
 
 struct cxl_dev {
@@ -66,19 +100,34 @@ struct cxl_dev {
 	int dport_dev[CXL_MAX_DPORTS];	/* device index of each dport */
 	int dport_id[CXL_MAX_DPORTS];	/* its port_id (a host bridge's uid, a pdev id) */
 	int commit_end;			/* highest committed decoder id; -1: none */
+	int hdm_end;			/* endpoint: highest decoder with DPA; -1 */
+	int region_id;			/* root decoder: the next region's id */
 	/* CXL_MEMDEV */
 	uint64_t ram_size, pmem_size, lsa_size, serial;
 	unsigned int payload_max;
 	int numa_node;
 	/* CXL_DECODER: of the port that is its parent */
 	struct cxl_decoder dec;
+	struct cxl_region reg;		/* CXL_REGION */
+	bool gone;			/* a deleted region: its slot is never reused */
 };
 
-#define CXL_MAX_DEVS 320
+#define CXL_MAX_DEVS 1024
+#define CXL_MAX_REGION_IDS 256
 
+/*
+ * Devices are only ever appended (nr published with release order, a
+ * device filled in before) and a deleted region only marked gone, so the
+ * tree is walked without a lock; what may change - decoders' and
+ * regions' programming, driver bindings - is under lock (cxl_region_rwsem
+ * and cxl_dpa_rwsem in one), a leaf lock but for region binding, which
+ * holds device_hotplug_lock and drops lock around the dax region.
+ */
 struct cxl_bus {
 	struct cxl_dev dev[CXL_MAX_DEVS];
 	int nr;
+	pthread_mutex_t lock;
+	bool region_id_used[CXL_MAX_REGION_IDS];	/* the memregion ida */
 	int interleave_arithmetic;	/* cxl_test's module parameter: 0 modulo, 1 XOR */
 	struct resource *window_res[16];	/* "CXL Window N" in /proc/iomem */
 	int nr_windows;
@@ -90,11 +139,41 @@ int cxl_dev_path(const struct cxl_bus *b, int d, char *buf, size_t len);
 int cxl_dev_child(const struct cxl_bus *b, int d, const char *name);
 /* a cxl bus device (root, port, endpoint, memdev, decoder) by name, or -1 */
 int cxl_bus_dev(const struct cxl_bus *b, const char *name);
+static inline int cxl_nr(const struct cxl_bus *b)
+{
+	return __atomic_load_n(&b->nr, __ATOMIC_ACQUIRE);
+}
+static inline bool cxl_gone(const struct cxl_dev *d)
+{
+	return __atomic_load_n(&d->gone, __ATOMIC_ACQUIRE);
+}
 bool cxl_on_bus(const struct cxl_dev *d);
 /* the port a decoder belongs to */
 static inline const struct cxl_dev *cxl_decoder_port(const struct cxl_bus *b, const struct cxl_dev *d)
 {
 	return &b->dev[d->parent];
 }
+
+/* cxl.c: devices appended at run time (regions) */
+int cxl_dev_alloc(struct cxl_bus *b, enum cxl_kind kind, int parent, const char *fmt, int a, int c);
+void cxl_publish(struct cxl_bus *b);
+/* cxl_region.c: each with the kernel's errno; b->lock held but for bind/unbind */
+int cxl_region_id_alloc(struct cxl_bus *b);
+int cxl_granularity_to_eig(int granularity, unsigned int *eig);
+int cxl_ways_to_eiw(unsigned int ways, unsigned int *eiw);
+int cxl_decoder_set_mode(struct cxl_bus *b, int dec, enum cxl_mode mode);
+int cxl_decoder_set_dpa_size(struct cxl_bus *b, int dec, uint64_t size);
+int cxl_region_create(struct cxl_bus *b, int root_dec, const char *buf, enum cxl_mode mode);
+int cxl_region_find(const struct cxl_bus *b, int root_dec, const char *buf);
+int cxl_region_delete(struct memhp_machine *m, int r);
+int cxl_region_set_ways(struct cxl_bus *b, int r, unsigned int val);
+int cxl_region_set_granularity(struct cxl_bus *b, int r, int val);
+int cxl_region_set_uuid(struct cxl_bus *b, int r, const unsigned char *uuid);
+int cxl_region_set_size(struct memhp_machine *m, int r, uint64_t size);
+int cxl_region_set_target(struct memhp_machine *m, int r, int pos, const char *buf);
+int cxl_region_set_commit(struct memhp_machine *m, int r, bool commit);
+int cxl_region_bind(struct memhp_machine *m, int r);
+int cxl_region_unbind(struct memhp_machine *m, int r);
+void cxl_regions_destroy(struct memhp_machine *m);
 
 #endif

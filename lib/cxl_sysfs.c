@@ -19,6 +19,7 @@
  * it can never open a device of the host.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -96,6 +97,8 @@ static const char *driver_of(const struct cxl_dev *d)
 		return "cxl_port";
 	case CXL_MEMDEV:
 		return "cxl_mem";
+	case CXL_REGION:
+		return __atomic_load_n(&d->reg.bound, __ATOMIC_ACQUIRE) ? "cxl_region" : NULL;
 	default:
 		return NULL;
 	}
@@ -124,15 +127,29 @@ static const struct ktype subsystem_link_type = { .link = dev_to_subsystem_link 
 
 /* ---- attributes ------------------------------------------------------------ */
 
+/*
+ * A show renders under the bus lock (decoders and regions change under
+ * it); a region deleted since the path was resolved is gone (-ENODEV).
+ */
 #define CXL_SHOW(_name) \
+	static int _name##_render(const struct kobj *ko, const struct kattr *a, struct sbuf *s); \
 	static int _name##_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, \
-				struct sbuf *s)
+				struct sbuf *s) \
+	{ \
+		int ret = -ENODEV; \
+		pthread_mutex_lock(&m->cxl->lock); \
+		if (!cxl_gone(ko_dev(ko))) \
+			ret = _name##_render(ko, a, s); \
+		pthread_mutex_unlock(&m->cxl->lock); \
+		return ret; \
+	} \
+	static int _name##_render(const struct kobj *ko, const struct kattr *a, struct sbuf *s)
 
 /* cxl_device_id: CXL_DEVICE_PORT 3, ROOT 4, MEMORY_EXPANDER 5; decoders 0 */
 CXL_SHOW(modalias)
 {
 	static const int ids[] = { [CXL_ROOT] = 4, [CXL_PORT] = 3, [CXL_ENDPOINT] = 3, [CXL_MEMDEV] = 5,
-				   [CXL_DECODER] = 0 };
+				   [CXL_DECODER] = 0, [CXL_REGION] = 6 };
 
 	sbuf_printf(s, "cxl:t%d\n", ids[ko_dev(ko)->kind]);
 	return 0;
@@ -151,7 +168,8 @@ CXL_SHOW(devtype)
 {
 	const struct cxl_dev *d = ko_dev(ko);
 
-	sbuf_printf(s, "%s\n", d->kind == CXL_DECODER ? decoder_devtype(ko->cxl, d) : "cxl_port");
+	sbuf_printf(s, "%s\n", d->kind == CXL_DECODER ? decoder_devtype(ko->cxl, d) :
+				d->kind == CXL_REGION ? "cxl_region" : "cxl_port");
 	return 0;
 }
 
@@ -313,32 +331,326 @@ CXL_SHOW(target_type)
 	return 0;
 }
 
-/* no region is assembled: cxld->region is NULL */
+/* the region a decoder is attached to, or an empty line */
 CXL_SHOW(region)
 {
-	sbuf_printf(s, "\n");
+	int r = ko_dec(ko)->region;
+
+	sbuf_printf(s, "%s\n", r >= 0 ? ko->cxl->dev[r].name : "");
 	return 0;
 }
+
+static const char *const mode_names[] = { [CXL_MODE_NONE] = "none", [CXL_MODE_RAM] = "ram",
+					   [CXL_MODE_PMEM] = "pmem" };
 
 CXL_SHOW(mode)
 {
-	sbuf_printf(s, "none\n");	/* CXL_DECODER_NONE: no DPA allocated */
+	const struct cxl_dev *d = ko_dev(ko);
+
+	sbuf_printf(s, "%s\n", mode_names[d->kind == CXL_REGION ? d->reg.mode : d->dec.mode]);
 	return 0;
 }
 
-/* cxl_dpa_resource_start without dpa_res: (resource_size_t)-1 */
+/* cxl_dpa_resource_start: (resource_size_t)-1 without an allocation */
 CXL_SHOW(dpa_resource)
 {
-	sbuf_printf(s, "0x%llx\n", ~0ULL);
+	const struct cxl_decoder *d = ko_dec(ko);
+
+	sbuf_printf(s, "0x%llx\n", d->dpa_size ? (unsigned long long)d->dpa_start : ~0ULL);
 	return 0;
 }
 
-/* %pa of a zero resource_size_t */
+/* %pa: a resource_size_t, 16 hex digits */
 CXL_SHOW(dpa_size)
 {
-	sbuf_printf(s, "0x%016llx\n", 0ULL);
+	sbuf_printf(s, "0x%016llx\n", (unsigned long long)ko_dec(ko)->dpa_size);
 	return 0;
 }
+
+/* a store's answer: count, or the error */
+#define CXL_STORE_RET(_ret, _count) ((_ret) ? (ssize_t)(_ret) : (ssize_t)(_count))
+
+static ssize_t mode_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			  const char *buf, size_t count)
+{
+	enum cxl_mode mode;
+	int ret;
+
+	if (sysfs_streq(buf, "pmem"))
+		mode = CXL_MODE_PMEM;
+	else if (sysfs_streq(buf, "ram"))
+		mode = CXL_MODE_RAM;
+	else
+		return -EINVAL;
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = cxl_decoder_set_mode(m->cxl, (int)ko->id, mode);
+	pthread_mutex_unlock(&m->cxl->lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+static ssize_t dpa_size_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			      const char *buf, size_t count)
+{
+	unsigned long long size;
+	int ret = kstrtoull(buf, 0, &size);
+
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = cxl_decoder_set_dpa_size(m->cxl, (int)ko->id, size);
+	pthread_mutex_unlock(&m->cxl->lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+/* root decoders: create_{ram,pmem}_region show the name the next region must take */
+CXL_SHOW(create_region)
+{
+	sbuf_printf(s, "region%d\n", ko_dev(ko)->region_id);
+	return 0;
+}
+
+static ssize_t create_region_store(struct memhp_machine *m, const struct kobj *ko, const char *buf,
+				   size_t count, enum cxl_mode mode)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = cxl_region_create(m->cxl, (int)ko->id, buf, mode);
+	pthread_mutex_unlock(&m->cxl->lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+static ssize_t create_ram_region_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				       const char *buf, size_t count)
+{
+	return create_region_store(m, ko, buf, count, CXL_MODE_RAM);
+}
+
+static ssize_t create_pmem_region_store(struct memhp_machine *m, const struct kobj *ko,
+					const struct kattr *a, const char *buf, size_t count)
+{
+	return create_region_store(m, ko, buf, count, CXL_MODE_PMEM);
+}
+
+/*
+ * The region's driver released, as device_del does: under
+ * device_hotplug_lock, since a bound ram region's memory goes with it.
+ */
+static int region_release_driver(struct memhp_machine *m, int r)
+{
+	int ret = 0;
+
+	if (__atomic_load_n(&m->cxl->dev[r].reg.bound, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&m->device_hotplug_lock);
+		ret = cxl_region_unbind(m, r);
+		pthread_mutex_unlock(&m->device_hotplug_lock);
+	}
+	return ret;
+}
+
+static ssize_t delete_region_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				   const char *buf, size_t count)
+{
+	int id, r, ret;
+
+	if (sscanf(buf, "region%d", &id) != 1)
+		return -EINVAL;
+	r = cxl_region_find(m->cxl, (int)ko->id, buf);
+	if (r < 0)
+		return -ENODEV;
+	ret = region_release_driver(m, r);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = cxl_gone(&m->cxl->dev[r]) ? -ENODEV : cxl_region_delete(m, r);
+	pthread_mutex_unlock(&m->cxl->lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+/* ---- regions ------------------------------------------------------------------ */
+
+static const struct cxl_region *ko_reg(const struct kobj *ko)
+{
+	return &ko_dev(ko)->reg;
+}
+
+CXL_SHOW(uuid)
+{
+	const unsigned char *u = ko_reg(ko)->uuid;
+
+	if (ko_reg(ko)->mode != CXL_MODE_PMEM) {
+		sbuf_printf(s, "\n");
+		return 0;
+	}
+	sbuf_printf(s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n", u[0], u[1], u[2],
+		    u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	return 0;
+}
+
+/* uuid_parse: 36 characters, dashes at 8, 13, 18, 23 */
+static int parse_uuid(const char *buf, unsigned char *u)
+{
+	for (int i = 0, k = 0; i < 36; i++) {
+		unsigned int v;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (buf[i] != '-')
+				return -EINVAL;
+			continue;
+		}
+		if (sscanf(buf + i, "%1x", &v) != 1)
+			return -EINVAL;
+		u[k / 2] = (unsigned char)(k % 2 ? u[k / 2] | v : v << 4);
+		k++;
+	}
+	return 0;
+}
+
+static ssize_t uuid_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			  const char *buf, size_t count)
+{
+	unsigned char u[16];
+	int ret;
+
+	if (count != 36 + 1 || parse_uuid(buf, u))
+		return -EINVAL;	/* UUID_STRING_LEN + 1, the newline */
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = cxl_gone(ko_dev(ko)) ? -ENODEV : cxl_region_set_uuid(m->cxl, (int)ko->id, u);
+	pthread_mutex_unlock(&m->cxl->lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+CXL_SHOW(commit)
+{
+	sbuf_printf(s, "%d\n", ko_reg(ko)->state >= CXL_CONFIG_COMMIT);
+	return 0;
+}
+
+static ssize_t commit_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			    const char *buf, size_t count)
+{
+	bool commit;
+	int ret = kstrtobool(buf, &commit);
+
+	if (ret)
+		return ret;
+	/* a reset releases the region's driver first (device_release_driver) */
+	if (!commit && ko_reg(ko)->state >= CXL_CONFIG_COMMIT) {
+		ret = region_release_driver(m, (int)ko->id);
+		if (ret)
+			return ret;
+	}
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = cxl_gone(ko_dev(ko)) ? -ENODEV : cxl_region_set_commit(m, (int)ko->id, commit);
+	pthread_mutex_unlock(&m->cxl->lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+CXL_SHOW(region_ways)
+{
+	sbuf_printf(s, "%u\n", ko_reg(ko)->ways);
+	return 0;
+}
+
+static ssize_t region_ways_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				 const char *buf, size_t count)
+{
+	unsigned int v;
+	int ret = kstrtouint(buf, 0, &v);
+
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = cxl_gone(ko_dev(ko)) ? -ENODEV : cxl_region_set_ways(m->cxl, (int)ko->id, v);
+	pthread_mutex_unlock(&m->cxl->lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+CXL_SHOW(region_granularity)
+{
+	sbuf_printf(s, "%u\n", ko_reg(ko)->granularity);
+	return 0;
+}
+
+static ssize_t region_granularity_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+					const char *buf, size_t count)
+{
+	int v, ret = kstrtoint(buf, 0, &v);
+
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = cxl_gone(ko_dev(ko)) ? -ENODEV : cxl_region_set_granularity(m->cxl, (int)ko->id, v);
+	pthread_mutex_unlock(&m->cxl->lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+CXL_SHOW(resource)
+{
+	const struct resource *res = ko_reg(ko)->res;
+
+	sbuf_printf(s, "0x%llx\n", res ? (unsigned long long)res->start : ~0ULL);
+	return 0;
+}
+
+CXL_SHOW(region_size)
+{
+	const struct resource *res = ko_reg(ko)->res;
+
+	sbuf_printf(s, "0x%llx\n", res ? (unsigned long long)(res->end - res->start + 1) : 0ULL);
+	return 0;
+}
+
+static ssize_t region_size_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				 const char *buf, size_t count)
+{
+	unsigned long long v;
+	int ret = kstrtoull(buf, 0, &v);
+
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = cxl_gone(ko_dev(ko)) ? -ENODEV : cxl_region_set_size(m, (int)ko->id, v);
+	pthread_mutex_unlock(&m->cxl->lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+/* targetN: the endpoint decoder at position N */
+CXL_SHOW(target)
+{
+	int pos = atoi(a->name + 6), t = ko_reg(ko)->target[pos];
+
+	sbuf_printf(s, "%s\n", t >= 0 ? ko->cxl->dev[t].name : "");
+	return 0;
+}
+
+static ssize_t target_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			    const char *buf, size_t count)
+{
+	int ret;
+
+	/* a departing target releases the region's driver (cxl_region_detach) */
+	if (sysfs_streq(buf, "") && ko_reg(ko)->target[atoi(a->name + 6)] >= 0) {
+		ret = region_release_driver(m, (int)ko->id);
+		if (ret)
+			return ret;
+	}
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = cxl_gone(ko_dev(ko)) ? -ENODEV : cxl_region_set_target(m, (int)ko->id, atoi(a->name + 6), buf);
+	pthread_mutex_unlock(&m->cxl->lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+#define REGION_BASE_ATTRS(_uuid_mode) \
+	KATTR(uuid, _uuid_mode, uuid_show, uuid_store), \
+	KATTR_RW(commit), \
+	KATTR(interleave_ways, 0644, region_ways_show, region_ways_store), \
+	KATTR(interleave_granularity, 0644, region_granularity_show, region_granularity_store), \
+	KATTR_RO(resource), \
+	KATTR(size, 0644, region_size_show, region_size_store), \
+	KATTR_RO(mode), \
+	KATTR_RO(devtype), \
+	KATTR_RO(modalias)
 
 #define DECODER_BASE_ATTRS \
 	KATTR(start, 0400, start_show, NULL), \
@@ -349,14 +661,26 @@ CXL_SHOW(dpa_size)
 	KATTR_RO(devtype), \
 	KATTR_RO(modalias)
 
-static const struct kattr root_decoder_attrs[] = {
-	KATTR_RO(cap_pmem),
-	KATTR_RO(cap_ram),
-	KATTR_RO(cap_type2),
-	KATTR_RO(cap_type3),
-	KATTR_RO(target_list),
-	KATTR_RO(qos_class),
-	DECODER_BASE_ATTRS,
+#define ROOT_DECODER_ATTRS \
+	KATTR_RO(cap_pmem), \
+	KATTR_RO(cap_ram), \
+	KATTR_RO(cap_type2), \
+	KATTR_RO(cap_type3), \
+	KATTR_RO(target_list), \
+	KATTR_RO(qos_class), \
+	KATTR(delete_region, 0200, NULL, delete_region_store), \
+	DECODER_BASE_ATTRS
+
+/* cxl_root_decoder_visible: create_{ram,pmem}_region where the window allows */
+static const struct kattr root_decoder_ram_attrs[] = {
+	KATTR(create_ram_region, 0644, create_region_show, create_ram_region_store),
+	ROOT_DECODER_ATTRS,
+	{ NULL },
+};
+
+static const struct kattr root_decoder_pmem_attrs[] = {
+	KATTR(create_pmem_region, 0644, create_region_show, create_pmem_region_store),
+	ROOT_DECODER_ATTRS,
 	{ NULL },
 };
 
@@ -370,8 +694,8 @@ static const struct kattr switch_decoder_attrs[] = {
 
 static const struct kattr endpoint_decoder_attrs[] = {
 	KATTR_RO(target_type),
-	KATTR_RO(mode),
-	KATTR_RO(dpa_size),
+	KATTR_RW(mode),
+	KATTR_RW(dpa_size),
 	KATTR_RO(dpa_resource),
 	KATTR_RO(region),
 	DECODER_BASE_ATTRS,
@@ -379,6 +703,461 @@ static const struct kattr endpoint_decoder_attrs[] = {
 };
 
 /* ---- directories ------------------------------------------------------------- */
+
+static const struct ktype *dev_lookup(struct memhp_machine *m, struct kobj *ko, const char *name);
+static void dev_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l);
+
+static const struct kattr region_ram_attrs_0[] = {
+	REGION_BASE_ATTRS(0444),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_1[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_2[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_3[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_4[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_5[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_6[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_7[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_8[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_9[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_10[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_11[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_12[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	KATTR(target11, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_13[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	KATTR(target11, 0644, target_show, target_store),
+	KATTR(target12, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_14[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	KATTR(target11, 0644, target_show, target_store),
+	KATTR(target12, 0644, target_show, target_store),
+	KATTR(target13, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_15[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	KATTR(target11, 0644, target_show, target_store),
+	KATTR(target12, 0644, target_show, target_store),
+	KATTR(target13, 0644, target_show, target_store),
+	KATTR(target14, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_ram_attrs_16[] = {
+	REGION_BASE_ATTRS(0444),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	KATTR(target11, 0644, target_show, target_store),
+	KATTR(target12, 0644, target_show, target_store),
+	KATTR(target13, 0644, target_show, target_store),
+	KATTR(target14, 0644, target_show, target_store),
+	KATTR(target15, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_0[] = {
+	REGION_BASE_ATTRS(0644),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_1[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_2[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_3[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_4[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_5[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_6[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_7[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_8[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_9[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_10[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_11[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_12[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	KATTR(target11, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_13[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	KATTR(target11, 0644, target_show, target_store),
+	KATTR(target12, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_14[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	KATTR(target11, 0644, target_show, target_store),
+	KATTR(target12, 0644, target_show, target_store),
+	KATTR(target13, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_15[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	KATTR(target11, 0644, target_show, target_store),
+	KATTR(target12, 0644, target_show, target_store),
+	KATTR(target13, 0644, target_show, target_store),
+	KATTR(target14, 0644, target_show, target_store),
+	{ NULL },
+};
+static const struct kattr region_pmem_attrs_16[] = {
+	REGION_BASE_ATTRS(0644),
+	KATTR(target0, 0644, target_show, target_store),
+	KATTR(target1, 0644, target_show, target_store),
+	KATTR(target2, 0644, target_show, target_store),
+	KATTR(target3, 0644, target_show, target_store),
+	KATTR(target4, 0644, target_show, target_store),
+	KATTR(target5, 0644, target_show, target_store),
+	KATTR(target6, 0644, target_show, target_store),
+	KATTR(target7, 0644, target_show, target_store),
+	KATTR(target8, 0644, target_show, target_store),
+	KATTR(target9, 0644, target_show, target_store),
+	KATTR(target10, 0644, target_show, target_store),
+	KATTR(target11, 0644, target_show, target_store),
+	KATTR(target12, 0644, target_show, target_store),
+	KATTR(target13, 0644, target_show, target_store),
+	KATTR(target14, 0644, target_show, target_store),
+	KATTR(target15, 0644, target_show, target_store),
+	{ NULL },
+};
+
+/* [pmem][interleave_ways]: target0..N-1 exist for N ways (cxl_region_target_visible) */
+static const struct ktype region_types[2][CXL_REGION_MAX_WAYS + 1] = {
+	{
+		{ .attrs = region_ram_attrs_0, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_1, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_2, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_3, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_4, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_5, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_6, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_7, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_8, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_9, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_10, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_11, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_12, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_13, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_14, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_15, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_ram_attrs_16, .lookup = dev_lookup, .list = dev_list },
+	},
+	{
+		{ .attrs = region_pmem_attrs_0, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_1, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_2, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_3, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_4, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_5, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_6, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_7, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_8, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_9, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_10, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_11, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_12, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_13, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_14, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_15, .lookup = dev_lookup, .list = dev_list },
+		{ .attrs = region_pmem_attrs_16, .lookup = dev_lookup, .list = dev_list },
+	},
+};
+
 
 static const struct ktype *dev_dir_type(const struct cxl_bus *b, int d);
 
@@ -453,15 +1232,17 @@ static void dev_list(struct memhp_machine *m, const struct kobj *ko, struct list
 		link.which = links[i].target;
 		emit_klink(l, links[i].name, links[i].type, &link);
 	}
-	for (int i = 0; i < ko->cxl->nr; i++)
-		if (ko->cxl->dev[i].parent == (int)ko->id)
+	for (int i = 0, nr = cxl_nr(ko->cxl); i < nr; i++)
+		if (ko->cxl->dev[i].parent == (int)ko->id && !cxl_gone(&ko->cxl->dev[i]))
 			emit_kdir(l, ko->cxl->dev[i].name);
 }
 
 static const struct ktype platform_dev_type = { .lookup = dev_lookup, .list = dev_list };
 static const struct ktype port_type = { .attrs = port_attrs, .lookup = dev_lookup, .list = dev_list };
-static const struct ktype root_decoder_type = {
-	.attrs = root_decoder_attrs, .lookup = dev_lookup, .list = dev_list };
+static const struct ktype root_decoder_ram_type = {
+	.attrs = root_decoder_ram_attrs, .lookup = dev_lookup, .list = dev_list };
+static const struct ktype root_decoder_pmem_type = {
+	.attrs = root_decoder_pmem_attrs, .lookup = dev_lookup, .list = dev_list };
 static const struct ktype switch_decoder_type = {
 	.attrs = switch_decoder_attrs, .lookup = dev_lookup, .list = dev_list };
 static const struct ktype endpoint_decoder_type = {
@@ -508,9 +1289,12 @@ static const struct ktype *dev_dir_type(const struct cxl_bus *b, int d)
 		return &port_type;
 	case CXL_MEMDEV:
 		return memdev_dir_type(dev);
+	case CXL_REGION:
+		return &region_types[dev->reg.mode == CXL_MODE_PMEM][dev->reg.ways];
 	case CXL_DECODER:
 		switch (cxl_decoder_port(b, dev)->kind) {
-		case CXL_ROOT: return &root_decoder_type;
+		case CXL_ROOT:
+			return dev->dec.flags & CXL_DECODER_F_PMEM ? &root_decoder_pmem_type : &root_decoder_ram_type;
 		case CXL_ENDPOINT: return &endpoint_decoder_type;
 		default: return &switch_decoder_type;
 		}
@@ -538,7 +1322,7 @@ void cxl_platform_list(struct memhp_machine *m, struct lister *l)
 {
 	if (!m->cxl)
 		return;
-	for (int i = 0; i < m->cxl->nr; i++)
+	for (int i = 0, n = cxl_nr(m->cxl); i < n; i++)
 		if (m->cxl->dev[i].parent < 0)
 			emit_kdir(l, m->cxl->dev[i].name);
 }
@@ -552,7 +1336,10 @@ void cxl_platform_list(struct memhp_machine *m, struct lister *l)
  */
 #define BUS_LINK(_target) { .link = bus_to_dev_link, .follow = &(_target) }
 static const struct ktype bus_link_types[] = {
-	BUS_LINK(port_type), BUS_LINK(root_decoder_type), BUS_LINK(switch_decoder_type),
+	BUS_LINK(region_types[0][0]), BUS_LINK(region_types[0][1]), BUS_LINK(region_types[0][2]), BUS_LINK(region_types[0][3]), BUS_LINK(region_types[0][4]), BUS_LINK(region_types[0][5]), BUS_LINK(region_types[0][6]), BUS_LINK(region_types[0][7]), BUS_LINK(region_types[0][8]), BUS_LINK(region_types[0][9]), BUS_LINK(region_types[0][10]), BUS_LINK(region_types[0][11]), BUS_LINK(region_types[0][12]), BUS_LINK(region_types[0][13]), BUS_LINK(region_types[0][14]), BUS_LINK(region_types[0][15]), BUS_LINK(region_types[0][16]),
+	BUS_LINK(region_types[1][0]), BUS_LINK(region_types[1][1]), BUS_LINK(region_types[1][2]), BUS_LINK(region_types[1][3]), BUS_LINK(region_types[1][4]), BUS_LINK(region_types[1][5]), BUS_LINK(region_types[1][6]), BUS_LINK(region_types[1][7]), BUS_LINK(region_types[1][8]), BUS_LINK(region_types[1][9]), BUS_LINK(region_types[1][10]), BUS_LINK(region_types[1][11]), BUS_LINK(region_types[1][12]), BUS_LINK(region_types[1][13]), BUS_LINK(region_types[1][14]), BUS_LINK(region_types[1][15]), BUS_LINK(region_types[1][16]),
+	BUS_LINK(port_type), BUS_LINK(root_decoder_ram_type), BUS_LINK(root_decoder_pmem_type),
+	BUS_LINK(switch_decoder_type),
 	BUS_LINK(endpoint_decoder_type), BUS_LINK(memdev_type), BUS_LINK(memdev_no_pmem_type),
 	BUS_LINK(memdev_no_ram_type),
 };
@@ -583,8 +1370,8 @@ static void bus_devices_list(struct memhp_machine *m, const struct kobj *ko, str
 {
 	struct kobj link = { .cxl = m->cxl };
 
-	for (int i = 0; i < m->cxl->nr; i++) {
-		if (!cxl_on_bus(&m->cxl->dev[i]))
+	for (int i = 0, n = cxl_nr(m->cxl); i < n; i++) {
+		if (!cxl_on_bus(&m->cxl->dev[i]) || cxl_gone(&m->cxl->dev[i]))
 			continue;
 		link.id = (unsigned long)i;
 		emit_klink(l, m->cxl->dev[i].name, bus_link_type(m->cxl, i), &link);
@@ -594,7 +1381,7 @@ static void bus_devices_list(struct memhp_machine *m, const struct kobj *ko, str
 static const struct ktype bus_devices_type = { .lookup = bus_devices_lookup, .list = bus_devices_list };
 
 /* drivers/DRV: a link per bound device; ko->which is 1 there (the link's place) */
-static const char *const cxl_drivers[] = { "cxl_mem", "cxl_port" };
+static const char *const cxl_drivers[] = { "cxl_mem", "cxl_port", "cxl_region" };
 
 static bool bound_to(const struct cxl_dev *d, int drv)
 {
@@ -619,8 +1406,8 @@ static void bus_driver_list(struct memhp_machine *m, const struct kobj *ko, stru
 {
 	struct kobj link = { .cxl = m->cxl, .which = 1 };
 
-	for (int i = 0; i < m->cxl->nr; i++) {
-		if (!bound_to(&m->cxl->dev[i], ko->which))
+	for (int i = 0, n = cxl_nr(m->cxl); i < n; i++) {
+		if (cxl_gone(&m->cxl->dev[i]) || !bound_to(&m->cxl->dev[i], ko->which))
 			continue;
 		link.id = (unsigned long)i;
 		emit_klink(l, m->cxl->dev[i].name, bus_link_type(m->cxl, i), &link);
@@ -628,6 +1415,52 @@ static void bus_driver_list(struct memhp_machine *m, const struct kobj *ko, stru
 }
 
 static const struct ktype bus_driver_type = { .lookup = bus_driver_lookup, .list = bus_driver_list };
+
+/* the region named buf, on the bus */
+static int bus_region(struct memhp_machine *m, const char *buf)
+{
+	char name[32];
+	int d;
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(buf, "\n"), buf);
+	d = cxl_bus_dev(m->cxl, name);
+	return d >= 0 && m->cxl->dev[d].kind == CXL_REGION ? d : -1;
+}
+
+/* bind_store: -ENODEV for no such device, the probe's error, -EBUSY if bound */
+static ssize_t region_bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				 const char *buf, size_t count)
+{
+	int r = bus_region(m, buf), ret;
+
+	if (r < 0)
+		return -ENODEV;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = cxl_region_bind(m, r);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+/* unbind_store: -ENODEV unless bound to this driver */
+static ssize_t region_unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				   const char *buf, size_t count)
+{
+	int r = bus_region(m, buf), ret;
+
+	if (r < 0 || !__atomic_load_n(&m->cxl->dev[r].reg.bound, __ATOMIC_ACQUIRE))
+		return -ENODEV;
+	ret = region_release_driver(m, r);
+	return CXL_STORE_RET(ret, count);
+}
+
+static const struct kattr region_driver_attrs[] = {
+	KATTR(bind, 0200, NULL, region_bind_store),
+	KATTR(unbind, 0200, NULL, region_unbind_store),
+	{ NULL },
+};
+
+static const struct ktype region_driver_type = {
+	.attrs = region_driver_attrs, .lookup = bus_driver_lookup, .list = bus_driver_list };
 
 /* flush: cxl_bus_wq has nothing queued here, so a flush is done at once */
 static ssize_t flush_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
@@ -646,7 +1479,8 @@ static const struct ktype cxl_bus_type = {
 		KDIR("devices", &bus_devices_type),
 		KDIR("drivers", KDIRS(
 			KDIR_FOR("cxl_mem", &bus_driver_type, 0),
-			KDIR_FOR("cxl_port", &bus_driver_type, 1))),
+			KDIR_FOR("cxl_port", &bus_driver_type, 1),
+			KDIR_FOR("cxl_region", &region_driver_type, 2))),
 		{ } },
 	.attrs = bus_attrs,
 };

@@ -640,6 +640,17 @@ void dax_reserve_region_ids(struct memhp_machine *m, int n)
 int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
 		      int target_node, uint64_t align, uint64_t addr, int fd, struct memhp_dax_info *info)
 {
+	return dax_region_create_in(m, kind, size, target_node, align, addr, fd, region_resource_name(kind), info);
+}
+
+/*
+ * The same, under a resource named res_name in /proc/iomem - or, for NULL,
+ * inside what already holds the range (a CXL region's "regionN": the
+ * kernel's dax region resource is not in iomem, kmem's dax device is).
+ */
+int dax_region_create_in(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size, int target_node,
+			 uint64_t align, uint64_t addr, int fd, const char *res_name, struct memhp_dax_info *info)
+{
 	struct dax_region *r;
 	int ret;
 
@@ -666,9 +677,10 @@ int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_
 	if (ret)
 		goto fail;
 	pthread_mutex_lock(&m->resource_lock);
-	r->res = resource_request(&m->iomem, addr, size, region_resource_name(kind), IORESOURCE_MEM);
+	if (res_name)
+		r->res = resource_request(&m->iomem, addr, size, res_name, IORESOURCE_MEM);
 	pthread_mutex_unlock(&m->resource_lock);
-	if (!r->res) {
+	if (res_name && !r->res) {
 		ret = -EBUSY;
 		goto fail_dev;
 	}

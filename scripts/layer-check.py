@@ -24,7 +24,7 @@ LAYERS = [
     ("ZONE_DEVICE core", ["memremap"]),
     ("migration", ["wprotect", "migrate", "migrate_device"]),
     ("memory blocks and hotplug", ["notifier", "params", "memory_block", "memory_hotplug", "acpi"]),
-    ("drivers", ["dax", "nd", "dmirror", "cxl"]),
+    ("drivers", ["dax", "nd", "dmirror", "cxl", "cxl_region"]),
     ("machine, files, API", ["machine", "kernfs", "cxl_sysfs", "procfs", "debug_vm", "api"]),
 ]
 

@@ -287,6 +287,276 @@ static void test_unknown_topology(void **state)
 	assert_int_equal(memhp_machine_create(&c, &m), -EINVAL);
 }
 
+/* ---- region programming ------------------------------------------------------ */
+
+#define DEV CXL "/devices/"
+
+static struct memhp_machine *boot_cxl_cmdline(const char *cmdline)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+
+	c.mem = 1 * GiB;
+	c.maxmem = 96 * GiB;
+	c.max_phys = MAX_PHYS;
+	c.cmdline = cmdline;
+	c.cxl_topology = "cxl_test";
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	return m;
+}
+
+static void write_err(struct memhp_machine *m, const char *path, const char *val, int err)
+{
+	ssize_t ret = writef(m, path, val);
+
+	if (ret != err)
+		fail_msg("%s <- '%s': want %d, got %zd", path, val, err, ret);
+}
+
+static long long meminfo_kb(struct memhp_machine *m, const char *key)
+{
+	char *text = readf(m, "/proc/meminfo"), *at = strstr(text, key);
+	long long v = at ? atoll(at + strlen(key)) : -1;
+
+	free(text);
+	return v;
+}
+
+/*
+ * Endpoint DPA (hdm.c): a mode first, 256 MiB multiples, within the
+ * partition, in decoder order; the first pmem allocation skips the free
+ * ram; only the last allocation may be freed.
+ */
+static void test_endpoint_dpa(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+
+	(void)state;
+	write_err(m, DEV "decoder5.0/dpa_size", "0x10000000", -EINVAL);	/* mode not set */
+	write_err(m, DEV "decoder5.0/mode", "mixed", -EINVAL);
+	write_err(m, DEV "decoder19.0/mode", "pmem", -ENXIO);		/* the RCD has no pmem */
+	write_ok(m, DEV "decoder5.0/mode", "ram");
+	write_err(m, DEV "decoder5.0/dpa_size", "0x1000000", -EINVAL);	/* not 256 MiB aligned */
+	write_err(m, DEV "decoder5.0/dpa_size", "0x80000000", -ENOSPC);	/* 2 GiB > 1 GiB of ram */
+	write_ok(m, DEV "decoder5.1/mode", "pmem");
+	write_err(m, DEV "decoder5.1/dpa_size", "0x10000000", -EBUSY);	/* decoder5.0 goes first */
+	write_ok(m, DEV "decoder5.0/dpa_size", "0x10000000");
+	file_is(m, DEV "decoder5.0/dpa_resource", "0x0\n");
+	file_is(m, DEV "decoder5.0/dpa_size", "0x0000000010000000\n");
+	write_ok(m, DEV "decoder5.1/dpa_size", "0x10000000");
+	file_is(m, DEV "decoder5.1/dpa_resource", "0x40000000\n");	/* after the ram partition */
+	/* the skip took the rest of the ram */
+	write_ok(m, DEV "decoder5.2/mode", "ram");
+	write_err(m, DEV "decoder5.2/dpa_size", "0x10000000", -ENOSPC);
+	write_err(m, DEV "decoder5.0/dpa_size", "0", -EBUSY);	/* not the last allocation */
+	write_ok(m, DEV "decoder5.1/dpa_size", "0");
+	write_ok(m, DEV "decoder5.0/dpa_size", "0");
+	file_is(m, DEV "decoder5.0/dpa_resource", "0xffffffffffffffff\n");
+	write_ok(m, DEV "decoder5.0/dpa_size", "0x40000000");		/* the whole ram partition */
+	memhp_machine_destroy(m);
+}
+
+/* a 2-way ram region of mem0 and mem1 (cxl_mem.0 and .4) under decoder0.0, committed */
+static void program_region0(struct memhp_machine *m)
+{
+	write_ok(m, DEV "decoder0.0/create_ram_region", "region0");
+	write_ok(m, DEV "region0/interleave_granularity", "4096");
+	write_ok(m, DEV "region0/interleave_ways", "2");
+	write_ok(m, DEV "region0/size", "0x20000000");
+	for (int e = 5; e <= 6; e++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), DEV "decoder%d.0/mode", e);
+		write_ok(m, path, "ram");
+		snprintf(path, sizeof(path), DEV "decoder%d.0/dpa_size", e);
+		write_ok(m, path, "0x10000000");
+	}
+	write_ok(m, DEV "region0/target0", "decoder5.0");
+	write_ok(m, DEV "region0/target1", "decoder6.0");
+	write_ok(m, DEV "region0/commit", "1");
+}
+
+/* region.c's ordering: each parameter in its turn, each refusal with its errno */
+static void test_region_rules(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct memhp_stat st;
+	char want[64];
+
+	(void)state;
+	file_is(m, DEV "decoder0.0/create_ram_region", "region0\n");
+	file_is(m, DEV "decoder0.1/create_ram_region", "region1\n");	/* one id per root decoder */
+	assert_int_equal(memhp_file_stat(m, DEV "decoder0.2/create_ram_region", &st), -ENOENT);	/* pmem */
+	write_err(m, DEV "decoder0.0/create_ram_region", "region1", -EBUSY);
+	write_err(m, DEV "decoder0.0/create_ram_region", "bogus", -EINVAL);
+	write_ok(m, DEV "decoder0.0/create_ram_region", "region0");
+	file_is(m, DEV "decoder0.0/create_ram_region", "region6\n");	/* the next free memregion id */
+	file_is(m, DEV "region0/mode", "ram\n");
+	file_is(m, DEV "region0/uuid", "\n");
+	assert_int_equal(memhp_file_stat(m, DEV "region0/uuid", &st), 0);
+	assert_int_equal(st.mode, 0444);
+	write_err(m, DEV "region0/size", "0x20000000", -ENXIO);	/* ways and granularity first */
+	write_err(m, DEV "region0/interleave_ways", "0", -EINVAL);
+	write_err(m, DEV "region0/interleave_ways", "5", -EINVAL);
+	write_err(m, DEV "region0/interleave_granularity", "100", -EINVAL);
+	write_ok(m, DEV "region0/interleave_granularity", "4096");
+	write_ok(m, DEV "region0/interleave_ways", "2");
+	assert_int_equal(memhp_file_stat(m, DEV "region0/target1", &st), 0);
+	assert_int_equal(memhp_file_stat(m, DEV "region0/target2", &st), -ENOENT);
+	write_err(m, DEV "region0/size", "0x10000000", -EINVAL);	/* not 256 MiB per way */
+	write_ok(m, DEV "region0/size", "0x20000000");
+	snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)(POOL + 256 * MiB));	/* window 0's start */
+	file_is(m, DEV "region0/resource", want);
+	write_err(m, DEV "region0/interleave_ways", "1", -EBUSY);
+	write_err(m, DEV "region0/target0", "decoder5.0", -EINVAL);	/* mode none != ram */
+	write_ok(m, DEV "decoder5.0/mode", "ram");
+	write_err(m, DEV "region0/target0", "decoder5.0", -ENXIO);	/* no DPA */
+	write_ok(m, DEV "decoder5.0/dpa_size", "0x20000000");
+	write_err(m, DEV "region0/target0", "decoder5.0", -EINVAL);	/* 512M * 2 ways != 512M */
+	write_ok(m, DEV "decoder5.0/dpa_size", "0");
+	write_ok(m, DEV "decoder5.0/dpa_size", "0x10000000");
+	write_err(m, DEV "region0/target0", "decoder9", -ENODEV);
+	write_err(m, DEV "region0/target0", "decoder4.0", -EINVAL);	/* a switch decoder */
+	/* mem4 (cxl_mem.1) is below host bridge 1, which decoder0.0 does not decode to */
+	write_ok(m, DEV "decoder11.0/mode", "ram");
+	write_ok(m, DEV "decoder11.0/dpa_size", "0x10000000");
+	write_err(m, DEV "region0/target1", "decoder11.0", -ENXIO);
+	write_ok(m, DEV "region0/target0", "decoder5.0");
+	/* one memdev in two positions */
+	write_ok(m, DEV "decoder5.1/mode", "ram");
+	write_ok(m, DEV "decoder5.1/dpa_size", "0x10000000");
+	write_err(m, DEV "region0/target1", "decoder5.1", -EBUSY);
+	write_err(m, DEV "region0/commit", "1", -ENXIO);		/* a position is empty */
+	write_ok(m, DEV "decoder6.0/mode", "ram");
+	write_ok(m, DEV "decoder6.0/dpa_size", "0x10000000");
+	write_ok(m, DEV "region0/target1", "decoder6.0");
+	file_is(m, DEV "decoder5.0/region", "region0\n");
+	file_is(m, DEV "decoder6.0/interleave_ways", "2\n");
+	/* the port decoders on the way: host bridge 1 way to root port 0, the switch 2 ways */
+	file_is(m, DEV "decoder1.0/interleave_ways", "1\n");
+	file_is(m, DEV "decoder1.0/interleave_granularity", "4096\n");
+	file_is(m, DEV "decoder1.0/target_list", "0\n");
+	file_is(m, DEV "decoder4.0/interleave_ways", "2\n");
+	file_is(m, DEV "decoder4.0/target_list", "0,4\n");
+	write_err(m, DEV "region0/size", "0", -EBUSY);		/* targets attached */
+	file_is(m, DEV "region0/commit", "0\n");
+	write_ok(m, DEV "region0/commit", "1");
+	file_is(m, DEV "region0/commit", "1\n");
+	file_is(m, DEV "port1/decoders_committed", "1\n");
+	file_is(m, DEV "port4/decoders_committed", "1\n");
+	file_is(m, DEV "endpoint5/decoders_committed", "1\n");
+	write_err(m, DEV "decoder6.0/mode", "pmem", -EBUSY);		/* enabled */
+	write_err(m, DEV "decoder6.0/dpa_size", "0", -EBUSY);
+	write_ok(m, DEV "region0/commit", "0");
+	file_is(m, DEV "port4/decoders_committed", "0\n");
+	write_ok(m, DEV "region0/target1", "\n");
+	file_is(m, DEV "decoder4.0/region", "region0\n");		/* still decoding for target0 */
+	write_ok(m, DEV "region0/target0", "\n");
+	file_is(m, DEV "decoder4.0/region", "\n");
+	write_err(m, DEV "decoder0.0/delete_region", "region1", -ENODEV);
+	write_ok(m, DEV "decoder0.0/delete_region", "region0");
+	assert_int_equal(memhp_file_stat(m, DEV "region0", &st), -ENOENT);
+	assert_int_equal(count_in(m, CXL "/devices", "region"), 0);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* mock_decoder_commit: a port's decoders commit in id order; a failure leaves none enabled */
+static void test_commit_order(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+
+	(void)state;
+	/* region0 takes decoder X.0 everywhere; region6 X.1 of the same ports */
+	write_ok(m, DEV "decoder0.0/create_ram_region", "region0");
+	write_ok(m, DEV "region0/interleave_granularity", "4096");
+	write_ok(m, DEV "region0/interleave_ways", "1");
+	write_ok(m, DEV "region0/size", "0x10000000");
+	write_ok(m, DEV "decoder5.0/mode", "ram");
+	write_ok(m, DEV "decoder5.0/dpa_size", "0x10000000");
+	write_ok(m, DEV "region0/target0", "decoder5.0");
+	write_ok(m, DEV "decoder0.0/create_ram_region", "region6");
+	write_ok(m, DEV "region6/interleave_granularity", "4096");
+	write_ok(m, DEV "region6/interleave_ways", "1");
+	write_ok(m, DEV "region6/size", "0x10000000");
+	write_ok(m, DEV "decoder5.1/mode", "ram");
+	write_ok(m, DEV "decoder5.1/dpa_size", "0x10000000");
+	/* the port decoders after the last committed one serve region0 already */
+	write_err(m, DEV "region6/target0", "decoder5.1", -EBUSY);
+	write_ok(m, DEV "region0/commit", "1");
+	write_ok(m, DEV "region6/target0", "decoder5.1");
+	file_is(m, DEV "decoder4.1/region", "region6\n");
+	write_ok(m, DEV "region0/commit", "0");
+	write_err(m, DEV "region6/commit", "1", -EBUSY);	/* decoder5.1 before 5.0 */
+	file_is(m, DEV "endpoint5/decoders_committed", "0\n");
+	file_is(m, DEV "port4/decoders_committed", "0\n");
+	write_ok(m, DEV "region0/commit", "1");
+	write_ok(m, DEV "region6/commit", "1");
+	file_is(m, DEV "endpoint5/decoders_committed", "2\n");
+	memhp_machine_destroy(m);
+}
+
+/*
+ * A committed ram region bound to cxl_region: dax region, device and kmem
+ * over its HPA; MemTotal grows by the region minus one 2 MiB memmap per
+ * 128 MiB block (memmap_on_memory); destroyed in reverse, all comes back.
+ */
+static void test_ram_region_kmem(void **state)
+{
+	struct memhp_machine *m = boot_cxl_cmdline("memory_hotplug.memmap_on_memory=1 "
+						   "memhp_default_state=online_movable");
+	long long total = meminfo_kb(m, "MemTotal:");
+	char *iomem = readf(m, "/proc/iomem"), *after, want[128];
+	uint64_t start = POOL + 256 * MiB;
+
+	(void)state;
+	program_region0(m);
+	write_err(m, CXL "/drivers/cxl_region/bind", "region9", -ENODEV);
+	write_ok(m, CXL "/drivers/cxl_region/bind", "region0");
+	write_err(m, CXL "/drivers/cxl_region/bind", "region0", -EBUSY);
+	file_is(m, "/sys/bus/dax/devices/dax0.0/memmap_on_memory", "1\n");
+	file_is(m, "/sys/bus/dax/devices/dax0.0/size", "536870912\n");
+	assert_int_equal(meminfo_kb(m, "MemTotal:") - total, (512 - 4 * 2) * 1024);
+	after = readf(m, "/proc/iomem");
+	snprintf(want, sizeof(want), "  %llx-%llx : region0\n    %llx-%llx : dax0.0\n      %llx-%llx : System RAM (kmem)\n",
+		 (unsigned long long)start, (unsigned long long)(start + 512 * MiB - 1), (unsigned long long)start,
+		 (unsigned long long)(start + 512 * MiB - 1), (unsigned long long)start,
+		 (unsigned long long)(start + 512 * MiB - 1));
+	assert_non_null(strstr(after, want));
+	free(after);
+	/* every block online, its memmap on its own first 512 pages (the altmap) */
+	for (uint64_t b = start / (128 * MiB); b < (start + 512 * MiB) / (128 * MiB); b++) {
+		unsigned long pfn, nr, nr_vmemmap;
+
+		snprintf(want, sizeof(want), "/sys/devices/system/memory/memory%llu/state", (unsigned long long)b);
+		file_is(m, want, "online\n");
+		assert_int_equal(memhp_block_range(m, b, &pfn, &nr, &nr_vmemmap), 0);
+		assert_int_equal(pfn, b * (128 * MiB) / 4096);
+		assert_int_equal(nr_vmemmap, 512);
+	}
+	/* online memory: the region stays bound, nothing changed */
+	write_err(m, CXL "/drivers/cxl_region/unbind", "region0", -EBUSY);
+	write_err(m, DEV "decoder0.0/delete_region", "region0", -EBUSY);
+	for (uint64_t b = start / (128 * MiB); b < (start + 512 * MiB) / (128 * MiB); b++) {
+		snprintf(want, sizeof(want), "/sys/devices/system/memory/memory%llu/state", (unsigned long long)b);
+		write_ok(m, want, "offline");
+	}
+	write_ok(m, CXL "/drivers/cxl_region/unbind", "region0");
+	assert_int_equal(meminfo_kb(m, "MemTotal:"), total);
+	write_ok(m, DEV "region0/commit", "0");
+	write_ok(m, DEV "region0/target0", "\n");
+	write_ok(m, DEV "region0/target1", "\n");
+	write_ok(m, DEV "decoder5.0/dpa_size", "0");
+	write_ok(m, DEV "decoder6.0/dpa_size", "0");
+	write_ok(m, DEV "decoder0.0/delete_region", "region0");
+	after = readf(m, "/proc/iomem");
+	assert_string_equal(after, iomem);
+	free(after);
+	free(iomem);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +567,10 @@ int main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_bus),
 		cmocka_unit_test(test_unknown_topology),
+		cmocka_unit_test(test_endpoint_dpa),
+		cmocka_unit_test(test_region_rules),
+		cmocka_unit_test(test_commit_order),
+		cmocka_unit_test(test_ram_region_kmem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
