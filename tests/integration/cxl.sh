@@ -114,4 +114,65 @@ check "cxl list -M -D -R -T -vvv: parses" "cxl list -M -D -R -T -vvv | jq -e 'le
 check "/dev/cxl/memN: a node per memdev with memN's dev numbers" \
 	"[ \"\$('$build/memhpctl' exec --mount '$mnt' -- sh -c 'stat -c %t:%T /dev/cxl/mem3')\" = \"\$(printf '%x:%x' \$(cat $mnt/sys/bus/cxl/devices/mem3/dev | tr : ' '))\" ]"
 check "the host's /sys/bus is untouched" "[ \"\$(ls /sys/bus | tr '\n' ' ')\" = '$(ls /sys/bus | tr '\n' ' ')' ]"
+
+# ---- a 2-way ram region of mem0 and mem1 under decoder0.0 -----------------------
+# ndctl 76.1's create-region makes pmem regions only, as on a real kernel:
+out_cr=$(cxl create-region -m -d decoder0.0 -w 2 -g 4096 mem0 mem1 2>&1)
+check "cxl 76.1 create-region -d decoder0.0 (a ram window): refused as on the kernel" \
+	"grep -q 'decoder0.0 is not pmem capable' <<< '$out_cr' && [ \"\$(cxl list -R | jq length)\" = 0 ]"
+# so the ram region is programmed as newer cxl-cli does, through sysfs
+restart() {
+	ctl shutdown >/dev/null 2>&1
+	for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+	"$build/memhpd" --mount "$mnt" --socket "$sock" --cxl-topology cxl_test --cmdline "$1" || return 1
+	daemon_pid=$(ctl status | sed -n 's/^pid //p')
+}
+restart "memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable"
+sysw() { echo "$2" > "$mnt/sys/bus/cxl/devices/$1"; }
+meminfo() { awk -v k="$1:" '$1 == k { print $2 }' "$mnt/proc/meminfo"; }
+total0=$(meminfo MemTotal)
+cp "$mnt/proc/iomem" "$out/iomem.before"
+region=$(cat "$mnt/sys/bus/cxl/devices/decoder0.0/create_ram_region")
+ok=1
+sysw decoder0.0/create_ram_region "$region" && sysw "$region/interleave_granularity" 4096 &&
+	sysw "$region/interleave_ways" 2 && sysw "$region/size" $((512 * M)) || ok=0
+pos=0
+for mem in mem0 mem1; do
+	# the memdev's endpoint: the port whose uport is the memdev; its first free decoder
+	ep=$(cxl list -E -m "$mem" | jq -r '.. | objects | select(has("endpoint")) | .endpoint')
+	dec=$(cxl list -D -i -d endpoint | jq -r "map(select(.decoder | startswith(\"decoder${ep#endpoint}.\")) |
+		select((.size // 0) == 0)) | sort_by(.decoder) | .[0].decoder")
+	sysw "$dec/mode" ram && sysw "$dec/dpa_size" $((256 * M)) && sysw "$region/target$pos" "$dec" || ok=0
+	pos=$((pos + 1))
+done
+sysw "$region/commit" 1 && echo "$region" > "$mnt/sys/bus/cxl/drivers/cxl_region/bind" || ok=0
+check "ram $region: created, 2 targets, committed, bound to cxl_region" "[ $ok = 1 ]"
+json=$(cxl list -R -r "$region")
+check "cxl list -R: $region, 512M at 2 ways x 4096, committed, mem0 and mem1" \
+	"[ \"\$(jq -r '.[0] | [.size, .interleave_ways, .interleave_granularity, .decode_state] | join(\" \")' <<< '$json')\" = '$((512 * M)) 2 4096 commit' ] &&
+	 [ \"\$(cxl list -R -r $region -T | jq -r '[.[0].mappings[].memdev] | sort | join(\" \")')\" = 'mem0 mem1' ]"
+dax=$("$build/memhpctl" exec --mount "$mnt" -- daxctl list -M)
+check "daxctl: a system-ram device, 4 of 4 blocks online" \
+	"[ \"\$(jq -r '.[0] | [.mode, .online_memblocks, .total_memblocks, .size] | join(\" \")' <<< '$dax')\" = 'system-ram 4 4 $((512 * M))' ]"
+check "MemTotal grew by 512M minus the memmap (4 blocks x 2M)" \
+	"[ \$((\$(meminfo MemTotal) - $total0)) = $(((512 - 8) * 1024)) ]"
+# the Movable zone is exactly the region: its unmanaged pages are the memmap on it
+zone=$(awk '/^Node 0, zone +Movable/ { z = 1 } z && /present/ { p = $2 } z && /managed/ { print p, $2; exit }' "$mnt/proc/zoneinfo")
+check "the memmap sits on the region: 512 pages per block present but not managed" \
+	"[ '$zone' = '131072 129024' ]"
+check "/proc/iomem: CXL Window 0 > $region > dax0.0 > System RAM (kmem)" \
+	"grep -A3 'CXL Window 0' '$mnt/proc/iomem' | sed 's/^ *[0-9a-f-]* : //' | tr '\n' '|' | grep -q '^CXL Window 0|$region|dax0.0|System RAM (kmem)|'"
+# destroy, in reverse
+"$build/memhpctl" exec --mount "$mnt" -- daxctl offline-memory dax0.0 >/dev/null 2>&1
+ok=1
+echo "$region" > "$mnt/sys/bus/cxl/drivers/cxl_region/unbind" && sysw "$region/commit" 0 || ok=0
+for pos in 1 0; do
+	dec=$(cat "$mnt/sys/bus/cxl/devices/$region/target$pos")
+	sysw "$region/target$pos" "" && sysw "$dec/dpa_size" 0 || ok=0
+done
+sysw decoder0.0/delete_region "$region" || ok=0
+check "destroy: offline, unbind, reset, detach, free DPA, delete" "[ $ok = 1 ]"
+check "destroy returns everything: MemTotal, /proc/iomem, no region, no dax device" \
+	"[ \"\$(meminfo MemTotal)\" = $total0 ] && diff '$out/iomem.before' '$mnt/proc/iomem' &&
+	 [ \"\$(cxl list -R | jq length)\" = 0 ] && [ -z \"\$(ls $mnt/sys/bus/dax/devices)\" ]"
 exit 0
