@@ -111,7 +111,8 @@ int dax_list(struct memhp_machine *m, enum dax_driver bound_to,
 int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
 		      int target_node, uint64_t align, uint64_t addr, int fd, struct memhp_dax_info *info);
 int dax_region_create_in(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size, int target_node,
-			 uint64_t align, uint64_t addr, int fd, const char *res_name, struct memhp_dax_info *info);
+			 uint64_t align, uint64_t addr, int fd, const char *res_name, int id,
+			 struct memhp_dax_info *info);
 int dax_region_destroy(struct memhp_machine *m, int id);
 int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, uint64_t size,
 			     uint64_t align, int target_node, int numa_node, struct physdev *dev,
