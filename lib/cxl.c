@@ -465,6 +465,85 @@ static int cxl_test_enumerate(struct memhp_machine *m, struct cxl_bus *b)
 	return memdev_probe(b, platform_dev(b, "cxl_rcd", NR_MEM_MULTI + NR_SINGLE_DPORTS), mem_id, &next_id, root);
 }
 
+/* ---- the mock's auto region (mock_init_hdm_decoder) ------------------------- */
+
+#define AUTO_REGION_SIZE (512ULL << 20)	/* SZ_512M */
+#define AUTO_REGION_WAYS 2
+#define AUTO_REGION_SWITCH_GRANULARITY 4096
+
+static int decoder_of(const struct cxl_bus *b, int port, int id)
+{
+	for (int i = 0; i < b->nr; i++)
+		if (b->dev[i].kind == CXL_DECODER && b->dev[i].parent == port && b->dev[i].id == id)
+			return i;
+	return -1;
+}
+
+static void decoder_commit_range(struct cxl_bus *b, int dec, uint64_t start, unsigned int ways,
+				 unsigned int granularity)
+{
+	struct cxl_decoder *d = &b->dev[dec].dec;
+
+	d->start = start;
+	d->size = AUTO_REGION_SIZE;
+	d->ways = ways;
+	d->granularity = granularity;
+	d->flags |= CXL_DECODER_F_ENABLE;
+	b->dev[b->dev[dec].parent].commit_end = b->dev[dec].id;
+}
+
+/*
+ * Decoder 0 of the endpoints of cxl_mem.0 and cxl_mem.4 (the first switch
+ * of host bridge 0) comes up committed as a 512 MiB 2-way ram region at
+ * the base of window 0, with the switch's and the host bridge's decoder 0
+ * set up to match (cxl_mem.4 second in the switch's order); the region
+ * driver assembles it as region0 and, a ram region, hands it to dax and
+ * kmem.  mock_cfmws[0] is a modulo window: with XOR windows the mock's
+ * range lies in no window and no region forms.
+ */
+static int mock_auto_region(struct memhp_machine *m, struct cxl_bus *b)
+{
+	static const int pdev_ids[AUTO_REGION_WAYS] = { 0, 4 };
+	int root_dec = cxl_bus_dev(b, "decoder0.0"), eps[AUTO_REGION_WAYS], r;
+	uint64_t base = b->dev[root_dec].dec.start;
+	unsigned int gran;
+
+	TRY(cxl_eig_to_granularity(cxl_test_cfmws[0].eig, &gran));
+	for (int i = 0; i < AUTO_REGION_WAYS; i++) {
+		int ep = -1, sw, hb, dec;
+
+		/* the endpoint whose memdev hangs from cxl_mem.N */
+		for (int k = 0; k < b->nr; k++)
+			if (b->dev[k].kind == CXL_ENDPOINT && b->dev[b->dev[k].uport].parent ==
+			    platform_dev(b, "cxl_mem", pdev_ids[i]))
+				ep = k;
+		if (ep < 0)
+			return -ENODEV;
+		dec = decoder_of(b, ep, 0);
+		decoder_commit_range(b, dec, base, AUTO_REGION_WAYS, gran);
+		b->dev[dec].dec.mode = CXL_MODE_RAM;
+		b->dev[dec].dec.dpa_start = 0;
+		b->dev[dec].dec.dpa_size = AUTO_REGION_SIZE / AUTO_REGION_WAYS;
+		b->dev[ep].hdm_end = 0;
+		eps[i] = dec;
+		/* the switch interleaves its two dports, the host bridge routes to one root port */
+		sw = b->dev[ep].parent;
+		decoder_commit_range(b, decoder_of(b, sw, 0), base, AUTO_REGION_WAYS, AUTO_REGION_SWITCH_GRANULARITY);
+		b->dev[decoder_of(b, sw, 0)].dec.target[i] = platform_id(&b->dev[b->dev[ep].parent_dport]);
+		hb = b->dev[sw].parent;
+		decoder_commit_range(b, decoder_of(b, hb, 0), base, 1, AUTO_REGION_SWITCH_GRANULARITY);
+		b->dev[decoder_of(b, hb, 0)].dec.target[0] = platform_id(&b->dev[b->dev[sw].parent_dport]);
+	}
+	r = cxl_region_assemble(m, root_dec, eps, AUTO_REGION_WAYS);
+	if (r < 0)
+		return r;
+	/* the region driver probes it: a ram region becomes dax and kmem memory */
+	r = cxl_region_bind(m, r);
+	if (r)
+		mlog(m, "cxl_region region0: probe failed with error %d", r);
+	return 0;
+}
+
 /* "CXL Window N" in /proc/iomem for each root decoder, as cxl_acpi inserts them */
 static int windows_insert(struct memhp_machine *m, struct cxl_bus *b)
 {
@@ -527,6 +606,8 @@ int cxl_init(struct memhp_machine *m, const char *topology)
 		ret = cxl_test_enumerate(m, b);
 	if (!ret)
 		ret = windows_insert(m, b);
+	if (!ret && !arith)
+		ret = mock_auto_region(m, b);
 	if (ret) {
 		cxl_destroy(m);
 		return ret;

@@ -172,6 +172,7 @@ int cxl_region_set_uuid(struct cxl_bus *b, int r, const unsigned char *uuid);
 int cxl_region_set_size(struct memhp_machine *m, int r, uint64_t size);
 int cxl_region_set_target(struct memhp_machine *m, int r, int pos, const char *buf);
 int cxl_region_set_commit(struct memhp_machine *m, int r, bool commit);
+int cxl_region_assemble(struct memhp_machine *m, int root_dec, const int *eps, int n);
 int cxl_region_bind(struct memhp_machine *m, int r);
 int cxl_region_unbind(struct memhp_machine *m, int r);
 void cxl_regions_destroy(struct memhp_machine *m);

@@ -817,6 +817,70 @@ int cxl_region_set_commit(struct memhp_machine *m, int r, bool commit)
 	return ret;
 }
 
+/* ---- regions the platform committed (cxl_test's auto region) -------------- */
+
+/* the enabled decoder of port that decodes [start, ...): what the firmware set up */
+static int port_enabled_decoder(const struct cxl_bus *b, int port, uint64_t start)
+{
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		const struct cxl_dev *d = &b->dev[i];
+
+		if (d->kind == CXL_DECODER && d->parent == port && (d->dec.flags & CXL_DECODER_F_ENABLE) &&
+		    d->dec.start == start && d->dec.size)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * construct_region + cxl_region_attach_auto: a region over endpoint
+ * decoders found committed (eps[], in decode position order), named with
+ * the root decoder's preallocated id, its HPA the decoders' range, left
+ * in the state the region driver then probes: committed.  Its index, or
+ * -errno.  Boot only (the bus lock is taken for form's sake).
+ */
+int cxl_region_assemble(struct memhp_machine *m, int root_dec, const int *eps, int n)
+{
+	struct cxl_bus *b = m->cxl;
+	const struct cxl_decoder *first = &dev_at(b, eps[0])->dec;
+	struct resource *win = window_of(b, root_dec);
+	struct cxl_region *reg;
+	char name[32];
+	int r, ret;
+
+	pthread_mutex_lock(&b->lock);
+	snprintf(name, sizeof(name), "region%d", dev_at(b, root_dec)->region_id);
+	ret = cxl_region_create(b, root_dec, name, first->mode);
+	r = ret ? ret : cxl_nr(b) - 1;
+	if (ret)
+		goto out;
+	reg = &dev_at(b, r)->reg;
+	reg->ways = first->ways;
+	reg->granularity = first->granularity;
+	pthread_mutex_lock(&m->resource_lock);
+	reg->res = resource_request(win, first->start, first->size, dev_at(b, r)->name, IORESOURCE_MEM);
+	pthread_mutex_unlock(&m->resource_lock);
+	if (!reg->res) {
+		cxl_region_delete(m, r);
+		r = -EBUSY;
+		goto out;
+	}
+	for (int pos = 0; pos < n; pos++) {
+		struct cxl_decoder *d = &dev_at(b, eps[pos])->dec;
+
+		reg->target[pos] = eps[pos];
+		d->region = r;
+		d->pos = pos;
+		for (int p = b->dev[decoder_port(b, eps[pos])].parent; !is_root(b, p); p = b->dev[p].parent)
+			dev_at(b, port_enabled_decoder(b, p, first->start))->dec.region = r;
+	}
+	reg->nr_targets = n;
+	reg->state = CXL_CONFIG_COMMIT;
+out:
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}
+
 /* ---- the cxl_region driver: a ram region becomes dax and kmem memory ---- */
 
 /*

@@ -79,6 +79,7 @@ static void test_device_counts(void **state)
 	assert_int_equal(count_in(m, CXL "/devices", "decoder0."), 6);
 	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), endpoints);
 	assert_int_equal(count_in(m, CXL "/drivers/cxl_port", ""), ports + endpoints);
+	assert_int_equal(count_in(m, CXL "/devices", "region"), 1);	/* the mock's auto region */
 	audit_ok(m);
 	memhp_machine_destroy(m);
 }
@@ -240,17 +241,67 @@ static void test_ports(void **state)
 	file_is(m, CXL "/devices/port1/devtype", "cxl_port\n");
 	file_is(m, CXL "/devices/port1/modalias", "cxl:t3\n");
 	file_is(m, CXL "/devices/root0/modalias", "cxl:t4\n");
-	file_is(m, CXL "/devices/port1/decoders_committed", "0\n");
+	file_is(m, CXL "/devices/port7/decoders_committed", "0\n");
 	/* a switch decoder targets the first of its dports until programmed */
 	file_is(m, CXL "/devices/decoder1.0/target_list", "0\n");
 	file_is(m, CXL "/devices/decoder4.7/interleave_ways", "1\n");
 	file_is(m, CXL "/devices/decoder4.7/interleave_granularity", "256\n");
 	file_is(m, CXL "/devices/decoder4.7/target_type", "expander\n");
-	file_is(m, CXL "/devices/decoder5.0/mode", "none\n");
-	file_is(m, CXL "/devices/decoder5.0/dpa_resource", "0xffffffffffffffff\n");
-	file_is(m, CXL "/devices/decoder5.0/dpa_size", "0x0000000000000000\n");
-	file_is(m, CXL "/devices/decoder5.0/size", "0x0\n");
-	assert_true(memhp_file_read(m, CXL "/devices/decoder5.0/region", buf, sizeof(buf)) == 1);
+	file_is(m, CXL "/devices/decoder5.1/mode", "none\n");
+	file_is(m, CXL "/devices/decoder5.1/dpa_resource", "0xffffffffffffffff\n");
+	file_is(m, CXL "/devices/decoder5.1/dpa_size", "0x0000000000000000\n");
+	file_is(m, CXL "/devices/decoder5.1/size", "0x0\n");
+	assert_true(memhp_file_read(m, CXL "/devices/decoder5.1/region", buf, sizeof(buf)) == 1);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * mock_init_hdm_decoder: decoder 0 of cxl_mem.0 and cxl_mem.4 (mem0, mem1)
+ * and of their switch and host bridge come up committed, 512 MiB at the
+ * base of window 0, 2 ways; the region driver assembles region0 (decoder0.0's
+ * first id) and hands it to dax and kmem.  No region with XOR windows.
+ */
+static void test_auto_region(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	char want[96], *iomem;
+
+	(void)state;
+	file_is(m, CXL "/devices/region0/mode", "ram\n");
+	file_is(m, CXL "/devices/region0/size", "0x20000000\n");
+	snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)(POOL + 256 * MiB));
+	file_is(m, CXL "/devices/region0/resource", want);
+	file_is(m, CXL "/devices/decoder5.0/start", want);
+	file_is(m, CXL "/devices/region0/interleave_ways", "2\n");
+	file_is(m, CXL "/devices/region0/interleave_granularity", "4096\n");
+	file_is(m, CXL "/devices/region0/commit", "1\n");
+	file_is(m, CXL "/devices/region0/target0", "decoder5.0\n");
+	file_is(m, CXL "/devices/region0/target1", "decoder6.0\n");
+	link_is(m, CXL "/devices/region0", "../../../devices/platform/cxl_acpi.0/root0/decoder0.0/region0");
+	link_is(m, CXL "/devices/region0/driver", "../../../../../../bus/cxl/drivers/cxl_region");
+	file_is(m, CXL "/devices/decoder5.0/mode", "ram\n");
+	file_is(m, CXL "/devices/decoder5.0/dpa_resource", "0x0\n");
+	file_is(m, CXL "/devices/decoder5.0/dpa_size", "0x0000000010000000\n");
+	file_is(m, CXL "/devices/decoder5.0/region", "region0\n");
+	file_is(m, CXL "/devices/decoder4.0/target_list", "0,4\n");
+	file_is(m, CXL "/devices/decoder4.0/interleave_ways", "2\n");
+	file_is(m, CXL "/devices/decoder1.0/target_list", "0\n");
+	file_is(m, CXL "/devices/decoder1.0/interleave_granularity", "4096\n");
+	file_is(m, CXL "/devices/port1/decoders_committed", "1\n");
+	file_is(m, CXL "/devices/endpoint6/decoders_committed", "1\n");
+	file_is(m, CXL "/devices/decoder0.0/create_ram_region", "region6\n");
+	file_is(m, "/sys/bus/dax/devices/dax0.0/size", "536870912\n");
+	link_is(m, "/sys/bus/dax/devices/dax0.0/driver", "../../../../bus/dax/drivers/kmem");
+	iomem = readf(m, "/proc/iomem");
+	snprintf(want, sizeof(want), "  %llx-%llx : region0\n    %llx-%llx : dax0.0\n",
+		 (unsigned long long)(POOL + 256 * MiB), (unsigned long long)(POOL + 768 * MiB - 1),
+		 (unsigned long long)(POOL + 256 * MiB), (unsigned long long)(POOL + 768 * MiB - 1));
+	assert_non_null(strstr(iomem, want));
+	free(iomem);
+	memhp_machine_destroy(m);
+	m = boot_cxl("cxl_test:interleave_arithmetic=1");
+	assert_int_equal(count_in(m, CXL "/devices", "region"), 0);
+	file_is(m, CXL "/devices/port1/decoders_committed", "0\n");
 	memhp_machine_destroy(m);
 }
 
@@ -332,38 +383,38 @@ static void test_endpoint_dpa(void **state)
 	struct memhp_machine *m = boot_cxl("cxl_test");
 
 	(void)state;
-	write_err(m, DEV "decoder5.0/dpa_size", "0x10000000", -EINVAL);	/* mode not set */
-	write_err(m, DEV "decoder5.0/mode", "mixed", -EINVAL);
+	write_err(m, DEV "decoder8.0/dpa_size", "0x10000000", -EINVAL);	/* mode not set */
+	write_err(m, DEV "decoder8.0/mode", "mixed", -EINVAL);
 	write_err(m, DEV "decoder19.0/mode", "pmem", -ENXIO);		/* the RCD has no pmem */
-	write_ok(m, DEV "decoder5.0/mode", "ram");
-	write_err(m, DEV "decoder5.0/dpa_size", "0x1000000", -EINVAL);	/* not 256 MiB aligned */
-	write_err(m, DEV "decoder5.0/dpa_size", "0x80000000", -ENOSPC);	/* 2 GiB > 1 GiB of ram */
-	write_ok(m, DEV "decoder5.1/mode", "pmem");
-	write_err(m, DEV "decoder5.1/dpa_size", "0x10000000", -EBUSY);	/* decoder5.0 goes first */
-	write_ok(m, DEV "decoder5.0/dpa_size", "0x10000000");
-	file_is(m, DEV "decoder5.0/dpa_resource", "0x0\n");
-	file_is(m, DEV "decoder5.0/dpa_size", "0x0000000010000000\n");
-	write_ok(m, DEV "decoder5.1/dpa_size", "0x10000000");
-	file_is(m, DEV "decoder5.1/dpa_resource", "0x40000000\n");	/* after the ram partition */
+	write_ok(m, DEV "decoder8.0/mode", "ram");
+	write_err(m, DEV "decoder8.0/dpa_size", "0x1000000", -EINVAL);	/* not 256 MiB aligned */
+	write_err(m, DEV "decoder8.0/dpa_size", "0x80000000", -ENOSPC);	/* 2 GiB > 1 GiB of ram */
+	write_ok(m, DEV "decoder8.1/mode", "pmem");
+	write_err(m, DEV "decoder8.1/dpa_size", "0x10000000", -EBUSY);	/* decoder8.0 goes first */
+	write_ok(m, DEV "decoder8.0/dpa_size", "0x10000000");
+	file_is(m, DEV "decoder8.0/dpa_resource", "0x0\n");
+	file_is(m, DEV "decoder8.0/dpa_size", "0x0000000010000000\n");
+	write_ok(m, DEV "decoder8.1/dpa_size", "0x10000000");
+	file_is(m, DEV "decoder8.1/dpa_resource", "0x40000000\n");	/* after the ram partition */
 	/* the skip took the rest of the ram */
-	write_ok(m, DEV "decoder5.2/mode", "ram");
-	write_err(m, DEV "decoder5.2/dpa_size", "0x10000000", -ENOSPC);
-	write_err(m, DEV "decoder5.0/dpa_size", "0", -EBUSY);	/* not the last allocation */
-	write_ok(m, DEV "decoder5.1/dpa_size", "0");
-	write_ok(m, DEV "decoder5.0/dpa_size", "0");
-	file_is(m, DEV "decoder5.0/dpa_resource", "0xffffffffffffffff\n");
-	write_ok(m, DEV "decoder5.0/dpa_size", "0x40000000");		/* the whole ram partition */
+	write_ok(m, DEV "decoder8.2/mode", "ram");
+	write_err(m, DEV "decoder8.2/dpa_size", "0x10000000", -ENOSPC);
+	write_err(m, DEV "decoder8.0/dpa_size", "0", -EBUSY);	/* not the last allocation */
+	write_ok(m, DEV "decoder8.1/dpa_size", "0");
+	write_ok(m, DEV "decoder8.0/dpa_size", "0");
+	file_is(m, DEV "decoder8.0/dpa_resource", "0xffffffffffffffff\n");
+	write_ok(m, DEV "decoder8.0/dpa_size", "0x40000000");		/* the whole ram partition */
 	memhp_machine_destroy(m);
 }
 
-/* a 2-way ram region of mem0 and mem1 (cxl_mem.0 and .4) under decoder0.0, committed */
-static void program_region0(struct memhp_machine *m)
+/* a 2-way ram region of mem2 and mem3 (cxl_mem.2 and .6, the second switch) under decoder0.0, committed */
+static void program_region(struct memhp_machine *m)
 {
-	write_ok(m, DEV "decoder0.0/create_ram_region", "region0");
-	write_ok(m, DEV "region0/interleave_granularity", "4096");
-	write_ok(m, DEV "region0/interleave_ways", "2");
-	write_ok(m, DEV "region0/size", "0x20000000");
-	for (int e = 5; e <= 6; e++) {
+	write_ok(m, DEV "decoder0.0/create_ram_region", "region6");
+	write_ok(m, DEV "region6/interleave_granularity", "4096");
+	write_ok(m, DEV "region6/interleave_ways", "2");
+	write_ok(m, DEV "region6/size", "0x20000000");
+	for (int e = 8; e <= 9; e++) {
 		char path[64];
 
 		snprintf(path, sizeof(path), DEV "decoder%d.0/mode", e);
@@ -371,9 +422,9 @@ static void program_region0(struct memhp_machine *m)
 		snprintf(path, sizeof(path), DEV "decoder%d.0/dpa_size", e);
 		write_ok(m, path, "0x10000000");
 	}
-	write_ok(m, DEV "region0/target0", "decoder5.0");
-	write_ok(m, DEV "region0/target1", "decoder6.0");
-	write_ok(m, DEV "region0/commit", "1");
+	write_ok(m, DEV "region6/target0", "decoder8.0");
+	write_ok(m, DEV "region6/target1", "decoder9.0");
+	write_ok(m, DEV "region6/commit", "1");
 }
 
 /* region.c's ordering: each parameter in its turn, each refusal with its errno */
@@ -384,79 +435,79 @@ static void test_region_rules(void **state)
 	char want[64];
 
 	(void)state;
-	file_is(m, DEV "decoder0.0/create_ram_region", "region0\n");
+	file_is(m, DEV "decoder0.0/create_ram_region", "region6\n");
 	file_is(m, DEV "decoder0.1/create_ram_region", "region1\n");	/* one id per root decoder */
 	assert_int_equal(memhp_file_stat(m, DEV "decoder0.2/create_ram_region", &st), -ENOENT);	/* pmem */
 	write_err(m, DEV "decoder0.0/create_ram_region", "region1", -EBUSY);
 	write_err(m, DEV "decoder0.0/create_ram_region", "bogus", -EINVAL);
-	write_ok(m, DEV "decoder0.0/create_ram_region", "region0");
-	file_is(m, DEV "decoder0.0/create_ram_region", "region6\n");	/* the next free memregion id */
-	file_is(m, DEV "region0/mode", "ram\n");
-	file_is(m, DEV "region0/uuid", "\n");
-	assert_int_equal(memhp_file_stat(m, DEV "region0/uuid", &st), 0);
+	write_ok(m, DEV "decoder0.0/create_ram_region", "region6");
+	file_is(m, DEV "decoder0.0/create_ram_region", "region7\n");	/* the next free memregion id */
+	file_is(m, DEV "region6/mode", "ram\n");
+	file_is(m, DEV "region6/uuid", "\n");
+	assert_int_equal(memhp_file_stat(m, DEV "region6/uuid", &st), 0);
 	assert_int_equal(st.mode, 0444);
-	write_err(m, DEV "region0/size", "0x20000000", -ENXIO);	/* ways and granularity first */
-	write_err(m, DEV "region0/interleave_ways", "0", -EINVAL);
-	write_err(m, DEV "region0/interleave_ways", "5", -EINVAL);
-	write_err(m, DEV "region0/interleave_granularity", "100", -EINVAL);
-	write_ok(m, DEV "region0/interleave_granularity", "4096");
-	write_ok(m, DEV "region0/interleave_ways", "2");
-	assert_int_equal(memhp_file_stat(m, DEV "region0/target1", &st), 0);
-	assert_int_equal(memhp_file_stat(m, DEV "region0/target2", &st), -ENOENT);
-	write_err(m, DEV "region0/size", "0x10000000", -EINVAL);	/* not 256 MiB per way */
-	write_ok(m, DEV "region0/size", "0x20000000");
-	snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)(POOL + 256 * MiB));	/* window 0's start */
-	file_is(m, DEV "region0/resource", want);
-	write_err(m, DEV "region0/interleave_ways", "1", -EBUSY);
-	write_err(m, DEV "region0/target0", "decoder5.0", -EINVAL);	/* mode none != ram */
-	write_ok(m, DEV "decoder5.0/mode", "ram");
-	write_err(m, DEV "region0/target0", "decoder5.0", -ENXIO);	/* no DPA */
-	write_ok(m, DEV "decoder5.0/dpa_size", "0x20000000");
-	write_err(m, DEV "region0/target0", "decoder5.0", -EINVAL);	/* 512M * 2 ways != 512M */
-	write_ok(m, DEV "decoder5.0/dpa_size", "0");
-	write_ok(m, DEV "decoder5.0/dpa_size", "0x10000000");
-	write_err(m, DEV "region0/target0", "decoder9", -ENODEV);
-	write_err(m, DEV "region0/target0", "decoder4.0", -EINVAL);	/* a switch decoder */
+	write_err(m, DEV "region6/size", "0x20000000", -ENXIO);	/* ways and granularity first */
+	write_err(m, DEV "region6/interleave_ways", "0", -EINVAL);
+	write_err(m, DEV "region6/interleave_ways", "5", -EINVAL);
+	write_err(m, DEV "region6/interleave_granularity", "100", -EINVAL);
+	write_ok(m, DEV "region6/interleave_granularity", "4096");
+	write_ok(m, DEV "region6/interleave_ways", "2");
+	assert_int_equal(memhp_file_stat(m, DEV "region6/target1", &st), 0);
+	assert_int_equal(memhp_file_stat(m, DEV "region6/target2", &st), -ENOENT);
+	write_err(m, DEV "region6/size", "0x10000000", -EINVAL);	/* not 256 MiB per way */
+	write_ok(m, DEV "region6/size", "0x20000000");
+	snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)(POOL + 768 * MiB));	/* window 0's start */
+	file_is(m, DEV "region6/resource", want);
+	write_err(m, DEV "region6/interleave_ways", "1", -EBUSY);
+	write_err(m, DEV "region6/target0", "decoder8.0", -EINVAL);	/* mode none != ram */
+	write_ok(m, DEV "decoder8.0/mode", "ram");
+	write_err(m, DEV "region6/target0", "decoder8.0", -ENXIO);	/* no DPA */
+	write_ok(m, DEV "decoder8.0/dpa_size", "0x20000000");
+	write_err(m, DEV "region6/target0", "decoder8.0", -EINVAL);	/* 512M * 2 ways != 512M */
+	write_ok(m, DEV "decoder8.0/dpa_size", "0");
+	write_ok(m, DEV "decoder8.0/dpa_size", "0x10000000");
+	write_err(m, DEV "region6/target0", "decoder9", -ENODEV);
+	write_err(m, DEV "region6/target0", "decoder7.0", -EINVAL);	/* a switch decoder */
 	/* mem4 (cxl_mem.1) is below host bridge 1, which decoder0.0 does not decode to */
 	write_ok(m, DEV "decoder11.0/mode", "ram");
 	write_ok(m, DEV "decoder11.0/dpa_size", "0x10000000");
-	write_err(m, DEV "region0/target1", "decoder11.0", -ENXIO);
-	write_ok(m, DEV "region0/target0", "decoder5.0");
+	write_err(m, DEV "region6/target1", "decoder11.0", -ENXIO);
+	write_ok(m, DEV "region6/target0", "decoder8.0");
 	/* one memdev in two positions */
-	write_ok(m, DEV "decoder5.1/mode", "ram");
-	write_ok(m, DEV "decoder5.1/dpa_size", "0x10000000");
-	write_err(m, DEV "region0/target1", "decoder5.1", -EBUSY);
-	write_err(m, DEV "region0/commit", "1", -ENXIO);		/* a position is empty */
-	write_ok(m, DEV "decoder6.0/mode", "ram");
-	write_ok(m, DEV "decoder6.0/dpa_size", "0x10000000");
-	write_ok(m, DEV "region0/target1", "decoder6.0");
-	file_is(m, DEV "decoder5.0/region", "region0\n");
-	file_is(m, DEV "decoder6.0/interleave_ways", "2\n");
-	/* the port decoders on the way: host bridge 1 way to root port 0, the switch 2 ways */
-	file_is(m, DEV "decoder1.0/interleave_ways", "1\n");
-	file_is(m, DEV "decoder1.0/interleave_granularity", "4096\n");
-	file_is(m, DEV "decoder1.0/target_list", "0\n");
-	file_is(m, DEV "decoder4.0/interleave_ways", "2\n");
-	file_is(m, DEV "decoder4.0/target_list", "0,4\n");
-	write_err(m, DEV "region0/size", "0", -EBUSY);		/* targets attached */
-	file_is(m, DEV "region0/commit", "0\n");
-	write_ok(m, DEV "region0/commit", "1");
-	file_is(m, DEV "region0/commit", "1\n");
-	file_is(m, DEV "port1/decoders_committed", "1\n");
-	file_is(m, DEV "port4/decoders_committed", "1\n");
-	file_is(m, DEV "endpoint5/decoders_committed", "1\n");
-	write_err(m, DEV "decoder6.0/mode", "pmem", -EBUSY);		/* enabled */
-	write_err(m, DEV "decoder6.0/dpa_size", "0", -EBUSY);
-	write_ok(m, DEV "region0/commit", "0");
-	file_is(m, DEV "port4/decoders_committed", "0\n");
-	write_ok(m, DEV "region0/target1", "\n");
-	file_is(m, DEV "decoder4.0/region", "region0\n");		/* still decoding for target0 */
-	write_ok(m, DEV "region0/target0", "\n");
-	file_is(m, DEV "decoder4.0/region", "\n");
+	write_ok(m, DEV "decoder8.1/mode", "ram");
+	write_ok(m, DEV "decoder8.1/dpa_size", "0x10000000");
+	write_err(m, DEV "region6/target1", "decoder8.1", -EBUSY);
+	write_err(m, DEV "region6/commit", "1", -ENXIO);		/* a position is empty */
+	write_ok(m, DEV "decoder9.0/mode", "ram");
+	write_ok(m, DEV "decoder9.0/dpa_size", "0x10000000");
+	write_ok(m, DEV "region6/target1", "decoder9.0");
+	file_is(m, DEV "decoder8.0/region", "region6\n");
+	file_is(m, DEV "decoder9.0/interleave_ways", "2\n");
+	/* the port decoders on the way: host bridge 1 way to root port 2, the switch 2 ways */
+	file_is(m, DEV "decoder1.1/interleave_ways", "1\n");
+	file_is(m, DEV "decoder1.1/interleave_granularity", "4096\n");
+	file_is(m, DEV "decoder1.1/target_list", "2\n");
+	file_is(m, DEV "decoder7.0/interleave_ways", "2\n");
+	file_is(m, DEV "decoder7.0/target_list", "2,6\n");
+	write_err(m, DEV "region6/size", "0", -EBUSY);		/* targets attached */
+	file_is(m, DEV "region6/commit", "0\n");
+	write_ok(m, DEV "region6/commit", "1");
+	file_is(m, DEV "region6/commit", "1\n");
+	file_is(m, DEV "port1/decoders_committed", "2\n");
+	file_is(m, DEV "port7/decoders_committed", "1\n");
+	file_is(m, DEV "endpoint8/decoders_committed", "1\n");
+	write_err(m, DEV "decoder9.0/mode", "pmem", -EBUSY);		/* enabled */
+	write_err(m, DEV "decoder9.0/dpa_size", "0", -EBUSY);
+	write_ok(m, DEV "region6/commit", "0");
+	file_is(m, DEV "port7/decoders_committed", "0\n");
+	write_ok(m, DEV "region6/target1", "\n");
+	file_is(m, DEV "decoder7.0/region", "region6\n");		/* still decoding for target0 */
+	write_ok(m, DEV "region6/target0", "\n");
+	file_is(m, DEV "decoder7.0/region", "\n");
 	write_err(m, DEV "decoder0.0/delete_region", "region1", -ENODEV);
-	write_ok(m, DEV "decoder0.0/delete_region", "region0");
-	assert_int_equal(memhp_file_stat(m, DEV "region0", &st), -ENOENT);
-	assert_int_equal(count_in(m, CXL "/devices", "region"), 0);
+	write_ok(m, DEV "decoder0.0/delete_region", "region6");
+	assert_int_equal(memhp_file_stat(m, DEV "region6", &st), -ENOENT);
+	assert_int_equal(count_in(m, CXL "/devices", "region"), 1);	/* region0 stays */
 	audit_ok(m);
 	memhp_machine_destroy(m);
 }
@@ -467,32 +518,32 @@ static void test_commit_order(void **state)
 	struct memhp_machine *m = boot_cxl("cxl_test");
 
 	(void)state;
-	/* region0 takes decoder X.0 everywhere; region6 X.1 of the same ports */
-	write_ok(m, DEV "decoder0.0/create_ram_region", "region0");
-	write_ok(m, DEV "region0/interleave_granularity", "4096");
-	write_ok(m, DEV "region0/interleave_ways", "1");
-	write_ok(m, DEV "region0/size", "0x10000000");
-	write_ok(m, DEV "decoder5.0/mode", "ram");
-	write_ok(m, DEV "decoder5.0/dpa_size", "0x10000000");
-	write_ok(m, DEV "region0/target0", "decoder5.0");
+	/* region6 takes the next free decoder of each port; region7 the one after */
 	write_ok(m, DEV "decoder0.0/create_ram_region", "region6");
 	write_ok(m, DEV "region6/interleave_granularity", "4096");
 	write_ok(m, DEV "region6/interleave_ways", "1");
 	write_ok(m, DEV "region6/size", "0x10000000");
-	write_ok(m, DEV "decoder5.1/mode", "ram");
-	write_ok(m, DEV "decoder5.1/dpa_size", "0x10000000");
-	/* the port decoders after the last committed one serve region0 already */
-	write_err(m, DEV "region6/target0", "decoder5.1", -EBUSY);
-	write_ok(m, DEV "region0/commit", "1");
-	write_ok(m, DEV "region6/target0", "decoder5.1");
-	file_is(m, DEV "decoder4.1/region", "region6\n");
-	write_ok(m, DEV "region0/commit", "0");
-	write_err(m, DEV "region6/commit", "1", -EBUSY);	/* decoder5.1 before 5.0 */
-	file_is(m, DEV "endpoint5/decoders_committed", "0\n");
-	file_is(m, DEV "port4/decoders_committed", "0\n");
-	write_ok(m, DEV "region0/commit", "1");
+	write_ok(m, DEV "decoder8.0/mode", "ram");
+	write_ok(m, DEV "decoder8.0/dpa_size", "0x10000000");
+	write_ok(m, DEV "region6/target0", "decoder8.0");
+	write_ok(m, DEV "decoder0.0/create_ram_region", "region7");
+	write_ok(m, DEV "region7/interleave_granularity", "4096");
+	write_ok(m, DEV "region7/interleave_ways", "1");
+	write_ok(m, DEV "region7/size", "0x10000000");
+	write_ok(m, DEV "decoder8.1/mode", "ram");
+	write_ok(m, DEV "decoder8.1/dpa_size", "0x10000000");
+	/* the port decoders after the last committed one serve region6 already */
+	write_err(m, DEV "region7/target0", "decoder8.1", -EBUSY);
 	write_ok(m, DEV "region6/commit", "1");
-	file_is(m, DEV "endpoint5/decoders_committed", "2\n");
+	write_ok(m, DEV "region7/target0", "decoder8.1");
+	file_is(m, DEV "decoder7.1/region", "region7\n");
+	write_ok(m, DEV "region6/commit", "0");
+	write_err(m, DEV "region7/commit", "1", -EBUSY);	/* decoder8.1 before 8.0 */
+	file_is(m, DEV "endpoint8/decoders_committed", "0\n");
+	file_is(m, DEV "port7/decoders_committed", "0\n");
+	write_ok(m, DEV "region6/commit", "1");
+	write_ok(m, DEV "region7/commit", "1");
+	file_is(m, DEV "endpoint8/decoders_committed", "2\n");
 	memhp_machine_destroy(m);
 }
 
@@ -507,18 +558,18 @@ static void test_ram_region_kmem(void **state)
 						   "memhp_default_state=online_movable");
 	long long total = meminfo_kb(m, "MemTotal:");
 	char *iomem = readf(m, "/proc/iomem"), *after, want[128];
-	uint64_t start = POOL + 256 * MiB;
+	uint64_t start = POOL + 768 * MiB;
 
 	(void)state;
-	program_region0(m);
+	program_region(m);
 	write_err(m, CXL "/drivers/cxl_region/bind", "region9", -ENODEV);
-	write_ok(m, CXL "/drivers/cxl_region/bind", "region0");
-	write_err(m, CXL "/drivers/cxl_region/bind", "region0", -EBUSY);
-	file_is(m, "/sys/bus/dax/devices/dax0.0/memmap_on_memory", "1\n");
-	file_is(m, "/sys/bus/dax/devices/dax0.0/size", "536870912\n");
+	write_ok(m, CXL "/drivers/cxl_region/bind", "region6");
+	write_err(m, CXL "/drivers/cxl_region/bind", "region6", -EBUSY);
+	file_is(m, "/sys/bus/dax/devices/dax6.0/memmap_on_memory", "1\n");
+	file_is(m, "/sys/bus/dax/devices/dax6.0/size", "536870912\n");
 	assert_int_equal(meminfo_kb(m, "MemTotal:") - total, (512 - 4 * 2) * 1024);
 	after = readf(m, "/proc/iomem");
-	snprintf(want, sizeof(want), "  %llx-%llx : region0\n    %llx-%llx : dax0.0\n      %llx-%llx : System RAM (kmem)\n",
+	snprintf(want, sizeof(want), "  %llx-%llx : region6\n    %llx-%llx : dax6.0\n      %llx-%llx : System RAM (kmem)\n",
 		 (unsigned long long)start, (unsigned long long)(start + 512 * MiB - 1), (unsigned long long)start,
 		 (unsigned long long)(start + 512 * MiB - 1), (unsigned long long)start,
 		 (unsigned long long)(start + 512 * MiB - 1));
@@ -535,20 +586,20 @@ static void test_ram_region_kmem(void **state)
 		assert_int_equal(nr_vmemmap, 512);
 	}
 	/* online memory: the region stays bound, nothing changed */
-	write_err(m, CXL "/drivers/cxl_region/unbind", "region0", -EBUSY);
-	write_err(m, DEV "decoder0.0/delete_region", "region0", -EBUSY);
+	write_err(m, CXL "/drivers/cxl_region/unbind", "region6", -EBUSY);
+	write_err(m, DEV "decoder0.0/delete_region", "region6", -EBUSY);
 	for (uint64_t b = start / (128 * MiB); b < (start + 512 * MiB) / (128 * MiB); b++) {
 		snprintf(want, sizeof(want), "/sys/devices/system/memory/memory%llu/state", (unsigned long long)b);
 		write_ok(m, want, "offline");
 	}
-	write_ok(m, CXL "/drivers/cxl_region/unbind", "region0");
+	write_ok(m, CXL "/drivers/cxl_region/unbind", "region6");
 	assert_int_equal(meminfo_kb(m, "MemTotal:"), total);
-	write_ok(m, DEV "region0/commit", "0");
-	write_ok(m, DEV "region0/target0", "\n");
-	write_ok(m, DEV "region0/target1", "\n");
-	write_ok(m, DEV "decoder5.0/dpa_size", "0");
-	write_ok(m, DEV "decoder6.0/dpa_size", "0");
-	write_ok(m, DEV "decoder0.0/delete_region", "region0");
+	write_ok(m, DEV "region6/commit", "0");
+	write_ok(m, DEV "region6/target0", "\n");
+	write_ok(m, DEV "region6/target1", "\n");
+	write_ok(m, DEV "decoder8.0/dpa_size", "0");
+	write_ok(m, DEV "decoder9.0/dpa_size", "0");
+	write_ok(m, DEV "decoder0.0/delete_region", "region6");
 	after = readf(m, "/proc/iomem");
 	assert_string_equal(after, iomem);
 	free(after);
@@ -565,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_xor_windows),
 		cmocka_unit_test(test_memdevs),
 		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_auto_region),
 		cmocka_unit_test(test_bus),
 		cmocka_unit_test(test_unknown_topology),
 		cmocka_unit_test(test_endpoint_dpa),
