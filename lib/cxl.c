@@ -385,6 +385,9 @@ static int root_decoders(struct memhp_machine *m, struct cxl_bus *b, int root)
 		cursor += c->window_size;
 		TRY(cxl_eiw_to_ways(c->eniw, &dec->ways));
 		TRY(cxl_eig_to_granularity(c->eig, &dec->granularity));
+		/* cxl_parse_cfmws: a x1 window advertises the minimum, for any region's */
+		if (dec->ways == 1)
+			dec->granularity = 256;
 		dec->flags = cfmws_to_decoder_flags(c->restrictions);
 		dec->xor_arithmetic = c->xor_arithmetic;
 		dec->nr_targets = c->nr_targets;

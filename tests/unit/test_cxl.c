@@ -123,16 +123,16 @@ static void windows_are(struct memhp_machine *m, const struct window *w, int n)
 	}
 }
 
-/* cfmws0-5: eniw 0 -> 1 way, 1 -> 2; eig 4 -> 4096 bytes */
+/* cfmws0-5: eniw 0 -> 1 way, 1 -> 2; eig 4 -> 4096 bytes, but x1 windows show 256 (cxl_parse_cfmws) */
 static void test_modulo_windows(void **state)
 {
 	static const struct window w[] = {
-		{ 1 * GiB, "1\n", "4096\n", "1\n", "0\n", "0\n" },
+		{ 1 * GiB, "1\n", "256\n", "1\n", "0\n", "0\n" },
 		{ 2 * GiB, "2\n", "4096\n", "1\n", "0\n", "0,1\n" },
-		{ 1 * GiB, "1\n", "4096\n", "0\n", "1\n", "0\n" },
+		{ 1 * GiB, "1\n", "256\n", "0\n", "1\n", "0\n" },
 		{ 2 * GiB, "2\n", "4096\n", "0\n", "1\n", "0,1\n" },
-		{ 1 * GiB, "1\n", "4096\n", "0\n", "1\n", "2\n" },
-		{ 256 * MiB, "1\n", "4096\n", "1\n", "0\n", "3\n" },
+		{ 1 * GiB, "1\n", "256\n", "0\n", "1\n", "2\n" },
+		{ 256 * MiB, "1\n", "256\n", "1\n", "0\n", "3\n" },
 	};
 	struct memhp_machine *m = boot_cxl("cxl_test");
 	char *iomem, want[80];
@@ -153,7 +153,7 @@ static void test_modulo_windows(void **state)
 static void test_xor_windows(void **state)
 {
 	static const struct window w[] = {
-		{ 2 * GiB, "1\n", "4096\n", "0\n", "1\n", "0\n" },
+		{ 2 * GiB, "1\n", "256\n", "0\n", "1\n", "0\n" },
 		{ 2 * GiB, "2\n", "256\n", "0\n", "1\n", "0,1\n" },
 		{ 4 * GiB, "4\n", "256\n", "0\n", "1\n", "0,1,0,1\n" },
 	};
