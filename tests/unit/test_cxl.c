@@ -608,6 +608,45 @@ static void test_ram_region_kmem(void **state)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * Every fallible step of binding a ram region, failed in turn: the bind
+ * fails and nothing changed, or (kmem's probe failed, as a driver core
+ * probe may) the dax device stands unbound and the unbind takes it away
+ * again - until the bind goes through whole.
+ */
+static void test_bind_fault_sweep(void **state)
+{
+	struct memhp_machine *m = boot_cxl_cmdline("memory_hotplug.memmap_on_memory=1 "
+						   "memhp_default_state=online_movable");
+	unsigned long nth, failed = 0;
+	struct memhp_stat st;
+	char *snap;
+
+	(void)state;
+	program_region(m);
+	snap = machine_snapshot(m);
+	for (nth = 1; nth < 400; nth++) {
+		ssize_t ret;
+
+		memhp_fault_inject(m, nth);
+		ret = writef(m, CXL "/drivers/cxl_region/bind", "region6");
+		memhp_fault_inject(m, 0);
+		if (ret > 0 && !memhp_file_stat(m, "/sys/bus/dax/devices/dax6.0/driver", &st))
+			break;
+		failed++;
+		if (ret > 0)
+			write_ok(m, CXL "/drivers/cxl_region/unbind", "region6");
+		assert_int_equal(memhp_file_stat(m, DEV "region6/driver", &st), -ENOENT);
+		assert_unchanged(m, snap);
+	}
+	assert_true(failed >= 4);	/* the region's device, then each block's add */
+	assert_int_equal(memhp_file_stat(m, DEV "region6/driver", &st), 0);
+	print_message("cxl_region bind: %lu failing steps rolled back\n", failed);
+	free(snap);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_region_rules),
 		cmocka_unit_test(test_commit_order),
 		cmocka_unit_test(test_ram_region_kmem),
+		cmocka_unit_test(test_bind_fault_sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
