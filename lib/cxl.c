@@ -541,7 +541,9 @@ static int mock_auto_region(struct memhp_machine *m, struct cxl_bus *b)
 	if (r < 0)
 		return r;
 	/* the region driver probes it: a ram region becomes dax and kmem memory */
+	pthread_mutex_lock(&m->device_hotplug_lock);
 	r = cxl_region_bind(m, r);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
 	if (r)
 		mlog(m, "cxl_region region0: probe failed with error %d", r);
 	return 0;
