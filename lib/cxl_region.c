@@ -362,7 +362,7 @@ int cxl_region_set_ways(struct cxl_bus *b, int r, unsigned int val)
 		return -EINVAL;
 	if (reg->state >= CXL_CONFIG_INTERLEAVE_ACTIVE)
 		return -EBUSY;
-	reg->ways = val;
+	__atomic_store_n(&reg->ways, val, __ATOMIC_RELEASE);	/* lookups read it unlocked */
 	return 0;
 }
 
@@ -905,7 +905,7 @@ int cxl_region_bind(struct memhp_machine *m, int r)
 		ret = -ENODEV;
 	}
 	if (!ret)
-		reg->bound = true;	/* held while the lock is dropped: commit and delete see it */
+		__atomic_store_n(&reg->bound, true, __ATOMIC_RELEASE);	/* held while the lock is dropped */
 	start = reg->res ? reg->res->start : 0;
 	size = reg->res ? reg->res->end - reg->res->start + 1 : 0;
 	pthread_mutex_unlock(&b->lock);
@@ -914,7 +914,7 @@ int cxl_region_bind(struct memhp_machine *m, int r)
 	ret = dax_region_create_in(m, MEMHP_DAX_CXL, size, 0, 0, start, -1, NULL, dev_at(b, r)->id, &info);
 	pthread_mutex_lock(&b->lock);
 	if (ret)
-		reg->bound = false;
+		__atomic_store_n(&reg->bound, false, __ATOMIC_RELEASE);
 	else
 		reg->dax_region = info.region_id;
 	pthread_mutex_unlock(&b->lock);
@@ -956,7 +956,7 @@ int cxl_region_unbind(struct memhp_machine *m, int r)
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&b->lock);
-	reg->bound = false;
+	__atomic_store_n(&reg->bound, false, __ATOMIC_RELEASE);
 	reg->dax_region = -1;
 	pthread_mutex_unlock(&b->lock);
 	return 0;

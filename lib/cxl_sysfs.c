@@ -535,7 +535,10 @@ static ssize_t commit_store(struct memhp_machine *m, const struct kobj *ko, cons
 	if (ret)
 		return ret;
 	/* a reset releases the region's driver first (device_release_driver) */
-	if (!commit && ko_reg(ko)->state >= CXL_CONFIG_COMMIT) {
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = ko_reg(ko)->state >= CXL_CONFIG_COMMIT;
+	pthread_mutex_unlock(&m->cxl->lock);
+	if (!commit && ret) {
 		ret = region_release_driver(m, (int)ko->id);
 		if (ret)
 			return ret;
@@ -630,7 +633,10 @@ static ssize_t target_store(struct memhp_machine *m, const struct kobj *ko, cons
 	int ret;
 
 	/* a departing target releases the region's driver (cxl_region_detach) */
-	if (sysfs_streq(buf, "") && ko_reg(ko)->target[atoi(a->name + 6)] >= 0) {
+	pthread_mutex_lock(&m->cxl->lock);
+	ret = ko_reg(ko)->target[atoi(a->name + 6)] >= 0;
+	pthread_mutex_unlock(&m->cxl->lock);
+	if (sysfs_streq(buf, "") && ret) {
 		ret = region_release_driver(m, (int)ko->id);
 		if (ret)
 			return ret;
@@ -1290,7 +1296,7 @@ static const struct ktype *dev_dir_type(const struct cxl_bus *b, int d)
 	case CXL_MEMDEV:
 		return memdev_dir_type(dev);
 	case CXL_REGION:
-		return &region_types[dev->reg.mode == CXL_MODE_PMEM][dev->reg.ways];
+		return &region_types[dev->reg.mode == CXL_MODE_PMEM][__atomic_load_n(&dev->reg.ways, __ATOMIC_ACQUIRE)];
 	case CXL_DECODER:
 		switch (cxl_decoder_port(b, dev)->kind) {
 		case CXL_ROOT:

@@ -7,6 +7,9 @@
  * endpoints, memdevs and decoders the CXL drivers make of them, with the
  * links libcxl resolves.
  */
+#include <pthread.h>
+#include <sched.h>
+
 #include "helpers.h"
 
 #define CXL "/sys/bus/cxl"
@@ -647,6 +650,72 @@ static void test_bind_fault_sweep(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* ---- concurrency: lookups without a lock against programming ------------------ */
+
+struct churn {
+	struct memhp_machine *m;
+	int stop;	/* atomic */
+	long reads;	/* atomic */
+};
+
+static int note_entry(void *arg, const char *name, const struct memhp_stat *st)
+{
+	(*(long *)arg)++;
+	return 0;
+}
+
+/* list the bus and read every region's files while regions come and go */
+static void *cxl_reader(void *arg)
+{
+	struct churn *c = arg;
+	char buf[64];
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		long n = 0;
+
+		assert_int_equal(memhp_file_list(c->m, CXL "/devices", note_entry, &n), 0);
+		for (int id = 6; id <= 8; id++) {
+			char path[64];
+
+			snprintf(path, sizeof(path), DEV "region%d/interleave_ways", id);
+			memhp_file_read(c->m, path, buf, sizeof(buf));
+			snprintf(path, sizeof(path), DEV "region%d/target1", id);
+			memhp_file_read(c->m, path, buf, sizeof(buf));
+		}
+		memhp_file_read(c->m, DEV "decoder0.0/create_ram_region", buf, sizeof(buf));
+		__atomic_add_fetch(&c->reads, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void test_concurrent_regions(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct churn c = { .m = m };
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, cxl_reader, &c), 0);
+	for (int i = 0; i < 100 / SAN_SCALE + 10; i++) {
+		char name[32], path[128];
+
+		assert_true(memhp_file_read(m, DEV "decoder0.0/create_ram_region", name, sizeof(name)) > 0);
+		name[strcspn(name, "\n")] = '\0';
+		write_ok(m, DEV "decoder0.0/create_ram_region", name);
+		snprintf(path, sizeof(path), DEV "%s/interleave_ways", name);
+		write_ok(m, path, "2");
+		snprintf(path, sizeof(path), DEV "%s/interleave_granularity", name);
+		write_ok(m, path, "4096");
+		write_ok(m, DEV "decoder0.0/delete_region", name);
+	}
+	while (__atomic_load_n(&c.reads, __ATOMIC_ACQUIRE) < 2)
+		sched_yield();	/* a whole pass while regions came and went, at least */
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_int_equal(count_in(m, CXL "/devices", "region"), 1);
+	memhp_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_commit_order),
 		cmocka_unit_test(test_ram_region_kmem),
 		cmocka_unit_test(test_bind_fault_sweep),
+		cmocka_unit_test(test_concurrent_regions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
