@@ -486,7 +486,16 @@ static int host_bridge_of(const struct cxl_bus *b, int port)
 	return dport_above(b, port);
 }
 
-/* the dport of `port` on the way down to endpoint port ep */
+/* is port an ancestor of endpoint port ep? */
+static bool port_above(const struct cxl_bus *b, int port, int ep)
+{
+	for (int p = b->dev[ep].parent; p >= 0 && b->dev[p].kind != CXL_PLATFORM; p = b->dev[p].parent)
+		if (p == port)
+			return true;
+	return false;
+}
+
+/* the dport of `port` on the way down to endpoint port ep, which is below it */
 static int dport_towards(const struct cxl_bus *b, int port, int ep)
 {
 	while (b->dev[ep].parent != port)
@@ -559,9 +568,13 @@ static int setup_port(struct cxl_bus *b, int r, int port)
 	}
 	if (cxl_granularity_to_eig((int)parent_ig, &peig) || cxl_ways_to_eiw(parent_iw, &eiw))
 		return -EINVAL;
+	/* the targets below this port, in position order (cxl_rr's endpoints) */
 	for (int pos = 0; pos < (int)reg->ways; pos++) {
-		int id = dport_id_of(b, port, dport_towards(b, port, decoder_port(b, reg->target[pos]))), k;
+		int ep = decoder_port(b, reg->target[pos]), id, k;
 
+		if (!port_above(b, port, ep))
+			continue;
+		id = dport_id_of(b, port, dport_towards(b, port, ep));
 		for (k = 0; k < iw && targets[k] != id; k++)
 			;
 		if (k == iw) {

@@ -716,6 +716,56 @@ static void test_concurrent_regions(void **state)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * A pmem region over both host bridges (decoder0.3, 2 ways of 4096): each
+ * host bridge's decoder sees only the targets below it, 1 way at 8192
+ * (the root's granularity times its ways), and so does each switch's.
+ */
+static void test_region_two_host_bridges(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+
+	(void)state;
+	file_is(m, DEV "decoder0.3/create_pmem_region", "region3\n");
+	write_ok(m, DEV "decoder0.3/create_pmem_region", "region3");
+	file_is(m, DEV "region3/mode", "pmem\n");
+	write_ok(m, DEV "region3/interleave_granularity", "4096");
+	write_err(m, DEV "region3/interleave_granularity", "8192", -EINVAL);	/* != the root's */
+	write_ok(m, DEV "region3/interleave_ways", "2");
+	write_err(m, DEV "region3/size", "0x20000000", -ENXIO);	/* a pmem region needs its uuid */
+	write_err(m, DEV "region3/uuid", "not-a-uuid\n", -EINVAL);
+	write_ok(m, DEV "region3/uuid", "6a2c1c4e-3b0b-4f0e-9d1a-2b3c4d5e6f70\n");
+	file_is(m, DEV "region3/uuid", "6a2c1c4e-3b0b-4f0e-9d1a-2b3c4d5e6f70\n");
+	write_ok(m, DEV "region3/size", "0x20000000");
+	/* mem2 is below host bridge 0 (the root's target 0), mem4 below host bridge 1 */
+	for (int e = 8; e <= 11; e += 3) {
+		char path[64];
+
+		snprintf(path, sizeof(path), DEV "decoder%d.0/mode", e);
+		write_ok(m, path, "pmem");
+		snprintf(path, sizeof(path), DEV "decoder%d.0/dpa_size", e);
+		write_ok(m, path, "0x10000000");
+	}
+	file_is(m, DEV "decoder8.0/dpa_resource", "0x40000000\n");
+	write_err(m, DEV "region3/target0", "decoder11.0", -ENXIO);	/* position 0 routes to host bridge 0 */
+	write_ok(m, DEV "region3/target0", "decoder8.0");
+	write_ok(m, DEV "region3/target1", "decoder11.0");
+	file_is(m, DEV "decoder1.1/interleave_ways", "1\n");
+	file_is(m, DEV "decoder1.1/interleave_granularity", "8192\n");
+	file_is(m, DEV "decoder1.1/target_list", "2\n");
+	file_is(m, DEV "decoder2.0/interleave_granularity", "8192\n");
+	file_is(m, DEV "decoder7.0/interleave_ways", "1\n");
+	file_is(m, DEV "decoder10.0/region", "region3\n");
+	write_ok(m, DEV "region3/commit", "1");
+	write_err(m, CXL "/drivers/cxl_region/bind", "region3", -ENODEV);	/* no nvdimm bridge */
+	write_ok(m, DEV "region3/commit", "0");
+	write_ok(m, DEV "region3/target1", "\n");
+	write_ok(m, DEV "region3/target0", "\n");
+	write_ok(m, DEV "decoder0.3/delete_region", "region3");
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -730,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_endpoint_dpa),
 		cmocka_unit_test(test_region_rules),
 		cmocka_unit_test(test_commit_order),
+		cmocka_unit_test(test_region_two_host_bridges),
 		cmocka_unit_test(test_ram_region_kmem),
 		cmocka_unit_test(test_bind_fault_sweep),
 		cmocka_unit_test(test_concurrent_regions),
