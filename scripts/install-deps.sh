@@ -29,6 +29,7 @@ command -v daxctl >/dev/null 2>&1 || missing="$missing daxctl"
 # cxl and ndctl (ndctl): the CXL integration tests and ndctl's own cxl tests
 command -v cxl >/dev/null 2>&1 || missing="$missing ndctl"
 command -v jq >/dev/null 2>&1 || missing="$missing jq"
+command -v uuidgen >/dev/null 2>&1 || missing="$missing uuid-runtime"
 [ -f /usr/src/linux-source-6.12.tar.xz ] || missing="$missing linux-source-6.12"
 # shellcheck disable=SC2086
 exec "$(dirname "$0")/apt-install.sh" $missing

@@ -184,4 +184,28 @@ check "destroy: offline, unbind, reset, detach, free DPA, delete" "[ $ok = 1 ]"
 check "destroy returns everything: MemTotal, /proc/iomem, only region0 and dax0.0 left" \
 	"[ \"\$(meminfo MemTotal)\" = $total0 ] && diff '$out/iomem.before' '$mnt/proc/iomem' &&
 	 [ \"\$(cxl list -R | jq -r '[.[].region] | join(\" \")')\" = region0 ] && [ \"\$(ls $mnt/sys/bus/dax/devices)\" = dax0.0 ]"
+
+# ---- ndctl v76.1's own tests, unmodified ----------------------------------------
+# Each on a freshly booted cxl_test topology.  Inside the namespace only,
+# stand-ins: modprobe (cxl_test is the memhpd just started, nothing to
+# load or unload) and journalctl (the machine's kernel log, memhpctl dmesg).
+ndctl_tests=${NDCTL_TEST_DIR:-/work/shared/ndctl-v76.1/test}
+mkdir -p "$out/bin"
+printf '#!/bin/sh\n# memhp stand-in: cxl_test is memhpd --cxl-topology cxl_test, booted for this run\nexit 0\n' \
+	> "$out/bin/modprobe"
+printf '#!/bin/sh\n# memhp stand-in: the kernel log of the memhp machine\nexec %s --socket %s dmesg\n' \
+	"$build/memhpctl" "$sock" > "$out/bin/journalctl"
+chmod +x "$out/bin/modprobe" "$out/bin/journalctl"
+ndctl_test() {
+	restart "" || return 1
+	(cd "$ndctl_tests" && timeout 600 "$build/memhpctl" exec --mount "$mnt" -- \
+		env PATH="$out/bin:$PATH" CXL="$(command -v cxl)" NDCTL="$(command -v ndctl)" \
+		DAXCTL="$(command -v daxctl)" bash "./$1.sh") > "$out/$1.log" 2>&1
+}
+if [ ! -f "$ndctl_tests/cxl-region-sysfs.sh" ]; then
+	fail "ndctl's tests not found in $ndctl_tests (NDCTL_TEST_DIR)"
+else
+	check "ndctl's cxl-region-sysfs.sh: an 8-way pmem region's decoders, unmodified" \
+		"ndctl_test cxl-region-sysfs"
+fi
 exit 0
