@@ -713,456 +713,60 @@ static const struct kattr endpoint_decoder_attrs[] = {
 static const struct ktype *dev_lookup(struct memhp_machine *m, struct kobj *ko, const char *name);
 static void dev_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l);
 
-static const struct kattr region_ram_attrs_0[] = {
-	REGION_BASE_ATTRS(0444),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_1[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_2[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_3[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_4[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_5[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_6[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_7[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_8[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_9[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_10[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_11[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_12[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	KATTR(target11, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_13[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	KATTR(target11, 0644, target_show, target_store),
-	KATTR(target12, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_14[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	KATTR(target11, 0644, target_show, target_store),
-	KATTR(target12, 0644, target_show, target_store),
-	KATTR(target13, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_15[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	KATTR(target11, 0644, target_show, target_store),
-	KATTR(target12, 0644, target_show, target_store),
-	KATTR(target13, 0644, target_show, target_store),
-	KATTR(target14, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_ram_attrs_16[] = {
-	REGION_BASE_ATTRS(0444),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	KATTR(target11, 0644, target_show, target_store),
-	KATTR(target12, 0644, target_show, target_store),
-	KATTR(target13, 0644, target_show, target_store),
-	KATTR(target14, 0644, target_show, target_store),
-	KATTR(target15, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_0[] = {
-	REGION_BASE_ATTRS(0644),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_1[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_2[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_3[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_4[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_5[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_6[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_7[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_8[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_9[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_10[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_11[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_12[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	KATTR(target11, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_13[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	KATTR(target11, 0644, target_show, target_store),
-	KATTR(target12, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_14[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	KATTR(target11, 0644, target_show, target_store),
-	KATTR(target12, 0644, target_show, target_store),
-	KATTR(target13, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_15[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	KATTR(target11, 0644, target_show, target_store),
-	KATTR(target12, 0644, target_show, target_store),
-	KATTR(target13, 0644, target_show, target_store),
-	KATTR(target14, 0644, target_show, target_store),
-	{ NULL },
-};
-static const struct kattr region_pmem_attrs_16[] = {
-	REGION_BASE_ATTRS(0644),
-	KATTR(target0, 0644, target_show, target_store),
-	KATTR(target1, 0644, target_show, target_store),
-	KATTR(target2, 0644, target_show, target_store),
-	KATTR(target3, 0644, target_show, target_store),
-	KATTR(target4, 0644, target_show, target_store),
-	KATTR(target5, 0644, target_show, target_store),
-	KATTR(target6, 0644, target_show, target_store),
-	KATTR(target7, 0644, target_show, target_store),
-	KATTR(target8, 0644, target_show, target_store),
-	KATTR(target9, 0644, target_show, target_store),
-	KATTR(target10, 0644, target_show, target_store),
-	KATTR(target11, 0644, target_show, target_store),
-	KATTR(target12, 0644, target_show, target_store),
-	KATTR(target13, 0644, target_show, target_store),
-	KATTR(target14, 0644, target_show, target_store),
-	KATTR(target15, 0644, target_show, target_store),
-	{ NULL },
-};
+/*
+ * A region's files: target0..N-1 exist for N ways (cxl_region_target_visible),
+ * uuid is writable for pmem only (cxl_region_visible): a table per mode and
+ * number of ways.
+ */
+#define TARGET(_n) KATTR(target##_n, 0644, target_show, target_store),
+#define TARGETS_0
+#define TARGETS_1 TARGETS_0 TARGET(0)
+#define TARGETS_2 TARGETS_1 TARGET(1)
+#define TARGETS_3 TARGETS_2 TARGET(2)
+#define TARGETS_4 TARGETS_3 TARGET(3)
+#define TARGETS_5 TARGETS_4 TARGET(4)
+#define TARGETS_6 TARGETS_5 TARGET(5)
+#define TARGETS_7 TARGETS_6 TARGET(6)
+#define TARGETS_8 TARGETS_7 TARGET(7)
+#define TARGETS_9 TARGETS_8 TARGET(8)
+#define TARGETS_10 TARGETS_9 TARGET(9)
+#define TARGETS_11 TARGETS_10 TARGET(10)
+#define TARGETS_12 TARGETS_11 TARGET(11)
+#define TARGETS_13 TARGETS_12 TARGET(12)
+#define TARGETS_14 TARGETS_13 TARGET(13)
+#define TARGETS_15 TARGETS_14 TARGET(14)
+#define TARGETS_16 TARGETS_15 TARGET(15)
+#define REGION_ATTRS(_w) \
+	static const struct kattr region_ram_attrs_##_w[] = { REGION_BASE_ATTRS(0444), TARGETS_##_w { NULL } }; \
+	static const struct kattr region_pmem_attrs_##_w[] = { REGION_BASE_ATTRS(0644), TARGETS_##_w { NULL } };
+REGION_ATTRS(0)
+REGION_ATTRS(1)
+REGION_ATTRS(2)
+REGION_ATTRS(3)
+REGION_ATTRS(4)
+REGION_ATTRS(5)
+REGION_ATTRS(6)
+REGION_ATTRS(7)
+REGION_ATTRS(8)
+REGION_ATTRS(9)
+REGION_ATTRS(10)
+REGION_ATTRS(11)
+REGION_ATTRS(12)
+REGION_ATTRS(13)
+REGION_ATTRS(14)
+REGION_ATTRS(15)
+REGION_ATTRS(16)
 
-/* [pmem][interleave_ways]: target0..N-1 exist for N ways (cxl_region_target_visible) */
-static const struct ktype region_types[2][CXL_REGION_MAX_WAYS + 1] = {
-	{
-		{ .attrs = region_ram_attrs_0, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_1, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_2, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_3, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_4, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_5, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_6, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_7, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_8, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_9, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_10, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_11, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_12, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_13, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_14, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_15, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_ram_attrs_16, .lookup = dev_lookup, .list = dev_list },
-	},
-	{
-		{ .attrs = region_pmem_attrs_0, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_1, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_2, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_3, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_4, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_5, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_6, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_7, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_8, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_9, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_10, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_11, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_12, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_13, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_14, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_15, .lookup = dev_lookup, .list = dev_list },
-		{ .attrs = region_pmem_attrs_16, .lookup = dev_lookup, .list = dev_list },
-	},
-};
+#define REGION_TYPE(_mode, _w) { .attrs = region_##_mode##_attrs_##_w, .lookup = dev_lookup, .list = dev_list }
+#define REGION_TYPES(_mode) { \
+	REGION_TYPE(_mode, 0), REGION_TYPE(_mode, 1), REGION_TYPE(_mode, 2), REGION_TYPE(_mode, 3), \
+	REGION_TYPE(_mode, 4), REGION_TYPE(_mode, 5), REGION_TYPE(_mode, 6), REGION_TYPE(_mode, 7), \
+	REGION_TYPE(_mode, 8), REGION_TYPE(_mode, 9), REGION_TYPE(_mode, 10), REGION_TYPE(_mode, 11), \
+	REGION_TYPE(_mode, 12), REGION_TYPE(_mode, 13), REGION_TYPE(_mode, 14), REGION_TYPE(_mode, 15), \
+	REGION_TYPE(_mode, 16) }
+
+/* [pmem][interleave_ways] */
+static const struct ktype region_types[2][CXL_REGION_MAX_WAYS + 1] = { REGION_TYPES(ram), REGION_TYPES(pmem) };
 
 
 static const struct ktype *dev_dir_type(const struct cxl_bus *b, int d);
@@ -1341,9 +945,16 @@ void cxl_platform_list(struct memhp_machine *m, struct lister *l)
  * serial), so there is one link type per kind of directory.
  */
 #define BUS_LINK(_target) { .link = bus_to_dev_link, .follow = &(_target) }
+#define REGION_BUS_LINKS(_pmem) \
+	BUS_LINK(region_types[_pmem][0]), BUS_LINK(region_types[_pmem][1]), BUS_LINK(region_types[_pmem][2]), \
+	BUS_LINK(region_types[_pmem][3]), BUS_LINK(region_types[_pmem][4]), BUS_LINK(region_types[_pmem][5]), \
+	BUS_LINK(region_types[_pmem][6]), BUS_LINK(region_types[_pmem][7]), BUS_LINK(region_types[_pmem][8]), \
+	BUS_LINK(region_types[_pmem][9]), BUS_LINK(region_types[_pmem][10]), BUS_LINK(region_types[_pmem][11]), \
+	BUS_LINK(region_types[_pmem][12]), BUS_LINK(region_types[_pmem][13]), BUS_LINK(region_types[_pmem][14]), \
+	BUS_LINK(region_types[_pmem][15]), BUS_LINK(region_types[_pmem][16])
 static const struct ktype bus_link_types[] = {
-	BUS_LINK(region_types[0][0]), BUS_LINK(region_types[0][1]), BUS_LINK(region_types[0][2]), BUS_LINK(region_types[0][3]), BUS_LINK(region_types[0][4]), BUS_LINK(region_types[0][5]), BUS_LINK(region_types[0][6]), BUS_LINK(region_types[0][7]), BUS_LINK(region_types[0][8]), BUS_LINK(region_types[0][9]), BUS_LINK(region_types[0][10]), BUS_LINK(region_types[0][11]), BUS_LINK(region_types[0][12]), BUS_LINK(region_types[0][13]), BUS_LINK(region_types[0][14]), BUS_LINK(region_types[0][15]), BUS_LINK(region_types[0][16]),
-	BUS_LINK(region_types[1][0]), BUS_LINK(region_types[1][1]), BUS_LINK(region_types[1][2]), BUS_LINK(region_types[1][3]), BUS_LINK(region_types[1][4]), BUS_LINK(region_types[1][5]), BUS_LINK(region_types[1][6]), BUS_LINK(region_types[1][7]), BUS_LINK(region_types[1][8]), BUS_LINK(region_types[1][9]), BUS_LINK(region_types[1][10]), BUS_LINK(region_types[1][11]), BUS_LINK(region_types[1][12]), BUS_LINK(region_types[1][13]), BUS_LINK(region_types[1][14]), BUS_LINK(region_types[1][15]), BUS_LINK(region_types[1][16]),
+	REGION_BUS_LINKS(0),
+	REGION_BUS_LINKS(1),
 	BUS_LINK(port_type), BUS_LINK(root_decoder_ram_type), BUS_LINK(root_decoder_pmem_type),
 	BUS_LINK(switch_decoder_type),
 	BUS_LINK(endpoint_decoder_type), BUS_LINK(memdev_type), BUS_LINK(memdev_no_pmem_type),
