@@ -80,13 +80,17 @@ static void dev_to_dev_link(const struct kobj *ko, char *buf, size_t len)
 	rel_link(from, to, buf, len);
 }
 
-/* in /sys/bus/cxl/devices (or drivers/DRV: which 1), to device id */
+/*
+ * In /sys/bus/cxl/devices, or (which 1) in a driver's directory, to device
+ * id; every driver's directory is at the same depth, which is all the
+ * relative text depends on.
+ */
 static void bus_to_dev_link(const struct kobj *ko, char *buf, size_t len)
 {
 	char to[256];
 
 	dev_path(ko, (int)ko->id, to, sizeof(to));
-	rel_link(ko->which ? "/sys/bus/cxl/drivers/drv" : "/sys/bus/cxl/devices", to, buf, len);
+	rel_link(ko->which ? "/sys/bus/cxl/drivers/any_driver" : "/sys/bus/cxl/devices", to, buf, len);
 }
 
 static const char *driver_of(const struct cxl_dev *d)

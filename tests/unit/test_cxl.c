@@ -197,6 +197,8 @@ static void test_memdevs(void **state)
 	file_is(m, CXL "/devices/mem0/firmware_version", "mock fw v1 \n");
 	file_is(m, CXL "/devices/mem3/dev", "61:3\n");
 	link_is(m, CXL "/devices/mem0/driver", "../../../../../../../../bus/cxl/drivers/cxl_mem");
+	link_is(m, CXL "/drivers/cxl_mem/mem0", "../../../../devices/platform/cxl_host_bridge.0/cxl_root_port.0/"
+		"cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0");
 	/* the RCD: all volatile, no label area, no pmem performance class */
 	link_is(m, CXL "/devices/mem10", "../../../devices/platform/cxl_host_bridge.3/cxl_rcd.10/mem10");
 	file_is(m, CXL "/devices/mem10/ram/size", "0x80000000\n");
