@@ -279,12 +279,10 @@ int cxl_decoder_set_dpa_size(struct cxl_bus *b, int dec, uint64_t size)
 
 /* ---- regions: create and delete (region.c) ------------------------------- */
 
+/* sscanf(buf, "region%d\n", &id) == 1, as create_*_region_store parses it */
 static int parse_region_name(const char *buf, int *id)
 {
-	char nl;
-	int n = sscanf(buf, "region%d%c", id, &nl);
-
-	return n >= 1 && (n == 1 || nl == '\n') ? 0 : -EINVAL;
+	return sscanf(buf, "region%d", id) == 1 ? 0 : -EINVAL;
 }
 
 int cxl_region_create(struct cxl_bus *b, int root_dec, const char *buf, enum cxl_mode mode)
