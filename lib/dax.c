@@ -640,6 +640,29 @@ void dax_reserve_region_ids(struct memhp_machine *m, int n)
 int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
 		      int target_node, uint64_t align, uint64_t addr, int fd, struct memhp_dax_info *info)
 {
+	return dax_region_create_in(m, kind, size, target_node, align, addr, fd, region_resource_name(kind), -1,
+				    info);
+}
+
+static bool dax_region_id_used(struct memhp_machine *m, int id)
+{
+	for (struct dax_region *r = m->dax->regions; r; r = r->next)
+		if (r->id == id)
+			return true;
+	return false;
+}
+
+/*
+ * The same, under a resource named res_name in /proc/iomem - or, for NULL,
+ * inside what already holds the range (a CXL region's "regionN": the
+ * kernel's dax region resource is not in iomem, kmem's dax device is) -
+ * with region id `id` (a CXL region's own id, as alloc_dax_region takes
+ * it; -EBUSY if taken), or the next free one for -1.
+ */
+int dax_region_create_in(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size, int target_node,
+			 uint64_t align, uint64_t addr, int fd, const char *res_name, int id,
+			 struct memhp_dax_info *info)
+{
 	struct dax_region *r;
 	int ret;
 
@@ -659,6 +682,8 @@ int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_
 	}
 	if (addr % align)
 		return -EINVAL;
+	if (id >= 0 && dax_region_id_used(m, id))
+		return -EBUSY;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -666,13 +691,16 @@ int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_
 	if (ret)
 		goto fail;
 	pthread_mutex_lock(&m->resource_lock);
-	r->res = resource_request(&m->iomem, addr, size, region_resource_name(kind), IORESOURCE_MEM);
+	if (res_name)
+		r->res = resource_request(&m->iomem, addr, size, res_name, IORESOURCE_MEM);
 	pthread_mutex_unlock(&m->resource_lock);
-	if (!r->res) {
+	if (res_name && !r->res) {
 		ret = -EBUSY;
 		goto fail_dev;
 	}
-	r->id = m->dax->next_id++;
+	r->id = id >= 0 ? id : m->dax->next_id++;
+	if (id >= 0)
+		m->dax->next_id = MAX(m->dax->next_id, id + 1);
 	r->kind = kind;
 	r->target_node = target_node;
 	r->numa_node = target_node;

@@ -110,6 +110,9 @@ int dax_list(struct memhp_machine *m, enum dax_driver bound_to,
 	     int (*fn)(void *arg, const char *name), void *arg);
 int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
 		      int target_node, uint64_t align, uint64_t addr, int fd, struct memhp_dax_info *info);
+int dax_region_create_in(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size, int target_node,
+			 uint64_t align, uint64_t addr, int fd, const char *res_name, int id,
+			 struct memhp_dax_info *info);
 int dax_region_destroy(struct memhp_machine *m, int id);
 int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, uint64_t size,
 			     uint64_t align, int target_node, int numa_node, struct physdev *dev,
@@ -128,6 +131,14 @@ const char *nd_driver_name(enum nd_driver drv);
 bool nd_is_namespace(const char *name);
 int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
 	    int (*fn)(void *arg, const char *name), void *arg);
+
+/* ---- CXL: a cxl_test topology (cxl.c; the model in cxl.h) ------------ */
+
+struct cxl_bus;
+int cxl_init(struct memhp_machine *m, const char *topology);	/* NULL: no CXL */
+void cxl_destroy(struct memhp_machine *m);
+int cxl_eiw_to_ways(unsigned int eiw, unsigned int *ways);
+int cxl_eig_to_granularity(unsigned int eig, unsigned int *granularity);
 
 /* ---- ACPI memory devices (acpi.c) ------------------------------------ */
 

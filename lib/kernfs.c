@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "kernfs.h"
 
 size_t nodemask_print(uint32_t mask, char *buf, size_t len)
 {
@@ -63,59 +64,9 @@ size_t nodemask_print(uint32_t mask, char *buf, size_t len)
 	return n;
 }
 
-/* ---- the tree's description -------------------------------------------- */
+/* ---- the tree's description (kernfs.h) ---------------------------------- */
 
-struct lister;
-struct ktype;
-
-/* a subdirectory that is always there */
-struct kdirent {
-	const char *name;
-	const struct ktype *type;
-	int which;		/* into kobj.which: the driver or action it is for */
-};
-
-/*
- * A kind of directory, or of symlink.  A directory has fixed
- * subdirectories (dirs) and files (attrs), both ending in an empty entry,
- * and children that come and go (found by lookup, which fills in ko and
- * returns the child's type or NULL; listed by list).  A link has
- * link, its text; follow is the type of its target when a path may go on
- * through it.  Listings give the fixed subdirectories, the files, then
- * list's children, in that order.
- */
-struct ktype {
-	const struct kdirent *dirs;
-	const struct kattr *attrs;
-	const struct ktype *(*lookup)(struct memhp_machine *m, struct kobj *ko, const char *name);
-	void (*list)(struct memhp_machine *m, const struct kobj *ko, struct lister *l);
-	void (*link)(const struct kobj *ko, char *buf, size_t len);
-	const struct ktype *follow;
-	unsigned int mode;	/* a directory's; 0: 0755, as kernfs and debugfs make them */
-};
-
-#define KDIR_MODE(t) ((t)->mode ? (t)->mode : 0755)
-
-/* a fixed subdirectory; one of a family, for the driver or action `which` */
-#define KDIR(_name, _type) { .name = _name, .type = _type }
-#define KDIR_FOR(_name, _type, _which) { .name = _name, .type = _type, .which = _which }
-/* a directory of fixed subdirectories only */
-#define KDIRS(...) (&(const struct ktype){ .dirs = (const struct kdirent[]){ __VA_ARGS__, { } } })
-
-/* what a path names: a directory or link of type, or attr in directory type */
-struct kpath {
-	const struct ktype *type;
-	const struct kattr *attr;
-	struct kobj ko;
-};
-
-struct lister {
-	int (*fn)(void *arg, const char *name, const struct memhp_stat *st);
-	void *arg;
-	int ret;
-};
-
-static void emit(struct lister *l, const char *name, enum memhp_file_type t, unsigned int mode,
+void emit(struct lister *l, const char *name, enum memhp_file_type t, unsigned int mode,
 		 const char *link)
 {
 	struct memhp_stat st = { .type = t, .mode = mode };
@@ -128,13 +79,13 @@ static void emit(struct lister *l, const char *name, enum memhp_file_type t, uns
 }
 
 /* a device's directory in a listing (sysfs: 0755) */
-static void emit_kdir(struct lister *l, const char *name)
+void emit_kdir(struct lister *l, const char *name)
 {
 	emit(l, name, MEMHP_FT_DIR, 0755, NULL);
 }
 
 /* a link of type t in a listing, its text made from ko */
-static void emit_klink(struct lister *l, const char *name, const struct ktype *t, const struct kobj *ko)
+void emit_klink(struct lister *l, const char *name, const struct ktype *t, const struct kobj *ko)
 {
 	char link[128];
 
@@ -863,7 +814,9 @@ static const struct ktype *platform_lookup(struct memhp_machine *m, struct kobj 
 	const char *rest;
 	unsigned long region;
 
-	if (strncmp(name, "dax_region.", 11) || !parse_ulong(name + 11, &rest, &region) || region > 999)
+	if (strncmp(name, "dax_region.", 11))
+		return cxl_platform_lookup(m, ko, name);
+	if (!parse_ulong(name + 11, &rest, &region) || region > 999)
 		return NULL;
 	snprintf(ko->dev, sizeof(ko->dev), "dax%lu.0", region);
 	if (dax_driver_of(m, ko->dev) < 0)
@@ -883,6 +836,7 @@ static void platform_list(struct memhp_machine *m, const struct kobj *ko, struct
 	struct dev_emit e = { l, *ko };
 
 	dax_list(m, DAX_DRV_NR, emit_dax_region_dir, &e);
+	cxl_platform_list(m, l);
 }
 
 static const struct ktype platform_type = {
@@ -1019,6 +973,17 @@ static const struct ktype nd_driver_type = {
 
 /* ---- the tree ------------------------------------------------------------- */
 
+/* /sys/bus: dax and nd always, cxl while a CXL topology exists */
+static const struct ktype *bus_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	return cxl_bus_lookup(m, ko, name);
+}
+
+static void bus_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	cxl_bus_list(m, l);
+}
+
 static const struct ktype *const root_type = KDIRS(
 	KDIR("sys", KDIRS(
 		KDIR("devices", KDIRS(
@@ -1042,7 +1007,8 @@ static const struct ktype *const root_type = KDIRS(
 								 MEMHP_MEM_GOING_ONLINE),
 							KDIR_FOR("MEM_GOING_OFFLINE", &inject_action_type,
 								 MEMHP_MEM_GOING_OFFLINE))))))))))),
-		KDIR("bus", KDIRS(
+		KDIR("bus", (&(const struct ktype){
+			.lookup = bus_lookup, .list = bus_list, .dirs = (const struct kdirent[]){
 			KDIR("dax", KDIRS(
 				KDIR("devices", &dax_devices_type),
 				KDIR("drivers", KDIRS(
@@ -1052,7 +1018,7 @@ static const struct ktype *const root_type = KDIRS(
 				KDIR("devices", &nd_devices_type),
 				KDIR("drivers", KDIRS(
 					KDIR_FOR("nd_pmem", &nd_driver_type, ND_DRV_PMEM),
-					KDIR_FOR("dax_pmem", &nd_driver_type, ND_DRV_DAX_PMEM))))))),
+					KDIR_FOR("dax_pmem", &nd_driver_type, ND_DRV_DAX_PMEM))))), { } } })),
 		KDIR("dev", KDIRS(
 			KDIR("char", &chardev_type))))),
 	KDIR("proc", &proc_type));

@@ -818,6 +818,10 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	ret = nd_init(m);
 	if (ret)
 		goto fail;
+	/* cxl_acpi, cxl_port, cxl_mem over the configured topology */
+	ret = cxl_init(m, cfg.cxl_topology);
+	if (ret)
+		goto fail;
 	/* free_initmem, the initrd freed: the watermarks stay as they were */
 	m->initcalls = false;
 	m->magic = MEMHP_MACHINE_MAGIC;
@@ -836,6 +840,7 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	regions_destroy(m);
 	wp_exit(m);
 	dax_destroy(m);
+	cxl_destroy(m);
 	nd_destroy(m);
 	pgmaps_destroy(m);
 	acpi_destroy(m);

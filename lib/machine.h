@@ -86,6 +86,7 @@ struct memhp_machine {
 	struct dax_bus *dax;
 	pthread_mutex_t dax_lock;	/* leaf: dax regions list and device fields */
 	struct nd_bus *nd;		/* legacy pmem (nd.c) */
+	struct cxl_bus *cxl;		/* the CXL topology (cxl.c); NULL: none */
 	struct dev_pagemap *pgmaps;	/* ZONE_DEVICE maps, under resource_lock */
 	pthread_cond_t pgmap_released;	/* a pgmap's ref reached 0 (resource_lock) */
 	unsigned int slots;
@@ -238,6 +239,8 @@ struct kobj {
 	int which;			/* of a family of fixed directories: the
 					 * driver (dax or nd) or notifier action */
 	char dev[16];			/* daxR.I, namespaceN.0 */
+	const struct cxl_bus *cxl;	/* CXL devices (cxl_sysfs.c): id is the
+					 * device, which a link's target */
 	const volatile int *cancel;	/* a write's (memhp_file_write_cancellable) */
 	unsigned int timeout_ms;
 };

@@ -3,8 +3,9 @@
 # when it is missing: cmocka (unit tests), libfuse3 + fuse3 (the ABI file
 # system), pkg-config, python3 (the oracle conformance check), clang,
 # libmimalloc-dev (the benchmarks' peer allocator),
-# util-linux, bc, daxctl and linux-source-6.12 (the integration tests run
-# lsmem, chmem, daxctl and the kernel's own memory-hotplug selftest).  Runs as root in CI; elsewhere it says
+# util-linux, bc, daxctl, ndctl, jq and linux-source-6.12 (the integration
+# tests run lsmem, chmem, daxctl, cxl and the kernel's own memory-hotplug
+# selftest).  Runs as root in CI; elsewhere it says
 # what to install.
 set -eu
 missing=""
@@ -25,6 +26,10 @@ ls /usr/lib/*/libmimalloc.so.2 >/dev/null 2>&1 || missing="$missing libmimalloc-
 command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 # daxctl (ndctl): the dax tool the integration tests drive memhp with
 command -v daxctl >/dev/null 2>&1 || missing="$missing daxctl"
+# cxl and ndctl (ndctl): the CXL integration tests and ndctl's own cxl tests
+command -v cxl >/dev/null 2>&1 || missing="$missing ndctl"
+command -v jq >/dev/null 2>&1 || missing="$missing jq"
+command -v uuidgen >/dev/null 2>&1 || missing="$missing uuid-runtime"
 [ -f /usr/src/linux-source-6.12.tar.xz ] || missing="$missing linux-source-6.12"
 # shellcheck disable=SC2086
 exec "$(dirname "$0")/apt-install.sh" $missing

@@ -32,6 +32,8 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -1004,9 +1006,9 @@ static const struct exec_path {
 	{ "sys/devices/system/memory", BIND_TREE },
 	{ "sys/devices/system/node", BIND_TREE },
 	{ "sys/module", BIND_TREE },
+	{ "sys/bus/cxl", BIND_OR_HIDE },	/* first: it may graft /sys/bus */
 	{ "sys/bus/dax", BIND_TREE },
 	{ "sys/bus/nd", BIND_TREE },
-	{ "sys/bus/cxl", BIND_OR_HIDE },
 	{ "sys/bus/acpi", BIND_OR_HIDE },
 	{ "sys/devices/platform", BIND_TREE },
 	{ "sys/devices/LNXSYSTM:00", BIND_OR_HIDE },
@@ -1031,6 +1033,54 @@ static int hide_host_dir(const char *dst, char *why, size_t len)
 }
 
 /*
+ * The tree has dst, the host has not (/sys/bus/cxl on a host without CXL),
+ * and sysfs takes no mkdir: dst's parent becomes a tmpfs holding each of
+ * the host's entries bound back from the original directory (reached
+ * through a descriptor, as private_dev does) and an empty directory to
+ * bind dst on.  Only under sysfs; anywhere else the host's stays as is.
+ */
+static int graft_mount_point(const char *dst, char *why, size_t len)
+{
+	char parent[4096], path[4096 + NAME_MAX + 2], src[64 + NAME_MAX];
+	struct dirent *de;
+	struct statfs sfs;
+	DIR *d;
+	int old;
+
+	snprintf(parent, sizeof(parent), "%s", dst);
+	*strrchr(parent, '/') = '\0';
+	if (statfs(parent, &sfs) || sfs.f_type != SYSFS_MAGIC)
+		return 0;
+	old = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = old < 0 ? NULL : fdopendir(dup(old));
+	if (!d || mount("memhp-graft", parent, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755")) {
+		why_set(why, len, "cannot make a place for %s: %s", dst, strerror(errno));
+		if (d)
+			closedir(d);
+		if (old >= 0)
+			close(old);
+		return -EPERM;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.' || fstatat(old, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		snprintf(src, sizeof(src), "/proc/self/fd/%d/%s", old, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+		if (S_ISDIR(st.st_mode) ? !mkdir(path, 0755) : !close(open(path, O_CREAT | O_WRONLY, 0444)))
+			mount(src, path, NULL, MS_BIND | MS_REC, NULL);
+	}
+	closedir(d);
+	close(old);
+	if (mkdir(dst, 0755)) {
+		why_set(why, len, "cannot make %s: %s", dst, strerror(errno));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
  * Bind the tree's DIR/rel over /rel, checking both ends against TREE (the
  * memhpd mount's device): the source must be inside the tree (a link out
  * of it would bind a host file), and afterwards /rel must be the tree's.
@@ -1043,8 +1093,15 @@ static int bind_from_tree(const char *mnt, const struct exec_path *p, dev_t tree
 
 	snprintf(src, sizeof(src), "%s/%s", mnt, p->rel);
 	snprintf(dst, sizeof(dst), "/%s", p->rel);
-	if (stat(dst, &b))
-		return 0;
+	if (stat(dst, &b)) {
+		int ret;
+
+		if (stat(src, &a))
+			return 0;	/* neither has it */
+		ret = graft_mount_point(dst, why, len);
+		if (ret || stat(dst, &b))
+			return ret;	/* not under sysfs: nothing of the host's to cover */
+	}
 	if (stat(src, &a)) {
 		if (errno == ENOENT && p->how == BIND_OR_HIDE && S_ISDIR(b.st_mode))
 			return hide_host_dir(dst, why, len);
@@ -1075,14 +1132,51 @@ static int bind_from_tree(const char *mnt, const struct exec_path *p, dev_t tree
  * can reach nothing of the host.  libdaxctl only looks at the node's
  * numbers, to find /sys/dev/char/M:m/subsystem.
  */
+/*
+ * A character node in devdir for each device of /sys/bus/BUS of the tree
+ * whose name starts with prefix, with the numbers its dev file gives;
+ * devdir is made when there is one.  -1 (errno) when devdir cannot be.
+ */
+static int mknod_bus_devices(const char *mnt, const char *bus, const char *prefix, const char *devdir)
+{
+	char devs[2048], path[4096], buf[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(devs, sizeof(devs), "%s/sys/bus/%s/devices", mnt, bus);
+	d = opendir(devs);
+	while (d && (de = readdir(d))) {
+		unsigned int major, minor;
+		FILE *f;
+
+		if (de->d_name[0] == '.' || strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/dev", devs, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &major, &minor) == 2) {
+			if (mkdir(devdir, 0755) && errno != EEXIST) {
+				fclose(f);
+				closedir(d);
+				return -1;
+			}
+			snprintf(path, sizeof(path), "%s/%s", devdir, de->d_name);
+			mknod(path, S_IFCHR | 0600, makedev(major, minor));
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
 static int private_dev(const char *mnt, char *why, size_t len)
 {
 	static const char *const keep[] = { "null", "zero", "full", "random", "urandom", "tty", "pts",
 					    "shm", "ptmx" };
-	char devs[2048], path[4096], buf[64];
+	char path[4096];
 	int old = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct dirent *de;
-	DIR *d;
 
 	/* without it the host's /dev/daxX.Y would be what daxctl opens */
 	if (old < 0 || mount("memhp-dev", "/dev", "tmpfs", MS_NOSUID, "mode=0755")) {
@@ -1105,26 +1199,12 @@ static int private_dev(const char *mnt, char *why, size_t len)
 	}
 	close(old);
 	(void)symlink("/proc/self/fd", "/dev/fd");
-	snprintf(devs, sizeof(devs), "%s/sys/bus/dax/devices", mnt);
-	d = opendir(devs);
-	while (d && (de = readdir(d))) {
-		unsigned int major, minor;
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/dev", devs, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &major, &minor) == 2) {
-			snprintf(path, sizeof(path), "/dev/%s", de->d_name);
-			mknod(path, S_IFCHR | 0600, makedev(major, minor));
-		}
-		fclose(f);
+	mknod_bus_devices(mnt, "dax", "dax", "/dev");
+	/* libcxl takes a memdev's numbers from /dev/cxl/memN */
+	if (mknod_bus_devices(mnt, "cxl", "mem", "/dev/cxl")) {
+		why_set(why, len, "cannot make /dev/cxl: %s", strerror(errno));
+		return -EPERM;
 	}
-	if (d)
-		closedir(d);
 	return 0;
 }
 

@@ -248,7 +248,7 @@ static const struct fuse_operations fs_ops = {
 /* ---- configuration ------------------------------------------------------------ */
 
 struct options {
-	const char *mount, *socket, *cmdline, *profile, *numa, *backing_dir, *config;
+	const char *mount, *socket, *cmdline, *profile, *numa, *backing_dir, *config, *cxl_topology;
 	uint64_t mem, maxmem;
 	unsigned int slots;
 	unsigned int foreground;
@@ -264,7 +264,7 @@ static int usage(FILE *f, int rc)
 	fprintf(f, "usage: memhpd --mount DIR [--socket PATH] [--mem SIZE] [--numa SIZES|N]\n"
 		   "              [--cmdline 'OPTS'] [--profile x86_64|arm64-4k|arm64-16k|arm64-64k]\n"
 		   "              [--maxmem SIZE] [--slots N] [--coldplug NAME:SIZE[:NODE]]...\n"
-		   "              [--nvdimm NAME:SIZE[:NODE]]...\n"
+		   "              [--nvdimm NAME:SIZE[:NODE]]... [--cxl-topology cxl_test]\n"
 		   "              [--backing-dir DIR] [--huge-pages] [--config FILE]\n"
 		   "              [--foreground] [--help] [--version]\n");
 	if (f == stdout)
@@ -285,6 +285,9 @@ static int usage(FILE *f, int rc)
 			"      --nvdimm NAME:SIZE[:NODE]\n"
 			"                         an NVDIMM (QEMU -device nvdimm, label-less): the NFIT's\n"
 			"                         region and raw namespace on the nd bus; repeatable\n"
+			"      --cxl-topology cxl_test\n"
+			"                         the kernel's cxl_test CXL topology on /sys/bus/cxl\n"
+			"                         (cxl_test:interleave_arithmetic=1: its XOR windows)\n"
 			"      --backing-dir DIR  back devices with files in DIR instead of memfds\n"
 			"      --huge-pages       back devices with 2 MiB pages (a private huge tmpfs) where\n"
 			"                         the host offers them; the log says what each device got\n"
@@ -357,6 +360,8 @@ static int apply_option(struct options *o, const char *key, const char *val)
 		o->profile = dup_value(val);
 	else if (!strcmp(key, "numa"))
 		o->numa = dup_value(val);
+	else if (!strcmp(key, "cxl-topology"))
+		o->cxl_topology = dup_value(val);
 	else if (!strcmp(key, "backing-dir"))
 		o->backing_dir = dup_value(val);
 	else if (!strcmp(key, "mem"))
@@ -435,6 +440,7 @@ static const struct option long_options[] = {
 	{ "coldplug", required_argument, NULL, 0 },
 	{ "nvdimm", required_argument, NULL, 0 },
 	{ "backing-dir", required_argument, NULL, 0 },
+	{ "cxl-topology", required_argument, NULL, 0 },
 	{ "huge-pages", no_argument, NULL, 0 },
 	{ "config", required_argument, NULL, 'c' },
 	{ "foreground", no_argument, NULL, 'f' },
@@ -567,6 +573,7 @@ static int configure_machine(const struct options *o, struct memhp_config *cfg)
 	cfg->nr_coldplug = o->nr_coldplug;
 	cfg->nvdimm = o->nvdimm;
 	cfg->nr_nvdimm = o->nr_nvdimm;
+	cfg->cxl_topology = o->cxl_topology;
 	if (o->numa && parse_numa(o->numa, cfg)) {
 		fprintf(stderr, "memhpd: invalid --numa '%s': want sizes per node (2G,0) or a node count\n",
 			o->numa);

@@ -102,6 +102,11 @@ struct memhp_config {
 				 * the log says which backing each device
 				 * got.  0: 4 KiB memfds, which work
 				 * everywhere */
+	const char *cxl_topology; /* NULL: no CXL; "cxl_test": the kernel's
+				 * cxl_test topology (host bridges, switches,
+				 * 11 memdevs, the CFMWS windows) on
+				 * /sys/bus/cxl; "cxl_test:interleave_arithmetic=1"
+				 * its XOR windows instead of the modulo ones */
 };
 
 int memhp_machine_create(const struct memhp_config *cfg, struct memhp_machine **out);

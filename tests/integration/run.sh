@@ -547,4 +547,7 @@ blocks_online() {
 check "memhpctl udev: the distribution rule onlines every block of a hot-added DIMM" \
 	"[ $urc = 0 ] && [ \$(grep -c 'ATTR{state}=\"online\" on /devices/system/memory/memory3[2-5]: ok' '$out/udev.txt') = 4 ] && blocks_online 32 33 34 35"
 "$build/memhpctl" --socket "$usock" shutdown > /dev/null
+
+# ---- CXL: the cxl_test topology read by ndctl's cxl (tests/integration/cxl.sh) ----
+bash "$top/tests/integration/cxl.sh" "$build"
 exit 0

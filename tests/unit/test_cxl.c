@@ -1,0 +1,792 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_cxl.c - the cxl_test topology on /sys/bus/cxl, checked against the
+ * numbers of the kernel's tools/testing/cxl/test/{cxl,mem}.c (Linux 6.12):
+ * the CEDT's windows (sizes, interleave, restrictions, where populate_cedt
+ * carves them), the mock's platform devices and the ports, dports,
+ * endpoints, memdevs and decoders the CXL drivers make of them, with the
+ * links libcxl resolves.
+ */
+#include <pthread.h>
+#include <sched.h>
+
+#include "helpers.h"
+
+#define CXL "/sys/bus/cxl"
+#define MAX_PHYS (256 * GiB)
+/* cxl_test's gen_pool: the top 64 GiB of the physical address space */
+#define POOL (MAX_PHYS - 64 * GiB)
+
+static struct memhp_machine *boot_cxl(const char *topology)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+
+	c.mem = 1 * GiB;
+	c.maxmem = 96 * GiB;
+	c.max_phys = MAX_PHYS;
+	c.cxl_topology = topology;
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	return m;
+}
+
+struct count {
+	const char *prefix;
+	int n;
+};
+
+static int count_prefix(void *arg, const char *name, const struct memhp_stat *st)
+{
+	struct count *c = arg;
+
+	if (!strncmp(name, c->prefix, strlen(c->prefix)))
+		c->n++;
+	return 0;
+}
+
+static int count_in(struct memhp_machine *m, const char *dir, const char *prefix)
+{
+	struct count c = { prefix, 0 };
+
+	assert_int_equal(memhp_file_list(m, dir, count_prefix, &c), 0);
+	return c.n;
+}
+
+static void link_is(struct memhp_machine *m, const char *path, const char *want)
+{
+	struct memhp_stat st;
+
+	assert_int_equal(memhp_file_stat(m, path, &st), 0);
+	assert_int_equal(st.type, MEMHP_FT_LINK);
+	assert_string_equal(st.link, want);
+}
+
+/*
+ * Devices: root0; a port per CXL 2.0 host bridge (3) and per switch (4 on
+ * the two multi-root bridges, 1 on the single one); an endpoint and a
+ * memdev per cxl_mem (8 + 2) and for the RCD (1); eight decoders per port
+ * and endpoint (NR_CXL_PORT_DECODERS) and one root decoder per modulo
+ * window (CFMWS 0-5).
+ */
+static void test_device_counts(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	int ports = 3 + 4 + 1, endpoints = 8 + 2 + 1;
+
+	(void)state;
+	assert_int_equal(count_in(m, CXL "/devices", "root"), 1);
+	assert_int_equal(count_in(m, CXL "/devices", "port"), ports);
+	assert_int_equal(count_in(m, CXL "/devices", "endpoint"), endpoints);
+	assert_int_equal(count_in(m, CXL "/devices", "mem"), endpoints);
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), 6 + 8 * (ports + endpoints));
+	assert_int_equal(count_in(m, CXL "/devices", "decoder0."), 6);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), endpoints);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_port", ""), ports + endpoints);
+	assert_int_equal(count_in(m, CXL "/devices", "region"), 1);	/* the mock's auto region */
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+struct window {
+	uint64_t size;
+	const char *ways, *granularity, *cap_ram, *cap_pmem, *targets;
+};
+
+/* the root decoders' windows: placed 256 MiB aligned after the 4 CHBS blocks */
+static void windows_are(struct memhp_machine *m, const struct window *w, int n)
+{
+	uint64_t base = POOL + 256 * MiB;
+
+	for (int i = 0; i < n; i++) {
+		char path[128], want[64];
+
+		snprintf(path, sizeof(path), CXL "/devices/decoder0.%d/start", i);
+		snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)base);
+		file_is(m, path, want);
+		snprintf(path, sizeof(path), CXL "/devices/decoder0.%d/size", i);
+		snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)w[i].size);
+		file_is(m, path, want);
+#define ATTR_IS(_attr, _val) do { \
+		snprintf(path, sizeof(path), CXL "/devices/decoder0.%d/" _attr, i); \
+		file_is(m, path, _val); \
+	} while (0)
+		ATTR_IS("interleave_ways", w[i].ways);
+		ATTR_IS("interleave_granularity", w[i].granularity);
+		ATTR_IS("cap_ram", w[i].cap_ram);
+		ATTR_IS("cap_pmem", w[i].cap_pmem);
+		ATTR_IS("cap_type3", "1\n");
+		ATTR_IS("cap_type2", "0\n");
+		ATTR_IS("locked", "0\n");
+		ATTR_IS("target_list", w[i].targets);
+		ATTR_IS("qos_class", "42\n");
+		ATTR_IS("devtype", "cxl_decoder_root\n");
+#undef ATTR_IS
+		base += w[i].size;
+		base = (base + 256 * MiB - 1) / (256 * MiB) * (256 * MiB);
+	}
+}
+
+/* cfmws0-5: eniw 0 -> 1 way, 1 -> 2; eig 4 -> 4096 bytes, but x1 windows show 256 (cxl_parse_cfmws) */
+static void test_modulo_windows(void **state)
+{
+	static const struct window w[] = {
+		{ 1 * GiB, "1\n", "256\n", "1\n", "0\n", "0\n" },
+		{ 2 * GiB, "2\n", "4096\n", "1\n", "0\n", "0,1\n" },
+		{ 1 * GiB, "1\n", "256\n", "0\n", "1\n", "0\n" },
+		{ 2 * GiB, "2\n", "4096\n", "0\n", "1\n", "0,1\n" },
+		{ 1 * GiB, "1\n", "256\n", "0\n", "1\n", "2\n" },
+		{ 256 * MiB, "1\n", "256\n", "1\n", "0\n", "3\n" },
+	};
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	char *iomem, want[80];
+
+	(void)state;
+	windows_are(m, w, 6);
+	iomem = readf(m, "/proc/iomem");
+	snprintf(want, sizeof(want), "%llx-%llx : CXL Window 0\n", (unsigned long long)(POOL + 256 * MiB),
+		 (unsigned long long)(POOL + 256 * MiB + GiB - 1));
+	assert_non_null(strstr(iomem, want));
+	assert_non_null(strstr(iomem, "CXL Window 5\n"));
+	assert_null(strstr(iomem, "CXL Window 6"));
+	free(iomem);
+	memhp_machine_destroy(m);
+}
+
+/* cfmws6-8 (interleave_arithmetic=1): eniw 2 -> 4 ways, eig 0 -> 256 bytes */
+static void test_xor_windows(void **state)
+{
+	static const struct window w[] = {
+		{ 2 * GiB, "1\n", "256\n", "0\n", "1\n", "0\n" },
+		{ 2 * GiB, "2\n", "256\n", "0\n", "1\n", "0,1\n" },
+		{ 4 * GiB, "4\n", "256\n", "0\n", "1\n", "0,1,0,1\n" },
+	};
+	struct memhp_machine *m = boot_cxl("cxl_test:interleave_arithmetic=1");
+
+	(void)state;
+	windows_are(m, w, 3);
+	assert_int_equal(count_in(m, CXL "/devices", "decoder0."), 3);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * The memdevs (mem.c): 2 GiB, half ram and half pmem, a 128 KiB label
+ * area, a 4 KiB payload, serial = the platform id; the RCD all ram.  mem0
+ * is cxl_mem.0 under the first switch of host bridge 0, mem1 cxl_mem.4
+ * beside it.
+ */
+static void test_memdevs(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct memhp_stat st;
+
+	(void)state;
+	link_is(m, CXL "/devices/mem0", "../../../devices/platform/cxl_host_bridge.0/cxl_root_port.0/"
+		"cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0");
+	link_is(m, CXL "/devices/mem1", "../../../devices/platform/cxl_host_bridge.0/cxl_root_port.0/"
+		"cxl_switch_uport.0/cxl_switch_dport.4/cxl_mem.4/mem1");
+	file_is(m, CXL "/devices/mem0/ram/size", "0x40000000\n");
+	file_is(m, CXL "/devices/mem0/pmem/size", "0x40000000\n");
+	file_is(m, CXL "/devices/mem0/ram/qos_class", "42\n");
+	file_is(m, CXL "/devices/mem0/serial", "0x0\n");
+	file_is(m, CXL "/devices/mem1/serial", "0x4\n");
+	file_is(m, CXL "/devices/mem1/numa_node", "0\n");
+	file_is(m, CXL "/devices/mem4/serial", "0x1\n");
+	file_is(m, CXL "/devices/mem4/numa_node", "1\n");
+	file_is(m, CXL "/devices/mem0/label_storage_size", "131072\n");
+	file_is(m, CXL "/devices/mem0/payload_max", "4096\n");
+	file_is(m, CXL "/devices/mem0/firmware_version", "mock fw v1 \n");
+	file_is(m, CXL "/devices/mem3/dev", "61:3\n");
+	link_is(m, CXL "/devices/mem0/driver", "../../../../../../../../bus/cxl/drivers/cxl_mem");
+	link_is(m, CXL "/drivers/cxl_mem/mem0", "../../../../devices/platform/cxl_host_bridge.0/cxl_root_port.0/"
+		"cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0");
+	/* the RCD: all volatile, no label area, no pmem performance class */
+	link_is(m, CXL "/devices/mem10", "../../../devices/platform/cxl_host_bridge.3/cxl_rcd.10/mem10");
+	file_is(m, CXL "/devices/mem10/ram/size", "0x80000000\n");
+	file_is(m, CXL "/devices/mem10/pmem/size", "0x0\n");
+	file_is(m, CXL "/devices/mem10/label_storage_size", "0\n");
+	assert_int_equal(memhp_file_stat(m, CXL "/devices/mem10/pmem/qos_class", &st), -ENOENT);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * Ports: root0's dports are the host bridges by _UID; port1 (bridge 0)
+ * has root ports 0 and 2; the first switch port hangs from it with
+ * downstream ports 0 and 4, and mem0's endpoint from that switch.  The
+ * RCH has no port: its memdev's endpoint is root0's own, below the RCH.
+ */
+static void test_ports(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	char buf[64];
+
+	(void)state;
+	link_is(m, CXL "/devices/root0", "../../../devices/platform/cxl_acpi.0/root0");
+	link_is(m, CXL "/devices/root0/uport", "../../cxl_acpi.0");
+	for (int uid = 0; uid < 4; uid++) {
+		char path[64], want[64];
+
+		snprintf(path, sizeof(path), CXL "/devices/root0/dport%d", uid);
+		snprintf(want, sizeof(want), "../../cxl_host_bridge.%d", uid);
+		link_is(m, path, want);
+	}
+	link_is(m, CXL "/devices/port1", "../../../devices/platform/cxl_acpi.0/root0/port1");
+	link_is(m, CXL "/devices/port1/uport", "../../../cxl_host_bridge.0");
+	link_is(m, CXL "/devices/port1/dport0", "../../../cxl_host_bridge.0/cxl_root_port.0");
+	link_is(m, CXL "/devices/port1/dport2", "../../../cxl_host_bridge.0/cxl_root_port.2");
+	link_is(m, CXL "/devices/port4", "../../../devices/platform/cxl_acpi.0/root0/port1/port4");
+	link_is(m, CXL "/devices/port4/dport4",
+		"../../../../cxl_host_bridge.0/cxl_root_port.0/cxl_switch_uport.0/cxl_switch_dport.4");
+	link_is(m, CXL "/devices/endpoint5", "../../../devices/platform/cxl_acpi.0/root0/port1/port4/endpoint5");
+	link_is(m, CXL "/devices/endpoint5/uport", "../../../../../cxl_host_bridge.0/cxl_root_port.0/"
+		"cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0");
+	link_is(m, CXL "/devices/endpoint19", "../../../devices/platform/cxl_acpi.0/root0/endpoint19");
+	link_is(m, CXL "/devices/endpoint19/parent_dport", "../../../cxl_host_bridge.3");
+	link_is(m, "/sys/devices/platform/cxl_host_bridge.0/physical_node", "../cxl_host_bridge.0");
+	link_is(m, "/sys/devices/platform/cxl_host_bridge.3/firmware_node", "../cxl_host_bridge.3");
+	file_is(m, CXL "/devices/port1/devtype", "cxl_port\n");
+	file_is(m, CXL "/devices/port1/modalias", "cxl:t3\n");
+	file_is(m, CXL "/devices/root0/modalias", "cxl:t4\n");
+	file_is(m, CXL "/devices/port7/decoders_committed", "0\n");
+	/* a switch decoder targets the first of its dports until programmed */
+	file_is(m, CXL "/devices/decoder1.0/target_list", "0\n");
+	file_is(m, CXL "/devices/decoder4.7/interleave_ways", "1\n");
+	file_is(m, CXL "/devices/decoder4.7/interleave_granularity", "256\n");
+	file_is(m, CXL "/devices/decoder4.7/target_type", "expander\n");
+	file_is(m, CXL "/devices/decoder5.1/mode", "none\n");
+	file_is(m, CXL "/devices/decoder5.1/dpa_resource", "0xffffffffffffffff\n");
+	file_is(m, CXL "/devices/decoder5.1/dpa_size", "0x0000000000000000\n");
+	file_is(m, CXL "/devices/decoder5.1/size", "0x0\n");
+	assert_true(memhp_file_read(m, CXL "/devices/decoder5.1/region", buf, sizeof(buf)) == 1);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * mock_init_hdm_decoder: decoder 0 of cxl_mem.0 and cxl_mem.4 (mem0, mem1)
+ * and of their switch and host bridge come up committed, 512 MiB at the
+ * base of window 0, 2 ways; the region driver assembles region0 (decoder0.0's
+ * first id) and hands it to dax and kmem.  No region with XOR windows.
+ */
+static void test_auto_region(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	char want[96], *iomem;
+
+	(void)state;
+	file_is(m, CXL "/devices/region0/mode", "ram\n");
+	file_is(m, CXL "/devices/region0/size", "0x20000000\n");
+	snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)(POOL + 256 * MiB));
+	file_is(m, CXL "/devices/region0/resource", want);
+	file_is(m, CXL "/devices/decoder5.0/start", want);
+	file_is(m, CXL "/devices/region0/interleave_ways", "2\n");
+	file_is(m, CXL "/devices/region0/interleave_granularity", "4096\n");
+	file_is(m, CXL "/devices/region0/commit", "1\n");
+	file_is(m, CXL "/devices/region0/target0", "decoder5.0\n");
+	file_is(m, CXL "/devices/region0/target1", "decoder6.0\n");
+	link_is(m, CXL "/devices/region0", "../../../devices/platform/cxl_acpi.0/root0/decoder0.0/region0");
+	link_is(m, CXL "/devices/region0/driver", "../../../../../../bus/cxl/drivers/cxl_region");
+	file_is(m, CXL "/devices/decoder5.0/mode", "ram\n");
+	file_is(m, CXL "/devices/decoder5.0/dpa_resource", "0x0\n");
+	file_is(m, CXL "/devices/decoder5.0/dpa_size", "0x0000000010000000\n");
+	file_is(m, CXL "/devices/decoder5.0/region", "region0\n");
+	file_is(m, CXL "/devices/decoder4.0/target_list", "0,4\n");
+	file_is(m, CXL "/devices/decoder4.0/interleave_ways", "2\n");
+	file_is(m, CXL "/devices/decoder1.0/target_list", "0\n");
+	file_is(m, CXL "/devices/decoder1.0/interleave_granularity", "4096\n");
+	file_is(m, CXL "/devices/port1/decoders_committed", "1\n");
+	file_is(m, CXL "/devices/endpoint6/decoders_committed", "1\n");
+	file_is(m, CXL "/devices/decoder0.0/create_ram_region", "region6\n");
+	file_is(m, "/sys/bus/dax/devices/dax0.0/size", "536870912\n");
+	link_is(m, "/sys/bus/dax/devices/dax0.0/driver", "../../../../bus/dax/drivers/kmem");
+	iomem = readf(m, "/proc/iomem");
+	snprintf(want, sizeof(want), "  %llx-%llx : region0\n    %llx-%llx : dax0.0\n",
+		 (unsigned long long)(POOL + 256 * MiB), (unsigned long long)(POOL + 768 * MiB - 1),
+		 (unsigned long long)(POOL + 256 * MiB), (unsigned long long)(POOL + 768 * MiB - 1));
+	assert_non_null(strstr(iomem, want));
+	free(iomem);
+	memhp_machine_destroy(m);
+	m = boot_cxl("cxl_test:interleave_arithmetic=1");
+	assert_int_equal(count_in(m, CXL "/devices", "region"), 0);
+	file_is(m, CXL "/devices/port1/decoders_committed", "0\n");
+	memhp_machine_destroy(m);
+}
+
+/* the bus: flush takes "1" only; nothing of it without a topology */
+static void test_bus(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct memhp_stat st;
+
+	(void)state;
+	assert_int_equal(memhp_file_write(m, CXL "/flush", "1\n", 2), 2);
+	assert_int_equal(memhp_file_write(m, CXL "/flush", "2\n", 2), -EINVAL);
+	memhp_machine_destroy(m);
+	m = boot_cxl(NULL);
+	assert_int_equal(memhp_file_stat(m, CXL, &st), -ENOENT);
+	assert_int_equal(memhp_file_stat(m, "/sys/devices/platform/cxl_acpi.0", &st), -ENOENT);
+	assert_int_equal(count_in(m, "/sys/bus", "cxl"), 0);
+	assert_int_equal(count_in(m, "/sys/bus", "dax"), 1);
+	memhp_machine_destroy(m);
+}
+
+static void test_unknown_topology(void **state)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+
+	(void)state;
+	c.mem = 1 * GiB;
+	c.max_phys = MAX_PHYS;
+	c.cxl_topology = "qemu";
+	assert_int_equal(memhp_machine_create(&c, &m), -EINVAL);
+	assert_null(m);
+	c.cxl_topology = "cxl_test:interleave_arithmetic=2";
+	assert_int_equal(memhp_machine_create(&c, &m), -EINVAL);
+}
+
+/* ---- region programming ------------------------------------------------------ */
+
+#define DEV CXL "/devices/"
+
+static struct memhp_machine *boot_cxl_cmdline(const char *cmdline)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+
+	c.mem = 1 * GiB;
+	c.maxmem = 96 * GiB;
+	c.max_phys = MAX_PHYS;
+	c.cmdline = cmdline;
+	c.cxl_topology = "cxl_test";
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	return m;
+}
+
+static void write_err(struct memhp_machine *m, const char *path, const char *val, int err)
+{
+	ssize_t ret = writef(m, path, val);
+
+	if (ret != err)
+		fail_msg("%s <- '%s': want %d, got %zd", path, val, err, ret);
+}
+
+static long long meminfo_kb(struct memhp_machine *m, const char *key)
+{
+	char *text = readf(m, "/proc/meminfo"), *at = strstr(text, key);
+	long long v = at ? atoll(at + strlen(key)) : -1;
+
+	free(text);
+	return v;
+}
+
+/*
+ * Endpoint DPA (hdm.c): a mode first, 256 MiB multiples, within the
+ * partition, in decoder order; the first pmem allocation skips the free
+ * ram; only the last allocation may be freed.
+ */
+static void test_endpoint_dpa(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+
+	(void)state;
+	write_err(m, DEV "decoder8.0/dpa_size", "0x10000000", -EINVAL);	/* mode not set */
+	write_err(m, DEV "decoder8.0/mode", "mixed", -EINVAL);
+	write_err(m, DEV "decoder19.0/mode", "pmem", -ENXIO);		/* the RCD has no pmem */
+	write_ok(m, DEV "decoder8.0/mode", "ram");
+	write_err(m, DEV "decoder8.0/dpa_size", "0x1000000", -EINVAL);	/* not 256 MiB aligned */
+	write_err(m, DEV "decoder8.0/dpa_size", "0x80000000", -ENOSPC);	/* 2 GiB > 1 GiB of ram */
+	write_ok(m, DEV "decoder8.1/mode", "pmem");
+	write_err(m, DEV "decoder8.1/dpa_size", "0x10000000", -EBUSY);	/* decoder8.0 goes first */
+	write_ok(m, DEV "decoder8.0/dpa_size", "0x10000000");
+	file_is(m, DEV "decoder8.0/dpa_resource", "0x0\n");
+	file_is(m, DEV "decoder8.0/dpa_size", "0x0000000010000000\n");
+	write_ok(m, DEV "decoder8.1/dpa_size", "0x10000000");
+	file_is(m, DEV "decoder8.1/dpa_resource", "0x40000000\n");	/* after the ram partition */
+	/* the skip took the rest of the ram */
+	write_ok(m, DEV "decoder8.2/mode", "ram");
+	write_err(m, DEV "decoder8.2/dpa_size", "0x10000000", -ENOSPC);
+	write_err(m, DEV "decoder8.0/dpa_size", "0", -EBUSY);	/* not the last allocation */
+	write_ok(m, DEV "decoder8.1/dpa_size", "0");
+	write_ok(m, DEV "decoder8.0/dpa_size", "0");
+	file_is(m, DEV "decoder8.0/dpa_resource", "0xffffffffffffffff\n");
+	write_ok(m, DEV "decoder8.0/dpa_size", "0x40000000");		/* the whole ram partition */
+	memhp_machine_destroy(m);
+}
+
+/* a 2-way ram region of mem2 and mem3 (cxl_mem.2 and .6, the second switch) under decoder0.0, committed */
+static void program_region(struct memhp_machine *m)
+{
+	write_ok(m, DEV "decoder0.0/create_ram_region", "region6");
+	write_ok(m, DEV "region6/interleave_granularity", "4096");
+	write_ok(m, DEV "region6/interleave_ways", "2");
+	write_ok(m, DEV "region6/size", "0x20000000");
+	for (int e = 8; e <= 9; e++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), DEV "decoder%d.0/mode", e);
+		write_ok(m, path, "ram");
+		snprintf(path, sizeof(path), DEV "decoder%d.0/dpa_size", e);
+		write_ok(m, path, "0x10000000");
+	}
+	write_ok(m, DEV "region6/target0", "decoder8.0");
+	write_ok(m, DEV "region6/target1", "decoder9.0");
+	write_ok(m, DEV "region6/commit", "1");
+}
+
+/* region.c's ordering: each parameter in its turn, each refusal with its errno */
+static void test_region_rules(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct memhp_stat st;
+	char want[64];
+
+	(void)state;
+	file_is(m, DEV "decoder0.0/create_ram_region", "region6\n");
+	file_is(m, DEV "decoder0.1/create_ram_region", "region1\n");	/* one id per root decoder */
+	assert_int_equal(memhp_file_stat(m, DEV "decoder0.2/create_ram_region", &st), -ENOENT);	/* pmem */
+	write_err(m, DEV "decoder0.0/create_ram_region", "region1", -EBUSY);
+	write_err(m, DEV "decoder0.0/create_ram_region", "bogus", -EINVAL);
+	write_ok(m, DEV "decoder0.0/create_ram_region", "region6");
+	file_is(m, DEV "decoder0.0/create_ram_region", "region7\n");	/* the next free memregion id */
+	file_is(m, DEV "region6/mode", "ram\n");
+	file_is(m, DEV "region6/uuid", "\n");
+	assert_int_equal(memhp_file_stat(m, DEV "region6/uuid", &st), 0);
+	assert_int_equal(st.mode, 0444);
+	write_err(m, DEV "region6/size", "0x20000000", -ENXIO);	/* ways and granularity first */
+	write_err(m, DEV "region6/interleave_ways", "0", -EINVAL);
+	write_err(m, DEV "region6/interleave_ways", "5", -EINVAL);
+	write_err(m, DEV "region6/interleave_granularity", "100", -EINVAL);
+	write_ok(m, DEV "region6/interleave_granularity", "4096");
+	write_ok(m, DEV "region6/interleave_ways", "2");
+	assert_int_equal(memhp_file_stat(m, DEV "region6/target1", &st), 0);
+	assert_int_equal(memhp_file_stat(m, DEV "region6/target2", &st), -ENOENT);
+	write_err(m, DEV "region6/size", "0x10000000", -EINVAL);	/* not 256 MiB per way */
+	write_ok(m, DEV "region6/size", "0x20000000");
+	snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)(POOL + 768 * MiB));	/* window 0's start */
+	file_is(m, DEV "region6/resource", want);
+	write_err(m, DEV "region6/interleave_ways", "1", -EBUSY);
+	write_err(m, DEV "region6/target0", "decoder8.0", -EINVAL);	/* mode none != ram */
+	write_ok(m, DEV "decoder8.0/mode", "ram");
+	write_err(m, DEV "region6/target0", "decoder8.0", -ENXIO);	/* no DPA */
+	write_ok(m, DEV "decoder8.0/dpa_size", "0x20000000");
+	write_err(m, DEV "region6/target0", "decoder8.0", -EINVAL);	/* 512M * 2 ways != 512M */
+	write_ok(m, DEV "decoder8.0/dpa_size", "0");
+	write_ok(m, DEV "decoder8.0/dpa_size", "0x10000000");
+	write_err(m, DEV "region6/target0", "decoder9", -ENODEV);
+	write_err(m, DEV "region6/target0", "decoder7.0", -EINVAL);	/* a switch decoder */
+	/* mem4 (cxl_mem.1) is below host bridge 1, which decoder0.0 does not decode to */
+	write_ok(m, DEV "decoder11.0/mode", "ram");
+	write_ok(m, DEV "decoder11.0/dpa_size", "0x10000000");
+	write_err(m, DEV "region6/target1", "decoder11.0", -ENXIO);
+	write_ok(m, DEV "region6/target0", "decoder8.0");
+	/* one memdev in two positions */
+	write_ok(m, DEV "decoder8.1/mode", "ram");
+	write_ok(m, DEV "decoder8.1/dpa_size", "0x10000000");
+	write_err(m, DEV "region6/target1", "decoder8.1", -EBUSY);
+	write_err(m, DEV "region6/commit", "1", -ENXIO);		/* a position is empty */
+	write_ok(m, DEV "decoder9.0/mode", "ram");
+	write_ok(m, DEV "decoder9.0/dpa_size", "0x10000000");
+	write_ok(m, DEV "region6/target1", "decoder9.0");
+	file_is(m, DEV "decoder8.0/region", "region6\n");
+	file_is(m, DEV "decoder9.0/interleave_ways", "2\n");
+	/* the port decoders on the way: host bridge 1 way to root port 2, the switch 2 ways */
+	file_is(m, DEV "decoder1.1/interleave_ways", "1\n");
+	file_is(m, DEV "decoder1.1/interleave_granularity", "4096\n");
+	file_is(m, DEV "decoder1.1/target_list", "2\n");
+	file_is(m, DEV "decoder7.0/interleave_ways", "2\n");
+	file_is(m, DEV "decoder7.0/target_list", "2,6\n");
+	write_err(m, DEV "region6/size", "0", -EBUSY);		/* targets attached */
+	file_is(m, DEV "region6/commit", "0\n");
+	write_ok(m, DEV "region6/commit", "1");
+	file_is(m, DEV "region6/commit", "1\n");
+	file_is(m, DEV "port1/decoders_committed", "2\n");
+	file_is(m, DEV "port7/decoders_committed", "1\n");
+	file_is(m, DEV "endpoint8/decoders_committed", "1\n");
+	write_err(m, DEV "decoder9.0/mode", "pmem", -EBUSY);		/* enabled */
+	write_err(m, DEV "decoder9.0/dpa_size", "0", -EBUSY);
+	write_ok(m, DEV "region6/commit", "0");
+	file_is(m, DEV "port7/decoders_committed", "0\n");
+	write_ok(m, DEV "region6/target1", "\n");
+	file_is(m, DEV "decoder7.0/region", "region6\n");		/* still decoding for target0 */
+	write_ok(m, DEV "region6/target0", "\n");
+	file_is(m, DEV "decoder7.0/region", "\n");
+	write_err(m, DEV "decoder0.0/delete_region", "region1", -ENODEV);
+	write_ok(m, DEV "decoder0.0/delete_region", "region6");
+	assert_int_equal(memhp_file_stat(m, DEV "region6", &st), -ENOENT);
+	assert_int_equal(count_in(m, CXL "/devices", "region"), 1);	/* region0 stays */
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* mock_decoder_commit: a port's decoders commit in id order; a failure leaves none enabled */
+static void test_commit_order(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+
+	(void)state;
+	/* region6 takes the next free decoder of each port; region7 the one after */
+	write_ok(m, DEV "decoder0.0/create_ram_region", "region6");
+	write_ok(m, DEV "region6/interleave_granularity", "4096");
+	write_ok(m, DEV "region6/interleave_ways", "1");
+	write_ok(m, DEV "region6/size", "0x10000000");
+	write_ok(m, DEV "decoder8.0/mode", "ram");
+	write_ok(m, DEV "decoder8.0/dpa_size", "0x10000000");
+	write_ok(m, DEV "region6/target0", "decoder8.0");
+	write_ok(m, DEV "decoder0.0/create_ram_region", "region7");
+	write_ok(m, DEV "region7/interleave_granularity", "4096");
+	write_ok(m, DEV "region7/interleave_ways", "1");
+	write_ok(m, DEV "region7/size", "0x10000000");
+	write_ok(m, DEV "decoder8.1/mode", "ram");
+	write_ok(m, DEV "decoder8.1/dpa_size", "0x10000000");
+	/* the port decoders after the last committed one serve region6 already */
+	write_err(m, DEV "region7/target0", "decoder8.1", -EBUSY);
+	write_ok(m, DEV "region6/commit", "1");
+	write_ok(m, DEV "region7/target0", "decoder8.1");
+	file_is(m, DEV "decoder7.1/region", "region7\n");
+	write_ok(m, DEV "region6/commit", "0");
+	write_err(m, DEV "region7/commit", "1", -EBUSY);	/* decoder8.1 before 8.0 */
+	file_is(m, DEV "endpoint8/decoders_committed", "0\n");
+	file_is(m, DEV "port7/decoders_committed", "0\n");
+	write_ok(m, DEV "region6/commit", "1");
+	write_ok(m, DEV "region7/commit", "1");
+	file_is(m, DEV "endpoint8/decoders_committed", "2\n");
+	memhp_machine_destroy(m);
+}
+
+/*
+ * A committed ram region bound to cxl_region: dax region, device and kmem
+ * over its HPA; MemTotal grows by the region minus one 2 MiB memmap per
+ * 128 MiB block (memmap_on_memory); destroyed in reverse, all comes back.
+ */
+static void test_ram_region_kmem(void **state)
+{
+	struct memhp_machine *m = boot_cxl_cmdline("memory_hotplug.memmap_on_memory=1 "
+						   "memhp_default_state=online_movable");
+	long long total = meminfo_kb(m, "MemTotal:");
+	char *iomem = readf(m, "/proc/iomem"), *after, want[128];
+	uint64_t start = POOL + 768 * MiB;
+
+	(void)state;
+	program_region(m);
+	write_err(m, CXL "/drivers/cxl_region/bind", "region9", -ENODEV);
+	write_ok(m, CXL "/drivers/cxl_region/bind", "region6");
+	write_err(m, CXL "/drivers/cxl_region/bind", "region6", -EBUSY);
+	file_is(m, "/sys/bus/dax/devices/dax6.0/memmap_on_memory", "1\n");
+	file_is(m, "/sys/bus/dax/devices/dax6.0/size", "536870912\n");
+	assert_int_equal(meminfo_kb(m, "MemTotal:") - total, (512 - 4 * 2) * 1024);
+	after = readf(m, "/proc/iomem");
+	snprintf(want, sizeof(want), "  %llx-%llx : region6\n    %llx-%llx : dax6.0\n      %llx-%llx : System RAM (kmem)\n",
+		 (unsigned long long)start, (unsigned long long)(start + 512 * MiB - 1), (unsigned long long)start,
+		 (unsigned long long)(start + 512 * MiB - 1), (unsigned long long)start,
+		 (unsigned long long)(start + 512 * MiB - 1));
+	assert_non_null(strstr(after, want));
+	free(after);
+	/* every block online, its memmap on its own first 512 pages (the altmap) */
+	for (uint64_t b = start / (128 * MiB); b < (start + 512 * MiB) / (128 * MiB); b++) {
+		unsigned long pfn, nr, nr_vmemmap;
+
+		snprintf(want, sizeof(want), "/sys/devices/system/memory/memory%llu/state", (unsigned long long)b);
+		file_is(m, want, "online\n");
+		assert_int_equal(memhp_block_range(m, b, &pfn, &nr, &nr_vmemmap), 0);
+		assert_int_equal(pfn, b * (128 * MiB) / 4096);
+		assert_int_equal(nr_vmemmap, 512);
+	}
+	/* online memory: the region stays bound, nothing changed */
+	write_err(m, CXL "/drivers/cxl_region/unbind", "region6", -EBUSY);
+	write_err(m, DEV "decoder0.0/delete_region", "region6", -EBUSY);
+	for (uint64_t b = start / (128 * MiB); b < (start + 512 * MiB) / (128 * MiB); b++) {
+		snprintf(want, sizeof(want), "/sys/devices/system/memory/memory%llu/state", (unsigned long long)b);
+		write_ok(m, want, "offline");
+	}
+	write_ok(m, CXL "/drivers/cxl_region/unbind", "region6");
+	assert_int_equal(meminfo_kb(m, "MemTotal:"), total);
+	write_ok(m, DEV "region6/commit", "0");
+	write_ok(m, DEV "region6/target0", "\n");
+	write_ok(m, DEV "region6/target1", "\n");
+	write_ok(m, DEV "decoder8.0/dpa_size", "0");
+	write_ok(m, DEV "decoder9.0/dpa_size", "0");
+	write_ok(m, DEV "decoder0.0/delete_region", "region6");
+	after = readf(m, "/proc/iomem");
+	assert_string_equal(after, iomem);
+	free(after);
+	free(iomem);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * Every fallible step of binding a ram region, failed in turn: the bind
+ * fails and nothing changed, or (kmem's probe failed, as a driver core
+ * probe may) the dax device stands unbound and the unbind takes it away
+ * again - until the bind goes through whole.
+ */
+static void test_bind_fault_sweep(void **state)
+{
+	struct memhp_machine *m = boot_cxl_cmdline("memory_hotplug.memmap_on_memory=1 "
+						   "memhp_default_state=online_movable");
+	unsigned long nth, failed = 0;
+	struct memhp_stat st;
+	char *snap;
+
+	(void)state;
+	program_region(m);
+	snap = machine_snapshot(m);
+	for (nth = 1; nth < 400; nth++) {
+		ssize_t ret;
+
+		memhp_fault_inject(m, nth);
+		ret = writef(m, CXL "/drivers/cxl_region/bind", "region6");
+		memhp_fault_inject(m, 0);
+		if (ret > 0 && !memhp_file_stat(m, "/sys/bus/dax/devices/dax6.0/driver", &st))
+			break;
+		failed++;
+		if (ret > 0)
+			write_ok(m, CXL "/drivers/cxl_region/unbind", "region6");
+		assert_int_equal(memhp_file_stat(m, DEV "region6/driver", &st), -ENOENT);
+		assert_unchanged(m, snap);
+	}
+	assert_true(failed >= 4);	/* the region's device, then each block's add */
+	assert_int_equal(memhp_file_stat(m, DEV "region6/driver", &st), 0);
+	print_message("cxl_region bind: %lu failing steps rolled back\n", failed);
+	free(snap);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* ---- concurrency: lookups without a lock against programming ------------------ */
+
+struct churn {
+	struct memhp_machine *m;
+	int stop;	/* atomic */
+	long reads;	/* atomic */
+};
+
+static int note_entry(void *arg, const char *name, const struct memhp_stat *st)
+{
+	(*(long *)arg)++;
+	return 0;
+}
+
+/* list the bus and read every region's files while regions come and go */
+static void *cxl_reader(void *arg)
+{
+	struct churn *c = arg;
+	char buf[64];
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		long n = 0;
+
+		assert_int_equal(memhp_file_list(c->m, CXL "/devices", note_entry, &n), 0);
+		for (int id = 6; id <= 8; id++) {
+			char path[64];
+
+			snprintf(path, sizeof(path), DEV "region%d/interleave_ways", id);
+			memhp_file_read(c->m, path, buf, sizeof(buf));
+			snprintf(path, sizeof(path), DEV "region%d/target1", id);
+			memhp_file_read(c->m, path, buf, sizeof(buf));
+		}
+		memhp_file_read(c->m, DEV "decoder0.0/create_ram_region", buf, sizeof(buf));
+		__atomic_add_fetch(&c->reads, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void test_concurrent_regions(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct churn c = { .m = m };
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, cxl_reader, &c), 0);
+	for (int i = 0; i < 100 / SAN_SCALE + 10; i++) {
+		char name[32], path[128];
+
+		assert_true(memhp_file_read(m, DEV "decoder0.0/create_ram_region", name, sizeof(name)) > 0);
+		name[strcspn(name, "\n")] = '\0';
+		write_ok(m, DEV "decoder0.0/create_ram_region", name);
+		snprintf(path, sizeof(path), DEV "%s/interleave_ways", name);
+		write_ok(m, path, "2");
+		snprintf(path, sizeof(path), DEV "%s/interleave_granularity", name);
+		write_ok(m, path, "4096");
+		write_ok(m, DEV "decoder0.0/delete_region", name);
+	}
+	while (__atomic_load_n(&c.reads, __ATOMIC_ACQUIRE) < 2)
+		sched_yield();	/* a whole pass while regions came and went, at least */
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_int_equal(count_in(m, CXL "/devices", "region"), 1);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * A pmem region over both host bridges (decoder0.3, 2 ways of 4096): each
+ * host bridge's decoder sees only the targets below it, 1 way at 8192
+ * (the root's granularity times its ways), and so does each switch's.
+ */
+static void test_region_two_host_bridges(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+
+	(void)state;
+	file_is(m, DEV "decoder0.3/create_pmem_region", "region3\n");
+	write_ok(m, DEV "decoder0.3/create_pmem_region", "region3");
+	file_is(m, DEV "region3/mode", "pmem\n");
+	write_ok(m, DEV "region3/interleave_granularity", "4096");
+	write_err(m, DEV "region3/interleave_granularity", "8192", -EINVAL);	/* != the root's */
+	write_ok(m, DEV "region3/interleave_ways", "2");
+	write_err(m, DEV "region3/size", "0x20000000", -ENXIO);	/* a pmem region needs its uuid */
+	write_err(m, DEV "region3/uuid", "not-a-uuid\n", -EINVAL);
+	write_ok(m, DEV "region3/uuid", "6a2c1c4e-3b0b-4f0e-9d1a-2b3c4d5e6f70\n");
+	file_is(m, DEV "region3/uuid", "6a2c1c4e-3b0b-4f0e-9d1a-2b3c4d5e6f70\n");
+	write_ok(m, DEV "region3/size", "0x20000000");
+	/* mem2 is below host bridge 0 (the root's target 0), mem4 below host bridge 1 */
+	for (int e = 8; e <= 11; e += 3) {
+		char path[64];
+
+		snprintf(path, sizeof(path), DEV "decoder%d.0/mode", e);
+		write_ok(m, path, "pmem");
+		snprintf(path, sizeof(path), DEV "decoder%d.0/dpa_size", e);
+		write_ok(m, path, "0x10000000");
+	}
+	file_is(m, DEV "decoder8.0/dpa_resource", "0x40000000\n");
+	write_err(m, DEV "region3/target0", "decoder11.0", -ENXIO);	/* position 0 routes to host bridge 0 */
+	write_ok(m, DEV "region3/target0", "decoder8.0");
+	write_ok(m, DEV "region3/target1", "decoder11.0");
+	file_is(m, DEV "decoder1.1/interleave_ways", "1\n");
+	file_is(m, DEV "decoder1.1/interleave_granularity", "8192\n");
+	file_is(m, DEV "decoder1.1/target_list", "2\n");
+	file_is(m, DEV "decoder2.0/interleave_granularity", "8192\n");
+	file_is(m, DEV "decoder7.0/interleave_ways", "1\n");
+	file_is(m, DEV "decoder10.0/region", "region3\n");
+	write_ok(m, DEV "region3/commit", "1");
+	write_err(m, CXL "/drivers/cxl_region/bind", "region3", -ENODEV);	/* no nvdimm bridge */
+	write_ok(m, DEV "region3/commit", "0");
+	write_ok(m, DEV "region3/target1", "\n");
+	write_ok(m, DEV "region3/target0", "\n");
+	write_ok(m, DEV "decoder0.3/delete_region", "region3");
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_device_counts),
+		cmocka_unit_test(test_modulo_windows),
+		cmocka_unit_test(test_xor_windows),
+		cmocka_unit_test(test_memdevs),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_auto_region),
+		cmocka_unit_test(test_bus),
+		cmocka_unit_test(test_unknown_topology),
+		cmocka_unit_test(test_endpoint_dpa),
+		cmocka_unit_test(test_region_rules),
+		cmocka_unit_test(test_commit_order),
+		cmocka_unit_test(test_region_two_host_bridges),
+		cmocka_unit_test(test_ram_region_kmem),
+		cmocka_unit_test(test_bind_fault_sweep),
+		cmocka_unit_test(test_concurrent_regions),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
