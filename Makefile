@@ -102,16 +102,17 @@ $(BUILD)/memhpd: $(BUILD)/tools/memhpd.o $(MEMHPD_OBJS) $(BUILD)/libmemhp.a
 # locks the caller of our mmap may hold) and never meets its own
 # interposed calls.  Its threads are marked so their mappings pass through.
 PRELOAD_RENAMES := malloc=__libc_malloc calloc=__libc_calloc realloc=__libc_realloc free=__libc_free \
-	strdup=memhp_preload_strdup getline=memhp_preload_getline \
+	strdup=memhp_preload_strdup getline=memhp_preload_getline __getdelim=memhp_preload_getdelim \
 	mmap=memhp_sys_mmap munmap=memhp_sys_munmap madvise=memhp_sys_madvise \
 	mremap=memhp_sys_mremap mprotect=memhp_sys_mprotect pthread_create=memhp_preload_pthread_create \
 	fork=memhp_preload_real_fork
 
-PRELOAD_TARGETS := $(BUILD)/libmemhp-preload.so $(BUILD)/tests/live/heap_user $(BUILD)/tests/live/pin_user
+PRELOAD_TARGETS := $(BUILD)/libmemhp-preload.so $(BUILD)/tests/live/heap_user $(BUILD)/tests/live/pin_user \
+		   $(BUILD)/tests/live/unmap_race
 
-$(BUILD)/preload/core.o: $(LIB_OBJS) $(MEMHPD_OBJS)
+$(BUILD)/preload/core.o: $(LIB_OBJS) $(MEMHPD_OBJS) Makefile
 	@mkdir -p $(dir $@)
-	$(LD) -r -o $@.tmp $^
+	$(LD) -r -o $@.tmp $(filter %.o,$^)
 	objcopy $(addprefix --redefine-sym ,$(PRELOAD_RENAMES)) $@.tmp $@
 	rm -f $@.tmp
 

@@ -483,7 +483,7 @@ fail:
 	return ret;
 }
 
-static void region_release(struct memhp_machine *m, struct memhp_region *r)
+static void region_release(struct memhp_machine *m, struct memhp_region *r, bool keep_va)
 {
 	if (r->prev)
 		r->prev->next = r->next;
@@ -497,7 +497,11 @@ static void region_release(struct memhp_machine *m, struct memhp_region *r)
 	 * mapping whose real faults must not be mistaken for ours.
 	 */
 	window_slot_put(r->window_slot);
-	munmap(r->window, r->nr_pages * m->page_size);
+	if (keep_va)	/* atomically: no moment where another mapping could land there */
+		mmap(r->window, r->nr_pages * m->page_size, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+	else
+		munmap(r->window, r->nr_pages * m->page_size);
 	free(r->pfns);
 	free(r);
 }
@@ -511,7 +515,7 @@ static bool region_migrating(struct memhp_machine *m, const struct memhp_region 
 	return false;
 }
 
-void memhp_region_free(struct memhp_region *r)
+static void region_free(struct memhp_region *r, bool keep_va)
 {
 	struct memhp_machine *m;
 
@@ -526,9 +530,25 @@ void memhp_region_free(struct memhp_region *r)
 		sched_yield();
 		pthread_mutex_lock(&m->owners_lock);
 	}
-	region_release(m, r);
+	region_release(m, r, keep_va);
 	pthread_mutex_unlock(&m->owners_lock);
 	pthread_mutex_unlock(&m->fork_lock);
+}
+
+void memhp_region_free(struct memhp_region *r)
+{
+	region_free(r, false);
+}
+
+/*
+ * The preload's munmap: the pages go, the window's range stays reserved
+ * (PROT_NONE) for the caller's own munmap or MAP_FIXED mmap to take over
+ * in one system call - between two calls another thread's mmap could be
+ * placed in the hole and then be unmapped by the second.
+ */
+void region_free_keep_va(struct memhp_region *r)
+{
+	region_free(r, true);
 }
 
 /*
@@ -691,7 +711,7 @@ pid_t memhp_fork(struct memhp_machine *m)
 void regions_destroy(struct memhp_machine *m)
 {
 	while (m->regions)
-		region_release(m, m->regions);
+		region_release(m, m->regions, false);
 }
 
 void *memhp_region_addr(const struct memhp_region *r)

@@ -23,6 +23,8 @@ struct memhp_region {
 /* migrate every movable page of [start, end); returns pages migrated */
 unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, unsigned long end);
 void regions_destroy(struct memhp_machine *m);
+/* memhp_region_free, the window's range left reserved PROT_NONE (the preload) */
+void region_free_keep_va(struct memhp_region *r);
 /* migrate.c's pieces that migrate_device.c uses */
 int map_window(struct memhp_region *r, size_t first, size_t n);
 bool offline_cancelled(struct memhp_machine *m);

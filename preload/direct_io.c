@@ -17,8 +17,12 @@
  *
  * Which descriptors are O_DIRECT is followed from open(2)/openat(2)
  * (and their _FORTIFY_SOURCE forms), fcntl(F_SETFL), dup*(2) and
- * close(2).  Asynchronous I/O (io_submit, io_uring) is not followed: its
- * buffers are not pinned here.
+ * close(2); reads through read/pread/readv/preadv and the fortified
+ * __read_chk/__pread_chk are pinned.  Not followed: descriptors made by
+ * openat2(2), raw syscall(2), SCM_RIGHTS or inherited across exec, and
+ * closes by close_range(2) (a reused number may pin a read that needs no
+ * pin: a removal waits for it, nothing is lost); asynchronous I/O
+ * (io_submit, io_uring) is not pinned.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -233,7 +237,7 @@ static void unpin_buffer(struct pinned *p)
 		if (!fd_is_direct(fd))                                    \
 			return (call);                                    \
 		if (pin_buffer(&pin_, (buf), (len))) {                    \
-			errno = ENOMEM;                                   \
+			errno = EFAULT;                                   \
 			return -1;                                        \
 		}                                                         \
 		ret_ = (call);                                            \
@@ -264,6 +268,27 @@ ssize_t pread(int fd, void *buf, size_t len, off_t off)
 }
 
 ssize_t pread64(int fd, void *buf, size_t len, off_t off) __attribute__((alias("pread")));
+
+/* what _FORTIFY_SOURCE compiles read/pread into when the buffer's size is known */
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	static ssize_t (*next)(int, void *, size_t, size_t);
+
+	if (!next)
+		next = NEXT(__read_chk);
+	PINNED_READ(fd, buf, len, next(fd, buf, len, buflen));
+}
+
+ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen)
+{
+	static ssize_t (*next)(int, void *, size_t, off_t, size_t);
+
+	if (!next)
+		next = NEXT(__pread_chk);
+	PINNED_READ(fd, buf, len, next(fd, buf, len, off, buflen));
+}
+
+ssize_t __pread64_chk(int fd, void *buf, size_t len, off_t off, size_t buflen) __attribute__((alias("__pread_chk")));
 
 /* the vectors' buffers, each pinned; -1 with errno on failure */
 static int pin_iov(struct pinned *p, const struct iovec *iov, int cnt)

@@ -66,6 +66,9 @@
 #include "memhp/memhp.h"
 #include "preload.h"
 
+/* lib/migrate.c: a region's pages freed, its window left PROT_NONE */
+void region_free_keep_va(struct memhp_region *r);
+
 /* glibc's own allocator, whatever malloc the program interposes */
 extern void *__libc_malloc(size_t size);
 extern void *__libc_realloc(void *p, size_t size);
@@ -98,7 +101,7 @@ void *memhp_sys_mremap(void *old, size_t old_len, size_t new_len, int flags, voi
 	return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, new_addr);
 }
 
-/* strdup and getline for memhp's own code, on glibc's allocator too */
+/* strdup and getline/getdelim for memhp's own code, on glibc's allocator too */
 char *memhp_preload_strdup(const char *s)
 {
 	size_t n = strlen(s) + 1;
@@ -107,7 +110,7 @@ char *memhp_preload_strdup(const char *s)
 	return p ? memcpy(p, s, n) : NULL;
 }
 
-ssize_t memhp_preload_getline(char **line, size_t *cap, FILE *f)
+ssize_t memhp_preload_getdelim(char **line, size_t *cap, int delim, FILE *f)
 {
 	size_t n = 0;
 	int c;
@@ -123,13 +126,18 @@ ssize_t memhp_preload_getline(char **line, size_t *cap, FILE *f)
 			*cap = grow;
 		}
 		(*line)[n++] = (char)c;
-		if (c == '\n')
+		if (c == delim)
 			break;
 	}
 	if (!n)
 		return -1;
 	(*line)[n] = 0;
 	return (ssize_t)n;
+}
+
+ssize_t memhp_preload_getline(char **line, size_t *cap, FILE *f)
+{
+	return memhp_preload_getdelim(line, cap, '\n', f);
 }
 
 /* ---- the heap's mappings ------------------------------------------------ */
@@ -164,6 +172,8 @@ void preload_thread_mark(void)
 {
 	passthrough = 1;
 }
+
+#define PAGE_UP(n) (((n) + P.page_size - 1) & ~(P.page_size - 1))
 
 static bool heap_active(void)
 {
@@ -275,7 +285,7 @@ static long heap_cut(size_t i, uintptr_t a, uintptr_t b)
 	} else {
 		maps_remove(i);
 	}
-	memhp_region_free(mid);
+	region_free_keep_va(mid);
 	atomic_fetch_add(&P.unmapped, 1);
 	return (long)i;
 }
@@ -294,7 +304,12 @@ static int maps_reserve(size_t more)
 	return 0;
 }
 
-/* give back every heap page in [a, b); the range's host part is the caller's */
+/*
+ * Give back every heap page in [a, b).  The windows' ranges are left
+ * reserved (PROT_NONE): the caller's one munmap or MAP_FIXED mmap over
+ * [a, b) then takes them and the host's part at once, as the kernel's
+ * munmap is one step - no other thread's mapping can land in between.
+ */
 static int heap_unmap_range(uintptr_t a, uintptr_t b)
 {
 	int ret = 0;
@@ -390,8 +405,13 @@ long heap_pin(uintptr_t a, size_t len, uintptr_t *pins, size_t max)
 			return -E2BIG;
 		}
 		passthrough = 1;
-		if (!memhp_region_pin(P.maps[i].r, (page - P.maps[i].start) / P.page_size))
-			pins[n++] = page;
+		if (memhp_region_pin(P.maps[i].r, (page - P.maps[i].start) / P.page_size)) {
+			passthrough = 0;
+			pthread_mutex_unlock(&P.lock);
+			heap_unpin(pins, n);
+			return -EFAULT;	/* get_user_pages failed: the I/O does not start */
+		}
+		pins[n++] = page;
 		passthrough = 0;
 	}
 	pthread_mutex_unlock(&P.lock);
@@ -404,6 +424,8 @@ long heap_pin(uintptr_t a, size_t len, uintptr_t *pins, size_t max)
  */
 void heap_unpin(const uintptr_t *pins, size_t n)
 {
+	if (!n)
+		return;	/* nothing pinned: P.lock not needed (a forked child may never get it) */
 	pthread_mutex_lock(&P.lock);
 	passthrough = 1;
 	for (size_t k = 0; k < n; k++) {
@@ -426,8 +448,9 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		if (p)
 			return p;
 	}
-	/* a fixed mapping replaces what was there: our pages there go first */
-	if ((flags & MAP_FIXED) && heap_active() && len) {
+	/* a fixed mapping replaces what was there: our pages there go first
+	 * (an unaligned address is the kernel's EINVAL, nothing cut) */
+	if ((flags & MAP_FIXED) && heap_active() && len && !((uintptr_t)addr & (P.page_size - 1))) {
 		uintptr_t a = (uintptr_t)addr, b = a + ((len + P.page_size - 1) & ~(P.page_size - 1));
 		bool ours;
 
@@ -472,11 +495,16 @@ int madvise(void *addr, size_t len, int advice)
 		return memhp_sys_madvise(addr, len, advice);
 	/*
 	 * The heap's pages are the machine's: only what changes the
-	 * contents applies to them - DONTNEED (and REMOVE) zero them;
-	 * FREE may keep them; the others are hints about memory the
-	 * machine manages.  The host's pages in the range get the advice.
+	 * contents applies to them - DONTNEED zeroes them, FREE may keep
+	 * them, REMOVE is EINVAL as on any private memory; the others are
+	 * hints about memory the machine manages.  The host's pages in the
+	 * range get the advice.
 	 */
-	if (advice == MADV_DONTNEED || advice == MADV_REMOVE)
+	if (advice == MADV_REMOVE) {
+		errno = EINVAL;	/* private anonymous memory has no backing to remove */
+		return -1;
+	}
+	if (advice == MADV_DONTNEED)
 		heap_zero_range(a, b);
 	return host_each_gap(a, b, gap_madvise, advice);
 }
@@ -493,31 +521,42 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 		new_addr = va_arg(ap, void *);
 		va_end(ap);
 	}
-	if (heap_active() && old_len && !(a & (P.page_size - 1))) {
+	if (heap_active() && !(a & (P.page_size - 1))) {
+		/* old_len 0 duplicates a shared mapping: look at its first page */
 		pthread_mutex_lock(&P.lock);
-		ours = maps_overlap(a, a + old_len);
+		ours = maps_overlap(a, a + (old_len ? old_len : P.page_size));
 		pthread_mutex_unlock(&P.lock);
 	}
-	if (!ours)
+	if (!ours) {
+		/* a host mapping moved onto the heap replaces heap pages there */
+		if ((flags & MREMAP_FIXED) && heap_active() && !((uintptr_t)new_addr & (P.page_size - 1)) &&
+		    new_len && heap_unmap_range((uintptr_t)new_addr, (uintptr_t)new_addr + PAGE_UP(new_len))) {
+			errno = ENOMEM;
+			return MAP_FAILED;
+		}
 		return memhp_sys_mremap(old, old_len, new_len, flags, new_addr);
-	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
-		errno = EINVAL;	/* not for heap memory; allocators do not ask */
+	}
+	/* private anonymous memory: no duplicate (old_len 0), no empty mapping */
+	if (!old_len || !new_len || (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP))) {
+		errno = EINVAL;	/* MREMAP_FIXED/DONTUNMAP: allocators do not ask */
 		return MAP_FAILED;
 	}
-	if (new_len <= old_len) {
-		munmap((uint8_t *)old + new_len, old_len - new_len);
+	if (PAGE_UP(new_len) <= PAGE_UP(old_len)) {
+		if (PAGE_UP(new_len) < PAGE_UP(old_len) &&
+		    munmap((uint8_t *)old + PAGE_UP(new_len), PAGE_UP(old_len) - PAGE_UP(new_len)))
+			return MAP_FAILED;
 		return old;
 	}
 	if (!(flags & MREMAP_MAYMOVE)) {
 		errno = ENOMEM;	/* as when the kernel cannot grow it in place */
 		return MAP_FAILED;
 	}
-	/* moving: a new mapping, the contents copied, the old one gone */
+	/* moving: a new mapping, the whole pages copied, the old one gone */
 	p = mmap(NULL, new_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return p;
-	memcpy(p, old, old_len);
-	munmap(old, old_len);
+	memcpy(p, old, PAGE_UP(old_len));
+	munmap(old, PAGE_UP(old_len));
 	return p;
 }
 

@@ -57,6 +57,12 @@ check "O_DIRECT reads into heap pages (pinned while the device writes) all read 
 	"grep -Eq ', [1-9][0-9]* O_DIRECT reads, 0 bad\$' '$out/heap_user.out'"
 check "the socket is gone with the program" "! [ -e '$sock' ]"
 
+# ---- munmap is one step: no other thread's mapping lands in a hole
+race=$(MEMHP_SOCKET=$out/race.sock MEMHP_MEM=256M MEMHP_DIMMS=2x256M \
+	LD_PRELOAD=$build/libmemhp-preload.so "$build/tests/live/unmap_race" 800 2>&1)
+check "munmap and mmap of heap memory racing in two threads: every mapping stays its owner's ($race)" \
+	"[ '$race' = 'ok 800' ]"
+
 # ---- memhpctl preload: what it refuses, and what the program inherits
 mp() { "$build/memhpctl" preload "$@"; }
 mp --malloc nonsense -- /bin/true > /dev/null 2>&1; rc_usage=$?
