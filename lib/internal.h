@@ -22,7 +22,6 @@
  *   mem_hotplug_lock (rwlock)    write: add/remove/online/offline; read:
  *                                whoever dereferences struct pages of
  *                                sections that could go away
- *   fork_lock (mutex)            memhp_fork vs. migration and region frees
  *   owners_lock (mutex)          region pages vs. migration, pins
  *   blocks_lock (rwlock)         m->blocks[], node links, registered nodes:
  *                                lock-free sysfs readers vs creation/removal

@@ -690,7 +690,6 @@ static void machine_locks_init(struct memhp_machine *m)
 	pthread_cond_init(&m->pgmap_released, NULL);
 	pthread_rwlock_init(&m->devices_lock, NULL);
 	pthread_mutex_init(&m->dax_lock, NULL);
-	pthread_mutex_init(&m->fork_lock, NULL);
 	pthread_mutex_init(&m->owners_lock, NULL);
 }
 
@@ -863,7 +862,6 @@ void memhp_machine_destroy(struct memhp_machine *m)
 	pthread_rwlock_destroy(&m->devices_lock);
 	pthread_mutex_destroy(&m->dax_lock);
 	pthread_mutex_destroy(&m->owners_lock);
-	pthread_mutex_destroy(&m->fork_lock);
 	pthread_mutex_destroy(&m->span_lock);
 	pthread_mutex_destroy(&m->device_hotplug_lock);
 	pthread_mutex_destroy(&m->notifier_lock);

@@ -117,7 +117,6 @@ struct memhp_machine {
 
 	/* users of memory (migrate.c) */
 	struct per_cpu_pages *pcp;	/* PCP_SLOTS of them */
-	pthread_mutex_t fork_lock;	/* memhp_fork vs. migration and region frees */
 	pthread_mutex_t owners_lock;	/* region pages vs. migration */
 	int uffd;			/* write-protect of migrating pages, -1: mprotect */
 	pid_t uffd_pid;			/* the process whose address space uffd is */

@@ -167,6 +167,8 @@ static __attribute__((noinline)) void chain_old_handler(int sig, siginfo_t *si, 
 	chaining_si = NULL;
 }
 
+static bool fork_snap_fault(uintptr_t a);
+
 static void migration_fault(int sig, siginfo_t *si, void *uctx)
 {
 	uintptr_t a = (uintptr_t)si->si_addr, start = 0;
@@ -175,6 +177,9 @@ static void migration_fault(int sig, siginfo_t *si, void *uctx)
 
 	/* si_code <= 0: sent by kill/raise/sigqueue, si_addr is no address */
 	page_size = si->si_code > 0 ? window_lookup(a, &r, &start) : 0;
+	/* a forked child's first touch of a window: its snapshot goes there */
+	if (!page_size && si->si_code > 0 && fork_snap_fault(a))
+		return;
 	if (page_size) {
 		/* a write to a page being migrated: wait, then retry it */
 		while (page_in_flight(a & ~(page_size - 1)))
@@ -522,7 +527,6 @@ static void region_free(struct memhp_region *r, bool keep_va)
 	if (!r)
 		return;
 	m = r->m;
-	pthread_mutex_lock(&m->fork_lock);	/* a fork's child may still be copying it */
 	pthread_mutex_lock(&m->owners_lock);
 	/* munmap waits for migration entries: a collected page stays ours until finalize */
 	while (region_migrating(m, r)) {
@@ -532,7 +536,6 @@ static void region_free(struct memhp_region *r, bool keep_va)
 	}
 	region_release(m, r, keep_va);
 	pthread_mutex_unlock(&m->owners_lock);
-	pthread_mutex_unlock(&m->fork_lock);
 }
 
 void memhp_region_free(struct memhp_region *r)
@@ -618,93 +621,141 @@ fail_free:
 
 /* ---- fork(2) ---------------------------------------------------------------- */
 
-/* every window's fork behaviour: inherited (MADV_DOFORK) or not */
-static void windows_advise(struct memhp_machine *m, int advice)
-{
-	for (struct memhp_region *r = m->regions; r; r = r->next)
-		madvise(r->window, r->nr_pages * m->page_size, advice);
-}
+/*
+ * The snapshot memhp_fork gives a child: per window, a private anonymous
+ * copy that the child puts in the window's place.  Process-wide, as the
+ * fault handler that reads it in the child is; one fork at a time
+ * (fork_snap_lock).  In the parent it is empty but during memhp_fork.
+ */
+static struct {
+	_Atomic uintptr_t window, len, copy;
+} fork_snap[WINDOW_SLOTS];
+static _Atomic int fork_snap_n;
+static _Atomic pid_t fork_snap_parent;
+static pthread_mutex_t fork_snap_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void windows_protect(struct memhp_machine *m, bool protect)
+/* in a forked child: put window k's copy in place, once; true if it was there */
+static bool fork_snap_place(int k)
 {
-	for (struct memhp_region *r = m->regions; r; r = r->next) {
-		if (protect)
-			wp_protect(m, r->window, r->pfns, r->nr_pages);
-		else
-			wp_unprotect(m, r->window, r->pfns, r->nr_pages);
-		wp_wake(m, r->window, r->nr_pages * m->page_size);
-	}
+	uintptr_t copy = atomic_exchange(&fork_snap[k].copy, 0);
+
+	if (!copy)
+		return false;
+	return mremap((void *)copy, atomic_load(&fork_snap[k].len), atomic_load(&fork_snap[k].len),
+		      MREMAP_MAYMOVE | MREMAP_FIXED, (void *)atomic_load(&fork_snap[k].window)) != MAP_FAILED;
 }
 
 /*
- * The child's half: each window it inherited becomes a private copy at
- * the same address, so its memory is its own from here on, as after a
- * copy-on-write fork.  A region allocated by another thread while fork
- * ran has no window here (MADV_DONTFORK): skipped.
+ * The SIGSEGV handler's part in a forked child: an access to a window
+ * (which a plain fork does not copy: MADV_DONTFORK) before memhp_fork has
+ * put the snapshot there - from the atfork child handlers glibc runs
+ * first - puts it there now; the access is retried on the child's own
+ * copy.  mremap(2) is a system call, safe in a handler.
  */
-static void fork_child_copy(struct memhp_machine *m)
+static bool fork_snap_fault(uintptr_t a)
 {
-	for (struct memhp_region *r = m->regions; r; r = r->next) {
-		size_t len = r->nr_pages * m->page_size;
-		void *copy;
+	int n = atomic_load(&fork_snap_n);
 
-		if (madvise(r->window, len, MADV_NORMAL))
-			continue;	/* not inherited */
-		copy = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (copy == MAP_FAILED)
-			_exit(127);	/* no memory for the child's copy: as fork's ENOMEM, in the child */
-		memcpy(copy, r->window, len);
-		if (mremap(copy, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, r->window) == MAP_FAILED)
-			_exit(127);
+	if (!n || getpid() == atomic_load(&fork_snap_parent))
+		return false;
+	for (int k = 0; k < n; k++) {
+		uintptr_t w = atomic_load(&fork_snap[k].window);
+
+		if (a >= w && a < w + atomic_load(&fork_snap[k].len))
+			return fork_snap_place(k) || !atomic_load(&fork_snap[k].copy);
 	}
+	return false;
+}
+
+static void fork_snap_drop(int n)
+{
+	for (int k = 0; k < n; k++) {
+		uintptr_t copy = atomic_exchange(&fork_snap[k].copy, 0);
+
+		if (copy)
+			munmap((void *)copy, atomic_load(&fork_snap[k].len));
+	}
+	atomic_store(&fork_snap_n, 0);
+}
+
+/*
+ * Copy every window into private memory, the writers held off while it is
+ * copied (owners_lock held: no migration moves a page meanwhile).  Returns
+ * how many windows, or -ENOMEM (nothing kept).
+ */
+static int fork_snap_take(struct memhp_machine *m)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&m->owners_lock);
+	for (struct memhp_region *r = m->regions; r; r = r->next)
+		wp_protect(m, r->window, r->pfns, r->nr_pages);
+	for (struct memhp_region *r = m->regions; r && n >= 0; r = r->next) {
+		size_t len = r->nr_pages * m->page_size;
+		void *copy = n < WINDOW_SLOTS ? mmap(NULL, len, PROT_READ | PROT_WRITE,
+						     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
+
+		if (copy == MAP_FAILED || should_fail(m)) {
+			if (copy != MAP_FAILED)
+				munmap(copy, len);
+			fork_snap_drop(n);
+			n = -ENOMEM;
+			break;
+		}
+		memcpy(copy, r->window, len);
+		atomic_store(&fork_snap[n].window, (uintptr_t)r->window);
+		atomic_store(&fork_snap[n].len, len);
+		atomic_store(&fork_snap[n].copy, (uintptr_t)copy);
+		atomic_store(&fork_snap_n, ++n);
+	}
+	for (struct memhp_region *r = m->regions; r; r = r->next) {
+		wp_unprotect(m, r->window, r->pfns, r->nr_pages);
+		wp_wake(m, r->window, r->nr_pages * m->page_size);
+	}
+	pthread_mutex_unlock(&m->owners_lock);
+	return n;
 }
 
 /*
  * fork(2) for a process whose memory is regions (libmemhp-preload.so's
  * fork): the child gets every region's contents as they were at the fork,
- * as private memory; the parent keeps its regions.  A window is not
- * copy-on-write (it is a shared mapping of the device), so the copy is
- * made by the child right away while the parent's writers wait on the
- * write-protected windows (userfaultfd: stores and system calls sleep).
- * Migrations and region frees wait too (fork_lock), so no page the child
- * still reads is moved or given back meanwhile.  The parent is protected
- * only once fork() has returned in it: before, a thread blocked on a
- * window could hold a lock an atfork handler needs.  Returns fork's
- * value; the child's machine is not usable (its threads are gone).
+ * as private memory; the parent keeps its regions.  A window is a shared
+ * mapping of the device, never copy-on-write, so the parent first copies
+ * each one into private anonymous memory while its writers wait on the
+ * write-protected windows (userfaultfd: stores and system calls sleep),
+ * lets them go, and forks: the copies are what the child inherits,
+ * copy-on-write, and it puts them in the windows' places - before glibc's
+ * atfork child handlers run if they touch one (the fault handler), so
+ * they write the child's memory, never the parent's.  No lock is held
+ * across fork() itself: an atfork prepare handler may need a lock that a
+ * thread waiting on a window holds.  A store another thread makes between
+ * the copy and fork() is the parent's only; a region mapped meanwhile is
+ * not inherited.  Returns fork's value (-1 and ENOMEM when the copies do
+ * not fit); the child's machine is not usable (its threads are gone).
  */
 pid_t memhp_fork(struct memhp_machine *m)
 {
-	int done[2];
 	pid_t pid;
-	char c;
+	int n;
 
-	if (pipe2(done, O_CLOEXEC))
+	pthread_mutex_lock(&fork_snap_lock);
+	n = fork_snap_take(m);
+	if (n < 0) {
+		pthread_mutex_unlock(&fork_snap_lock);
+		errno = ENOMEM;
 		return -1;
-	pthread_mutex_lock(&m->fork_lock);
-	pthread_mutex_lock(&m->owners_lock);
-	windows_advise(m, MADV_DOFORK);
-	pthread_mutex_unlock(&m->owners_lock);
+	}
+	atomic_store(&fork_snap_parent, getpid());
 	pid = fork();
 	if (pid == 0) {
-		fork_child_copy(m);
-		close(done[0]);
-		close(done[1]);	/* the parent's read returns */
+		for (int k = 0; k < n; k++)
+			if (atomic_load(&fork_snap[k].copy) && !fork_snap_place(k))
+				_exit(127);	/* the child cannot have its memory */
+		atomic_store(&fork_snap_n, 0);
 		return 0;
 	}
-	close(done[1]);
-	pthread_mutex_lock(&m->owners_lock);
-	windows_advise(m, MADV_DONTFORK);
-	if (pid > 0) {
-		windows_protect(m, true);
-		pthread_mutex_unlock(&m->owners_lock);
-		while (read(done[0], &c, 1) < 0 && errno == EINTR)
-			;
-		pthread_mutex_lock(&m->owners_lock);
-		windows_protect(m, false);
-	}
-	pthread_mutex_unlock(&m->owners_lock);
-	pthread_mutex_unlock(&m->fork_lock);
-	close(done[0]);
+	fork_snap_drop(n);
+	pthread_mutex_unlock(&fork_snap_lock);
 	return pid;
 }
 
@@ -1011,8 +1062,6 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 {
 	unsigned long migrated = 0, src[MIGRATE_BATCH];
 
-	/* not while a fork's child copies the pages it inherited */
-	pthread_mutex_lock(&m->fork_lock);
 	pthread_mutex_lock(&m->owners_lock);
 	for (unsigned long pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(m, pfn);
@@ -1050,6 +1099,5 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 			break;
 	}
 	pthread_mutex_unlock(&m->owners_lock);
-	pthread_mutex_unlock(&m->fork_lock);
 	return migrated;
 }

@@ -295,10 +295,12 @@ int memhp_region_split(struct memhp_region *r, size_t at, struct memhp_region **
 /*
  * fork(2) for a process whose memory is regions: regions are shared
  * mappings of the devices, never copy-on-write, so a plain fork's child
- * gets none of them (MADV_DONTFORK).  memhp_fork's child gets each region's
- * contents as of the fork as its own private memory; the parent's writers
- * to regions wait until the child has its copy.  Returns what fork
- * returns.  The child cannot use the machine (its threads stayed behind).
+ * gets none of them (MADV_DONTFORK).  memhp_fork copies each region into
+ * private memory while the regions' writers wait, then forks: the child
+ * has the copies in the regions' places (from its first instruction, its
+ * atfork handlers included), as its own memory.  Returns what fork returns
+ * (-1 with ENOMEM when the copies do not fit).  The child cannot use the
+ * machine (its threads stayed behind).
  */
 pid_t memhp_fork(struct memhp_machine *m);
 
