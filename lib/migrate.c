@@ -302,6 +302,31 @@ void migration_entry_clear(int slot)
 /* ---- mapping the owner's view ---------------------------------------------- */
 
 /*
+ * The new page-table entries are made at once, writable, as
+ * remove_migration_ptes installs the new page's with the old entry's
+ * write and dirty bits: the owner's next access - a store too - does not
+ * fault on a page that moved.  MADV_POPULATE_WRITE (Linux 5.14) does
+ * that; MAP_POPULATE alone would map a shared page read-only and leave a
+ * write fault per page.  Checked once per process.
+ */
+static _Atomic int populate_write = -1;	/* -1 unknown, 0 no, 1 yes */
+
+static bool populate_write_works(void)
+{
+	return atomic_load(&populate_write) != 0;
+}
+
+static void populate_writable(void *p, size_t len)
+{
+	if (!populate_write_works())
+		return;	/* MAP_POPULATE did what it could */
+	if (madvise(p, len, MADV_POPULATE_WRITE) && errno == EINVAL)
+		atomic_store(&populate_write, 0);
+	else
+		atomic_store(&populate_write, 1);
+}
+
+/*
  * map window pages [first, first + n) onto their pfns, runs at a time;
  * *mapped (if given) says how many pages from `first` were remapped before
  * a failure
@@ -327,15 +352,12 @@ static int map_window_counted(struct memhp_region *r, size_t first, size_t n, si
 		while (i + run < first + n && r->pfns[i + run] == pfn + run &&
 		       PFN_PHYS_M(m, pfn + run) < d->phys_start + d->size)
 			run++;
-		/*
-		 * MAP_POPULATE: the page-table entries are made now, as
-		 * remove_migration_ptes installs the new page's: the owner's
-		 * next access does not fault on the page that moved.
-		 */
 		p = mmap(r->window + i * m->page_size, run * m->page_size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_FIXED | MAP_POPULATE, d->fd, (off_t)(d->fd_offset + phys - d->phys_start));
+			 MAP_SHARED | MAP_FIXED | (populate_write_works() ? 0 : MAP_POPULATE), d->fd,
+			 (off_t)(d->fd_offset + phys - d->phys_start));
 		if (p == MAP_FAILED)
 			return -ENOMEM;
+		populate_writable(p, run * m->page_size);
 		/* a new mapping drops the window's VM_DONTCOPY: set it again */
 		madvise(p, run * m->page_size, MADV_DONTFORK);
 		/* and is not yet known to the write-protect: a later migration needs it */
