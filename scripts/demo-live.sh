@@ -22,8 +22,10 @@ migrated() {
 heap_mib() { ctl status | awk '/^MemTotal/ {t=$2} /^MemFree/ {f=$2} END {print int((t - f) / 1024)}'; }
 
 echo "== redis-server on memhp: 1 GiB of boot RAM, four 1 GiB DIMMs (dimm0-3) onlined movable"
-ctl preload --dimms 4x1G --mem 1G -- "$live/usr/bin/redis-server" --bind 127.0.0.1 --port "$port" \
-	--save "" --appendonly no > "$dir/redis.log" 2>&1 &
+# memhpctl itself in the background (not a function's subshell): it
+# becomes redis-server, so $! is the server's pid
+"$build/memhpctl" --socket "$sock" preload --dimms 4x1G --mem 1G -- "$live/usr/bin/redis-server" \
+	--bind 127.0.0.1 --port "$port" --save "" --appendonly no > "$dir/redis.log" 2>&1 &
 rpid=$!
 trap 'kill $rpid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done

@@ -79,6 +79,7 @@ static void test_node_events(void **state)
 	c.cmdline = "memhp_default_state=offline";
 	c.mem = 1 * GiB;
 	c.maxmem = 16 * GiB;
+	c.max_phys = 256 * GiB;	/* small reservations: fits ThreadSanitizer's address space too */
 	c.nr_nodes = 2;
 	c.explicit_node_mem = 1;
 	c.node_mem[0] = 1 * GiB;
