@@ -433,6 +433,15 @@ static int region_back(struct memhp_machine *m, struct memhp_region *r)
 	return 0;
 }
 
+/* r joins the machine's regions (owners_lock held) */
+static void region_link(struct memhp_machine *m, struct memhp_region *r)
+{
+	r->next = m->regions;
+	if (m->regions)
+		m->regions->prev = r;
+	m->regions = r;
+}
+
 int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsigned int flags,
 		       struct memhp_region **out)
 {
@@ -495,10 +504,7 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 		window_slot_put(r->window_slot);
 		goto fail;
 	}
-	r->next = m->regions;
-	if (m->regions)
-		m->regions->prev = r;
-	m->regions = r;
+	region_link(m, r);
 	pthread_mutex_unlock(&m->owners_lock);
 	*out = r;
 	return 0;
@@ -542,6 +548,21 @@ static bool region_migrating(struct memhp_machine *m, const struct memhp_region 
 	return false;
 }
 
+/*
+ * owners_lock taken with no page of r under migration: munmap and
+ * split_vma wait for migration entries, a collected page staying the
+ * region's until the migration finalizes
+ */
+static void lock_region_settled(struct memhp_machine *m, const struct memhp_region *r)
+{
+	pthread_mutex_lock(&m->owners_lock);
+	while (region_migrating(m, r)) {
+		pthread_mutex_unlock(&m->owners_lock);
+		sched_yield();
+		pthread_mutex_lock(&m->owners_lock);
+	}
+}
+
 static void region_free(struct memhp_region *r, bool keep_va)
 {
 	struct memhp_machine *m;
@@ -549,13 +570,7 @@ static void region_free(struct memhp_region *r, bool keep_va)
 	if (!r)
 		return;
 	m = r->m;
-	pthread_mutex_lock(&m->owners_lock);
-	/* munmap waits for migration entries: a collected page stays ours until finalize */
-	while (region_migrating(m, r)) {
-		pthread_mutex_unlock(&m->owners_lock);
-		sched_yield();
-		pthread_mutex_lock(&m->owners_lock);
-	}
+	lock_region_settled(m, r);
 	region_release(m, r, keep_va);
 	pthread_mutex_unlock(&m->owners_lock);
 }
@@ -606,12 +621,7 @@ int memhp_region_split(struct memhp_region *r, size_t at, struct memhp_region **
 	t->nid = r->nid;
 	t->flags = r->flags;
 	t->window = r->window + at * m->page_size;
-	pthread_mutex_lock(&m->owners_lock);
-	while (region_migrating(m, r)) {
-		pthread_mutex_unlock(&m->owners_lock);
-		sched_yield();
-		pthread_mutex_lock(&m->owners_lock);
-	}
+	lock_region_settled(m, r);
 	t->window_slot = window_slot_get(t, (uintptr_t)t->window, (uintptr_t)t->window + n * m->page_size,
 					 m->page_size);
 	if (t->window_slot < 0) {
@@ -628,10 +638,7 @@ int memhp_region_split(struct memhp_region *r, size_t at, struct memhp_region **
 		p->index = i;
 	}
 	r->nr_pages = at;
-	t->next = m->regions;
-	if (m->regions)
-		m->regions->prev = t;
-	m->regions = t;
+	region_link(m, t);
 	pthread_mutex_unlock(&m->owners_lock);
 	*tail = t;
 	return 0;
