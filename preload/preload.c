@@ -150,8 +150,8 @@ struct heap_map {
 
 /*
  * The preload's state, one per process (a preload is process-wide by
- * nature): the machine, the sorted table of the heap's mappings, and what
- * it served.  A forked child inherits it but not the regions' windows:
+ * nature): the machine and the sorted table of the heap's mappings.  A
+ * forked child inherits it but not the regions' windows:
  * there owner != getpid() and everything passes through.
  */
 static struct preload {
@@ -161,7 +161,6 @@ static struct preload {
 	pthread_mutex_t lock;		/* maps */
 	struct heap_map *maps;
 	size_t nr_maps, cap_maps;
-	atomic_ulong mapped, unmapped, zeroed, fallbacks, bytes;
 	atomic_int ready;
 } P = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -225,7 +224,7 @@ static void maps_remove(size_t at)
 /* a fresh region for a new mapping of len bytes; NULL: use the host's */
 static void *heap_map_new(size_t len)
 {
-	size_t pages = (len + P.page_size - 1) / P.page_size;
+	size_t pages = PAGE_UP(len) / P.page_size;
 	struct memhp_region *r;
 	struct heap_map hm;
 	int ret;
@@ -233,10 +232,8 @@ static void *heap_map_new(size_t len)
 	passthrough = 1;
 	ret = memhp_region_alloc(P.m, pages, -1, 0, &r);
 	passthrough = 0;
-	if (ret) {
-		atomic_fetch_add(&P.fallbacks, 1);
-		return NULL;
-	}
+	if (ret)
+		return NULL;	/* the host's memory serves it (mmap falls through) */
 	hm.start = (uintptr_t)memhp_region_addr(r);
 	hm.end = hm.start + pages * P.page_size;
 	hm.r = r;
@@ -247,11 +244,8 @@ static void *heap_map_new(size_t len)
 		passthrough = 1;
 		memhp_region_free(r);
 		passthrough = 0;
-		atomic_fetch_add(&P.fallbacks, 1);
 		return NULL;
 	}
-	atomic_fetch_add(&P.mapped, 1);
-	atomic_fetch_add(&P.bytes, pages * P.page_size);
 	return (void *)hm.start;
 }
 
@@ -286,7 +280,6 @@ static long heap_cut(size_t i, uintptr_t a, uintptr_t b)
 		maps_remove(i);
 	}
 	region_free_keep_va(mid);
-	atomic_fetch_add(&P.unmapped, 1);
 	return (long)i;
 }
 
@@ -339,7 +332,6 @@ static void heap_zero_range(uintptr_t a, uintptr_t b)
 		uintptr_t e = b < P.maps[i].end ? b : P.maps[i].end;
 
 		memset((void *)s, 0, e - s);
-		atomic_fetch_add(&P.zeroed, (e - s) / P.page_size);
 	}
 	pthread_mutex_unlock(&P.lock);
 }
@@ -451,7 +443,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	/* a fixed mapping replaces what was there: our pages there go first
 	 * (an unaligned address is the kernel's EINVAL, nothing cut) */
 	if ((flags & MAP_FIXED) && heap_active() && len && !((uintptr_t)addr & (P.page_size - 1))) {
-		uintptr_t a = (uintptr_t)addr, b = a + ((len + P.page_size - 1) & ~(P.page_size - 1));
+		uintptr_t a = (uintptr_t)addr, b = a + PAGE_UP(len);
 		bool ours;
 
 		pthread_mutex_lock(&P.lock);
@@ -473,7 +465,7 @@ int munmap(void *addr, size_t len)
 	uintptr_t a = (uintptr_t)addr;
 
 	if (heap_active() && len && !(a & (P.page_size - 1)) &&
-	    heap_unmap_range(a, a + ((len + P.page_size - 1) & ~(P.page_size - 1)))) {
+	    heap_unmap_range(a, a + PAGE_UP(len))) {
 		errno = ENOMEM;	/* a split found no memory: as the kernel's */
 		return -1;
 	}
@@ -487,7 +479,7 @@ int madvise(void *addr, size_t len, int advice)
 
 	if (!heap_active() || !len || (a & (P.page_size - 1)))
 		return memhp_sys_madvise(addr, len, advice);
-	b = a + ((len + P.page_size - 1) & ~(P.page_size - 1));
+	b = a + PAGE_UP(len);
 	pthread_mutex_lock(&P.lock);
 	ours = maps_overlap(a, b);
 	pthread_mutex_unlock(&P.lock);
@@ -589,21 +581,6 @@ pid_t fork(void)
 }
 
 /* ---- the machine's life ------------------------------------------------- */
-
-struct preload_stats preload_stats(void)
-{
-	struct preload_stats s;
-
-	s.mapped = atomic_load(&P.mapped);
-	s.unmapped = atomic_load(&P.unmapped);
-	s.zeroed_pages = atomic_load(&P.zeroed);
-	s.fallbacks = atomic_load(&P.fallbacks);
-	s.bytes = atomic_load(&P.bytes);
-	pthread_mutex_lock(&P.lock);
-	s.live_maps = P.nr_maps;
-	pthread_mutex_unlock(&P.lock);
-	return s;
-}
 
 /*
  * Built before main (a constructor) so the program's first allocations

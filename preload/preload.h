@@ -35,9 +35,5 @@ size_t preload_min_bytes(void);
 long heap_pin(uintptr_t a, size_t len, uintptr_t *pins, size_t max);
 void heap_unpin(const uintptr_t *pins, size_t n);
 
-struct preload_stats {
-	unsigned long mapped, unmapped, zeroed_pages, fallbacks, bytes, live_maps;
-};
-struct preload_stats preload_stats(void);
 
 #endif
