@@ -520,8 +520,14 @@ static int audit_regions(struct memhp_machine *m, struct audit *a)
 			if (!(p->flags & (PG_lru | PG_locked)) || p->owner != (uint64_t)(uintptr_t)r ||
 			    p->index != i || p->refcount < 1)
 				return fail(a, "pfn %#lx does not point back at its region page %zu", pfn, i);
-			/* an mlocked region's pages are PG_mlocked, no other's are */
-			if (!!(p->flags & PG_mlocked) != !!(r->flags & MEMHP_REGION_MLOCK))
+			/*
+			 * An mlocked region's pages are PG_mlocked, no other's are;
+			 * a migration's new page becomes so only when it is mapped
+			 * (remove_migration_pte's mlock_drain_local), so not while
+			 * the migration holds it locked.
+			 */
+			if (!(p->flags & PG_locked) &&
+			    !!(p->flags & PG_mlocked) != !!(r->flags & MEMHP_REGION_MLOCK))
 				return fail(a, "pfn %#lx of region page %zu is %smlocked", pfn, i,
 					    p->flags & PG_mlocked ? "" : "not ");
 		}
