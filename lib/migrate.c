@@ -442,6 +442,44 @@ static void region_link(struct memhp_machine *m, struct memhp_region *r)
 	m->regions = r;
 }
 
+/*
+ * A MEMHP_REGION_HUGE region (a VM_HUGEPAGE vma) takes a PMD-sized folio
+ * for every PMD-aligned stretch of its window that it covers whole
+ * (thp_vma_suitable_order): pageblock_order pages, the PMD's order on the
+ * architectures memhp models.  0: a base page.
+ */
+static unsigned int thp_order_at(const struct memhp_region *r, size_t i)
+{
+	const struct memhp_machine *m = r->m;
+	size_t pmd_bytes = m->pageblock_nr_pages * m->page_size;
+	uintptr_t va = (uintptr_t)r->window + i * m->page_size;
+
+	if (!(r->flags & MEMHP_REGION_HUGE) || va % pmd_bytes || i + m->pageblock_nr_pages > r->nr_pages)
+		return 0;
+	return m->arch->pageblock_order;
+}
+
+/*
+ * The pages for one fault of the owner: a huge folio where *order asks
+ * for one, split at once into base pages (split_huge_page: memhp tracks
+ * base pages; what stays is their contiguity, which lets the host map the
+ * stretch with one PMD); a base page when none is free, as
+ * do_huge_pmd_anonymous_page falls back (*order becomes 0).
+ */
+static long alloc_region_pages(struct memhp_machine *m, int nid, unsigned int *order)
+{
+	if (*order) {
+		long pfn = alloc_pages_node(m, nid, ALLOC_MOVABLE, *order);
+
+		if (pfn >= 0) {
+			split_page(m, (unsigned long)pfn, *order);
+			return pfn;
+		}
+		*order = 0;	/* THP_FAULT_FALLBACK */
+	}
+	return alloc_page_fault(m, nid, ALLOC_MOVABLE);
+}
+
 int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsigned int flags,
 		       struct memhp_region **out)
 {
@@ -450,7 +488,7 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 	size_t done = 0;
 	int ret = -ENOMEM;
 
-	if (!nr_pages || nr_pages > m->max_pfn_limit || !out)
+	if (!nr_pages || nr_pages > m->max_pfn_limit || !out || (flags & ~(MEMHP_REGION_MLOCK | MEMHP_REGION_HUGE)))
 		return -EINVAL;
 	if (nid >= (int)m->nr_nodes)
 		return -EINVAL;
@@ -492,11 +530,13 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 	 */
 	while (done < nr_pages) {
 		bool fail = !(done & ((1UL << m->arch->max_order) - 1)) && should_fail(m);
-		long pfn = fail ? -ENOMEM : alloc_page_fault(m, nid, ALLOC_MOVABLE);
+		unsigned int order = thp_order_at(r, done);
+		long pfn = fail ? -ENOMEM : alloc_region_pages(m, nid, &order);
 
 		if (pfn < 0)
 			break;
-		set_owner(m, r, done++, (unsigned long)pfn);
+		for (unsigned long i = 0; i < (1UL << order); i++)
+			set_owner(m, r, done++, (unsigned long)pfn + i);
 	}
 	if (done < nr_pages || region_back(m, r) || map_window(r, 0, nr_pages)) {
 		free_region_pages(m, r, done);
@@ -941,7 +981,7 @@ void offline_cancel_disarm(struct memhp_machine *m)
  * alloc_migration_target with do_migrate_range's nodemask: every node with
  * memory except the source, or the source when it is the only one.
  */
-static long alloc_target(struct memhp_machine *m, int src_nid)
+static long alloc_target(struct memhp_machine *m, int src_nid, unsigned int order)
 {
 	bool others = false;
 
@@ -952,14 +992,14 @@ static long alloc_target(struct memhp_machine *m, int src_nid)
 		if (!node_state(m, nid, N_MEMORY))
 			continue;
 		others = true;
-		pfn = alloc_pages_node_only(m, nid, ALLOC_MOVABLE, 0);
+		pfn = alloc_pages_node_only(m, nid, ALLOC_MOVABLE, order);
 		if (pfn >= 0)
 			return pfn;
 	}
 	/* the source only when no other node has memory, full or not */
 	if (others)
 		return -ENOMEM;
-	return alloc_pages_node_only(m, src_nid, ALLOC_MOVABLE, 0);
+	return alloc_pages_node_only(m, src_nid, ALLOC_MOVABLE, order);
 }
 
 #define MIGRATE_BATCH 512
@@ -1030,6 +1070,51 @@ static void restore_unmoved(struct memhp_machine *m, struct memhp_region *r, siz
 }
 
 /*
+ * Whether src[0..k) - window pages [idx, idx + k) of r - are one huge
+ * folio: the PMD-aligned stretch a huge region took whole (thp_order_at),
+ * still on contiguous, aligned pfns (no part of it moved alone).
+ */
+static bool is_huge_folio(const struct memhp_region *r, size_t idx, const unsigned long *src, size_t k)
+{
+	unsigned int order = thp_order_at(r, idx);
+
+	return order && k == 1UL << order && IS_ALIGNED(src[0], k) && src[k - 1] == src[0] + k - 1;
+}
+
+/*
+ * The targets of a batch: a huge folio gets a huge folio, so that it stays
+ * PMD-mappable where it lands (alloc_migration_target keeps the order);
+ * when none is free it moves as base pages, as migrate_pages splits a THP
+ * it cannot place.  Returns how many targets (a failure is retried by the
+ * offline loop, never fatal).
+ */
+static size_t alloc_targets(struct memhp_machine *m, const struct memhp_region *r, size_t idx,
+			    const unsigned long *src, size_t k, long *target)
+{
+	int nid = pfn_to_page(m, src[0])->nid;
+	size_t n = 0;
+
+	if (is_huge_folio(r, idx, src, k) && !should_fail(m)) {
+		unsigned int order = m->arch->pageblock_order;
+		long pfn = alloc_target(m, nid, order);
+
+		if (pfn >= 0) {
+			split_page(m, (unsigned long)pfn, order);
+			for (; n < k; n++)
+				target[n] = pfn + (long)n;
+			return n;
+		}
+	}
+	while (n < k && !should_fail(m)) {
+		target[n] = alloc_target(m, pfn_to_page(m, src[n])->nid, 0);
+		if (target[n] < 0)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/*
  * Migrate window pages [idx, idx + k) of region r, whose pages are src[]:
  * the three steps of the header for the whole run at once - one
  * write-protect, the copies, one mmap per run of contiguous targets - so
@@ -1043,15 +1128,9 @@ static size_t migrate_batch(struct memhp_machine *m, struct memhp_region *r, siz
 {
 	uint8_t *va = r->window + idx * m->page_size;
 	long target[MIGRATE_BATCH];
-	size_t n = 0, mapped = 0;
+	size_t n = alloc_targets(m, r, idx, src, k, target), mapped = 0;
 	int slot;
 
-	while (n < k && !should_fail(m)) {	/* failures are retried, never fatal */
-		target[n] = alloc_target(m, pfn_to_page(m, src[n])->nid);
-		if (target[n] < 0)
-			break;
-		n++;
-	}
 	if (!n)
 		return 0;
 	/* 1: migration entries - writers now wait */

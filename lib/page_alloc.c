@@ -444,6 +444,23 @@ long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, 
 }
 
 /*
+ * split_page: a high-order allocation becomes 1 << order independent
+ * order-0 pages, each with its own reference, freed one by one - what a
+ * THP is once split_huge_page has run, and what memhp's regions hold.
+ */
+void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order)
+{
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		struct page *p = pfn_to_page(m, pfn + i);
+
+		page_flags_store(p, page_flags(p) & ~(PG_head | PG_tail));
+		set_page_count(p, 1);
+		set_page_order(p, 0);
+		p->private = 0;
+	}
+}
+
+/*
  * free_pages_prepare: the pages forget their owner.  Called under the lock
  * of the list they go to (a pcp slot's or the zone's), so that the audit,
  * which holds them all, never sees a page that is neither allocated nor

@@ -248,5 +248,6 @@ int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, 
 int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, long *pfns,
 		      int n);
 void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
+void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 
 #endif

@@ -275,6 +275,7 @@ int memhp_block_offline_cancellable(struct memhp_machine *m, unsigned long block
  */
 struct memhp_region;
 #define MEMHP_REGION_MLOCK	(1u << 0)	/* mlocked: still migratable */
+#define MEMHP_REGION_HUGE	(1u << 1)	/* MADV_HUGEPAGE: PMD-sized chunks where aligned */
 int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsigned int flags,
 		       struct memhp_region **out);
 void *memhp_region_addr(const struct memhp_region *r);

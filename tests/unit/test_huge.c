@@ -82,6 +82,29 @@ static long smaps_field(const void *addr, const char *key)
 	return val;
 }
 
+/* kB of `key` summed over the mappings inside [addr, addr + len) */
+static long smaps_range(const void *addr, size_t len, const char *key)
+{
+	uintptr_t a = (uintptr_t)addr;
+	long sum = 0;
+
+	for (uintptr_t va = a; va < a + len;) {
+		FILE *f = fopen("/proc/self/maps", "re");
+		unsigned long lo = 0, hi = 0;
+		char line[512];
+
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && va >= lo && va < hi)
+				break;
+		fclose(f);
+		assert_true(va >= lo && va < hi);
+		sum += smaps_field((const void *)va, key);
+		va = hi;
+	}
+	return sum;
+}
+
 static void fill(uint8_t *p, size_t bytes, unsigned int seed)
 {
 	for (size_t i = 0; i < bytes; i += 8)
@@ -177,6 +200,61 @@ static void test_pmd_mappings(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* pages [i, i + 512) of r: one 2 MiB-aligned run of pfns, inside [lo, hi) */
+static void assert_huge_chunk(struct memhp_region *r, size_t i, unsigned long lo, unsigned long hi)
+{
+	long first = memhp_region_pfn(r, i);
+
+	assert_true(first >= 0);
+	assert_int_equal((unsigned long)first % 512, 0);
+	assert_true((unsigned long)first >= lo && (unsigned long)first + 512 <= hi);
+	for (size_t k = 1; k < 512; k++)
+		assert_int_equal(memhp_region_pfn(r, i + k), first + (long)k);
+}
+
+/*
+ * MEMHP_REGION_HUGE (a VM_HUGEPAGE vma): every 2 MiB-aligned stretch of
+ * the window it covers whole is one huge folio - 512 contiguous, aligned
+ * pfns, even where order-0 pages would not be (a page taken just before
+ * it); the tail that is not a whole stretch is base pages.  Removing the
+ * DIMM moves each folio whole onto a folio of the other DIMM, so the
+ * window is still mapped by PMDs afterwards, every byte the same.
+ */
+static void test_huge_region_migrates_whole(void **state)
+{
+	const size_t chunks = 32, pages = chunks * 512 + 100;
+	struct memhp_machine *m = boot_backed(1, 0);
+	struct memhp_dimm_info d0, d1;
+	struct memhp_region *r0, *r;
+	uint8_t *p;
+
+	(void)state;
+	if (!huge_backed(m)) {
+		memhp_machine_destroy(m);
+		skip();
+	}
+	assert_int_equal(memhp_region_alloc(m, 1, 0, ~0u, &r0), -EINVAL);
+	assert_int_equal(memhp_dimm_add(m, "dimm0", DIMM_SIZE, 0, MEMHP_ADDR_AUTO, -1, &d0), 0);
+	assert_int_equal(memhp_region_alloc(m, 1, 0, 0, &r0), 0);	/* order-0 pages start unaligned */
+	assert_int_equal(memhp_region_alloc(m, pages, 0, MEMHP_REGION_HUGE, &r), 0);
+	for (size_t c = 0; c < chunks; c++)
+		assert_huge_chunk(r, c * 512, d0.addr / 4096, (d0.addr + d0.size) / 4096);
+	p = memhp_region_addr(r);
+	fill(p, pages * 4096, 11);
+	assert_int_equal(smaps_range(p, pages * 4096, "ShmemPmdMapped"), (long)chunks * 2048);
+
+	assert_int_equal(memhp_dimm_add(m, "dimm1", DIMM_SIZE, 0, MEMHP_ADDR_AUTO, -1, &d1), 0);
+	assert_int_equal(memhp_dimm_remove(m, "dimm0"), 0);
+	check(p, pages * 4096, 11);
+	for (size_t c = 0; c < chunks; c++)
+		assert_huge_chunk(r, c * 512, d1.addr / 4096, (d1.addr + d1.size) / 4096);
+	assert_int_equal(smaps_range(p, pages * 4096, "ShmemPmdMapped"), (long)chunks * 2048);
+	audit_ok(m);
+	memhp_region_free(r);
+	memhp_region_free(r0);
+	memhp_machine_destroy(m);
+}
+
 static void test_hugetlbfs_refused(void **state)
 {
 	struct memhp_machine *m = boot_backed(0, 0);
@@ -248,6 +326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_machine_on_both_backings),
 		cmocka_unit_test(test_pmd_mappings),
+		cmocka_unit_test(test_huge_region_migrates_whole),
 		cmocka_unit_test(test_hugetlbfs_refused),
 		cmocka_unit_test(test_falls_back_to_memfds),
 	};
