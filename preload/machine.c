@@ -180,7 +180,8 @@ static int build_machine(struct memhp_machine **m, char *why, size_t len)
 	c.max_phys = 4 * c.maxmem > (1ULL << 40) ? 4 * c.maxmem : 1ULL << 40;
 	c.cmdline = cmdline && *cmdline ? cmdline
 			: "memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable";
-	c.huge_pages = huge && *huge == '1';
+	/* 2 MiB host pages unless MEMHP_HUGE=0: a heap mapped by PMDs, as the host's own is */
+	c.huge_pages = !huge || *huge != '0';
 	c.backing_dir = getenv("MEMHP_BACKING_DIR");
 	ret = memhp_machine_create(&c, m);
 	if (ret) {

@@ -230,7 +230,7 @@ static void *heap_map_new(size_t len)
 	int ret;
 
 	passthrough = 1;
-	ret = memhp_region_alloc(P.m, pages, -1, 0, &r);
+	ret = memhp_region_alloc(P.m, pages, -1, MEMHP_REGION_HUGE, &r);
 	passthrough = 0;
 	if (ret)
 		return NULL;	/* the host's memory serves it (mmap falls through) */

@@ -164,13 +164,16 @@ static int find_preload(char *out, size_t len)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: memhpctl [--socket PATH] preload [--dimms N x SIZE | SIZE,SIZE,...] [--mem SIZE]\n"
-		   "                [--min SIZE] [--huge-pages] [--cmdline 'OPTS'] [--malloc auto|mimalloc|own]\n"
+		   "                [--min SIZE] [--small-pages] [--cmdline 'OPTS'] [--malloc auto|mimalloc|own]\n"
 		   "                -- PROGRAM [ARGS...]\n"
 		   "Run PROGRAM with its heap on memhp memory: DIMMs (dimm0, dimm1, ...; default 4x1G) onlined\n"
 		   "movable, boot RAM --mem (1G) for what the DIMMs cannot hold, the control socket at --socket\n"
 		   "(default /tmp/memhp-preload.PID.sock): `memhpctl --socket S device del dimm0` then migrates\n"
 		   "the program's live pages and removes the DIMM while it runs.  --malloc auto preloads\n"
-		   "mimalloc for a program on glibc's malloc (whose mmap calls no preload can reach).\n");
+		   "mimalloc for a program on glibc's malloc (whose mmap calls no preload can reach).\n"
+		   "The heap takes 2 MiB chunks where its mappings allow (transparent huge pages, the\n"
+		   "devices on a private huge tmpfs), so the host maps it with PMDs as it maps a normal\n"
+		   "heap; --small-pages keeps 4 KiB pages on memfds (MEMHP_HUGE=0).\n");
 }
 
 static int set_env_size(const char *name, const char *v)
@@ -189,7 +192,7 @@ int preload_command(int argc, char **argv, const char *socket)
 {
 	static const struct option opts[] = {
 		{ "dimms", required_argument, NULL, 'd' }, { "mem", required_argument, NULL, 'm' },
-		{ "min", required_argument, NULL, 'n' },   { "huge-pages", no_argument, NULL, 'H' },
+		{ "min", required_argument, NULL, 'n' },   { "small-pages", no_argument, NULL, 'S' },
 		{ "cmdline", required_argument, NULL, 'c' }, { "malloc", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 }
 	};
@@ -203,7 +206,7 @@ int preload_command(int argc, char **argv, const char *socket)
 		case 'd': setenv("MEMHP_DIMMS", optarg, 1); break;
 		case 'm': if (set_env_size("MEMHP_MEM", optarg)) return 2; break;
 		case 'n': if (set_env_size("MEMHP_MIN", optarg)) return 2; break;
-		case 'H': setenv("MEMHP_HUGE", "1", 1); break;
+		case 'S': setenv("MEMHP_HUGE", "0", 1); break;
 		case 'c': setenv("MEMHP_CMDLINE", optarg, 1); break;
 		case 'a': want = optarg; break;
 		case 'h': usage(stdout); return 0;
