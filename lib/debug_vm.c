@@ -524,9 +524,9 @@ static int audit_regions(struct memhp_machine *m, struct audit *a)
 			 * An mlocked region's pages are PG_mlocked, no other's are;
 			 * a migration's new page becomes so only when it is mapped
 			 * (remove_migration_pte's mlock_drain_local), so not while
-			 * the migration holds it locked.
+			 * the migration holds it locked and off the LRU.
 			 */
-			if (!(p->flags & PG_locked) &&
+			if ((p->flags & (PG_locked | PG_lru)) != PG_locked &&
 			    !!(p->flags & PG_mlocked) != !!(r->flags & MEMHP_REGION_MLOCK))
 				return fail(a, "pfn %#lx of region page %zu is %smlocked", pfn, i,
 					    p->flags & PG_mlocked ? "" : "not ");

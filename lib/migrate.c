@@ -460,6 +460,23 @@ static unsigned int thp_order_at(const struct memhp_region *r, size_t i)
 }
 
 /*
+ * The window: on a host PMD boundary, so that a run of 2 MiB-aligned pages
+ * of a huge backing maps as one; a huge region at least a folio long on
+ * the machine's own PMD boundary too (thp_get_unmapped_area), which is
+ * bigger with 16K and 64K pages, so that its first pages are a folio.
+ */
+static void *window_reserve(const struct memhp_region *r)
+{
+	const struct memhp_machine *m = r->m;
+	uint64_t pmd_bytes = (uint64_t)m->pageblock_nr_pages * m->page_size;
+	size_t bytes = r->nr_pages * m->page_size;
+
+	if ((r->flags & MEMHP_REGION_HUGE) && r->nr_pages >= m->pageblock_nr_pages && pmd_bytes > HOST_PMD_SIZE)
+		return va_reserve_aligned(bytes, pmd_bytes);
+	return va_reserve(bytes);
+}
+
+/*
  * The pages for one fault of the owner: a huge folio where *order asks
  * for one, split at once into base pages (split_huge_page: memhp tracks
  * base pages; what stays is their contiguity, which lets the host map the
@@ -501,8 +518,7 @@ int memhp_region_alloc(struct memhp_machine *m, size_t nr_pages, int nid, unsign
 	r->nid = nid;
 	r->flags = flags;
 	r->pfns = calloc(nr_pages, sizeof(*r->pfns));
-	/* PMD aligned: a run of 2 MiB-aligned pages of a huge backing maps as one */
-	r->window = va_reserve(nr_pages * m->page_size);
+	r->window = window_reserve(r);
 	if (!r->pfns || !r->window)
 		goto fail;
 	/*
@@ -1124,10 +1140,9 @@ static size_t alloc_targets(struct memhp_machine *m, const struct memhp_region *
  * migrated.
  */
 static size_t migrate_batch(struct memhp_machine *m, struct memhp_region *r, size_t idx,
-			    const unsigned long *src, size_t k)
+			    const unsigned long *src, size_t k, long *target)
 {
 	uint8_t *va = r->window + idx * m->page_size;
-	long target[MIGRATE_BATCH];
 	size_t n = alloc_targets(m, r, idx, src, k, target), mapped = 0;
 	int slot;
 
@@ -1161,20 +1176,75 @@ free_targets:
 }
 
 /* a page that can move now: a region's, not pinned */
-static bool movable_now(struct page *p)
+static bool movable_now(const struct page *p)
 {
 	return (page_flags(p) & PG_lru) && page_ref(p) == 1;
 }
 
+/*
+ * How many pages a batch starting at window page idx of r may take: a
+ * huge folio whole (pageblock_nr_pages, more than MIGRATE_BATCH with 16K
+ * and 64K pages) when one starts there and the buffers hold it, else
+ * MIGRATE_BATCH.
+ */
+static size_t batch_limit(const struct memhp_region *r, size_t idx, size_t cap)
+{
+	size_t folio = r->m->pageblock_nr_pages;
+
+	return thp_order_at(r, idx) && folio <= cap ? (folio > MIGRATE_BATCH ? folio : MIGRATE_BATCH)
+						    : MIGRATE_BATCH;
+}
+
+/*
+ * The next pages of a batch: the pfns after pfn that hold the next pages
+ * of the same region, movable now - and never the start of the region's
+ * next huge folio, so that each folio begins a batch of its own and can
+ * move whole even after a page before it could not (pinned, on a device,
+ * or cut off by a split).
+ */
+static size_t batch_extend(struct memhp_machine *m, const struct memhp_region *r, unsigned long pfn,
+			   unsigned long end, unsigned long *src, size_t limit)
+{
+	const struct page *p = pfn_to_page(m, pfn);
+	size_t k = 1;
+
+	src[0] = pfn;
+	while (k < limit && pfn + k < end) {
+		const struct page *q = pfn_to_page(m, pfn + k);
+
+		if (!movable_now(q) || q->owner != p->owner || q->index != p->index + k ||
+		    thp_order_at(r, p->index + k))
+			break;
+		src[k] = pfn + k;
+		k++;
+	}
+	return k;
+}
+
 unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, unsigned long end)
 {
-	unsigned long migrated = 0, src[MIGRATE_BATCH];
+	unsigned long migrated = 0, src_stack[MIGRATE_BATCH], *src = src_stack;
+	long target_stack[MIGRATE_BATCH], *target = target_stack;
+	size_t cap = MIGRATE_BATCH;
 
+	/* room for a folio bigger than a batch; without it, such folios move as base pages */
+	if (m->pageblock_nr_pages > MIGRATE_BATCH) {
+		src = malloc(m->pageblock_nr_pages * sizeof(*src));
+		target = malloc(m->pageblock_nr_pages * sizeof(*target));
+		cap = m->pageblock_nr_pages;
+		if (!src || !target) {
+			free(src);
+			free(target);
+			src = src_stack;
+			target = target_stack;
+			cap = MIGRATE_BATCH;
+		}
+	}
 	pthread_mutex_lock(&m->owners_lock);
 	for (unsigned long pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(m, pfn);
 		struct memhp_region *r;
-		size_t idx, k = 1;
+		size_t idx, k;
 
 		if (page_flags(p) & PG_buddy) {
 			pfn += (1UL << page_order(p)) - 1;
@@ -1182,20 +1252,11 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 		}
 		if (!movable_now(p))
 			continue;	/* not a user's page, or pinned: the offline retries */
-		/* a run: the next pfns hold the next pages of the same region */
 		r = (struct memhp_region *)(uintptr_t)p->owner;
 		idx = p->index;
-		src[0] = pfn;
-		while (k < MIGRATE_BATCH && pfn + k < end) {
-			struct page *q = pfn_to_page(m, pfn + k);
-
-			if (!movable_now(q) || q->owner != p->owner || q->index != idx + k)
-				break;
-			src[k] = pfn + k;
-			k++;
-		}
+		k = batch_extend(m, r, pfn, end, src, batch_limit(r, idx, cap));
 		{
-			size_t moved = migrate_batch(m, r, idx, src, k);
+			size_t moved = migrate_batch(m, r, idx, src, k, target);
 
 			/* count_vm_events(PGMIGRATE_SUCCESS/FAIL) of migrate_pages */
 			atomic_fetch_add(&m->pgmigrate_success, moved);
@@ -1207,5 +1268,9 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 			break;
 	}
 	pthread_mutex_unlock(&m->owners_lock);
+	if (src != src_stack) {
+		free(src);
+		free(target);
+	}
 	return migrated;
 }

@@ -11,7 +11,8 @@
  *   MEMHP_CMDLINE  the kernel command line (memmap_on_memory=1, DIMMs
  *                  onlined movable: memhp_default_state=online_movable)
  *   MEMHP_MIN      the smallest mapping the heap serves (256K)
- *   MEMHP_HUGE     1: 2 MiB pages behind the devices where the host has them
+ *   MEMHP_HUGE     2 MiB pages behind the devices where the host has them (the default);
+ *                  0, no, off or false: 4 KiB memfd pages
  *   MEMHP_MAXMEM   QEMU's maxmem: room for DIMMs added later (64G)
  *   MEMHP_NICE     the niceness of memhp's threads, which migrate (10)
  *
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -181,7 +183,8 @@ static int build_machine(struct memhp_machine **m, char *why, size_t len)
 	c.cmdline = cmdline && *cmdline ? cmdline
 			: "memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable";
 	/* 2 MiB host pages unless MEMHP_HUGE=0: a heap mapped by PMDs, as the host's own is */
-	c.huge_pages = !huge || *huge != '0';
+	c.huge_pages = !huge || !(!strcmp(huge, "0") || !strcasecmp(huge, "no") || !strcasecmp(huge, "off") ||
+				   !strcasecmp(huge, "false"));
 	c.backing_dir = getenv("MEMHP_BACKING_DIR");
 	ret = memhp_machine_create(&c, m);
 	if (ret) {

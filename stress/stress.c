@@ -274,10 +274,14 @@ static void user_alloc(struct stress *st, struct user *u, struct alloc *a)
 
 		unsigned int flags = pick(&u->rng, 4) ? 0 : MEMHP_REGION_MLOCK;
 
-		/* a third huge (MADV_HUGEPAGE), with a whole 2 MiB folio or two and a tail */
-		if (!pick(&u->rng, 3))
+		/*
+		 * a third huge (MADV_HUGEPAGE) where regions may be a folio
+		 * long: one or two whole 2 MiB folios and a tail
+		 */
+		if (st->max_pages >= 512 && !pick(&u->rng, 3))
 			flags |= MEMHP_REGION_HUGE;
-		a->pages = (flags & MEMHP_REGION_HUGE ? 512 : 1) + pick(&u->rng, st->max_pages);
+		a->pages = flags & MEMHP_REGION_HUGE ? 512 + pick(&u->rng, 2 * st->max_pages)
+						     : 1 + pick(&u->rng, st->max_pages);
 		ret = memhp_region_alloc(st->m, a->pages, 0, flags, &a->r);
 		refusal(st, "region_alloc", ret, refused);
 		if (ret)

@@ -1447,7 +1447,7 @@ static const struct command commands[] = {
 	{ "offline", cmd_offline, "BLOCKS...", "offline memory blocks (N, N-M or memoryN)" },
 	{ "ls", run_ls, "[--json]", "memory blocks, lsmem-like" },
 	{ "stat", run_stat, "[--json]", "MemTotal, MemFree, the memmap and the zones" },
-	{ "preload", run_preload, "[--dimms SPEC] [--mem SIZE] [--min SIZE] [--huge-pages] [--malloc auto|mimalloc|own] -- PROGRAM [ARGS]",
+	{ "preload", run_preload, "[--dimms SPEC] [--mem SIZE] [--min SIZE] [--small-pages] [--malloc auto|mimalloc|own] -- PROGRAM [ARGS]",
 	  "run a program with its heap on memhp memory; --socket is its control socket" },
 	{ "status", cmd_status, "[--json]", "the daemon: pid, mount, profile, memory" },
 	{ "dmesg", cmd_dmesg, "[--json]", "the machine's kernel log" },

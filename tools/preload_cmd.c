@@ -193,6 +193,7 @@ int preload_command(int argc, char **argv, const char *socket)
 	static const struct option opts[] = {
 		{ "dimms", required_argument, NULL, 'd' }, { "mem", required_argument, NULL, 'm' },
 		{ "min", required_argument, NULL, 'n' },   { "small-pages", no_argument, NULL, 'S' },
+		{ "huge-pages", no_argument, NULL, 'H' },
 		{ "cmdline", required_argument, NULL, 'c' }, { "malloc", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 }
 	};
@@ -207,6 +208,7 @@ int preload_command(int argc, char **argv, const char *socket)
 		case 'm': if (set_env_size("MEMHP_MEM", optarg)) return 2; break;
 		case 'n': if (set_env_size("MEMHP_MIN", optarg)) return 2; break;
 		case 'S': setenv("MEMHP_HUGE", "0", 1); break;
+		case 'H': setenv("MEMHP_HUGE", "1", 1); break;	/* the default; kept for scripts */
 		case 'c': setenv("MEMHP_CMDLINE", optarg, 1); break;
 		case 'a': want = optarg; break;
 		case 'h': usage(stdout); return 0;

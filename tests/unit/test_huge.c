@@ -255,6 +255,129 @@ static void test_huge_region_migrates_whole(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* how many of r's folio stretches from window page `first` on, each `folio` pages, are whole */
+static size_t whole_folios(struct memhp_region *r, size_t first, size_t n, size_t folio)
+{
+	size_t whole = 0;
+
+	for (size_t c = 0; c < n; c++) {
+		long pfn = memhp_region_pfn(r, first + c * folio);
+		size_t k = 1;
+
+		while (k < folio && memhp_region_pfn(r, first + c * folio + k) == pfn + (long)k)
+			k++;
+		whole += pfn >= 0 && (unsigned long)pfn % folio == 0 && k == folio;
+	}
+	return whole;
+}
+
+static struct memhp_machine *boot_plain(const char *arch)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+
+	c.arch = arch;
+	c.cmdline = "memhp_default_state=online_movable";
+	c.mem = 1 * GiB;
+	c.maxmem = 16 * GiB;
+	c.max_phys = 64 * GiB;
+	c.nr_cpus = 1;
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	return m;
+}
+
+/*
+ * A folio begins a migration batch of its own: a page before it that
+ * cannot move (pinned) or a head cut off by a split must not shift every
+ * later batch off the folios, which would then all move as base pages.
+ */
+static void test_folios_move_whole_past_a_pin_and_a_split(void **state)
+{
+	const size_t chunks = 8, pages = chunks * 512;
+	struct memhp_machine *m = boot_plain(NULL);
+	struct memhp_region *r0, *r1, *r, *tail;
+	struct memhp_dimm_info d0;
+	uint8_t *p;
+	long at;
+
+	(void)state;
+	assert_int_equal(memhp_dimm_add(m, "dimm0", DIMM_SIZE, 0, MEMHP_ADDR_AUTO, -1, &d0), 0);
+	/* a few base pages before and after: base-page targets would not fall on folios by luck */
+	assert_int_equal(memhp_region_alloc(m, 3, 0, 0, &r0), 0);
+	assert_int_equal(memhp_region_alloc(m, pages, 0, MEMHP_REGION_HUGE, &r), 0);
+	assert_int_equal(whole_folios(r, 0, chunks, 512), chunks);
+	p = memhp_region_addr(r);
+	fill(p, pages * 4096, 5);
+	assert_int_equal(memhp_dimm_add(m, "dimm1", DIMM_SIZE, 0, MEMHP_ADDR_AUTO, -1, NULL), 0);
+	assert_int_equal(memhp_region_alloc(m, 3, 0, 0, &r1), 0);
+
+	/* page 5 pinned: the removal gives up, every other folio has moved whole */
+	assert_int_equal(memhp_region_pin(r, 5), 0);
+	assert_int_equal(memhp_dimm_remove_cancellable(m, "dimm0", NULL, 300), -EBUSY);
+	assert_int_equal(whole_folios(r, 512, chunks - 1, 512), chunks - 1);
+	check(p, pages * 4096, 5);
+	assert_int_equal(memhp_region_unpin(r, 5), 0);
+
+	/* the first 100 pages split off and freed: the rest's folios still move whole */
+	assert_int_equal(memhp_region_split(r, 100, &tail), 0);
+	memhp_region_free(r);
+	at = memhp_region_pfn(tail, 512 - 100);
+	assert_true(at >= 0);
+	assert_int_equal(memhp_dimm_remove(m, (unsigned long)at * 4096 - d0.addr < d0.size ? "dimm0" : "dimm1"), 0);
+	assert_int_equal(whole_folios(tail, 512 - 100, chunks - 1, 512), chunks - 1);
+	for (size_t i = 100 * 4096; i < pages * 4096; i += 8)	/* the tail's part of fill's pattern */
+		if (*(const uint64_t *)(p + i) != ((i * 0x9e3779b97f4a7c15ULL) ^ 5))
+			fail_msg("byte %zu of the tail changed", i);
+	audit_ok(m);
+	memhp_region_free(tail);
+	memhp_region_free(r1);
+	memhp_region_free(r0);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * With 16 KiB pages a folio is 2048 pages (32 MiB), more than a migration
+ * batch: the window is aligned to it and the folio still moves whole.
+ */
+static void test_folios_of_16k_pages(void **state)
+{
+	const size_t folio = 2048, chunks = 2, pages = chunks * folio, block = 8192;
+	struct memhp_machine *m = boot_plain("arm64-16k");
+	struct memhp_region *fill_r, *r0, *r;
+	unsigned long b0, b1;
+	uint8_t *p;
+
+	(void)state;
+	/*
+	 * QEMU's arm64 virt has no DIMM hotplug, so boot memory it is: a
+	 * filler pushes the region off the first blocks (the kernel's own),
+	 * then the region's blocks are offlined and it migrates.
+	 */
+	assert_int_equal(memhp_region_alloc(m, 3 * block, 0, 0, &fill_r), 0);
+	assert_int_equal(memhp_region_alloc(m, 3, 0, 0, &r0), 0);
+	assert_int_equal(memhp_region_alloc(m, pages, 0, MEMHP_REGION_HUGE, &r), 0);
+	assert_int_equal((uintptr_t)memhp_region_addr(r) % (folio * 16384), 0);
+	assert_int_equal(whole_folios(r, 0, chunks, folio), chunks);
+	p = memhp_region_addr(r);
+	fill(p, pages * 16384, 9);
+	b0 = (unsigned long)memhp_region_pfn(r, 0) / block;
+	b1 = (unsigned long)memhp_region_pfn(r, pages - 1) / block;
+	memhp_region_free(fill_r);	/* room to move into, before the region */
+	for (unsigned long b = b0; b <= b1; b++)
+		assert_int_equal(memhp_block_offline(m, b), 0);
+	for (size_t c = 0; c < chunks; c++) {	/* moved off the offline blocks */
+		unsigned long b = (unsigned long)memhp_region_pfn(r, c * folio) / block;
+
+		assert_true(b < b0 || b > b1);
+	}
+	assert_int_equal(whole_folios(r, 0, chunks, folio), chunks);
+	check(p, pages * 16384, 9);
+	audit_ok(m);
+	memhp_region_free(r);
+	memhp_region_free(r0);
+	memhp_machine_destroy(m);
+}
+
 static void test_hugetlbfs_refused(void **state)
 {
 	struct memhp_machine *m = boot_backed(0, 0);
@@ -327,6 +450,8 @@ int main(void)
 		cmocka_unit_test(test_same_machine_on_both_backings),
 		cmocka_unit_test(test_pmd_mappings),
 		cmocka_unit_test(test_huge_region_migrates_whole),
+		cmocka_unit_test(test_folios_move_whole_past_a_pin_and_a_split),
+		cmocka_unit_test(test_folios_of_16k_pages),
 		cmocka_unit_test(test_hugetlbfs_refused),
 		cmocka_unit_test(test_falls_back_to_memfds),
 	};
