@@ -486,7 +486,7 @@ static void *window_reserve(const struct memhp_region *r)
 static long alloc_region_pages(struct memhp_machine *m, int nid, unsigned int *order)
 {
 	if (*order) {
-		long pfn = alloc_pages_node(m, nid, ALLOC_MOVABLE, *order);
+		long pfn = alloc_folio_fault(m, nid, ALLOC_MOVABLE, *order);
 
 		if (pfn >= 0) {
 			split_page(m, (unsigned long)pfn, *order);

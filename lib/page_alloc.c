@@ -367,6 +367,16 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
  */
 long alloc_page_fault(struct memhp_machine *m, int nid, enum alloc_zones zones)
 {
+	return alloc_folio_fault(m, nid, zones, 0);
+}
+
+/*
+ * The same walk for a folio of 1 << order pages (a THP fault): the
+ * watermarks are checked for that order, so a huge folio is taken only
+ * where one is free above them - else the caller falls back to order 0.
+ */
+long alloc_folio_fault(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
+{
 	int highest = zones == ALLOC_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
 	int mt = zones == ALLOC_MOVABLE ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
 
@@ -385,11 +395,11 @@ long alloc_page_fault(struct memhp_machine *m, int nid, enum alloc_zones zones)
 					continue;
 				/* setup_per_zone_wmarks writes the marks under the zone lock */
 				pthread_mutex_lock(&zone->lock);
-				ok = zone_watermark_ok(zone, 0, slow ? zone->wmark_min : zone->wmark_low, highest);
+				ok = zone_watermark_ok(zone, order, slow ? zone->wmark_min : zone->wmark_low, highest);
 				pthread_mutex_unlock(&zone->lock);
 				if (!ok)
 					continue;
-				pfn = alloc_pages_zone(m, zone, 0, mt);
+				pfn = alloc_pages_zone(m, zone, order, mt);
 				if (pfn >= 0 || pfn == -ENOMEM)
 					return pfn;
 			}
