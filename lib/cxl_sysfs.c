@@ -98,9 +98,9 @@ static const char *driver_of(const struct cxl_dev *d)
 	switch (d->kind) {
 	case CXL_PORT:
 	case CXL_ENDPOINT:
-		return "cxl_port";
+		return cxl_bound(d) ? "cxl_port" : NULL;
 	case CXL_MEMDEV:
-		return "cxl_mem";
+		return cxl_bound(d) ? "cxl_mem" : NULL;
 	case CXL_REGION:
 		return __atomic_load_n(&d->reg.bound, __ATOMIC_ACQUIRE) ? "cxl_region" : NULL;
 	default:
@@ -1035,7 +1035,6 @@ static void bus_driver_list(struct memhp_machine *m, const struct kobj *ko, stru
 	}
 }
 
-static const struct ktype bus_driver_type = { .lookup = bus_driver_lookup, .list = bus_driver_list };
 
 /* the region named buf, on the bus */
 static int bus_region(struct memhp_machine *m, const char *buf)
@@ -1074,6 +1073,80 @@ static ssize_t region_unbind_store(struct memhp_machine *m, const struct kobj *k
 	return CXL_STORE_RET(ret, count);
 }
 
+/* the device named buf on the bus, or -1 */
+static int bus_dev_named(struct memhp_machine *m, const char *buf)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(buf, "\n"), buf);
+	return cxl_bus_dev(m->cxl, name);
+}
+
+/*
+ * cxl_mem and cxl_port: bind_store (-ENODEV for no device or one the
+ * driver does not match, -EBUSY if bound, else the probe's error) and
+ * unbind_store (-ENODEV unless bound to this driver), under
+ * device_hotplug_lock since a region's memory may go with an unbind.
+ */
+static ssize_t driver_bind(struct memhp_machine *m, const char *buf, size_t count, bool port, bool bind)
+{
+	int d = bus_dev_named(m, buf), ret;
+	enum cxl_kind k = d >= 0 ? m->cxl->dev[d].kind : CXL_PLATFORM;
+
+	if (d < 0 || (port ? k != CXL_PORT && k != CXL_ENDPOINT : k != CXL_MEMDEV))
+		return -ENODEV;
+	if (!bind && !cxl_bound(&m->cxl->dev[d]))
+		return -ENODEV;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	if (port)
+		ret = bind ? cxl_port_bind(m, d) : cxl_port_unbind(m, d);
+	else
+		ret = bind ? cxl_memdev_bind(m, d) : cxl_memdev_unbind(m, d);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+static ssize_t mem_bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			      const char *buf, size_t count)
+{
+	return driver_bind(m, buf, count, false, true);
+}
+
+static ssize_t mem_unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				const char *buf, size_t count)
+{
+	return driver_bind(m, buf, count, false, false);
+}
+
+static ssize_t port_bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			       const char *buf, size_t count)
+{
+	return driver_bind(m, buf, count, true, true);
+}
+
+static ssize_t port_unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				 const char *buf, size_t count)
+{
+	return driver_bind(m, buf, count, true, false);
+}
+
+static const struct kattr mem_driver_attrs[] = {
+	KATTR(bind, 0200, NULL, mem_bind_store),
+	KATTR(unbind, 0200, NULL, mem_unbind_store),
+	{ NULL },
+};
+
+static const struct kattr port_driver_attrs[] = {
+	KATTR(bind, 0200, NULL, port_bind_store),
+	KATTR(unbind, 0200, NULL, port_unbind_store),
+	{ NULL },
+};
+
+static const struct ktype mem_driver_type = {
+	.attrs = mem_driver_attrs, .lookup = bus_driver_lookup, .list = bus_driver_list };
+static const struct ktype port_driver_type = {
+	.attrs = port_driver_attrs, .lookup = bus_driver_lookup, .list = bus_driver_list };
+
 static const struct kattr region_driver_attrs[] = {
 	KATTR(bind, 0200, NULL, region_bind_store),
 	KATTR(unbind, 0200, NULL, region_unbind_store),
@@ -1099,8 +1172,8 @@ static const struct ktype cxl_bus_type = {
 	.dirs = (const struct kdirent[]){
 		KDIR("devices", &bus_devices_type),
 		KDIR("drivers", KDIRS(
-			KDIR_FOR("cxl_mem", &bus_driver_type, 0),
-			KDIR_FOR("cxl_port", &bus_driver_type, 1),
+			KDIR_FOR("cxl_mem", &mem_driver_type, 0),
+			KDIR_FOR("cxl_port", &port_driver_type, 1),
 			KDIR_FOR("cxl_region", &region_driver_type, 2))),
 		{ } },
 	.attrs = bus_attrs,

@@ -81,7 +81,9 @@ static void test_device_counts(void **state)
 	assert_int_equal(count_in(m, CXL "/devices", "decoder"), 6 + 8 * (ports + endpoints));
 	assert_int_equal(count_in(m, CXL "/devices", "decoder0."), 6);
 	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), endpoints);
-	assert_int_equal(count_in(m, CXL "/drivers/cxl_port", ""), ports + endpoints);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_port", "port") + count_in(m, CXL "/drivers/cxl_port", "endpoint"),
+			 ports + endpoints);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_port", "root"), 0);	/* a root has no driver */
 	assert_int_equal(count_in(m, CXL "/devices", "region"), 1);	/* the mock's auto region */
 	audit_ok(m);
 	memhp_machine_destroy(m);
@@ -718,6 +720,128 @@ static void test_concurrent_regions(void **state)
 	memhp_machine_destroy(m);
 }
 
+
+/* ---- driver binding: cxl_mem and cxl_port ------------------------------------ */
+
+static void absent(struct memhp_machine *m, const char *path)
+{
+	struct memhp_stat st;
+
+	assert_int_equal(memhp_file_stat(m, path, &st), -ENOENT);
+}
+
+static void present(struct memhp_machine *m, const char *path)
+{
+	struct memhp_stat st;
+
+	assert_int_equal(memhp_file_stat(m, path, &st), 0);
+}
+
+/*
+ * cxl_mem unbind: the memdev's endpoint port is unregistered with it, and
+ * the switch port whose last endpoint it was (mem2 and mem3 share port7,
+ * on cxl_switch_uport.2); bind probes again: the switch port and the
+ * endpoint come back, with the ids cxl_port_ida hands out again.
+ */
+static void test_memdev_binding(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	int decoders = count_in(m, CXL "/devices", "decoder");
+
+	(void)state;
+	link_is(m, DEV "endpoint8/uport", "../../../../../cxl_host_bridge.0/cxl_root_port.2/"
+		"cxl_switch_uport.2/cxl_switch_dport.2/cxl_mem.2/mem2");
+	write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem2");
+	absent(m, DEV "endpoint8");
+	absent(m, DEV "decoder8.0");
+	absent(m, DEV "mem2/driver");
+	absent(m, CXL "/drivers/cxl_mem/mem2");
+	present(m, DEV "port7");		/* mem3 is still below it */
+	write_err(m, CXL "/drivers/cxl_mem/unbind", "mem2", -ENODEV);	/* not bound */
+	write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem3");
+	absent(m, DEV "port7");
+	absent(m, DEV "endpoint9");
+	assert_int_equal(count_in(m, CXL "/devices", "port"), 3 + 4 + 1 - 1);
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), decoders - 3 * 8);
+	present(m, DEV "port1/dport2");		/* the host bridge's port stays */
+
+	write_err(m, CXL "/drivers/cxl_port/bind", "mem2", -ENODEV);	/* no match */
+	write_err(m, CXL "/drivers/cxl_mem/bind", "mem99", -ENODEV);
+	write_ok(m, CXL "/drivers/cxl_mem/bind", "mem2");
+	write_err(m, CXL "/drivers/cxl_mem/bind", "mem2", -EBUSY);
+	link_is(m, DEV "port7/uport", "../../../../cxl_host_bridge.0/cxl_root_port.2/cxl_switch_uport.2");
+	link_is(m, DEV "endpoint8/uport", "../../../../../cxl_host_bridge.0/cxl_root_port.2/"
+		"cxl_switch_uport.2/cxl_switch_dport.2/cxl_mem.2/mem2");
+	present(m, DEV "mem2/driver");
+	present(m, DEV "port7/driver");
+	present(m, DEV "port7/dport6");
+	file_is(m, DEV "decoder8.0/dpa_size", "0x0000000000000000\n");	/* the mock's default */
+	write_ok(m, CXL "/drivers/cxl_mem/bind", "mem3");
+	present(m, DEV "port7/endpoint9");
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), decoders);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), 11);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * cxl_port unbind: the port's devm teardown - its child ports, its
+ * decoders, its dports; the memdevs of endpoints below detach from
+ * cxl_mem, and a switch port below a bound port then goes too.  A memdev
+ * under an unbound host bridge port cannot probe; bind the port, then it
+ * can.  region0 (mem0, mem1) loses its targets, its decoders reset.
+ */
+static void test_port_binding(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+
+	(void)state;
+	write_ok(m, CXL "/drivers/cxl_port/unbind", "port7");
+	absent(m, DEV "port7");			/* its last endpoints went */
+	absent(m, DEV "mem2/driver");
+	absent(m, DEV "mem3/driver");
+	write_err(m, CXL "/drivers/cxl_port/unbind", "port7", -ENODEV);
+	write_ok(m, CXL "/drivers/cxl_mem/bind", "mem2");
+	present(m, DEV "port7/endpoint8");
+
+	file_is(m, DEV "region0/commit", "1\n");
+	write_ok(m, CXL "/drivers/cxl_port/unbind", "port1");
+	present(m, DEV "port1");		/* a host bridge's port stays, unbound */
+	absent(m, DEV "port1/driver");
+	absent(m, DEV "port1/dport0");
+	absent(m, DEV "decoder1.0");
+	absent(m, DEV "port4");
+	absent(m, DEV "port7");
+	for (int i = 0; i < 4; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), DEV "mem%d/driver", i);
+		absent(m, path);
+	}
+	present(m, DEV "mem4/driver");		/* host bridge 1's */
+	file_is(m, DEV "region0/commit", "0\n");
+	file_is(m, DEV "region0/target0", "\n");
+	file_is(m, DEV "region0/target1", "\n");
+	write_err(m, CXL "/drivers/cxl_mem/bind", "mem0", -ENXIO);	/* port1 disabled */
+	absent(m, DEV "port4");
+
+	write_ok(m, CXL "/drivers/cxl_port/bind", "port1");
+	write_err(m, CXL "/drivers/cxl_port/bind", "port1", -EBUSY);
+	present(m, DEV "port1/dport0");
+	file_is(m, DEV "decoder1.0/size", "0x0\n");
+	absent(m, DEV "mem0/driver");		/* a port's probe probes no memdev */
+	for (int i = 0; i < 4; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "mem%d", i);
+		write_ok(m, CXL "/drivers/cxl_mem/bind", name);
+	}
+	assert_int_equal(count_in(m, CXL "/devices", "port"), 3 + 4 + 1);
+	assert_int_equal(count_in(m, CXL "/devices", "endpoint"), 11);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /*
  * A pmem region over both host bridges (decoder0.3, 2 ways of 4096): each
  * host bridge's decoder sees only the targets below it, 1 way at 8192
@@ -786,6 +910,8 @@ int main(void)
 		cmocka_unit_test(test_ram_region_kmem),
 		cmocka_unit_test(test_bind_fault_sweep),
 		cmocka_unit_test(test_concurrent_regions),
+		cmocka_unit_test(test_memdev_binding),
+		cmocka_unit_test(test_port_binding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
