@@ -283,7 +283,8 @@ static int mock_platform_devices(struct cxl_bus *b)
 	TRY(mock_single_bridge(b));
 	TRY(d = platform_add(b, "cxl_host_bridge", RCH_UID, -1));
 	b->dev[d].self_link = CXL_SELF_FIRMWARE_NODE;
-	TRY(platform_add(b, "cxl_acpi", 0, -1));
+	TRY(d = platform_add(b, "cxl_acpi", 0, -1));
+	b->dev[d].bound = true;		/* to the platform driver cxl_acpi */
 	for (i = 0; i < NR_MEM_MULTI + NR_SINGLE_DPORTS; i++)
 		TRY(platform_add(b, "cxl_mem", i, platform_dev(b, "cxl_switch_dport", i)));
 	TRY(platform_add(b, "cxl_rcd", NR_MEM_MULTI + NR_SINGLE_DPORTS, platform_dev(b, "cxl_host_bridge", RCH_UID)));
@@ -784,14 +785,21 @@ int cxl_port_bind(struct memhp_machine *m, int port)
 	return ret;
 }
 
+static int windows_insert(struct memhp_machine *m, struct cxl_bus *b);
+
 /* the depth-first order in which memhp probes the mock's memdevs */
 static const int memdev_probe_order[] = { 0, 4, 2, 6, 1, 5, 3, 7, 8, 9 };
 
-static int cxl_test_enumerate(struct memhp_machine *m, struct cxl_bus *b)
+/*
+ * cxl_acpi_probe: root0 on cxl_acpi.0 with a dport per host bridge and a
+ * root decoder per window, a port per CXL 2.0 host bridge (probed by
+ * cxl_port), the windows in /proc/iomem.
+ */
+static int acpi_probe(struct memhp_machine *m, struct cxl_bus *b)
 {
-	int root, mem_id = 0;
+	int acpi = platform_dev(b, "cxl_acpi", 0), root;
 
-	TRY(root = port_add(b, CXL_ROOT, platform_dev(b, "cxl_acpi", 0), platform_dev(b, "cxl_acpi", 0), -1));
+	TRY(root = port_add(b, CXL_ROOT, acpi, acpi, -1));
 	for (int uid = 0; uid < NR_BRIDGES; uid++)
 		TRY(port_add_dport(b, root, platform_dev(b, "cxl_host_bridge", uid), uid));
 	TRY(root_decoders(m, b, root));
@@ -803,9 +811,134 @@ static int cxl_test_enumerate(struct memhp_machine *m, struct cxl_bus *b)
 		TRY(p = port_add(b, CXL_PORT, root, hb, hb));
 		TRY(port_probe(b, p));
 	}
+	return windows_insert(m, b);
+}
+
+static int cxl_test_enumerate(struct memhp_machine *m, struct cxl_bus *b)
+{
+	int mem_id = 0;
+
+	TRY(acpi_probe(m, b));
 	for (size_t i = 0; i < sizeof(memdev_probe_order) / sizeof(memdev_probe_order[0]); i++)
 		TRY(memdev_probe(m, b, platform_dev(b, "cxl_mem", memdev_probe_order[i]), mem_id++));
 	return memdev_probe(m, b, platform_dev(b, "cxl_rcd", NR_MEM_MULTI + NR_SINGLE_DPORTS), mem_id);
+}
+
+/* the live root port, or -1 */
+static int cxl_root(const struct cxl_bus *b)
+{
+	for (int i = 0, n = cxl_nr(b); i < n; i++)
+		if (b->dev[i].kind == CXL_ROOT && !cxl_gone(&b->dev[i]))
+			return i;
+	return -1;
+}
+
+/*
+ * cxl_acpi's remove, its devm teardown: every region released (online
+ * memory left behind, as a teardown does) and unregistered, the root's
+ * ports unregistered (their memdevs detach from cxl_mem), the root
+ * decoders, the windows and the root port itself gone.
+ */
+static int acpi_unbind(struct memhp_machine *m)
+{
+	struct cxl_bus *b = m->cxl;
+	int detach[CXL_MAX_DEVS / 16], nr_detach = 0, root = cxl_root(b), ret;
+
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		if (b->dev[i].kind != CXL_REGION || cxl_gone(&b->dev[i]))
+			continue;
+		ret = region_release_for_teardown(m, i);
+		if (ret)
+			return ret;
+	}
+	pthread_mutex_lock(&b->lock);
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		const struct cxl_dev *c = &b->dev[i];
+
+		if (c->parent == root && (c->kind == CXL_PORT || c->kind == CXL_ENDPOINT) && !cxl_gone(c))
+			port_unregister(m, i, detach, &nr_detach);
+	}
+	for (int i = 0; i < nr_detach; i++)
+		if (cxl_bound(&b->dev[detach[i]]))
+			memdev_release_driver(m, detach[i]);
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		struct cxl_dev *c = &b->dev[i];
+
+		if (c->kind == CXL_REGION && !cxl_gone(c))
+			cxl_region_delete(m, i);
+	}
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		struct cxl_dev *c = &b->dev[i];
+
+		if (c->kind != CXL_DECODER || c->parent != root || cxl_gone(c))
+			continue;
+		if (c->region_id >= 0 && c->region_id < CXL_MAX_REGION_IDS)
+			b->region_id_used[c->region_id] = false;	/* its preallocated memregion id */
+		__atomic_store_n(&c->gone, true, __ATOMIC_RELEASE);
+	}
+	for (int i = b->nr_windows - 1; i >= 0; i--)
+		iomem_release(m, &b->window_res[i]);
+	b->nr_windows = 0;
+	__atomic_store_n(&b->dev[root].gone, true, __ATOMIC_RELEASE);
+	b->port_id_used[b->dev[root].id] = false;
+	__atomic_store_n(&b->dev[b->dev[root].uport].bound, false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+/*
+ * cxl_acpi_probe again, then cxl_bus_rescan: each memdev without a
+ * driver probes (in device order), as the bus rescan attaches them.
+ * A probe failing is logged and the memdev left unbound, as a rescan does.
+ */
+static int acpi_bind(struct memhp_machine *m)
+{
+	struct cxl_bus *b = m->cxl;
+	int first = b->nr, ret;
+
+	pthread_mutex_lock(&b->lock);
+	ret = acpi_probe(m, b);
+	if (ret) {
+		mlog(m, "cxl_acpi cxl_acpi.0: probe failed with error %d", ret);
+		for (int i = cxl_nr(b) - 1; i >= first; i--) {
+			struct cxl_dev *c = &b->dev[i];
+
+			if (c->kind == CXL_ROOT || c->kind == CXL_PORT)
+				b->port_id_used[c->id] = false;
+			if (c->kind == CXL_DECODER && b->dev[c->parent].kind == CXL_ROOT && c->region_id >= 0)
+				b->region_id_used[c->region_id] = false;
+			__atomic_store_n(&c->gone, true, __ATOMIC_RELEASE);
+		}
+		for (int i = b->nr_windows - 1; i >= 0; i--)
+			iomem_release(m, &b->window_res[i]);
+		b->nr_windows = 0;
+		pthread_mutex_unlock(&b->lock);
+		return ret;
+	}
+	__atomic_store_n(&b->dev[platform_dev(b, "cxl_acpi", 0)].bound, true, __ATOMIC_RELEASE);
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		if (b->dev[i].kind != CXL_MEMDEV || cxl_bound(&b->dev[i]))
+			continue;
+		ret = memdev_attach(m, i);
+		if (ret)
+			mlog(m, "cxl_mem %s: probe failed with error %d", b->dev[i].name, ret);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+int cxl_acpi_unbind(struct memhp_machine *m)
+{
+	if (!cxl_bound(&m->cxl->dev[platform_dev(m->cxl, "cxl_acpi", 0)]))
+		return -ENODEV;
+	return acpi_unbind(m);
+}
+
+int cxl_acpi_bind(struct memhp_machine *m)
+{
+	if (cxl_bound(&m->cxl->dev[platform_dev(m->cxl, "cxl_acpi", 0)]))
+		return -EBUSY;
+	return acpi_bind(m);
 }
 
 /* ---- the mock's auto region (mock_init_hdm_decoder) ------------------------- */
@@ -949,8 +1082,6 @@ int cxl_init(struct memhp_machine *m, const char *topology)
 	ret = mock_platform_devices(b);
 	if (!ret)
 		ret = cxl_test_enumerate(m, b);
-	if (!ret)
-		ret = windows_insert(m, b);
 	if (!ret && !arith)
 		ret = mock_auto_region(m, b);
 	if (ret) {

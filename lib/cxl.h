@@ -209,5 +209,8 @@ int cxl_memdev_bind(struct memhp_machine *m, int md);
 int cxl_memdev_unbind(struct memhp_machine *m, int md);
 int cxl_port_bind(struct memhp_machine *m, int port);
 int cxl_port_unbind(struct memhp_machine *m, int port);
+/* the platform driver cxl_acpi and cxl_acpi.0 */
+int cxl_acpi_bind(struct memhp_machine *m);
+int cxl_acpi_unbind(struct memhp_machine *m);
 
 #endif

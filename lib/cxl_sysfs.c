@@ -125,7 +125,22 @@ static void dev_to_subsystem_link(const struct kobj *ko, char *buf, size_t len)
 	rel_link(from, "/sys/bus/cxl", buf, len);
 }
 
+/* a platform device's driver: cxl_acpi.0's, the platform driver cxl_acpi */
+static void dev_to_platform_driver_link(const struct kobj *ko, char *buf, size_t len)
+{
+	char from[256];
+
+	dev_path(ko, (int)ko->id, from, sizeof(from));
+	rel_link(from, "/sys/bus/platform/drivers/cxl_acpi", buf, len);
+}
+
+static bool is_cxl_acpi(const struct cxl_dev *d)
+{
+	return d->kind == CXL_PLATFORM && !strcmp(d->name, "cxl_acpi.0");
+}
+
 static const struct ktype dev_link_type = { .link = dev_to_dev_link };
+static const struct ktype platform_driver_link_type = { .link = dev_to_platform_driver_link };
 static const struct ktype driver_link_type = { .link = dev_to_driver_link };
 static const struct ktype subsystem_link_type = { .link = dev_to_subsystem_link };
 
@@ -796,6 +811,8 @@ static int dev_links(const struct cxl_bus *b, int d, struct dev_link *out, int m
 		} \
 	} while (0)
 	if (dev->kind == CXL_PLATFORM) {
+		if (is_cxl_acpi(dev) && cxl_bound(dev))
+			ADD_LINK(&platform_driver_link_type, d, "driver");
 		if (dev->self_link != CXL_SELF_NONE)
 			ADD_LINK(&dev_link_type, d, "%s", dev->self_link == CXL_SELF_PHYSICAL_NODE ?
 				 "physical_node" : "firmware_node");
@@ -1179,17 +1196,134 @@ static const struct ktype cxl_bus_type = {
 	.attrs = bus_attrs,
 };
 
-/* /sys/bus/cxl exists while a topology does */
-const struct ktype *cxl_bus_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+/* ---- /sys/bus/platform: the mock's platform devices, the driver cxl_acpi ---- */
+
+/* in /sys/bus/platform/devices, or (which 1) in drivers/cxl_acpi, to device id */
+static void platform_bus_to_dev_link(const struct kobj *ko, char *buf, size_t len)
 {
-	if (!m->cxl || strcmp(name, "cxl"))
+	char to[256];
+
+	dev_path(ko, (int)ko->id, to, sizeof(to));
+	rel_link(ko->which ? "/sys/bus/platform/drivers/cxl_acpi" : "/sys/bus/platform/devices", to, buf, len);
+}
+
+static const struct ktype platform_bus_link_type = { .link = platform_bus_to_dev_link,
+						     .follow = &platform_dev_type };
+
+static int platform_dev_named(struct memhp_machine *m, const char *name)
+{
+	for (int i = 0, n = cxl_nr(m->cxl); i < n; i++)
+		if (m->cxl->dev[i].kind == CXL_PLATFORM && sysfs_streq(name, m->cxl->dev[i].name))
+			return i;
+	return -1;
+}
+
+static const struct ktype *platform_devices_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	int d = platform_dev_named(m, name);
+
+	if (d < 0)
 		return NULL;
 	ko->cxl = m->cxl;
-	return &cxl_bus_type;
+	ko->id = (unsigned long)d;
+	ko->which = 0;
+	return &platform_bus_link_type;
+}
+
+static void platform_devices_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	struct kobj link = { .cxl = m->cxl };
+
+	for (int i = 0, n = cxl_nr(m->cxl); i < n; i++) {
+		if (m->cxl->dev[i].kind != CXL_PLATFORM)
+			continue;
+		link.id = (unsigned long)i;
+		emit_klink(l, m->cxl->dev[i].name, &platform_bus_link_type, &link);
+	}
+}
+
+static const struct ktype *acpi_driver_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	int d = platform_dev_named(m, name);
+
+	if (d < 0 || !is_cxl_acpi(&m->cxl->dev[d]) || !cxl_bound(&m->cxl->dev[d]))
+		return NULL;
+	ko->cxl = m->cxl;
+	ko->id = (unsigned long)d;
+	ko->which = 1;
+	return &platform_bus_link_type;
+}
+
+static void acpi_driver_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	int d = platform_dev_named(m, "cxl_acpi.0");
+	struct kobj link = { .cxl = m->cxl, .id = (unsigned long)d, .which = 1 };
+
+	if (d >= 0 && cxl_bound(&m->cxl->dev[d]))
+		emit_klink(l, "cxl_acpi.0", &platform_bus_link_type, &link);
+}
+
+/* bind_store/unbind_store of the platform driver cxl_acpi: it matches cxl_acpi.0 only */
+static ssize_t acpi_bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			       const char *buf, size_t count)
+{
+	int d = platform_dev_named(m, buf), ret;
+
+	if (d < 0 || !is_cxl_acpi(&m->cxl->dev[d]))
+		return -ENODEV;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = cxl_acpi_bind(m);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+static ssize_t acpi_unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				 const char *buf, size_t count)
+{
+	int d = platform_dev_named(m, buf), ret;
+
+	if (d < 0 || !is_cxl_acpi(&m->cxl->dev[d]))
+		return -ENODEV;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = cxl_acpi_unbind(m);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+static const struct kattr acpi_driver_attrs[] = {
+	KATTR(bind, 0200, NULL, acpi_bind_store),
+	KATTR(unbind, 0200, NULL, acpi_unbind_store),
+	{ NULL },
+};
+
+static const struct ktype platform_bus_type = {
+	.dirs = (const struct kdirent[]){
+		KDIR("devices", (&(const struct ktype){ .lookup = platform_devices_lookup,
+							.list = platform_devices_list })),
+		KDIR("drivers", KDIRS(
+			KDIR("cxl_acpi", (&(const struct ktype){ .attrs = acpi_driver_attrs,
+								 .lookup = acpi_driver_lookup,
+								 .list = acpi_driver_list })))),
+		{ } },
+};
+
+/* /sys/bus/cxl and /sys/bus/platform exist while a topology does */
+const struct ktype *cxl_bus_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	if (!m->cxl)
+		return NULL;
+	ko->cxl = m->cxl;
+	if (!strcmp(name, "cxl"))
+		return &cxl_bus_type;
+	if (!strcmp(name, "platform"))
+		return &platform_bus_type;
+	return NULL;
 }
 
 void cxl_bus_list(struct memhp_machine *m, struct lister *l)
 {
-	if (m->cxl)
+	if (m->cxl) {
 		emit_kdir(l, "cxl");
+		emit_kdir(l, "platform");
+	}
 }

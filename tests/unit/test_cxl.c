@@ -738,6 +738,56 @@ static void present(struct memhp_machine *m, const char *path)
 }
 
 /*
+ * The platform driver cxl_acpi (cxl disable-bus unbinds cxl_acpi.0): its
+ * teardown takes root0 and everything on it - ports, endpoints, the root
+ * decoders, the regions, the windows in /proc/iomem - and every memdev
+ * detaches from cxl_mem; bind probes again and rescans the bus, so each
+ * memdev probes and the topology is back.
+ */
+static void test_acpi_binding(void **state)
+{
+	struct memhp_machine *m = boot_cxl_cmdline("memhp_default_state=offline");
+	int decoders = count_in(m, CXL "/devices", "decoder");
+	char *iomem;
+
+	(void)state;
+	link_is(m, "/sys/devices/platform/cxl_acpi.0/driver", "../../../bus/platform/drivers/cxl_acpi");
+	link_is(m, "/sys/bus/platform/drivers/cxl_acpi/cxl_acpi.0", "../../../../devices/platform/cxl_acpi.0");
+	present(m, "/sys/bus/platform/devices/cxl_mem.4/mem1");
+	write_err(m, "/sys/bus/platform/drivers/cxl_acpi/unbind", "cxl_mem.0", -ENODEV);
+	write_ok(m, "/sys/bus/platform/drivers/cxl_acpi/unbind", "cxl_acpi.0");
+	write_err(m, "/sys/bus/platform/drivers/cxl_acpi/unbind", "cxl_acpi.0", -ENODEV);
+	absent(m, "/sys/devices/platform/cxl_acpi.0/driver");
+	absent(m, "/sys/devices/platform/cxl_acpi.0/root0");
+	assert_int_equal(count_in(m, CXL "/devices", "root"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "port"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "endpoint"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "region"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "mem"), 11);	/* the mock's memdevs stay */
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), 0);
+	iomem = readf(m, "/proc/iomem");
+	assert_null(strstr(iomem, "CXL Window"));
+	free(iomem);
+	write_err(m, CXL "/drivers/cxl_mem/bind", "mem0", -ENXIO);	/* no topology */
+
+	write_ok(m, "/sys/bus/platform/drivers/cxl_acpi/bind", "cxl_acpi.0");
+	write_err(m, "/sys/bus/platform/drivers/cxl_acpi/bind", "cxl_acpi.0", -EBUSY);
+	present(m, "/sys/devices/platform/cxl_acpi.0/root0/port1/port4/endpoint5");
+	assert_int_equal(count_in(m, CXL "/devices", "port"), 3 + 4 + 1);
+	assert_int_equal(count_in(m, CXL "/devices", "endpoint"), 11);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), 11);
+	/* every decoder back (the auto region's are the mock's default again), the windows too */
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), decoders);
+	file_is(m, DEV "decoder0.0/create_ram_region", "region0\n");
+	iomem = readf(m, "/proc/iomem");
+	assert_non_null(strstr(iomem, "CXL Window 5"));
+	free(iomem);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/*
  * cxl_mem unbind: the memdev's endpoint port is unregistered with it, and
  * the switch port whose last endpoint it was (mem2 and mem3 share port7,
  * on cxl_switch_uport.2); bind probes again: the switch port and the
@@ -912,6 +962,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_regions),
 		cmocka_unit_test(test_memdev_binding),
 		cmocka_unit_test(test_port_binding),
+		cmocka_unit_test(test_acpi_binding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
