@@ -7,7 +7,10 @@
  *       decoder1.N, dportN ->, uport ->, parent_dport ->}, decoder0.N}
  *   /sys/devices/platform/cxl_host_bridge.0/cxl_root_port.0/
  *       cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0
- *   /sys/bus/cxl/{flush, devices/NAME ->, drivers/{cxl_port,cxl_mem}/NAME ->}
+ *   /sys/bus/cxl/{flush, devices/NAME ->,
+ *       drivers/{cxl_port,cxl_mem,cxl_region}/{NAME ->, bind, unbind}}
+ *   /sys/bus/platform/{devices/NAME ->, drivers/cxl_acpi/{cxl_acpi.0 ->,
+ *       bind, unbind}}
  *
  * libcxl finds a port's children by reading its directory, a memdev's
  * host and a dport's device by realpath(), and matches a memdev to a
