@@ -379,7 +379,7 @@ static int port_dports_from_children(struct cxl_bus *b, int port)
 	return 0;
 }
 
-static void port_unregister(struct memhp_machine *m, int port, int *detach, int *nr_detach);
+static void port_unregister(struct memhp_machine *m, int port);
 
 /*
  * cxl_port_probe: a switch or host bridge port enumerates its dports
@@ -500,7 +500,7 @@ static void memdev_detach_ep(struct memhp_machine *m, int md)
 		if (cxl_gone(&b->dev[port]) || port_has_endpoints(b, port) || b->dev[parent].kind == CXL_ROOT ||
 		    !cxl_bound(&b->dev[parent]))
 			continue;
-		port_unregister(m, port, NULL, NULL);
+		port_unregister(m, port);
 	}
 }
 
@@ -543,7 +543,7 @@ static int memdev_attach(struct memhp_machine *m, int md)
 				return parent;
 			ret = port_probe(b, parent);
 			if (ret) {
-				port_unregister(m, parent, NULL, NULL);
+				port_unregister(m, parent);
 				return ret;
 			}
 		}
@@ -564,7 +564,7 @@ static int memdev_attach(struct memhp_machine *m, int md)
 	ret = port_probe(b, ep);
 	if (ret) {
 		mlog(m, "cxl_mem %s: %s failed probe", b->dev[md].name, b->dev[ep].name);
-		port_unregister(m, ep, NULL, NULL);
+		port_unregister(m, ep);
 		ret = -ENXIO;
 		goto undo_ep;
 	}
@@ -595,18 +595,18 @@ static int memdev_probe(struct memhp_machine *m, struct cxl_bus *b, int pdev, in
 
 /* ---- driver binding: unbind and bind, as device_release_driver and probe -- */
 
-static void port_release_driver(struct memhp_machine *m, int port, int *detach, int *nr_detach);
+static void port_release_driver(struct memhp_machine *m, int port);
 
 /*
  * unregister_port: the port's driver released, then the device and its
- * decoders gone, its id free again.  The memdevs of endpoints unregistered
- * on the way are collected in detach (schedule_cxl_memdev_detach).
+ * decoders gone, its id free again.  A memdev whose endpoint goes this
+ * way is left to memdevs_detach_orphans (schedule_cxl_memdev_detach).
  */
-static void port_unregister(struct memhp_machine *m, int port, int *detach, int *nr_detach)
+static void port_unregister(struct memhp_machine *m, int port)
 {
 	struct cxl_bus *b = m->cxl;
 
-	port_release_driver(m, port, detach, nr_detach);
+	port_release_driver(m, port);
 	for (int i = 0, n = cxl_nr(b); i < n; i++)
 		if (b->dev[i].parent == port && b->dev[i].kind == CXL_DECODER)
 			__atomic_store_n(&b->dev[i].gone, true, __ATOMIC_RELEASE);
@@ -619,7 +619,7 @@ static void port_unregister(struct memhp_machine *m, int port, int *detach, int 
  * unregistered in turn; an endpoint's memdev then detaches from cxl_mem),
  * its decoders (an endpoint decoder leaving its region), its dports.
  */
-static void port_release_driver(struct memhp_machine *m, int port, int *detach, int *nr_detach)
+static void port_release_driver(struct memhp_machine *m, int port)
 {
 	struct cxl_bus *b = m->cxl;
 	struct cxl_dev *p = &b->dev[port];
@@ -630,7 +630,7 @@ static void port_release_driver(struct memhp_machine *m, int port, int *detach, 
 		const struct cxl_dev *c = &b->dev[i];
 
 		if (c->parent == port && (c->kind == CXL_PORT || c->kind == CXL_ENDPOINT) && !cxl_gone(c))
-			port_unregister(m, i, detach, nr_detach);
+			port_unregister(m, i);
 	}
 	for (int i = 0, n = cxl_nr(b); i < n; i++) {
 		struct cxl_dev *c = &b->dev[i];
@@ -645,8 +645,6 @@ static void port_release_driver(struct memhp_machine *m, int port, int *detach, 
 	p->commit_end = p->hdm_end = -1;
 	p->nr_dports = 0;
 	__atomic_store_n(&p->bound, false, __ATOMIC_RELEASE);
-	if (p->kind == CXL_ENDPOINT && detach && cxl_bound(&b->dev[p->uport]))
-		detach[(*nr_detach)++] = p->uport;
 }
 
 /*
@@ -660,9 +658,29 @@ static void memdev_release_driver(struct memhp_machine *m, int md)
 	int ep = memdev_endpoint(b, md);
 
 	if (ep >= 0)
-		port_unregister(m, ep, NULL, NULL);
+		port_unregister(m, ep);
 	memdev_detach_ep(m, md);
 	__atomic_store_n(&b->dev[md].bound, false, __ATOMIC_RELEASE);
+}
+
+/*
+ * The detach work (detach_memdev): every memdev bound to cxl_mem whose
+ * endpoint was unregistered or unbound by a port's teardown is released
+ * from cxl_mem, after that teardown.
+ */
+static void memdevs_detach_orphans(struct memhp_machine *m)
+{
+	struct cxl_bus *b = m->cxl;
+
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		int ep;
+
+		if (b->dev[i].kind != CXL_MEMDEV || !cxl_bound(&b->dev[i]))
+			continue;
+		ep = memdev_endpoint(b, i);
+		if (ep < 0 || !cxl_bound(&b->dev[ep]))
+			memdev_release_driver(m, i);
+	}
 }
 
 static bool is_below(const struct cxl_bus *b, int dev, int top)
@@ -755,7 +773,7 @@ static bool is_cxl_port(const struct cxl_dev *d)
 int cxl_port_unbind(struct memhp_machine *m, int port)
 {
 	struct cxl_bus *b = m->cxl;
-	int detach[CXL_MAX_DEVS / 16], nr_detach = 0, ret;
+	int ret;
 
 	if (!is_cxl_port(&b->dev[port]) || cxl_gone(&b->dev[port]) || !cxl_bound(&b->dev[port]))
 		return -ENODEV;
@@ -763,11 +781,8 @@ int cxl_port_unbind(struct memhp_machine *m, int port)
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&b->lock);
-	port_release_driver(m, port, detach, &nr_detach);
-	/* the detach work, after the port's own teardown */
-	for (int i = 0; i < nr_detach; i++)
-		if (cxl_bound(&b->dev[detach[i]]))
-			memdev_release_driver(m, detach[i]);
+	port_release_driver(m, port);
+	memdevs_detach_orphans(m);
 	pthread_mutex_unlock(&b->lock);
 	return 0;
 }
@@ -842,7 +857,7 @@ static int cxl_root(const struct cxl_bus *b)
 static int acpi_unbind(struct memhp_machine *m)
 {
 	struct cxl_bus *b = m->cxl;
-	int detach[CXL_MAX_DEVS / 16], nr_detach = 0, root = cxl_root(b), ret;
+	int root = cxl_root(b), ret;
 
 	for (int i = 0, n = cxl_nr(b); i < n; i++) {
 		if (b->dev[i].kind != CXL_REGION || cxl_gone(&b->dev[i]))
@@ -856,11 +871,9 @@ static int acpi_unbind(struct memhp_machine *m)
 		const struct cxl_dev *c = &b->dev[i];
 
 		if (c->parent == root && (c->kind == CXL_PORT || c->kind == CXL_ENDPOINT) && !cxl_gone(c))
-			port_unregister(m, i, detach, &nr_detach);
+			port_unregister(m, i);
 	}
-	for (int i = 0; i < nr_detach; i++)
-		if (cxl_bound(&b->dev[detach[i]]))
-			memdev_release_driver(m, detach[i]);
+	memdevs_detach_orphans(m);
 	for (int i = 0, n = cxl_nr(b); i < n; i++) {
 		struct cxl_dev *c = &b->dev[i];
 

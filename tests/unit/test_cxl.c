@@ -788,6 +788,37 @@ static void test_acpi_binding(void **state)
 }
 
 /*
+ * region0's memory online (the default state) when cxl_acpi.0 goes: kmem
+ * leaves it behind, still System RAM in /proc/iomem; the window cannot be
+ * requested over it again, so a new probe fails with EBUSY and undoes
+ * itself (the kernel's insert_resource would adopt it).
+ */
+static void test_acpi_leaked_memory(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	long long total = meminfo_kb(m, "MemTotal:");
+	char *iomem;
+
+	(void)state;
+	write_ok(m, "/sys/bus/platform/drivers/cxl_acpi/unbind", "cxl_acpi.0");
+	assert_int_equal(meminfo_kb(m, "MemTotal:"), total);	/* leaked, online */
+	iomem = readf(m, "/proc/iomem");
+	assert_non_null(strstr(iomem, "System RAM (kmem)"));
+	assert_null(strstr(iomem, "CXL Window"));
+	free(iomem);
+	absent(m, "/sys/bus/dax/devices/dax0.0");
+	write_err(m, "/sys/bus/platform/drivers/cxl_acpi/bind", "cxl_acpi.0", -EBUSY);
+	absent(m, "/sys/devices/platform/cxl_acpi.0/driver");
+	assert_int_equal(count_in(m, CXL "/devices", "root"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), 0);
+	iomem = readf(m, "/proc/iomem");
+	assert_null(strstr(iomem, "CXL Window"));
+	free(iomem);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/*
  * cxl_mem unbind: the memdev's endpoint port is unregistered with it, and
  * the switch port whose last endpoint it was (mem2 and mem3 share port7,
  * on cxl_switch_uport.2); bind probes again: the switch port and the
@@ -963,6 +994,7 @@ int main(void)
 		cmocka_unit_test(test_memdev_binding),
 		cmocka_unit_test(test_port_binding),
 		cmocka_unit_test(test_acpi_binding),
+		cmocka_unit_test(test_acpi_leaked_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
