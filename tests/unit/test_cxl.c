@@ -912,7 +912,7 @@ static void test_port_binding(void **state)
 	file_is(m, DEV "decoder1.0/size", "0x0\n");
 	absent(m, DEV "mem0/driver");		/* a port's probe probes no memdev */
 	for (int i = 0; i < 4; i++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof(name), "mem%d", i);
 		write_ok(m, CXL "/drivers/cxl_mem/bind", name);
