@@ -299,17 +299,19 @@ static int port_add_dport(struct cxl_bus *b, int port, int dport_dev, int dport_
 
 	if (p->nr_dports >= CXL_MAX_DPORTS)
 		return -ENOSPC;
-	p->dport_dev[p->nr_dports] = dport_dev;
-	p->dport_id[p->nr_dports++] = dport_id;
+	/* the port may be listed already: the dport first, then the count */
+	__atomic_store_n(&p->dport_dev[p->nr_dports], dport_dev, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->dport_id[p->nr_dports], dport_id, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->nr_dports, p->nr_dports + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
-/* decoderP.N, N the next id of port P */
-static int decoder_add(struct cxl_bus *b, int port, int id)
+/* decoderP.N, N the next id of port P: filled in by the caller, then cxl_publish */
+static int decoder_alloc(struct cxl_bus *b, int port, int id)
 {
 	int d;
 
-	TRY(d = dev_add(b, CXL_DECODER, port, "decoder%d.%d", b->dev[port].id, id));
+	TRY(d = cxl_dev_alloc(b, CXL_DECODER, port, "decoder%d.%d", b->dev[port].id, id));
 	b->dev[d].id = id;
 	return d;
 }
@@ -325,12 +327,13 @@ static int port_decoders(struct cxl_bus *b, int port)
 		int d;
 		struct cxl_decoder *dec;
 
-		TRY(d = decoder_add(b, port, i));
+		TRY(d = decoder_alloc(b, port, i));
 		dec = &b->dev[d].dec;
 		dec->ways = 1;
 		dec->granularity = 256;
 		for (int k = 0; k < b->dev[port].nr_dports && k < CXL_MAX_TARGETS; k++)
 			dec->target[dec->nr_targets++] = b->dev[port].dport_id[k];
+		cxl_publish(b);
 	}
 	return 0;
 }
@@ -398,7 +401,7 @@ static int port_probe(struct cxl_bus *b, int port)
 		for (int i = first; i < cxl_nr(b); i++)
 			if (b->dev[i].parent == port)
 				__atomic_store_n(&b->dev[i].gone, true, __ATOMIC_RELEASE);
-		b->dev[port].nr_dports = 0;
+		__atomic_store_n(&b->dev[port].nr_dports, 0, __ATOMIC_RELEASE);
 		return ret;
 	}
 	__atomic_store_n(&b->dev[port].bound, true, __ATOMIC_RELEASE);
@@ -423,7 +426,7 @@ static int root_decoders(struct memhp_machine *m, struct cxl_bus *b, int root)
 		struct cxl_decoder *dec;
 		int d;
 
-		TRY(d = decoder_add(b, root, w - first));
+		TRY(d = decoder_alloc(b, root, w - first));
 		dec = &b->dev[d].dec;
 		cursor = ALIGN_UP(cursor, SZ_256M);
 		dec->start = cursor;
@@ -440,6 +443,7 @@ static int root_decoders(struct memhp_machine *m, struct cxl_bus *b, int root)
 		memcpy(dec->target, c->target, sizeof(c->target));
 		/* cxl_root_decoder_alloc: each takes its first region id */
 		b->dev[d].region_id = cxl_region_id_alloc(b);
+		cxl_publish(b);
 	}
 	return 0;
 }
@@ -643,7 +647,7 @@ static void port_release_driver(struct memhp_machine *m, int port)
 		__atomic_store_n(&c->gone, true, __ATOMIC_RELEASE);
 	}
 	p->commit_end = p->hdm_end = -1;
-	p->nr_dports = 0;
+	__atomic_store_n(&p->nr_dports, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->bound, false, __ATOMIC_RELEASE);
 }
 

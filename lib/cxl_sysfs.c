@@ -828,8 +828,10 @@ static int dev_links(const struct cxl_bus *b, int d, struct dev_link *out, int m
 		ADD_LINK(&dev_link_type, dev->uport, "uport");
 		if (dev->parent_dport >= 0)
 			ADD_LINK(&dev_link_type, dev->parent_dport, "parent_dport");
-		for (int i = 0; i < dev->nr_dports; i++)
-			ADD_LINK(&dev_link_type, dev->dport_dev[i], "dport%d", dev->dport_id[i]);
+		/* a port's dports come and go with its driver: the count first */
+		for (int i = 0, nd = __atomic_load_n(&dev->nr_dports, __ATOMIC_ACQUIRE); i < nd; i++)
+			ADD_LINK(&dev_link_type, __atomic_load_n(&dev->dport_dev[i], __ATOMIC_RELAXED), "dport%d",
+				 __atomic_load_n(&dev->dport_id[i], __ATOMIC_RELAXED));
 	}
 #undef ADD_LINK
 	return n;

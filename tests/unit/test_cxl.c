@@ -923,6 +923,61 @@ static void test_port_binding(void **state)
 	memhp_machine_destroy(m);
 }
 
+static void *binding_reader(void *arg)
+{
+	struct churn *c = arg;
+	char buf[64];
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		long n = 0;
+		struct memhp_stat st;
+
+		assert_int_equal(memhp_file_list(c->m, CXL "/devices", note_entry, &n), 0);
+		assert_int_equal(memhp_file_list(c->m, CXL "/drivers/cxl_port", note_entry, &n), 0);
+		memhp_file_list(c->m, DEV "port4", note_entry, &n);
+		memhp_file_list(c->m, DEV "port7", note_entry, &n);
+		memhp_file_list(c->m, DEV "port1", note_entry, &n);
+		memhp_file_read(c->m, DEV "port7/decoders_committed", buf, sizeof(buf));
+		memhp_file_read(c->m, DEV "decoder7.0/target_list", buf, sizeof(buf));
+		memhp_file_read(c->m, DEV "decoder8.0/dpa_size", buf, sizeof(buf));
+		memhp_file_stat(c->m, DEV "mem2/driver", &st);
+		memhp_file_stat(c->m, DEV "port1/dport2", &st);
+		__atomic_add_fetch(&c->reads, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* readers walk the tree while memdevs and ports are unbound and bound again */
+static void test_concurrent_binding(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct churn c = { .m = m };
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, binding_reader, &c), 0);
+	for (int i = 0; i < 20 / SAN_SCALE + 5; i++) {
+		write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem2");
+		write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem3");
+		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem2");
+		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem3");
+		write_ok(m, CXL "/drivers/cxl_port/unbind", "port1");
+		write_ok(m, CXL "/drivers/cxl_port/bind", "port1");
+		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem2");
+		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem3");
+	}
+	while (__atomic_load_n(&c.reads, __ATOMIC_ACQUIRE) < 2)
+		sched_yield();
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	/* after port1's teardown freed 4-9, mem2 and mem3 took the lowest ids */
+	present(m, DEV "port4/endpoint6");
+	link_is(m, DEV "port4/uport", "../../../../cxl_host_bridge.0/cxl_root_port.2/cxl_switch_uport.2");
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), 11 - 2);	/* mem0, mem1 stay unbound */
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /*
  * A pmem region over both host bridges (decoder0.3, 2 ways of 4096): each
  * host bridge's decoder sees only the targets below it, 1 way at 8192
@@ -995,6 +1050,7 @@ int main(void)
 		cmocka_unit_test(test_port_binding),
 		cmocka_unit_test(test_acpi_binding),
 		cmocka_unit_test(test_acpi_leaked_memory),
+		cmocka_unit_test(test_concurrent_binding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
