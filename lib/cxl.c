@@ -477,7 +477,7 @@ static bool is_rcd(const struct cxl_bus *b, int md)
 	return !strncmp(b->dev[b->dev[md].parent].name, "cxl_rcd.", 8);
 }
 
-/* does a bound memdev other than md hold port as one of its endpoint's ports? */
+/* is port still a port of some memdev's endpoint (its cxl_ep list not empty)? */
 static bool port_has_endpoints(const struct cxl_bus *b, int port)
 {
 	for (int i = 0, n = cxl_nr(b); i < n; i++)
@@ -523,7 +523,7 @@ static int memdev_attach(struct memhp_machine *m, int md)
 
 	if (is_rcd(b, md)) {
 		parent = port_of_dport(b, dport);	/* the RCH is a dport of the root */
-		if (parent < 0 || cxl_gone(&b->dev[parent])) {
+		if (parent < 0) {
 			mlog(m, "cxl_mem %s: CXL port topology not found", b->dev[md].name);
 			return -ENXIO;
 		}
