@@ -283,7 +283,8 @@ static int mock_platform_devices(struct cxl_bus *b)
 	TRY(mock_single_bridge(b));
 	TRY(d = platform_add(b, "cxl_host_bridge", RCH_UID, -1));
 	b->dev[d].self_link = CXL_SELF_FIRMWARE_NODE;
-	TRY(platform_add(b, "cxl_acpi", 0, -1));
+	TRY(d = platform_add(b, "cxl_acpi", 0, -1));
+	b->dev[d].bound = true;		/* to the platform driver cxl_acpi */
 	for (i = 0; i < NR_MEM_MULTI + NR_SINGLE_DPORTS; i++)
 		TRY(platform_add(b, "cxl_mem", i, platform_dev(b, "cxl_switch_dport", i)));
 	TRY(platform_add(b, "cxl_rcd", NR_MEM_MULTI + NR_SINGLE_DPORTS, platform_dev(b, "cxl_host_bridge", RCH_UID)));
@@ -298,17 +299,19 @@ static int port_add_dport(struct cxl_bus *b, int port, int dport_dev, int dport_
 
 	if (p->nr_dports >= CXL_MAX_DPORTS)
 		return -ENOSPC;
-	p->dport_dev[p->nr_dports] = dport_dev;
-	p->dport_id[p->nr_dports++] = dport_id;
+	/* the port may be listed already: the dport first, then the count */
+	__atomic_store_n(&p->dport_dev[p->nr_dports], dport_dev, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->dport_id[p->nr_dports], dport_id, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->nr_dports, p->nr_dports + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
-/* decoderP.N, N the next id of port P */
-static int decoder_add(struct cxl_bus *b, int port, int id)
+/* decoderP.N, N the next id of port P: filled in by the caller, then cxl_publish */
+static int decoder_alloc(struct cxl_bus *b, int port, int id)
 {
 	int d;
 
-	TRY(d = dev_add(b, CXL_DECODER, port, "decoder%d.%d", b->dev[port].id, id));
+	TRY(d = cxl_dev_alloc(b, CXL_DECODER, port, "decoder%d.%d", b->dev[port].id, id));
 	b->dev[d].id = id;
 	return d;
 }
@@ -324,27 +327,47 @@ static int port_decoders(struct cxl_bus *b, int port)
 		int d;
 		struct cxl_decoder *dec;
 
-		TRY(d = decoder_add(b, port, i));
+		TRY(d = decoder_alloc(b, port, i));
 		dec = &b->dev[d].dec;
 		dec->ways = 1;
 		dec->granularity = 256;
 		for (int k = 0; k < b->dev[port].nr_dports && k < CXL_MAX_TARGETS; k++)
 			dec->target[dec->nr_targets++] = b->dev[port].dport_id[k];
+		cxl_publish(b);
 	}
 	return 0;
 }
 
+/* cxl_port_ida: the lowest free id */
+static int port_id_alloc(struct cxl_bus *b)
+{
+	for (int i = 0; i < CXL_MAX_PORT_IDS; i++) {
+		if (!b->port_id_used[i]) {
+			b->port_id_used[i] = true;
+			return i;
+		}
+	}
+	return -ENOSPC;
+}
+
 /* a cxl_port device: portN or endpointN under parent, standing for uport */
-static int port_add(struct cxl_bus *b, enum cxl_kind kind, int parent, int uport, int parent_dport, int *next_id)
+static int port_add(struct cxl_bus *b, enum cxl_kind kind, int parent, int uport, int parent_dport)
 {
 	static const char *const fmt[] = { [CXL_ROOT] = "root%d", [CXL_PORT] = "port%d",
 					   [CXL_ENDPOINT] = "endpoint%d" };
-	int p;
+	int id = port_id_alloc(b), p;
 
-	TRY(p = dev_add(b, kind, parent, fmt[kind], *next_id, 0));
-	b->dev[p].id = (*next_id)++;
+	if (id < 0)
+		return id;
+	p = cxl_dev_alloc(b, kind, parent, fmt[kind], id, 0);
+	if (p < 0) {
+		b->port_id_used[id] = false;
+		return p;
+	}
+	b->dev[p].id = id;
 	b->dev[p].uport = uport;
 	b->dev[p].parent_dport = parent_dport;
+	cxl_publish(b);
 	return p;
 }
 
@@ -356,6 +379,32 @@ static int port_dports_from_children(struct cxl_bus *b, int port)
 	for (int i = 0; i < b->nr; i++)
 		if (b->dev[i].kind == CXL_PLATFORM && b->dev[i].parent == uport)
 			TRY(port_add_dport(b, port, i, platform_id(&b->dev[i])));
+	return 0;
+}
+
+static void port_unregister(struct memhp_machine *m, int port);
+
+/*
+ * cxl_port_probe: a switch or host bridge port enumerates its dports
+ * (the uport's children) and its HDM decoders, an endpoint its decoders;
+ * all in the mock's default state.  On failure what it made goes again.
+ */
+static int port_probe(struct cxl_bus *b, int port)
+{
+	int first = b->nr, ret = 0;
+
+	if (b->dev[port].kind == CXL_PORT)
+		ret = port_dports_from_children(b, port);
+	if (!ret)
+		ret = port_decoders(b, port);
+	if (ret) {
+		for (int i = first; i < cxl_nr(b); i++)
+			if (b->dev[i].parent == port)
+				__atomic_store_n(&b->dev[i].gone, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&b->dev[port].nr_dports, 0, __ATOMIC_RELEASE);
+		return ret;
+	}
+	__atomic_store_n(&b->dev[port].bound, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -377,7 +426,7 @@ static int root_decoders(struct memhp_machine *m, struct cxl_bus *b, int root)
 		struct cxl_decoder *dec;
 		int d;
 
-		TRY(d = decoder_add(b, root, w - first));
+		TRY(d = decoder_alloc(b, root, w - first));
 		dec = &b->dev[d].dec;
 		cursor = ALIGN_UP(cursor, SZ_256M);
 		dec->start = cursor;
@@ -394,16 +443,148 @@ static int root_decoders(struct memhp_machine *m, struct cxl_bus *b, int root)
 		memcpy(dec->target, c->target, sizeof(c->target));
 		/* cxl_root_decoder_alloc: each takes its first region id */
 		b->dev[d].region_id = cxl_region_id_alloc(b);
+		cxl_publish(b);
 	}
 	return 0;
 }
 
-/* the memdev's ports, from its dport up: the switch port once, then the endpoint */
-static int memdev_probe(struct cxl_bus *b, int pdev, int mem_id, int *next_id, int root)
+/* find_cxl_port: the live port one of whose dports is dport_dev, or -1 */
+static int port_of_dport(const struct cxl_bus *b, int dport_dev)
+{
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		const struct cxl_dev *p = &b->dev[i];
+
+		if ((p->kind != CXL_PORT && p->kind != CXL_ROOT) || cxl_gone(p))
+			continue;
+		for (int k = 0; k < p->nr_dports; k++)
+			if (p->dport_dev[k] == dport_dev)
+				return i;
+	}
+	return -1;
+}
+
+/* the memdev's live endpoint, or -1 */
+static int memdev_endpoint(const struct cxl_bus *b, int md)
+{
+	for (int i = 0, n = cxl_nr(b); i < n; i++)
+		if (b->dev[i].kind == CXL_ENDPOINT && b->dev[i].uport == md && !cxl_gone(&b->dev[i]))
+			return i;
+	return -1;
+}
+
+static bool is_rcd(const struct cxl_bus *b, int md)
+{
+	return !strncmp(b->dev[b->dev[md].parent].name, "cxl_rcd.", 8);
+}
+
+/* is port still a port of some memdev's endpoint (its cxl_ep list not empty)? */
+static bool port_has_endpoints(const struct cxl_bus *b, int port)
+{
+	for (int i = 0, n = cxl_nr(b); i < n; i++)
+		for (int k = 0; b->dev[i].kind == CXL_MEMDEV && k < b->dev[i].nr_ep_ports; k++)
+			if (b->dev[i].ep_port[k] == port)
+				return true;
+	return false;
+}
+
+/*
+ * cxl_detach_ep: the memdev leaves every port it was an endpoint of,
+ * nearest first; a switch port whose last endpoint that was, below a
+ * bound port that is not the root, is deleted (delete_switch_port).
+ */
+static void memdev_detach_ep(struct memhp_machine *m, int md)
+{
+	struct cxl_bus *b = m->cxl;
+	struct cxl_dev *d = &b->dev[md];
+
+	while (d->nr_ep_ports > 0) {
+		int port = d->ep_port[0], parent = b->dev[port].parent;
+
+		memmove(d->ep_port, d->ep_port + 1, sizeof(int) * (size_t)--d->nr_ep_ports);
+		if (cxl_gone(&b->dev[port]) || port_has_endpoints(b, port) || b->dev[parent].kind == CXL_ROOT ||
+		    !cxl_bound(&b->dev[parent]))
+			continue;
+		port_unregister(m, port);
+	}
+}
+
+/*
+ * cxl_mem_probe: devm_cxl_enumerate_ports (the memdev's switch port,
+ * added under its host bridge's port when not there yet, and the memdev
+ * recorded as an endpoint of each port on its way), then the endpoint
+ * port under the switch port (an RCD's under the root), probed by
+ * cxl_port.  What it did is undone on failure, as devm unwinds a probe.
+ */
+static int memdev_attach(struct memhp_machine *m, int md)
+{
+	struct cxl_bus *b = m->cxl;
+	const struct cxl_dev *host = &b->dev[b->dev[md].parent];
+	int dport = host->parent, parent, ep, ret;
+
+	if (is_rcd(b, md)) {
+		parent = port_of_dport(b, dport);	/* the RCH is a dport of the root */
+		if (parent < 0) {
+			mlog(m, "cxl_mem %s: CXL port topology not found", b->dev[md].name);
+			return -ENXIO;
+		}
+	} else {
+		int uport_dev = b->dev[dport].parent, root_port = b->dev[uport_dev].parent;
+		int hb = port_of_dport(b, root_port);
+
+		if (hb < 0) {
+			mlog(m, "cxl_mem %s: CXL port topology not found", b->dev[md].name);
+			return -ENXIO;
+		}
+		if (!cxl_bound(&b->dev[hb])) {
+			mlog(m, "cxl_mem %s: port %s:%s disabled, failed to enumerate CXL.mem", b->dev[md].name,
+			     b->dev[hb].name, b->dev[uport_dev].name);
+			return -ENXIO;
+		}
+		parent = port_of_dport(b, dport);
+		if (parent < 0) {
+			parent = port_add(b, CXL_PORT, hb, uport_dev, root_port);
+			if (parent < 0)
+				return parent;
+			ret = port_probe(b, parent);
+			if (ret) {
+				port_unregister(m, parent);
+				return ret;
+			}
+		}
+		b->dev[md].ep_port[0] = parent;
+		b->dev[md].ep_port[1] = hb;
+		b->dev[md].nr_ep_ports = 2;
+		if (!cxl_bound(&b->dev[parent])) {
+			mlog(m, "cxl_mem %s: CXL port topology %s not enabled", b->dev[md].name, b->dev[parent].name);
+			ret = -ENXIO;
+			goto undo_ep;
+		}
+	}
+	ep = port_add(b, CXL_ENDPOINT, parent, md, dport);
+	if (ep < 0) {
+		ret = ep;
+		goto undo_ep;
+	}
+	ret = port_probe(b, ep);
+	if (ret) {
+		mlog(m, "cxl_mem %s: %s failed probe", b->dev[md].name, b->dev[ep].name);
+		port_unregister(m, ep);
+		ret = -ENXIO;
+		goto undo_ep;
+	}
+	__atomic_store_n(&b->dev[md].bound, true, __ATOMIC_RELEASE);
+	return 0;
+undo_ep:
+	memdev_detach_ep(m, md);
+	return ret;
+}
+
+/* a mock memdev (cxl_mock_mem_probe's devm_cxl_add_memdev), then cxl_mem's probe */
+static int memdev_probe(struct memhp_machine *m, struct cxl_bus *b, int pdev, int mem_id)
 {
 	const struct cxl_dev *host = &b->dev[pdev];
 	bool rcd = !strncmp(host->name, "cxl_rcd.", 8);
-	int md, ep_parent, dport, port;
+	int md;
 
 	TRY(md = dev_add(b, CXL_MEMDEV, pdev, "mem%d", mem_id, 0));
 	b->dev[md].id = mem_id;
@@ -413,44 +594,231 @@ static int memdev_probe(struct cxl_bus *b, int pdev, int mem_id, int *next_id, i
 	b->dev[md].pmem_size = rcd ? 0 : MOCK_DEV_SIZE / 2;
 	b->dev[md].lsa_size = rcd ? 0 : MOCK_LSA_SIZE;
 	b->dev[md].payload_max = MOCK_PAYLOAD_MAX;
-	if (rcd) {
-		/* an RCD's endpoint is the root's child: its parent dport is the RCH */
-		dport = host->parent;
-		ep_parent = root;
-	} else {
-		int uport_dev = b->dev[host->parent].parent;	/* dport -> switch uport */
-		int hb_port = -1, sw;
-
-		for (int i = 0; i < b->nr; i++)
-			if (b->dev[i].kind == CXL_PORT && b->dev[i].uport == b->dev[b->dev[uport_dev].parent].parent)
-				hb_port = i;
-		if (hb_port < 0)
-			return -ENODEV;
-		sw = -1;
-		for (int i = 0; i < b->nr; i++)
-			if (b->dev[i].kind == CXL_PORT && b->dev[i].uport == uport_dev)
-				sw = i;
-		if (sw < 0) {
-			TRY(sw = port_add(b, CXL_PORT, hb_port, uport_dev, b->dev[uport_dev].parent, next_id));
-			TRY(port_dports_from_children(b, sw));
-			TRY(port_decoders(b, sw));
-		}
-		dport = host->parent;
-		ep_parent = sw;
-	}
-	TRY(port = port_add(b, CXL_ENDPOINT, ep_parent, md, dport, next_id));
-	return port_decoders(b, port);
+	return memdev_attach(m, md);
 }
+
+/* ---- driver binding: unbind and bind, as device_release_driver and probe -- */
+
+static void port_release_driver(struct memhp_machine *m, int port);
+
+/*
+ * unregister_port: the port's driver released, then the device and its
+ * decoders gone, its id free again.  A memdev whose endpoint goes this
+ * way is left to memdevs_detach_orphans (schedule_cxl_memdev_detach).
+ */
+static void port_unregister(struct memhp_machine *m, int port)
+{
+	struct cxl_bus *b = m->cxl;
+
+	port_release_driver(m, port);
+	for (int i = 0, n = cxl_nr(b); i < n; i++)
+		if (b->dev[i].parent == port && b->dev[i].kind == CXL_DECODER)
+			__atomic_store_n(&b->dev[i].gone, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&b->dev[port].gone, true, __ATOMIC_RELEASE);
+	b->port_id_used[b->dev[port].id] = false;
+}
+
+/*
+ * cxl_port's remove, its devm teardown: the child ports it added (each
+ * unregistered in turn; an endpoint's memdev then detaches from cxl_mem),
+ * its decoders (an endpoint decoder leaving its region), its dports.
+ */
+static void port_release_driver(struct memhp_machine *m, int port)
+{
+	struct cxl_bus *b = m->cxl;
+	struct cxl_dev *p = &b->dev[port];
+
+	if (!cxl_bound(p))
+		return;
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		const struct cxl_dev *c = &b->dev[i];
+
+		if (c->parent == port && (c->kind == CXL_PORT || c->kind == CXL_ENDPOINT) && !cxl_gone(c))
+			port_unregister(m, i);
+	}
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		struct cxl_dev *c = &b->dev[i];
+
+		if (c->parent != port || c->kind != CXL_DECODER || cxl_gone(c))
+			continue;
+		if (p->kind == CXL_ENDPOINT)
+			cxl_region_detach_decoder(m, i);
+		c->dec.region = -1;
+		__atomic_store_n(&c->gone, true, __ATOMIC_RELEASE);
+	}
+	p->commit_end = p->hdm_end = -1;
+	__atomic_store_n(&p->nr_dports, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->bound, false, __ATOMIC_RELEASE);
+}
+
+/*
+ * cxl_mem's remove, its devm teardown in reverse: delete_endpoint (the
+ * endpoint port unregistered, unless a port above already did), then
+ * cxl_detach_ep.
+ */
+static void memdev_release_driver(struct memhp_machine *m, int md)
+{
+	struct cxl_bus *b = m->cxl;
+	int ep = memdev_endpoint(b, md);
+
+	if (ep >= 0)
+		port_unregister(m, ep);
+	memdev_detach_ep(m, md);
+	__atomic_store_n(&b->dev[md].bound, false, __ATOMIC_RELEASE);
+}
+
+/*
+ * The detach work (detach_memdev): every memdev bound to cxl_mem whose
+ * endpoint was unregistered or unbound by a port's teardown is released
+ * from cxl_mem, after that teardown.
+ */
+static void memdevs_detach_orphans(struct memhp_machine *m)
+{
+	struct cxl_bus *b = m->cxl;
+
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		int ep;
+
+		if (b->dev[i].kind != CXL_MEMDEV || !cxl_bound(&b->dev[i]))
+			continue;
+		ep = memdev_endpoint(b, i);
+		if (ep < 0 || !cxl_bound(&b->dev[ep]))
+			memdev_release_driver(m, i);
+	}
+}
+
+static bool is_below(const struct cxl_bus *b, int dev, int top)
+{
+	for (int d = dev; d >= 0; d = b->dev[d].parent)
+		if (d == top)
+			return true;
+	return false;
+}
+
+/* the regions decoders at or below top decode for, at most max */
+static int regions_below(const struct cxl_bus *b, int top, int *out, int max)
+{
+	int n = 0;
+
+	for (int i = 0, nr = cxl_nr(b); i < nr; i++) {
+		const struct cxl_dev *d = &b->dev[i];
+		int k;
+
+		if (d->kind != CXL_DECODER || cxl_gone(d) || d->dec.region < 0 || !is_below(b, i, top))
+			continue;
+		for (k = 0; k < n && out[k] != d->dec.region; k++)
+			;
+		if (k == n && n < max)
+			out[n++] = d->dec.region;
+	}
+	return n;
+}
+
+/*
+ * cxl_decoder_kill_region's device_release_driver of a region losing a
+ * target: it cannot fail, so online memory of the region is left behind
+ * (cxl_region.c, dax.c), as the kernel's kmem leaves it.
+ */
+static int region_release_for_teardown(struct memhp_machine *m, int r)
+{
+	if (!__atomic_load_n(&m->cxl->dev[r].reg.bound, __ATOMIC_ACQUIRE))
+		return 0;
+	return cxl_region_release_teardown(m, r);
+}
+
+/* release the drivers of the regions decoding at or below top */
+static int release_regions_below(struct memhp_machine *m, int top)
+{
+	int regions[16], n, ret = 0;
+
+	pthread_mutex_lock(&m->cxl->lock);
+	n = regions_below(m->cxl, top, regions, 16);
+	pthread_mutex_unlock(&m->cxl->lock);
+	for (int i = 0; i < n && !ret; i++)
+		ret = region_release_for_teardown(m, regions[i]);
+	return ret;
+}
+
+int cxl_memdev_unbind(struct memhp_machine *m, int md)
+{
+	struct cxl_bus *b = m->cxl;
+	int ep, ret;
+
+	if (b->dev[md].kind != CXL_MEMDEV || !cxl_bound(&b->dev[md]))
+		return -ENODEV;
+	ep = memdev_endpoint(b, md);
+	ret = ep >= 0 ? release_regions_below(m, ep) : 0;
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&b->lock);
+	memdev_release_driver(m, md);
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+int cxl_memdev_bind(struct memhp_machine *m, int md)
+{
+	struct cxl_bus *b = m->cxl;
+	int ret;
+
+	if (b->dev[md].kind != CXL_MEMDEV)
+		return -ENODEV;
+	pthread_mutex_lock(&b->lock);
+	ret = cxl_bound(&b->dev[md]) ? -EBUSY : memdev_attach(m, md);
+	pthread_mutex_unlock(&b->lock);
+	return ret;
+}
+
+static bool is_cxl_port(const struct cxl_dev *d)
+{
+	return d->kind == CXL_PORT || d->kind == CXL_ENDPOINT;
+}
+
+int cxl_port_unbind(struct memhp_machine *m, int port)
+{
+	struct cxl_bus *b = m->cxl;
+	int ret;
+
+	if (!is_cxl_port(&b->dev[port]) || cxl_gone(&b->dev[port]) || !cxl_bound(&b->dev[port]))
+		return -ENODEV;
+	ret = release_regions_below(m, port);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&b->lock);
+	port_release_driver(m, port);
+	memdevs_detach_orphans(m);
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+int cxl_port_bind(struct memhp_machine *m, int port)
+{
+	struct cxl_bus *b = m->cxl;
+	int ret;
+
+	if (!is_cxl_port(&b->dev[port]) || cxl_gone(&b->dev[port]))
+		return -ENODEV;
+	pthread_mutex_lock(&b->lock);
+	ret = cxl_bound(&b->dev[port]) ? -EBUSY : port_probe(b, port);
+	pthread_mutex_unlock(&b->lock);
+	return ret;
+}
+
+static int windows_insert(struct memhp_machine *m, struct cxl_bus *b);
 
 /* the depth-first order in which memhp probes the mock's memdevs */
 static const int memdev_probe_order[] = { 0, 4, 2, 6, 1, 5, 3, 7, 8, 9 };
 
-static int cxl_test_enumerate(struct memhp_machine *m, struct cxl_bus *b)
+/*
+ * cxl_acpi_probe: root0 on cxl_acpi.0 with a dport per host bridge and a
+ * root decoder per window, a port per CXL 2.0 host bridge (probed by
+ * cxl_port), the windows in /proc/iomem.
+ */
+static int acpi_probe(struct memhp_machine *m, struct cxl_bus *b)
 {
-	int root, next_id = 0, mem_id = 0;
+	int acpi = platform_dev(b, "cxl_acpi", 0), root;
 
-	TRY(root = port_add(b, CXL_ROOT, platform_dev(b, "cxl_acpi", 0), platform_dev(b, "cxl_acpi", 0), -1,
-			    &next_id));
+	TRY(root = port_add(b, CXL_ROOT, acpi, acpi, -1));
 	for (int uid = 0; uid < NR_BRIDGES; uid++)
 		TRY(port_add_dport(b, root, platform_dev(b, "cxl_host_bridge", uid), uid));
 	TRY(root_decoders(m, b, root));
@@ -459,13 +827,135 @@ static int cxl_test_enumerate(struct memhp_machine *m, struct cxl_bus *b)
 
 		if (uid == RCH_UID)
 			continue;	/* add_host_bridge_uport: an RCH has no port */
-		TRY(p = port_add(b, CXL_PORT, root, hb, hb, &next_id));
-		TRY(port_dports_from_children(b, p));
-		TRY(port_decoders(b, p));
+		TRY(p = port_add(b, CXL_PORT, root, hb, hb));
+		TRY(port_probe(b, p));
 	}
+	return windows_insert(m, b);
+}
+
+static int cxl_test_enumerate(struct memhp_machine *m, struct cxl_bus *b)
+{
+	int mem_id = 0;
+
+	TRY(acpi_probe(m, b));
 	for (size_t i = 0; i < sizeof(memdev_probe_order) / sizeof(memdev_probe_order[0]); i++)
-		TRY(memdev_probe(b, platform_dev(b, "cxl_mem", memdev_probe_order[i]), mem_id++, &next_id, root));
-	return memdev_probe(b, platform_dev(b, "cxl_rcd", NR_MEM_MULTI + NR_SINGLE_DPORTS), mem_id, &next_id, root);
+		TRY(memdev_probe(m, b, platform_dev(b, "cxl_mem", memdev_probe_order[i]), mem_id++));
+	return memdev_probe(m, b, platform_dev(b, "cxl_rcd", NR_MEM_MULTI + NR_SINGLE_DPORTS), mem_id);
+}
+
+/* the live root port, or -1 */
+static int cxl_root(const struct cxl_bus *b)
+{
+	for (int i = 0, n = cxl_nr(b); i < n; i++)
+		if (b->dev[i].kind == CXL_ROOT && !cxl_gone(&b->dev[i]))
+			return i;
+	return -1;
+}
+
+/*
+ * cxl_acpi's remove, its devm teardown: every region released (online
+ * memory left behind, as a teardown does) and unregistered, the root's
+ * ports unregistered (their memdevs detach from cxl_mem), the root
+ * decoders, the windows and the root port itself gone.
+ */
+static int acpi_unbind(struct memhp_machine *m)
+{
+	struct cxl_bus *b = m->cxl;
+	int root = cxl_root(b), ret;
+
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		if (b->dev[i].kind != CXL_REGION || cxl_gone(&b->dev[i]))
+			continue;
+		ret = region_release_for_teardown(m, i);
+		if (ret)
+			return ret;
+	}
+	pthread_mutex_lock(&b->lock);
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		const struct cxl_dev *c = &b->dev[i];
+
+		if (c->parent == root && (c->kind == CXL_PORT || c->kind == CXL_ENDPOINT) && !cxl_gone(c))
+			port_unregister(m, i);
+	}
+	memdevs_detach_orphans(m);
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		struct cxl_dev *c = &b->dev[i];
+
+		if (c->kind == CXL_REGION && !cxl_gone(c))
+			cxl_region_delete(m, i);
+	}
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		struct cxl_dev *c = &b->dev[i];
+
+		if (c->kind != CXL_DECODER || c->parent != root || cxl_gone(c))
+			continue;
+		if (c->region_id >= 0 && c->region_id < CXL_MAX_REGION_IDS)
+			b->region_id_used[c->region_id] = false;	/* its preallocated memregion id */
+		__atomic_store_n(&c->gone, true, __ATOMIC_RELEASE);
+	}
+	for (int i = b->nr_windows - 1; i >= 0; i--)
+		iomem_release(m, &b->window_res[i]);
+	b->nr_windows = 0;
+	__atomic_store_n(&b->dev[root].gone, true, __ATOMIC_RELEASE);
+	b->port_id_used[b->dev[root].id] = false;
+	__atomic_store_n(&b->dev[b->dev[root].uport].bound, false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+/*
+ * cxl_acpi_probe again, then cxl_bus_rescan: each memdev without a
+ * driver probes (in device order), as the bus rescan attaches them.
+ * A probe failing is logged and the memdev left unbound, as a rescan does.
+ */
+static int acpi_bind(struct memhp_machine *m)
+{
+	struct cxl_bus *b = m->cxl;
+	int first = b->nr, ret;
+
+	pthread_mutex_lock(&b->lock);
+	ret = acpi_probe(m, b);
+	if (ret) {
+		mlog(m, "cxl_acpi cxl_acpi.0: probe failed with error %d", ret);
+		for (int i = cxl_nr(b) - 1; i >= first; i--) {
+			struct cxl_dev *c = &b->dev[i];
+
+			if (c->kind == CXL_ROOT || c->kind == CXL_PORT)
+				b->port_id_used[c->id] = false;
+			if (c->kind == CXL_DECODER && b->dev[c->parent].kind == CXL_ROOT && c->region_id >= 0)
+				b->region_id_used[c->region_id] = false;
+			__atomic_store_n(&c->gone, true, __ATOMIC_RELEASE);
+		}
+		for (int i = b->nr_windows - 1; i >= 0; i--)
+			iomem_release(m, &b->window_res[i]);
+		b->nr_windows = 0;
+		pthread_mutex_unlock(&b->lock);
+		return ret;
+	}
+	__atomic_store_n(&b->dev[platform_dev(b, "cxl_acpi", 0)].bound, true, __ATOMIC_RELEASE);
+	for (int i = 0, n = cxl_nr(b); i < n; i++) {
+		if (b->dev[i].kind != CXL_MEMDEV || cxl_bound(&b->dev[i]))
+			continue;
+		ret = memdev_attach(m, i);
+		if (ret)
+			mlog(m, "cxl_mem %s: probe failed with error %d", b->dev[i].name, ret);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+int cxl_acpi_unbind(struct memhp_machine *m)
+{
+	if (!cxl_bound(&m->cxl->dev[platform_dev(m->cxl, "cxl_acpi", 0)]))
+		return -ENODEV;
+	return acpi_unbind(m);
+}
+
+int cxl_acpi_bind(struct memhp_machine *m)
+{
+	if (cxl_bound(&m->cxl->dev[platform_dev(m->cxl, "cxl_acpi", 0)]))
+		return -EBUSY;
+	return acpi_bind(m);
 }
 
 /* ---- the mock's auto region (mock_init_hdm_decoder) ------------------------- */
@@ -609,8 +1099,6 @@ int cxl_init(struct memhp_machine *m, const char *topology)
 	ret = mock_platform_devices(b);
 	if (!ret)
 		ret = cxl_test_enumerate(m, b);
-	if (!ret)
-		ret = windows_insert(m, b);
 	if (!ret && !arith)
 		ret = mock_auto_region(m, b);
 	if (ret) {

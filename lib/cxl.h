@@ -9,8 +9,11 @@
  * cxl_host_bridge.N, cxl_root_port.N, cxl_switch_uport.N,
  * cxl_switch_dport.N, cxl_mem.N, cxl_rcd.N) and the cxl bus devices on
  * them (rootN, portN, endpointN, memN, decoderP.N).  A device's place is
- * its parent chain; -1 is /sys/devices/platform itself.  The topology is
- * built once at boot and not changed afterwards, so readers take no lock.
+ * its parent chain; -1 is /sys/devices/platform itself.  The platform
+ * devices and memdevs are made once at boot; ports, endpoints and their
+ * decoders come and go with driver binding (cxl_mem, cxl_port), as the
+ * kernel registers and unregisters them - a device gone is only marked
+ * so (below), so readers take no lock.
  */
 #ifndef MEMHP_CXL_H
 #define MEMHP_CXL_H
@@ -57,6 +60,7 @@ enum cxl_self_link { CXL_SELF_NONE, CXL_SELF_PHYSICAL_NODE, CXL_SELF_FIRMWARE_NO
 #define CXL_MAX_TARGETS 8	/* CXL_DECODER_MAX_INTERLEAVE is 16; cxl_test uses 4 */
 #define CXL_DECODERS_PER_PORT 8	/* NR_CXL_PORT_DECODERS */
 #define CXL_QOS_CLASS 42	/* cxl_test's FAKE_QTG_ID */
+#define CXL_MAX_DEPTH 8		/* ports between an endpoint and the root */
 
 struct cxl_decoder {
 	uint64_t start, size;		/* the HPA range; size 0: none */
@@ -102,18 +106,29 @@ struct cxl_dev {
 	int commit_end;			/* highest committed decoder id; -1: none */
 	int hdm_end;			/* endpoint: highest decoder with DPA; -1 */
 	int region_id;			/* root decoder: the next region's id */
+	/*
+	 * Bound to its driver: a port or endpoint to cxl_port, a memdev to
+	 * cxl_mem (a root has none).  Written under the bus lock, read
+	 * without it.
+	 */
+	bool bound;
 	/* CXL_MEMDEV */
 	uint64_t ram_size, pmem_size, lsa_size, serial;
 	unsigned int payload_max;
 	int numa_node;
+	/* the switch and host bridge ports it is an endpoint of (cxl_add_ep), endpoint first */
+	int ep_port[CXL_MAX_DEPTH];
+	int nr_ep_ports;
 	/* CXL_DECODER: of the port that is its parent */
 	struct cxl_decoder dec;
 	struct cxl_region reg;		/* CXL_REGION */
 	bool gone;			/* a deleted region: its slot is never reused */
 };
 
-#define CXL_MAX_DEVS 1024
+/* slots are not reused (readers hold indices unlocked): room for many rebinds */
+#define CXL_MAX_DEVS 4096
 #define CXL_MAX_REGION_IDS 256
+#define CXL_MAX_PORT_IDS 1024
 
 /*
  * Devices are only ever appended (nr published with release order, a
@@ -128,6 +143,7 @@ struct cxl_bus {
 	int nr;
 	pthread_mutex_t lock;
 	bool region_id_used[CXL_MAX_REGION_IDS];	/* the memregion ida */
+	bool port_id_used[CXL_MAX_PORT_IDS];		/* cxl_port_ida */
 	int interleave_arithmetic;	/* cxl_test's module parameter: 0 modulo, 1 XOR */
 	struct resource *window_res[16];	/* "CXL Window N" in /proc/iomem */
 	int nr_windows;
@@ -146,6 +162,10 @@ static inline int cxl_nr(const struct cxl_bus *b)
 static inline bool cxl_gone(const struct cxl_dev *d)
 {
 	return __atomic_load_n(&d->gone, __ATOMIC_ACQUIRE);
+}
+static inline bool cxl_bound(const struct cxl_dev *d)
+{
+	return __atomic_load_n(&d->bound, __ATOMIC_ACQUIRE);
 }
 bool cxl_on_bus(const struct cxl_dev *d);
 /* the port a decoder belongs to */
@@ -175,6 +195,22 @@ int cxl_region_set_commit(struct memhp_machine *m, int r, bool commit);
 int cxl_region_assemble(struct memhp_machine *m, int root_dec, const int *eps, int n);
 int cxl_region_bind(struct memhp_machine *m, int r);
 int cxl_region_unbind(struct memhp_machine *m, int r);
+int cxl_region_release_teardown(struct memhp_machine *m, int r);
 void cxl_regions_destroy(struct memhp_machine *m);
+int cxl_region_detach_decoder(struct memhp_machine *m, int dec);
+
+/*
+ * cxl.c: driver binding, as /sys/bus/cxl/drivers/{cxl_mem,cxl_port}/
+ * {bind,unbind} do it; caller holds device_hotplug_lock, not b->lock.
+ * Each with the kernel's errno: -ENODEV no such device or not of this
+ * driver, -EBUSY already bound, the probe's error.
+ */
+int cxl_memdev_bind(struct memhp_machine *m, int md);
+int cxl_memdev_unbind(struct memhp_machine *m, int md);
+int cxl_port_bind(struct memhp_machine *m, int port);
+int cxl_port_unbind(struct memhp_machine *m, int port);
+/* the platform driver cxl_acpi and cxl_acpi.0 */
+int cxl_acpi_bind(struct memhp_machine *m);
+int cxl_acpi_unbind(struct memhp_machine *m);
 
 #endif

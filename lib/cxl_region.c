@@ -725,6 +725,26 @@ static int detach_target(struct memhp_machine *m, int r, int pos)
 	return 0;
 }
 
+/*
+ * cxl_decoder_kill_region: an endpoint decoder going away (its port
+ * unregistered) leaves its region - the region's decoders reset if
+ * committed, the ports on its way released - and its DPA goes with it.
+ * The region's driver was released first (caller).  b->lock held.
+ */
+int cxl_region_detach_decoder(struct memhp_machine *m, int dec)
+{
+	struct cxl_decoder *d = &dev_at(m->cxl, dec)->dec;
+	int ret = 0;
+
+	if (d->region >= 0)
+		ret = detach_target(m, d->region, d->pos);
+	if (!ret) {
+		d->flags &= ~CXL_DECODER_F_ENABLE;
+		d->dpa_start = d->dpa_size = d->skip = 0;
+	}
+	return ret;
+}
+
 int cxl_region_set_target(struct memhp_machine *m, int r, int pos, const char *buf)
 {
 	struct cxl_bus *b = m->cxl;
@@ -938,12 +958,16 @@ static int block_online(struct memhp_machine *m, struct memory_block *mem, void 
 }
 
 /*
- * The driver released: the dax region goes, and with it kmem's memory -
- * which must be offline: where the kernel's kmem would leave online memory
- * behind a region whose decoders are then torn down ("Hotplug
- * regression"), memhp refuses with -EBUSY before anything changes.
+ * The driver released: the dax region goes, and with it kmem's memory.
+ * Asked for by the user (unbind, commit 0, a target detached, delete) the
+ * memory must be offline: where the kernel's kmem would leave online
+ * memory behind a region whose decoders are then torn down ("Hotplug
+ * regression"), memhp refuses with -EBUSY before anything changes.  As
+ * part of a teardown that cannot fail (teardown: an endpoint or port
+ * unregistered, cxl_decoder_kill_region) the dax region goes regardless
+ * and online memory is left behind, leaked, as the kernel leaves it.
  */
-int cxl_region_unbind(struct memhp_machine *m, int r)
+static int region_release(struct memhp_machine *m, int r, bool teardown)
 {
 	struct cxl_bus *b = m->cxl;
 	struct cxl_region *reg = &dev_at(b, r)->reg;
@@ -957,13 +981,13 @@ int cxl_region_unbind(struct memhp_machine *m, int r)
 		size = reg->res->end - reg->res->start + 1;
 	}
 	pthread_mutex_unlock(&b->lock);
-	if (dax >= 0 && walk_memory_blocks(m, start, size, NULL, block_online)) {
+	if (!teardown && dax >= 0 && walk_memory_blocks(m, start, size, NULL, block_online)) {
 		mlog(m, "cxl_region %s: dax%d.0 has memory online: offline it before the region goes",
 		     dev_at(b, r)->name, dax);
 		return -EBUSY;
 	}
 	if (dax >= 0)
-		ret = dax_region_destroy(m, dax);
+		ret = teardown ? dax_region_abandon(m, dax) : dax_region_destroy(m, dax);
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&b->lock);
@@ -971,6 +995,16 @@ int cxl_region_unbind(struct memhp_machine *m, int r)
 	reg->dax_region = -1;
 	pthread_mutex_unlock(&b->lock);
 	return 0;
+}
+
+int cxl_region_unbind(struct memhp_machine *m, int r)
+{
+	return region_release(m, r, false);
+}
+
+int cxl_region_release_teardown(struct memhp_machine *m, int r)
+{
+	return region_release(m, r, true);
 }
 
 /* at machine teardown (the dax regions are gone already): HPA back to the windows */

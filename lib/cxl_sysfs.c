@@ -7,7 +7,10 @@
  *       decoder1.N, dportN ->, uport ->, parent_dport ->}, decoder0.N}
  *   /sys/devices/platform/cxl_host_bridge.0/cxl_root_port.0/
  *       cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0
- *   /sys/bus/cxl/{flush, devices/NAME ->, drivers/{cxl_port,cxl_mem}/NAME ->}
+ *   /sys/bus/cxl/{flush, devices/NAME ->,
+ *       drivers/{cxl_port,cxl_mem,cxl_region}/{NAME ->, bind, unbind}}
+ *   /sys/bus/platform/{devices/NAME ->, drivers/cxl_acpi/{cxl_acpi.0 ->,
+ *       bind, unbind}}
  *
  * libcxl finds a port's children by reading its directory, a memdev's
  * host and a dport's device by realpath(), and matches a memdev to a
@@ -98,9 +101,9 @@ static const char *driver_of(const struct cxl_dev *d)
 	switch (d->kind) {
 	case CXL_PORT:
 	case CXL_ENDPOINT:
-		return "cxl_port";
+		return cxl_bound(d) ? "cxl_port" : NULL;
 	case CXL_MEMDEV:
-		return "cxl_mem";
+		return cxl_bound(d) ? "cxl_mem" : NULL;
 	case CXL_REGION:
 		return __atomic_load_n(&d->reg.bound, __ATOMIC_ACQUIRE) ? "cxl_region" : NULL;
 	default:
@@ -125,7 +128,22 @@ static void dev_to_subsystem_link(const struct kobj *ko, char *buf, size_t len)
 	rel_link(from, "/sys/bus/cxl", buf, len);
 }
 
+/* a platform device's driver: cxl_acpi.0's, the platform driver cxl_acpi */
+static void dev_to_platform_driver_link(const struct kobj *ko, char *buf, size_t len)
+{
+	char from[256];
+
+	dev_path(ko, (int)ko->id, from, sizeof(from));
+	rel_link(from, "/sys/bus/platform/drivers/cxl_acpi", buf, len);
+}
+
+static bool is_cxl_acpi(const struct cxl_dev *d)
+{
+	return d->kind == CXL_PLATFORM && !strcmp(d->name, "cxl_acpi.0");
+}
+
 static const struct ktype dev_link_type = { .link = dev_to_dev_link };
+static const struct ktype platform_driver_link_type = { .link = dev_to_platform_driver_link };
 static const struct ktype driver_link_type = { .link = dev_to_driver_link };
 static const struct ktype subsystem_link_type = { .link = dev_to_subsystem_link };
 
@@ -796,6 +814,8 @@ static int dev_links(const struct cxl_bus *b, int d, struct dev_link *out, int m
 		} \
 	} while (0)
 	if (dev->kind == CXL_PLATFORM) {
+		if (is_cxl_acpi(dev) && cxl_bound(dev))
+			ADD_LINK(&platform_driver_link_type, d, "driver");
 		if (dev->self_link != CXL_SELF_NONE)
 			ADD_LINK(&dev_link_type, d, "%s", dev->self_link == CXL_SELF_PHYSICAL_NODE ?
 				 "physical_node" : "firmware_node");
@@ -808,8 +828,10 @@ static int dev_links(const struct cxl_bus *b, int d, struct dev_link *out, int m
 		ADD_LINK(&dev_link_type, dev->uport, "uport");
 		if (dev->parent_dport >= 0)
 			ADD_LINK(&dev_link_type, dev->parent_dport, "parent_dport");
-		for (int i = 0; i < dev->nr_dports; i++)
-			ADD_LINK(&dev_link_type, dev->dport_dev[i], "dport%d", dev->dport_id[i]);
+		/* a port's dports come and go with its driver: the count first */
+		for (int i = 0, nd = __atomic_load_n(&dev->nr_dports, __ATOMIC_ACQUIRE); i < nd; i++)
+			ADD_LINK(&dev_link_type, __atomic_load_n(&dev->dport_dev[i], __ATOMIC_RELAXED), "dport%d",
+				 __atomic_load_n(&dev->dport_id[i], __ATOMIC_RELAXED));
 	}
 #undef ADD_LINK
 	return n;
@@ -1035,7 +1057,6 @@ static void bus_driver_list(struct memhp_machine *m, const struct kobj *ko, stru
 	}
 }
 
-static const struct ktype bus_driver_type = { .lookup = bus_driver_lookup, .list = bus_driver_list };
 
 /* the region named buf, on the bus */
 static int bus_region(struct memhp_machine *m, const char *buf)
@@ -1074,6 +1095,80 @@ static ssize_t region_unbind_store(struct memhp_machine *m, const struct kobj *k
 	return CXL_STORE_RET(ret, count);
 }
 
+/* the device named buf on the bus, or -1 */
+static int bus_dev_named(struct memhp_machine *m, const char *buf)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(buf, "\n"), buf);
+	return cxl_bus_dev(m->cxl, name);
+}
+
+/*
+ * cxl_mem and cxl_port: bind_store (-ENODEV for no device or one the
+ * driver does not match, -EBUSY if bound, else the probe's error) and
+ * unbind_store (-ENODEV unless bound to this driver), under
+ * device_hotplug_lock since a region's memory may go with an unbind.
+ */
+static ssize_t driver_bind(struct memhp_machine *m, const char *buf, size_t count, bool port, bool bind)
+{
+	int d = bus_dev_named(m, buf), ret;
+	enum cxl_kind k = d >= 0 ? m->cxl->dev[d].kind : CXL_PLATFORM;
+
+	if (d < 0 || (port ? k != CXL_PORT && k != CXL_ENDPOINT : k != CXL_MEMDEV))
+		return -ENODEV;
+	if (!bind && !cxl_bound(&m->cxl->dev[d]))
+		return -ENODEV;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	if (port)
+		ret = bind ? cxl_port_bind(m, d) : cxl_port_unbind(m, d);
+	else
+		ret = bind ? cxl_memdev_bind(m, d) : cxl_memdev_unbind(m, d);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+static ssize_t mem_bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			      const char *buf, size_t count)
+{
+	return driver_bind(m, buf, count, false, true);
+}
+
+static ssize_t mem_unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				const char *buf, size_t count)
+{
+	return driver_bind(m, buf, count, false, false);
+}
+
+static ssize_t port_bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			       const char *buf, size_t count)
+{
+	return driver_bind(m, buf, count, true, true);
+}
+
+static ssize_t port_unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				 const char *buf, size_t count)
+{
+	return driver_bind(m, buf, count, true, false);
+}
+
+static const struct kattr mem_driver_attrs[] = {
+	KATTR(bind, 0200, NULL, mem_bind_store),
+	KATTR(unbind, 0200, NULL, mem_unbind_store),
+	{ NULL },
+};
+
+static const struct kattr port_driver_attrs[] = {
+	KATTR(bind, 0200, NULL, port_bind_store),
+	KATTR(unbind, 0200, NULL, port_unbind_store),
+	{ NULL },
+};
+
+static const struct ktype mem_driver_type = {
+	.attrs = mem_driver_attrs, .lookup = bus_driver_lookup, .list = bus_driver_list };
+static const struct ktype port_driver_type = {
+	.attrs = port_driver_attrs, .lookup = bus_driver_lookup, .list = bus_driver_list };
+
 static const struct kattr region_driver_attrs[] = {
 	KATTR(bind, 0200, NULL, region_bind_store),
 	KATTR(unbind, 0200, NULL, region_unbind_store),
@@ -1099,24 +1194,141 @@ static const struct ktype cxl_bus_type = {
 	.dirs = (const struct kdirent[]){
 		KDIR("devices", &bus_devices_type),
 		KDIR("drivers", KDIRS(
-			KDIR_FOR("cxl_mem", &bus_driver_type, 0),
-			KDIR_FOR("cxl_port", &bus_driver_type, 1),
+			KDIR_FOR("cxl_mem", &mem_driver_type, 0),
+			KDIR_FOR("cxl_port", &port_driver_type, 1),
 			KDIR_FOR("cxl_region", &region_driver_type, 2))),
 		{ } },
 	.attrs = bus_attrs,
 };
 
-/* /sys/bus/cxl exists while a topology does */
-const struct ktype *cxl_bus_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+/* ---- /sys/bus/platform: the mock's platform devices, the driver cxl_acpi ---- */
+
+/* in /sys/bus/platform/devices, or (which 1) in drivers/cxl_acpi, to device id */
+static void platform_bus_to_dev_link(const struct kobj *ko, char *buf, size_t len)
 {
-	if (!m->cxl || strcmp(name, "cxl"))
+	char to[256];
+
+	dev_path(ko, (int)ko->id, to, sizeof(to));
+	rel_link(ko->which ? "/sys/bus/platform/drivers/cxl_acpi" : "/sys/bus/platform/devices", to, buf, len);
+}
+
+static const struct ktype platform_bus_link_type = { .link = platform_bus_to_dev_link,
+						     .follow = &platform_dev_type };
+
+static int platform_dev_named(struct memhp_machine *m, const char *name)
+{
+	for (int i = 0, n = cxl_nr(m->cxl); i < n; i++)
+		if (m->cxl->dev[i].kind == CXL_PLATFORM && sysfs_streq(name, m->cxl->dev[i].name))
+			return i;
+	return -1;
+}
+
+static const struct ktype *platform_devices_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	int d = platform_dev_named(m, name);
+
+	if (d < 0)
 		return NULL;
 	ko->cxl = m->cxl;
-	return &cxl_bus_type;
+	ko->id = (unsigned long)d;
+	ko->which = 0;
+	return &platform_bus_link_type;
+}
+
+static void platform_devices_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	struct kobj link = { .cxl = m->cxl };
+
+	for (int i = 0, n = cxl_nr(m->cxl); i < n; i++) {
+		if (m->cxl->dev[i].kind != CXL_PLATFORM)
+			continue;
+		link.id = (unsigned long)i;
+		emit_klink(l, m->cxl->dev[i].name, &platform_bus_link_type, &link);
+	}
+}
+
+static const struct ktype *acpi_driver_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	int d = platform_dev_named(m, name);
+
+	if (d < 0 || !is_cxl_acpi(&m->cxl->dev[d]) || !cxl_bound(&m->cxl->dev[d]))
+		return NULL;
+	ko->cxl = m->cxl;
+	ko->id = (unsigned long)d;
+	ko->which = 1;
+	return &platform_bus_link_type;
+}
+
+static void acpi_driver_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	int d = platform_dev_named(m, "cxl_acpi.0");
+	struct kobj link = { .cxl = m->cxl, .id = (unsigned long)d, .which = 1 };
+
+	if (d >= 0 && cxl_bound(&m->cxl->dev[d]))
+		emit_klink(l, "cxl_acpi.0", &platform_bus_link_type, &link);
+}
+
+/* bind_store/unbind_store of the platform driver cxl_acpi: it matches cxl_acpi.0 only */
+static ssize_t acpi_bind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			       const char *buf, size_t count)
+{
+	int d = platform_dev_named(m, buf), ret;
+
+	if (d < 0 || !is_cxl_acpi(&m->cxl->dev[d]))
+		return -ENODEV;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = cxl_acpi_bind(m);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+static ssize_t acpi_unbind_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				 const char *buf, size_t count)
+{
+	int d = platform_dev_named(m, buf), ret;
+
+	if (d < 0 || !is_cxl_acpi(&m->cxl->dev[d]))
+		return -ENODEV;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = cxl_acpi_unbind(m);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return CXL_STORE_RET(ret, count);
+}
+
+static const struct kattr acpi_driver_attrs[] = {
+	KATTR(bind, 0200, NULL, acpi_bind_store),
+	KATTR(unbind, 0200, NULL, acpi_unbind_store),
+	{ NULL },
+};
+
+static const struct ktype platform_bus_type = {
+	.dirs = (const struct kdirent[]){
+		KDIR("devices", (&(const struct ktype){ .lookup = platform_devices_lookup,
+							.list = platform_devices_list })),
+		KDIR("drivers", KDIRS(
+			KDIR("cxl_acpi", (&(const struct ktype){ .attrs = acpi_driver_attrs,
+								 .lookup = acpi_driver_lookup,
+								 .list = acpi_driver_list })))),
+		{ } },
+};
+
+/* /sys/bus/cxl and /sys/bus/platform exist while a topology does */
+const struct ktype *cxl_bus_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	if (!m->cxl)
+		return NULL;
+	ko->cxl = m->cxl;
+	if (!strcmp(name, "cxl"))
+		return &cxl_bus_type;
+	if (!strcmp(name, "platform"))
+		return &platform_bus_type;
+	return NULL;
 }
 
 void cxl_bus_list(struct memhp_machine *m, struct lister *l)
 {
-	if (m->cxl)
+	if (m->cxl) {
 		emit_kdir(l, "cxl");
+		emit_kdir(l, "platform");
+	}
 }

@@ -90,6 +90,7 @@ struct dax_bus {
 	struct dax_ids ids[DAX_DRV_NR];
 	struct dax_mapping *mappings;	/* dax_lock */
 	int zapped_fd;			/* empty memfd: what a zapped mapping maps */
+	struct dax_region *leaked;	/* gone with kmem memory left online (dax_region_abandon) */
 };
 
 static const char *const kind_names[] = { "cxl", "hmem", "pmem" };
@@ -123,6 +124,12 @@ void dax_destroy(struct memhp_machine *m)
 		struct dax_region *r = m->dax->regions;
 
 		m->dax->regions = r->next;
+		free(r);
+	}
+	while (m->dax->leaked) {
+		struct dax_region *r = m->dax->leaked;
+
+		m->dax->leaked = r->next;
 		free(r);
 	}
 	free(m->dax);
@@ -713,6 +720,35 @@ fail_dev:
 fail:
 	free(r);
 	return ret;
+}
+
+/*
+ * The region's device unregistered whatever its memory: as the kernel's
+ * device_unregister of a dax region whose kmem range could not be removed
+ * (dev_dax_kmem_remove logs it and leaks the range), the blocks stay
+ * online and their resources stay in /proc/iomem, on the region's backing
+ * kept until the machine goes; the device leaves /sys/bus/dax.
+ */
+int dax_region_abandon(struct memhp_machine *m, int id)
+{
+	for (struct dax_region **p = &m->dax->regions; *p; p = &(*p)->next) {
+		struct dax_region *r = *p;
+
+		if (r->id != id)
+			continue;
+		if (r->dax.driver != DAX_DRV_NONE)
+			dax_release(m, &r->dax);
+		if (!r->dax.kmem_added)
+			return dax_region_destroy(m, id);
+		pthread_mutex_lock(&m->dax_lock);
+		*p = r->next;
+		pthread_mutex_unlock(&m->dax_lock);
+		dax_uevent(m, &r->dax, "remove");
+		r->next = m->dax->leaked;
+		m->dax->leaked = r;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 int dax_region_destroy(struct memhp_machine *m, int id)

@@ -114,6 +114,7 @@ int dax_region_create_in(struct memhp_machine *m, enum memhp_dax_kind kind, uint
 			 uint64_t align, uint64_t addr, int fd, const char *res_name, int id,
 			 struct memhp_dax_info *info);
 int dax_region_destroy(struct memhp_machine *m, int id);
+int dax_region_abandon(struct memhp_machine *m, int id);
 int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, uint64_t size,
 			     uint64_t align, int target_node, int numa_node, struct physdev *dev,
 			     struct dev_pagemap *pgmap, struct memhp_dax_info *info);

@@ -997,7 +997,12 @@ static const struct ktype *const root_type = KDIRS(
 			KDIR("dax_pmem", &builtin_module_type),
 			KDIR("device_dax", &builtin_module_type),
 			KDIR("kmem", &builtin_module_type),
-			KDIR("nd_pmem", &builtin_module_type))),
+			KDIR("nd_pmem", &builtin_module_type),
+			/* libcxl's bind asks libkmod for the modalias's module first */
+			KDIR("cxl_acpi", &builtin_module_type),
+			KDIR("cxl_core", &builtin_module_type),
+			KDIR("cxl_mem", &builtin_module_type),
+			KDIR("cxl_port", &builtin_module_type))),
 		KDIR("kernel", KDIRS(
 			KDIR("debug", KDIRS(
 				KDIR("notifier-error-inject", KDIRS(

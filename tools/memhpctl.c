@@ -1010,6 +1010,7 @@ static const struct exec_path {
 	{ "sys/bus/dax", BIND_TREE },
 	{ "sys/bus/nd", BIND_TREE },
 	{ "sys/bus/acpi", BIND_OR_HIDE },
+	{ "sys/bus/platform", BIND_OR_HIDE },	/* cxl_acpi.0's driver: cxl disable-bus unbinds it */
 	{ "sys/devices/platform", BIND_TREE },
 	{ "sys/devices/LNXSYSTM:00", BIND_OR_HIDE },
 	{ "sys/firmware/acpi/hotplug", BIND_OR_HIDE },

@@ -207,5 +207,7 @@ if [ ! -f "$ndctl_tests/cxl-region-sysfs.sh" ]; then
 else
 	check "ndctl's cxl-region-sysfs.sh: an 8-way pmem region's decoders, unmodified" \
 		"ndctl_test cxl-region-sysfs"
+	check "ndctl's cxl-topology.sh: the topology, memdevs and ports disabled and enabled, the bus disabled, unmodified" \
+		"ndctl_test cxl-topology"
 fi
 exit 0

@@ -81,7 +81,9 @@ static void test_device_counts(void **state)
 	assert_int_equal(count_in(m, CXL "/devices", "decoder"), 6 + 8 * (ports + endpoints));
 	assert_int_equal(count_in(m, CXL "/devices", "decoder0."), 6);
 	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), endpoints);
-	assert_int_equal(count_in(m, CXL "/drivers/cxl_port", ""), ports + endpoints);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_port", "port") + count_in(m, CXL "/drivers/cxl_port", "endpoint"),
+			 ports + endpoints);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_port", "root"), 0);	/* a root has no driver */
 	assert_int_equal(count_in(m, CXL "/devices", "region"), 1);	/* the mock's auto region */
 	audit_ok(m);
 	memhp_machine_destroy(m);
@@ -718,6 +720,264 @@ static void test_concurrent_regions(void **state)
 	memhp_machine_destroy(m);
 }
 
+
+/* ---- driver binding: cxl_mem and cxl_port ------------------------------------ */
+
+static void absent(struct memhp_machine *m, const char *path)
+{
+	struct memhp_stat st;
+
+	assert_int_equal(memhp_file_stat(m, path, &st), -ENOENT);
+}
+
+static void present(struct memhp_machine *m, const char *path)
+{
+	struct memhp_stat st;
+
+	assert_int_equal(memhp_file_stat(m, path, &st), 0);
+}
+
+/*
+ * The platform driver cxl_acpi (cxl disable-bus unbinds cxl_acpi.0): its
+ * teardown takes root0 and everything on it - ports, endpoints, the root
+ * decoders, the regions, the windows in /proc/iomem - and every memdev
+ * detaches from cxl_mem; bind probes again and rescans the bus, so each
+ * memdev probes and the topology is back.
+ */
+static void test_acpi_binding(void **state)
+{
+	struct memhp_machine *m = boot_cxl_cmdline("memhp_default_state=offline");
+	int decoders = count_in(m, CXL "/devices", "decoder");
+	char *iomem;
+
+	(void)state;
+	link_is(m, "/sys/devices/platform/cxl_acpi.0/driver", "../../../bus/platform/drivers/cxl_acpi");
+	link_is(m, "/sys/bus/platform/drivers/cxl_acpi/cxl_acpi.0", "../../../../devices/platform/cxl_acpi.0");
+	present(m, "/sys/bus/platform/devices/cxl_mem.4/mem1");
+	write_err(m, "/sys/bus/platform/drivers/cxl_acpi/unbind", "cxl_mem.0", -ENODEV);
+	write_ok(m, "/sys/bus/platform/drivers/cxl_acpi/unbind", "cxl_acpi.0");
+	write_err(m, "/sys/bus/platform/drivers/cxl_acpi/unbind", "cxl_acpi.0", -ENODEV);
+	absent(m, "/sys/devices/platform/cxl_acpi.0/driver");
+	absent(m, "/sys/devices/platform/cxl_acpi.0/root0");
+	assert_int_equal(count_in(m, CXL "/devices", "root"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "port"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "endpoint"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "region"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "mem"), 11);	/* the mock's memdevs stay */
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), 0);
+	iomem = readf(m, "/proc/iomem");
+	assert_null(strstr(iomem, "CXL Window"));
+	free(iomem);
+	write_err(m, CXL "/drivers/cxl_mem/bind", "mem0", -ENXIO);	/* no topology */
+
+	write_ok(m, "/sys/bus/platform/drivers/cxl_acpi/bind", "cxl_acpi.0");
+	write_err(m, "/sys/bus/platform/drivers/cxl_acpi/bind", "cxl_acpi.0", -EBUSY);
+	present(m, "/sys/devices/platform/cxl_acpi.0/root0/port1/port4/endpoint5");
+	assert_int_equal(count_in(m, CXL "/devices", "port"), 3 + 4 + 1);
+	assert_int_equal(count_in(m, CXL "/devices", "endpoint"), 11);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), 11);
+	/* every decoder back (the auto region's are the mock's default again), the windows too */
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), decoders);
+	file_is(m, DEV "decoder0.0/create_ram_region", "region0\n");
+	iomem = readf(m, "/proc/iomem");
+	assert_non_null(strstr(iomem, "CXL Window 5"));
+	free(iomem);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * region0's memory online (the default state) when cxl_acpi.0 goes: kmem
+ * leaves it behind, still System RAM in /proc/iomem; the window cannot be
+ * requested over it again, so a new probe fails with EBUSY and undoes
+ * itself (the kernel's insert_resource would adopt it).
+ */
+static void test_acpi_leaked_memory(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	long long total = meminfo_kb(m, "MemTotal:");
+	char *iomem;
+
+	(void)state;
+	write_ok(m, "/sys/bus/platform/drivers/cxl_acpi/unbind", "cxl_acpi.0");
+	assert_int_equal(meminfo_kb(m, "MemTotal:"), total);	/* leaked, online */
+	iomem = readf(m, "/proc/iomem");
+	assert_non_null(strstr(iomem, "System RAM (kmem)"));
+	assert_null(strstr(iomem, "CXL Window"));
+	free(iomem);
+	absent(m, "/sys/bus/dax/devices/dax0.0");
+	write_err(m, "/sys/bus/platform/drivers/cxl_acpi/bind", "cxl_acpi.0", -EBUSY);
+	absent(m, "/sys/devices/platform/cxl_acpi.0/driver");
+	assert_int_equal(count_in(m, CXL "/devices", "root"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), 0);
+	iomem = readf(m, "/proc/iomem");
+	assert_null(strstr(iomem, "CXL Window"));
+	free(iomem);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * cxl_mem unbind: the memdev's endpoint port is unregistered with it, and
+ * the switch port whose last endpoint it was (mem2 and mem3 share port7,
+ * on cxl_switch_uport.2); bind probes again: the switch port and the
+ * endpoint come back, with the ids cxl_port_ida hands out again.
+ */
+static void test_memdev_binding(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	int decoders = count_in(m, CXL "/devices", "decoder");
+
+	(void)state;
+	link_is(m, DEV "endpoint8/uport", "../../../../../cxl_host_bridge.0/cxl_root_port.2/"
+		"cxl_switch_uport.2/cxl_switch_dport.2/cxl_mem.2/mem2");
+	write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem2");
+	absent(m, DEV "endpoint8");
+	absent(m, DEV "decoder8.0");
+	absent(m, DEV "mem2/driver");
+	absent(m, CXL "/drivers/cxl_mem/mem2");
+	present(m, DEV "port7");		/* mem3 is still below it */
+	write_err(m, CXL "/drivers/cxl_mem/unbind", "mem2", -ENODEV);	/* not bound */
+	write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem3");
+	absent(m, DEV "port7");
+	absent(m, DEV "endpoint9");
+	assert_int_equal(count_in(m, CXL "/devices", "port"), 3 + 4 + 1 - 1);
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), decoders - 3 * 8);
+	present(m, DEV "port1/dport2");		/* the host bridge's port stays */
+
+	write_err(m, CXL "/drivers/cxl_port/bind", "mem2", -ENODEV);	/* no match */
+	write_err(m, CXL "/drivers/cxl_mem/bind", "mem99", -ENODEV);
+	write_ok(m, CXL "/drivers/cxl_mem/bind", "mem2");
+	write_err(m, CXL "/drivers/cxl_mem/bind", "mem2", -EBUSY);
+	link_is(m, DEV "port7/uport", "../../../../cxl_host_bridge.0/cxl_root_port.2/cxl_switch_uport.2");
+	link_is(m, DEV "endpoint8/uport", "../../../../../cxl_host_bridge.0/cxl_root_port.2/"
+		"cxl_switch_uport.2/cxl_switch_dport.2/cxl_mem.2/mem2");
+	present(m, DEV "mem2/driver");
+	present(m, DEV "port7/driver");
+	present(m, DEV "port7/dport6");
+	file_is(m, DEV "decoder8.0/dpa_size", "0x0000000000000000\n");	/* the mock's default */
+	write_ok(m, CXL "/drivers/cxl_mem/bind", "mem3");
+	present(m, DEV "port7/endpoint9");
+	assert_int_equal(count_in(m, CXL "/devices", "decoder"), decoders);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), 11);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * cxl_port unbind: the port's devm teardown - its child ports, its
+ * decoders, its dports; the memdevs of endpoints below detach from
+ * cxl_mem, and a switch port below a bound port then goes too.  A memdev
+ * under an unbound host bridge port cannot probe; bind the port, then it
+ * can.  region0 (mem0, mem1) loses its targets, its decoders reset.
+ */
+static void test_port_binding(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+
+	(void)state;
+	write_ok(m, CXL "/drivers/cxl_port/unbind", "port7");
+	absent(m, DEV "port7");			/* its last endpoints went */
+	absent(m, DEV "mem2/driver");
+	absent(m, DEV "mem3/driver");
+	write_err(m, CXL "/drivers/cxl_port/unbind", "port7", -ENODEV);
+	write_ok(m, CXL "/drivers/cxl_mem/bind", "mem2");
+	present(m, DEV "port7/endpoint8");
+
+	file_is(m, DEV "region0/commit", "1\n");
+	write_ok(m, CXL "/drivers/cxl_port/unbind", "port1");
+	present(m, DEV "port1");		/* a host bridge's port stays, unbound */
+	absent(m, DEV "port1/driver");
+	absent(m, DEV "port1/dport0");
+	absent(m, DEV "decoder1.0");
+	absent(m, DEV "port4");
+	absent(m, DEV "port7");
+	for (int i = 0; i < 4; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), DEV "mem%d/driver", i);
+		absent(m, path);
+	}
+	present(m, DEV "mem4/driver");		/* host bridge 1's */
+	file_is(m, DEV "region0/commit", "0\n");
+	file_is(m, DEV "region0/target0", "\n");
+	file_is(m, DEV "region0/target1", "\n");
+	write_err(m, CXL "/drivers/cxl_mem/bind", "mem0", -ENXIO);	/* port1 disabled */
+	absent(m, DEV "port4");
+
+	write_ok(m, CXL "/drivers/cxl_port/bind", "port1");
+	write_err(m, CXL "/drivers/cxl_port/bind", "port1", -EBUSY);
+	present(m, DEV "port1/dport0");
+	file_is(m, DEV "decoder1.0/size", "0x0\n");
+	absent(m, DEV "mem0/driver");		/* a port's probe probes no memdev */
+	for (int i = 0; i < 4; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "mem%d", i);
+		write_ok(m, CXL "/drivers/cxl_mem/bind", name);
+	}
+	assert_int_equal(count_in(m, CXL "/devices", "port"), 3 + 4 + 1);
+	assert_int_equal(count_in(m, CXL "/devices", "endpoint"), 11);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+static void *binding_reader(void *arg)
+{
+	struct churn *c = arg;
+	char buf[64];
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		long n = 0;
+		struct memhp_stat st;
+
+		assert_int_equal(memhp_file_list(c->m, CXL "/devices", note_entry, &n), 0);
+		assert_int_equal(memhp_file_list(c->m, CXL "/drivers/cxl_port", note_entry, &n), 0);
+		memhp_file_list(c->m, DEV "port4", note_entry, &n);
+		memhp_file_list(c->m, DEV "port7", note_entry, &n);
+		memhp_file_list(c->m, DEV "port1", note_entry, &n);
+		memhp_file_read(c->m, DEV "port7/decoders_committed", buf, sizeof(buf));
+		memhp_file_read(c->m, DEV "decoder7.0/target_list", buf, sizeof(buf));
+		memhp_file_read(c->m, DEV "decoder8.0/dpa_size", buf, sizeof(buf));
+		memhp_file_stat(c->m, DEV "mem2/driver", &st);
+		memhp_file_stat(c->m, DEV "port1/dport2", &st);
+		__atomic_add_fetch(&c->reads, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* readers walk the tree while memdevs and ports are unbound and bound again */
+static void test_concurrent_binding(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct churn c = { .m = m };
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, binding_reader, &c), 0);
+	for (int i = 0; i < 20 / SAN_SCALE + 5; i++) {
+		write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem2");
+		write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem3");
+		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem2");
+		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem3");
+		write_ok(m, CXL "/drivers/cxl_port/unbind", "port1");
+		write_ok(m, CXL "/drivers/cxl_port/bind", "port1");
+		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem2");
+		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem3");
+	}
+	while (__atomic_load_n(&c.reads, __ATOMIC_ACQUIRE) < 2)
+		sched_yield();
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	/* after port1's teardown freed 4-9, mem2 and mem3 took the lowest ids */
+	present(m, DEV "port4/endpoint6");
+	link_is(m, DEV "port4/uport", "../../../../cxl_host_bridge.0/cxl_root_port.2/cxl_switch_uport.2");
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_mem", "mem"), 11 - 2);	/* mem0, mem1 stay unbound */
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /*
  * A pmem region over both host bridges (decoder0.3, 2 ways of 4096): each
  * host bridge's decoder sees only the targets below it, 1 way at 8192
@@ -786,6 +1046,11 @@ int main(void)
 		cmocka_unit_test(test_ram_region_kmem),
 		cmocka_unit_test(test_bind_fault_sweep),
 		cmocka_unit_test(test_concurrent_regions),
+		cmocka_unit_test(test_memdev_binding),
+		cmocka_unit_test(test_port_binding),
+		cmocka_unit_test(test_acpi_binding),
+		cmocka_unit_test(test_acpi_leaked_memory),
+		cmocka_unit_test(test_concurrent_binding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

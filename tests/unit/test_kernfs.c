@@ -131,7 +131,8 @@ static void test_listing_order(void **state)
 	(void)state;
 	listing_is(m, "/", "sys,proc");
 	listing_is(m, "/sys", "devices,module,kernel,bus,dev");
-	listing_is(m, "/sys/module", "memory_hotplug,dax_pmem,device_dax,kmem,nd_pmem");
+	listing_is(m, "/sys/module",
+		   "memory_hotplug,dax_pmem,device_dax,kmem,nd_pmem,cxl_acpi,cxl_core,cxl_mem,cxl_port");
 	listing_is(m, "/sys/module/memory_hotplug/parameters",
 		   "auto_movable_numa_aware,auto_movable_ratio,memmap_on_memory,online_policy");
 	listing_is(m, "/sys/devices/system/node",
