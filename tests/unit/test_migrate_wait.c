@@ -36,6 +36,13 @@ static struct memhp_machine *movable_dimm_on(int force_mprotect, const char *bac
 	c.max_phys = 256 * GiB;
 	c.migration_mprotect = force_mprotect;
 	c.backing_dir = backing_dir;
+	/*
+	 * One CPU, one set of per-CPU lists: a test thread the host moves
+	 * between CPUs would leave part of each refill batch on another CPU's
+	 * list, and a region's pages would then spill into the next block
+	 * (the fault sweep needs a whole batch of them in one block).
+	 */
+	c.nr_cpus = 1;
 	assert_int_equal(memhp_machine_create(&c, &m), 0);
 	assert_int_equal(memhp_dimm_add(m, "d1", 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
 	assert_int_equal(info.first_block, 32);
