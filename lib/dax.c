@@ -107,6 +107,17 @@ int dax_init(struct memhp_machine *m)
 	return 0;
 }
 
+/* the machine going: its regions' memory goes with it */
+static void free_region_list(struct dax_region *r)
+{
+	while (r) {
+		struct dax_region *next = r->next;
+
+		free(r);
+		r = next;
+	}
+}
+
 void dax_destroy(struct memhp_machine *m)
 {
 	if (!m->dax)
@@ -120,18 +131,8 @@ void dax_destroy(struct memhp_machine *m)
 	}
 	if (m->dax->zapped_fd >= 0)
 		close(m->dax->zapped_fd);
-	while (m->dax->regions) {
-		struct dax_region *r = m->dax->regions;
-
-		m->dax->regions = r->next;
-		free(r);
-	}
-	while (m->dax->leaked) {
-		struct dax_region *r = m->dax->leaked;
-
-		m->dax->leaked = r->next;
-		free(r);
-	}
+	free_region_list(m->dax->regions);
+	free_region_list(m->dax->leaked);
 	free(m->dax);
 	m->dax = NULL;
 }
@@ -723,6 +724,46 @@ fail:
 }
 
 /*
+ * Unregister region id from /sys/bus/dax: its driver released first
+ * (kmem's remove), then the device unlinked and its remove uevent sent.
+ * With kmem's memory still online a user's destroy is refused (-EBUSY,
+ * nothing changed) unless leave_online: the kernel's device teardown
+ * cannot fail.  Returns the region, off the list, or NULL and *err.
+ */
+static struct dax_region *dax_region_unregister(struct memhp_machine *m, int id, bool leave_online, int *err)
+{
+	for (struct dax_region **p = &m->dax->regions; *p; p = &(*p)->next) {
+		struct dax_region *r = *p;
+
+		if (r->id != id)
+			continue;
+		if (r->dax.driver != DAX_DRV_NONE)
+			dax_release(m, &r->dax);
+		if (r->dax.kmem_added && !leave_online) {
+			*err = -EBUSY;	/* memory still online */
+			return NULL;
+		}
+		pthread_mutex_lock(&m->dax_lock);
+		*p = r->next;
+		pthread_mutex_unlock(&m->dax_lock);
+		dax_uevent(m, &r->dax, "remove");
+		return r;
+	}
+	*err = -ENOENT;
+	return NULL;
+}
+
+/* an unregistered region with no memory online: its range and backing go */
+static void dax_region_free(struct memhp_machine *m, struct dax_region *r)
+{
+	if (r->res)
+		iomem_release(m, &r->res);
+	if (!r->dev_borrowed)
+		physdev_destroy(m, r->dev);
+	free(r);
+}
+
+/*
  * The region's device unregistered whatever its memory: as the kernel's
  * device_unregister of a dax region whose kmem range could not be removed
  * (dev_dax_kmem_remove logs it and leaks the range), the blocks stay
@@ -731,49 +772,29 @@ fail:
  */
 int dax_region_abandon(struct memhp_machine *m, int id)
 {
-	for (struct dax_region **p = &m->dax->regions; *p; p = &(*p)->next) {
-		struct dax_region *r = *p;
+	int err;
+	struct dax_region *r = dax_region_unregister(m, id, true, &err);
 
-		if (r->id != id)
-			continue;
-		if (r->dax.driver != DAX_DRV_NONE)
-			dax_release(m, &r->dax);
-		if (!r->dax.kmem_added)
-			return dax_region_destroy(m, id);
-		pthread_mutex_lock(&m->dax_lock);
-		*p = r->next;
-		pthread_mutex_unlock(&m->dax_lock);
-		dax_uevent(m, &r->dax, "remove");
-		r->next = m->dax->leaked;
-		m->dax->leaked = r;
+	if (!r)
+		return err;
+	if (!r->dax.kmem_added) {
+		dax_region_free(m, r);
 		return 0;
 	}
-	return -ENOENT;
+	r->next = m->dax->leaked;
+	m->dax->leaked = r;
+	return 0;
 }
 
 int dax_region_destroy(struct memhp_machine *m, int id)
 {
-	for (struct dax_region **p = &m->dax->regions; *p; p = &(*p)->next) {
-		struct dax_region *r = *p;
+	int err;
+	struct dax_region *r = dax_region_unregister(m, id, false, &err);
 
-		if (r->id != id)
-			continue;
-		if (r->dax.driver != DAX_DRV_NONE)
-			dax_release(m, &r->dax);
-		if (r->dax.kmem_added)
-			return -EBUSY;	/* memory still online */
-		pthread_mutex_lock(&m->dax_lock);
-		*p = r->next;
-		pthread_mutex_unlock(&m->dax_lock);
-		dax_uevent(m, &r->dax, "remove");
-		if (r->res)
-			iomem_release(m, &r->res);
-		if (!r->dev_borrowed)
-			physdev_destroy(m, r->dev);
-		free(r);
-		return 0;
-	}
-	return -ENOENT;
+	if (!r)
+		return err;
+	dax_region_free(m, r);
+	return 0;
 }
 
 /* ---- /dev/daxR.I: mmap (drivers/dax/device.c) --------------------------- */

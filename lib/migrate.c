@@ -448,13 +448,17 @@ static void region_link(struct memhp_machine *m, struct memhp_region *r)
  * (thp_vma_suitable_order): pageblock_order pages, the PMD's order on the
  * architectures memhp models.  0: a base page.
  */
+static size_t thp_bytes(const struct memhp_machine *m)
+{
+	return m->pageblock_nr_pages * m->page_size;
+}
+
 static unsigned int thp_order_at(const struct memhp_region *r, size_t i)
 {
 	const struct memhp_machine *m = r->m;
-	size_t pmd_bytes = m->pageblock_nr_pages * m->page_size;
 	uintptr_t va = (uintptr_t)r->window + i * m->page_size;
 
-	if (!(r->flags & MEMHP_REGION_HUGE) || va % pmd_bytes || i + m->pageblock_nr_pages > r->nr_pages)
+	if (!(r->flags & MEMHP_REGION_HUGE) || va % thp_bytes(m) || i + m->pageblock_nr_pages > r->nr_pages)
 		return 0;
 	return m->arch->pageblock_order;
 }
@@ -468,11 +472,10 @@ static unsigned int thp_order_at(const struct memhp_region *r, size_t i)
 static void *window_reserve(const struct memhp_region *r)
 {
 	const struct memhp_machine *m = r->m;
-	uint64_t pmd_bytes = (uint64_t)m->pageblock_nr_pages * m->page_size;
 	size_t bytes = r->nr_pages * m->page_size;
 
-	if ((r->flags & MEMHP_REGION_HUGE) && r->nr_pages >= m->pageblock_nr_pages && pmd_bytes > HOST_PMD_SIZE)
-		return va_reserve_aligned(bytes, pmd_bytes);
+	if ((r->flags & MEMHP_REGION_HUGE) && r->nr_pages >= m->pageblock_nr_pages && thp_bytes(m) > HOST_PMD_SIZE)
+		return va_reserve_aligned(bytes, thp_bytes(m));
 	return va_reserve(bytes);
 }
 
