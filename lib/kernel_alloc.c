@@ -19,6 +19,12 @@
  * (default 32, about the slab and page-table pages the reference guest's
  * kpageflags showed in such a block) is the boot option
  * memhp.kernel_alloc_pages=; 0 turns the model off.
+ *
+ * The kernel itself does not always refuse: whether such a slab page is
+ * still in the block when the offline looks depends on when SLUB and RCU
+ * last freed, and the same scenario recorded again gives either answer
+ * (tests/oracle/repeat: 3 of 4 runs of one removed the block, 1 of 4 of
+ * another).  memhp gives the refusal, which most runs show.
  */
 #include <stdlib.h>
 

@@ -133,6 +133,15 @@ else
 fi
 echo "  h1-offline-timeout (all fields): $(python3 "$top/tests/oracle/conform.py" "$kernel" "$out" | tail -1)"
 
+# scenarios the real kernel answered differently run after run
+# (tests/oracle/repeat): memhp must equal one of the kernel's own runs
+if python3 "$top/tests/oracle/repeat.py" "$build" > "$build/oracle/repeat.txt" 2>&1; then
+	pass "oracle repeat: memhp equals one of the kernel's runs of each repeated scenario"
+else
+	fail "oracle repeat: memhp equals one of the kernel's runs of each repeated scenario"
+fi
+sed 's/^/  /' "$build/oracle/repeat.txt"
+
 # the dax snapshot (no kernel run of this scenario: checked against the
 # formats and transitions of the kernel's g2 run by dax_snapshot.py)
 out="$build/oracle/dax-cxl-kmem.json"
