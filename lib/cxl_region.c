@@ -777,16 +777,28 @@ static int decoder_commit(struct cxl_bus *b, int dec)
 	return 0;
 }
 
-/* mock_decoder_reset: commit_end steps back only from the last committed */
+/*
+ * mock_decoder_reset: commit_end steps back only from the last committed
+ * (an out of order reset leaves it), and then, cxl_port_commit_reap, past
+ * every decoder below it that such a reset disabled before.
+ */
 static void decoder_reset(struct cxl_bus *b, int dec)
 {
 	struct cxl_decoder *d = &dev_at(b, dec)->dec;
-	struct cxl_dev *port = dev_at(b, decoder_port(b, dec));
+	int pi = decoder_port(b, dec);
+	struct cxl_dev *port = dev_at(b, pi);
 
 	if (!(d->flags & CXL_DECODER_F_ENABLE))
 		return;
-	if (port->commit_end == dev_at(b, dec)->id)
+	if (port->commit_end == dev_at(b, dec)->id) {
 		port->commit_end--;
+		for (int id = port->commit_end; id >= 0; id--) {
+			int below = port_decoder(b, pi, id);
+
+			if (below >= 0 && port->commit_end == id && !(dev_at(b, below)->dec.flags & CXL_DECODER_F_ENABLE))
+				port->commit_end--;
+		}
+	}
 	d->flags &= ~CXL_DECODER_F_ENABLE;
 }
 
