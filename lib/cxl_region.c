@@ -930,7 +930,8 @@ out:
  * cxl_region_probe + cxl_dax_region_probe: a committed ram region gets a
  * dax region over its HPA (on node 0, as memory_add_physaddr_to_nid
  * answers for a window no SRAT describes), whose device kmem adds with
- * memmap_on_memory.  Caller holds device_hotplug_lock, not b->lock.
+ * memmap_on_memory; a pmem region its pmem_region for libnvdimm
+ * (cxl_pmem.c).  Caller holds device_hotplug_lock, not b->lock.
  */
 int cxl_region_bind(struct memhp_machine *m, int r)
 {
@@ -942,10 +943,13 @@ int cxl_region_bind(struct memhp_machine *m, int r)
 
 	pthread_mutex_lock(&b->lock);
 	ret = reg->bound ? -EBUSY : reg->state != CXL_CONFIG_COMMIT ? -ENXIO : 0;
-	if (!ret && reg->mode != CXL_MODE_RAM) {
-		mlog(m, "cxl_region %s: pmem regions need an nvdimm bridge, which memhp does not model",
-		     dev_at(b, r)->name);
-		ret = -ENODEV;
+	if (!ret && reg->mode == CXL_MODE_PMEM) {
+		/* devm_cxl_add_pmem_region: libnvdimm takes it from here, no memory added */
+		ret = cxl_pmem_region_add(m, r);
+		if (!ret)
+			__atomic_store_n(&reg->bound, true, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&b->lock);
+		return ret;
 	}
 	if (!ret)
 		__atomic_store_n(&reg->bound, true, __ATOMIC_RELEASE);	/* held while the lock is dropped */
@@ -987,6 +991,13 @@ static int region_release(struct memhp_machine *m, int r, bool teardown)
 	int ret = 0, dax;
 
 	pthread_mutex_lock(&b->lock);
+	if (reg->bound && reg->mode == CXL_MODE_PMEM) {
+		/* cxlr_release_nvdimm: nothing of it is online memory, nothing refuses */
+		cxl_pmem_region_remove(m, r);
+		__atomic_store_n(&reg->bound, false, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&b->lock);
+		return 0;
+	}
 	dax = reg->bound ? reg->dax_region : -1;
 	if (reg->res) {
 		start = reg->res->start;
