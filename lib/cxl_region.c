@@ -502,9 +502,26 @@ static int dport_towards(const struct cxl_bus *b, int port, int ep)
 }
 
 /*
+ * check_commit_order: every decoder of the port below id still enabled;
+ * one an out of order reset disabled (commit_end not reaped past it)
+ * blocks further allocations until the reset reaches down to it.
+ */
+static bool commit_order_intact(const struct cxl_bus *b, int port, int id)
+{
+	for (int k = 0; k < id; k++) {
+		int dec = port_decoder(b, port, k);
+
+		if (dec >= 0 && !(b->dev[dec].dec.flags & CXL_DECODER_F_ENABLE))
+			return false;
+	}
+	return true;
+}
+
+/*
  * cxl_port_attach_region for every port between the endpoint and the
- * root: the port's decoder for the region, or its next free one (the one
- * after the last committed, not serving another region).
+ * root: the port's decoder for the region, or its next free one
+ * (match_free_decoder: the one after the last committed, not reserved
+ * by another region, after no out of order shutdown).
  */
 static int attach_ports(struct cxl_bus *b, int r, int ep)
 {
@@ -514,7 +531,8 @@ static int attach_ports(struct cxl_bus *b, int r, int ep)
 		if (port_region_decoder(b, port, r) >= 0)
 			continue;
 		dec = port_decoder(b, port, b->dev[port].commit_end + 1);
-		if (dec < 0 || dev_at(b, dec)->dec.region >= 0)
+		if (dec < 0 || dev_at(b, dec)->dec.region >= 0 ||
+		    !commit_order_intact(b, port, dev_at(b, dec)->id))
 			return -EBUSY;	/* no free decoder */
 		dev_at(b, dec)->dec.region = r;
 	}

@@ -1186,6 +1186,36 @@ static char *bus_devices(struct memhp_machine *m)
 }
 
 /*
+ * The nd region cxl_pmem_region_probe made of region4, as libnvdimm gets
+ * it: the HPA, one mapping - mem8's nvdimm at DPA 1 GiB, 1 GiB - and the
+ * interleave-set cookie, nd_fletcher64 over { DPA offset, serial } (here
+ * summed by hand: lo32 is the running sum of the four 32-bit words
+ * 0x40000000, 0, 8, 0; hi the sum of lo32's); on the bridge's nd bus,
+ * ndbus0 (no e820 or NFIT bus before it), mem8's nvdimm nmem8 (the
+ * memdevs' nvdimms were made in mem order).
+ */
+static void nd_region_is_mem8s(struct memhp_machine *m)
+{
+	const struct cxl_bus *b = m->cxl;
+	int pr = cxl_bus_dev(b, "pmem_region4"), md = cxl_bus_dev(b, "mem8");
+	const struct cxl_pmem_region *p = &b->dev[pr].pmem;
+	uint64_t hi = 0x40000000ULL + 0x40000000ULL + 0x40000008ULL + 0x40000008ULL;
+
+	assert_true(pr >= 0 && md >= 0);
+	assert_int_equal(p->start, WINDOW4);
+	assert_int_equal(p->size, GiB);
+	assert_int_equal(p->nr_mappings, 1);
+	assert_int_equal(p->mapping[0].memdev, md);
+	assert_int_equal(p->mapping[0].start, GiB);
+	assert_int_equal(p->mapping[0].size, GiB);
+	assert_int_equal(p->cookie, hi << 32 | 0x40000008ULL);
+	assert_int_equal(p->numa_node, 0);
+	assert_int_equal(p->target_node, 0);
+	assert_int_equal(b->dev[cxl_bus_dev(b, "nvdimm-bridge0")].nd_id, 0);
+	assert_int_equal(b->dev[cxl_bus_dev(b, "pmem8")].nd_id, 8);
+}
+
+/*
  * A x1 pmem region bound to cxl_region: pmem_region4 under region4,
  * bound to cxl_pmem_region, its HPA "Persistent Memory" in iomem above
  * region4's own entry (insert_resource); disabled and enabled again;
@@ -1208,6 +1238,7 @@ static void test_pmem_region(void **state)
 	write_ok(m, CXL "/drivers/cxl_region/bind", "region4");
 	write_err(m, CXL "/drivers/cxl_region/bind", "region4", -EBUSY);
 	link_is(m, DEV "region4/driver", "../../../../../../bus/cxl/drivers/cxl_region");
+	nd_region_is_mem8s(m);
 	file_is(m, DEV "region4/pmem_region4/devtype", "cxl_pmem_region\n");
 	file_is(m, DEV "pmem_region4/modalias", "cxl:t7\n");
 	link_is(m, DEV "pmem_region4", "../../../devices/platform/cxl_acpi.0/root0/decoder0.4/region4/pmem_region4");
@@ -1258,6 +1289,37 @@ static void test_pmem_region(void **state)
 	free(devs);
 	audit_ok(m);
 	memhp_machine_destroy(m);
+}
+
+/* a 256 MiB region of mem9 under decoder0.4 attaches, and goes again */
+static void pmem_subregion_attach_mem9(struct memhp_machine *m)
+{
+	char name[32], *shown = readf(m, DEV "decoder0.4/create_pmem_region");
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(shown, "\n"), shown);
+	free(shown);
+	write_ok(m, DEV "decoder0.4/create_pmem_region", name);
+	write_ok(m, "/sys/bus/cxl/devices/decoder18.0/mode", "pmem");
+	write_ok(m, DEV "decoder18.0/dpa_size", "0x10000000");
+	{
+		char path[96];
+
+		snprintf(path, sizeof(path), DEV "%s/uuid", name);
+		write_ok(m, path, "6a2c1c4e-3b0b-4f0e-9d1a-2b3c4d5e6f11\n");
+		snprintf(path, sizeof(path), DEV "%s/interleave_ways", name);
+		write_ok(m, path, "1");
+		snprintf(path, sizeof(path), DEV "%s/interleave_granularity", name);
+		write_ok(m, path, "256");
+		snprintf(path, sizeof(path), DEV "%s/size", name);
+		write_ok(m, path, "0x10000000");
+		snprintf(path, sizeof(path), DEV "%s/target0", name);
+		write_ok(m, path, "decoder18.0");
+		write_ok(m, path, "\n");
+		snprintf(path, sizeof(path), DEV "%s/size", name);
+		write_ok(m, path, "0");
+	}
+	write_ok(m, DEV "decoder18.0/dpa_size", "0");
+	write_ok(m, DEV "decoder0.4/delete_region", name);
 }
 
 /*
@@ -1312,6 +1374,23 @@ static void test_pmem_subregions(void **state)
 	write_ok(m, DEV "region4/target0", "\n");
 	write_err(m, DEV "decoder17.0/dpa_size", "0", -EBUSY);
 	file_is(m, DEV "endpoint17/decoders_committed", "4\n");	/* an out of order reset */
+	/*
+	 * ... which leaves the switch's decoder 0 disabled below its last
+	 * committed: no region attaches through it (check_commit_order), here
+	 * mem9's, until the resets reach down to it
+	 */
+	write_ok(m, DEV "region4/size", "0");
+	write_ok(m, DEV "decoder0.4/create_pmem_region", "region10");
+	write_ok(m, DEV "region10/interleave_granularity", "256");
+	write_ok(m, DEV "region10/interleave_ways", "1");
+	write_ok(m, DEV "region10/uuid", "6a2c1c4e-3b0b-4f0e-9d1a-2b3c4d5e6f10\n");
+	write_ok(m, DEV "region10/size", "0x10000000");
+	write_ok(m, DEV "decoder18.0/mode", "pmem");
+	write_ok(m, DEV "decoder18.0/dpa_size", "0x10000000");
+	write_err(m, DEV "region10/target0", "decoder18.0", -EBUSY);
+	write_ok(m, DEV "decoder18.0/dpa_size", "0");
+	write_ok(m, DEV "region10/size", "0");
+	write_ok(m, DEV "decoder0.4/delete_region", "region10");
 	for (int i = 3; i >= 1; i--)
 		pmem_region_destroy(m, names[i], i);
 	write_ok(m, DEV "decoder17.0/dpa_size", "0");
@@ -1319,6 +1398,8 @@ static void test_pmem_subregions(void **state)
 	/* decoder 1's reset reaped decoder 0, reset out of order before */
 	file_is(m, DEV "endpoint17/decoders_committed", "0\n");
 	file_is(m, DEV "port16/decoders_committed", "0\n");
+	/* and the way is free again: mem9 attaches where it could not */
+	pmem_subregion_attach_mem9(m);
 	now = readf(m, "/proc/iomem");
 	assert_string_equal(now, iomem);
 	free(now);
@@ -1327,6 +1408,66 @@ static void test_pmem_subregions(void **state)
 	free(now);
 	free(iomem);
 	free(devs);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+static void *pmem_reader(void *arg)
+{
+	struct churn *c = arg;
+	char buf[64];
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		long n = 0;
+		struct memhp_stat st;
+		char *iomem;
+
+		assert_int_equal(memhp_file_list(c->m, CXL "/devices", note_entry, &n), 0);
+		assert_int_equal(memhp_file_list(c->m, CXL "/drivers/cxl_pmem_region", note_entry, &n), 0);
+		assert_int_equal(memhp_file_list(c->m, CXL "/drivers/cxl_nvdimm", note_entry, &n), 0);
+		memhp_file_list(c->m, DEV "region4", note_entry, &n);
+		memhp_file_read(c->m, DEV "region4/pmem_region4/devtype", buf, sizeof(buf));
+		memhp_file_read(c->m, DEV "pmem9/modalias", buf, sizeof(buf));
+		memhp_file_stat(c->m, DEV "pmem_region4/driver", &st);
+		memhp_file_stat(c->m, DEV "mem9/pmem9/driver", &st);
+		iomem = readf(c->m, "/proc/iomem");
+		free(iomem);
+		__atomic_add_fetch(&c->reads, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * Readers walk the bus while a pmem region binds and unbinds (pmem_region4
+ * and its iomem entry coming and going) and mem9 leaves and rejoins
+ * cxl_mem (pmem9 coming and going); at the end all is as at the start.
+ */
+static void test_concurrent_pmem(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct churn c = { .m = m };
+	char *iomem;
+	pthread_t t;
+
+	(void)state;
+	pmem_region_program(m, "region4", 0, "0x40000000", 0);
+	write_ok(m, DEV "region4/commit", "1");
+	iomem = readf(m, "/proc/iomem");
+	assert_int_equal(pthread_create(&t, NULL, pmem_reader, &c), 0);
+	for (int i = 0; i < 20 / SAN_SCALE + 5; i++) {
+		write_ok(m, CXL "/drivers/cxl_region/bind", "region4");
+		write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem9");
+		write_ok(m, CXL "/drivers/cxl_region/unbind", "region4");
+		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem9");
+	}
+	while (__atomic_load_n(&c.reads, __ATOMIC_ACQUIRE) < 2)
+		sched_yield();
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_nvdimm", "pmem"), 10);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_pmem_region", "pmem_region"), 0);
+	file_is(m, "/proc/iomem", iomem);
+	free(iomem);
 	audit_ok(m);
 	memhp_machine_destroy(m);
 }
@@ -1357,6 +1498,7 @@ int main(void)
 		cmocka_unit_test(test_nvdimm_bridge),
 		cmocka_unit_test(test_pmem_region),
 		cmocka_unit_test(test_pmem_subregions),
+		cmocka_unit_test(test_concurrent_pmem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
