@@ -33,6 +33,9 @@
  * its parent dport's port, and the RCH is a dport of the root).
  * Every port and endpoint has eight HDM decoders (NR_CXL_PORT_DECODERS)
  * in the mock's default state: no range, 1 way, 256 bytes granularity.
+ * After the host bridges' ports, root0 gets nvdimm-bridge0 (pmem windows
+ * exist), and each memdev with pmem capacity gets pmemN as cxl_mem
+ * probes it (cxl_pmem.c).
  * Memdevs: 2 GiB, half volatile and half persistent (an RCD: all
  * volatile), a 128 KiB label area, a 4 KiB mailbox payload, serial = the
  * platform device id, firmware "mock fw v1 ", NUMA node id % 2.

@@ -4,11 +4,13 @@
  * the way libcxl reads it (ndctl v76.1 cxl/lib/libcxl.c):
  *
  *   /sys/devices/platform/cxl_acpi.0/root0/{port1/{port4/{endpoint5,...},
- *       decoder1.N, dportN ->, uport ->, parent_dport ->}, decoder0.N}
+ *       decoder1.N, dportN ->, uport ->, parent_dport ->}, decoder0.N,
+ *       decoder0.N/regionM/pmem_regionM, nvdimm-bridge0}
  *   /sys/devices/platform/cxl_host_bridge.0/cxl_root_port.0/
- *       cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0
+ *       cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0/pmem0
  *   /sys/bus/cxl/{flush, devices/NAME ->,
- *       drivers/{cxl_port,cxl_mem,cxl_region}/{NAME ->, bind, unbind}}
+ *       drivers/{cxl_port,cxl_mem,cxl_region}/{NAME ->, bind, unbind},
+ *       drivers/{cxl_nvdimm_bridge,cxl_nvdimm,cxl_pmem_region}/NAME ->}
  *   /sys/bus/platform/{devices/NAME ->, drivers/cxl_acpi/{cxl_acpi.0 ->,
  *       bind, unbind}}
  *
@@ -17,7 +19,7 @@
  * dport by path prefix - so every device is a directory at its one place
  * under /sys/devices, and every other name for it is a relative link, with
  * the text kernfs_get_target_path gives.  Files, modes and formats are
- * drivers/cxl/core/{port,memdev}.c's.  memN's dev is of major
+ * drivers/cxl/core/{port,memdev,pmem}.c's.  memN's dev is of major
  * CXL_CHAR_MAJOR, a LOCAL/EXPERIMENTAL major, as dax's: a node made for
  * it can never open a device of the host.
  */
