@@ -33,6 +33,9 @@
  * its parent dport's port, and the RCH is a dport of the root).
  * Every port and endpoint has eight HDM decoders (NR_CXL_PORT_DECODERS)
  * in the mock's default state: no range, 1 way, 256 bytes granularity.
+ * After the host bridges' ports, root0 gets nvdimm-bridge0 (pmem windows
+ * exist), and each memdev with pmem capacity gets pmemN as cxl_mem
+ * probes it (cxl_pmem.c).
  * Memdevs: 2 GiB, half volatile and half persistent (an RCD: all
  * volatile), a 128 KiB label area, a 4 KiB mailbox payload, serial = the
  * platform device id, firmware "mock fw v1 ", NUMA node id % 2.
@@ -190,6 +193,9 @@ int cxl_dev_alloc(struct cxl_bus *b, enum cxl_kind kind, int parent, const char 
 	d->numa_node = -1;
 	d->dec.region = -1;
 	d->dec.pos = -1;
+	d->reg.pmem_region = -1;
+	d->nvdimm = -1;
+	d->nd_id = -1;
 	return b->nr;
 }
 
@@ -554,26 +560,36 @@ static int memdev_attach(struct memhp_machine *m, int md)
 		b->dev[md].ep_port[0] = parent;
 		b->dev[md].ep_port[1] = hb;
 		b->dev[md].nr_ep_ports = 2;
-		if (!cxl_bound(&b->dev[parent])) {
-			mlog(m, "cxl_mem %s: CXL port topology %s not enabled", b->dev[md].name, b->dev[parent].name);
-			ret = -ENXIO;
+	}
+	/* pmem capacity: its nvdimm, before the endpoint; no bridge fails the probe */
+	if (b->dev[md].pmem_size) {
+		ret = cxl_nvdimm_add(m, md, parent);
+		if (ret == -ENODEV)
+			mlog(m, "cxl_mem %s: PMEM disabled by platform", b->dev[md].name);
+		if (ret)
 			goto undo_ep;
-		}
+	}
+	if (!is_rcd(b, md) && !cxl_bound(&b->dev[parent])) {
+		mlog(m, "cxl_mem %s: CXL port topology %s not enabled", b->dev[md].name, b->dev[parent].name);
+		ret = -ENXIO;
+		goto undo_nvdimm;
 	}
 	ep = port_add(b, CXL_ENDPOINT, parent, md, dport);
 	if (ep < 0) {
 		ret = ep;
-		goto undo_ep;
+		goto undo_nvdimm;
 	}
 	ret = port_probe(b, ep);
 	if (ret) {
 		mlog(m, "cxl_mem %s: %s failed probe", b->dev[md].name, b->dev[ep].name);
 		port_unregister(m, ep);
 		ret = -ENXIO;
-		goto undo_ep;
+		goto undo_nvdimm;
 	}
 	__atomic_store_n(&b->dev[md].bound, true, __ATOMIC_RELEASE);
 	return 0;
+undo_nvdimm:
+	cxl_nvdimm_remove(m, md);
 undo_ep:
 	memdev_detach_ep(m, md);
 	return ret;
@@ -653,8 +669,8 @@ static void port_release_driver(struct memhp_machine *m, int port)
 
 /*
  * cxl_mem's remove, its devm teardown in reverse: delete_endpoint (the
- * endpoint port unregistered, unless a port above already did), then
- * cxl_detach_ep.
+ * endpoint port unregistered, unless a port above already did),
+ * cxlmd_release_nvdimm (pmemN), then cxl_detach_ep.
  */
 static void memdev_release_driver(struct memhp_machine *m, int md)
 {
@@ -663,6 +679,7 @@ static void memdev_release_driver(struct memhp_machine *m, int md)
 
 	if (ep >= 0)
 		port_unregister(m, ep);
+	cxl_nvdimm_remove(m, md);
 	memdev_detach_ep(m, md);
 	__atomic_store_n(&b->dev[md].bound, false, __ATOMIC_RELEASE);
 }
@@ -812,7 +829,7 @@ static const int memdev_probe_order[] = { 0, 4, 2, 6, 1, 5, 3, 7, 8, 9 };
 /*
  * cxl_acpi_probe: root0 on cxl_acpi.0 with a dport per host bridge and a
  * root decoder per window, a port per CXL 2.0 host bridge (probed by
- * cxl_port), the windows in /proc/iomem.
+ * cxl_port), the nvdimm bridge, the windows in /proc/iomem.
  */
 static int acpi_probe(struct memhp_machine *m, struct cxl_bus *b)
 {
@@ -830,6 +847,8 @@ static int acpi_probe(struct memhp_machine *m, struct cxl_bus *b)
 		TRY(p = port_add(b, CXL_PORT, root, hb, hb));
 		TRY(port_probe(b, p));
 	}
+	/* add_root_nvdimm_bridge: after the host bridges, for the pmem windows */
+	TRY(cxl_nvdimm_bridge_add(m, root));
 	return windows_insert(m, b);
 }
 
@@ -854,8 +873,8 @@ static int cxl_root(const struct cxl_bus *b)
 
 /*
  * cxl_acpi's remove, its devm teardown: every region released (online
- * memory left behind, as a teardown does) and unregistered, the root's
- * ports unregistered (their memdevs detach from cxl_mem), the root
+ * memory left behind, as a teardown does) and unregistered, the nvdimm
+ * bridge unregistered, the root's ports unregistered (their memdevs detach from cxl_mem), the root
  * decoders, the windows and the root port itself gone.
  */
 static int acpi_unbind(struct memhp_machine *m)
@@ -871,6 +890,8 @@ static int acpi_unbind(struct memhp_machine *m)
 			return ret;
 	}
 	pthread_mutex_lock(&b->lock);
+	/* the bridge was added last: its unregister_nvb action runs first */
+	cxl_nvdimm_bridge_remove(m, root);
 	for (int i = 0, n = cxl_nr(b); i < n; i++) {
 		const struct cxl_dev *c = &b->dev[i];
 
@@ -920,6 +941,8 @@ static int acpi_bind(struct memhp_machine *m)
 		for (int i = cxl_nr(b) - 1; i >= first; i--) {
 			struct cxl_dev *c = &b->dev[i];
 
+			if (c->kind == CXL_NVDIMM_BRIDGE && !cxl_gone(c))
+				cxl_nvdimm_bridge_remove(m, c->parent);	/* its ids back */
 			if (c->kind == CXL_ROOT || c->kind == CXL_PORT)
 				b->port_id_used[c->id] = false;
 			if (c->kind == CXL_DECODER && b->dev[c->parent].kind == CXL_ROOT && c->region_id >= 0)

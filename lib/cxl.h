@@ -30,6 +30,9 @@ enum cxl_kind {
 	CXL_MEMDEV,		/* memN */
 	CXL_DECODER,		/* decoderP.N of a root, port or endpoint */
 	CXL_REGION,		/* regionN, a root decoder's child */
+	CXL_NVDIMM_BRIDGE,	/* nvdimm-bridgeN, the root's: the nd bus of its pmem */
+	CXL_NVDIMM,		/* pmemN, a memdev's with pmem capacity: its nmem */
+	CXL_PMEM_REGION,	/* pmem_regionN, a bound pmem region's: its nd region */
 };
 
 /* cxl_decoder_mode: an endpoint decoder's partition, a region's */
@@ -89,6 +92,27 @@ struct cxl_region {
 	int nr_targets;
 	bool bound;			/* to cxl_region */
 	int dax_region;			/* the dax region of a bound ram region; -1 */
+	int pmem_region;		/* the pmem_regionN of a bound pmem region; -1 */
+};
+
+/*
+ * A pmem region's snapshot for libnvdimm (cxl_pmem_region_alloc): each
+ * target's memdev and DPA, in position order, taken when the region
+ * binds; and, once cxl_pmem_region has probed it, the nd region made of
+ * it: "Persistent Memory" over the HPA and the interleave-set cookie.
+ */
+struct cxl_pmem_mapping {
+	int memdev;
+	uint64_t start, size;		/* DPA */
+};
+
+struct cxl_pmem_region {
+	uint64_t start, size;		/* HPA */
+	int nr_mappings;
+	struct cxl_pmem_mapping mapping[CXL_REGION_MAX_WAYS];
+	struct resource *res;		/* "Persistent Memory": bound to cxl_pmem_region */
+	uint64_t cookie;		/* nd_set->cookie1 and cookie2 */
+	int numa_node, target_node;
 };
 
 struct cxl_dev {
@@ -122,6 +146,14 @@ struct cxl_dev {
 	/* CXL_DECODER: of the port that is its parent */
 	struct cxl_decoder dec;
 	struct cxl_region reg;		/* CXL_REGION */
+	struct cxl_pmem_region pmem;	/* CXL_PMEM_REGION */
+	/*
+	 * CXL_NVDIMM_BRIDGE: the id of the nd bus it registered (ndbusN);
+	 * CXL_NVDIMM: the id of its nvdimm (nmemN); -1 while unbound
+	 */
+	int nd_id;
+	int nvdimm;			/* CXL_MEMDEV: its pmemN; -1 none */
+	int nvb;			/* CXL_NVDIMM, CXL_PMEM_REGION: its bridge (cxl_nvb) */
 	bool gone;			/* a deleted region: its slot is never reused */
 };
 
@@ -129,6 +161,8 @@ struct cxl_dev {
 #define CXL_MAX_DEVS 4096
 #define CXL_MAX_REGION_IDS 256
 #define CXL_MAX_PORT_IDS 1024
+#define CXL_MAX_BRIDGE_IDS 4
+#define CXL_MAX_NVDIMM_IDS 64
 
 /*
  * Devices are only ever appended (nr published with release order, a
@@ -144,6 +178,8 @@ struct cxl_bus {
 	pthread_mutex_t lock;
 	bool region_id_used[CXL_MAX_REGION_IDS];	/* the memregion ida */
 	bool port_id_used[CXL_MAX_PORT_IDS];		/* cxl_port_ida */
+	bool bridge_id_used[CXL_MAX_BRIDGE_IDS];	/* cxl_nvdimm_bridge_ida */
+	bool nvdimm_id_used[CXL_MAX_NVDIMM_IDS];	/* libnvdimm's dimm_ida */
 	int interleave_arithmetic;	/* cxl_test's module parameter: 0 modulo, 1 XOR */
 	struct resource *window_res[16];	/* "CXL Window N" in /proc/iomem */
 	int nr_windows;
@@ -198,6 +234,18 @@ int cxl_region_unbind(struct memhp_machine *m, int r);
 int cxl_region_release_teardown(struct memhp_machine *m, int r);
 void cxl_regions_destroy(struct memhp_machine *m);
 int cxl_region_detach_decoder(struct memhp_machine *m, int dec);
+
+/*
+ * cxl_pmem.c: the bridge to libnvdimm (drivers/cxl/core/pmem.c,
+ * drivers/cxl/pmem.c); b->lock held.
+ */
+int cxl_nvdimm_bridge_add(struct memhp_machine *m, int root);
+void cxl_nvdimm_bridge_remove(struct memhp_machine *m, int root);
+int cxl_nvdimm_bridge_of(const struct cxl_bus *b, int port);
+int cxl_nvdimm_add(struct memhp_machine *m, int md, int parent_port);
+void cxl_nvdimm_remove(struct memhp_machine *m, int md);
+int cxl_pmem_region_add(struct memhp_machine *m, int r);
+void cxl_pmem_region_remove(struct memhp_machine *m, int r);
 
 /*
  * cxl.c: driver binding, as /sys/bus/cxl/drivers/{cxl_mem,cxl_port}/

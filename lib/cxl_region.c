@@ -502,9 +502,26 @@ static int dport_towards(const struct cxl_bus *b, int port, int ep)
 }
 
 /*
+ * check_commit_order: every decoder of the port below id still enabled;
+ * one an out of order reset disabled (commit_end not reaped past it)
+ * blocks further allocations until the reset reaches down to it.
+ */
+static bool commit_order_intact(const struct cxl_bus *b, int port, int id)
+{
+	for (int k = 0; k < id; k++) {
+		int dec = port_decoder(b, port, k);
+
+		if (dec >= 0 && !(b->dev[dec].dec.flags & CXL_DECODER_F_ENABLE))
+			return false;
+	}
+	return true;
+}
+
+/*
  * cxl_port_attach_region for every port between the endpoint and the
- * root: the port's decoder for the region, or its next free one (the one
- * after the last committed, not serving another region).
+ * root: the port's decoder for the region, or its next free one
+ * (match_free_decoder: the one after the last committed, not reserved
+ * by another region, after no out of order shutdown).
  */
 static int attach_ports(struct cxl_bus *b, int r, int ep)
 {
@@ -514,7 +531,8 @@ static int attach_ports(struct cxl_bus *b, int r, int ep)
 		if (port_region_decoder(b, port, r) >= 0)
 			continue;
 		dec = port_decoder(b, port, b->dev[port].commit_end + 1);
-		if (dec < 0 || dev_at(b, dec)->dec.region >= 0)
+		if (dec < 0 || dev_at(b, dec)->dec.region >= 0 ||
+		    !commit_order_intact(b, port, dev_at(b, dec)->id))
 			return -EBUSY;	/* no free decoder */
 		dev_at(b, dec)->dec.region = r;
 	}
@@ -777,16 +795,28 @@ static int decoder_commit(struct cxl_bus *b, int dec)
 	return 0;
 }
 
-/* mock_decoder_reset: commit_end steps back only from the last committed */
+/*
+ * mock_decoder_reset: commit_end steps back only from the last committed
+ * (an out of order reset leaves it), and then, cxl_port_commit_reap, past
+ * every decoder below it that such a reset disabled before.
+ */
 static void decoder_reset(struct cxl_bus *b, int dec)
 {
 	struct cxl_decoder *d = &dev_at(b, dec)->dec;
-	struct cxl_dev *port = dev_at(b, decoder_port(b, dec));
+	int pi = decoder_port(b, dec);
+	struct cxl_dev *port = dev_at(b, pi);
 
 	if (!(d->flags & CXL_DECODER_F_ENABLE))
 		return;
-	if (port->commit_end == dev_at(b, dec)->id)
+	if (port->commit_end == dev_at(b, dec)->id) {
 		port->commit_end--;
+		for (int id = port->commit_end; id >= 0; id--) {
+			int below = port_decoder(b, pi, id);
+
+			if (below >= 0 && port->commit_end == id && !(dev_at(b, below)->dec.flags & CXL_DECODER_F_ENABLE))
+				port->commit_end--;
+		}
+	}
 	d->flags &= ~CXL_DECODER_F_ENABLE;
 }
 
@@ -918,7 +948,8 @@ out:
  * cxl_region_probe + cxl_dax_region_probe: a committed ram region gets a
  * dax region over its HPA (on node 0, as memory_add_physaddr_to_nid
  * answers for a window no SRAT describes), whose device kmem adds with
- * memmap_on_memory.  Caller holds device_hotplug_lock, not b->lock.
+ * memmap_on_memory; a pmem region its pmem_region for libnvdimm
+ * (cxl_pmem.c).  Caller holds device_hotplug_lock, not b->lock.
  */
 int cxl_region_bind(struct memhp_machine *m, int r)
 {
@@ -930,10 +961,13 @@ int cxl_region_bind(struct memhp_machine *m, int r)
 
 	pthread_mutex_lock(&b->lock);
 	ret = reg->bound ? -EBUSY : reg->state != CXL_CONFIG_COMMIT ? -ENXIO : 0;
-	if (!ret && reg->mode != CXL_MODE_RAM) {
-		mlog(m, "cxl_region %s: pmem regions need an nvdimm bridge, which memhp does not model",
-		     dev_at(b, r)->name);
-		ret = -ENODEV;
+	if (!ret && reg->mode == CXL_MODE_PMEM) {
+		/* devm_cxl_add_pmem_region: libnvdimm takes it from here, no memory added */
+		ret = cxl_pmem_region_add(m, r);
+		if (!ret)
+			__atomic_store_n(&reg->bound, true, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&b->lock);
+		return ret;
 	}
 	if (!ret)
 		__atomic_store_n(&reg->bound, true, __ATOMIC_RELEASE);	/* held while the lock is dropped */
@@ -975,6 +1009,13 @@ static int region_release(struct memhp_machine *m, int r, bool teardown)
 	int ret = 0, dax;
 
 	pthread_mutex_lock(&b->lock);
+	if (reg->bound && reg->mode == CXL_MODE_PMEM) {
+		/* cxlr_release_nvdimm: nothing of it is online memory, nothing refuses */
+		cxl_pmem_region_remove(m, r);
+		__atomic_store_n(&reg->bound, false, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&b->lock);
+		return 0;
+	}
 	dax = reg->bound ? reg->dax_region : -1;
 	if (reg->res) {
 		start = reg->res->start;

@@ -4,11 +4,13 @@
  * the way libcxl reads it (ndctl v76.1 cxl/lib/libcxl.c):
  *
  *   /sys/devices/platform/cxl_acpi.0/root0/{port1/{port4/{endpoint5,...},
- *       decoder1.N, dportN ->, uport ->, parent_dport ->}, decoder0.N}
+ *       decoder1.N, dportN ->, uport ->, parent_dport ->}, decoder0.N,
+ *       decoder0.N/regionM/pmem_regionM, nvdimm-bridge0}
  *   /sys/devices/platform/cxl_host_bridge.0/cxl_root_port.0/
- *       cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0
+ *       cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0/pmem0
  *   /sys/bus/cxl/{flush, devices/NAME ->,
- *       drivers/{cxl_port,cxl_mem,cxl_region}/{NAME ->, bind, unbind}}
+ *       drivers/{cxl_port,cxl_mem,cxl_region}/{NAME ->, bind, unbind},
+ *       drivers/{cxl_nvdimm_bridge,cxl_nvdimm,cxl_pmem_region}/NAME ->}
  *   /sys/bus/platform/{devices/NAME ->, drivers/cxl_acpi/{cxl_acpi.0 ->,
  *       bind, unbind}}
  *
@@ -17,7 +19,7 @@
  * dport by path prefix - so every device is a directory at its one place
  * under /sys/devices, and every other name for it is a relative link, with
  * the text kernfs_get_target_path gives.  Files, modes and formats are
- * drivers/cxl/core/{port,memdev}.c's.  memN's dev is of major
+ * drivers/cxl/core/{port,memdev,pmem}.c's.  memN's dev is of major
  * CXL_CHAR_MAJOR, a LOCAL/EXPERIMENTAL major, as dax's: a node made for
  * it can never open a device of the host.
  */
@@ -106,6 +108,12 @@ static const char *driver_of(const struct cxl_dev *d)
 		return cxl_bound(d) ? "cxl_mem" : NULL;
 	case CXL_REGION:
 		return __atomic_load_n(&d->reg.bound, __ATOMIC_ACQUIRE) ? "cxl_region" : NULL;
+	case CXL_NVDIMM_BRIDGE:
+		return cxl_bound(d) ? "cxl_nvdimm_bridge" : NULL;
+	case CXL_NVDIMM:
+		return cxl_bound(d) ? "cxl_nvdimm" : NULL;
+	case CXL_PMEM_REGION:
+		return cxl_bound(d) ? "cxl_pmem_region" : NULL;
 	default:
 		return NULL;
 	}
@@ -167,11 +175,15 @@ static const struct ktype subsystem_link_type = { .link = dev_to_subsystem_link 
 	} \
 	static int _name##_render(const struct kobj *ko, const struct kattr *a, struct sbuf *s)
 
-/* cxl_device_id: CXL_DEVICE_PORT 3, ROOT 4, MEMORY_EXPANDER 5; decoders 0 */
+/*
+ * cxl_device_id: CXL_DEVICE_NVDIMM_BRIDGE 1, NVDIMM 2, PORT 3, ROOT 4,
+ * MEMORY_EXPANDER 5, REGION 6, PMEM_REGION 7; decoders 0
+ */
 CXL_SHOW(modalias)
 {
 	static const int ids[] = { [CXL_ROOT] = 4, [CXL_PORT] = 3, [CXL_ENDPOINT] = 3, [CXL_MEMDEV] = 5,
-				   [CXL_DECODER] = 0, [CXL_REGION] = 6 };
+				   [CXL_DECODER] = 0, [CXL_REGION] = 6, [CXL_NVDIMM_BRIDGE] = 1,
+				   [CXL_NVDIMM] = 2, [CXL_PMEM_REGION] = 7 };
 
 	sbuf_printf(s, "cxl:t%d\n", ids[ko_dev(ko)->kind]);
 	return 0;
@@ -186,12 +198,18 @@ static const char *decoder_devtype(const struct cxl_bus *b, const struct cxl_dev
 	}
 }
 
+/* the device_type's name */
+static const char *const devtypes[] = {
+	[CXL_ROOT] = "cxl_port", [CXL_PORT] = "cxl_port", [CXL_ENDPOINT] = "cxl_port",
+	[CXL_REGION] = "cxl_region", [CXL_NVDIMM_BRIDGE] = "cxl_nvdimm_bridge",
+	[CXL_NVDIMM] = "cxl_nvdimm", [CXL_PMEM_REGION] = "cxl_pmem_region",
+};
+
 CXL_SHOW(devtype)
 {
 	const struct cxl_dev *d = ko_dev(ko);
 
-	sbuf_printf(s, "%s\n", d->kind == CXL_DECODER ? decoder_devtype(ko->cxl, d) :
-				d->kind == CXL_REGION ? "cxl_region" : "cxl_port");
+	sbuf_printf(s, "%s\n", d->kind == CXL_DECODER ? decoder_devtype(ko->cxl, d) : devtypes[d->kind]);
 	return 0;
 }
 
@@ -201,6 +219,13 @@ CXL_SHOW(decoders_committed)
 	sbuf_printf(s, "%d\n", ko_dev(ko)->commit_end + 1);
 	return 0;
 }
+
+/* cxl_base_attribute_group: all nvdimm-bridgeN, pmemN and pmem_regionN have */
+static const struct kattr base_attrs[] = {
+	KATTR_RO(devtype),
+	KATTR_RO(modalias),
+	{ NULL },
+};
 
 static const struct kattr port_attrs[] = {
 	KATTR_RO(devtype),
@@ -883,6 +908,8 @@ static const struct ktype switch_decoder_type = {
 	.attrs = switch_decoder_attrs, .lookup = dev_lookup, .list = dev_list };
 static const struct ktype endpoint_decoder_type = {
 	.attrs = endpoint_decoder_attrs, .lookup = dev_lookup, .list = dev_list };
+/* nvdimm-bridgeN, pmemN, pmem_regionN */
+static const struct ktype pmem_dev_type = { .attrs = base_attrs, .lookup = dev_lookup, .list = dev_list };
 
 /* memN: ram/ and pmem/, the qos_class of a partition with capacity only */
 static const struct ktype memdev_ram_type = { .attrs = memdev_ram_attrs };
@@ -927,6 +954,10 @@ static const struct ktype *dev_dir_type(const struct cxl_bus *b, int d)
 		return memdev_dir_type(dev);
 	case CXL_REGION:
 		return &region_types[dev->reg.mode == CXL_MODE_PMEM][__atomic_load_n(&dev->reg.ways, __ATOMIC_ACQUIRE)];
+	case CXL_NVDIMM_BRIDGE:
+	case CXL_NVDIMM:
+	case CXL_PMEM_REGION:
+		return &pmem_dev_type;
 	case CXL_DECODER:
 		switch (cxl_decoder_port(b, dev)->kind) {
 		case CXL_ROOT:
@@ -984,7 +1015,7 @@ static const struct ktype bus_link_types[] = {
 	BUS_LINK(port_type), BUS_LINK(root_decoder_ram_type), BUS_LINK(root_decoder_pmem_type),
 	BUS_LINK(switch_decoder_type),
 	BUS_LINK(endpoint_decoder_type), BUS_LINK(memdev_type), BUS_LINK(memdev_no_pmem_type),
-	BUS_LINK(memdev_no_ram_type),
+	BUS_LINK(memdev_no_ram_type), BUS_LINK(pmem_dev_type),
 };
 
 static const struct ktype *bus_link_type(const struct cxl_bus *b, int d)
@@ -1024,7 +1055,8 @@ static void bus_devices_list(struct memhp_machine *m, const struct kobj *ko, str
 static const struct ktype bus_devices_type = { .lookup = bus_devices_lookup, .list = bus_devices_list };
 
 /* drivers/DRV: a link per bound device; ko->which is 1 there (the link's place) */
-static const char *const cxl_drivers[] = { "cxl_mem", "cxl_port", "cxl_region" };
+static const char *const cxl_drivers[] = { "cxl_mem", "cxl_port", "cxl_region", "cxl_nvdimm_bridge",
+					   "cxl_nvdimm", "cxl_pmem_region" };
 
 static bool bound_to(const struct cxl_dev *d, int drv)
 {
@@ -1178,6 +1210,9 @@ static const struct kattr region_driver_attrs[] = {
 static const struct ktype region_driver_type = {
 	.attrs = region_driver_attrs, .lookup = bus_driver_lookup, .list = bus_driver_list };
 
+/* cxl_pmem's drivers: suppress_bind_attrs, so no bind or unbind file */
+static const struct ktype pmem_driver_type = { .lookup = bus_driver_lookup, .list = bus_driver_list };
+
 /* flush: cxl_bus_wq has nothing queued here, so a flush is done at once */
 static ssize_t flush_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
 			   const char *buf, size_t count)
@@ -1196,7 +1231,10 @@ static const struct ktype cxl_bus_type = {
 		KDIR("drivers", KDIRS(
 			KDIR_FOR("cxl_mem", &mem_driver_type, 0),
 			KDIR_FOR("cxl_port", &port_driver_type, 1),
-			KDIR_FOR("cxl_region", &region_driver_type, 2))),
+			KDIR_FOR("cxl_region", &region_driver_type, 2),
+			KDIR_FOR("cxl_nvdimm_bridge", &pmem_driver_type, 3),
+			KDIR_FOR("cxl_nvdimm", &pmem_driver_type, 4),
+			KDIR_FOR("cxl_pmem_region", &pmem_driver_type, 5))),
 		{ } },
 	.attrs = bus_attrs,
 };

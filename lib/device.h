@@ -126,6 +126,10 @@ enum nd_driver { ND_DRV_NONE, ND_DRV_PMEM, ND_DRV_DAX_PMEM, ND_DRV_NR };
 struct nd_bus;
 /* memmap=nn!ss ranges of the command line, found at boot */
 int nd_init(struct memhp_machine *m);
+/* nd_ida, shared with the CXL nvdimm bridges' buses */
+int nd_bus_id_alloc(struct memhp_machine *m);
+void nd_bus_id_free(struct memhp_machine *m, int id);
+uint64_t nd_fletcher64(const uint32_t *words, size_t n);
 void nd_destroy(struct memhp_machine *m);
 int nd_driver_of(struct memhp_machine *m, const char *name);	/* -1: no such device */
 const char *nd_driver_name(enum nd_driver drv);

@@ -65,10 +65,14 @@ struct nd_dax {
 /* legacy ranges (memmap=nn!ss) and NFIT-described NVDIMMs (QEMU's, 8 slots) */
 #define ND_MAX_REGIONS (E820_USER_MAX + 8)
 
+/* nd_ida: e820's bus, the NFIT's, CXL's nvdimm bridges' */
+#define ND_MAX_BUSES 8
+
 struct nd_bus {
 	struct nd_namespace ns[ND_MAX_REGIONS];
 	struct nd_dax dax[ND_MAX_REGIONS];
 	int nr;
+	bool bus_id_used[ND_MAX_BUSES];
 };
 
 static const char *const nd_driver_names[ND_DRV_NR] = { "-", "nd_pmem", "dax_pmem" };
@@ -160,8 +164,8 @@ static void nd_pmem_remove(struct memhp_machine *m, struct nd_namespace *ns)
 	ns->driver = ND_DRV_NONE;
 }
 
-/* nd_sb_checksum: fletcher64 over the block with its checksum zeroed */
-static uint64_t nd_sb_checksum(const uint32_t *words, size_t n)
+/* nd_fletcher64: a 32-bit running sum and the 64-bit sum of those sums */
+uint64_t nd_fletcher64(const uint32_t *words, size_t n)
 {
 	uint32_t lo = 0;
 	uint64_t hi = 0;
@@ -171,6 +175,33 @@ static uint64_t nd_sb_checksum(const uint32_t *words, size_t n)
 		hi += lo;
 	}
 	return hi << 32 | lo;
+}
+
+/* nd_sb_checksum: fletcher64 over the block with its checksum zeroed */
+static uint64_t nd_sb_checksum(const uint32_t *words, size_t n)
+{
+	return nd_fletcher64(words, n);
+}
+
+/*
+ * nvdimm_bus_register's id (nd_ida, the lowest free): "ndbusN", "ndctlN".
+ * -ENOMEM when none is left, as the register then fails.
+ */
+int nd_bus_id_alloc(struct memhp_machine *m)
+{
+	for (int i = 0; m->nd && i < ND_MAX_BUSES; i++) {
+		if (!m->nd->bus_id_used[i]) {
+			m->nd->bus_id_used[i] = true;
+			return i;
+		}
+	}
+	return -ENOMEM;
+}
+
+void nd_bus_id_free(struct memhp_machine *m, int id)
+{
+	if (m->nd && id >= 0 && id < ND_MAX_BUSES)
+		m->nd->bus_id_used[id] = false;
 }
 
 static void put_le(uint8_t *p, uint64_t v, int bytes)
@@ -604,7 +635,7 @@ static int nd_nfit_probe(struct memhp_machine *m, struct nd_bus *bus)
 int nd_init(struct memhp_machine *m)
 {
 	struct nd_bus *bus;
-	int ret;
+	int ret, first_nfit;
 
 	bus = calloc(1, sizeof(*bus));
 	if (!bus)
@@ -619,9 +650,16 @@ int nd_init(struct memhp_machine *m)
 		if (ret)
 			return ret;
 	}
+	/* the e820 bus registers when PRAM exists (the e820_pmem device) */
+	if (bus->nr)
+		nd_bus_id_alloc(m);
+	first_nfit = bus->nr;
 	ret = nd_nfit_probe(m, bus);
 	if (ret)
 		return ret;
+	/* and ACPI.NFIT's when the NFIT describes NVDIMMs */
+	if (bus->nr > first_nfit)
+		nd_bus_id_alloc(m);
 	dax_reserve_region_ids(m, bus->nr);
 	return 0;
 }

@@ -30,6 +30,9 @@ uint64_t iomem_first_fit(struct memhp_machine *m, uint64_t from, uint64_t size, 
 struct resource *iomem_request(struct memhp_machine *m, uint64_t start, uint64_t size, const char *name,
 			       unsigned long flags);
 void iomem_release(struct memhp_machine *m, struct resource **res);
+/* insert_resource: a new entry goes above the entries it covers */
+struct resource *iomem_insert(struct memhp_machine *m, uint64_t start, uint64_t size, const char *name,
+			      unsigned long flags);
 void resource_free_tree(struct resource *root);
 struct resource *resource_find_exact(struct resource *root, uint64_t start, uint64_t size,
 				     unsigned long flags);

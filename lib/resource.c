@@ -83,6 +83,68 @@ struct resource *resource_request(struct resource *root, uint64_t start, uint64_
 	return r;
 }
 
+/*
+ * __insert_resource: like a request, but a new entry that covers existing
+ * ones - exactly or more - goes above them and adopts them, where a
+ * request would nest it inside (cxl_pmem_region's "Persistent Memory"
+ * wraps its region's own entry).  -EBUSY on a partial overlap.
+ */
+static int insert_resource_above(struct resource *parent, struct resource *new)
+{
+	struct resource *first, *last, **link;
+
+	for (;;) {
+		for (first = parent->child; first; first = first->sibling)
+			if (!(new->end < first->start || new->start > first->end))
+				break;
+		if (!first)
+			return insert_resource_under(parent, new);
+		if (first->start > new->start || first->end < new->end)
+			break;		/* new reaches beyond it: new goes above */
+		if (first->start == new->start && first->end == new->end)
+			break;		/* the same range: new goes above too */
+		parent = first;
+	}
+	/* every sibling it meets must lie wholly inside it */
+	for (last = first;; last = last->sibling) {
+		if (last->start < new->start || last->end > new->end)
+			return -EBUSY;
+		if (!last->sibling || last->sibling->start > new->end)
+			break;
+	}
+	for (link = &parent->child; *link != first; link = &(*link)->sibling)
+		;
+	new->parent = parent;
+	new->child = first;
+	new->sibling = last->sibling;
+	last->sibling = NULL;
+	*link = new;
+	for (struct resource *c = first; c; c = c->sibling)
+		c->parent = new;
+	return 0;
+}
+
+/* insert_resource into iomem, under resource_lock; NULL for a conflict or no memory */
+struct resource *iomem_insert(struct memhp_machine *m, uint64_t start, uint64_t size, const char *name,
+			      unsigned long flags)
+{
+	struct resource *r;
+
+	if (!size || start + size - 1 < start)
+		return NULL;
+	r = resource_alloc(start, start + size - 1, name, flags);
+	if (!r)
+		return NULL;
+	pthread_mutex_lock(&m->resource_lock);
+	if (should_fail(m) || insert_resource_above(&m->iomem, r)) {
+		free(r->name);
+		free(r);
+		r = NULL;
+	}
+	pthread_mutex_unlock(&m->resource_lock);
+	return r;
+}
+
 /* request_mem_region: under resource_lock, and a fallible step (fault injection) */
 struct resource *iomem_request(struct memhp_machine *m, uint64_t start, uint64_t size, const char *name,
 			       unsigned long flags)

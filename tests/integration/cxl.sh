@@ -185,6 +185,28 @@ check "destroy returns everything: MemTotal, /proc/iomem, only region0 and dax0.
 	"[ \"\$(meminfo MemTotal)\" = $total0 ] && diff '$out/iomem.before' '$mnt/proc/iomem' &&
 	 [ \"\$(cxl list -R | jq -r '[.[].region] | join(\" \")')\" = region0 ] && [ \"\$(ls $mnt/sys/bus/dax/devices)\" = dax0.0 ]"
 
+# ---- a pmem region, as cxl create-region makes it: libnvdimm's side ----------------
+# decoder0.4 (CFMWS 4) is 1G over host bridge 2 alone; mem8 is below it
+cp "$mnt/proc/iomem" "$out/iomem.before"
+preg=$(cxl create-region -d decoder0.4 -m mem8 2>/dev/null | jq -r .region)
+json=$(cxl list -R -r "$preg" -T)
+check "cxl create-region -d decoder0.4 -m mem8: $preg, 1G x1 pmem, committed and enabled, mem8's decoder17.0 at DPA 1G" \
+	"[ \"\$(jq -r '.[0] | [.size, .interleave_ways, .decode_state, .state // \"enabled\", .mappings[0].memdev, .mappings[0].decoder] | join(\" \")' <<< '$json')\" = '$G 1 commit enabled mem8 decoder17.0' ] &&
+	 [ \"\$(cat $mnt/sys/bus/cxl/devices/decoder17.0/dpa_resource)\" = 0x40000000 ]"
+check "$preg bound: pmem_${preg} bound to cxl_pmem_region, the bridge and mem8's pmem8 bound" \
+	"[ \"\$(basename \$(readlink $mnt/sys/bus/cxl/devices/pmem_$preg/driver))\" = cxl_pmem_region ] &&
+	 [ \"\$(cat $mnt/sys/bus/cxl/devices/pmem_$preg/devtype)\" = cxl_pmem_region ] &&
+	 [ \"\$(basename \$(readlink $mnt/sys/bus/cxl/devices/nvdimm-bridge0/driver))\" = cxl_nvdimm_bridge ] &&
+	 [ \"\$(basename \$(readlink $mnt/sys/devices/platform/cxl_host_bridge.2/cxl_root_port.4/cxl_switch_uport.4/cxl_switch_dport.8/cxl_mem.8/mem8/pmem8/driver))\" = cxl_nvdimm ]"
+check "/proc/iomem: Persistent Memory > CXL Window 4 > $preg (insert_resource over a whole window)" \
+	"grep -A2 'Persistent Memory\$' '$mnt/proc/iomem' | sed 's/^ *[0-9a-f-]* : //' | tr '\n' '|' | grep -q '^Persistent Memory|CXL Window 4|$preg|\$'"
+cxl disable-region "$preg" >/dev/null 2>&1
+check "cxl disable-region $preg: pmem_$preg gone, Persistent Memory gone" \
+	"[ ! -e $mnt/sys/bus/cxl/devices/pmem_$preg ] && ! grep -q 'Persistent Memory' '$mnt/proc/iomem'"
+cxl destroy-region -f "$preg" >/dev/null 2>&1
+check "cxl destroy-region $preg: /proc/iomem and the regions as before" \
+	"diff '$out/iomem.before' '$mnt/proc/iomem' && [ \"\$(cxl list -R | jq -r '[.[].region] | join(\" \")')\" = region0 ]"
+
 # ---- ndctl v76.1's own tests, unmodified ----------------------------------------
 # Each on a freshly booted cxl_test topology.  Inside the namespace only,
 # stand-ins: modprobe (cxl_test is the memhpd just started, nothing to
@@ -209,5 +231,7 @@ else
 		"ndctl_test cxl-region-sysfs"
 	check "ndctl's cxl-topology.sh: the topology, memdevs and ports disabled and enabled, the bus disabled, unmodified" \
 		"ndctl_test cxl-topology"
+	check "ndctl's cxl-create-region.sh: x1 pmem regions per memdev (disable, enable, destroy, again), 256M sub-regions destroyed in reverse, no Call Trace, unmodified" \
+		"ndctl_test cxl-create-region"
 fi
 exit 0

@@ -11,6 +11,8 @@
 #include <sched.h>
 
 #include "helpers.h"
+#include "internal.h"
+#include "cxl.h"
 
 #define CXL "/sys/bus/cxl"
 #define MAX_PHYS (256 * GiB)
@@ -1019,11 +1021,453 @@ static void test_region_two_host_bridges(void **state)
 	file_is(m, DEV "decoder7.0/interleave_ways", "1\n");
 	file_is(m, DEV "decoder10.0/region", "region3\n");
 	write_ok(m, DEV "region3/commit", "1");
-	write_err(m, CXL "/drivers/cxl_region/bind", "region3", -ENODEV);	/* no nvdimm bridge */
+	/* a pmem region binds to libnvdimm through the root's nvdimm bridge */
+	write_ok(m, CXL "/drivers/cxl_region/bind", "region3");
+	file_is(m, DEV "region3/pmem_region3/devtype", "cxl_pmem_region\n");
+	write_ok(m, CXL "/drivers/cxl_region/unbind", "region3");
 	write_ok(m, DEV "region3/commit", "0");
 	write_ok(m, DEV "region3/target1", "\n");
 	write_ok(m, DEV "region3/target0", "\n");
 	write_ok(m, DEV "decoder0.3/delete_region", "region3");
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+
+/* ---- pmem: the nvdimm bridge, pmemN, pmem_regionN (cxl_pmem) ------------------ */
+
+/* root0's bridge, registered after the host bridges when a window decodes pmem */
+#define BRIDGE_PATH "/sys/devices/platform/cxl_acpi.0/root0/nvdimm-bridge0"
+/* CFMWS 4: 1 GiB over host bridge 2 alone, after windows of 1, 2, 1 and 2 GiB */
+#define WINDOW4 (POOL + 256 * MiB + 6 * GiB)
+
+/*
+ * devm_cxl_add_nvdimm_bridge, bound to cxl_nvdimm_bridge; a pmemN per
+ * memdev with pmem capacity (all but the RCD's mem10), bound to
+ * cxl_nvdimm; none of the three drivers has bind or unbind files.
+ */
+static void test_nvdimm_bridge(void **state)
+{
+	/* the auto region's memory offline, so that cxl_acpi can bind again */
+	struct memhp_machine *m = boot_cxl_cmdline("memhp_default_state=offline");
+	struct memhp_stat st;
+
+	(void)state;
+	link_is(m, DEV "nvdimm-bridge0", "../../../devices/platform/cxl_acpi.0/root0/nvdimm-bridge0");
+	file_is(m, BRIDGE_PATH "/devtype", "cxl_nvdimm_bridge\n");
+	file_is(m, BRIDGE_PATH "/modalias", "cxl:t1\n");
+	link_is(m, BRIDGE_PATH "/driver", "../../../../../bus/cxl/drivers/cxl_nvdimm_bridge");
+	link_is(m, BRIDGE_PATH "/subsystem", "../../../../../bus/cxl");
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_nvdimm_bridge", "nvdimm-bridge"), 1);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_nvdimm", "pmem"), 10);
+	assert_int_equal(count_in(m, CXL "/devices", "pmem"), 10);
+	file_is(m, DEV "mem8/pmem8/devtype", "cxl_nvdimm\n");
+	file_is(m, DEV "pmem8/modalias", "cxl:t2\n");
+	link_is(m, DEV "pmem8/driver", "../../../../../../../../../bus/cxl/drivers/cxl_nvdimm");
+	assert_int_equal(memhp_file_stat(m, DEV "mem10/pmem10", &st), -ENOENT);
+	for (const char *const *d = (const char *const[]){ "cxl_nvdimm_bridge", "cxl_nvdimm", "cxl_pmem_region",
+							    NULL }; *d; d++) {
+		char path[96];
+
+		snprintf(path, sizeof(path), CXL "/drivers/%s/bind", *d);
+		assert_int_equal(memhp_file_stat(m, path, &st), -ENOENT);	/* suppress_bind_attrs */
+	}
+	/* cxl_mem's remove takes pmemN with it; its probe adds it again, before the endpoint */
+	write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem8");
+	assert_int_equal(memhp_file_stat(m, DEV "pmem8", &st), -ENOENT);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_nvdimm", "pmem"), 9);
+	write_ok(m, CXL "/drivers/cxl_mem/bind", "mem8");
+	file_is(m, DEV "pmem8/devtype", "cxl_nvdimm\n");
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_nvdimm", "pmem"), 10);
+	/* cxl_acpi's remove takes the bridge, then every pmemN with its memdev */
+	write_ok(m, "/sys/bus/platform/drivers/cxl_acpi/unbind", "cxl_acpi.0");
+	assert_int_equal(count_in(m, CXL "/devices", "nvdimm-bridge"), 0);
+	assert_int_equal(count_in(m, CXL "/devices", "pmem"), 0);
+	write_ok(m, "/sys/bus/platform/drivers/cxl_acpi/bind", "cxl_acpi.0");
+	file_is(m, BRIDGE_PATH "/devtype", "cxl_nvdimm_bridge\n");	/* its id free again: 0 */
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_nvdimm", "pmem"), 10);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+	/* with XOR arithmetic every window is pmem: a bridge all the same */
+	m = boot_cxl("cxl_test:interleave_arithmetic=1");
+	file_is(m, BRIDGE_PATH "/devtype", "cxl_nvdimm_bridge\n");
+	memhp_machine_destroy(m);
+}
+
+/*
+ * What cxl create-region -d decoder0.4 -m mem8 -s SIZE writes: a x1 pmem
+ * region at the root's granularity, a uuid, mem8's endpoint decoder
+ * decoder17.<dec> (endpoint17: mem8 is the ninth memdev probed) given
+ * pmem DPA, then (attach) the target.  The region's name is the root
+ * decoder's next.
+ */
+static void pmem_region_configure(struct memhp_machine *m, const char *region, int dec, const char *size, int n)
+{
+	char path[96], uuid[40];
+
+	write_ok(m, DEV "decoder0.4/create_pmem_region", region);
+	snprintf(path, sizeof(path), DEV "%s/interleave_granularity", region);
+	write_ok(m, path, "256");
+	snprintf(path, sizeof(path), DEV "%s/interleave_ways", region);
+	write_ok(m, path, "1");
+	snprintf(uuid, sizeof(uuid), "6a2c1c4e-3b0b-4f0e-9d1a-2b3c4d5e6f%02x\n", n);
+	snprintf(path, sizeof(path), DEV "%s/uuid", region);
+	write_ok(m, path, uuid);
+	snprintf(path, sizeof(path), DEV "%s/size", region);
+	write_ok(m, path, size);
+	snprintf(path, sizeof(path), DEV "decoder17.%d/mode", dec);
+	write_ok(m, path, "pmem");
+	snprintf(path, sizeof(path), DEV "decoder17.%d/dpa_size", dec);
+	write_ok(m, path, size);
+}
+
+static void pmem_region_attach(struct memhp_machine *m, const char *region, int dec)
+{
+	char path[96], name[32];
+
+	snprintf(path, sizeof(path), DEV "%s/target0", region);
+	snprintf(name, sizeof(name), "decoder17.%d", dec);
+	write_ok(m, path, name);
+}
+
+static void pmem_region_program(struct memhp_machine *m, const char *region, int dec, const char *size, int n)
+{
+	pmem_region_configure(m, region, dec, size, n);
+	pmem_region_attach(m, region, dec);
+}
+
+/* cxl destroy-region -f: unbind, reset, detach, free the DPA, delete */
+static void pmem_region_destroy(struct memhp_machine *m, const char *region, int dec)
+{
+	char path[96];
+
+	write_ok(m, CXL "/drivers/cxl_region/unbind", region);
+	snprintf(path, sizeof(path), DEV "%s/commit", region);
+	write_ok(m, path, "0");
+	snprintf(path, sizeof(path), DEV "%s/target0", region);
+	write_ok(m, path, "\n");
+	snprintf(path, sizeof(path), DEV "decoder17.%d/dpa_size", dec);
+	write_ok(m, path, "0");
+	write_ok(m, DEV "decoder0.4/delete_region", region);
+}
+
+/* the device names under /sys/bus/cxl/devices, one string */
+static int note_name(void *arg, const char *name, const struct memhp_stat *st)
+{
+	char **s = arg;
+	size_t len = strlen(*s);
+
+	*s = realloc(*s, len + strlen(name) + 2);
+	sprintf(*s + len, "%s ", name);
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* the names sorted: a device registered again comes last in the listing */
+static char *bus_devices(struct memhp_machine *m)
+{
+	char *s = calloc(1, 1), *names[4096], *sorted;
+	size_t n = 0, len;
+
+	assert_int_equal(memhp_file_list(m, CXL "/devices", note_name, &s), 0);
+	len = strlen(s);
+	for (char *t = strtok(s, " "); t && n < 4096; t = strtok(NULL, " "))
+		names[n++] = t;
+	qsort(names, n, sizeof(names[0]), name_cmp);
+	sorted = calloc(1, len + 1);
+	for (size_t i = 0; i < n; i++)
+		sprintf(sorted + strlen(sorted), "%s ", names[i]);
+	free(s);
+	return sorted;
+}
+
+/*
+ * The nd region cxl_pmem_region_probe made of region4, as libnvdimm gets
+ * it: the HPA, one mapping - mem8's nvdimm at DPA 1 GiB, 1 GiB - and the
+ * interleave-set cookie, nd_fletcher64 over { DPA offset, serial } (here
+ * summed by hand: lo32 is the running sum of the four 32-bit words
+ * 0x40000000, 0, 8, 0; hi the sum of lo32's); on the bridge's nd bus,
+ * ndbus0 (no e820 or NFIT bus before it), mem8's nvdimm nmem8 (the
+ * memdevs' nvdimms were made in mem order).
+ */
+static void nd_region_is_mem8s(struct memhp_machine *m)
+{
+	const struct cxl_bus *b = m->cxl;
+	int pr = cxl_bus_dev(b, "pmem_region4"), md = cxl_bus_dev(b, "mem8");
+	const struct cxl_pmem_region *p = &b->dev[pr].pmem;
+	uint64_t hi = 0x40000000ULL + 0x40000000ULL + 0x40000008ULL + 0x40000008ULL;
+
+	assert_true(pr >= 0 && md >= 0);
+	assert_int_equal(p->start, WINDOW4);
+	assert_int_equal(p->size, GiB);
+	assert_int_equal(p->nr_mappings, 1);
+	assert_int_equal(p->mapping[0].memdev, md);
+	assert_int_equal(p->mapping[0].start, GiB);
+	assert_int_equal(p->mapping[0].size, GiB);
+	assert_int_equal(p->cookie, hi << 32 | 0x40000008ULL);
+	assert_int_equal(p->numa_node, 0);
+	assert_int_equal(p->target_node, 0);
+	assert_int_equal(b->dev[cxl_bus_dev(b, "nvdimm-bridge0")].nd_id, 0);
+	assert_int_equal(b->dev[cxl_bus_dev(b, "pmem8")].nd_id, 8);
+}
+
+/*
+ * A x1 pmem region bound to cxl_region: pmem_region4 under region4,
+ * bound to cxl_pmem_region, its HPA "Persistent Memory" in iomem above
+ * region4's own entry (insert_resource); disabled and enabled again;
+ * destroyed, the machine as before.  The errnos of cxl_region_probe and
+ * devm_cxl_add_pmem_region: -ENXIO uncommitted, -EBUSY bound, -ENODEV
+ * without a bridge (and nothing left behind).
+ */
+static void test_pmem_region(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	char *iomem = readf(m, "/proc/iomem"), *devs = bus_devices(m), *now, want[160];
+	struct memhp_stat st;
+	int root;
+
+	(void)state;
+	pmem_region_program(m, "region4", 0, "0x40000000", 0);
+	file_is(m, DEV "decoder17.0/dpa_resource", "0x40000000\n");	/* past the 1 GiB of ram */
+	write_err(m, CXL "/drivers/cxl_region/bind", "region4", -ENXIO);	/* not committed */
+	write_ok(m, DEV "region4/commit", "1");
+	write_ok(m, CXL "/drivers/cxl_region/bind", "region4");
+	write_err(m, CXL "/drivers/cxl_region/bind", "region4", -EBUSY);
+	link_is(m, DEV "region4/driver", "../../../../../../bus/cxl/drivers/cxl_region");
+	nd_region_is_mem8s(m);
+	file_is(m, DEV "region4/pmem_region4/devtype", "cxl_pmem_region\n");
+	file_is(m, DEV "pmem_region4/modalias", "cxl:t7\n");
+	link_is(m, DEV "pmem_region4", "../../../devices/platform/cxl_acpi.0/root0/decoder0.4/region4/pmem_region4");
+	link_is(m, DEV "pmem_region4/driver", "../../../../../../../bus/cxl/drivers/cxl_pmem_region");
+	now = readf(m, "/proc/iomem");
+	/* the region is the whole window: insert_resource puts it above the window too */
+	snprintf(want, sizeof(want), "%llx-%llx : Persistent Memory\n  %llx-%llx : CXL Window 4\n"
+		 "    %llx-%llx : region4\n", (unsigned long long)WINDOW4,
+		 (unsigned long long)(WINDOW4 + GiB - 1), (unsigned long long)WINDOW4,
+		 (unsigned long long)(WINDOW4 + GiB - 1), (unsigned long long)WINDOW4,
+		 (unsigned long long)(WINDOW4 + GiB - 1));
+	assert_non_null(strstr(now, want));
+	free(now);
+	/* cxl disable-region / enable-region */
+	write_ok(m, CXL "/drivers/cxl_region/unbind", "region4");
+	write_err(m, CXL "/drivers/cxl_region/unbind", "region4", -ENODEV);
+	assert_int_equal(memhp_file_stat(m, DEV "pmem_region4", &st), -ENOENT);
+	assert_null(strstr(now = readf(m, "/proc/iomem"), "Persistent Memory"));
+	free(now);
+	write_ok(m, CXL "/drivers/cxl_region/bind", "region4");
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_pmem_region", "pmem_region4"), 1);
+	/* no bridge (its unregister_nvb ran): -ENODEV, the region unbound, nothing added */
+	write_ok(m, CXL "/drivers/cxl_region/unbind", "region4");
+	pthread_mutex_lock(&m->cxl->lock);
+	root = cxl_bus_dev(m->cxl, "root0");
+	cxl_nvdimm_bridge_remove(m, root);
+	pthread_mutex_unlock(&m->cxl->lock);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_nvdimm", "pmem"), 0);	/* detach_nvdimm */
+	assert_int_equal(count_in(m, CXL "/devices", "pmem"), 10);		/* still registered */
+	write_err(m, CXL "/drivers/cxl_region/bind", "region4", -ENODEV);
+	assert_int_equal(memhp_file_stat(m, DEV "region4/driver", &st), -ENOENT);
+	assert_int_equal(memhp_file_stat(m, DEV "pmem_region4", &st), -ENOENT);
+	pthread_mutex_lock(&m->cxl->lock);
+	assert_int_equal(cxl_nvdimm_bridge_add(m, root), 0);
+	pthread_mutex_unlock(&m->cxl->lock);
+	/* destroy: the machine is as it was */
+	write_ok(m, DEV "region4/commit", "0");
+	write_ok(m, DEV "region4/target0", "\n");
+	write_ok(m, DEV "decoder17.0/dpa_size", "0");
+	write_ok(m, DEV "decoder0.4/delete_region", "region4");
+	now = readf(m, "/proc/iomem");
+	assert_string_equal(now, iomem);
+	free(now);
+	now = bus_devices(m);
+	assert_string_equal(now, devs);
+	free(now);
+	free(iomem);
+	free(devs);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* a 256 MiB region of mem9 under decoder0.4 attaches, and goes again */
+static void pmem_subregion_attach_mem9(struct memhp_machine *m)
+{
+	char name[32], *shown = readf(m, DEV "decoder0.4/create_pmem_region");
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(shown, "\n"), shown);
+	free(shown);
+	write_ok(m, DEV "decoder0.4/create_pmem_region", name);
+	write_ok(m, "/sys/bus/cxl/devices/decoder18.0/mode", "pmem");
+	write_ok(m, DEV "decoder18.0/dpa_size", "0x10000000");
+	{
+		char path[96];
+
+		snprintf(path, sizeof(path), DEV "%s/uuid", name);
+		write_ok(m, path, "6a2c1c4e-3b0b-4f0e-9d1a-2b3c4d5e6f11\n");
+		snprintf(path, sizeof(path), DEV "%s/interleave_ways", name);
+		write_ok(m, path, "1");
+		snprintf(path, sizeof(path), DEV "%s/interleave_granularity", name);
+		write_ok(m, path, "256");
+		snprintf(path, sizeof(path), DEV "%s/size", name);
+		write_ok(m, path, "0x10000000");
+		snprintf(path, sizeof(path), DEV "%s/target0", name);
+		write_ok(m, path, "decoder18.0");
+		write_ok(m, path, "\n");
+		snprintf(path, sizeof(path), DEV "%s/size", name);
+		write_ok(m, path, "0");
+	}
+	write_ok(m, DEV "decoder18.0/dpa_size", "0");
+	write_ok(m, DEV "decoder0.4/delete_region", name);
+}
+
+/*
+ * cxl-create-region.sh's sub-regions: mem8's 1 GiB of pmem as four 256
+ * MiB regions under decoder0.4 - region4, then the lowest free memregion
+ * ids 7, 8, 9 (0-5 preallocated by the root decoders, 6 by decoder0.0
+ * after the auto region).  DPA goes back to back in decoder order from
+ * the pmem partition (only the first skips the ram), HPA from the
+ * window's base.  A port's next decoder is the one after its last
+ * committed, so a second region cannot attach while the first one's is
+ * uncommitted (match_free_decoder: -EBUSY); DPA frees last first (-EBUSY
+ * otherwise): destroyed in reverse order, all goes back.
+ */
+static void test_pmem_subregions(void **state)
+{
+	static const char *const names[] = { "region4", "region7", "region8", "region9" };
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	char *iomem = readf(m, "/proc/iomem"), *devs = bus_devices(m), *now, path[96], want[64];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		file_is(m, DEV "decoder0.4/create_pmem_region", (snprintf(want, sizeof(want), "%s\n", names[i]), want));
+		pmem_region_configure(m, names[i], i, "0x10000000", i);
+		if (i == 1) {
+			/* the switch's decoder 0, next to commit, is region4's */
+			write_err(m, DEV "region7/target0", "decoder17.1", -EBUSY);
+			write_ok(m, DEV "region4/commit", "1");
+			write_ok(m, CXL "/drivers/cxl_region/bind", "region4");
+		}
+		pmem_region_attach(m, names[i], i);
+		snprintf(path, sizeof(path), DEV "decoder17.%d/dpa_resource", i);
+		snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)(GiB + (uint64_t)i * 256 * MiB));
+		file_is(m, path, want);
+		snprintf(path, sizeof(path), DEV "%s/resource", names[i]);
+		snprintf(want, sizeof(want), "0x%llx\n", (unsigned long long)(WINDOW4 + (uint64_t)i * 256 * MiB));
+		file_is(m, path, want);
+		if (i >= 1) {
+			snprintf(path, sizeof(path), DEV "%s/commit", names[i]);
+			write_ok(m, path, "1");
+			write_ok(m, CXL "/drivers/cxl_region/bind", names[i]);
+		}
+	}
+	file_is(m, DEV "port16/decoders_committed", "4\n");
+	file_is(m, DEV "endpoint17/decoders_committed", "4\n");
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_pmem_region", "pmem_region"), 4);
+	file_is(m, DEV "decoder17.3/dpa_size", "0x0000000010000000\n");
+	file_is(m, DEV "decoder0.4/create_pmem_region", "region10\n");
+	write_err(m, DEV "decoder0.4/create_pmem_region", "region11", -EBUSY);	/* not the name shown */
+	/* the first region's DPA is not the last allocation */
+	write_ok(m, CXL "/drivers/cxl_region/unbind", "region4");
+	write_ok(m, DEV "region4/commit", "0");
+	write_ok(m, DEV "region4/target0", "\n");
+	write_err(m, DEV "decoder17.0/dpa_size", "0", -EBUSY);
+	file_is(m, DEV "endpoint17/decoders_committed", "4\n");	/* an out of order reset */
+	/*
+	 * ... which leaves the switch's decoder 0 disabled below its last
+	 * committed: no region attaches through it (check_commit_order), here
+	 * mem9's, until the resets reach down to it
+	 */
+	write_ok(m, DEV "region4/size", "0");
+	write_ok(m, DEV "decoder0.4/create_pmem_region", "region10");
+	write_ok(m, DEV "region10/interleave_granularity", "256");
+	write_ok(m, DEV "region10/interleave_ways", "1");
+	write_ok(m, DEV "region10/uuid", "6a2c1c4e-3b0b-4f0e-9d1a-2b3c4d5e6f10\n");
+	write_ok(m, DEV "region10/size", "0x10000000");
+	write_ok(m, DEV "decoder18.0/mode", "pmem");
+	write_ok(m, DEV "decoder18.0/dpa_size", "0x10000000");
+	write_err(m, DEV "region10/target0", "decoder18.0", -EBUSY);
+	write_ok(m, DEV "decoder18.0/dpa_size", "0");
+	write_ok(m, DEV "region10/size", "0");
+	write_ok(m, DEV "decoder0.4/delete_region", "region10");
+	for (int i = 3; i >= 1; i--)
+		pmem_region_destroy(m, names[i], i);
+	write_ok(m, DEV "decoder17.0/dpa_size", "0");
+	write_ok(m, DEV "decoder0.4/delete_region", "region4");
+	/* decoder 1's reset reaped decoder 0, reset out of order before */
+	file_is(m, DEV "endpoint17/decoders_committed", "0\n");
+	file_is(m, DEV "port16/decoders_committed", "0\n");
+	/* and the way is free again: mem9 attaches where it could not */
+	pmem_subregion_attach_mem9(m);
+	now = readf(m, "/proc/iomem");
+	assert_string_equal(now, iomem);
+	free(now);
+	now = bus_devices(m);
+	assert_string_equal(now, devs);
+	free(now);
+	free(iomem);
+	free(devs);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+static void *pmem_reader(void *arg)
+{
+	struct churn *c = arg;
+	char buf[64];
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		long n = 0;
+		struct memhp_stat st;
+		char *iomem;
+
+		assert_int_equal(memhp_file_list(c->m, CXL "/devices", note_entry, &n), 0);
+		assert_int_equal(memhp_file_list(c->m, CXL "/drivers/cxl_pmem_region", note_entry, &n), 0);
+		assert_int_equal(memhp_file_list(c->m, CXL "/drivers/cxl_nvdimm", note_entry, &n), 0);
+		memhp_file_list(c->m, DEV "region4", note_entry, &n);
+		memhp_file_read(c->m, DEV "region4/pmem_region4/devtype", buf, sizeof(buf));
+		memhp_file_read(c->m, DEV "pmem9/modalias", buf, sizeof(buf));
+		memhp_file_stat(c->m, DEV "pmem_region4/driver", &st);
+		memhp_file_stat(c->m, DEV "mem9/pmem9/driver", &st);
+		iomem = readf(c->m, "/proc/iomem");
+		free(iomem);
+		__atomic_add_fetch(&c->reads, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * Readers walk the bus while a pmem region binds and unbinds (pmem_region4
+ * and its iomem entry coming and going) and mem9 leaves and rejoins
+ * cxl_mem (pmem9 coming and going); at the end all is as at the start.
+ */
+static void test_concurrent_pmem(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	struct churn c = { .m = m };
+	char *iomem;
+	pthread_t t;
+
+	(void)state;
+	pmem_region_program(m, "region4", 0, "0x40000000", 0);
+	write_ok(m, DEV "region4/commit", "1");
+	iomem = readf(m, "/proc/iomem");
+	assert_int_equal(pthread_create(&t, NULL, pmem_reader, &c), 0);
+	for (int i = 0; i < 20 / SAN_SCALE + 5; i++) {
+		write_ok(m, CXL "/drivers/cxl_region/bind", "region4");
+		write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem9");
+		write_ok(m, CXL "/drivers/cxl_region/unbind", "region4");
+		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem9");
+	}
+	while (__atomic_load_n(&c.reads, __ATOMIC_ACQUIRE) < 2)
+		sched_yield();
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_nvdimm", "pmem"), 10);
+	assert_int_equal(count_in(m, CXL "/drivers/cxl_pmem_region", "pmem_region"), 0);
+	file_is(m, "/proc/iomem", iomem);
+	free(iomem);
 	audit_ok(m);
 	memhp_machine_destroy(m);
 }
@@ -1051,6 +1495,10 @@ int main(void)
 		cmocka_unit_test(test_acpi_binding),
 		cmocka_unit_test(test_acpi_leaked_memory),
 		cmocka_unit_test(test_concurrent_binding),
+		cmocka_unit_test(test_nvdimm_bridge),
+		cmocka_unit_test(test_pmem_region),
+		cmocka_unit_test(test_pmem_subregions),
+		cmocka_unit_test(test_concurrent_pmem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
