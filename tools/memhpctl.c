@@ -1009,6 +1009,7 @@ static const struct exec_path {
 	{ "sys/bus/cxl", BIND_OR_HIDE },	/* first: it may graft /sys/bus */
 	{ "sys/bus/dax", BIND_TREE },
 	{ "sys/bus/nd", BIND_TREE },
+	{ "sys/class/nd", BIND_OR_HIDE },	/* libndctl finds its buses here: never the host's */
 	{ "sys/bus/acpi", BIND_OR_HIDE },
 	{ "sys/bus/platform", BIND_OR_HIDE },	/* cxl_acpi.0's driver: cxl disable-bus unbinds it */
 	{ "sys/devices/platform", BIND_TREE },
