@@ -140,8 +140,11 @@ static void test_listing_order(void **state)
 	listing_is(m, "/sys/devices/system/memory/memory0",
 		   "phys_index,state,online,phys_device,removable,valid_zones,node0");
 	listing_is(m, "/sys/bus/dax/drivers/kmem", "bind,new_id,remove_id,unbind,dax1.0");
+	/* a dynamic (cxl) region's device: mapping writable, mapping0 its range */
 	listing_is(m, "/sys/devices/platform/dax_region.1/dax1.0",
-		   "align,dev,memmap_on_memory,modalias,numa_node,resource,size,target_node,driver,subsystem");
+		   "align,dev,mapping,memmap_on_memory,modalias,numa_node,resource,size,target_node,driver,subsystem,"
+		   "mapping0");
+	listing_is(m, "/sys/devices/platform/dax_region.1/dax1.0/mapping0", "end,page_offset,start");
 	listing_is(m, "/sys/devices/platform/dax_region.1", "dax_region,dax1.0");
 	listing_is(m, "/sys/bus/nd/devices", "namespace0.0,dax0.0");
 	listing_is(m, "/sys/bus/nd/devices/namespace0.0", "mode,numa_node,resource,size,driver");
