@@ -738,9 +738,19 @@ static int dev_dax_resize(struct memhp_machine *m, struct dev_dax *dd, uint64_t 
 		}
 step:
 		if (ret)
-			break;
+			goto err_grown;
 		to_alloc -= alloc;
 	}
+	free(a);
+	return 0;
+err_grown:
+	/*
+	 * The kernel keeps what a failed resize had already grown; memhp
+	 * fails mostly at its own range limit, so it gives the growth back:
+	 * trimming to the old size undoes the added ranges and the in-place
+	 * extension, leaving the device as it was.
+	 */
+	dev_dax_shrink(dd, dev_size);
 	free(a);
 	return ret;
 }

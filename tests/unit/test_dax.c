@@ -528,6 +528,32 @@ static void test_dynamic_bind_uevents(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* past memhp's 4 ranges per device a resize fails whole: what it had grown is given back */
+static void test_dynamic_range_limit(void **state)
+{
+	static const char *const claims[] = { "0x140200000-0x1403fffff", "0x140600000-0x1407fffff",
+					      "0x140a00000-0x140bfffff", "0x140e00000-0x140ffffff" };
+	struct memhp_machine *m = boot_hmem();
+	char *before, *after;
+
+	(void)state;
+	write_ok(m, DAX "/devices/dax0.0/size", "0");
+	write_ok(m, HMEM "/dax_region/create", "1");
+	/* dax0.1 takes every other 2M from 2M on: the holes 0, 4M, 8M, 12M, then 16M on */
+	for (int i = 0; i < 4; i++)
+		write_ok(m, DAX "/devices/dax0.1/mapping", claims[i]);
+	mapping_is(m, "dax0.1", 3, HBASE + 14 * MiB, HBASE + 16 * MiB - 1, 6 * MiB / 4096);
+	before = dax_state(m);
+	assert_int_equal(writef(m, DAX "/devices/dax0.0/size", "10485760"), -ENOMEM);	/* a 5th range */
+	after = dax_state(m);
+	assert_string_equal(before, after);
+	write_ok(m, DAX "/devices/dax0.0/size", "8388608");
+	mapping_is(m, "dax0.0", 3, HBASE + 12 * MiB, HBASE + 14 * MiB - 1, 6 * MiB / 4096);
+	free(before);
+	free(after);
+	memhp_machine_destroy(m);
+}
+
 /* every failing allocation of create and resize leaves the partitioning as it was */
 static void test_dynamic_fault_sweep(void **state)
 {
@@ -571,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_dynamic_errors),
 		cmocka_unit_test(test_dynamic_placement),
 		cmocka_unit_test(test_dynamic_bind_uevents),
+		cmocka_unit_test(test_dynamic_range_limit),
 		cmocka_unit_test(test_dynamic_fault_sweep),
 	};
 
