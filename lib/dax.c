@@ -1534,8 +1534,11 @@ int dax_hmem_init(struct memhp_machine *m)
 
 		if (e->type != E820_USER_SOFT_RESERVED)
 			continue;
+		/* kmem's probe adds memory: under device_hotplug_lock, as the driver core's */
+		pthread_mutex_lock(&m->device_hotplug_lock);
 		ret = dax_region_create_in(m, MEMHP_DAX_HMEM, e->size, e->nid, 1ULL << m->arch->pmd_shift, e->start,
 					   -1, NULL, -1, NULL);
+		pthread_mutex_unlock(&m->device_hotplug_lock);
 		if (ret)
 			mlog(m, "hmem: %#llx-%#llx: failed to add platform device: %d", (unsigned long long)e->start,
 			     (unsigned long long)(e->start + e->size - 1), ret);

@@ -396,6 +396,7 @@ static void test_dynamic_errors(void **state)
 	assert_int_equal(writef(m, DAX "/devices/dax0.0/align", "8192"), -EINVAL);
 	after = dax_state(m);
 	assert_string_equal(before, after);
+	free(before);
 	free(after);
 	write_ok(m, DAX "/devices/dax0.0/size", "536870912");
 	/* growing past what is available: ENOSPC, and nothing of it taken */
