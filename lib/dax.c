@@ -297,7 +297,7 @@ static int kmem_probe(struct memhp_machine *m, struct dev_dax *dd)
 			if (dd->kmem_added)
 				continue;
 			ret = -EBUSY;
-			goto err_request;
+			goto err_remove_ranges;
 		}
 		ret = add_memory(m, dd->mgid, start, end - start + 1, flags, "System RAM (kmem)");
 		if (ret) {
@@ -306,12 +306,12 @@ static int kmem_probe(struct memhp_machine *m, struct dev_dax *dd)
 			iomem_release(m, &dd->kmem_res[i]);
 			if (dd->kmem_added)
 				continue;
-			goto err_request;
+			goto err_remove_ranges;
 		}
 		dd->kmem_added++;
 	}
 	return 0;
-err_request:
+err_remove_ranges:
 	kmem_unwind(m, dd);
 	memory_group_unregister(m, dd->mgid);
 	return ret;
@@ -738,12 +738,12 @@ static int dev_dax_resize(struct memhp_machine *m, struct dev_dax *dd, uint64_t 
 		}
 step:
 		if (ret)
-			goto err_grown;
+			goto err_give_back_growth;
 		to_alloc -= alloc;
 	}
 	free(a);
 	return 0;
-err_grown:
+err_give_back_growth:
 	/*
 	 * The kernel keeps what a failed resize had already grown; memhp
 	 * fails mostly at its own range limit, so it gives the growth back:
@@ -791,7 +791,7 @@ static struct dev_dax *dev_dax_create(struct memhp_machine *m, struct dax_region
 	dd->memmap_on_memory = false;
 	*err = alloc_dev_dax_range(m, dd, r->start, size);
 	if (*err)
-		goto err_range;
+		goto err_free_dev;
 	/* device_add: listed by id, then mapping0 for its initial range */
 	pthread_mutex_lock(&m->dax_lock);
 	for (p = &r->devs; *p && (*p)->id < id; p = &(*p)->next)
@@ -804,7 +804,7 @@ static struct dev_dax *dev_dax_create(struct memhp_machine *m, struct dax_region
 	pthread_mutex_unlock(&m->dax_lock);
 	dax_uevent(m, dd, "add");
 	return dd;
-err_range:
+err_free_dev:
 	free(dd);
 	return NULL;
 }
