@@ -549,6 +549,22 @@ static const struct kattr module_attrs[] = {
 
 static const struct ktype builtin_module_type = { .attrs = module_attrs };
 
+/*
+ * device_hmem (drivers/dax/hmem/device.c, built in whenever dax_hmem can
+ * be): a built-in module shows only its parameters; memhp never sets
+ * hmem.disable, so soft-reserved memory always gets its hmem.R devices.
+ */
+static int hmem_disable_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			     struct sbuf *s)
+{
+	sbuf_printf(s, "N\n");
+	return 0;
+}
+
+static const struct ktype device_hmem_params_type = {
+	.attrs = (const struct kattr[]){ KATTR(disable, 0444, hmem_disable_show, NULL), { } },
+};
+
 /* ---- debugfs: notifier-error-inject/memory ------------------------------- */
 
 static int error_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
@@ -1063,6 +1079,9 @@ static const struct ktype *const root_type = KDIRS(
 			KDIR("memory_hotplug", KDIRS(
 				KDIR("parameters", &params_type))),
 			KDIR("dax_pmem", &builtin_module_type),
+			KDIR("dax_hmem", &builtin_module_type),
+			KDIR("device_hmem", KDIRS(
+				KDIR("parameters", &device_hmem_params_type))),
 			KDIR("device_dax", &builtin_module_type),
 			KDIR("kmem", &builtin_module_type),
 			KDIR("nd_pmem", &builtin_module_type),

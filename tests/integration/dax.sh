@@ -69,6 +69,8 @@ check "dax_region: available_size 0, seed empty, create reads empty, delete writ
 check "dax0.0: kmem, one mapping of the whole region" \
 	"[ \"\$(readlink $mnt/sys/bus/dax/devices/dax0.0/driver)\" = ../../../../bus/dax/drivers/kmem ] &&
 	 [ \"\$(cat $mnt/sys/bus/dax/devices/dax0.0/mapping0/start) \$(cat $mnt/sys/bus/dax/devices/dax0.0/mapping0/end)\" = '0x140000000 0x1bfffffff' ]"
+check "/sys/module/device_hmem/parameters/disable N, dax_hmem live: what daxctl-create.sh looks for" \
+	"[ \"\$(cat $mnt/sys/module/device_hmem/parameters/disable) \$(cat $mnt/sys/module/dax_hmem/initstate)\" = 'N live' ]"
 check "daxctl reconfigure-device -m devdax dax0.0" \
 	"daxctl reconfigure-device -m devdax dax0.0 2>/dev/null | jq -e '.[0].mode == \"devdax\"' >/dev/null"
 

@@ -132,7 +132,9 @@ static void test_listing_order(void **state)
 	listing_is(m, "/", "sys,proc");
 	listing_is(m, "/sys", "devices,module,kernel,bus,dev");
 	listing_is(m, "/sys/module",
-		   "memory_hotplug,dax_pmem,device_dax,kmem,nd_pmem,cxl_acpi,cxl_core,cxl_mem,cxl_port");
+		   "memory_hotplug,dax_pmem,dax_hmem,device_hmem,device_dax,kmem,nd_pmem,cxl_acpi,cxl_core,cxl_mem,"
+		   "cxl_port");
+	file_is(m, "/sys/module/device_hmem/parameters/disable", "N\n");
 	listing_is(m, "/sys/module/memory_hotplug/parameters",
 		   "auto_movable_numa_aware,auto_movable_ratio,memmap_on_memory,online_policy");
 	listing_is(m, "/sys/devices/system/node",
