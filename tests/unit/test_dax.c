@@ -3,6 +3,7 @@
  * test_dax.c - dax regions, the kmem driver and the auto-movable policy
  * (spec 1.7, 2.11, 2.16, checklist 24-25 and 61-65).
  */
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -555,6 +556,64 @@ static void test_dynamic_range_limit(void **state)
 	memhp_machine_destroy(m);
 }
 
+struct churn {
+	struct memhp_machine *m;
+	volatile int stop;
+	unsigned long reads;
+};
+
+/* a reader walks the devices and their ranges while they come and go */
+static void *churn_reader(void *arg)
+{
+	struct churn *c = arg;
+
+	while (!c->stop) {
+		struct names devs = { "" };
+		char *save = NULL, buf[64];
+
+		memhp_file_list(c->m, DAX "/devices", add_name, &devs);
+		for (char *d = strtok_r(devs.buf, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
+			char path[128];
+
+			snprintf(path, sizeof(path), DAX "/devices/%s/size", d);
+			memhp_file_read(c->m, path, buf, sizeof(buf));
+			snprintf(path, sizeof(path), DAX "/devices/%s/mapping0/start", d);
+			memhp_file_read(c->m, path, buf, sizeof(buf));
+			snprintf(path, sizeof(path), "/sys/devices/platform/hmem.0/%s", d);
+			memhp_file_list(c->m, path, add_name, &(struct names){ "" });
+		}
+		memhp_file_read(c->m, HMEM "/dax_region/available_size", buf, sizeof(buf));
+		c->reads++;
+	}
+	return NULL;
+}
+
+/* create, size, shrink, delete against concurrent readers: the files stay consistent */
+static void test_dynamic_concurrent(void **state)
+{
+	struct memhp_machine *m = boot_hmem();
+	struct churn c = { .m = m };
+	pthread_t reader;
+
+	(void)state;
+	write_ok(m, DAX "/devices/dax0.0/size", "0");
+	assert_int_equal(pthread_create(&reader, NULL, churn_reader, &c), 0);
+	for (int i = 0; i < 200; i++) {
+		write_ok(m, HMEM "/dax_region/create", "1");
+		write_ok(m, DAX "/devices/dax0.1/size", "4194304");
+		write_ok(m, DAX "/devices/dax0.0/size", "2097152");
+		write_ok(m, DAX "/devices/dax0.1/size", "0");
+		write_ok(m, DAX "/devices/dax0.0/size", "0");
+		write_ok(m, HMEM "/dax_region/delete", "dax0.1");
+	}
+	c.stop = 1;
+	pthread_join(reader, NULL);
+	file_is(m, HMEM "/dax_region/available_size", "1073741824\n");
+	assert_false(exists(m, DAX "/devices/dax0.1"));
+	print_message("dynamic dax: 200 rounds against %lu concurrent walks\n", c.reads);
+	memhp_machine_destroy(m);
+}
+
 /* every failing allocation of create and resize leaves the partitioning as it was */
 static void test_dynamic_fault_sweep(void **state)
 {
@@ -599,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_dynamic_placement),
 		cmocka_unit_test(test_dynamic_bind_uevents),
 		cmocka_unit_test(test_dynamic_range_limit),
+		cmocka_unit_test(test_dynamic_concurrent),
 		cmocka_unit_test(test_dynamic_fault_sweep),
 	};
 
