@@ -4,6 +4,7 @@
  * (spec 1.7, 2.11, 2.16, checklist 24-25 and 61-65).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -558,7 +559,7 @@ static void test_dynamic_range_limit(void **state)
 
 struct churn {
 	struct memhp_machine *m;
-	volatile int stop;
+	atomic_int stop;
 	unsigned long reads;
 };
 
@@ -567,7 +568,7 @@ static void *churn_reader(void *arg)
 {
 	struct churn *c = arg;
 
-	while (!c->stop) {
+	while (!atomic_load(&c->stop)) {
 		struct names devs = { "" };
 		char *save = NULL, buf[64];
 
@@ -606,7 +607,7 @@ static void test_dynamic_concurrent(void **state)
 		write_ok(m, DAX "/devices/dax0.0/size", "0");
 		write_ok(m, HMEM "/dax_region/delete", "dax0.1");
 	}
-	c.stop = 1;
+	atomic_store(&c.stop, 1);
 	pthread_join(reader, NULL);
 	file_is(m, HMEM "/dax_region/available_size", "1073741824\n");
 	assert_false(exists(m, DAX "/devices/dax0.1"));
