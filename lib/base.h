@@ -83,8 +83,12 @@ uint64_t x86_probe_memory_block_size(uint64_t boot_mem_end, bool bare_metal);
 enum memmap_mode { MEMMAP_ON_MEMORY_DISABLE, MEMMAP_ON_MEMORY_ENABLE, MEMMAP_ON_MEMORY_FORCE };
 enum online_policy { ONLINE_POLICY_CONTIG_ZONES, ONLINE_POLICY_AUTO_MOVABLE };
 
-/* memmap=nn[!$#]ss: e820 entries the command line adds over RAM */
-enum e820_user_type { E820_USER_PRAM, E820_USER_RESERVED, E820_USER_ACPI };
+/*
+ * memmap=nn[!$#]ss and memmap=nn%ss+0xefffffff: e820 entries the command
+ * line adds over RAM (the last: E820_TYPE_SOFT_RESERVED, dax_hmem's memory)
+ */
+enum e820_user_type { E820_USER_PRAM, E820_USER_RESERVED, E820_USER_ACPI, E820_USER_SOFT_RESERVED };
+#define E820_TYPE_SOFT_RESERVED 0xefffffffULL
 #define E820_USER_MAX 8
 
 struct e820_user {

@@ -40,6 +40,10 @@
 #include "internal.h"
 
 #define DAX_IDS 16
+/* a device's minor is region * 16 + id: ids 0-15 per region */
+#define DAX_DEVS_PER_REGION 16
+/* the ranges of one device: its pgmap's */
+#define DAX_MAX_RANGES PGMAP_MAX_RANGES
 
 /* a user's mmap of /dev/daxR.I (memhp_dax_mmap) */
 struct dax_mapping {
@@ -53,20 +57,33 @@ struct dax_ids {
 	char names[DAX_IDS][16];
 };
 
+/* one piece of a device: dev_dax_range, with its mappingN device's id */
+struct dev_dax_range {
+	uint64_t start, end;
+	unsigned long pgoff;		/* pages of the device before it */
+	int mapping;			/* N of mappingN; -1 until registered */
+};
+
 struct dev_dax {
 	struct dax_region *region;
+	int id;
 	char name[16];
-	uint64_t start, size;
+	int nr_range;
+	struct dev_dax_range ranges[DAX_MAX_RANGES];
+	unsigned long mapping_ids;	/* the device's ida: bit N is mappingN */
+	bool registered;		/* device_add done: mappings get registered */
+	uint64_t align;
 	bool memmap_on_memory;
 	enum dax_driver driver;
 	/* device_dax */
-	struct resource *dax_res;
+	struct resource *dax_res[DAX_MAX_RANGES];
 	struct dev_pagemap *pgmap;	/* mapped: the region's static one or dyn_pgmap */
 	struct dev_pagemap dyn_pgmap;
-	/* kmem */
+	/* kmem: a range's resource while its memory is added */
 	int mgid;
-	struct resource *kmem_res;
-	bool kmem_added;
+	struct resource *kmem_res[DAX_MAX_RANGES];
+	int kmem_added;			/* ranges added */
+	struct dev_dax *next;		/* the region's devices, by id */
 };
 
 struct dax_region {
@@ -77,9 +94,12 @@ struct dax_region {
 	int numa_node;			/* the device's own: an online node */
 	struct physdev *dev;
 	bool dev_borrowed;		/* a pmem namespace's: nd.c owns it */
+	bool is_static;			/* IORESOURCE_DAX_STATIC: one device, fixed */
 	struct resource *res;
 	struct dev_pagemap *static_pgmap;	/* IORESOURCE_DAX_STATIC regions */
-	struct dev_dax dax;
+	struct dev_dax *devs;		/* by id */
+	struct dev_dax *seed;		/* the first created device not yet bound */
+	struct dev_dax *youngest;	/* the last created one */
 	struct dax_region *next;
 };
 
@@ -107,12 +127,23 @@ int dax_init(struct memhp_machine *m)
 	return 0;
 }
 
+static void free_dev_list(struct dev_dax *dd)
+{
+	while (dd) {
+		struct dev_dax *next = dd->next;
+
+		free(dd);
+		dd = next;
+	}
+}
+
 /* the machine going: its regions' memory goes with it */
 static void free_region_list(struct dax_region *r)
 {
 	while (r) {
 		struct dax_region *next = r->next;
 
+		free_dev_list(r->devs);
 		free(r);
 		r = next;
 	}
@@ -146,9 +177,42 @@ static bool kmem_type(const struct dax_region *r)
 struct dev_dax *dax_find(struct memhp_machine *m, const char *name)
 {
 	for (struct dax_region *r = m->dax->regions; r; r = r->next)
-		if (!strcmp(r->dax.name, name))
-			return &r->dax;
+		for (struct dev_dax *dd = r->devs; dd; dd = dd->next)
+			if (!strcmp(dd->name, name))
+				return dd;
 	return NULL;
+}
+
+static struct dax_region *dax_region_find(struct memhp_machine *m, int id)
+{
+	for (struct dax_region *r = m->dax->regions; r; r = r->next)
+		if (r->id == id)
+			return r;
+	return NULL;
+}
+
+static uint64_t range_len(const struct dev_dax_range *range)
+{
+	return range->end - range->start + 1;
+}
+
+static uint64_t dev_dax_size(const struct dev_dax *dd)
+{
+	uint64_t size = 0;
+
+	for (int i = 0; i < dd->nr_range; i++)
+		size += range_len(&dd->ranges[i]);
+	return size;
+}
+
+/* the region's size less every device's ranges */
+static uint64_t dax_region_avail_size(const struct dax_region *r)
+{
+	uint64_t size = r->size;
+
+	for (const struct dev_dax *dd = r->devs; dd; dd = dd->next)
+		size -= dev_dax_size(dd);
+	return size;
 }
 
 static bool id_listed(struct memhp_machine *m, enum dax_driver drv, const char *name)
@@ -167,103 +231,150 @@ static bool dax_match(struct memhp_machine *m, enum dax_driver drv, struct dev_d
 	return drv == (kmem_type(dd->region) ? DAX_DRV_KMEM : DAX_DRV_DEVICE);
 }
 
-/* dax_kmem_range: align inward to the memory block size */
-static int kmem_range(struct memhp_machine *m, struct dev_dax *dd, uint64_t *start, uint64_t *end)
+/* dax_kmem_range: range i aligned inward to the memory block size */
+static int kmem_range(struct memhp_machine *m, struct dev_dax *dd, int i, uint64_t *start, uint64_t *end)
 {
-	*start = ALIGN_UP(dd->start, m->block_size);
-	*end = ALIGN_DOWN(dd->start + dd->size, m->block_size) - 1;
+	*start = ALIGN_UP(dd->ranges[i].start, m->block_size);
+	*end = ALIGN_DOWN(dd->ranges[i].end + 1, m->block_size) - 1;
 	return *start >= *end ? -ENOSPC : 0;
 }
 
+/* undo kmem_probe's ranges that were added: the probe's error path */
+static void kmem_unwind(struct memhp_machine *m, struct dev_dax *dd)
+{
+	for (int i = dd->nr_range - 1; i >= 0; i--) {
+		uint64_t start, end;
+
+		if (!dd->kmem_res[i])
+			continue;
+		kmem_range(m, dd, i, &start, &end);
+		try_remove_memory(m, start, end - start + 1);
+		iomem_release(m, &dd->kmem_res[i]);
+	}
+	dd->kmem_added = 0;
+}
+
+/*
+ * dev_dax_kmem_probe: each range that holds a whole block after alignment
+ * becomes System RAM in one memory group sized for all of them; a range
+ * that cannot be reserved or added is skipped once another one is mapped.
+ */
 static int kmem_probe(struct memhp_machine *m, struct dev_dax *dd)
 {
-	uint64_t start, end;
+	uint64_t start, end, total = 0;
 	unsigned int flags;
-	int ret;
+	int ret, i;
 
 	if (dd->region->target_node < 0) {
 		mlog(m, "kmem %s: rejecting DAX region with invalid node: %d", dd->name,
 		     dd->region->target_node);
 		return -EINVAL;
 	}
-	if (kmem_range(m, dd, &start, &end)) {
-		mlog(m, "kmem %s: mapping0: %#llx-%#llx too small after alignment", dd->name,
-		     (unsigned long long)start, (unsigned long long)end);
+	for (i = 0; i < dd->nr_range; i++) {
+		if (kmem_range(m, dd, i, &start, &end)) {
+			mlog(m, "kmem %s: mapping%d: %#llx-%#llx too small after alignment", dd->name, i,
+			     (unsigned long long)dd->ranges[i].start, (unsigned long long)dd->ranges[i].end);
+			continue;
+		}
+		total += end - start + 1;
+	}
+	if (!total) {
 		mlog(m, "kmem %s: rejecting DAX region without any memory after alignment", dd->name);
 		return -EINVAL;
 	}
-	ret = memory_group_register(m, dd->region->target_node, false, PFN_UP_M(m, end - start + 1));
+	ret = memory_group_register(m, dd->region->target_node, false, PFN_UP_M(m, total));
 	if (ret < 0)
 		return ret;
 	dd->mgid = ret;
-	dd->kmem_res = iomem_request(m, start, end - start + 1, dd->name, IORESOURCE_SYSTEM_RAM);
-	if (!dd->kmem_res) {
-		mlog(m, "kmem %s: mapping0: %#llx-%#llx could not reserve region", dd->name,
-		     (unsigned long long)start, (unsigned long long)end);
-		memory_group_unregister(m, dd->mgid);
-		return -EBUSY;
-	}
 	flags = MEMHP_MHP_NID_IS_MGID | (dd->memmap_on_memory ? MEMHP_MHP_MEMMAP_ON_MEMORY : 0);
-	ret = add_memory(m, dd->mgid, start, end - start + 1, flags, "System RAM (kmem)");
-	if (ret) {
-		mlog(m, "kmem %s: mapping0: %#llx-%#llx memory add failed", dd->name,
-		     (unsigned long long)start, (unsigned long long)end);
-		iomem_release(m, &dd->kmem_res);
-		memory_group_unregister(m, dd->mgid);
-		return ret;
+	for (i = 0; i < dd->nr_range; i++) {
+		if (kmem_range(m, dd, i, &start, &end))
+			continue;
+		dd->kmem_res[i] = iomem_request(m, start, end - start + 1, dd->name, IORESOURCE_SYSTEM_RAM);
+		if (!dd->kmem_res[i]) {
+			mlog(m, "kmem %s: mapping%d: %#llx-%#llx could not reserve region", dd->name, i,
+			     (unsigned long long)start, (unsigned long long)end);
+			if (dd->kmem_added)
+				continue;
+			ret = -EBUSY;
+			goto err_remove_ranges;
+		}
+		ret = add_memory(m, dd->mgid, start, end - start + 1, flags, "System RAM (kmem)");
+		if (ret) {
+			mlog(m, "kmem %s: mapping%d: %#llx-%#llx memory add failed", dd->name, i,
+			     (unsigned long long)start, (unsigned long long)end);
+			iomem_release(m, &dd->kmem_res[i]);
+			if (dd->kmem_added)
+				continue;
+			goto err_remove_ranges;
+		}
+		dd->kmem_added++;
 	}
-	dd->kmem_added = true;
 	return 0;
+err_remove_ranges:
+	kmem_unwind(m, dd);
+	memory_group_unregister(m, dd->mgid);
+	return ret;
 }
 
-/* dev_dax_kmem_remove: the unbind always completes */
+/* dev_dax_kmem_remove: the unbind always completes; what stays online stays */
 static void kmem_remove(struct memhp_machine *m, struct dev_dax *dd)
 {
-	uint64_t start, end;
-	int ret;
-
 	if (!dd->kmem_added)
 		return;
-	kmem_range(m, dd, &start, &end);
-	ret = try_remove_memory(m, start, end - start + 1);
-	if (ret) {
-		/* the kernel leaves the range (and its resource) in place */
-		mlog(m, "kmem %s: mapping0: %#llx-%#llx cannot be hotremoved until the next reboot",
-		     dd->name, (unsigned long long)start, (unsigned long long)end);
-		return;
+	for (int i = 0; i < dd->nr_range; i++) {
+		uint64_t start, end;
+
+		if (!dd->kmem_res[i])
+			continue;
+		kmem_range(m, dd, i, &start, &end);
+		if (try_remove_memory(m, start, end - start + 1)) {
+			/* the kernel leaves the range (and its resource) in place */
+			mlog(m, "kmem %s: mapping%d: %#llx-%#llx cannot be hotremoved until the next reboot",
+			     dd->name, i, (unsigned long long)start, (unsigned long long)end);
+			continue;
+		}
+		iomem_release(m, &dd->kmem_res[i]);
+		dd->kmem_added--;
 	}
-	iomem_release(m, &dd->kmem_res);
-	dd->kmem_added = false;
-	memory_group_unregister(m, dd->mgid);
+	if (!dd->kmem_added)
+		memory_group_unregister(m, dd->mgid);
 }
 
-/* dev_dax_probe: reserve the range, map it as ZONE_DEVICE memory */
+/* dev_dax_probe: reserve each range, map them as one ZONE_DEVICE pgmap */
 static int device_dax_probe(struct memhp_machine *m, struct dev_dax *dd)
 {
 	struct dax_region *r = dd->region;
 	struct dev_pagemap *pgmap = r->static_pgmap ? r->static_pgmap : &dd->dyn_pgmap;
-	int ret;
+	int ret = 0, i;
 
 	if (!r->static_pgmap) {
 		memset(pgmap, 0, sizeof(*pgmap));
-		pgmap->nr_range = 1;
-		pgmap->ranges[0] = (struct pgmap_range){ dd->start, dd->start + dd->size - 1 };
+		pgmap->nr_range = dd->nr_range;
+		for (i = 0; i < dd->nr_range; i++)
+			pgmap->ranges[i] = (struct pgmap_range){ dd->ranges[i].start, dd->ranges[i].end };
 	}
-	dd->dax_res = iomem_request(m, dd->start, dd->size, dd->name, IORESOURCE_MEM | IORESOURCE_BUSY);
-	if (!dd->dax_res) {
-		mlog(m, "dax %s: mapping0: %#llx-%#llx could not reserve range", dd->name,
-		     (unsigned long long)dd->start, (unsigned long long)(dd->start + dd->size - 1));
-		return -EBUSY;
+	for (i = 0; i < dd->nr_range; i++) {
+		dd->dax_res[i] = iomem_request(m, dd->ranges[i].start, range_len(&dd->ranges[i]), dd->name,
+					       IORESOURCE_MEM | IORESOURCE_BUSY);
+		if (!dd->dax_res[i]) {
+			mlog(m, "dax %s: mapping%d: %#llx-%#llx could not reserve range", dd->name, i,
+			     (unsigned long long)dd->ranges[i].start, (unsigned long long)dd->ranges[i].end);
+			ret = -EBUSY;
+			goto err_release_ranges;
+		}
 	}
 	pgmap->type = MEMORY_DEVICE_GENERIC;
-	pgmap->vmemmap_shift = r->align > m->page_size ? order_base_2(r->align >> page_shift(m)) : 0;
+	pgmap->vmemmap_shift = dd->align > m->page_size ? order_base_2(dd->align >> page_shift(m)) : 0;
 	ret = memremap_pages(m, pgmap, r->numa_node);	/* dev_to_node */
-	if (ret) {
-		iomem_release(m, &dd->dax_res);
-		return ret;
-	}
+	if (ret)
+		goto err_release_ranges;
 	dd->pgmap = pgmap;
 	return 0;
+err_release_ranges:
+	while (--i >= 0)
+		iomem_release(m, &dd->dax_res[i]);
+	return ret;
 }
 
 static void kill_dev_dax(struct memhp_machine *m, struct dev_dax *dd);
@@ -273,7 +384,8 @@ static void device_dax_remove(struct memhp_machine *m, struct dev_dax *dd)
 	kill_dev_dax(m, dd);
 	memunmap_pages(m, dd->pgmap);
 	dd->pgmap = NULL;
-	iomem_release(m, &dd->dax_res);
+	for (int i = 0; i < dd->nr_range; i++)
+		iomem_release(m, &dd->dax_res[i]);
 }
 
 static void set_driver(struct memhp_machine *m, struct dev_dax *dd, enum dax_driver drv)
@@ -283,6 +395,12 @@ static void set_driver(struct memhp_machine *m, struct dev_dax *dd, enum dax_dri
 	pthread_mutex_unlock(&m->dax_lock);
 }
 
+/* the platform device a region hangs under: dax_hmem's "hmem.R", else dax_region.R */
+static void region_parent_name(const struct dax_region *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.%d", r->kind == MEMHP_DAX_HMEM ? "hmem" : "dax_region", r->id);
+}
+
 /*
  * The device's uevent (dev_uevent): a character device says its MAJOR,
  * MINOR and DEVNAME; a bound one its DRIVER.  Under the region's platform
@@ -290,21 +408,22 @@ static void set_driver(struct memhp_machine *m, struct dev_dax *dd, enum dax_dri
  */
 static void dax_uevent(struct memhp_machine *m, struct dev_dax *dd, const char *action)
 {
-	char env[128];
+	char env[128], parent[32];
 	int n = snprintf(env, sizeof(env), "MAJOR=%d\nMINOR=%d\nDEVNAME=%s\n", DAX_CHAR_MAJOR,
-			 dd->region->id * 16, dd->name);
+			 dd->region->id * DAX_DEVS_PER_REGION + dd->id, dd->name);
 
 	if (dd->driver != DAX_DRV_NONE)
 		snprintf(env + n, sizeof(env) - (size_t)n, "DRIVER=%s\n", driver_names[dd->driver]);
-	kobject_uevent_env(m->uevents, action, "dax", env, "/devices/platform/dax_region.%d/%s", dd->region->id,
-			   dd->name);
+	region_parent_name(dd->region, parent, sizeof(parent));
+	kobject_uevent_env(m->uevents, action, "dax", env, "/devices/platform/%s/%s", parent, dd->name);
 }
 
+/* dax_bus_probe: an empty device is -ENXIO; a bound seed is no longer the seed */
 static int dax_probe(struct memhp_machine *m, struct dev_dax *dd, enum dax_driver drv)
 {
 	int ret = 0;
 
-	if (!dd->size)
+	if (!dd->nr_range)
 		return -ENXIO;
 	if (dd->kmem_added)
 		return -EBUSY;	/* a range left behind by a failed remove */
@@ -312,11 +431,16 @@ static int dax_probe(struct memhp_machine *m, struct dev_dax *dd, enum dax_drive
 		ret = kmem_probe(m, dd);
 	else if (drv == DAX_DRV_DEVICE)
 		ret = device_dax_probe(m, dd);
-	if (!ret) {
-		set_driver(m, dd, drv);
-		dax_uevent(m, dd, "bind");	/* driver_bound: after the probe's own events */
+	if (ret)
+		return ret;
+	set_driver(m, dd, drv);
+	if (!dd->region->is_static && dd->region->seed == dd) {
+		pthread_mutex_lock(&m->dax_lock);
+		dd->region->seed = NULL;
+		pthread_mutex_unlock(&m->dax_lock);
 	}
-	return ret;
+	dax_uevent(m, dd, "bind");	/* driver_bound: after the probe's own events */
+	return 0;
 }
 
 static void dax_release(struct memhp_machine *m, struct dev_dax *dd)
@@ -333,8 +457,9 @@ static void dax_release(struct memhp_machine *m, struct dev_dax *dd)
 static int dax_driver_attach(struct memhp_machine *m, enum dax_driver drv)
 {
 	for (struct dax_region *r = m->dax->regions; r; r = r->next)
-		if (r->dax.driver == DAX_DRV_NONE && dax_match(m, drv, &r->dax))
-			dax_probe(m, &r->dax, drv);
+		for (struct dev_dax *dd = r->devs; dd; dd = dd->next)
+			if (dd->driver == DAX_DRV_NONE && dax_match(m, drv, dd))
+				dax_probe(m, dd, drv);
 	return 0;
 }
 
@@ -388,11 +513,341 @@ static int dax_id_store(struct memhp_machine *m, enum dax_driver drv, const char
 	return add ? dax_driver_attach(m, drv) : 0;
 }
 
-/* ---- the files: a device's, its region's dax_region/ and the drivers' ---- */
+/* ---- dynamic regions: devices carved from the region's capacity ---------- */
+
+/*
+ * A dynamic region (dax_hmem's, cxl's) is partitioned by the user: each
+ * device owns one or more ranges of it (dev_dax_range), allocated lowest
+ * address first; page offsets grow with the ranges' order, so a device
+ * only ever grows at its last range's end (adjust_ok) or by a new range.
+ * A registered device's ranges each have a mappingN device (the ids from
+ * the device's ida).  All of it changes under device_hotplug_lock (the
+ * kernel's dax_region_rwsem and dax_dev_rwsem, which only sysfs stores
+ * take) and dax_lock for the readers.
+ */
+
+/* a region's allocations (its resource's children), by address */
+struct dax_alloc {
+	uint64_t start, end;
+	struct dev_dax *dd;
+	int range;
+};
+
+#define DAX_MAX_ALLOCS (DAX_DEVS_PER_REGION * DAX_MAX_RANGES)
+
+static int region_allocations(const struct dax_region *r, struct dax_alloc *a)
+{
+	int n = 0;
+
+	for (struct dev_dax *dd = r->devs; dd; dd = dd->next)
+		for (int i = 0; i < dd->nr_range; i++) {
+			int j = n++;
+
+			/* insertion by start: the children's order */
+			for (; j > 0 && a[j - 1].start > dd->ranges[i].start; j--)
+				a[j] = a[j - 1];
+			a[j] = (struct dax_alloc){ dd->ranges[i].start, dd->ranges[i].end, dd, i };
+		}
+	return n;
+}
+
+/* __request_region in the region: inside it and over no other allocation */
+static bool region_range_free(const struct dax_region *r, uint64_t start, uint64_t size)
+{
+	uint64_t end = start + size - 1;
+
+	if (!size || end < start || start < r->start || end > r->start + r->size - 1)
+		return false;
+	for (const struct dev_dax *dd = r->devs; dd; dd = dd->next)
+		for (int i = 0; i < dd->nr_range; i++)
+			if (start <= dd->ranges[i].end && end >= dd->ranges[i].start)
+				return false;
+	return true;
+}
+
+/* devm_register_dax_mapping: range i gets mappingN, N the lowest free id */
+static int register_dax_mapping(struct dev_dax *dd, int i)
+{
+	for (int id = 0; id < (int)(8 * sizeof(dd->mapping_ids)); id++) {
+		if (dd->mapping_ids & (1UL << id))
+			continue;
+		dd->mapping_ids |= 1UL << id;
+		dd->ranges[i].mapping = id;
+		return 0;
+	}
+	return -ENOMEM;
+}
+
+static void unregister_dax_mapping(struct dev_dax *dd, int i)
+{
+	if (dd->ranges[i].mapping >= 0)
+		dd->mapping_ids &= ~(1UL << dd->ranges[i].mapping);
+	dd->ranges[i].mapping = -1;
+}
+
+/* trim_dev_dax_range: the last range goes back to the region */
+static void trim_dev_dax_range(struct dev_dax *dd)
+{
+	unregister_dax_mapping(dd, dd->nr_range - 1);
+	dd->nr_range--;
+}
+
+/*
+ * alloc_dev_dax_range: [start, start + size) of the region becomes the
+ * device's next range; -ENOMEM where the region cannot give it (outside
+ * it, or taken), as __request_region's failure.  Size 0 is the seed's
+ * empty allocation.
+ */
+static int alloc_dev_dax_range(struct memhp_machine *m, struct dev_dax *dd, uint64_t start, uint64_t size)
+{
+	unsigned long pgoff = 0;
+	int ret;
+
+	if (!size)
+		return dd->nr_range ? -EBUSY : 0;	/* 0-size allocation must be first */
+	if (!region_range_free(dd->region, start, size) || dd->nr_range == DAX_MAX_RANGES)
+		return -ENOMEM;
+	for (int i = 0; i < dd->nr_range; i++)
+		pgoff += (unsigned long)(range_len(&dd->ranges[i]) / m->page_size);
+	dd->ranges[dd->nr_range++] = (struct dev_dax_range){ start, start + size - 1, pgoff, -1 };
+	/* an unregistered device gets its first mapping when it is added */
+	if (!dd->registered)
+		return 0;
+	ret = register_dax_mapping(dd, dd->nr_range - 1);
+	if (ret)
+		trim_dev_dax_range(dd);
+	return ret;
+}
+
+/* adjust_dev_dax_range: the last range's end moves; it never crosses another */
+static int adjust_dev_dax_range(struct dev_dax *dd, uint64_t size)
+{
+	struct dev_dax_range *last = &dd->ranges[dd->nr_range - 1];
+
+	if (!size)
+		return -EINVAL;	/* deletion is dev_dax_shrink's */
+	if (size > range_len(last) && !region_range_free(dd->region, last->end + 1, size - range_len(last)))
+		return -EBUSY;	/* adjust_resource: a sibling or the parent's end in the way */
+	last->end = last->start + size - 1;
+	return 0;
+}
+
+/* dev_dax_shrink: whole ranges from the last one back, then part of one */
+static int dev_dax_shrink(struct dev_dax *dd, uint64_t size)
+{
+	uint64_t to_shrink = dev_dax_size(dd) - size;
+
+	for (int i = dd->nr_range - 1; i >= 0; i--) {
+		uint64_t len = range_len(&dd->ranges[i]);
+
+		if (to_shrink >= len) {
+			trim_dev_dax_range(dd);
+			to_shrink -= len;
+			if (!to_shrink)
+				break;
+			continue;
+		}
+		return adjust_dev_dax_range(dd, len - to_shrink);
+	}
+	return 0;
+}
+
+/* adjust_ok: res is the device's last range, so growing it keeps the page offsets' order */
+static bool adjust_ok(const struct dev_dax *dd, const struct dax_alloc *res)
+{
+	if (!dd->nr_range || res->dd != dd || res->range != dd->nr_range - 1)
+		return false;
+	for (int i = 0; i < dd->nr_range - 1; i++)
+		if (dd->ranges[i].pgoff > dd->ranges[dd->nr_range - 1].pgoff)
+			return false;
+	return true;
+}
+
+/*
+ * alloc_is_aligned: a device's size is a multiple of its alignment and of
+ * a subsection (memremap_compat_align's default), the minimum mapping
+ * granularity.
+ */
+static bool alloc_is_aligned(struct memhp_machine *m, const struct dev_dax *dd, uint64_t size)
+{
+	uint64_t subsection = pages_per_subsection(m) * m->page_size;
+
+	return size % MAX(dd->align, subsection) == 0;
+}
+
+/*
+ * dev_dax_resize: shrink from the end, or grow into the region's free
+ * space lowest address first: the hole before the first allocation, then
+ * each gap after an allocation (extending the device's own last range in
+ * place where it ends there), then the region's tail - until it has it all.
+ */
+static int dev_dax_resize(struct memhp_machine *m, struct dev_dax *dd, uint64_t size)
+{
+	struct dax_region *r = dd->region;
+	uint64_t dev_size = dev_dax_size(dd), region_end = r->start + r->size - 1, to_alloc;
+	struct dax_alloc *a;
+	int n, ret;
+
+	if (dd->driver != DAX_DRV_NONE)
+		return -EBUSY;
+	if (size == dev_size)
+		return 0;
+	if (size > dev_size && size - dev_size > dax_region_avail_size(r))
+		return -ENOSPC;
+	if (size < dev_size)
+		return dev_dax_shrink(dd, size);
+	to_alloc = size - dev_size;
+	if (!alloc_is_aligned(m, dd, to_alloc))
+		return -ENXIO;	/* "resize misaligned": an alignment the ranges do not honour */
+	a = malloc(sizeof(*a) * DAX_MAX_ALLOCS);
+	if (!a)
+		return -ENOMEM;
+	while (to_alloc) {
+		uint64_t alloc = 0;
+
+		n = region_allocations(r, a);
+		if (!n) {
+			ret = alloc_dev_dax_range(m, dd, r->start, to_alloc);
+			alloc = to_alloc;
+			goto step;
+		}
+		ret = -ENOSPC;
+		for (int i = 0; i < n; i++) {
+			bool last = i == n - 1;
+
+			/* space at the beginning of the region */
+			if (i == 0 && a[0].start > r->start) {
+				alloc = MIN(a[0].start - r->start, to_alloc);
+				ret = alloc_dev_dax_range(m, dd, r->start, alloc);
+				break;
+			}
+			alloc = 0;
+			/* space between allocations */
+			if (!last && a[i + 1].start > a[i].end + 1)
+				alloc = MIN(a[i + 1].start - (a[i].end + 1), to_alloc);
+			/* space at the end of the region */
+			if (!alloc && last && a[i].end < region_end)
+				alloc = MIN(region_end - a[i].end, to_alloc);
+			if (!alloc)
+				continue;
+			if (adjust_ok(dd, &a[i]))
+				ret = adjust_dev_dax_range(dd, a[i].end - a[i].start + 1 + alloc);
+			else
+				ret = alloc_dev_dax_range(m, dd, a[i].end + 1, alloc);
+			break;
+		}
+step:
+		if (ret)
+			goto err_give_back_growth;
+		to_alloc -= alloc;
+	}
+	free(a);
+	return 0;
+err_give_back_growth:
+	/*
+	 * The kernel keeps what a failed resize had already grown; memhp
+	 * fails mostly at its own range limit, so it gives the growth back:
+	 * trimming to the old size undoes the added ranges and the in-place
+	 * extension, leaving the device as it was.
+	 */
+	dev_dax_shrink(dd, dev_size);
+	free(a);
+	return ret;
+}
+
+/*
+ * __devm_create_dev_dax: daxR.I with an initial range of `size` at the
+ * region's start (0: a seed), its id the static one or the region's lowest
+ * free; added (uevent), with mapping0 for a non-empty range.  Called with
+ * device_hotplug_lock held; returns the device or NULL and *err.
+ */
+static struct dev_dax *dev_dax_create(struct memhp_machine *m, struct dax_region *r, uint64_t size, int *err)
+{
+	struct dev_dax *dd, **p;
+	int id = 0;
+
+	if (!r->is_static)
+		for (id = 0; id < DAX_DEVS_PER_REGION; id++) {
+			struct dev_dax *o = r->devs;
+
+			while (o && o->id != id)
+				o = o->next;
+			if (!o)
+				break;
+		}
+	if (id == DAX_DEVS_PER_REGION) {
+		*err = -ENOSPC;	/* ida_alloc_max: the minors of the region are spent */
+		return NULL;
+	}
+	dd = should_fail(m) ? NULL : calloc(1, sizeof(*dd));
+	if (!dd) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	dd->region = r;
+	dd->id = id;
+	snprintf(dd->name, sizeof(dd->name), "dax%d.%d", r->id, id);
+	dd->align = r->align;
+	dd->memmap_on_memory = false;
+	*err = alloc_dev_dax_range(m, dd, r->start, size);
+	if (*err)
+		goto err_free_dev;
+	/* device_add: listed by id, then mapping0 for its initial range */
+	pthread_mutex_lock(&m->dax_lock);
+	for (p = &r->devs; *p && (*p)->id < id; p = &(*p)->next)
+		;
+	dd->next = *p;
+	*p = dd;
+	dd->registered = true;
+	if (dd->nr_range)
+		register_dax_mapping(dd, 0);	/* the first id of an empty ida */
+	pthread_mutex_unlock(&m->dax_lock);
+	dax_uevent(m, dd, "add");
+	return dd;
+err_free_dev:
+	free(dd);
+	return NULL;
+}
+
+/* unregister_dev_dax: off the region's list, its ranges back, the remove uevent */
+static void dev_dax_unregister(struct memhp_machine *m, struct dev_dax *dd)
+{
+	struct dax_region *r = dd->region;
+
+	pthread_mutex_lock(&m->dax_lock);
+	for (struct dev_dax **p = &r->devs; *p; p = &(*p)->next)
+		if (*p == dd) {
+			*p = dd->next;
+			break;
+		}
+	if (r->seed == dd)
+		r->seed = NULL;
+	if (r->youngest == dd)
+		r->youngest = NULL;
+	while (dd->nr_range)
+		trim_dev_dax_range(dd);
+	pthread_mutex_unlock(&m->dax_lock);
+	dax_uevent(m, dd, "remove");
+	free(dd);
+}
+
+/* dax_align_valid: a page, a PMD with THP, a PUD where the arch maps them (x86-64) */
+static bool dax_align_valid(struct memhp_machine *m, unsigned long align)
+{
+	unsigned long pmd = 1UL << m->arch->pmd_shift;
+
+	if (align == pmd << (page_shift(m) - 3) && !strcmp(m->arch->name, "x86_64"))
+		return true;
+	return align == pmd || align == m->page_size;
+}
+
+/* ---- the files: a device's, its mappings', its region's dax_region/ ------ */
 
 /*
  * A show method of a device or of its region: the device looked up again
- * under dax_lock, since it may be gone since its path was resolved.
+ * under dax_lock, since it may be gone since its path was resolved.  A
+ * region's files are reached through its device 0, which never goes
+ * while the region is there (delete_store keeps id 0).
  */
 #define DAX_SHOW(_name, _fmt, ...)								\
 	static int _name##_show(struct memhp_machine *m, const struct kobj *ko,			\
@@ -408,23 +863,66 @@ static int dax_id_store(struct memhp_machine *m, enum dax_driver drv, const char
 		return dd ? 0 : -ENODEV;							\
 	}
 
-DAX_SHOW(align, "%llu\n", (unsigned long long)dd->region->align)
-DAX_SHOW(dev, "%d:%d\n", DAX_CHAR_MAJOR, dd->region->id * 16)
+DAX_SHOW(align, "%llu\n", (unsigned long long)dd->align)
+DAX_SHOW(dev, "%d:%d\n", DAX_CHAR_MAJOR, dd->region->id * DAX_DEVS_PER_REGION + dd->id)
 DAX_SHOW(memmap_on_memory, "%d\n", dd->memmap_on_memory)
 DAX_SHOW(modalias, "%s", "dax:t0*\n")
 DAX_SHOW(numa_node, "%d\n", dd->region->numa_node)
-DAX_SHOW(resource, "%#llx\n", (unsigned long long)dd->start)
-DAX_SHOW(size, "%llu\n", (unsigned long long)dd->size)
+/* an empty device says where its region starts */
+DAX_SHOW(resource, "%#llx\n", (unsigned long long)(dd->nr_range ? dd->ranges[0].start : dd->region->start))
+DAX_SHOW(size, "%llu\n", (unsigned long long)dev_dax_size(dd))
 DAX_SHOW(target_node, "%d\n", dd->region->target_node)
 
-/* a static region hands all its capacity to its one device */
-DAX_SHOW(available_size, "%s", "0\n")
+DAX_SHOW(available_size, "%llu\n", (unsigned long long)dax_region_avail_size(dd->region))
+DAX_SHOW(region_align, "%llu\n", (unsigned long long)dd->region->align)
 DAX_SHOW(region_id, "%d\n", dd->region->id)
 DAX_SHOW(region_size, "%llu\n", (unsigned long long)dd->region->size)
+DAX_SHOW(seed, "%s\n", dd->region->seed ? dd->region->seed->name : "")
+/* create reads back the youngest device made by it */
+DAX_SHOW(create, "%s\n", dd->region->youngest ? dd->region->youngest->name : "")
+
+/* mappingN/{start,end,page_offset}: -ENXIO once the range is gone (get_dax_range) */
+static int mapping_show(struct memhp_machine *m, const struct kobj *ko, struct sbuf *s, int what)
+{
+	struct dev_dax *dd;
+	int ret = -ENXIO;
+
+	pthread_mutex_lock(&m->dax_lock);
+	dd = dax_find(m, ko->dev);
+	for (int i = 0; dd && i < dd->nr_range; i++) {
+		const struct dev_dax_range *range = &dd->ranges[i];
+
+		if (range->mapping != ko->which)
+			continue;
+		sbuf_printf(s, "%#llx\n", what == 0 ? (unsigned long long)range->start
+			    : what == 1 ? (unsigned long long)range->end : (unsigned long long)range->pgoff);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&m->dax_lock);
+	return ret;
+}
+
+static int start_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	return mapping_show(m, ko, s, 0);
+}
+
+static int end_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	return mapping_show(m, ko, s, 1);
+}
+
+static int page_offset_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			    struct sbuf *s)
+{
+	return mapping_show(m, ko, s, 2);
+}
 
 /*
- * The stores change memory: device_hotplug_lock, as the kernel's
- * lock_device_hotplug_sysfs (everything above expects it held).
+ * The stores change memory or the region's partitioning:
+ * device_hotplug_lock, as the kernel's lock_device_hotplug_sysfs and
+ * dax_region_rwsem (everything above expects it held); dax_lock around
+ * what readers see.
  */
 static ssize_t memmap_on_memory_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
 				      const char *buf, size_t count)
@@ -448,6 +946,189 @@ static ssize_t memmap_on_memory_store(struct memhp_machine *m, const struct kobj
 		dd->memmap_on_memory = val;
 		pthread_mutex_unlock(&m->dax_lock);
 	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+/* size_store: a multiple of the alignment, while unbound (dev_dax_resize) */
+static ssize_t size_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			  const char *buf, size_t count)
+{
+	unsigned long long val;
+	struct dev_dax *dd;
+	int ret;
+
+	ret = kstrtoull(buf, 0, &val);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	dd = dax_find(m, ko->dev);
+	if (!dd) {
+		ret = -ENODEV;
+	} else if (!alloc_is_aligned(m, dd, val)) {
+		mlog(m, "dax %s: size_store: size: %lld misaligned", dd->name, (long long)val);
+		ret = -EINVAL;
+	} else {
+		pthread_mutex_lock(&m->dax_lock);
+		ret = dev_dax_resize(m, dd, val);
+		pthread_mutex_unlock(&m->dax_lock);
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+/* range_parse: "start-end", both hexadecimal, 0x or not */
+static int range_parse(const char *buf, unsigned long long *start, unsigned long long *end)
+{
+	char str[256], *dash;
+	int ret;
+
+	snprintf(str, sizeof(str), "%s", buf);
+	dash = strchr(str, '-');
+	if (!dash)
+		return -EINVAL;
+	*dash = '\0';
+	ret = kstrtoull(str, 16, start);
+	if (ret)
+		return ret;
+	return kstrtoull(dash + 1, 16, end);
+}
+
+/*
+ * mapping_store: claim exactly [start, end] as the device's next range
+ * (daxctl create-device --input).  As in the kernel, a misaligned length
+ * is silently ignored and the write succeeds; a bound device is not refused.
+ */
+static ssize_t mapping_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			     const char *buf, size_t count)
+{
+	unsigned long long start, end;
+	struct dev_dax *dd;
+	int ret;
+
+	ret = range_parse(buf, &start, &end);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	dd = dax_find(m, ko->dev);
+	if (!dd) {
+		ret = -ENODEV;
+	} else if (alloc_is_aligned(m, dd, end - start + 1)) {
+		pthread_mutex_lock(&m->dax_lock);
+		ret = alloc_dev_dax_range(m, dd, start, end - start + 1);
+		pthread_mutex_unlock(&m->dax_lock);
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+/* align_store: a valid alignment that every range honours, while unbound */
+static ssize_t align_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			   const char *buf, size_t count)
+{
+	unsigned long long val;
+	struct dev_dax *dd;
+	int ret = 0;
+
+	if (kstrtoull(buf, 0, &val) || val > ~0UL)
+		return -ENXIO;	/* the kernel's answer to an unparsable value */
+	if (!dax_align_valid(m, (unsigned long)val))
+		return -EINVAL;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	dd = dax_find(m, ko->dev);
+	if (!dd) {
+		ret = -ENODEV;
+	} else if (dd->driver != DAX_DRV_NONE) {
+		ret = -EBUSY;
+	} else {
+		uint64_t align_save = dd->align;
+
+		pthread_mutex_lock(&m->dax_lock);
+		dd->align = val;
+		/* dev_dax_validate_align: the old alignment back if a range breaks it */
+		for (int i = 0; i < dd->nr_range && !ret; i++)
+			if (!alloc_is_aligned(m, dd, range_len(&dd->ranges[i])))
+				ret = -EINVAL;
+		if (ret)
+			dd->align = align_save;
+		pthread_mutex_unlock(&m->dax_lock);
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+/* the region of ko's device 0 (a region's files), or NULL */
+static struct dax_region *ko_region(struct memhp_machine *m, const struct kobj *ko)
+{
+	struct dev_dax *dd = dax_find(m, ko->dev);
+
+	return dd ? dd->region : NULL;
+}
+
+/* create_store: "1" makes an empty seed device; -ENOSPC when nothing is left */
+static ssize_t create_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			    const char *buf, size_t count)
+{
+	struct dax_region *r;
+	struct dev_dax *dd;
+	int val, ret;
+
+	ret = kstrtoint(buf, 0, &val);
+	if (ret)
+		return ret;
+	if (val != 1)
+		return -EINVAL;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	r = ko_region(m, ko);
+	if (!r) {
+		ret = -ENODEV;
+	} else if (!dax_region_avail_size(r)) {
+		ret = -ENOSPC;
+	} else {
+		/*
+		 * The driver core probes the new device at once; empty, every
+		 * driver's probe ends in dax_bus_probe's -ENXIO, so it stays
+		 * unbound.  Several seeds may exist: only the first unbound
+		 * one is tracked as the region's seed.
+		 */
+		dd = dev_dax_create(m, r, 0, &ret);
+		if (dd) {
+			pthread_mutex_lock(&m->dax_lock);
+			if (!r->seed)
+				r->seed = dd;
+			r->youngest = dd;
+			pthread_mutex_unlock(&m->dax_lock);
+		}
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+/*
+ * delete_store: the named device of this region goes, if unbound and
+ * empty; device 0 stays (so /sys/bus/dax is never empty while a region is
+ * registered): -EBUSY, as a bound or sized one.
+ */
+static ssize_t delete_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			    const char *buf, size_t count)
+{
+	struct dax_region *r;
+	struct dev_dax *victim = NULL;
+	int ret = 0;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	r = ko_region(m, ko);
+	for (struct dev_dax *dd = r ? r->devs : NULL; dd; dd = dd->next)
+		if (sysfs_streq(buf, dd->name))
+			victim = dd;
+	if (!r)
+		ret = -ENODEV;
+	else if (!victim)
+		ret = -ENXIO;	/* device_find_child_by_name */
+	else if (victim->driver != DAX_DRV_NONE || dev_dax_size(victim) || victim->id == 0)
+		ret = -EBUSY;
+	else
+		dev_dax_unregister(m, victim);
 	pthread_mutex_unlock(&m->device_hotplug_lock);
 	return ret ? ret : (ssize_t)count;
 }
@@ -501,8 +1182,25 @@ static ssize_t remove_id_store(struct memhp_machine *m, const struct kobj *ko, c
 	return ret ? ret : (ssize_t)count;
 }
 
-/* /sys/devices/platform/dax_region.R/daxR.I/ */
+/*
+ * .../daxR.I/ of a dynamic region (dev_dax_attributes as dev_dax_visible
+ * leaves them): size and align writable, mapping there; of a static
+ * region: size and align read-only, no mapping.
+ */
 const struct kattr dax_dev_attrs[] = {
+	KATTR_RW(align),
+	KATTR_RO(dev),
+	KATTR_WO(mapping),
+	KATTR_RW(memmap_on_memory),
+	KATTR_RO(modalias),
+	KATTR_RO(numa_node),
+	KATTR(resource, 0400, resource_show, NULL),
+	KATTR_RW(size),
+	KATTR_RO(target_node),
+	{ }
+};
+
+const struct kattr dax_static_dev_attrs[] = {
 	KATTR_RO(align),
 	KATTR_RO(dev),
 	KATTR_RW(memmap_on_memory),
@@ -514,10 +1212,28 @@ const struct kattr dax_dev_attrs[] = {
 	{ }
 };
 
-/* /sys/devices/platform/dax_region.R/dax_region/ */
+/* .../daxR.I/mappingN/ (dax_mapping_attributes) */
+const struct kattr dax_mapping_attrs[] = {
+	KATTR(end, 0400, end_show, NULL),
+	KATTR(page_offset, 0400, page_offset_show, NULL),
+	KATTR(start, 0400, start_show, NULL),
+	{ }
+};
+
+/* .../dax_region/ of a dynamic region; a static one hides the partitioning files */
 const struct kattr dax_region_attrs[] = {
-	KATTR(align, 0444, align_show, NULL),	/* the region's, as the device's */
+	KATTR(align, 0400, region_align_show, NULL),
 	KATTR_RO(available_size),
+	KATTR_RW(create),
+	KATTR_WO(delete),
+	KATTR(id, 0444, region_id_show, NULL),
+	KATTR_RO(seed),
+	KATTR(size, 0444, region_size_show, NULL),
+	{ }
+};
+
+const struct kattr dax_static_region_attrs[] = {
+	KATTR(align, 0400, region_align_show, NULL),
 	KATTR(id, 0444, region_id_show, NULL),
 	KATTR(size, 0444, region_size_show, NULL),
 	{ }
@@ -550,18 +1266,92 @@ const char *dax_driver_name(enum dax_driver drv)
 	return driver_names[drv];
 }
 
-int dax_list(struct memhp_machine *m, enum dax_driver bound_to,
-	     int (*fn)(void *arg, const char *name), void *arg)
+/* every device (of `region`, -1: of all), bound to bound_to (DAX_DRV_NR: any), with its parent */
+int dax_list(struct memhp_machine *m, int region, enum dax_driver bound_to,
+	     int (*fn)(void *arg, const char *name, const char *parent), void *arg)
 {
+	char parent[32];
+
 	pthread_mutex_lock(&m->dax_lock);
 	for (struct dax_region *r = m->dax->regions; r; r = r->next) {
-		if (bound_to != DAX_DRV_NR && r->dax.driver != bound_to)
+		if (region >= 0 && r->id != region)
 			continue;
-		if (fn(arg, r->dax.name))
+		region_parent_name(r, parent, sizeof(parent));
+		for (struct dev_dax *dd = r->devs; dd; dd = dd->next) {
+			if (bound_to != DAX_DRV_NR && dd->driver != bound_to)
+				continue;
+			if (fn(arg, dd->name, parent))
+				goto out;
+		}
+	}
+out:
+	pthread_mutex_unlock(&m->dax_lock);
+	return 0;
+}
+
+/* every region's platform device: hmem.R or dax_region.R */
+int dax_list_regions(struct memhp_machine *m, int (*fn)(void *arg, const char *parent), void *arg)
+{
+	char parent[32];
+
+	pthread_mutex_lock(&m->dax_lock);
+	for (struct dax_region *r = m->dax->regions; r; r = r->next) {
+		region_parent_name(r, parent, sizeof(parent));
+		if (fn(arg, parent))
 			break;
 	}
 	pthread_mutex_unlock(&m->dax_lock);
 	return 0;
+}
+
+/*
+ * Region `id`'s platform device name into buf and whether the region is
+ * static (1) or dynamic (0); -ENOENT without such a region.
+ */
+int dax_region_parent(struct memhp_machine *m, int id, char *buf, size_t len)
+{
+	struct dax_region *r;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&m->dax_lock);
+	r = dax_region_find(m, id);
+	if (r) {
+		region_parent_name(r, buf, len);
+		ret = r->is_static;
+	}
+	pthread_mutex_unlock(&m->dax_lock);
+	return ret;
+}
+
+/* the ids N of device `name`'s mappingN devices, lowest first */
+int dax_list_mappings(struct memhp_machine *m, const char *name, int (*fn)(void *arg, int id), void *arg)
+{
+	unsigned long ids = 0;
+	struct dev_dax *dd;
+
+	pthread_mutex_lock(&m->dax_lock);
+	dd = dax_find(m, name);
+	if (dd)
+		ids = dd->mapping_ids;
+	pthread_mutex_unlock(&m->dax_lock);
+	for (int id = 0; id < (int)(8 * sizeof(ids)); id++)
+		if (ids & (1UL << id) && fn(arg, id))
+			break;
+	return dd ? 0 : -ENODEV;
+}
+
+bool dax_mapping_exists(struct memhp_machine *m, const char *name, int id)
+{
+	struct dev_dax *dd;
+	bool ret;
+
+	if (id < 0 || id >= (int)(8 * sizeof(dd->mapping_ids)))
+		return false;
+	pthread_mutex_lock(&m->dax_lock);
+	dd = dax_find(m, name);
+	ret = dd && dd->mapping_ids & (1UL << id);
+	pthread_mutex_unlock(&m->dax_lock);
+	return ret;
 }
 
 static const char *region_resource_name(enum memhp_dax_kind kind)
@@ -576,39 +1366,46 @@ static const char *region_resource_name(enum memhp_dax_kind kind)
 /*
  * alloc_dax_region + devm_create_dev_dax: device daxR.0 over the whole
  * region, listed, then probed by its matching driver (a probe failure
- * leaves it unbound, as the driver core does).
+ * leaves it unbound, as the driver core does).  Static (pmem) regions
+ * keep that one device; dynamic ones (hmem, cxl) can be repartitioned.
  */
-static void dax_region_add(struct memhp_machine *m, struct dax_region *r, uint64_t addr,
-			   uint64_t size, uint64_t align, struct memhp_dax_info *info)
+static int dax_region_add(struct memhp_machine *m, struct dax_region *r, uint64_t addr,
+			  uint64_t size, uint64_t align, struct memhp_dax_info *info)
 {
 	enum dax_driver drv = kmem_type(r) ? DAX_DRV_KMEM : DAX_DRV_DEVICE;
+	struct dev_dax *dd;
 	int err;
 
 	r->start = addr;
 	r->size = size;
 	r->align = align;
-	r->dax.region = r;
-	snprintf(r->dax.name, sizeof(r->dax.name), "dax%d.0", r->id);
-	r->dax.start = addr;
-	r->dax.size = size;
-	r->dax.memmap_on_memory = r->kind == MEMHP_DAX_CXL;	/* cxl_dax_region_probe */
+	r->is_static = r->kind == MEMHP_DAX_PMEM;
 	pthread_mutex_lock(&m->dax_lock);
 	r->next = m->dax->regions;
 	m->dax->regions = r;
 	pthread_mutex_unlock(&m->dax_lock);
-	dax_uevent(m, &r->dax, "add");	/* devm_create_dev_dax: device_add, then the probe */
-	err = dax_probe(m, &r->dax, drv);
+	dd = dev_dax_create(m, r, size, &err);
+	if (!dd)
+		goto err_unlist;
+	dd->memmap_on_memory = r->kind == MEMHP_DAX_CXL;	/* cxl_dax_region_probe */
+	err = dax_probe(m, dd, drv);
 
 	if (err)	/* driver core: really_probe's message */
-		mlog(m, "%s: probe of %s failed with error %d", driver_names[drv], r->dax.name, err);
+		mlog(m, "%s: probe of %s failed with error %d", driver_names[drv], dd->name, err);
 	if (info) {
 		info->probe_error = err;
 		info->region_id = r->id;
-		snprintf(info->dev, sizeof(info->dev), "%s", r->dax.name);
+		snprintf(info->dev, sizeof(info->dev), "%s", dd->name);
 		info->start = addr;
 		info->size = size;
-		info->driver = r->dax.driver;
+		info->driver = dd->driver;
 	}
+	return 0;
+err_unlist:
+	pthread_mutex_lock(&m->dax_lock);
+	m->dax->regions = r->next;
+	pthread_mutex_unlock(&m->dax_lock);
+	return err;
 }
 
 /*
@@ -620,10 +1417,9 @@ int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, ui
 			     struct dev_pagemap *pgmap, struct memhp_dax_info *info)
 {
 	struct dax_region *r;
-	char name[16];
+	int ret;
 
-	snprintf(name, sizeof(name), "dax%d.0", id);
-	if (dax_find(m, name))
+	if (dax_region_find(m, id))
 		return -EBUSY;
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -635,8 +1431,10 @@ int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, ui
 	r->dev = dev;
 	r->dev_borrowed = true;
 	r->static_pgmap = pgmap;
-	dax_region_add(m, r, start, size, align, info);
-	return 0;
+	ret = dax_region_add(m, r, start, size, align, info);
+	if (ret)
+		free(r);
+	return ret;
 }
 
 /* region ids below `n` belong to the nd bus's regions */
@@ -650,14 +1448,6 @@ int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_
 {
 	return dax_region_create_in(m, kind, size, target_node, align, addr, fd, region_resource_name(kind), -1,
 				    info);
-}
-
-static bool dax_region_id_used(struct memhp_machine *m, int id)
-{
-	for (struct dax_region *r = m->dax->regions; r; r = r->next)
-		if (r->id == id)
-			return true;
-	return false;
 }
 
 /*
@@ -690,63 +1480,115 @@ int dax_region_create_in(struct memhp_machine *m, enum memhp_dax_kind kind, uint
 	}
 	if (addr % align)
 		return -EINVAL;
-	if (id >= 0 && dax_region_id_used(m, id))
+	if (id >= 0 && dax_region_find(m, id))
 		return -EBUSY;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	ret = physdev_create(m, kind_names[kind], addr, size, fd, &r->dev);
 	if (ret)
-		goto fail;
+		goto err_free;
 	pthread_mutex_lock(&m->resource_lock);
 	if (res_name)
 		r->res = resource_request(&m->iomem, addr, size, res_name, IORESOURCE_MEM);
 	pthread_mutex_unlock(&m->resource_lock);
 	if (res_name && !r->res) {
 		ret = -EBUSY;
-		goto fail_dev;
+		goto err_physdev;
 	}
-	r->id = id >= 0 ? id : m->dax->next_id++;
-	if (id >= 0)
-		m->dax->next_id = MAX(m->dax->next_id, id + 1);
+	r->id = id >= 0 ? id : m->dax->next_id;
 	r->kind = kind;
 	r->target_node = target_node;
 	r->numa_node = target_node;
+	ret = dax_region_add(m, r, addr, size, align, info);
+	if (ret)
+		goto err_resource;
+	/* the region id and the address taken only once the region is there */
+	m->dax->next_id = MAX(m->dax->next_id, r->id + 1);
 	if (addr + size > m->dax->next_addr)
 		m->dax->next_addr = ALIGN_UP(addr + size, 1ULL << 30);
-	dax_region_add(m, r, addr, size, align, info);
 	return 0;
-fail_dev:
+err_resource:
+	if (r->res)
+		iomem_release(m, &r->res);
+err_physdev:
 	physdev_destroy(m, r->dev);
-fail:
+err_free:
 	free(r);
 	return ret;
 }
 
 /*
- * Unregister region id from /sys/bus/dax: its driver released first
- * (kmem's remove), then the device unlinked and its remove uevent sent.
- * With kmem's memory still online a user's destroy is refused (-EBUSY,
- * nothing changed) unless leave_online: the kernel's device teardown
- * cannot fail.  Returns the region, off the list, or NULL and *err.
+ * dax_hmem (drivers/dax/hmem): each soft-reserved range the firmware (here
+ * memmap=nn%ss+0xefffffff) left becomes platform device hmem.R with a
+ * dynamic dax region of PMD alignment on the range's node, inside the
+ * "Soft Reserved" resource, its device R.0 over all of it going to kmem.
+ * A range that cannot be registered is logged and skipped, as the
+ * kernel's walk does.
+ */
+int dax_hmem_init(struct memhp_machine *m)
+{
+	for (unsigned int u = 0; u < m->params.nr_e820_user; u++) {
+		const struct e820_user *e = &m->params.e820_user[u];
+		int ret;
+
+		if (e->type != E820_USER_SOFT_RESERVED)
+			continue;
+		/* kmem's probe adds memory: under device_hotplug_lock, as the driver core's */
+		pthread_mutex_lock(&m->device_hotplug_lock);
+		ret = dax_region_create_in(m, MEMHP_DAX_HMEM, e->size, e->nid, 1ULL << m->arch->pmd_shift, e->start,
+					   -1, NULL, -1, NULL);
+		pthread_mutex_unlock(&m->device_hotplug_lock);
+		if (ret)
+			mlog(m, "hmem: %#llx-%#llx: failed to add platform device: %d", (unsigned long long)e->start,
+			     (unsigned long long)(e->start + e->size - 1), ret);
+	}
+	return 0;
+}
+
+/*
+ * Unregister region id from /sys/bus/dax: its devices' drivers released
+ * first (kmem's remove), then the devices unlinked, youngest first (devm
+ * order), and their remove uevents sent.  With kmem's memory still online
+ * a user's destroy is refused (-EBUSY, the drivers released) unless
+ * leave_online: the kernel's device teardown cannot fail.  Returns the
+ * region, off the list, or NULL and *err.  A device that keeps memory
+ * online stays on the region's list, which then goes to the leaked list.
  */
 static struct dax_region *dax_region_unregister(struct memhp_machine *m, int id, bool leave_online, int *err)
 {
 	for (struct dax_region **p = &m->dax->regions; *p; p = &(*p)->next) {
 		struct dax_region *r = *p;
+		bool online = false;
 
 		if (r->id != id)
 			continue;
-		if (r->dax.driver != DAX_DRV_NONE)
-			dax_release(m, &r->dax);
-		if (r->dax.kmem_added && !leave_online) {
+		for (struct dev_dax *dd = r->devs; dd; dd = dd->next) {
+			if (dd->driver != DAX_DRV_NONE)
+				dax_release(m, dd);
+			online |= dd->kmem_added > 0;
+		}
+		if (online && !leave_online) {
 			*err = -EBUSY;	/* memory still online */
 			return NULL;
 		}
 		pthread_mutex_lock(&m->dax_lock);
 		*p = r->next;
 		pthread_mutex_unlock(&m->dax_lock);
-		dax_uevent(m, &r->dax, "remove");
+		/* the last device first: devm releases in reverse */
+		for (int i = DAX_DEVS_PER_REGION - 1; i >= 0; i--) {
+			struct dev_dax *dd = r->devs;
+
+			while (dd && dd->id != i)
+				dd = dd->next;
+			if (!dd)
+				continue;
+			if (dd->kmem_added) {
+				dax_uevent(m, dd, "remove");	/* kept: its ranges stay in use */
+				continue;
+			}
+			dev_dax_unregister(m, dd);
+		}
 		return r;
 	}
 	*err = -ENOENT;
@@ -760,15 +1602,16 @@ static void dax_region_free(struct memhp_machine *m, struct dax_region *r)
 		iomem_release(m, &r->res);
 	if (!r->dev_borrowed)
 		physdev_destroy(m, r->dev);
+	free_dev_list(r->devs);
 	free(r);
 }
 
 /*
- * The region's device unregistered whatever its memory: as the kernel's
+ * The region's devices unregistered whatever their memory: as the kernel's
  * device_unregister of a dax region whose kmem range could not be removed
  * (dev_dax_kmem_remove logs it and leaks the range), the blocks stay
  * online and their resources stay in /proc/iomem, on the region's backing
- * kept until the machine goes; the device leaves /sys/bus/dax.
+ * kept until the machine goes; the devices leave /sys/bus/dax.
  */
 int dax_region_abandon(struct memhp_machine *m, int id)
 {
@@ -777,7 +1620,7 @@ int dax_region_abandon(struct memhp_machine *m, int id)
 
 	if (!r)
 		return err;
-	if (!r->dax.kmem_added) {
+	if (!r->devs) {
 		dax_region_free(m, r);
 		return 0;
 	}
@@ -837,7 +1680,7 @@ static void kill_dev_dax(struct memhp_machine *m, struct dev_dax *dd)
 
 static int dax_check_vma(struct memhp_machine *m, struct dev_dax *dd, uint64_t offset, size_t len, int flags)
 {
-	uint64_t mask = dd->region->align - 1;
+	uint64_t mask = dd->align - 1;
 
 	if (dd->driver != DAX_DRV_DEVICE)
 		return -ENXIO;	/* !dax_alive: no device_dax behind the node */
@@ -853,16 +1696,29 @@ static int dax_check_vma(struct memhp_machine *m, struct dev_dax *dd, uint64_t o
 	return 0;
 }
 
-/* the device's pages, then SIGBUS beyond its end */
+/*
+ * The device's pages range by range (dax_pgoff_to_phys: each range at its
+ * page offset), then SIGBUS beyond its end.
+ */
 static int dax_map_range(struct memhp_machine *m, struct dev_dax *dd, uint8_t *va, uint64_t offset,
 			 size_t len, int prot)
 {
 	struct physdev *d = dd->region->dev;
-	size_t in_dev = offset >= dd->size ? 0 : (size_t)MIN((uint64_t)len, dd->size - offset);
+	uint64_t dev_size = dev_dax_size(dd), pos = offset;
+	size_t in_dev = offset >= dev_size ? 0 : (size_t)MIN((uint64_t)len, dev_size - offset);
 
-	if (in_dev && mmap(va, in_dev, prot, MAP_SHARED | MAP_FIXED, d->fd,
-			   (off_t)(d->fd_offset + dd->start + offset - d->phys_start)) == MAP_FAILED)
-		return -ENOMEM;
+	for (int i = 0; i < dd->nr_range && pos < offset + in_dev; i++) {
+		uint64_t base = (uint64_t)dd->ranges[i].pgoff * m->page_size, rlen = range_len(&dd->ranges[i]);
+		uint64_t n;
+
+		if (pos >= base + rlen)
+			continue;
+		n = MIN(base + rlen, offset + in_dev) - pos;
+		if (mmap(va + (pos - offset), n, prot, MAP_SHARED | MAP_FIXED, d->fd,
+			 (off_t)(d->fd_offset + dd->ranges[i].start + (pos - base) - d->phys_start)) == MAP_FAILED)
+			return -ENOMEM;
+		pos += n;
+	}
 	if (in_dev < len && (zapped_fd(m) < 0 || mmap(va + in_dev, len - in_dev, prot, MAP_SHARED | MAP_FIXED,
 						     zapped_fd(m), 0) == MAP_FAILED))
 		return -ENOMEM;
@@ -883,7 +1739,7 @@ int dax_mmap(struct memhp_machine *m, const char *name, uint64_t offset, size_t 
 	if (ret)
 		return ret;
 	map = should_fail(m) ? NULL : calloc(1, sizeof(*map));
-	va = map ? va_reserve_aligned(len, dd->region->align) : NULL;
+	va = map ? va_reserve_aligned(len, dd->align) : NULL;
 	if (!va) {
 		free(map);
 		return -ENOMEM;

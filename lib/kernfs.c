@@ -17,7 +17,7 @@
  *   /sys/module/memory_hotplug/parameters/ (all four)
  *   /sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_{ONLINE,OFFLINE}/error
  *   /proc/{meminfo,zoneinfo,vmstat,iomem,buddyinfo,pagetypeinfo}
- *   /sys/bus/dax, /sys/devices/platform/dax_region.R, /sys/dev/char (dax.c)
+ *   /sys/bus/dax, /sys/devices/platform/{hmem,dax_region}.R, /sys/dev/char (dax.c)
  *   /sys/bus/nd (nd.c)
  *
  * As in the driver core, the tree is declared, not spelt out: each kind of
@@ -549,6 +549,22 @@ static const struct kattr module_attrs[] = {
 
 static const struct ktype builtin_module_type = { .attrs = module_attrs };
 
+/*
+ * device_hmem (drivers/dax/hmem/device.c, built in whenever dax_hmem can
+ * be): a built-in module shows only its parameters; memhp never sets
+ * hmem.disable, so soft-reserved memory always gets its hmem.R devices.
+ */
+static int hmem_disable_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			     struct sbuf *s)
+{
+	sbuf_printf(s, "N\n");
+	return 0;
+}
+
+static const struct ktype device_hmem_params_type = {
+	.attrs = (const struct kattr[]){ KATTR(disable, 0444, hmem_disable_show, NULL), { } },
+};
+
 /* ---- debugfs: notifier-error-inject/memory ------------------------------- */
 
 static int error_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
@@ -594,21 +610,21 @@ static const struct ktype proc_type = { .attrs = proc_attrs, .mode = 0555 };
 
 /*
  * The driver-core layout of dax devices, as libdaxctl expects it: a device
- * lives under its region's platform device, which has the dax_region/
- * attributes; /sys/bus/dax/devices/daxR.I, the drivers' entries and
+ * lives under its region's platform device (dax_hmem's hmem.R, memhp's
+ * dax_region.R for the others), which has the dax_region/ attributes; a
+ * device has a mappingN/ directory per range (dax_mapping devices);
+ * /sys/bus/dax/devices/daxR.I, the drivers' entries and
  * /sys/dev/char/MAJOR:MINOR are links to it.  The character device
  * numbers are of major DAX_CHAR_MAJOR, a LOCAL/EXPERIMENTAL major
  * (Documentation/admin-guide/devices.txt) that no kernel allocates, so a
- * node made for it can never open a real device of the host.
+ * node made for it can never open a real device of the host.  A static
+ * region's (pmem's) files are those bus.c's is_visible methods leave it.
  */
 
-/* daxR.I -> "devices/platform/dax_region.R/daxR.I", the device's place under /sys */
-static void dax_dev_dir(const char *dax, char *buf, size_t len)
+/* daxR.I under ko->parent -> "devices/platform/PARENT/daxR.I", its place under /sys */
+static void dax_dev_dir(const struct kobj *ko, char *buf, size_t len)
 {
-	int region = 0;
-
-	sscanf(dax, "dax%d", &region);
-	snprintf(buf, len, "devices/platform/dax_region.%d/%s", region, dax);
+	snprintf(buf, len, "devices/platform/%s/%s", ko->parent, ko->dev);
 }
 
 /* daxR.I -> its minor: R * 16 + I */
@@ -623,7 +639,7 @@ static int dax_minor(const char *dax)
 /* links, relative to the directory holding them */
 static void dax_driver_link(const struct kobj *ko, char *buf, size_t len)
 {
-	/* from devices/platform/dax_region.R/daxR.I */
+	/* from devices/platform/PARENT/daxR.I */
 	snprintf(buf, len, "../../../../bus/dax/drivers/%s", dax_driver_name((enum dax_driver)ko->which));
 }
 
@@ -636,7 +652,7 @@ static void dax_bus_link(const struct kobj *ko, char *buf, size_t len)
 {
 	char dev[64];
 
-	dax_dev_dir(ko->dev, dev, sizeof(dev));
+	dax_dev_dir(ko, dev, sizeof(dev));
 	snprintf(buf, len, "../../../%s", dev);	/* from bus/dax/devices */
 }
 
@@ -644,7 +660,7 @@ static void dax_drv_link(const struct kobj *ko, char *buf, size_t len)
 {
 	char dev[64];
 
-	dax_dev_dir(ko->dev, dev, sizeof(dev));
+	dax_dev_dir(ko, dev, sizeof(dev));
 	snprintf(buf, len, "../../../../%s", dev);	/* from bus/dax/drivers/DRV */
 }
 
@@ -652,7 +668,7 @@ static void dax_chardev_link(const struct kobj *ko, char *buf, size_t len)
 {
 	char dev[64];
 
-	dax_dev_dir(ko->dev, dev, sizeof(dev));
+	dax_dev_dir(ko, dev, sizeof(dev));
 	snprintf(buf, len, "../../%s", dev);	/* from dev/char */
 }
 
@@ -661,10 +677,14 @@ static const struct ktype dax_subsystem_link_type = { .link = dax_subsystem_link
 static const struct ktype dax_drv_link_type = { .link = dax_drv_link };
 static const struct ktype dax_chardev_link_type = { .link = dax_chardev_link };
 
+/* .../daxR.I/mappingN */
+static const struct ktype dax_mapping_type = { .attrs = dax_mapping_attrs };
+
 /* a dax device's directory, wherever it is reached from */
 static const struct ktype *dax_dev_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
 {
 	int drv = dax_driver_of(m, ko->dev);
+	unsigned long id;
 
 	if (!strcmp(name, "driver") && drv > DAX_DRV_NONE) {
 		ko->which = drv;
@@ -672,7 +692,20 @@ static const struct ktype *dax_dev_lookup(struct memhp_machine *m, struct kobj *
 	}
 	if (!strcmp(name, "subsystem"))
 		return &dax_subsystem_link_type;
+	if (parse_numbered(name, "mapping", &id) && id < 64 && dax_mapping_exists(m, ko->dev, (int)id)) {
+		ko->which = (int)id;
+		return &dax_mapping_type;
+	}
 	return NULL;
+}
+
+static int emit_dax_mapping_dir(void *arg, int id)
+{
+	char entry[32];
+
+	snprintf(entry, sizeof(entry), "mapping%d", id);
+	emit_kdir(arg, entry);
+	return 0;
 }
 
 static void dax_dev_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
@@ -683,6 +716,7 @@ static void dax_dev_list(struct memhp_machine *m, const struct kobj *ko, struct 
 	if (link.which > DAX_DRV_NONE)
 		emit_klink(l, "driver", &dax_driver_link_type, &link);
 	emit_klink(l, "subsystem", &dax_subsystem_link_type, &link);
+	dax_list_mappings(m, ko->dev, emit_dax_mapping_dir, l);
 }
 
 static const struct ktype dax_dev_type = {
@@ -691,13 +725,29 @@ static const struct ktype dax_dev_type = {
 	.list = dax_dev_list,
 };
 
+static const struct ktype dax_static_dev_type = {
+	.attrs = dax_static_dev_attrs,
+	.lookup = dax_dev_lookup,
+	.list = dax_dev_list,
+};
+
 /* the bus entry is a link; a path through it resolves as followed */
 static const struct ktype dax_bus_link_type = { .link = dax_bus_link, .follow = &dax_dev_type };
+static const struct ktype dax_static_bus_link_type = { .link = dax_bus_link, .follow = &dax_static_dev_type };
 
-/* a device of the dax bus by name into ko->dev */
-static bool dax_dev_take(struct memhp_machine *m, struct kobj *ko, const char *name)
+/*
+ * A device of the dax bus by name into ko->dev, its parent into
+ * ko->parent: 1 of a static region, 0 of a dynamic one, -1 no device.
+ */
+static int dax_dev_take(struct memhp_machine *m, struct kobj *ko, const char *name)
 {
-	return take_dev_name(ko, name) && dax_driver_of(m, ko->dev) >= 0;
+	int region = -1, n = 0, kind;
+
+	if (!take_dev_name(ko, name) || dax_driver_of(m, ko->dev) < 0)
+		return -1;
+	sscanf(name, "dax%d.%*d%n", &region, &n);
+	kind = dax_region_parent(m, region, ko->parent, sizeof(ko->parent));
+	return kind < 0 ? -1 : kind;
 }
 
 /* the listings of devices: one entry per device, from dax_list or nd_list */
@@ -706,56 +756,66 @@ struct dev_emit {
 	struct kobj ko;
 };
 
-static int emit_dax_bus_link(void *arg, const char *name)
+static void dev_emit_take(struct dev_emit *e, const char *name, const char *parent)
+{
+	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
+	snprintf(e->ko.parent, sizeof(e->ko.parent), "%s", parent);
+}
+
+static int emit_dax_bus_link(void *arg, const char *name, const char *parent)
 {
 	struct dev_emit *e = arg;
 
-	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
+	dev_emit_take(e, name, parent);
 	emit_klink(e->l, name, &dax_bus_link_type, &e->ko);
 	return 0;
 }
 
-static int emit_dax_drv_link(void *arg, const char *name)
+static int emit_dax_drv_link(void *arg, const char *name, const char *parent)
 {
 	struct dev_emit *e = arg;
 
-	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
+	dev_emit_take(e, name, parent);
 	emit_klink(e->l, name, &dax_drv_link_type, &e->ko);
 	return 0;
 }
 
-static int emit_dax_chardev_link(void *arg, const char *name)
+static int emit_dax_chardev_link(void *arg, const char *name, const char *parent)
 {
 	struct dev_emit *e = arg;
 	char entry[32];
 
-	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
+	dev_emit_take(e, name, parent);
 	snprintf(entry, sizeof(entry), "%d:%d", DAX_CHAR_MAJOR, dax_minor(name));
 	emit_klink(e->l, entry, &dax_chardev_link_type, &e->ko);
 	return 0;
 }
 
-static int emit_dax_region_dir(void *arg, const char *name)
+static int emit_dax_dev_dir(void *arg, const char *name, const char *parent)
 {
-	struct dev_emit *e = arg;
-	char entry[32];
+	emit_kdir(arg, name);
+	return 0;
+}
 
-	snprintf(entry, sizeof(entry), "dax_region.%d", dax_minor(name) / 16);
-	emit_kdir(e->l, entry);
+static int emit_dax_region_dir(void *arg, const char *parent)
+{
+	emit_kdir(arg, parent);
 	return 0;
 }
 
 /* /sys/bus/dax/devices */
 static const struct ktype *dax_devices_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
 {
-	return dax_dev_take(m, ko, name) ? &dax_bus_link_type : NULL;
+	int kind = dax_dev_take(m, ko, name);
+
+	return kind < 0 ? NULL : kind ? &dax_static_bus_link_type : &dax_bus_link_type;
 }
 
 static void dax_devices_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
 {
 	struct dev_emit e = { l, *ko };
 
-	dax_list(m, DAX_DRV_NR, emit_dax_bus_link, &e);
+	dax_list(m, -1, DAX_DRV_NR, emit_dax_bus_link, &e);
 }
 
 static const struct ktype dax_devices_type = {
@@ -766,9 +826,10 @@ static const struct ktype dax_devices_type = {
 /* /sys/bus/dax/drivers/DRV: the driver files, a link per bound device */
 static const struct ktype *dax_driver_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
 {
-	if (strlen(name) >= sizeof(ko->dev) || dax_driver_of(m, name) != ko->which)
+	int which = ko->which;
+
+	if (dax_dev_take(m, ko, name) < 0 || dax_driver_of(m, name) != which)
 		return NULL;
-	snprintf(ko->dev, sizeof(ko->dev), "%s", name);
 	return &dax_drv_link_type;
 }
 
@@ -776,7 +837,7 @@ static void dax_driver_list(struct memhp_machine *m, const struct kobj *ko, stru
 {
 	struct dev_emit e = { l, *ko };
 
-	dax_list(m, (enum dax_driver)ko->which, emit_dax_drv_link, &e);
+	dax_list(m, -1, (enum dax_driver)ko->which, emit_dax_drv_link, &e);
 }
 
 static const struct ktype dax_driver_type = {
@@ -786,22 +847,39 @@ static const struct ktype dax_driver_type = {
 };
 
 static const struct ktype dax_region_attrs_type = { .attrs = dax_region_attrs };
+static const struct ktype dax_static_region_attrs_type = { .attrs = dax_static_region_attrs };
 
-/* devices/platform/dax_region.R: the dax_region/ attributes and the device */
+/*
+ * devices/platform/PARENT (ko->dev its device 0): the dax_region/
+ * attributes and the region's devices
+ */
 static const struct ktype *dax_region_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
 {
+	char parent[sizeof(ko->parent)];
+	int kind;
+
+	memcpy(parent, ko->parent, sizeof(parent));
+	kind = dax_dev_take(m, ko, ko->dev);
+	if (kind < 0)
+		return NULL;
 	if (!strcmp(name, "dax_region"))
-		return &dax_region_attrs_type;
-	/* only the region's own devices live under it */
+		return kind ? &dax_static_region_attrs_type : &dax_region_attrs_type;
+	/* only the region's own devices live under it: "daxR." */
 	if (strncmp(name, ko->dev, strlen(ko->dev) - 1))
 		return NULL;
-	return dax_dev_take(m, ko, name) ? &dax_dev_type : NULL;
+	kind = dax_dev_take(m, ko, name);
+	if (kind < 0 || strcmp(parent, ko->parent))
+		return NULL;
+	return kind ? &dax_static_dev_type : &dax_dev_type;
 }
 
 static void dax_region_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
 {
+	int region = -1;
+
 	emit_kdir(l, "dax_region");
-	emit_kdir(l, ko->dev);
+	if (sscanf(ko->dev, "dax%d", &region) == 1)
+		dax_list(m, region, DAX_DRV_NR, emit_dax_dev_dir, l);
 }
 
 static const struct ktype dax_region_type = {
@@ -809,18 +887,25 @@ static const struct ktype dax_region_type = {
 	.list = dax_region_list,
 };
 
+/* "hmem.R" or "dax_region.R", and only the one region R really has */
 static const struct ktype *platform_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
 {
 	const char *rest;
 	unsigned long region;
+	size_t prefix;
 
-	if (strncmp(name, "dax_region.", 11))
+	if (!strncmp(name, "dax_region.", 11))
+		prefix = 11;
+	else if (!strncmp(name, "hmem.", 5))
+		prefix = 5;
+	else
 		return cxl_platform_lookup(m, ko, name);
-	if (!parse_ulong(name + 11, &rest, &region) || region > 999)
+	if (!parse_ulong(name + prefix, &rest, &region) || region > 999)
+		return NULL;
+	if (dax_region_parent(m, (int)region, ko->parent, sizeof(ko->parent)) < 0 ||
+	    strncmp(name, ko->parent, (size_t)(rest - name)) || ko->parent[rest - name])
 		return NULL;
 	snprintf(ko->dev, sizeof(ko->dev), "dax%lu.0", region);
-	if (dax_driver_of(m, ko->dev) < 0)
-		return NULL;
 	if (!*rest)
 		return &dax_region_type;
 	/*
@@ -833,9 +918,7 @@ static const struct ktype *platform_lookup(struct memhp_machine *m, struct kobj 
 
 static void platform_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
 {
-	struct dev_emit e = { l, *ko };
-
-	dax_list(m, DAX_DRV_NR, emit_dax_region_dir, &e);
+	dax_list_regions(m, emit_dax_region_dir, l);
 	cxl_platform_list(m, l);
 }
 
@@ -848,12 +931,13 @@ static const struct ktype platform_type = {
 static const struct ktype *chardev_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
 {
 	unsigned int major, minor;
+	char dev[32];
 	int n = 0;
 
 	if (sscanf(name, "%u:%u%n", &major, &minor, &n) != 2 || name[n] || major != DAX_CHAR_MAJOR)
 		return NULL;
-	snprintf(ko->dev, sizeof(ko->dev), "dax%u.%u", minor / 16, minor % 16);
-	if (dax_driver_of(m, ko->dev) < 0)
+	snprintf(dev, sizeof(dev), "dax%u.%u", minor / 16, minor % 16);
+	if (dax_dev_take(m, ko, dev) < 0)
 		return NULL;
 	return &dax_chardev_link_type;
 }
@@ -862,7 +946,7 @@ static void chardev_list(struct memhp_machine *m, const struct kobj *ko, struct 
 {
 	struct dev_emit e = { l, *ko };
 
-	dax_list(m, DAX_DRV_NR, emit_dax_chardev_link, &e);
+	dax_list(m, -1, DAX_DRV_NR, emit_dax_chardev_link, &e);
 }
 
 static const struct ktype chardev_type = {
@@ -995,6 +1079,9 @@ static const struct ktype *const root_type = KDIRS(
 			KDIR("memory_hotplug", KDIRS(
 				KDIR("parameters", &params_type))),
 			KDIR("dax_pmem", &builtin_module_type),
+			KDIR("dax_hmem", &builtin_module_type),
+			KDIR("device_hmem", KDIRS(
+				KDIR("parameters", &device_hmem_params_type))),
 			KDIR("device_dax", &builtin_module_type),
 			KDIR("kmem", &builtin_module_type),
 			KDIR("nd_pmem", &builtin_module_type),

@@ -220,7 +220,8 @@ static void build_iomem(struct memhp_machine *m, const struct boot_layout *l)
 
 		resource_request(root, e->start, e->size,
 				 e->type == E820_USER_PRAM ? "Persistent Memory (legacy)"
-				 : e->type == E820_USER_ACPI ? "ACPI Tables" : "Reserved",
+				 : e->type == E820_USER_ACPI ? "ACPI Tables"
+				 : e->type == E820_USER_SOFT_RESERVED ? "Soft Reserved" : "Reserved",
 				 IORESOURCE_MEM | (e->type == E820_USER_ACPI ? IORESOURCE_BUSY : 0));
 	}
 }
@@ -815,6 +816,10 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 		goto fail;
 	/* nd_e820 + nd_pmem, as the modules load: legacy pmem namespaces */
 	ret = nd_init(m);
+	if (ret)
+		goto fail;
+	/* dax_hmem: a region per soft-reserved range, its device to kmem */
+	ret = dax_hmem_init(m);
 	if (ret)
 		goto fail;
 	/* cxl_acpi, cxl_port, cxl_mem over the configured topology */

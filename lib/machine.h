@@ -238,6 +238,7 @@ struct kobj {
 	int which;			/* of a family of fixed directories: the
 					 * driver (dax or nd) or notifier action */
 	char dev[16];			/* daxR.I, namespaceN.0 */
+	char parent[16];		/* a dax device's platform device: hmem.R, dax_region.R */
 	const struct cxl_bus *cxl;	/* CXL devices (cxl_sysfs.c): id is the
 					 * device, which a link's target */
 	const volatile int *cancel;	/* a write's (memhp_file_write_cancellable) */
@@ -268,7 +269,8 @@ struct kattr {
 
 /* the files their owners declare: procfs.c, dax.c, nd.c */
 extern const struct kattr proc_attrs[];
-extern const struct kattr dax_dev_attrs[], dax_region_attrs[], dax_drv_attrs[];
+extern const struct kattr dax_dev_attrs[], dax_static_dev_attrs[], dax_mapping_attrs[];
+extern const struct kattr dax_region_attrs[], dax_static_region_attrs[], dax_drv_attrs[];
 extern const struct kattr nd_namespace_attrs[], nd_dax_attrs[], nd_drv_attrs[];
 
 /* acpi.c internal API used by the public wrappers; SRAT proximity domains */

@@ -219,9 +219,45 @@ int parse_memsize(const char *s, uint64_t *out)
 }
 
 /*
+ * memmap=nn%ss[-old]+new (parse_memmap_one's type conversion), the one
+ * conversion memhp has: to E820_TYPE_SOFT_RESERVED, from RAM or from
+ * whatever is there (no -old) - EFI soft-reserved memory, as efi_fake_mem
+ * or firmware would mark it, for dax_hmem.  *end past it; false if not it.
+ */
+static bool parse_memmap_soft_reserved(const char *p, char **end)
+{
+	unsigned long long from = 0, to = 0;
+	char num[32];
+	size_t n;
+
+	if (*p == '-') {
+		n = strspn(p + 1, "0123456789abcdefABCDEFxX");
+		if (!n || n >= sizeof(num))
+			return false;
+		memcpy(num, p + 1, n);
+		num[n] = '\0';
+		if (kstrtoull(num, 0, &from))
+			return false;
+		p += n + 1;
+	}
+	if (*p != '+')
+		return false;
+	n = strspn(p + 1, "0123456789abcdefABCDEFxX");
+	if (!n || n >= sizeof(num))
+		return false;
+	memcpy(num, p + 1, n);
+	num[n] = '\0';
+	if (kstrtoull(num, 0, &to))
+		return false;
+	*end = (char *)p + n + 1;
+	return to == E820_TYPE_SOFT_RESERVED && (!from || from == 1 /* E820_TYPE_RAM */);
+}
+
+/*
  * arch/x86/kernel/e820.c:parse_memmap_one, the forms that take RAM away:
- * nn!ss (legacy persistent memory), nn$ss (reserved), nn#ss (ACPI data).
- * Several may be given, comma separated or repeated.
+ * nn!ss (legacy persistent memory), nn$ss (reserved), nn#ss (ACPI data),
+ * nn%ss+0xefffffff (soft reserved).  Several may be given, comma
+ * separated or repeated.
  */
 static void parse_memmap_opt(struct memhp_machine *m, const char *val)
 {
@@ -231,20 +267,29 @@ static void parse_memmap_opt(struct memhp_machine *m, const char *val)
 		struct e820_user u;
 		uint64_t size, start;
 		char *end;
+		char kind;
 
 		/* *end may be the terminator, which strchr finds too */
-		if (memparse(p, &size, &end) || !*end || !strchr("!$#", *end) || memparse(end + 1, &start, &end) ||
-		    (*end && *end != ',') || !size || m->params.nr_e820_user >= E820_USER_MAX) {
-			mlog(m, "memmap=%s not supported by memhp (only nn!ss, nn$ss, nn#ss)", val);
-			return;
-		}
+		if (memparse(p, &size, &end) || !*end || !strchr("!$#%", *end))
+			goto unsupported;
+		kind = *end;
+		if (memparse(end + 1, &start, &end))
+			goto unsupported;
+		if (kind == '%' && !parse_memmap_soft_reserved(end, &end))
+			goto unsupported;
+		if ((*end && *end != ',') || !size || m->params.nr_e820_user >= E820_USER_MAX)
+			goto unsupported;
 		u.start = start;
 		u.size = size;
-		u.type = p[strcspn(p, "!$#")] == '!' ? E820_USER_PRAM
-			: p[strcspn(p, "!$#")] == '$' ? E820_USER_RESERVED : E820_USER_ACPI;
+		u.type = kind == '!' ? E820_USER_PRAM : kind == '$' ? E820_USER_RESERVED
+			: kind == '#' ? E820_USER_ACPI : E820_USER_SOFT_RESERVED;
+		u.nid = 0;
 		m->params.e820_user[m->params.nr_e820_user++] = u;
 		p = *end ? end + 1 : NULL;
 	}
+	return;
+unsupported:
+	mlog(m, "memmap=%s not supported by memhp (only nn!ss, nn$ss, nn#ss, nn%%ss+0xefffffff)", val);
 }
 
 void params_init_defaults(struct mhp_params *p)

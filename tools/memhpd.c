@@ -27,6 +27,7 @@
  */
 #define FUSE_USE_VERSION 31
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
@@ -46,6 +47,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
@@ -191,6 +193,114 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
 	return (int)size;
 }
 
+/*
+ * devtmpfs for a writer under `memhpctl exec`: the kernel makes
+ * /dev/daxR.I when the device is added and removes it with the device,
+ * before the write that caused it returns - libdaxctl stats the node right
+ * after writing dax_region/create.  So after a write to a dax file, the
+ * writer's /dev is brought in line with /sys/bus/dax/devices: only a /dev
+ * that memhpctl exec made (a tmpfs named memhp-dev, the topmost /dev of a
+ * mount namespace other than ours), never the host's.
+ */
+static bool private_dev_of(pid_t pid)
+{
+	char path[64], ours[64] = "", theirs[64] = "", line[4096];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	if (readlink("/proc/self/ns/mnt", ours, sizeof(ours) - 1) < 0 ||
+	    readlink(path, theirs, sizeof(theirs) - 1) < 0 || !strcmp(ours, theirs))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[256], fstype[64], source[256];
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1 || strcmp(mnt, "/dev"))
+			continue;
+		/* the last /dev mount is the one on top */
+		found = sscanf(sep, " - %63s %255s", fstype, source) == 2 && !strcmp(fstype, "tmpfs") &&
+			!strcmp(source, "memhp-dev");
+	}
+	fclose(f);
+	return found;
+}
+
+struct dax_nodes {
+	char names[256][32];
+	dev_t devt[256];
+	int n;
+};
+
+/* the listing's names only: reading a file from inside the listing would take its lock again */
+static int collect_dax_node(void *arg, const char *name, const struct memhp_stat *st)
+{
+	struct dax_nodes *nodes = arg;
+
+	(void)st;
+	if (nodes->n == 256)
+		return 1;
+	snprintf(nodes->names[nodes->n++], sizeof(nodes->names[0]), "%s", name);
+	return 0;
+}
+
+/* each listed device's numbers from its dev file; 0 for one gone meanwhile */
+static void read_dax_numbers(struct dax_nodes *nodes)
+{
+	for (int i = 0; i < nodes->n; i++) {
+		char path[96], buf[32];
+		unsigned int major, minor;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/dev", nodes->names[i]);
+		n = memhp_file_read(d.m, path, buf, sizeof(buf) - 1);
+		if (n > 0)
+			buf[n] = '\0';
+		nodes->devt[i] = n > 0 && sscanf(buf, "%u:%u", &major, &minor) == 2 ? makedev(major, minor) : 0;
+	}
+}
+
+static void devtmpfs_sync(pid_t pid)
+{
+	struct dax_nodes *nodes;
+	char path[64];
+	struct dirent *de;
+	DIR *dir;
+
+	if (pid <= 0 || !private_dev_of(pid))
+		return;
+	nodes = calloc(1, sizeof(*nodes));
+	if (!nodes)
+		return;
+	memhp_file_list(d.m, "/sys/bus/dax/devices", collect_dax_node, nodes);
+	read_dax_numbers(nodes);
+	snprintf(path, sizeof(path), "/proc/%d/root/dev", (int)pid);
+	dir = opendir(path);
+	/* nodes of devices gone, or of other numbers, go */
+	while (dir && (de = readdir(dir))) {
+		struct stat st;
+		int i;
+
+		if (strncmp(de->d_name, "dax", 3) || fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISCHR(st.st_mode))
+			continue;
+		for (i = 0; i < nodes->n && strcmp(nodes->names[i], de->d_name); i++)
+			;
+		if (i == nodes->n || nodes->devt[i] != st.st_rdev)
+			unlinkat(dirfd(dir), de->d_name, 0);
+	}
+	for (int i = 0; dir && i < nodes->n; i++)
+		if (nodes->devt[i])
+			mknodat(dirfd(dir), nodes->names[i], S_IFCHR | 0600, nodes->devt[i]);
+	if (dir)
+		closedir(dir);
+	free(nodes);
+}
+
 static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -205,6 +315,9 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 	ret = memhp_file_write_cancellable(d.m, path, buf, size, cancel, 0);
 	fuse_op_cancel = NULL;
 	cancel_put(cancel);
+	/* a dax device may have come or gone: its node, as devtmpfs does */
+	if (ret >= 0 && strstr(path, "dax"))
+		devtmpfs_sync(fuse_get_context()->pid);
 	return (int)ret;
 }
 

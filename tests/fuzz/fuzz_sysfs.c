@@ -44,6 +44,15 @@ static const char *const files[] = {
 	"/sys/bus/nd/drivers/dax_pmem/unbind",
 	"/sys/devices/system/node/node1/meminfo",
 	"/proc/meminfo",
+	/* the cxl region is dynamic: its partitioning (drivers/dax/bus.c) */
+	"/sys/bus/dax/devices/dax1.0/size",
+	"/sys/bus/dax/devices/dax1.0/align",
+	"/sys/bus/dax/devices/dax1.0/mapping",
+	"/sys/devices/platform/dax_region.1/dax_region/create",
+	"/sys/devices/platform/dax_region.1/dax_region/delete",
+	"/sys/bus/dax/devices/dax1.1/size",
+	"/sys/bus/dax/devices/dax1.1/mapping",
+	"/sys/bus/dax/drivers/device_dax/new_id",
 };
 
 static struct memhp_machine *machine(void)

@@ -550,4 +550,7 @@ check "memhpctl udev: the distribution rule onlines every block of a hot-added D
 
 # ---- CXL: the cxl_test topology read by ndctl's cxl (tests/integration/cxl.sh) ----
 bash "$top/tests/integration/cxl.sh" "$build"
+
+# ---- dynamic dax: an hmem region partitioned by daxctl (tests/integration/dax.sh) ----
+bash "$top/tests/integration/dax.sh" "$build"
 exit 0

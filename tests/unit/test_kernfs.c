@@ -132,7 +132,9 @@ static void test_listing_order(void **state)
 	listing_is(m, "/", "sys,proc");
 	listing_is(m, "/sys", "devices,module,kernel,bus,dev");
 	listing_is(m, "/sys/module",
-		   "memory_hotplug,dax_pmem,device_dax,kmem,nd_pmem,cxl_acpi,cxl_core,cxl_mem,cxl_port");
+		   "memory_hotplug,dax_pmem,dax_hmem,device_hmem,device_dax,kmem,nd_pmem,cxl_acpi,cxl_core,cxl_mem,"
+		   "cxl_port");
+	file_is(m, "/sys/module/device_hmem/parameters/disable", "N\n");
 	listing_is(m, "/sys/module/memory_hotplug/parameters",
 		   "auto_movable_numa_aware,auto_movable_ratio,memmap_on_memory,online_policy");
 	listing_is(m, "/sys/devices/system/node",
@@ -140,8 +142,11 @@ static void test_listing_order(void **state)
 	listing_is(m, "/sys/devices/system/memory/memory0",
 		   "phys_index,state,online,phys_device,removable,valid_zones,node0");
 	listing_is(m, "/sys/bus/dax/drivers/kmem", "bind,new_id,remove_id,unbind,dax1.0");
+	/* a dynamic (cxl) region's device: mapping writable, mapping0 its range */
 	listing_is(m, "/sys/devices/platform/dax_region.1/dax1.0",
-		   "align,dev,memmap_on_memory,modalias,numa_node,resource,size,target_node,driver,subsystem");
+		   "align,dev,mapping,memmap_on_memory,modalias,numa_node,resource,size,target_node,driver,subsystem,"
+		   "mapping0");
+	listing_is(m, "/sys/devices/platform/dax_region.1/dax1.0/mapping0", "end,page_offset,start");
 	listing_is(m, "/sys/devices/platform/dax_region.1", "dax_region,dax1.0");
 	listing_is(m, "/sys/bus/nd/devices", "namespace0.0,dax0.0");
 	listing_is(m, "/sys/bus/nd/devices/namespace0.0", "mode,numa_node,resource,size,driver");
