@@ -16,7 +16,10 @@
  *             (ram: the memmap of the device-dax pages in DRAM; pmem: on
  *             the namespace itself, an altmap) are set while it is
  *             unbound; namespace claims the namespace (which must not be
- *             bound to nd_pmem then).
+ *             bound to nd_pmem then).  Once the seed binds, the region
+ *             makes the next, daxN.1 and so on (nd_region_advance_seeds);
+ *             the bound one keeps its claim until its namespace is
+ *             cleared.
  *   dax_pmem  binds the seed: writes the info block at 4K of the namespace
  *             (struct nd_pfn_sb, "DAXSIGNATURE", fletcher64 checksum),
  *             data starting at dataoff = ALIGN(8K [+ memmap], align),
@@ -61,7 +64,7 @@ static struct nd_namespace *find_ns(struct memhp_machine *m, const char *name)
 
 static struct nd_dax *find_dax(struct memhp_machine *m, const char *name)
 {
-	for (int i = 0; m->nd && i < m->nd->nr; i++)
+	for (int i = 0; m->nd && i < m->nd->nr_dax; i++)
 		if (!strcmp(m->nd->dax[i].name, name))
 			return &m->nd->dax[i];
 	return NULL;
@@ -90,7 +93,7 @@ static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 {
 	int ret;
 
-	if (ns->claimed)
+	if (ns->claim)
 		return -ENODEV;	/* nvdimm_namespace_common_probe: claimed */
 	/* ... and a range memremap_pages could not map in every mode */
 	if (!IS_ALIGNED(ns->start | (ns->start + ns->size), memremap_compat_align(m))) {
@@ -288,17 +291,43 @@ static int dax_pmem_remove(struct memhp_machine *m, struct nd_dax *dax)
 	return 0;
 }
 
+/*
+ * nd_dax_create: region's next dax device, its seed; none when the ids
+ * run out (the kernel's ida_alloc failing: dax_seed then reads empty).
+ */
+static struct nd_dax *nd_dax_create(struct memhp_machine *m, int region)
+{
+	struct nd_bus *nd = m->nd;
+	struct nd_dax *dax;
+
+	if (nd->nr_dax == ND_MAX_DAX)
+		return NULL;
+	dax = &nd->dax[nd->nr_dax++];
+	memset(dax, 0, sizeof(*dax));
+	snprintf(dax->name, sizeof(dax->name), "dax%d.%d", region, nd->region[region].next_dax_id++);
+	dax->region = region;
+	dax->align = 1UL << m->arch->pmd_shift;	/* nd_pfn_default_alignment */
+	return dax;
+}
+
 static int nd_bind(struct memhp_machine *m, enum nd_driver drv, const char *name)
 {
 	struct nd_namespace *ns = find_ns(m, name);
 	struct nd_dax *dax = find_dax(m, name);
+	int ret;
 
 	/* bind_store: driver_match_device, then -EBUSY for a bound device */
 	if ((drv == ND_DRV_PMEM && !ns) || (drv == ND_DRV_DAX_PMEM && !dax))
 		return -ENODEV;
 	if (nd_driver_of(m, name) != ND_DRV_NONE)
 		return -EBUSY;
-	return drv == ND_DRV_PMEM ? nd_pmem_probe(m, ns) : dax_pmem_probe(m, dax);
+	if (drv == ND_DRV_PMEM)
+		return nd_pmem_probe(m, ns);	/* an io region makes no new namespace seed */
+	ret = dax_pmem_probe(m, dax);
+	/* nd_region_advance_seeds: the seed is taken, the region gets the next */
+	if (!ret && m->nd->region[dax->region].dax_seed == dax)
+		m->nd->region[dax->region].dax_seed = nd_dax_create(m, dax->region);
+	return ret;
 }
 
 static int nd_unbind(struct memhp_machine *m, enum nd_driver drv, const char *name)
@@ -351,7 +380,7 @@ static int namespace_set(struct memhp_machine *m, struct nd_dax *dax, const char
 		return -EINVAL;
 	if (!name[0]) {
 		if (dax->ns)
-			dax->ns->claimed = false;
+			dax->ns->claim = NULL;
 		dax->ns = NULL;
 		return 0;
 	}
@@ -359,11 +388,11 @@ static int namespace_set(struct memhp_machine *m, struct nd_dax *dax, const char
 		return -EBUSY;	/* namespace already set */
 	ns = find_ns(m, name);
 	/* device_find_child_by_name under the seed's own region */
-	if (!ns || ns - m->nd->ns != dax - m->nd->dax)
+	if (!ns || ns - m->nd->ns != dax->region)
 		return -ENODEV;
-	if (ns->driver != ND_DRV_NONE || ns->claimed)
+	if (ns->driver != ND_DRV_NONE || ns->claim)
 		return -EBUSY;	/* too busy to claim */
-	ns->claimed = true;
+	ns->claim = dax;
 	dax->ns = ns;
 	return 0;
 }
@@ -483,12 +512,12 @@ static const char *const nd_claim_class_names[] = { "", "btt", "pfn", "dax" };
 
 /* holder: the claiming seed; holder_class: what ndctl declared it for */
 ND_LOCKED_SHOW(ns_holder_show, struct nd_namespace, find_ns, ns,
-	       sbuf_printf(s, "%s\n", ns->claimed ? m->nd->dax[ns - m->nd->ns].name : ""))
+	       sbuf_printf(s, "%s\n", ns->claim ? ns->claim->name : ""))
 ND_LOCKED_SHOW(ns_holder_class_show, struct nd_namespace, find_ns, ns,
 	       sbuf_printf(s, "%s\n", nd_claim_class_names[ns->claim_class]))
 /* mode_show: a dax seed's claim, else struct pages or not (pmem_should_map_pages) */
 ND_LOCKED_SHOW(ns_mode_show, struct nd_namespace, find_ns, ns,
-	       sbuf_printf(s, "%s\n", ns->claimed ? "dax" : ns->pagemap && !ns->force_raw ? "memory" : "raw"))
+	       sbuf_printf(s, "%s\n", ns->claim ? "dax" : ns->pagemap && !ns->force_raw ? "memory" : "raw"))
 ND_LOCKED_SHOW(ns_force_raw_show, struct nd_namespace, find_ns, ns,
 	       sbuf_printf(s, "%d\n", ns->force_raw))
 
@@ -532,7 +561,7 @@ static ssize_t ns_holder_class_store(struct memhp_machine *m, const struct kobj 
 	ns = find_ns(m, ko->dev);
 	if (!ns)
 		ret = -ENODEV;
-	else if (ns->driver != ND_DRV_NONE || ns->claimed)
+	else if (ns->driver != ND_DRV_NONE || ns->claim)
 		ret = -EBUSY;
 	else
 		for (int i = 0; i < (int)ARRAY_SIZE(nd_claim_class_names); i++)
@@ -642,18 +671,16 @@ static int nd_region_create(struct memhp_machine *m, struct nd_bus *bus, int bus
 			    uint64_t start, uint64_t size, int nid, struct physdev *dev)
 {
 	struct nd_namespace *ns = &bus->ns[bus->nr];
-	struct nd_dax *dax = &bus->dax[bus->nr];
 	struct nd_region *region = &bus->region[bus->nr];
 	int ret;
 
 	snprintf(ns->name, sizeof(ns->name), "namespace%d.0", bus->nr);
-	snprintf(dax->name, sizeof(dax->name), "dax%d.0", bus->nr);
+	region->dax_seed = nd_dax_create(m, bus->nr);
 	ns->start = start;
 	ns->size = size;
 	ns->target_nid = nid;
 	ns->nid = numa_map_to_online_node(m, nid);
 	ns->pagemap = !dev;	/* nd_e820 sets ND_REGION_PAGEMAP, the NFIT does not */
-	dax->align = 1UL << m->arch->pmd_shift;	/* nd_pfn_default_alignment */
 	region->bus = bus_idx;
 	region->dimm = dimm;
 	region->align = region_default_align(m, size);

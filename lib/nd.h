@@ -3,7 +3,8 @@
  * nd.h - the nd bus's objects, shared by the drivers (nd.c) and their
  * device tree (nd_sysfs.c): the buses (ndbusN: e820's, the NFIT's),
  * their dimms (nmemN, the NFIT's only), regions (regionN) and each
- * region's label-less io namespace (namespaceN.0) and dax seed (daxN.0).
+ * region's label-less io namespace (namespaceN.0) and dax devices (daxN.0,
+ * then a new seed daxN.K each time the seed binds).
  * The pfnN.0 and bttN.0 seeds have no state beyond their region: they are
  * never configured here.
  */
@@ -21,7 +22,7 @@ struct nd_namespace {
 	int target_nid;			/* target_node: the range's own */
 	struct physdev *dev;
 	enum nd_driver driver;		/* ND_DRV_PMEM or none */
-	bool claimed;			/* by its region's dax seed */
+	struct nd_dax *claim;		/* the dax device of its region holding it */
 	bool force_raw;			/* written, never consulted: no info block is probed */
 	int claim_class;		/* holder_class: into nd_claim_class_names */
 	struct resource *res;		/* nd_pmem's or dax_pmem's request */
@@ -31,7 +32,8 @@ struct nd_namespace {
 };
 
 struct nd_dax {
-	char name[16];			/* daxN.0 */
+	char name[16];			/* daxN.K: region N's K-th */
+	int region;
 	char uuid[40];			/* empty: unset */
 	struct nd_namespace *ns;
 	unsigned long align;
@@ -56,9 +58,11 @@ struct nd_dimm {
 	uint64_t size;
 };
 
-/* a pmem region: namespace and dax seed of the same index */
+/* a pmem region: namespace of the same index, dax devices of its own */
 struct nd_region {
 	int bus;			/* into nd_bus.buses */
+	struct nd_dax *dax_seed;	/* NULL: none could be made */
+	int next_dax_id;		/* dax_ida's next */
 	int dimm;			/* its one mapping, -1: none (e820) */
 	bool ro;
 	unsigned long align;
@@ -67,14 +71,17 @@ struct nd_region {
 /* legacy ranges (memmap=nn!ss) and NFIT-described NVDIMMs (QEMU's, 8 slots) */
 #define ND_MAX_REGIONS (E820_USER_MAX + 8)
 #define ND_MAX_DIMMS 8
+/* a region's dax seed and the seeds each bind leaves behind */
+#define ND_MAX_DAX (ND_MAX_REGIONS * 4)
 
 /* nd_ida: e820's bus, the NFIT's, CXL's nvdimm bridges' */
 #define ND_MAX_BUSES 8
 
 struct nd_bus {
 	struct nd_namespace ns[ND_MAX_REGIONS];
-	struct nd_dax dax[ND_MAX_REGIONS];
 	struct nd_region region[ND_MAX_REGIONS];
+	struct nd_dax dax[ND_MAX_DAX];
+	int nr_dax;
 	int nr;
 	struct nd_dimm dimm[ND_MAX_DIMMS];
 	int nr_dimms;

@@ -53,20 +53,26 @@ static const char *const kind_prefix[NDK_NR] = {
 #define KO_BUSID(ko) ((int)((ko)->id >> 8 & 0xff))
 #define KO_IDX(ko) ((int)((ko)->id & 0xff))
 
-/* "ndbus0" -> NDK_BUS, 0; "dax3.0" -> NDK_DAX, 3; -1 for no such name */
+/*
+ * "ndbus0" -> NDK_BUS, 0; "dax3.1" -> NDK_DAX, 3; -1 for no such name.
+ * A region's devices are "N.0", but for its dax devices, "N.K".
+ */
 static int parse_nd_name(const char *name, int *n)
 {
 	for (int k = 0; k < NDK_NR; k++) {
 		size_t l = strlen(kind_prefix[k]);
-		bool sub = k >= NDK_NS;	/* namespaceN.0 and the seeds: "N.0" */
 		char *end;
 
 		if (strncmp(name, kind_prefix[k], l) || name[l] < '0' || name[l] > '9')
 			continue;
 		*n = (int)strtol(name + l, &end, 10);
-		if (sub ? strcmp(end, ".0") : *end)
-			return -1;
-		return k;
+		if (k < NDK_NS)
+			return *end ? -1 : k;
+		if (k == NDK_DAX && end[0] == '.' && end[1] >= '0' && end[1] <= '9') {
+			strtol(end + 1, &end, 10);
+			return *end ? -1 : k;
+		}
+		return strcmp(end, ".0") ? -1 : k;
 	}
 	return -1;
 }
@@ -95,6 +101,11 @@ static int nd_dev_take(struct memhp_machine *m, struct kobj *ko, const char *nam
 		break;
 	case -1:
 		return -1;
+	case NDK_DAX:
+		/* one the region made */
+		if (n < nd->nr && nd_driver_of(m, name) >= 0)
+			busi = nd->region[n].bus, idx = n;
+		break;
 	default:
 		if (n < nd->nr)
 			busi = nd->region[n].bus, idx = n;
@@ -530,7 +541,19 @@ static int region_seed_show(struct memhp_machine *m, const struct kobj *ko, cons
 REGION_SEED_SHOW(namespace_seed, "namespace")
 REGION_SEED_SHOW(btt_seed, "btt")
 REGION_SEED_SHOW(pfn_seed, "pfn")
-REGION_SEED_SHOW(dax_seed, "dax")
+
+/* dax_seed: the one nd_region_advance_seeds left, empty when none could be made */
+static int region_dax_seed_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				struct sbuf *s)
+{
+	const struct nd_dax *seed;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	seed = ko_region(m, ko)->dax_seed;
+	sbuf_printf(s, "%s\n", seed ? seed->name : "");
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return 0;
+}
 
 /* nvdimm_has_flush: a dimm without flush hints - the platform's ADR */
 static int region_deep_flush_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
@@ -902,9 +925,14 @@ static void region_list(struct memhp_machine *m, const struct kobj *ko, struct l
 	char name[24];
 
 	for (int k = NDK_NS; k < NDK_NR; k++) {
+		if (k == NDK_DAX)
+			continue;
 		snprintf(name, sizeof(name), "%s%d.0", kind_prefix[k], KO_IDX(ko));
 		emit_kdir(l, name);
 	}
+	for (int i = 0; i < m->nd->nr_dax; i++)
+		if (m->nd->dax[i].region == KO_IDX(ko))
+			emit_kdir(l, m->nd->dax[i].name);
 	dev_links_list(m, ko, l);
 }
 
@@ -1186,11 +1214,14 @@ static void for_each_nd_dev(struct memhp_machine *m, int drv, struct lister *l,
 	char name[24];
 
 	for (int k = 0; m->nd && k < NDK_NR; k++) {
-		int n = k == NDK_BUS ? m->nd->nr_buses : k == NDK_DIMM ? m->nd->nr_dimms : m->nd->nr;
+		int n = k == NDK_BUS ? m->nd->nr_buses : k == NDK_DIMM ? m->nd->nr_dimms :
+			k == NDK_DAX ? m->nd->nr_dax : m->nd->nr;
 
 		for (int i = 0; i < n; i++) {
 			if (k == NDK_BUS)
 				snprintf(name, sizeof(name), "ndbus%d", m->nd->buses[i].id);
+			else if (k == NDK_DAX)
+				snprintf(name, sizeof(name), "%s", m->nd->dax[i].name);
 			else
 				snprintf(name, sizeof(name), k >= NDK_NS ? "%s%d.0" : "%s%d", kind_prefix[k], i);
 			if (nd_dev_take(m, &ko, name) < 0)

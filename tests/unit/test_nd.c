@@ -619,6 +619,10 @@ static void test_e820_tree(void **state)
 	      "numa_node resource size subsystem target_node uevent");
 	ls_is(m, ND "/drivers/nd_pmem", "bind unbind");
 
+	/* a failed bind leaves the seed where it was */
+	assert_int_equal(writef(m, ND "/drivers/dax_pmem/bind", "dax0.0"), -ENODEV);
+	file_is(m, ND "/devices/region0/dax_seed", "dax0.0\n");
+
 	/* the claim: mode dax, the holder; bound, the data's extent */
 	write_ok(m, ND "/devices/dax0.0/uuid", "0b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b\n");
 	write_ok(m, ND "/devices/dax0.0/namespace", "namespace0.0\n");
@@ -634,7 +638,30 @@ static void test_e820_tree(void **state)
 	file_is(m, ND "/devices/dax0.0/size", "130023424\n");
 	link_is(m, ND "/drivers/dax_pmem/dax0.0", "../../../../devices/platform/e820_pmem/ndbus0/region0/dax0.0");
 	file_is(m, ND "/devices/dax0.0/uevent", "DEVTYPE=nd_dax\nDRIVER=dax_pmem\nMODALIAS=nd:t7\n");
+
+	/* nd_region_advance_seeds: the bound seed's region has a new one, dax0.1 */
+	file_is(m, ND "/devices/region0/dax_seed", "dax0.1\n");
+	ls_is(m, ND "/devices", "btt0.0 dax0.0 dax0.1 namespace0.0 ndbus0 pfn0.0 region0");
+	link_is(m, ND "/devices/dax0.1", "../../../devices/platform/e820_pmem/ndbus0/region0/dax0.1");
+	file_is(m, ND "/devices/dax0.1/namespace", "\n");
+	file_is(m, ND "/devices/dax0.1/mode", "none\n");
+	/* the namespace is dax0.0's until cleared */
+	write_ok(m, ND "/devices/dax0.1/uuid", "1b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b\n");
+	assert_int_equal(writef(m, ND "/devices/dax0.1/namespace", "namespace0.0"), -EBUSY);
 	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.0");
+	write_ok(m, ND "/drivers/dax_pmem/bind", "dax0.0");	/* not the seed: no dax0.2 */
+	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.0");
+	file_is(m, ND "/devices/region0/dax_seed", "dax0.1\n");
+	assert_int_equal(memhp_file_stat(m, ND "/devices/dax0.2", &(struct memhp_stat){ 0 }), -ENOENT);
+	write_ok(m, ND "/devices/dax0.0/namespace", "\n");
+	file_is(m, ND "/devices/namespace0.0/holder", "\n");
+	write_ok(m, ND "/devices/dax0.1/namespace", "namespace0.0");
+	write_ok(m, ND "/devices/dax0.1/mode", "ram");
+	write_ok(m, ND "/drivers/dax_pmem/bind", "dax0.1");
+	file_is(m, ND "/devices/namespace0.0/holder", "dax0.1\n");
+	file_is(m, ND "/devices/region0/dax_seed", "dax0.2\n");
+	file_is(m, "/sys/bus/dax/devices/dax0.0/size", "132120576\n");	/* mode ram: dataoff 2M */
+	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.1");
 	audit_ok(m);
 	memhp_machine_destroy(m);
 }
