@@ -368,6 +368,141 @@ static int parse_mode(const char *buf)
 	return -EINVAL;
 }
 
+/* ---- what every device of the bus has (bus.c) --------------------------- */
+
+const char *const nd_kind_prefix[NDK_NR] = {
+	"ndbus", "nmem", "region", "namespace", "dax", "pfn", "btt"
+};
+
+/*
+ * "ndbus0" -> NDK_BUS, 0; "dax3.1" -> NDK_DAX, 3; -1 for no such name.
+ * A region's devices are "N.0", but for its dax devices, "N.K".
+ */
+int nd_parse_name(const char *name, int *n)
+{
+	for (int k = 0; k < NDK_NR; k++) {
+		size_t l = strlen(nd_kind_prefix[k]);
+		char *end;
+
+		if (strncmp(name, nd_kind_prefix[k], l) || name[l] < '0' || name[l] > '9')
+			continue;
+		*n = (int)strtol(name + l, &end, 10);
+		if (k < NDK_NS)
+			return *end ? -1 : k;
+		if (k == NDK_DAX && end[0] == '.' && end[1] >= '0' && end[1] <= '9') {
+			strtol(end + 1, &end, 10);
+			return *end ? -1 : k;
+		}
+		return strcmp(end, ".0") ? -1 : k;
+	}
+	return -1;
+}
+
+int nd_dev_driver(struct memhp_machine *m, const struct kobj *ko)
+{
+	switch (ko_kind(ko)) {
+	case NDK_BUS: return ND_DRV_BUS;
+	case NDK_DIMM: return ND_DRV_DIMM;
+	case NDK_REGION: return ND_DRV_REGION;
+	case NDK_NS:
+	case NDK_DAX: return nd_driver_of(m, ko->dev);
+	default: return ND_DRV_NONE;
+	}
+}
+
+/* to_nd_device_type */
+static int nd_device_type(struct memhp_machine *m, const struct kobj *ko)
+{
+	switch (ko_kind(ko)) {
+	case NDK_DIMM: return 1;	/* ND_DEVICE_DIMM */
+	case NDK_REGION: return 2;	/* ND_DEVICE_REGION_PMEM */
+	case NDK_DAX: return 7;		/* ND_DEVICE_DAX_PMEM */
+	case NDK_BUS: return 0;
+	default: return 4;		/* nd_region_to_nstype: label-less, ND_DEVICE_NAMESPACE_IO */
+	}
+}
+
+static const char *nd_devtype_name(const struct kobj *ko)
+{
+	static const char *const names[NDK_NR] = {
+		NULL, "nvdimm", "nd_pmem", "nd_namespace_io", "nd_dax", "nd_pfn", "nd_btt"
+	};
+	int k = ko_kind(ko);
+
+	return k < 0 ? NULL : names[k];
+}
+
+int nd_devtype_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	sbuf_printf(s, "%s\n", nd_devtype_name(ko));
+	return 0;
+}
+
+int nd_modalias_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	sbuf_printf(s, "nd:t%d\n", nd_device_type(m, ko));
+	return 0;
+}
+
+/* dev_uevent: the char device's numbers, DEVTYPE, DRIVER; nvdimm_bus_uevent: MODALIAS */
+int nd_uevent_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	int drv;
+
+	if (ko_kind(ko) == NDK_DIMM)
+		sbuf_printf(s, "MAJOR=%d\nMINOR=%d\nDEVNAME=%s\n", ND_DIMM_MAJOR, KO_IDX(ko), ko->dev);
+	if (nd_devtype_name(ko))
+		sbuf_printf(s, "DEVTYPE=%s\n", nd_devtype_name(ko));
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	drv = nd_dev_driver(m, ko);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	if (drv > ND_DRV_NONE)
+		sbuf_printf(s, "DRIVER=%s\n", nd_driver_name((enum nd_driver)drv));
+	sbuf_printf(s, "MODALIAS=nd:t%d\n", nd_device_type(m, ko));
+	return 0;
+}
+
+/*
+ * uevent_store: kobject_synth_uevent's action names, anything else
+ * -EINVAL.  memhp's uevent stream (uevent.c) carries memory blocks only,
+ * so the synthetic event reaches no listener.
+ */
+ssize_t nd_uevent_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			const char *buf, size_t count)
+{
+	static const char *const actions[] = { "add", "remove", "change", "move", "online", "offline",
+					       "bind", "unbind" };
+	size_t n = strcspn(buf, " \n");
+
+	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
+		if (n == strlen(actions[i]) && !strncmp(buf, actions[i], n))
+			return (ssize_t)count;
+	return -EINVAL;
+}
+
+/* nd_numa_attribute_group's target_node: the region's */
+int nd_target_node_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	sbuf_printf(s, "%d\n", m->nd->ns[KO_IDX(ko)].target_nid);
+	return 0;
+}
+
+int nd_numa_node_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	sbuf_printf(s, "%d\n", m->nd->ns[KO_IDX(ko)].nid);
+	return 0;
+}
+
+/* nd_pfn_supported_alignments: the page, PMD and PUD sizes */
+int nd_supported_alignments_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				 struct sbuf *s)
+{
+	sbuf_printf(s, "%lu %lu %lu \n", (unsigned long)m->page_size, 1UL << m->arch->pmd_shift, 1UL << 30);
+	return 0;
+}
+
+/* ---- the dax seed's attributes (pfn_devs.c) ------------------------------- */
+
 /* nd_namespace_store */
 static int namespace_set(struct memhp_machine *m, struct nd_dax *dax, const char *buf)
 {

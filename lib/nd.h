@@ -90,7 +90,37 @@ struct nd_bus {
 	bool bus_id_used[ND_MAX_BUSES];
 };
 
-/* nd_sysfs.c: the attributes every device of the bus has, for nd.c's tables */
+/* character devices: LOCAL/EXPERIMENTAL majors (60 is dax's, 61 CXL's) */
+#define ND_BUS_MAJOR 62			/* ndctlN */
+#define ND_DIMM_MAJOR 63		/* nmemN */
+
+/* the kinds of device on the bus */
+enum nd_kind { NDK_BUS, NDK_DIMM, NDK_REGION, NDK_NS, NDK_DAX, NDK_PFN, NDK_BTT, NDK_NR };
+
+/* their names' prefixes: ndbusN, nmemN, regionN, namespaceN.0, daxN.K, pfnN.0, bttN.0 */
+extern const char *const nd_kind_prefix[NDK_NR];
+
+/* ko->id: the bus's index, firmware and id; the dimm's or region's index */
+#define ND_KO(busi, kind, busid, idx) \
+	((unsigned long)(busi) << 20 | (unsigned long)(kind) << 16 | (unsigned long)(busid) << 8 | (idx))
+#define KO_BUSI(ko) ((int)((ko)->id >> 20 & 0xf))
+#define KO_FW(ko) ((enum nd_bus_kind)((ko)->id >> 16 & 0xf))
+#define KO_BUSID(ko) ((int)((ko)->id >> 8 & 0xff))
+#define KO_IDX(ko) ((int)((ko)->id & 0xff))
+
+int nd_parse_name(const char *name, int *n);
+
+static inline int ko_kind(const struct kobj *ko)
+{
+	int n;
+
+	return nd_parse_name(ko->dev, &n);
+}
+
+/* the driver a device of the tree is bound to, ND_DRV_NONE for none */
+int nd_dev_driver(struct memhp_machine *m, const struct kobj *ko);
+
+/* the attributes every device of the bus has (nd.c, as bus.c's), for the tables */
 kattr_show_t nd_devtype_show, nd_modalias_show, nd_uevent_show, nd_numa_node_show, nd_target_node_show,
 	nd_supported_alignments_show;
 kattr_store_t nd_uevent_store;

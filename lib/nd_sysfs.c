@@ -34,48 +34,8 @@
 #include "kernfs.h"
 #include "nd.h"
 
-#define ND_BUS_MAJOR 62
-#define ND_DIMM_MAJOR 63
 
 /* ---- where a device lives --------------------------------------------- */
-
-enum nd_kind { NDK_BUS, NDK_DIMM, NDK_REGION, NDK_NS, NDK_DAX, NDK_PFN, NDK_BTT, NDK_NR };
-
-static const char *const kind_prefix[NDK_NR] = {
-	"ndbus", "nmem", "region", "namespace", "dax", "pfn", "btt"
-};
-
-/* ko->id: the bus's index, firmware and id; the dimm's or region's index */
-#define ND_KO(busi, kind, busid, idx) \
-	((unsigned long)(busi) << 20 | (unsigned long)(kind) << 16 | (unsigned long)(busid) << 8 | (idx))
-#define KO_BUSI(ko) ((int)((ko)->id >> 20 & 0xf))
-#define KO_FW(ko) ((enum nd_bus_kind)((ko)->id >> 16 & 0xf))
-#define KO_BUSID(ko) ((int)((ko)->id >> 8 & 0xff))
-#define KO_IDX(ko) ((int)((ko)->id & 0xff))
-
-/*
- * "ndbus0" -> NDK_BUS, 0; "dax3.1" -> NDK_DAX, 3; -1 for no such name.
- * A region's devices are "N.0", but for its dax devices, "N.K".
- */
-static int parse_nd_name(const char *name, int *n)
-{
-	for (int k = 0; k < NDK_NR; k++) {
-		size_t l = strlen(kind_prefix[k]);
-		char *end;
-
-		if (strncmp(name, kind_prefix[k], l) || name[l] < '0' || name[l] > '9')
-			continue;
-		*n = (int)strtol(name + l, &end, 10);
-		if (k < NDK_NS)
-			return *end ? -1 : k;
-		if (k == NDK_DAX && end[0] == '.' && end[1] >= '0' && end[1] <= '9') {
-			strtol(end + 1, &end, 10);
-			return *end ? -1 : k;
-		}
-		return strcmp(end, ".0") ? -1 : k;
-	}
-	return -1;
-}
 
 /*
  * A device of the tree by name into ko (dev and id); its kind, or -1.
@@ -88,7 +48,7 @@ static int nd_dev_take(struct memhp_machine *m, struct kobj *ko, const char *nam
 
 	if (!nd || strlen(name) >= sizeof(ko->dev))
 		return -1;
-	kind = parse_nd_name(name, &n);
+	kind = nd_parse_name(name, &n);
 	switch (kind) {
 	case NDK_BUS:
 		for (int i = 0; i < nd->nr_buses; i++)
@@ -116,13 +76,6 @@ static int nd_dev_take(struct memhp_machine *m, struct kobj *ko, const char *nam
 	memcpy(ko->dev, name, strlen(name) + 1);
 	ko->id = ND_KO(busi, nd->buses[busi].kind, nd->buses[busi].id, idx);
 	return kind;
-}
-
-static int ko_kind(const struct kobj *ko)
-{
-	int n;
-
-	return parse_nd_name(ko->dev, &n);
 }
 
 /* the device's directory under /sys, as devpath */
@@ -156,103 +109,6 @@ static void link_up(char *buf, size_t len, const char *dir, const char *to)
 			n += (size_t)snprintf(buf + n, len - n, "../");
 	if (n < len)
 		snprintf(buf + n, len - n, "%s", to);
-}
-
-static int ns_driver(struct memhp_machine *m, const struct kobj *ko)
-{
-	switch (ko_kind(ko)) {
-	case NDK_BUS: return ND_DRV_BUS;
-	case NDK_DIMM: return ND_DRV_DIMM;
-	case NDK_REGION: return ND_DRV_REGION;
-	case NDK_NS:
-	case NDK_DAX: return nd_driver_of(m, ko->dev);
-	default: return ND_DRV_NONE;
-	}
-}
-
-/* ---- attributes every device of the bus has (bus.c) -------------------- */
-
-/* to_nd_device_type */
-static int nd_device_type(struct memhp_machine *m, const struct kobj *ko)
-{
-	switch (ko_kind(ko)) {
-	case NDK_DIMM: return 1;	/* ND_DEVICE_DIMM */
-	case NDK_REGION: return 2;	/* ND_DEVICE_REGION_PMEM */
-	case NDK_DAX: return 7;		/* ND_DEVICE_DAX_PMEM */
-	case NDK_BUS: return 0;
-	default: return 4;		/* nd_region_to_nstype: label-less, ND_DEVICE_NAMESPACE_IO */
-	}
-}
-
-static const char *nd_devtype_name(const struct kobj *ko)
-{
-	static const char *const names[NDK_NR] = {
-		NULL, "nvdimm", "nd_pmem", "nd_namespace_io", "nd_dax", "nd_pfn", "nd_btt"
-	};
-	int k = ko_kind(ko);
-
-	return k < 0 ? NULL : names[k];
-}
-
-int nd_devtype_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
-{
-	sbuf_printf(s, "%s\n", nd_devtype_name(ko));
-	return 0;
-}
-
-int nd_modalias_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
-{
-	sbuf_printf(s, "nd:t%d\n", nd_device_type(m, ko));
-	return 0;
-}
-
-/* dev_uevent: the char device's numbers, DEVTYPE, DRIVER; nvdimm_bus_uevent: MODALIAS */
-int nd_uevent_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
-{
-	int drv;
-
-	if (ko_kind(ko) == NDK_DIMM)
-		sbuf_printf(s, "MAJOR=%d\nMINOR=%d\nDEVNAME=%s\n", ND_DIMM_MAJOR, KO_IDX(ko), ko->dev);
-	if (nd_devtype_name(ko))
-		sbuf_printf(s, "DEVTYPE=%s\n", nd_devtype_name(ko));
-	pthread_mutex_lock(&m->device_hotplug_lock);
-	drv = ns_driver(m, ko);
-	pthread_mutex_unlock(&m->device_hotplug_lock);
-	if (drv > ND_DRV_NONE)
-		sbuf_printf(s, "DRIVER=%s\n", nd_driver_name((enum nd_driver)drv));
-	sbuf_printf(s, "MODALIAS=nd:t%d\n", nd_device_type(m, ko));
-	return 0;
-}
-
-/*
- * uevent_store: kobject_synth_uevent's action names, anything else
- * -EINVAL.  memhp's uevent stream (uevent.c) carries memory blocks only,
- * so the synthetic event reaches no listener.
- */
-ssize_t nd_uevent_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-			const char *buf, size_t count)
-{
-	static const char *const actions[] = { "add", "remove", "change", "move", "online", "offline",
-					       "bind", "unbind" };
-	size_t n = strcspn(buf, " \n");
-
-	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
-		if (n == strlen(actions[i]) && !strncmp(buf, actions[i], n))
-			return (ssize_t)count;
-	return -EINVAL;
-}
-
-/* nd_numa_attribute_group's target_node: the region's */
-int nd_target_node_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
-{
-	sbuf_printf(s, "%d\n", m->nd->ns[KO_IDX(ko)].target_nid);
-	return 0;
-}
-
-int nd_numa_node_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
-{
-	sbuf_printf(s, "%d\n", m->nd->ns[KO_IDX(ko)].nid);
-	return 0;
 }
 
 /* ---- ndbusN (core.c) and the NFIT's nfit/ (acpi/nfit/core.c) ------------ */
@@ -704,14 +560,6 @@ static int pfn_align_show(struct memhp_machine *m, const struct kobj *ko, const 
 	return 0;
 }
 
-/* nd_pfn_supported_alignments: the page, PMD and PUD sizes */
-int nd_supported_alignments_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
-				 struct sbuf *s)
-{
-	sbuf_printf(s, "%lu %lu %lu \n", (unsigned long)m->page_size, 1UL << m->arch->pmd_shift, 1UL << 30);
-	return 0;
-}
-
 /* btt_lbasize_supported, none selected */
 static int btt_sector_size_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
 				struct sbuf *s)
@@ -847,7 +695,7 @@ static const struct ktype *dev_links_lookup(struct memhp_machine *m, struct kobj
 		return &subsystem_link_type;
 	if (strcmp(name, "driver"))
 		return NULL;
-	ko->which = ns_driver(m, ko);
+	ko->which = nd_dev_driver(m, ko);
 	return ko->which > ND_DRV_NONE ? &driver_link_type : NULL;
 }
 
@@ -855,7 +703,7 @@ static void dev_links_list(struct memhp_machine *m, const struct kobj *ko, struc
 {
 	struct kobj link = *ko;
 
-	link.which = ns_driver(m, ko);
+	link.which = nd_dev_driver(m, ko);
 	if (link.which > ND_DRV_NONE)
 		emit_klink(l, "driver", &driver_link_type, &link);
 	emit_klink(l, "subsystem", &subsystem_link_type, &link);
@@ -911,7 +759,7 @@ static const struct ktype *region_lookup(struct memhp_machine *m, struct kobj *k
 		[NDK_NS] = &ns_type, [NDK_DAX] = &dax_type, [NDK_PFN] = &pfn_type, [NDK_BTT] = &btt_type,
 	};
 	struct kobj child = *ko;
-	int n, kind = parse_nd_name(name, &n);
+	int n, kind = nd_parse_name(name, &n);
 
 	if (kind >= NDK_NS && n == KO_IDX(ko) && nd_dev_take(m, &child, name) == kind) {
 		*ko = child;
@@ -927,7 +775,7 @@ static void region_list(struct memhp_machine *m, const struct kobj *ko, struct l
 	for (int k = NDK_NS; k < NDK_NR; k++) {
 		if (k == NDK_DAX)
 			continue;
-		snprintf(name, sizeof(name), "%s%d.0", kind_prefix[k], KO_IDX(ko));
+		snprintf(name, sizeof(name), "%s%d.0", nd_kind_prefix[k], KO_IDX(ko));
 		emit_kdir(l, name);
 	}
 	for (int i = 0; i < m->nd->nr_dax; i++)
@@ -1223,10 +1071,10 @@ static void for_each_nd_dev(struct memhp_machine *m, int drv, struct lister *l,
 			else if (k == NDK_DAX)
 				snprintf(name, sizeof(name), "%s", m->nd->dax[i].name);
 			else
-				snprintf(name, sizeof(name), k >= NDK_NS ? "%s%d.0" : "%s%d", kind_prefix[k], i);
+				snprintf(name, sizeof(name), k >= NDK_NS ? "%s%d.0" : "%s%d", nd_kind_prefix[k], i);
 			if (nd_dev_take(m, &ko, name) < 0)
 				continue;
-			if (drv == ND_DRV_NR || ns_driver(m, &ko) == drv)
+			if (drv == ND_DRV_NR || nd_dev_driver(m, &ko) == drv)
 				fn(l, &ko);
 		}
 	}
@@ -1254,7 +1102,7 @@ static const struct ktype *driver_lookup(struct memhp_machine *m, struct kobj *k
 
 	if (nd_dev_take(m, &dev, name) < 0)
 		return NULL;
-	ret = ns_driver(m, &dev);
+	ret = nd_dev_driver(m, &dev);
 	if (ret != ko->which)
 		return NULL;
 	*ko = dev;
