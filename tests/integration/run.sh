@@ -550,4 +550,7 @@ check "memhpctl udev: the distribution rule onlines every block of a hot-added D
 
 # ---- CXL: the cxl_test topology read by ndctl's cxl (tests/integration/cxl.sh) ----
 bash "$top/tests/integration/cxl.sh" "$build"
+
+# ---- nd: the NFIT's and e820's buses read by ndctl (tests/integration/nd.sh) ----
+bash "$top/tests/integration/nd.sh" "$build"
 exit 0
