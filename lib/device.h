@@ -129,7 +129,10 @@ int dax_hmem_init(struct memhp_machine *m);
 
 /* ---- the nd bus: legacy persistent memory (nd.c) ---------------------- */
 
-enum nd_driver { ND_DRV_NONE, ND_DRV_PMEM, ND_DRV_DAX_PMEM, ND_DRV_NR };
+/* the nd bus's drivers: those of namespaces and seeds, then the buses',
+ * regions' and dimms' (bound as their devices appear, never unbound here) */
+enum nd_driver { ND_DRV_NONE, ND_DRV_PMEM, ND_DRV_DAX_PMEM, ND_DRV_BUS, ND_DRV_REGION, ND_DRV_DIMM,
+		 ND_DRV_NR };
 struct nd_bus;
 /* memmap=nn!ss ranges of the command line, found at boot */
 int nd_init(struct memhp_machine *m);
@@ -140,9 +143,6 @@ uint64_t nd_fletcher64(const uint32_t *words, size_t n);
 void nd_destroy(struct memhp_machine *m);
 int nd_driver_of(struct memhp_machine *m, const char *name);	/* -1: no such device */
 const char *nd_driver_name(enum nd_driver drv);
-bool nd_is_namespace(const char *name);
-int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
-	    int (*fn)(void *arg, const char *name), void *arg);
 
 /* ---- CXL: a cxl_test topology (cxl.c; the model in cxl.h) ------------ */
 

@@ -18,7 +18,7 @@
  *   /sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_{ONLINE,OFFLINE}/error
  *   /proc/{meminfo,zoneinfo,vmstat,iomem,buddyinfo,pagetypeinfo}
  *   /sys/bus/dax, /sys/devices/platform/{hmem,dax_region}.R, /sys/dev/char (dax.c)
- *   /sys/bus/nd (nd.c)
+ *   /sys/bus/nd, /sys/class/nd and the nd buses' devices (nd_sysfs.c)
  *
  * As in the driver core, the tree is declared, not spelt out: each kind of
  * directory is a struct ktype with its fixed subdirectories, its files (a
@@ -750,7 +750,7 @@ static int dax_dev_take(struct memhp_machine *m, struct kobj *ko, const char *na
 	return kind < 0 ? -1 : kind;
 }
 
-/* the listings of devices: one entry per device, from dax_list or nd_list */
+/* the listings of devices: one entry per device, from dax_list */
 struct dev_emit {
 	struct lister *l;
 	struct kobj ko;
@@ -894,6 +894,8 @@ static const struct ktype *platform_lookup(struct memhp_machine *m, struct kobj 
 	unsigned long region;
 	size_t prefix;
 
+	if (!strcmp(name, "e820_pmem"))
+		return nd_platform_lookup(m, ko, name);
 	if (!strncmp(name, "dax_region.", 11))
 		prefix = 11;
 	else if (!strncmp(name, "hmem.", 5))
@@ -920,6 +922,7 @@ static void platform_list(struct memhp_machine *m, const struct kobj *ko, struct
 {
 	dax_list_regions(m, emit_dax_region_dir, l);
 	cxl_platform_list(m, l);
+	nd_platform_list(m, l);
 }
 
 static const struct ktype platform_type = {
@@ -934,8 +937,10 @@ static const struct ktype *chardev_lookup(struct memhp_machine *m, struct kobj *
 	char dev[32];
 	int n = 0;
 
-	if (sscanf(name, "%u:%u%n", &major, &minor, &n) != 2 || name[n] || major != DAX_CHAR_MAJOR)
+	if (sscanf(name, "%u:%u%n", &major, &minor, &n) != 2 || name[n])
 		return NULL;
+	if (major != DAX_CHAR_MAJOR)
+		return nd_chardev_lookup(m, ko, major, minor);
 	snprintf(dev, sizeof(dev), "dax%u.%u", minor / 16, minor % 16);
 	if (dax_dev_take(m, ko, dev) < 0)
 		return NULL;
@@ -947,6 +952,7 @@ static void chardev_list(struct memhp_machine *m, const struct kobj *ko, struct 
 	struct dev_emit e = { l, *ko };
 
 	dax_list(m, -1, DAX_DRV_NR, emit_dax_chardev_link, &e);
+	nd_chardev_list(m, l);
 }
 
 static const struct ktype chardev_type = {
@@ -954,108 +960,18 @@ static const struct ktype chardev_type = {
 	.list = chardev_list,
 };
 
-/* ---- nd: /sys/bus/nd ------------------------------------------------------ */
-
-static void nd_driver_link(const struct kobj *ko, char *buf, size_t len)
-{
-	snprintf(buf, len, "../../drivers/%s", nd_driver_name((enum nd_driver)ko->which));
-}
-
-static void nd_drv_link(const struct kobj *ko, char *buf, size_t len)
-{
-	snprintf(buf, len, "../../devices/%s", ko->dev);
-}
-
-static const struct ktype nd_driver_link_type = { .link = nd_driver_link };
-static const struct ktype nd_drv_link_type = { .link = nd_drv_link };
-
-static const struct ktype *nd_dev_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
-{
-	int drv = nd_driver_of(m, ko->dev);
-
-	if (strcmp(name, "driver") || drv <= ND_DRV_NONE)
-		return NULL;
-	ko->which = drv;
-	return &nd_driver_link_type;
-}
-
-static void nd_dev_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
-{
-	struct kobj link = *ko;
-
-	link.which = nd_driver_of(m, ko->dev);
-	if (link.which > ND_DRV_NONE)
-		emit_klink(l, "driver", &nd_driver_link_type, &link);
-}
-
-static const struct ktype nd_namespace_type = {
-	.attrs = nd_namespace_attrs,
-	.lookup = nd_dev_lookup,
-	.list = nd_dev_list,
-};
-
-static const struct ktype nd_dax_type = {
-	.attrs = nd_dax_attrs,
-	.lookup = nd_dev_lookup,
-	.list = nd_dev_list,
-};
-
-/* /sys/bus/nd/devices: namespaces and dax seeds, directories of their own */
-static const struct ktype *nd_devices_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
-{
-	if (!take_dev_name(ko, name) || nd_driver_of(m, ko->dev) < 0)
-		return NULL;
-	return nd_is_namespace(ko->dev) ? &nd_namespace_type : &nd_dax_type;
-}
-
-static int emit_nd_dev_dir(void *arg, const char *name)
-{
-	emit_kdir(arg, name);
-	return 0;
-}
-
-static void nd_devices_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
-{
-	nd_list(m, ND_DRV_NR, emit_nd_dev_dir, l);
-}
-
-static const struct ktype nd_devices_type = {
-	.lookup = nd_devices_lookup,
-	.list = nd_devices_list,
-};
-
-/* /sys/bus/nd/drivers/DRV: bind, unbind and a link per bound device */
-static const struct ktype *nd_driver_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
-{
-	if (strlen(name) >= sizeof(ko->dev) || nd_driver_of(m, name) != ko->which)
-		return NULL;
-	snprintf(ko->dev, sizeof(ko->dev), "%s", name);
-	return &nd_drv_link_type;
-}
-
-static int emit_nd_drv_link(void *arg, const char *name)
-{
-	struct dev_emit *e = arg;
-
-	snprintf(e->ko.dev, sizeof(e->ko.dev), "%s", name);
-	emit_klink(e->l, name, &nd_drv_link_type, &e->ko);
-	return 0;
-}
-
-static void nd_driver_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
-{
-	struct dev_emit e = { l, *ko };
-
-	nd_list(m, (enum nd_driver)ko->which, emit_nd_drv_link, &e);
-}
-
-static const struct ktype nd_driver_type = {
-	.attrs = nd_drv_attrs,
-	.lookup = nd_driver_lookup,
-	.list = nd_driver_list,
-};
-
 /* ---- the tree ------------------------------------------------------------- */
+
+/* /sys/devices: system and platform always, the NFIT's ACPI devices while it has a bus */
+static const struct ktype *sys_devices_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	return nd_sys_devices_lookup(m, ko, name);
+}
+
+static void sys_devices_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	nd_sys_devices_list(m, l);
+}
 
 /* /sys/bus: dax and nd always, cxl while a CXL topology exists */
 static const struct ktype *bus_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
@@ -1070,11 +986,12 @@ static void bus_list(struct memhp_machine *m, const struct kobj *ko, struct list
 
 static const struct ktype *const root_type = KDIRS(
 	KDIR("sys", KDIRS(
-		KDIR("devices", KDIRS(
+		KDIR("devices", (&(const struct ktype){
+			.lookup = sys_devices_lookup, .list = sys_devices_list, .dirs = (const struct kdirent[]){
 			KDIR("system", KDIRS(
 				KDIR("memory", &memory_root_type),
 				KDIR("node", &node_root_type))),
-			KDIR("platform", &platform_type))),
+			KDIR("platform", &platform_type), { } } })),
 		KDIR("module", KDIRS(
 			KDIR("memory_hotplug", KDIRS(
 				KDIR("parameters", &params_type))),
@@ -1106,11 +1023,9 @@ static const struct ktype *const root_type = KDIRS(
 				KDIR("drivers", KDIRS(
 					KDIR_FOR("device_dax", &dax_driver_type, DAX_DRV_DEVICE),
 					KDIR_FOR("kmem", &dax_driver_type, DAX_DRV_KMEM))))),
-			KDIR("nd", KDIRS(
-				KDIR("devices", &nd_devices_type),
-				KDIR("drivers", KDIRS(
-					KDIR_FOR("nd_pmem", &nd_driver_type, ND_DRV_PMEM),
-					KDIR_FOR("dax_pmem", &nd_driver_type, ND_DRV_DAX_PMEM))))), { } } })),
+			KDIR("nd", &nd_subsys_type), { } } })),
+		KDIR("class", KDIRS(
+			KDIR("nd", &nd_class_type))),
 		KDIR("dev", KDIRS(
 			KDIR("char", &chardev_type))))),
 	KDIR("proc", &proc_type));

@@ -72,4 +72,15 @@ void cxl_bus_list(struct memhp_machine *m, struct lister *l);
 const struct ktype *cxl_platform_lookup(struct memhp_machine *m, struct kobj *ko, const char *name);
 void cxl_platform_list(struct memhp_machine *m, struct lister *l);
 
+/* nd_sysfs.c: /sys/bus/nd, /sys/class/nd and where the nd buses' devices hang */
+extern const struct ktype nd_subsys_type;
+extern const struct ktype nd_class_type;
+const struct ktype *nd_platform_lookup(struct memhp_machine *m, struct kobj *ko, const char *name);
+void nd_platform_list(struct memhp_machine *m, struct lister *l);
+const struct ktype *nd_sys_devices_lookup(struct memhp_machine *m, struct kobj *ko, const char *name);
+void nd_sys_devices_list(struct memhp_machine *m, struct lister *l);
+const struct ktype *nd_chardev_lookup(struct memhp_machine *m, struct kobj *ko, unsigned int major,
+				      unsigned int minor);
+void nd_chardev_list(struct memhp_machine *m, struct lister *l);
+
 #endif

@@ -16,7 +16,10 @@
  *             (ram: the memmap of the device-dax pages in DRAM; pmem: on
  *             the namespace itself, an altmap) are set while it is
  *             unbound; namespace claims the namespace (which must not be
- *             bound to nd_pmem then).
+ *             bound to nd_pmem then).  Once the seed binds, the region
+ *             makes the next, daxN.1 and so on (nd_region_advance_seeds);
+ *             the bound one keeps its claim until its namespace is
+ *             cleared.
  *   dax_pmem  binds the seed: writes the info block at 4K of the namespace
  *             (struct nd_pfn_sb, "DAXSIGNATURE", fletcher64 checksum),
  *             data starting at dataoff = ALIGN(8K [+ memmap], align),
@@ -36,46 +39,11 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "nd.h"
 
-enum nd_pfn_mode { PFN_MODE_NONE, PFN_MODE_RAM, PFN_MODE_PMEM };
-
-struct nd_namespace {
-	char name[16];			/* namespaceN.0 */
-	uint64_t start, size;
-	int nid;			/* numa_node: an online node */
-	int target_nid;			/* target_node: the range's own */
-	struct physdev *dev;
-	enum nd_driver driver;		/* ND_DRV_PMEM or none */
-	bool claimed;			/* by its region's dax seed */
-	struct resource *res;		/* nd_pmem's or dax_pmem's request */
-	bool pagemap;			/* ND_REGION_PAGEMAP: nd_e820's, not the NFIT's */
-	struct dev_pagemap pgmap;	/* nd_pmem's, then dax_pmem's static one */
+static const char *const nd_driver_names[ND_DRV_NR] = {
+	"-", "nd_pmem", "dax_pmem", "nd_bus", "nd_region", "nvdimm"
 };
-
-struct nd_dax {
-	char name[16];			/* daxN.0 */
-	char uuid[40];			/* empty: unset */
-	struct nd_namespace *ns;
-	unsigned long align;
-	enum nd_pfn_mode mode;
-	enum nd_driver driver;		/* ND_DRV_DAX_PMEM when bound */
-	uint64_t dataoff;
-};
-
-/* legacy ranges (memmap=nn!ss) and NFIT-described NVDIMMs (QEMU's, 8 slots) */
-#define ND_MAX_REGIONS (E820_USER_MAX + 8)
-
-/* nd_ida: e820's bus, the NFIT's, CXL's nvdimm bridges' */
-#define ND_MAX_BUSES 8
-
-struct nd_bus {
-	struct nd_namespace ns[ND_MAX_REGIONS];
-	struct nd_dax dax[ND_MAX_REGIONS];
-	int nr;
-	bool bus_id_used[ND_MAX_BUSES];
-};
-
-static const char *const nd_driver_names[ND_DRV_NR] = { "-", "nd_pmem", "dax_pmem" };
 static const char *const mode_names[] = { "none", "ram", "pmem" };
 
 #define ND_INFO_BLOCK_RESERVE 8192	/* nd_info_block_reserve */
@@ -84,11 +52,6 @@ static const char *const mode_names[] = { "none", "ram", "pmem" };
 const char *nd_driver_name(enum nd_driver drv)
 {
 	return nd_driver_names[drv];
-}
-
-bool nd_is_namespace(const char *name)
-{
-	return !strncmp(name, "namespace", 9);
 }
 
 static struct nd_namespace *find_ns(struct memhp_machine *m, const char *name)
@@ -101,7 +64,7 @@ static struct nd_namespace *find_ns(struct memhp_machine *m, const char *name)
 
 static struct nd_dax *find_dax(struct memhp_machine *m, const char *name)
 {
-	for (int i = 0; m->nd && i < m->nd->nr; i++)
+	for (int i = 0; m->nd && i < m->nd->nr_dax; i++)
 		if (!strcmp(m->nd->dax[i].name, name))
 			return &m->nd->dax[i];
 	return NULL;
@@ -130,7 +93,7 @@ static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 {
 	int ret;
 
-	if (ns->claimed)
+	if (ns->claim)
 		return -ENODEV;	/* nvdimm_namespace_common_probe: claimed */
 	/* ... and a range memremap_pages could not map in every mode */
 	if (!IS_ALIGNED(ns->start | (ns->start + ns->size), memremap_compat_align(m))) {
@@ -144,8 +107,9 @@ static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 		     (unsigned long long)ns->start, (unsigned long long)(ns->start + ns->size - 1));
 		return -EBUSY;
 	}
-	/* pmem_should_map_pages: only a region that asked for struct pages */
-	if (ns->pagemap) {
+	/* pmem_should_map_pages: only a region that asked for struct pages, unless forced raw */
+	ns->mapped = ns->pagemap && !ns->force_raw;
+	if (ns->mapped) {
 		ret = memremap_pages(m, ns_pgmap_init(ns, MEMORY_DEVICE_FS_DAX), ns->nid);
 		if (ret) {
 			iomem_release(m, &ns->res);
@@ -158,7 +122,7 @@ static int nd_pmem_probe(struct memhp_machine *m, struct nd_namespace *ns)
 
 static void nd_pmem_remove(struct memhp_machine *m, struct nd_namespace *ns)
 {
-	if (ns->pagemap)
+	if (ns->mapped)
 		memunmap_pages(m, &ns->pgmap);
 	iomem_release(m, &ns->res);
 	ns->driver = ND_DRV_NONE;
@@ -293,6 +257,7 @@ static int dax_pmem_probe(struct memhp_machine *m, struct nd_dax *dax)
 		return -ENXIO;
 	}
 	npfns = PHYS_PFN_M(m, ns->size - dax->dataoff - end_trunc);
+	dax->end_trunc = end_trunc;
 	ret = write_info_block(m, dax, npfns);
 	if (ret)
 		return ret;
@@ -326,17 +291,43 @@ static int dax_pmem_remove(struct memhp_machine *m, struct nd_dax *dax)
 	return 0;
 }
 
+/*
+ * nd_dax_create: region's next dax device, its seed; none when the ids
+ * run out (the kernel's ida_alloc failing: dax_seed then reads empty).
+ */
+static struct nd_dax *nd_dax_create(struct memhp_machine *m, int region)
+{
+	struct nd_bus *nd = m->nd;
+	struct nd_dax *dax;
+
+	if (nd->nr_dax == ND_MAX_DAX)
+		return NULL;
+	dax = &nd->dax[nd->nr_dax++];
+	memset(dax, 0, sizeof(*dax));
+	snprintf(dax->name, sizeof(dax->name), "dax%d.%d", region, nd->region[region].next_dax_id++);
+	dax->region = region;
+	dax->align = 1UL << m->arch->pmd_shift;	/* nd_pfn_default_alignment */
+	return dax;
+}
+
 static int nd_bind(struct memhp_machine *m, enum nd_driver drv, const char *name)
 {
 	struct nd_namespace *ns = find_ns(m, name);
 	struct nd_dax *dax = find_dax(m, name);
+	int ret;
 
 	/* bind_store: driver_match_device, then -EBUSY for a bound device */
 	if ((drv == ND_DRV_PMEM && !ns) || (drv == ND_DRV_DAX_PMEM && !dax))
 		return -ENODEV;
 	if (nd_driver_of(m, name) != ND_DRV_NONE)
 		return -EBUSY;
-	return drv == ND_DRV_PMEM ? nd_pmem_probe(m, ns) : dax_pmem_probe(m, dax);
+	if (drv == ND_DRV_PMEM)
+		return nd_pmem_probe(m, ns);	/* an io region makes no new namespace seed */
+	ret = dax_pmem_probe(m, dax);
+	/* nd_region_advance_seeds: the seed is taken, the region gets the next */
+	if (!ret && m->nd->region[dax->region].dax_seed == dax)
+		m->nd->region[dax->region].dax_seed = nd_dax_create(m, dax->region);
+	return ret;
 }
 
 static int nd_unbind(struct memhp_machine *m, enum nd_driver drv, const char *name)
@@ -377,6 +368,141 @@ static int parse_mode(const char *buf)
 	return -EINVAL;
 }
 
+/* ---- what every device of the bus has (bus.c) --------------------------- */
+
+const char *const nd_kind_prefix[NDK_NR] = {
+	"ndbus", "nmem", "region", "namespace", "dax", "pfn", "btt"
+};
+
+/*
+ * "ndbus0" -> NDK_BUS, 0; "dax3.1" -> NDK_DAX, 3; -1 for no such name.
+ * A region's devices are "N.0", but for its dax devices, "N.K".
+ */
+int nd_parse_name(const char *name, int *n)
+{
+	for (int k = 0; k < NDK_NR; k++) {
+		size_t l = strlen(nd_kind_prefix[k]);
+		char *end;
+
+		if (strncmp(name, nd_kind_prefix[k], l) || name[l] < '0' || name[l] > '9')
+			continue;
+		*n = (int)strtol(name + l, &end, 10);
+		if (k < NDK_NS)
+			return *end ? -1 : k;
+		if (k == NDK_DAX && end[0] == '.' && end[1] >= '0' && end[1] <= '9') {
+			strtol(end + 1, &end, 10);
+			return *end ? -1 : k;
+		}
+		return strcmp(end, ".0") ? -1 : k;
+	}
+	return -1;
+}
+
+int nd_dev_driver(struct memhp_machine *m, const struct kobj *ko)
+{
+	switch (ko_kind(ko)) {
+	case NDK_BUS: return ND_DRV_BUS;
+	case NDK_DIMM: return ND_DRV_DIMM;
+	case NDK_REGION: return ND_DRV_REGION;
+	case NDK_NS:
+	case NDK_DAX: return nd_driver_of(m, ko->dev);
+	default: return ND_DRV_NONE;
+	}
+}
+
+/* to_nd_device_type */
+static int nd_device_type(struct memhp_machine *m, const struct kobj *ko)
+{
+	switch (ko_kind(ko)) {
+	case NDK_DIMM: return 1;	/* ND_DEVICE_DIMM */
+	case NDK_REGION: return 2;	/* ND_DEVICE_REGION_PMEM */
+	case NDK_DAX: return 7;		/* ND_DEVICE_DAX_PMEM */
+	case NDK_BUS: return 0;
+	default: return 4;		/* nd_region_to_nstype: label-less, ND_DEVICE_NAMESPACE_IO */
+	}
+}
+
+static const char *nd_devtype_name(const struct kobj *ko)
+{
+	static const char *const names[NDK_NR] = {
+		NULL, "nvdimm", "nd_pmem", "nd_namespace_io", "nd_dax", "nd_pfn", "nd_btt"
+	};
+	int k = ko_kind(ko);
+
+	return k < 0 ? NULL : names[k];
+}
+
+int nd_devtype_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	sbuf_printf(s, "%s\n", nd_devtype_name(ko));
+	return 0;
+}
+
+int nd_modalias_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	sbuf_printf(s, "nd:t%d\n", nd_device_type(m, ko));
+	return 0;
+}
+
+/* dev_uevent: the char device's numbers, DEVTYPE, DRIVER; nvdimm_bus_uevent: MODALIAS */
+int nd_uevent_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	int drv;
+
+	if (ko_kind(ko) == NDK_DIMM)
+		sbuf_printf(s, "MAJOR=%d\nMINOR=%d\nDEVNAME=%s\n", ND_DIMM_MAJOR, KO_IDX(ko), ko->dev);
+	if (nd_devtype_name(ko))
+		sbuf_printf(s, "DEVTYPE=%s\n", nd_devtype_name(ko));
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	drv = nd_dev_driver(m, ko);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	if (drv > ND_DRV_NONE)
+		sbuf_printf(s, "DRIVER=%s\n", nd_driver_name((enum nd_driver)drv));
+	sbuf_printf(s, "MODALIAS=nd:t%d\n", nd_device_type(m, ko));
+	return 0;
+}
+
+/*
+ * uevent_store: kobject_synth_uevent's action names, anything else
+ * -EINVAL.  memhp's uevent stream (uevent.c) carries memory blocks only,
+ * so the synthetic event reaches no listener.
+ */
+ssize_t nd_uevent_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+			const char *buf, size_t count)
+{
+	static const char *const actions[] = { "add", "remove", "change", "move", "online", "offline",
+					       "bind", "unbind" };
+	size_t n = strcspn(buf, " \n");
+
+	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
+		if (n == strlen(actions[i]) && !strncmp(buf, actions[i], n))
+			return (ssize_t)count;
+	return -EINVAL;
+}
+
+/* nd_numa_attribute_group's target_node: the region's */
+int nd_target_node_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	sbuf_printf(s, "%d\n", m->nd->ns[KO_IDX(ko)].target_nid);
+	return 0;
+}
+
+int nd_numa_node_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a, struct sbuf *s)
+{
+	sbuf_printf(s, "%d\n", m->nd->ns[KO_IDX(ko)].nid);
+	return 0;
+}
+
+/* nd_pfn_supported_alignments: the page, PMD and PUD sizes */
+int nd_supported_alignments_show(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				 struct sbuf *s)
+{
+	sbuf_printf(s, "%lu %lu %lu \n", (unsigned long)m->page_size, 1UL << m->arch->pmd_shift, 1UL << 30);
+	return 0;
+}
+
+/* ---- the dax seed's attributes (pfn_devs.c) ------------------------------- */
+
 /* nd_namespace_store */
 static int namespace_set(struct memhp_machine *m, struct nd_dax *dax, const char *buf)
 {
@@ -389,7 +515,7 @@ static int namespace_set(struct memhp_machine *m, struct nd_dax *dax, const char
 		return -EINVAL;
 	if (!name[0]) {
 		if (dax->ns)
-			dax->ns->claimed = false;
+			dax->ns->claim = NULL;
 		dax->ns = NULL;
 		return 0;
 	}
@@ -397,11 +523,11 @@ static int namespace_set(struct memhp_machine *m, struct nd_dax *dax, const char
 		return -EBUSY;	/* namespace already set */
 	ns = find_ns(m, name);
 	/* device_find_child_by_name under the seed's own region */
-	if (!ns || ns - m->nd->ns != dax - m->nd->dax)
+	if (!ns || ns - m->nd->ns != dax->region)
 		return -ENODEV;
-	if (ns->driver != ND_DRV_NONE || ns->claimed)
+	if (ns->driver != ND_DRV_NONE || ns->claim)
 		return -EBUSY;	/* too busy to claim */
-	ns->claimed = true;
+	ns->claim = dax;
 	dax->ns = ns;
 	return 0;
 }
@@ -488,15 +614,99 @@ SEED_STORE(uuid)
 #define SEED_SHOW(_name, _fmt, ...) \
 	ND_SHOW(_name##_show, struct nd_dax, find_dax, dax, _fmt, __VA_ARGS__)
 
-NS_SHOW(mode, "%s\n", ns->claimed ? "devdax" : ns->driver ? "fsdax" : "raw")
 NS_SHOW(numa_node, "%d\n", ns->nid)
 NS_SHOW(resource, "%#llx\n", (unsigned long long)ns->start)
 NS_SHOW(size, "%llu\n", (unsigned long long)ns->size)
+NS_SHOW(nstype, "%d\n", 4)	/* ND_DEVICE_NAMESPACE_IO: label-less */
 
 SEED_SHOW(align, "%lu\n", dax->align)
 SEED_SHOW(mode, "%s\n", mode_names[dax->mode])
 SEED_SHOW(namespace, "%s\n", dax->ns ? dax->ns->name : "")
 SEED_SHOW(uuid, "%s\n", dax->uuid)
+
+/* NVDIMM_CCLASS_*: as holder_class_show names them (BTT2 is "btt" too) */
+static const char *const nd_claim_class_names[] = { "", "btt", "pfn", "dax" };
+
+/* what the kernel's show methods read under the device lock */
+#define ND_LOCKED_SHOW(_fn, _type, _find, _var, _body)						\
+	static int _fn(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,	\
+		       struct sbuf *s)								\
+	{											\
+		_type *_var;									\
+		int ret = 0;									\
+												\
+		pthread_mutex_lock(&m->device_hotplug_lock);					\
+		_var = _find(m, ko->dev);							\
+		if (!_var)									\
+			ret = -ENODEV;								\
+		else										\
+			_body;									\
+		pthread_mutex_unlock(&m->device_hotplug_lock);					\
+		return ret;									\
+	}
+
+/* holder: the claiming seed; holder_class: what ndctl declared it for */
+ND_LOCKED_SHOW(ns_holder_show, struct nd_namespace, find_ns, ns,
+	       sbuf_printf(s, "%s\n", ns->claim ? ns->claim->name : ""))
+ND_LOCKED_SHOW(ns_holder_class_show, struct nd_namespace, find_ns, ns,
+	       sbuf_printf(s, "%s\n", nd_claim_class_names[ns->claim_class]))
+/* mode_show: a dax seed's claim, else struct pages or not (pmem_should_map_pages) */
+ND_LOCKED_SHOW(ns_mode_show, struct nd_namespace, find_ns, ns,
+	       sbuf_printf(s, "%s\n", ns->claim ? "dax" : ns->pagemap && !ns->force_raw ? "memory" : "raw"))
+ND_LOCKED_SHOW(ns_force_raw_show, struct nd_namespace, find_ns, ns,
+	       sbuf_printf(s, "%d\n", ns->force_raw))
+
+/* pfn_devs.c resource_show, size_show: the data's extent while bound, else -ENXIO */
+ND_LOCKED_SHOW(resource_show, struct nd_dax, find_dax, dax,
+	       if (dax->driver != ND_DRV_DAX_PMEM) ret = -ENXIO;
+	       else sbuf_printf(s, "%#llx\n", (unsigned long long)(dax->ns->start + dax->dataoff)))
+ND_LOCKED_SHOW(size_show, struct nd_dax, find_dax, dax,
+	       if (dax->driver != ND_DRV_DAX_PMEM) ret = -ENXIO;
+	       else sbuf_printf(s, "%llu\n",
+				(unsigned long long)(dax->ns->size - dax->end_trunc - dax->dataoff)))
+
+/* force_raw_store: any boolean, whatever the namespace's state */
+static ssize_t ns_force_raw_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				  const char *buf, size_t count)
+{
+	struct nd_namespace *ns;
+	bool raw;
+
+	if (kstrtobool(buf, &raw))
+		return -EINVAL;
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ns = find_ns(m, ko->dev);
+	if (ns)
+		ns->force_raw = raw;
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ns ? (ssize_t)count : -ENODEV;
+}
+
+/* __holder_class_store: only an unbound, unclaimed namespace; a known class */
+static ssize_t ns_holder_class_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
+				     const char *buf, size_t count)
+{
+	struct nd_namespace *ns;
+	char class[8];
+	int ret = -EINVAL;
+
+	snprintf(class, sizeof(class), "%s", buf);
+	class[strcspn(class, "\n")] = '\0';
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ns = find_ns(m, ko->dev);
+	if (!ns)
+		ret = -ENODEV;
+	else if (ns->driver != ND_DRV_NONE || ns->claim)
+		ret = -EBUSY;
+	else
+		for (int i = 0; i < (int)ARRAY_SIZE(nd_claim_class_names); i++)
+			if (!strcmp(class, nd_claim_class_names[i]) && strlen(buf) < sizeof(class)) {
+				ns->claim_class = i;
+				ret = 0;
+			}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret ? ret : (ssize_t)count;
+}
 
 /* a driver's bind or unbind file: the device named, under device_hotplug_lock */
 static ssize_t driver_store(struct memhp_machine *m, const struct kobj *ko, const char *buf, size_t count,
@@ -525,21 +735,37 @@ static ssize_t unbind_store(struct memhp_machine *m, const struct kobj *ko, cons
 	return driver_store(m, ko, buf, count, false);
 }
 
-/* /sys/bus/nd/devices/namespaceN.0/ */
+/* regionN/namespaceN.0/ (namespace_devs.c: an io namespace's) */
 const struct kattr nd_namespace_attrs[] = {
 	KATTR(mode, 0444, ns_mode_show, NULL),
 	KATTR(numa_node, 0444, ns_numa_node_show, NULL),
 	KATTR(resource, 0400, ns_resource_show, NULL),
 	KATTR(size, 0444, ns_size_show, NULL),
+	KATTR(nstype, 0444, ns_nstype_show, NULL),
+	KATTR(holder, 0444, ns_holder_show, NULL),
+	KATTR(holder_class, 0644, ns_holder_class_show, ns_holder_class_store),
+	KATTR(force_raw, 0644, ns_force_raw_show, ns_force_raw_store),
+	KATTR(devtype, 0444, nd_devtype_show, NULL),
+	KATTR(modalias, 0444, nd_modalias_show, NULL),
+	KATTR(target_node, 0444, nd_target_node_show, NULL),
+	KATTR(uevent, 0644, nd_uevent_show, nd_uevent_store),
 	{ }
 };
 
-/* /sys/bus/nd/devices/daxN.0/ */
+/* regionN/daxN.0/ (pfn_devs.c's attributes, dax_devs.c's type) */
 const struct kattr nd_dax_attrs[] = {
 	KATTR_RW(align),
 	KATTR_RW(mode),
 	KATTR_RW(namespace),
 	KATTR_RW(uuid),
+	KATTR(resource, 0400, resource_show, NULL),
+	KATTR(size, 0444, size_show, NULL),
+	KATTR(supported_alignments, 0444, nd_supported_alignments_show, NULL),
+	KATTR(devtype, 0444, nd_devtype_show, NULL),
+	KATTR(modalias, 0444, nd_modalias_show, NULL),
+	KATTR(numa_node, 0444, nd_numa_node_show, NULL),
+	KATTR(target_node, 0444, nd_target_node_show, NULL),
+	KATTR(uevent, 0644, nd_uevent_show, nd_uevent_store),
 	{ }
 };
 
@@ -549,20 +775,6 @@ const struct kattr nd_drv_attrs[] = {
 	KATTR_WO(unbind),
 	{ }
 };
-
-int nd_list(struct memhp_machine *m, enum nd_driver bound_to,
-	    int (*fn)(void *arg, const char *name), void *arg)
-{
-	for (int i = 0; m->nd && i < m->nd->nr; i++) {
-		const char *names[2] = { m->nd->ns[i].name, m->nd->dax[i].name };
-		enum nd_driver drvs[2] = { m->nd->ns[i].driver, m->nd->dax[i].driver };
-
-		for (int j = 0; j < 2; j++)
-			if ((bound_to == ND_DRV_NR || drvs[j] == bound_to) && fn(arg, names[j]))
-				return 0;
-	}
-	return 0;
-}
 
 /*
  * numa_map_to_online_node: a region's device lives on an online node - its
@@ -580,22 +792,33 @@ static int numa_map_to_online_node(struct memhp_machine *m, int nid)
 	return nid;
 }
 
+/*
+ * default_align: MEMREMAP_COMPAT_ALIGN_MAX (16M) unless the region is
+ * smaller, times the mappings when they do not divide it (one at most here).
+ */
+static unsigned long region_default_align(const struct memhp_machine *m, uint64_t size)
+{
+	return size < (16ULL << 20) ? m->page_size : 16UL << 20;
+}
+
 /* a region with its raw namespace and dax seed; nd_pmem binds as it appears */
-static int nd_region_create(struct memhp_machine *m, struct nd_bus *bus, uint64_t start, uint64_t size,
-			    int nid, struct physdev *dev)
+static int nd_region_create(struct memhp_machine *m, struct nd_bus *bus, int bus_idx, int dimm,
+			    uint64_t start, uint64_t size, int nid, struct physdev *dev)
 {
 	struct nd_namespace *ns = &bus->ns[bus->nr];
-	struct nd_dax *dax = &bus->dax[bus->nr];
+	struct nd_region *region = &bus->region[bus->nr];
 	int ret;
 
 	snprintf(ns->name, sizeof(ns->name), "namespace%d.0", bus->nr);
-	snprintf(dax->name, sizeof(dax->name), "dax%d.0", bus->nr);
+	region->dax_seed = nd_dax_create(m, bus->nr);
 	ns->start = start;
 	ns->size = size;
 	ns->target_nid = nid;
 	ns->nid = numa_map_to_online_node(m, nid);
 	ns->pagemap = !dev;	/* nd_e820 sets ND_REGION_PAGEMAP, the NFIT does not */
-	dax->align = 1UL << m->arch->pmd_shift;	/* nd_pfn_default_alignment */
+	region->bus = bus_idx;
+	region->dimm = dimm;
+	region->align = region_default_align(m, size);
 	if (!dev) {
 		ret = physdev_create(m, ns->name, start, size, -1, &dev);
 		if (ret)
@@ -610,21 +833,38 @@ static int nd_region_create(struct memhp_machine *m, struct nd_bus *bus, uint64_
 }
 
 /*
+ * nvdimm_bus_register: the bus takes nd_ida's lowest free id.  Called once
+ * the firmware has found something for it, as e820_pmem and the NFIT only
+ * register a bus when they have ranges.
+ */
+static int nd_bus_register(struct memhp_machine *m, struct nd_bus *bus, enum nd_bus_kind kind)
+{
+	int id = nd_bus_id_alloc(m);
+
+	if (id < 0)
+		return id;
+	bus->buses[bus->nr_buses] = (struct nd_bus_dev){ .id = id, .kind = kind };
+	return bus->nr_buses++;
+}
+
+/*
  * The NFIT's SPA ranges: acpi_nfit_insert_resource puts each into iomem as
  * "Persistent Memory", then the region's label-less namespace covers it
- * all (a raw namespace, as nd_e820's).
+ * all (a raw namespace, as nd_e820's).  Each is one QEMU NVDIMM: one
+ * dimm (nmemN) mapped whole into one region.
  */
 static int nd_nfit_probe(struct memhp_machine *m, struct nd_bus *bus)
 {
 	struct physdev *dev;
-	int nid, ret;
+	int nid, ret, bus_idx = bus->nr_buses;	/* registered below, if any */
 
 	for (unsigned int i = 0; !acpi_nvdimm_get(m, i, &dev, &nid); i++) {
-		if (bus->nr == ND_MAX_REGIONS)
+		if (bus->nr == ND_MAX_REGIONS || bus->nr_dimms == ND_MAX_DIMMS)
 			return -ENOSPC;
 		if (!iomem_request(m, dev->phys_start, dev->size, "Persistent Memory", IORESOURCE_MEM))
 			return -EBUSY;
-		ret = nd_region_create(m, bus, dev->phys_start, dev->size, nid, dev);
+		bus->dimm[bus->nr_dimms] = (struct nd_dimm){ .bus = bus_idx, .slot = i, .size = dev->size };
+		ret = nd_region_create(m, bus, bus_idx, bus->nr_dimms++, dev->phys_start, dev->size, nid, dev);
 		if (ret)
 			return ret;
 	}
@@ -646,20 +886,26 @@ int nd_init(struct memhp_machine *m)
 
 		if (e->type != E820_USER_PRAM)
 			continue;
-		ret = nd_region_create(m, bus, e->start, e->size, e->nid, NULL);
+		ret = nd_region_create(m, bus, bus->nr_buses, -1, e->start, e->size, e->nid, NULL);
 		if (ret)
 			return ret;
 	}
 	/* the e820 bus registers when PRAM exists (the e820_pmem device) */
-	if (bus->nr)
-		nd_bus_id_alloc(m);
+	if (bus->nr) {
+		ret = nd_bus_register(m, bus, ND_BUS_E820);
+		if (ret < 0)
+			return ret;
+	}
 	first_nfit = bus->nr;
 	ret = nd_nfit_probe(m, bus);
 	if (ret)
 		return ret;
 	/* and ACPI.NFIT's when the NFIT describes NVDIMMs */
-	if (bus->nr > first_nfit)
-		nd_bus_id_alloc(m);
+	if (bus->nr > first_nfit) {
+		ret = nd_bus_register(m, bus, ND_BUS_NFIT);
+		if (ret < 0)
+			return ret;
+	}
 	dax_reserve_region_ids(m, bus->nr);
 	return 0;
 }

@@ -24,8 +24,8 @@ LAYERS = [
     ("ZONE_DEVICE core", ["memremap"]),
     ("migration", ["wprotect", "migrate", "migrate_device"]),
     ("memory blocks and hotplug", ["notifier", "params", "memory_block", "memory_hotplug", "acpi"]),
-    ("drivers", ["dax", "nd", "dmirror", "cxl", "cxl_region"]),
-    ("machine, files, API", ["machine", "kernfs", "cxl_sysfs", "procfs", "debug_vm", "api"]),
+    ("drivers", ["dax", "nd", "dmirror", "cxl", "cxl_region", "cxl_pmem"]),
+    ("machine, files, API", ["machine", "kernfs", "cxl_sysfs", "nd_sysfs", "procfs", "debug_vm", "api"]),
 ]
 
 # (caller, callee): why the call goes up

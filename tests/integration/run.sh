@@ -553,4 +553,7 @@ bash "$top/tests/integration/cxl.sh" "$build"
 
 # ---- dynamic dax: an hmem region partitioned by daxctl (tests/integration/dax.sh) ----
 bash "$top/tests/integration/dax.sh" "$build"
+
+# ---- nd: the NFIT's and e820's buses read by ndctl (tests/integration/nd.sh) ----
+bash "$top/tests/integration/nd.sh" "$build"
 exit 0

@@ -6,7 +6,8 @@
  * DRAM, 2 vmemmap pages per 2 MiB folio) and mode pmem (memmap on the
  * namespace, an altmap), the seed's errno cases, memremap_pages' refusals
  * next to a namespace (the rest are in test_memremap.c) and a fault sweep
- * of the conversion.
+ * of the conversion; the device tree libndctl enumerates (nd_sysfs.c) for
+ * e820's bus and for QEMU's NFIT, its values the kernel's.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -52,7 +53,8 @@ static void test_boot_namespace(void **state)
 	file_is(m, ND "/devices/namespace0.0/size", "134217728\n");
 	file_is(m, ND "/devices/namespace0.0/resource", "0x30000000\n");
 	assert_int_equal(memhp_file_stat(m, ND "/devices/namespace0.0/driver", &st), 0);
-	assert_string_equal(st.link, "../../drivers/nd_pmem");
+	/* from devices/platform/e820_pmem/ndbus0/region0/namespace0.0 */
+	assert_string_equal(st.link, "../../../../../../bus/nd/drivers/nd_pmem");
 	assert_int_equal(memmap_pages(m), 512);
 	assert_int_equal(zone_field(m, 0, "Device", "spanned"), 32768);
 	assert_int_equal(zone_field(m, 0, "Device", "present"), 0);
@@ -420,6 +422,271 @@ static void test_dax_pmem_fault_sweep(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* ---- the device tree (nd_sysfs.c) ---------------------------------------- */
+
+static int collect_name(void *arg, const char *name, const struct memhp_stat *st)
+{
+	char *names = arg;
+
+	snprintf(names + strlen(names), 2048 - strlen(names), "%s ", name);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* a directory's entries, sorted as ls sorts them, space-separated */
+static void ls_is(struct memhp_machine *m, const char *path, const char *want)
+{
+	char names[2048] = "", sorted[2048] = "", *v[128], *save = NULL;
+	int n = 0;
+
+	assert_int_equal(memhp_file_list(m, path, collect_name, names), 0);
+	for (char *t = strtok_r(names, " ", &save); t && n < 128; t = strtok_r(NULL, " ", &save))
+		v[n++] = t;
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_str);
+	for (int i = 0; i < n; i++)
+		snprintf(sorted + strlen(sorted), sizeof(sorted) - strlen(sorted), "%s%s", i ? " " : "", v[i]);
+	if (strcmp(sorted, want))
+		fail_msg("%s: want %s, got %s", path, want, sorted);
+}
+
+static void link_is(struct memhp_machine *m, const char *path, const char *want)
+{
+	struct memhp_stat st;
+
+	assert_int_equal(memhp_file_stat(m, path, &st), 0);
+	assert_int_equal(st.type, MEMHP_FT_LINK);
+	assert_string_equal(st.link, want);
+}
+
+static struct memhp_machine *boot_nvdimm(void)
+{
+	const struct memhp_coldplug nv = { "nv1", 1 * GiB, 0 };
+	struct memhp_config cfg = { 0 };
+	struct memhp_machine *m = NULL;
+
+	cfg.max_phys = 256 * GiB;
+	cfg.nvdimm = &nv;
+	cfg.nr_nvdimm = 1;
+	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
+	return m;
+}
+
+#define NFIT_BUS "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0012:00/ndbus0"
+#define E820_BUS "/sys/devices/platform/e820_pmem/ndbus0"
+
+/*
+ * QEMU's NFIT NVDIMM, label-less: the listings of Linux 6.12's own run
+ * (tests/oracle/kernel/nvdimm-kmem.json: ls of every /sys/bus/nd device
+ * and the values its scenario reads), and what libndctl reads besides.
+ */
+static void test_nfit_tree(void **state)
+{
+	struct memhp_machine *m = boot_nvdimm();
+	char buf[64];
+
+	(void)state;
+	ls_is(m, ND "/devices", "btt0.0 dax0.0 namespace0.0 ndbus0 nmem0 pfn0.0 region0");
+	ls_is(m, ND "/drivers", "dax_pmem nd_bus nd_pmem nd_region nvdimm");
+	ls_is(m, NFIT_BUS,
+	      "commands driver firmware nd nfit nmem0 provider region0 subsystem uevent wait_probe");
+	ls_is(m, NFIT_BUS "/nmem0",
+	      "available_slots commands dev devtype driver firmware flags modalias nfit state subsystem uevent");
+	ls_is(m, NFIT_BUS "/region0",
+	      "align available_size badblocks btt0.0 btt_seed dax0.0 dax_seed deep_flush devtype driver "
+	      "init_namespaces mapping0 mappings max_available_extent modalias namespace0.0 namespace_seed "
+	      "nfit nstype numa_node pfn0.0 pfn_seed read_only resource set_cookie size subsystem "
+	      "target_node uevent");
+	ls_is(m, NFIT_BUS "/region0/namespace0.0",
+	      "block devtype driver force_raw holder holder_class modalias mode nstype numa_node resource "
+	      "size subsystem target_node uevent");
+	ls_is(m, NFIT_BUS "/region0/dax0.0",
+	      "align devtype modalias mode namespace numa_node resource size subsystem "
+	      "supported_alignments target_node uevent uuid");
+	ls_is(m, NFIT_BUS "/region0/pfn0.0",
+	      "align devtype modalias mode namespace numa_node resource size subsystem "
+	      "supported_alignments target_node uevent uuid");
+	ls_is(m, NFIT_BUS "/region0/btt0.0",
+	      "devtype log_zero_flags modalias namespace numa_node sector_size size subsystem "
+	      "target_node uevent uuid");
+	file_is(m, ND "/devices/region0/size", "1073741824\n");
+	file_is(m, ND "/devices/region0/resource", "0x100000000\n");
+	file_is(m, ND "/devices/namespace0.0/mode", "raw\n");
+	file_is(m, ND "/devices/namespace0.0/size", "1073741824\n");
+	file_is(m, ND "/devices/namespace0.0/resource", "0x100000000\n");
+	file_is(m, ND "/devices/region0/nstype", "4\n");
+	file_is(m, ND "/devices/region0/numa_node", "0\n");
+	file_is(m, ND "/devices/region0/align", "0x1000000\n");
+	file_is(m, ND "/devices/region0/mappings", "1\n");
+	file_is(m, ND "/devices/region0/mapping0", "nmem0,0,1073741824,0\n");
+	file_is(m, ND "/devices/nmem0/devtype", "nvdimm\n");
+	file_is(m, ND "/devices/ndbus0/provider", "ACPI.NFIT\n");
+
+	/* the bus: ND_CMD_CALL only; its class device and character device */
+	link_is(m, ND "/devices/ndbus0", "../../../devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0012:00/ndbus0");
+	file_is(m, NFIT_BUS "/commands", "call \n");
+	file_is(m, NFIT_BUS "/wait_probe", "1\n");
+	file_is(m, NFIT_BUS "/nfit/revision", "1\n");
+	file_is(m, NFIT_BUS "/nfit/dsm_mask", "0x0\n");
+	ls_is(m, "/sys/class/nd", "ndctl0");
+	link_is(m, "/sys/class/nd/ndctl0", "../../devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0012:00/ndbus0/nd/ndctl0");
+	file_is(m, "/sys/class/nd/ndctl0/dev", "62:0\n");
+	link_is(m, "/sys/class/nd/ndctl0/device", "../../../ndbus0");
+	link_is(m, "/sys/dev/char/62:0", "../../devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0012:00/ndbus0/nd/ndctl0");
+	file_is(m, "/sys/dev/char/62:0/device/provider", "ACPI.NFIT\n");
+	link_is(m, NFIT_BUS "/driver", "../../../../../bus/nd/drivers/nd_bus");
+	link_is(m, ND "/drivers/nd_region/region0",
+		"../../../../devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0012:00/ndbus0/region0");
+
+	/* the dimm as QEMU's NFIT describes slot 0, printed big-endian */
+	file_is(m, NFIT_BUS "/nmem0/nfit/handle", "0x1\n");
+	file_is(m, NFIT_BUS "/nmem0/nfit/phys_id", "0x1\n");
+	file_is(m, NFIT_BUS "/nmem0/nfit/vendor", "0x8680\n");
+	file_is(m, NFIT_BUS "/nmem0/nfit/device", "0x0100\n");
+	file_is(m, NFIT_BUS "/nmem0/nfit/format", "0x0301\n");
+	file_is(m, NFIT_BUS "/nmem0/nfit/serial", "0x56341200\n");
+	file_is(m, NFIT_BUS "/nmem0/nfit/id", "8680-56341200\n");
+	assert_int_equal(memhp_file_read(m, NFIT_BUS "/nmem0/nfit/family", buf, sizeof(buf)), -ENXIO);
+	assert_int_equal(memhp_file_read(m, NFIT_BUS "/nmem0/available_slots", buf, sizeof(buf)), -ENXIO);
+	file_is(m, NFIT_BUS "/nmem0/dev", "63:0\n");
+	file_is(m, NFIT_BUS "/nmem0/state", "idle\n");
+
+	/* the region: cookie1 of {0, 0x123456, 0}, range_index the SPA's */
+	file_is(m, NFIT_BUS "/region0/set_cookie", "0x2468ac00123456\n");
+	file_is(m, NFIT_BUS "/region0/nfit/range_index", "2\n");
+	file_is(m, NFIT_BUS "/region0/deep_flush", "0\n");
+	file_is(m, NFIT_BUS "/region0/available_size", "0\n");
+	file_is(m, NFIT_BUS "/region0/init_namespaces", "1/1\n");
+	file_is(m, NFIT_BUS "/region0/dax_seed", "dax0.0\n");
+	file_is(m, NFIT_BUS "/region0/namespace0.0/nstype", "4\n");
+	file_is(m, NFIT_BUS "/region0/namespace0.0/devtype", "nd_namespace_io\n");
+	file_is(m, NFIT_BUS "/region0/namespace0.0/modalias", "nd:t4\n");
+	file_is(m, NFIT_BUS "/region0/namespace0.0/uevent",
+		"DEVTYPE=nd_namespace_io\nDRIVER=nd_pmem\nMODALIAS=nd:t4\n");
+	ls_is(m, NFIT_BUS "/region0/namespace0.0/block", "pmem0");
+	link_is(m, NFIT_BUS "/region0/namespace0.0/driver", "../../../../../../../bus/nd/drivers/nd_pmem");
+	file_is(m, NFIT_BUS "/region0/dax0.0/supported_alignments", "4096 2097152 1073741824 \n");
+	file_is(m, NFIT_BUS "/region0/btt0.0/sector_size", "512 520 528 4096 4104 4160 4224 \n");
+	/* nothing of e820's */
+	assert_int_equal(memhp_file_stat(m, "/sys/devices/platform/e820_pmem", &(struct memhp_stat){ 0 }),
+			 -ENOENT);
+	memhp_machine_destroy(m);
+}
+
+/* e820's bus: no dimms, no interleave set; its namespace maps struct pages */
+static void test_e820_tree(void **state)
+{
+	struct memhp_machine *m = boot_pmem();
+	char buf[64];
+
+	(void)state;
+	ls_is(m, ND "/devices", "btt0.0 dax0.0 namespace0.0 ndbus0 pfn0.0 region0");
+	ls_is(m, E820_BUS, "commands driver firmware nd provider region0 subsystem uevent wait_probe");
+	ls_is(m, E820_BUS "/region0",
+	      "align badblocks btt0.0 btt_seed dax0.0 dax_seed devtype driver init_namespaces mappings "
+	      "max_available_extent modalias namespace0.0 namespace_seed nstype numa_node pfn0.0 pfn_seed "
+	      "read_only resource size subsystem target_node uevent");
+	link_is(m, ND "/devices/region0", "../../../devices/platform/e820_pmem/ndbus0/region0");
+	link_is(m, "/sys/class/nd/ndctl0", "../../devices/platform/e820_pmem/ndbus0/nd/ndctl0");
+	file_is(m, ND "/devices/ndbus0/provider", "e820\n");
+	file_is(m, ND "/devices/ndbus0/commands", "\n");
+	file_is(m, ND "/devices/region0/mappings", "0\n");
+	file_is(m, ND "/devices/region0/align", "0x1000000\n");
+	file_is(m, ND "/devices/namespace0.0/mode", "memory\n");
+	file_is(m, ND "/devices/namespace0.0/holder", "\n");
+	assert_int_equal(memhp_file_stat(m, "/sys/devices/LNXSYSTM:00", &(struct memhp_stat){ 0 }), -ENOENT);
+
+	/* region attributes: align_store's and read_only's checks */
+	assert_int_equal(writef(m, ND "/devices/region0/align", "3"), -EINVAL);
+	assert_int_equal(writef(m, ND "/devices/region0/align", "0x800"), -EINVAL);
+	assert_int_equal(writef(m, ND "/devices/region0/align", "0x10000000"), -EINVAL);	/* > size */
+	write_ok(m, ND "/devices/region0/align", "0x200000");
+	file_is(m, ND "/devices/region0/align", "0x200000\n");
+	assert_int_equal(writef(m, ND "/devices/region0/read_only", "x"), -EINVAL);
+	write_ok(m, ND "/devices/region0/read_only", "1");
+	file_is(m, ND "/devices/region0/read_only", "1\n");
+
+	/* holder_class: only while unbound and unclaimed; known classes only */
+	assert_int_equal(writef(m, ND "/devices/namespace0.0/holder_class", "dax"), -EBUSY);
+	write_ok(m, ND "/drivers/nd_pmem/unbind", "namespace0.0");
+	assert_int_equal(writef(m, ND "/devices/namespace0.0/holder_class", "foo"), -EINVAL);
+	write_ok(m, ND "/devices/namespace0.0/holder_class", "dax\n");
+	file_is(m, ND "/devices/namespace0.0/holder_class", "dax\n");
+	ls_is(m, E820_BUS "/region0/namespace0.0", "devtype force_raw holder holder_class modalias mode nstype "
+	      "numa_node resource size subsystem target_node uevent");
+	ls_is(m, ND "/drivers/nd_pmem", "bind unbind");
+
+	/* a failed bind leaves the seed where it was */
+	assert_int_equal(writef(m, ND "/drivers/dax_pmem/bind", "dax0.0"), -ENODEV);
+	file_is(m, ND "/devices/region0/dax_seed", "dax0.0\n");
+
+	/* the claim: mode dax, the holder; bound, the data's extent */
+	write_ok(m, ND "/devices/dax0.0/uuid", "0b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b\n");
+	write_ok(m, ND "/devices/dax0.0/namespace", "namespace0.0\n");
+	write_ok(m, ND "/devices/dax0.0/mode", "pmem");
+	file_is(m, ND "/devices/namespace0.0/mode", "dax\n");
+	file_is(m, ND "/devices/namespace0.0/holder", "dax0.0\n");
+	assert_int_equal(writef(m, ND "/devices/namespace0.0/holder_class", "\n"), -EBUSY);
+	assert_int_equal(memhp_file_read(m, ND "/devices/dax0.0/resource", buf, sizeof(buf)), -ENXIO);
+	assert_int_equal(memhp_file_read(m, ND "/devices/dax0.0/size", buf, sizeof(buf)), -ENXIO);
+	write_ok(m, ND "/drivers/dax_pmem/bind", "dax0.0");
+	/* dataoff: ALIGN(8K + 64 * 32766 pfns, 2M) = 4M */
+	file_is(m, ND "/devices/dax0.0/resource", "0x30400000\n");
+	file_is(m, ND "/devices/dax0.0/size", "130023424\n");
+	link_is(m, ND "/drivers/dax_pmem/dax0.0", "../../../../devices/platform/e820_pmem/ndbus0/region0/dax0.0");
+	file_is(m, ND "/devices/dax0.0/uevent", "DEVTYPE=nd_dax\nDRIVER=dax_pmem\nMODALIAS=nd:t7\n");
+
+	/* nd_region_advance_seeds: the bound seed's region has a new one, dax0.1 */
+	file_is(m, ND "/devices/region0/dax_seed", "dax0.1\n");
+	ls_is(m, ND "/devices", "btt0.0 dax0.0 dax0.1 namespace0.0 ndbus0 pfn0.0 region0");
+	link_is(m, ND "/devices/dax0.1", "../../../devices/platform/e820_pmem/ndbus0/region0/dax0.1");
+	file_is(m, ND "/devices/dax0.1/namespace", "\n");
+	file_is(m, ND "/devices/dax0.1/mode", "none\n");
+	/* the namespace is dax0.0's until cleared */
+	write_ok(m, ND "/devices/dax0.1/uuid", "1b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b\n");
+	assert_int_equal(writef(m, ND "/devices/dax0.1/namespace", "namespace0.0"), -EBUSY);
+	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.0");
+	write_ok(m, ND "/drivers/dax_pmem/bind", "dax0.0");	/* not the seed: no dax0.2 */
+	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.0");
+	file_is(m, ND "/devices/region0/dax_seed", "dax0.1\n");
+	assert_int_equal(memhp_file_stat(m, ND "/devices/dax0.2", &(struct memhp_stat){ 0 }), -ENOENT);
+	write_ok(m, ND "/devices/dax0.0/namespace", "\n");
+	file_is(m, ND "/devices/namespace0.0/holder", "\n");
+	write_ok(m, ND "/devices/dax0.1/namespace", "namespace0.0");
+	write_ok(m, ND "/devices/dax0.1/mode", "ram");
+	write_ok(m, ND "/drivers/dax_pmem/bind", "dax0.1");
+	file_is(m, ND "/devices/namespace0.0/holder", "dax0.1\n");
+	file_is(m, ND "/devices/region0/dax_seed", "dax0.2\n");
+	file_is(m, "/sys/bus/dax/devices/dax0.0/size", "132120576\n");	/* mode ram: dataoff 2M */
+	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.1");
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* force_raw: nd_pmem then maps no struct pages (pmem_should_map_pages) */
+static void test_force_raw(void **state)
+{
+	struct memhp_machine *m = boot_pmem();
+
+	(void)state;
+	assert_int_equal(memmap_pages(m), 512);
+	write_ok(m, ND "/drivers/nd_pmem/unbind", "namespace0.0");
+	assert_int_equal(memmap_pages(m), 0);
+	write_ok(m, ND "/devices/namespace0.0/force_raw", "1");
+	file_is(m, ND "/devices/namespace0.0/mode", "raw\n");
+	write_ok(m, ND "/drivers/nd_pmem/bind", "namespace0.0");
+	assert_int_equal(memmap_pages(m), 0);
+	write_ok(m, ND "/devices/namespace0.0/force_raw", "0");	/* bound: nothing remapped */
+	write_ok(m, ND "/drivers/nd_pmem/unbind", "namespace0.0");
+	write_ok(m, ND "/drivers/nd_pmem/bind", "namespace0.0");
+	assert_int_equal(memmap_pages(m), 512);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +699,9 @@ int main(void)
 		cmocka_unit_test(test_namespace_in_boot_section),
 		cmocka_unit_test(test_memremap_refusals),
 		cmocka_unit_test(test_dax_pmem_fault_sweep),
+		cmocka_unit_test(test_nfit_tree),
+		cmocka_unit_test(test_e820_tree),
+		cmocka_unit_test(test_force_raw),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

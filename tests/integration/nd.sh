@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# nd.sh - Debian's ndctl (v76.1), unmodified, reads memhpd's nd buses under
+# `memhpctl exec`: QEMU's NFIT NVDIMM (memhpd --nvdimm) and a legacy e820
+# range (memmap=nn!ss), as `ndctl list` shows them on Linux 6.12.
+#
+# usage: bash tests/integration/nd.sh BUILD_DIR   (as root, /dev/fuse)
+set -u
+build=$(cd "$1" && pwd)
+out=$build/integration-nd
+mnt=$out/mnt
+sock=$out/memhpd.sock
+rm -rf "$out"
+mkdir -p "$mnt"
+
+pass() { echo "PASS integration: nd: $1"; }
+fail() { echo "FAIL integration: nd: $1"; }
+check() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+ctl() { "$build/memhpctl" --socket "$sock" "$@"; }
+x() { timeout 60 "$build/memhpctl" exec --mount "$mnt" -- "$@"; }
+
+daemon_pid=""
+stop() {
+	if [ -n "$daemon_pid" ]; then
+		ctl shutdown >/dev/null 2>&1
+		for _ in $(seq 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+		daemon_pid=""
+	fi
+	mountpoint -q "$mnt" && fusermount3 -u "$mnt"
+}
+trap stop EXIT
+
+start() {
+	if ! "$build/memhpd" --mount "$mnt" --socket "$sock" "$@"; then
+		fail "memhpd $* starts"
+		return 1
+	fi
+	daemon_pid=$(ctl status | sed -n 's/^pid //p')
+	pass "memhpd $* starts"
+}
+
+if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ] || ! command -v ndctl >/dev/null || ! command -v jq >/dev/null; then
+	fail "needs root, /dev/fuse, ndctl and jq"
+	exit 0
+fi
+
+# ---- QEMU's NFIT: one label-less 1G NVDIMM ----------------------------------
+if start --nvdimm nv1:1G; then
+	json=$(x ndctl list -BDRNi)
+	check "ndctl list -BDRNi: bus ACPI.NFIT ndbus0, dimm nmem0 (id 8680-56341200, handle 1, phys_id 1)" \
+		"[ \"\$(jq -c '[.[0].provider, .[0].dev, .[0].dimms[0].dev, .[0].dimms[0].id, .[0].dimms[0].handle, .[0].dimms[0].phys_id]' <<< '$json')\" = '[\"ACPI.NFIT\",\"ndbus0\",\"nmem0\",\"8680-56341200\",1,1]' ]"
+	check "ndctl list -BDRNi: region0, 1G pmem, align 16M, mapping nmem0 0+1G at position 0" \
+		"[ \"\$(jq -c '.[0].regions[0] | [.dev, .size, .type, .align, .mappings[0].dimm, .mappings[0].offset, .mappings[0].length, .mappings[0].position]' <<< '$json')\" = '[\"region0\",1073741824,\"pmem\",16777216,\"nmem0\",0,1073741824,0]' ]"
+	check "ndctl list -BDRNi: namespace0.0 raw, 1G, block device pmem0" \
+		"[ \"\$(jq -c '.[0].regions[0].namespaces[0] | [.dev, .mode, .size, .blockdev]' <<< '$json')\" = '[\"namespace0.0\",\"raw\",1073741824,\"pmem0\"]' ]"
+	check "ndctl list -b ACPI.NFIT -Ni: namespace0.0 (daxctl-devices.sh's victim lookup)" \
+		"[ \"\$(x ndctl list -b ACPI.NFIT -Ni | jq -r '.[0].dev')\" = namespace0.0 ]"
+	check "the kernel's listing of every /sys/bus/nd device (tests/oracle/kernel/nvdimm-kmem.json)" \
+		"x sh -c 'for f in /sys/bus/nd/devices/*/; do echo \"== \$f\"; ls \$f; done' > '$out/ls' &&
+		 python3 -c 'import json,sys; k=json.load(open(sys.argv[1])); print(k[\"steps\"][1][\"action\"][\"stdout\"], end=\"\")' \
+			'$(dirname "$0")/../oracle/kernel/nvdimm-kmem.json' | diff - '$out/ls'"
+	# the dax seed configured through sysfs, as the oracle's nvdimm-kmem does
+	x sh -c 'echo namespace0.0 > /sys/bus/nd/drivers/nd_pmem/unbind &&
+		echo 0b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b > /sys/bus/nd/devices/dax0.0/uuid &&
+		echo namespace0.0 > /sys/bus/nd/devices/dax0.0/namespace &&
+		echo ram > /sys/bus/nd/devices/dax0.0/mode &&
+		echo dax0.0 > /sys/bus/nd/drivers/dax_pmem/bind' > "$out/bind.log" 2>&1
+	check "dax_pmem binds dax0.0: ndctl shows namespace0.0 devdax, the region's dax_seed is dax0.1" \
+		"[ \"\$(x ndctl list -NXi | jq -c '.[0] | [.dev, .mode, .size, .uuid]')\" = '[\"namespace0.0\",\"devdax\",1071644672,\"0b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b\"]' ] &&
+		 [ \"\$(cat '$mnt/sys/bus/nd/devices/region0/dax_seed')\" = dax0.1 ]"
+	stop
+fi
+
+# ---- e820: memmap=512M!4608M --------------------------------------------------
+if start --cmdline 'memmap=512M!4608M' --mem 4G; then
+	json=$(x ndctl list -BDRNi)
+	check "ndctl list -BDRNi: bus e820 ndbus0, no dimms, region0 512M pmem, no mappings" \
+		"[ \"\$(jq -c '.[0] | [.provider, .dev, (.dimms // [] | length), .regions[0].dev, .regions[0].size, .regions[0].type, (.regions[0].mappings // [] | length)]' <<< '$json')\" = '[\"e820\",\"ndbus0\",0,\"region0\",536870912,\"pmem\",0]' ]"
+	check "ndctl list -BDRNi: namespace0.0 fsdax, map mem, 512M, block device pmem0" \
+		"[ \"\$(jq -c '.[0].regions[0].namespaces[0] | [.dev, .mode, .map, .size, .blockdev]' <<< '$json')\" = '[\"namespace0.0\",\"fsdax\",\"mem\",536870912,\"pmem0\"]' ]"
+	check "/sys/class/nd/ndctl0 -> devices/platform/e820_pmem/ndbus0/nd/ndctl0" \
+		"[ \"\$(x readlink /sys/class/nd/ndctl0)\" = ../../devices/platform/e820_pmem/ndbus0/nd/ndctl0 ]"
+	stop
+fi
+exit 0
