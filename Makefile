@@ -108,7 +108,7 @@ PRELOAD_RENAMES := malloc=__libc_malloc calloc=__libc_calloc realloc=__libc_real
 	fork=memhp_preload_real_fork
 
 PRELOAD_TARGETS := $(BUILD)/libmemhp-preload.so $(BUILD)/tests/live/heap_user $(BUILD)/tests/live/pin_user \
-		   $(BUILD)/tests/live/unmap_race
+		   $(BUILD)/tests/live/unmap_race $(BUILD)/tests/live/realloc_mmap
 
 $(BUILD)/preload/core.o: $(LIB_OBJS) $(MEMHPD_OBJS) Makefile
 	@mkdir -p $(dir $@)
@@ -147,6 +147,11 @@ tests: $(UNIT_BINS)
 $(BUILD)/tests/live/%: tests/live/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread $< -o $@
+
+# exports its __libc_realloc, as a preloaded allocator does
+$(BUILD)/tests/live/realloc_mmap: tests/live/realloc_mmap.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -rdynamic $< -o $@
 
 # the fuzz targets: replayed over their corpora in make check (any
 # compiler), fuzzed by libFuzzer in make check-long (SAN=fuzz CC=clang)

@@ -283,12 +283,23 @@ static long heap_cut(size_t i, uintptr_t a, uintptr_t b)
 	return (long)i;
 }
 
+/*
+ * P.lock held.  The table grows with the libc's realloc - which may be an
+ * allocator preloaded after us (mimalloc defines __libc_realloc too) and
+ * map a new segment: that mmap must pass through to the host, since
+ * taking it onto the heap would take P.lock again (a self-deadlock seen
+ * with sqlite3 on mimalloc).
+ */
 static int maps_reserve(size_t more)
 {
 	while (P.nr_maps + more > P.cap_maps) {
 		size_t cap = P.cap_maps ? 2 * P.cap_maps : 256;
-		struct heap_map *n = __libc_realloc(P.maps, cap * sizeof(*n));
+		int saved = passthrough;
+		struct heap_map *n;
 
+		passthrough = 1;
+		n = __libc_realloc(P.maps, cap * sizeof(*n));
+		passthrough = saved;
 		if (!n)
 			return -ENOMEM;
 		P.maps = n;

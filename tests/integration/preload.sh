@@ -73,6 +73,15 @@ why=$(mp -- "$out/script.sh" 2>&1); rc_script=$?
 check "memhpctl preload refuses bad usage (2), a missing program and a script (1), with the reason" \
 	"[ $rc_usage = 2 ] && [ $rc_size = 2 ] && [ $rc_missing = 1 ] && [ $rc_script = 1 ] && echo '$why' | grep -q 'not a dynamically linked program'"
 # sh (glibc's malloc) gets mimalloc; what it runs inherits neither preload's machine nor its LD_PRELOAD entry
+# ---- an allocator that maps with mmap (mimalloc) grows the preload's table:
+# its nested mmap must not take the preload's lock again (a hang before)
+realloc_out=$(timeout 120 env MEMHP_SOCKET="$out/realloc.sock" MEMHP_MEM=512M MEMHP_DIMMS=2x512M \
+	LD_PRELOAD="$build/libmemhp-preload.so" "$build/tests/live/realloc_mmap" 600 2>&1)
+realloc_rc=$?
+echo "  $realloc_out"
+check "the preload's mapping table grown through an allocator that itself maps (mimalloc's way): 600 mappings intact, no hang" \
+	"[ $realloc_rc = 0 ] && echo \"\$realloc_out\" | grep -q '^600 mappings intact, .* grown [1-9]'"
+
 env_seen=$("$build/memhpctl" --socket "$out/env.sock" preload --dimms 1x128M --mem 256M -- \
 	/bin/sh -c 'echo "$LD_PRELOAD"; env | grep -c "^MIMALLOC_"' 2>&1)
 check "a glibc-malloc program runs with mimalloc after the preload, and its children without the preload" \
