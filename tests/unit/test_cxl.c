@@ -671,6 +671,15 @@ static int note_entry(void *arg, const char *name, const struct memhp_stat *st)
 }
 
 /* list the bus and read every region's files while regions come and go */
+/* the reader stopped after a whole pass while the writer churned, at least */
+static void churn_stop(struct churn *c, pthread_t t)
+{
+	while (__atomic_load_n(&c->reads, __ATOMIC_ACQUIRE) < 2)
+		sched_yield();
+	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+}
+
 static void *cxl_reader(void *arg)
 {
 	struct churn *c = arg;
@@ -714,10 +723,7 @@ static void test_concurrent_regions(void **state)
 		write_ok(m, path, "4096");
 		write_ok(m, DEV "decoder0.0/delete_region", name);
 	}
-	while (__atomic_load_n(&c.reads, __ATOMIC_ACQUIRE) < 2)
-		sched_yield();	/* a whole pass while regions came and went, at least */
-	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
-	pthread_join(t, NULL);
+	churn_stop(&c, t);
 	assert_int_equal(count_in(m, CXL "/devices", "region"), 1);
 	memhp_machine_destroy(m);
 }
@@ -968,10 +974,7 @@ static void test_concurrent_binding(void **state)
 		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem2");
 		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem3");
 	}
-	while (__atomic_load_n(&c.reads, __ATOMIC_ACQUIRE) < 2)
-		sched_yield();
-	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
-	pthread_join(t, NULL);
+	churn_stop(&c, t);
 	/* after port1's teardown freed 4-9, mem2 and mem3 took the lowest ids */
 	present(m, DEV "port4/endpoint6");
 	link_is(m, DEV "port4/uport", "../../../../cxl_host_bridge.0/cxl_root_port.2/cxl_switch_uport.2");
@@ -1460,10 +1463,7 @@ static void test_concurrent_pmem(void **state)
 		write_ok(m, CXL "/drivers/cxl_region/unbind", "region4");
 		write_ok(m, CXL "/drivers/cxl_mem/bind", "mem9");
 	}
-	while (__atomic_load_n(&c.reads, __ATOMIC_ACQUIRE) < 2)
-		sched_yield();
-	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
-	pthread_join(t, NULL);
+	churn_stop(&c, t);
 	assert_int_equal(count_in(m, CXL "/drivers/cxl_nvdimm", "pmem"), 10);
 	assert_int_equal(count_in(m, CXL "/drivers/cxl_pmem_region", "pmem_region"), 0);
 	file_is(m, "/proc/iomem", iomem);
