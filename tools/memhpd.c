@@ -34,6 +34,7 @@
 #include <fuse_lowlevel.h>
 #include <getopt.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -47,6 +48,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -202,32 +204,97 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
  * that memhpctl exec made (a tmpfs named memhp-dev, the topmost /dev of a
  * mount namespace other than ours), never the host's.
  */
-static bool private_dev_of(pid_t pid)
+static bool mnt_ns_of(int procfd, char *ns, size_t size)
 {
-	char path[64], ours[64] = "", theirs[64] = "", line[4096];
-	bool found = false;
-	FILE *f;
+	ssize_t n = readlinkat(procfd, "ns/mnt", ns, size - 1);
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
-	if (readlink("/proc/self/ns/mnt", ours, sizeof(ours) - 1) < 0 ||
-	    readlink(path, theirs, sizeof(theirs) - 1) < 0 || !strcmp(ours, theirs))
+	if (n < 0)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
+	ns[n] = '\0';
+	return true;
+}
+
+/* the device number of the topmost /dev mount if it is exec's tmpfs, else 0 */
+static dev_t private_dev_mount(int procfd)
+{
+	char line[4096];
+	dev_t top = 0;
+	FILE *f;
+	int fd;
+
+	fd = openat(procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return 0;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		char mnt[256], fstype[64], source[256];
 		const char *sep = strstr(line, " - ");
+		unsigned int major, minor;
 
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1 || strcmp(mnt, "/dev"))
+		if (!sep || sscanf(line, "%*s %*s %u:%u %*s %255s", &major, &minor, mnt) != 3 ||
+		    strcmp(mnt, "/dev"))
 			continue;
 		/* the last /dev mount is the one on top */
-		found = sscanf(sep, " - %63s %255s", fstype, source) == 2 && !strcmp(fstype, "tmpfs") &&
-			!strcmp(source, "memhp-dev");
+		top = sscanf(sep, " - %63s %255s", fstype, source) == 2 && !strcmp(fstype, "tmpfs") &&
+		      !strcmp(source, "memhp-dev") ? makedev(major, minor) : 0;
 	}
 	fclose(f);
-	return found;
+	return top;
+}
+
+/*
+ * The writer's /dev, opened, if it is one memhpctl exec made; NULL otherwise.
+ * Why every step goes through one /proc/PID descriptor and is checked
+ * again after the open: the writer may exit and its pid be reused, or it
+ * may change namespace, between the check and the open.  The descriptor
+ * pins that process (lookups under it fail once it is gone), and the
+ * opened directory must be the very tmpfs mountinfo named, in the same
+ * mount namespace as before.
+ */
+static DIR *private_dev_open(pid_t pid)
+{
+	char path[32], ours[64], before[64], after[64];
+	int selffd, procfd, devfd = -1;
+	struct statfs sfs;
+	struct stat st;
+	DIR *dir = NULL;
+	dev_t devt;
+
+	selffd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (selffd < 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		goto out_close_self;
+	/* our own namespace's /dev is the host's: never */
+	if (!mnt_ns_of(selffd, ours, sizeof(ours)) || !mnt_ns_of(procfd, before, sizeof(before)) ||
+	    !strcmp(ours, before))
+		goto out_close_proc;
+	devt = private_dev_mount(procfd);
+	if (!devt)
+		goto out_close_proc;
+	devfd = openat(procfd, "root/dev", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (devfd < 0)
+		goto out_close_proc;
+	if (fstat(devfd, &st) || st.st_dev != devt || fstatfs(devfd, &sfs) || sfs.f_type != TMPFS_MAGIC ||
+	    !mnt_ns_of(procfd, after, sizeof(after)) || strcmp(before, after))
+		goto out_close_dev;
+	dir = fdopendir(devfd);
+	if (dir)
+		devfd = -1;	/* the DIR owns it now */
+out_close_dev:
+	if (devfd >= 0)
+		close(devfd);
+out_close_proc:
+	close(procfd);
+out_close_self:
+	close(selffd);
+	return dir;
 }
 
 struct dax_nodes {
@@ -267,21 +334,20 @@ static void read_dax_numbers(struct dax_nodes *nodes)
 static void devtmpfs_sync(pid_t pid)
 {
 	struct dax_nodes *nodes;
-	char path[64];
 	struct dirent *de;
 	DIR *dir;
 
-	if (pid <= 0 || !private_dev_of(pid))
+	if (pid <= 0 || !(dir = private_dev_open(pid)))
 		return;
 	nodes = calloc(1, sizeof(*nodes));
-	if (!nodes)
+	if (!nodes) {
+		closedir(dir);
 		return;
+	}
 	memhp_file_list(d.m, "/sys/bus/dax/devices", collect_dax_node, nodes);
 	read_dax_numbers(nodes);
-	snprintf(path, sizeof(path), "/proc/%d/root/dev", (int)pid);
-	dir = opendir(path);
 	/* nodes of devices gone, or of other numbers, go */
-	while (dir && (de = readdir(dir))) {
+	while ((de = readdir(dir))) {
 		struct stat st;
 		int i;
 
@@ -293,11 +359,10 @@ static void devtmpfs_sync(pid_t pid)
 		if (i == nodes->n || nodes->devt[i] != st.st_rdev)
 			unlinkat(dirfd(dir), de->d_name, 0);
 	}
-	for (int i = 0; dir && i < nodes->n; i++)
+	for (int i = 0; i < nodes->n; i++)
 		if (nodes->devt[i])
 			mknodat(dirfd(dir), nodes->names[i], S_IFCHR | 0600, nodes->devt[i]);
-	if (dir)
-		closedir(dir);
+	closedir(dir);
 	free(nodes);
 }
 

@@ -87,7 +87,12 @@ check "size: misaligned EINVAL, more than the region ENOSPC, create on a full re
 	"[ \"\$(errno_of $dev0/size 4096)\" = 22 ] && [ \"\$(errno_of $dev0/size $((4 * G)))\" = 28 ] &&
 	 [ \"\$(errno_of $mnt/sys/devices/platform/hmem.0/dax_region/create 1)\" = 28 ]"
 echo $G > "$dev0/size"
+host_had_dax01=$([ -e /dev/dax0.1 ] && echo yes || echo no)
 sysw dax_region/create 1
+echo $((4 * M)) > "$mnt/sys/bus/dax/devices/dax0.1/size"
+check "a dax write from the host's namespace leaves the host's /dev alone (no /dev/dax0.1 made)" \
+	"[ $host_had_dax01 = yes ] || [ ! -e /dev/dax0.1 ]"
+echo 0 > "$mnt/sys/bus/dax/devices/dax0.1/size"
 check "create: seed dax0.1 of size 0, no mapping; delete of an unknown name ENXIO" \
 	"[ \"\$(sysr dax_region/seed) \$(sysr dax_region/create) \$(cat $mnt/sys/bus/dax/devices/dax0.1/size)\" = 'dax0.1 dax0.1 0' ] &&
 	 [ ! -e $mnt/sys/bus/dax/devices/dax0.1/mapping0 ] && [ \"\$(errno_of $mnt/sys/devices/platform/hmem.0/dax_region/delete dax0.9)\" = 6 ]"
