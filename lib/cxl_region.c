@@ -976,7 +976,7 @@ int cxl_region_bind(struct memhp_machine *m, int r)
 	pthread_mutex_unlock(&b->lock);
 	if (ret)
 		return ret;
-	ret = dax_region_create_in(m, MEMHP_DAX_CXL, size, 0, 0, start, -1, NULL, dev_at(b, r)->id, &info);
+	ret = dax_region_create_in(m, MEMHP_DAX_CXL, size, 0, 0, start, -1, NULL, dev_at(b, r)->id, NULL, &info);
 	pthread_mutex_lock(&b->lock);
 	if (ret)
 		__atomic_store_n(&reg->bound, false, __ATOMIC_RELEASE);

@@ -95,6 +95,7 @@ struct dax_region {
 	struct physdev *dev;
 	bool dev_borrowed;		/* a pmem namespace's: nd.c owns it */
 	bool is_static;			/* IORESOURCE_DAX_STATIC: one device, fixed */
+	char parent[DEVPATH_MAX];	/* alloc_dax_region's dev, under /sys/devices */
 	struct resource *res;
 	struct dev_pagemap *static_pgmap;	/* IORESOURCE_DAX_STATIC regions */
 	struct dev_dax *devs;		/* by id */
@@ -395,10 +396,10 @@ static void set_driver(struct memhp_machine *m, struct dev_dax *dd, enum dax_dri
 	pthread_mutex_unlock(&m->dax_lock);
 }
 
-/* the platform device a region hangs under: dax_hmem's "hmem.R", else dax_region.R */
+/* the device a region hangs under, its devpath (dax_region_add sets it) */
 static void region_parent_name(const struct dax_region *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s.%d", r->kind == MEMHP_DAX_HMEM ? "hmem" : "dax_region", r->id);
+	snprintf(buf, len, "%s", r->parent);
 }
 
 /*
@@ -408,14 +409,14 @@ static void region_parent_name(const struct dax_region *r, char *buf, size_t len
  */
 static void dax_uevent(struct memhp_machine *m, struct dev_dax *dd, const char *action)
 {
-	char env[128], parent[32];
+	char env[128], parent[DEVPATH_MAX];
 	int n = snprintf(env, sizeof(env), "MAJOR=%d\nMINOR=%d\nDEVNAME=%s\n", DAX_CHAR_MAJOR,
 			 dd->region->id * DAX_DEVS_PER_REGION + dd->id, dd->name);
 
 	if (dd->driver != DAX_DRV_NONE)
 		snprintf(env + n, sizeof(env) - (size_t)n, "DRIVER=%s\n", driver_names[dd->driver]);
 	region_parent_name(dd->region, parent, sizeof(parent));
-	kobject_uevent_env(m->uevents, action, "dax", env, "/devices/platform/%s/%s", parent, dd->name);
+	kobject_uevent_env(m->uevents, action, "dax", env, "/devices/%s/%s", parent, dd->name);
 }
 
 /* dax_bus_probe: an empty device is -ENXIO; a bound seed is no longer the seed */
@@ -1270,7 +1271,7 @@ const char *dax_driver_name(enum dax_driver drv)
 int dax_list(struct memhp_machine *m, int region, enum dax_driver bound_to,
 	     int (*fn)(void *arg, const char *name, const char *parent), void *arg)
 {
-	char parent[32];
+	char parent[DEVPATH_MAX];
 
 	pthread_mutex_lock(&m->dax_lock);
 	for (struct dax_region *r = m->dax->regions; r; r = r->next) {
@@ -1289,10 +1290,10 @@ out:
 	return 0;
 }
 
-/* every region's platform device: hmem.R or dax_region.R */
+/* every region's parent device, as devpath */
 int dax_list_regions(struct memhp_machine *m, int (*fn)(void *arg, const char *parent), void *arg)
 {
-	char parent[32];
+	char parent[DEVPATH_MAX];
 
 	pthread_mutex_lock(&m->dax_lock);
 	for (struct dax_region *r = m->dax->regions; r; r = r->next) {
@@ -1305,7 +1306,7 @@ int dax_list_regions(struct memhp_machine *m, int (*fn)(void *arg, const char *p
 }
 
 /*
- * Region `id`'s platform device name into buf and whether the region is
+ * Region `id`'s parent device's devpath into buf and whether the region is
  * static (1) or dynamic (0); -ENOENT without such a region.
  */
 int dax_region_parent(struct memhp_machine *m, int id, char *buf, size_t len)
@@ -1380,6 +1381,10 @@ static int dax_region_add(struct memhp_machine *m, struct dax_region *r, uint64_
 	r->size = size;
 	r->align = align;
 	r->is_static = r->kind == MEMHP_DAX_PMEM;
+	/* no device of a driver's own to hang under: dax_hmem's hmem.R, else memhp's */
+	if (!r->parent[0])
+		snprintf(r->parent, sizeof(r->parent), "platform/%s.%d",
+			 r->kind == MEMHP_DAX_HMEM ? "hmem" : "dax_region", r->id);
 	pthread_mutex_lock(&m->dax_lock);
 	r->next = m->dax->regions;
 	m->dax->regions = r;
@@ -1414,7 +1419,7 @@ err_unlist:
  */
 int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, uint64_t size,
 			     uint64_t align, int target_node, int numa_node, struct physdev *dev,
-			     struct dev_pagemap *pgmap, struct memhp_dax_info *info)
+			     struct dev_pagemap *pgmap, const char *parent, struct memhp_dax_info *info)
 {
 	struct dax_region *r;
 	int ret;
@@ -1431,6 +1436,7 @@ int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, ui
 	r->dev = dev;
 	r->dev_borrowed = true;
 	r->static_pgmap = pgmap;
+	snprintf(r->parent, sizeof(r->parent), "%s", parent ? parent : "");
 	ret = dax_region_add(m, r, start, size, align, info);
 	if (ret)
 		free(r);
@@ -1447,7 +1453,7 @@ int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_
 		      int target_node, uint64_t align, uint64_t addr, int fd, struct memhp_dax_info *info)
 {
 	return dax_region_create_in(m, kind, size, target_node, align, addr, fd, region_resource_name(kind), -1,
-				    info);
+				    NULL, info);
 }
 
 /*
@@ -1455,11 +1461,12 @@ int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_
  * inside what already holds the range (a CXL region's "regionN": the
  * kernel's dax region resource is not in iomem, kmem's dax device is) -
  * with region id `id` (a CXL region's own id, as alloc_dax_region takes
- * it; -EBUSY if taken), or the next free one for -1.
+ * it; -EBUSY if taken), or the next free one for -1; under the device
+ * whose devpath is parent (NULL: a platform device of its own).
  */
 int dax_region_create_in(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size, int target_node,
 			 uint64_t align, uint64_t addr, int fd, const char *res_name, int id,
-			 struct memhp_dax_info *info)
+			 const char *parent, struct memhp_dax_info *info)
 {
 	struct dax_region *r;
 	int ret;
@@ -1498,6 +1505,7 @@ int dax_region_create_in(struct memhp_machine *m, enum memhp_dax_kind kind, uint
 	}
 	r->id = id >= 0 ? id : m->dax->next_id;
 	r->kind = kind;
+	snprintf(r->parent, sizeof(r->parent), "%s", parent ? parent : "");
 	r->target_node = target_node;
 	r->numa_node = target_node;
 	ret = dax_region_add(m, r, addr, size, align, info);
@@ -1537,7 +1545,7 @@ int dax_hmem_init(struct memhp_machine *m)
 		/* kmem's probe adds memory: under device_hotplug_lock, as the driver core's */
 		pthread_mutex_lock(&m->device_hotplug_lock);
 		ret = dax_region_create_in(m, MEMHP_DAX_HMEM, e->size, e->nid, 1ULL << m->arch->pmd_shift, e->start,
-					   -1, NULL, -1, NULL);
+					   -1, NULL, -1, NULL, NULL);
 		pthread_mutex_unlock(&m->device_hotplug_lock);
 		if (ret)
 			mlog(m, "hmem: %#llx-%#llx: failed to add platform device: %d", (unsigned long long)e->start,

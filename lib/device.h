@@ -110,7 +110,7 @@ const char *dax_driver_name(enum dax_driver drv);
 int dax_list(struct memhp_machine *m, int region, enum dax_driver bound_to,
 	     int (*fn)(void *arg, const char *name, const char *parent), void *arg);
 int dax_list_regions(struct memhp_machine *m, int (*fn)(void *arg, const char *parent), void *arg);
-/* the region's platform device ("hmem.R", "dax_region.R"); 1 static, 0 dynamic, -ENOENT */
+/* the region's parent's devpath ("platform/hmem.R" ...); 1 static, 0 dynamic, -ENOENT */
 int dax_region_parent(struct memhp_machine *m, int id, char *buf, size_t len);
 int dax_list_mappings(struct memhp_machine *m, const char *name, int (*fn)(void *arg, int id), void *arg);
 bool dax_mapping_exists(struct memhp_machine *m, const char *name, int id);
@@ -118,12 +118,12 @@ int dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_
 		      int target_node, uint64_t align, uint64_t addr, int fd, struct memhp_dax_info *info);
 int dax_region_create_in(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size, int target_node,
 			 uint64_t align, uint64_t addr, int fd, const char *res_name, int id,
-			 struct memhp_dax_info *info);
+			 const char *parent, struct memhp_dax_info *info);
 int dax_region_destroy(struct memhp_machine *m, int id);
 int dax_region_abandon(struct memhp_machine *m, int id);
 int dax_region_create_static(struct memhp_machine *m, int id, uint64_t start, uint64_t size,
 			     uint64_t align, int target_node, int numa_node, struct physdev *dev,
-			     struct dev_pagemap *pgmap, struct memhp_dax_info *info);
+			     struct dev_pagemap *pgmap, const char *parent, struct memhp_dax_info *info);
 void dax_reserve_region_ids(struct memhp_machine *m, int n);
 int dax_hmem_init(struct memhp_machine *m);
 

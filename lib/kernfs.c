@@ -610,8 +610,10 @@ static const struct ktype proc_type = { .attrs = proc_attrs, .mode = 0555 };
 
 /*
  * The driver-core layout of dax devices, as libdaxctl expects it: a device
- * lives under its region's platform device (dax_hmem's hmem.R, memhp's
- * dax_region.R for the others), which has the dax_region/ attributes; a
+ * lives under its region's parent device - the device alloc_dax_region
+ * was given: dax_hmem's platform/hmem.R, dax_pmem's nd dax device
+ * (.../ndbusB/regionN/daxN.K), memhp's own platform/dax_region.R for the
+ * others - which has the dax_region/ attributes; a
  * device has a mappingN/ directory per range (dax_mapping devices);
  * /sys/bus/dax/devices/daxR.I, the drivers' entries and
  * /sys/dev/char/MAJOR:MINOR are links to it.  The character device
@@ -621,10 +623,22 @@ static const struct ktype proc_type = { .attrs = proc_attrs, .mode = 0555 };
  * region's (pmem's) files are those bus.c's is_visible methods leave it.
  */
 
-/* daxR.I under ko->parent -> "devices/platform/PARENT/daxR.I", its place under /sys */
+/* daxR.I under ko->parent -> "devices/PARENT/daxR.I", its place under /sys */
 static void dax_dev_dir(const struct kobj *ko, char *buf, size_t len)
 {
-	snprintf(buf, len, "devices/platform/%s/%s", ko->parent, ko->dev);
+	snprintf(buf, len, "devices/%s/%s", ko->parent, ko->dev);
+}
+
+void sysfs_link_up(char *buf, size_t len, const char *dir, const char *to)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (const char *p = dir; *p && n < len; p++)
+		if (p == dir || p[-1] == '/')
+			n += (size_t)snprintf(buf + n, len - n, "../");
+	if (n < len)
+		snprintf(buf + n, len - n, "%s", to);
 }
 
 /* daxR.I -> its minor: R * 16 + I */
@@ -639,18 +653,24 @@ static int dax_minor(const char *dax)
 /* links, relative to the directory holding them */
 static void dax_driver_link(const struct kobj *ko, char *buf, size_t len)
 {
-	/* from devices/platform/PARENT/daxR.I */
-	snprintf(buf, len, "../../../../bus/dax/drivers/%s", dax_driver_name((enum dax_driver)ko->which));
+	char dir[DEVPATH_MAX + 32], to[64];
+
+	dax_dev_dir(ko, dir, sizeof(dir));
+	snprintf(to, sizeof(to), "bus/dax/drivers/%s", dax_driver_name((enum dax_driver)ko->which));
+	sysfs_link_up(buf, len, dir, to);
 }
 
 static void dax_subsystem_link(const struct kobj *ko, char *buf, size_t len)
 {
-	snprintf(buf, len, "../../../../bus/dax");
+	char dir[DEVPATH_MAX + 32];
+
+	dax_dev_dir(ko, dir, sizeof(dir));
+	sysfs_link_up(buf, len, dir, "bus/dax");
 }
 
 static void dax_bus_link(const struct kobj *ko, char *buf, size_t len)
 {
-	char dev[64];
+	char dev[DEVPATH_MAX + 32];
 
 	dax_dev_dir(ko, dev, sizeof(dev));
 	snprintf(buf, len, "../../../%s", dev);	/* from bus/dax/devices */
@@ -658,7 +678,7 @@ static void dax_bus_link(const struct kobj *ko, char *buf, size_t len)
 
 static void dax_drv_link(const struct kobj *ko, char *buf, size_t len)
 {
-	char dev[64];
+	char dev[DEVPATH_MAX + 32];
 
 	dax_dev_dir(ko, dev, sizeof(dev));
 	snprintf(buf, len, "../../../../%s", dev);	/* from bus/dax/drivers/DRV */
@@ -666,7 +686,7 @@ static void dax_drv_link(const struct kobj *ko, char *buf, size_t len)
 
 static void dax_chardev_link(const struct kobj *ko, char *buf, size_t len)
 {
-	char dev[64];
+	char dev[DEVPATH_MAX + 32];
 
 	dax_dev_dir(ko, dev, sizeof(dev));
 	snprintf(buf, len, "../../%s", dev);	/* from dev/char */
@@ -797,9 +817,11 @@ static int emit_dax_dev_dir(void *arg, const char *name, const char *parent)
 	return 0;
 }
 
+/* a region's platform device, by its name under platform/; others are listed by their bus */
 static int emit_dax_region_dir(void *arg, const char *parent)
 {
-	emit_kdir(arg, parent);
+	if (!strncmp(parent, "platform/", 9) && !strchr(parent + 9, '/'))
+		emit_kdir(arg, parent + 9);
 	return 0;
 }
 
@@ -887,6 +909,32 @@ static const struct ktype dax_region_type = {
 	.list = dax_region_list,
 };
 
+/* whether region's parent is the device at devpath holder; its device 0 into ko */
+static bool dax_region_holder_is(struct memhp_machine *m, struct kobj *ko, int region, const char *holder)
+{
+	snprintf(ko->dev, sizeof(ko->dev), "dax%d.0", region);
+	return dax_region_parent(m, region, ko->parent, sizeof(ko->parent)) >= 0 && !strcmp(ko->parent, holder);
+}
+
+const struct ktype *dax_holder_lookup(struct memhp_machine *m, struct kobj *ko, int region, const char *holder,
+				      const char *name)
+{
+	struct kobj dev = *ko;
+
+	if (!dax_region_holder_is(m, &dev, region, holder))
+		return NULL;
+	*ko = dev;
+	return dax_region_lookup(m, ko, name);
+}
+
+void dax_holder_list(struct memhp_machine *m, int region, const char *holder, struct lister *l)
+{
+	struct kobj dev = { 0 };
+
+	if (dax_region_holder_is(m, &dev, region, holder))
+		dax_region_list(m, &dev, l);
+}
+
 /* "hmem.R" or "dax_region.R", and only the one region R really has */
 static const struct ktype *platform_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
 {
@@ -904,8 +952,10 @@ static const struct ktype *platform_lookup(struct memhp_machine *m, struct kobj 
 		return cxl_platform_lookup(m, ko, name);
 	if (!parse_ulong(name + prefix, &rest, &region) || region > 999)
 		return NULL;
+	/* only a region whose parent is this very platform device */
 	if (dax_region_parent(m, (int)region, ko->parent, sizeof(ko->parent)) < 0 ||
-	    strncmp(name, ko->parent, (size_t)(rest - name)) || ko->parent[rest - name])
+	    strncmp(ko->parent, "platform/", 9) || strncmp(name, ko->parent + 9, (size_t)(rest - name)) ||
+	    ko->parent[9 + (rest - name)])
 		return NULL;
 	snprintf(ko->dev, sizeof(ko->dev), "dax%lu.0", region);
 	if (!*rest)

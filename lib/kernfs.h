@@ -66,6 +66,19 @@ void emit_kdir(struct lister *l, const char *name);
 /* a link of type t in a listing, its text made from ko */
 void emit_klink(struct lister *l, const char *name, const struct ktype *t, const struct kobj *ko);
 
+/* "../" once per component of dir (relative to /sys), then to: a link's text from dir */
+void sysfs_link_up(char *buf, size_t len, const char *dir, const char *to);
+
+/*
+ * A dax region hanging under another bus's device (dax_pmem's nd dax
+ * device, cxl_dax_region's dax_regionN), whose devpath under /sys/devices
+ * is holder: its dax_region/ and devices, in that device's directory.
+ * NULL, nothing listed, when region's parent is not holder.
+ */
+const struct ktype *dax_holder_lookup(struct memhp_machine *m, struct kobj *ko, int region, const char *holder,
+				      const char *name);
+void dax_holder_list(struct memhp_machine *m, int region, const char *holder, struct lister *l);
+
 /* cxl_sysfs.c: /sys/bus/cxl and the mock's platform devices, while a CXL topology exists */
 const struct ktype *cxl_bus_lookup(struct memhp_machine *m, struct kobj *ko, const char *name);
 void cxl_bus_list(struct memhp_machine *m, struct lister *l);

@@ -232,13 +232,18 @@ size_t nodemask_print(uint32_t mask, char *buf, size_t len);
  * need to know: the memory block, node, device or driver.  Filled in as a
  * path is walked, handed to every show and store method.
  */
+/* a device's path under /sys/devices, as the longest tree here needs */
+#define DEVPATH_MAX 128
+
 struct kobj {
 	unsigned long id;		/* memory block */
 	int nid;
 	int which;			/* of a family of fixed directories: the
 					 * driver (dax or nd) or notifier action */
 	char dev[16];			/* daxR.I, namespaceN.0 */
-	char parent[16];		/* a dax device's platform device: hmem.R, dax_region.R */
+	char parent[DEVPATH_MAX];	/* a dax device's parent, its devpath under
+					 * /sys/devices: platform/hmem.R, an nd dax
+					 * device, a CXL region's dax_regionN */
 	const struct cxl_bus *cxl;	/* CXL devices (cxl_sysfs.c): id is the
 					 * device, which a link's target */
 	const volatile int *cancel;	/* a write's (memhp_file_write_cancellable) */

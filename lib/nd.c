@@ -229,6 +229,7 @@ static int dax_pmem_probe(struct memhp_machine *m, struct nd_dax *dax)
 {
 	struct nd_namespace *ns = dax->ns;
 	uint64_t align = MAX(dax->align, 2ULL << 20), npfns, end_trunc;
+	char parent[DEVPATH_MAX];
 	int region, ret;
 
 	if (!ns)
@@ -268,8 +269,10 @@ static int dax_pmem_probe(struct memhp_machine *m, struct nd_dax *dax)
 	}
 	setup_pfn_pgmap(m, dax);
 	sscanf(ns->name, "namespace%d", &region);
+	/* alloc_dax_region(&nd_dax->nd_pfn.dev, ...): the region hangs under the nd dax device */
+	nd_devpath(m, dax->name, parent, sizeof(parent));
 	ret = dax_region_create_static(m, region, ns->start + dax->dataoff, PFN_PHYS_M(m, npfns),
-				       dax->align, ns->target_nid, ns->nid, ns->dev, &ns->pgmap, NULL);
+				       dax->align, ns->target_nid, ns->nid, ns->dev, &ns->pgmap, parent, NULL);
 	if (ret) {
 		iomem_release(m, &ns->res);
 		return ret;

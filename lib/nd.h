@@ -109,6 +109,8 @@ extern const char *const nd_kind_prefix[NDK_NR];
 #define KO_IDX(ko) ((int)((ko)->id & 0xff))
 
 int nd_parse_name(const char *name, int *n);
+/* device name's devpath under /sys/devices (nd_sysfs.c); "" for none */
+void nd_devpath(struct memhp_machine *m, const char *name, char *buf, size_t len);
 
 static inline int ko_kind(const struct kobj *ko)
 {

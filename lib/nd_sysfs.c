@@ -98,18 +98,19 @@ static void nd_dev_path(const struct kobj *ko, char *buf, size_t len)
 	}
 }
 
-/* "../" once per component of dir (relative to /sys), then to */
-static void link_up(char *buf, size_t len, const char *dir, const char *to)
+void nd_devpath(struct memhp_machine *m, const char *name, char *buf, size_t len)
 {
-	size_t n = 0;
+	struct kobj ko = { 0 };
+	char path[DEVPATH_MAX + 8];
 
 	buf[0] = '\0';
-	for (const char *p = dir; *p && n < len; p++)
-		if (p == dir || p[-1] == '/')
-			n += (size_t)snprintf(buf + n, len - n, "../");
-	if (n < len)
-		snprintf(buf + n, len - n, "%s", to);
+	if (nd_dev_take(m, &ko, name) < 0)
+		return;
+	nd_dev_path(&ko, path, sizeof(path));
+	snprintf(buf, len, "%s", path + strlen("devices/"));
 }
+
+#define link_up sysfs_link_up
 
 /* ---- ndbusN (core.c) and the NFIT's nfit/ (acpi/nfit/core.c) ------------ */
 
@@ -745,8 +746,32 @@ static void ns_list(struct memhp_machine *m, const struct kobj *ko, struct liste
 }
 
 static const struct ktype ns_type = { .attrs = nd_namespace_attrs, .lookup = ns_lookup, .list = ns_list };
-static const struct ktype dax_type = { .attrs = nd_dax_attrs, .lookup = dev_links_lookup,
-				       .list = dev_links_list };
+/* daxN.K: bound to dax_pmem, it holds dax region N - dax_region/ and daxN.0 */
+static const struct ktype *nd_dax_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	char path[DEVPATH_MAX + 8];
+	const struct ktype *t;
+	struct kobj child = *ko;
+
+	nd_dev_path(ko, path, sizeof(path));
+	t = dax_holder_lookup(m, &child, KO_IDX(ko), path + strlen("devices/"), name);
+	if (t) {
+		*ko = child;
+		return t;
+	}
+	return dev_links_lookup(m, ko, name);
+}
+
+static void nd_dax_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	char path[DEVPATH_MAX + 8];
+
+	nd_dev_path(ko, path, sizeof(path));
+	dax_holder_list(m, KO_IDX(ko), path + strlen("devices/"), l);
+	dev_links_list(m, ko, l);
+}
+
+static const struct ktype dax_type = { .attrs = nd_dax_attrs, .lookup = nd_dax_lookup, .list = nd_dax_list };
 static const struct ktype pfn_type = { .attrs = nd_pfn_attrs, .lookup = dev_links_lookup,
 				       .list = dev_links_list };
 static const struct ktype btt_type = { .attrs = nd_btt_attrs, .lookup = dev_links_lookup,

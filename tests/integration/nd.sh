@@ -69,6 +69,14 @@ if start --nvdimm nv1:1G; then
 	check "dax_pmem binds dax0.0: ndctl shows namespace0.0 devdax, the region's dax_seed is dax0.1" \
 		"[ \"\$(x ndctl list -NXi | jq -c '.[0] | [.dev, .mode, .size, .uuid]')\" = '[\"namespace0.0\",\"devdax\",1071644672,\"0b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b\"]' ] &&
 		 [ \"\$(cat '$mnt/sys/bus/nd/devices/region0/dax_seed')\" = dax0.1 ]"
+	# drivers/dax/pmem.c: alloc_dax_region(&nd_dax->nd_pfn.dev, ...)
+	check "dax region 0 hangs under the nd dax device: bus/dax/devices/dax0.0 is .../ndbus0/region0/dax0.0/dax0.0, nothing under platform" \
+		"[ \"\$(x readlink -f /sys/bus/dax/devices/dax0.0)\" = /sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0012:00/ndbus0/region0/dax0.0/dax0.0 ] &&
+		 [ -d '$mnt/sys/bus/nd/devices/dax0.0/dax_region' ] && [ ! -e '$mnt/sys/bus/nd/devices/dax0.1/dax_region' ] &&
+		 [ \"\$(readlink '$mnt/sys/bus/nd/devices/dax0.0/dax0.0/subsystem')\" = ../../../../../../../../bus/dax ] &&
+		 ! ls '$mnt/sys/devices/platform' | grep -q dax_region"
+	check "ndctl list -n namespace0.0 -X: its dax region's device dax0.0 (daxctl-devices.sh's daxctl_get_dev)" \
+		"[ \"\$(x ndctl list -n namespace0.0 -X | jq -er '.[].daxregion.devices[0].chardev')\" = dax0.0 ]"
 	stop
 fi
 
