@@ -16,6 +16,11 @@
  * writer is interrupted, FUSE interrupts the request, libfuse signals the
  * thread serving it, and a running offline returns -EINTR.
  *
+ * DIR/dev has the block devices, nd_pmem's disks: dev/pmemN is a regular
+ * file (0660) of the disk's size whose bytes are the namespace's
+ * (memhp_blockdev_pread/pwrite at the file offset); memhpctl exec shows it
+ * as /dev/pmemN.
+ *
  * The control socket (0600) takes the host side's requests (tools/ctl.h):
  * DIMMs in and out, reads and writes, status, shutdown.  Requests are
  * parsed strictly and answered with an error line when malformed; a client
@@ -85,14 +90,88 @@ static void on_stop(int sig)
 		fuse_session_exit(se);
 }
 
+/* ---- dev: the disks ------------------------------------------------------- */
+
+/*
+ * dev/pmemN: nd_pmem's disk as a regular file - FUSE cannot serve a block
+ * device - of the disk's size, read and written at the file offset through
+ * memhp_blockdev_pread/pwrite, so ndctl's reads and writes of /dev/pmemN
+ * reach the namespace's media.  What a block device has and this file has
+ * not: an exclusive open.  libndctl opens the disk O_EXCL to make sure no
+ * one has it mounted, but the VFS drops O_EXCL from the file's flags
+ * (do_dentry_open) before the FUSE open request is built, so memhpd never
+ * sees it and two openers are not kept apart; nothing here mounts a disk.
+ */
+
+/* the name below /dev: "" for /dev itself, NULL for a path not under it */
+static const char *dev_entry(const char *path)
+{
+	if (strncmp(path, "/dev", 4) || (path[4] && path[4] != '/'))
+		return NULL;
+	return path[4] ? path + 5 : "";
+}
+
+static int dev_getattr(const char *name, struct stat *st)
+{
+	uint64_t size;
+
+	memset(st, 0, sizeof(*st));
+	if (!*name) {
+		st->st_mode = S_IFDIR | 0755;
+		st->st_nlink = 2;
+		return 0;
+	}
+	if (memhp_blockdev_size(d.m, name, &size))
+		return -ENOENT;
+	st->st_mode = S_IFREG | 0660;	/* a disk node's mode, root:disk there; root:root here */
+	st->st_nlink = 1;
+	st->st_size = (off_t)size;
+	return 0;
+}
+
+/* up to 64 disks: more than the nd bus has regions */
+#define MAX_DISKS 64
+
+static int dev_readdir(const char *name, void *buf, fuse_fill_dir_t filler)
+{
+	char names[MAX_DISKS][MEMHP_BLOCKDEV_NAME_MAX];
+	size_t n;
+
+	if (*name)
+		return -ENOTDIR;
+	n = memhp_blockdev_list(d.m, names, MAX_DISKS);
+	filler(buf, ".", NULL, 0, 0);
+	filler(buf, "..", NULL, 0, 0);
+	for (size_t i = 0; i < n && i < MAX_DISKS; i++)
+		filler(buf, names[i], NULL, 0, 0);
+	return 0;
+}
+
+/* a disk opens for reading and writing alike (the mode bits decide, in the kernel) */
+static int dev_open(const char *name, struct fuse_file_info *fi)
+{
+	uint64_t size;
+
+	if (!*name)
+		return -EISDIR;
+	if (memhp_blockdev_size(d.m, name, &size))
+		return -ENXIO;	/* gone since the lookup: blkdev_open's answer */
+	fi->direct_io = 1;	/* every read and write reaches the media */
+	fi->nonseekable = 0;
+	return 0;
+}
+
 /* ---- the file system ----------------------------------------------------- */
 
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct memhp_stat ms;
-	int ret = memhp_file_stat(d.m, path, &ms);
+	int ret;
 
 	(void)fi;
+	if (dev_entry(path))
+		return dev_getattr(dev_entry(path), st);
+	ret = memhp_file_stat(d.m, path, &ms);
 	if (ret)
 		return ret;
 	memset(st, 0, sizeof(*st));
@@ -134,13 +213,20 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
 	struct fill_ctx c = { buf, filler };
+	int ret;
 
 	(void)off;
 	(void)fi;
 	(void)flags;
+	if (dev_entry(path))
+		return dev_readdir(dev_entry(path), buf, filler);
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
-	return memhp_file_list(d.m, path, fill_one, &c);
+	ret = memhp_file_list(d.m, path, fill_one, &c);
+	/* the root: the library's sys and proc, and our dev */
+	if (!ret && !strcmp(path, "/"))
+		filler(buf, "dev", NULL, 0, 0);
+	return ret;
 }
 
 static int fs_readlink(const char *path, char *buf, size_t len)
@@ -161,8 +247,11 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 {
 	struct memhp_stat ms;
 	int acc = fi->flags & O_ACCMODE;
-	int ret = memhp_file_stat(d.m, path, &ms);
+	int ret;
 
+	if (dev_entry(path))
+		return dev_open(dev_entry(path), fi);
+	ret = memhp_file_stat(d.m, path, &ms);
 	if (ret)
 		return ret;
 	if (ms.type == MEMHP_FT_DIR)
@@ -179,9 +268,12 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	char *all;
-	ssize_t n = memhp_file_read_alloc(d.m, path, &all);
+	ssize_t n;
 
 	(void)fi;
+	if (dev_entry(path))
+		return (int)memhp_blockdev_pread(d.m, dev_entry(path), buf, size, (uint64_t)off);
+	n = memhp_file_read_alloc(d.m, path, &all);
 	if (n < 0)
 		return (int)n;
 	if (off >= n) {
@@ -369,11 +461,13 @@ static void devtmpfs_sync(pid_t pid)
 static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	volatile int *cancel = cancel_get();
+	volatile int *cancel;
 	ssize_t ret;
 
-	(void)off;
 	(void)fi;
+	if (dev_entry(path))
+		return (int)memhp_blockdev_pwrite(d.m, dev_entry(path), buf, size, (uint64_t)off);
+	cancel = cancel_get();
 	if (!cancel)
 		return -EBUSY;
 	fuse_op_cancel = cancel;
@@ -386,14 +480,22 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 	return (int)ret;
 }
 
-/* `echo x > file` opens with O_TRUNC: sysfs ignores the truncation */
+/*
+ * `echo x > file` opens with O_TRUNC: sysfs ignores the truncation, and so
+ * does a block device (its size is the disk's: dd's ftruncate of its
+ * output changes nothing either).
+ */
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	struct memhp_stat ms;
-	int ret = memhp_file_stat(d.m, path, &ms);
+	struct stat st;
+	int ret;
 
 	(void)size;
 	(void)fi;
+	if (dev_entry(path))
+		return dev_getattr(dev_entry(path), &st) ? -ENOENT : S_ISDIR(st.st_mode) ? -EISDIR : 0;
+	ret = memhp_file_stat(d.m, path, &ms);
 	if (ret)
 		return ret;
 	return ms.mode & 0222 ? 0 : -EACCES;
