@@ -292,7 +292,8 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
  * /dev/daxR.I when the device is added and removes it with the device,
  * before the write that caused it returns - libdaxctl stats the node right
  * after writing dax_region/create.  So after a write to a dax file, the
- * writer's /dev is brought in line with /sys/bus/dax/devices: only a /dev
+ * writer's /dev is brought in line with /sys/bus/dax/devices, and after a
+ * write to an nd file its /dev/pmemN links with the disks: only a /dev
  * that memhpctl exec made (a tmpfs named memhp-dev, the topmost /dev of a
  * mount namespace other than ours), never the host's.
  */
@@ -423,19 +424,14 @@ static void read_dax_numbers(struct dax_nodes *nodes)
 	}
 }
 
-static void devtmpfs_sync(pid_t pid)
+static void sync_dax_nodes(DIR *dir)
 {
 	struct dax_nodes *nodes;
 	struct dirent *de;
-	DIR *dir;
 
-	if (pid <= 0 || !(dir = private_dev_open(pid)))
-		return;
 	nodes = calloc(1, sizeof(*nodes));
-	if (!nodes) {
-		closedir(dir);
+	if (!nodes)
 		return;
-	}
 	memhp_file_list(d.m, "/sys/bus/dax/devices", collect_dax_node, nodes);
 	read_dax_numbers(nodes);
 	/* nodes of devices gone, or of other numbers, go */
@@ -454,8 +450,73 @@ static void devtmpfs_sync(pid_t pid)
 	for (int i = 0; i < nodes->n; i++)
 		if (nodes->devt[i])
 			mknodat(dirfd(dir), nodes->names[i], S_IFCHR | 0600, nodes->devt[i]);
-	closedir(dir);
 	free(nodes);
+}
+
+/* is the link `name` in dir one to our disk of that name? */
+static bool disk_link_ok(DIR *dir, const char *name, char (*disks)[MEMHP_BLOCKDEV_NAME_MAX], size_t n)
+{
+	char target[NAME_MAX + 32], want[NAME_MAX + 32];
+	ssize_t len = readlinkat(dirfd(dir), name, target, sizeof(target));
+
+	if (len < 0 || len == (ssize_t)sizeof(target))
+		return false;
+	target[len] = '\0';
+	snprintf(want, sizeof(want), MEMHP_BLOCK_DIR "/%s", name);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(disks[i], name))
+			return !strcmp(target, want);
+	return false;
+}
+
+/*
+ * /dev/pmemN, as devtmpfs makes a disk's node in add_disk and removes it in
+ * del_gendisk: a link to MEMHP_BLOCK_DIR/pmemN, where memhpctl exec bound
+ * our dev/ (no block device node can lead to a FUSE file).  Only links
+ * named pmem* are ever removed or made: any other entry is not ours.
+ */
+static void sync_disk_links(DIR *dir)
+{
+	char disks[MAX_DISKS][MEMHP_BLOCKDEV_NAME_MAX], target[64];
+	size_t n = memhp_blockdev_list(d.m, disks, MAX_DISKS);
+	struct dirent *de;
+
+	n = n < MAX_DISKS ? n : MAX_DISKS;
+	rewinddir(dir);
+	while ((de = readdir(dir))) {
+		struct stat st;
+
+		if (strncmp(de->d_name, "pmem", 4) || fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISLNK(st.st_mode))
+			continue;
+		if (!disk_link_ok(dir, de->d_name, disks, n))
+			unlinkat(dirfd(dir), de->d_name, 0);
+	}
+	/* an existing entry of the name stays as it is (EEXIST) */
+	for (size_t i = 0; i < n; i++) {
+		snprintf(target, sizeof(target), MEMHP_BLOCK_DIR "/%s", disks[i]);
+		symlinkat(target, dirfd(dir), disks[i]);
+	}
+}
+
+/*
+ * After a write that may have added or removed a device: dax files for
+ * the dax nodes, the nd bus's files (its drivers' bind and unbind, a
+ * namespace's) for the disks.
+ */
+static void devtmpfs_sync(pid_t pid, const char *path)
+{
+	bool dax = strstr(path, "dax");
+	DIR *dir;
+
+	if (!dax && !strstr(path, "/nd/") && !strstr(path, "namespace"))
+		return;
+	if (pid <= 0 || !(dir = private_dev_open(pid)))
+		return;
+	if (dax)
+		sync_dax_nodes(dir);
+	sync_disk_links(dir);
+	closedir(dir);
 }
 
 static int fs_write(const char *path, const char *buf, size_t size, off_t off,
@@ -474,9 +535,9 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 	ret = memhp_file_write_cancellable(d.m, path, buf, size, cancel, 0);
 	fuse_op_cancel = NULL;
 	cancel_put(cancel);
-	/* a dax device may have come or gone: its node, as devtmpfs does */
-	if (ret >= 0 && strstr(path, "dax"))
-		devtmpfs_sync(fuse_get_context()->pid);
+	/* a dax device or a disk may have come or gone: its node, as devtmpfs does */
+	if (ret >= 0)
+		devtmpfs_sync(fuse_get_context()->pid, path);
 	return (int)ret;
 }
 
