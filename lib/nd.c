@@ -11,7 +11,9 @@
  *   nd_pmem   claims a raw namespace: requests "namespaceN.0" over all of
  *             it and maps it as MEMORY_DEVICE_FS_DAX memory, the memmap in
  *             DRAM (memremap_pages without altmap) - what the machine
- *             shows at boot, since the namespace binds as it appears.
+ *             shows at boot, since the namespace binds as it appears -
+ *             and attaches the disk pmemN, whose reads and writes copy
+ *             the namespace's bytes (memhp_blockdev_*).
  *   daxN.0    the seed: uuid, namespace, align (4K, 2M, 1G) and mode
  *             (ram: the memmap of the device-dax pages in DRAM; pmem: on
  *             the namespace itself, an altmap) are set while it is
@@ -32,7 +34,8 @@
  * Errnos are the driver core's and libnvdimm's: -ENODEV for an unknown or
  * unmatched device or an unset namespace, -EBUSY for a bound device or a
  * claimed namespace, -EINVAL for a bad attribute value, -ENXIO for mode
- * none.  Caller holds device_hotplug_lock.
+ * none.  Caller holds device_hotplug_lock (the public memhp_blockdev_*
+ * take it themselves).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +171,12 @@ void nd_bus_id_free(struct memhp_machine *m, int id)
 		m->nd->bus_id_used[id] = false;
 }
 
+/* nvdimm_write_bytes' target: the file offset of the namespace's byte off */
+static off_t ns_media_off(const struct nd_namespace *ns, uint64_t off)
+{
+	return (off_t)(ns->dev->fd_offset + (ns->start - ns->dev->phys_start) + off);
+}
+
 static void put_le(uint8_t *p, uint64_t v, int bytes)
 {
 	for (int i = 0; i < bytes; i++)
@@ -201,8 +210,7 @@ static int write_info_block(struct memhp_machine *m, struct nd_dax *dax, uint64_
 	put_le(sb + 92, 64, 2);				/* MAX_STRUCT_PAGE_SIZE */
 	sum = nd_sb_checksum((const uint32_t *)(const void *)sb, sizeof(sb) / 4);
 	put_le(sb + 4088, sum, 8);
-	if (pwrite(ns->dev->fd, sb, sizeof(sb), (off_t)(ns->dev->fd_offset + PFN_SB_OFFSET)) !=
-	    (ssize_t)sizeof(sb))
+	if (pwrite(ns->dev->fd, sb, sizeof(sb), ns_media_off(ns, PFN_SB_OFFSET)) != (ssize_t)sizeof(sb))
 		return -EIO;
 	return 0;
 }
@@ -342,6 +350,110 @@ static int nd_unbind(struct memhp_machine *m, enum nd_driver drv, const char *na
 		return 0;
 	}
 	return dax_pmem_remove(m, find_dax(m, name));
+}
+
+/* ---- the disk nd_pmem attaches (pmem.c) --------------------------------- */
+
+/*
+ * nvdimm_namespace_disk_name: an io namespace's disk is "pmem" and its
+ * region's id, and region N holds namespaceN.0.  The disk lives from
+ * pmem_attach_disk to the driver's remove (del_gendisk): -ENXIO once its
+ * namespace is unbound, as a block device whose disk is gone; -ENODEV for
+ * a name no namespace could have.
+ */
+static int disk_get(struct memhp_machine *m, const char *name, struct nd_namespace **nsp)
+{
+	char disk[MEMHP_BLOCKDEV_NAME_MAX];
+
+	for (int i = 0; m->nd && i < m->nd->nr; i++) {
+		snprintf(disk, sizeof(disk), "pmem%d", i);
+		if (strcmp(disk, name))
+			continue;
+		*nsp = &m->nd->ns[i];
+		return (*nsp)->driver == ND_DRV_PMEM ? 0 : -ENXIO;
+	}
+	return -ENODEV;
+}
+
+size_t memhp_blockdev_list(struct memhp_machine *m, char (*names)[MEMHP_BLOCKDEV_NAME_MAX], size_t max)
+{
+	machine_check(m);
+	size_t n = 0;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	for (int i = 0; m->nd && i < m->nd->nr; i++) {
+		if (m->nd->ns[i].driver != ND_DRV_PMEM)
+			continue;
+		if (n < max)
+			snprintf(names[n], sizeof(names[n]), "pmem%d", i);
+		n++;
+	}
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return n;
+}
+
+/* set_capacity of a raw namespace: all of it (no pfn_pad, no data_offset) */
+int memhp_blockdev_size(struct memhp_machine *m, const char *name, uint64_t *size)
+{
+	machine_check(m);
+	struct nd_namespace *ns;
+	int ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = disk_get(m, name, &ns);
+	if (!ret)
+		*size = ns->size;
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+/*
+ * pmem_do_read/pmem_do_write: a memcpy to or from the media, here the
+ * namespace's backing file.  device_hotplug_lock is held across the copy
+ * so the disk cannot go (nd_pmem unbinding) in the middle of it, as
+ * del_gendisk waits for the I/O in flight.
+ */
+static ssize_t disk_rw(struct memhp_machine *m, const char *name, void *buf, size_t len, uint64_t off,
+		       bool write)
+{
+	struct nd_namespace *ns;
+	ssize_t ret;
+
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = disk_get(m, name, &ns);
+	if (ret)
+		goto out;
+	/* blkdev_write_iter: a read-only disk (its region's, nvdimm_check_and_set_ro) */
+	if (write && m->nd->region[ns - m->nd->ns].ro) {
+		ret = -EPERM;
+		goto out;
+	}
+	/* blkdev_{read,write}_iter: nothing at or past the end; the I/O truncated to it */
+	if (!len || off >= ns->size) {
+		ret = write && len ? -ENOSPC : 0;
+		goto out;
+	}
+	len = MIN(len, ns->size - off);
+	ret = write ? pwrite(ns->dev->fd, buf, len, ns_media_off(ns, off))
+		    : pread(ns->dev->fd, buf, len, ns_media_off(ns, off));
+	if (ret < 0)
+		ret = -errno;
+out:
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
+ssize_t memhp_blockdev_pread(struct memhp_machine *m, const char *name, void *buf, size_t len, uint64_t off)
+{
+	machine_check(m);
+	return disk_rw(m, name, buf, len, off, false);
+}
+
+ssize_t memhp_blockdev_pwrite(struct memhp_machine *m, const char *name, const void *buf, size_t len,
+			      uint64_t off)
+{
+	machine_check(m);
+	return disk_rw(m, name, (void *)buf, len, off, true);
 }
 
 /* uuid_parse: 8-4-4-4-12 hex digits */

@@ -1132,7 +1132,8 @@ static int bind_from_tree(const char *mnt, const struct exec_path *p, dev_t tree
  * covered) and a character node per dax device of memhp's, with the
  * device's "dev" numbers - a major no host driver owns, so opening the node
  * can reach nothing of the host.  libdaxctl only looks at the node's
- * numbers, to find /sys/dev/char/M:m/subsystem.
+ * numbers, to find /sys/dev/char/M:m/subsystem.  The disks, /dev/pmemN,
+ * are memhpd's files (bind_disks): never a host disk either.
  */
 /*
  * A character node in devdir for each device of /sys/bus/BUS of the tree
@@ -1173,7 +1174,48 @@ static int mknod_bus_devices(const char *mnt, const char *bus, const char *prefi
 	return 0;
 }
 
-static int private_dev(const char *mnt, char *why, size_t len)
+/*
+ * The disks: no block device node can lead to a FUSE file, so the tree's
+ * dev/ (memhpd's files of nd_pmem's disks) is bound at /dev/MEMHP_BLOCK_DIR
+ * and /dev/pmemN is a link into it for each disk there now; memhpd keeps
+ * the links in line as disks come and go (its devtmpfs_sync).  Checked as
+ * bind_from_tree checks: inside the tree before the bind and after it.
+ */
+static int bind_disks(const char *mnt, dev_t tree, char *why, size_t len)
+{
+	char src[4096], link[NAME_MAX + 32], path[NAME_MAX + 8];
+	const char *dst = "/dev/" MEMHP_BLOCK_DIR;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	snprintf(src, sizeof(src), "%s/dev", mnt);
+	if (stat(src, &st) || !S_ISDIR(st.st_mode) || st.st_dev != tree) {
+		why_set(why, len, "%s is not a directory inside the memhpd tree", src);
+		return -EXDEV;
+	}
+	if (mkdir(dst, 0755) || mount(src, dst, NULL, MS_BIND, NULL)) {
+		why_set(why, len, "cannot bind %s at %s: %s", src, dst, strerror(errno));
+		return -EPERM;
+	}
+	if (stat(dst, &st) || st.st_dev != tree) {
+		why_set(why, len, "%s is still not memhp's after the bind", dst);
+		return -EXDEV;
+	}
+	d = opendir(dst);
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "pmem", 4))
+			continue;
+		snprintf(link, sizeof(link), MEMHP_BLOCK_DIR "/%s", de->d_name);
+		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
+		(void)symlink(link, path);
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
+static int private_dev(const char *mnt, dev_t tree, char *why, size_t len)
 {
 	static const char *const keep[] = { "null", "zero", "full", "random", "urandom", "tty", "pts",
 					    "shm", "ptmx" };
@@ -1207,7 +1249,7 @@ static int private_dev(const char *mnt, char *why, size_t len)
 		why_set(why, len, "cannot make /dev/cxl: %s", strerror(errno));
 		return -EPERM;
 	}
-	return 0;
+	return bind_disks(mnt, tree, why, len);
 }
 
 /* every host path a memory tool looks at replaced by the tree's, or refused */
@@ -1232,7 +1274,7 @@ static int exec_namespace(const char *mnt, dev_t tree, char *why, size_t len)
 		if (ret)
 			return ret;
 	}
-	return private_dev(mnt, why, len);
+	return private_dev(mnt, tree, why, len);
 }
 
 

@@ -16,6 +16,11 @@
  * writer is interrupted, FUSE interrupts the request, libfuse signals the
  * thread serving it, and a running offline returns -EINTR.
  *
+ * DIR/dev has the block devices, nd_pmem's disks: dev/pmemN is a regular
+ * file (0660) of the disk's size whose bytes are the namespace's
+ * (memhp_blockdev_pread/pwrite at the file offset); memhpctl exec shows it
+ * as /dev/pmemN.
+ *
  * The control socket (0600) takes the host side's requests (tools/ctl.h):
  * DIMMs in and out, reads and writes, status, shutdown.  Requests are
  * parsed strictly and answered with an error line when malformed; a client
@@ -85,14 +90,88 @@ static void on_stop(int sig)
 		fuse_session_exit(se);
 }
 
+/* ---- dev: the disks ------------------------------------------------------- */
+
+/*
+ * dev/pmemN: nd_pmem's disk as a regular file - FUSE cannot serve a block
+ * device - of the disk's size, read and written at the file offset through
+ * memhp_blockdev_pread/pwrite, so ndctl's reads and writes of /dev/pmemN
+ * reach the namespace's media.  What a block device has and this file has
+ * not: an exclusive open.  libndctl opens the disk O_EXCL to make sure no
+ * one has it mounted, but the VFS drops O_EXCL from the file's flags
+ * (do_dentry_open) before the FUSE open request is built, so memhpd never
+ * sees it and two openers are not kept apart; nothing here mounts a disk.
+ */
+
+/* the name below /dev: "" for /dev itself, NULL for a path not under it */
+static const char *dev_entry(const char *path)
+{
+	if (strncmp(path, "/dev", 4) || (path[4] && path[4] != '/'))
+		return NULL;
+	return path[4] ? path + 5 : "";
+}
+
+static int dev_getattr(const char *name, struct stat *st)
+{
+	uint64_t size;
+
+	memset(st, 0, sizeof(*st));
+	if (!*name) {
+		st->st_mode = S_IFDIR | 0755;
+		st->st_nlink = 2;
+		return 0;
+	}
+	if (memhp_blockdev_size(d.m, name, &size))
+		return -ENOENT;
+	st->st_mode = S_IFREG | 0660;	/* a disk node's mode, root:disk there; root:root here */
+	st->st_nlink = 1;
+	st->st_size = (off_t)size;
+	return 0;
+}
+
+/* up to 64 disks: more than the nd bus has regions */
+#define MAX_DISKS 64
+
+static int dev_readdir(const char *name, void *buf, fuse_fill_dir_t filler)
+{
+	char names[MAX_DISKS][MEMHP_BLOCKDEV_NAME_MAX];
+	size_t n;
+
+	if (*name)
+		return -ENOTDIR;
+	n = memhp_blockdev_list(d.m, names, MAX_DISKS);
+	filler(buf, ".", NULL, 0, 0);
+	filler(buf, "..", NULL, 0, 0);
+	for (size_t i = 0; i < n && i < MAX_DISKS; i++)
+		filler(buf, names[i], NULL, 0, 0);
+	return 0;
+}
+
+/* a disk opens for reading and writing alike (the mode bits decide, in the kernel) */
+static int dev_open(const char *name, struct fuse_file_info *fi)
+{
+	uint64_t size;
+
+	if (!*name)
+		return -EISDIR;
+	if (memhp_blockdev_size(d.m, name, &size))
+		return -ENXIO;	/* gone since the lookup: blkdev_open's answer */
+	fi->direct_io = 1;	/* every read and write reaches the media */
+	fi->nonseekable = 0;
+	return 0;
+}
+
 /* ---- the file system ----------------------------------------------------- */
 
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct memhp_stat ms;
-	int ret = memhp_file_stat(d.m, path, &ms);
+	int ret;
 
 	(void)fi;
+	if (dev_entry(path))
+		return dev_getattr(dev_entry(path), st);
+	ret = memhp_file_stat(d.m, path, &ms);
 	if (ret)
 		return ret;
 	memset(st, 0, sizeof(*st));
@@ -134,13 +213,20 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
 	struct fill_ctx c = { buf, filler };
+	int ret;
 
 	(void)off;
 	(void)fi;
 	(void)flags;
+	if (dev_entry(path))
+		return dev_readdir(dev_entry(path), buf, filler);
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
-	return memhp_file_list(d.m, path, fill_one, &c);
+	ret = memhp_file_list(d.m, path, fill_one, &c);
+	/* the root: the library's sys and proc, and our dev */
+	if (!ret && !strcmp(path, "/"))
+		filler(buf, "dev", NULL, 0, 0);
+	return ret;
 }
 
 static int fs_readlink(const char *path, char *buf, size_t len)
@@ -161,8 +247,11 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 {
 	struct memhp_stat ms;
 	int acc = fi->flags & O_ACCMODE;
-	int ret = memhp_file_stat(d.m, path, &ms);
+	int ret;
 
+	if (dev_entry(path))
+		return dev_open(dev_entry(path), fi);
+	ret = memhp_file_stat(d.m, path, &ms);
 	if (ret)
 		return ret;
 	if (ms.type == MEMHP_FT_DIR)
@@ -179,9 +268,12 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	char *all;
-	ssize_t n = memhp_file_read_alloc(d.m, path, &all);
+	ssize_t n;
 
 	(void)fi;
+	if (dev_entry(path))
+		return (int)memhp_blockdev_pread(d.m, dev_entry(path), buf, size, (uint64_t)off);
+	n = memhp_file_read_alloc(d.m, path, &all);
 	if (n < 0)
 		return (int)n;
 	if (off >= n) {
@@ -200,7 +292,8 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
  * /dev/daxR.I when the device is added and removes it with the device,
  * before the write that caused it returns - libdaxctl stats the node right
  * after writing dax_region/create.  So after a write to a dax file, the
- * writer's /dev is brought in line with /sys/bus/dax/devices: only a /dev
+ * writer's /dev is brought in line with /sys/bus/dax/devices, and after a
+ * write to an nd file its /dev/pmemN links with the disks: only a /dev
  * that memhpctl exec made (a tmpfs named memhp-dev, the topmost /dev of a
  * mount namespace other than ours), never the host's.
  */
@@ -331,19 +424,14 @@ static void read_dax_numbers(struct dax_nodes *nodes)
 	}
 }
 
-static void devtmpfs_sync(pid_t pid)
+static void sync_dax_nodes(DIR *dir)
 {
 	struct dax_nodes *nodes;
 	struct dirent *de;
-	DIR *dir;
 
-	if (pid <= 0 || !(dir = private_dev_open(pid)))
-		return;
 	nodes = calloc(1, sizeof(*nodes));
-	if (!nodes) {
-		closedir(dir);
+	if (!nodes)
 		return;
-	}
 	memhp_file_list(d.m, "/sys/bus/dax/devices", collect_dax_node, nodes);
 	read_dax_numbers(nodes);
 	/* nodes of devices gone, or of other numbers, go */
@@ -362,38 +450,113 @@ static void devtmpfs_sync(pid_t pid)
 	for (int i = 0; i < nodes->n; i++)
 		if (nodes->devt[i])
 			mknodat(dirfd(dir), nodes->names[i], S_IFCHR | 0600, nodes->devt[i]);
-	closedir(dir);
 	free(nodes);
+}
+
+/* is the link `name` in dir one to our disk of that name? */
+static bool disk_link_ok(DIR *dir, const char *name, char (*disks)[MEMHP_BLOCKDEV_NAME_MAX], size_t n)
+{
+	char target[NAME_MAX + 32], want[NAME_MAX + 32];
+	ssize_t len = readlinkat(dirfd(dir), name, target, sizeof(target));
+
+	if (len < 0 || len == (ssize_t)sizeof(target))
+		return false;
+	target[len] = '\0';
+	snprintf(want, sizeof(want), MEMHP_BLOCK_DIR "/%s", name);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(disks[i], name))
+			return !strcmp(target, want);
+	return false;
+}
+
+/*
+ * /dev/pmemN, as devtmpfs makes a disk's node in add_disk and removes it in
+ * del_gendisk: a link to MEMHP_BLOCK_DIR/pmemN, where memhpctl exec bound
+ * our dev/ (no block device node can lead to a FUSE file).  Only links
+ * named pmem* are ever removed or made: any other entry is not ours.
+ */
+static void sync_disk_links(DIR *dir)
+{
+	char disks[MAX_DISKS][MEMHP_BLOCKDEV_NAME_MAX], target[64];
+	size_t n = memhp_blockdev_list(d.m, disks, MAX_DISKS);
+	struct dirent *de;
+
+	n = n < MAX_DISKS ? n : MAX_DISKS;
+	rewinddir(dir);
+	while ((de = readdir(dir))) {
+		struct stat st;
+
+		if (strncmp(de->d_name, "pmem", 4) || fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISLNK(st.st_mode))
+			continue;
+		if (!disk_link_ok(dir, de->d_name, disks, n))
+			unlinkat(dirfd(dir), de->d_name, 0);
+	}
+	/* an existing entry of the name stays as it is (EEXIST) */
+	for (size_t i = 0; i < n; i++) {
+		snprintf(target, sizeof(target), MEMHP_BLOCK_DIR "/%s", disks[i]);
+		symlinkat(target, dirfd(dir), disks[i]);
+	}
+}
+
+/*
+ * After a write that may have added or removed a device: dax files for
+ * the dax nodes, the nd bus's files (its drivers' bind and unbind, a
+ * namespace's) for the disks.
+ */
+static void devtmpfs_sync(pid_t pid, const char *path)
+{
+	bool dax = strstr(path, "dax");
+	DIR *dir;
+
+	if (!dax && !strstr(path, "/nd/") && !strstr(path, "namespace"))
+		return;
+	if (pid <= 0 || !(dir = private_dev_open(pid)))
+		return;
+	if (dax)
+		sync_dax_nodes(dir);
+	sync_disk_links(dir);
+	closedir(dir);
 }
 
 static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	volatile int *cancel = cancel_get();
+	volatile int *cancel;
 	ssize_t ret;
 
-	(void)off;
 	(void)fi;
+	if (dev_entry(path))
+		return (int)memhp_blockdev_pwrite(d.m, dev_entry(path), buf, size, (uint64_t)off);
+	cancel = cancel_get();
 	if (!cancel)
 		return -EBUSY;
 	fuse_op_cancel = cancel;
 	ret = memhp_file_write_cancellable(d.m, path, buf, size, cancel, 0);
 	fuse_op_cancel = NULL;
 	cancel_put(cancel);
-	/* a dax device may have come or gone: its node, as devtmpfs does */
-	if (ret >= 0 && strstr(path, "dax"))
-		devtmpfs_sync(fuse_get_context()->pid);
+	/* a dax device or a disk may have come or gone: its node, as devtmpfs does */
+	if (ret >= 0)
+		devtmpfs_sync(fuse_get_context()->pid, path);
 	return (int)ret;
 }
 
-/* `echo x > file` opens with O_TRUNC: sysfs ignores the truncation */
+/*
+ * `echo x > file` opens with O_TRUNC: sysfs ignores the truncation, and so
+ * does a block device (its size is the disk's: dd's ftruncate of its
+ * output changes nothing either).
+ */
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	struct memhp_stat ms;
-	int ret = memhp_file_stat(d.m, path, &ms);
+	struct stat st;
+	int ret;
 
 	(void)size;
 	(void)fi;
+	if (dev_entry(path))
+		return dev_getattr(dev_entry(path), &st) ? -ENOENT : S_ISDIR(st.st_mode) ? -EISDIR : 0;
+	ret = memhp_file_stat(d.m, path, &ms);
 	if (ret)
 		return ret;
 	return ms.mode & 0222 ? 0 : -EACCES;

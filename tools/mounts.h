@@ -20,6 +20,14 @@
 #define MEMHPD_FSTYPE "fuse.memhpd"
 #define MEMHPD_FSNAME "memhp"
 
+/*
+ * The disks memhpd serves under the tree's dev/ reach a command of
+ * memhpctl exec as /dev/pmemN: links into this directory of its private
+ * /dev, where exec binds the tree's dev/ (FUSE cannot make a block device
+ * node).  memhpd keeps the links in line with the disks.
+ */
+#define MEMHP_BLOCK_DIR ".memhp-block"
+
 enum memhpd_mount {
 	MEMHPD_MOUNT_NONE,	/* nothing is mounted on the path itself */
 	MEMHPD_MOUNT_LIVE,	/* memhpd's tree, and its daemon answers */

@@ -246,6 +246,30 @@ int memhp_add_memory(struct memhp_machine *m, int nid, uint64_t start, uint64_t 
 int memhp_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size);
 int memhp_offline_and_remove_memory(struct memhp_machine *m, uint64_t start, uint64_t size);
 
+/* ---- Block devices ---------------------------------------------------- */
+
+/*
+ * The disks of the nd bus: nd_pmem's "pmemN" for each namespace it holds
+ * (N is the region's id, as nvdimm_namespace_disk_name names it), there
+ * from the bind to the unbind.  Its bytes are the namespace's media, all
+ * of it (a raw namespace: no info block is skipped), as /dev/pmemN reads
+ * and writes them; ndctl opens it to zero a namespace's info block.
+ *
+ * memhp_blockdev_list copies up to max names and returns how many disks
+ * there are.  pread returns fewer bytes than len at the end of the disk
+ * and 0 from the end on; pwrite writes what fits before the end (a short
+ * write) and fails with -ENOSPC from the end on, -EPERM on a read-only
+ * region's disk (as blkdev_read_iter and blkdev_write_iter).  -ENODEV: no
+ * namespace has that disk name; -ENXIO: its namespace is not (or no
+ * longer) held by nd_pmem, so the disk is gone.
+ */
+#define MEMHP_BLOCKDEV_NAME_MAX 16
+size_t memhp_blockdev_list(struct memhp_machine *m, char (*names)[MEMHP_BLOCKDEV_NAME_MAX], size_t max);
+int memhp_blockdev_size(struct memhp_machine *m, const char *name, uint64_t *size);
+ssize_t memhp_blockdev_pread(struct memhp_machine *m, const char *name, void *buf, size_t len, uint64_t off);
+ssize_t memhp_blockdev_pwrite(struct memhp_machine *m, const char *name, const void *buf, size_t len,
+			      uint64_t off);
+
 /* ---- Memory blocks -------------------------------------------------- */
 
 /* device_online()/device_offline() semantics: 1 = already in that state. */

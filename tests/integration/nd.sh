@@ -3,7 +3,9 @@
 #
 # nd.sh - Debian's ndctl (v76.1), unmodified, reads memhpd's nd buses under
 # `memhpctl exec`: QEMU's NFIT NVDIMM (memhpd --nvdimm) and a legacy e820
-# range (memmap=nn!ss), as `ndctl list` shows them on Linux 6.12.
+# range (memmap=nn!ss), as `ndctl list` shows them on Linux 6.12; and
+# nd_pmem's disk /dev/pmem0 (memhpd's dev/pmem0 linked into exec's /dev),
+# read and written with dd and by ndctl destroy-namespace.
 #
 # usage: bash tests/integration/nd.sh BUILD_DIR   (as root, /dev/fuse)
 set -u
@@ -77,6 +79,45 @@ if start --nvdimm nv1:1G; then
 		 ! ls '$mnt/sys/devices/platform' | grep -q dax_region"
 	check "ndctl list -n namespace0.0 -X: its dax region's device dax0.0 (daxctl-devices.sh's daxctl_get_dev)" \
 		"[ \"\$(x ndctl list -n namespace0.0 -X | jq -er '.[].daxregion.devices[0].chardev')\" = dax0.0 ]"
+	stop
+fi
+
+# ---- nd_pmem's disk on a 256M NVDIMM: /dev/pmem0, what ndctl destroy-namespace opens
+if start --nvdimm nv1:256M; then
+	check "the tree's root is dev, proc, sys; dev/pmem0 is the 256M disk, mode 0660" \
+		"[ \"\$(ls '$mnt' | tr '\n' ' ')\" = 'dev proc sys ' ] &&
+		 [ \"\$(stat -c '%s %a %F' '$mnt/dev/pmem0')\" = '268435456 660 regular file' ]"
+	check "memhpctl exec: /dev/pmem0 links to the tree's disk while nd_pmem holds namespace0.0" \
+		"[ \"\$(x readlink /dev/pmem0)\" = .memhp-block/pmem0 ] && [ \"\$(x stat -L -c %s /dev/pmem0)\" = 268435456 ]"
+	check "/dev/pmem0 goes with nd_pmem's unbind and comes back with its bind, before the write returns" \
+		"x sh -c 'echo namespace0.0 > /sys/bus/nd/drivers/nd_pmem/unbind && ! [ -e /dev/pmem0 ] && ! [ -L /dev/pmem0 ] &&
+			  echo namespace0.0 > /sys/bus/nd/drivers/nd_pmem/bind && [ -f /dev/pmem0 ]'"
+	head -c 65536 /dev/urandom > "$out/pattern"
+	check "dd oflag=direct of 64K at 1M through /dev/pmem0: read back equal (iflag=direct, and a fresh open of dev/pmem0)" \
+		"x dd if='$out/pattern' of=/dev/pmem0 bs=4096 seek=256 oflag=direct conv=notrunc status=none &&
+		 x dd if=/dev/pmem0 bs=4096 skip=256 count=16 iflag=direct status=none | cmp -s - '$out/pattern' &&
+		 dd if='$mnt/dev/pmem0' bs=4096 skip=256 count=16 status=none | cmp -s - '$out/pattern'"
+	check "writes past the end of /dev/pmem0: ENOSPC" \
+		"x dd if=/dev/zero of=/dev/pmem0 bs=4096 seek=65536 count=1 conv=notrunc 2>&1 | grep -q 'No space left on device'"
+	# dax_pmem writes its info block at 4K of the namespace, then the namespace goes back to nd_pmem raw
+	x sh -c 'echo namespace0.0 > /sys/bus/nd/drivers/nd_pmem/unbind &&
+		echo 0b9d8e1a-3c4d-4e5f-8a9b-0c1d2e3f4a5b > /sys/bus/nd/devices/dax0.0/uuid &&
+		echo namespace0.0 > /sys/bus/nd/devices/dax0.0/namespace &&
+		echo ram > /sys/bus/nd/devices/dax0.0/mode &&
+		echo dax0.0 > /sys/bus/nd/drivers/dax_pmem/bind &&
+		echo dax0.0 > /sys/bus/nd/drivers/dax_pmem/unbind &&
+		echo > /sys/bus/nd/devices/dax0.0/namespace &&
+		echo namespace0.0 > /sys/bus/nd/drivers/nd_pmem/bind' > "$out/infoblock.log" 2>&1
+	check "dax_pmem's info block is on the disk: DAXSIGNATURE at 4K of /dev/pmem0" \
+		"[ \"\$(x dd if=/dev/pmem0 bs=4096 skip=1 count=1 iflag=direct status=none | head -c 12)\" = DAXSIGNATURE ]"
+	# zero_info_block counts a namespace whose disk it could not open as destroyed: its log says "failed"
+	check "ndctl destroy-namespace -f -b ACPI.NFIT namespace0.0: exit 0, 'destroyed 1 namespace', /dev/pmem0 gone" \
+		"x sh -c 'ndctl destroy-namespace -f -b ACPI.NFIT namespace0.0 && ! [ -e /dev/pmem0 ]' > '$out/destroy.log' 2>&1 &&
+		 grep -qx 'destroyed 1 namespace' '$out/destroy.log' && ! grep -q failed '$out/destroy.log'"
+	echo namespace0.0 > "$mnt/sys/bus/nd/drivers/nd_pmem/bind"
+	check "... which zeroed the first 8K of the namespace (zero_info_block), nothing after" \
+		"cmp -s -n 8192 '$mnt/dev/pmem0' /dev/zero &&
+		 dd if='$mnt/dev/pmem0' bs=4096 skip=256 count=16 status=none | cmp -s - '$out/pattern'"
 	stop
 fi
 

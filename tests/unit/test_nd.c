@@ -687,6 +687,192 @@ static void test_force_raw(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* ---- the disks nd_pmem attaches: pmemN over the namespace's media ------------ */
+
+static struct memhp_machine *boot_nvdimms(unsigned int n, uint64_t size)
+{
+	const struct memhp_coldplug nv[2] = { { "nv1", size, 0 }, { "nv2", size, 0 } };
+	struct memhp_config cfg = { 0 };
+	struct memhp_machine *m = NULL;
+
+	cfg.max_phys = 256 * GiB;
+	cfg.nvdimm = nv;
+	cfg.nr_nvdimm = n;
+	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
+	return m;
+}
+
+/* the bytes of namespaceN.0 at off, read from its backing behind the disk's back */
+static void media_read(struct memhp_machine *m, int ns, void *buf, size_t len, uint64_t off)
+{
+	unsigned long long start;
+	struct physdev *dev;
+	char *res = readf(m, ND "/devices/namespace%d.0/resource", ns);
+
+	assert_non_null(res);
+	assert_int_equal(sscanf(res, "%llx", &start), 1);
+	free(res);
+	dev = physdev_find(m, start);
+	assert_non_null(dev);
+	assert_int_equal(pread(dev->fd, buf, len, (off_t)(dev->fd_offset + start - dev->phys_start + off)),
+			 (ssize_t)len);
+}
+
+/* the disks listed, space-separated */
+static void disks_are(struct memhp_machine *m, const char *want)
+{
+	char names[4][MEMHP_BLOCKDEV_NAME_MAX], got[64] = "";
+	size_t n = memhp_blockdev_list(m, names, 4);
+
+	for (size_t i = 0; i < n && i < 4; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? " " : "", names[i]);
+	if (strcmp(got, want))
+		fail_msg("disks: want '%s', got '%s'", want, got);
+}
+
+/* pmemN is there while nd_pmem holds namespaceN.0, and is region N's */
+static void test_blockdev_list(void **state)
+{
+	struct memhp_machine *m = boot_nvdimms(2, 256 * MiB);
+	char one[1][MEMHP_BLOCKDEV_NAME_MAX];
+	uint64_t size;
+
+	(void)state;
+	disks_are(m, "pmem0 pmem1");
+	assert_int_equal(memhp_blockdev_list(m, one, 1), 2);	/* the count, past max too */
+	assert_string_equal(one[0], "pmem0");
+	assert_int_equal(memhp_blockdev_size(m, "pmem1", &size), 0);
+	assert_int_equal(size, 256 * MiB);
+	write_ok(m, ND "/drivers/nd_pmem/unbind", "namespace0.0");
+	disks_are(m, "pmem1");
+	/* the disk is gone: its namespace is still there */
+	assert_int_equal(memhp_blockdev_size(m, "pmem0", &size), -ENXIO);
+	assert_int_equal(memhp_blockdev_pread(m, "pmem0", one, 1, 0), -ENXIO);
+	assert_int_equal(memhp_blockdev_pwrite(m, "pmem0", "x", 1, 0), -ENXIO);
+	write_ok(m, ND "/drivers/nd_pmem/unbind", "namespace1.0");
+	disks_are(m, "");
+	write_ok(m, ND "/drivers/nd_pmem/bind", "namespace1.0");
+	disks_are(m, "pmem1");
+	/* names no namespace has */
+	assert_int_equal(memhp_blockdev_size(m, "pmem2", &size), -ENODEV);
+	assert_int_equal(memhp_blockdev_size(m, "pmem01", &size), -ENODEV);
+	assert_int_equal(memhp_blockdev_size(m, "pmem", &size), -ENODEV);
+	assert_int_equal(memhp_blockdev_size(m, "namespace1.0", &size), -ENODEV);
+	assert_int_equal(memhp_blockdev_pread(m, "dax0.0", one, 1, 0), -ENODEV);
+	memhp_machine_destroy(m);
+}
+
+/* reads and writes are the namespace's own bytes, each disk its own namespace's */
+static void test_blockdev_rw(void **state)
+{
+	struct memhp_machine *m = boot_nvdimms(2, 256 * MiB);
+	size_t len = 3 * 65536 + 123;
+	uint8_t *pat = malloc(len), *got = malloc(len);
+
+	(void)state;
+	assert_non_null(pat);
+	assert_non_null(got);
+	for (size_t i = 0; i < len; i++)
+		pat[i] = (uint8_t)(i * 7 + i / 251);
+	assert_int_equal(memhp_blockdev_pwrite(m, "pmem1", pat, len, 12345), (ssize_t)len);
+	memset(got, 0, len);
+	assert_int_equal(memhp_blockdev_pread(m, "pmem1", got, len, 12345), (ssize_t)len);
+	assert_memory_equal(got, pat, len);
+	memset(got, 0, len);
+	media_read(m, 1, got, len, 12345);
+	assert_memory_equal(got, pat, len);
+	/* pmem0 is another namespace: untouched, still zero */
+	assert_int_equal(memhp_blockdev_pread(m, "pmem0", got, len, 12345), (ssize_t)len);
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(got[i], 0);
+	/* written on the media behind the disk: read through it */
+	assert_int_equal(memhp_blockdev_pwrite(m, "pmem0", "memhp", 5, 256 * MiB - 5), 5);
+	media_read(m, 0, got, 5, 256 * MiB - 5);
+	assert_memory_equal(got, "memhp", 5);
+	free(pat);
+	free(got);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* blkdev_read_iter, blkdev_write_iter: truncated at the end, nothing past it */
+static void test_blockdev_end(void **state)
+{
+	struct memhp_machine *m = boot_nvdimms(1, 256 * MiB);
+	const uint64_t end = 256 * MiB;
+	uint8_t buf[4096];
+
+	(void)state;
+	memset(buf, 0xa5, sizeof(buf));
+	assert_int_equal(memhp_blockdev_pwrite(m, "pmem0", buf, sizeof(buf), end - 100), 100);
+	assert_int_equal(memhp_blockdev_pwrite(m, "pmem0", buf, sizeof(buf), end), -ENOSPC);
+	assert_int_equal(memhp_blockdev_pwrite(m, "pmem0", buf, 1, end + 4096), -ENOSPC);
+	assert_int_equal(memhp_blockdev_pwrite(m, "pmem0", buf, 0, end), 0);
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(memhp_blockdev_pread(m, "pmem0", buf, sizeof(buf), end - 100), 100);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(buf[i], 0xa5);
+	assert_int_equal(buf[100], 0);
+	assert_int_equal(memhp_blockdev_pread(m, "pmem0", buf, sizeof(buf), end), 0);
+	assert_int_equal(memhp_blockdev_pread(m, "pmem0", buf, sizeof(buf), end + 1), 0);
+	assert_int_equal(memhp_blockdev_pread(m, "pmem0", buf, sizeof(buf), UINT64_MAX), 0);
+	/* a read-only region's disk: reads only (nvdimm_check_and_set_ro) */
+	write_ok(m, ND "/devices/region0/read_only", "1");
+	assert_int_equal(memhp_blockdev_pwrite(m, "pmem0", buf, 1, 0), -EPERM);
+	assert_int_equal(memhp_blockdev_pread(m, "pmem0", buf, 1, 0), 1);
+	write_ok(m, ND "/devices/region0/read_only", "0");
+	assert_int_equal(memhp_blockdev_pwrite(m, "pmem0", buf, 1, 0), 1);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * What ndctl destroy-namespace does to a namespace dax_pmem had: force_raw,
+ * nd_pmem binds, the info block dax_pmem wrote at 4K is read through the
+ * disk and zeroed (zero_info_block: 8K at 0).
+ */
+static void test_blockdev_info_block(void **state)
+{
+	struct memhp_machine *m = boot_nvdimms(1, 256 * MiB);
+	uint8_t sb[8192], zero[8192] = { 0 };
+
+	(void)state;
+	configure_seed(m, "ram");
+	write_ok(m, ND "/drivers/dax_pmem/bind", "dax0.0");
+	disks_are(m, "");	/* dax_pmem's, not nd_pmem's: no disk */
+	write_ok(m, ND "/drivers/dax_pmem/unbind", "dax0.0");
+	write_ok(m, ND "/devices/dax0.0/namespace", "\n");
+	write_ok(m, ND "/devices/namespace0.0/force_raw", "1");
+	write_ok(m, ND "/drivers/nd_pmem/bind", "namespace0.0");
+	disks_are(m, "pmem0");
+	assert_int_equal(memhp_blockdev_pread(m, "pmem0", sb, sizeof(sb), 0), (ssize_t)sizeof(sb));
+	assert_memory_equal(sb, zero, 4096);
+	assert_memory_equal(sb + 4096, "DAXSIGNATURE", 12);
+	assert_memory_equal(sb + 4096 + 16, "\x0b\x9d\x8e\x1a", 4);	/* the uuid */
+	assert_int_equal(memhp_blockdev_pwrite(m, "pmem0", zero, sizeof(zero), 0), (ssize_t)sizeof(zero));
+	media_read(m, 0, sb, sizeof(sb), 0);
+	assert_memory_equal(sb, zero, sizeof(zero));
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* e820's namespace: nd_pmem maps struct pages over it, the disk is all of it still */
+static void test_blockdev_e820(void **state)
+{
+	struct memhp_machine *m = boot_pmem();
+	uint64_t size;
+	char got[8];
+
+	(void)state;
+	disks_are(m, "pmem0");
+	assert_int_equal(memhp_blockdev_size(m, "pmem0", &size), 0);
+	assert_int_equal(size, NS_SIZE);
+	assert_int_equal(memhp_blockdev_pwrite(m, "pmem0", "e820pmem", 8, NS_SIZE / 2), 8);
+	media_read(m, 0, got, 8, NS_SIZE / 2);
+	assert_memory_equal(got, "e820pmem", 8);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +888,11 @@ int main(void)
 		cmocka_unit_test(test_nfit_tree),
 		cmocka_unit_test(test_e820_tree),
 		cmocka_unit_test(test_force_raw),
+		cmocka_unit_test(test_blockdev_list),
+		cmocka_unit_test(test_blockdev_rw),
+		cmocka_unit_test(test_blockdev_end),
+		cmocka_unit_test(test_blockdev_info_block),
+		cmocka_unit_test(test_blockdev_e820),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
