@@ -195,9 +195,54 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	return 0;
 }
 
+/*
+ * The order sysfs lists a directory in.  kernfs keeps a directory's
+ * entries in an rbtree ordered by a 31-bit hash of the name, then the
+ * name (kernfs_name_compare), and readdir walks that tree: the order
+ * is neither creation nor alphabetical.  Tools depend on it without
+ * knowing - libdaxctl builds its device list from the readdir of a
+ * region (head-inserted, so reversed), and `daxctl destroy-device all`
+ * reports the last device's result - so memhpd lists /sys the same way.
+ * The hash is the dcache's string hash (partial_name_hash per byte,
+ * hash_long to 32 bits on a 64-bit kernel), with 0, 1 and INT_MAX kept
+ * for the dot entries and the end of the directory.
+ */
+static unsigned int kernfs_order_hash(const char *name)
+{
+	const uint64_t golden_ratio_64 = 0x61C8864680B583EBull;
+	uint64_t h = 0;
+	unsigned int hash;
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h + ((uint64_t)*c << 4) + (*c >> 4)) * 11;
+	hash = (unsigned int)((h * golden_ratio_64) >> 32) & 0x7fffffffU;
+	if (hash < 2)
+		hash += 2;
+	if (hash >= INT_MAX)
+		hash = INT_MAX - 1;
+	return hash;
+}
+
+struct dir_entry {
+	unsigned int hash;
+	char *name;
+};
+
+static int kernfs_order_cmp(const void *a, const void *b)
+{
+	const struct dir_entry *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
 struct fill_ctx {
 	void *buf;
 	fuse_fill_dir_t filler;
+	struct dir_entry *ents;	/* NULL: straight to filler, in the library's order */
+	size_t n, cap;
+	bool nomem;
 };
 
 static int fill_one(void *arg, const char *name, const struct memhp_stat *st)
@@ -205,14 +250,56 @@ static int fill_one(void *arg, const char *name, const struct memhp_stat *st)
 	struct fill_ctx *c = arg;
 
 	(void)st;
-	c->filler(c->buf, name, NULL, 0, 0);
+	if (!c->ents) {
+		c->filler(c->buf, name, NULL, 0, 0);
+		return 0;
+	}
+	if (c->n == c->cap) {
+		struct dir_entry *e = realloc(c->ents, 2 * c->cap * sizeof(*e));
+
+		if (!e)
+			goto nomem;
+		c->ents = e;
+		c->cap *= 2;
+	}
+	c->ents[c->n].name = strdup(name);
+	if (!c->ents[c->n].name)
+		goto nomem;
+	c->ents[c->n].hash = kernfs_order_hash(name);
+	c->n++;
 	return 0;
+nomem:
+	c->nomem = true;
+	return 1;
+}
+
+/* a /sys directory's entries, collected, then given in kernfs's order */
+static int readdir_kernfs_order(const char *path, struct fill_ctx *c)
+{
+	int ret;
+
+	c->cap = 64;
+	c->ents = malloc(c->cap * sizeof(*c->ents));
+	if (!c->ents)
+		return -ENOMEM;
+	ret = memhp_file_list(d.m, path, fill_one, c);
+	if (!ret && c->nomem)
+		ret = -ENOMEM;
+	if (!ret) {
+		qsort(c->ents, c->n, sizeof(*c->ents), kernfs_order_cmp);
+		for (size_t i = 0; i < c->n; i++)
+			c->filler(c->buf, c->ents[i].name, NULL, 0, 0);
+	}
+	for (size_t i = 0; i < c->n; i++)
+		free(c->ents[i].name);
+	free(c->ents);
+	return ret;
 }
 
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
-	struct fill_ctx c = { buf, filler };
+	struct fill_ctx c = { buf, filler, NULL, 0, 0, false };
 	int ret;
 
 	(void)off;
@@ -222,7 +309,10 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 		return dev_readdir(dev_entry(path), buf, filler);
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
-	ret = memhp_file_list(d.m, path, fill_one, &c);
+	if (!strcmp(path, "/sys") || !strncmp(path, "/sys/", 5))
+		ret = readdir_kernfs_order(path, &c);
+	else
+		ret = memhp_file_list(d.m, path, fill_one, &c);
 	/* the root: the library's sys and proc, and our dev */
 	if (!ret && !strcmp(path, "/"))
 		filler(buf, "dev", NULL, 0, 0);

@@ -222,7 +222,7 @@ ndctl_test() {
 	restart "" || return 1
 	(cd "$ndctl_tests" && timeout 600 "$build/memhpctl" exec --mount "$mnt" -- \
 		env PATH="$out/bin:$PATH" CXL="$(command -v cxl)" NDCTL="$(command -v ndctl)" \
-		DAXCTL="$(command -v daxctl)" bash "./$1.sh") > "$out/$1.log" 2>&1
+		DAXCTL="$(command -v daxctl)" "./$1.sh") > "$out/$1.log" 2>&1
 }
 if [ ! -f "$ndctl_tests/cxl-region-sysfs.sh" ]; then
 	fail "ndctl's tests not found in $ndctl_tests (NDCTL_TEST_DIR)"

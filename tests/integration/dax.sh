@@ -112,6 +112,16 @@ echo $size > "$dev0/size" 2>/dev/null
 check "dax0.0 back to the whole region: a 3rd range in dax0.1's hole, nothing available" \
 	"[ \"\$(cat $dev0/size) \$(sysr dax_region/available_size) \$(cat $dev0/mapping2/start)\" = '$size 0 0x180000000' ]"
 
+# readdir order: kernfs's (name hash, then name), which libdaxctl's device
+# list and so `daxctl destroy-device all`'s result depend on
+order_is_kernfs() {
+	[ "$(ls -U -A "$1")" = "$(python3 "$(dirname "$0")/kernfs_order.py" $(ls -A "$1"))" ]
+}
+check "readdir lists /sys as kernfs does: memory blocks, a node, a dax device, its region's directory" \
+	"order_is_kernfs $mnt/sys/devices/system/memory && order_is_kernfs $mnt/sys/devices/system/node/node0 &&
+	 order_is_kernfs $dev0/ && order_is_kernfs $mnt/sys/devices/platform/hmem.0 &&
+	 [ \"\$(ls -U $mnt/sys/devices/system/memory)\" != \"\$(ls $mnt/sys/devices/system/memory)\" ]"
+
 # ---- ndctl v76.1's own test, unmodified ---------------------------------------------
 # Inside the namespace only, a stand-in modinfo: dax_hmem is memhpd's,
 # booted with the region, nothing to look up.
@@ -128,7 +138,7 @@ ndctl_test() {
 	daxctl reconfigure-device -m devdax dax0.0 >/dev/null 2>&1 || return 1
 	(cd "$ndctl_tests" && timeout 600 "$build/memhpctl" exec --mount "$mnt" -- \
 		env PATH="$out/bin:$PATH" CXL="$(command -v cxl)" NDCTL="$(command -v ndctl)" \
-		DAXCTL="$(command -v daxctl)" bash "./$1.sh") > "$out/$1.log" 2>&1
+		DAXCTL="$(command -v daxctl)" "./$1.sh") > "$out/$1.log" 2>&1
 }
 if [ ! -f "$ndctl_tests/daxctl-create.sh" ]; then
 	fail "ndctl's tests not found in $ndctl_tests (NDCTL_TEST_DIR)"

@@ -18,7 +18,7 @@ mkdir -p "$mnt"
 
 pass() { echo "PASS integration: nd: $1"; }
 fail() { echo "FAIL integration: nd: $1"; }
-check() { if eval "$2"; then pass "$1"; else fail "$1"; fi; }
+check() { if eval "$2"; then pass "$1"; else fail "$1"; return 1; fi; }
 ctl() { "$build/memhpctl" --socket "$sock" "$@"; }
 x() { timeout 60 "$build/memhpctl" exec --mount "$mnt" -- "$@"; }
 
@@ -118,6 +118,38 @@ if start --nvdimm nv1:256M; then
 	check "... which zeroed the first 8K of the namespace (zero_info_block), nothing after" \
 		"cmp -s -n 8192 '$mnt/dev/pmem0' /dev/zero &&
 		 dd if='$mnt/dev/pmem0' bs=4096 skip=256 count=16 status=none | cmp -s - '$out/pattern'"
+	stop
+fi
+
+# ---- ndctl v76.1's own daxctl-devices.sh, unmodified, on QEMU's 256M NVDIMM ----
+# Its victim is the ACPI.NFIT bus's first namespace: destroyed through
+# /dev/pmem0, re-created devdax of the region's whole 256M (a label-less
+# region cannot be sub-divided), its dax device switched between devdax
+# and system-ram (memory offline, then onlined by daxctl), disable-namespace
+# refused while the memory is System RAM.  Run by its own #!/bin/bash -Ex,
+# so a failing command inside a function ends it.  Inside the namespace
+# only, a stand-in modinfo: kmem is memhpd's, nothing to look up.
+ndctl_tests=${NDCTL_TEST_DIR:-/work/shared/ndctl-v76.1/test}
+mkdir -p "$out/bin"
+printf '#!/bin/sh\n# memhp stand-in: kmem is built into memhpd\nexit 0\n' > "$out/bin/modinfo"
+chmod +x "$out/bin/modinfo"
+if [ ! -x "$ndctl_tests/daxctl-devices.sh" ]; then
+	fail "ndctl's tests not found in $ndctl_tests (NDCTL_TEST_DIR)"
+elif start --nvdimm nv1:256M; then
+	blocks0=$(ls "$mnt/sys/devices/system/memory" | grep -c '^memory[0-9]')
+	(cd "$ndctl_tests" && timeout 600 "$build/memhpctl" exec --mount "$mnt" -- \
+		env PATH="$out/bin:$PATH" CXL="$(command -v cxl)" NDCTL="$(command -v ndctl)" \
+		DAXCTL="$(command -v daxctl)" ./daxctl-devices.sh) > "$out/daxctl-devices.log" 2>&1
+	rc=$?
+	check "ndctl's daxctl-devices.sh passes unmodified (exit 0; system-ram onlined, disable-namespace and -N refused)" \
+		"[ $rc = 0 ] && grep -q '^onlined memory for 1 device' '$out/daxctl-devices.log' &&
+		 grep -q '^disable-namespace failed as expected' '$out/daxctl-devices.log' &&
+		 grep -q '^reconfigure failed as expected' '$out/daxctl-devices.log' &&
+		 grep -qx 'destroyed 1 namespace' '$out/daxctl-devices.log'" ||
+		tail -20 "$out/daxctl-devices.log" | sed 's/^/    /'
+	check "after it: the memory blocks as at boot, auto_online_blocks restored, memhp's audit clean" \
+		"[ \"\$(ls '$mnt/sys/devices/system/memory' | grep -c '^memory[0-9]')\" = $blocks0 ] &&
+		 [ \"\$(cat '$mnt/sys/devices/system/memory/auto_online_blocks')\" = online ] && ctl audit > /dev/null"
 	stop
 fi
 
