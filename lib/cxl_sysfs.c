@@ -32,6 +32,7 @@
 #include "internal.h"
 #include "kernfs.h"
 #include "cxl.h"
+#include "nd.h"		/* nd_uevent_store: kobject_synth_uevent's actions */
 
 #define CXL_CHAR_MAJOR 61
 
@@ -183,13 +184,13 @@ static const struct ktype subsystem_link_type = { .link = dev_to_subsystem_link 
  * cxl_device_id: CXL_DEVICE_NVDIMM_BRIDGE 1, NVDIMM 2, PORT 3, ROOT 4,
  * MEMORY_EXPANDER 5, REGION 6, PMEM_REGION 7, DAX_REGION 8; decoders 0
  */
+static const int cxl_device_ids[] = { [CXL_ROOT] = 4, [CXL_PORT] = 3, [CXL_ENDPOINT] = 3, [CXL_MEMDEV] = 5,
+				      [CXL_DECODER] = 0, [CXL_REGION] = 6, [CXL_NVDIMM_BRIDGE] = 1,
+				      [CXL_NVDIMM] = 2, [CXL_PMEM_REGION] = 7, [CXL_DAX_REGION] = 8 };
+
 CXL_SHOW(modalias)
 {
-	static const int ids[] = { [CXL_ROOT] = 4, [CXL_PORT] = 3, [CXL_ENDPOINT] = 3, [CXL_MEMDEV] = 5,
-				   [CXL_DECODER] = 0, [CXL_REGION] = 6, [CXL_NVDIMM_BRIDGE] = 1,
-				   [CXL_NVDIMM] = 2, [CXL_PMEM_REGION] = 7, [CXL_DAX_REGION] = 8 };
-
-	sbuf_printf(s, "cxl:t%d\n", ids[ko_dev(ko)->kind]);
+	sbuf_printf(s, "cxl:t%d\n", cxl_device_ids[ko_dev(ko)->kind]);
 	return 0;
 }
 
@@ -202,21 +203,46 @@ static const char *decoder_devtype(const struct cxl_bus *b, const struct cxl_dev
 	}
 }
 
-/* the device_type's name */
+/* the device_type's name (memN has no devtype file, but its uevent says it) */
 static const char *const devtypes[] = {
 	[CXL_ROOT] = "cxl_port", [CXL_PORT] = "cxl_port", [CXL_ENDPOINT] = "cxl_port",
+	[CXL_MEMDEV] = "cxl_memdev",
 	[CXL_REGION] = "cxl_region", [CXL_NVDIMM_BRIDGE] = "cxl_nvdimm_bridge",
 	[CXL_NVDIMM] = "cxl_nvdimm", [CXL_PMEM_REGION] = "cxl_pmem_region",
 	[CXL_DAX_REGION] = "cxl_dax_region",
 };
 
+static const char *devtype_of(const struct cxl_bus *b, const struct cxl_dev *d)
+{
+	return d->kind == CXL_DECODER ? decoder_devtype(b, d) : devtypes[d->kind];
+}
+
 CXL_SHOW(devtype)
 {
-	const struct cxl_dev *d = ko_dev(ko);
-
-	sbuf_printf(s, "%s\n", d->kind == CXL_DECODER ? decoder_devtype(ko->cxl, d) : devtypes[d->kind]);
+	sbuf_printf(s, "%s\n", devtype_of(ko->cxl, ko_dev(ko)));
 	return 0;
 }
+
+/*
+ * dev_uevent: memN's char device (cxl_memdev_devnode: cxl/memN), DEVTYPE,
+ * DRIVER while bound; cxl_bus_uevent: MODALIAS
+ */
+CXL_SHOW(uevent)
+{
+	const struct cxl_dev *d = ko_dev(ko);
+	const char *drv = driver_of(d);
+
+	if (d->kind == CXL_MEMDEV)
+		sbuf_printf(s, "MAJOR=%d\nMINOR=%d\nDEVNAME=cxl/%s\n", CXL_CHAR_MAJOR, d->id, d->name);
+	sbuf_printf(s, "DEVTYPE=%s\n", devtype_of(ko->cxl, d));
+	if (drv)
+		sbuf_printf(s, "DRIVER=%s\n", drv);
+	sbuf_printf(s, "MODALIAS=cxl:t%d\n", cxl_device_ids[d->kind]);
+	return 0;
+}
+
+/* every device on the cxl bus has its uevent file (device_add's dev_attr_uevent) */
+#define UEVENT_ATTR KATTR(uevent, 0644, uevent_show, nd_uevent_store)
 
 /* cxl_num_decoders_committed: commit_end + 1 */
 CXL_SHOW(decoders_committed)
@@ -227,12 +253,14 @@ CXL_SHOW(decoders_committed)
 
 /* cxl_base_attribute_group: all nvdimm-bridgeN, pmemN, pmem_regionN and dax_regionN have */
 static const struct kattr base_attrs[] = {
+	UEVENT_ATTR,
 	KATTR_RO(devtype),
 	KATTR_RO(modalias),
 	{ NULL },
 };
 
 static const struct kattr port_attrs[] = {
+	UEVENT_ATTR,
 	KATTR_RO(devtype),
 	KATTR_RO(modalias),
 	KATTR_RO(decoders_committed),
@@ -296,6 +324,7 @@ CXL_SHOW(qos_class)
 }
 
 static const struct kattr memdev_attrs[] = {
+	UEVENT_ATTR,
 	KATTR_RO(dev),
 	KATTR_RO(firmware_version),
 	KATTR_RO(label_storage_size),
@@ -700,6 +729,7 @@ static ssize_t target_store(struct memhp_machine *m, const struct kobj *ko, cons
 }
 
 #define REGION_BASE_ATTRS(_uuid_mode) \
+	UEVENT_ATTR, \
 	KATTR(uuid, _uuid_mode, uuid_show, uuid_store), \
 	KATTR_RW(commit), \
 	KATTR(interleave_ways, 0644, region_ways_show, region_ways_store), \
@@ -711,6 +741,7 @@ static ssize_t target_store(struct memhp_machine *m, const struct kobj *ko, cons
 	KATTR_RO(modalias)
 
 #define DECODER_BASE_ATTRS \
+	UEVENT_ATTR, \
 	KATTR(start, 0400, start_show, NULL), \
 	KATTR_RO(size), \
 	KATTR_RO(locked), \

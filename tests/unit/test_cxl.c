@@ -318,6 +318,32 @@ static void test_auto_region(void **state)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * Every cxl bus device's uevent (dev_uevent, cxl_bus_uevent): memN's char
+ * device as cxl_memdev_devnode names it, DEVTYPE, DRIVER while bound,
+ * MODALIAS; writing it takes kobject_synth_uevent's actions only.
+ */
+static void test_uevent_files(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+
+	(void)state;
+	file_is(m, CXL "/devices/mem0/uevent",
+		"MAJOR=61\nMINOR=0\nDEVNAME=cxl/mem0\nDEVTYPE=cxl_memdev\nDRIVER=cxl_mem\nMODALIAS=cxl:t5\n");
+	file_is(m, CXL "/devices/root0/uevent", "DEVTYPE=cxl_port\nMODALIAS=cxl:t4\n");	/* no driver */
+	file_is(m, CXL "/devices/port1/uevent", "DEVTYPE=cxl_port\nDRIVER=cxl_port\nMODALIAS=cxl:t3\n");
+	file_is(m, CXL "/devices/decoder0.0/uevent", "DEVTYPE=cxl_decoder_root\nMODALIAS=cxl:t0\n");
+	file_is(m, CXL "/devices/decoder5.0/uevent", "DEVTYPE=cxl_decoder_endpoint\nMODALIAS=cxl:t0\n");
+	file_is(m, CXL "/devices/region0/uevent", "DEVTYPE=cxl_region\nDRIVER=cxl_region\nMODALIAS=cxl:t6\n");
+	file_is(m, CXL "/devices/nvdimm-bridge0/uevent",
+		"DEVTYPE=cxl_nvdimm_bridge\nDRIVER=cxl_nvdimm_bridge\nMODALIAS=cxl:t1\n");
+	file_is(m, CXL "/devices/dax_region0/uevent",
+		"DEVTYPE=cxl_dax_region\nDRIVER=cxl_dax_region\nMODALIAS=cxl:t8\n");
+	assert_int_equal(memhp_file_write(m, CXL "/devices/region0/uevent", "change\n", 7), 7);
+	assert_int_equal(memhp_file_write(m, CXL "/devices/region0/uevent", "bogus\n", 6), -EINVAL);
+	memhp_machine_destroy(m);
+}
+
 /* the bus: flush takes "1" only; nothing of it without a topology */
 static void test_bus(void **state)
 {
@@ -1528,7 +1554,8 @@ static void test_dax_region_device(void **state)
 	(void)state;
 	program_region(m);
 	write_ok(m, CXL "/drivers/cxl_region/bind", "region6");
-	names_are(m, DEV "region6/dax_region6", "dax6.0 dax_region devtype driver modalias subsystem ");
+	names_are(m, DEV "region6/dax_region6", "dax6.0 dax_region devtype driver modalias subsystem uevent ");
+	file_is(m, DEV "dax_region6/uevent", "DEVTYPE=cxl_dax_region\nDRIVER=cxl_dax_region\nMODALIAS=cxl:t8\n");
 	file_is(m, DEV "region6/dax_region6/devtype", "cxl_dax_region\n");
 	file_is(m, DEV "dax_region6/modalias", "cxl:t8\n");
 	link_is(m, DEV "dax_region6", "../../../devices/platform/cxl_acpi.0/root0/decoder0.0/region6/dax_region6");
@@ -1575,7 +1602,8 @@ static void test_dax_region_device(void **state)
 	write_ok(m, CXL "/drivers/cxl_region/bind", "region6");
 	assert_true(log_has(m, "cxl_dax_region dax_region6: probe with driver cxl_dax_region failed with error -16"));
 	assert_int_equal(memhp_file_stat(m, DEV "region6/driver", &st), 0);
-	names_are(m, DEV "region6/dax_region6", "devtype modalias subsystem ");	/* no driver, no dax */
+	names_are(m, DEV "region6/dax_region6", "devtype modalias subsystem uevent ");	/* no driver, no dax */
+	file_is(m, DEV "dax_region6/uevent", "DEVTYPE=cxl_dax_region\nMODALIAS=cxl:t8\n");
 	names_are(m, CXL "/drivers/cxl_dax_region", "dax_region0 ");
 	link_is(m, "/sys/bus/dax/devices/dax6.0", "../../../devices/platform/dax_region.6/dax6.0");
 	write_ok(m, CXL "/drivers/cxl_region/unbind", "region6");
@@ -1614,6 +1642,7 @@ int main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_auto_region),
 		cmocka_unit_test(test_bus),
+		cmocka_unit_test(test_uevent_files),
 		cmocka_unit_test(test_unknown_topology),
 		cmocka_unit_test(test_endpoint_dpa),
 		cmocka_unit_test(test_region_rules),
