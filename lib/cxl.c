@@ -194,6 +194,7 @@ int cxl_dev_alloc(struct cxl_bus *b, enum cxl_kind kind, int parent, const char 
 	d->dec.region = -1;
 	d->dec.pos = -1;
 	d->reg.pmem_region = -1;
+	d->reg.cxlr_dax = -1;
 	d->nvdimm = -1;
 	d->nd_id = -1;
 	return b->nr;

@@ -33,6 +33,7 @@ enum cxl_kind {
 	CXL_NVDIMM_BRIDGE,	/* nvdimm-bridgeN, the root's: the nd bus of its pmem */
 	CXL_NVDIMM,		/* pmemN, a memdev's with pmem capacity: its nmem */
 	CXL_PMEM_REGION,	/* pmem_regionN, a bound pmem region's: its nd region */
+	CXL_DAX_REGION,		/* dax_regionN, a bound ram region's: its dax region */
 };
 
 /* cxl_decoder_mode: an endpoint decoder's partition, a region's */
@@ -92,6 +93,7 @@ struct cxl_region {
 	int nr_targets;
 	bool bound;			/* to cxl_region */
 	int dax_region;			/* the dax region of a bound ram region; -1 */
+	int cxlr_dax;			/* the dax_regionN of a bound ram region; -1 */
 	int pmem_region;		/* the pmem_regionN of a bound pmem region; -1 */
 };
 

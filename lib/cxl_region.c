@@ -15,9 +15,10 @@
  *                     attach, with the port decoders on its way), commit
  *                     (the decoders committed in id order per port, as
  *                     mock_decoder_commit demands), then binding to
- *                     cxl_region: a ram region becomes dax region and
- *                     device on its HPA, which kmem adds block by block
- *                     with the memmap on the region's own memory.
+ *                     cxl_region: a ram region gets dax_regionN
+ *                     (cxl_dax_region), under which a dax region and
+ *                     device on its HPA hang, which kmem adds block by
+ *                     block with the memmap on the region's own memory.
  *
  * Each step checks what the kernel checks, in its order, with its errno.
  * The region's memory is a device of its own (a memfd over its HPA);
@@ -945,10 +946,50 @@ out:
 /* ---- the cxl_region driver: a ram region becomes dax and kmem memory ---- */
 
 /*
- * cxl_region_probe + cxl_dax_region_probe: a committed ram region gets a
- * dax region over its HPA (on node 0, as memory_add_physaddr_to_nid
- * answers for a window no SRAT describes), whose device kmem adds with
- * memmap_on_memory; a pmem region its pmem_region for libnvdimm
+ * devm_cxl_add_dax_region: cxl_dax_region_alloc (the region committed,
+ * else -ENXIO) and dax_regionN (N the region's id) added under regionN on
+ * the cxl bus, not yet bound to its driver.  b->lock held.
+ */
+static int dax_region_dev_add(struct cxl_bus *b, int r)
+{
+	int d;
+
+	if (dev_at(b, r)->reg.state != CXL_CONFIG_COMMIT)
+		return -ENXIO;
+	d = cxl_dev_alloc(b, CXL_DAX_REGION, r, "dax_region%d", dev_at(b, r)->id, 0);
+	if (d < 0)
+		return d;
+	dev_at(b, d)->id = dev_at(b, r)->id;
+	cxl_publish(b);
+	dev_at(b, r)->reg.cxlr_dax = d;
+	return 0;
+}
+
+/*
+ * cxlr_dax_unregister: dax_regionN unregistered - its driver released
+ * (the dax region gone already, by the caller), then the device.
+ * b->lock held.
+ */
+static void dax_region_dev_remove(struct cxl_bus *b, int r)
+{
+	struct cxl_region *reg = &dev_at(b, r)->reg;
+
+	if (reg->cxlr_dax < 0)
+		return;
+	__atomic_store_n(&dev_at(b, reg->cxlr_dax)->bound, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&dev_at(b, reg->cxlr_dax)->gone, true, __ATOMIC_RELEASE);
+	reg->cxlr_dax = -1;
+}
+
+/*
+ * cxl_region_probe: a committed ram region gets dax_regionN
+ * (devm_cxl_add_dax_region), which cxl_dax_region binds as it appears
+ * (cxl_dax_region_probe): a dax region over the HPA under dax_regionN
+ * (alloc_dax_region(&cxlr_dax->dev, cxlr->id, ...), on node 0, as
+ * memory_add_physaddr_to_nid answers for a window no SRAT describes),
+ * whose device kmem adds with memmap_on_memory.  That probe failing
+ * leaves dax_regionN registered and unbound and the region bound, as the
+ * driver core does.  A pmem region gets its pmem_region for libnvdimm
  * (cxl_pmem.c).  Caller holds device_hotplug_lock, not b->lock.
  */
 int cxl_region_bind(struct memhp_machine *m, int r)
@@ -956,8 +997,9 @@ int cxl_region_bind(struct memhp_machine *m, int r)
 	struct cxl_bus *b = m->cxl;
 	struct cxl_region *reg = &dev_at(b, r)->reg;
 	struct memhp_dax_info info;
+	char path[DEVPATH_MAX + 16];
 	uint64_t start, size;
-	int ret;
+	int ret, cxlr_dax;
 
 	pthread_mutex_lock(&b->lock);
 	ret = reg->bound ? -EBUSY : reg->state != CXL_CONFIG_COMMIT ? -ENXIO : 0;
@@ -970,20 +1012,30 @@ int cxl_region_bind(struct memhp_machine *m, int r)
 		return ret;
 	}
 	if (!ret)
+		ret = dax_region_dev_add(b, r);
+	if (!ret)
 		__atomic_store_n(&reg->bound, true, __ATOMIC_RELEASE);	/* held while the lock is dropped */
 	start = reg->res ? reg->res->start : 0;
 	size = reg->res ? reg->res->end - reg->res->start + 1 : 0;
+	cxlr_dax = reg->cxlr_dax;
 	pthread_mutex_unlock(&b->lock);
 	if (ret)
 		return ret;
-	ret = dax_region_create_in(m, MEMHP_DAX_CXL, size, 0, 0, start, -1, NULL, dev_at(b, r)->id, NULL, &info);
+	/* the dax region hangs under dax_regionN: its devpath, below /sys/devices/ */
+	ret = cxl_dev_path(b, cxlr_dax, path, sizeof(path));
+	if (!ret)
+		ret = dax_region_create_in(m, MEMHP_DAX_CXL, size, 0, 0, start, -1, NULL, dev_at(b, r)->id,
+					   path + strlen("/sys/devices/"), &info);
 	pthread_mutex_lock(&b->lock);
-	if (ret)
-		__atomic_store_n(&reg->bound, false, __ATOMIC_RELEASE);
-	else
+	if (ret) {
+		mlog(m, "cxl_dax_region %s: probe with driver cxl_dax_region failed with error %d",
+		     dev_at(b, cxlr_dax)->name, ret);
+	} else {
 		reg->dax_region = info.region_id;
+		__atomic_store_n(&dev_at(b, cxlr_dax)->bound, true, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&b->lock);
-	return ret;
+	return 0;
 }
 
 static int block_online(struct memhp_machine *m, struct memory_block *mem, void *arg)
@@ -1032,6 +1084,7 @@ static int region_release(struct memhp_machine *m, int r, bool teardown)
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&b->lock);
+	dax_region_dev_remove(b, r);	/* the dax region went first, as its driver's devm */
 	__atomic_store_n(&reg->bound, false, __ATOMIC_RELEASE);
 	reg->dax_region = -1;
 	pthread_mutex_unlock(&b->lock);

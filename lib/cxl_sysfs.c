@@ -5,12 +5,14 @@
  *
  *   /sys/devices/platform/cxl_acpi.0/root0/{port1/{port4/{endpoint5,...},
  *       decoder1.N, dportN ->, uport ->, parent_dport ->}, decoder0.N,
- *       decoder0.N/regionM/pmem_regionM, nvdimm-bridge0}
+ *       decoder0.N/regionM/{pmem_regionM,dax_regionM/{dax_region,daxM.0}},
+ *       nvdimm-bridge0}
  *   /sys/devices/platform/cxl_host_bridge.0/cxl_root_port.0/
  *       cxl_switch_uport.0/cxl_switch_dport.0/cxl_mem.0/mem0/pmem0
  *   /sys/bus/cxl/{flush, devices/NAME ->,
  *       drivers/{cxl_port,cxl_mem,cxl_region}/{NAME ->, bind, unbind},
- *       drivers/{cxl_nvdimm_bridge,cxl_nvdimm,cxl_pmem_region}/NAME ->}
+ *       drivers/{cxl_nvdimm_bridge,cxl_nvdimm,cxl_pmem_region,
+ *                cxl_dax_region}/NAME ->}
  *   /sys/bus/platform/{devices/NAME ->, drivers/cxl_acpi/{cxl_acpi.0 ->,
  *       bind, unbind}}
  *
@@ -30,6 +32,7 @@
 #include "internal.h"
 #include "kernfs.h"
 #include "cxl.h"
+#include "nd.h"		/* nd_uevent_store: kobject_synth_uevent's actions */
 
 #define CXL_CHAR_MAJOR 61
 
@@ -114,6 +117,8 @@ static const char *driver_of(const struct cxl_dev *d)
 		return cxl_bound(d) ? "cxl_nvdimm" : NULL;
 	case CXL_PMEM_REGION:
 		return cxl_bound(d) ? "cxl_pmem_region" : NULL;
+	case CXL_DAX_REGION:
+		return cxl_bound(d) ? "cxl_dax_region" : NULL;
 	default:
 		return NULL;
 	}
@@ -177,15 +182,15 @@ static const struct ktype subsystem_link_type = { .link = dev_to_subsystem_link 
 
 /*
  * cxl_device_id: CXL_DEVICE_NVDIMM_BRIDGE 1, NVDIMM 2, PORT 3, ROOT 4,
- * MEMORY_EXPANDER 5, REGION 6, PMEM_REGION 7; decoders 0
+ * MEMORY_EXPANDER 5, REGION 6, PMEM_REGION 7, DAX_REGION 8; decoders 0
  */
+static const int cxl_device_ids[] = { [CXL_ROOT] = 4, [CXL_PORT] = 3, [CXL_ENDPOINT] = 3, [CXL_MEMDEV] = 5,
+				      [CXL_DECODER] = 0, [CXL_REGION] = 6, [CXL_NVDIMM_BRIDGE] = 1,
+				      [CXL_NVDIMM] = 2, [CXL_PMEM_REGION] = 7, [CXL_DAX_REGION] = 8 };
+
 CXL_SHOW(modalias)
 {
-	static const int ids[] = { [CXL_ROOT] = 4, [CXL_PORT] = 3, [CXL_ENDPOINT] = 3, [CXL_MEMDEV] = 5,
-				   [CXL_DECODER] = 0, [CXL_REGION] = 6, [CXL_NVDIMM_BRIDGE] = 1,
-				   [CXL_NVDIMM] = 2, [CXL_PMEM_REGION] = 7 };
-
-	sbuf_printf(s, "cxl:t%d\n", ids[ko_dev(ko)->kind]);
+	sbuf_printf(s, "cxl:t%d\n", cxl_device_ids[ko_dev(ko)->kind]);
 	return 0;
 }
 
@@ -198,20 +203,46 @@ static const char *decoder_devtype(const struct cxl_bus *b, const struct cxl_dev
 	}
 }
 
-/* the device_type's name */
+/* the device_type's name (memN has no devtype file, but its uevent says it) */
 static const char *const devtypes[] = {
 	[CXL_ROOT] = "cxl_port", [CXL_PORT] = "cxl_port", [CXL_ENDPOINT] = "cxl_port",
+	[CXL_MEMDEV] = "cxl_memdev",
 	[CXL_REGION] = "cxl_region", [CXL_NVDIMM_BRIDGE] = "cxl_nvdimm_bridge",
 	[CXL_NVDIMM] = "cxl_nvdimm", [CXL_PMEM_REGION] = "cxl_pmem_region",
+	[CXL_DAX_REGION] = "cxl_dax_region",
 };
+
+static const char *devtype_of(const struct cxl_bus *b, const struct cxl_dev *d)
+{
+	return d->kind == CXL_DECODER ? decoder_devtype(b, d) : devtypes[d->kind];
+}
 
 CXL_SHOW(devtype)
 {
-	const struct cxl_dev *d = ko_dev(ko);
-
-	sbuf_printf(s, "%s\n", d->kind == CXL_DECODER ? decoder_devtype(ko->cxl, d) : devtypes[d->kind]);
+	sbuf_printf(s, "%s\n", devtype_of(ko->cxl, ko_dev(ko)));
 	return 0;
 }
+
+/*
+ * dev_uevent: memN's char device (cxl_memdev_devnode: cxl/memN), DEVTYPE,
+ * DRIVER while bound; cxl_bus_uevent: MODALIAS
+ */
+CXL_SHOW(uevent)
+{
+	const struct cxl_dev *d = ko_dev(ko);
+	const char *drv = driver_of(d);
+
+	if (d->kind == CXL_MEMDEV)
+		sbuf_printf(s, "MAJOR=%d\nMINOR=%d\nDEVNAME=cxl/%s\n", CXL_CHAR_MAJOR, d->id, d->name);
+	sbuf_printf(s, "DEVTYPE=%s\n", devtype_of(ko->cxl, d));
+	if (drv)
+		sbuf_printf(s, "DRIVER=%s\n", drv);
+	sbuf_printf(s, "MODALIAS=cxl:t%d\n", cxl_device_ids[d->kind]);
+	return 0;
+}
+
+/* every device on the cxl bus has its uevent file (device_add's dev_attr_uevent) */
+#define UEVENT_ATTR KATTR(uevent, 0644, uevent_show, nd_uevent_store)
 
 /* cxl_num_decoders_committed: commit_end + 1 */
 CXL_SHOW(decoders_committed)
@@ -220,14 +251,16 @@ CXL_SHOW(decoders_committed)
 	return 0;
 }
 
-/* cxl_base_attribute_group: all nvdimm-bridgeN, pmemN and pmem_regionN have */
+/* cxl_base_attribute_group: all nvdimm-bridgeN, pmemN, pmem_regionN and dax_regionN have */
 static const struct kattr base_attrs[] = {
+	UEVENT_ATTR,
 	KATTR_RO(devtype),
 	KATTR_RO(modalias),
 	{ NULL },
 };
 
 static const struct kattr port_attrs[] = {
+	UEVENT_ATTR,
 	KATTR_RO(devtype),
 	KATTR_RO(modalias),
 	KATTR_RO(decoders_committed),
@@ -291,6 +324,7 @@ CXL_SHOW(qos_class)
 }
 
 static const struct kattr memdev_attrs[] = {
+	UEVENT_ATTR,
 	KATTR_RO(dev),
 	KATTR_RO(firmware_version),
 	KATTR_RO(label_storage_size),
@@ -695,6 +729,7 @@ static ssize_t target_store(struct memhp_machine *m, const struct kobj *ko, cons
 }
 
 #define REGION_BASE_ATTRS(_uuid_mode) \
+	UEVENT_ATTR, \
 	KATTR(uuid, _uuid_mode, uuid_show, uuid_store), \
 	KATTR_RW(commit), \
 	KATTR(interleave_ways, 0644, region_ways_show, region_ways_store), \
@@ -706,6 +741,7 @@ static ssize_t target_store(struct memhp_machine *m, const struct kobj *ko, cons
 	KATTR_RO(modalias)
 
 #define DECODER_BASE_ATTRS \
+	UEVENT_ATTR, \
 	KATTR(start, 0400, start_show, NULL), \
 	KATTR_RO(size), \
 	KATTR_RO(locked), \
@@ -911,6 +947,37 @@ static const struct ktype endpoint_decoder_type = {
 /* nvdimm-bridgeN, pmemN, pmem_regionN */
 static const struct ktype pmem_dev_type = { .attrs = base_attrs, .lookup = dev_lookup, .list = dev_list };
 
+/*
+ * dax_regionN: bound to cxl_dax_region, it holds dax region N (alloc_dax_region
+ * on the cxl_dax_region device) - dax_region/ and daxN.0 - after its links
+ */
+static const char *dax_holder_path(const struct kobj *ko, char *buf, size_t len)
+{
+	dev_path(ko, (int)ko->id, buf, len);
+	return buf + strlen("/sys/devices/");
+}
+
+static const struct ktype *dax_region_dev_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
+{
+	char path[DEVPATH_MAX + 16];
+	const struct ktype *t = dev_lookup(m, ko, name);
+
+	if (t)
+		return t;
+	return dax_holder_lookup(m, ko, ko_dev(ko)->id, dax_holder_path(ko, path, sizeof(path)), name);
+}
+
+static void dax_region_dev_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
+{
+	char path[DEVPATH_MAX + 16];
+
+	dev_list(m, ko, l);
+	dax_holder_list(m, ko_dev(ko)->id, dax_holder_path(ko, path, sizeof(path)), l);
+}
+
+static const struct ktype dax_region_dev_type = { .attrs = base_attrs, .lookup = dax_region_dev_lookup,
+						  .list = dax_region_dev_list };
+
 /* memN: ram/ and pmem/, the qos_class of a partition with capacity only */
 static const struct ktype memdev_ram_type = { .attrs = memdev_ram_attrs };
 static const struct ktype memdev_pmem_type = { .attrs = memdev_pmem_attrs };
@@ -958,6 +1025,8 @@ static const struct ktype *dev_dir_type(const struct cxl_bus *b, int d)
 	case CXL_NVDIMM:
 	case CXL_PMEM_REGION:
 		return &pmem_dev_type;
+	case CXL_DAX_REGION:
+		return &dax_region_dev_type;
 	case CXL_DECODER:
 		switch (cxl_decoder_port(b, dev)->kind) {
 		case CXL_ROOT:
@@ -1015,7 +1084,7 @@ static const struct ktype bus_link_types[] = {
 	BUS_LINK(port_type), BUS_LINK(root_decoder_ram_type), BUS_LINK(root_decoder_pmem_type),
 	BUS_LINK(switch_decoder_type),
 	BUS_LINK(endpoint_decoder_type), BUS_LINK(memdev_type), BUS_LINK(memdev_no_pmem_type),
-	BUS_LINK(memdev_no_ram_type), BUS_LINK(pmem_dev_type),
+	BUS_LINK(memdev_no_ram_type), BUS_LINK(pmem_dev_type), BUS_LINK(dax_region_dev_type),
 };
 
 static const struct ktype *bus_link_type(const struct cxl_bus *b, int d)
@@ -1056,7 +1125,7 @@ static const struct ktype bus_devices_type = { .lookup = bus_devices_lookup, .li
 
 /* drivers/DRV: a link per bound device; ko->which is 1 there (the link's place) */
 static const char *const cxl_drivers[] = { "cxl_mem", "cxl_port", "cxl_region", "cxl_nvdimm_bridge",
-					   "cxl_nvdimm", "cxl_pmem_region" };
+					   "cxl_nvdimm", "cxl_pmem_region", "cxl_dax_region" };
 
 static bool bound_to(const struct cxl_dev *d, int drv)
 {
@@ -1210,8 +1279,8 @@ static const struct kattr region_driver_attrs[] = {
 static const struct ktype region_driver_type = {
 	.attrs = region_driver_attrs, .lookup = bus_driver_lookup, .list = bus_driver_list };
 
-/* cxl_pmem's drivers: suppress_bind_attrs, so no bind or unbind file */
-static const struct ktype pmem_driver_type = { .lookup = bus_driver_lookup, .list = bus_driver_list };
+/* cxl_pmem's drivers and dax_cxl's: suppress_bind_attrs, so no bind or unbind file */
+static const struct ktype nobind_driver_type = { .lookup = bus_driver_lookup, .list = bus_driver_list };
 
 /* flush: cxl_bus_wq has nothing queued here, so a flush is done at once */
 static ssize_t flush_store(struct memhp_machine *m, const struct kobj *ko, const struct kattr *a,
@@ -1232,9 +1301,10 @@ static const struct ktype cxl_bus_type = {
 			KDIR_FOR("cxl_mem", &mem_driver_type, 0),
 			KDIR_FOR("cxl_port", &port_driver_type, 1),
 			KDIR_FOR("cxl_region", &region_driver_type, 2),
-			KDIR_FOR("cxl_nvdimm_bridge", &pmem_driver_type, 3),
-			KDIR_FOR("cxl_nvdimm", &pmem_driver_type, 4),
-			KDIR_FOR("cxl_pmem_region", &pmem_driver_type, 5))),
+			KDIR_FOR("cxl_nvdimm_bridge", &nobind_driver_type, 3),
+			KDIR_FOR("cxl_nvdimm", &nobind_driver_type, 4),
+			KDIR_FOR("cxl_pmem_region", &nobind_driver_type, 5),
+			KDIR_FOR("cxl_dax_region", &nobind_driver_type, 6))),
 		{ } },
 	.attrs = bus_attrs,
 };

@@ -163,6 +163,15 @@ daxdev=dax${region#region}.0	# dax_cxl names the dax region after the region
 dax=$("$build/memhpctl" exec --mount "$mnt" -- daxctl list -M -d "$daxdev")
 check "daxctl: $daxdev a system-ram device, 4 of 4 blocks online" \
 	"[ \"\$(jq -r '.[0] | [.mode, .online_memblocks, .total_memblocks, .size] | join(\" \")' <<< '$dax')\" = 'system-ram 4 4 $((512 * M))' ]"
+# devm_cxl_add_dax_region + cxl_dax_region_probe: alloc_dax_region on dax_regionN, under regionN
+id=${region#region}
+check "daxctl list -R: dax region $id at .../$region/dax_region$id (cxl_dax_region's device), its driver cxl_dax_region" \
+	"\"$build/memhpctl\" exec --mount '$mnt' -- daxctl list -R -r $id | jq -er '.[0].path' | grep -q '^/platform/cxl_acpi.0/root0/decoder0.0/$region/dax_region$id\$' &&
+	 [ \"\$(basename \$(readlink $mnt/sys/bus/cxl/devices/dax_region$id/driver))\" = cxl_dax_region ] &&
+	 [ \"\$(cat $mnt/sys/bus/cxl/devices/dax_region$id/modalias)\" = cxl:t8 ] &&
+	 [ \"\$(readlink $mnt/sys/bus/dax/devices/$daxdev)\" = ../../../devices/platform/cxl_acpi.0/root0/decoder0.0/$region/dax_region$id/$daxdev ] &&
+	 [ \"\$(readlink $mnt/sys/bus/dax/devices/$daxdev/subsystem)\" = ../../../../../../../../bus/dax ] &&
+	 [ ! -e $mnt/sys/devices/platform/dax_region.$id ]"
 check "MemTotal grew by 512M minus the memmap (4 blocks x 2M)" \
 	"[ \$((\$(meminfo MemTotal) - $total0)) = $(((512 - 8) * 1024)) ]"
 # the region went to the Movable zone: its unmanaged pages there are the memmap on it
@@ -183,7 +192,8 @@ sysw decoder0.0/delete_region "$region" || ok=0
 check "destroy: offline, unbind, reset, detach, free DPA, delete" "[ $ok = 1 ]"
 check "destroy returns everything: MemTotal, /proc/iomem, only region0 and dax0.0 left" \
 	"[ \"\$(meminfo MemTotal)\" = $total0 ] && diff '$out/iomem.before' '$mnt/proc/iomem' &&
-	 [ \"\$(cxl list -R | jq -r '[.[].region] | join(\" \")')\" = region0 ] && [ \"\$(ls $mnt/sys/bus/dax/devices)\" = dax0.0 ]"
+	 [ \"\$(cxl list -R | jq -r '[.[].region] | join(\" \")')\" = region0 ] && [ \"\$(ls $mnt/sys/bus/dax/devices)\" = dax0.0 ] &&
+	 [ ! -e $mnt/sys/bus/cxl/devices/dax_region$id ] && [ \"\$(ls $mnt/sys/bus/cxl/drivers/cxl_dax_region)\" = dax_region0 ]"
 
 # ---- a pmem region, as cxl create-region makes it: libnvdimm's side ----------------
 # decoder0.4 (CFMWS 4) is 1G over host bridge 2 alone; mem8 is below it

@@ -300,7 +300,11 @@ static void test_auto_region(void **state)
 	file_is(m, CXL "/devices/endpoint6/decoders_committed", "1\n");
 	file_is(m, CXL "/devices/decoder0.0/create_ram_region", "region6\n");
 	file_is(m, "/sys/bus/dax/devices/dax0.0/size", "536870912\n");
-	link_is(m, "/sys/bus/dax/devices/dax0.0/driver", "../../../../bus/dax/drivers/kmem");
+	/* cxl_dax_region_probe: alloc_dax_region on dax_region0, under region0 */
+	link_is(m, "/sys/bus/dax/devices/dax0.0",
+		"../../../devices/platform/cxl_acpi.0/root0/decoder0.0/region0/dax_region0/dax0.0");
+	link_is(m, "/sys/bus/dax/devices/dax0.0/driver", "../../../../../../../../bus/dax/drivers/kmem");
+	link_is(m, CXL "/devices/dax_region0/driver", "../../../../../../../bus/cxl/drivers/cxl_dax_region");
 	iomem = readf(m, "/proc/iomem");
 	snprintf(want, sizeof(want), "  %llx-%llx : region0\n    %llx-%llx : dax0.0\n",
 		 (unsigned long long)(POOL + 256 * MiB), (unsigned long long)(POOL + 768 * MiB - 1),
@@ -311,6 +315,32 @@ static void test_auto_region(void **state)
 	m = boot_cxl("cxl_test:interleave_arithmetic=1");
 	assert_int_equal(count_in(m, CXL "/devices", "region"), 0);
 	file_is(m, CXL "/devices/port1/decoders_committed", "0\n");
+	memhp_machine_destroy(m);
+}
+
+/*
+ * Every cxl bus device's uevent (dev_uevent, cxl_bus_uevent): memN's char
+ * device as cxl_memdev_devnode names it, DEVTYPE, DRIVER while bound,
+ * MODALIAS; writing it takes kobject_synth_uevent's actions only.
+ */
+static void test_uevent_files(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+
+	(void)state;
+	file_is(m, CXL "/devices/mem0/uevent",
+		"MAJOR=61\nMINOR=0\nDEVNAME=cxl/mem0\nDEVTYPE=cxl_memdev\nDRIVER=cxl_mem\nMODALIAS=cxl:t5\n");
+	file_is(m, CXL "/devices/root0/uevent", "DEVTYPE=cxl_port\nMODALIAS=cxl:t4\n");	/* no driver */
+	file_is(m, CXL "/devices/port1/uevent", "DEVTYPE=cxl_port\nDRIVER=cxl_port\nMODALIAS=cxl:t3\n");
+	file_is(m, CXL "/devices/decoder0.0/uevent", "DEVTYPE=cxl_decoder_root\nMODALIAS=cxl:t0\n");
+	file_is(m, CXL "/devices/decoder5.0/uevent", "DEVTYPE=cxl_decoder_endpoint\nMODALIAS=cxl:t0\n");
+	file_is(m, CXL "/devices/region0/uevent", "DEVTYPE=cxl_region\nDRIVER=cxl_region\nMODALIAS=cxl:t6\n");
+	file_is(m, CXL "/devices/nvdimm-bridge0/uevent",
+		"DEVTYPE=cxl_nvdimm_bridge\nDRIVER=cxl_nvdimm_bridge\nMODALIAS=cxl:t1\n");
+	file_is(m, CXL "/devices/dax_region0/uevent",
+		"DEVTYPE=cxl_dax_region\nDRIVER=cxl_dax_region\nMODALIAS=cxl:t8\n");
+	assert_int_equal(memhp_file_write(m, CXL "/devices/region0/uevent", "change\n", 7), 7);
+	assert_int_equal(memhp_file_write(m, CXL "/devices/region0/uevent", "bogus\n", 6), -EINVAL);
 	memhp_machine_destroy(m);
 }
 
@@ -619,9 +649,10 @@ static void test_ram_region_kmem(void **state)
 
 /*
  * Every fallible step of binding a ram region, failed in turn: the bind
- * fails and nothing changed, or (kmem's probe failed, as a driver core
- * probe may) the dax device stands unbound and the unbind takes it away
- * again - until the bind goes through whole.
+ * fails and nothing changed, or a driver core probe below it failed -
+ * cxl_dax_region's (dax_region6 stands without a driver or dax region) or
+ * kmem's (the dax device stands unbound) - and the unbind takes it all
+ * away again - until the bind goes through whole.
  */
 static void test_bind_fault_sweep(void **state)
 {
@@ -1170,13 +1201,13 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* the names sorted: a device registered again comes last in the listing */
-static char *bus_devices(struct memhp_machine *m)
+/* the names in dir sorted: a device registered again comes last in the listing */
+static char *dir_names(struct memhp_machine *m, const char *dir)
 {
 	char *s = calloc(1, 1), *names[4096], *sorted;
 	size_t n = 0, len;
 
-	assert_int_equal(memhp_file_list(m, CXL "/devices", note_name, &s), 0);
+	assert_int_equal(memhp_file_list(m, dir, note_name, &s), 0);
 	len = strlen(s);
 	for (char *t = strtok(s, " "); t && n < 4096; t = strtok(NULL, " "))
 		names[n++] = t;
@@ -1186,6 +1217,11 @@ static char *bus_devices(struct memhp_machine *m)
 		sprintf(sorted + strlen(sorted), "%s ", names[i]);
 	free(s);
 	return sorted;
+}
+
+static char *bus_devices(struct memhp_machine *m)
+{
+	return dir_names(m, CXL "/devices");
 }
 
 /*
@@ -1472,6 +1508,130 @@ static void test_concurrent_pmem(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* ---- ram: dax_regionN, the dax region's device (cxl_dax_region) --------------- */
+
+#define DAX_REGION6_PATH "devices/platform/cxl_acpi.0/root0/decoder0.0/region6/dax_region6"
+#define DAX_REGION6 "/sys/" DAX_REGION6_PATH
+
+/* program_region's 512 MiB at window 0's start, its 4 blocks offline */
+static void region6_offline(struct memhp_machine *m)
+{
+	uint64_t start = POOL + 768 * MiB;
+
+	for (uint64_t b = start / (128 * MiB); b < (start + 512 * MiB) / (128 * MiB); b++) {
+		char path[80];
+
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%llu/state", (unsigned long long)b);
+		write_ok(m, path, "offline");
+	}
+}
+
+static void names_are(struct memhp_machine *m, const char *dir, const char *want)
+{
+	char *got = dir_names(m, dir);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/*
+ * devm_cxl_add_dax_region: a ram region bound to cxl_region gets
+ * dax_region6 under region6 on the cxl bus, bound to cxl_dax_region, whose
+ * probe hangs dax region 6 and its device dax6.0 under it (alloc_dax_region
+ * on &cxlr_dax->dev); every link to them is relative at their depth.  The
+ * region's driver released (unbind, commit 0) takes the dax region, then
+ * dax_regionN.  A probe of cxl_dax_region that fails (region id 6 taken by
+ * another dax region) leaves dax_region6 registered without a driver and
+ * region6 bound, as the driver core does.
+ */
+static void test_dax_region_device(void **state)
+{
+	struct memhp_machine *m = boot_cxl("cxl_test");
+	char *devs = bus_devices(m), *now, path[80];
+	struct memhp_dax_info info;
+	struct memhp_stat st;
+
+	(void)state;
+	program_region(m);
+	write_ok(m, CXL "/drivers/cxl_region/bind", "region6");
+	names_are(m, DEV "region6/dax_region6", "dax6.0 dax_region devtype driver modalias subsystem uevent ");
+	file_is(m, DEV "dax_region6/uevent", "DEVTYPE=cxl_dax_region\nDRIVER=cxl_dax_region\nMODALIAS=cxl:t8\n");
+	file_is(m, DEV "region6/dax_region6/devtype", "cxl_dax_region\n");
+	file_is(m, DEV "dax_region6/modalias", "cxl:t8\n");
+	link_is(m, DEV "dax_region6", "../../../devices/platform/cxl_acpi.0/root0/decoder0.0/region6/dax_region6");
+	link_is(m, DEV "dax_region6/driver", "../../../../../../../bus/cxl/drivers/cxl_dax_region");
+	link_is(m, DEV "dax_region6/subsystem", "../../../../../../../bus/cxl");
+	names_are(m, CXL "/drivers/cxl_dax_region", "dax_region0 dax_region6 ");	/* suppress_bind_attrs */
+	link_is(m, CXL "/drivers/cxl_dax_region/dax_region6",
+		"../../../../devices/platform/cxl_acpi.0/root0/decoder0.0/region6/dax_region6");
+	/* the dax region and its device, in dax_region6 */
+	file_is(m, DAX_REGION6 "/dax_region/id", "6\n");
+	file_is(m, DAX_REGION6 "/dax_region/size", "536870912\n");
+	file_is(m, DAX_REGION6 "/dax6.0/size", "536870912\n");
+	link_is(m, "/sys/bus/dax/devices/dax6.0", "../../../" DAX_REGION6_PATH "/dax6.0");
+	link_is(m, "/sys/bus/dax/devices/dax6.0/subsystem", "../../../../../../../../bus/dax");
+	link_is(m, DAX_REGION6 "/dax6.0/driver", "../../../../../../../../bus/dax/drivers/kmem");
+	link_is(m, "/sys/dev/char/60:96", "../../" DAX_REGION6_PATH "/dax6.0");
+	file_is(m, "/sys/bus/dax/devices/dax6.0/dev", "60:96\n");
+	assert_int_equal(memhp_file_stat(m, "/sys/devices/platform/dax_region.6", &st), -ENOENT);
+	assert_int_equal(memhp_file_stat(m, DEV "region6/dax6.0", &st), -ENOENT);	/* not the region's */
+	/* online memory: the region stays bound, dax_region6 and dax6.0 with it */
+	write_err(m, CXL "/drivers/cxl_region/unbind", "region6", -EBUSY);
+	link_is(m, DEV "dax_region6/driver", "../../../../../../../bus/cxl/drivers/cxl_dax_region");
+	file_is(m, DAX_REGION6 "/dax6.0/size", "536870912\n");
+	/* unbind: the dax region, then dax_region6 */
+	region6_offline(m);
+	write_ok(m, CXL "/drivers/cxl_region/unbind", "region6");
+	assert_int_equal(memhp_file_stat(m, DEV "dax_region6", &st), -ENOENT);
+	assert_int_equal(memhp_file_stat(m, DEV "region6/dax_region6", &st), -ENOENT);
+	assert_int_equal(memhp_file_stat(m, "/sys/bus/dax/devices/dax6.0", &st), -ENOENT);
+	names_are(m, CXL "/drivers/cxl_dax_region", "dax_region0 ");
+	/* bound again, then commit 0 releases the driver */
+	write_ok(m, CXL "/drivers/cxl_region/bind", "region6");
+	file_is(m, DAX_REGION6 "/dax_region/id", "6\n");
+	region6_offline(m);
+	write_ok(m, DEV "region6/commit", "0");
+	assert_int_equal(memhp_file_stat(m, DEV "dax_region6", &st), -ENOENT);
+	assert_int_equal(memhp_file_stat(m, "/sys/bus/dax/devices/dax6.0", &st), -ENOENT);
+	/* dax region id 6 taken: cxl_dax_region's probe fails, region6 stays bound */
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	assert_int_equal(dax_region_create_in(m, MEMHP_DAX_CXL, 128 * MiB, 0, 0, MEMHP_ADDR_AUTO, -1, NULL, 6,
+					      NULL, &info), 0);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	write_ok(m, DEV "region6/commit", "1");
+	write_ok(m, CXL "/drivers/cxl_region/bind", "region6");
+	assert_true(log_has(m, "cxl_dax_region dax_region6: probe with driver cxl_dax_region failed with error -16"));
+	assert_int_equal(memhp_file_stat(m, DEV "region6/driver", &st), 0);
+	names_are(m, DEV "region6/dax_region6", "devtype modalias subsystem uevent ");	/* no driver, no dax */
+	file_is(m, DEV "dax_region6/uevent", "DEVTYPE=cxl_dax_region\nMODALIAS=cxl:t8\n");
+	names_are(m, CXL "/drivers/cxl_dax_region", "dax_region0 ");
+	link_is(m, "/sys/bus/dax/devices/dax6.0", "../../../devices/platform/dax_region.6/dax6.0");
+	write_ok(m, CXL "/drivers/cxl_region/unbind", "region6");
+	assert_int_equal(memhp_file_stat(m, DEV "dax_region6", &st), -ENOENT);
+	file_is(m, "/sys/bus/dax/devices/dax6.0/size", "134217728\n");	/* the other region's, untouched */
+	snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%llu/state",
+		 (unsigned long long)(info.start / (128 * MiB)));
+	write_ok(m, path, "offline");
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	assert_int_equal(dax_region_destroy(m, 6), 0);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	/* delete: nothing of it on the bus */
+	write_ok(m, DEV "region6/target0", "\n");
+	write_ok(m, DEV "region6/target1", "\n");
+	write_ok(m, DEV "decoder0.0/delete_region", "region6");
+	now = bus_devices(m);
+	assert_string_equal(now, devs);
+	free(now);
+	free(devs);
+	/* a teardown (mem0 leaves cxl_mem, region0 loses a target) takes dax_region0 and dax0.0 */
+	write_ok(m, CXL "/drivers/cxl_mem/unbind", "mem0");
+	assert_int_equal(memhp_file_stat(m, DEV "dax_region0", &st), -ENOENT);
+	assert_int_equal(memhp_file_stat(m, "/sys/bus/dax/devices/dax0.0", &st), -ENOENT);
+	names_are(m, CXL "/drivers/cxl_dax_region", "");
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1482,6 +1642,7 @@ int main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_auto_region),
 		cmocka_unit_test(test_bus),
+		cmocka_unit_test(test_uevent_files),
 		cmocka_unit_test(test_unknown_topology),
 		cmocka_unit_test(test_endpoint_dpa),
 		cmocka_unit_test(test_region_rules),
@@ -1499,6 +1660,7 @@ int main(void)
 		cmocka_unit_test(test_pmem_region),
 		cmocka_unit_test(test_pmem_subregions),
 		cmocka_unit_test(test_concurrent_pmem),
+		cmocka_unit_test(test_dax_region_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
