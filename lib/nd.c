@@ -81,6 +81,18 @@ int nd_driver_of(struct memhp_machine *m, const char *name)
 	return ns ? (int)ns->driver : dax ? (int)dax->driver : -1;
 }
 
+const char *nd_fw_devpath(enum nd_bus_kind kind)
+{
+	return kind == ND_BUS_E820 ? "platform/e820_pmem" : "LNXSYSTM:00/LNXSYBUS:00/ACPI0012:00";
+}
+
+void nd_dax_devpath(struct memhp_machine *m, const struct nd_dax *dax, char *buf, size_t len)
+{
+	const struct nd_bus_dev *bus = &m->nd->buses[m->nd->region[dax->region].bus];
+
+	snprintf(buf, len, "%s/ndbus%d/region%d/%s", nd_fw_devpath(bus->kind), bus->id, dax->region, dax->name);
+}
+
 /* a pgmap over the whole namespace: nd_pmem's, or dax_pmem's static one */
 static struct dev_pagemap *ns_pgmap_init(struct nd_namespace *ns, enum memory_type type)
 {
@@ -278,7 +290,7 @@ static int dax_pmem_probe(struct memhp_machine *m, struct nd_dax *dax)
 	setup_pfn_pgmap(m, dax);
 	sscanf(ns->name, "namespace%d", &region);
 	/* alloc_dax_region(&nd_dax->nd_pfn.dev, ...): the region hangs under the nd dax device */
-	nd_devpath(m, dax->name, parent, sizeof(parent));
+	nd_dax_devpath(m, dax, parent, sizeof(parent));
 	ret = dax_region_create_static(m, region, ns->start + dax->dataoff, PFN_PHYS_M(m, npfns),
 				       dax->align, ns->target_nid, ns->nid, ns->dev, &ns->pgmap, parent, NULL);
 	if (ret) {

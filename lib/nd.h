@@ -109,8 +109,10 @@ extern const char *const nd_kind_prefix[NDK_NR];
 #define KO_IDX(ko) ((int)((ko)->id & 0xff))
 
 int nd_parse_name(const char *name, int *n);
-/* device name's devpath under /sys/devices (nd_sysfs.c); "" for none */
-void nd_devpath(struct memhp_machine *m, const char *name, char *buf, size_t len);
+/* where a bus of this firmware hangs, under /sys/devices */
+const char *nd_fw_devpath(enum nd_bus_kind kind);
+/* an nd dax device's devpath under /sys/devices: FW/ndbusB/regionN/daxN.K */
+void nd_dax_devpath(struct memhp_machine *m, const struct nd_dax *dax, char *buf, size_t len);
 
 static inline int ko_kind(const struct kobj *ko)
 {

@@ -81,9 +81,7 @@ static int nd_dev_take(struct memhp_machine *m, struct kobj *ko, const char *nam
 /* the device's directory under /sys, as devpath */
 static void nd_dev_path(const struct kobj *ko, char *buf, size_t len)
 {
-	const char *fw = KO_FW(ko) == ND_BUS_E820 ? "devices/platform/e820_pmem"
-						  : "devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0012:00";
-	int n = snprintf(buf, len, "%s/ndbus%d", fw, KO_BUSID(ko));
+	int n = snprintf(buf, len, "devices/%s/ndbus%d", nd_fw_devpath(KO_FW(ko)), KO_BUSID(ko));
 
 	switch (ko_kind(ko)) {
 	case NDK_BUS:
@@ -96,18 +94,6 @@ static void nd_dev_path(const struct kobj *ko, char *buf, size_t len)
 		snprintf(buf + n, len - (size_t)n, "/region%d/%s", KO_IDX(ko), ko->dev);
 		break;
 	}
-}
-
-void nd_devpath(struct memhp_machine *m, const char *name, char *buf, size_t len)
-{
-	struct kobj ko = { 0 };
-	char path[DEVPATH_MAX + 8];
-
-	buf[0] = '\0';
-	if (nd_dev_take(m, &ko, name) < 0)
-		return;
-	nd_dev_path(&ko, path, sizeof(path));
-	snprintf(buf, len, "%s", path + strlen("devices/"));
 }
 
 #define link_up sysfs_link_up
