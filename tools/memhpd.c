@@ -283,8 +283,11 @@ static int readdir_kernfs_order(const char *path, struct fill_ctx *c)
 	if (!c->ents)
 		return -ENOMEM;
 	ret = memhp_file_list(d.m, path, fill_one, c);
-	if (!ret && c->nomem)
+	/* fill_one's 1 stops the listing; what it means is ours to say */
+	if (c->nomem)
 		ret = -ENOMEM;
+	else if (ret > 0)
+		ret = 0;
 	if (!ret) {
 		qsort(c->ents, c->n, sizeof(*c->ents), kernfs_order_cmp);
 		for (size_t i = 0; i < c->n; i++)
@@ -484,6 +487,7 @@ struct dax_nodes {
 	char names[256][32];
 	dev_t devt[256];
 	int n;
+	bool truncated;		/* more devices than fit: remove nothing */
 };
 
 /* the listing's names only: reading a file from inside the listing would take its lock again */
@@ -492,8 +496,10 @@ static int collect_dax_node(void *arg, const char *name, const struct memhp_stat
 	struct dax_nodes *nodes = arg;
 
 	(void)st;
-	if (nodes->n == 256)
+	if (nodes->n == 256) {
+		nodes->truncated = true;
 		return 1;
+	}
 	snprintf(nodes->names[nodes->n++], sizeof(nodes->names[0]), "%s", name);
 	return 0;
 }
@@ -524,8 +530,8 @@ static void sync_dax_nodes(DIR *dir)
 		return;
 	memhp_file_list(d.m, "/sys/bus/dax/devices", collect_dax_node, nodes);
 	read_dax_numbers(nodes);
-	/* nodes of devices gone, or of other numbers, go */
-	while ((de = readdir(dir))) {
+	/* nodes of devices gone, or of other numbers, go - unless the list is not whole */
+	while (!nodes->truncated && (de = readdir(dir))) {
 		struct stat st;
 		int i;
 
@@ -594,6 +600,8 @@ static void sync_disk_links(DIR *dir)
  * the dax nodes, the nd bus's files (its drivers' bind and unbind, a
  * namespace's) for the disks.
  */
+static pthread_mutex_t devtmpfs_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void devtmpfs_sync(pid_t pid, const char *path)
 {
 	bool dax = strstr(path, "dax");
@@ -603,9 +611,12 @@ static void devtmpfs_sync(pid_t pid, const char *path)
 		return;
 	if (pid <= 0 || !(dir = private_dev_open(pid)))
 		return;
+	/* devtmpfs's own lock: two writers' syncs never interleave (a stale link left) */
+	pthread_mutex_lock(&devtmpfs_lock);
 	if (dax)
 		sync_dax_nodes(dir);
 	sync_disk_links(dir);
+	pthread_mutex_unlock(&devtmpfs_lock);
 	closedir(dir);
 }
 
