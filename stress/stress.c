@@ -158,6 +158,31 @@ static void fill(struct stress *st, struct alloc *a)
 		p[i] = a->key ^ (i * 0x9e3779b97f4a7c15ULL);
 }
 
+/*
+ * A wrong word: where it is (page, and the pfn the page is on now), and
+ * how many wrong words follow it up to the end of the allocation - a
+ * whole page of zeros and a few bytes overwritten are different bugs.
+ */
+static void report_wrong_word(struct stress *st, struct user *u, struct alloc *a, const uint64_t *p,
+			      size_t len, size_t i)
+{
+	struct memhp_geometry g;
+	size_t words_per_page, page, wrong = 0;
+
+	memhp_get_geometry(st->m, &g);
+	words_per_page = g.page_size / 8;
+	page = i / words_per_page;
+	for (size_t j = i; j < len / 8; j++)
+		wrong += p[j] != (a->key ^ (j * 0x9e3779b97f4a7c15ULL));
+	violation(st, "thread %d: %s allocation, word %zu: %#" PRIx64 ", expected %#" PRIx64
+		  " (page %zu of %zu, pfn %ld%s; %zu wrong words from there on)",
+		  u->id, a->movable ? "movable" : "unmovable", i, (uint64_t)p[i],
+		  (uint64_t)(a->key ^ (i * 0x9e3779b97f4a7c15ULL)), page,
+		  a->movable ? a->pages : (size_t)1 << a->order,
+		  a->movable ? memhp_region_pfn(a->r, page) : a->pfn + (long)page,
+		  a->pinned == (long)page ? ", pinned" : "", wrong);
+}
+
 static void verify(struct stress *st, struct user *u, struct alloc *a)
 {
 	size_t len;
@@ -169,9 +194,7 @@ static void verify(struct stress *st, struct user *u, struct alloc *a)
 	}
 	for (size_t i = 0; i < len / 8; i++) {
 		if (p[i] != (a->key ^ (i * 0x9e3779b97f4a7c15ULL))) {
-			violation(st, "thread %d: %s allocation, word %zu: %#" PRIx64 ", expected %#" PRIx64,
-				  u->id, a->movable ? "movable" : "unmovable", i, (uint64_t)p[i],
-				  (uint64_t)(a->key ^ (i * 0x9e3779b97f4a7c15ULL)));
+			report_wrong_word(st, u, a, p, len, i);
 			return;
 		}
 	}
