@@ -373,12 +373,17 @@ static int nd_unbind(struct memhp_machine *m, enum nd_driver drv, const char *na
  * namespace is unbound, as a block device whose disk is gone; -ENODEV for
  * a name no namespace could have.
  */
+void nd_disk_name(int ns, char *buf, size_t len)
+{
+	snprintf(buf, len, "pmem%d", ns);
+}
+
 static int disk_get(struct memhp_machine *m, const char *name, struct nd_namespace **nsp)
 {
 	char disk[MEMHP_BLOCKDEV_NAME_MAX];
 
 	for (int i = 0; m->nd && i < m->nd->nr; i++) {
-		snprintf(disk, sizeof(disk), "pmem%d", i);
+		nd_disk_name(i, disk, sizeof(disk));
 		if (strcmp(disk, name))
 			continue;
 		*nsp = &m->nd->ns[i];
@@ -397,7 +402,7 @@ size_t memhp_blockdev_list(struct memhp_machine *m, char (*names)[MEMHP_BLOCKDEV
 		if (m->nd->ns[i].driver != ND_DRV_PMEM)
 			continue;
 		if (n < max)
-			snprintf(names[n], sizeof(names[n]), "pmem%d", i);
+			nd_disk_name(i, names[n], sizeof(names[n]));
 		n++;
 	}
 	pthread_mutex_unlock(&m->device_hotplug_lock);

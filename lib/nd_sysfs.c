@@ -701,17 +701,17 @@ static const struct ktype empty_dir_type = { 0 };
 /* namespaceN.0/block/pmemN while nd_pmem holds it (the disk's directory) */
 static const struct ktype *ns_block_lookup(struct memhp_machine *m, struct kobj *ko, const char *name)
 {
-	char disk[24];
+	char disk[MEMHP_BLOCKDEV_NAME_MAX];
 
-	snprintf(disk, sizeof(disk), "pmem%d", KO_IDX(ko));
+	nd_disk_name(KO_IDX(ko), disk, sizeof(disk));
 	return strcmp(name, disk) ? NULL : &empty_dir_type;
 }
 
 static void ns_block_list(struct memhp_machine *m, const struct kobj *ko, struct lister *l)
 {
-	char disk[24];
+	char disk[MEMHP_BLOCKDEV_NAME_MAX];
 
-	snprintf(disk, sizeof(disk), "pmem%d", KO_IDX(ko));
+	nd_disk_name(KO_IDX(ko), disk, sizeof(disk));
 	emit_kdir(l, disk);
 }
 

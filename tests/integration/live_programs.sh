@@ -112,11 +112,14 @@ if [ -x "$live/usr/bin/redis-server" ]; then
 	spid=$!
 	# a loaded CI machine can take seconds to give the preload its DIMMs:
 	# wait for the server itself (up to 60 s), or for it to end
+	up=no
 	for _ in $(seq 600); do
-		cli "$port" ping > /dev/null 2>&1 && break
+		cli "$port" ping > /dev/null 2>&1 && { up=yes; break; }
 		kill -0 "$spid" 2>/dev/null || break
 		sleep 0.1
 	done
+	# a server that never answered: how it ended (a signal is 128+N)
+	[ $up = yes ] || { wait "$spid"; up="no, the preloaded server ended with status $?"; }
 	"$build/kvload" --proto redis --port "$port" --keys 40000 --size 4000 --load > "$out/bgsave-load.out" 2>&1
 	cli "$port" bgsave > /dev/null
 	"$build/kvload" --proto redis --port "$port" --keys 40000 --size 4000 --run 4 --sets 50 \
@@ -142,7 +145,7 @@ if [ -x "$live/usr/bin/redis-server" ]; then
 	echo "  redis BGSAVE: the saved file read back: $(tail -1 "$out/bgsave-verify.out")"
 	check "redis: BGSAVE's forked child saved the heap as it was at the fork, while the parent wrote and lost a DIMM" \
 		"[ '$status' = ok ] && [ $delrc = 0 ] && [ $wrc = 0 ] && [ $vrc = 0 ] && grep -q ' lost 0 corrupted 0 errors 0\$' '$out/bgsave-verify.out'" ||
-		{ echo "  redis BGSAVE: the load: $(tail -1 "$out/bgsave-load.out"); the server's last lines:"
+		{ echo "  redis BGSAVE: server up: $up; the load: $(tail -1 "$out/bgsave-load.out"); the server's last lines:"
 		  tail -15 "$out/bgsave-server.log" | sed 's/^/    /'; }
 fi
 exit 0
