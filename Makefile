@@ -108,7 +108,7 @@ PRELOAD_RENAMES := malloc=__libc_malloc calloc=__libc_calloc realloc=__libc_real
 	fork=memhp_preload_real_fork
 
 PRELOAD_TARGETS := $(BUILD)/libmemhp-preload.so $(BUILD)/tests/live/heap_user $(BUILD)/tests/live/pin_user \
-		   $(BUILD)/tests/live/unmap_race $(BUILD)/tests/live/realloc_mmap
+		   $(BUILD)/tests/live/unmap_race $(BUILD)/tests/live/realloc_mmap $(BUILD)/tests/live/env_rebuild
 
 $(BUILD)/preload/core.o: $(LIB_OBJS) $(MEMHPD_OBJS) Makefile
 	@mkdir -p $(dir $@)

@@ -56,11 +56,19 @@ struct trampoline {
  * yields the CPU to it when both want it, and a removal takes longer
  * instead of the program serving less.
  */
-static int thread_nice(void)
+static int memhp_nice = 10;
+
+/*
+ * Read once, in the constructor, before memhp starts a thread: a thread
+ * calling getenv(3) at its start would race with the program's main -
+ * redis-server's setproctitle (spt_init) clears and rebuilds the
+ * environment as it begins, and getenv is not safe against that.
+ */
+static void thread_nice_init(void)
 {
 	const char *v = getenv("MEMHP_NICE");
 
-	return v && *v ? atoi(v) : 10;
+	memhp_nice = v && *v ? atoi(v) : 10;
 }
 
 static void *marked_thread(void *p)
@@ -69,7 +77,7 @@ static void *marked_thread(void *p)
 
 	__libc_free(p);
 	preload_thread_mark();
-	setpriority(PRIO_PROCESS, (id_t)gettid(), thread_nice());	/* this thread only */
+	setpriority(PRIO_PROCESS, (id_t)gettid(), memhp_nice);	/* this thread only */
 	return t.fn(t.arg);
 }
 
@@ -227,6 +235,7 @@ int preload_machine_start(struct memhp_machine **m, char *why, size_t len)
 {
 	int ret;
 
+	thread_nice_init();
 	d.sock.fd = -1;
 	d.embedded = 1;
 	pthread_mutex_init(&d.lock, NULL);

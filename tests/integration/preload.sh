@@ -63,6 +63,18 @@ race=$(MEMHP_SOCKET=$out/race.sock MEMHP_MEM=256M MEMHP_DIMMS=2x256M \
 check "munmap and mmap of heap memory racing in two threads: every mapping stays its owner's ($race)" \
 	"[ '$race' = 'ok 800' ]"
 
+# ---- the preload's threads and a main that rebuilds its environment (as
+# redis-server's setproctitle does) while they start: 200 starts, none
+# dies (a thread's getenv(3) then killed about one in twenty, silently)
+died=0
+for i in $(seq 200); do
+	MEMHP_SOCKET=$out/env.sock MEMHP_MEM=256M MEMHP_DIMMS=2x128M \
+		LD_PRELOAD=$build/libmemhp-preload.so "$build/tests/live/env_rebuild" 300 > "$out/env.out" 2>&1 ||
+		{ died=$((died + 1)); echo "  env_rebuild start $i: $(tail -1 "$out/env.out")"; }
+done
+check "200 starts of a program whose main rebuilds its environment while memhp's threads start: none died ($died)" \
+	"[ $died = 0 ]"
+
 # ---- memhpctl preload: what it refuses, and what the program inherits
 mp() { "$build/memhpctl" preload "$@"; }
 mp --malloc nonsense -- /bin/true > /dev/null 2>&1; rc_usage=$?
