@@ -21,7 +21,12 @@ bool should_fail(struct memhp_machine *m)
 {
 	unsigned long nth = atomic_load_explicit(&m->fault_nth, memory_order_relaxed);
 
-	return nth && atomic_fetch_add(&m->fault_count, 1) + 1 == nth;
+	if (!nth || atomic_fetch_add(&m->fault_count, 1) + 1 != nth)
+		return false;
+	/* a test's hook: what another thread does right when a step fails */
+	if (m->fault_hook)
+		m->fault_hook(m->fault_hook_arg);
+	return true;
 }
 
 unsigned long memhp_fault_inject(struct memhp_machine *m, unsigned long nth)

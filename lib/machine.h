@@ -114,6 +114,9 @@ struct memhp_machine {
 	bool force_waste_logged;
 
 	atomic_ulong fault_count, fault_nth;
+	/* tests only: called on the failing thread the moment the Nth step fails */
+	void (*fault_hook)(void *arg);
+	void *fault_hook_arg;
 
 	/* users of memory (migrate.c) */
 	struct per_cpu_pages *pcp;	/* PCP_SLOTS of them */

@@ -329,7 +329,15 @@ static void populate_writable(void *p, size_t len)
 /*
  * map window pages [first, first + n) onto their pfns, runs at a time;
  * *mapped (if given) says how many pages from `first` were remapped before
- * a failure
+ * a failure.
+ *
+ * A run is mapped - for good - the moment its mmap succeeds: from then on
+ * the owner's threads (and the kernel, for their system calls) write into
+ * the new pages, and a caller that went back to the old ones would lose
+ * those writes.  So nothing after the mmap can fail the run: its
+ * registration with userfaultfd, which only a later migration needs, is
+ * made again by that migration's write-protect if it fails here
+ * (wp_protect), as remove_migration_ptes cannot fail either.
  */
 static int map_window_counted(struct memhp_region *r, size_t first, size_t n, size_t *mapped)
 {
@@ -360,12 +368,14 @@ static int map_window_counted(struct memhp_region *r, size_t first, size_t n, si
 		populate_writable(p, run * m->page_size);
 		/* a new mapping drops the window's VM_DONTCOPY: set it again */
 		madvise(p, run * m->page_size, MADV_DONTFORK);
-		/* and is not yet known to the write-protect: a later migration needs it */
-		if (should_fail(m) || wp_register(m, d, p, run * m->page_size))
-			return -ENOMEM;
 		i += run;
 		if (mapped)
 			*mapped = i - first;
+		/* and is not yet known to the write-protect: a later migration needs it */
+		if (should_fail(m))
+			mlog(m, "memhp: migration: a window run is not registered yet (fault injected)");
+		else
+			(void)wp_register(m, d, p, run * m->page_size);	/* says why it could not */
 	}
 	return 0;
 }

@@ -287,8 +287,16 @@ static int wp_set(struct memhp_machine *m, uint8_t *va, const unsigned long *pfn
 		size_t len = run * m->page_size;
 		int err;
 
-		if (uffd)
+		if (uffd) {
 			err = uffd_writeprotect(m->uffd, p, len, protect);
+			/*
+			 * A window mapped while its registration failed
+			 * (map_window_counted keeps such a mapping): registered
+			 * now, when a migration first needs it
+			 */
+			if (err == -ENOENT && protect && !uffd_register(m->uffd, p, len))
+				err = uffd_writeprotect(m->uffd, p, len, protect);
+		}
 		else
 			err = mprotect(p, len, protect ? PROT_READ : PROT_READ | PROT_WRITE) ? -errno : 0;
 		/* unprotecting goes on past an error: as much as can be is writable */

@@ -163,24 +163,60 @@ static void fill(struct stress *st, struct alloc *a)
  * how many wrong words follow it up to the end of the allocation - a
  * whole page of zeros and a few bytes overwritten are different bugs.
  */
+/*
+ * What the host maps at va, from /proc/self/maps (this process's own):
+ * a device's file at some offset, or an anonymous page (a device-private
+ * placeholder) - a window that maps the wrong thing and data that is gone
+ * are different bugs
+ */
+static void host_mapping(const void *va, char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+
+	snprintf(out, len, "not mapped");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && (uintptr_t)va >= lo && (uintptr_t)va < hi) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(out, len, "%s", line);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 static void report_wrong_word(struct stress *st, struct user *u, struct alloc *a, const uint64_t *p,
 			      size_t len, size_t i)
 {
 	struct memhp_geometry g;
-	size_t words_per_page, page, wrong = 0;
+	size_t words_per_page, page, wrong = 0, last = i;
+	long pfn;
+	const uint64_t *direct;
+	char where[600];
 
 	memhp_get_geometry(st->m, &g);
 	words_per_page = g.page_size / 8;
 	page = i / words_per_page;
-	for (size_t j = i; j < len / 8; j++)
-		wrong += p[j] != (a->key ^ (j * 0x9e3779b97f4a7c15ULL));
+	for (size_t j = i; j < len / 8; j++) {
+		if (p[j] != (a->key ^ (j * 0x9e3779b97f4a7c15ULL))) {
+			wrong++;
+			last = j;
+		}
+	}
+	pfn = a->movable ? memhp_region_pfn(a->r, page) : a->pfn + (long)page;
+	direct = pfn >= 0 ? memhp_pfn_to_virt(st->m, (unsigned long)pfn) : NULL;
+	host_mapping(p + i, where, sizeof(where));
 	violation(st, "thread %d: %s allocation, word %zu: %#" PRIx64 ", expected %#" PRIx64
-		  " (page %zu of %zu, pfn %ld%s; %zu wrong words from there on)",
+		  " (page %zu of %zu, pfn %ld%s; %zu wrong words from there on, the last in page %zu;"
+		  " the direct map's word: %#" PRIx64 "; the window maps: %s)",
 		  u->id, a->movable ? "movable" : "unmovable", i, (uint64_t)p[i],
 		  (uint64_t)(a->key ^ (i * 0x9e3779b97f4a7c15ULL)), page,
-		  a->movable ? a->pages : (size_t)1 << a->order,
-		  a->movable ? memhp_region_pfn(a->r, page) : a->pfn + (long)page,
-		  a->pinned == (long)page ? ", pinned" : "", wrong);
+		  a->movable ? a->pages : (size_t)1 << a->order, pfn,
+		  a->pinned == (long)page ? ", pinned" : "", wrong, last / words_per_page,
+		  direct ? direct[i % words_per_page] : 0, where);
 }
 
 static void verify(struct stress *st, struct user *u, struct alloc *a)

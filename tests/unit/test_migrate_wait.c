@@ -12,6 +12,7 @@
  * intact and writable, and nothing leaks.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "internal.h"
 
 #define MEM "/sys/devices/system/memory/"
 #define PAGE 4096UL
@@ -487,6 +489,101 @@ static void sweep_migration_steps(int force_mprotect)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * A store made once the window maps the new pages must stay there,
+ * whatever step of the migration fails after.  The step after a run's
+ * mmap (its userfaultfd registration) once failed the run, and the window
+ * went back to the old pages: a store made in between was lost.  Here, at
+ * the moment the Nth step fails (the injector's hook, on the migrating
+ * thread), a second thread stores into the first and last page of the
+ * batch, for every N of an offline; the migrating thread goes on once the
+ * stores are made, or after 20 ms if they wait on a write-protected page
+ * (they land when the migration wakes them).  Every page must hold the
+ * last value stored.
+ */
+struct store_at_fault {
+	uint64_t *first, *last;
+	uint64_t value;
+	atomic_int go;		/* 0 idle, 1 store now, 2 stored */
+	atomic_int done;
+};
+
+static void *store_when_told(void *arg)
+{
+	struct store_at_fault *w = arg;
+
+	while (!atomic_load(&w->done)) {
+		if (atomic_load(&w->go) != 1) {
+			sched_yield();
+			continue;
+		}
+		atomic_store_explicit((_Atomic uint64_t *)w->first, w->value, memory_order_relaxed);
+		atomic_store_explicit((_Atomic uint64_t *)w->last, w->value, memory_order_relaxed);
+		atomic_store(&w->go, 2);
+	}
+	return NULL;
+}
+
+static void store_now(void *arg)
+{
+	struct store_at_fault *w = arg;
+
+	atomic_store(&w->go, 1);
+	for (int i = 0; i < 2000 && atomic_load(&w->go) != 2; i++)
+		usleep(10);
+}
+
+static void test_failed_step_keeps_stores_made_after_the_remap(void **state)
+{
+	struct memhp_machine *m = movable_dimm(0);
+	const size_t pages = 512;	/* one batch */
+	struct store_at_fault w = { 0 };
+	unsigned long steps, lost = 0, stored = 0;
+	struct memhp_region *r;
+	pthread_t tid;
+	char path[96];
+
+	(void)state;
+	assert_int_equal(memhp_region_alloc(m, pages, 0, 0, &r), 0);
+	w.first = memhp_region_addr(r);
+	w.last = (uint64_t *)(void *)((uint8_t *)memhp_region_addr(r) + (pages - 1) * PAGE);
+	block_path(path, sizeof(path), r, 0);
+	memhp_fault_inject(m, 1000000);
+	write_ok(m, path, "offline");
+	steps = memhp_fault_inject(m, 0);
+	write_ok(m, path, "online_movable");
+	assert_int_equal(pthread_create(&tid, NULL, store_when_told, &w), 0);
+	m->fault_hook = store_now;
+	m->fault_hook_arg = &w;
+	for (unsigned long nth = 1; nth <= steps; nth += SAN_SCALE) {
+		block_path(path, sizeof(path), r, 0);
+		w.value = 0x5eed0000 + nth;
+		memhp_fault_inject(m, nth);
+		if (writef(m, path, "offline") >= 0) {
+			memhp_fault_inject(m, 0);
+			write_ok(m, path, "online_movable");
+		}
+		memhp_fault_inject(m, 0);
+		if (!atomic_load(&w.go))
+			continue;	/* the step was not this offline's: nothing stored */
+		while (atomic_load(&w.go) != 2)	/* a store that waited is made now */
+			sched_yield();
+		atomic_store(&w.go, 0);
+		stored++;
+		lost += (*w.first != w.value) + (*w.last != w.value);
+	}
+	m->fault_hook = NULL;
+	atomic_store(&w.done, 1);
+	pthread_join(tid, NULL);
+	print_message("%lu steps of an offline failed in turn, two stores made the moment each failed: "
+		      "%lu steps stored, %lu stores lost\n", steps, stored, lost);
+	assert_true(stored > 0);
+	assert_int_equal(lost, 0);
+	memhp_region_free(r);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 static void test_fault_sweep_migration_uffd(void **state)
 {
 	(void)state;
@@ -508,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_mprotect_fallback_keeps_stores),
 		cmocka_unit_test(test_disk_backing_falls_back_per_page),
 		cmocka_unit_test(test_fault_sweep_migration_uffd),
+		cmocka_unit_test(test_failed_step_keeps_stores_made_after_the_remap),
 		cmocka_unit_test(test_fault_sweep_migration_mprotect),
 	};
 
