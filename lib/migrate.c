@@ -372,10 +372,12 @@ static int map_window_counted(struct memhp_region *r, size_t first, size_t n, si
 		if (mapped)
 			*mapped = i - first;
 		/* and is not yet known to the write-protect: a later migration needs it */
-		if (should_fail(m))
-			mlog(m, "memhp: migration: a window run is not registered yet (fault injected)");
-		else
+		if (should_fail(m)) {
+			if (m->uffd >= 0 && d->shmem)
+				mlog(m, "memhp: migration: a window run is not registered yet (fault injected)");
+		} else {
 			(void)wp_register(m, d, p, run * m->page_size);	/* says why it could not */
+		}
 	}
 	return 0;
 }
@@ -776,6 +778,50 @@ static void fork_snap_drop(int n)
 	atomic_store(&fork_snap_n, 0);
 }
 
+/* a region page in device-private memory (owners_lock held), or NULL */
+static struct memhp_region *device_page_of_regions(struct memhp_machine *m, size_t *idx)
+{
+	for (struct memhp_region *r = m->regions; r; r = r->next) {
+		for (size_t i = 0; i < r->nr_pages; i++) {
+			if (is_device_private_pfn(m, r->pfns[i])) {
+				*idx = i;
+				return r;
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * owners_lock taken with every region page in RAM.  A page in
+ * device-private memory has no CPU mapping to copy (its window page is a
+ * placeholder that faults, and the fault needs owners_lock): it comes back
+ * first, as the CPU access the copy is would bring it (migrate_to_ram).
+ * -ENOMEM, without the lock, when one cannot come back (no RAM for it).
+ */
+static int lock_regions_in_ram(struct memhp_machine *m)
+{
+	struct memhp_region *last = NULL;
+	unsigned long last_pfn = 0;
+
+	for (;;) {
+		struct memhp_region *r;
+		size_t idx = 0;
+
+		pthread_mutex_lock(&m->owners_lock);
+		r = device_page_of_regions(m, &idx);
+		if (!r)
+			return 0;
+		if (r == last && r->pfns[idx] == last_pfn) {
+			pthread_mutex_unlock(&m->owners_lock);
+			return -ENOMEM;	/* it stayed out: the driver had no RAM for it */
+		}
+		last = r;
+		last_pfn = r->pfns[idx];
+		region_device_fault_locked(r, idx, true);	/* returns without the lock */
+	}
+}
+
 /*
  * Copy every window into private memory, the writers held off while it is
  * copied (owners_lock held: no migration moves a page meanwhile).  Returns
@@ -785,7 +831,8 @@ static int fork_snap_take(struct memhp_machine *m)
 {
 	int n = 0;
 
-	pthread_mutex_lock(&m->owners_lock);
+	if (lock_regions_in_ram(m))
+		return -ENOMEM;
 	for (struct memhp_region *r = m->regions; r; r = r->next)
 		wp_protect(m, r->window, r->pfns, r->nr_pages);
 	for (struct memhp_region *r = m->regions; r && n >= 0; r = r->next) {
@@ -829,7 +876,8 @@ static int fork_snap_take(struct memhp_machine *m)
  * thread waiting on a window holds.  A store another thread makes between
  * the copy and fork() is the parent's only; a region mapped meanwhile is
  * not inherited.  Returns fork's value (-1 and ENOMEM when the copies do
- * not fit); the child's machine is not usable (its threads are gone).
+ * not fit, or a device-private page cannot come back); the child's machine
+ * is not usable (its threads are gone).
  */
 pid_t memhp_fork(struct memhp_machine *m)
 {

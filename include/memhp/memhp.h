@@ -323,9 +323,11 @@ int memhp_region_split(struct memhp_region *r, size_t at, struct memhp_region **
  * gets none of them (MADV_DONTFORK).  memhp_fork copies each region into
  * private memory while the regions' writers wait, then forks: the child
  * has the copies in the regions' places (from its first instruction, its
- * atfork handlers included), as its own memory.  Returns what fork returns
- * (-1 with ENOMEM when the copies do not fit).  The child cannot use the
- * machine (its threads stayed behind).
+ * atfork handlers included), as its own memory.  Pages in device-private
+ * memory (memhp_dmirror) come back to RAM first, as a CPU access would
+ * bring them.  Returns what fork returns (-1 with ENOMEM when the copies
+ * do not fit, or a device page has no RAM to come back to).  The child
+ * cannot use the machine (its threads stayed behind).
  */
 pid_t memhp_fork(struct memhp_machine *m);
 

@@ -11,6 +11,7 @@
  * concurrent faults on one page migrate it once.
  */
 #include <pthread.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -490,6 +491,52 @@ static void test_create_fault_sweep(void **state)
 }
 
 /* migrate_vma_setup's refusals */
+/*
+ * memhp_fork with pages in device-private memory: the snapshot is a copy
+ * of the window, and a device page's window page is a placeholder the
+ * copy cannot read (it faulted into the fork's own lock, or, without
+ * userfaultfd, read as zeros and stayed writable).  The pages come back
+ * first: the child sees every page, the parent keeps its data, the device
+ * is empty.
+ */
+static void test_fork_with_device_pages(void **state)
+{
+	struct memhp_machine *m = boot_machine("", 1 * GiB);
+	struct memhp_dmirror *d = dmirror(m);
+	struct memhp_region *r = filled_region(m, 32);
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(memhp_dmirror_migrate(d, r, 4, 16), 16);
+	assert_true(on_device(m, r, 4));
+	scribble_free_ram(m);
+	pid = memhp_fork(m);
+	assert_true(pid >= 0);
+	if (!pid) {
+		const uint8_t *p = memhp_region_addr(r);
+		size_t bad = 0;
+
+		for (size_t i = 0; i < 32; i++)
+			for (size_t b = 0; b < 4096; b++)
+				bad += p[i * 4096 + b] != pattern(i);
+		_exit(bad ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(stats(d).pages_out, 0);
+	for (size_t i = 0; i < 32; i++) {
+		assert_false(on_device(m, r, i));
+		page_is(r, i, pattern(i), pattern(i));
+	}
+	audit_ok(m);
+	memhp_region_free(r);
+	memhp_dmirror_destroy(d);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 static void test_setup_refusals(void **state)
 {
 	struct memhp_machine *m = boot_machine("", 1 * GiB);
@@ -530,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_pin_during_migration),
 		cmocka_unit_test(test_unpin_during_migration),
 		cmocka_unit_test(test_create_fault_sweep),
+		cmocka_unit_test(test_fork_with_device_pages),
 		cmocka_unit_test(test_setup_refusals),
 	};
 

@@ -497,7 +497,8 @@ static void sweep_migration_steps(int force_mprotect)
  * the moment the Nth step fails (the injector's hook, on the migrating
  * thread), a second thread stores into the first and last page of the
  * batch, for every N of an offline; the migrating thread goes on once the
- * stores are made, or after 20 ms if they wait on a write-protected page
+ * stores are made, or after 2000 sleeps of 10 us if they wait on a
+ * write-protected page
  * (they land when the migration wakes them).  Every page must hold the
  * last value stored.
  */
