@@ -72,6 +72,22 @@ static bool on_device(struct memhp_machine *m, struct memhp_region *r, size_t i)
 	return is_device_private_pfn(m, (unsigned long)memhp_region_pfn(r, i));
 }
 
+/* every page of r back in RAM, whole; then r, the device and m go */
+static void all_back_then_teardown(struct memhp_machine *m, struct memhp_dmirror *d, struct memhp_region *r,
+				   size_t pages)
+{
+	assert_int_equal(stats(d).pages_out, 0);
+	for (size_t i = 0; i < pages; i++) {
+		assert_false(on_device(m, r, i));
+		page_is(r, i, pattern(i), pattern(i));
+	}
+	audit_ok(m);
+	memhp_region_free(r);
+	memhp_dmirror_destroy(d);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /* free RAM is reused meanwhile: what comes back must come from the device */
 static void scribble_free_ram(struct memhp_machine *m)
 {
@@ -280,14 +296,7 @@ static void test_concurrent_faults(void **state)
 	}
 	assert_int_equal(stats(d).faults, 32);
 	assert_int_equal(stats(d).to_ram, 32);
-	assert_int_equal(stats(d).pages_out, 0);
-	for (size_t i = 0; i < 32; i++)
-		page_is(r, i, pattern(i), pattern(i));
-	audit_ok(m);
-	memhp_region_free(r);
-	memhp_dmirror_destroy(d);
-	audit_ok(m);
-	memhp_machine_destroy(m);
+	all_back_then_teardown(m, d, r, 32);
 }
 
 /* ---- interleavings, step by step (found in review) ---------------------------- */
@@ -525,16 +534,7 @@ static void test_fork_with_device_pages(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_int_equal(stats(d).pages_out, 0);
-	for (size_t i = 0; i < 32; i++) {
-		assert_false(on_device(m, r, i));
-		page_is(r, i, pattern(i), pattern(i));
-	}
-	audit_ok(m);
-	memhp_region_free(r);
-	memhp_dmirror_destroy(d);
-	audit_ok(m);
-	memhp_machine_destroy(m);
+	all_back_then_teardown(m, d, r, 32);
 }
 
 static void test_setup_refusals(void **state)
