@@ -368,16 +368,18 @@ static int nd_unbind(struct memhp_machine *m, enum nd_driver drv, const char *na
 
 /*
  * nvdimm_namespace_disk_name: an io namespace's disk is "pmem" and its
- * region's id, and region N holds namespaceN.0.  The disk lives from
- * pmem_attach_disk to the driver's remove (del_gendisk): -ENXIO once its
- * namespace is unbound, as a block device whose disk is gone; -ENODEV for
- * a name no namespace could have.
+ * region's id, and region N holds namespaceN.0
  */
 void nd_disk_name(int ns, char *buf, size_t len)
 {
 	snprintf(buf, len, "pmem%d", ns);
 }
 
+/*
+ * The disk named name: it lives from pmem_attach_disk to the driver's
+ * remove (del_gendisk): -ENXIO once its namespace is unbound, as a block
+ * device whose disk is gone; -ENODEV for a name no namespace could have.
+ */
 static int disk_get(struct memhp_machine *m, const char *name, struct nd_namespace **nsp)
 {
 	char disk[MEMHP_BLOCKDEV_NAME_MAX];

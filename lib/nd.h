@@ -109,9 +109,9 @@ extern const char *const nd_kind_prefix[NDK_NR];
 #define KO_IDX(ko) ((int)((ko)->id & 0xff))
 
 int nd_parse_name(const char *name, int *n);
-/* where a bus of this firmware hangs, under /sys/devices */
 /* the disk nd_pmem attaches to namespace ns ("pmemN", nvdimm_namespace_disk_name) */
 void nd_disk_name(int ns, char *buf, size_t len);
+/* where a bus of this firmware hangs, under /sys/devices */
 const char *nd_fw_devpath(enum nd_bus_kind kind);
 /* an nd dax device's devpath under /sys/devices: FW/ndbusB/regionN/daxN.K */
 void nd_dax_devpath(struct memhp_machine *m, const struct nd_dax *dax, char *buf, size_t len);

@@ -296,9 +296,9 @@ static int wp_set(struct memhp_machine *m, uint8_t *va, const unsigned long *pfn
 			 */
 			if (err == -ENOENT && protect && !uffd_register(m->uffd, p, len))
 				err = uffd_writeprotect(m->uffd, p, len, protect);
-		}
-		else
+		} else {
 			err = mprotect(p, len, protect ? PROT_READ : PROT_READ | PROT_WRITE) ? -errno : 0;
+		}
 		/* unprotecting goes on past an error: as much as can be is writable */
 		if (err && !ret)
 			ret = -ENOMEM;

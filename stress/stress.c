@@ -159,11 +159,6 @@ static void fill(struct stress *st, struct alloc *a)
 }
 
 /*
- * A wrong word: where it is (page, and the pfn the page is on now), and
- * how many wrong words follow it up to the end of the allocation - a
- * whole page of zeros and a few bytes overwritten are different bugs.
- */
-/*
  * What the host maps at va, from /proc/self/maps (this process's own):
  * a device's file at some offset, or an anonymous page (a device-private
  * placeholder) - a window that maps the wrong thing and data that is gone
@@ -188,6 +183,12 @@ static void host_mapping(const void *va, char *out, size_t len)
 		fclose(f);
 }
 
+/*
+ * A wrong word: where it is (page, and the pfn the page is on now), how
+ * many wrong words follow it up to the end of the allocation and the page
+ * of the last - a whole page of zeros and a few bytes overwritten are
+ * different bugs - and what the direct map and the window show there.
+ */
 static void report_wrong_word(struct stress *st, struct user *u, struct alloc *a, const uint64_t *p,
 			      size_t len, size_t i)
 {

@@ -431,6 +431,20 @@ static void on_alarm(int sig)
 	_exit(99);
 }
 
+/* how many fallible steps an offline of r's first block takes when nothing fails */
+static unsigned long offline_steps(struct memhp_machine *m, struct memhp_region *r)
+{
+	unsigned long steps;
+	char path[96];
+
+	block_path(path, sizeof(path), r, 0);
+	memhp_fault_inject(m, 1000000);
+	write_ok(m, path, "offline");
+	steps = memhp_fault_inject(m, 0);
+	write_ok(m, path, "online_movable");
+	return steps;
+}
+
 static void sweep_migration_steps(int force_mprotect)
 {
 	struct memhp_machine *m = movable_dimm(force_mprotect);
@@ -444,12 +458,7 @@ static void sweep_migration_steps(int force_mprotect)
 
 	assert_int_equal(memhp_region_alloc(m, pages, 0, 0, &r), 0);
 	fill_gen(memhp_region_addr(r), pages, 0);
-	/* how many fallible steps one offline takes when nothing fails */
-	block_path(path, sizeof(path), r, 0);
-	memhp_fault_inject(m, 1000000);
-	write_ok(m, path, "offline");
-	steps = memhp_fault_inject(m, 0);
-	write_ok(m, path, "online_movable");
+	steps = offline_steps(m, r);
 	assert_true(steps > 512);	/* a whole batch at least */
 	signal(SIGALRM, on_alarm);
 	/* every step; under ThreadSanitizer, whose pass is for races, every
@@ -498,9 +507,8 @@ static void sweep_migration_steps(int force_mprotect)
  * thread), a second thread stores into the first and last page of the
  * batch, for every N of an offline; the migrating thread goes on once the
  * stores are made, or after 2000 sleeps of 10 us if they wait on a
- * write-protected page
- * (they land when the migration wakes them).  Every page must hold the
- * last value stored.
+ * write-protected page (they land when the migration wakes them).  Every
+ * page must hold the last value stored.
  */
 struct store_at_fault {
 	uint64_t *first, *last;
@@ -548,11 +556,7 @@ static void test_failed_step_keeps_stores_made_after_the_remap(void **state)
 	assert_int_equal(memhp_region_alloc(m, pages, 0, 0, &r), 0);
 	w.first = memhp_region_addr(r);
 	w.last = (uint64_t *)(void *)((uint8_t *)memhp_region_addr(r) + (pages - 1) * PAGE);
-	block_path(path, sizeof(path), r, 0);
-	memhp_fault_inject(m, 1000000);
-	write_ok(m, path, "offline");
-	steps = memhp_fault_inject(m, 0);
-	write_ok(m, path, "online_movable");
+	steps = offline_steps(m, r);
 	assert_int_equal(pthread_create(&tid, NULL, store_when_told, &w), 0);
 	m->fault_hook = store_now;
 	m->fault_hook_arg = &w;
