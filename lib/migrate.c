@@ -1056,27 +1056,38 @@ void offline_cancel_disarm(struct memhp_machine *m)
 
 /*
  * alloc_migration_target with do_migrate_range's nodemask: every node with
- * memory except the source, or the source when it is the only one.
+ * memory except the source, or the source when it is the only one.  The
+ * walk is __alloc_pages': the fast path tries every allowed zone against
+ * its low watermark before the slow path tries them against min, so a
+ * zone below low gives no target while another zone is above it (the
+ * kernel's offline of a full ZONE_MOVABLE leaves it at low, the rest
+ * going to DMA32).
  */
 static long alloc_target(struct memhp_machine *m, int src_nid, unsigned int order)
 {
-	bool others = false;
+	for (int slow = 0; slow < 2; slow++) {
+		bool others = false;
 
-	for (unsigned int i = 1; i < m->nr_nodes; i++) {
-		int nid = (src_nid + (int)i) % (int)m->nr_nodes;
-		long pfn;
+		for (unsigned int i = 1; i < m->nr_nodes; i++) {
+			int nid = (src_nid + (int)i) % (int)m->nr_nodes;
+			long pfn;
 
-		if (!node_state(m, nid, N_MEMORY))
-			continue;
-		others = true;
-		pfn = alloc_pages_node_only(m, nid, ALLOC_MOVABLE, order);
-		if (pfn >= 0)
-			return pfn;
+			if (!node_state(m, nid, N_MEMORY))
+				continue;
+			others = true;
+			pfn = alloc_node_wmark(m, nid, ALLOC_MOVABLE, order, slow);
+			if (pfn >= 0 || pfn == -ENOMEM)
+				return pfn;
+		}
+		/* the source only when no other node has memory, full or not */
+		if (!others) {
+			long pfn = alloc_node_wmark(m, src_nid, ALLOC_MOVABLE, order, slow);
+
+			if (pfn >= 0 || pfn == -ENOMEM)
+				return pfn;
+		}
 	}
-	/* the source only when no other node has memory, full or not */
-	if (others)
-		return -ENOMEM;
-	return alloc_pages_node_only(m, src_nid, ALLOC_MOVABLE, order);
+	return -ENOMEM;
 }
 
 #define MIGRATE_BATCH 512

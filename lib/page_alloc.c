@@ -355,6 +355,40 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
 }
 
 /*
+ * get_page_from_freelist on one node's zones, from the highest allowed
+ * down: the first zone whose free pages stay above its low watermark (the
+ * fast path) - or its min watermark (`slow`, the slow path after kswapd is
+ * woken) - plus what it keeps back from allocations that could use higher
+ * zones (lowmem_reserve) gives the page.  -EAGAIN: no zone of the node
+ * could; -ENOMEM: the host failed a deferred block's memmap.
+ */
+long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order, bool slow)
+{
+	int highest = zones == ALLOC_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
+	int mt = zones == ALLOC_MOVABLE ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
+	struct pglist_data *pgdat = &m->nodes[nid];
+
+	for (int z = highest; z >= 0; z--) {
+		struct zone *zone = &pgdat->node_zones[z];
+		bool ok;
+		long pfn;
+
+		if (!populated_zone(zone))
+			continue;
+		/* setup_per_zone_wmarks writes the marks under the zone lock */
+		pthread_mutex_lock(&zone->lock);
+		ok = zone_watermark_ok(zone, order, slow ? zone->wmark_min : zone->wmark_low, highest);
+		pthread_mutex_unlock(&zone->lock);
+		if (!ok)
+			continue;
+		pfn = alloc_pages_zone(m, zone, order, mt);
+		if (pfn >= 0 || pfn == -ENOMEM)
+			return pfn;
+	}
+	return -EAGAIN;
+}
+
+/*
  * A process faults its memory in a page at a time (do_anonymous_page
  * allocates order 0), each page from the first zone of the zonelist that
  * is above its low watermark (get_page_from_freelist's fast path), and
@@ -377,32 +411,14 @@ long alloc_page_fault(struct memhp_machine *m, int nid, enum alloc_zones zones)
  */
 long alloc_folio_fault(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
 {
-	int highest = zones == ALLOC_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
-	int mt = zones == ALLOC_MOVABLE ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
-
 	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
 		nid = 0;
 	for (int slow = 0; slow < 2; slow++) {
 		for (unsigned int i = 0; i < m->nr_nodes; i++) {
-			struct pglist_data *pgdat = &m->nodes[(nid + (int)i) % (int)m->nr_nodes];
+			long pfn = alloc_node_wmark(m, (nid + (int)i) % (int)m->nr_nodes, zones, order, slow);
 
-			for (int z = highest; z >= 0; z--) {
-				struct zone *zone = &pgdat->node_zones[z];
-				bool ok;
-				long pfn;
-
-				if (!populated_zone(zone))
-					continue;
-				/* setup_per_zone_wmarks writes the marks under the zone lock */
-				pthread_mutex_lock(&zone->lock);
-				ok = zone_watermark_ok(zone, order, slow ? zone->wmark_min : zone->wmark_low, highest);
-				pthread_mutex_unlock(&zone->lock);
-				if (!ok)
-					continue;
-				pfn = alloc_pages_zone(m, zone, order, mt);
-				if (pfn >= 0 || pfn == -ENOMEM)
-					return pfn;
-			}
+			if (pfn >= 0 || pfn == -ENOMEM)
+				return pfn;
 		}
 	}
 	return -ENOMEM;

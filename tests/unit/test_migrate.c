@@ -418,6 +418,70 @@ static void test_memhp_fork_snapshot(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* a zone's watermark from /proc/zoneinfo ("min", "low" or "high") */
+static long zone_wmark(struct memhp_machine *m, int nid, const char *zone, const char *mark)
+{
+	char *zi = NULL, *line, *save = NULL, want[64];
+	bool in = false;
+	long v = -1;
+
+	snprintf(want, sizeof(want), "Node %d, zone %8s", nid, zone);
+	assert_true(memhp_file_read_alloc(m, "/proc/zoneinfo", &zi) > 0);
+	for (line = strtok_r(zi, "\n", &save); line && v < 0; line = strtok_r(NULL, "\n", &save)) {
+		char key[16];
+		long n;
+
+		if (!strncmp(line, "Node ", 5))
+			in = !strcmp(line, want);
+		else if (in && sscanf(line, " %15s %ld", key, &n) == 2 && !strcmp(key, mark))
+			v = n;
+	}
+	free(zi);
+	assert_true(v >= 0);
+	return v;
+}
+
+/*
+ * An offline's migration targets come as __alloc_pages gives them: the
+ * fast path takes a page from the first allowed zone above its low
+ * watermark, so a ZONE_MOVABLE filled down to low sends the offlined
+ * block's pages to DMA32, and only when no zone is above low does the
+ * slow path go down to min.  The kernel's run of random seed 608 (a
+ * Movable zone at 7428 free, low 852, offlining a block of it) ended with
+ * 807 free in Movable; taking targets against min alone ended at min (94).
+ */
+static void test_offline_targets_spare_a_zone_below_low(void **state)
+{
+	struct memhp_machine *m = movable_gib();
+	long low, min, dma32, movable;
+	struct memhp_region *r;
+	size_t pages;
+
+	(void)state;
+	low = zone_wmark(m, 0, "Movable", "low");
+	min = zone_wmark(m, 0, "Movable", "min");
+	/* a process faults in all of Movable down to its low watermark: less a batch */
+	pages = (size_t)(zone_field(m, 0, "Movable", "free") - low - 64);
+	assert_int_equal(memhp_region_alloc(m, pages, 0, 0, &r), 0);
+	assert_true(memhp_region_pfn(r, pages - 1) >= 32 * 32768);
+	dma32 = zone_field(m, 0, "DMA32", "free+pcp");
+	movable = zone_field(m, 0, "Movable", "free");
+	assert_true(movable >= low && movable < low + 2 * 64);
+	write_ok(m, MEM "memory32/state", "offline");
+	/*
+	 * The block's 32256 pages less its free ones all went to DMA32 but
+	 * what the fast path could take from Movable while it stayed above
+	 * low: less than a pcp refill's batch each time.
+	 */
+	movable = zone_field(m, 0, "Movable", "free");
+	assert_true(movable > min + 64);
+	assert_true(movable >= low - 64);
+	assert_true(dma32 - zone_field(m, 0, "DMA32", "free+pcp") > 30000);
+	audit_ok(m);
+	memhp_region_free(r);
+	memhp_machine_destroy(m);
+}
+
 /* an unmovable page in a kernel zone: -EBUSY, still online, data intact */
 static void test_unmovable_page(void **state)
 {
@@ -749,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_offline_700m_under_load),
 		cmocka_unit_test(test_unmovable_page),
 		cmocka_unit_test(test_region_split),
+		cmocka_unit_test(test_offline_targets_spare_a_zone_below_low),
 		cmocka_unit_test(test_fork_child_has_no_window),
 		cmocka_unit_test(test_memhp_fork_snapshot),
 		cmocka_unit_test(test_pinned_page_and_cancel),
