@@ -28,6 +28,12 @@ COLDPLUG_FROM = 300
 NVDIMM_FROM = 340
 # and from here on /proc/kpageflags of every DIMM still there, at the end
 KPF_FROM = 500
+# and from here on every device keeps its memory slot, as QEMU may: the
+# NVDIMM, and a DIMM whose eject the kernel refused (the generator cannot
+# know which are refused, so a removed DIMM's slot stays counted).  Below
+# it seed 593 drew a ninth device, which QEMU refused with "no free slots
+# available", and then asked for its kpf.
+SLOTS_KEPT_FROM = 640
 
 
 def machine(r):
@@ -70,6 +76,8 @@ class Gen:
         self.nv_done = False
         self.lines = []
         self.dimms = {}       # name -> MiB, present
+        self.slots = 0        # memory slots taken, from SLOTS_KEPT_FROM on,
+        self.plugged = 0      # and the MiB of maxmem they hold
         self.next_dimm = 1
         self.hogs = {}        # var -> (kind, MiB)
         self.next_hog = 1
@@ -81,14 +89,20 @@ class Gen:
     def hotadd(self, nodes):
         r = self.r
         size = r.choice([128, 128, 256, 512, 1024, 2048])
-        used = sum(self.dimms.values())
-        if len(self.dimms) >= 8 or used + size > self.window - 2048:
+        used = max(sum(self.dimms.values()), self.plugged)
+        if max(len(self.dimms), self.slots) >= 8 or used + size > self.window - 2048:
             return
         name = "d%d" % self.next_dimm
         self.next_dimm += 1
         node = r.randrange(nodes)
         self.add("hotadd %s %dM%s" % (name, size, " node=%d" % node if nodes > 1 else ""))
         self.dimms[name] = size
+        self.take_slot(size)
+
+    def take_slot(self, mib):
+        if self.seed >= SLOTS_KEPT_FROM:
+            self.slots += 1
+            self.plugged += mib
 
     def coldplug(self, nodes):
         """pc-dimms on QEMU's command line: added by the ACPI driver at boot"""
@@ -102,6 +116,7 @@ class Gen:
             node = r.randrange(nodes)
             self.add("coldplug %s %dM%s" % (name, size, " node=%d" % node if nodes > 1 else ""))
             self.dimms[name] = size
+            self.take_slot(size)
 
     def nvdimm(self, mem, nodes):
         """a label-less nvdimm after the coldplugged DIMMs (QEMU's first fit)"""
@@ -112,6 +127,7 @@ class Gen:
         node = r.randrange(nodes)
         self.add("nvdimm nv1 %dM%s" % (size, " node=%d" % node if nodes > 1 else ""))
         self.add("modules dax-nfit")
+        self.take_slot(size)
         # the window starts at 4G, or 1G-aligned after RAM above 4G
         base = 4096 if mem < 3584 else 4096 + -(-(mem - 3072) // 1024) * 1024
         start = base + sum(self.dimms.values())
