@@ -371,6 +371,10 @@ void setup_per_zone_wmarks(struct memhp_machine *m)
 	if (recommended > min_free_kbytes)
 		__setup_per_zone_wmarks(m, recommended);
 	pthread_mutex_unlock(&m->span_lock);
+	/* the per-CPU lists' limits follow the watermarks */
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			zone_pcp_update(m, &m->nodes[nid].node_zones[z]);
 }
 
 /* sysctl_lowmem_reserve_ratio: 256 for DMA and DMA32, 32 for Normal */

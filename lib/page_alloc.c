@@ -310,9 +310,11 @@ static bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsig
 }
 
 /*
- * zone_watermark_ok(ALLOC_WMARK_MIN) + __rmqueue, up to n chunks of one
- * order (rmqueue_bulk); -ENOMEM if none because the host failed a
- * deferred block's memmap
+ * rmqueue_bulk: __rmqueue up to n chunks of one order for a pcp refill.
+ * The allocator checked the zone's watermark once before (as
+ * get_page_from_freelist does): the whole batch is taken even if it goes
+ * below it.  -ENOMEM if none because the host failed a deferred block's
+ * memmap.
  */
 int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, long *pfns,
 		      int n)
@@ -321,7 +323,7 @@ int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsign
 	long pfn = -1;
 
 	pthread_mutex_lock(&zone->lock);
-	while (got < n && zone_watermark_ok(zone, order, zone->wmark_min, alloc_highest_zone(mt))) {
+	while (got < n) {
 		pfn = rmqueue_smallest(m, zone, order, mt);
 		if (pfn == -1)
 			pfn = rmqueue_fallback(m, zone, order, mt);
@@ -337,7 +339,7 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
 {
 	long pfn = -1;
 
-	if (pcp_allowed_order(m, order) && !atomic_load(&zone->pcp_disabled)) {
+	if (pcp_allowed_order(m, order)) {
 		pfn = pcp_alloc(m, zone, mt, order);	/* rmqueue_pcplist */
 		if (pfn != PCP_BYPASS)
 			return pfn;
@@ -352,6 +354,17 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
 		prep_new_page(m, (unsigned long)pfn, order);
 	pthread_mutex_unlock(&zone->lock);
 	return pfn;
+}
+
+/*
+ * get_page_from_freelist notes a zone it finds under its high watermark
+ * (ZONE_BELOW_HIGH): until a free finds it above again, its per-CPU lists
+ * shrink instead of growing (nr_pcp_high); zone lock held
+ */
+static void note_below_high(struct zone *zone, unsigned int order, int highest)
+{
+	if (!atomic_load(&zone->below_high) && !zone_watermark_ok(zone, order, zone->wmark_high, highest))
+		atomic_store(&zone->below_high, true);
 }
 
 /*
@@ -377,6 +390,7 @@ long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, 
 			continue;
 		/* setup_per_zone_wmarks writes the marks under the zone lock */
 		pthread_mutex_lock(&zone->lock);
+		note_below_high(zone, order, highest);
 		ok = zone_watermark_ok(zone, order, slow ? zone->wmark_min : zone->wmark_low, highest);
 		pthread_mutex_unlock(&zone->lock);
 		if (!ok)
@@ -440,7 +454,15 @@ long alloc_pages_node_only(struct memhp_machine *m, int nid, enum alloc_zones zo
 		struct zone *zone = &pgdat->node_zones[z];
 		long pfn;
 
+		bool ok;
+
 		if (!populated_zone(zone))
+			continue;
+		pthread_mutex_lock(&zone->lock);
+		note_below_high(zone, order, alloc_highest_zone(mt));
+		ok = zone_watermark_ok(zone, order, zone->wmark_min, alloc_highest_zone(mt));
+		pthread_mutex_unlock(&zone->lock);
+		if (!ok)
 			continue;
 		pfn = alloc_pages_zone(m, zone, order, mt);
 		if (pfn >= 0 || pfn == -ENOMEM)

@@ -1,24 +1,36 @@
 // SPDX-License-Identifier: MIT
 /*
  * pcp.c - per-CPU page caches (mm/page_alloc.c: per_cpu_pages, rmqueue_pcplist,
- * free_unref_page, drain_all_pages, zone_pcp_disable).
+ * free_unref_page, decay_pcp_high, drain_all_pages, zone_pcp_disable).
  *
  * Order-0 allocations and frees go through a small cache per CPU slot, so
  * that the zone lock is taken once per batch of pages instead of once per
  * page.  A thread uses the slot of the CPU it runs on (sched_getcpu,
  * folded onto the guest's memhp_config.nr_cpus), as the kernel's per-cpu
- * lists do, under that slot's lock (the kernel's
- * pcp spinlock).  Each slot keeps one list per node, zone and mobility
- * (unmovable/movable), used as the kernel uses its lists: a freed page goes
- * to the head and an allocation takes the head (the page most likely still
- * in cache), a refill of `batch` pages from the buddy goes to the tail, and
- * a drain of `batch` pages, when the list holds more than `high`, takes the
- * oldest from the tail.
+ * lists do, under that slot's lock (the kernel's pcp spinlock).  Each slot
+ * keeps one list per node, zone and mobility (unmovable/movable), used as
+ * the kernel uses its lists: a freed page goes to the head and an
+ * allocation takes the head (the page most likely still in cache), a
+ * refill from the buddy goes to the tail, and a drain takes the oldest
+ * from the tail.
+ *
+ * How many pages a slot keeps for a zone is 6.12's auto-tuned pcp->high:
+ * between high_min (the zone's low watermark over the CPUs that share it)
+ * and high_max (an eighth of its managed pages over them), set again
+ * whenever the watermarks are (zone_pcp_update).  Each refill raises it by
+ * a batch and doubles the next refill while no page is freed
+ * (alloc_factor); a run of frees raises it to what the run needs
+ * (free_count) and drains the excess; a zone below its high watermark
+ * (ZONE_BELOW_HIGH, set by the allocator) shrinks it back; and every
+ * second vmstat_update decays it by an eighth, draining what is above it
+ * (memhp_vmstat_update).  The batch is the zone's zone_batchsize: about
+ * a thousandth of it, at most 1 MiB, 2^n - 1 pages.
  *
  * Besides order 0, a list per zone and mobility holds pageblock-order
  * chunks (the kernel's NR_PCP_THP list): refilled two at a time (the
- * batch shifted by the order, at least 2), drained past four.  Orders 1-3,
- * which the kernel also caches, are not kept here.
+ * batch shifted by the order, at least 2); their pages count in the
+ * slot's count as the kernel's do.  Orders 1-3, which the kernel also
+ * caches, are not kept here, so no free is a high-order free (free_high).
  *
  * Pages in a cache are free but not in the buddy: as in the kernel they do
  * not count in NR_FREE_PAGES / MemFree, and zoneinfo shows them as the
@@ -28,15 +40,15 @@
  * disable either lands before the drain (and is drained) or sees the zone
  * disabled under the slot lock and goes to the buddy.
  */
+#include <assert.h>
 #include <sched.h>
 #include <stdlib.h>
 
 #include "internal.h"
 
-#define PCP_BATCH 63
-#define PCP_HIGH (4 * PCP_BATCH)
-#define PCP_BATCH_PAGEBLOCK 2	/* max(batch >> pageblock_order, 2) */
-#define PCP_HIGH_PAGEBLOCK (2 * PCP_BATCH_PAGEBLOCK)
+#define PCP_BATCH_SCALE_MAX 5	/* CONFIG_PCP_BATCH_SCALE_MAX */
+#define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
+#define PCP_REFILL_CHUNK 64	/* pages taken from the buddy per call */
 
 enum { PCP_ORDER0, PCP_PAGEBLOCK, NR_PCP_ORDERS };
 
@@ -45,9 +57,18 @@ struct pcp_list {
 	unsigned long count;	/* chunks */
 };
 
+/* a slot's state for one zone: the kernel's struct per_cpu_pages, less its lists */
+struct pcp_zone {
+	int count;		/* pages on the zone's lists, every order */
+	int high, high_min, high_max, batch;
+	int free_count;		/* pages freed since the last allocations halved it */
+	int alloc_factor;	/* refills in a row without a free: the batch's shift */
+};
+
 struct per_cpu_pages {
 	pthread_mutex_t lock;
 	struct pcp_list lists[MEMHP_MAX_NODES][MAX_NR_ZONES][2][NR_PCP_ORDERS];
+	struct pcp_zone zones[MEMHP_MAX_NODES][MAX_NR_ZONES];
 };
 
 /* pcp_allowed_order: order 0 and pageblock-order chunks */
@@ -165,53 +186,207 @@ static struct page *pop_tail(struct pcp_list *l)
 	return p;
 }
 
-/* give up to n chunks of a list back to the buddy; slot lock held */
-static void drain_list(struct memhp_machine *m, struct zone *zone, struct pcp_list *l, unsigned long n,
-		       unsigned int order)
+static struct pcp_zone *pcp_zone_of(struct per_cpu_pages *pcp, const struct zone *zone)
 {
-	while (n-- && l->tail) {
-		struct page *p = pop_tail(l);
-		unsigned long pfn = page_to_pfn(m, p);
+	return &pcp->zones[zone->pgdat->node_id][zone->idx];
+}
 
-		page_flags_clear(p, PG_pcp);
-		free_one_page(m, zone, pfn, order, get_pageblock_migratetype(m, pfn), false);
+/*
+ * The kernel's pindex order, which free_pcppages_bulk goes round: order 0
+ * unmovable, movable, then the pageblock-order lists.
+ */
+#define NR_PCP_LISTS (2 * NR_PCP_ORDERS)
+
+static int list_pindex(int mt, unsigned int order)
+{
+	return (order ? 2 : 0) + (mt == MIGRATE_MOVABLE);
+}
+
+static struct pcp_list *pindex_list(struct per_cpu_pages *pcp, const struct zone *zone, int pindex)
+{
+	return &pcp->lists[zone->pgdat->node_id][zone->idx][pindex % 2][pindex / 2];
+}
+
+/*
+ * free_pcppages_bulk: `pages` pages back to the buddy, each list's oldest
+ * first, starting with list `pindex` and going round the others while
+ * that one is empty; slot lock held
+ */
+static void free_pcppages_bulk(struct memhp_machine *m, struct zone *zone, struct per_cpu_pages *pcp, int pages,
+			       int pindex)
+{
+	struct pcp_zone *pz = pcp_zone_of(pcp, zone);
+
+	pages = MIN(pages, pz->count);
+	pindex--;
+	while (pages > 0) {
+		struct pcp_list *l;
+		unsigned int order;
+
+		do {
+			if (++pindex >= NR_PCP_LISTS)
+				pindex = 0;
+			l = pindex_list(pcp, zone, pindex);
+		} while (!l->count);
+		order = list_order(m, pindex / 2);
+		do {
+			struct page *p = pop_tail(l);
+			unsigned long pfn = page_to_pfn(m, p);
+
+			page_flags_clear(p, PG_pcp);
+			pz->count -= 1 << order;
+			pages -= 1 << order;
+			free_one_page(m, zone, pfn, order, get_pageblock_migratetype(m, pfn), false);
+		} while (pages > 0 && l->count);
 	}
+	assert(pz->count >= 0);
+}
+
+/* ---- pcp->high and the batches (nr_pcp_alloc, nr_pcp_high, nr_pcp_free) ---- */
+
+/* the kernel's clamp(): the upper bound wins if the two cross */
+static int clamp_int(int v, int lo, int hi)
+{
+	return MIN(MAX(v, lo), hi);
+}
+
+static int clamp_high(struct pcp_zone *pz)
+{
+	pz->high = clamp_int(pz->high, pz->high_min, pz->high_max);
+	return pz->high;
+}
+
+/*
+ * How many pages a refill takes: the batch, doubled for each refill since
+ * the last free (alloc_factor), and never more than room below pcp->high
+ * - which each refill raises by that batch unless the zone is below its
+ * high watermark.
+ */
+static int nr_pcp_alloc(struct pcp_zone *pz, const struct zone *zone, unsigned int order)
+{
+	int base_batch = pz->batch, high = clamp_high(pz), batch;
+
+	if (high < base_batch)
+		return 1;	/* a boot pageset: nothing kept */
+	batch = order ? base_batch : base_batch << pz->alloc_factor;
+	if (pz->high_min != pz->high_max && !atomic_load(&zone->below_high))
+		high = pz->high = MIN(high + batch, pz->high_max);
+	if (!order) {
+		int max_nr_alloc = MAX(high - pz->count - base_batch, base_batch);
+
+		if (batch <= max_nr_alloc && pz->alloc_factor < PCP_BATCH_SCALE_MAX)
+			pz->alloc_factor++;
+		batch = MIN(batch, max_nr_alloc);
+	}
+	if (batch > 1)
+		batch = MAX(batch >> order, 2);
+	return batch;
+}
+
+/*
+ * The count at which a free drains: pcp->high, raised to hold the run of
+ * frees going on (free_count) plus a batch, or - in a zone below its high
+ * watermark - lowered by that run, so that frees reach the buddy.
+ */
+static int nr_pcp_high(struct pcp_zone *pz, const struct zone *zone)
+{
+	int high = clamp_high(pz);
+
+	if (!high)
+		return 0;
+	if (pz->high_min == pz->high_max)
+		return high;
+	if (atomic_load(&zone->below_high)) {
+		pz->high = MAX(high - MAX(pz->free_count, pz->batch), pz->high_min);
+		high = MAX(pz->count, pz->high_min);
+	} else if (pz->count >= high) {
+		int need_high = pz->free_count + pz->batch;
+
+		if (pz->high < need_high)
+			pz->high = clamp_int(need_high, pz->high_min, pz->high_max);
+	}
+	return high;
+}
+
+/* how many a drain gives back: the run of frees, leaving a batch */
+static int nr_pcp_free(const struct pcp_zone *pz, int high)
+{
+	if (high < pz->batch)
+		return 1;
+	return clamp_int(pz->free_count, pz->batch, high - pz->batch);
+}
+
+/*
+ * A page that went through a disabled slot: zone_pcp_disable sets the
+ * limits to 0 and a batch of 1, so the page passes straight through and
+ * pcp->high, clamped to them, is left 0 - after zone_pcp_enable the next
+ * use clamps it up to high_min, not back to what the traffic had tuned.
+ */
+static void pcp_passed_disabled(struct pcp_zone *pz)
+{
+	pz->high = 0;
+}
+
+/* rmqueue_bulk: up to n chunks from the buddy onto the list's tail; slot lock held */
+static int pcp_refill(struct memhp_machine *m, struct zone *zone, struct pcp_zone *pz, struct pcp_list *l,
+		      int mt, unsigned int order, int n)
+{
+	long got[PCP_REFILL_CHUNK];
+	int total = 0;
+
+	while (total < n) {
+		int want = MIN(n - total, PCP_REFILL_CHUNK);
+		int k = buddy_alloc_batch(m, zone, mt, order, got, want);
+
+		if (k < 0)
+			return total ? total : k;	/* the host failed a deferred block's memmap */
+		for (int i = 0; i < k; i++) {
+			struct page *p = pfn_to_page(m, (unsigned long)got[i]);
+
+			page_flags_store(p, page_flags(p) | PG_pcp);	/* the slot's alone */
+			set_page_order(p, order);
+			push_tail(l, p);
+		}
+		pz->count += k << order;
+		total += k;
+		if (k < want)
+			break;	/* the buddy has no more */
+	}
+	return total;
 }
 
 long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order)
 {
-	int batch = order ? PCP_BATCH_PAGEBLOCK : PCP_BATCH;
 	struct per_cpu_pages *pcp = this_cpu(m);
+	struct pcp_zone *pz;
 	struct pcp_list *l;
 	struct page *p;
 	long pfn = -1;
 
 	pthread_mutex_lock(&pcp->lock);
+	pz = pcp_zone_of(pcp, zone);
+	/* an allocation ends a run of frees: the next drain is smaller */
+	pz->free_count >>= 1;
 	/*
 	 * Checked again under the slot lock: an allocation that saw the zone
 	 * enabled may get here after zone_pcp_disable drained this slot, and
 	 * must not refill it with pages of a range about to be isolated.
 	 */
 	if (atomic_load(&zone->pcp_disabled)) {
+		pcp_passed_disabled(pz);
 		pthread_mutex_unlock(&pcp->lock);
 		return PCP_BYPASS;
 	}
 	l = list_of(pcp, zone, mt, order);
 	if (!l->count) {
-		long got[PCP_BATCH];
-		int n = buddy_alloc_batch(m, zone, mt, order, got, batch);
+		int n = pcp_refill(m, zone, pz, l, mt, order, nr_pcp_alloc(pz, zone, order));
 
 		if (n < 0)
-			pfn = n;	/* the host failed a deferred block's memmap */
-		for (int i = 0; i < n; i++) {
-			p = pfn_to_page(m, (unsigned long)got[i]);
-			page_flags_store(p, page_flags(p) | PG_pcp);	/* the slot's alone */
-			set_page_order(p, order);
-			push_tail(l, p);
-		}
+			pfn = n;
 	}
 	p = pop_head(l);
 	if (p) {
+		pz->count -= 1 << order;
 		pfn = (long)page_to_pfn(m, p);
 		page_flags_store(p, page_flags(p) & ~PG_pcp);
 		prep_new_page(m, (unsigned long)pfn, order);
@@ -220,30 +395,162 @@ long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt, unsigned int 
 	return pfn;
 }
 
+/*
+ * free_unref_page_commit's last step: once the zone is back above its
+ * high watermark, its pcp->high may grow again; zone lock taken here
+ */
+static void clear_below_high(struct zone *zone)
+{
+	if (!atomic_load(&zone->below_high))
+		return;
+	pthread_mutex_lock(&zone->lock);
+	if ((unsigned long)atomic_load(&zone->nr_free_pages) >
+	    zone->wmark_high + zone->lowmem_reserve[ZONE_MOVABLE])
+		atomic_store(&zone->below_high, false);
+	pthread_mutex_unlock(&zone->lock);
+}
+
 /* false: the zone's caches are disabled, free to the buddy instead */
 bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn, unsigned int order)
 {
 	struct per_cpu_pages *pcp = this_cpu(m);
-	int mt = get_pageblock_migratetype(m, pfn);
-	struct pcp_list *l;
+	int mt = get_pageblock_migratetype(m, pfn), high;
+	struct pcp_zone *pz;
 
 	if (mt == MIGRATE_ISOLATE)
 		return false;
 	pthread_mutex_lock(&pcp->lock);
+	pz = pcp_zone_of(pcp, zone);
 	if (atomic_load(&zone->pcp_disabled)) {
+		pz->alloc_factor >>= 1;
+		pcp_passed_disabled(pz);
 		pthread_mutex_unlock(&pcp->lock);
 		return false;
 	}
-	l = list_of(pcp, zone, mt, order);
 	free_pages_prepare(m, pfn, order);
 	/* the freeing owner hands the page to the slot: nobody else writes it */
 	page_flags_store(pfn_to_page(m, pfn), page_flags(pfn_to_page(m, pfn)) | PG_pcp);
 	set_page_order(pfn_to_page(m, pfn), order);
-	push_head(l, pfn_to_page(m, pfn));
-	if (l->count > (order ? PCP_HIGH_PAGEBLOCK : PCP_HIGH))
-		drain_list(m, zone, l, order ? PCP_BATCH_PAGEBLOCK : PCP_BATCH, order);
+	push_head(list_of(pcp, zone, mt, order), pfn_to_page(m, pfn));
+	/* a free ends a run of refills: the next refill is smaller */
+	pz->alloc_factor >>= 1;
+	pz->count += 1 << order;
+	if (pz->free_count < (pz->batch << PCP_BATCH_SCALE_MAX))
+		pz->free_count += 1 << order;
+	high = nr_pcp_high(pz, zone);
+	if (pz->count >= high) {
+		free_pcppages_bulk(m, zone, pcp, nr_pcp_free(pz, high), list_pindex(mt, order));
+		clear_below_high(zone);
+	}
 	pthread_mutex_unlock(&pcp->lock);
 	return true;
+}
+
+/*
+ * decay_pcp_high, from vmstat_update once a second: pcp->high loses an
+ * eighth (at most the pages above a full scaled batch), never below
+ * high_min, and what the lists hold above it goes back to the buddy a
+ * batch at a time; slot lock held
+ */
+static void decay_pcp_high(struct memhp_machine *m, struct zone *zone, struct per_cpu_pages *pcp)
+{
+	struct pcp_zone *pz = pcp_zone_of(pcp, zone);
+
+	if (pz->high > pz->high_min)
+		pz->high = MAX(MAX(pz->count - (pz->batch << PCP_BATCH_SCALE_MAX), pz->high - (pz->high >> 3)),
+			       pz->high_min);
+	for (int to_drain = pz->count - pz->high; to_drain > 0; to_drain -= pz->batch)
+		free_pcppages_bulk(m, zone, pcp, MIN(to_drain, pz->batch), 0);
+}
+
+void memhp_vmstat_update(struct memhp_machine *m)
+{
+	machine_check(m);
+	for (unsigned int cpu = 0; cpu < m->nr_cpus; cpu++) {
+		struct per_cpu_pages *pcp = &m->pcp[cpu];
+
+		pthread_mutex_lock(&pcp->lock);
+		for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+			for (int z = 0; z < MAX_NR_ZONES; z++) {
+				struct zone *zone = &m->nodes[nid].node_zones[z];
+
+				if (populated_zone(zone) && !atomic_load(&zone->pcp_disabled))
+					decay_pcp_high(m, zone, pcp);
+			}
+		pthread_mutex_unlock(&pcp->lock);
+	}
+}
+
+/* ---- batch and high limits from the zone's size (zone_pcp_update) ---- */
+
+/* about a thousandth of the zone, at most 1 MiB, as 2^n - 1 pages */
+static int zone_batchsize(const struct memhp_machine *m, unsigned long managed)
+{
+	unsigned long batch = MIN(managed >> 10, (1UL << 20) / m->page_size) / 4;
+	unsigned long pow = 1;
+
+	batch = MAX(batch, 1UL);
+	while (pow * 2 <= batch + batch / 2)
+		pow *= 2;	/* rounddown_pow_of_two */
+	return MAX((int)pow - 1, 1);
+}
+
+/*
+ * zone_highsize: `total` pages split over the CPUs local to the zone -
+ * every CPU of the guest is on node 0, and a node without CPUs splits
+ * over all online CPUs: nr_cpus either way - but at least 4 batches
+ */
+static int zone_highsize(const struct memhp_machine *m, unsigned long total, int batch)
+{
+	return MAX((int)(total / m->nr_cpus), batch << 2);
+}
+
+/*
+ * zone_pcp_update, after every setup_per_zone_wmarks: each slot's batch,
+ * high_min (the low watermark's share) and high_max (an eighth of the
+ * managed pages' share).  A zone left without pages gets the boot
+ * pageset's nothing-kept limits and a fresh state (zone_pcp_reset), as
+ * the pageset the kernel gives it back when it is populated again.
+ */
+void zone_pcp_update(struct memhp_machine *m, struct zone *zone)
+{
+	unsigned long managed = (unsigned long)atomic_load(&zone->managed_pages), low;
+	int batch, high_min, high_max;
+	bool empty = !populated_zone(zone);
+
+	pthread_mutex_lock(&zone->lock);
+	low = zone->wmark_low;
+	pthread_mutex_unlock(&zone->lock);
+	batch = zone_batchsize(m, managed);
+	high_min = zone_highsize(m, low, batch);
+	high_max = zone_highsize(m, managed / MIN_PERCPU_PAGELIST_HIGH_FRACTION, batch);
+	for (int i = 0; i < PCP_SLOTS; i++) {
+		struct pcp_zone *pz = pcp_zone_of(&m->pcp[i], zone);
+
+		pthread_mutex_lock(&m->pcp[i].lock);
+		if (empty) {
+			assert(!pz->count);
+			*pz = (struct pcp_zone){ .batch = 1 };
+		} else {
+			pz->batch = batch;
+			pz->high_min = high_min;
+			pz->high_max = high_max;
+		}
+		pthread_mutex_unlock(&m->pcp[i].lock);
+	}
+}
+
+/* zoneinfo's pageset of one CPU: its count, pcp->high and batch */
+void pcp_pageset(struct memhp_machine *m, struct zone *zone, unsigned int cpu, int *count, int *high, int *batch)
+{
+	struct per_cpu_pages *pcp = &m->pcp[cpu];
+	const struct pcp_zone *pz = pcp_zone_of(pcp, zone);
+
+	pthread_mutex_lock(&pcp->lock);
+	*count = pz->count;
+	*high = pz->high;
+	*batch = pz->batch;
+	pthread_mutex_unlock(&pcp->lock);
 }
 
 /* the audit holds every slot: order span_lock -> slots -> zone locks */
@@ -266,11 +573,7 @@ void pcp_drain_zone(struct memhp_machine *m, struct zone *zone)
 		struct per_cpu_pages *pcp = &m->pcp[i];
 
 		pthread_mutex_lock(&pcp->lock);
-		for (int k = 0; k < 2 * NR_PCP_ORDERS; k++) {
-			struct pcp_list *l = &zone_lists(pcp, zone)[k];
-
-			drain_list(m, zone, l, l->count, list_order(m, k % NR_PCP_ORDERS));
-		}
+		free_pcppages_bulk(m, zone, pcp, pcp_zone_of(pcp, zone)->count, 0);
 		pthread_mutex_unlock(&pcp->lock);
 	}
 }
@@ -315,6 +618,8 @@ int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, 
 {
 	*pages = 0;
 	for (int i = 0; i < PCP_SLOTS; i++) {
+		unsigned long counted = 0;
+
 		for (int k = 0; k < 2 * NR_PCP_ORDERS; k++) {
 			struct pcp_list *l = &zone_lists(&m->pcp[i], zone)[k];
 			unsigned int order = list_order(m, k % NR_PCP_ORDERS);
@@ -335,6 +640,12 @@ int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, 
 				return -EUCLEAN;
 			}
 			*pages += n << order;
+			counted += n << order;
+		}
+		if (counted != (unsigned long)pcp_zone_of(&m->pcp[i], zone)->count) {
+			snprintf(msg, len, "pcp of zone %s in slot %d counts %d pages, its lists hold %lu", zone->name,
+				 i, pcp_zone_of(&m->pcp[i], zone)->count, counted);
+			return -EUCLEAN;
 		}
 	}
 	return 0;

@@ -106,11 +106,16 @@ static void proc_zoneinfo(struct memhp_machine *m, struct sbuf *s)
 				sbuf_printf(s, "\n");
 				continue;
 			}
-			sbuf_printf(s, "\n      nr_free_pages %lu\n  pagesets\n    cpu: 0"
-				    "\n              count: %lu\n              high:  252"
-				    "\n              batch: 63\n  vm stats threshold: 0"
-				    "\n  node_unreclaimable:  0\n  start_pfn:           %lu\n",
-				    free, pcp_count(m, zone), zone->zone_start_pfn);
+			sbuf_printf(s, "\n      nr_free_pages %lu\n  pagesets", free);
+			for (unsigned int cpu = 0; cpu < m->nr_cpus; cpu++) {
+				int count, high, batch;
+
+				pcp_pageset(m, zone, cpu, &count, &high, &batch);
+				sbuf_printf(s, "\n    cpu: %u\n              count: %d\n              high:  %d"
+					    "\n              batch: %d\n  vm stats threshold: 0", cpu, count, high, batch);
+			}
+			sbuf_printf(s, "\n  node_unreclaimable:  0\n  start_pfn:           %lu\n",
+				    zone->zone_start_pfn);
 		}
 	}
 	pthread_mutex_unlock(&m->span_lock);

@@ -47,6 +47,7 @@ struct zone {
 	atomic_long nr_free_pages;
 	unsigned long nr_isolate_pageblock;
 	atomic_int pcp_disabled;	/* zone_pcp_disable nesting */
+	atomic_bool below_high;	/* ZONE_BELOW_HIGH: an allocation found it under its high mark */
 	unsigned long wmark_min, wmark_low, wmark_high, wmark_promo;
 	/* pages an allocation that may use zone j must leave here: lock */
 	unsigned long lowmem_reserve[MAX_NR_ZONES];
@@ -246,6 +247,8 @@ void pcp_lock_all(struct memhp_machine *m);
 void pcp_unlock_all(struct memhp_machine *m);
 void zone_pcp_enable(struct memhp_machine *m, struct zone *zone);
 unsigned long pcp_count(struct memhp_machine *m, struct zone *zone);
+void zone_pcp_update(struct memhp_machine *m, struct zone *zone);
+void pcp_pageset(struct memhp_machine *m, struct zone *zone, unsigned int cpu, int *count, int *high, int *batch);
 int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, char *msg, size_t len);
 int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, long *pfns,
 		      int n);

@@ -28,6 +28,8 @@
  *     pfn NAME I           the pfn page I of it is in now
  *     where NAME           "BLOCK COUNT" lines: where its pages are (consecutive runs)
  *     audit                the full accounting audit
+ *     vmstat-update N      N seconds of the guest's clock: N periods of
+ *                          vmstat_update (the per-CPU lists' high decays)
  *     fault N              fail the Nth fallible step from now (0: disarm)
  *     kill NAME            the user and its memory go away
  *     kpf BLOCK            /proc/kpageflags of the block summed up: "start_pfn S",
@@ -67,7 +69,7 @@ int ctl_name_is_valid(const char *name);
 enum ctl_request_id {
 	CTL_DEVICE_ADD, CTL_DEVICE_LIST, CTL_DEVICE_DEL, CTL_DAX, CTL_READ, CTL_WRITE, CTL_LIST,
 	CTL_STATUS, CTL_DMESG, CTL_HOG, CTL_PIN, CTL_UNPIN, CTL_KILL, CTL_PFN, CTL_WHERE, CTL_FAULT,
-	CTL_AUDIT, CTL_SHUTDOWN, CTL_UEVENTS, CTL_KPF, CTL_NR_REQUESTS
+	CTL_AUDIT, CTL_SHUTDOWN, CTL_UEVENTS, CTL_KPF, CTL_VMSTAT_UPDATE, CTL_NR_REQUESTS
 };
 
 #define CTL_MAX_WORDS 16

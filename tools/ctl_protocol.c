@@ -38,6 +38,7 @@ const struct ctl_request_spec ctl_protocol[CTL_NR_REQUESTS] = {
 	[CTL_SHUTDOWN] = { "shutdown", NULL, 1, 1, "shutdown" },
 	[CTL_UEVENTS] = { "uevents", NULL, 2, 3, "uevents AFTER|now [WAIT_MS]" },
 	[CTL_KPF] = { "kpf", NULL, 2, 2, "kpf BLOCK" },
+	[CTL_VMSTAT_UPDATE] = { "vmstat-update", NULL, 2, 2, "vmstat-update N" },
 };
 
 /* the request a split line is, or -EINVAL */

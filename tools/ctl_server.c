@@ -793,6 +793,22 @@ static void req_audit(int fd, char **w, int n)
 		reply_ok(fd, NULL, 0);
 }
 
+/* N periods of vmstat_update: at most a day of them */
+static void req_vmstat_update(int fd, char **w, int n)
+{
+	char *end;
+	unsigned long seconds = strtoul(w[1], &end, 10);
+
+	(void)n;
+	if (*end || w[1][0] == '-' || seconds > 86400) {
+		reply_err(fd, -EINVAL, "vmstat-update: bad number of seconds '%s' (0-86400)", w[1]);
+		return;
+	}
+	while (seconds--)
+		memhp_vmstat_update(d.m);
+	reply_ok(fd, NULL, 0);
+}
+
 static void req_shutdown(int fd, char **w, int n)
 {
 	(void)w;
@@ -834,6 +850,7 @@ static void (*const ctl_handlers[CTL_NR_REQUESTS])(int fd, char **w, int n) = {
 	[CTL_SHUTDOWN] = req_shutdown,
 	[CTL_UEVENTS] = req_uevents,
 	[CTL_KPF] = req_kpf,
+	[CTL_VMSTAT_UPDATE] = req_vmstat_update,
 };
 
 void handle_request(int fd, char *line)

@@ -538,6 +538,20 @@ static int cmd_fault(int argc, char **argv)
 	return simple_request(req, false);
 }
 
+static int cmd_vmstat_update(int argc, char **argv)
+{
+	unsigned long seconds;
+	char req[64];
+	int i = positional(argc, argv, 1, 1);
+
+	if (i < 0)
+		return 2;
+	if (parse_ulong(argv[i], 86400, &seconds))
+		return bad_usage("invalid number of seconds '%s': 0 to 86400", argv[i]);
+	snprintf(req, sizeof(req), "vmstat-update %lu", seconds);
+	return simple_request(req, false);
+}
+
 /* --count N --timeout S: how long monitor and udev follow the events */
 static int follow_options(int argc, char **argv, struct follow *f)
 {
@@ -1509,6 +1523,8 @@ static const struct command commands[] = {
 	  "apply udev rules files to the uevents, as udevd would (ATTR through memhpd)" },
 	{ "audit", cmd_audit, "", "recount every pfn, list and counter (EUCLEAN on a mismatch)" },
 	{ "fault", cmd_fault, "N", "fail the Nth fallible step from now (0 disarms)" },
+	{ "vmstat-update", cmd_vmstat_update, "SECONDS",
+	  "let the guest's clock run: the per-CPU lists' high decays once a second" },
 	{ "shutdown", cmd_shutdown, "", "unmount the tree and stop memhpd" },
 	{ "exec", cmd_exec, "--mount DIR [--] CMD [ARGS...]",
 	  "run CMD where a live memhpd tree replaces the kernel's memory files" },

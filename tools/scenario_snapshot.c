@@ -85,6 +85,7 @@ struct zrec {
 	int node;
 	char zone[16];
 	long long v[11];	/* free boost min low high promo spanned present managed cma start */
+	long long pcp[3];	/* the pagesets' count, high and batch, summed over the CPUs */
 	bool has_start;
 	long long prot[8];
 	int nprot;
@@ -93,6 +94,8 @@ struct zrec {
 static const char *const zkeys[] = {
 	"free", "boost", "min", "low", "high", "promo", "spanned", "present", "managed", "cma",
 };
+static const char *const pcp_keys[] = { "count:", "high:", "batch:" };
+static const char *const pcp_json[] = { "pcp_count", "pcp_high", "pcp_batch" };
 
 static void json_zones(struct run *r)
 {
@@ -120,6 +123,8 @@ static void json_zones(struct run *r)
 				json_end_array(&r->j);
 				if (z.has_start)
 					json_int(&r->j, "start_pfn", z.v[10]);
+				for (int i = 0; i < 3; i++)
+					json_int(&r->j, pcp_json[i], z.pcp[i]);
 				json_end_object(&r->j);
 			}
 			if (!line)
@@ -153,6 +158,9 @@ static void json_zones(struct run *r)
 				for (int i = 1; i < 10; i++)
 					if (!strcmp(key, zkeys[i]))
 						z.v[i] = v;
+				for (int i = 0; i < 3; i++)
+					if (!strcmp(key, pcp_keys[i]))
+						z.pcp[i] += v;
 			}
 		}
 	}

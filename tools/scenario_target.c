@@ -331,6 +331,16 @@ static void local_hog_free(struct run *r, struct hog *h)
 	free(h->pfns);
 }
 
+static void local_second(struct run *r)
+{
+	memhp_vmstat_update(r->m);
+}
+
+static void daemon_second(struct run *r)
+{
+	free(remote(r, "vmstat-update 1%s%s", "", "", NULL));
+}
+
 static void daemon_hog_free(struct run *r, struct hog *h)
 {
 	if (h->nr)
@@ -434,6 +444,7 @@ const struct target_ops local_target = {
 	.kpf = local_kpf,
 	.hog = local_hog,
 	.hog_free = local_hog_free,
+	.second = local_second,
 	.where = local_where,
 	.dax_region = local_dax_region,
 	.close = local_close,
@@ -454,6 +465,7 @@ const struct target_ops daemon_target = {
 	.kpf = daemon_kpf,
 	.hog = daemon_hog,
 	.hog_free = daemon_hog_free,
+	.second = daemon_second,
 	.where = daemon_where,
 	.dax_region = daemon_dax_region,
 	.close = daemon_close,

@@ -449,6 +449,13 @@ void memhp_set_progress(struct memhp_machine *m, memhp_progress_fn fn, void *arg
 
 /* Give every page of the per-cpu caches back to the buddy (drain_all_pages). */
 void memhp_drain_pcp(struct memhp_machine *m);
+/*
+ * One period (1 s) of the kernel's vmstat_update: each per-cpu cache's
+ * auto-tuned high decays by an eighth toward its minimum, and the pages
+ * above it go back to the buddy (decay_pcp_high).  memhp has no clock of
+ * its own: whoever stands for the guest's time calls it.
+ */
+void memhp_vmstat_update(struct memhp_machine *m);
 
 /* Direct-map address of a pfn (NULL if the pfn is not mapped). */
 void *memhp_pfn_to_virt(struct memhp_machine *m, unsigned long pfn);

@@ -151,7 +151,8 @@ static inline void append(char **dst, size_t *len, const char *s)
  * where free pages sit - what an offline cancelled after migrating some
  * pages changes in the kernel too.  The vm event counters (pgmigrate_*,
  * the last lines of /proc/vmstat) are left out: they count what happened,
- * rolled back or not, in the kernel as here.
+ * rolled back or not, in the kernel as here; so is each per-cpu list's
+ * auto-tuned high, which any allocation or free moves.
  */
 static inline char *machine_snapshot_opts(struct memhp_machine *m, int freelists)
 {
@@ -177,6 +178,12 @@ static inline char *machine_snapshot_opts(struct memhp_machine *m, int freelists
 		/* vm events count what happened, undone or not: not state */
 		for (char *ev = f ? strstr(f, "pgmigrate_") : NULL; ev; ev = strstr(ev, "pgmigrate_"))
 			*ev = '\0';
+		/* nor is the per-cpu lists' auto-tuned high: it follows the traffic */
+		for (char *h = f ? strstr(f, "high:  ") : NULL; h; h = strstr(h, "high:  ")) {
+			size_t digits = strspn(h += 7, "0123456789");
+
+			memmove(h, h + digits, strlen(h + digits) + 1);
+		}
 
 		append(&s, &len, files[i]);
 		append(&s, &len, f ? f : "(unreadable)");
@@ -244,6 +251,32 @@ static inline long zone_field(struct memhp_machine *m, int nid, const char *zone
 	}
 	fail_msg("no zone %d:%s", nid, zone);
 	return -1;
+}
+
+/*
+ * A number of zone nid:zone's section in /proc/zoneinfo: a watermark
+ * ("min", "low", "high") or a field of the first CPU's pageset ("count:",
+ * "high:", "batch:"); -1 if there is none
+ */
+static inline long zoneinfo_field(struct memhp_machine *m, int nid, const char *zone, const char *key)
+{
+	char *zi = NULL, *line, *save = NULL, want[64];
+	bool in = false;
+	long v = -1;
+
+	snprintf(want, sizeof(want), "Node %d, zone %8s", nid, zone);
+	assert_true(memhp_file_read_alloc(m, "/proc/zoneinfo", &zi) > 0);
+	for (line = strtok_r(zi, "\n", &save); line && v < 0; line = strtok_r(NULL, "\n", &save)) {
+		char k[16];
+		long n;
+
+		if (!strncmp(line, "Node ", 5))
+			in = !strcmp(line, want);
+		else if (in && sscanf(line, " %15s %ld", k, &n) == 2 && !strcmp(k, key))
+			v = n;
+	}
+	free(zi);
+	return v;
 }
 
 /* free pages everywhere, in the buddy or in the per-cpu caches */
