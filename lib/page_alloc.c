@@ -439,36 +439,13 @@ long alloc_folio_fault(struct memhp_machine *m, int nid, enum alloc_zones zones,
 }
 
 /*
- * alloc_pages_node: walk the zonelist - the preferred node first, then the
- * others - from the highest allowed zone down.  Kernel allocations may use
- * Normal, DMA32 and DMA; movable ones ZONE_MOVABLE first.
+ * One node's zones, from the highest allowed down, each against its min
+ * watermark: memhp's own kernel allocations (memmaps, page tables), which
+ * take what the slow path would.
  */
-/* one node's zones, from the highest allowed down */
 long alloc_pages_node_only(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
 {
-	int highest = zones == ALLOC_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
-	int mt = zones == ALLOC_MOVABLE ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
-	struct pglist_data *pgdat = &m->nodes[nid];
-
-	for (int z = highest; z >= 0; z--) {
-		struct zone *zone = &pgdat->node_zones[z];
-		long pfn;
-
-		bool ok;
-
-		if (!populated_zone(zone))
-			continue;
-		pthread_mutex_lock(&zone->lock);
-		note_below_high(zone, order, alloc_highest_zone(mt));
-		ok = zone_watermark_ok(zone, order, zone->wmark_min, alloc_highest_zone(mt));
-		pthread_mutex_unlock(&zone->lock);
-		if (!ok)
-			continue;
-		pfn = alloc_pages_zone(m, zone, order, mt);
-		if (pfn >= 0 || pfn == -ENOMEM)
-			return pfn;	/* -ENOMEM: the host's, no other zone helps */
-	}
-	return -EAGAIN;	/* none free here: other nodes may have some */
+	return alloc_node_wmark(m, nid, zones, order, true);
 }
 
 /*

@@ -524,32 +524,30 @@ static int cmd_audit(int argc, char **argv)
 	return positional(argc, argv, 0, 0) < 0 ? 2 : simple_request("audit", false);
 }
 
-static int cmd_fault(int argc, char **argv)
+/* "WORD N": one number argument, at most max, sent as it is */
+static int number_request(int argc, char **argv, const char *word, unsigned long max, const char *what,
+			  const char *hint)
 {
-	unsigned long nth;
+	unsigned long n;
 	char req[64];
 	int i = positional(argc, argv, 1, 1);
 
 	if (i < 0)
 		return 2;
-	if (parse_ulong(argv[i], ULONG_MAX, &nth))
-		return bad_usage("invalid step '%s': a number, 0 disarms", argv[i]);
-	snprintf(req, sizeof(req), "fault %lu", nth);
+	if (parse_ulong(argv[i], max, &n))
+		return bad_usage("invalid %s '%s': %s", what, argv[i], hint);
+	snprintf(req, sizeof(req), "%s %lu", word, n);
 	return simple_request(req, false);
+}
+
+static int cmd_fault(int argc, char **argv)
+{
+	return number_request(argc, argv, "fault", ULONG_MAX, "step", "a number, 0 disarms");
 }
 
 static int cmd_vmstat_update(int argc, char **argv)
 {
-	unsigned long seconds;
-	char req[64];
-	int i = positional(argc, argv, 1, 1);
-
-	if (i < 0)
-		return 2;
-	if (parse_ulong(argv[i], 86400, &seconds))
-		return bad_usage("invalid number of seconds '%s': 0 to 86400", argv[i]);
-	snprintf(req, sizeof(req), "vmstat-update %lu", seconds);
-	return simple_request(req, false);
+	return number_request(argc, argv, "vmstat-update", 86400, "number of seconds", "0 to 86400");
 }
 
 /* --count N --timeout S: how long monitor and udev follow the events */

@@ -228,6 +228,12 @@ sleep 0.3
 check "socket: the holder killed (-9), the pin is gone, the offline succeeds" \
 	"timeout 10 $build/memhpctl --socket $sock offline $blk3 >/dev/null 2>&1 && [ \$(state $blk3) = offline ]"
 ctl kill h3
+# the guest's clock, which memhpd does not keep itself: each period
+# decays the per-CPU lists' high (an eighth, never below their minimum)
+pcp_high() { awk '$1 == "high:" { n += $2 } END { print n + 0 }' "$mnt/proc/zoneinfo"; }
+high_before=$(pcp_high)
+check "socket: vmstat-update lets the per-CPU lists' high decay, refuses a bad count" \
+	"ctl vmstat-update 50 && [ \$(pcp_high) -le $high_before ] && ! ctl vmstat-update 86401 2>/dev/null && ! ctl vmstat-update -1 2>/dev/null && ctl audit >/dev/null"
 
 # ---- 8b''. the daemon under injected faults --------------------------
 # every fallible step of a DIMM add through the socket and of an online

@@ -49,6 +49,21 @@ static inline struct memhp_machine *boot_machine(const char *cmdline, uint64_t m
 	return m;
 }
 
+/* the oracle's guest: nr_cpus CPUs, so that many pagesets per zone */
+static inline struct memhp_machine *boot_machine_cpus(const char *cmdline, uint64_t mem, unsigned int nr_cpus)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+
+	c.cmdline = cmdline;
+	c.mem = mem;
+	c.maxmem = 16 * GiB;
+	c.max_phys = 64 * GiB;
+	c.nr_cpus = nr_cpus;
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	return m;
+}
+
 static inline void audit_ok(struct memhp_machine *m)
 {
 	char msg[512];

@@ -13,19 +13,13 @@
 
 #define MEM "/sys/devices/system/memory/"
 
-/* the oracle's guest: one CPU, so one pageset per zone */
+/* one CPU, as the oracle's guest: one pageset per zone */
 static struct memhp_machine *one_cpu_movable(uint64_t dimm)
 {
-	struct memhp_config c = { 0 };
-	struct memhp_machine *m = NULL;
+	struct memhp_machine *m = boot_machine_cpus("memory_hotplug.memmap_on_memory=1 "
+						    "memhp_default_state=online_movable", 1 * GiB, 1);
 	struct memhp_dimm_info info;
 
-	c.cmdline = "memory_hotplug.memmap_on_memory=1 memhp_default_state=online_movable";
-	c.mem = 1 * GiB;
-	c.maxmem = 16 * GiB;
-	c.max_phys = 64 * GiB;
-	c.nr_cpus = 1;
-	assert_int_equal(memhp_machine_create(&c, &m), 0);
 	assert_int_equal(memhp_dimm_add(m, "d1", dimm, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
 	return m;
 }
