@@ -304,7 +304,7 @@ void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int orde
  * zone above `mark` plus what it keeps back from allocations that could
  * use zones up to `highest` (lowmem_reserve)
  */
-static bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsigned long mark, int highest)
+bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsigned long mark, int highest)
 {
 	return (unsigned long)atomic_load(&zone->nr_free_pages) >= mark + zone->lowmem_reserve[highest] + (1UL << order);
 }
@@ -439,16 +439,6 @@ long alloc_folio_fault(struct memhp_machine *m, int nid, enum alloc_zones zones,
 }
 
 /*
- * One node's zones, from the highest allowed down, each against its min
- * watermark: memhp's own kernel allocations (memmaps, page tables), which
- * take what the slow path would.
- */
-long alloc_pages_node_only(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
-{
-	return alloc_node_wmark(m, nid, zones, order, true);
-}
-
-/*
  * alloc_pages_node: walk the zonelist - the preferred node first, then the
  * others - from the highest allowed zone down.  Kernel allocations may use
  * Normal, DMA32 and DMA; movable ones ZONE_MOVABLE first.
@@ -460,7 +450,8 @@ long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, 
 	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
 		nid = 0;
 	for (unsigned int i = 0; i < m->nr_nodes; i++) {
-		long pfn = alloc_pages_node_only(m, (nid + (int)i) % (int)m->nr_nodes, zones, order);
+		/* memhp's own kernel allocations (memmaps, page tables): the slow path's min */
+		long pfn = alloc_node_wmark(m, (nid + (int)i) % (int)m->nr_nodes, zones, order, true);
 
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;

@@ -244,10 +244,10 @@ static void free_pcppages_bulk(struct memhp_machine *m, struct zone *zone, struc
 
 /* ---- pcp->high and the batches (nr_pcp_alloc, nr_pcp_high, nr_pcp_free) ---- */
 
-/* the kernel's clamp(): the upper bound wins if the two cross */
+/* the kernel's clamp() (__clamp): hi if v reaches it, else at least lo */
 static int clamp_int(int v, int lo, int hi)
 {
-	return MIN(MAX(v, lo), hi);
+	return v >= hi ? hi : MAX(v, lo);
 }
 
 static int clamp_high(struct pcp_zone *pz)
@@ -404,8 +404,7 @@ static void clear_below_high(struct zone *zone)
 	if (!atomic_load(&zone->below_high))
 		return;
 	pthread_mutex_lock(&zone->lock);
-	if ((unsigned long)atomic_load(&zone->nr_free_pages) >
-	    zone->wmark_high + zone->lowmem_reserve[ZONE_MOVABLE])
+	if (zone_watermark_ok(zone, 0, zone->wmark_high, ZONE_MOVABLE))
 		atomic_store(&zone->below_high, false);
 	pthread_mutex_unlock(&zone->lock);
 }

@@ -214,8 +214,8 @@ long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones,
 		      unsigned int order); /* pfn or -ENOMEM */
 void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 void free_pages_prepare(struct memhp_machine *m, unsigned long pfn, unsigned int order);
-long alloc_pages_node_only(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order);
 long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt);
+bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsigned long mark, int highest);
 long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order, bool slow);
 long alloc_page_fault(struct memhp_machine *m, int nid, enum alloc_zones zones);	/* a user page */
 long alloc_folio_fault(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order);

@@ -516,12 +516,6 @@ static void step_dax_region(struct run *r, struct scn_step *st)
  */
 #define KILL_SECONDS 2
 
-static void guest_seconds(struct run *r, int seconds)
-{
-	for (int i = 0; r->t->second && i < seconds; i++)
-		r->t->second(r);
-}
-
 static void step_kill(struct run *r, struct scn_step *st)
 {
 	struct hog *h = st->argc ? find_hog(r, st->argv[0]) : NULL;
@@ -533,7 +527,7 @@ static void step_kill(struct run *r, struct scn_step *st)
 	res_int(&r->act, "pid", h->id);
 	res_int(&r->act, "rc", 0);
 	hog_free(r, h);
-	guest_seconds(r, KILL_SECONDS);
+	r->t->seconds(r, KILL_SECONDS);
 	r->totals->ok++;
 }
 

@@ -64,8 +64,8 @@ struct target_ops {
 	/* h->nr pages got; -EOPNOTSUPP when the target has no such user */
 	int (*hog)(struct run *r, struct hog *h, enum hog_kind kind, size_t pages);
 	void (*hog_free)(struct run *r, struct hog *h);
-	/* one second of the guest's time passes (vmstat_update) */
-	void (*second)(struct run *r);
+	/* n seconds of the guest's time pass (vmstat_update once a second) */
+	void (*seconds)(struct run *r, int n);
 	/* calloc'ed count per block, *nblocks of them */
 	unsigned long *(*where)(struct run *r, struct hog *h, unsigned long *nblocks);
 	int (*dax_region)(struct run *r, int kind, uint64_t size, int node, struct memhp_dax_info *info);

@@ -331,14 +331,18 @@ static void local_hog_free(struct run *r, struct hog *h)
 	free(h->pfns);
 }
 
-static void local_second(struct run *r)
+static void local_seconds(struct run *r, int n)
 {
-	memhp_vmstat_update(r->m);
+	while (n-- > 0)
+		memhp_vmstat_update(r->m);
 }
 
-static void daemon_second(struct run *r)
+static void daemon_seconds(struct run *r, int n)
 {
-	free(remote(r, "vmstat-update 1%s%s", "", "", NULL));
+	char count[16];
+
+	snprintf(count, sizeof(count), "%d", n);
+	free(remote(r, "vmstat-update %s%s", count, "", NULL));
 }
 
 static void daemon_hog_free(struct run *r, struct hog *h)
@@ -444,7 +448,7 @@ const struct target_ops local_target = {
 	.kpf = local_kpf,
 	.hog = local_hog,
 	.hog_free = local_hog_free,
-	.second = local_second,
+	.seconds = local_seconds,
 	.where = local_where,
 	.dax_region = local_dax_region,
 	.close = local_close,
@@ -465,7 +469,7 @@ const struct target_ops daemon_target = {
 	.kpf = daemon_kpf,
 	.hog = daemon_hog,
 	.hog_free = daemon_hog_free,
-	.second = daemon_second,
+	.seconds = daemon_seconds,
 	.where = daemon_where,
 	.dax_region = daemon_dax_region,
 	.close = daemon_close,
