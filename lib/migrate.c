@@ -1061,10 +1061,16 @@ void offline_cancel_disarm(struct memhp_machine *m)
  * its low watermark before the slow path tries them against min, so a
  * zone below low gives no target while another zone is above it (the
  * kernel's offline of a full ZONE_MOVABLE leaves it at low, the rest
- * going to DMA32).
+ * going to DMA32).  Only a page of ZONE_MOVABLE may land in ZONE_MOVABLE:
+ * do_migrate_range asks for GFP_USER | __GFP_MOVABLE, and
+ * alloc_migration_target adds __GFP_HIGHMEM for a source in ZONE_MOVABLE
+ * alone, so a page leaving a Normal block stays below ZONE_MOVABLE.
  */
-static long alloc_target(struct memhp_machine *m, int src_nid, unsigned int order)
+static long alloc_target(struct memhp_machine *m, unsigned long src_pfn, unsigned int order)
 {
+	int src_nid = pfn_to_page(m, src_pfn)->nid;
+	enum alloc_zones zones = page_zone(m, src_pfn)->idx == ZONE_MOVABLE ? ALLOC_MOVABLE : ALLOC_USER_MOVABLE;
+
 	for (int slow = 0; slow < 2; slow++) {
 		bool others = false;
 
@@ -1075,13 +1081,13 @@ static long alloc_target(struct memhp_machine *m, int src_nid, unsigned int orde
 			if (!node_state(m, nid, N_MEMORY))
 				continue;
 			others = true;
-			pfn = alloc_node_wmark(m, nid, ALLOC_MOVABLE, order, slow);
+			pfn = alloc_node_wmark(m, nid, zones, order, slow);
 			if (pfn >= 0 || pfn == -ENOMEM)
 				return pfn;
 		}
 		/* the source only when no other node has memory, full or not */
 		if (!others) {
-			long pfn = alloc_node_wmark(m, src_nid, ALLOC_MOVABLE, order, slow);
+			long pfn = alloc_node_wmark(m, src_nid, zones, order, slow);
 
 			if (pfn >= 0 || pfn == -ENOMEM)
 				return pfn;
@@ -1179,12 +1185,11 @@ static bool is_huge_folio(const struct memhp_region *r, size_t idx, const unsign
 static size_t alloc_targets(struct memhp_machine *m, const struct memhp_region *r, size_t idx,
 			    const unsigned long *src, size_t k, long *target)
 {
-	int nid = pfn_to_page(m, src[0])->nid;
 	size_t n = 0;
 
 	if (is_huge_folio(r, idx, src, k) && !should_fail(m)) {
 		unsigned int order = m->arch->pageblock_order;
-		long pfn = alloc_target(m, nid, order);
+		long pfn = alloc_target(m, src[0], order);
 
 		if (pfn >= 0) {
 			split_page(m, (unsigned long)pfn, order);
@@ -1194,7 +1199,7 @@ static size_t alloc_targets(struct memhp_machine *m, const struct memhp_region *
 		}
 	}
 	while (n < k && !should_fail(m)) {
-		target[n] = alloc_target(m, pfn_to_page(m, src[n])->nid, 0);
+		target[n] = alloc_target(m, src[n], 0);
 		if (target[n] < 0)
 			break;
 		n++;

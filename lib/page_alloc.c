@@ -335,8 +335,9 @@ int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsign
 	return !got && pfn == -ENOMEM ? -ENOMEM : got;
 }
 
-long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt)
+long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, enum alloc_zones zones)
 {
+	int mt = alloc_zones_migratetype(zones);
 	long pfn = -1;
 
 	if (pcp_allowed_order(m, order)) {
@@ -345,7 +346,7 @@ long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int o
 			return pfn;
 	}
 	pthread_mutex_lock(&zone->lock);
-	if (zone_watermark_ok(zone, order, zone->wmark_min, alloc_highest_zone(mt))) {
+	if (zone_watermark_ok(zone, order, zone->wmark_min, alloc_zones_highest(zones))) {
 		pfn = rmqueue_smallest(m, zone, order, mt);
 		if (pfn == -1)
 			pfn = rmqueue_fallback(m, zone, order, mt);
@@ -377,8 +378,7 @@ static void note_below_high(struct zone *zone, unsigned int order, int highest)
  */
 long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order, bool slow)
 {
-	int highest = zones == ALLOC_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
-	int mt = zones == ALLOC_MOVABLE ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
+	int highest = alloc_zones_highest(zones);
 	struct pglist_data *pgdat = &m->nodes[nid];
 
 	for (int z = highest; z >= 0; z--) {
@@ -395,7 +395,7 @@ long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, 
 		pthread_mutex_unlock(&zone->lock);
 		if (!ok)
 			continue;
-		pfn = alloc_pages_zone(m, zone, order, mt);
+		pfn = alloc_pages_zone(m, zone, order, zones);
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;
 	}

@@ -103,12 +103,6 @@ void setup_per_zone_wmarks(struct memhp_machine *m);
 /* mm/page_alloc.c:calculate_totalreserve_pages (span_lock held) */
 unsigned long totalreserve_pages(struct memhp_machine *m);
 
-/* the highest zone an allocation of migratetype mt may use (gfp_zone):
- * GFP_HIGHUSER_MOVABLE's ZONE_MOVABLE, GFP_KERNEL's ZONE_NORMAL */
-static inline int alloc_highest_zone(int mt)
-{
-	return mt == MIGRATE_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
-}
 struct zone *page_zone(struct memhp_machine *m, unsigned long pfn);
 
 /* ---- sparse sections and the vmemmap (sparse.c) ---------------------- */
@@ -202,7 +196,25 @@ bool deferred_run_is_valid(struct memhp_machine *m, const struct zone *zone, con
 
 /* ---- buddy allocator (page_alloc.c) ---------------------------------- */
 
-enum alloc_zones { ALLOC_KERNEL, ALLOC_MOVABLE };
+/*
+ * What an allocation may use, as its gfp mask says (gfp_zone and
+ * gfp_migratetype): GFP_KERNEL an unmovable page up to ZONE_NORMAL,
+ * GFP_HIGHUSER_MOVABLE a movable page up to ZONE_MOVABLE, and
+ * GFP_USER | __GFP_MOVABLE - a migration target for a page that is not in
+ * ZONE_MOVABLE, which alloc_migration_target gives no __GFP_HIGHMEM - a
+ * movable page up to ZONE_NORMAL.
+ */
+enum alloc_zones { ALLOC_KERNEL, ALLOC_MOVABLE, ALLOC_USER_MOVABLE };
+
+static inline int alloc_zones_highest(enum alloc_zones zones)
+{
+	return zones == ALLOC_MOVABLE ? ZONE_MOVABLE : ZONE_NORMAL;
+}
+
+static inline int alloc_zones_migratetype(enum alloc_zones zones)
+{
+	return zones == ALLOC_KERNEL ? MIGRATE_UNMOVABLE : MIGRATE_MOVABLE;
+}
 void free_list_add(struct free_list *l, struct page *p, bool to_tail);
 void free_list_del(struct free_list *l, struct page *p);
 void free_list_insert_before(struct free_list *l, struct page *pos, struct page *p);
@@ -214,7 +226,7 @@ long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones,
 		      unsigned int order); /* pfn or -ENOMEM */
 void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 void free_pages_prepare(struct memhp_machine *m, unsigned long pfn, unsigned int order);
-long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt);
+long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, enum alloc_zones zones);
 bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsigned long mark, int highest);
 long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order, bool slow);
 long alloc_page_fault(struct memhp_machine *m, int nid, enum alloc_zones zones);	/* a user page */

@@ -464,6 +464,52 @@ static void test_offline_targets_spare_a_zone_below_low(void **state)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * A page leaving a ZONE_NORMAL block is migrated within the kernel zones:
+ * do_migrate_range asks for GFP_USER | __GFP_MOVABLE and only a source in
+ * ZONE_MOVABLE gets __GFP_HIGHMEM (alloc_migration_target), so a free
+ * ZONE_MOVABLE, the first zone a process's faults would use, gives no
+ * target.
+ */
+static void test_offline_of_normal_keeps_targets_out_of_movable(void **state)
+{
+	struct memhp_machine *m = boot_machine("memory_hotplug.memmap_on_memory=1 memhp.kernel_alloc_pages=0 "
+					       "memhp_default_state=offline", 1 * GiB);
+	struct memhp_dimm_info normal, movable;
+	struct memhp_region *r;
+	size_t pages = 8192, in_block = 0;
+	long movable_free;
+
+	(void)state;
+	assert_int_equal(memhp_dimm_add(m, "n", 256 * MiB, 0, MEMHP_ADDR_AUTO, -1, &normal), 0);
+	assert_int_equal(normal.first_block, 32);
+	write_ok(m, MEM "memory32/state", "online_kernel");
+	write_ok(m, MEM "memory33/state", "online_kernel");
+	/* no ZONE_MOVABLE yet: the process's pages come from Normal, block 32 first */
+	assert_int_equal(memhp_region_alloc(m, pages, 0, 0, &r), 0);
+	fill(memhp_region_addr(r), pages);
+	for (size_t i = 0; i < pages; i++)
+		in_block += memhp_region_pfn(r, i) / 32768 == 32;
+	assert_true(in_block > pages / 2);
+	assert_int_equal(memhp_dimm_add(m, "m", 256 * MiB, 0, MEMHP_ADDR_AUTO, -1, &movable), 0);
+	write_ok(m, MEM "memory34/state", "online_movable");
+	write_ok(m, MEM "memory35/state", "online_movable");
+	movable_free = zone_field(m, 0, "Movable", "free+pcp");
+	assert_true(movable_free > (long)pages);
+
+	write_ok(m, MEM "memory32/state", "offline");
+	assert_int_equal(zone_field(m, 0, "Movable", "free+pcp"), movable_free);
+	for (size_t i = 0; i < pages; i++) {
+		long pfn = memhp_region_pfn(r, i);
+
+		assert_true(pfn >= 0 && pfn / 32768 != 32 && pfn / 32768 < 34);
+	}
+	assert_int_equal(check(memhp_region_addr(r), pages, NULL), 0);
+	audit_ok(m);
+	memhp_region_free(r);
+	memhp_machine_destroy(m);
+}
+
 /* an unmovable page in a kernel zone: -EBUSY, still online, data intact */
 static void test_unmovable_page(void **state)
 {
@@ -796,6 +842,7 @@ int main(void)
 		cmocka_unit_test(test_unmovable_page),
 		cmocka_unit_test(test_region_split),
 		cmocka_unit_test(test_offline_targets_spare_a_zone_below_low),
+		cmocka_unit_test(test_offline_of_normal_keeps_targets_out_of_movable),
 		cmocka_unit_test(test_fork_child_has_no_window),
 		cmocka_unit_test(test_memhp_fork_snapshot),
 		cmocka_unit_test(test_pinned_page_and_cancel),
