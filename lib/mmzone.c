@@ -356,6 +356,7 @@ static void __setup_per_zone_wmarks(struct memhp_machine *m, unsigned long min_f
 void setup_per_zone_wmarks(struct memhp_machine *m)
 {
 	unsigned long kb_per_page = m->page_size >> 10, min_free_kbytes, recommended;
+	unsigned long managed[MEMHP_MAX_NODES][MAX_NR_ZONES];
 	unsigned int nr_zones = 0;
 
 	pthread_mutex_lock(&m->span_lock);
@@ -370,11 +371,20 @@ void setup_per_zone_wmarks(struct memhp_machine *m)
 	recommended = MIN(recommended, nr_free_buffer_pages(m) / 20) * kb_per_page;
 	if (recommended > min_free_kbytes)
 		__setup_per_zone_wmarks(m, recommended);
-	pthread_mutex_unlock(&m->span_lock);
-	/* the per-CPU lists' limits follow the watermarks */
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
 		for (int z = 0; z < MAX_NR_ZONES; z++)
-			zone_pcp_update(m, &m->nodes[nid].node_zones[z]);
+			managed[nid][z] = managed_at_initcalls(m, &m->nodes[nid].node_zones[z]);
+	pthread_mutex_unlock(&m->span_lock);
+	/*
+	 * The per-CPU lists' limits follow the watermarks, from the same
+	 * managed count: at boot the initcalls' (init_per_zone_wmark_min's
+	 * zone_pcp_update runs before the initrd and the image's init
+	 * sections are freed, and nothing sets the limits again until the
+	 * watermarks next change).
+	 */
+	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			zone_pcp_update(m, &m->nodes[nid].node_zones[z], managed[nid][z]);
 }
 
 /* sysctl_lowmem_reserve_ratio: 256 for DMA and DMA32, 32 for Normal */

@@ -302,11 +302,22 @@ void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int orde
 /*
  * zone_watermark_ok (zone->lock held): 2^order pages can go and leave the
  * zone above `mark` plus what it keeps back from allocations that could
- * use zones up to `highest` (lowmem_reserve)
+ * use zones up to `highest` (lowmem_reserve) - and, for order > 0, a free
+ * chunk of at least that order is on a list such an allocation may take
+ * from (__zone_watermark_ok's free_area walk: unmovable, movable or
+ * reclaimable, not the highatomic reserve nor an isolated block).
  */
 bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsigned long mark, int highest)
 {
-	return (unsigned long)atomic_load(&zone->nr_free_pages) >= mark + zone->lowmem_reserve[highest] + (1UL << order);
+	if ((unsigned long)atomic_load(&zone->nr_free_pages) < mark + zone->lowmem_reserve[highest] + (1UL << order))
+		return false;
+	if (!order)
+		return true;
+	for (unsigned int o = order; o <= MAX_ORDER_LIMIT; o++)
+		for (int mt = MIGRATE_UNMOVABLE; mt <= MIGRATE_RECLAIMABLE; mt++)
+			if (zone->free_area[o].list[mt].head)
+				return true;
+	return false;
 }
 
 /*

@@ -409,7 +409,26 @@ static void clear_below_high(struct zone *zone)
 	pthread_mutex_unlock(&zone->lock);
 }
 
-/* false: the zone's caches are disabled, free to the buddy instead */
+/*
+ * free_unref_page_commit on a disabled list (limits 0, batch 1): the page
+ * passes straight on to the buddy, but is counted as the run of frees it
+ * is part of (free_count, capped at the batch of 1's scale), and the zone,
+ * above its high watermark again, may leave ZONE_BELOW_HIGH; slot lock
+ * held
+ */
+static void pcp_free_disabled(struct memhp_machine *m, struct zone *zone, struct pcp_zone *pz, unsigned long pfn,
+			      unsigned int order)
+{
+	pz->alloc_factor >>= 1;
+	if (pz->free_count < (1 << PCP_BATCH_SCALE_MAX))
+		pz->free_count += 1 << order;
+	pcp_passed_disabled(pz);
+	free_pages_prepare(m, pfn, order);
+	free_one_page(m, zone, pfn, order, get_pageblock_migratetype(m, pfn), false);
+	clear_below_high(zone);
+}
+
+/* false: the page is not the pcp's to take (isolated), free it to the buddy */
 bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn, unsigned int order)
 {
 	struct per_cpu_pages *pcp = this_cpu(m);
@@ -421,10 +440,9 @@ bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn, uns
 	pthread_mutex_lock(&pcp->lock);
 	pz = pcp_zone_of(pcp, zone);
 	if (atomic_load(&zone->pcp_disabled)) {
-		pz->alloc_factor >>= 1;
-		pcp_passed_disabled(pz);
+		pcp_free_disabled(m, zone, pz, pfn, order);
 		pthread_mutex_unlock(&pcp->lock);
-		return false;
+		return true;
 	}
 	free_pages_prepare(m, pfn, order);
 	/* the freeing owner hands the page to the slot: nobody else writes it */
@@ -454,12 +472,14 @@ bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn, uns
 static void decay_pcp_high(struct memhp_machine *m, struct zone *zone, struct per_cpu_pages *pcp)
 {
 	struct pcp_zone *pz = pcp_zone_of(pcp, zone);
+	/* a disabled zone's limits are zone_pcp_disable's: 0, and a batch of 1 */
+	bool disabled = atomic_load(&zone->pcp_disabled);
+	int high_min = disabled ? 0 : pz->high_min, batch = disabled ? 1 : pz->batch;
 
-	if (pz->high > pz->high_min)
-		pz->high = MAX(MAX(pz->count - (pz->batch << PCP_BATCH_SCALE_MAX), pz->high - (pz->high >> 3)),
-			       pz->high_min);
-	for (int to_drain = pz->count - pz->high; to_drain > 0; to_drain -= pz->batch)
-		free_pcppages_bulk(m, zone, pcp, MIN(to_drain, pz->batch), 0);
+	if (pz->high > high_min)
+		pz->high = MAX(MAX(pz->count - (batch << PCP_BATCH_SCALE_MAX), pz->high - (pz->high >> 3)), high_min);
+	for (int to_drain = pz->count - pz->high; to_drain > 0; to_drain -= batch)
+		free_pcppages_bulk(m, zone, pcp, MIN(to_drain, batch), 0);
 }
 
 void memhp_vmstat_update(struct memhp_machine *m)
@@ -473,7 +493,7 @@ void memhp_vmstat_update(struct memhp_machine *m)
 			for (int z = 0; z < MAX_NR_ZONES; z++) {
 				struct zone *zone = &m->nodes[nid].node_zones[z];
 
-				if (populated_zone(zone) && !atomic_load(&zone->pcp_disabled))
+				if (populated_zone(zone))
 					decay_pcp_high(m, zone, pcp);
 			}
 		pthread_mutex_unlock(&pcp->lock);
@@ -507,13 +527,14 @@ static int zone_highsize(const struct memhp_machine *m, unsigned long total, int
 /*
  * zone_pcp_update, after every setup_per_zone_wmarks: each slot's batch,
  * high_min (the low watermark's share) and high_max (an eighth of the
- * managed pages' share).  A zone left without pages gets the boot
- * pageset's nothing-kept limits and a fresh state (zone_pcp_reset), as
- * the pageset the kernel gives it back when it is populated again.
+ * share of `managed`, the zone's managed pages as the watermarks counted
+ * them).  A zone left without pages gets the boot pageset's nothing-kept
+ * limits and a fresh state (zone_pcp_reset), as the pageset the kernel
+ * gives it back when it is populated again.
  */
-void zone_pcp_update(struct memhp_machine *m, struct zone *zone)
+void zone_pcp_update(struct memhp_machine *m, struct zone *zone, unsigned long managed)
 {
-	unsigned long managed = (unsigned long)atomic_load(&zone->managed_pages), low;
+	unsigned long low;
 	int batch, high_min, high_max;
 	bool empty = !populated_zone(zone);
 

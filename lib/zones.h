@@ -259,7 +259,7 @@ void pcp_lock_all(struct memhp_machine *m);
 void pcp_unlock_all(struct memhp_machine *m);
 void zone_pcp_enable(struct memhp_machine *m, struct zone *zone);
 unsigned long pcp_count(struct memhp_machine *m, struct zone *zone);
-void zone_pcp_update(struct memhp_machine *m, struct zone *zone);
+void zone_pcp_update(struct memhp_machine *m, struct zone *zone, unsigned long managed);
 void pcp_pageset(struct memhp_machine *m, struct zone *zone, unsigned int cpu, int *count, int *high, int *batch);
 int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, char *msg, size_t len);
 int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, long *pfns,

@@ -9,7 +9,12 @@
  * has batch 7 and reaches high 4032 after a 64 MiB process (seeds 604,
  * 609); one vmstat period with a short list takes it to 3528 (seed 591).
  */
+#include <sched.h>
+
 #include "helpers.h"
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 #define MEM "/sys/devices/system/memory/"
 
@@ -105,11 +110,20 @@ static void test_exit_fills_list_to_high(void **state)
 	assert_int_equal(movable(m, "high:"), 4032);
 	assert_true(count >= 4032 - (7 << 5) && count < 4032);
 	assert_int_equal(zone_field(m, 0, "Movable", "free+pcp"), before);
-	/* two periods: each takes high down by at most 7 << 5 below the count */
-	memhp_vmstat_update(m);
-	memhp_vmstat_update(m);
-	assert_true(movable(m, "high:") >= count - 2 * (7 << 5));
-	assert_true(movable(m, "count:") <= movable(m, "high:"));
+	/*
+	 * each period: high to the largest of count - 7 << 5 (the cap on
+	 * what one period frees), high less an eighth, and high_min; the
+	 * list drained down to it
+	 */
+	for (int period = 0; period < 2; period++) {
+		long high = movable(m, "high:");
+
+		count = movable(m, "count:");
+		high = MAX(MAX(count - (7 << 5), high - (high >> 3)), movable(m, "low"));
+		memhp_vmstat_update(m);
+		assert_int_equal(movable(m, "high:"), high);
+		assert_int_equal(movable(m, "count:"), MIN(count, high));
+	}
 	assert_int_equal(zone_field(m, 0, "Movable", "free+pcp"), before);
 	audit_ok(m);
 	memhp_machine_destroy(m);
@@ -172,6 +186,91 @@ static void test_zone_below_high_keeps_high_down(void **state)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * zone_highsize splits the limits over the CPUs (every one is on node 0):
+ * with two, each pageset's high_max is a sixteenth of the zone's managed
+ * pages and high_min half the low watermark (at least 4 batches); the
+ * batch does not depend on them.  The test runs on host CPU 0, which is
+ * guest CPU 0's pageset.
+ */
+static void test_limits_split_over_cpus(void **state)
+{
+	struct memhp_machine *m = boot_machine_cpus("memory_hotplug.memmap_on_memory=1 "
+						    "memhp_default_state=online_movable", 1 * GiB, 2);
+	struct memhp_dimm_info info;
+	struct memhp_region *r, *one;
+	cpu_set_t cpu0, old;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(old), &old), 0);
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	assert_int_equal(sched_setaffinity(0, sizeof(cpu0), &cpu0), 0);
+	assert_int_equal(memhp_dimm_add(m, "d1", 512 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(movable(m, "batch:"), 31);
+	assert_int_equal(memhp_region_alloc(m, 32768, 0, 0, &r), 0);
+	assert_int_equal(memhp_region_alloc(m, 1, 0, 0, &one), 0);
+	assert_int_equal(movable(m, "high:"), 129024 / 8 / 2);
+	/* after an offline in the zone a free clamps high to high_min */
+	write_ok(m, MEM "memory32/state", "offline");
+	memhp_region_free(one);
+	assert_int_equal(movable(m, "high:"), MAX(movable(m, "low") / 2, 31 << 2));
+	audit_ok(m);
+	memhp_region_free(r);
+	memhp_machine_destroy(m);
+	assert_int_equal(sched_setaffinity(0, sizeof(old), &old), 0);
+}
+
+struct free_on_going_offline {
+	struct memhp_region *r;
+	int calls;
+};
+
+/* frees the region while the offline has the zone's lists disabled, then vetoes it */
+static int free_then_veto(void *arg, enum memhp_mem_action action, const struct memhp_memory_notify *mn)
+{
+	struct free_on_going_offline *f = arg;
+
+	(void)mn;
+	if (action != MEMHP_MEM_GOING_OFFLINE)
+		return 0;
+	f->calls++;
+	memhp_region_free(f->r);
+	return -EBUSY;
+}
+
+/*
+ * A free through a disabled list is free_unref_page_commit with limits 0:
+ * the page goes straight on to the buddy, and once the zone is above its
+ * high watermark again ZONE_BELOW_HIGH is cleared - so after the offline
+ * is over, refills raise pcp->high again (to high_max, an eighth of the
+ * zone's 64512 pages); with the flag left set they would keep it at
+ * high_min.
+ */
+static void test_free_while_disabled_clears_below_high(void **state)
+{
+	struct memhp_machine *m = one_cpu_movable(256 * MiB);
+	long low = movable(m, "low");
+	struct free_on_going_offline f = { 0 };
+	struct memhp_region *r;
+
+	(void)state;
+	assert_int_equal(memhp_region_alloc(m, (size_t)(zone_field(m, 0, "Movable", "free") - low - 64), 0, 0,
+					    &f.r), 0);
+	assert_true(zone_field(m, 0, "Movable", "free") < movable(m, "high"));
+	assert_int_equal(memhp_register_memory_notifier(m, free_then_veto, &f, 0), 0);
+	assert_int_equal(writef(m, MEM "memory33/state", "offline"), -EBUSY);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(memhp_unregister_memory_notifier(m, free_then_veto, &f), 0);
+	/* every page went to the buddy: nothing is left on the lists */
+	assert_int_equal(movable(m, "count:"), 0);
+	assert_int_equal(memhp_region_alloc(m, 16384, 0, 0, &r), 0);
+	assert_int_equal(movable(m, "high:"), 64512 / 8);
+	audit_ok(m);
+	memhp_region_free(r);
+	memhp_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +279,8 @@ int main(void)
 		cmocka_unit_test(test_exit_fills_list_to_high),
 		cmocka_unit_test(test_offline_resets_high_to_min),
 		cmocka_unit_test(test_zone_below_high_keeps_high_down),
+		cmocka_unit_test(test_limits_split_over_cpus),
+		cmocka_unit_test(test_free_while_disabled_clears_below_high),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
