@@ -99,6 +99,7 @@ struct run {
 	struct memhp_counters prev_c;
 	char *prev_blocks;	/* "id state zones\n" lines */
 	unsigned int write_timeout_ms;	/* this step's limit per write */
+	double clock;			/* the guest's seconds since boot's snapshot */
 };
 
 /* the oracle's guest runs every sysfs write under `timeout 120` */

@@ -523,6 +523,25 @@ printf 'mem 1G\nhotadd d1 128M\nfrobnicate 3\n' > "$out/bad.scn"
 "$build/memhpctl" run "$out/bad.scn" > /dev/null 2> "$out/scn.err"; rc=$?
 check "an unknown scenario verb is an error with its line" \
 	"[ $rc = 2 ] && grep -q 'bad.scn:3: unknown verb .frobnicate.' '$out/scn.err'"
+# the guest's clock: a `sleep` lets vmstat_update decay the lists a kill filled
+printf 'mem 1G\nauto_online online_movable\nhotadd d1 256M\nhog anon 64 as H\nkill H\nsleep 4\n' > "$out/clock.scn"
+"$build/memhpctl" run "$out/clock.scn" --json -o "$out/clock.json" > /dev/null 2>&1
+check "memhpctl run: sleep 4 is 4 or 5 vmstat periods of decay_pcp_high on the lists a kill filled" \
+	"python3 - '$out/clock.json' <<'PY'
+import json, sys
+steps = json.load(open(sys.argv[1]))['steps']
+def movable(step):
+    return next(z for z in step['snapshot']['zones'] if z['zone'] == 'Movable' and z['managed'])
+k, s = movable(steps[3]), movable(steps[4])
+batch, high, count = k['pcp_batch'], k['pcp_high'], k['pcp_count']
+high_min = max(k['low'], batch * 4)
+seen = []
+for period in range(6):
+    seen.append((high, count))
+    high = max(count - (batch << 5), high - (high >> 3), high_min)
+    count = min(count, high)
+sys.exit(not (k['pcp_count'] > 1000 and (s['pcp_high'], s['pcp_count']) in seen[4:6]))
+PY"
 lc shutdown > /dev/null
 
 # ---- uevents: memhpctl monitor, and a distribution's udev rule onlining a DIMM ----
