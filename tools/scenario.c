@@ -893,6 +893,24 @@ static int run_one_step(struct run *r, struct scn_step *st)
 	return ret;
 }
 
+/*
+ * The oracle guest's user space: its init (busybox), the harness's agent
+ * and the shell that runs its commands hold 3 MiB of anonymous memory
+ * once the guest has booted, faulted like any process's - into
+ * ZONE_MOVABLE when one exists at boot (the kernel's runs with a
+ * coldplugged DIMM onlined movable: managed - free - per-CPU pages of
+ * that zone are 767-770 at the boot snapshot), else into Normal or
+ * DMA32.  memhp's machine is the kernel; the runner gives it the guest's
+ * processes, before the boot's snapshot, for the life of the run.
+ */
+#define GUEST_USER_BYTES (3UL << 20)
+
+static void start_guest_user_space(struct run *r)
+{
+	snprintf(r->guest_user.name, sizeof(r->guest_user.name), "%s", "(guest user space)");
+	r->t->hog(r, &r->guest_user, HOG_ANON, GUEST_USER_BYTES / r->geo.page_size);
+}
+
 int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 		 struct scn_totals *totals)
 {
@@ -922,6 +940,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	if (ret)
 		goto out;
 	record_coldplug(r, s);
+	start_guest_user_space(r);
 	json_init(&r->j, out, opt->pretty);
 	begin_output(r, s, cmdline);
 	r->clock = SNAPSHOT_SECONDS;	/* the boot's snapshot */
@@ -937,6 +956,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	free(r->prev_blocks);
 	for (int i = 0; i < r->nr_hogs; i++)
 		hog_free(r, &r->hogs[i]);
+	hog_free(r, &r->guest_user);
 	r->t->close(r);
 out:
 	free(cmdline);

@@ -100,6 +100,7 @@ struct run {
 	char *prev_blocks;	/* "id state zones\n" lines */
 	unsigned int write_timeout_ms;	/* this step's limit per write */
 	double clock;			/* the guest's seconds since boot's snapshot */
+	struct hog guest_user;		/* the oracle guest's own processes */
 };
 
 /* the oracle's guest runs every sysfs write under `timeout 120` */
