@@ -907,7 +907,8 @@ static int run_one_step(struct run *r, struct scn_step *st)
 
 static void start_guest_user_space(struct run *r)
 {
-	snprintf(r->guest_user.name, sizeof(r->guest_user.name), "%s", "(guest user space)");
+	/* a name memhpd's hog request takes (ctl_name_is_valid) */
+	snprintf(r->guest_user.name, sizeof(r->guest_user.name), "%s", "guest_user_space");
 	r->t->hog(r, &r->guest_user, HOG_ANON, GUEST_USER_BYTES / r->geo.page_size);
 }
 

@@ -348,6 +348,17 @@ check "memhpctl run against memhpd: c1-offline-movable-in-use conforms" \
 # the same on 2 MiB pages: the kernel's numbers do not depend on the backing
 check "memhpd --huge-pages: c1-offline-movable-in-use conforms, devices on 2 MiB pages" \
 	"daemon_opts=--huge-pages run_on_daemon c1-offline-movable-in-use python3 '$top/tests/oracle/conform.py' '$top/tests/oracle/kernel/c1-movable-in-use-mmom1.json' && [ \$(grep -c 'd1 \[mem .*2 MiB pages where aligned' '$out/dmesg-c1-offline-movable-in-use.txt') -ge 1 ]"
+# the runner gives memhpd the oracle guest's own processes too: the boot's
+# free pages are the in-process run's (3 MiB fewer than with none)
+"$build/memhpctl" run "$top/tests/oracle/scenarios/c1-offline-movable-in-use.scn" memory_hotplug.memmap_on_memory=1 \
+	--json -o "$out/local-c1.json" > /dev/null 2>&1
+check "memhpctl run against memhpd: the guest's user space as in process (boot free + per-CPU pages equal)" \
+	"python3 - '$out/local-c1.json' '$out/daemon-c1-offline-movable-in-use.json' <<'PY'
+import json, sys
+local, daemon = ([(z['node'], z['zone'], z['free'] + z['pcp_count']) for z in json.load(open(f))['boot']['snapshot']['zones']]
+                 for f in sys.argv[1:3])
+sys.exit(local != daemon)
+PY"
 check "memhpctl run against memhpd: b1-online-zones conforms" \
 	"run_on_daemon b1-online-zones python3 '$top/tests/oracle/conform.py' '$top/tests/oracle/kernel/b1-online-zones-mmom1.json'"
 check "memhpctl run against memhpd: dax-cxl-kmem snapshot" \
