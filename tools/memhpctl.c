@@ -1347,7 +1347,8 @@ static int cmd_run(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' }, { "pretty", no_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' }, { "backing-dir", required_argument, NULL, 'b' },
 		{ "socket", required_argument, NULL, 's' }, { "kernel-image", required_argument, NULL, 'k' },
-		{ "huge-pages", no_argument, NULL, 'H' }, HELP_OPTION, { NULL, 0, NULL, 0 },
+		{ "huge-pages", no_argument, NULL, 'H' }, { "no-guest-processes", no_argument, NULL, 'G' },
+		HELP_OPTION, { NULL, 0, NULL, 0 },
 	};
 	struct scn_options opt = { 0 };
 	struct scn_totals totals;
@@ -1368,6 +1369,7 @@ static int cmd_run(int argc, char **argv)
 		case 'o': outpath = optarg; break;
 		case 'b': opt.backing_dir = optarg; break;
 		case 'H': opt.huge_pages = true; break;
+		case 'G': opt.no_guest_processes = true; break;
 		case 's': socket_path = optarg; socket_given = 1; break;
 		case 'k':
 			if (scn_parse_size(optarg, &opt.kernel_image_base))
@@ -1494,7 +1496,7 @@ static const struct command commands[] = {
 	{ "demo", run_demo, "[--svg FILE] [--json FILE] [--device SIZE]",
 	  "the main job: 256 GiB of CXL memory on a 2 GiB machine, memmap_on_memory off and on" },
 	{ "run", cmd_run, "FILE [--json] [--pretty] [-o OUT] [--backing-dir DIR] [--huge-pages] [--socket PATH] [--kernel-image ADDR]\n"
-	  "         [KERNEL_OPTION...]",
+	  "         [--no-guest-processes] [KERNEL_OPTION...]",
 	  "run a scenario (the oracle's language); with --socket, on a running memhpd" },
 	{ "device", cmd_device, "add NAME SIZE [--node N] [--addr A] [--backing FILE] | del NAME | list [--json]",
 	  "DIMMs in and out of a running memhpd" },

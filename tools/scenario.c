@@ -941,7 +941,8 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	if (ret)
 		goto out;
 	record_coldplug(r, s);
-	start_guest_user_space(r);
+	if (!opt->no_guest_processes)
+		start_guest_user_space(r);
 	json_init(&r->j, out, opt->pretty);
 	begin_output(r, s, cmdline);
 	r->clock = SNAPSHOT_SECONDS;	/* the boot's snapshot */

@@ -61,6 +61,7 @@ struct scn_options {
 	bool huge_pages;		/* devices on 2 MiB pages where the host offers them */
 	const char *socket;		/* run against this memhpd, not in process */
 	uint64_t kernel_image_base;	/* where KASLR put the image; 0: 16 MiB */
+	bool no_guest_processes;	/* the machine alone: no oracle guest user space */
 };
 
 struct scn_totals {
