@@ -66,6 +66,30 @@ static uint64_t pc_lowmem(uint64_t mem)
 	return mem >= 0xe0000000ULL ? 0xc0000000ULL : mem;
 }
 
+/*
+ * Where the initramfs lies when the kernel reserves it (early_reserve_initrd,
+ * before any memblock allocation): QEMU's linuxboot loads it page-aligned
+ * just below the top of the RAM under 4 GiB - the e820 RAM's end, or with
+ * NVDIMMs 64 KiB under the 128K of firmware tables (the recorded guests'
+ * "RAMDISK:" lines: ...85000-...dffff for the 1388K set, ...3e000-...cffff
+ * for the nfit one).  It stays reserved through memblock_free_all, so the
+ * early allocations pack below it; boot_late_frees hands it back.
+ */
+static void layout_initrd(struct memhp_machine *m, const struct memhp_config *cfg, struct boot_layout *l)
+{
+	uint64_t bytes = cfg->initrd_size ? cfg->initrd_size : m->arch->initrd_default_bytes;
+	uint64_t end = cfg->nr_nvdimm ? l->lowmem - 0x30000 : l->lowmem_ram_end;
+
+	l->initrd.start = l->initrd.end = 0;
+	if (cfg->initrd_size == MEMHP_NO_INITRD || !m->arch->pc_layout)
+		return;
+	bytes = ALIGN_UP(bytes, m->page_size);
+	if (end <= bytes || end - bytes < 0x100000)
+		return;		/* no room above the first 1 MiB: not loaded */
+	l->initrd.start = ALIGN_DOWN(end - bytes, m->page_size);
+	l->initrd.end = end;
+}
+
 static void layout_ram(struct memhp_machine *m, const struct memhp_config *cfg, struct boot_layout *l)
 {
 	uint64_t lowmem = pc_lowmem(cfg->mem), off = 0;
@@ -78,6 +102,7 @@ static void layout_ram(struct memhp_machine *m, const struct memhp_config *cfg, 
 	 */
 	l->lowmem = lowmem;
 	l->lowmem_ram_end = lowmem - 0x20000 - (cfg->nr_nvdimm ? 0x1000 : 0);
+	layout_initrd(m, cfg, l);
 
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
 		uint64_t len;
@@ -472,9 +497,6 @@ static int boot_reservations(struct memhp_machine *m, const struct memhp_config 
 	return l->reserve_failed ? -ENOMEM : 0;
 }
 
-/* QEMU's ACPI tables below the top of low RAM (acpi_data_size) */
-#define ACPI_DATA_SIZE 0x20000ULL
-
 /*
  * Pages the boot frees only after the initcalls - after
  * init_per_zone_wmark_min has set the watermarks and lowmem reserves from
@@ -493,9 +515,8 @@ static void boot_late_frees(struct memhp_machine *m, const struct memhp_config *
 		return;
 	/* credited where free_reserved_area credits them: the pages' zone */
 	page_zone(m, PHYS_PFN_M(m, image))->late_freed += m->arch->late_freed_image_bytes / m->page_size;
-	if (cfg->initrd_size != MEMHP_NO_INITRD && l->lowmem_ram_end > ACPI_DATA_SIZE)
-		page_zone(m, PHYS_PFN_M(m, l->lowmem_ram_end - ACPI_DATA_SIZE - 1))->late_freed +=
-			initrd / m->page_size;
+	if (l->initrd.end > l->initrd.start)
+		page_zone(m, PHYS_PFN_M(m, l->initrd.start))->late_freed += initrd / m->page_size;
 }
 
 static int boot(struct memhp_machine *m, const struct memhp_config *cfg)

@@ -26,10 +26,9 @@
  *                   early hash tables (hashdist off), fixmap page tables;
  *   mem_init        the swiotlb below 4G, its slot and area arrays.
  *
- * Not modelled: the initrd (reserved early, freed after unpacking, so it
- * only moves later allocations down within the same zone) and KASLR (the
- * reference kernel randomizes where its image lands; without it the image
- * is at 16 MiB, as here).
+ * The initramfs is reserved first (early_reserve_initrd) and freed only
+ * after the initcalls, so the allocations pack below it.  KASLR: the image
+ * lands where memhp_config.kernel_image_base says (16 MiB without it).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -770,6 +769,9 @@ int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cf
 {
 	int ret;
 
+	/* early_reserve_initrd: the early allocations pack below it */
+	if (l->initrd.end > l->initrd.start)
+		memblock_reserve(l, l->initrd.start, l->initrd.end);
 	ret = alloc_direct_map_tables(l, image, m->arch->kernel_reserved_bytes, m->params.movable_node);
 	if (ret)
 		return ret;
@@ -791,5 +793,11 @@ int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cf
 	for (int i = 0; i < NR_SPP_PAGES; i++)
 		memblock_alloc_range(l, 4096, 4096, 0, UINT64_MAX, -1, false);
 	alloc_swiotlb(m, l);
+	/*
+	 * free_initrd_mem gives the initramfs back after the initcalls, past
+	 * the watermarks (boot_late_frees counts it): in the end it is free
+	 */
+	if (l->initrd.end > l->initrd.start)
+		memblock_free(l, l->initrd.start, l->initrd.end);
 	return l->reserve_failed ? -ENOMEM : 0;
 }

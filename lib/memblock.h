@@ -29,6 +29,7 @@ struct boot_layout {
 	bool reserve_failed;		/* an insertion ran out of memory */
 	uint64_t lowmem_ram_end;	/* firmware's RAM top below 4G (pc) */
 	uint64_t lowmem;		/* RAM below the PCI hole (pc) */
+	struct range initrd;		/* where QEMU loaded the initramfs (pc) */
 	size_t nr_firmware_e820;	/* e820_table_firmware entries (pc) */
 	size_t nr_kernel_e820;		/* e820_table entries after the cmdline */
 };
