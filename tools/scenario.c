@@ -838,6 +838,8 @@ static void begin_output(struct run *r, struct scenario *s, const char *cmdline)
 		(unsigned long long)r->geo.block_size);
 }
 
+static void guest_processes_fork(struct run *r);
+
 /*
  * One step: run, its result rendered (in the JSON document with the
  * snapshot after it, or as text with what changed), then the audit;
@@ -859,10 +861,12 @@ static int run_one_step(struct run *r, struct scn_step *st)
 		 */
 		guest_clock_run(r, guest_seconds(find_step_verb(st->verb), st));
 		run_step(r, st);
+		guest_processes_fork(r);
 		guest_clock_run(r, SNAPSHOT_SECONDS);
 	} else {
 		/* the others' work comes first, then their waits */
 		run_step(r, st);
+		guest_processes_fork(r);
 		guest_clock_run(r, guest_seconds(find_step_verb(st->verb), st) + SNAPSHOT_SECONDS);
 	}
 	if (r->act.nomem) {
@@ -905,11 +909,63 @@ static int run_one_step(struct run *r, struct scn_step *st)
  */
 #define GUEST_USER_BYTES (3UL << 20)
 
+/*
+ * Of those, the pages the agent's long-lived shell writes: it forks for
+ * every command a step runs, so each write after the fork breaks
+ * copy-on-write and the copy comes from the zone user memory prefers now
+ * (GFP_HIGHUSER_MOVABLE: the node's Movable zone first), the old page
+ * going back when the child exits.  So these pages follow the newest
+ * Movable memory: a zone populated by a step holds 41-50 pages of them
+ * at its snapshot in the kernel's runs (managed - free - pcp), and an
+ * offline of its last block must migrate them - the allocation of their
+ * targets, finding the isolated zone under its high watermark, sets
+ * ZONE_BELOW_HIGH, which then keeps pcp->high at high_min when the zone
+ * is populated again.
+ */
+#define GUEST_COW_BYTES (192UL << 10)
+
+static size_t guest_cow_pages(const struct run *r)
+{
+	size_t n = GUEST_COW_BYTES / r->geo.page_size;
+
+	return n < GUEST_COW_MAX_PAGES ? n : GUEST_COW_MAX_PAGES;
+}
+
+/* page i's copy: a hog of one page, under a name memhpd's hog request takes */
+static void guest_cow_fault(struct run *r, size_t i)
+{
+	struct hog *h = &r->guest_cow[i];
+
+	snprintf(h->name, sizeof(h->name), "guest_cow_%zu_%u", i, r->guest_cow_gen & 1);
+	r->t->hog(r, h, HOG_ANON, 1);
+}
+
 static void start_guest_user_space(struct run *r)
 {
-	/* a name memhpd's hog request takes (ctl_name_is_valid) */
 	snprintf(r->guest_user.name, sizeof(r->guest_user.name), "%s", "guest_user_space");
-	r->t->hog(r, &r->guest_user, HOG_ANON, GUEST_USER_BYTES / r->geo.page_size);
+	r->t->hog(r, &r->guest_user, HOG_ANON, (GUEST_USER_BYTES - GUEST_COW_BYTES) / r->geo.page_size);
+	for (size_t i = 0; i < guest_cow_pages(r); i++)
+		guest_cow_fault(r, i);
+}
+
+/*
+ * A step's fork: each written page copied, the old one freed as the child
+ * exits - interleaved, as the guest's processes allocate and free in
+ * small runs (a burst of allocations would grow the per-CPU lists' refill
+ * batch, alloc_factor, which every free halves).
+ */
+static void guest_processes_fork(struct run *r)
+{
+	if (!r->guest_user.nr)
+		return;		/* --no-guest-processes */
+	r->guest_cow_gen++;	/* the copies' names differ from the pages' */
+	for (size_t i = 0; i < guest_cow_pages(r); i++) {
+		struct hog old = r->guest_cow[i];
+
+		memset(&r->guest_cow[i], 0, sizeof(r->guest_cow[i]));
+		guest_cow_fault(r, i);
+		hog_free(r, &old);
+	}
 }
 
 int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
@@ -959,6 +1015,8 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	for (int i = 0; i < r->nr_hogs; i++)
 		hog_free(r, &r->hogs[i]);
 	hog_free(r, &r->guest_user);
+	for (size_t i = 0; i < GUEST_COW_MAX_PAGES; i++)
+		hog_free(r, &r->guest_cow[i]);
 	r->t->close(r);
 out:
 	free(cmdline);

@@ -43,6 +43,9 @@ struct hog {
 
 struct run;
 
+/* the most pages the guest's processes copy per step (4 KiB pages) */
+#define GUEST_COW_MAX_PAGES 48
+
 /*
  * Where the steps act: the machine in process, or a running memhpd (its
  * control socket).  scenario_target.c has the two tables.
@@ -101,6 +104,8 @@ struct run {
 	unsigned int write_timeout_ms;	/* this step's limit per write */
 	double clock;			/* the guest's seconds since boot's snapshot */
 	struct hog guest_user;		/* the oracle guest's own processes */
+	struct hog guest_cow[GUEST_COW_MAX_PAGES]; /* ... the pages they write, one each */
+	unsigned int guest_cow_gen;	/* steps so far: their copies' names */
 };
 
 /* the oracle's guest runs every sysfs write under `timeout 120` */
