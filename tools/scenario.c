@@ -940,12 +940,65 @@ static void guest_cow_fault(struct run *r, size_t i)
 	r->t->hog(r, h, HOG_ANON, 1);
 }
 
-static void start_guest_user_space(struct run *r)
+/*
+ * The `modules` set's .ko files and their list: the initramfs unpacks them
+ * into the rootfs (tmpfs: page cache that GFP_HIGHUSER_MOVABLE places like
+ * the processes' pages), where they stay after insmod has read them - each
+ * file rounded up to whole pages.  The kernel's runs with nfit and a
+ * coldplugged Movable DIMM hold 986-994 pages there at the boot snapshot
+ * (managed - free - per-CPU), the 768 of the runs without modules plus the
+ * dax-nfit set's 222 pages of .ko files and 1 of modules.list.
+ */
+static size_t guest_rootfs_module_pages(const struct run *r, const struct scenario *s)
 {
+	size_t page = r->geo.page_size, n = 0;
+
+	for (size_t i = 0; i < SCN_MAX_MODULE_FILES; i++)
+		n += (s->module_file_bytes[i] + page - 1) / page;
+	return n ? n + 1 : 0;	/* + oracle/modules.list */
+}
+
+/*
+ * The files are unpacked before init runs; then pid 1 (busybox sh running
+ * /init, later exec'ing the agent) faults its own pages and forks its
+ * first child, which faults as many of its own and exits.  A busybox
+ * process holds 56 KiB of anonymous memory by its first command (RssAnon
+ * of busybox-static's sh).  Of the 3 MiB, 709 pages are the initramfs's
+ * files (busybox 484, memtool 222, the scripts 3), so 59 are anonymous and
+ * 45 of them come after that first fork.  The child's frees reset the
+ * per-CPU lists' alloc_factor: in the kernel's runs with the nfit modules
+ * and a coldplugged Movable zone, the zones of batch 15 and 63 refilled
+ * their scaled batch at the 946th page (932 files + 14), the zones of
+ * batch 31 a plain 31 at the 962nd (1 page left on the lists).
+ */
+#define GUEST_PROCESS_ANON_BYTES (56UL << 10)
+#define GUEST_AFTER_FIRST_FORK_BYTES (180UL << 10)
+
+static void guest_first_child(struct run *r)
+{
+	struct hog child = { .name = "guest_first_child" };
+
+	r->t->hog(r, &child, HOG_ANON, GUEST_PROCESS_ANON_BYTES / r->geo.page_size);
+	hog_free(r, &child);
+}
+
+static void start_guest_user_space(struct run *r, const struct scenario *s)
+{
+	size_t rootfs = guest_rootfs_module_pages(r, s);
+	size_t cow = guest_cow_pages(r);
+	size_t after_fork = MIN_SZ(cow, GUEST_AFTER_FIRST_FORK_BYTES / r->geo.page_size);
+
+	if (rootfs) {
+		snprintf(r->guest_rootfs.name, sizeof(r->guest_rootfs.name), "%s", "guest_rootfs_modules");
+		r->t->hog(r, &r->guest_rootfs, HOG_ANON, rootfs);
+	}
 	snprintf(r->guest_user.name, sizeof(r->guest_user.name), "%s", "guest_user_space");
 	r->t->hog(r, &r->guest_user, HOG_ANON, (GUEST_USER_BYTES - GUEST_COW_BYTES) / r->geo.page_size);
-	for (size_t i = 0; i < guest_cow_pages(r); i++)
+	for (size_t i = 0; i < cow; i++) {
+		if (i == cow - after_fork)
+			guest_first_child(r);
 		guest_cow_fault(r, i);
+	}
 }
 
 /*
@@ -998,7 +1051,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 		goto out;
 	record_coldplug(r, s);
 	if (!opt->no_guest_processes)
-		start_guest_user_space(r);
+		start_guest_user_space(r, s);
 	json_init(&r->j, out, opt->pretty);
 	begin_output(r, s, cmdline);
 	r->clock = SNAPSHOT_SECONDS;	/* the boot's snapshot */
@@ -1015,6 +1068,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	for (int i = 0; i < r->nr_hogs; i++)
 		hog_free(r, &r->hogs[i]);
 	hog_free(r, &r->guest_user);
+	hog_free(r, &r->guest_rootfs);
 	for (size_t i = 0; i < GUEST_COW_MAX_PAGES; i++)
 		hog_free(r, &r->guest_cow[i]);
 	r->t->close(r);

@@ -23,6 +23,7 @@ struct scn_step {
 };
 
 #define SCN_MAX_COLDPLUG 16
+#define SCN_MAX_MODULE_FILES 8
 
 struct scenario {
 	char *file;
@@ -39,6 +40,7 @@ struct scenario {
 	char *arch;
 	char *skipped_directives;	/* directives memhp does not honour */
 	uint64_t initrd_size;		/* the oracle's initramfs with these modules (0: without) */
+	uint32_t module_file_bytes[SCN_MAX_MODULE_FILES];	/* its .ko files' sizes (0: none) */
 	struct memhp_coldplug coldplug[SCN_MAX_COLDPLUG];	/* names owned */
 	unsigned int nr_coldplug;
 	struct memhp_coldplug nvdimm[SCN_MAX_COLDPLUG];		/* names owned */

@@ -133,20 +133,28 @@ static int load_boot_device(const char *verb, struct memhp_coldplug *list, unsig
 
 /*
  * The oracle's guest initramfs (run-scenario's build_initramfs: busybox,
- * its agent, and the `modules` set's .ko files) as the recorded guests
- * freed it ("Freeing initrd memory"): bytes, 0 for a set it never used.
+ * its agent, and the `modules` set's .ko files, uncompressed, listed in
+ * oracle/modules.list): its size as the recorded guests freed it
+ * ("Freeing initrd memory"), and the sizes of the .ko files it unpacks
+ * into the rootfs (those of linux-image-6.12.107+deb12-amd64, xz -dc).
  */
-static uint64_t oracle_initrd_size(const char *modules)
-{
-	static const struct {
-		const char *set;
-		uint64_t bytes;
-	} sizes[] = { { "dax", 1564ULL << 10 }, { "dax-nfit", 1608ULL << 10 } };
+static const struct oracle_module_set {
+	const char *set;
+	uint64_t initrd_bytes;
+	uint32_t ko_bytes[SCN_MAX_MODULE_FILES];
+} oracle_module_sets[] = {
+	/* libnvdimm nd_btt nd_pmem nd_e820 device_dax dax_pmem kmem */
+	{ "dax", 1564ULL << 10, { 543384, 59294, 48264, 12592, 32399, 14614, 18967 } },
+	/* libnvdimm nfit nd_btt nd_pmem device_dax dax_pmem kmem */
+	{ "dax-nfit", 1608ULL << 10, { 543384, 180758, 59294, 48264, 32399, 14614, 18967 } },
+};
 
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-		if (!strcmp(modules, sizes[i].set))
-			return sizes[i].bytes;
-	return 0;
+static const struct oracle_module_set *oracle_module_set(const char *modules)
+{
+	for (size_t i = 0; i < sizeof(oracle_module_sets) / sizeof(oracle_module_sets[0]); i++)
+		if (!strcmp(modules, oracle_module_sets[i].set))
+			return &oracle_module_sets[i];
+	return NULL;
 }
 
 static int load_directive(struct scenario *s, char *verb, char *rest, char **argv, int argc,
@@ -208,10 +216,14 @@ static int load_directive(struct scenario *s, char *verb, char *rest, char **arg
 			return -1;
 		}
 		s->smp = (unsigned int)atoi(argv[0]);
-	} else if (!strcmp(verb, "modules") && argc == 1 && oracle_initrd_size(argv[0])) {
+	} else if (!strcmp(verb, "modules") && argc == 1 && oracle_module_set(argv[0])) {
 		/* the harness packs them into the guest's initramfs: its size is
-		 * what the guest frees after the initcalls */
-		s->initrd_size = oracle_initrd_size(argv[0]);
+		 * what the guest frees after the initcalls, its files stay in
+		 * the rootfs */
+		const struct oracle_module_set *set = oracle_module_set(argv[0]);
+
+		s->initrd_size = set->initrd_bytes;
+		memcpy(s->module_file_bytes, set->ko_bytes, sizeof(s->module_file_bytes));
 	} else if (!strcmp(verb, "machine") || !strcmp(verb, "kernel") || !strcmp(verb, "timeout") ||
 		   !strcmp(verb, "qemu")) {
 		/* QEMU-only: no effect on memory hotplug */
