@@ -103,6 +103,7 @@ struct run {
 	char *prev_blocks;	/* "id state zones\n" lines */
 	unsigned int write_timeout_ms;	/* this step's limit per write */
 	double clock;			/* the guest's seconds since boot's snapshot */
+	double step_seconds;		/* this step's, by the work it did (< 0: its verb's) */
 	struct hog guest_rootfs;	/* the modules' files in its rootfs */
 	struct hog guest_user;		/* the oracle guest's own processes */
 	struct hog guest_cow[GUEST_COW_MAX_PAGES]; /* ... the pages they write, one each */
