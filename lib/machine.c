@@ -482,6 +482,17 @@ static int boot_reservations(struct memhp_machine *m, const struct memhp_config 
 				(unsigned long long)image);
 			return -EINVAL;
 		}
+		/*
+		 * KASLR never places it over the initramfs (mem_avoid); an
+		 * image there would lose its reservation when the initramfs's
+		 * is freed.
+		 */
+		if (image < l->initrd.end && l->initrd.start < image + m->arch->kernel_reserved_bytes) {
+			mlog(m, "kernel image at %#llx: overlaps the initramfs [%#llx-%#llx]",
+				(unsigned long long)image, (unsigned long long)l->initrd.start,
+				(unsigned long long)l->initrd.end - 1);
+			return -EINVAL;
+		}
 		memblock_reserve(l, 0, 1ULL << 20);
 		memblock_reserve(l, image, image + m->arch->kernel_reserved_bytes);
 		return x86_early_allocations(m, cfg, l, image);

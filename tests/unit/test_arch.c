@@ -36,6 +36,27 @@ static struct memhp_machine *boot_arch(const char *arch, const char *cmdline, ui
 	return m;
 }
 
+/*
+ * A kernel image where KASLR could not have put it - over the initramfs
+ * QEMU loads at the top of the RAM under 4 GiB - is refused, not booted
+ * with the initramfs's free undoing the image's reservation.
+ */
+static void test_kernel_image_over_initrd(void **state)
+{
+	struct memhp_config c = { .arch = "x86_64", .mem = 512 * MiB, .max_phys = 256 * GiB };
+	struct memhp_machine *m = NULL;
+
+	(void)state;
+	/* its 37 MiB end just under the RAM's, over the initramfs's last MiB */
+	c.kernel_image_base = 474 * MiB;
+	assert_int_equal(memhp_machine_create(&c, &m), -EINVAL);
+	assert_null(m);
+	c.initrd_size = MEMHP_NO_INITRD;	/* no initramfs: nothing to avoid */
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 static void test_profiles(void **state)
 {
 	static const struct {
@@ -272,6 +293,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_x86_block_size_rule),
 		cmocka_unit_test(test_profiles),
+		cmocka_unit_test(test_kernel_image_over_initrd),
 		cmocka_unit_test(test_arm64_64k_fallback),
 		cmocka_unit_test(test_arm64_4k),
 		cmocka_unit_test(test_numa_nodes),
