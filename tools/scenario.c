@@ -993,8 +993,11 @@ static size_t guest_rootfs_module_pages(const struct run *r, const struct scenar
 static void guest_first_child(struct run *r)
 {
 	struct hog child = { .name = "guest_first_child" };
+	size_t pages = GUEST_PROCESS_ANON_BYTES / r->geo.page_size;
 
-	r->t->hog(r, &child, HOG_ANON, GUEST_PROCESS_ANON_BYTES / r->geo.page_size);
+	if (!pages)
+		return;		/* 64 KiB pages: less than one */
+	r->t->hog(r, &child, HOG_ANON, pages);
 	hog_free(r, &child);
 }
 
