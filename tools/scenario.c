@@ -372,7 +372,8 @@ static void step_sh(struct run *r, struct scn_step *st)
  * The guest's seconds for a kpf step: memtool reads /proc/kpageflags a
  * page at a time under TCG.  Over the 953 kpf steps of the random corpus
  * they are 0.0117 s plus 1.68 us a page read (a 128 MiB block 0.06 s,
- * 2 GiB 0.88 s; residual 0.10 s against 0.29 s for one mean).
+ * 2 GiB 0.88 s; residual 0.10 s against 0.29 s for one mean;
+ * tests/oracle/timing_fit.py refits them on the corpus as it stands).
  */
 #define KPF_START_SECONDS 0.0117
 #define KPF_PAGE_SECONDS 1.68e-6

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""timing_fit.py - the guest's step durations in the recorded random runs.
+
+Fits what tools/scenario.c's guest clock uses or was measured against, by
+least squares over tests/oracle/random/*.json.xz (each step's elapsed_s,
+and the kernel's pgmigrate_success between snapshots):
+
+  kpf:     seconds = a + b * pages read             (KPF_START_SECONDS, KPF_PAGE_SECONDS)
+  state:   seconds = refused*a + online*b + offline*c + migrated*d
+  remove:  seconds = a + migrated*b
+
+and prints each fit with its residual against one mean.  Usage:
+  python3 tests/oracle/timing_fit.py
+"""
+import glob
+import json
+import lzma
+import os
+
+RANDOM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "random")
+
+
+def lstsq(xs, ys):
+    """Least squares by the normal equations (no numpy on a fresh machine)."""
+    k = len(xs[0])
+    a = [[sum(x[i] * x[j] for x in xs) for j in range(k)] for i in range(k)]
+    b = [sum(x[i] * y for x, y in zip(xs, ys)) for i in range(k)]
+    for i in range(k):
+        p = max(range(i, k), key=lambda r: abs(a[r][i]))
+        a[i], a[p], b[i], b[p] = a[p], a[i], b[p], b[i]
+        for r in range(k):
+            if r != i and a[i][i]:
+                f = a[r][i] / a[i][i]
+                a[r] = [u - f * v for u, v in zip(a[r], a[i])]
+                b[r] -= f * b[i]
+    return [b[i] / a[i][i] if a[i][i] else 0.0 for i in range(k)]
+
+
+def sd(v):
+    m = sum(v) / len(v)
+    return (sum((x - m) ** 2 for x in v) / len(v)) ** 0.5
+
+
+def report(name, xs, ys, labels):
+    c = lstsq(xs, ys)
+    res = [y - sum(u * v for u, v in zip(x, c)) for x, y in zip(xs, ys)]
+    print("%s (%d steps): %s; residual %.3f s, one mean's %.3f s" %
+          (name, len(ys), ", ".join("%s %.6g" % (l, v) for l, v in zip(labels, c)), sd(res), sd(ys)))
+
+
+def main():
+    kpf, state, remove = ([], []), ([], []), ([], [])
+    for f in sorted(glob.glob(os.path.join(RANDOM, "*.json.xz"))):
+        run = json.load(lzma.open(f))
+        prev = run["boot"]["snapshot"].get("vmstat", {})
+        for st in run["steps"]:
+            cur = st["snapshot"].get("vmstat", prev)
+            migrated = cur.get("pgmigrate_success", 0) - prev.get("pgmigrate_success", 0)
+            prev = cur
+            act = st["action"] if isinstance(st["action"], dict) else {}
+            if st["verb"] == "kpf" and act.get("kpageflags"):
+                kpf[0].append([1, sum(b.get("nr", 0) for b in act["kpageflags"].values())])
+                kpf[1].append(st["elapsed_s"])
+            elif st["verb"] in ("state", "online") and act.get("writes"):
+                ws = act["writes"]
+                if any(w.get("result") == "timeout" for w in ws):
+                    continue
+                ok = [w for w in ws if w.get("result") == "ok"]
+                off = sum(1 for w in ok if w.get("value") in ("offline", "0"))
+                state[0].append([len(ws) - len(ok), len(ok) - off, off, migrated])
+                state[1].append(st["elapsed_s"])
+            elif st["verb"] == "remove":
+                remove[0].append([1, migrated])
+                remove[1].append(st["elapsed_s"])
+    report("kpf", kpf[0], kpf[1], ["start s", "s per page"])
+    report("state/online", state[0], state[1], ["refused", "online", "offline", "s per migrated page"])
+    report("remove", remove[0], remove[1], ["start s", "s per migrated page"])
+
+
+if __name__ == "__main__":
+    main()
