@@ -447,7 +447,7 @@ static void hold_pin(int fd, const char *name, struct memhp_region *region, size
 			break;
 	}
 	pthread_mutex_lock(&d.lock);
-	for (int i = 0; i < 64; i++)
+	for (int i = 0; i < DAEMON_MAX_USERS; i++)
 		if (d.users[i].region == region && !strcmp(d.users[i].name, name))
 			memhp_region_unpin(region, index);
 	pthread_mutex_unlock(&d.lock);
@@ -460,8 +460,12 @@ static int user_hog(struct user *u, struct user *free_slot, char **w, const stru
 	size_t pages;
 	int ret;
 
-	if (u || !free_slot || parse_size(w[2], &size) || !size || !ctl_name_is_valid(w[1]))
-		return u ? -EEXIST : -EINVAL;
+	if (u)
+		return -EEXIST;
+	if (!free_slot)
+		return -ENOSPC;		/* DAEMON_MAX_USERS alive */
+	if (parse_size(w[2], &size) || !size || !ctl_name_is_valid(w[1]))
+		return -EINVAL;
 	pages = (size_t)((size + g->page_size - 1) / g->page_size);
 	ret = memhp_region_alloc(d.m, pages, 0, 0, &free_slot->region);
 	if (!ret) {
@@ -526,7 +530,7 @@ static void ctl_users(int fd, char **w, int n)
 		return;
 	}
 	pthread_mutex_lock(&d.lock);
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < DAEMON_MAX_USERS; i++) {
 		if (d.users[i].name[0] && n >= 2 && !strcmp(d.users[i].name, w[1]))
 			u = &d.users[i];
 		else if (!d.users[i].name[0] && !free_slot)

@@ -32,6 +32,13 @@ struct user {
 #define MAX_CLIENTS 32
 #define CANCEL_SLOTS 256
 
+/*
+ * Named memory users (hog): a scenario run against the daemon keeps the
+ * oracle guest's own 50 (its processes, its rootfs, the pages its shell
+ * copies) beside the scenario's, which the in-process runner caps at 64.
+ */
+#define DAEMON_MAX_USERS 256
+
 struct daemon {
 	struct memhp_machine *m;
 	struct fuse *fuse;
@@ -42,7 +49,7 @@ struct daemon {
 	int mount_lock;		/* flock on the mount point's directory */
 	pthread_mutex_t lock;	/* backings, users, clients */
 	struct backing backings[64];
-	struct user users[64];
+	struct user users[DAEMON_MAX_USERS];
 	atomic_int stopping;	/* SIGTERM/SIGINT/shutdown: cancel, then leave */
 	int client_fds[MAX_CLIENTS];
 	int nr_clients;

@@ -1113,12 +1113,12 @@ out_fuse:
 	fuse_destroy(d.fuse);
 out_machine:
 	fuse_opt_free_args(&args);
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < 64; i++)
 		if (d.backings[i].name[0])
 			close(d.backings[i].fd);
+	for (int i = 0; i < DAEMON_MAX_USERS; i++)
 		if (d.users[i].name[0])
 			memhp_region_free(d.users[i].region);
-	}
 	memhp_machine_destroy(d.m);
 	return ret;
 }
