@@ -72,8 +72,12 @@ static uint64_t pc_lowmem(uint64_t mem)
  * just below the top of the RAM under 4 GiB - the e820 RAM's end, or with
  * NVDIMMs 64 KiB under the 128K of firmware tables (the recorded guests'
  * "RAMDISK:" lines: ...85000-...dffff for the 1388K set, ...3e000-...cffff
- * for the nfit one).  It stays reserved through memblock_free_all, so the
- * early allocations pack below it; boot_late_frees hands it back.
+ * for the nfit one).  The kernel keeps it reserved until free_initrd_mem
+ * after the initcalls, so the early allocations pack below it.  memhp
+ * reserves it for those (x86_early_allocations) and frees it at their
+ * end, uncounted by the watermarks (boot_late_frees): the coldplugged
+ * DIMMs' allocations, which the kernel makes while it is still reserved,
+ * may take its pages here.
  */
 static void layout_initrd(struct memhp_machine *m, const struct memhp_config *cfg, struct boot_layout *l)
 {
@@ -526,8 +530,10 @@ static void boot_late_frees(struct memhp_machine *m, const struct memhp_config *
 		return;
 	/* credited where free_reserved_area credits them: the pages' zone */
 	page_zone(m, PHYS_PFN_M(m, image))->late_freed += m->arch->late_freed_image_bytes / m->page_size;
+	/* free_reserved_area: each whole page to its own zone (a node may end inside) */
 	if (l->initrd.end > l->initrd.start)
-		page_zone(m, PHYS_PFN_M(m, l->initrd.start))->late_freed += initrd / m->page_size;
+		for (unsigned long pfn = PHYS_PFN_M(m, l->initrd.start), i = 0; i < initrd / m->page_size; i++)
+			page_zone(m, pfn + i)->late_freed++;
 }
 
 static int boot(struct memhp_machine *m, const struct memhp_config *cfg)
