@@ -168,7 +168,7 @@ static void ctl_device_add(int fd, char **w, int n)
 		}
 	}
 	pthread_mutex_lock(&d.lock);
-	for (int i = 0; i < 64; i++)
+	for (int i = 0; i < DAEMON_MAX_BACKINGS; i++)
 		if (!d.backings[i].name[0]) {
 			slot = i;
 			break;
@@ -317,7 +317,7 @@ static void ctl_device_del(int fd, const char *name)
 		return;
 	}
 	pthread_mutex_lock(&d.lock);
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < DAEMON_MAX_BACKINGS; i++) {
 		if (d.backings[i].name[0] && !strcmp(d.backings[i].name, name)) {
 			close(d.backings[i].fd);
 			d.backings[i].name[0] = '\0';

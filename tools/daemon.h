@@ -38,6 +38,8 @@ struct user {
  * copies) beside the scenario's, which the in-process runner caps at 64.
  */
 #define DAEMON_MAX_USERS 256
+/* named backing stores (backing NAME ...) */
+#define DAEMON_MAX_BACKINGS 64
 
 struct daemon {
 	struct memhp_machine *m;
@@ -48,7 +50,7 @@ struct daemon {
 	struct owned_socket sock;	/* the control socket we bound */
 	int mount_lock;		/* flock on the mount point's directory */
 	pthread_mutex_t lock;	/* backings, users, clients */
-	struct backing backings[64];
+	struct backing backings[DAEMON_MAX_BACKINGS];
 	struct user users[DAEMON_MAX_USERS];
 	atomic_int stopping;	/* SIGTERM/SIGINT/shutdown: cancel, then leave */
 	int client_fds[MAX_CLIENTS];

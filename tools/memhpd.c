@@ -1113,7 +1113,7 @@ out_fuse:
 	fuse_destroy(d.fuse);
 out_machine:
 	fuse_opt_free_args(&args);
-	for (int i = 0; i < 64; i++)
+	for (int i = 0; i < DAEMON_MAX_BACKINGS; i++)
 		if (d.backings[i].name[0])
 			close(d.backings[i].fd);
 	for (int i = 0; i < DAEMON_MAX_USERS; i++)
