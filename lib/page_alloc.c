@@ -139,10 +139,22 @@ bool page_is_buddy_head(struct page *p)
 	return page_flags(p) & PG_buddy;
 }
 
+/* the unmovable, movable and reclaimable types may share a max-order chunk */
+static bool migratetype_is_mergeable(int mt)
+{
+	return mt < MIGRATE_HIGHATOMIC;
+}
+
+/*
+ * A free buddy of the same order `mt` may merge with: below pageblock_order
+ * both halves lie in one pageblock and share its type; from it up they lie
+ * in two pageblocks, which merge when both types are mergeable.
+ */
 static bool buddy_mergeable(struct memhp_machine *m, struct zone *zone, unsigned long buddy_pfn,
 			    unsigned int order, int mt)
 {
 	struct page *b;
+	int buddy_mt;
 
 	if (!pfn_valid(m, buddy_pfn))
 		return false;
@@ -152,10 +164,20 @@ static bool buddy_mergeable(struct memhp_machine *m, struct zone *zone, unsigned
 		return false;
 	if (b->zone != zone->idx || b->nid != zone->pgdat->node_id)
 		return false;
-	return (int)b->private == mt;
+	buddy_mt = (int)b->private;
+	if (buddy_mt == mt)
+		return true;
+	return order >= m->arch->pageblock_order && migratetype_is_mergeable(mt) &&
+	       migratetype_is_mergeable(buddy_mt);
 }
 
-/* merge with free buddies of the same order and type, up to MAX_PAGE_ORDER */
+/*
+ * Merge with free buddies up to MAX_PAGE_ORDER.  A buddy pageblock of
+ * another type takes the type of the pages being freed, so that expand()
+ * later puts every part on the right list (__free_one_page's "match buddy
+ * type"): a stolen pageblock stays stolen when its pages come back, and
+ * a whole free max-order chunk has the type of the half freed last.
+ */
 static void merge_buddies(struct memhp_machine *m, struct zone *zone, unsigned long *pfn,
 			  unsigned int *order, int mt)
 {
@@ -164,6 +186,11 @@ static void merge_buddies(struct memhp_machine *m, struct zone *zone, unsigned l
 
 		if (!buddy_mergeable(m, zone, buddy_pfn, *order, mt))
 			break;
+		if ((int)pfn_to_page(m, buddy_pfn)->private != mt) {
+			for (unsigned long q = buddy_pfn; q < buddy_pfn + (1UL << *order);
+			     q += m->pageblock_nr_pages)
+				set_pageblock_migratetype(m, q, mt);
+		}
 		del_from_free_list(m, zone, buddy_pfn, *order);
 		*pfn &= buddy_pfn;
 		(*order)++;
@@ -176,17 +203,6 @@ static void __free_one_page(struct memhp_machine *m, struct zone *zone, unsigned
 {
 	lockdep_assert_held(&zone->lock);
 	merge_buddies(m, zone, &pfn, &order, mt);
-	/*
-	 * Whole free pageblocks return to MIGRATE_MOVABLE, the type they had
-	 * before a fallback claimed them: an allocation that is undone leaves
-	 * the pageblocks as they were.
-	 */
-	if (order >= m->arch->pageblock_order && mt != MIGRATE_MOVABLE && mt != MIGRATE_ISOLATE) {
-		for (unsigned long q = pfn; q < pfn + (1UL << order); q += m->pageblock_nr_pages)
-			set_pageblock_migratetype(m, q, MIGRATE_MOVABLE);
-		mt = MIGRATE_MOVABLE;
-		merge_buddies(m, zone, &pfn, &order, mt);
-	}
 	add_to_free_list(m, zone, pfn, order, mt, to_tail);
 }
 

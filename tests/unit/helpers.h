@@ -167,12 +167,17 @@ static inline void append(char **dst, size_t *len, const char *s)
  * pages changes in the kernel too.  The vm event counters (pgmigrate_*,
  * the last lines of /proc/vmstat) are left out: they count what happened,
  * rolled back or not, in the kernel as here; so is each per-cpu list's
- * auto-tuned high, which any allocation or free moves.
+ * auto-tuned high, which any allocation or free moves.  /proc/pagetypeinfo
+ * is left out too: a fallback allocation that is undone leaves the
+ * pageblocks it claimed with their new type, in the kernel as here (the
+ * freed pages keep it, __free_one_page merges other types into it), so
+ * the free pages are the same and in the same chunks (buddyinfo) but may
+ * sit on another type's lists.
  */
 static inline char *machine_snapshot_opts(struct memhp_machine *m, int freelists)
 {
 	static const char *const files[] = { "/proc/meminfo", "/proc/zoneinfo", "/proc/vmstat",
-					     "/proc/iomem", "/proc/buddyinfo", "/proc/pagetypeinfo",
+					     "/proc/iomem", "/proc/buddyinfo",
 					     "/sys/devices/system/node/online",
 					     "/sys/devices/system/node/has_memory",
 					     "/sys/devices/system/node/has_normal_memory" };
@@ -187,7 +192,7 @@ static inline char *machine_snapshot_opts(struct memhp_machine *m, int freelists
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char *f;
 
-		if (!freelists && (strstr(files[i], "buddyinfo") || strstr(files[i], "pagetypeinfo")))
+		if (!freelists && strstr(files[i], "buddyinfo"))
 			continue;
 		f = readf(m, "%s", files[i]);
 		/* vm events count what happened, undone or not: not state */

@@ -145,6 +145,62 @@ static void test_nvdimm(void **state)
 	memhp_machine_destroy(m);
 }
 
+
+/* the columns of pagetypeinfo's "Number of blocks type" table */
+enum { PT_UNMOVABLE, PT_MOVABLE, PT_RECLAIMABLE, PT_HIGHATOMIC, PT_ISOLATE };
+
+/* "Number of blocks type" of /proc/pagetypeinfo: node 0's `zone`, column `mt` */
+static long pageblocks_of_type(struct memhp_machine *m, const char *zone, int mt)
+{
+	char *s = readf(m, "/proc/pagetypeinfo"), *p, key[64];
+	long v[5] = { 0 };
+
+	assert_non_null(s);
+	p = strstr(s, "Number of blocks type");
+	assert_non_null(p);
+	snprintf(key, sizeof(key), "zone %8s ", zone);
+	p = strstr(p, key);
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + strlen(key), "%ld %ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3], &v[4]), 5);
+	free(s);
+	return v[mt];
+}
+
+/*
+ * A pageblock an unmovable allocation stole keeps its type when the pages
+ * come back: the kernel frees them onto that type's lists and merges a
+ * buddy pageblock of another type into it (__free_one_page), it never
+ * turns a free pageblock back to movable.  Seed 976 with its pagetypeinfo
+ * (tests/oracle/scenarios/pageblock-types.scn, recorded in
+ * kernel/pageblock-types-mmom0.json.xz): a 2 GiB DIMM added without
+ * memmap_on_memory takes its 32 MiB memmap from the coldplugged Normal
+ * DIMM - the kernel's Normal zone went from 6 to 22 unmovable pageblocks -
+ * and after the DIMM's removal it still had 22.  The next unmovable
+ * allocations fill those blocks first, which decides the DIMMs they land
+ * in (976: a pipe stays out of a later hot-added DIMM).
+ */
+static void test_freed_memmap_pageblocks_stay_unmovable(void **state)
+{
+	const struct memhp_coldplug c1 = { "c1", 128 * MiB, 0 };
+	struct memhp_machine *m = boot_with("memory_hotplug.memmap_on_memory=0 memhp_default_state=online_kernel",
+					    2 * GiB, 1, &c1, 1);
+	struct memhp_dimm_info info;
+	long before = pageblocks_of_type(m, "Normal", PT_UNMOVABLE);
+	long memmap = vmstat(m, "nr_memmap_pages");	/* c1's own, from DMA32 */
+
+	(void)state;
+	assert_int_equal(memhp_dimm_add(m, "d2", 2 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(info.enabled, 1);
+	assert_int_equal(vmstat(m, "nr_memmap_pages"), memmap + 8192);
+	assert_int_equal(pageblocks_of_type(m, "Normal", PT_UNMOVABLE), before + 16);
+	assert_int_equal(memhp_dimm_remove(m, "d2"), 0);
+	assert_int_equal(vmstat(m, "nr_memmap_pages"), memmap);
+	assert_int_equal(pageblocks_of_type(m, "Normal", PT_UNMOVABLE), before + 16);
+	assert_int_equal(pageblocks_of_type(m, "Normal", PT_MOVABLE), 64 - before - 16);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /* a slot or size QEMU cannot give keeps the machine from starting */
 static void test_coldplug_errors(void **state)
 {
@@ -173,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_coldplug_movable_node),
 		cmocka_unit_test(test_coldplug_numa_memmap_on_memory),
 		cmocka_unit_test(test_nvdimm),
+		cmocka_unit_test(test_freed_memmap_pageblocks_stay_unmovable),
 		cmocka_unit_test(test_coldplug_errors),
 	};
 
