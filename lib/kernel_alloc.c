@@ -62,7 +62,7 @@ void kernel_alloc_settle(struct memhp_machine *m, struct zone *zone)
 		return;
 	for (unsigned long i = 0; i < m->kernel_alloc_pages; i++) {
 		/* from this zone only: it is now the head of the zonelist */
-		long pfn = alloc_pages_zone(m, zone, 0, ALLOC_KERNEL);
+		long pfn = alloc_pages_zone(m, zone, 0, ALLOC_KERNEL, 0);
 
 		if (pfn < 0)
 			break;

@@ -1066,11 +1066,31 @@ void offline_cancel_disarm(struct memhp_machine *m)
  * alloc_migration_target adds __GFP_HIGHMEM for a source in ZONE_MOVABLE
  * alone, so a page leaving a Normal block stays below ZONE_MOVABLE.
  */
+/* the node whose zonelist the target walks: the next one with memory */
+static int target_node(struct memhp_machine *m, int src_nid)
+{
+	for (unsigned int i = 1; i < m->nr_nodes; i++) {
+		int nid = (src_nid + (int)i) % (int)m->nr_nodes;
+
+		if (node_state(m, nid, N_MEMORY))
+			return nid;
+	}
+	return src_nid;
+}
+
 static long alloc_target(struct memhp_machine *m, unsigned long src_pfn, unsigned int order)
 {
-	int src_nid = pfn_to_page(m, src_pfn)->nid;
+	int src_nid = pfn_to_page(m, src_pfn)->nid, first = target_node(m, src_nid);
 	enum alloc_zones zones = page_zone(m, src_pfn)->idx == ZONE_MOVABLE ? ALLOC_MOVABLE : ALLOC_USER_MOVABLE;
+	unsigned int nofrag = alloc_flags_nofragment(m, first, zones);
 
+	/* the fast path's first pass: the first node's zones, whole pageblocks only */
+	if (nofrag) {
+		long pfn = alloc_node_wmark(m, first, zones, order, false, nofrag);
+
+		if (pfn >= 0 || pfn == -ENOMEM)
+			return pfn;
+	}
 	for (int slow = 0; slow < 2; slow++) {
 		bool others = false;
 
@@ -1081,13 +1101,13 @@ static long alloc_target(struct memhp_machine *m, unsigned long src_pfn, unsigne
 			if (!node_state(m, nid, N_MEMORY))
 				continue;
 			others = true;
-			pfn = alloc_node_wmark(m, nid, zones, order, slow);
+			pfn = alloc_node_wmark(m, nid, zones, order, slow, 0);
 			if (pfn >= 0 || pfn == -ENOMEM)
 				return pfn;
 		}
 		/* the source only when no other node has memory, full or not */
 		if (!others) {
-			long pfn = alloc_node_wmark(m, src_nid, zones, order, slow);
+			long pfn = alloc_node_wmark(m, src_nid, zones, order, slow, 0);
 
 			if (pfn >= 0 || pfn == -ENOMEM)
 				return pfn;

@@ -261,41 +261,192 @@ static long rmqueue_smallest(struct memhp_machine *m, struct zone *zone, unsigne
 	return -1;
 }
 
+static void move_freepages_range(struct memhp_machine *m, struct zone *zone, unsigned long start,
+				 unsigned long end, int to_mt);
+
+/* the types a fallback may take from, in the order it tries them */
+static const int fallbacks[3][2] = {
+	[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE },
+	[MIGRATE_MOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE },
+	[MIGRATE_RECLAIMABLE] = { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE },
+};
+
 /*
- * __rmqueue_fallback, simplified: take the largest chunk of another
- * mergeable type; a chunk of at least a pageblock is claimed whole (its
- * pageblocks change type, as steal_suitable_fallback does).
+ * can_steal_fallback: a chunk of half a pageblock or more, or any chunk
+ * for an unmovable or reclaimable allocation - whose pollution of a
+ * movable pageblock costs more - may take its whole pageblock.
  */
-static long rmqueue_fallback(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt)
+static bool can_steal_fallback(const struct memhp_machine *m, unsigned int order, int start_mt)
 {
-	static const int fallbacks[3][2] = {
-		[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE },
-		[MIGRATE_MOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE },
-		[MIGRATE_RECLAIMABLE] = { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE },
-	};
+	return order >= m->arch->pageblock_order / 2 || start_mt != MIGRATE_MOVABLE;
+}
 
-	for (int o = (int)m->arch->max_order; o >= (int)order; o--) {
-		for (int i = 0; i < 2; i++) {
-			int fmt = fallbacks[mt][i], err = 0;
-			struct page *p = free_list_first(m, &zone->free_area[o].list[fmt], &err);
-			unsigned long pfn;
+/* find_suitable_fallback: the first fallback type with a chunk of `order` */
+static int find_suitable_fallback(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt,
+				  bool *can_steal)
+{
+	if (!zone->free_area[order].nr_free)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		int fmt = fallbacks[mt][i];
 
-			if (err)
-				return err;
-			if (!p)
-				continue;
-			pfn = page_to_pfn(m, p);
-			del_from_free_list(m, zone, pfn, (unsigned int)o);
-			if ((unsigned int)o >= m->arch->pageblock_order) {
-				for (unsigned long q = pfn; q < pfn + (1UL << o); q += m->pageblock_nr_pages)
-					set_pageblock_migratetype(m, q, mt);
-				fmt = mt;
-			}
-			expand(m, zone, pfn, order, (unsigned int)o, fmt);
-			return (long)pfn;
-		}
+		if (!zone->free_area[order].list[fmt].head)
+			continue;
+		*can_steal = can_steal_fallback(m, order, mt);
+		return fmt;
 	}
 	return -1;
+}
+
+/*
+ * prep_move_freepages_block's count: the free pages of pfn's pageblock and
+ * its pages a migration could move; false when the block leaves the zone
+ */
+static bool count_pageblock(struct memhp_machine *m, struct zone *zone, unsigned long pfn, unsigned long *start,
+			    unsigned long *nr_free, unsigned long *nr_movable)
+{
+	unsigned long end;
+
+	*start = ALIGN_DOWN(pfn, m->pageblock_nr_pages);
+	end = *start + m->pageblock_nr_pages;
+	if (*start < zone->zone_start_pfn || end > zone_end_pfn(zone))
+		return false;
+	*nr_free = *nr_movable = 0;
+	for (unsigned long q = *start; q < end; q++) {
+		struct page *p = pfn_to_page(m, q);
+
+		if (page_flags(p) & PG_buddy) {
+			*nr_free += 1UL << p->order;
+			q += (1UL << p->order) - 1;
+		} else if (page_flags(p) & PG_lru) {
+			(*nr_movable)++;
+		}
+	}
+	return true;
+}
+
+/*
+ * try_to_steal_block: a chunk of a pageblock or more is claimed whole -
+ * its pageblocks take the allocation's type.  A smaller chunk claims its
+ * pageblock only when at least half of that block is free or already in
+ * use by the allocation's kind (for an unmovable or reclaimable allocation
+ * in a movable block: every page in use that is not movable); its free
+ * chunks then move to the allocation's lists.  -1 when it may not.
+ */
+static long try_to_steal_block(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
+			       unsigned int current_order, unsigned int order, int start_mt)
+{
+	int block_mt = get_pageblock_migratetype(m, pfn);
+	unsigned long start, nr_free, nr_movable, alike;
+
+	if (block_mt == MIGRATE_HIGHATOMIC)
+		return -1;
+	if (current_order >= m->arch->pageblock_order) {
+		del_from_free_list(m, zone, pfn, current_order);
+		for (unsigned long q = pfn; q < pfn + (1UL << current_order); q += m->pageblock_nr_pages)
+			set_pageblock_migratetype(m, q, start_mt);
+		expand(m, zone, pfn, order, current_order, start_mt);
+		return (long)pfn;
+	}
+	if (!count_pageblock(m, zone, pfn, &start, &nr_free, &nr_movable))
+		return -1;
+	if (start_mt == MIGRATE_MOVABLE)
+		alike = nr_movable;
+	else if (block_mt == MIGRATE_MOVABLE)
+		alike = m->pageblock_nr_pages - (nr_free + nr_movable);
+	else
+		alike = 0;
+	if (nr_free + alike < m->pageblock_nr_pages / 2)
+		return -1;
+	move_freepages_range(m, zone, start, start + m->pageblock_nr_pages, start_mt);
+	return rmqueue_smallest(m, zone, order, start_mt);
+}
+
+/*
+ * __rmqueue_claim: from the largest chunk of a fallback type down, the
+ * first that may claim its pageblock does.  With ALLOC_NOFRAGMENT only
+ * chunks of a whole pageblock or more are looked at: no pageblock is
+ * shared by two kinds of allocation, the zone is passed over instead.
+ */
+static long rmqueue_claim(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt,
+			  unsigned int alloc_flags)
+{
+	unsigned int min_order = order;
+
+	if (order < m->arch->pageblock_order && (alloc_flags & ALLOC_NOFRAGMENT))
+		min_order = m->arch->pageblock_order;
+	for (int o = (int)m->arch->max_order; o >= (int)min_order; o--) {
+		bool can_steal = false;
+		int fmt = find_suitable_fallback(m, zone, (unsigned int)o, mt, &can_steal), err = 0;
+		struct page *p;
+		long pfn;
+
+		if (fmt < 0)
+			continue;
+		if (!can_steal)
+			break;
+		p = free_list_first(m, &zone->free_area[o].list[fmt], &err);
+		if (err)
+			return err;
+		pfn = try_to_steal_block(m, zone, page_to_pfn(m, p), (unsigned int)o, order, mt);
+		if (pfn != -1)
+			return pfn;
+	}
+	return -1;
+}
+
+/*
+ * __rmqueue_steal: the smallest chunk of a fallback type, its pageblock
+ * left as it is (a movable page in an unmovable block, or the reverse)
+ */
+static long rmqueue_steal(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt)
+{
+	for (unsigned int o = order; o <= m->arch->max_order; o++) {
+		bool can_steal = false;
+		int fmt = find_suitable_fallback(m, zone, o, mt, &can_steal), err = 0;
+		struct page *p;
+		unsigned long pfn;
+
+		if (fmt < 0)
+			continue;
+		p = free_list_first(m, &zone->free_area[o].list[fmt], &err);
+		if (err)
+			return err;
+		pfn = page_to_pfn(m, p);
+		del_from_free_list(m, zone, pfn, o);
+		expand(m, zone, pfn, order, o, fmt);
+		return (long)pfn;
+	}
+	return -1;
+}
+
+/*
+ * __rmqueue: the allocation's own type first, then a claim, then (not
+ * under ALLOC_NOFRAGMENT) a single steal.  A batch that had to steal goes
+ * on stealing (rmqueue_bulk's remembered mode): the claim search would
+ * fail again.  -1 when the zone has nothing for it.  This is the fallback
+ * of Debian's linux-source-6.12 (6.12.118), split into claim and steal;
+ * the oracle's guest runs 6.12.107, and on the 1014 recorded runs memhp
+ * is exact on the same ones with this and with the older single fallback.
+ */
+static long rmqueue(struct memhp_machine *m, struct zone *zone, unsigned int order, int mt,
+		    unsigned int alloc_flags, bool *stealing)
+{
+	long pfn;
+
+	if (!*stealing) {
+		pfn = rmqueue_smallest(m, zone, order, mt);
+		if (pfn != -1)
+			return pfn;
+		pfn = rmqueue_claim(m, zone, order, mt, alloc_flags);
+		if (pfn != -1)
+			return pfn;
+	}
+	if (alloc_flags & ALLOC_NOFRAGMENT)
+		return -1;
+	pfn = rmqueue_steal(m, zone, order, mt);
+	*stealing = pfn >= 0;
+	return pfn;
 }
 
 void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int order)
@@ -344,16 +495,15 @@ bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsigned lon
  * memmap.
  */
 int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, long *pfns,
-		      int n)
+		      int n, unsigned int alloc_flags)
 {
+	bool stealing = false;
 	int got = 0;
 	long pfn = -1;
 
 	pthread_mutex_lock(&zone->lock);
 	while (got < n) {
-		pfn = rmqueue_smallest(m, zone, order, mt);
-		if (pfn == -1)
-			pfn = rmqueue_fallback(m, zone, order, mt);
+		pfn = rmqueue(m, zone, order, mt, alloc_flags, &stealing);
 		if (pfn < 0)
 			break;
 		pfns[got++] = pfn;
@@ -362,22 +512,21 @@ int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsign
 	return !got && pfn == -ENOMEM ? -ENOMEM : got;
 }
 
-long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, enum alloc_zones zones)
+long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, enum alloc_zones zones,
+		      unsigned int alloc_flags)
 {
 	int mt = alloc_zones_migratetype(zones);
+	bool stealing = false;
 	long pfn = -1;
 
 	if (pcp_allowed_order(m, order)) {
-		pfn = pcp_alloc(m, zone, mt, order);	/* rmqueue_pcplist */
+		pfn = pcp_alloc(m, zone, mt, order, alloc_flags);	/* rmqueue_pcplist */
 		if (pfn != PCP_BYPASS)
 			return pfn;
 	}
 	pthread_mutex_lock(&zone->lock);
-	if (zone_watermark_ok(zone, order, zone->wmark_min, alloc_zones_highest(zones))) {
-		pfn = rmqueue_smallest(m, zone, order, mt);
-		if (pfn == -1)
-			pfn = rmqueue_fallback(m, zone, order, mt);
-	}
+	if (zone_watermark_ok(zone, order, zone->wmark_min, alloc_zones_highest(zones)))
+		pfn = rmqueue(m, zone, order, mt, alloc_flags, &stealing);
 	if (pfn >= 0)
 		prep_new_page(m, (unsigned long)pfn, order);
 	pthread_mutex_unlock(&zone->lock);
@@ -403,7 +552,8 @@ static void note_below_high(struct zone *zone, unsigned int order, int highest)
  * zones (lowmem_reserve) gives the page.  -EAGAIN: no zone of the node
  * could; -ENOMEM: the host failed a deferred block's memmap.
  */
-long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order, bool slow)
+long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order, bool slow,
+		      unsigned int alloc_flags)
 {
 	int highest = alloc_zones_highest(zones);
 	struct pglist_data *pgdat = &m->nodes[nid];
@@ -422,7 +572,55 @@ long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, 
 		pthread_mutex_unlock(&zone->lock);
 		if (!ok)
 			continue;
-		pfn = alloc_pages_zone(m, zone, order, zones);
+		pfn = alloc_pages_zone(m, zone, order, zones, alloc_flags);
+		if (pfn >= 0 || pfn == -ENOMEM)
+			return pfn;
+	}
+	return -EAGAIN;
+}
+
+/*
+ * alloc_flags_nofragment: when the first zone an allocation may use on
+ * node `nid` is ZONE_NORMAL and a ZONE_DMA32 lies below it (on a machine
+ * of one node, always), a fallback may take only whole pageblocks of
+ * another type.  Sooner than mix kinds in a pageblock of ZONE_NORMAL the
+ * allocation moves on to DMA32 (get_page_from_freelist's no_fallback).
+ */
+unsigned int alloc_flags_nofragment(struct memhp_machine *m, int nid, enum alloc_zones zones)
+{
+	struct pglist_data *pgdat = &m->nodes[nid];
+	unsigned int online = 0;
+	int z = alloc_zones_highest(zones);
+
+	while (z >= 0 && !populated_zone(&pgdat->node_zones[z]))
+		z--;
+	if (z != ZONE_NORMAL)
+		return 0;
+	for (unsigned int n = 0; n < m->nr_nodes; n++)
+		online += node_state(m, (int)n, N_ONLINE);
+	if (online > 1 && !populated_zone(&pgdat->node_zones[ZONE_DMA32]))
+		return 0;
+	return ALLOC_NOFRAGMENT;
+}
+
+/*
+ * One pass of get_page_from_freelist over the zonelist of node `nid`:
+ * under ALLOC_NOFRAGMENT the local node's zones alone, then - before a
+ * remote node, or when none could - every zone again without it.
+ */
+static long alloc_zonelist(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order,
+			   bool slow, unsigned int alloc_flags)
+{
+	if (alloc_flags & ALLOC_NOFRAGMENT) {
+		long pfn = alloc_node_wmark(m, nid, zones, order, slow, alloc_flags);
+
+		if (pfn >= 0 || pfn == -ENOMEM)
+			return pfn;
+		alloc_flags &= ~ALLOC_NOFRAGMENT;
+	}
+	for (unsigned int i = 0; i < m->nr_nodes; i++) {
+		long pfn = alloc_node_wmark(m, (nid + (int)i) % (int)m->nr_nodes, zones, order, slow, alloc_flags);
+
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;
 	}
@@ -454,13 +652,13 @@ long alloc_folio_fault(struct memhp_machine *m, int nid, enum alloc_zones zones,
 {
 	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
 		nid = 0;
+	/* the fast path (low watermarks), then the slow path (min), which drops ALLOC_NOFRAGMENT */
 	for (int slow = 0; slow < 2; slow++) {
-		for (unsigned int i = 0; i < m->nr_nodes; i++) {
-			long pfn = alloc_node_wmark(m, (nid + (int)i) % (int)m->nr_nodes, zones, order, slow);
+		long pfn = alloc_zonelist(m, nid, zones, order, slow,
+					  slow ? 0 : alloc_flags_nofragment(m, nid, zones));
 
-			if (pfn >= 0 || pfn == -ENOMEM)
-				return pfn;
-		}
+		if (pfn >= 0 || pfn == -ENOMEM)
+			return pfn;
 	}
 	return -ENOMEM;
 }
@@ -472,18 +670,15 @@ long alloc_folio_fault(struct memhp_machine *m, int nid, enum alloc_zones zones,
  */
 long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
 {
+	long pfn;
+
 	if (order > m->arch->max_order)
 		return -ENOMEM;
 	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
 		nid = 0;
-	for (unsigned int i = 0; i < m->nr_nodes; i++) {
-		/* memhp's own kernel allocations (memmaps, page tables): the slow path's min */
-		long pfn = alloc_node_wmark(m, (nid + (int)i) % (int)m->nr_nodes, zones, order, true);
-
-		if (pfn >= 0 || pfn == -ENOMEM)
-			return pfn;
-	}
-	return -ENOMEM;
+	/* memhp's own kernel allocations (memmaps, page tables): the min watermark */
+	pfn = alloc_zonelist(m, nid, zones, order, true, alloc_flags_nofragment(m, nid, zones));
+	return pfn == -EAGAIN ? -ENOMEM : pfn;
 }
 
 /*

@@ -329,14 +329,14 @@ static void pcp_passed_disabled(struct pcp_zone *pz)
 
 /* rmqueue_bulk: up to n chunks from the buddy onto the list's tail; slot lock held */
 static int pcp_refill(struct memhp_machine *m, struct zone *zone, struct pcp_zone *pz, struct pcp_list *l,
-		      int mt, unsigned int order, int n)
+		      int mt, unsigned int order, int n, unsigned int alloc_flags)
 {
 	long got[PCP_REFILL_CHUNK];
 	int total = 0;
 
 	while (total < n) {
 		int want = MIN(n - total, PCP_REFILL_CHUNK);
-		int k = buddy_alloc_batch(m, zone, mt, order, got, want);
+		int k = buddy_alloc_batch(m, zone, mt, order, got, want, alloc_flags);
 
 		if (k < 0)
 			return total ? total : k;	/* the host failed a deferred block's memmap */
@@ -355,7 +355,7 @@ static int pcp_refill(struct memhp_machine *m, struct zone *zone, struct pcp_zon
 	return total;
 }
 
-long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order)
+long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, unsigned int alloc_flags)
 {
 	struct per_cpu_pages *pcp = this_cpu(m);
 	struct pcp_zone *pz;
@@ -379,7 +379,7 @@ long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt, unsigned int 
 	}
 	l = list_of(pcp, zone, mt, order);
 	if (!l->count) {
-		int n = pcp_refill(m, zone, pz, l, mt, order, nr_pcp_alloc(pz, zone, order));
+		int n = pcp_refill(m, zone, pz, l, mt, order, nr_pcp_alloc(pz, zone, order), alloc_flags);
 
 		if (n < 0)
 			pfn = n;

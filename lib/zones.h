@@ -226,9 +226,14 @@ long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones,
 		      unsigned int order); /* pfn or -ENOMEM */
 void free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 void free_pages_prepare(struct memhp_machine *m, unsigned long pfn, unsigned int order);
-long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, enum alloc_zones zones);
+/* alloc_flags (mm/internal.h's): fallbacks take whole pageblocks only */
+#define ALLOC_NOFRAGMENT 0x1u
+long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, enum alloc_zones zones,
+		      unsigned int alloc_flags);
+unsigned int alloc_flags_nofragment(struct memhp_machine *m, int nid, enum alloc_zones zones);
 bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsigned long mark, int highest);
-long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order, bool slow);
+long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order, bool slow,
+		      unsigned int alloc_flags);
 long alloc_page_fault(struct memhp_machine *m, int nid, enum alloc_zones zones);	/* a user page */
 long alloc_folio_fault(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order);
 int move_freepages_block_isolate(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
@@ -251,7 +256,7 @@ int pcp_init(struct memhp_machine *m);
 void pcp_destroy(struct memhp_machine *m);
 #define PCP_BYPASS (-2L)	/* the zone's caches are disabled: use the buddy */
 bool pcp_allowed_order(const struct memhp_machine *m, unsigned int order);
-long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order);
+long pcp_alloc(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, unsigned int alloc_flags);
 bool pcp_free(struct memhp_machine *m, struct zone *zone, unsigned long pfn, unsigned int order);
 void pcp_drain_zone(struct memhp_machine *m, struct zone *zone);
 void zone_pcp_disable(struct memhp_machine *m, struct zone *zone);
@@ -263,7 +268,7 @@ void zone_pcp_update(struct memhp_machine *m, struct zone *zone, unsigned long m
 void pcp_pageset(struct memhp_machine *m, struct zone *zone, unsigned int cpu, int *count, int *high, int *batch);
 int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, char *msg, size_t len);
 int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, long *pfns,
-		      int n);
+		      int n, unsigned int alloc_flags);
 void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 

@@ -201,6 +201,86 @@ static void test_freed_memmap_pageblocks_stay_unmovable(void **state)
 	memhp_machine_destroy(m);
 }
 
+
+/* free pages of node 0's `zone` on the lists of pagetypeinfo column `mt` */
+static long free_pages_of_type(struct memhp_machine *m, const char *zone, int mt)
+{
+	static const char *const names[] = { "Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate" };
+	char *s = readf(m, "/proc/pagetypeinfo"), *p, key[96];
+	long total = 0, count;
+	int used;
+
+	assert_non_null(s);
+	snprintf(key, sizeof(key), "zone %8s, type %12s ", zone, names[mt]);
+	p = strstr(s, key);
+	assert_non_null(p);
+	p += strlen(key);
+	for (int order = 0; sscanf(p, "%ld%n", &count, &used) == 1 && order < 16; order++, p += used)
+		total += count << order;
+	free(s);
+	return total;
+}
+
+/*
+ * ALLOC_NOFRAGMENT: on a machine whose ZONE_NORMAL has a ZONE_DMA32 below
+ * it, an allocation that finds no free page of its own type in Normal may
+ * claim only a whole free pageblock of another type there; sooner than
+ * mix kinds of pages in a pageblock it goes on to DMA32
+ * (get_page_from_freelist's no_fallback, __rmqueue_claim).  Normal is
+ * filled with kernel pages and every other one freed: half of it is free,
+ * all order-0 holes in unmovable pageblocks.  A user page then comes
+ * from DMA32, and Normal keeps no movable pageblock.
+ */
+static void test_user_page_skips_fragmented_normal(void **state)
+{
+	const struct memhp_coldplug c1 = { "c1", 128 * MiB, 0 };
+	struct memhp_machine *m = boot_with("memory_hotplug.memmap_on_memory=0 memhp.kernel_alloc_pages=0",
+					    1 * GiB, 1, &c1, 1);
+	const unsigned long normal = (4 * GiB) >> 12;
+	size_t cap = 40000, n = 0;
+	long *pfn = calloc(cap, sizeof(*pfn)), movable_blocks;
+	struct memhp_region *r, *fill[8];
+	int nr_fill;
+
+	(void)state;
+	assert_non_null(pfn);
+	/* kernel pages fill Normal, down to its low watermark */
+	for (;;) {
+		assert_true(n < cap);
+		pfn[n] = memhp_alloc_pages(m, 0, 0);
+		assert_true(pfn[n] >= 0);
+		if ((unsigned long)pfn[n] < normal)
+			break;
+		n++;
+	}
+	assert_int_equal(memhp_free_pages(m, (unsigned long)pfn[n], 0), 0);
+	assert_true(n > 30000);
+	for (size_t i = 0; i < n; i += 2)
+		assert_int_equal(memhp_free_pages(m, (unsigned long)pfn[i], 0), 0);
+	memhp_drain_pcp(m);
+	assert_true(zone_field(m, 0, "Normal", "free") > 15000);
+	/* user pages take what movable pageblocks Normal has left first */
+	for (nr_fill = 0; nr_fill < 8 && free_pages_of_type(m, "Normal", PT_MOVABLE); nr_fill++) {
+		size_t want = (size_t)free_pages_of_type(m, "Normal", PT_MOVABLE);
+
+		assert_int_equal(memhp_region_alloc(m, want, 0, 0, &fill[nr_fill]), 0);
+		memhp_drain_pcp(m);
+	}
+	assert_int_equal(free_pages_of_type(m, "Normal", PT_MOVABLE), 0);
+	movable_blocks = pageblocks_of_type(m, "Normal", PT_MOVABLE);
+	assert_int_equal(memhp_region_alloc(m, 1, 0, 0, &r), 0);
+	assert_true((unsigned long)memhp_region_pfn(r, 0) < normal);
+	assert_int_equal(pageblocks_of_type(m, "Normal", PT_MOVABLE), movable_blocks);
+	memhp_region_free(r);
+	while (nr_fill--)
+		memhp_region_free(fill[nr_fill]);
+	for (size_t i = 1; i < n; i += 2)
+		assert_int_equal(memhp_free_pages(m, (unsigned long)pfn[i], 0), 0);
+	free(pfn);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /* a slot or size QEMU cannot give keeps the machine from starting */
 static void test_coldplug_errors(void **state)
 {
@@ -230,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_coldplug_numa_memmap_on_memory),
 		cmocka_unit_test(test_nvdimm),
 		cmocka_unit_test(test_freed_memmap_pageblocks_stay_unmovable),
+		cmocka_unit_test(test_user_page_skips_fragmented_normal),
 		cmocka_unit_test(test_coldplug_errors),
 	};
 
