@@ -72,7 +72,8 @@ static uint64_t pc_lowmem(uint64_t mem)
  * just below the top of the RAM under 4 GiB - the e820 RAM's end, or with
  * NVDIMMs 64 KiB under the 128K of firmware tables (the recorded guests'
  * "RAMDISK:" lines: ...85000-...dffff for the 1388K set, ...3e000-...cffff
- * for the nfit one).  The kernel keeps it reserved until free_initrd_mem
+ * for the nfit one), and refuses to start when it does not fit above the
+ * first MiB ("initrd is too large").  The kernel keeps it reserved until free_initrd_mem
  * after the initcalls, so the early allocations pack below it.  memhp
  * reserves it for those (x86_early_allocations) and frees it at their
  * end, uncounted by the watermarks (boot_late_frees): the coldplugged
@@ -82,14 +83,19 @@ static uint64_t pc_lowmem(uint64_t mem)
 static void layout_initrd(struct memhp_machine *m, const struct memhp_config *cfg, struct boot_layout *l)
 {
 	uint64_t bytes = cfg->initrd_size ? cfg->initrd_size : m->arch->initrd_default_bytes;
-	uint64_t end = cfg->nr_nvdimm ? l->lowmem - 0x30000 : l->lowmem_ram_end;
+	uint64_t end = !cfg->nr_nvdimm ? l->lowmem_ram_end : l->lowmem > 0x30000 ? l->lowmem - 0x30000 : 0;
 
 	l->initrd.start = l->initrd.end = 0;
+	l->initrd_room = end > 0x100000 ? end - 0x100000 : 0;
+	l->initrd_too_large = false;
 	if (cfg->initrd_size == MEMHP_NO_INITRD || !m->arch->pc_layout)
 		return;
 	bytes = ALIGN_UP(bytes, m->page_size);
-	if (end <= bytes || end - bytes < 0x100000)
-		return;		/* no room above the first 1 MiB: not loaded */
+	/* x86_load_linux: "initrd is too large" stops QEMU before the guest runs */
+	if (bytes > l->initrd_room) {
+		l->initrd_too_large = true;
+		return;
+	}
 	l->initrd.start = ALIGN_DOWN(end - bytes, m->page_size);
 	l->initrd.end = end;
 }
@@ -105,7 +111,7 @@ static void layout_ram(struct memhp_machine *m, const struct memhp_config *cfg, 
 	 * the BIOS's high zone by the table loader)
 	 */
 	l->lowmem = lowmem;
-	l->lowmem_ram_end = lowmem - 0x20000 - (cfg->nr_nvdimm ? 0x1000 : 0);
+	l->lowmem_ram_end = lowmem > 0x21000 ? lowmem - 0x20000 - (cfg->nr_nvdimm ? 0x1000 : 0) : 0;
 	layout_initrd(m, cfg, l);
 
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
@@ -481,6 +487,13 @@ static int boot_reservations(struct memhp_machine *m, const struct memhp_config 
 	if (m->arch->pc_layout) {
 		uint64_t image = cfg->kernel_image_base ? cfg->kernel_image_base : 16ULL << 20;
 
+		if (l->initrd_too_large) {
+			mlog(m, "initramfs of %llu bytes: the RAM below 4G holds %llu above its first MiB "
+				"(QEMU: initrd is too large)",
+				(unsigned long long)(cfg->initrd_size ? cfg->initrd_size : m->arch->initrd_default_bytes),
+				(unsigned long long)l->initrd_room);
+			return -EINVAL;
+		}
 		if (!kernel_image_fits(l, image, m->arch->kernel_reserved_bytes)) {
 			mlog(m, "kernel image at %#llx: not 2 MiB aligned inside boot RAM",
 				(unsigned long long)image);

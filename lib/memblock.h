@@ -30,6 +30,8 @@ struct boot_layout {
 	uint64_t lowmem_ram_end;	/* firmware's RAM top below 4G (pc) */
 	uint64_t lowmem;		/* RAM below the PCI hole (pc) */
 	struct range initrd;		/* where QEMU loaded the initramfs (pc) */
+	uint64_t initrd_room;		/* the most QEMU can load there (pc) */
+	bool initrd_too_large;		/* so QEMU refuses to start (pc) */
 	size_t nr_firmware_e820;	/* e820_table_firmware entries (pc) */
 	size_t nr_kernel_e820;		/* e820_table entries after the cmdline */
 };

@@ -57,6 +57,27 @@ static void test_kernel_image_over_initrd(void **state)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * QEMU loads the initramfs page-aligned under the top of the RAM below
+ * 4G and stops with "initrd is too large" when it does not fit above the
+ * first MiB (x86_load_linux): no machine, and the log says why.
+ */
+static void test_initrd_too_large(void **state)
+{
+	struct memhp_config c = { .arch = "x86_64", .mem = 512 * MiB, .max_phys = 256 * GiB };
+	struct memhp_machine *m = NULL;
+
+	(void)state;
+	/* 512 MiB less SeaBIOS's 128K of tables and the first MiB */
+	c.initrd_size = 512 * MiB - 128 * 1024 - MiB + 1;
+	assert_int_equal(memhp_machine_create(&c, &m), -EINVAL);
+	assert_null(m);
+	c.initrd_size = 400 * MiB;
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 static void test_profiles(void **state)
 {
 	static const struct {
@@ -294,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_x86_block_size_rule),
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_kernel_image_over_initrd),
+		cmocka_unit_test(test_initrd_too_large),
 		cmocka_unit_test(test_arm64_64k_fallback),
 		cmocka_unit_test(test_arm64_4k),
 		cmocka_unit_test(test_numa_nodes),
