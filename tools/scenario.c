@@ -953,7 +953,8 @@ static void guest_cow_fault(struct run *r, size_t i)
 {
 	struct hog *h = &r->guest_cow[i];
 
-	snprintf(h->name, sizeof(h->name), "guest_cow_%zu_%u", i, r->guest_cow_gen & 1);
+	/* a name of its own each time: a copy memhpd failed to free never clashes */
+	snprintf(h->name, sizeof(h->name), "guest_cow_%zu_%u", i, r->guest_cow_gen);
 	r->t->hog(r, h, HOG_ANON, 1);
 }
 
@@ -1008,6 +1009,7 @@ static void start_guest_user_space(struct run *r, const struct scenario *s)
 	size_t cow = guest_cow_pages(r);
 	size_t after_fork = MIN_SZ(cow, GUEST_AFTER_FIRST_FORK_BYTES / r->geo.page_size);
 
+	r->guest_processes = true;
 	if (rootfs) {
 		snprintf(r->guest_rootfs.name, sizeof(r->guest_rootfs.name), "%s", "guest_rootfs_modules");
 		r->t->hog(r, &r->guest_rootfs, HOG_ANON, rootfs);
@@ -1029,7 +1031,7 @@ static void start_guest_user_space(struct run *r, const struct scenario *s)
  */
 static void guest_processes_fork(struct run *r)
 {
-	if (!r->guest_user.nr)
+	if (!r->guest_processes)
 		return;		/* --no-guest-processes */
 	r->guest_cow_gen++;	/* the copies' names differ from the pages' */
 	for (size_t i = 0; i < guest_cow_pages(r); i++) {

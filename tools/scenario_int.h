@@ -106,6 +106,7 @@ struct run {
 	double step_seconds;		/* this step's, by the work it did (< 0: its verb's) */
 	struct hog guest_rootfs;	/* the modules' files in its rootfs */
 	struct hog guest_user;		/* the oracle guest's own processes */
+	bool guest_processes;		/* they run (not --no-guest-processes) */
 	struct hog guest_cow[GUEST_COW_MAX_PAGES]; /* ... the pages they write, one each */
 	unsigned int guest_cow_gen;	/* steps so far: their copies' names */
 };

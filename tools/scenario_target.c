@@ -347,8 +347,14 @@ static void daemon_seconds(struct run *r, int n)
 
 static void daemon_hog_free(struct run *r, struct hog *h)
 {
-	if (h->nr)
-		free(remote(r, "kill %s%s", h->name, "", NULL));
+	int err = 0;
+
+	if (!h->nr)
+		return;
+	free(remote(r, "kill %s%s", h->name, "", &err));
+	/* its pages stay in use: every later figure would be off, so say so */
+	if (err)
+		fprintf(stderr, "memhpctl run: memhpd did not free %s: %s\n", h->name, strerror(-err));
 }
 
 /* the pfn page i of a hog is in now */
