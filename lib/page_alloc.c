@@ -495,15 +495,14 @@ bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsigned lon
  * memmap.
  */
 int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, long *pfns,
-		      int n, unsigned int alloc_flags)
+		      int n, unsigned int alloc_flags, bool *stealing)
 {
-	bool stealing = false;
 	int got = 0;
 	long pfn = -1;
 
 	pthread_mutex_lock(&zone->lock);
 	while (got < n) {
-		pfn = rmqueue(m, zone, order, mt, alloc_flags, &stealing);
+		pfn = rmqueue(m, zone, order, mt, alloc_flags, stealing);
 		if (pfn < 0)
 			break;
 		pfns[got++] = pfn;
@@ -586,9 +585,26 @@ long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, 
  * another type.  Sooner than mix kinds in a pageblock of ZONE_NORMAL the
  * allocation moves on to DMA32 (get_page_from_freelist's no_fallback).
  */
+/*
+ * The node of an allocation's preferred zone: the first in nid's zonelist
+ * with a zone it may use - another node when nid has none (a node without
+ * memory, or with ZONE_MOVABLE only, for a kernel allocation).
+ */
+static int preferred_node(struct memhp_machine *m, int nid, enum alloc_zones zones)
+{
+	for (unsigned int i = 0; i < m->nr_nodes; i++) {
+		int n = (nid + (int)i) % (int)m->nr_nodes;
+
+		for (int z = alloc_zones_highest(zones); z >= 0; z--)
+			if (populated_zone(&m->nodes[n].node_zones[z]))
+				return n;
+	}
+	return nid;
+}
+
 unsigned int alloc_flags_nofragment(struct memhp_machine *m, int nid, enum alloc_zones zones)
 {
-	struct pglist_data *pgdat = &m->nodes[nid];
+	struct pglist_data *pgdat = &m->nodes[preferred_node(m, nid, zones)];
 	unsigned int online = 0;
 	int z = alloc_zones_highest(zones);
 
@@ -603,11 +619,6 @@ unsigned int alloc_flags_nofragment(struct memhp_machine *m, int nid, enum alloc
 	return ALLOC_NOFRAGMENT;
 }
 
-/*
- * One pass of get_page_from_freelist over the zonelist of node `nid`:
- * under ALLOC_NOFRAGMENT the local node's zones alone, then - before a
- * remote node, or when none could - every zone again without it.
- */
 static long alloc_zonelist(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order,
 			   bool slow, unsigned int alloc_flags)
 {

@@ -332,11 +332,12 @@ static int pcp_refill(struct memhp_machine *m, struct zone *zone, struct pcp_zon
 		      int mt, unsigned int order, int n, unsigned int alloc_flags)
 {
 	long got[PCP_REFILL_CHUNK];
+	bool stealing = false;	/* rmqueue_bulk's mode, for the whole batch */
 	int total = 0;
 
 	while (total < n) {
 		int want = MIN(n - total, PCP_REFILL_CHUNK);
-		int k = buddy_alloc_batch(m, zone, mt, order, got, want, alloc_flags);
+		int k = buddy_alloc_batch(m, zone, mt, order, got, want, alloc_flags, &stealing);
 
 		if (k < 0)
 			return total ? total : k;	/* the host failed a deferred block's memmap */

@@ -268,7 +268,7 @@ void zone_pcp_update(struct memhp_machine *m, struct zone *zone, unsigned long m
 void pcp_pageset(struct memhp_machine *m, struct zone *zone, unsigned int cpu, int *count, int *high, int *batch);
 int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, char *msg, size_t len);
 int buddy_alloc_batch(struct memhp_machine *m, struct zone *zone, int mt, unsigned int order, long *pfns,
-		      int n, unsigned int alloc_flags);
+		      int n, unsigned int alloc_flags, bool *stealing);
 void prep_new_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 void split_page(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 
