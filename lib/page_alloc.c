@@ -198,11 +198,32 @@ static void merge_buddies(struct memhp_machine *m, struct zone *zone, unsigned l
 }
 
 /* __free_one_page; caller holds zone->lock */
+/*
+ * buddy_merge_likely: the chunk's buddy is in use, but the buddy of the
+ * pair one order up is free - once the buddy comes back the two merge
+ * further, so the chunk waits at the tail of its list, where allocations
+ * reach it last.
+ */
+static bool buddy_merge_likely(struct memhp_machine *m, struct zone *zone, unsigned long pfn, unsigned int order)
+{
+	unsigned long higher = pfn & ~((2UL << order) - 1), higher_buddy = higher ^ (2UL << order);
+	struct page *b;
+
+	if (order + 1 >= m->arch->max_order || !pfn_valid(m, higher_buddy))
+		return false;
+	b = pfn_to_page(m, higher_buddy);
+	return (page_flags(b) & PG_buddy) && b->order == order + 1 && b->zone == zone->idx &&
+	       b->nid == zone->pgdat->node_id;
+}
+
 static void __free_one_page(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
 			    unsigned int order, int mt, bool to_tail)
 {
 	lockdep_assert_held(&zone->lock);
 	merge_buddies(m, zone, &pfn, &order, mt);
+	/* FPI_TO_TAIL (onlining), else where the kernel expects a merge */
+	if (!to_tail)
+		to_tail = buddy_merge_likely(m, zone, pfn, order);
 	add_to_free_list(m, zone, pfn, order, mt, to_tail);
 }
 

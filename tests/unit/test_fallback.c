@@ -111,10 +111,43 @@ static void test_refill_chunks_keep_steal_mode(void **state)
 	memhp_machine_destroy(m2);
 }
 
+/*
+ * __free_one_page's buddy_merge_likely: a freed chunk whose buddy is in
+ * use while the buddy of the pair one order up is free goes to the tail
+ * of its list, so that allocations take other chunks first and the pair
+ * may merge once the buddy is freed.  X..X+7 are allocated; X+2, X+3, X+4
+ * and X are freed, in that order: only X finds its pair's buddy (X+2..3)
+ * free, so the next page comes from the head - X+4, not X.
+ */
+static void test_free_to_tail_when_merge_likely(void **state)
+{
+	struct memhp_machine *m = boot1();
+	struct zone *zone = &m->nodes[0].node_zones[ZONE_NORMAL];
+	bool stealing = false;
+	long x[8], next;
+
+	(void)state;
+	memhp_drain_pcp(m);
+	assert_int_equal(buddy_alloc_batch(m, zone, MIGRATE_UNMOVABLE, 0, x, 8, 0, &stealing), 8);
+	for (int i = 0; i < 8; i++) {
+		prep_new_page(m, (unsigned long)x[i], 0);
+		assert_int_equal(x[i], x[0] + i);
+	}
+	give_back(m, zone, (unsigned long)x[2], 0);
+	give_back(m, zone, (unsigned long)x[3], 0);	/* X+2..3 merge: order 1 */
+	give_back(m, zone, (unsigned long)x[4], 0);
+	give_back(m, zone, (unsigned long)x[0], 0);
+	assert_int_equal(buddy_alloc_batch(m, zone, MIGRATE_UNMOVABLE, 0, &next, 1, 0, &stealing), 1);
+	assert_int_equal(next, x[4]);
+	prep_new_page(m, (unsigned long)next, 0);
+	memhp_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refill_chunks_keep_steal_mode),
+		cmocka_unit_test(test_free_to_tail_when_merge_likely),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
