@@ -1054,18 +1054,6 @@ void offline_cancel_disarm(struct memhp_machine *m)
 	m->offline_deadline_ns = 0;
 }
 
-/*
- * alloc_migration_target with do_migrate_range's nodemask: every node with
- * memory except the source, or the source when it is the only one.  The
- * walk is __alloc_pages': the fast path tries every allowed zone against
- * its low watermark before the slow path tries them against min, so a
- * zone below low gives no target while another zone is above it (the
- * kernel's offline of a full ZONE_MOVABLE leaves it at low, the rest
- * going to DMA32).  Only a page of ZONE_MOVABLE may land in ZONE_MOVABLE:
- * do_migrate_range asks for GFP_USER | __GFP_MOVABLE, and
- * alloc_migration_target adds __GFP_HIGHMEM for a source in ZONE_MOVABLE
- * alone, so a page leaving a Normal block stays below ZONE_MOVABLE.
- */
 /* the node whose zonelist the target walks: the next one with memory */
 static int target_node(struct memhp_machine *m, int src_nid)
 {
@@ -1078,6 +1066,18 @@ static int target_node(struct memhp_machine *m, int src_nid)
 	return src_nid;
 }
 
+/*
+ * alloc_migration_target with do_migrate_range's nodemask: every node with
+ * memory except the source, or the source when it is the only one.  The
+ * walk is __alloc_pages': the fast path tries every allowed zone against
+ * its low watermark before the slow path tries them against min, so a
+ * zone below low gives no target while another zone is above it (the
+ * kernel's offline of a full ZONE_MOVABLE leaves it at low, the rest
+ * going to DMA32).  Only a page of ZONE_MOVABLE may land in ZONE_MOVABLE:
+ * do_migrate_range asks for GFP_USER | __GFP_MOVABLE, and
+ * alloc_migration_target adds __GFP_HIGHMEM for a source in ZONE_MOVABLE
+ * alone, so a page leaving a Normal block stays below ZONE_MOVABLE.
+ */
 static long alloc_target(struct memhp_machine *m, unsigned long src_pfn, unsigned int order)
 {
 	int src_nid = pfn_to_page(m, src_pfn)->nid, first = target_node(m, src_nid);

@@ -146,6 +146,28 @@ static bool migratetype_is_mergeable(int mt)
 }
 
 /*
+ * page_is_buddy: pfn heads a free chunk of `order` in `zone`.  Not ours
+ * unless PG_buddy: only then does the zone lock cover it.
+ */
+static bool page_is_buddy(struct memhp_machine *m, const struct zone *zone, unsigned long pfn, unsigned int order)
+{
+	struct page *b;
+
+	if (!pfn_valid(m, pfn))
+		return false;
+	b = pfn_to_page(m, pfn);
+	return (page_flags(b) & PG_buddy) && b->order == order && b->zone == zone->idx &&
+	       b->nid == zone->pgdat->node_id;
+}
+
+/* change_pageblock_range: every pageblock of the chunk at pfn gets `mt` */
+static void change_pageblock_range(struct memhp_machine *m, unsigned long pfn, unsigned int order, int mt)
+{
+	for (unsigned long q = pfn; q < pfn + (1UL << order); q += m->pageblock_nr_pages)
+		set_pageblock_migratetype(m, q, mt);
+}
+
+/*
  * A free buddy of the same order `mt` may merge with: below pageblock_order
  * both halves lie in one pageblock and share its type; from it up they lie
  * in two pageblocks, which merge when both types are mergeable.
@@ -153,18 +175,11 @@ static bool migratetype_is_mergeable(int mt)
 static bool buddy_mergeable(struct memhp_machine *m, struct zone *zone, unsigned long buddy_pfn,
 			    unsigned int order, int mt)
 {
-	struct page *b;
 	int buddy_mt;
 
-	if (!pfn_valid(m, buddy_pfn))
+	if (!page_is_buddy(m, zone, buddy_pfn, order))
 		return false;
-	b = pfn_to_page(m, buddy_pfn);
-	/* not ours unless PG_buddy: only then does the zone lock cover it */
-	if (!(page_flags(b) & PG_buddy) || b->order != order)
-		return false;
-	if (b->zone != zone->idx || b->nid != zone->pgdat->node_id)
-		return false;
-	buddy_mt = (int)b->private;
+	buddy_mt = (int)pfn_to_page(m, buddy_pfn)->private;
 	if (buddy_mt == mt)
 		return true;
 	return order >= m->arch->pageblock_order && migratetype_is_mergeable(mt) &&
@@ -186,18 +201,14 @@ static void merge_buddies(struct memhp_machine *m, struct zone *zone, unsigned l
 
 		if (!buddy_mergeable(m, zone, buddy_pfn, *order, mt))
 			break;
-		if ((int)pfn_to_page(m, buddy_pfn)->private != mt) {
-			for (unsigned long q = buddy_pfn; q < buddy_pfn + (1UL << *order);
-			     q += m->pageblock_nr_pages)
-				set_pageblock_migratetype(m, q, mt);
-		}
+		if ((int)pfn_to_page(m, buddy_pfn)->private != mt)
+			change_pageblock_range(m, buddy_pfn, *order, mt);
 		del_from_free_list(m, zone, buddy_pfn, *order);
 		*pfn &= buddy_pfn;
 		(*order)++;
 	}
 }
 
-/* __free_one_page; caller holds zone->lock */
 /*
  * buddy_merge_likely: the chunk's buddy is in use, but the buddy of the
  * pair one order up is free - once the buddy comes back the two merge
@@ -206,16 +217,12 @@ static void merge_buddies(struct memhp_machine *m, struct zone *zone, unsigned l
  */
 static bool buddy_merge_likely(struct memhp_machine *m, struct zone *zone, unsigned long pfn, unsigned int order)
 {
-	unsigned long higher = pfn & ~((2UL << order) - 1), higher_buddy = higher ^ (2UL << order);
-	struct page *b;
+	unsigned long higher = pfn & ~((2UL << order) - 1);
 
-	if (order + 1 >= m->arch->max_order || !pfn_valid(m, higher_buddy))
-		return false;
-	b = pfn_to_page(m, higher_buddy);
-	return (page_flags(b) & PG_buddy) && b->order == order + 1 && b->zone == zone->idx &&
-	       b->nid == zone->pgdat->node_id;
+	return order + 1 < m->arch->max_order && page_is_buddy(m, zone, higher ^ (2UL << order), order + 1);
 }
 
+/* __free_one_page; caller holds zone->lock */
 static void __free_one_page(struct memhp_machine *m, struct zone *zone, unsigned long pfn,
 			    unsigned int order, int mt, bool to_tail)
 {
@@ -364,8 +371,7 @@ static long try_to_steal_block(struct memhp_machine *m, struct zone *zone, unsig
 		return -1;
 	if (current_order >= m->arch->pageblock_order) {
 		del_from_free_list(m, zone, pfn, current_order);
-		for (unsigned long q = pfn; q < pfn + (1UL << current_order); q += m->pageblock_nr_pages)
-			set_pageblock_migratetype(m, q, start_mt);
+		change_pageblock_range(m, pfn, current_order, start_mt);
 		expand(m, zone, pfn, order, current_order, start_mt);
 		return (long)pfn;
 	}
@@ -778,8 +784,7 @@ static void move_freepages_range(struct memhp_machine *m, struct zone *zone, uns
 			unsigned int order = p->order;
 
 			del_from_free_list(m, zone, pfn, order);
-			for (unsigned long q = pfn; q < pfn + (1UL << order); q += m->pageblock_nr_pages)
-				set_pageblock_migratetype(m, q, to_mt);
+			change_pageblock_range(m, pfn, order, to_mt);
 			/* move_to_free_list: list_move_tail, as the kernel moves them */
 			add_to_free_list(m, zone, pfn, order, to_mt, true);
 			pfn += 1UL << order;
