@@ -1054,16 +1054,17 @@ void offline_cancel_disarm(struct memhp_machine *m)
 	m->offline_deadline_ns = 0;
 }
 
-/* the node whose zonelist the target walks: the next one with memory */
-static int target_node(struct memhp_machine *m, int src_nid)
+/*
+ * do_migrate_range's nodemask is every node with memory but the source -
+ * the source only when it is the only one: the node the zonelist walk
+ * leaves out, or -1.
+ */
+static int migration_skip_node(struct memhp_machine *m, int src_nid)
 {
-	for (unsigned int i = 1; i < m->nr_nodes; i++) {
-		int nid = (src_nid + (int)i) % (int)m->nr_nodes;
-
-		if (node_state(m, nid, N_MEMORY))
-			return nid;
-	}
-	return src_nid;
+	for (unsigned int n = 0; n < m->nr_nodes; n++)
+		if ((int)n != src_nid && node_state(m, (int)n, N_MEMORY))
+			return src_nid;
+	return -1;
 }
 
 /*
@@ -1080,13 +1081,16 @@ static int target_node(struct memhp_machine *m, int src_nid)
  */
 static long alloc_target(struct memhp_machine *m, unsigned long src_pfn, unsigned int order)
 {
-	int src_nid = pfn_to_page(m, src_pfn)->nid, first = target_node(m, src_nid);
+	int src_nid = pfn_to_page(m, src_pfn)->nid;
 	enum alloc_zones zones = page_zone(m, src_pfn)->idx == ZONE_MOVABLE ? ALLOC_MOVABLE : ALLOC_USER_MOVABLE;
-	unsigned int nofrag = alloc_flags_nofragment(m, first, zones);
+	int pref = preferred_node(m, src_nid, zones, migration_skip_node(m, src_nid));
 
-	/* the fast path's first pass: the first node's zones, whole pageblocks only */
-	if (nofrag) {
-		long pfn = alloc_node_wmark(m, first, zones, order, false, nofrag);
+	/* no zone in the nodemask: __alloc_pages gives up before any watermark */
+	if (pref < 0)
+		return -ENOMEM;
+	/* the fast path's first pass: the preferred zone's node, whole pageblocks only */
+	if (alloc_flags_nofragment(m, pref, zones)) {
+		long pfn = alloc_node_wmark(m, pref, zones, order, false, ALLOC_NOFRAGMENT);
 
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;

@@ -606,32 +606,37 @@ long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, 
 }
 
 /*
- * alloc_flags_nofragment: when the first zone an allocation may use on
- * node `nid` is ZONE_NORMAL and a ZONE_DMA32 lies below it (on a machine
- * of one node, always), a fallback may take only whole pageblocks of
- * another type.  Sooner than mix kinds in a pageblock of ZONE_NORMAL the
- * allocation moves on to DMA32 (get_page_from_freelist's no_fallback).
+ * The node of an allocation's preferred zone (first_zones_zonelist): the
+ * first node in nid's zonelist, `skip` left out of it (a nodemask without
+ * that node; -1 for none), with a zone the allocation may use - another
+ * node when nid has none (a node without memory, or with ZONE_MOVABLE only
+ * for a kernel allocation).  -1 when no node has one: the kernel's
+ * allocation then fails at once.
  */
-/*
- * The node of an allocation's preferred zone: the first in nid's zonelist
- * with a zone it may use - another node when nid has none (a node without
- * memory, or with ZONE_MOVABLE only, for a kernel allocation).
- */
-static int preferred_node(struct memhp_machine *m, int nid, enum alloc_zones zones)
+int preferred_node(struct memhp_machine *m, int nid, enum alloc_zones zones, int skip)
 {
 	for (unsigned int i = 0; i < m->nr_nodes; i++) {
 		int n = (nid + (int)i) % (int)m->nr_nodes;
 
+		if (n == skip)
+			continue;
 		for (int z = alloc_zones_highest(zones); z >= 0; z--)
 			if (populated_zone(&m->nodes[n].node_zones[z]))
 				return n;
 	}
-	return nid;
+	return -1;
 }
 
-unsigned int alloc_flags_nofragment(struct memhp_machine *m, int nid, enum alloc_zones zones)
+/*
+ * alloc_flags_nofragment: when the preferred zone (on node `pref`) is
+ * ZONE_NORMAL and a ZONE_DMA32 lies below it (on a machine of one node,
+ * always), a fallback may take only whole pageblocks of another type.
+ * Sooner than mix kinds in a pageblock of ZONE_NORMAL the allocation moves
+ * on to DMA32 (get_page_from_freelist's no_fallback).
+ */
+unsigned int alloc_flags_nofragment(struct memhp_machine *m, int pref, enum alloc_zones zones)
 {
-	struct pglist_data *pgdat = &m->nodes[preferred_node(m, nid, zones)];
+	struct pglist_data *pgdat = &m->nodes[pref];
 	unsigned int online = 0;
 	int z = alloc_zones_highest(zones);
 
@@ -646,18 +651,27 @@ unsigned int alloc_flags_nofragment(struct memhp_machine *m, int nid, enum alloc
 	return ALLOC_NOFRAGMENT;
 }
 
+/*
+ * get_page_from_freelist over nid's zonelist.  Its ALLOC_NOFRAGMENT pass
+ * covers the preferred zone's node only: at the first zone of another
+ * node it starts again, fragmenting fallbacks allowed.  The fast path
+ * sets the flag; the slow path does not.
+ */
 static long alloc_zonelist(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order,
-			   bool slow, unsigned int alloc_flags)
+			   bool slow, bool may_nofragment)
 {
-	if (alloc_flags & ALLOC_NOFRAGMENT) {
-		long pfn = alloc_node_wmark(m, nid, zones, order, slow, alloc_flags);
+	int pref = preferred_node(m, nid, zones, -1);
+
+	if (pref < 0)
+		return -EAGAIN;
+	if (may_nofragment && alloc_flags_nofragment(m, pref, zones)) {
+		long pfn = alloc_node_wmark(m, pref, zones, order, slow, ALLOC_NOFRAGMENT);
 
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;
-		alloc_flags &= ~ALLOC_NOFRAGMENT;
 	}
 	for (unsigned int i = 0; i < m->nr_nodes; i++) {
-		long pfn = alloc_node_wmark(m, (nid + (int)i) % (int)m->nr_nodes, zones, order, slow, alloc_flags);
+		long pfn = alloc_node_wmark(m, (nid + (int)i) % (int)m->nr_nodes, zones, order, slow, 0);
 
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;
@@ -692,8 +706,7 @@ long alloc_folio_fault(struct memhp_machine *m, int nid, enum alloc_zones zones,
 		nid = 0;
 	/* the fast path (low watermarks), then the slow path (min), which drops ALLOC_NOFRAGMENT */
 	for (int slow = 0; slow < 2; slow++) {
-		long pfn = alloc_zonelist(m, nid, zones, order, slow,
-					  slow ? 0 : alloc_flags_nofragment(m, nid, zones));
+		long pfn = alloc_zonelist(m, nid, zones, order, slow, !slow);
 
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;
@@ -715,7 +728,7 @@ long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, 
 	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
 		nid = 0;
 	/* memhp's own kernel allocations (memmaps, page tables): the min watermark */
-	pfn = alloc_zonelist(m, nid, zones, order, true, alloc_flags_nofragment(m, nid, zones));
+	pfn = alloc_zonelist(m, nid, zones, order, true, true);
 	return pfn == -EAGAIN ? -ENOMEM : pfn;
 }
 

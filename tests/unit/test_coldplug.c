@@ -228,21 +228,17 @@ static long free_pages_of_type(struct memhp_machine *m, const char *zone, int mt
  * mix kinds of pages in a pageblock it goes on to DMA32
  * (get_page_from_freelist's no_fallback, __rmqueue_claim).  Normal is
  * filled with kernel pages and every other one freed: half of it is free,
- * all order-0 holes in unmovable pageblocks.  A user page then comes
- * from DMA32, and Normal keeps no movable pageblock.
+ * all order-0 holes in unmovable pageblocks.  A user page of node `nid`
+ * then comes from DMA32, and Normal keeps no movable pageblock.
  */
-static void test_user_page_skips_fragmented_normal(void **state)
+static void check_user_page_skips_fragmented_normal(struct memhp_machine *m, int nid)
 {
-	const struct memhp_coldplug c1 = { "c1", 128 * MiB, 0 };
-	struct memhp_machine *m = boot_with("memory_hotplug.memmap_on_memory=0 memhp.kernel_alloc_pages=0",
-					    1 * GiB, 1, &c1, 1);
 	const unsigned long normal = (4 * GiB) >> 12;
 	size_t cap = 40000, n = 0;
 	long *pfn = calloc(cap, sizeof(*pfn)), movable_blocks;
 	struct memhp_region *r, *fill[8];
 	int nr_fill;
 
-	(void)state;
 	assert_non_null(pfn);
 	/* kernel pages fill Normal, down to its low watermark */
 	for (;;) {
@@ -263,12 +259,12 @@ static void test_user_page_skips_fragmented_normal(void **state)
 	for (nr_fill = 0; nr_fill < 8 && free_pages_of_type(m, "Normal", PT_MOVABLE); nr_fill++) {
 		size_t want = (size_t)free_pages_of_type(m, "Normal", PT_MOVABLE);
 
-		assert_int_equal(memhp_region_alloc(m, want, 0, 0, &fill[nr_fill]), 0);
+		assert_int_equal(memhp_region_alloc(m, want, nid, 0, &fill[nr_fill]), 0);
 		memhp_drain_pcp(m);
 	}
 	assert_int_equal(free_pages_of_type(m, "Normal", PT_MOVABLE), 0);
 	movable_blocks = pageblocks_of_type(m, "Normal", PT_MOVABLE);
-	assert_int_equal(memhp_region_alloc(m, 1, 0, 0, &r), 0);
+	assert_int_equal(memhp_region_alloc(m, 1, nid, 0, &r), 0);
 	assert_true((unsigned long)memhp_region_pfn(r, 0) < normal);
 	assert_int_equal(pageblocks_of_type(m, "Normal", PT_MOVABLE), movable_blocks);
 	memhp_region_free(r);
@@ -279,6 +275,41 @@ static void test_user_page_skips_fragmented_normal(void **state)
 	free(pfn);
 	audit_ok(m);
 	memhp_machine_destroy(m);
+}
+
+
+static void test_user_page_skips_fragmented_normal(void **state)
+{
+	const struct memhp_coldplug c1 = { "c1", 128 * MiB, 0 };
+
+	(void)state;
+	check_user_page_skips_fragmented_normal(
+		boot_with("memory_hotplug.memmap_on_memory=0 memhp.kernel_alloc_pages=0", 1 * GiB, 1, &c1, 1), 0);
+}
+
+/*
+ * The same from a node without memory: its zonelist's first zone is node
+ * 0's Normal, so the ALLOC_NOFRAGMENT pass runs over node 0's zones
+ * (get_page_from_freelist starts at the preferred zone, and drops the flag
+ * only at a zone of another node than that zone's).
+ */
+static void test_memoryless_node_skips_fragmented_normal(void **state)
+{
+	const struct memhp_coldplug c1 = { "c1", 128 * MiB, 0 };
+	struct memhp_config cfg = { 0 };
+	struct memhp_machine *m = NULL;
+
+	(void)state;
+	cfg.cmdline = "memory_hotplug.memmap_on_memory=0 memhp.kernel_alloc_pages=0";
+	cfg.mem = 1 * GiB;
+	cfg.nr_nodes = 2;
+	cfg.node_mem[0] = 1 * GiB;
+	cfg.explicit_node_mem = 1;
+	cfg.max_phys = 256 * GiB;
+	cfg.coldplug = &c1;
+	cfg.nr_coldplug = 1;
+	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
+	check_user_page_skips_fragmented_normal(m, 1);
 }
 
 /* a slot or size QEMU cannot give keeps the machine from starting */
@@ -311,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_nvdimm),
 		cmocka_unit_test(test_freed_memmap_pageblocks_stay_unmovable),
 		cmocka_unit_test(test_user_page_skips_fragmented_normal),
+		cmocka_unit_test(test_memoryless_node_skips_fragmented_normal),
 		cmocka_unit_test(test_coldplug_errors),
 	};
 
