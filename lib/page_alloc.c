@@ -680,6 +680,25 @@ static long alloc_zonelist(struct memhp_machine *m, int nid, enum alloc_zones zo
 }
 
 /*
+ * __alloc_pages: the fast path (every zone of the zonelist against its low
+ * watermark, ALLOC_NOFRAGMENT first where it applies), then the slow path
+ * (against min, the flag dropped) - what GFP_KERNEL and GFP_HIGHUSER
+ * allocations alike go through, with no reclaim to retry after.
+ */
+static long __alloc_pages(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
+{
+	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
+		nid = 0;
+	for (int slow = 0; slow < 2; slow++) {
+		long pfn = alloc_zonelist(m, nid, zones, order, slow, !slow);
+
+		if (pfn >= 0 || pfn == -ENOMEM)
+			return pfn;
+	}
+	return -ENOMEM;
+}
+
+/*
  * A process faults its memory in a page at a time (do_anonymous_page
  * allocates order 0), each page from the first zone of the zonelist that
  * is above its low watermark (get_page_from_freelist's fast path), and
@@ -702,34 +721,22 @@ long alloc_page_fault(struct memhp_machine *m, int nid, enum alloc_zones zones)
  */
 long alloc_folio_fault(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
 {
-	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
-		nid = 0;
-	/* the fast path (low watermarks), then the slow path (min), which drops ALLOC_NOFRAGMENT */
-	for (int slow = 0; slow < 2; slow++) {
-		long pfn = alloc_zonelist(m, nid, zones, order, slow, !slow);
-
-		if (pfn >= 0 || pfn == -ENOMEM)
-			return pfn;
-	}
-	return -ENOMEM;
+	return __alloc_pages(m, nid, zones, order);
 }
 
 /*
- * alloc_pages_node: walk the zonelist - the preferred node first, then the
- * others - from the highest allowed zone down.  Kernel allocations may use
- * Normal, DMA32 and DMA; movable ones ZONE_MOVABLE first.
+ * alloc_pages_node: memhp's own kernel allocations (memmaps, page tables)
+ * walk the zonelist - the preferred node first, then the others - from
+ * the highest allowed zone down, as a process's faults do: a Normal zone
+ * under its low watermark is passed over while DMA32 is above its own.
+ * Kernel allocations may use Normal, DMA32 and DMA; movable ones
+ * ZONE_MOVABLE first.
  */
 long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
 {
-	long pfn;
-
 	if (order > m->arch->max_order)
 		return -ENOMEM;
-	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
-		nid = 0;
-	/* memhp's own kernel allocations (memmaps, page tables): the min watermark */
-	pfn = alloc_zonelist(m, nid, zones, order, true, true);
-	return pfn == -EAGAIN ? -ENOMEM : pfn;
+	return __alloc_pages(m, nid, zones, order);
 }
 
 /*

@@ -312,6 +312,41 @@ static void test_memoryless_node_skips_fragmented_normal(void **state)
 	check_user_page_skips_fragmented_normal(m, 1);
 }
 
+/*
+ * memhp's own kernel allocations - a hot-added DIMM's memmap and the page
+ * tables that map it - go through __alloc_pages as the kernel's do: the
+ * fast path against the low watermarks first, the slow path against min
+ * only when no zone is above low.  A hog leaves Normal between its min
+ * and low watermarks; the memmap of a 1 GiB DIMM (memmap_on_memory=0)
+ * then comes from DMA32, and Normal's free count does not move - as in
+ * the kernel's run of the same steps (tests/oracle/scenarios/
+ * kalloc-low-wmark.scn, recorded in tests/oracle/kernel/
+ * kalloc-low-wmark-mmom0.json.xz: Normal 4049 pages free before and after).
+ */
+static void test_memmap_skips_normal_under_low(void **state)
+{
+	const struct memhp_coldplug c1 = { "c1", 512 * MiB, 0 };
+	struct memhp_machine *m = boot_with("memory_hotplug.memmap_on_memory=0", 2 * GiB, 1, &c1, 1);
+	struct memhp_dimm_info info;
+	struct memhp_region *hog;
+	long normal, dma32;
+
+	(void)state;
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "offline");
+	assert_int_equal(memhp_region_alloc(m, (600 * MiB) >> 12, 0, 0, &hog), 0);
+	normal = zone_field(m, 0, "Normal", "free");
+	dma32 = zone_field(m, 0, "DMA32", "free");
+	assert_true(normal < zoneinfo_field(m, 0, "Normal", "low"));
+	assert_true(normal > zoneinfo_field(m, 0, "Normal", "min"));
+	assert_int_equal(memhp_dimm_add(m, "d2", 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(zone_field(m, 0, "Normal", "free"), normal);
+	/* 262144 struct pages of 64 bytes: 4096 pages, and their page tables */
+	assert_true(zone_field(m, 0, "DMA32", "free") <= dma32 - 4096);
+	memhp_region_free(hog);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /* a slot or size QEMU cannot give keeps the machine from starting */
 static void test_coldplug_errors(void **state)
 {
@@ -343,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_freed_memmap_pageblocks_stay_unmovable),
 		cmocka_unit_test(test_user_page_skips_fragmented_normal),
 		cmocka_unit_test(test_memoryless_node_skips_fragmented_normal),
+		cmocka_unit_test(test_memmap_skips_normal_under_low),
 		cmocka_unit_test(test_coldplug_errors),
 	};
 
