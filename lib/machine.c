@@ -593,6 +593,8 @@ static int boot(struct memhp_machine *m, const struct memhp_config *cfg)
 	m->max_pfn = PHYS_PFN_M(m, m->boot_mem_end);
 	boot_memory_blocks(m, l);
 	boot_node_states(m);
+	/* mm_core_init's build, before the CPUs are in their nodes' masks */
+	build_all_zonelists(m, -1, true);
 	boot_late_frees(m, cfg, l);
 	m->initcalls = true;	/* until memhp_machine_create returns */
 	setup_per_zone_wmarks(m);

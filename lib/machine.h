@@ -78,6 +78,10 @@ struct memhp_machine {
 	int first_memblk_node;	/* numa_meminfo.blk[0].nid */
 	struct pglist_data nodes[MEMHP_MAX_NODES];
 	uint32_t node_masks[NR_NODE_STATES];
+	/* each node's zonelist, as nodes (zonelist.c); span_lock */
+	uint8_t zonelist_order[MEMHP_MAX_NODES][MEMHP_MAX_NODES];
+	uint8_t zonelist_len[MEMHP_MAX_NODES];
+	int policy_zone;		/* check_highest_zone's; span_lock */
 
 	struct resource iomem;
 	struct physdev *devices;	/* under devices_lock: migration walks it */

@@ -356,6 +356,9 @@ int online_pages(struct memhp_machine *m, unsigned long pfn, unsigned long nr_pa
 	online_pages_range(m, pfn, nr_pages);
 	adjust_present_page_count(m, pfn, group, (long)nr_pages);
 	node_states_set_node(m, nid, &arg);
+	/* a zone populated for the first time joins the zonelists */
+	if (!was_populated)
+		build_all_zonelists(m, -1, false);
 	/* undo_isolate_page_range: the pages become allocatable */
 	pthread_mutex_lock(&zone->lock);
 	if (pfn_memmap_deferred(m, pfn))
@@ -365,12 +368,6 @@ int online_pages(struct memhp_machine *m, unsigned long pfn, unsigned long nr_pa
 	zone->nr_isolate_pageblock -= nr_pages / m->pageblock_nr_pages;
 	pthread_mutex_unlock(&zone->lock);
 	setup_per_zone_wmarks(m);
-	if (!was_populated) {
-		/* build_all_zonelists */
-		mlog(m, "Built %u zonelists, mobility grouping on.  Total pages: %ld", m->nr_nodes,
-		     atomic_load(&m->totalram_pages));
-		mlog(m, "Policy zone: Normal");
-	}
 	memory_notify(m, MEMHP_MEM_ONLINE, &arg);
 	if (!was_populated)
 		kernel_alloc_settle(m, zone);
@@ -576,6 +573,9 @@ int offline_pages(struct memhp_machine *m, unsigned long start_pfn, unsigned lon
 	adjust_present_page_count(m, start_pfn, group, -(long)nr_pages);
 	setup_per_zone_wmarks(m);
 	node_states_clear_node(m, nid, &arg);
+	/* after the node masks: a node left without memory leaves the lists */
+	if (!populated_zone(zone))
+		build_all_zonelists(m, -1, false);
 	memory_notify(m, MEMHP_MEM_OFFLINE, &arg);
 	remove_pfn_range_from_zone(m, zone, start_pfn, nr_pages);
 	return 0;
@@ -736,6 +736,8 @@ int add_memory_resource(struct memhp_machine *m, int nid, struct resource *res, 
 	progress_begin(m, "add", size);
 	/* __try_online_node */
 	if (!node_state(m, nid, N_ONLINE)) {
+		/* hotadd_init_pgdat: the new node's own list, before it is online */
+		build_all_zonelists(m, nid, false);
 		node_set_state(m, nid, N_ONLINE);
 		new_node = true;
 	}

@@ -1081,9 +1081,10 @@ static int migration_skip_node(struct memhp_machine *m, int src_nid)
  */
 static long alloc_target(struct memhp_machine *m, unsigned long src_pfn, unsigned int order)
 {
-	int src_nid = pfn_to_page(m, src_pfn)->nid;
+	int src_nid = pfn_to_page(m, src_pfn)->nid, skip = migration_skip_node(m, src_nid);
 	enum alloc_zones zones = page_zone(m, src_pfn)->idx == ZONE_MOVABLE ? ALLOC_MOVABLE : ALLOC_USER_MOVABLE;
-	int pref = preferred_node(m, src_nid, zones, migration_skip_node(m, src_nid));
+	int pref = preferred_node(m, src_nid, zones, skip), nodes[MEMHP_MAX_NODES];
+	unsigned int nr;
 
 	/* no zone in the nodemask: __alloc_pages gives up before any watermark */
 	if (pref < 0)
@@ -1095,24 +1096,14 @@ static long alloc_target(struct memhp_machine *m, unsigned long src_pfn, unsigne
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;
 	}
+	nr = zonelist_nodes(m, src_nid, nodes);
 	for (int slow = 0; slow < 2; slow++) {
-		bool others = false;
-
-		for (unsigned int i = 1; i < m->nr_nodes; i++) {
-			int nid = (src_nid + (int)i) % (int)m->nr_nodes;
+		for (unsigned int i = 0; i < nr; i++) {
 			long pfn;
 
-			if (!node_state(m, nid, N_MEMORY))
+			if (nodes[i] == skip)
 				continue;
-			others = true;
-			pfn = alloc_node_wmark(m, nid, zones, order, slow, 0);
-			if (pfn >= 0 || pfn == -ENOMEM)
-				return pfn;
-		}
-		/* the source only when no other node has memory, full or not */
-		if (!others) {
-			long pfn = alloc_node_wmark(m, src_nid, zones, order, slow, 0);
-
+			pfn = alloc_node_wmark(m, nodes[i], zones, order, slow, 0);
 			if (pfn >= 0 || pfn == -ENOMEM)
 				return pfn;
 		}

@@ -613,18 +613,25 @@ long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, 
  * for a kernel allocation).  -1 when no node has one: the kernel's
  * allocation then fails at once.
  */
-int preferred_node(struct memhp_machine *m, int nid, enum alloc_zones zones, int skip)
+static int first_usable_node(struct memhp_machine *m, const int *nodes, unsigned int nr,
+			     enum alloc_zones zones, int skip)
 {
-	for (unsigned int i = 0; i < m->nr_nodes; i++) {
-		int n = (nid + (int)i) % (int)m->nr_nodes;
-
-		if (n == skip)
+	for (unsigned int i = 0; i < nr; i++) {
+		if (nodes[i] == skip)
 			continue;
 		for (int z = alloc_zones_highest(zones); z >= 0; z--)
-			if (populated_zone(&m->nodes[n].node_zones[z]))
-				return n;
+			if (populated_zone(&m->nodes[nodes[i]].node_zones[z]))
+				return nodes[i];
 	}
 	return -1;
+}
+
+int preferred_node(struct memhp_machine *m, int nid, enum alloc_zones zones, int skip)
+{
+	int nodes[MEMHP_MAX_NODES];
+	unsigned int nr = zonelist_nodes(m, nid, nodes);
+
+	return first_usable_node(m, nodes, nr, zones, skip);
 }
 
 /*
@@ -660,7 +667,9 @@ unsigned int alloc_flags_nofragment(struct memhp_machine *m, int pref, enum allo
 static long alloc_zonelist(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order,
 			   bool slow, bool may_nofragment)
 {
-	int pref = preferred_node(m, nid, zones, -1);
+	int nodes[MEMHP_MAX_NODES];
+	unsigned int nr = zonelist_nodes(m, nid, nodes);
+	int pref = first_usable_node(m, nodes, nr, zones, -1);
 
 	if (pref < 0)
 		return -EAGAIN;
@@ -670,8 +679,8 @@ static long alloc_zonelist(struct memhp_machine *m, int nid, enum alloc_zones zo
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;
 	}
-	for (unsigned int i = 0; i < m->nr_nodes; i++) {
-		long pfn = alloc_node_wmark(m, (nid + (int)i) % (int)m->nr_nodes, zones, order, slow, 0);
+	for (unsigned int i = 0; i < nr; i++) {
+		long pfn = alloc_node_wmark(m, nodes[i], zones, order, slow, 0);
 
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;

@@ -99,6 +99,9 @@ void adjust_managed_page_count(struct zone *zone, long nr_pages, struct memhp_ma
 void node_set_state(struct memhp_machine *m, int nid, enum node_states s);
 void node_clear_state(struct memhp_machine *m, int nid, enum node_states s);
 bool node_state(struct memhp_machine *m, int nid, enum node_states s);
+/* zonelist.c: each node's fallback order */
+void build_all_zonelists(struct memhp_machine *m, int self, bool early);
+unsigned int zonelist_nodes(struct memhp_machine *m, int nid, int *nodes);
 void setup_per_zone_wmarks(struct memhp_machine *m);
 /* mm/page_alloc.c:calculate_totalreserve_pages (span_lock held) */
 unsigned long totalreserve_pages(struct memhp_machine *m);

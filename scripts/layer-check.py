@@ -20,7 +20,7 @@ import sys
 LAYERS = [
     ("base", ["log", "sbuf", "fault_inject", "progress", "arch", "uevent"]),
     ("physical memory", ["resource", "physmem", "sparse", "memblock"]),
-    ("zones and the buddy", ["mmzone", "page_alloc", "pcp", "deferred_init", "kernel_alloc"]),
+    ("zones and the buddy", ["mmzone", "zonelist", "page_alloc", "pcp", "deferred_init", "kernel_alloc"]),
     ("ZONE_DEVICE core", ["memremap"]),
     ("migration", ["wprotect", "migrate", "migrate_device"]),
     ("memory blocks and hotplug", ["notifier", "params", "memory_block", "memory_hotplug", "acpi"]),

@@ -229,9 +229,10 @@ static long free_pages_of_type(struct memhp_machine *m, const char *zone, int mt
  * (get_page_from_freelist's no_fallback, __rmqueue_claim).  Normal is
  * filled with kernel pages and every other one freed: half of it is free,
  * all order-0 holes in unmovable pageblocks.  A user page of node `nid`
- * then comes from DMA32, and Normal keeps no movable pageblock.
+ * then comes from DMA32, and Normal (node mem_nid's) keeps no movable
+ * pageblock.
  */
-static void check_user_page_skips_fragmented_normal(struct memhp_machine *m, int nid)
+static void check_user_page_skips_fragmented_normal(struct memhp_machine *m, int nid, int mem_nid)
 {
 	const unsigned long normal = (4 * GiB) >> 12;
 	size_t cap = 40000, n = 0;
@@ -254,7 +255,7 @@ static void check_user_page_skips_fragmented_normal(struct memhp_machine *m, int
 	for (size_t i = 0; i < n; i += 2)
 		assert_int_equal(memhp_free_pages(m, (unsigned long)pfn[i], 0), 0);
 	memhp_drain_pcp(m);
-	assert_true(zone_field(m, 0, "Normal", "free") > 15000);
+	assert_true(zone_field(m, mem_nid, "Normal", "free") > 15000);
 	/* user pages take what movable pageblocks Normal has left first */
 	for (nr_fill = 0; nr_fill < 8 && free_pages_of_type(m, "Normal", PT_MOVABLE); nr_fill++) {
 		size_t want = (size_t)free_pages_of_type(m, "Normal", PT_MOVABLE);
@@ -284,18 +285,19 @@ static void test_user_page_skips_fragmented_normal(void **state)
 
 	(void)state;
 	check_user_page_skips_fragmented_normal(
-		boot_with("memory_hotplug.memmap_on_memory=0 memhp.kernel_alloc_pages=0", 1 * GiB, 1, &c1, 1), 0);
+		boot_with("memory_hotplug.memmap_on_memory=0 memhp.kernel_alloc_pages=0", 1 * GiB, 1, &c1, 1), 0, 0);
 }
 
 /*
- * The same from a node without memory: its zonelist's first zone is node
- * 0's Normal, so the ALLOC_NOFRAGMENT pass runs over node 0's zones
- * (get_page_from_freelist starts at the preferred zone, and drops the flag
- * only at a zone of another node than that zone's).
+ * The same from a node without memory: node 0 has the CPU and no memory,
+ * node 1 all of it, so node 0's zonelist starts at node 1's Normal and the
+ * ALLOC_NOFRAGMENT pass runs over node 1's zones (get_page_from_freelist
+ * starts at the preferred zone, and drops the flag only at a zone of
+ * another node than that zone's).
  */
 static void test_memoryless_node_skips_fragmented_normal(void **state)
 {
-	const struct memhp_coldplug c1 = { "c1", 128 * MiB, 0 };
+	const struct memhp_coldplug c1 = { "c1", 128 * MiB, 1 };
 	struct memhp_config cfg = { 0 };
 	struct memhp_machine *m = NULL;
 
@@ -303,13 +305,15 @@ static void test_memoryless_node_skips_fragmented_normal(void **state)
 	cfg.cmdline = "memory_hotplug.memmap_on_memory=0 memhp.kernel_alloc_pages=0";
 	cfg.mem = 1 * GiB;
 	cfg.nr_nodes = 2;
-	cfg.node_mem[0] = 1 * GiB;
+	cfg.node_mem[1] = 1 * GiB;
 	cfg.explicit_node_mem = 1;
 	cfg.max_phys = 256 * GiB;
 	cfg.coldplug = &c1;
 	cfg.nr_coldplug = 1;
 	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
-	check_user_page_skips_fragmented_normal(m, 1);
+	file_is(m, "/sys/devices/system/node/online", "0-1\n");
+	file_is(m, "/sys/devices/system/node/has_memory", "1\n");
+	check_user_page_skips_fragmented_normal(m, 0, 1);
 }
 
 /*
@@ -340,9 +344,55 @@ static void test_memmap_skips_normal_under_low(void **state)
 	assert_true(normal > zoneinfo_field(m, 0, "Normal", "min"));
 	assert_int_equal(memhp_dimm_add(m, "d2", 1 * GiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
 	assert_int_equal(zone_field(m, 0, "Normal", "free"), normal);
-	/* 262144 struct pages of 64 bytes: 4096 pages, and their page tables */
+	/* 262144 struct pages of 64 bytes: 4096 pages */
 	assert_true(zone_field(m, 0, "DMA32", "free") <= dma32 - 4096);
 	memhp_region_free(hog);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/*
+ * build_zonelists on three nodes of 1 GiB, the CPU on node 0: node 2
+ * falls back to node 1 before node 0 (node 0 has the CPU and a lower
+ * number), except in the boot's first build, which runs before the CPU
+ * is in its node's mask - the kernel's log of every three-node run
+ * recorded says "Fallback order for Node 2: 2 0 1" at boot and "2 1 0"
+ * once a hot-added block populates a zone.  Then user memory that
+ * prefers node 2 and finds it full goes to node 1.
+ */
+static void test_zonelist_order_three_nodes(void **state)
+{
+	struct memhp_config cfg = { 0 };
+	struct memhp_machine *m = NULL;
+	struct memhp_dimm_info info;
+	struct memhp_region *r;
+	long node0, node0_movable, node1, node2;
+
+	(void)state;
+	cfg.mem = 3 * GiB;
+	cfg.nr_nodes = 3;
+	cfg.node_mem[0] = cfg.node_mem[1] = cfg.node_mem[2] = 1 * GiB;
+	cfg.explicit_node_mem = 1;
+	cfg.max_phys = 256 * GiB;
+	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
+	assert_true(log_has(m, "Fallback order for Node 2: 2 0 1 "));
+	assert_false(log_has(m, "Fallback order for Node 2: 2 1 0 "));
+	/* node 0's ZONE_MOVABLE, populated: every list built again */
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable");
+	assert_int_equal(memhp_dimm_add(m, "d1", 256 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_true(log_has(m, "Fallback order for Node 2: 2 1 0 "));
+	assert_true(log_has(m, "Fallback order for Node 1: 1 2 0 "));
+	node0 = zone_field(m, 0, "DMA32", "free");
+	node0_movable = zone_field(m, 0, "Movable", "free");
+	node1 = zone_field(m, 1, "DMA32", "free");
+	node2 = zone_field(m, 2, "DMA32", "free");
+	/* more than node 2 has: the rest from node 1 */
+	assert_int_equal(memhp_region_alloc(m, (size_t)node2 + 4096, 2, 0, &r), 0);
+	memhp_drain_pcp(m);
+	assert_true(zone_field(m, 1, "DMA32", "free") <= node1 - 4096);
+	assert_int_equal(zone_field(m, 0, "DMA32", "free"), node0);
+	assert_int_equal(zone_field(m, 0, "Movable", "free"), node0_movable);
+	memhp_region_free(r);
 	audit_ok(m);
 	memhp_machine_destroy(m);
 }
@@ -379,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_user_page_skips_fragmented_normal),
 		cmocka_unit_test(test_memoryless_node_skips_fragmented_normal),
 		cmocka_unit_test(test_memmap_skips_normal_under_low),
+		cmocka_unit_test(test_zonelist_order_three_nodes),
 		cmocka_unit_test(test_coldplug_errors),
 	};
 
