@@ -1077,12 +1077,15 @@ static int migration_skip_node(struct memhp_machine *m, int src_nid)
  * going to DMA32).  Only a page of ZONE_MOVABLE may land in ZONE_MOVABLE:
  * do_migrate_range asks for GFP_USER | __GFP_MOVABLE, and
  * alloc_migration_target adds __GFP_HIGHMEM for a source in ZONE_MOVABLE
- * alone, so a page leaving a Normal block stays below ZONE_MOVABLE.
+ * alone, so a page leaving a Normal block stays below ZONE_MOVABLE - but
+ * a large folio's target is asked with GFP_TRANSHUGE, which carries
+ * __GFP_HIGHMEM itself: a THP may move from Normal into ZONE_MOVABLE.
  */
 static long alloc_target(struct memhp_machine *m, unsigned long src_pfn, unsigned int order)
 {
 	int src_nid = pfn_to_page(m, src_pfn)->nid, skip = migration_skip_node(m, src_nid);
-	enum alloc_zones zones = page_zone(m, src_pfn)->idx == ZONE_MOVABLE ? ALLOC_MOVABLE : ALLOC_USER_MOVABLE;
+	enum alloc_zones zones = order || page_zone(m, src_pfn)->idx == ZONE_MOVABLE ? ALLOC_MOVABLE
+										      : ALLOC_USER_MOVABLE;
 	int pref = preferred_node(m, src_nid, zones, skip), nodes[MEMHP_MAX_NODES];
 	unsigned int nr;
 

@@ -336,6 +336,54 @@ static void test_folios_move_whole_past_a_pin_and_a_split(void **state)
 }
 
 /*
+ * alloc_migration_target asks a large folio's target with GFP_TRANSHUGE,
+ * whose __GFP_HIGHMEM lets it land in ZONE_MOVABLE even when it leaves a
+ * Normal block (a base page's target may not).  A THP in a Normal DIMM of
+ * node 0, whose only other memory is node 1's ZONE_MOVABLE (and the
+ * nodemask leaves the source node out): the removal moves the folio
+ * whole into node 1's Movable DIMM, its bytes unchanged.  (Each DIMM's
+ * memmap is on itself: node 1's would otherwise come from node 0's
+ * Normal DIMM and pin it.)
+ */
+static void test_thp_target_may_be_movable(void **state)
+{
+	struct memhp_config c = { 0 };
+	struct memhp_machine *m = NULL;
+	struct memhp_dimm_info d0, d1;
+	struct memhp_region *r;
+	uint8_t *p;
+	long pfn;
+
+	(void)state;
+	c.cmdline = "memhp_default_state=online_kernel memhp.kernel_alloc_pages=0 memory_hotplug.memmap_on_memory=1";
+	c.mem = 1 * GiB;
+	c.maxmem = 16 * GiB;
+	c.max_phys = 64 * GiB;
+	c.nr_cpus = 1;
+	c.nr_nodes = 2;
+	c.node_mem[0] = 1 * GiB;
+	c.explicit_node_mem = 1;
+	assert_int_equal(memhp_machine_create(&c, &m), 0);
+	assert_int_equal(memhp_dimm_add(m, "dimm0", DIMM_SIZE, 0, MEMHP_ADDR_AUTO, -1, &d0), 0);
+	assert_int_equal(memhp_region_alloc(m, 512, 0, MEMHP_REGION_HUGE, &r), 0);
+	assert_int_equal(whole_folios(r, 0, 1, 512), 1);
+	pfn = memhp_region_pfn(r, 0);
+	assert_true((uint64_t)pfn * 4096 - d0.addr < d0.size);
+	p = memhp_region_addr(r);
+	fill(p, 512 * 4096, 9);
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable");
+	assert_int_equal(memhp_dimm_add(m, "dimm1", DIMM_SIZE, 1, MEMHP_ADDR_AUTO, -1, &d1), 0);
+	assert_int_equal(memhp_dimm_remove_cancellable(m, "dimm0", NULL, 5000), 0);
+	assert_int_equal(whole_folios(r, 0, 1, 512), 1);
+	pfn = memhp_region_pfn(r, 0);
+	assert_true((uint64_t)pfn * 4096 - d1.addr < d1.size);
+	check(p, 512 * 4096, 9);
+	audit_ok(m);
+	memhp_region_free(r);
+	memhp_machine_destroy(m);
+}
+
+/*
  * With 16 KiB pages a folio is 2048 pages (32 MiB), more than a migration
  * batch: the window is aligned to it and the folio still moves whole.
  */
@@ -452,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_huge_region_migrates_whole),
 		cmocka_unit_test(test_folios_move_whole_past_a_pin_and_a_split),
 		cmocka_unit_test(test_folios_of_16k_pages),
+		cmocka_unit_test(test_thp_target_may_be_movable),
 		cmocka_unit_test(test_hugetlbfs_refused),
 		cmocka_unit_test(test_falls_back_to_memfds),
 	};
