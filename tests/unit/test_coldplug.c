@@ -397,6 +397,59 @@ static void test_zonelist_order_three_nodes(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* how many lines of the machine's log contain `what` */
+static int log_count(struct memhp_machine *m, const char *what)
+{
+	static char log[1 << 17];
+	uint64_t seq = 0;
+	int n = 0;
+
+	memhp_log_read(m, &seq, log, sizeof(log));
+	for (const char *p = strstr(log, what); p; p = strstr(p + 1, what))
+		n++;
+	return n;
+}
+
+/*
+ * The other rebuilds: a node without memory at boot lists the others
+ * (0 1: no CPU known yet); memory hot-added to it builds its list alone,
+ * before it is online (hotadd_init_pgdat: the loads zeroed, node 0 has
+ * the CPU, so 1 0); onlining populates a zone and builds every list
+ * (2 1 0); offlining empties it and the node, memory-less again, lists
+ * the others (1 0) - each line as the kernel's log has it.
+ */
+static void test_zonelist_rebuilds(void **state)
+{
+	struct memhp_config cfg = { 0 };
+	struct memhp_machine *m = NULL;
+	struct memhp_dimm_info info;
+
+	(void)state;
+	cfg.cmdline = "memory_hotplug.memmap_on_memory=1";
+	cfg.mem = 2 * GiB;
+	cfg.nr_nodes = 3;
+	cfg.node_mem[0] = cfg.node_mem[1] = 1 * GiB;
+	cfg.explicit_node_mem = 1;
+	cfg.max_phys = 256 * GiB;
+	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
+	file_is(m, "/sys/devices/system/node/online", "0-1\n");
+	assert_int_equal(log_count(m, "Fallback order for Node 2: 0 1 \n"), 1);
+	assert_int_equal(log_count(m, "Built 2 zonelists"), 1);
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "offline");
+	assert_int_equal(memhp_dimm_add(m, "d1", 128 * MiB, 2, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(log_count(m, "Fallback order for Node 2: 1 0 \n"), 1);
+	assert_int_equal(log_count(m, "Fallback order for Node 0: "), 1);	/* node 2's alone */
+	write_ok(m, "/sys/devices/system/memory/memory32/state", "online_movable");
+	assert_int_equal(log_count(m, "Fallback order for Node 2: 2 1 0 \n"), 1);
+	assert_int_equal(log_count(m, "Fallback order for Node 1: 1 2 0 \n"), 1);
+	assert_int_equal(log_count(m, "Built 3 zonelists"), 1);
+	write_ok(m, "/sys/devices/system/memory/memory32/state", "offline");
+	assert_int_equal(log_count(m, "Fallback order for Node 2: 1 0 \n"), 2);
+	assert_int_equal(log_count(m, "Fallback order for Node 1: 1 0 \n"), 2);	/* boot, and now */
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /* a slot or size QEMU cannot give keeps the machine from starting */
 static void test_coldplug_errors(void **state)
 {
@@ -430,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_memoryless_node_skips_fragmented_normal),
 		cmocka_unit_test(test_memmap_skips_normal_under_low),
 		cmocka_unit_test(test_zonelist_order_three_nodes),
+		cmocka_unit_test(test_zonelist_rebuilds),
 		cmocka_unit_test(test_coldplug_errors),
 	};
 
