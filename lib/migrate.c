@@ -1083,35 +1083,11 @@ static int migration_skip_node(struct memhp_machine *m, int src_nid)
  */
 static long alloc_target(struct memhp_machine *m, unsigned long src_pfn, unsigned int order)
 {
-	int src_nid = pfn_to_page(m, src_pfn)->nid, skip = migration_skip_node(m, src_nid);
+	int src_nid = pfn_to_page(m, src_pfn)->nid;
 	enum alloc_zones zones = order || page_zone(m, src_pfn)->idx == ZONE_MOVABLE ? ALLOC_MOVABLE
 										      : ALLOC_USER_MOVABLE;
-	int pref = preferred_node(m, src_nid, zones, skip), nodes[MEMHP_MAX_NODES];
-	unsigned int nr;
 
-	/* no zone in the nodemask: __alloc_pages gives up before any watermark */
-	if (pref < 0)
-		return -ENOMEM;
-	/* the fast path's first pass: the preferred zone's node, whole pageblocks only */
-	if (alloc_flags_nofragment(m, pref, zones)) {
-		long pfn = alloc_node_wmark(m, pref, zones, order, false, ALLOC_NOFRAGMENT);
-
-		if (pfn >= 0 || pfn == -ENOMEM)
-			return pfn;
-	}
-	nr = zonelist_nodes(m, src_nid, nodes);
-	for (int slow = 0; slow < 2; slow++) {
-		for (unsigned int i = 0; i < nr; i++) {
-			long pfn;
-
-			if (nodes[i] == skip)
-				continue;
-			pfn = alloc_node_wmark(m, nodes[i], zones, order, slow, 0);
-			if (pfn >= 0 || pfn == -ENOMEM)
-				return pfn;
-		}
-	}
-	return -ENOMEM;
+	return __alloc_pages(m, src_nid, migration_skip_node(m, src_nid), zones, order);
 }
 
 #define MIGRATE_BATCH 512

@@ -626,14 +626,6 @@ static int first_usable_node(struct memhp_machine *m, const int *nodes, unsigned
 	return -1;
 }
 
-int preferred_node(struct memhp_machine *m, int nid, enum alloc_zones zones, int skip)
-{
-	int nodes[MEMHP_MAX_NODES];
-	unsigned int nr = zonelist_nodes(m, nid, nodes);
-
-	return first_usable_node(m, nodes, nr, zones, skip);
-}
-
 /*
  * alloc_flags_nofragment: when the preferred zone (on node `pref`) is
  * ZONE_NORMAL and a ZONE_DMA32 lies below it (on a machine of one node,
@@ -641,7 +633,7 @@ int preferred_node(struct memhp_machine *m, int nid, enum alloc_zones zones, int
  * Sooner than mix kinds in a pageblock of ZONE_NORMAL the allocation moves
  * on to DMA32 (get_page_from_freelist's no_fallback).
  */
-unsigned int alloc_flags_nofragment(struct memhp_machine *m, int pref, enum alloc_zones zones)
+static unsigned int alloc_flags_nofragment(struct memhp_machine *m, int pref, enum alloc_zones zones)
 {
 	struct pglist_data *pgdat = &m->nodes[pref];
 	unsigned int online = 0;
@@ -659,17 +651,17 @@ unsigned int alloc_flags_nofragment(struct memhp_machine *m, int pref, enum allo
 }
 
 /*
- * get_page_from_freelist over nid's zonelist.  Its ALLOC_NOFRAGMENT pass
- * covers the preferred zone's node only: at the first zone of another
- * node it starts again, fragmenting fallbacks allowed.  The fast path
- * sets the flag; the slow path does not.
+ * get_page_from_freelist over nid's zonelist, node `skip` left out.  Its
+ * ALLOC_NOFRAGMENT pass covers the preferred zone's node only: at the
+ * first zone of another node it starts again, fragmenting fallbacks
+ * allowed.  The fast path sets the flag; the slow path does not.
  */
-static long alloc_zonelist(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order,
-			   bool slow, bool may_nofragment)
+static long alloc_zonelist(struct memhp_machine *m, int nid, int skip, enum alloc_zones zones,
+			   unsigned int order, bool slow, bool may_nofragment)
 {
 	int nodes[MEMHP_MAX_NODES];
 	unsigned int nr = zonelist_nodes(m, nid, nodes);
-	int pref = first_usable_node(m, nodes, nr, zones, -1);
+	int pref = first_usable_node(m, nodes, nr, zones, skip);
 
 	if (pref < 0)
 		return -EAGAIN;
@@ -680,8 +672,11 @@ static long alloc_zonelist(struct memhp_machine *m, int nid, enum alloc_zones zo
 			return pfn;
 	}
 	for (unsigned int i = 0; i < nr; i++) {
-		long pfn = alloc_node_wmark(m, nodes[i], zones, order, slow, 0);
+		long pfn;
 
+		if (nodes[i] == skip)
+			continue;
+		pfn = alloc_node_wmark(m, nodes[i], zones, order, slow, 0);
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;
 	}
@@ -692,14 +687,16 @@ static long alloc_zonelist(struct memhp_machine *m, int nid, enum alloc_zones zo
  * __alloc_pages: the fast path (every zone of the zonelist against its low
  * watermark, ALLOC_NOFRAGMENT first where it applies), then the slow path
  * (against min, the flag dropped) - what GFP_KERNEL and GFP_HIGHUSER
- * allocations alike go through, with no reclaim to retry after.
+ * allocations alike go through, with no reclaim to retry after.  `skip`:
+ * the one node a nodemask leaves out (-1: none).  With no usable zone in
+ * the mask it fails before any watermark, as the kernel's does.
  */
-static long __alloc_pages(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
+long __alloc_pages(struct memhp_machine *m, int nid, int skip, enum alloc_zones zones, unsigned int order)
 {
 	if (nid < 0 || (unsigned int)nid >= m->nr_nodes)
 		nid = 0;
 	for (int slow = 0; slow < 2; slow++) {
-		long pfn = alloc_zonelist(m, nid, zones, order, slow, !slow);
+		long pfn = alloc_zonelist(m, nid, skip, zones, order, slow, !slow);
 
 		if (pfn >= 0 || pfn == -ENOMEM)
 			return pfn;
@@ -730,7 +727,7 @@ long alloc_page_fault(struct memhp_machine *m, int nid, enum alloc_zones zones)
  */
 long alloc_folio_fault(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order)
 {
-	return __alloc_pages(m, nid, zones, order);
+	return __alloc_pages(m, nid, -1, zones, order);
 }
 
 /*
@@ -745,7 +742,7 @@ long alloc_pages_node(struct memhp_machine *m, int nid, enum alloc_zones zones, 
 {
 	if (order > m->arch->max_order)
 		return -ENOMEM;
-	return __alloc_pages(m, nid, zones, order);
+	return __alloc_pages(m, nid, -1, zones, order);
 }
 
 /*

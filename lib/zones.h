@@ -233,8 +233,7 @@ void free_pages_prepare(struct memhp_machine *m, unsigned long pfn, unsigned int
 #define ALLOC_NOFRAGMENT 0x1u
 long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, enum alloc_zones zones,
 		      unsigned int alloc_flags);
-int preferred_node(struct memhp_machine *m, int nid, enum alloc_zones zones, int skip);
-unsigned int alloc_flags_nofragment(struct memhp_machine *m, int pref, enum alloc_zones zones);
+long __alloc_pages(struct memhp_machine *m, int nid, int skip, enum alloc_zones zones, unsigned int order);
 bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsigned long mark, int highest);
 long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order, bool slow,
 		      unsigned int alloc_flags);
