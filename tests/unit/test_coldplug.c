@@ -6,8 +6,9 @@
  */
 #include "helpers.h"
 
-static struct memhp_machine *boot_with(const char *cmdline, uint64_t mem, unsigned int nodes,
-				       const struct memhp_coldplug *c, unsigned int n)
+/* node_mem: each node's boot RAM (NULL: QEMU's even split; 0: memory-less) */
+static struct memhp_machine *boot_numa(const char *cmdline, uint64_t mem, unsigned int nodes,
+				       const uint64_t *node_mem, const struct memhp_coldplug *c, unsigned int n)
 {
 	struct memhp_config cfg = { 0 };
 	struct memhp_machine *m = NULL;
@@ -15,11 +16,21 @@ static struct memhp_machine *boot_with(const char *cmdline, uint64_t mem, unsign
 	cfg.cmdline = cmdline;
 	cfg.mem = mem;
 	cfg.nr_nodes = nodes;
+	if (node_mem) {
+		memcpy(cfg.node_mem, node_mem, nodes * sizeof(*node_mem));
+		cfg.explicit_node_mem = 1;
+	}
 	cfg.max_phys = 256 * GiB;
 	cfg.coldplug = c;
 	cfg.nr_coldplug = n;
 	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
 	return m;
+}
+
+static struct memhp_machine *boot_with(const char *cmdline, uint64_t mem, unsigned int nodes,
+				       const struct memhp_coldplug *c, unsigned int n)
+{
+	return boot_numa(cmdline, mem, nodes, NULL, c, n);
 }
 
 /* "KEY value" of a /proc file (meminfo's "MemTotal:", vmstat's keys) */
@@ -298,19 +309,11 @@ static void test_user_page_skips_fragmented_normal(void **state)
 static void test_memoryless_node_skips_fragmented_normal(void **state)
 {
 	const struct memhp_coldplug c1 = { "c1", 128 * MiB, 1 };
-	struct memhp_config cfg = { 0 };
-	struct memhp_machine *m = NULL;
+	const uint64_t node_mem[] = { 0, 1 * GiB };
+	struct memhp_machine *m = boot_numa("memory_hotplug.memmap_on_memory=0 memhp.kernel_alloc_pages=0",
+					    1 * GiB, 2, node_mem, &c1, 1);
 
 	(void)state;
-	cfg.cmdline = "memory_hotplug.memmap_on_memory=0 memhp.kernel_alloc_pages=0";
-	cfg.mem = 1 * GiB;
-	cfg.nr_nodes = 2;
-	cfg.node_mem[1] = 1 * GiB;
-	cfg.explicit_node_mem = 1;
-	cfg.max_phys = 256 * GiB;
-	cfg.coldplug = &c1;
-	cfg.nr_coldplug = 1;
-	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
 	file_is(m, "/sys/devices/system/node/online", "0-1\n");
 	file_is(m, "/sys/devices/system/node/has_memory", "1\n");
 	check_user_page_skips_fragmented_normal(m, 0, 1);
@@ -362,19 +365,13 @@ static void test_memmap_skips_normal_under_low(void **state)
  */
 static void test_zonelist_order_three_nodes(void **state)
 {
-	struct memhp_config cfg = { 0 };
-	struct memhp_machine *m = NULL;
+	const uint64_t node_mem[] = { 1 * GiB, 1 * GiB, 1 * GiB };
+	struct memhp_machine *m = boot_numa(NULL, 3 * GiB, 3, node_mem, NULL, 0);
 	struct memhp_dimm_info info;
 	struct memhp_region *r;
 	long node0, node0_movable, node1, node2;
 
 	(void)state;
-	cfg.mem = 3 * GiB;
-	cfg.nr_nodes = 3;
-	cfg.node_mem[0] = cfg.node_mem[1] = cfg.node_mem[2] = 1 * GiB;
-	cfg.explicit_node_mem = 1;
-	cfg.max_phys = 256 * GiB;
-	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
 	assert_true(log_has(m, "Fallback order for Node 2: 2 0 1 "));
 	assert_false(log_has(m, "Fallback order for Node 2: 2 1 0 "));
 	/* node 0's ZONE_MOVABLE, populated: every list built again */
@@ -420,18 +417,11 @@ static int log_count(struct memhp_machine *m, const char *what)
  */
 static void test_zonelist_rebuilds(void **state)
 {
-	struct memhp_config cfg = { 0 };
-	struct memhp_machine *m = NULL;
+	const uint64_t node_mem[] = { 1 * GiB, 1 * GiB, 0 };
+	struct memhp_machine *m = boot_numa("memory_hotplug.memmap_on_memory=1", 2 * GiB, 3, node_mem, NULL, 0);
 	struct memhp_dimm_info info;
 
 	(void)state;
-	cfg.cmdline = "memory_hotplug.memmap_on_memory=1";
-	cfg.mem = 2 * GiB;
-	cfg.nr_nodes = 3;
-	cfg.node_mem[0] = cfg.node_mem[1] = 1 * GiB;
-	cfg.explicit_node_mem = 1;
-	cfg.max_phys = 256 * GiB;
-	assert_int_equal(memhp_machine_create(&cfg, &m), 0);
 	file_is(m, "/sys/devices/system/node/online", "0-1\n");
 	assert_int_equal(log_count(m, "Fallback order for Node 2: 0 1 \n"), 1);
 	assert_int_equal(log_count(m, "Built 2 zonelists"), 1);
