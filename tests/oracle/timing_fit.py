@@ -9,6 +9,10 @@ and the kernel's pgmigrate_success between snapshots):
   state:   seconds = refused*a + online*b + offline*c + migrated*d
   remove:  seconds = a + migrated*b
 
+and the median seconds per migrated page over the steps that moved more
+than 5 000 pages, above their verb's mean without migration
+(MIGRATE_PAGE_SECONDS).
+
 and prints each fit with its residual against one mean.  Usage:
   python3 tests/oracle/timing_fit.py
 """
@@ -50,6 +54,8 @@ def report(name, xs, ys, labels):
 
 def main():
     kpf, state, remove = ([], []), ([], []), ([], [])
+    still = {"state": [], "online": [], "remove": []}   # seconds of steps that moved nothing
+    moved = []                                          # (verb, pages, seconds)
     for f in sorted(glob.glob(os.path.join(RANDOM, "*.json.xz"))):
         run = json.load(lzma.open(f))
         prev = run["boot"]["snapshot"].get("vmstat", {})
@@ -58,6 +64,11 @@ def main():
             migrated = cur.get("pgmigrate_success", 0) - prev.get("pgmigrate_success", 0)
             prev = cur
             act = st["action"] if isinstance(st["action"], dict) else {}
+            if st["verb"] in still:
+                if migrated > 0:
+                    moved.append((st["verb"], migrated, st["elapsed_s"]))
+                else:
+                    still[st["verb"]].append(st["elapsed_s"])
             if st["verb"] == "kpf" and act.get("kpageflags"):
                 kpf[0].append([1, sum(b.get("nr", 0) for b in act["kpageflags"].values())])
                 kpf[1].append(st["elapsed_s"])
@@ -75,6 +86,11 @@ def main():
     report("kpf", kpf[0], kpf[1], ["start s", "s per page"])
     report("state/online", state[0], state[1], ["refused", "online", "offline", "s per migrated page"])
     report("remove", remove[0], remove[1], ["start s", "s per migrated page"])
+    base = {v: sum(t) / len(t) for v, t in still.items() if t}
+    per = sorted((t - base.get(v, 0)) / n for v, n, t in moved if n > 5000)
+    if per:
+        print("migration (%d steps of more than 5000 pages): median %.3g s per page" %
+              (len(per), per[len(per) // 2] if len(per) % 2 else (per[len(per) // 2 - 1] + per[len(per) // 2]) / 2))
 
 
 if __name__ == "__main__":
