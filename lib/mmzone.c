@@ -314,6 +314,44 @@ static unsigned long nr_free_buffer_pages(struct memhp_machine *m)
 	return sum;
 }
 
+/*
+ * nr_free_zone_pages(gfp_zone(GFP_HIGHUSER_MOVABLE)): over the populated
+ * zones of the nodes in one fallback list (the CPU's node's), the managed
+ * pages above each zone's high watermark as it stands - the "Total pages"
+ * build_all_zonelists logs.  A block onlined into an empty zone counts
+ * against the zone's old high watermark (online_pages rebuilds the lists
+ * before init_per_zone_wmark_min): 32 for a Movable zone whose watermarks
+ * were set while it was empty, 0 for a zone of a newly added node.
+ * `early`: the boot's first build, before memblock_free_all, where a
+ * zone's managed count is its present one (zone_init_internals) and no
+ * watermark is set.  span_lock held (the zones' late_freed).
+ */
+unsigned long nr_free_zone_pages(struct memhp_machine *m, const uint8_t *nodes, unsigned int nr, bool early)
+{
+	unsigned long sum = 0;
+
+	lockdep_assert_held(&m->span_lock);
+	for (unsigned int i = 0; i < nr; i++)
+		for (int z = 0; z <= ZONE_MOVABLE; z++) {
+			struct zone *zone = &m->nodes[nodes[i]].node_zones[z];
+			unsigned long managed, high;
+
+			if (!populated_zone(zone))
+				continue;
+			if (early) {
+				sum += zone->present_pages;
+				continue;
+			}
+			/* the watermarks are written under the zone lock */
+			pthread_mutex_lock(&zone->lock);
+			high = zone->wmark_high;
+			pthread_mutex_unlock(&zone->lock);
+			managed = managed_at_initcalls(m, zone);
+			sum += managed > high ? managed - high : 0;
+		}
+	return sum;
+}
+
 /* __setup_per_zone_wmarks for min_free_kbytes */
 static void __setup_per_zone_wmarks(struct memhp_machine *m, unsigned long min_free_kbytes)
 {
@@ -322,7 +360,16 @@ static void __setup_per_zone_wmarks(struct memhp_machine *m, unsigned long min_f
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
 		for (int z = 0; z <= ZONE_NORMAL; z++)
 			lowmem_pages += managed_at_initcalls(m, &m->nodes[nid].node_zones[z]);
+	lockdep_assert_held(&m->span_lock);
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++) {
+		/*
+		 * for_each_zone walks the online nodes: a node hot-added for
+		 * the first time has no watermarks until the next setup, and
+		 * one taken offline keeps its last ones (hotadd_init_pgdat
+		 * does not reset them)
+		 */
+		if (!(m->node_masks[N_ONLINE] & (1u << nid)))
+			continue;
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &m->nodes[nid].node_zones[z];
 			unsigned long managed = managed_at_initcalls(m, zone);

@@ -119,7 +119,8 @@ void build_all_zonelists(struct memhp_machine *m, int self, bool early)
 	uint8_t len[MEMHP_MAX_NODES];
 	int node_load[MEMHP_MAX_NODES] = { 0 };
 	unsigned int online;
-	int policy_zone;
+	unsigned long total;
+	int policy_zone, cpu_nid;
 
 	pthread_mutex_lock(&m->span_lock);
 	for (int nid = 0; nid < (int)m->nr_nodes; nid++)
@@ -128,14 +129,16 @@ void build_all_zonelists(struct memhp_machine *m, int self, bool early)
 	memcpy(order, m->zonelist_order, sizeof(order));
 	memcpy(len, m->zonelist_len, sizeof(len));
 	online = (unsigned int)__builtin_popcount(m->node_masks[N_ONLINE]);
+	/* Total pages is counted over the list of the CPU's node (numa_node_id) */
+	cpu_nid = m->node_masks[N_CPU] ? __builtin_ctz(m->node_masks[N_CPU]) : 0;
+	total = nr_free_zone_pages(m, m->zonelist_order[cpu_nid], m->zonelist_len[cpu_nid], early);
 	policy_zone = m->policy_zone;
 	pthread_mutex_unlock(&m->span_lock);
 
 	for (int nid = 0; nid < (int)m->nr_nodes; nid++)
 		if (self < 0 || nid == self)
 			log_fallback_order(m, nid, order[nid], len[nid]);
-	mlog(m, "Built %u zonelists, mobility grouping on.  Total pages: %ld", online,
-	     atomic_load(&m->totalram_pages));
+	mlog(m, "Built %u zonelists, mobility grouping on.  Total pages: %lu", online, total);
 	mlog(m, "Policy zone: %s", zone_names[policy_zone]);
 }
 

@@ -103,6 +103,8 @@ bool node_state(struct memhp_machine *m, int nid, enum node_states s);
 void build_all_zonelists(struct memhp_machine *m, int self, bool early);
 unsigned int zonelist_nodes(struct memhp_machine *m, int nid, int *nodes);
 void setup_per_zone_wmarks(struct memhp_machine *m);
+/* the Total pages of a zonelist rebuild (span_lock held) */
+unsigned long nr_free_zone_pages(struct memhp_machine *m, const uint8_t *nodes, unsigned int nr, bool early);
 /* mm/page_alloc.c:calculate_totalreserve_pages (span_lock held) */
 unsigned long totalreserve_pages(struct memhp_machine *m);
 

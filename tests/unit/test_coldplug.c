@@ -440,6 +440,77 @@ static void test_zonelist_rebuilds(void **state)
 	memhp_machine_destroy(m);
 }
 
+/*
+ * The Total pages of each "Built" line, as the kernel's a1 run logged them
+ * (tests/oracle/kernel/a1-128M-mmom1.json, 1 GiB, memmap_on_memory=1).
+ * Boot: every zone's present pages (managed and watermarks are not set
+ * yet).  Later: nr_free_zone_pages, each zone's managed pages above its
+ * high watermark - a zone being populated with the watermark it had
+ * while empty (online_pages rebuilds before init_per_zone_wmark_min):
+ * 0 for Normal, which gains its 32 256 pages whole, 32 for Movable.
+ */
+static void test_zonelist_total_pages(void **state)
+{
+	struct memhp_machine *m = boot_numa("memory_hotplug.memmap_on_memory=1", 1 * GiB, 1, NULL, NULL, 0);
+	struct memhp_dimm_info info;
+
+	(void)state;
+	assert_int_equal(log_count(m, "Total pages: 262014\n"), 1);
+	assert_int_equal(memhp_dimm_add(m, "d1", 128 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(log_count(m, "Total pages: 245979\n"), 1);
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable");
+	assert_int_equal(memhp_dimm_add(m, "d2", 128 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	assert_int_equal(log_count(m, "Total pages: 275500\n"), 1);
+	assert_int_equal(memhp_dimm_remove(m, "d2"), 0);
+	assert_int_equal(log_count(m, "Total pages: 243276\n"), 1);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/* the Total pages of the log's "Built" lines, in order; their count */
+static int built_totals(struct memhp_machine *m, unsigned long *totals, int max)
+{
+	static char log[1 << 17];
+	uint64_t seq = 0;
+	int n = 0;
+
+	memhp_log_read(m, &seq, log, sizeof(log));
+	for (const char *p = strstr(log, "Built "); p && n < max; p = strstr(p + 1, "Built ")) {
+		const char *t = strstr(p, "Total pages: ");
+
+		assert_non_null(t);
+		totals[n++] = strtoul(t + strlen("Total pages: "), NULL, 10);
+	}
+	return n;
+}
+
+/*
+ * A node hot-added for the first time has no watermarks: __setup_per_zone_wmarks
+ * walks the online nodes only.  Its first block, onlined, counts whole in
+ * the rebuild's Total pages (the kernel's seed 1299: a 2 GiB DIMM on a new
+ * node 1, "Built 1 zonelists" at the add, then 32 256 pages more -
+ * 128 MiB less its 512 vmemmap pages - at the first block's online).
+ */
+static void test_new_node_has_no_watermarks(void **state)
+{
+	const uint64_t node_mem[] = { 1 * GiB, 0 };
+	struct memhp_machine *m = boot_numa("memory_hotplug.memmap_on_memory=1", 1 * GiB, 2, node_mem, NULL, 0);
+	struct memhp_dimm_info info;
+	unsigned long t[8];
+	int n;
+
+	(void)state;
+	write_ok(m, "/sys/devices/system/memory/auto_online_blocks", "online_movable");
+	assert_int_equal(memhp_dimm_add(m, "d1", 128 * MiB, 1, MEMHP_ADDR_AUTO, -1, &info), 0);
+	n = built_totals(m, t, 8);
+	assert_int_equal(n, 3);	/* boot, the new node's own list, the online */
+	assert_int_equal(t[2] - t[1], 32256);
+	assert_int_equal(log_count(m, "Built 1 zonelists"), 2);
+	assert_int_equal(log_count(m, "Built 2 zonelists"), 1);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
 /* a slot or size QEMU cannot give keeps the machine from starting */
 static void test_coldplug_errors(void **state)
 {
@@ -474,6 +545,8 @@ int main(void)
 		cmocka_unit_test(test_memmap_skips_normal_under_low),
 		cmocka_unit_test(test_zonelist_order_three_nodes),
 		cmocka_unit_test(test_zonelist_rebuilds),
+		cmocka_unit_test(test_zonelist_total_pages),
+		cmocka_unit_test(test_new_node_has_no_watermarks),
 		cmocka_unit_test(test_coldplug_errors),
 	};
 
