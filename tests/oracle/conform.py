@@ -24,7 +24,8 @@ so every write result, every refused removal and every counter must match.
   boot     block_size_bytes, module parameters, node masks, block ids and
            every block attribute, MemTotal, nr_memmap_boot_pages, every
            boot zone's start_pfn/spanned/present/managed (managed and MemTotal
-           within one page: the kernel's own boot varied that much), System RAM
+           within one page: the kernel's own boot varied that much), System RAM,
+           the boot's zonelist rebuilds
   steps    the outcome of each step (hot-add accepted and its blocks,
            removal accepted or refused, result and errno of every write);
            auto_online_blocks, parameters, node masks; block ids and every
@@ -35,7 +36,9 @@ so every write result, every refused removal and every counter must match.
            present and managed, start_pfn of populated zones; free pages of
            Movable zones within 1% of managed (the kernel's per-cpu lists);
            the kernel log lines that carry a decision (unaligned ranges,
-           failed adds, failed offlines during eject); kpf: each block's
+           failed adds, failed offlines during eject); each zonelist
+           rebuild's "Built N zonelists" line, its Total pages exact but
+           for the boot's managed pages' difference (compare_built); kpf: each block's
            start_pfn, nr and structural flags (KPF_STRUCTURAL below);
            where: printed as NOTE lines, not counted (below).
 
@@ -121,6 +124,28 @@ def key_log(snap):
     return sorted(lines)
 
 
+BUILT = re.compile(r"Built (\d+) zonelists, mobility grouping (\w+)\.  Total pages: (\d+)")
+
+
+def built_lines(snap):
+    """build_all_zonelists' lines: (online nodes, grouping, Total pages)"""
+    return [(int(m.group(1)), m.group(2), int(m.group(3)))
+            for m in map(BUILT.search, snap.get("dmesg") or []) if m]
+
+
+def compare_built(c, where, ks, ms, tol):
+    """Each zonelist rebuild's count of online nodes and its Total pages
+    (nr_free_zone_pages: managed pages above the high watermark over the
+    CPU's node's list).  The pages are within `tol`: the boot's managed
+    pages may differ by a page per zone (the kernel's own boot does), and
+    each such page may move a high watermark by one more."""
+    kb, mb = built_lines(ks), built_lines(ms)
+    c.eq(f"{where}: zonelist rebuilds (online nodes, grouping)",
+         [b[:2] for b in kb], [b[:2] for b in mb])
+    for i, (k, m) in enumerate(zip(kb, mb)):
+        c.close(f"{where}: zonelist rebuild {i} Total pages", k[2], m[2], tol)
+
+
 def compare_blocks(c, where, ks, ms):
     km, mm = ks.get("memory") or {}, ms.get("memory") or {}
     kb, mb = km.get("blocks") or {}, mm.get("blocks") or {}
@@ -188,6 +213,12 @@ def compare(kern, mine, boot_approx=False, firmware_holes=False):
     else:
         c.eq("boot: System RAM", ram_lines(kboot), ram_lines(mboot))
     kz0, mz0 = zones(kboot), zones(mboot)
+    built_tol = 2 * sum(abs(kz0[key].get("managed", 0) - (mz0.get(key) or {}).get("managed", 0))
+                        for key in kz0)
+    if boot_approx:
+        print(f"NOTE boot zonelist rebuilds: kernel {built_lines(kboot)}, memhp {built_lines(mboot)}")
+    else:
+        compare_built(c, "boot", kboot, mboot, built_tol)
     for key in sorted(kz0):
         for f in ("start_pfn", "spanned", "present"):
             c.eq(f"boot: zone {key} {f}", kz0[key].get(f), (mz0.get(key) or {}).get(f))
@@ -222,6 +253,8 @@ def compare(kern, mine, boot_approx=False, firmware_holes=False):
             c.eq(f"{where}: node mask {k}", (ksn.get("nodes") or {}).get(k), (msn.get("nodes") or {}).get(k))
         c.eq(f"{where}: hot-plugged System RAM", ram_lines(ksn, HOTPLUG_BASE), ram_lines(msn, HOTPLUG_BASE))
         c.eq(f"{where}: decisive log lines", key_log(ksn), key_log(msn))
+        if not boot_approx:
+            compare_built(c, where, ksn, msn, built_tol)
         km, mm = ksn.get("meminfo") or {}, msn.get("meminfo") or {}
         c.eq(f"{where}: MemTotal change since boot (kB)",
              km.get("MemTotal", 0) - (kboot.get("meminfo") or {}).get("MemTotal", 0),
