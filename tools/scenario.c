@@ -666,17 +666,46 @@ static const struct step_verb {
  * that followed (seed 1299).
  */
 #define MIGRATE_PAGE_SECONDS 30e-6
+/* a remove that moved nothing: the verb's 1.66 s mean counts those that did */
+#define REMOVE_STILL_SECONDS 1.587
 
-/* pgmigrate_success: the pages the machine has migrated so far */
-static unsigned long pages_migrated(struct run *r)
+/* pgmigrate_success into *n: the pages the machine has migrated so far */
+static bool pages_migrated(struct run *r, unsigned long *n)
 {
-	char *text = read_kfile(r, "/proc/vmstat"), *at;
-	unsigned long n = 0;
+	char *text = read_kfile(r, "/proc/vmstat"), *at, *end;
+	bool ok = false;
 
-	if (text && (at = strstr(text, "\npgmigrate_success ")))
-		n = strtoul(at + strlen("\npgmigrate_success "), NULL, 10);
+	if (text && (at = strstr(text, "\npgmigrate_success "))) {
+		*n = strtoul(at + strlen("\npgmigrate_success "), &end, 10);
+		ok = end != at + strlen("\npgmigrate_success ");
+	}
 	free(text);
-	return n;
+	return ok;
+}
+
+/* the verbs whose work may migrate: writes to a block's state, removes */
+static bool verb_may_migrate(const struct step_verb *v)
+{
+	static const char *const migrating[] = { "state", "online", "remove", "write" };
+
+	for (size_t i = 0; i < sizeof(migrating) / sizeof(migrating[0]); i++)
+		if (!strcmp(v->verb, migrating[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A step's seconds when it migrated: its verb's without migration, then
+ * the pages'.  Both counts must have been read (a failed read charges
+ * nothing rather than a wrapped or whole-run count).
+ */
+static void migration_seconds(struct run *r, const struct step_verb *v, bool ok_before,
+			      unsigned long before, bool ok_after, unsigned long after)
+{
+	if (!ok_before || !ok_after || after <= before || r->step_seconds >= 0 || !verb_may_migrate(v))
+		return;
+	r->step_seconds = (!strcmp(v->verb, "remove") ? REMOVE_STILL_SECONDS : v->seconds) +
+			  MIGRATE_PAGE_SECONDS * (double)(after - before);
 }
 
 static double guest_seconds(const struct run *r, const struct step_verb *v, const struct scn_step *st)
@@ -907,12 +936,12 @@ static int run_one_step(struct run *r, struct scn_step *st)
 		guest_clock_run(r, SNAPSHOT_SECONDS);
 	} else {
 		/* the others' work comes first, then their waits */
-		unsigned long migrated = pages_migrated(r);
+		unsigned long before = 0, after = 0;
+		bool ok_before = pages_migrated(r, &before), ok_after;
 
 		run_step(r, st);
-		migrated = pages_migrated(r) - migrated;
-		if (migrated && r->step_seconds < 0)
-			r->step_seconds = find_step_verb(st->verb)->seconds + MIGRATE_PAGE_SECONDS * (double)migrated;
+		ok_after = pages_migrated(r, &after);
+		migration_seconds(r, find_step_verb(st->verb), ok_before, before, ok_after, after);
 		guest_processes_fork(r);
 		guest_clock_run(r, guest_seconds(r, find_step_verb(st->verb), st) + SNAPSHOT_SECONDS);
 	}
