@@ -84,6 +84,7 @@ static const struct arch_profile profiles[] = {
 		.fw_nomap_start = 0x04000000,
 		.fw_nomap_size = 64ULL << 20,
 		.kernel_reserved_bytes = 48UL << 20,
+		.cma = true,
 	},
 	{
 		/*
@@ -114,6 +115,7 @@ static const struct arch_profile profiles[] = {
 		.fw_nomap_start = 0x04000000,
 		.fw_nomap_size = 64ULL << 20,
 		.kernel_reserved_bytes = 48UL << 20,
+		.cma = true,
 	},
 	{
 		.name = "arm64-64k",
@@ -139,6 +141,7 @@ static const struct arch_profile profiles[] = {
 		.fw_nomap_start = 0x04000000,
 		.fw_nomap_size = 64ULL << 20,
 		.kernel_reserved_bytes = 48UL << 20,
+		.cma = true,
 	},
 };
 

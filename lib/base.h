@@ -73,6 +73,8 @@ struct arch_profile {
 					 * device pages share tail struct pages */
 	bool acpi_hotplug_memory;	/* ACPI_HOTPLUG_MEMORY: the ACPI memory
 					 * driver adds DIMMs (Debian's arm64: no) */
+	bool cma;			/* CMA: MIGRATE_CMA is one more migrate
+					 * type (Debian's arm64: yes, amd64: no) */
 };
 
 const struct arch_profile *arch_profile_find(const char *name);

@@ -122,6 +122,49 @@ static void test_profiles(void **state)
 
 /* where memmap_on_memory is fenced off the flag is only a hint: the add
  * falls back to a memmap from existing memory */
+/* whether the machine's log has `what` */
+static bool logged(struct memhp_machine *m, const char *what)
+{
+	static char log[1 << 17];
+	uint64_t seq = 0;
+
+	memhp_log_read(m, &seq, log, sizeof(log));
+	return strstr(log, what) != NULL;
+}
+
+/*
+ * build_all_zonelists turns grouping by mobility off when the pages above
+ * the watermarks are fewer than a pageblock per migrate type: with 64 KiB
+ * pages a pageblock is 8192 pages and Debian's arm64 kernel has six types
+ * (MIGRATE_CMA), so a 2 GiB guest (33 792 pages present at the boot's
+ * first build, counted as the arm64 profiles count them: memhp's boot
+ * lines for 1 GiB, 69 632 and 278 528, are the 16K and 4K kernels') is
+ * below 49 152 and a 4 GiB one above; x86's 512-page pageblocks and five
+ * types need 2 560.
+ */
+static void test_mobility_grouping(void **state)
+{
+	static const struct {
+		const char *arch;
+		uint64_t mem;
+		const char *line;
+	} cases[] = {
+		{ "arm64-64k", 2 * GiB, "Built 1 zonelists, mobility grouping off.  Total pages: 33792\n" },
+		{ "arm64-64k", 4 * GiB, "Built 1 zonelists, mobility grouping on.  Total pages: 66560\n" },
+		{ "x86_64", 1 * GiB, "Built 1 zonelists, mobility grouping on.  Total pages: 262014\n" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct memhp_machine *m = boot_arch(cases[i].arch, NULL, cases[i].mem);
+
+		if (!logged(m, cases[i].line))
+			fail_msg("%s %llu MiB: no \"%s\"", cases[i].arch,
+				 (unsigned long long)(cases[i].mem / MiB), cases[i].line);
+		memhp_machine_destroy(m);
+	}
+}
+
 static void test_arm64_64k_fallback(void **state)
 {
 	struct memhp_machine *m = boot_arch("arm64-64k", "memory_hotplug.memmap_on_memory=force "
@@ -317,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_image_over_initrd),
 		cmocka_unit_test(test_initrd_too_large),
 		cmocka_unit_test(test_arm64_64k_fallback),
+		cmocka_unit_test(test_mobility_grouping),
 		cmocka_unit_test(test_arm64_4k),
 		cmocka_unit_test(test_numa_nodes),
 		cmocka_unit_test(test_srat_pxm_nodes),
