@@ -613,26 +613,32 @@ static const struct step_verb {
 	void (*text)(FILE *out, const struct scn_step *st, const struct rv *act);
 	/* the guest's seconds the oracle's step takes (see guest_seconds) */
 	double seconds;
+	/*
+	 * a verb whose work may migrate (a block's state, a remove): its
+	 * seconds when it moved nothing, to which a step that did adds the
+	 * pages' (run_counting_migrations); 0: it never migrates
+	 */
+	double still_seconds;
 } step_verbs[] = {
 	/* QMP, the _OST event, 0.3 s, then `sleep 0.5` in the guest */
-	{ "hotadd", step_hotadd, 2, 5, "hotadd NAME SIZE [node=N] [addr=A] [timeout=S]", text_hotadd, 0.91 },
+	{ "hotadd", step_hotadd, 2, 5, "hotadd NAME SIZE [node=N] [addr=A] [timeout=S]", text_hotadd, 0.91, 0 },
 	/* device_del, DEVICE_DELETED or _OST, 1 s, then `sleep 0.5` in the guest */
-	{ "remove", step_remove, 1, 2, "remove NAME [timeout=S]", text_remove, 1.66 },
-	{ "state", step_state, 2, 3, "state BLOCKS VALUE [timeout=S]", NULL, 0.14 },
-	{ "online", step_state, 2, 3, "online BLOCKS VALUE [timeout=S]", NULL, 0.13 },
-	{ "auto_online", step_auto_online, 0, 1, "auto_online VALUE", NULL, 0.05 },
-	{ "param", step_param, 2, 2, "param NAME VALUE", NULL, 0.04 },
-	{ "write", step_write_any, 2, 2, "write PATH VALUE", NULL, 0.05 },
-	{ "kpf", step_kpf, 0, 1, "kpf BLOCKS", text_kpf, 0.23 },	/* by the pages it reads */
-	{ "sh", step_sh, 1, SCN_MAX_ARGS, "sh cat FILE...", text_sh, 0.05 },
-	{ "snapshot", step_nothing, 0, SCN_MAX_ARGS, "snapshot", NULL, 0 },
-	{ "sleep", step_nothing, 0, 1, "sleep SECONDS", NULL, 0 },	/* its SECONDS */
-	{ "hog", step_hog, 2, 4, "hog anon|mlock|pipe MiB [as VAR]", text_hog, 0 },	/* by its size */
+	{ "remove", step_remove, 1, 2, "remove NAME [timeout=S]", text_remove, 1.66, 1.587 },
+	{ "state", step_state, 2, 3, "state BLOCKS VALUE [timeout=S]", NULL, 0.14, 0.14 },
+	{ "online", step_state, 2, 3, "online BLOCKS VALUE [timeout=S]", NULL, 0.13, 0.13 },
+	{ "auto_online", step_auto_online, 0, 1, "auto_online VALUE", NULL, 0.05, 0 },
+	{ "param", step_param, 2, 2, "param NAME VALUE", NULL, 0.04, 0 },
+	{ "write", step_write_any, 2, 2, "write PATH VALUE", NULL, 0.05, 0.05 },
+	{ "kpf", step_kpf, 0, 1, "kpf BLOCKS", text_kpf, 0.23, 0 },	/* by the pages it reads */
+	{ "sh", step_sh, 1, SCN_MAX_ARGS, "sh cat FILE...", text_sh, 0.05, 0 },
+	{ "snapshot", step_nothing, 0, SCN_MAX_ARGS, "snapshot", NULL, 0, 0 },
+	{ "sleep", step_nothing, 0, 1, "sleep SECONDS", NULL, 0, 0 },	/* its SECONDS */
+	{ "hog", step_hog, 2, 4, "hog anon|mlock|pipe MiB [as VAR]", text_hog, 0, 0 },	/* by its size */
 	/* `kill PID; sleep 1` in the guest */
-	{ "kill", step_kill, 1, 1, "kill VAR", NULL, 1.05 },
-	{ "dax_region", step_dax_region, 2, 3, "dax_region cxl|hmem|pmem SIZE [node=N]", text_dax_region, 0 },
-	{ "where", step_where, 1, 1, "where VAR", text_where, 0.29 },
-	{ "qmp", step_qmp, 0, SCN_MAX_ARGS, "qmp ...", NULL, 1.0 },
+	{ "kill", step_kill, 1, 1, "kill VAR", NULL, 1.05, 0 },
+	{ "dax_region", step_dax_region, 2, 3, "dax_region cxl|hmem|pmem SIZE [node=N]", text_dax_region, 0, 0 },
+	{ "where", step_where, 1, 1, "where VAR", text_where, 0.29, 0 },
+	{ "qmp", step_qmp, 0, SCN_MAX_ARGS, "qmp ...", NULL, 1.0, 0 },
 };
 
 /*
@@ -666,8 +672,6 @@ static const struct step_verb {
  * that followed (seed 1299).
  */
 #define MIGRATE_PAGE_SECONDS 30e-6
-/* a remove that moved nothing: the verb's 1.66 s mean counts those that did */
-#define REMOVE_STILL_SECONDS 1.587
 
 /* pgmigrate_success into *n: the pages the machine has migrated so far */
 static bool pages_migrated(struct run *r, unsigned long *n)
@@ -681,31 +685,6 @@ static bool pages_migrated(struct run *r, unsigned long *n)
 	}
 	free(text);
 	return ok;
-}
-
-/* the verbs whose work may migrate: writes to a block's state, removes */
-static bool verb_may_migrate(const struct step_verb *v)
-{
-	static const char *const migrating[] = { "state", "online", "remove", "write" };
-
-	for (size_t i = 0; i < sizeof(migrating) / sizeof(migrating[0]); i++)
-		if (!strcmp(v->verb, migrating[i]))
-			return true;
-	return false;
-}
-
-/*
- * A step's seconds when it migrated: its verb's without migration, then
- * the pages'.  Both counts must have been read (a failed read charges
- * nothing rather than a wrapped or whole-run count).
- */
-static void migration_seconds(struct run *r, const struct step_verb *v, bool ok_before,
-			      unsigned long before, bool ok_after, unsigned long after)
-{
-	if (!ok_before || !ok_after || after <= before || r->step_seconds >= 0 || !verb_may_migrate(v))
-		return;
-	r->step_seconds = (!strcmp(v->verb, "remove") ? REMOVE_STILL_SECONDS : v->seconds) +
-			  MIGRATE_PAGE_SECONDS * (double)(after - before);
 }
 
 static double guest_seconds(const struct run *r, const struct step_verb *v, const struct scn_step *st)
@@ -911,6 +890,24 @@ static void begin_output(struct run *r, struct scenario *s, const char *cmdline)
 static void guest_processes_fork(struct run *r);
 
 /*
+ * A step that migrated: its verb's seconds without migration (the
+ * remove's 1.66 s mean counts the removes that did; those that did not
+ * took 1.587 s, timing_fit.py's intercept), then the pages'.  The count
+ * is read before and after only for a verb that may migrate, and both
+ * reads must succeed (a failed one charges nothing rather than a wrapped
+ * or whole-run count).
+ */
+static void run_counting_migrations(struct run *r, struct scn_step *st, const struct step_verb *v)
+{
+	unsigned long before, after;
+	bool counted = v->still_seconds > 0 && pages_migrated(r, &before);
+
+	run_step(r, st);
+	if (counted && r->step_seconds < 0 && pages_migrated(r, &after) && after > before)
+		r->step_seconds = v->still_seconds + MIGRATE_PAGE_SECONDS * (double)(after - before);
+}
+
+/*
  * One step: run, its result rendered (in the JSON document with the
  * snapshot after it, or as text with what changed), then the audit;
  * -EUCLEAN if that fails.
@@ -936,12 +933,7 @@ static int run_one_step(struct run *r, struct scn_step *st)
 		guest_clock_run(r, SNAPSHOT_SECONDS);
 	} else {
 		/* the others' work comes first, then their waits */
-		unsigned long before = 0, after = 0;
-		bool ok_before = pages_migrated(r, &before), ok_after;
-
-		run_step(r, st);
-		ok_after = pages_migrated(r, &after);
-		migration_seconds(r, find_step_verb(st->verb), ok_before, before, ok_after, after);
+		run_counting_migrations(r, st, find_step_verb(st->verb));
 		guest_processes_fork(r);
 		guest_clock_run(r, guest_seconds(r, find_step_verb(st->verb), st) + SNAPSHOT_SECONDS);
 	}
