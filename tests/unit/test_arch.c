@@ -120,18 +120,6 @@ static void test_profiles(void **state)
 	assert_int_equal(memhp_machine_create(&bad, &m), -EINVAL);
 }
 
-/* where memmap_on_memory is fenced off the flag is only a hint: the add
- * falls back to a memmap from existing memory */
-/* whether the machine's log has `what` */
-static bool logged(struct memhp_machine *m, const char *what)
-{
-	static char log[1 << 17];
-	uint64_t seq = 0;
-
-	memhp_log_read(m, &seq, log, sizeof(log));
-	return strstr(log, what) != NULL;
-}
-
 /*
  * build_all_zonelists turns grouping by mobility off when the pages above
  * the watermarks are fewer than a pageblock per migrate type: with 64 KiB
@@ -158,13 +146,15 @@ static void test_mobility_grouping(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct memhp_machine *m = boot_arch(cases[i].arch, NULL, cases[i].mem);
 
-		if (!logged(m, cases[i].line))
+		if (!log_has(m, cases[i].line))
 			fail_msg("%s %llu MiB: no \"%s\"", cases[i].arch,
 				 (unsigned long long)(cases[i].mem / MiB), cases[i].line);
 		memhp_machine_destroy(m);
 	}
 }
 
+/* where memmap_on_memory is fenced off the flag is only a hint: the add
+ * falls back to a memmap from existing memory */
 static void test_arm64_64k_fallback(void **state)
 {
 	struct memhp_machine *m = boot_arch("arm64-64k", "memory_hotplug.memmap_on_memory=force "
