@@ -23,6 +23,11 @@ machine, before and after); throughput during run1 (the removals) and run2
 
 usage: bench/live.py BUILD LIVE_DIR [--gib G] [--value BYTES] [--run1 S]
        [--run2 S] [--programs memcached,redis] [--json OUT]
+  BUILD      the build directory (memhpctl and kvload: make all BUILD/kvload)
+  LIVE_DIR   where scripts/install-live-deps.sh unpacked the servers
+  --gib      GiB of values loaded (default 2.5); --value: bytes a value
+             (4000); --run1, --run2: seconds of each run (40, 15);
+             --json: the results also written to OUT
 """
 import argparse
 import json
@@ -247,7 +252,7 @@ def report(prog, normal, memhp):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("build")
     ap.add_argument("live")
     ap.add_argument("--gib", type=float, default=2.5)

@@ -3,6 +3,7 @@
 #   scripts/apt-install.sh [--no-install-recommends] PACKAGE...
 # Nothing named: nothing to do.  Not root: says what to install, exits 1.
 # Shared by install-deps.sh and the oracles' install scripts.
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -eu
 opt=""
 if [ "${1:-}" = --no-install-recommends ]; then

@@ -3,6 +3,7 @@
 # the files at PREFIX, the man pages formatted without a warning, and the
 # example of libmemhp(3) built through pkg-config and run.
 # usage: scripts/check-install.sh BUILD_DIR     exit 0 when all holds
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -eu
 build=$1
 top=$(cd "$(dirname "$0")/.." && pwd)

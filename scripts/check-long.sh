@@ -1,12 +1,17 @@
 #!/bin/sh
 # make check-long: the reliability run (see README, Reliability).
-#   1. memhp-stress, 1,000,000 operations on 2 threads under ASan+UBSan
-#      (a new seed each run, printed), and 3,000 under ThreadSanitizer;
+#   1. memhp-stress, STRESS_OPS (1,000,000) operations on 2 threads under
+#      ASan+UBSan (a new seed each run, printed), and 3,000 under
+#      ThreadSanitizer;
 #   2. libFuzzer, FUZZ_SECONDS (60) per target, over a copy of the seed
 #      corpus; a crash input is kept in build-fuzz/crash-TARGET-* - turn it
 #      into a regression by adding it to tests/fuzz/TARGET/, which make
 #      check replays.
 # Prints a table at the end; exit 0 only when nothing was found.
+# usage: scripts/check-long.sh   (no arguments; make check-long builds
+#        build-asan, build-tsan and build-fuzz, then runs it)
+# ASAN_OPTIONS, UBSAN_OPTIONS and TSAN_OPTIONS, when set, replace its defaults.
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -6,6 +6,7 @@
 #
 # usage: scripts/demo-live.sh [BUILD_DIR]   (make all, and build/live from
 #        scripts/install-live-deps.sh; run as root)
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -eu
 build=$(cd "${1:-build}" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)

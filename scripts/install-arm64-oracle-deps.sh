@@ -3,8 +3,11 @@
 # qemu-system-aarch64 and the UEFI firmware of its virt machine, a cross
 # compiler for the harness's memtool, and - unpacked, not installed - the
 # arm64 packages of Debian's Linux 6.12 (4 KiB and 16 KiB pages) and of
-# busybox-static, in /var/cache/memhp-arm64/root.  Not needed to build or
-# test memhp: the recorded runs are committed.  Runs as root.
+# busybox-static, in ARM64_ROOT (default /var/cache/memhp-arm64/root).
+# Not needed to build or test memhp: the recorded runs are committed.
+# Runs as root.
+# usage: scripts/install-arm64-oracle-deps.sh   (no arguments)
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -eu
 root=${ARM64_ROOT:-/var/cache/memhp-arm64/root}
 rel=6.12.107+deb12-arm64

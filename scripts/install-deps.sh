@@ -7,6 +7,8 @@
 # tests run lsmem, chmem, daxctl, cxl and the kernel's own memory-hotplug
 # selftest).  Runs as root in CI; elsewhere it says
 # what to install.
+# usage: scripts/install-deps.sh   (no arguments)
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -eu
 missing=""
 pkg-config --exists cmocka 2>/dev/null || missing="$missing libcmocka-dev"

@@ -10,6 +10,7 @@
 # redis on 6379) on this machine, and the project starts only the processes
 # it runs itself.  Their packages are downloaded and unpacked into DIR
 # instead; their shared libraries are installed as usual (no services).
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -eu
 dir=$1
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -3,6 +3,8 @@
 # run-scenario, tests/oracle/record-random.sh): QEMU, a static busybox for
 # the guest's initramfs and Debian's Linux 6.12 image.  Not needed to build
 # or test memhp: the recorded runs are committed.  Runs as root.
+# usage: scripts/install-oracle-deps.sh   (no arguments)
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -eu
 missing=""
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$missing qemu-system-x86"

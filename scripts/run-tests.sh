@@ -1,10 +1,17 @@
 #!/bin/sh
-# One pass of every test against the build in $1 (build/ or build-asan/):
-# the cmocka unit tests, then the oracle conformance runs (every row of
+# One pass of every test against the build in BUILD_DIR (build/,
+# build-asan/ or build-tsan/): the cmocka unit tests, memhp-stress, the
+# fuzz regressions, the oracle conformance runs (every row of
 # tests/oracle/MATRIX: memhpctl run --json, then our conform.py and, when
-# ../shared is beside the checkout, the oracle's own compare).
-# Each test appends "PASS name" or "FAIL name" to $1/results.txt.
-# With "unit" as $2 only the unit tests run (the ThreadSanitizer pass).
+# ../shared is beside the checkout, the oracle's own compare), the demo,
+# make install, the layer check, and the integration and live tests.
+# Each test appends "PASS name" or "FAIL name" to BUILD_DIR/results.txt.
+# usage: scripts/run-tests.sh BUILD_DIR [unit]
+#   unit            only the unit tests and a short stress run (the
+#                   ThreadSanitizer pass)
+#   CORPUS=random   also the recorded random corpus (make check sets it)
+# ASAN_OPTIONS, UBSAN_OPTIONS and TSAN_OPTIONS, when set, replace its defaults.
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -u
 build=$1
 only=${2:-all}

@@ -3,9 +3,14 @@
 # unmodified cxl(1) of ndctl under memhpctl exec, every expected value
 # derived from the kernel's tools/testing/cxl/test/{cxl,mem}.c (Linux 6.12).
 #
-# usage: tests/integration/cxl.sh BUILD_DIR
+# usage: tests/integration/cxl.sh BUILD_DIR   (as root, /dev/fuse, cxl and jq)
+# NDCTL_TEST_DIR: ndctl v76.1's test/ directory, whose scripts it runs
+# (default /work/shared/ndctl-v76.1/test).
 # Prints "PASS integration: cxl ..." / "FAIL integration: cxl ..." lines.
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -u
+# an empty build would put the test trees under / : refuse it
+[ -d "${1:-}" ] || { echo "usage: $0 BUILD_DIR (the directory make built into)" >&2; exit 2; }
 build=$(cd "$1" && pwd)
 out=$build/integration-cxl
 mnt=$out/mnt

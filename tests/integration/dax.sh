@@ -4,9 +4,14 @@
 # partitioned through its sysfs files by the unmodified daxctl of ndctl
 # under memhpctl exec, and ndctl v76.1's own daxctl-create.sh, unmodified.
 #
-# usage: tests/integration/dax.sh BUILD_DIR
+# usage: tests/integration/dax.sh BUILD_DIR   (as root, /dev/fuse, daxctl and jq)
+# NDCTL_TEST_DIR: ndctl v76.1's test/ directory, whose scripts it runs
+# (default /work/shared/ndctl-v76.1/test).
 # Prints "PASS integration: dax ..." / "FAIL integration: dax ..." lines.
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -u
+# an empty build would put the test trees under / : refuse it
+[ -d "${1:-}" ] || { echo "usage: $0 BUILD_DIR (the directory make built into)" >&2; exit 2; }
 build=$(cd "$1" && pwd)
 out=$build/integration-dax
 mnt=$out/mnt

@@ -10,7 +10,10 @@
 #
 # usage: tests/integration/live_programs.sh BUILD_DIR LIVE_DIR
 # (LIVE_DIR: where scripts/install-live-deps.sh unpacked the servers)
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -u
+# an empty build would put the test trees under / : refuse it
+[ -d "${1:-}" ] || { echo "usage: $0 BUILD_DIR (the directory make built into)" >&2; exit 2; }
 build=$(cd "$1" && pwd)
 live=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)

@@ -8,7 +8,12 @@
 # read and written with dd and by ndctl destroy-namespace.
 #
 # usage: bash tests/integration/nd.sh BUILD_DIR   (as root, /dev/fuse)
+# NDCTL_TEST_DIR: ndctl v76.1's test/ directory, whose daxctl-devices.sh it
+# runs (default /work/shared/ndctl-v76.1/test).
+case "${1:-}" in -h|--help) sed -n '4,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -u
+# an empty build would put the test trees under / : refuse it
+[ -d "${1:-}" ] || { echo "usage: $0 BUILD_DIR (the directory make built into)" >&2; exit 2; }
 build=$(cd "$1" && pwd)
 out=$build/integration-nd
 mnt=$out/mnt

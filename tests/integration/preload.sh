@@ -6,7 +6,10 @@
 #
 # usage: tests/integration/preload.sh BUILD_DIR
 # Prints "PASS name" / "FAIL name" lines.
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -u
+# an empty build would put the test trees under / : refuse it
+[ -d "${1:-}" ] || { echo "usage: $0 BUILD_DIR (the directory make built into)" >&2; exit 2; }
 build=$(cd "$1" && pwd)
 out=$build/preload-test
 rm -rf "$out"

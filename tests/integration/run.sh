@@ -7,8 +7,12 @@
 # usage: tests/integration/run.sh BUILD_DIR
 # Prints "PASS name" / "FAIL name" lines (scripts/run-tests.sh records
 # them).  Needs root and /dev/fuse, as CI has; without them every test
-# FAILs rather than silently passing.
+# FAILs rather than silently passing.  Ends by running cxl.sh, dax.sh and
+# nd.sh beside it (NDCTL_TEST_DIR: see theirs).
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -u
+# an empty build would put the test trees under / : refuse it
+[ -d "${1:-}" ] || { echo "usage: $0 BUILD_DIR (the directory make built into)" >&2; exit 2; }
 build=$(cd "$1" && pwd)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$build/integration

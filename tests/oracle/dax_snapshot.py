@@ -71,4 +71,8 @@ def main():
     print("dax snapshot: %d steps match" % len(want))
 
 
-main()
+if __name__ == "__main__":
+    if any(a in ("-h", "--help") for a in sys.argv[1:]):
+        sys.stdout.write(__doc__)
+        sys.exit(0)
+    main()

@@ -4,10 +4,16 @@
 # run-scenario runs it on Linux 6.12 in QEMU (about 15 s a run here), and
 # the result is kept compressed as tests/oracle/random/SEED.json.xz, with
 # the seed appended to tests/oracle/random/SEEDS.
-# usage: tests/oracle/record-random.sh FIRST LAST    (needs qemu-system-x86,
-#        busybox-static, linux-image-6.12.107+deb12-amd64-unsigned:
-#        scripts/install-oracle-deps.sh installs them)
+# usage: tests/oracle/record-random.sh FIRST LAST    (seeds FIRST..LAST;
+#        first runs scripts/install-oracle-deps.sh, which installs
+#        qemu-system-x86, busybox-static and
+#        linux-image-6.12.107+deb12-amd64-unsigned when missing)
+case "${1:-}" in -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0;; esac
 set -eu
+# the arguments are checked before anything is installed
+case "${1:-}:${2:-}" in
+*[!0-9:]*|:*|*:) echo "usage: $0 FIRST_SEED LAST_SEED" >&2; exit 2;;
+esac
 top=$(cd "$(dirname "$0")/../.." && pwd)
 "$top/scripts/install-oracle-deps.sh"
 oracle=$top/../shared/oracle

@@ -84,4 +84,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    if any(a in ("-h", "--help") for a in sys.argv[1:]):
+        sys.stdout.write(__doc__)
+        sys.exit(0)
     sys.exit(main(sys.argv))

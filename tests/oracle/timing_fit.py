@@ -20,6 +20,7 @@ import glob
 import json
 import lzma
 import os
+import sys
 
 RANDOM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "random")
 
@@ -94,4 +95,7 @@ def main():
 
 
 if __name__ == "__main__":
+    if any(a in ("-h", "--help") for a in sys.argv[1:]):
+        sys.stdout.write(__doc__)
+        sys.exit(0)
     main()
