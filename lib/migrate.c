@@ -1208,15 +1208,19 @@ static size_t alloc_targets(struct memhp_machine *m, const struct memhp_region *
  * that a block of a process's memory moves at memcpy-like speed.  A step
  * that fails leaves the pages it had not moved where they were, writable
  * again (retried by the offline loop).  Returns the number of pages
- * migrated.
+ * migrated; *failed counts the pages that had a target and still did not
+ * move, and *no_target is set when a page found no target (-ENOMEM).
  */
 static size_t migrate_batch(struct memhp_machine *m, struct memhp_region *r, size_t idx,
-			    const unsigned long *src, size_t k, long *target)
+			    const unsigned long *src, size_t k, long *target, size_t *failed,
+			    bool *no_target)
 {
 	uint8_t *va = r->window + idx * m->page_size;
 	size_t n = alloc_targets(m, r, idx, src, k, target), mapped = 0;
 	int slot;
 
+	*no_target = n < k;
+	*failed = 0;
 	if (!n)
 		return 0;
 	/* 1: migration entries - writers now wait */
@@ -1243,6 +1247,7 @@ free_targets:
 	unback_pages(m, src, mapped);
 	for (size_t i = 0; i < n; i++)
 		free_pages(m, i < mapped ? src[i] : (unsigned long)target[i], 0);
+	*failed = n - mapped;
 	return mapped;
 }
 
@@ -1315,7 +1320,8 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 	for (unsigned long pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(m, pfn);
 		struct memhp_region *r;
-		size_t idx, k;
+		size_t idx, k, moved, failed;
+		bool no_target;
 
 		if (page_flags(p) & PG_buddy) {
 			pfn += (1UL << page_order(p)) - 1;
@@ -1326,17 +1332,20 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 		r = (struct memhp_region *)(uintptr_t)p->owner;
 		idx = p->index;
 		k = batch_extend(m, r, pfn, end, src, batch_limit(r, idx, cap));
-		{
-			size_t moved = migrate_batch(m, r, idx, src, k, target);
-
-			/* count_vm_events(PGMIGRATE_SUCCESS/FAIL) of migrate_pages */
-			atomic_fetch_add(&m->pgmigrate_success, moved);
-			atomic_fetch_add(&m->pgmigrate_fail, k - moved);
-			migrated += moved;
-		}
-		pfn += k - 1;
-		if (offline_cancelled(m))
+		moved = migrate_batch(m, r, idx, src, k, target, &failed, &no_target);
+		/*
+		 * count_vm_events(PGMIGRATE_SUCCESS/FAIL) of migrate_pages.  A
+		 * page without a target is -ENOMEM to migrate_pages_batch: that
+		 * page fails, the ones after it are not tried ("when memory is
+		 * low, don't bother to try to migrate other folios") and go
+		 * back uncounted; the offline loop scans again.
+		 */
+		atomic_fetch_add(&m->pgmigrate_success, moved);
+		atomic_fetch_add(&m->pgmigrate_fail, failed + no_target);
+		migrated += moved;
+		if (no_target || offline_cancelled(m))
 			break;
+		pfn += k - 1;
 	}
 	pthread_mutex_unlock(&m->owners_lock);
 	if (src != src_stack) {

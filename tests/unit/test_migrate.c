@@ -465,6 +465,55 @@ static void test_offline_targets_spare_a_zone_below_low(void **state)
 }
 
 /*
+ * No target anywhere: a process holds every page the watermarks let it
+ * have, so offlining a block of its memory finds no page to move to.
+ * migrate_pages_batch takes that -ENOMEM as "memory is low": the page
+ * without a target counts as one failure, the pages after it are not
+ * tried (and not counted), and offline_pages scans again until the caller
+ * gives up.  pgmigrate_fail grows by one per attempt, never by the
+ * block's pages (a 120 s timeout in the kernel's g1 run: 28 399), and the
+ * process's data stays where it was.
+ */
+static void test_offline_without_targets_counts_one_failure_a_pass(void **state)
+{
+	struct memhp_machine *m = boot_machine("memory_hotplug.memmap_on_memory=1 "
+					       "memhp_default_state=online_movable", 512 * MiB);
+	struct memhp_region *regions[512];
+	struct memhp_dimm_info info;
+	size_t nr = 0, chunk = 4096, in_block = 0;
+	long fails;
+
+	(void)state;
+	assert_int_equal(memhp_dimm_add(m, "d1", 256 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
+	/* the process takes pages until the allocator says no, in ever smaller runs */
+	while (chunk && nr < 512) {
+		if (memhp_region_alloc(m, chunk, 0, 0, &regions[nr]))
+			chunk /= 2;
+		else
+			nr++;
+	}
+	assert_true(nr > 1 && nr < 512);
+	for (size_t i = 0; i < nr; i++)
+		for (size_t p = 0; p < memhp_region_pages(regions[i]); p++)
+			in_block += (unsigned long)memhp_region_pfn(regions[i], p) / 32768 == info.first_block;
+	assert_true(in_block > 1000);
+	fill(memhp_region_addr(regions[nr - 1]), memhp_region_pages(regions[nr - 1]));
+	assert_int_equal(memhp_block_offline_cancellable(m, info.first_block, NULL, 20), -EINTR);
+	fails = vmstat_of(m, "pgmigrate_fail");
+	/* at least one pass; at most one failure per 200 us nap of a 20 ms wait */
+	assert_true(fails >= 1);
+	assert_true(fails <= 20000 / 200 + 1);
+	/* the few pages the free lists still had above min moved; the block stays */
+	assert_true(vmstat_of(m, "pgmigrate_success") < (long)in_block / 100);
+	assert_int_equal(check(memhp_region_addr(regions[nr - 1]), memhp_region_pages(regions[nr - 1]), NULL), 0);
+	audit_ok(m);
+	for (size_t i = 0; i < nr; i++)
+		memhp_region_free(regions[i]);
+	audit_ok(m);
+	memhp_machine_destroy(m);
+}
+
+/*
  * A page leaving a ZONE_NORMAL block is migrated within the kernel zones:
  * do_migrate_range asks for GFP_USER | __GFP_MOVABLE and only a source in
  * ZONE_MOVABLE gets __GFP_HIGHMEM (alloc_migration_target), so a free
@@ -843,6 +892,7 @@ int main(void)
 		cmocka_unit_test(test_region_split),
 		cmocka_unit_test(test_offline_targets_spare_a_zone_below_low),
 		cmocka_unit_test(test_offline_of_normal_keeps_targets_out_of_movable),
+		cmocka_unit_test(test_offline_without_targets_counts_one_failure_a_pass),
 		cmocka_unit_test(test_fork_child_has_no_window),
 		cmocka_unit_test(test_memhp_fork_snapshot),
 		cmocka_unit_test(test_pinned_page_and_cancel),
