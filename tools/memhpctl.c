@@ -1348,9 +1348,10 @@ static int cmd_run(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' }, { "backing-dir", required_argument, NULL, 'b' },
 		{ "socket", required_argument, NULL, 's' }, { "kernel-image", required_argument, NULL, 'k' },
 		{ "huge-pages", no_argument, NULL, 'H' }, { "no-guest-processes", no_argument, NULL, 'G' },
-		HELP_OPTION, { NULL, 0, NULL, 0 },
+		{ "vmstat-phase", required_argument, NULL, 'v' }, HELP_OPTION, { NULL, 0, NULL, 0 },
 	};
-	struct scn_options opt = { 0 };
+	struct scn_options opt = { .vmstat_phase = -1 };
+	char *end;
 	struct scn_totals totals;
 	struct scenario s;
 	const char *file = NULL, *outpath = NULL;
@@ -1374,6 +1375,11 @@ static int cmd_run(int argc, char **argv)
 		case 'k':
 			if (scn_parse_size(optarg, &opt.kernel_image_base))
 				return bad_usage("--kernel-image takes an address (0x10ee00000, 4G)");
+			break;
+		case 'v':
+			opt.vmstat_phase = strtod(optarg, &end);
+			if (end == optarg || *end || !(opt.vmstat_phase >= 0 && opt.vmstat_phase < 1))
+				return bad_usage("--vmstat-phase takes the fraction of a second, 0 to below 1 (0.5)");
 			break;
 		}
 	}
@@ -1496,7 +1502,7 @@ static const struct command commands[] = {
 	{ "demo", run_demo, "[--svg FILE] [--json FILE] [--device SIZE]",
 	  "the main job: 256 GiB of CXL memory on a 2 GiB machine, memmap_on_memory off and on" },
 	{ "run", cmd_run, "FILE [--json] [--pretty] [-o OUT] [--backing-dir DIR] [--huge-pages] [--socket PATH] [--kernel-image ADDR]\n"
-	  "         [--no-guest-processes] [KERNEL_OPTION...]",
+	  "         [--no-guest-processes] [--vmstat-phase S] [KERNEL_OPTION...]",
 	  "run a scenario (the oracle's language); with --socket, on a running memhpd" },
 	{ "device", cmd_device, "add NAME SIZE [--node N] [--addr A] [--backing FILE] | del NAME | list [--json]",
 	  "DIMMs in and out of a running memhpd" },

@@ -154,8 +154,25 @@ static int parse_blocks(struct run *r, const char *spec, unsigned long *ids, int
 	return n;
 }
 
+/* pgmigrate_success into *n: the pages the machine has migrated so far */
+static bool pages_migrated(struct run *r, unsigned long *n)
+{
+	char *text = read_kfile(r, "/proc/vmstat"), *at, *end;
+	bool ok = false;
+
+	if (text && (at = strstr(text, "\npgmigrate_success "))) {
+		*n = strtoul(at + strlen("\npgmigrate_success "), &end, 10);
+		ok = end != at + strlen("\npgmigrate_success ");
+	}
+	free(text);
+	return ok;
+}
+
 static void record_write(struct run *r, const char *path, const char *value, long block)
 {
+	unsigned int limit_ms = r->write_timeout_ms ? r->write_timeout_ms : WRITE_TIMEOUT_MS_DEFAULT;
+	unsigned long before, after;
+	bool counted = r->counting_migrations && pages_migrated(r, &before);
 	struct timespec t0, t1;
 	bool timed_out;
 	char buf[4200];
@@ -168,8 +185,18 @@ static void record_write(struct run *r, const char *path, const char *value, lon
 	ret = t_write(r, path, buf, len);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	timed_out = ret == -EINTR && r->t->write_times_out &&
-		    (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >=
-			    (r->write_timeout_ms ? r->write_timeout_ms : WRITE_TIMEOUT_MS_DEFAULT);
+		    (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= limit_ms;
+	/*
+	 * The oracle's guest waited the whole limit before it killed the
+	 * writer: that is the write's time on its clock, the pages it
+	 * migrated meanwhile included (seed 1466: four 120 s timeouts in one
+	 * step, every pcp->high decayed to its floor by the end).
+	 */
+	if (timed_out) {
+		r->waited_seconds += limit_ms / 1000.0;
+		if (counted && pages_migrated(r, &after) && after >= before)
+			r->waited_migrations += after - before;
+	}
 	res_begin_object(&r->act, NULL);
 	res_string(&r->act, "path", path);
 	res_string(&r->act, "value", value);
@@ -647,19 +674,20 @@ static const struct step_verb {
  * how many pages an exit leaves on the lists depends on how many seconds
  * pass before the next snapshot reads them.  memhp has no clock of its
  * own: the scenario's clock is the oracle's guest's, each step taking
- * what it takes there - its waits (hotadd, remove, kill, sleep) and its
- * work under QEMU TCG (a hog faults its memory in at about 5 ms a MiB, an
- * offline migrates a page in 30 us),
- * the means of the 587 recorded random runs - plus the snapshot after it
- * (snap.sh, 0.13 s).  A period ends at every whole second of that clock
- * plus half a second (where the guest's jiffies stand when the boot
- * snapshot ends is unknown: half a period is its expected place); the
+ * what it takes there - its waits (hotadd, remove, kill, sleep, a write
+ * the oracle killed at its limit) and its work under QEMU TCG (a hog
+ * faults its memory in at about 5 ms a MiB, an offline migrates a page in
+ * 30 us), the means of the 587 recorded random runs - plus the snapshot
+ * after it (snap.sh, 0.13 s).  A period ends at every whole second of
+ * that clock plus half a second, or plus --vmstat-phase (where the
+ * guest's jiffies stand is random per boot, tests/oracle/repeat/
+ * jiffies-phase.*: half a period is its expected place); the
  * periods that end within a step run after its action, before its
  * snapshot.  Measured over the corpus: 563 of 587 runs exact with this
  * clock, 551 with two periods per kill and none elsewhere.
  */
 #define SNAPSHOT_SECONDS 0.13
-#define PERIOD_PHASE 0.5
+#define PERIOD_PHASE_DEFAULT 0.5
 
 /*
  * A step that migrates takes longer by its pages: under TCG the oracle's
@@ -672,20 +700,6 @@ static const struct step_verb {
  * that followed (seed 1299).
  */
 #define MIGRATE_PAGE_SECONDS 30e-6
-
-/* pgmigrate_success into *n: the pages the machine has migrated so far */
-static bool pages_migrated(struct run *r, unsigned long *n)
-{
-	char *text = read_kfile(r, "/proc/vmstat"), *at, *end;
-	bool ok = false;
-
-	if (text && (at = strstr(text, "\npgmigrate_success "))) {
-		*n = strtoul(at + strlen("\npgmigrate_success "), &end, 10);
-		ok = end != at + strlen("\npgmigrate_success ");
-	}
-	free(text);
-	return ok;
-}
 
 static double guest_seconds(const struct run *r, const struct step_verb *v, const struct scn_step *st)
 {
@@ -709,16 +723,16 @@ static double guest_seconds(const struct run *r, const struct step_verb *v, cons
 }
 
 /* how many periods have ended by second t of the clock (t >= 0) */
-static long periods_ended(double t)
+static long periods_ended(double t, double phase)
 {
-	return t < PERIOD_PHASE ? 0 : (long)(t - PERIOD_PHASE) + 1;
+	return t < phase ? 0 : (long)(t - phase) + 1;
 }
 
 /* the step's seconds pass: a vmstat period for each one that ends in them */
 static void guest_clock_run(struct run *r, double seconds)
 {
 	double end = r->clock + seconds;
-	long periods = periods_ended(end) - periods_ended(r->clock);
+	long periods = periods_ended(end, r->vmstat_phase) - periods_ended(r->clock, r->vmstat_phase);
 
 	r->clock = end;
 	if (periods > 0)
@@ -902,9 +916,14 @@ static void run_counting_migrations(struct run *r, struct scn_step *st, const st
 	unsigned long before, after;
 	bool counted = v->still_seconds > 0 && pages_migrated(r, &before);
 
+	r->counting_migrations = counted;
 	run_step(r, st);
-	if (counted && r->step_seconds < 0 && pages_migrated(r, &after) && after > before)
-		r->step_seconds = v->still_seconds + MIGRATE_PAGE_SECONDS * (double)(after - before);
+	r->counting_migrations = false;
+	if (counted && r->step_seconds < 0 && pages_migrated(r, &after) && after - before > r->waited_migrations)
+		r->step_seconds = v->still_seconds +
+				  MIGRATE_PAGE_SECONDS * (double)(after - before - r->waited_migrations);
+	if (r->waited_seconds > 0)
+		r->step_seconds = (r->step_seconds < 0 ? v->seconds : r->step_seconds) + r->waited_seconds;
 }
 
 /*
@@ -919,6 +938,8 @@ static int run_one_step(struct run *r, struct scn_step *st)
 
 	r->totals->steps++;
 	r->step_seconds = -1;
+	r->waited_seconds = 0;
+	r->waited_migrations = 0;
 	res_init(&r->act);
 	if (!strcmp(st->verb, "hog")) {
 		/*
@@ -1128,6 +1149,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	json_init(&r->j, out, opt->pretty);
 	begin_output(r, s, cmdline);
 	r->clock = SNAPSHOT_SECONDS;	/* the boot's snapshot */
+	r->vmstat_phase = opt->vmstat_phase >= 0 && opt->vmstat_phase < 1 ? opt->vmstat_phase : PERIOD_PHASE_DEFAULT;
 	for (int i = 0; i < s->nr_steps; i++)
 		if (run_one_step(r, &s->steps[i]))
 			ret = -EUCLEAN;

@@ -64,6 +64,7 @@ struct scn_options {
 	const char *socket;		/* run against this memhpd, not in process */
 	uint64_t kernel_image_base;	/* where KASLR put the image; 0: 16 MiB */
 	bool no_guest_processes;	/* the machine alone: no oracle guest user space */
+	double vmstat_phase;		/* where in a second vmstat's periods end; < 0: half a second */
 };
 
 struct scn_totals {

@@ -103,6 +103,10 @@ struct run {
 	char *prev_blocks;	/* "id state zones\n" lines */
 	unsigned int write_timeout_ms;	/* this step's limit per write */
 	double clock;			/* the guest's seconds since boot's snapshot */
+	double vmstat_phase;		/* a period ends at every whole second plus this */
+	bool counting_migrations;	/* this step's verb may migrate: its writes count them */
+	double waited_seconds;		/* this step's writes that timed out: their limits */
+	unsigned long waited_migrations;	/* the pages migrated within those waits */
 	double step_seconds;		/* this step's, by the work it did (< 0: its verb's) */
 	struct hog guest_rootfs;	/* the modules' files in its rootfs */
 	struct hog guest_user;		/* the oracle guest's own processes */
