@@ -40,9 +40,10 @@
 #define SECTION_ROOTS_BYTES	(2UL << 20)	/* NR_SECTION_ROOTS pointers */
 #define SECTIONS_PER_ROOT	128UL		/* PAGE_SIZE / sizeof(struct mem_section) */
 #define USAGE_BYTES		56UL		/* mem_section_usage_size() + usemap_size() */
-#define PCPU_UNIT_BYTES		0x42000UL	/* first chunk kept for the one CPU */
+#define PCPU_UNIT_BYTES		0x42000UL	/* size_sum: static 228K + reserved 8K + dynamic 28K */
 #define PCPU_ATOM_BYTES		(2UL << 20)	/* PMD_SIZE: pcpu_fc_alloc's atom */
-#define NR_SPP_PAGES		3		/* spp_getpage: fixmap page tables */
+#define NR_SPP_PAGES		3		/* spp_getpage: CPU 0's entry area's PUD, PMD, PTE */
+#define NR_SPP_PAGES_PER_CPU	2		/* and each further CPU's PMD and PTE */
 #define E820_RESOURCE_BYTES	64UL		/* sizeof(struct resource) */
 #define FIRMWARE_MAP_BYTES	104UL		/* sizeof(struct firmware_map_entry) */
 #define NOSAVE_REGION_BYTES	32UL		/* sizeof(struct nosave_region) */
@@ -729,20 +730,59 @@ static void alloc_command_lines(const struct memhp_config *cfg, struct boot_layo
 }
 
 /*
- * setup_per_cpu_areas -> pcpu_embed_first_chunk: the chunk's alloc info and
- * group table, a PMD-sized atom on CPU 0's node (node 0) whose unused tail
- * is freed, pcpu_setup_first_chunk's maps, then the two tables freed.
+ * pcpu_build_alloc_info: how many units of the first chunk one atom holds.
+ * The most that fit, on page boundaries, dividing the atom; then the
+ * largest count that wastes at most a third of the CPUs' units without
+ * taking more atoms (all the guest's CPUs are on node 0: one group).
+ * One CPU: 1 (a 2 MiB unit); two: 2 (1 MiB, "u1048576"); three or four: 4.
  */
-static void alloc_percpu(struct boot_layout *l)
+static unsigned int pcpu_units_per_atom(unsigned int nr_cpus)
 {
-	static const uint64_t setup[] = { 8, 8, 4, 8, 368, 200, 256, 264, 64, 200, 896, 904, 224 };
-	int64_t info, groups, atom;
+	unsigned int upa = PCPU_ATOM_BYTES / PCPU_UNIT_BYTES, best = 1, last_allocs = ~0u;
+
+	while (PCPU_ATOM_BYTES % upa || (PCPU_ATOM_BYTES / upa) % 4096)
+		upa--;
+	for (; upa; upa--) {
+		unsigned int allocs = (nr_cpus + upa - 1) / upa;
+
+		if (PCPU_ATOM_BYTES % upa || (PCPU_ATOM_BYTES / upa) % 4096)
+			continue;
+		if (allocs * upa - nr_cpus > nr_cpus / 3)
+			continue;
+		if (allocs > last_allocs)
+			break;
+		last_allocs = allocs;
+		best = upa;
+	}
+	return best;
+}
+
+/*
+ * setup_per_cpu_areas -> pcpu_embed_first_chunk: the chunk's alloc info and
+ * group table, the units of every CPU in PMD-aligned atoms on CPU 0's node
+ * (node 0), each unit's unused tail and each unused unit freed,
+ * pcpu_setup_first_chunk's maps (four of them sized by the CPUs), then the
+ * two tables freed.  A second CPU keeps 66 pages more (the kernel's smp 2
+ * runs: 68 pages less MemTotal, the rest where the small maps then pack).
+ */
+static void alloc_percpu(struct boot_layout *l, unsigned int nr_cpus)
+{
+	unsigned int upa = pcpu_units_per_atom(nr_cpus);
+	unsigned int nr_units = (nr_cpus + upa - 1) / upa * upa;
+	uint64_t unit = PCPU_ATOM_BYTES / upa;
+	/* pcpu_chunk_lists: a list_head per slot, __pcpu_size_to_slot(unit) + 4 slots */
+	uint64_t chunk_lists = 16 * (uint64_t)(64 - __builtin_clzll(unit) + 1);
+	const uint64_t setup[] = { 8, 8, 4 * nr_cpus, 8 * nr_cpus, chunk_lists, 200, 256, 264, 64, 200, 896, 904, 224 };
+	int64_t info, groups, atoms;
 
 	info = memblock_alloc_range(l, 4096, 4096, 0, UINT64_MAX, -1, false);
 	groups = memblock_alloc_range(l, 4096, SMP_CACHE_BYTES, 0, UINT64_MAX, -1, false);
-	atom = memblock_alloc_range(l, PCPU_ATOM_BYTES, PCPU_ATOM_BYTES, 16ULL << 20, UINT64_MAX, 0, false);
-	if (atom >= 0)
-		memblock_free(l, (uint64_t)atom + PCPU_UNIT_BYTES, (uint64_t)atom + PCPU_ATOM_BYTES);
+	atoms = memblock_alloc_range(l, nr_units * unit, PCPU_ATOM_BYTES, 16ULL << 20, UINT64_MAX, 0, false);
+	for (unsigned int u = 0; atoms >= 0 && u < nr_units; u++) {
+		uint64_t start = (uint64_t)atoms + u * unit;
+
+		memblock_free(l, u < nr_cpus ? start + PCPU_UNIT_BYTES : start, start + unit);
+	}
 	for (size_t i = 0; i < sizeof(setup) / sizeof(setup[0]); i++)
 		alloc_small(l, setup[i]);
 	if (info >= 0)
@@ -751,9 +791,14 @@ static void alloc_percpu(struct boot_layout *l)
 		memblock_free(l, (uint64_t)groups, (uint64_t)groups + 4096);
 }
 
-/* mem_init -> swiotlb_init: the bounce buffer below 4G, then its slots */
-static void alloc_swiotlb(struct memhp_machine *m, struct boot_layout *l)
+/*
+ * mem_init -> swiotlb_init: the bounce buffer below 4G, then its slots and
+ * an area per CPU (swiotlb_adjust_nareas: rounded up to a power of two)
+ */
+static void alloc_swiotlb(struct memhp_machine *m, struct boot_layout *l, unsigned int nr_cpus)
 {
+	uint64_t nareas = 1;
+
 	uint64_t bytes = m->arch->swiotlb_bytes;
 
 	if (!bytes)
@@ -761,12 +806,16 @@ static void alloc_swiotlb(struct memhp_machine *m, struct boot_layout *l)
 	memblock_alloc_range(l, bytes, 4096, 0, 4ULL << 30, -1, false);
 	memblock_alloc_range(l, ALIGN_UP((bytes >> IO_TLB_SHIFT) * SWIOTLB_SLOT_BYTES, 4096), 4096,
 			     0, UINT64_MAX, -1, false);
-	alloc_small(l, SWIOTLB_AREA_BYTES);
+	while (nareas < nr_cpus)
+		nareas <<= 1;
+	alloc_small(l, SWIOTLB_AREA_BYTES * nareas);
 }
 
 int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cfg,
 			  struct boot_layout *l, uint64_t image)
 {
+	/* the guest's CPUs; 0 (lists per host CPU) boots as the reference guest's one */
+	unsigned int nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : 1;
 	int ret;
 
 	/* early_reserve_initrd: the early allocations pack below it */
@@ -782,7 +831,7 @@ int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cf
 	alloc_offline_node_data(m, l);
 	alloc_firmware_tables(m, l);
 	alloc_command_lines(cfg, l);
-	alloc_percpu(l);
+	alloc_percpu(l, nr_cpus);
 	for (unsigned int i = 0; i < 1 + m->nr_nodes; i++)	/* setup_node_to_cpumask_map et al. */
 		alloc_small(l, CPUMASK_BYTES);
 	if (boot_memory_nodes(l) == 1) {
@@ -790,9 +839,15 @@ int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cf
 		alloc_small(l, large_system_hash_bytes(m, l, 13));	/* Dentry cache */
 		alloc_small(l, large_system_hash_bytes(m, l, 14));	/* Inode-cache */
 	}
-	for (int i = 0; i < NR_SPP_PAGES; i++)
+	/*
+	 * setup_cpu_entry_areas: each CPU's area at a random slot of its P4D
+	 * (init_cea_offsets), so a further CPU's almost never shares a PMD
+	 * with another's: a PMD and a PTE page of its own (the kernel's smp 2
+	 * runs, memblock=debug: spp_getpage 3 pages, 5 with two CPUs)
+	 */
+	for (unsigned int i = 0; i < NR_SPP_PAGES + NR_SPP_PAGES_PER_CPU * (nr_cpus - 1); i++)
 		memblock_alloc_range(l, 4096, 4096, 0, UINT64_MAX, -1, false);
-	alloc_swiotlb(m, l);
+	alloc_swiotlb(m, l, nr_cpus);
 	/*
 	 * free_initrd_mem gives the initramfs back after the initcalls, past
 	 * the watermarks (boot_late_frees counts it): in the end it is free

@@ -85,7 +85,10 @@ struct memhp_config {
 				 * the per-CPU page lists of CPU (host CPU %
 				 * nr_cpus); 0: one per host CPU, up to 8.  1
 				 * makes a single-threaded run independent of
-				 * the host's scheduler, as a 1-CPU guest is */
+				 * the host's scheduler, as a 1-CPU guest is.
+				 * The boot reserves each CPU's percpu unit,
+				 * entry-area page tables and swiotlb area
+				 * (0 reserves one CPU's) */
 	uint64_t initrd_size;	/* x86: the initramfs QEMU loads (-initrd), in
 				 * bytes the guest frees once it has unpacked
 				 * it ("Freeing initrd memory"); it is still
