@@ -814,8 +814,11 @@ static void alloc_swiotlb(struct memhp_machine *m, struct boot_layout *l, unsign
 int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cfg,
 			  struct boot_layout *l, uint64_t image)
 {
-	/* the guest's CPUs; 0 (lists per host CPU) boots as the reference guest's one */
-	unsigned int nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : 1;
+	/*
+	 * the guest's CPUs, as many as the machine has lists for (PCP_SLOTS);
+	 * 0 (lists per host CPU) boots as the reference guest's one
+	 */
+	unsigned int nr_cpus = cfg->nr_cpus ? MIN(cfg->nr_cpus, PCP_SLOTS) : 1;
 	int ret;
 
 	/* early_reserve_initrd: the early allocations pack below it */

@@ -1321,7 +1321,7 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 		struct page *p = pfn_to_page(m, pfn);
 		struct memhp_region *r;
 		size_t idx, k, moved, failed;
-		bool no_target;
+		bool no_target, huge;
 
 		if (page_flags(p) & PG_buddy) {
 			pfn += (1UL << page_order(p)) - 1;
@@ -1332,18 +1332,22 @@ unsigned long do_migrate_range(struct memhp_machine *m, unsigned long start, uns
 		r = (struct memhp_region *)(uintptr_t)p->owner;
 		idx = p->index;
 		k = batch_extend(m, r, pfn, end, src, batch_limit(r, idx, cap));
+		huge = is_huge_folio(r, idx, src, k);
 		moved = migrate_batch(m, r, idx, src, k, target, &failed, &no_target);
 		/*
 		 * count_vm_events(PGMIGRATE_SUCCESS/FAIL) of migrate_pages.  A
 		 * page without a target is -ENOMEM to migrate_pages_batch: that
 		 * page fails, the ones after it are not tried ("when memory is
 		 * low, don't bother to try to migrate other folios") and go
-		 * back uncounted; the offline loop scans again.
+		 * back uncounted; the offline loop scans again.  A huge folio
+		 * is split first and its base pages tried on their own
+		 * (split_folios): their -ENOMEM ends only them, and the pass
+		 * goes on with the next folio.
 		 */
 		atomic_fetch_add(&m->pgmigrate_success, moved);
 		atomic_fetch_add(&m->pgmigrate_fail, failed + no_target);
 		migrated += moved;
-		if (no_target || offline_cancelled(m))
+		if ((no_target && !huge) || offline_cancelled(m))
 			break;
 		pfn += k - 1;
 	}

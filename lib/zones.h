@@ -255,7 +255,7 @@ void init_single_page_flags(struct memhp_machine *m, unsigned long pfn, int zid,
 
 /* ---- per-cpu page caches (pcp.c) -------------------------------------- */
 
-#define PCP_SLOTS 8
+#define PCP_SLOTS MEMHP_MAX_CPUS
 struct per_cpu_pages;
 int pcp_init(struct memhp_machine *m);
 void pcp_destroy(struct memhp_machine *m);

@@ -919,7 +919,8 @@ static void run_counting_migrations(struct run *r, struct scn_step *st, const st
 	r->counting_migrations = counted;
 	run_step(r, st);
 	r->counting_migrations = false;
-	if (counted && r->step_seconds < 0 && pages_migrated(r, &after) && after - before > r->waited_migrations)
+	if (counted && r->step_seconds < 0 && pages_migrated(r, &after) && after > before &&
+	    after - before > r->waited_migrations)
 		r->step_seconds = v->still_seconds +
 				  MIGRATE_PAGE_SECONDS * (double)(after - before - r->waited_migrations);
 	if (r->waited_seconds > 0)

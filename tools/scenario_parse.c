@@ -211,8 +211,9 @@ static int load_directive(struct scenario *s, char *verb, char *rest, char **arg
 		s->arch = xstrdup(argc ? argv[0] : "");
 	} else if (!strcmp(verb, "smp")) {
 		/* the guest's CPUs: one per-CPU page list each */
-		if (argc != 1 || atoi(argv[0]) <= 0) {
-			snprintf(err, errlen, "smp: bad count");
+		if (argc != 1 || atoi(argv[0]) <= 0 || atoi(argv[0]) > MEMHP_MAX_CPUS) {
+			snprintf(err, errlen, "smp: the guest's CPUs, 1 to %d (memhp keeps per-CPU lists for that many)",
+				 MEMHP_MAX_CPUS);
 			return -1;
 		}
 		s->smp = (unsigned int)atoi(argv[0]);

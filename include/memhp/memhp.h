@@ -81,7 +81,9 @@ struct memhp_config {
 				 * memory on the nd bus (region, raw
 				 * namespace, dax seed) */
 	unsigned int nr_nvdimm;
-	unsigned int nr_cpus;	/* the guest's CPUs (QEMU -smp): a thread uses
+#define MEMHP_MAX_CPUS 8	/* the per-CPU lists a machine keeps */
+	unsigned int nr_cpus;	/* the guest's CPUs (QEMU -smp), up to
+				 * MEMHP_MAX_CPUS (more count as that): a thread uses
 				 * the per-CPU page lists of CPU (host CPU %
 				 * nr_cpus); 0: one per host CPU, up to 8.  1
 				 * makes a single-threaded run independent of
