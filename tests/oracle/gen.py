@@ -9,7 +9,8 @@ Deterministic per seed: the same seed gives the same scenario on every
 machine, so a recorded kernel run is reproducible by its seed alone.
 
 The generator draws what the kernel's memory hotplug decides on - machine
-size and NUMA layout (memory-less nodes included), memmap_on_memory,
+size and NUMA layout (memory-less nodes included; from seed 1570 the
+guest's CPUs), memmap_on_memory,
 online policy and default state, DIMM sizes and nodes, zone choices per
 block, memory in use of each kind (anonymous, mlocked, pipe buffers), bad
 writes, and from seed 500 on the kpageflags of every DIMM at the end -
@@ -34,6 +35,10 @@ KPF_FROM = 500
 # it seed 593 drew a ninth device, which QEMU refused with "no free slots
 # available", and then asked for its kpf.
 SLOTS_KEPT_FROM = 640
+# and from here on the guest's CPUs (`smp`): 1, 2 or 4, drawn from a
+# generator of their own so that the rest of the scenario is what the
+# seed gave before
+SMP_FROM = 1570
 
 
 def machine(r):
@@ -228,6 +233,10 @@ class Gen:
         self.add("# options: " + " ".join(opts))
         self.add("description random scenario (tests/oracle/gen.py)")
         self.add("mem %dM" % mem)
+        if self.seed >= SMP_FROM:
+            cpus = random.Random("smp %d" % self.seed).choice([1, 1, 2, 2, 4])
+            if cpus > 1:
+                self.add("smp %d" % cpus)
         if numa:
             self.add(numa)
         if self.seed >= COLDPLUG_FROM:
