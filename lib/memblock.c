@@ -736,16 +736,21 @@ static void alloc_command_lines(const struct memhp_config *cfg, struct boot_layo
  * taking more atoms (all the guest's CPUs are on node 0: one group).
  * One CPU: 1 (a 2 MiB unit); two: 2 (1 MiB, "u1048576"); three or four: 4.
  */
+static bool pcpu_units_split_atom(unsigned int upa)
+{
+	return PCPU_ATOM_BYTES % upa == 0 && (PCPU_ATOM_BYTES / upa) % 4096 == 0;
+}
+
 static unsigned int pcpu_units_per_atom(unsigned int nr_cpus)
 {
 	unsigned int upa = PCPU_ATOM_BYTES / PCPU_UNIT_BYTES, best = 1, last_allocs = ~0u;
 
-	while (PCPU_ATOM_BYTES % upa || (PCPU_ATOM_BYTES / upa) % 4096)
+	while (!pcpu_units_split_atom(upa))
 		upa--;
 	for (; upa; upa--) {
 		unsigned int allocs = (nr_cpus + upa - 1) / upa;
 
-		if (PCPU_ATOM_BYTES % upa || (PCPU_ATOM_BYTES / upa) % 4096)
+		if (!pcpu_units_split_atom(upa))
 			continue;
 		if (allocs * upa - nr_cpus > nr_cpus / 3)
 			continue;
@@ -797,9 +802,7 @@ static void alloc_percpu(struct boot_layout *l, unsigned int nr_cpus)
  */
 static void alloc_swiotlb(struct memhp_machine *m, struct boot_layout *l, unsigned int nr_cpus)
 {
-	uint64_t nareas = 1;
-
-	uint64_t bytes = m->arch->swiotlb_bytes;
+	uint64_t bytes = m->arch->swiotlb_bytes, nareas = 1;
 
 	if (!bytes)
 		return;
@@ -815,10 +818,10 @@ int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cf
 			  struct boot_layout *l, uint64_t image)
 {
 	/*
-	 * the guest's CPUs, as many as the machine has lists for (PCP_SLOTS);
-	 * 0 (lists per host CPU) boots as the reference guest's one
+	 * the guest's CPUs, as many as the machine keeps lists for (configure
+	 * clamps them); 0 (lists per host CPU) boots as the reference guest's one
 	 */
-	unsigned int nr_cpus = cfg->nr_cpus ? MIN(cfg->nr_cpus, PCP_SLOTS) : 1;
+	unsigned int nr_cpus = cfg->nr_cpus ? m->nr_cpus : 1;
 	int ret;
 
 	/* early_reserve_initrd: the early allocations pack below it */

@@ -471,8 +471,8 @@ static void test_offline_targets_spare_a_zone_below_low(void **state)
  * without a target counts as one failure, the pages after it are not
  * tried (and not counted), and offline_pages scans again until the caller
  * gives up.  pgmigrate_fail grows by one per attempt, never by the
- * block's pages (a 120 s timeout in the kernel's g1 run: 28 399), and the
- * process's data stays where it was.
+ * block's pages (the kernel's random seed 1466, four 120 s timeouts:
+ * 28 399), and the process's data stays where it was.
  */
 static void test_offline_without_targets_counts_one_failure_a_pass(void **state)
 {
