@@ -21,6 +21,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1116,6 +1117,19 @@ static void guest_processes_fork(struct run *r)
 	}
 }
 
+/* this thread on the host CPU it runs on now (best effort) */
+static void pin_to_one_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 		 struct scn_totals *totals)
 {
@@ -1136,6 +1150,12 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	if (opt->socket) {
 		ret = connect_daemon(r, opt->socket);
 	} else {
+		/*
+		 * a thread uses the lists of the host CPU it runs on, modulo
+		 * the guest's CPUs: with smp 2 or more a run the host moved
+		 * between CPUs would switch lists mid-scenario.  Stay on one.
+		 */
+		pin_to_one_cpu();
 		machine_config(s, opt, cmdline, &cfg);
 		r->t = &local_target;
 		ret = memhp_machine_create(&cfg, &r->m);
