@@ -65,7 +65,10 @@ struct arch_profile {
 					       * rodata/data gap) */
 	unsigned long initrd_default_bytes; /* the reference guest's initramfs */
 	unsigned long pglist_data_bytes;	/* a node's pg_data_t; 0: not modelled */
-	unsigned long swiotlb_bytes;
+	unsigned long swiotlb_bytes;	/* x86: the default; arm64: by its rule */
+	unsigned long cma_bytes;	/* CMA_SIZE_MBYTES: the default area */
+	unsigned long fw_nvdimm_bytes;	/* what the firmware keeps more in RAM
+					 * with an NVDIMM */
 	/* Debian's configuration of the architecture's 6.12 kernel: */
 	bool mhp_default_online;	/* MEMORY_HOTPLUG_DEFAULT_ONLINE: blocks
 					 * added come online (x86), else offline */

@@ -475,15 +475,13 @@ static bool kernel_image_fits(const struct boot_layout *l, uint64_t base, uint64
 
 /*
  * What memblock holds when memblock_free_all hands the rest to the buddy:
- * on x86 the first 1 MiB, the kernel image and every early allocation
- * (memblock.c); elsewhere the memmap and the image with its allocations
- * as one measured range.
+ * on x86 the first 1 MiB, the kernel image and every early allocation; on
+ * arm64 the firmware's nomap memory and the early allocations
+ * (memblock.c).
  */
 static int boot_reservations(struct memhp_machine *m, const struct memhp_config *cfg,
 			     struct boot_layout *l)
 {
-	int ret;
-
 	if (m->arch->pc_layout) {
 		uint64_t image = cfg->kernel_image_base ? cfg->kernel_image_base : 16ULL << 20;
 
@@ -512,17 +510,14 @@ static int boot_reservations(struct memhp_machine *m, const struct memhp_config 
 		}
 		memblock_reserve(l, 0, 1ULL << 20);
 		memblock_reserve(l, image, image + m->arch->kernel_reserved_bytes);
+		l->image_base = image;
 		return x86_early_allocations(m, cfg, l, image);
 	}
 	/* nomap firmware memory: in memblock.memory, never allocated or freed */
 	for (size_t i = 0; i < l->nr_ram; i++)
 		if (l->ram[i].nomap)
 			memblock_reserve(l, l->ram[i].start, l->ram[i].end);
-	ret = boot_sparse_init(m, l);
-	if (ret)
-		return ret;
-	memblock_reserve(l, m->arch->ram_base, m->arch->ram_base + m->arch->kernel_reserved_bytes);
-	return l->reserve_failed ? -ENOMEM : 0;
+	return arm64_early_allocations(m, cfg, l);
 }
 
 /*
@@ -536,13 +531,10 @@ static int boot_reservations(struct memhp_machine *m, const struct memhp_config 
  */
 static void boot_late_frees(struct memhp_machine *m, const struct memhp_config *cfg, const struct boot_layout *l)
 {
-	uint64_t image = cfg->kernel_image_base ? cfg->kernel_image_base : 16ULL << 20;
 	uint64_t initrd = cfg->initrd_size ? cfg->initrd_size : m->arch->initrd_default_bytes;
 
-	if (!m->arch->pc_layout)
-		return;
 	/* credited where free_reserved_area credits them: the pages' zone */
-	page_zone(m, PHYS_PFN_M(m, image))->late_freed += m->arch->late_freed_image_bytes / m->page_size;
+	page_zone(m, PHYS_PFN_M(m, l->image_base))->late_freed += m->arch->late_freed_image_bytes / m->page_size;
 	/* free_reserved_area: each whole page to its own zone (a node may end inside) */
 	if (l->initrd.end > l->initrd.start)
 		for (unsigned long pfn = PHYS_PFN_M(m, l->initrd.start), i = 0; i < initrd / m->page_size; i++)

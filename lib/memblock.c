@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * memblock.c - the boot allocator, and what x86 early boot takes from it.
+ * memblock.c - the boot allocator, and what x86 and arm64 early boot take
+ * from it.
  *
  * How many pages of each zone the buddy gets at boot (managed) is RAM minus
  * what memblock has reserved when memblock_free_all runs.  Which zone and
@@ -29,6 +30,8 @@
  * The initramfs is reserved first (early_reserve_initrd) and freed only
  * after the initcalls, so the allocations pack below it.  KASLR: the image
  * lands where memhp_config.kernel_image_base says (16 MiB without it).
+ * arm64's boot (arm64_early_allocations, at the end) is replayed the same
+ * way from its guests' memblock=debug.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,9 +40,8 @@
 #include "memblock.h"
 
 /* sizes of the reference build's (6.12 x86-64, 5-level paging) structures */
-#define SECTION_ROOTS_BYTES	(2UL << 20)	/* NR_SECTION_ROOTS pointers */
-#define SECTIONS_PER_ROOT	128UL		/* PAGE_SIZE / sizeof(struct mem_section) */
-#define USAGE_BYTES		56UL		/* mem_section_usage_size() + usemap_size() */
+#define MAX_PHYSMEM_BITS	52		/* x86 5-level, arm64 52-bit PA */
+#define MEM_SECTION_BYTES	32UL		/* sizeof(struct mem_section) */
 #define PCPU_UNIT_BYTES		0x42000UL	/* size_sum: static 228K + reserved 8K + dynamic 28K */
 #define PCPU_ATOM_BYTES		(2UL << 20)	/* PMD_SIZE: pcpu_fc_alloc's atom */
 #define NR_SPP_PAGES		3		/* spp_getpage: CPU 0's entry area's PUD, PMD, PTE */
@@ -297,20 +299,27 @@ static bool node_has_ram(const struct boot_layout *l, unsigned int nid)
  * calc_nr_kernel_pages) rounded up to 1 MiB, scaled, then rounded up to a
  * power of two.
  */
+static uint64_t hash_bytes_for_pages(const struct memhp_machine *m, uint64_t pages, unsigned int scale)
+{
+	uint64_t per_mib = (1ULL << 20) / m->page_size, entries;
+	unsigned int shift = page_shift(m);
+
+	entries = ALIGN_UP(pages, per_mib);
+	entries = scale > shift ? entries >> (scale - shift) : entries << (shift - scale);
+	entries = entries < 2 ? 1 : 1ULL << (64 - __builtin_clzll(entries - 1));
+	return ALIGN_UP(entries * 8, m->page_size);
+}
+
 uint64_t large_system_hash_bytes(struct memhp_machine *m, const struct boot_layout *l,
 				 unsigned int scale)
 {
-	uint64_t pages = 0, per_mib = (1ULL << 20) / m->page_size, entries;
-	unsigned int shift = page_shift(m);
+	uint64_t pages = 0;
 
 	for (size_t i = 0; i < l->nr_ram; i++)
 		if (ALIGN_DOWN(l->ram[i].end, m->page_size) > ALIGN_UP(l->ram[i].start, m->page_size))
 			pages += (ALIGN_DOWN(l->ram[i].end, m->page_size) -
 				  ALIGN_UP(l->ram[i].start, m->page_size)) / m->page_size;
-	entries = ALIGN_UP(pages, per_mib);
-	entries = scale > shift ? entries >> (scale - shift) : entries << (shift - scale);
-	entries = entries < 2 ? 1 : 1ULL << (64 - __builtin_clzll(entries - 1));
-	return ALIGN_UP(entries * 8, m->page_size);
+	return hash_bytes_for_pages(m, pages, scale);
 }
 
 static uint64_t ram_top(const struct boot_layout *l)
@@ -538,6 +547,30 @@ static void alloc_offline_node_data(struct memhp_machine *m, struct boot_layout 
 			alloc_small(l, m->arch->pglist_data_bytes);
 }
 
+/* SECTIONS_PER_ROOT: a root is a page of struct mem_section */
+static unsigned long sections_per_root(const struct memhp_machine *m)
+{
+	return m->page_size / MEM_SECTION_BYTES;
+}
+
+/* NR_SECTION_ROOTS pointers: 2 MiB with 4K pages, 512K with 16K */
+static uint64_t section_roots_bytes(const struct memhp_machine *m)
+{
+	return ((1ULL << (MAX_PHYSMEM_BITS - m->arch->section_size_bits)) / sections_per_root(m)) * 8;
+}
+
+/*
+ * mem_section_usage_size() + usemap_size(): the subsection bitmap and an
+ * rcu_head (24 bytes), then 4 bits per pageblock in longs - 56 bytes with
+ * 4K pages (64 pageblocks a section), 32 with 16K (4)
+ */
+static uint64_t section_usage_bytes(const struct memhp_machine *m)
+{
+	uint64_t bits = (m->pages_per_section / m->pageblock_nr_pages) * 4;
+
+	return 24 + ALIGN_UP(bits, 64) / 8;
+}
+
 /* the node whose RAM the section starts in (its first RAM page), or -1 */
 static int section_nid(struct memhp_machine *m, const struct boot_layout *l, unsigned long nr)
 {
@@ -560,21 +593,38 @@ static int section_nid(struct memhp_machine *m, const struct boot_layout *l, uns
  * populated.  The table a pfn's struct page needs: one per 2^24 pfns
  * (PMD), 2^33 (PUD), 2^42 (P4D).
  */
-static void alloc_vmemmap_tables(struct boot_layout *l, unsigned long first_pfn,
+static void alloc_vmemmap_tables(struct memhp_machine *m, struct boot_layout *l, unsigned long first_pfn,
 				 unsigned long nr_pfns, int nid, unsigned long seen[3])
 {
-	static const unsigned int shift[3] = { 42, 33, 24 };	/* P4D, PUD, PMD */
+	static const unsigned int x86_shift[3] = { 42, 33, 24 };	/* P4D, PUD, PMD */
+	/*
+	 * arm64: 4K pages map the memmap with PMD blocks (a PUD and a PMD
+	 * table, vmemmap_populate_hugepages), 16K with base pages (a PMD and
+	 * a PTE table): a table per 2^(page_shift + n * (page_shift - 3))
+	 * bytes of vmemmap, 64 bytes a pfn
+	 */
+	unsigned int shift[3], ps = page_shift(m), bits = ps - 3, levels = 3;
 
+	if (m->arch->pc_layout) {
+		memcpy(shift, x86_shift, sizeof(shift));
+	} else {
+		unsigned int lowest = ps == 12 ? 2 : 1;	/* PMD tables (4K) or PTE tables */
+
+		levels = 2;
+		for (unsigned int i = 0; i < levels; i++)
+			shift[i] = ps + (lowest + levels - 1 - i) * bits - 6;	/* in pfns */
+	}
 	for (unsigned long pfn = first_pfn; pfn < first_pfn + nr_pfns;) {
-		for (int lvl = 0; lvl < 3; lvl++) {
+		for (unsigned int lvl = 0; lvl < levels; lvl++) {
 			unsigned long idx = (pfn >> shift[lvl]) + 1;
 
 			if (seen[lvl] != idx) {
 				seen[lvl] = idx;
-				memblock_alloc_range(l, 4096, 4096, 16ULL << 20, UINT64_MAX, nid, false);
+				memblock_alloc_range(l, m->page_size, m->page_size,
+						     m->arch->pc_layout ? 16ULL << 20 : 0, UINT64_MAX, nid, false);
 			}
 		}
-		pfn = ALIGN_DOWN(pfn, 1UL << 24) + (1UL << 24);
+		pfn = ALIGN_DOWN(pfn, 1UL << shift[levels - 1]) + (1UL << shift[levels - 1]);
 	}
 }
 
@@ -584,23 +634,28 @@ static int sparse_init_nid(struct memhp_machine *m, struct boot_layout *l, int n
 			   unsigned long seen[3])
 {
 	uint64_t bytes = (uint64_t)m->pages_per_section * sizeof(struct page);
+	uint64_t map_size = ALIGN_UP(bytes, 1ULL << m->arch->pmd_shift);
 	uint64_t section = (uint64_t)m->pages_per_section << page_shift(m);
 	int64_t at = -1;
 	unsigned long k = 0;
 
 	if (m->arch->pglist_data_bytes) {
-		/* the pg_data_t is the node's first reservation at its top */
+		/* the usemaps near the pg_data_t: in the node's top section */
 		uint64_t goal = 0;
 
 		for (size_t i = 0; i < l->nr_ram; i++)
 			if (l->ram[i].nid == nid)
 				goal = ALIGN_DOWN(l->ram[i].end - 1, section);
-		memblock_alloc_range(l, USAGE_BYTES * count, SMP_CACHE_BYTES, goal, goal + section, nid, false);
+		memblock_alloc_range(l, section_usage_bytes(m) * count, SMP_CACHE_BYTES, goal, goal + section,
+				     nid, false);
+		/*
+		 * sparse_buffer_init: room for the whole memmap at once, on the
+		 * node only, a section_map_size() (the memmap rounded up to a
+		 * PMD) per section; the memmaps are taken from its start
+		 */
+		at = memblock_alloc_range(l, map_size * count, map_size,
+					  m->arch->pc_layout ? 16ULL << 20 : 0, UINT64_MAX, nid, true);
 	}
-	/* sparse_buffer_init: the whole memmap at once, on the node only */
-	if (m->arch->pglist_data_bytes)
-		at = memblock_alloc_range(l, bytes * count, MAX(bytes, 1ULL << m->arch->pmd_shift),
-					  16ULL << 20, UINT64_MAX, nid, true);
 	for (unsigned long nr = first; nr < end; nr++) {
 		int64_t map = at;
 		int ret;
@@ -614,11 +669,14 @@ static int sparse_init_nid(struct memhp_machine *m, struct boot_layout *l, int n
 		if (map < 0)
 			return -ENOMEM;
 		if (m->arch->pglist_data_bytes)
-			alloc_vmemmap_tables(l, section_nr_to_pfn(m, nr), m->pages_per_section, nid, seen);
+			alloc_vmemmap_tables(m, l, section_nr_to_pfn(m, nr), m->pages_per_section, nid, seen);
 		ret = sparse_add_boot_section(m, nid, nr, PHYS_PFN_M(m, (uint64_t)map));
 		if (ret)
 			return ret;
 	}
+	/* sparse_buffer_fini: what the memmaps left of the buffer (16K pages: most of it) */
+	if (at >= 0 && map_size > bytes)
+		memblock_free(l, (uint64_t)at + bytes * count, (uint64_t)at + map_size * count);
 	return 0;
 }
 
@@ -634,13 +692,13 @@ int boot_sparse_init(struct memhp_machine *m, struct boot_layout *l)
 	int begin_nid = -1, ret;
 
 	if (m->arch->pglist_data_bytes) {
-		alloc_small(l, SECTION_ROOTS_BYTES);
+		alloc_small(l, section_roots_bytes(m));
 		for (unsigned long nr = 0; nr < nr_sections; nr++) {
 			int nid = section_nid(m, l, nr);
 
-			if (nid >= 0 && nr / SECTIONS_PER_ROOT != root) {
-				root = nr / SECTIONS_PER_ROOT;
-				memblock_alloc_range(l, 4096, SMP_CACHE_BYTES, 0, UINT64_MAX, nid, false);
+			if (nid >= 0 && nr / sections_per_root(m) != root) {
+				root = nr / sections_per_root(m);
+				memblock_alloc_range(l, m->page_size, SMP_CACHE_BYTES, 0, UINT64_MAX, nid, false);
 			}
 		}
 	}
@@ -800,15 +858,16 @@ static void alloc_percpu(struct boot_layout *l, unsigned int nr_cpus)
  * mem_init -> swiotlb_init: the bounce buffer below 4G, then its slots and
  * an area per CPU (swiotlb_adjust_nareas: rounded up to a power of two)
  */
-static void alloc_swiotlb(struct memhp_machine *m, struct boot_layout *l, unsigned int nr_cpus)
+static void alloc_swiotlb(struct memhp_machine *m, struct boot_layout *l, uint64_t bytes,
+			  unsigned int nr_cpus)
 {
-	uint64_t bytes = m->arch->swiotlb_bytes, nareas = 1;
+	uint64_t nareas = 1;
 
 	if (!bytes)
 		return;
-	memblock_alloc_range(l, bytes, 4096, 0, 4ULL << 30, -1, false);
-	memblock_alloc_range(l, ALIGN_UP((bytes >> IO_TLB_SHIFT) * SWIOTLB_SLOT_BYTES, 4096), 4096,
-			     0, UINT64_MAX, -1, false);
+	memblock_alloc_range(l, bytes, m->page_size, 0, 4ULL << 30, -1, false);
+	memblock_alloc_range(l, ALIGN_UP((bytes >> IO_TLB_SHIFT) * SWIOTLB_SLOT_BYTES, m->page_size),
+			     m->page_size, 0, UINT64_MAX, -1, false);
 	while (nareas < nr_cpus)
 		nareas <<= 1;
 	alloc_small(l, SWIOTLB_AREA_BYTES * nareas);
@@ -853,11 +912,208 @@ int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cf
 	 */
 	for (unsigned int i = 0; i < NR_SPP_PAGES + NR_SPP_PAGES_PER_CPU * (nr_cpus - 1); i++)
 		memblock_alloc_range(l, 4096, 4096, 0, UINT64_MAX, -1, false);
-	alloc_swiotlb(m, l, nr_cpus);
+	alloc_swiotlb(m, l, m->arch->swiotlb_bytes, nr_cpus);
 	/*
 	 * free_initrd_mem gives the initramfs back after the initcalls, past
 	 * the watermarks (boot_late_frees counts it): in the end it is free
 	 */
+	if (l->initrd.end > l->initrd.start)
+		memblock_free(l, l->initrd.start, l->initrd.end);
+	return l->reserve_failed ? -ENOMEM : 0;
+}
+
+/* ---- what arm64 early boot allocates (Debian's 6.12 on QEMU virt, UEFI) ---- */
+
+/* pages of [s, e) wholly inside it */
+static uint64_t whole_pages(uint64_t s, uint64_t e, uint64_t page_size)
+{
+	s = ALIGN_UP(s, page_size);
+	e = ALIGN_DOWN(e, page_size);
+	return e > s ? (e - s) / page_size : 0;
+}
+
+/*
+ * calc_nr_kernel_pages: the pages of memblock's free ranges (nomap memory
+ * is reserved here, so it is not among them)
+ */
+static uint64_t memblock_free_pages(const struct boot_layout *l, uint64_t page_size)
+{
+	uint64_t pages = 0;
+
+	for (size_t i = 0; i < l->nr_ram; i++) {
+		uint64_t cur = l->ram[i].start, end = l->ram[i].end;
+
+		for (size_t j = reserved_first_after(l, cur); j < l->nr_reserved && l->reserved[j].start < end; j++) {
+			pages += whole_pages(cur, MIN(l->reserved[j].start, end), page_size);
+			cur = MAX(cur, l->reserved[j].end);
+		}
+		pages += whole_pages(cur, end, page_size);
+	}
+	return pages;
+}
+
+/*
+ * map_mem under rodata=full (CONFIG_RODATA_FULL_DEFAULT_ENABLED): the
+ * linear map of every range the kernel maps (not nomap) at page
+ * granularity, NO_BLOCK_MAPPINGS - a PTE table for each slot of 512
+ * (4K) or 2048 (16K) pages that holds RAM, a PMD table for each slot of
+ * as many PTE tables, a PUD table above that (early_pgtable_alloc, a page
+ * each, top-down).  The top level is the image's swapper_pg_dir.
+ */
+static void alloc_linear_map_tables(struct memhp_machine *m, struct boot_layout *l)
+{
+	unsigned int shift = page_shift(m), bits = shift - 3;	/* 8-byte entries */
+
+	for (unsigned int level = 1; level <= 3; level++) {
+		unsigned int span = shift + level * bits;
+		uint64_t last = UINT64_MAX;
+
+		for (size_t i = 0; i < l->nr_ram; i++) {
+			if (l->ram[i].nomap || l->ram[i].end <= l->ram[i].start)
+				continue;
+			for (uint64_t slot = l->ram[i].start >> span; slot <= (l->ram[i].end - 1) >> span; slot++)
+				if (slot != last) {
+					last = slot;
+					memblock_alloc_range(l, m->page_size, m->page_size, 0, UINT64_MAX, -1, false);
+				}
+		}
+	}
+}
+
+/*
+ * mem_init's swiotlb: with RAM beyond ZONE_DMA the default 64 MiB; else
+ * only kmalloc's bounce buffers need it (DMA_BOUNCE_UNALIGNED_KMALLOC):
+ * 1 MiB per GiB of memblock memory (nomap included), in slots of 2 KiB
+ * aligned to a segment of 128 (swiotlb_adjust_size), then rounded up to
+ * a power of two when the areas are set (round_up_default_nslabs).
+ */
+static uint64_t arm64_swiotlb_bytes(const struct memhp_machine *m, const struct boot_layout *l)
+{
+	uint64_t mem = 0, nslabs;
+
+	for (size_t i = 0; i < l->nr_ram; i++)
+		mem += l->ram[i].end - l->ram[i].start;
+	if (ram_top(l) > m->arch->zone_dma_end)
+		return 64ULL << 20;
+	nslabs = ALIGN_UP(MIN((mem + 1023) / 1024, 64ULL << 20), 1ULL << IO_TLB_SHIFT) >> IO_TLB_SHIFT;
+	nslabs = ALIGN_UP(nslabs, 128);
+	nslabs = 1ULL << (64 - __builtin_clzll(nslabs - 1));
+	return nslabs << IO_TLB_SHIFT;
+}
+
+/*
+ * setup_command_line's two copies (saved and static): the firmware's load
+ * options are 74 characters without the scenario's options (the arm64
+ * guests' memblock=debug: 75-byte allocations), each option one more
+ */
+#define ARM64_BOOT_CMDLINE_CHARS 74
+
+static void arm64_alloc_command_lines(const struct memhp_config *cfg, struct boot_layout *l)
+{
+	size_t len = ARM64_BOOT_CMDLINE_CHARS;
+	const char *p = cfg->cmdline ? cfg->cmdline : "";
+
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " \t\n");
+		n = strcspn(p, " \t\n");
+		if (n)
+			len += 1 + n;
+		p += n;
+	}
+	alloc_small(l, len + 1);
+	alloc_small(l, len + 1);
+}
+
+/*
+ * setup_per_cpu_areas, one CPU: pcpu_build_alloc_info's and
+ * pcpu_embed_first_chunk's pages (freed at the end), the unit on node 0,
+ * then pcpu_setup_first_chunk's maps and the two first chunks' bitmaps -
+ * sizes from the guests' memblock=debug (the unit: static, reserved and
+ * dynamic areas, "Embedded 34 pages/cpu" with 4K pages, 15 with 16K)
+ */
+static void arm64_alloc_percpu(struct memhp_machine *m, struct boot_layout *l)
+{
+	static const uint64_t small_4k[] = { 8, 8, 4, 8, 304, 200, 384, 392, 96, 200, 1024, 1032, 256 };
+	static const uint64_t small_16k[] = { 8, 8, 4, 8, 304, 200, 512, 520, 32, 200, 1536, 1544, 96 };
+	const uint64_t *small = page_shift(m) == 12 ? small_4k : small_16k;
+	uint64_t unit = page_shift(m) == 12 ? 34 * 4096 : 15 * 16384;
+	int64_t info, areas;
+
+	info = memblock_alloc_range(l, m->page_size, m->page_size, 0, UINT64_MAX, -1, false);
+	areas = memblock_alloc_range(l, m->page_size, SMP_CACHE_BYTES, 0, UINT64_MAX, -1, false);
+	memblock_alloc_range(l, unit, m->page_size, 0, UINT64_MAX, 0, false);
+	for (size_t i = 0; i < ARRAY_SIZE(small_4k); i++)
+		alloc_small(l, small[i]);
+	if (info >= 0)
+		memblock_free(l, (uint64_t)info, (uint64_t)info + m->page_size);
+	if (areas >= 0)
+		memblock_free(l, (uint64_t)areas, (uint64_t)areas + m->page_size);
+}
+
+/*
+ * The arm64 guest's boot, in start_kernel's order (the guests'
+ * memblock=debug, 16K pages whole, 4K after its early page tables):
+ *
+ *   efi_init,       what stays reserved whatever the RAM (kernel_reserved_
+ *   arm64_memblock_ bytes: the image less its init sections, the firmware's
+ *   init            runtime and ACPI regions inside RAM, its memory map and
+ *                   attribute table; with an NVDIMM the firmware's 64 KiB
+ *                   more) and the initramfs, both where EFI put them, high;
+ *   paging_init     the linear map's page tables;
+ *   bootmem_init    NODE_DATA, a cpumask, sparse_init (roots, usemaps, the
+ *                   memmap buffer, the vmemmap's tables), then
+ *                   calc_nr_kernel_pages and CMA's area below ZONE_DMA's
+ *                   end (reserved until cma_init_reserved_areas gives it to
+ *                   the buddy: managed);
+ *   start_kernel    the command lines, the first percpu chunk, the dentry
+ *                   and inode hashes sized from those free pages (one
+ *                   memory node: hashdist off);
+ *   mem_init        the swiotlb, its slots and areas.
+ */
+int arm64_early_allocations(struct memhp_machine *m, const struct memhp_config *cfg,
+			    struct boot_layout *l)
+{
+	uint64_t initrd = cfg->initrd_size ? cfg->initrd_size : m->arch->initrd_default_bytes;
+	uint64_t fixed = m->arch->kernel_reserved_bytes + (cfg->nr_nvdimm ? m->arch->fw_nvdimm_bytes : 0);
+	uint64_t cma_align = m->page_size << m->arch->pageblock_order;	/* CMA_MIN_ALIGNMENT_BYTES */
+	int64_t image, at, cma = -1;
+	uint64_t pages;
+	int ret;
+
+	image = memblock_alloc_range(l, ALIGN_UP(fixed, m->page_size), m->page_size, 0, UINT64_MAX, -1, false);
+	if (image < 0)
+		return -ENOMEM;
+	l->image_base = (uint64_t)image;
+	if (cfg->initrd_size != MEMHP_NO_INITRD && initrd) {
+		uint64_t bytes = ALIGN_UP(initrd, m->page_size);
+
+		at = memblock_alloc_range(l, bytes, m->page_size, 0, UINT64_MAX, -1, false);
+		if (at < 0)
+			return -ENOMEM;
+		l->initrd = (struct range){ .start = (uint64_t)at, .end = (uint64_t)at + bytes };
+	}
+	alloc_linear_map_tables(m, l);
+	alloc_node_data(m, l);
+	alloc_small(l, CPUMASK_BYTES * 8);	/* alloc_bootmem_cpumask_var: 64 bytes */
+	ret = boot_sparse_init(m, l);
+	if (ret)
+		return ret;
+	alloc_small(l, 384);			/* setup_arch */
+	pages = memblock_free_pages(l, m->page_size);
+	if (m->arch->cma_bytes)
+		cma = memblock_alloc_range(l, m->arch->cma_bytes, cma_align, 0, m->arch->zone_dma_end, -1, false);
+	arm64_alloc_command_lines(cfg, l);
+	arm64_alloc_percpu(m, l);
+	if (boot_memory_nodes(l) == 1) {
+		alloc_small(l, hash_bytes_for_pages(m, pages, 13));	/* Dentry cache */
+		alloc_small(l, hash_bytes_for_pages(m, pages, 14));	/* Inode-cache */
+	}
+	alloc_swiotlb(m, l, arm64_swiotlb_bytes(m, l), 1);
+	if (cma >= 0)
+		memblock_free(l, (uint64_t)cma, (uint64_t)cma + m->arch->cma_bytes);
+	/* free_initrd_mem gives it back after the initcalls (boot_late_frees) */
 	if (l->initrd.end > l->initrd.start)
 		memblock_free(l, l->initrd.start, l->initrd.end);
 	return l->reserve_failed ? -ENOMEM : 0;

@@ -29,7 +29,8 @@ struct boot_layout {
 	bool reserve_failed;		/* an insertion ran out of memory */
 	uint64_t lowmem_ram_end;	/* firmware's RAM top below 4G (pc) */
 	uint64_t lowmem;		/* RAM below the PCI hole (pc) */
-	struct range initrd;		/* where QEMU loaded the initramfs (pc) */
+	struct range initrd;		/* where QEMU (pc) or EFI (arm64) loaded the initramfs */
+	uint64_t image_base;		/* where the kernel image lies */
 	uint64_t initrd_room;		/* the most QEMU can load there (pc) */
 	bool initrd_too_large;		/* so QEMU refuses to start (pc) */
 	size_t nr_firmware_e820;	/* e820_table_firmware entries (pc) */
@@ -50,6 +51,8 @@ uint64_t large_system_hash_bytes(struct memhp_machine *m, const struct boot_layo
 int boot_sparse_init(struct memhp_machine *m, struct boot_layout *l);
 int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cfg,
 			  struct boot_layout *l, uint64_t image);
+int arm64_early_allocations(struct memhp_machine *m, const struct memhp_config *cfg,
+			    struct boot_layout *l);
 void boot_layout_release(struct boot_layout *l);
 
 #endif

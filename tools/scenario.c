@@ -844,7 +844,8 @@ static void machine_config(const struct scenario *s, const struct scn_options *o
 	cfg->cmdline = cmdline;
 	cfg->backing_dir = opt->backing_dir;
 	cfg->huge_pages = opt->huge_pages;
-	cfg->initrd_size = s->initrd_size;	/* 0: the guest's without modules */
+	/* 0: the guest's without modules */
+	cfg->initrd_size = s->arch && !strncmp(s->arch, "arm64", 5) ? s->initrd_size_arm64 : s->initrd_size;
 	cfg->kernel_image_base = opt->kernel_image_base;
 	cfg->coldplug = s->coldplug;
 	cfg->nr_coldplug = s->nr_coldplug;

@@ -40,6 +40,7 @@ struct scenario {
 	char *arch;
 	char *skipped_directives;	/* directives memhp does not honour */
 	uint64_t initrd_size;		/* the oracle's initramfs with these modules (0: without) */
+	uint64_t initrd_size_arm64;	/* the arm64 harness's (0: without, or not built there) */
 	uint32_t module_file_bytes[SCN_MAX_MODULE_FILES];	/* its .ko files' sizes (0: none) */
 	struct memhp_coldplug coldplug[SCN_MAX_COLDPLUG];	/* names owned */
 	unsigned int nr_coldplug;

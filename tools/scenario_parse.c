@@ -141,12 +141,13 @@ static int load_boot_device(const char *verb, struct memhp_coldplug *list, unsig
 static const struct oracle_module_set {
 	const char *set;
 	uint64_t initrd_bytes;
+	uint64_t arm64_initrd_bytes;	/* tests/oracle/arm64's guests (0: nd_e820 is x86's) */
 	uint32_t ko_bytes[SCN_MAX_MODULE_FILES];
 } oracle_module_sets[] = {
 	/* libnvdimm nd_btt nd_pmem nd_e820 device_dax dax_pmem kmem */
-	{ "dax", 1564ULL << 10, { 543384, 59294, 48264, 12592, 32399, 14614, 18967 } },
+	{ "dax", 1564ULL << 10, 0, { 543384, 59294, 48264, 12592, 32399, 14614, 18967 } },
 	/* libnvdimm nfit nd_btt nd_pmem device_dax dax_pmem kmem */
-	{ "dax-nfit", 1608ULL << 10, { 543384, 180758, 59294, 48264, 32399, 14614, 18967 } },
+	{ "dax-nfit", 1608ULL << 10, 1476ULL << 10, { 543384, 180758, 59294, 48264, 32399, 14614, 18967 } },
 };
 
 static const struct oracle_module_set *oracle_module_set(const char *modules)
@@ -225,6 +226,7 @@ static int load_directive(struct scenario *s, char *verb, char *rest, char **arg
 		const struct oracle_module_set *set = oracle_module_set(argv[0]);
 
 		s->initrd_size = set->initrd_bytes;
+		s->initrd_size_arm64 = set->arm64_initrd_bytes;
 		memcpy(s->module_file_bytes, set->ko_bytes, sizeof(s->module_file_bytes));
 	} else if (!strcmp(verb, "machine") || !strcmp(verb, "kernel") || !strcmp(verb, "timeout") ||
 		   !strcmp(verb, "qemu")) {
