@@ -18,6 +18,7 @@ and keeps every run bounded: memory in use never exceeds what the
 machine has free, and an offline that could retry forever (a movable page
 with nowhere to go) gets a step timeout.
 """
+import os
 import random
 import sys
 
@@ -284,10 +285,15 @@ def main(argv):
         return 2
     g = Gen(int(argv[1]))
     opts = g.build()
-    if "--options" in argv[2:]:
-        print(" ".join(opts))
-    else:
-        print("\n".join(g.lines))
+    try:
+        if "--options" in argv[2:]:
+            print(" ".join(opts))
+        else:
+            print("\n".join(g.lines))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # a reader that stops early (gen.py SEED | head) is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
