@@ -84,13 +84,23 @@ static const struct arch_profile profiles[] = {
 		.fw_nomap_start = 0x04000000,
 		.fw_nomap_size = 64ULL << 20,
 		/*
-		 * What the boot keeps whatever the RAM (memblock.c's
-		 * arm64_early_allocations replays the rest): the image less
-		 * its init sections, the firmware's regions in RAM, the
-		 * section roots, percpu, the small tables; fitted on the
-		 * 1 GiB guest, exact at 2, 3 and 4 GiB
+		 * What the boot keeps whatever the RAM and memblock.c's
+		 * arm64_early_allocations does not replay: the image less its
+		 * init sections, the firmware's regions in RAM, its memory map
+		 * and tables; fitted on the 1 GiB guest, exact at 2, 3 and 4 GiB
 		 */
-		.kernel_reserved_bytes = (40UL << 20) + (150UL << 12),
+		.kernel_reserved_bytes = 7UL << 12,
+		/*
+		 * EDK2's runtime regions, nomap, and the image EFI loaded,
+		 * at fixed distances below node 0's RAM top (every recorded
+		 * guest, 1-4 GiB and 3200M); with an NVDIMM its ACPI memory
+		 */
+		.fw_top_holes = { { 0x3bc0000, 0x2f0000 }, { 0x400000, 0x3e0000 } },
+		.fw_nvdimm_below = 0x6620000,
+		.image_below = 0xe800000,
+		.image_bytes = 0x2b30000,
+		.image_init_offset = 0x1d00000,
+		.initrd_end_below = 0x660b000,
 		.late_freed_image_bytes = 9664UL << 10,
 		.initrd_default_bytes = 1296UL << 10,
 		.cma_bytes = 64UL << 20,
@@ -127,7 +137,18 @@ static const struct arch_profile profiles[] = {
 		.fw_nomap_start = 0x04000000,
 		.fw_nomap_size = 64ULL << 20,
 		/* as arm64-4k's, measured on the 16K guest */
-		.kernel_reserved_bytes = (40UL << 20) + (64UL << 14),
+		.kernel_reserved_bytes = 8UL << 14,
+		/*
+		 * EDK2's runtime regions, nomap, and the image EFI loaded,
+		 * at fixed distances below node 0's RAM top (every recorded
+		 * guest, 1-4 GiB and 3200M); with an NVDIMM its ACPI memory
+		 */
+		.fw_top_holes = { { 0x3bc0000, 0x2f0000 }, { 0x400000, 0x3e0000 } },
+		.fw_nvdimm_below = 0x6690000,
+		.image_below = 0xea00000,
+		.image_bytes = 0x2bd0000,
+		.image_init_offset = 0x1d20000,
+		.initrd_end_below = 0x6688000,
 		.late_freed_image_bytes = 9984UL << 10,
 		.initrd_default_bytes = 1296UL << 10,
 		.cma_bytes = 64UL << 20,

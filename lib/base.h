@@ -68,7 +68,15 @@ struct arch_profile {
 	unsigned long swiotlb_bytes;	/* x86: the default; arm64: by its rule */
 	unsigned long cma_bytes;	/* CMA_SIZE_MBYTES: the default area */
 	unsigned long fw_nvdimm_bytes;	/* what the firmware keeps more in RAM
-					 * with an NVDIMM */
+					 * with an NVDIMM, */
+	unsigned long fw_nvdimm_below;	/* that far below node 0's RAM top (at
+					 * most 4 GiB) */
+	struct { uint64_t below, size; } fw_top_holes[2];	/* UEFI's nomap
+					 * regions below node 0's RAM top */
+	uint64_t image_below;		/* the image's start below that top (UEFI) */
+	unsigned long image_bytes;	/* the image, its init sections included */
+	unsigned long image_init_offset; /* where they start in it */
+	uint64_t initrd_end_below;	/* where EFI's copy of the initramfs ends */
 	/* Debian's configuration of the architecture's 6.12 kernel: */
 	bool mhp_default_online;	/* MEMORY_HOTPLUG_DEFAULT_ONLINE: blocks
 					 * added come online (x86), else offline */

@@ -171,11 +171,59 @@ static void carve_e820_user(struct memhp_machine *m, struct boot_layout *l)
 	}
 }
 
+/* [s, e) of a RAM range made nomap: the range split around it, kept sorted */
+static void carve_nomap(struct boot_layout *l, uint64_t s, uint64_t e)
+{
+	for (size_t i = 0; i < l->nr_ram; i++) {
+		struct range r = l->ram[i];
+
+		if (r.nomap || s < r.start || e > r.end || s >= e)
+			continue;
+		if (l->nr_ram + 2 > MAX_RANGES)
+			return;
+		memmove(&l->ram[i + 3], &l->ram[i + 1], (l->nr_ram - i - 1) * sizeof(l->ram[0]));
+		l->nr_ram += 2;
+		l->ram[i] = (struct range){ .start = r.start, .end = s, .nid = r.nid };
+		l->ram[i + 1] = (struct range){ .start = s, .end = e, .nid = r.nid, .nomap = true };
+		l->ram[i + 2] = (struct range){ .start = e, .end = r.end, .nid = r.nid };
+		return;
+	}
+}
+
+/*
+ * UEFI (the arm64 guests): EDK2 keeps its runtime regions in the first
+ * memory node's RAM, at the same distance below its top whatever the
+ * RAM, and the kernel maps them nomap - present pages, "reserved" in
+ * /proc/iomem between the System RAM lines.  With an NVDIMM its ACPI
+ * memory for QEMU's _DSM buffer is one more, as high below 4 GiB as it
+ * goes: just under 4 GiB when RAM reaches past it.
+ */
+static void carve_firmware_holes(struct memhp_machine *m, const struct memhp_config *cfg, struct boot_layout *l)
+{
+	const struct arch_profile *a = m->arch;
+	uint64_t top = a->ram_base + m->fw_node0_bytes;
+
+	if (a->pc_layout || !m->fw_node0_bytes)
+		return;
+	l->node0_top = top;
+	for (size_t h = 0; h < ARRAY_SIZE(a->fw_top_holes) && a->fw_top_holes[h].size; h++)
+		if (top >= a->ram_base + a->fw_top_holes[h].below)
+			carve_nomap(l, top - a->fw_top_holes[h].below,
+				    top - a->fw_top_holes[h].below + a->fw_top_holes[h].size);
+	if (cfg->nr_nvdimm && a->fw_nvdimm_bytes) {
+		uint64_t end = top > (4ULL << 30) ? 4ULL << 30 : top - a->fw_nvdimm_below + a->fw_nvdimm_bytes;
+
+		if (end - a->fw_nvdimm_bytes >= a->ram_base)
+			carve_nomap(l, end - a->fw_nvdimm_bytes, end);
+	}
+}
+
 /* the firmware's e820 RAM as the command line leaves it */
 static void layout_boot_ram(struct memhp_machine *m, const struct memhp_config *cfg, struct boot_layout *l)
 {
 	layout_ram(m, cfg, l);
 	carve_e820_user(m, l);
+	carve_firmware_holes(m, cfg, l);
 }
 
 static bool pfn_is_ram(struct memhp_machine *m, const struct boot_layout *l, unsigned long pfn,
@@ -597,6 +645,21 @@ out:
 	return ret;
 }
 
+/*
+ * The RAM of QEMU's first memory node, where the UEFI firmware lays
+ * itself out - taken before srat_map_pxms may fold the nodes into one
+ */
+static uint64_t firmware_node0_bytes(const struct memhp_config *cfg)
+{
+	if (cfg->explicit_node_mem) {
+		for (unsigned int i = 0; i < cfg->nr_nodes; i++)
+			if (cfg->node_mem[i])
+				return cfg->node_mem[i];
+		return 0;
+	}
+	return cfg->nr_nodes > 1 ? ALIGN_DOWN(cfg->mem / cfg->nr_nodes, 1ULL << 23) : cfg->mem;
+}
+
 static int configure(struct memhp_machine *m, const struct memhp_config *in, struct memhp_config *cfg)
 {
 	*cfg = *in;
@@ -622,6 +685,7 @@ static int configure(struct memhp_machine *m, const struct memhp_config *in, str
 		if (!sum)
 			return -EINVAL;
 	}
+	m->fw_node0_bytes = firmware_node0_bytes(cfg);
 	srat_map_pxms(m, cfg);
 	m->nr_cpus = cfg->nr_cpus && cfg->nr_cpus < PCP_SLOTS ? cfg->nr_cpus : PCP_SLOTS;
 	m->nr_nodes = cfg->nr_nodes;

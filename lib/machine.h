@@ -54,6 +54,7 @@ struct memhp_machine {
 	unsigned long max_pfn_limit;	/* max_phys >> page_shift */
 	unsigned long nr_sections, nr_block_ids;
 	uint64_t boot_mem_end;
+	uint64_t fw_node0_bytes;	/* QEMU's first memory node: where UEFI lays itself out */
 	unsigned long max_pfn;		/* highest pfn + 1 ever added */
 
 	/* real mappings */

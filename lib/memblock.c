@@ -46,7 +46,8 @@
 #define PCPU_ATOM_BYTES		(2UL << 20)	/* PMD_SIZE: pcpu_fc_alloc's atom */
 #define NR_SPP_PAGES		3		/* spp_getpage: CPU 0's entry area's PUD, PMD, PTE */
 #define NR_SPP_PAGES_PER_CPU	2		/* and each further CPU's PMD and PTE */
-#define E820_RESOURCE_BYTES	64UL		/* sizeof(struct resource) */
+#define RESOURCE_BYTES		64UL		/* sizeof(struct resource) */
+#define E820_RESOURCE_BYTES	RESOURCE_BYTES
 #define FIRMWARE_MAP_BYTES	104UL		/* sizeof(struct firmware_map_entry) */
 #define NOSAVE_REGION_BYTES	32UL		/* sizeof(struct nosave_region) */
 #define SWIOTLB_SLOT_BYTES	24UL		/* sizeof(struct io_tlb_slot) */
@@ -266,10 +267,24 @@ void boot_layout_release(struct boot_layout *l)
 	l->nr_reserved = l->cap_reserved = 0;
 }
 
+/*
+ * An allocation the kernel panics without (memblock_alloc_or_panic, or a
+ * panic at its caller): the boot fails with -ENOMEM at the end
+ */
+static int64_t must_alloc(struct boot_layout *l, uint64_t size, uint64_t align, uint64_t min,
+			  uint64_t max, int nid, bool exact_nid)
+{
+	int64_t at = memblock_alloc_range(l, size, align, min, max, nid, exact_nid);
+
+	if (at < 0)
+		l->alloc_failed = true;
+	return at;
+}
+
 /* memblock_alloc(size, SMP_CACHE_BYTES): anywhere, top-down */
 static void alloc_small(struct boot_layout *l, uint64_t size)
 {
-	memblock_alloc_range(l, size, SMP_CACHE_BYTES, 0, UINT64_MAX, -1, false);
+	must_alloc(l, size, SMP_CACHE_BYTES, 0, UINT64_MAX, -1, false);
 }
 
 /* ---- what x86 early boot allocates, in start_kernel's order ---- */
@@ -296,8 +311,9 @@ static bool node_has_ram(const struct boot_layout *l, unsigned int nid)
 /*
  * alloc_large_system_hash's size for a table of 8-byte buckets, one per
  * 2^scale bytes of memory: nr_kernel_pages (every memblock memory page,
- * calc_nr_kernel_pages) rounded up to 1 MiB, scaled, then rounded up to a
- * power of two.
+ * calc_nr_kernel_pages) rounded up to 1 MiB; the scale one more for each
+ * fourfold of memory past 64 GiB (ADAPT_SCALE_BASE, ADAPT_SCALE_SHIFT: no
+ * high limit on the dentry and inode hashes); then a power of two.
  */
 static uint64_t hash_bytes_for_pages(const struct memhp_machine *m, uint64_t pages, unsigned int scale)
 {
@@ -305,6 +321,8 @@ static uint64_t hash_bytes_for_pages(const struct memhp_machine *m, uint64_t pag
 	unsigned int shift = page_shift(m);
 
 	entries = ALIGN_UP(pages, per_mib);
+	for (uint64_t adapt = (64ULL << 30) >> shift; adapt < entries; adapt <<= 2)
+		scale++;
 	entries = scale > shift ? entries >> (scale - shift) : entries << (shift - scale);
 	entries = entries < 2 ? 1 : 1ULL << (64 - __builtin_clzll(entries - 1));
 	return ALIGN_UP(entries * 8, m->page_size);
@@ -535,7 +553,7 @@ static void alloc_node_data(struct memhp_machine *m, struct boot_layout *l)
 {
 	for (unsigned int nid = 0; nid < m->nr_nodes; nid++)
 		if (node_has_ram(l, nid))
-			memblock_alloc_range(l, m->arch->pglist_data_bytes, SMP_CACHE_BYTES, 0, UINT64_MAX,
+			must_alloc(l, m->arch->pglist_data_bytes, SMP_CACHE_BYTES, 0, UINT64_MAX,
 					     (int)nid, false);
 }
 
@@ -614,13 +632,20 @@ static void alloc_vmemmap_tables(struct memhp_machine *m, struct boot_layout *l,
 		for (unsigned int i = 0; i < levels; i++)
 			shift[i] = ps + (lowest + levels - 1 - i) * bits - 6;	/* in pfns */
 	}
+	/*
+	 * arm64's vmemmap ends 1 GiB below the top of the address space
+	 * (VMEMMAP_END): its tables' boundaries are 1 GiB of struct pages,
+	 * 2^24 pfns, off pfn 0's (x86's vmemmap starts on a P4D boundary)
+	 */
+	unsigned long skew = m->arch->pc_layout ? 0 : 1UL << 24;
+
 	for (unsigned long pfn = first_pfn; pfn < first_pfn + nr_pfns;) {
 		for (unsigned int lvl = 0; lvl < levels; lvl++) {
-			unsigned long idx = (pfn >> shift[lvl]) + 1;
+			unsigned long idx = ((pfn - skew) >> shift[lvl]) + 1;	/* wraps by whole tables */
 
 			if (seen[lvl] != idx) {
 				seen[lvl] = idx;
-				memblock_alloc_range(l, m->page_size, m->page_size,
+				must_alloc(l, m->page_size, m->page_size,
 						     m->arch->pc_layout ? 16ULL << 20 : 0, UINT64_MAX, nid, false);
 			}
 		}
@@ -646,7 +671,7 @@ static int sparse_init_nid(struct memhp_machine *m, struct boot_layout *l, int n
 		for (size_t i = 0; i < l->nr_ram; i++)
 			if (l->ram[i].nid == nid)
 				goal = ALIGN_DOWN(l->ram[i].end - 1, section);
-		memblock_alloc_range(l, section_usage_bytes(m) * count, SMP_CACHE_BYTES, goal, goal + section,
+		must_alloc(l, section_usage_bytes(m) * count, SMP_CACHE_BYTES, goal, goal + section,
 				     nid, false);
 		/*
 		 * sparse_buffer_init: room for the whole memmap at once, on the
@@ -698,7 +723,7 @@ int boot_sparse_init(struct memhp_machine *m, struct boot_layout *l)
 
 			if (nid >= 0 && nr / sections_per_root(m) != root) {
 				root = nr / sections_per_root(m);
-				memblock_alloc_range(l, m->page_size, SMP_CACHE_BYTES, 0, UINT64_MAX, nid, false);
+				must_alloc(l, m->page_size, SMP_CACHE_BYTES, 0, UINT64_MAX, nid, false);
 			}
 		}
 	}
@@ -838,9 +863,9 @@ static void alloc_percpu(struct boot_layout *l, unsigned int nr_cpus)
 	const uint64_t setup[] = { 8, 8, 4 * nr_cpus, 8 * nr_cpus, chunk_lists, 200, 256, 264, 64, 200, 896, 904, 224 };
 	int64_t info, groups, atoms;
 
-	info = memblock_alloc_range(l, 4096, 4096, 0, UINT64_MAX, -1, false);
-	groups = memblock_alloc_range(l, 4096, SMP_CACHE_BYTES, 0, UINT64_MAX, -1, false);
-	atoms = memblock_alloc_range(l, nr_units * unit, PCPU_ATOM_BYTES, 16ULL << 20, UINT64_MAX, 0, false);
+	info = must_alloc(l, 4096, 4096, 0, UINT64_MAX, -1, false);
+	groups = must_alloc(l, 4096, SMP_CACHE_BYTES, 0, UINT64_MAX, -1, false);
+	atoms = must_alloc(l, nr_units * unit, PCPU_ATOM_BYTES, 16ULL << 20, UINT64_MAX, 0, false);
 	for (unsigned int u = 0; atoms >= 0 && u < nr_units; u++) {
 		uint64_t start = (uint64_t)atoms + u * unit;
 
@@ -911,7 +936,7 @@ int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cf
 	 * runs, memblock=debug: spp_getpage 3 pages, 5 with two CPUs)
 	 */
 	for (unsigned int i = 0; i < NR_SPP_PAGES + NR_SPP_PAGES_PER_CPU * (nr_cpus - 1); i++)
-		memblock_alloc_range(l, 4096, 4096, 0, UINT64_MAX, -1, false);
+		must_alloc(l, 4096, 4096, 0, UINT64_MAX, -1, false);
 	alloc_swiotlb(m, l, m->arch->swiotlb_bytes, nr_cpus);
 	/*
 	 * free_initrd_mem gives the initramfs back after the initcalls, past
@@ -919,7 +944,7 @@ int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cf
 	 */
 	if (l->initrd.end > l->initrd.start)
 		memblock_free(l, l->initrd.start, l->initrd.end);
-	return l->reserve_failed ? -ENOMEM : 0;
+	return l->reserve_failed || l->alloc_failed ? -ENOMEM : 0;
 }
 
 /* ---- what arm64 early boot allocates (Debian's 6.12 on QEMU virt, UEFI) ---- */
@@ -963,8 +988,9 @@ static uint64_t memblock_free_pages(const struct boot_layout *l, uint64_t page_s
 static void alloc_linear_map_tables(struct memhp_machine *m, struct boot_layout *l)
 {
 	unsigned int shift = page_shift(m), bits = shift - 3;	/* 8-byte entries */
+	unsigned int levels = shift >= 16 ? 2 : 3;	/* 64K: PTE and PMD tables under the PGD */
 
-	for (unsigned int level = 1; level <= 3; level++) {
+	for (unsigned int level = 1; level <= levels; level++) {
 		unsigned int span = shift + level * bits;
 		uint64_t last = UINT64_MAX;
 
@@ -974,7 +1000,7 @@ static void alloc_linear_map_tables(struct memhp_machine *m, struct boot_layout 
 			for (uint64_t slot = l->ram[i].start >> span; slot <= (l->ram[i].end - 1) >> span; slot++)
 				if (slot != last) {
 					last = slot;
-					memblock_alloc_range(l, m->page_size, m->page_size, 0, UINT64_MAX, -1, false);
+					must_alloc(l, m->page_size, m->page_size, 0, UINT64_MAX, -1, false);
 				}
 		}
 	}
@@ -987,26 +1013,33 @@ static void alloc_linear_map_tables(struct memhp_machine *m, struct boot_layout 
  * aligned to a segment of 128 (swiotlb_adjust_size), then rounded up to
  * a power of two when the areas are set (round_up_default_nslabs).
  */
-static uint64_t arm64_swiotlb_bytes(const struct memhp_machine *m, const struct boot_layout *l)
+static uint64_t arm64_swiotlb_bytes(const struct memhp_machine *m, const struct boot_layout *l,
+				    unsigned int nr_cpus)
 {
-	uint64_t mem = 0, nslabs;
+	uint64_t mem = 0, nslabs, nareas = 1;
 
+	while (nareas < nr_cpus)
+		nareas <<= 1;
 	for (size_t i = 0; i < l->nr_ram; i++)
 		mem += l->ram[i].end - l->ram[i].start;
 	if (ram_top(l) > m->arch->zone_dma_end)
-		return 64ULL << 20;
-	nslabs = ALIGN_UP(MIN((mem + 1023) / 1024, 64ULL << 20), 1ULL << IO_TLB_SHIFT) >> IO_TLB_SHIFT;
+		nslabs = (64ULL << 20) >> IO_TLB_SHIFT;
+	else
+		nslabs = ALIGN_UP(MIN((mem + 1023) / 1024, 64ULL << 20), 1ULL << IO_TLB_SHIFT) >> IO_TLB_SHIFT;
 	nslabs = ALIGN_UP(nslabs, 128);
+	/* round_up_default_nslabs: a segment per area at least, a power of two */
+	if (nslabs < 128 * nareas)
+		nslabs = 128 * nareas;
 	nslabs = 1ULL << (64 - __builtin_clzll(nslabs - 1));
 	return nslabs << IO_TLB_SHIFT;
 }
 
 /*
- * setup_command_line's two copies (saved and static): the firmware's load
- * options are 74 characters without the scenario's options (the arm64
- * guests' memblock=debug: 75-byte allocations), each option one more
+ * setup_command_line's two copies (saved and static): "console=ttyAMA0
+ * quiet panic=-1 initrd=initrd", 44 characters, and each of the
+ * scenario's options one more
  */
-#define ARM64_BOOT_CMDLINE_CHARS 74
+#define ARM64_BOOT_CMDLINE_CHARS 44
 
 static void arm64_alloc_command_lines(const struct memhp_config *cfg, struct boot_layout *l)
 {
@@ -1027,23 +1060,30 @@ static void arm64_alloc_command_lines(const struct memhp_config *cfg, struct boo
 }
 
 /*
- * setup_per_cpu_areas, one CPU: pcpu_build_alloc_info's and
- * pcpu_embed_first_chunk's pages (freed at the end), the unit on node 0,
+ * setup_per_cpu_areas: pcpu_build_alloc_info's and
+ * pcpu_embed_first_chunk's pages (freed at the end), the units on node 0,
  * then pcpu_setup_first_chunk's maps and the two first chunks' bitmaps -
- * sizes from the guests' memblock=debug (the unit: static, reserved and
- * dynamic areas, "Embedded 34 pages/cpu" with 4K pages, 15 with 16K)
+ * sizes from the guests' memblock=debug with one and two CPUs (the unit:
+ * static, reserved and dynamic areas, "Embedded 34 pages/cpu" with 4K
+ * pages, 15 with 16K)
  */
-static void arm64_alloc_percpu(struct memhp_machine *m, struct boot_layout *l)
+static void arm64_alloc_percpu(struct memhp_machine *m, struct boot_layout *l, unsigned int nr_cpus)
 {
-	static const uint64_t small_4k[] = { 8, 8, 4, 8, 304, 200, 384, 392, 96, 200, 1024, 1032, 256 };
-	static const uint64_t small_16k[] = { 8, 8, 4, 8, 304, 200, 512, 520, 32, 200, 1536, 1544, 96 };
+	/* pcpu_setup_first_chunk's group offsets and sizes, unit map and offsets, then the rest */
+	static const uint64_t small_4k[] = { 304, 200, 384, 392, 96, 200, 1024, 1032, 256 };
+	static const uint64_t small_16k[] = { 304, 200, 512, 520, 32, 200, 1536, 1544, 96 };
 	const uint64_t *small = page_shift(m) == 12 ? small_4k : small_16k;
 	uint64_t unit = page_shift(m) == 12 ? 34 * 4096 : 15 * 16384;
 	int64_t info, areas;
 
-	info = memblock_alloc_range(l, m->page_size, m->page_size, 0, UINT64_MAX, -1, false);
-	areas = memblock_alloc_range(l, m->page_size, SMP_CACHE_BYTES, 0, UINT64_MAX, -1, false);
-	memblock_alloc_range(l, unit, m->page_size, 0, UINT64_MAX, 0, false);
+	info = must_alloc(l, m->page_size, m->page_size, 0, UINT64_MAX, -1, false);
+	areas = must_alloc(l, m->page_size, SMP_CACHE_BYTES, 0, UINT64_MAX, -1, false);
+	/* one group of page-sized atoms: a unit per CPU, in one allocation */
+	must_alloc(l, unit * nr_cpus, m->page_size, 0, UINT64_MAX, 0, false);
+	alloc_small(l, 8);
+	alloc_small(l, 8);
+	alloc_small(l, 4 * nr_cpus);
+	alloc_small(l, 8 * nr_cpus);
 	for (size_t i = 0; i < ARRAY_SIZE(small_4k); i++)
 		alloc_small(l, small[i]);
 	if (info >= 0)
@@ -1053,20 +1093,42 @@ static void arm64_alloc_percpu(struct memhp_machine *m, struct boot_layout *l)
 }
 
 /*
+ * Where EFI's copy of the initramfs lies, -1 where that is not known: its
+ * end at a fixed distance below node 0's RAM top, or under the NVDIMM's
+ * ACPI memory that EFI allocated before it (a boot's memory-map holes
+ * keep its early allocations out of that range, so the memmap buffer of
+ * a guest whose RAM ends just past 4 GiB reaches below it, into ZONE_DMA)
+ */
+static int64_t arm64_initrd_start(const struct memhp_machine *m, const struct memhp_config *cfg,
+				  const struct boot_layout *l, uint64_t bytes)
+{
+	uint64_t end;
+
+	if (!m->arch->initrd_end_below || l->node0_top < m->arch->ram_base + m->arch->initrd_end_below + bytes)
+		return -1;
+	end = ALIGN_DOWN(l->node0_top - m->arch->initrd_end_below, m->page_size);
+	for (size_t i = 0; cfg->nr_nvdimm && i < l->nr_ram; i++)
+		if (l->ram[i].nomap && l->ram[i].start < end && l->ram[i].end > end - bytes)
+			end = ALIGN_DOWN(l->ram[i].start, m->page_size);
+	return memblock_is_reserved(l, end - bytes, end) ? -1 : (int64_t)(end - bytes);
+}
+
+/*
  * The arm64 guest's boot, in start_kernel's order (the guests'
  * memblock=debug, 16K pages whole, 4K after its early page tables):
  *
- *   efi_init,       what stays reserved whatever the RAM (kernel_reserved_
- *   arm64_memblock_ bytes: the image less its init sections, the firmware's
- *   init            runtime and ACPI regions inside RAM, its memory map and
- *                   attribute table; with an NVDIMM the firmware's 64 KiB
- *                   more) and the initramfs, both where EFI put them, high;
+ *   efi_init,       with an NVDIMM the firmware's 64 KiB of ACPI memory
+ *   arm64_memblock_ for it, below 4 GiB; what stays reserved whatever the
+ *   init            RAM (kernel_reserved_bytes: the image less its init
+ *                   sections, the firmware's runtime regions inside RAM,
+ *                   its memory map and attribute table) and the initramfs,
+ *                   where EFI put them, high;
  *   paging_init     the linear map's page tables;
  *   bootmem_init    NODE_DATA, a cpumask, sparse_init (roots, usemaps, the
  *                   memmap buffer, the vmemmap's tables), then
  *                   calc_nr_kernel_pages and CMA's area below ZONE_DMA's
  *                   end (reserved until cma_init_reserved_areas gives it to
- *                   the buddy: managed);
+ *                   the buddy: managed); the standard resources;
  *   start_kernel    the command lines, the first percpu chunk, the dentry
  *                   and inode hashes sized from those free pages (one
  *                   memory node: hashdist off);
@@ -1076,20 +1138,46 @@ int arm64_early_allocations(struct memhp_machine *m, const struct memhp_config *
 			    struct boot_layout *l)
 {
 	uint64_t initrd = cfg->initrd_size ? cfg->initrd_size : m->arch->initrd_default_bytes;
-	uint64_t fixed = m->arch->kernel_reserved_bytes + (cfg->nr_nvdimm ? m->arch->fw_nvdimm_bytes : 0);
+	uint64_t fixed = m->arch->kernel_reserved_bytes;
 	uint64_t cma_align = m->page_size << m->arch->pageblock_order;	/* CMA_MIN_ALIGNMENT_BYTES */
+	unsigned int nr_cpus = cfg->nr_cpus ? m->nr_cpus : 1;	/* as x86_early_allocations */
 	int64_t image, at, cma = -1;
 	uint64_t pages;
 	int ret;
 
-	image = memblock_alloc_range(l, ALIGN_UP(fixed, m->page_size), m->page_size, 0, UINT64_MAX, -1, false);
+	/*
+	 * the image where EFI put it (its init sections are freed after the
+	 * initcalls), then the rest of what the firmware and the early boot
+	 * keep, high; a profile without a recorded layout (64K) keeps all of
+	 * it as one block at the top
+	 */
+	image = -1;
+	if (m->arch->image_bytes && l->node0_top >= m->arch->ram_base + m->arch->image_below) {
+		image = (int64_t)(l->node0_top - m->arch->image_below);
+		memblock_reserve(l, (uint64_t)image, (uint64_t)image + m->arch->image_bytes);
+		memblock_free(l, (uint64_t)image + m->arch->image_init_offset,
+			      (uint64_t)image + m->arch->image_init_offset + m->arch->late_freed_image_bytes);
+	} else {
+		fixed += m->arch->image_bytes ? m->arch->image_bytes - m->arch->late_freed_image_bytes : 0;
+	}
+	if (fixed) {
+		at = memblock_alloc_range(l, ALIGN_UP(fixed, m->page_size), m->page_size, 0, UINT64_MAX, -1, false);
+		if (at < 0)
+			return -ENOMEM;
+		if (image < 0)
+			image = at;
+	}
 	if (image < 0)
 		return -ENOMEM;
 	l->image_base = (uint64_t)image;
 	if (cfg->initrd_size != MEMHP_NO_INITRD && initrd) {
 		uint64_t bytes = ALIGN_UP(initrd, m->page_size);
 
-		at = memblock_alloc_range(l, bytes, m->page_size, 0, UINT64_MAX, -1, false);
+		at = arm64_initrd_start(m, cfg, l, bytes);
+		if (at < 0)
+			at = memblock_alloc_range(l, bytes, m->page_size, 0, UINT64_MAX, -1, false);
+		else
+			memblock_reserve(l, (uint64_t)at, (uint64_t)at + bytes);
 		if (at < 0)
 			return -ENOMEM;
 		l->initrd = (struct range){ .start = (uint64_t)at, .end = (uint64_t)at + bytes };
@@ -1100,21 +1188,26 @@ int arm64_early_allocations(struct memhp_machine *m, const struct memhp_config *
 	ret = boot_sparse_init(m, l);
 	if (ret)
 		return ret;
-	alloc_small(l, 384);			/* setup_arch */
 	pages = memblock_free_pages(l, m->page_size);
 	if (m->arch->cma_bytes)
 		cma = memblock_alloc_range(l, m->arch->cma_bytes, cma_align, 0, m->arch->zone_dma_end, -1, false);
+	/*
+	 * request_standard_resources: a struct resource per memblock.memory
+	 * region - the firmware's map gives six, and the NVDIMM's ACPI memory
+	 * splits one RAM region around a nomap one of its own
+	 */
+	alloc_small(l, RESOURCE_BYTES * (6 + (cfg->nr_nvdimm ? 2 : 0)));
 	arm64_alloc_command_lines(cfg, l);
-	arm64_alloc_percpu(m, l);
+	arm64_alloc_percpu(m, l, nr_cpus);
 	if (boot_memory_nodes(l) == 1) {
 		alloc_small(l, hash_bytes_for_pages(m, pages, 13));	/* Dentry cache */
 		alloc_small(l, hash_bytes_for_pages(m, pages, 14));	/* Inode-cache */
 	}
-	alloc_swiotlb(m, l, arm64_swiotlb_bytes(m, l), 1);
+	alloc_swiotlb(m, l, arm64_swiotlb_bytes(m, l, nr_cpus), nr_cpus);
 	if (cma >= 0)
 		memblock_free(l, (uint64_t)cma, (uint64_t)cma + m->arch->cma_bytes);
 	/* free_initrd_mem gives it back after the initcalls (boot_late_frees) */
 	if (l->initrd.end > l->initrd.start)
 		memblock_free(l, l->initrd.start, l->initrd.end);
-	return l->reserve_failed ? -ENOMEM : 0;
+	return l->reserve_failed || l->alloc_failed ? -ENOMEM : 0;
 }

@@ -27,10 +27,12 @@ struct boot_layout {
 	struct range *reserved;		/* memblock.reserved: sorted, merged */
 	size_t nr_reserved, cap_reserved;
 	bool reserve_failed;		/* an insertion ran out of memory */
+	bool alloc_failed;		/* an allocation the kernel panics without */
 	uint64_t lowmem_ram_end;	/* firmware's RAM top below 4G (pc) */
 	uint64_t lowmem;		/* RAM below the PCI hole (pc) */
 	struct range initrd;		/* where QEMU (pc) or EFI (arm64) loaded the initramfs */
 	uint64_t image_base;		/* where the kernel image lies */
+	uint64_t node0_top;		/* the end of node 0's first RAM (UEFI's layout) */
 	uint64_t initrd_room;		/* the most QEMU can load there (pc) */
 	bool initrd_too_large;		/* so QEMU refuses to start (pc) */
 	size_t nr_firmware_e820;	/* e820_table_firmware entries (pc) */

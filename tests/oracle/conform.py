@@ -47,7 +47,6 @@ Exit status 0 when every field matches, 1 otherwise, 2 on bad input.
 The last line is 'conformance: M/N fields match (P%)'.
 """
 import json
-import math
 import re
 import sys
 
@@ -63,13 +62,6 @@ def load(path):
     except (OSError, ValueError) as e:
         print(f"conform: cannot read {path}: {e}", file=sys.stderr)
         sys.exit(2)
-
-
-def page_kb(snapshot):
-    """The guest's page size in kB: a PMD (meminfo's Hugepagesize) maps a
-    page of 8-byte entries, page * page / 8 bytes (4 kB: 2 MiB, 16 kB: 32 MiB)."""
-    pmd = (snapshot.get("meminfo") or {}).get("Hugepagesize") or 2048
-    return max(4, math.isqrt(8 * pmd * 1024) // 1024)
 
 
 class Check:
@@ -218,18 +210,16 @@ def compare(kern, mine, boot_approx=False, firmware_holes=False):
     compare_blocks(c, "boot", kboot, mboot)
     # the reference kernel's own boot MemTotal varied by one page between
     # runs (oracle README, caveats): one page of tolerance at boot only
-    # (4 kB; 16 kB on the arm64-16k guests, where memblock's small
-    # allocations pack around the firmware's regions as that boot put them)
     if boot_approx:
         print(f"NOTE boot MemTotal: kernel {(kboot.get('meminfo') or {}).get('MemTotal')} kB, "
               f"memhp {(mboot.get('meminfo') or {}).get('MemTotal')} kB (reservations not calibrated)")
     else:
         c.close("boot: MemTotal", (kboot.get("meminfo") or {}).get("MemTotal", 0),
-                (mboot.get("meminfo") or {}).get("MemTotal", 0), page_kb(kboot))
+                (mboot.get("meminfo") or {}).get("MemTotal", 0), 4)
     c.eq("boot: nr_memmap_boot_pages", (kboot.get("vmstat") or {}).get("nr_memmap_boot_pages"),
          (mboot.get("vmstat") or {}).get("nr_memmap_boot_pages"))
     if firmware_holes:
-        print(f"NOTE boot System RAM: kernel {ram_lines(kboot)}, memhp {ram_lines(mboot)} (firmware holes)")
+        c.notes.append(f"boot System RAM: kernel {ram_lines(kboot)}, memhp {ram_lines(mboot)} (firmware holes)")
     else:
         c.eq("boot: System RAM", ram_lines(kboot), ram_lines(mboot))
     kz0, mz0 = zones(kboot), zones(mboot)
