@@ -108,6 +108,9 @@ struct run {
 	double waited_seconds;		/* this step's writes that timed out: their limits */
 	unsigned long waited_migrations;	/* the pages migrated within those waits */
 	double step_seconds;		/* this step's, by the work it did (< 0: its verb's) */
+	const struct guest_clock *clk;	/* what the recorded guest's steps take */
+	unsigned int step_writes;	/* this step's sysfs writes that ended, */
+	double write_seconds;		/* and their seconds on the guest's clock */
 	struct hog guest_rootfs;	/* the modules' files in its rootfs */
 	struct hog guest_user;		/* the oracle guest's own processes */
 	bool guest_processes;		/* they run (not --no-guest-processes) */

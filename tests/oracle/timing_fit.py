@@ -13,16 +13,21 @@ and the median seconds per migrated page over the steps that moved more
 than 5 000 pages, above their verb's mean without migration
 (MIGRATE_PAGE_SECONDS).
 
-and prints each fit with its residual against one mean.  Usage:
-  python3 tests/oracle/timing_fit.py
+and prints each fit with its residual against one mean; then each hog
+kind's start and seconds per MiB, the mean of every other verb, and the
+snapshot's (snap.sh, from the harness's host log).  Usage:
+  python3 tests/oracle/timing_fit.py [--arch arm64-4k|arm64-16k]
+(--arch: the arm64 guests' corpus, tests/oracle/arm64/random/PROFILE)
 """
 import glob
 import json
 import lzma
 import os
+import re
 import sys
 
-RANDOM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "random")
+HERE = os.path.dirname(os.path.abspath(__file__))
+RANDOM = os.path.join(HERE, "random")
 
 
 def lstsq(xs, ys):
@@ -53,12 +58,40 @@ def report(name, xs, ys, labels):
           (name, len(ys), ", ".join("%s %.6g" % (l, v) for l, v in zip(labels, c)), sd(res), sd(ys)))
 
 
-def main():
+def snapshot_seconds(run):
+    """each snap.sh's seconds in the harness's host log"""
+    out, start = [], None
+    for line in run.get("host_log") or []:
+        m = re.match(r"\s*([\d.]+) AGENT-> \[(\d+)\] sh /oracle/snap.sh", line)
+        if m:
+            start = (float(m.group(1)), m.group(2))
+            continue
+        m = re.match(r"\s*([\d.]+) AGENT<- \[(\d+)\]", line)
+        if m and start and m.group(2) == start[1]:
+            out.append(float(m.group(1)) - start[0])
+            start = None
+    return out
+
+
+def main(argv):
+    corpus = RANDOM
+    if "--arch" in argv:
+        corpus = os.path.join(HERE, "arm64", "random", argv[argv.index("--arch") + 1])
     kpf, state, remove = ([], []), ([], []), ([], [])
     still = {"state": [], "online": [], "remove": []}   # seconds of steps that moved nothing
     moved = []                                          # (verb, pages, seconds)
-    for f in sorted(glob.glob(os.path.join(RANDOM, "*.json.xz"))):
+    hogs, verbs, snaps = {}, {}, []
+    for f in sorted(glob.glob(os.path.join(corpus, "*.json.xz"))):
         run = json.load(lzma.open(f))
+        snaps += snapshot_seconds(run)
+        for st in run["steps"]:
+            m = re.match(r"hog (\w+) (\d+)", st.get("line", ""))
+            if m and st.get("elapsed_s") is not None:
+                hogs.setdefault(m.group(1), ([], []))
+                hogs[m.group(1)][0].append([1, int(m.group(2))])
+                hogs[m.group(1)][1].append(st["elapsed_s"])
+            elif st.get("elapsed_s") is not None:
+                verbs.setdefault(st["verb"], []).append(st["elapsed_s"])
         prev = run["boot"]["snapshot"].get("vmstat", {})
         for st in run["steps"]:
             cur = st["snapshot"].get("vmstat", prev)
@@ -84,9 +117,18 @@ def main():
             elif st["verb"] == "remove":
                 remove[0].append([1, migrated])
                 remove[1].append(st["elapsed_s"])
-    report("kpf", kpf[0], kpf[1], ["start s", "s per page"])
-    report("state/online", state[0], state[1], ["refused", "online", "offline", "s per migrated page"])
-    report("remove", remove[0], remove[1], ["start s", "s per migrated page"])
+    for name, xy, labels in (("kpf", kpf, ["start s", "s per page"]),
+                             ("state/online", state, ["refused", "online", "offline", "s per migrated page"]),
+                             ("remove", remove, ["start s", "s per migrated page"])):
+        if len(xy[1]) > len(labels):
+            report(name, xy[0], xy[1], labels)
+    for kind in sorted(hogs):
+        if len(hogs[kind][1]) > 2:
+            report("hog " + kind, hogs[kind][0], hogs[kind][1], ["start s", "s per MiB"])
+    print("means: " + ", ".join("%s %.3f (%d)" % (v, sum(t) / len(t), len(t)) for v, t in sorted(verbs.items())))
+    if snaps:
+        print("snapshot (%d): mean %.3f s, median %.3f s" % (len(snaps), sum(snaps) / len(snaps),
+                                                            sorted(snaps)[len(snaps) // 2]))
     base = {v: sum(t) / len(t) for v, t in still.items() if t}
     per = sorted((t - base.get(v, 0)) / n for v, n, t in moved if n > 5000)
     if per:
@@ -98,4 +140,4 @@ if __name__ == "__main__":
     if any(a in ("-h", "--help") for a in sys.argv[1:]):
         sys.stdout.write(__doc__)
         sys.exit(0)
-    main()
+    main(sys.argv)
