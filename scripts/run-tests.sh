@@ -194,6 +194,19 @@ if [ "${CORPUS:-}" = random ]; then
 		grep -A10 '^FAIL' "$build/random.txt" >&2
 		fail "random corpus: $(tail -1 "$build/random.txt")"
 	fi
+	# the arm64 guests' (tests/oracle/arm64/random: gen.py --arch scenarios)
+	for profile in arm64-4k arm64-16k; do
+		[ -f "$top/tests/oracle/arm64/random/$profile/SEEDS" ] || continue
+		out="$build/random-$profile.txt"
+		if python3 "$top/tests/oracle/random_report.py" --check --huge-pages --arch "$profile" -j 2 "$build" \
+			> "$out" 2>&1; then
+			pass "random corpus $profile: $(tail -1 "$out")"
+			tail -1 "$out"
+		else
+			grep -A10 '^FAIL' "$out" >&2
+			fail "random corpus $profile: $(tail -1 "$out")"
+		fi
+	done
 fi
 
 section "the main job: demo, plan, scenarios/ ($build)"

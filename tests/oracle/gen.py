@@ -4,6 +4,8 @@
 usage: gen.py SEED            prints one scenario (its kernel options on
                               the first line, as '# options: ...')
        gen.py SEED --options  prints only the kernel options
+       gen.py SEED --arch ... the arm64 guests' scenario (Arm64Gen), with
+                              or without --options
 
 Deterministic per seed: the same seed gives the same scenario on every
 machine, so a recorded kernel run is reproducible by its seed alone.
@@ -279,11 +281,101 @@ class Gen:
         return opts
 
 
+class Arm64Gen(Gen):
+    """The arm64 guests (tests/oracle/arm64: QEMU virt under UEFI, Debian's
+    kernels): pc-dimm hot-add adds no memory there (no ACPI memory driver),
+    so memory comes and goes through an NVDIMM's dax device and kmem, whose
+    blocks the steps then online, offline and unplug under hogs of every
+    kind.  The scenario names no profile: run-scenario-arm64 --profile
+    records it on the 4K or the 16K kernel, and memhp runs it with that
+    profile's `arch` line."""
+
+    def nv_blocks(self, mem, size):
+        # virt's device memory starts at the first GiB after RAM (RAM at 1G);
+        # the dax device starts 2 MiB in, kmem adds the whole blocks inside
+        base = -(-(1024 + mem) // 1024) * 1024
+        return (base // BLOCK_MIB + 1, (base + size) // BLOCK_MIB - 1)
+
+    def kmem_state(self):
+        r = self.r
+        first, last = self.nv
+        a = r.randint(first, last)
+        b = r.randint(a, last)
+        value = r.choice(["online", "online_kernel", "online_movable", "offline", "offline",
+                          "online_movable"])
+        timeout = " timeout=20" if value == "offline" and self.hogs else ""
+        self.add("state %d-%d %s%s" % (a, b, value, timeout))
+
+    def kmem_bad_write(self):
+        r = self.r
+        first, _ = self.nv
+        self.add(r.choice([
+            "state %d-%d bogus" % (first, first),
+            "write /sys/devices/system/memory/memory%d/online 2" % first,
+            "auto_online sideways",
+            "param auto_movable_ratio -1",
+            "write /sys/bus/dax/devices/dax0.0/memmap_on_memory 2",
+        ]))
+
+    def build(self):
+        r = self.r
+        mem = r.choice([1024, 1024, 2048, 3072, 4096])
+        opts = ["memory_hotplug.memmap_on_memory=" + r.choice(["0", "1", "1", "force"])]
+        if r.random() < 0.25:
+            opts.append("memory_hotplug.online_policy=auto-movable")
+            opts.append("memory_hotplug.auto_movable_ratio=" + r.choice(["100", "301", "500"]))
+        if r.random() < 0.3:
+            opts.append("memhp_default_state=" + r.choice(["online", "online_kernel", "online_movable",
+                                                             "offline"]))
+        size = r.choice([512, 1024, 1024, 2048])
+        self.add("# options: " + " ".join(opts))
+        self.add("description random arm64 scenario (tests/oracle/gen.py --arch)")
+        self.add("mem %dM" % mem)
+        self.add("nvdimm nv1 %dM" % size)
+        self.add("modules dax-nfit")
+        self.nv = self.nv_blocks(mem, size)
+        self.add("auto_online " + r.choice(["offline", "online", "online_movable", "online_kernel"]))
+        free = mem - 300
+        bound = False
+        for _ in range(r.randrange(4, 13)):
+            if not self.nv_done and r.random() < 0.4:
+                self.dax_kmem()
+                bound = not self.lines[-1].endswith("kmem/unbind dax0.0")
+                continue
+            x = r.random()
+            if x < 0.35 and bound:
+                self.kmem_state()
+            elif x < 0.55:
+                self.hog(free)
+            elif x < 0.7 and self.hogs:
+                var = r.choice(sorted(self.hogs))
+                self.add("kill " + var)
+                del self.hogs[var]
+            elif x < 0.8 and self.next_dimm <= 3:
+                # acknowledged by the guest's ACPI, added by no driver
+                self.add("hotadd d%d %dM" % (self.next_dimm, r.choice([128, 256, 512])))
+                self.next_dimm += 1
+            elif x < 0.9 and self.nv:
+                self.kmem_bad_write()
+            else:
+                self.add("auto_online " + r.choice(["offline", "online", "online_movable"]))
+        if bound and r.random() < 0.5:
+            first, last = self.nv
+            self.add("state %d-%d offline%s" % (first, last, " timeout=20" if self.hogs else ""))
+            self.add("write /sys/bus/dax/drivers/kmem/unbind dax0.0")
+        for var in sorted(self.hogs):
+            self.add("kill " + var)
+        return opts
+
+
 def main(argv):
     if len(argv) < 2 or not argv[1].isdigit():
         sys.stderr.write(__doc__)
         return 2
-    g = Gen(int(argv[1]))
+    if "--arch" in argv[2:]:
+        g = Arm64Gen(int(argv[1]))
+    else:
+        g = Gen(int(argv[1]))
     opts = g.build()
     try:
         if "--options" in argv[2:]:

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """random_report.py - memhp against the recorded random kernel runs.
 
-usage: random_report.py [--check] [--huge-pages] [--vmstat-phase P] [-j N] BUILD_DIR [SEED...]
+usage: random_report.py [--check] [--huge-pages] [--vmstat-phase P] [--arch PROFILE] [-j N]
+                        BUILD_DIR [SEED...]
 
 For every seed recorded in tests/oracle/random (or the ones named): the
 scenario is generated again from its seed (gen.py), run on memhp
@@ -22,6 +23,11 @@ plus P (memhpctl run --vmstat-phase; 0.5 by default).  The real guest's
 phase is random per boot, so a run that diverges at 0.5 only by where its
 periods fell is exact at another phase.
 
+--arch arm64-4k|arm64-16k: the arm64 guests' corpus instead,
+tests/oracle/arm64/random/PROFILE (recorded by
+tests/oracle/arm64/record-random.sh): gen.py SEED --arch's scenarios, run
+with the profile.
+
 --check (make check): exit 0 when every run is exact except those listed
 in tests/oracle/random/KNOWN ("SEED cause..."), each still diverging - a
 listed run that became exact must leave the list, so it stays true.  A
@@ -41,12 +47,19 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RANDOM = os.path.join(HERE, "random")
+ARCHES = ("arm64-4k", "arm64-16k")
 
 
-def seeds(argv):
+def corpus(arch):
+    """where a profile's recorded runs are: tests/oracle/random (x86_64),
+    tests/oracle/arm64/random/PROFILE"""
+    return os.path.join(HERE, "arm64", "random", arch) if arch else RANDOM
+
+
+def seeds(argv, arch=None):
     if argv:
         return [int(s) for s in argv]
-    path = os.path.join(RANDOM, "SEEDS")
+    path = os.path.join(corpus(arch), "SEEDS")
     if not os.path.exists(path):
         return []
     return sorted({int(line) for line in open(path) if line.strip()})
@@ -73,22 +86,23 @@ def kernel_image_base(kernel_json):
     return None
 
 
-def run_one(build, seed, tmp, extra):
+def run_one(build, seed, tmp, extra, arch=None):
     """One seed, in a worker process: the scenario generated (gen.py) and
     the comparison made (conform.py) in the worker itself, so that the
-    only process started per run is memhpctl."""
+    only process started per run is memhpctl.  An arm64 profile's runs:
+    Arm64Gen's scenario, memhp told the profile (`arch`)."""
     sys.path.insert(0, HERE)
     import conform
     import gen
 
-    g = gen.Gen(seed)
+    g = gen.Arm64Gen(seed) if arch else gen.Gen(seed)
     opts = g.build()
     scn = os.path.join(tmp, "%d.scn" % seed)
     with open(scn, "w") as f:
-        f.write("\n".join(g.lines) + "\n")
+        f.write("".join("arch %s\n" % arch if arch else "") + "\n".join(g.lines) + "\n")
     kernel = os.path.join(tmp, "%d.kernel.json" % seed)
     with open(kernel, "wb") as f:
-        f.write(lzma.open(os.path.join(RANDOM, "%d.json.xz" % seed)).read())
+        f.write(lzma.open(os.path.join(corpus(arch), "%d.json.xz" % seed)).read())
     mine = os.path.join(tmp, "%d.memhp.json" % seed)
     image = kernel_image_base(kernel)
     if image:
@@ -129,20 +143,20 @@ def phase_claims(known):
     return claims
 
 
-def run_all(build, todo, extra, jobs):
+def run_all(build, todo, extra, jobs, arch=None):
     """{seed: (summary, mismatches)} of the seeds, jobs at a time"""
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {seed: pool.submit(run_one, build, seed, tmp, extra) for seed in todo}
+            futures = {seed: pool.submit(run_one, build, seed, tmp, extra, arch) for seed in todo}
             for seed in todo:
                 results[seed] = futures[seed].result()
     return results
 
 
-def known_divergences():
-    """{seed: cause} from tests/oracle/random/KNOWN"""
-    path = os.path.join(RANDOM, "KNOWN")
+def known_divergences(arch=None):
+    """{seed: cause} from the corpus's KNOWN (tests/oracle/random/KNOWN)"""
+    path = os.path.join(corpus(arch), "KNOWN")
     known = {}
     if os.path.exists(path):
         for line in open(path):
@@ -173,13 +187,21 @@ def main(argv):
             return 2
         extra = extra + ["--vmstat-phase", args[i + 1]]
         del args[i:i + 2]
+    arch = None
+    if "--arch" in args:
+        i = args.index("--arch")
+        if i + 1 >= len(args) or args[i + 1] not in ARCHES:
+            sys.stderr.write("--arch takes one of %s\n" % ", ".join(ARCHES))
+            return 2
+        arch = args[i + 1]
+        del args[i:i + 2]
     if not args:
         sys.stderr.write(__doc__)
         return 2
     build = args[0]
     kinds = collections.Counter()
-    todo = seeds(args[1:])
-    results = run_all(build, todo, extra, jobs)
+    todo = seeds(args[1:], arch)
+    results = run_all(build, todo, extra, jobs, arch)
     exact = 0
     for seed in todo:
         summary, mismatches = results[seed]
@@ -192,7 +214,7 @@ def main(argv):
         print("%6d  %s" % (n, kind))
     if not check:
         return 0 if exact == len(todo) else 1
-    known = known_divergences()
+    known = known_divergences(arch)
     bad = 0
     for seed in todo:
         diverges = bool(results[seed][1])
@@ -214,7 +236,7 @@ def main(argv):
     for phase in sorted(set(claims.values())):
         again = sorted(seed for seed in claims if claims[seed] == phase)
         for seed, (summary, mismatches) in run_all(build, again, extra + ["--vmstat-phase", phase],
-                                                   jobs).items():
+                                                   jobs, arch).items():
             print("seed %d at phase %s: %s" % (seed, phase, summary))
             exact_elsewhere += not mismatches
             if mismatches:
