@@ -464,6 +464,18 @@ static void test_offline_targets_spare_a_zone_below_low(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* every zone's free pages, those on the per-CPU lists included */
+static long free_and_pcp_pages(struct memhp_machine *m)
+{
+	struct memhp_zone_info z[80];
+	size_t n = memhp_zones(m, z, 80);
+	long sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += (long)(z[i].free + z[i].pcp);
+	return sum;
+}
+
 /*
  * No target anywhere: a process holds every page the watermarks let it
  * have, so offlining a block of its memory finds no page to move to.
@@ -481,7 +493,7 @@ static void test_offline_without_targets_counts_one_failure_a_pass(void **state)
 	struct memhp_region *regions[512];
 	struct memhp_dimm_info info;
 	size_t nr = 0, chunk = 4096, in_block = 0;
-	long fails;
+	long fails, free_before;
 
 	(void)state;
 	assert_int_equal(memhp_dimm_add(m, "d1", 256 * MiB, 0, MEMHP_ADDR_AUTO, -1, &info), 0);
@@ -498,13 +510,19 @@ static void test_offline_without_targets_counts_one_failure_a_pass(void **state)
 			in_block += (unsigned long)memhp_region_pfn(regions[i], p) / 32768 == info.first_block;
 	assert_true(in_block > 1000);
 	fill(memhp_region_addr(regions[nr - 1]), memhp_region_pages(regions[nr - 1]));
+	free_before = free_and_pcp_pages(m);
 	assert_int_equal(memhp_block_offline_cancellable(m, info.first_block, NULL, 20), -EINTR);
 	fails = vmstat_of(m, "pgmigrate_fail");
 	/* at least one pass; at most one failure per 200 us nap of a 20 ms wait */
 	assert_true(fails >= 1);
 	assert_true(fails <= 20000 / 200 + 1);
-	/* the few pages the free lists still had above min moved; the block stays */
-	assert_true(vmstat_of(m, "pgmigrate_success") < (long)in_block / 100);
+	/*
+	 * only the free pages there were could take a page each (a list of
+	 * another host CPU's included: the allocating thread may have moved);
+	 * the block stays
+	 */
+	assert_true(vmstat_of(m, "pgmigrate_success") <= free_before);
+	assert_true(vmstat_of(m, "pgmigrate_success") < (long)in_block / 4);
 	assert_int_equal(check(memhp_region_addr(regions[nr - 1]), memhp_region_pages(regions[nr - 1]), NULL), 0);
 	audit_ok(m);
 	for (size_t i = 0; i < nr; i++)
