@@ -179,6 +179,18 @@ static void carve_nomap(struct boot_layout *l, uint64_t s, uint64_t e)
 
 		if (r.nomap || s < r.start || e > r.end || s >= e)
 			continue;
+		if (s == r.start || e == r.end) {
+			/* at an end of the range: no empty piece beside it */
+			if (l->nr_ram + 1 > MAX_RANGES)
+				return;
+			memmove(&l->ram[i + 2], &l->ram[i + 1], (l->nr_ram - i - 1) * sizeof(l->ram[0]));
+			l->nr_ram++;
+			l->ram[i] = (struct range){ .start = r.start, .end = s == r.start ? e : s, .nid = r.nid,
+						    .nomap = s == r.start };
+			l->ram[i + 1] = (struct range){ .start = s == r.start ? e : s, .end = r.end, .nid = r.nid,
+							.nomap = s != r.start };
+			return;
+		}
 		if (l->nr_ram + 2 > MAX_RANGES)
 			return;
 		memmove(&l->ram[i + 3], &l->ram[i + 1], (l->nr_ram - i - 1) * sizeof(l->ram[0]));

@@ -645,7 +645,7 @@ static void alloc_vmemmap_tables(struct memhp_machine *m, struct boot_layout *l,
 
 			if (seen[lvl] != idx) {
 				seen[lvl] = idx;
-				must_alloc(l, m->page_size, m->page_size,
+				memblock_alloc_range(l, m->page_size, m->page_size,
 						     m->arch->pc_layout ? 16ULL << 20 : 0, UINT64_MAX, nid, false);
 			}
 		}
@@ -671,7 +671,7 @@ static int sparse_init_nid(struct memhp_machine *m, struct boot_layout *l, int n
 		for (size_t i = 0; i < l->nr_ram; i++)
 			if (l->ram[i].nid == nid)
 				goal = ALIGN_DOWN(l->ram[i].end - 1, section);
-		must_alloc(l, section_usage_bytes(m) * count, SMP_CACHE_BYTES, goal, goal + section,
+		memblock_alloc_range(l, section_usage_bytes(m) * count, SMP_CACHE_BYTES, goal, goal + section,
 				     nid, false);
 		/*
 		 * sparse_buffer_init: room for the whole memmap at once, on the
@@ -1092,6 +1092,18 @@ static void arm64_alloc_percpu(struct memhp_machine *m, struct boot_layout *l, u
 		memblock_free(l, (uint64_t)areas, (uint64_t)areas + m->page_size);
 }
 
+/* memblock.memory's regions: adjacent RAM of one kind merges */
+static size_t memblock_memory_regions(const struct boot_layout *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->nr_ram; i++)
+		if (l->ram[i].end > l->ram[i].start &&
+		    (!n || l->ram[i].nomap || l->ram[i - 1].nomap || l->ram[i - 1].end != l->ram[i].start))
+			n++;
+	return n;
+}
+
 /*
  * Where EFI's copy of the initramfs lies, -1 where that is not known: its
  * end at a fixed distance below node 0's RAM top, or under the NVDIMM's
@@ -1107,9 +1119,12 @@ static int64_t arm64_initrd_start(const struct memhp_machine *m, const struct me
 	if (!m->arch->initrd_end_below || l->node0_top < m->arch->ram_base + m->arch->initrd_end_below + bytes)
 		return -1;
 	end = ALIGN_DOWN(l->node0_top - m->arch->initrd_end_below, m->page_size);
-	for (size_t i = 0; cfg->nr_nvdimm && i < l->nr_ram; i++)
+	/* from the highest range down: each move may meet one below it */
+	for (size_t i = l->nr_ram; cfg->nr_nvdimm && i-- > 0;)
 		if (l->ram[i].nomap && l->ram[i].start < end && l->ram[i].end > end - bytes)
 			end = ALIGN_DOWN(l->ram[i].start, m->page_size);
+	if (end < m->arch->ram_base + bytes)
+		return -1;
 	return memblock_is_reserved(l, end - bytes, end) ? -1 : (int64_t)(end - bytes);
 }
 
@@ -1152,7 +1167,9 @@ int arm64_early_allocations(struct memhp_machine *m, const struct memhp_config *
 	 * it as one block at the top
 	 */
 	image = -1;
-	if (m->arch->image_bytes && l->node0_top >= m->arch->ram_base + m->arch->image_below) {
+	if (m->arch->image_bytes && l->node0_top >= m->arch->ram_base + m->arch->image_below &&
+	    !memblock_is_reserved(l, l->node0_top - m->arch->image_below,
+				  l->node0_top - m->arch->image_below + m->arch->image_bytes)) {
 		image = (int64_t)(l->node0_top - m->arch->image_below);
 		memblock_reserve(l, (uint64_t)image, (uint64_t)image + m->arch->image_bytes);
 		memblock_free(l, (uint64_t)image + m->arch->image_init_offset,
@@ -1193,10 +1210,10 @@ int arm64_early_allocations(struct memhp_machine *m, const struct memhp_config *
 		cma = memblock_alloc_range(l, m->arch->cma_bytes, cma_align, 0, m->arch->zone_dma_end, -1, false);
 	/*
 	 * request_standard_resources: a struct resource per memblock.memory
-	 * region - the firmware's map gives six, and the NVDIMM's ACPI memory
-	 * splits one RAM region around a nomap one of its own
+	 * region - each nomap range, and each run of RAM between them (the
+	 * firmware's map gives six, an NVDIMM's ACPI memory two more)
 	 */
-	alloc_small(l, RESOURCE_BYTES * (6 + (cfg->nr_nvdimm ? 2 : 0)));
+	alloc_small(l, RESOURCE_BYTES * memblock_memory_regions(l));
 	arm64_alloc_command_lines(cfg, l);
 	arm64_alloc_percpu(m, l, nr_cpus);
 	if (boot_memory_nodes(l) == 1) {

@@ -174,7 +174,9 @@ static bool pages_migrated(struct run *r, unsigned long *n)
  * and the arm64 guests' (tests/oracle/arm64: QEMU TCG emulating aarch64
  * under UEFI, four to five times slower at faulting memory in, and whose
  * writes and snapshots take 0.2-0.3 and 0.69 s; python3
- * tests/oracle/timing_fit.py --arch arm64-4k fits them).  A verb not in
+ * tests/oracle/timing_fit.py --arch arm64-4k fits them; the 16K guest's
+ * own fit scores one run fewer on its corpus, so both use these).  A verb
+ * never measured there (remove, kpf) keeps the x86 guest's.  A verb not in
  * `verbs` takes its step_verbs seconds; with write times, a state,
  * online or write step takes its writes' (write_seconds) instead.
  */

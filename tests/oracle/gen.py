@@ -369,7 +369,7 @@ class Arm64Gen(Gen):
 
 
 def main(argv):
-    if len(argv) < 2 or not argv[1].isdigit():
+    if len(argv) < 2 or not argv[1].isdigit() or any(a not in ("--options", "--arch") for a in argv[2:]):
         sys.stderr.write(__doc__)
         return 2
     if "--arch" in argv[2:]:

@@ -101,8 +101,11 @@ def run_one(build, seed, tmp, extra, arch=None):
     with open(scn, "w") as f:
         f.write("".join("arch %s\n" % arch if arch else "") + "\n".join(g.lines) + "\n")
     kernel = os.path.join(tmp, "%d.kernel.json" % seed)
+    recording = os.path.join(corpus(arch), "%d.json.xz" % seed)
+    if not os.path.exists(recording):
+        return None, ["MISMATCH step ? 'run': recording/missing: %s is in SEEDS but not there" % recording]
     with open(kernel, "wb") as f:
-        f.write(lzma.open(os.path.join(corpus(arch), "%d.json.xz" % seed)).read())
+        f.write(lzma.open(recording).read())
     mine = os.path.join(tmp, "%d.memhp.json" % seed)
     image = kernel_image_base(kernel)
     if image:

@@ -4,6 +4,7 @@
 # run-scenario runs it on Linux 6.12 in QEMU (about 15 s a run here), and
 # the result is kept compressed as tests/oracle/random/SEED.json.xz, with
 # the seed appended to tests/oracle/random/SEEDS.
+# Exits 1 when a seed could not be recorded.
 # usage: tests/oracle/record-random.sh FIRST LAST    (seeds FIRST..LAST;
 #        first runs scripts/install-oracle-deps.sh, which installs
 #        qemu-system-x86, busybox-static and
@@ -22,16 +23,22 @@ first=$1 last=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$dir"
+failed=0
 for seed in $(seq "$first" "$last"); do
 	[ -f "$dir/$seed.json.xz" ] && continue
 	python3 "$top/tests/oracle/gen.py" "$seed" > "$work/$seed.scn"
 	# shellcheck disable=SC2046
 	if python3 "$oracle/run-scenario" --no-text -o "$work/$seed.json" "$work/$seed.scn" \
 		$(python3 "$top/tests/oracle/gen.py" "$seed" --options) > "$work/$seed.log" 2>&1; then
-		xz -9 -c "$work/$seed.json" > "$dir/$seed.json.xz"
+		xz -9 -c "$work/$seed.json" > "$work/$seed.json.xz"
+		# whole or not at all: a file there is a seed recorded
+		mv "$work/$seed.json.xz" "$dir/$seed.json.xz"
 		echo "$seed" >> "$dir/SEEDS"
 		echo "seed $seed: recorded"
 	else
 		echo "seed $seed: run-scenario failed: $(tail -1 "$work/$seed.log")" >&2
+		failed=$((failed + 1))
 	fi
 done
+# a seed the kernel could not record (a crash, a boot that failed) fails the batch
+[ "$failed" -eq 0 ]

@@ -76,7 +76,11 @@ def snapshot_seconds(run):
 def main(argv):
     corpus = RANDOM
     if "--arch" in argv:
-        corpus = os.path.join(HERE, "arm64", "random", argv[argv.index("--arch") + 1])
+        i = argv.index("--arch")
+        if i + 1 >= len(argv) or argv[i + 1] not in ("arm64-4k", "arm64-16k"):
+            sys.stderr.write("--arch takes arm64-4k or arm64-16k\n")
+            return 2
+        corpus = os.path.join(HERE, "arm64", "random", argv[i + 1])
     kpf, state, remove = ([], []), ([], []), ([], [])
     still = {"state": [], "online": [], "remove": []}   # seconds of steps that moved nothing
     moved = []                                          # (verb, pages, seconds)
@@ -140,4 +144,4 @@ if __name__ == "__main__":
     if any(a in ("-h", "--help") for a in sys.argv[1:]):
         sys.stdout.write(__doc__)
         sys.exit(0)
-    main(sys.argv)
+    sys.exit(main(sys.argv))
