@@ -793,9 +793,9 @@ static void alloc_firmware_tables(struct memhp_machine *m, struct boot_layout *l
 }
 
 /* setup_command_line: saved_command_line and static_command_line */
-static void alloc_command_lines(const struct memhp_config *cfg, struct boot_layout *l)
+static void alloc_command_lines(const struct memhp_config *cfg, struct boot_layout *l, const char *prefix)
 {
-	size_t len = strlen(BOOT_CMDLINE_PREFIX);
+	size_t len = strlen(prefix);
 	const char *p = cfg->cmdline ? cfg->cmdline : "";
 
 	/* the guest's command line is the prefix and each option, one space apart */
@@ -920,7 +920,7 @@ int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cf
 		return ret;
 	alloc_offline_node_data(m, l);
 	alloc_firmware_tables(m, l);
-	alloc_command_lines(cfg, l);
+	alloc_command_lines(cfg, l, BOOT_CMDLINE_PREFIX);
 	alloc_percpu(l, nr_cpus);
 	for (unsigned int i = 0; i < 1 + m->nr_nodes; i++)	/* setup_node_to_cpumask_map et al. */
 		alloc_small(l, CPUMASK_BYTES);
@@ -1034,30 +1034,8 @@ static uint64_t arm64_swiotlb_bytes(const struct memhp_machine *m, const struct 
 	return nslabs << IO_TLB_SHIFT;
 }
 
-/*
- * setup_command_line's two copies (saved and static): "console=ttyAMA0
- * quiet panic=-1 initrd=initrd", 44 characters, and each of the
- * scenario's options one more
- */
-#define ARM64_BOOT_CMDLINE_CHARS 44
-
-static void arm64_alloc_command_lines(const struct memhp_config *cfg, struct boot_layout *l)
-{
-	size_t len = ARM64_BOOT_CMDLINE_CHARS;
-	const char *p = cfg->cmdline ? cfg->cmdline : "";
-
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, " \t\n");
-		n = strcspn(p, " \t\n");
-		if (n)
-			len += 1 + n;
-		p += n;
-	}
-	alloc_small(l, len + 1);
-	alloc_small(l, len + 1);
-}
+/* the arm64 guests' command line before the scenario's options (EFI adds initrd=) */
+#define ARM64_BOOT_CMDLINE "console=ttyAMA0 quiet panic=-1 initrd=initrd"
 
 /*
  * setup_per_cpu_areas: pcpu_build_alloc_info's and
@@ -1214,7 +1192,7 @@ int arm64_early_allocations(struct memhp_machine *m, const struct memhp_config *
 	 * firmware's map gives six, an NVDIMM's ACPI memory two more)
 	 */
 	alloc_small(l, RESOURCE_BYTES * memblock_memory_regions(l));
-	arm64_alloc_command_lines(cfg, l);
+	alloc_command_lines(cfg, l, ARM64_BOOT_CMDLINE);
 	arm64_alloc_percpu(m, l, nr_cpus);
 	if (boot_memory_nodes(l) == 1) {
 		alloc_small(l, hash_bytes_for_pages(m, pages, 13));	/* Dentry cache */
