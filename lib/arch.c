@@ -26,6 +26,38 @@
 
 #include "internal.h"
 
+/*
+ * QEMU's virt machine under UEFI (what ACPI and DIMMs need), as Debian's
+ * arm64 kernels see it: RAM from 1 GiB, ZONE_DMA up to 4 GiB, a block a
+ * section, CMA configured, memmap pieces below a section from the altmap.
+ * EDK2 hands the kernel its variable store, the second flash bank, as
+ * runtime memory it maps nomap - present pages in ZONE_DMA and a memory
+ * block of their own, reserved, "reserved" in /proc/iomem.
+ */
+#define QEMU_VIRT_UEFI \
+	.subsection_memmap_altmap = true, \
+	.mhp_memmap_on_memory = true, \
+	.zone_dma_end = 4ULL << 30, \
+	.zone_dma32_end = 4ULL << 30, \
+	.block_rule = BLOCK_SIZE_SECTION, \
+	.ram_base = 1ULL << 30, \
+	.fw_nomap_start = 0x04000000, \
+	.fw_nomap_size = 64ULL << 20, \
+	.cma = true
+
+/*
+ * What the recorded guests (4K and 16K pages alike) showed of EDK2's
+ * layout: two runtime regions, nomap, at fixed distances below the top of
+ * the first memory node's RAM (every guest, 1-4 GiB and 3200M); with an
+ * NVDIMM 64 KiB of ACPI memory for it; Debian's 64 MiB CMA area; the
+ * harness's initramfs without modules
+ */
+#define EDK2_RECORDED_LAYOUT \
+	.fw_top_holes = { { 0x3bc0000, 0x2f0000 }, { 0x400000, 0x3e0000 } }, \
+	.fw_nvdimm_bytes = 64UL << 10, \
+	.cma_bytes = 64UL << 20, \
+	.initrd_default_bytes = 1296UL << 10
+
 static const struct arch_profile profiles[] = {
 	{
 		.name = "x86_64",
@@ -62,27 +94,13 @@ static const struct arch_profile profiles[] = {
 	},
 	{
 		.name = "arm64-4k",
-		.subsection_memmap_altmap = true,
 		.page_shift = 12,
 		.section_size_bits = 27,
 		.struct_page_size = 64,
 		.max_order = 10,
 		.pageblock_order = 9,
 		.pmd_shift = 21,
-		.mhp_memmap_on_memory = true,
-		.zone_dma_end = 4ULL << 30,
-		.zone_dma32_end = 4ULL << 30,
-		.block_rule = BLOCK_SIZE_SECTION,
-		.ram_base = 1ULL << 30,
-		/*
-		 * QEMU's virt under UEFI (what ACPI and DIMMs need): EDK2
-		 * hands the kernel its variable store, the second flash bank,
-		 * as runtime memory it maps nomap - present pages in ZONE_DMA
-		 * and a memory block of their own, reserved, "reserved" in
-		 * /proc/iomem.
-		 */
-		.fw_nomap_start = 0x04000000,
-		.fw_nomap_size = 64ULL << 20,
+		QEMU_VIRT_UEFI,
 		/*
 		 * What the boot keeps whatever the RAM and memblock.c's
 		 * arm64_early_allocations does not replay: the image less its
@@ -90,23 +108,15 @@ static const struct arch_profile profiles[] = {
 		 * and tables; fitted on the 1 GiB guest, exact at 2, 3 and 4 GiB
 		 */
 		.kernel_reserved_bytes = 7UL << 12,
-		/*
-		 * EDK2's runtime regions, nomap, and the image EFI loaded,
-		 * at fixed distances below node 0's RAM top (every recorded
-		 * guest, 1-4 GiB and 3200M); with an NVDIMM its ACPI memory
-		 */
-		.fw_top_holes = { { 0x3bc0000, 0x2f0000 }, { 0x400000, 0x3e0000 } },
+		EDK2_RECORDED_LAYOUT,
+		/* where EFI put the NVDIMM's ACPI memory, the image, the initramfs */
 		.fw_nvdimm_below = 0x6620000,
 		.image_below = 0xe800000,
 		.image_bytes = 0x2b30000,
 		.image_init_offset = 0x1d00000,
 		.initrd_end_below = 0x660b000,
 		.late_freed_image_bytes = 9664UL << 10,
-		.initrd_default_bytes = 1296UL << 10,
-		.cma_bytes = 64UL << 20,
-		.fw_nvdimm_bytes = 64UL << 10,
 		.pglist_data_bytes = 14144,	/* sizeof(pg_data_t): the 4K guest's NODE_DATA(0) */
-		.cma = true,
 	},
 	{
 		/*
@@ -115,73 +125,36 @@ static const struct arch_profile profiles[] = {
 		 * (ARCH_FORCE_MAX_ORDER), PMD 32M, pageblock order 11.
 		 */
 		.name = "arm64-16k",
-		.subsection_memmap_altmap = true,
 		.page_shift = 14,
 		.section_size_bits = 27,
 		.struct_page_size = 64,
 		.max_order = 11,
 		.pageblock_order = 11,
 		.pmd_shift = 25,
-		.mhp_memmap_on_memory = true,
-		.zone_dma_end = 4ULL << 30,
-		.zone_dma32_end = 4ULL << 30,
-		.block_rule = BLOCK_SIZE_SECTION,
-		.ram_base = 1ULL << 30,
-		/*
-		 * QEMU's virt under UEFI (what ACPI and DIMMs need): EDK2
-		 * hands the kernel its variable store, the second flash bank,
-		 * as runtime memory it maps nomap - present pages in ZONE_DMA
-		 * and a memory block of their own, reserved, "reserved" in
-		 * /proc/iomem.
-		 */
-		.fw_nomap_start = 0x04000000,
-		.fw_nomap_size = 64ULL << 20,
+		QEMU_VIRT_UEFI,
 		/* as arm64-4k's, measured on the 16K guest */
 		.kernel_reserved_bytes = 8UL << 14,
-		/*
-		 * EDK2's runtime regions, nomap, and the image EFI loaded,
-		 * at fixed distances below node 0's RAM top (every recorded
-		 * guest, 1-4 GiB and 3200M); with an NVDIMM its ACPI memory
-		 */
-		.fw_top_holes = { { 0x3bc0000, 0x2f0000 }, { 0x400000, 0x3e0000 } },
+		EDK2_RECORDED_LAYOUT,
+		/* where EFI put the NVDIMM's ACPI memory, the image, the initramfs */
 		.fw_nvdimm_below = 0x6690000,
 		.image_below = 0xea00000,
 		.image_bytes = 0x2bd0000,
 		.image_init_offset = 0x1d20000,
 		.initrd_end_below = 0x6688000,
 		.late_freed_image_bytes = 9984UL << 10,
-		.initrd_default_bytes = 1296UL << 10,
-		.cma_bytes = 64UL << 20,
-		.fw_nvdimm_bytes = 64UL << 10,
 		.pglist_data_bytes = 14464,	/* the 16K guest's (a free_area more per zone) */
-		.cma = true,
 	},
 	{
 		.name = "arm64-64k",
-		.subsection_memmap_altmap = true,
 		.page_shift = 16,
 		.section_size_bits = 29,
 		.struct_page_size = 64,
 		.max_order = 13,
 		.pageblock_order = 13,
 		.pmd_shift = 29,
-		.mhp_memmap_on_memory = true,
-		.zone_dma_end = 4ULL << 30,
-		.zone_dma32_end = 4ULL << 30,
-		.block_rule = BLOCK_SIZE_SECTION,
-		.ram_base = 1ULL << 30,
-		/*
-		 * QEMU's virt under UEFI (what ACPI and DIMMs need): EDK2
-		 * hands the kernel its variable store, the second flash bank,
-		 * as runtime memory it maps nomap - present pages in ZONE_DMA
-		 * and a memory block of their own, reserved, "reserved" in
-		 * /proc/iomem.
-		 */
-		.fw_nomap_start = 0x04000000,
-		.fw_nomap_size = 64ULL << 20,
+		QEMU_VIRT_UEFI,
 		/* no 64K kernel was recorded (Debian ships none): the 4K value's order */
 		.kernel_reserved_bytes = 48UL << 20,
-		.cma = true,
 	},
 };
 

@@ -177,27 +177,25 @@ static void carve_nomap(struct boot_layout *l, uint64_t s, uint64_t e)
 	for (size_t i = 0; i < l->nr_ram; i++) {
 		struct range r = l->ram[i];
 
+		const struct range pieces[3] = {
+			{ .start = r.start, .end = s, .nid = r.nid },
+			{ .start = s, .end = e, .nid = r.nid, .nomap = true },
+			{ .start = e, .end = r.end, .nid = r.nid },
+		};
+		size_t n = 0;
+
 		if (r.nomap || s < r.start || e > r.end || s >= e)
 			continue;
-		if (s == r.start || e == r.end) {
-			/* at an end of the range: no empty piece beside it */
-			if (l->nr_ram + 1 > MAX_RANGES)
-				return;
-			memmove(&l->ram[i + 2], &l->ram[i + 1], (l->nr_ram - i - 1) * sizeof(l->ram[0]));
-			l->nr_ram++;
-			l->ram[i] = (struct range){ .start = r.start, .end = s == r.start ? e : s, .nid = r.nid,
-						    .nomap = s == r.start };
-			l->ram[i + 1] = (struct range){ .start = s == r.start ? e : s, .end = r.end, .nid = r.nid,
-							.nomap = s != r.start };
+		/* the range becomes its non-empty pieces, in place */
+		for (size_t k = 0; k < 3; k++)
+			n += pieces[k].end > pieces[k].start;
+		if (l->nr_ram - 1 + n > MAX_RANGES)
 			return;
-		}
-		if (l->nr_ram + 2 > MAX_RANGES)
-			return;
-		memmove(&l->ram[i + 3], &l->ram[i + 1], (l->nr_ram - i - 1) * sizeof(l->ram[0]));
-		l->nr_ram += 2;
-		l->ram[i] = (struct range){ .start = r.start, .end = s, .nid = r.nid };
-		l->ram[i + 1] = (struct range){ .start = s, .end = e, .nid = r.nid, .nomap = true };
-		l->ram[i + 2] = (struct range){ .start = e, .end = r.end, .nid = r.nid };
+		memmove(&l->ram[i + n], &l->ram[i + 1], (l->nr_ram - i - 1) * sizeof(l->ram[0]));
+		l->nr_ram += n - 1;
+		for (size_t k = 0; k < 3; k++)
+			if (pieces[k].end > pieces[k].start)
+				l->ram[i++] = pieces[k];
 		return;
 	}
 }

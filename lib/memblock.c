@@ -308,6 +308,14 @@ static bool node_has_ram(const struct boot_layout *l, unsigned int nid)
 	return false;
 }
 
+/* pages of [s, e) wholly inside it */
+static uint64_t whole_pages(uint64_t s, uint64_t e, uint64_t page_size)
+{
+	s = ALIGN_UP(s, page_size);
+	e = ALIGN_DOWN(e, page_size);
+	return e > s ? (e - s) / page_size : 0;
+}
+
 /*
  * alloc_large_system_hash's size for a table of 8-byte buckets, one per
  * 2^scale bytes of memory: nr_kernel_pages (every memblock memory page,
@@ -334,9 +342,7 @@ uint64_t large_system_hash_bytes(struct memhp_machine *m, const struct boot_layo
 	uint64_t pages = 0;
 
 	for (size_t i = 0; i < l->nr_ram; i++)
-		if (ALIGN_DOWN(l->ram[i].end, m->page_size) > ALIGN_UP(l->ram[i].start, m->page_size))
-			pages += (ALIGN_DOWN(l->ram[i].end, m->page_size) -
-				  ALIGN_UP(l->ram[i].start, m->page_size)) / m->page_size;
+		pages += whole_pages(l->ram[i].start, l->ram[i].end, m->page_size);
 	return hash_bytes_for_pages(m, pages, scale);
 }
 
@@ -879,23 +885,29 @@ static void alloc_percpu(struct boot_layout *l, unsigned int nr_cpus)
 		memblock_free(l, (uint64_t)groups, (uint64_t)groups + 4096);
 }
 
+/* swiotlb_adjust_nareas: an area per CPU, rounded up to a power of two */
+static uint64_t swiotlb_nareas(unsigned int nr_cpus)
+{
+	uint64_t nareas = 1;
+
+	while (nareas < nr_cpus)
+		nareas <<= 1;
+	return nareas;
+}
+
 /*
  * mem_init -> swiotlb_init: the bounce buffer below 4G, then its slots and
- * an area per CPU (swiotlb_adjust_nareas: rounded up to a power of two)
+ * its areas
  */
 static void alloc_swiotlb(struct memhp_machine *m, struct boot_layout *l, uint64_t bytes,
 			  unsigned int nr_cpus)
 {
-	uint64_t nareas = 1;
-
 	if (!bytes)
 		return;
 	memblock_alloc_range(l, bytes, m->page_size, 0, 4ULL << 30, -1, false);
 	memblock_alloc_range(l, ALIGN_UP((bytes >> IO_TLB_SHIFT) * SWIOTLB_SLOT_BYTES, m->page_size),
 			     m->page_size, 0, UINT64_MAX, -1, false);
-	while (nareas < nr_cpus)
-		nareas <<= 1;
-	alloc_small(l, SWIOTLB_AREA_BYTES * nareas);
+	alloc_small(l, SWIOTLB_AREA_BYTES * swiotlb_nareas(nr_cpus));
 }
 
 int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cfg,
@@ -948,14 +960,6 @@ int x86_early_allocations(struct memhp_machine *m, const struct memhp_config *cf
 }
 
 /* ---- what arm64 early boot allocates (Debian's 6.12 on QEMU virt, UEFI) ---- */
-
-/* pages of [s, e) wholly inside it */
-static uint64_t whole_pages(uint64_t s, uint64_t e, uint64_t page_size)
-{
-	s = ALIGN_UP(s, page_size);
-	e = ALIGN_DOWN(e, page_size);
-	return e > s ? (e - s) / page_size : 0;
-}
 
 /*
  * calc_nr_kernel_pages: the pages of memblock's free ranges (nomap memory
@@ -1016,10 +1020,8 @@ static void alloc_linear_map_tables(struct memhp_machine *m, struct boot_layout 
 static uint64_t arm64_swiotlb_bytes(const struct memhp_machine *m, const struct boot_layout *l,
 				    unsigned int nr_cpus)
 {
-	uint64_t mem = 0, nslabs, nareas = 1;
+	uint64_t mem = 0, nslabs, nareas = swiotlb_nareas(nr_cpus);
 
-	while (nareas < nr_cpus)
-		nareas <<= 1;
 	for (size_t i = 0; i < l->nr_ram; i++)
 		mem += l->ram[i].end - l->ram[i].start;
 	if (ram_top(l) > m->arch->zone_dma_end)
@@ -1110,12 +1112,10 @@ static int64_t arm64_initrd_start(const struct memhp_machine *m, const struct me
  * The arm64 guest's boot, in start_kernel's order (the guests'
  * memblock=debug, 16K pages whole, 4K after its early page tables):
  *
- *   efi_init,       with an NVDIMM the firmware's 64 KiB of ACPI memory
- *   arm64_memblock_ for it, below 4 GiB; what stays reserved whatever the
- *   init            RAM (kernel_reserved_bytes: the image less its init
- *                   sections, the firmware's runtime regions inside RAM,
- *                   its memory map and attribute table) and the initramfs,
- *                   where EFI put them, high;
+ *   efi_init,       the image where EFI loaded it (the firmware's nomap
+ *   arm64_memblock_ regions are already out of the way: machine.c's
+ *   init            carve_firmware_holes), EFI's tables that stay reserved
+ *                   (kernel_reserved_bytes), and the initramfs;
  *   paging_init     the linear map's page tables;
  *   bootmem_init    NODE_DATA, a cpumask, sparse_init (roots, usemaps, the
  *                   memmap buffer, the vmemmap's tables), then

@@ -207,9 +207,15 @@ static const struct guest_clock arm64_clock = {
 	.verbs = { { "hotadd", 1.17 }, { "kill", 1.23 }, { "auto_online", 0.23 }, { "param", 0.18 } },
 };
 
+/* a scenario of the arm64 guests (its `arch` line) */
+static bool arm64_guest(const char *arch)
+{
+	return arch && !strncmp(arch, "arm64", 5);
+}
+
 static const struct guest_clock *guest_clock_of(const char *arch)
 {
-	return arch && !strncmp(arch, "arm64", 5) ? &arm64_clock : &x86_clock;
+	return arm64_guest(arch) ? &arm64_clock : &x86_clock;
 }
 
 /*
@@ -924,7 +930,7 @@ static void machine_config(const struct scenario *s, const struct scn_options *o
 	cfg->backing_dir = opt->backing_dir;
 	cfg->huge_pages = opt->huge_pages;
 	/* 0: the guest's without modules */
-	cfg->initrd_size = s->arch && !strncmp(s->arch, "arm64", 5) ? s->initrd_size_arm64 : s->initrd_size;
+	cfg->initrd_size = arm64_guest(s->arch) ? s->initrd_size_arm64 : s->initrd_size;
 	cfg->kernel_image_base = opt->kernel_image_base;
 	cfg->coldplug = s->coldplug;
 	cfg->nr_coldplug = s->nr_coldplug;
