@@ -178,15 +178,18 @@ class Gen:
         b = r.randrange(a, n)
         return "%s:%d-%d" % (name, a, b)
 
+    def state_value(self):
+        """a state write's value, and the step's timeout when it needs one"""
+        value = self.r.choice(["online", "online_kernel", "online_movable", "offline", "offline",
+                               "online_movable"])
+        # an offline may retry forever when its pages cannot move: bounded
+        return value, " timeout=20" if value == "offline" and self.hogs else ""
+
     def state(self):
         if not self.dimms:
             return
-        r = self.r
-        name = r.choice(sorted(self.dimms))
-        value = r.choice(["online", "online_kernel", "online_movable", "offline", "offline",
-                          "online_movable"])
-        # an offline may retry forever when its pages cannot move: bounded
-        timeout = " timeout=20" if value == "offline" and self.hogs else ""
+        name = self.r.choice(sorted(self.dimms))
+        value, timeout = self.state_value()
         self.add("state %s %s%s" % (self.blocks(name), value, timeout))
 
     def hog(self, free_mib):
@@ -301,9 +304,7 @@ class Arm64Gen(Gen):
         first, last = self.nv
         a = r.randint(first, last)
         b = r.randint(a, last)
-        value = r.choice(["online", "online_kernel", "online_movable", "offline", "offline",
-                          "online_movable"])
-        timeout = " timeout=20" if value == "offline" and self.hogs else ""
+        value, timeout = self.state_value()
         self.add("state %d-%d %s%s" % (a, b, value, timeout))
 
     def kmem_bad_write(self):
