@@ -186,25 +186,22 @@ done < "$top/tests/oracle/arm64/MATRIX"
 # (CORPUS=random, set by make check), two runs at a time
 if [ "${CORPUS:-}" = random ]; then
 	section "random corpus against the real kernel ($build)"
-	# on 2 MiB pages: the same numbers, a fraction of the time (random_report.py)
-	if python3 "$top/tests/oracle/random_report.py" --check --huge-pages -j 2 "$build" > "$build/random.txt" 2>&1; then
-		pass "random corpus: $(tail -1 "$build/random.txt")"
-		tail -1 "$build/random.txt"
-	else
-		grep -A10 '^FAIL' "$build/random.txt" >&2
-		fail "random corpus: $(tail -1 "$build/random.txt")"
-	fi
-	# the arm64 guests' (tests/oracle/arm64/random: gen.py --arch scenarios)
-	for profile in arm64-4k arm64-16k; do
-		[ -f "$top/tests/oracle/arm64/random/$profile/SEEDS" ] || continue
-		out="$build/random-$profile.txt"
-		if python3 "$top/tests/oracle/random_report.py" --check --huge-pages --arch "$profile" -j 2 "$build" \
-			> "$out" 2>&1; then
-			pass "random corpus $profile: $(tail -1 "$out")"
+	# on 2 MiB pages: the same numbers, a fraction of the time (random_report.py);
+	# then the arm64 guests' (tests/oracle/arm64/random: gen.py --arch scenarios)
+	for profile in x86_64 arm64-4k arm64-16k; do
+		arch="--arch $profile" out="$build/random-$profile.txt" name="random corpus $profile"
+		if [ "$profile" = x86_64 ]; then
+			arch='' out="$build/random.txt" name="random corpus"
+		elif [ ! -f "$top/tests/oracle/arm64/random/$profile/SEEDS" ]; then
+			continue
+		fi
+		# shellcheck disable=SC2086
+		if python3 "$top/tests/oracle/random_report.py" --check --huge-pages $arch -j 2 "$build" > "$out" 2>&1; then
+			pass "$name: $(tail -1 "$out")"
 			tail -1 "$out"
 		else
 			grep -A10 '^FAIL' "$out" >&2
-			fail "random corpus $profile: $(tail -1 "$out")"
+			fail "$name: $(tail -1 "$out")"
 		fi
 	done
 fi
