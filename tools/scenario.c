@@ -808,6 +808,25 @@ static double guest_seconds(const struct run *r, const struct step_verb *v, cons
 	return verb_seconds(r, v);
 }
 
+/*
+ * memtool's mlocked hog touches its pages first, at the anonymous hog's
+ * pace, then mlock()s them: that pass (mlock_fixup marking each folio,
+ * moving it to the unevictable list) takes the rest of its seconds and
+ * allocates nothing - 0.1 ms a MiB on the x86 guest, 9.4 on the arm64
+ * one, where a 512 MiB hog's list decays five times in it.
+ */
+static double hog_mlock_seconds(const struct run *r, const struct scn_step *st)
+{
+	uint64_t mib;
+	double pass;
+
+	if (st->argc < 2 || strcmp(st->argv[0], "mlock") || scn_parse_size(st->argv[1], &mib) ||
+	    r->step_seconds >= 0)
+		return 0;
+	pass = (r->clk->hog_per_mib[HOG_MLOCK] - r->clk->hog_per_mib[HOG_ANON]) * (double)mib;
+	return pass > 0 ? pass : 0;
+}
+
 /* how many periods have ended by second t of the clock (t >= 0) */
 static long periods_ended(double t, double phase)
 {
@@ -1036,10 +1055,15 @@ static int run_one_step(struct run *r, struct scn_step *st)
 		 * A hog's seconds are its faults: the periods ending in them
 		 * decay pcp->high while its refills raise it again, which
 		 * they outrun (the kernel's runs end a large hog at high_max):
-		 * run before the hog, not after it.
+		 * run before the hog, not after it.  An mlocked hog's mlock()
+		 * comes after its faults and allocates nothing: the periods
+		 * in it run after.
 		 */
-		guest_clock_run(r, guest_seconds(r, find_step_verb(st->verb), st));
+		double mlock_pass = hog_mlock_seconds(r, st);
+
+		guest_clock_run(r, guest_seconds(r, find_step_verb(st->verb), st) - mlock_pass);
 		run_step(r, st);
+		guest_clock_run(r, mlock_pass);
 		guest_processes_fork(r);
 		guest_clock_run(r, r->clk->snapshot);
 	} else {
