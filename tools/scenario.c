@@ -543,10 +543,21 @@ static void hog_free(struct run *r, struct hog *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/* enum hog_kind's words, as memtool takes them */
+static const char *const hog_kind_names[] = { "anon", "mlock", "pipe" };
+
+/* a hog step's kind, -1 when its first word names none */
+static int hog_step_kind(const struct scn_step *st)
+{
+	for (int k = 0; st->argc && k < 3; k++)
+		if (!strcmp(st->argv[0], hog_kind_names[k]))
+			return k;
+	return -1;
+}
+
 /* hog anon|mlock|pipe MiB [as VAR]: a process holding that much memory */
 static void step_hog(struct run *r, struct scn_step *st)
 {
-	static const char *const hog_kinds[] = { "anon", "mlock", "pipe" };	/* enum hog_kind */
 	uint64_t mib;
 	struct hog *h;
 	size_t pages;
@@ -564,9 +575,8 @@ static void step_hog(struct run *r, struct scn_step *st)
 	else
 		snprintf(h->name, sizeof(h->name), "hog%d", h->id);
 	pages = (size_t)(mib << 20) / r->geo.page_size;
-	for (kind = 0; kind < 3 && strcmp(st->argv[0], hog_kinds[kind]); kind++)
-		;
-	if (kind == 3) {
+	kind = hog_step_kind(st);
+	if (kind < 0) {
 		skip_step(r, "hog: kind is anon, mlock or pipe");
 		return;
 	}
@@ -790,9 +800,8 @@ static double verb_seconds(const struct run *r, const struct step_verb *v)
 
 static double guest_seconds(const struct run *r, const struct step_verb *v, const struct scn_step *st)
 {
-	/* a hog: its start, then per MiB faulted in */
-	static const char *const hog_kinds[] = { "anon", "mlock", "pipe" };
 	uint64_t mib;
+	int kind;
 
 	if (r->step_seconds >= 0)
 		return r->step_seconds;	/* by the work the step did */
@@ -801,10 +810,10 @@ static double guest_seconds(const struct run *r, const struct step_verb *v, cons
 
 		return t > 0 && t < 86400 ? t : 0;
 	}
-	if (!strcmp(v->verb, "hog") && st->argc >= 2 && !scn_parse_size(st->argv[1], &mib))
-		for (int k = 0; k < 3; k++)
-			if (!strcmp(st->argv[0], hog_kinds[k]))
-				return r->clk->hog_start[k] + r->clk->hog_per_mib[k] * (double)mib;
+	/* a hog: its start, then per MiB faulted in */
+	if (!strcmp(v->verb, "hog") && (kind = hog_step_kind(st)) >= 0 && st->argc >= 2 &&
+	    !scn_parse_size(st->argv[1], &mib))
+		return r->clk->hog_start[kind] + r->clk->hog_per_mib[kind] * (double)mib;
 	return verb_seconds(r, v);
 }
 
@@ -820,8 +829,8 @@ static double hog_mlock_seconds(const struct run *r, const struct scn_step *st)
 	uint64_t mib;
 	double pass;
 
-	if (st->argc < 2 || strcmp(st->argv[0], "mlock") || scn_parse_size(st->argv[1], &mib) ||
-	    r->step_seconds >= 0)
+	if (r->step_seconds >= 0 || hog_step_kind(st) != HOG_MLOCK || st->argc < 2 ||
+	    scn_parse_size(st->argv[1], &mib))
 		return 0;
 	pass = (r->clk->hog_per_mib[HOG_MLOCK] - r->clk->hog_per_mib[HOG_ANON]) * (double)mib;
 	return pass > 0 ? pass : 0;
