@@ -580,6 +580,7 @@ static void step_hog(struct run *r, struct scn_step *st)
 		skip_step(r, "hog: kind is anon, mlock or pipe");
 		return;
 	}
+	h->page_tables = kind != HOG_PIPE;
 	if (r->t->hog(r, h, (enum hog_kind)kind, pages) == -EOPNOTSUPP) {
 		skip_step(r, "hog pipe needs the machine in process");
 		return;

@@ -37,8 +37,10 @@ struct hog {
 	char name[64];
 	int id;
 	struct memhp_region *region;
-	long *pfns;		/* pipe: order-0 kernel pages */
+	long *pfns;		/* pipe: order-0 kernel pages; anon, mlock: its page tables */
 	size_t nr;
+	size_t nr_tables;	/* of pfns, for a mapping */
+	bool page_tables;	/* a process's own mapping: it needs page tables */
 };
 
 struct run;

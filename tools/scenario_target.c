@@ -285,6 +285,37 @@ static int daemon_kpf(struct run *r, unsigned long block, unsigned long *start, 
 
 /* ---- memory users ---------------------------------------------------------- */
 
+/*
+ * The page tables a fresh mapping of that many pages needs: a PTE page
+ * per page_size / 8 pages and a PMD page per that squared (x86-64 and
+ * arm64 alike), allocated as the process faults (__pte_alloc: the
+ * kernel's own unmovable pages, GFP_PGTABLE_USER, from the kernel zones
+ * of the CPU's node - node 0, where run-scenario puts every CPU) and
+ * freed at its exit.  They come before the mapping's pages, as each
+ * range's table comes before its first fault: memhp_region_alloc takes
+ * the pages at once.
+ */
+static size_t mapping_page_tables(const struct run *r, size_t pages)
+{
+	size_t per = r->geo.page_size / 8;
+
+	return (pages + per - 1) / per + (pages + per * per - 1) / (per * per);
+}
+
+static void local_page_tables(struct run *r, struct hog *h, size_t pages)
+{
+	size_t n = mapping_page_tables(r, pages);
+
+	h->pfns = calloc(n, sizeof(*h->pfns));
+	for (size_t i = 0; h->pfns && i < n; i++) {
+		long pfn = memhp_alloc_pages(r->m, 0, 0);
+
+		if (pfn < 0)
+			break;
+		h->pfns[h->nr_tables++] = pfn;
+	}
+}
+
 static int local_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pages)
 {
 	if (kind == HOG_PIPE) {
@@ -299,6 +330,8 @@ static int local_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pa
 		}
 		return 0;
 	}
+	if (h->page_tables)
+		local_page_tables(r, h, pages);
 	if (memhp_region_alloc(r->m, pages, 0, kind == HOG_MLOCK ? MEMHP_REGION_MLOCK : 0, &h->region))
 		return 0;
 	/* the process touches every page */
@@ -307,7 +340,8 @@ static int local_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pa
 	return 0;
 }
 
-/* memhpd's users are movable memory, touched; it has no pipe buffers */
+/* memhpd's users are movable memory, touched; it has no pipe buffers, and
+ * its hogs no page tables (the kernel's own pages are the machine's alone) */
 static int daemon_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pages)
 {
 	char size[32];
@@ -326,7 +360,7 @@ static void local_hog_free(struct run *r, struct hog *h)
 {
 	if (h->region)
 		memhp_region_free(h->region);
-	for (size_t i = 0; h->pfns && i < h->nr; i++)
+	for (size_t i = 0; h->pfns && i < (h->page_tables ? h->nr_tables : h->nr); i++)
 		memhp_free_pages(r->m, (unsigned long)h->pfns[i], 0);
 	free(h->pfns);
 }

@@ -538,6 +538,23 @@ printf 'mem 1G\nhotadd d1 128M\nfrobnicate 3\n' > "$out/bad.scn"
 "$build/memhpctl" run "$out/bad.scn" > /dev/null 2> "$out/scn.err"; rc=$?
 check "an unknown scenario verb is an error with its line" \
 	"[ $rc = 2 ] && grep -q 'bad.scn:3: unknown verb .frobnicate.' '$out/scn.err'"
+# a hog's page tables: its mapping's PTE pages (one per 2 MiB) and PMD
+# page (one per GiB) are the kernel's own unmovable pages, taken from the
+# kernel zones while its memory fills ZONE_MOVABLE, and given back at exit
+printf 'mem 1G\nauto_online online_movable\nhotadd d1 512M\nhog anon 256 as H\nkill H\n' > "$out/pgtables.scn"
+"$build/memhpctl" run "$out/pgtables.scn" --no-guest-processes --json -o "$out/pgtables.json" > /dev/null 2>&1
+check "memhpctl run: a 256 MiB hog's page tables are 129 pages of the kernel zones, freed at its kill" \
+	"python3 - '$out/pgtables.json' <<'PY'
+import json, sys
+steps = json.load(open(sys.argv[1]))['steps']
+def used(step, movable):
+    return sum(z['managed'] - z['free'] - z['pcp_count'] for z in step['snapshot']['zones']
+               if (z['zone'] == 'Movable') == movable)
+added, hog, killed = steps[1], steps[2], steps[3]
+sys.exit(not (used(hog, False) - used(added, False) == 128 + 1 and
+              used(hog, True) - used(added, True) == 65536 and
+              used(killed, False) == used(added, False) and used(killed, True) == used(added, True)))
+PY"
 # the guest's clock: a `sleep` lets vmstat_update decay the lists a kill
 # filled (the machine alone: the guest's processes' copy-on-write pages,
 # freed at each step, would drain a batch of their own)
