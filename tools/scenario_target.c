@@ -302,36 +302,28 @@ static size_t mapping_page_tables(const struct run *r, size_t pages)
 	return (pages + per - 1) / per + (pages + per * per - 1) / (per * per);
 }
 
-static void local_page_tables(struct run *r, struct hog *h, size_t pages)
+/* n of the kernel's own order-0 pages, unmovable, into h->pfns; *got counts them */
+static void local_kernel_pages(struct run *r, struct hog *h, size_t n, size_t *got)
 {
-	size_t n = mapping_page_tables(r, pages);
-
 	h->pfns = calloc(n, sizeof(*h->pfns));
 	for (size_t i = 0; h->pfns && i < n; i++) {
 		long pfn = memhp_alloc_pages(r->m, 0, 0);
 
 		if (pfn < 0)
 			break;
-		h->pfns[h->nr_tables++] = pfn;
+		h->pfns[(*got)++] = pfn;
 	}
 }
 
 static int local_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pages)
 {
 	if (kind == HOG_PIPE) {
-		/* pipe buffers: the kernel's own order-0 pages, unmovable */
-		h->pfns = calloc(pages, sizeof(*h->pfns));
-		for (size_t i = 0; h->pfns && i < pages; i++) {
-			long pfn = memhp_alloc_pages(r->m, 0, 0);
-
-			if (pfn < 0)
-				break;
-			h->pfns[h->nr++] = pfn;
-		}
+		/* pipe buffers */
+		local_kernel_pages(r, h, pages, &h->nr);
 		return 0;
 	}
 	if (h->page_tables)
-		local_page_tables(r, h, pages);
+		local_kernel_pages(r, h, mapping_page_tables(r, pages), &h->nr_tables);
 	if (memhp_region_alloc(r->m, pages, 0, kind == HOG_MLOCK ? MEMHP_REGION_MLOCK : 0, &h->region))
 		return 0;
 	/* the process touches every page */
