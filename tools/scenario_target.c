@@ -324,8 +324,15 @@ static int local_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pa
 	}
 	if (h->page_tables)
 		local_kernel_pages(r, h, mapping_page_tables(r, pages), &h->nr_tables);
-	if (memhp_region_alloc(r->m, pages, 0, kind == HOG_MLOCK ? MEMHP_REGION_MLOCK : 0, &h->region))
+	if (memhp_region_alloc(r->m, pages, 0, kind == HOG_MLOCK ? MEMHP_REGION_MLOCK : 0, &h->region)) {
+		/* the process dies of it: its page tables go with it */
+		for (size_t i = 0; i < h->nr_tables; i++)
+			memhp_free_pages(r->m, (unsigned long)h->pfns[i], 0);
+		free(h->pfns);
+		h->pfns = NULL;
+		h->nr_tables = 0;
 		return 0;
+	}
 	/* the process touches every page */
 	memset(memhp_region_addr(h->region), 0x5a, pages * r->geo.page_size);
 	h->nr = pages;
