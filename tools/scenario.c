@@ -549,7 +549,7 @@ static const char *const hog_kind_names[] = { "anon", "mlock", "pipe" };
 /* a hog step's kind, -1 when its first word names none */
 static int hog_step_kind(const struct scn_step *st)
 {
-	for (int k = 0; st->argc && k < 3; k++)
+	for (int k = 0; st->argc && k < (int)(sizeof(hog_kind_names) / sizeof(*hog_kind_names)); k++)
 		if (!strcmp(st->argv[0], hog_kind_names[k]))
 			return k;
 	return -1;

@@ -37,9 +37,9 @@ struct hog {
 	char name[64];
 	int id;
 	struct memhp_region *region;
-	long *pfns;		/* pipe: order-0 kernel pages; anon, mlock: its page tables */
-	size_t nr;
-	size_t nr_tables;	/* of pfns, for a mapping */
+	long *pfns;		/* the kernel's own order-0 pages it holds: pipe buffers, page tables */
+	size_t nr_pfns;
+	size_t nr;		/* its pages */
 	bool page_tables;	/* a process's own mapping: it needs page tables */
 };
 

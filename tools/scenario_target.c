@@ -302,8 +302,8 @@ static size_t mapping_page_tables(const struct run *r, size_t pages)
 	return (pages + per - 1) / per + (pages + per * per - 1) / (per * per);
 }
 
-/* n of the kernel's own order-0 pages, unmovable, into h->pfns; *got counts them */
-static void local_kernel_pages(struct run *r, struct hog *h, size_t n, size_t *got)
+/* up to n of the kernel's own order-0 pages, unmovable, into h->pfns */
+static void local_kernel_pages(struct run *r, struct hog *h, size_t n)
 {
 	h->pfns = calloc(n, sizeof(*h->pfns));
 	for (size_t i = 0; h->pfns && i < n; i++) {
@@ -311,26 +311,32 @@ static void local_kernel_pages(struct run *r, struct hog *h, size_t n, size_t *g
 
 		if (pfn < 0)
 			break;
-		h->pfns[(*got)++] = pfn;
+		h->pfns[h->nr_pfns++] = pfn;
 	}
+}
+
+static void local_kernel_pages_free(struct run *r, struct hog *h)
+{
+	for (size_t i = 0; i < h->nr_pfns; i++)
+		memhp_free_pages(r->m, (unsigned long)h->pfns[i], 0);
+	free(h->pfns);
+	h->pfns = NULL;
+	h->nr_pfns = 0;
 }
 
 static int local_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pages)
 {
 	if (kind == HOG_PIPE) {
 		/* pipe buffers */
-		local_kernel_pages(r, h, pages, &h->nr);
+		local_kernel_pages(r, h, pages);
+		h->nr = h->nr_pfns;
 		return 0;
 	}
 	if (h->page_tables)
-		local_kernel_pages(r, h, mapping_page_tables(r, pages), &h->nr_tables);
+		local_kernel_pages(r, h, mapping_page_tables(r, pages));
 	if (memhp_region_alloc(r->m, pages, 0, kind == HOG_MLOCK ? MEMHP_REGION_MLOCK : 0, &h->region)) {
 		/* the process dies of it: its page tables go with it */
-		for (size_t i = 0; i < h->nr_tables; i++)
-			memhp_free_pages(r->m, (unsigned long)h->pfns[i], 0);
-		free(h->pfns);
-		h->pfns = NULL;
-		h->nr_tables = 0;
+		local_kernel_pages_free(r, h);
 		return 0;
 	}
 	/* the process touches every page */
@@ -359,9 +365,7 @@ static void local_hog_free(struct run *r, struct hog *h)
 {
 	if (h->region)
 		memhp_region_free(h->region);
-	for (size_t i = 0; h->pfns && i < (h->page_tables ? h->nr_tables : h->nr); i++)
-		memhp_free_pages(r->m, (unsigned long)h->pfns[i], 0);
-	free(h->pfns);
+	local_kernel_pages_free(r, h);
 }
 
 static void local_seconds(struct run *r, int n)
