@@ -232,8 +232,30 @@ static double write_seconds(const struct run *r, const char *value, long block, 
 	return !strcmp(value, "offline") || !strcmp(value, "0") ? r->clk->write_offline : r->clk->write_online;
 }
 
+static void watcher_start(struct run *r, double start, double seconds);
+
+/*
+ * A write's own seconds where the guest's clock does not count writes
+ * (the x86 guest): a refused write took 0.04-0.05 s there, one that
+ * offlined a block with a few hundred pages to move 0.07-0.09 s
+ * (tests/oracle/random/887.json.xz), the migration counted apart.
+ */
+#define WRITE_SECONDS_UNTIMED 0.045
+
+/* the running write's seconds on the watchers' clock */
+static double watched_write_seconds(const struct run *r, const char *value, long block, bool ok,
+				    unsigned long migrated)
+{
+	double d = write_seconds(r, value, block, ok);
+
+	return (d > 0 ? d : WRITE_SECONDS_UNTIMED) + r->clk->migrate_page * (double)migrated;
+}
+
 static void record_write(struct run *r, const char *path, const char *value, long block)
 {
+	double start = r->clock + r->step_write_clock;
+	unsigned long watched_before = 0, watched_after = 0;
+	bool watched = r->guest_processes && pages_migrated(r, &watched_before);
 	unsigned int limit_ms = r->write_timeout_ms ? r->write_timeout_ms : WRITE_TIMEOUT_MS_DEFAULT;
 	unsigned long before, after;
 	bool counted = r->counting_migrations && pages_migrated(r, &before);
@@ -263,6 +285,18 @@ static void record_write(struct run *r, const char *path, const char *value, lon
 	} else {
 		r->step_writes++;
 		r->write_seconds += write_seconds(r, value, block, ret >= 0);
+	}
+	if (r->guest_processes) {
+		double d = limit_ms / 1000.0;
+
+		if (!timed_out)
+			d = watched_write_seconds(r, value, block, ret >= 0,
+						  watched && pages_migrated(r, &watched_after) &&
+								  watched_after >= watched_before
+							  ? watched_after - watched_before
+							  : 0);
+		r->step_write_clock += d;
+		watcher_start(r, start, d);
 	}
 	res_begin_object(&r->act, NULL);
 	res_string(&r->act, "path", path);
@@ -1059,6 +1093,7 @@ static int run_one_step(struct run *r, struct scn_step *st)
 	r->write_seconds = 0;
 	r->waited_seconds = 0;
 	r->waited_migrations = 0;
+	r->step_write_clock = 0;
 	res_init(&r->act);
 	if (!strcmp(st->verb, "hog")) {
 		/*
@@ -1230,6 +1265,7 @@ static void guest_processes_fork(struct run *r)
 	if (!r->guest_processes)
 		return;		/* --no-guest-processes */
 	r->guest_cow_gen++;	/* the copies' names differ from the pages' */
+	r->guest_cow_exited = 0;
 	for (size_t i = 0; i < guest_cow_pages(r); i++) {
 		struct hog old = r->guest_cow[i];
 
@@ -1237,6 +1273,90 @@ static void guest_processes_fork(struct run *r)
 		guest_cow_fault(r, i);
 		hog_free(r, &old);
 	}
+}
+
+/*
+ * The oracle runs each sysfs write as `timeout T memtool w PATH VALUE`,
+ * and busybox's timeout forks a watcher: a grandchild of the step's shell
+ * that sleeps a second at a time and exits at the first wake-up that finds
+ * the writer gone - max(1, ceil(d)) seconds after a write of d seconds
+ * began.  Its exit frees the pages it was left with (11-13 each in the
+ * kernel's trace of seed 1897, tests/oracle/random/trace/1897-watchers.*),
+ * on the guest's CPU, through that CPU's list of their zone.  If an
+ * offline of that zone is running then, zone_pcp_disable has that list's
+ * limits at 0: the pages pass straight to the buddy and pcp->high is left
+ * at 0, which the list's next use after zone_pcp_enable clamps up to
+ * high_min - not back to what the traffic had tuned (887, 1897).  Outside
+ * an offline the watchers' pages are part of the steps' fork traffic
+ * (guest_processes_fork); here they are taken from it.
+ */
+#define WATCHER_PAGES 12
+
+/* the write that began at start and took seconds leaves its watcher */
+static void watcher_start(struct run *r, double start, double seconds)
+{
+	double whole = (double)(long)seconds;	/* the wake-ups are whole seconds apart */
+	double exit_at = start + (seconds > 1 ? whole + (whole < seconds) : 1);
+
+	if (r->nr_watchers == WATCHERS_MAX) {
+		/* the oldest exits first: it is the one memhp forgets */
+		memmove(r->watcher_exit, r->watcher_exit + 1, (WATCHERS_MAX - 1) * sizeof(double));
+		r->nr_watchers--;
+	}
+	r->watcher_exit[r->nr_watchers++] = exit_at;
+}
+
+/* a watcher exits: its pages, the step's copies not yet freed, go */
+static void watcher_exit_frees(struct run *r)
+{
+	size_t n = guest_cow_pages(r);
+
+	for (int k = 0; k < WATCHER_PAGES && r->guest_cow_exited < n; k++)
+		hog_free(r, &r->guest_cow[r->guest_cow_exited++]);
+}
+
+/*
+ * How long the offline that begins now keeps its zone's lists disabled:
+ * its migration, a page for each page on the LRU of its range; counted
+ * only as far as `need` seconds, the latest exit that could fall in it.
+ */
+static double offline_window_seconds(struct run *r, const struct memhp_memory_notify *mn, double need)
+{
+	unsigned long lru = 0;
+
+	for (unsigned long pfn = mn->start_pfn; pfn < mn->start_pfn + mn->nr_pages; pfn++) {
+		if (r->clk->migrate_page * (double)lru >= need)
+			break;
+		lru += (memhp_kpageflags(r->m, pfn) >> MEMHP_KPF_LRU) & 1;
+	}
+	return r->clk->migrate_page * (double)lru;
+}
+
+/* MEM_GOING_OFFLINE: the watchers that exit while this offline runs */
+static int watchers_exit_in_offline(void *arg, enum memhp_mem_action action, const struct memhp_memory_notify *mn)
+{
+	struct run *r = arg;
+	double now = r->clock + r->step_write_clock, latest = now, window;
+	int kept = 0;
+
+	if (action != MEMHP_MEM_GOING_OFFLINE)
+		return 0;
+	for (int i = 0; i < r->nr_watchers; i++)
+		if (r->watcher_exit[i] > latest)
+			latest = r->watcher_exit[i];
+	if (latest <= now)
+		return 0;
+	window = offline_window_seconds(r, mn, latest - now);
+	for (int i = 0; i < r->nr_watchers; i++) {
+		double exit_at = r->watcher_exit[i];
+
+		if (exit_at >= now && exit_at <= now + window)
+			watcher_exit_frees(r);
+		else if (exit_at > now)
+			r->watcher_exit[kept++] = exit_at;
+	}
+	r->nr_watchers = kept;
+	return 0;
 }
 
 /* this thread on the host CPU it runs on now (best effort) */
@@ -1289,6 +1409,9 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	record_coldplug(r, s);
 	if (!opt->no_guest_processes)
 		start_guest_user_space(r, s);
+	/* the watchers' exits during offlines: only where the machine is ours */
+	if (r->guest_processes && r->m)
+		memhp_register_memory_notifier(r->m, watchers_exit_in_offline, r, 0);
 	json_init(&r->j, out, opt->pretty);
 	begin_output(r, s, cmdline);
 	r->clk = guest_clock_of(s->arch);
@@ -1310,6 +1433,8 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	hog_free(r, &r->guest_rootfs);
 	for (size_t i = 0; i < GUEST_COW_MAX_PAGES; i++)
 		hog_free(r, &r->guest_cow[i]);
+	if (r->guest_processes && r->m)
+		memhp_unregister_memory_notifier(r->m, watchers_exit_in_offline, r);
 	r->t->close(r);
 out:
 	free(cmdline);

@@ -47,6 +47,8 @@ struct run;
 
 /* the most pages the guest's processes copy per step (4 KiB pages) */
 #define GUEST_COW_MAX_PAGES 48
+/* the oracle's `timeout` watchers alive at once that memhp follows */
+#define WATCHERS_MAX 64
 
 /*
  * Where the steps act: the machine in process, or a running memhpd (its
@@ -118,6 +120,10 @@ struct run {
 	bool guest_processes;		/* they run (not --no-guest-processes) */
 	struct hog guest_cow[GUEST_COW_MAX_PAGES]; /* ... the pages they write, one each */
 	unsigned int guest_cow_gen;	/* steps so far: their copies' names */
+	size_t guest_cow_exited;	/* of them, freed by watchers since the last fork */
+	double watcher_exit[WATCHERS_MAX];	/* the writes' `timeout` watchers: when each exits */
+	int nr_watchers;
+	double step_write_clock;	/* this step's writes so far, on the watchers' clock */
 };
 
 /* the oracle's guest runs every sysfs write under `timeout 120` */
