@@ -1265,7 +1265,6 @@ static void guest_processes_fork(struct run *r)
 	if (!r->guest_processes)
 		return;		/* --no-guest-processes */
 	r->guest_cow_gen++;	/* the copies' names differ from the pages' */
-	r->guest_cow_exited = 0;
 	for (size_t i = 0; i < guest_cow_pages(r); i++) {
 		struct hog old = r->guest_cow[i];
 
@@ -1306,13 +1305,29 @@ static void watcher_start(struct run *r, double start, double seconds)
 	r->watcher_exit[r->nr_watchers++] = exit_at;
 }
 
-/* a watcher exits: its pages, the step's copies not yet freed, go */
-static void watcher_exit_frees(struct run *r)
+/*
+ * A watcher exits: its pages, taken from the step's copies not yet freed,
+ * go - those outside the range being offlined, [lo, hi).  A page inside
+ * it is isolated: its free would pass the list by, and the kernel's
+ * offline migrates every page of that range (1897: 32768 of 32768), so the
+ * watchers' pages were elsewhere.
+ */
+static void watcher_exit_frees(struct run *r, unsigned long lo, unsigned long hi)
 {
-	size_t n = guest_cow_pages(r);
+	int freed = 0;
 
-	for (int k = 0; k < WATCHER_PAGES && r->guest_cow_exited < n; k++)
-		hog_free(r, &r->guest_cow[r->guest_cow_exited++]);
+	for (size_t i = 0; i < guest_cow_pages(r) && freed < WATCHER_PAGES; i++) {
+		struct hog *h = &r->guest_cow[i];
+		unsigned long pfn;
+
+		if (!h->region)
+			continue;	/* another watcher's, freed already */
+		pfn = (unsigned long)memhp_region_pfn(h->region, 0);
+		if (pfn >= lo && pfn < hi)
+			continue;
+		hog_free(r, h);
+		freed++;
+	}
 }
 
 /*
@@ -1351,7 +1366,7 @@ static int watchers_exit_in_offline(void *arg, enum memhp_mem_action action, con
 		double exit_at = r->watcher_exit[i];
 
 		if (exit_at >= now && exit_at <= now + window)
-			watcher_exit_frees(r);
+			watcher_exit_frees(r, mn->start_pfn, mn->start_pfn + mn->nr_pages);
 		else if (exit_at > now)
 			r->watcher_exit[kept++] = exit_at;
 	}

@@ -120,7 +120,6 @@ struct run {
 	bool guest_processes;		/* they run (not --no-guest-processes) */
 	struct hog guest_cow[GUEST_COW_MAX_PAGES]; /* ... the pages they write, one each */
 	unsigned int guest_cow_gen;	/* steps so far: their copies' names */
-	size_t guest_cow_exited;	/* of them, freed by watchers since the last fork */
 	double watcher_exit[WATCHERS_MAX];	/* the writes' `timeout` watchers: when each exits */
 	int nr_watchers;
 	double step_write_clock;	/* this step's writes so far, on the watchers' clock */
