@@ -254,11 +254,10 @@ static double watched_write_seconds(const struct run *r, const char *value, long
 static void record_write(struct run *r, const char *path, const char *value, long block)
 {
 	double start = r->clock + r->step_write_clock;
-	unsigned long watched_before = 0, watched_after = 0;
-	bool watched = r->guest_processes && pages_migrated(r, &watched_before);
 	unsigned int limit_ms = r->write_timeout_ms ? r->write_timeout_ms : WRITE_TIMEOUT_MS_DEFAULT;
-	unsigned long before, after;
-	bool counted = r->counting_migrations && pages_migrated(r, &before);
+	unsigned long before, after, moved = 0;
+	/* the pages it migrates: for the step's clock, and for its watcher's */
+	bool counted = (r->counting_migrations || r->guest_processes) && pages_migrated(r, &before);
 	struct timespec t0, t1;
 	bool timed_out;
 	char buf[4200];
@@ -272,6 +271,8 @@ static void record_write(struct run *r, const char *path, const char *value, lon
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	timed_out = ret == -EINTR && r->t->write_times_out &&
 		    (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= limit_ms;
+	if (counted && pages_migrated(r, &after) && after >= before)
+		moved = after - before;
 	/*
 	 * The oracle's guest waited the whole limit before it killed the
 	 * writer: that is the write's time on its clock, the pages it
@@ -280,21 +281,15 @@ static void record_write(struct run *r, const char *path, const char *value, lon
 	 */
 	if (timed_out) {
 		r->waited_seconds += limit_ms / 1000.0;
-		if (counted && pages_migrated(r, &after) && after >= before)
-			r->waited_migrations += after - before;
+		if (r->counting_migrations)
+			r->waited_migrations += moved;
 	} else {
 		r->step_writes++;
 		r->write_seconds += write_seconds(r, value, block, ret >= 0);
 	}
 	if (r->guest_processes) {
-		double d = limit_ms / 1000.0;
+		double d = timed_out ? limit_ms / 1000.0 : watched_write_seconds(r, value, block, ret >= 0, moved);
 
-		if (!timed_out)
-			d = watched_write_seconds(r, value, block, ret >= 0,
-						  watched && pages_migrated(r, &watched_after) &&
-								  watched_after >= watched_before
-							  ? watched_after - watched_before
-							  : 0);
 		r->step_write_clock += d;
 		watcher_start(r, start, d);
 	}
