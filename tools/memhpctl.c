@@ -1341,6 +1341,84 @@ static int append_word(char **extra, size_t *len, const char *a)
 	return 0;
 }
 
+/*
+ * --timeline FILE: "STEP START END SNAPSHOT" a line (the step's start, its
+ * action's end, its snapshot's start) and "period T" a line (where a vmstat
+ * period ended), seconds on the recorded guest's clock since its boot
+ * snapshot began ('#' starts a comment); tests/oracle/timeline.py writes it
+ * off a recording.
+ */
+struct timeline {
+	struct scn_step_time *steps;
+	int nr_steps;
+	double *periods;
+	long nr_periods;
+};
+
+static void timeline_free(struct timeline *tl)
+{
+	free(tl->steps);
+	free(tl->periods);
+	memset(tl, 0, sizeof(*tl));
+}
+
+/* one line into tl: 1 when it is neither form, -ENOMEM */
+static int timeline_line(struct timeline *tl, const char *line)
+{
+	struct scn_step_time st;
+	double t;
+	char tail;
+	void *grown;
+
+	if (sscanf(line, " period %lf %c", &t, &tail) == 1) {
+		if (!(t > -1e7 && t < 1e7) || (tl->nr_periods && t < tl->periods[tl->nr_periods - 1]))
+			return 1;
+		grown = realloc(tl->periods, (size_t)(tl->nr_periods + 1) * sizeof(*tl->periods));
+		if (!grown)
+			return -ENOMEM;
+		tl->periods = grown;
+		tl->periods[tl->nr_periods++] = t;
+		return 0;
+	}
+	if (sscanf(line, "%d %lf %lf %lf %c", &st.step, &st.start, &st.end, &st.snapshot, &tail) != 4 ||
+	    st.step < 1 || !(st.start >= 0 && st.start <= st.end && st.end <= st.snapshot && st.snapshot < 1e7))
+		return 1;
+	grown = realloc(tl->steps, (size_t)(tl->nr_steps + 1) * sizeof(*tl->steps));
+	if (!grown)
+		return -ENOMEM;
+	tl->steps = grown;
+	tl->steps[tl->nr_steps++] = st;
+	return 0;
+}
+
+static int read_timeline(const char *path, struct timeline *tl)
+{
+	char line[256];
+	int lineno = 0, ret = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		fprintf(stderr, "memhpctl run: --timeline %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (!ret && fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "#\n")] = 0;
+		if (!line[strspn(line, " \t")])
+			continue;
+		ret = timeline_line(tl, line);
+	}
+	fclose(f);
+	if (ret < 0)
+		fprintf(stderr, "memhpctl run: --timeline %s: %s\n", path, strerror(-ret));
+	else if (ret)
+		fprintf(stderr, "memhpctl run: --timeline %s:%d: want STEP START END SNAPSHOT "
+			"(0 <= START <= END <= SNAPSHOT seconds) or period T (ascending)\n", path, lineno);
+	if (ret)
+		timeline_free(tl);
+	return ret ? -1 : 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1348,8 +1426,11 @@ static int cmd_run(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' }, { "backing-dir", required_argument, NULL, 'b' },
 		{ "socket", required_argument, NULL, 's' }, { "kernel-image", required_argument, NULL, 'k' },
 		{ "huge-pages", no_argument, NULL, 'H' }, { "no-guest-processes", no_argument, NULL, 'G' },
-		{ "vmstat-phase", required_argument, NULL, 'v' }, HELP_OPTION, { NULL, 0, NULL, 0 },
+		{ "vmstat-phase", required_argument, NULL, 'v' }, { "timeline", required_argument, NULL, 't' },
+		HELP_OPTION, { NULL, 0, NULL, 0 },
 	};
+	struct timeline timeline = { 0 };
+	const char *timeline_path = NULL;
 	struct scn_options opt = { .vmstat_phase = -1 };
 	char *end;
 	struct scn_totals totals;
@@ -1381,6 +1462,7 @@ static int cmd_run(int argc, char **argv)
 			if (end == optarg || *end || !(opt.vmstat_phase >= 0 && opt.vmstat_phase < 1))
 				return bad_usage("--vmstat-phase takes the fraction of a second, 0 to below 1 (0.5)");
 			break;
+		case 't': timeline_path = optarg; break;
 		}
 	}
 	if (optind >= argc)
@@ -1406,7 +1488,19 @@ static int cmd_run(int argc, char **argv)
 	opt.extra_cmdline = extra;
 	if (socket_given)
 		opt.socket = socket_path;
+	if (timeline_path && read_timeline(timeline_path, &timeline)) {
+		if (out != stdout)
+			fclose(out);
+		scenario_free(&s);
+		free(extra);
+		return 2;
+	}
+	opt.timeline = timeline.steps;
+	opt.nr_timeline = timeline.nr_steps;
+	opt.periods = timeline.periods;
+	opt.nr_periods = timeline.nr_periods;
 	ret = scenario_run(&s, &opt, out, &totals);
+	timeline_free(&timeline);
 	if (out != stdout)
 		fclose(out);
 	if (ret && ret != -EUCLEAN)
@@ -1502,7 +1596,8 @@ static const struct command commands[] = {
 	{ "demo", run_demo, "[--svg FILE] [--json FILE] [--device SIZE]",
 	  "the main job: 256 GiB of CXL memory on a 2 GiB machine, memmap_on_memory off and on" },
 	{ "run", cmd_run, "FILE [--json] [--pretty] [-o OUT] [--backing-dir DIR] [--huge-pages] [--socket PATH] [--kernel-image ADDR]\n"
-	  "         [--no-guest-processes] [--vmstat-phase S] [KERNEL_OPTION...]",
+	  "         [--no-guest-processes] [--vmstat-phase S] [--timeline FILE]\n"
+	  "         [KERNEL_OPTION...]",
 	  "run a scenario (the oracle's language); with --socket, on a running memhpd" },
 	{ "device", cmd_device, "add NAME SIZE [--node N] [--addr A] [--backing FILE] | del NAME | list [--json]",
 	  "DIMMs in and out of a running memhpd" },

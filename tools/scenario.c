@@ -866,22 +866,76 @@ static double hog_mlock_seconds(const struct run *r, const struct scn_step *st)
 	return pass > 0 ? pass : 0;
 }
 
-/* how many periods have ended by second t of the clock (t >= 0) */
-static long periods_ended(double t, double phase)
+/*
+ * how many periods have ended by second t of the clock (t >= 0): at every
+ * whole second plus the phase, or where the recording's timeline puts
+ * them (its `period` lines, ascending)
+ */
+static long periods_ended(const struct run *r, double t)
 {
-	return t < phase ? 0 : (long)(t - phase) + 1;
+	long lo = 0, hi = r->nr_periods;
+
+	if (!r->nr_periods)
+		return t < r->vmstat_phase ? 0 : (long)(t - r->vmstat_phase) + 1;
+	while (lo < hi) {
+		long mid = (lo + hi) / 2;
+
+		if (r->periods[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* when period j (from 0) ends; past the timeline's last, once a second */
+static double period_end(const struct run *r, long j)
+{
+	if (!r->nr_periods)
+		return r->vmstat_phase + (double)j;
+	if (j < r->nr_periods)
+		return r->periods[j];
+	return r->periods[r->nr_periods - 1] + (double)(j - r->nr_periods + 1);
 }
 
 /* the step's seconds pass: a vmstat period for each one that ends in them */
 static void guest_clock_run(struct run *r, double seconds)
 {
 	double end = r->clock + seconds;
-	long periods = periods_ended(end, r->vmstat_phase) - periods_ended(r->clock, r->vmstat_phase);
+	long periods = periods_ended(r, end) - periods_ended(r, r->clock);
 
 	r->clock = end;
 	if (periods > 0)
 		r->t->seconds(r, periods < 86400 ? (int)periods : 86400);
 }
+
+/* the clock on to second t, when that is still ahead */
+static void guest_clock_run_to(struct run *r, double t)
+{
+	if (t > r->clock)
+		guest_clock_run(r, t - r->clock);
+}
+
+/*
+ * A recording's clock (--timeline): when the step began and when its
+ * snapshot did, on the recorded guest's own clock - the whole of what the
+ * model estimates (waits, migrations, a hog's faults, the snapshots), so
+ * that a replay differs from the kernel's run only by the rules.  NULL
+ * for a step the timeline does not give.
+ */
+static const struct scn_step_time *recorded_step_time(const struct run *r, int step)
+{
+	for (int i = 0; i < r->nr_timeline; i++)
+		if (r->timeline[i].step == step)
+			return &r->timeline[i];
+	return NULL;
+}
+
+/*
+ * The snapshot reads /proc/zoneinfo after /proc/meminfo (snap.sh): a
+ * period that ends in the first two cats' time is in what it reads.
+ */
+#define SNAPSHOT_ZONEINFO_SECONDS 0.02
 
 const struct step_verb *find_step_verb(const char *verb)
 {
@@ -1072,6 +1126,117 @@ static void run_counting_migrations(struct run *r, struct scn_step *st, const st
 		r->step_seconds = (r->step_seconds < 0 ? verb_seconds(r, v) : r->step_seconds) + r->waited_seconds;
 }
 
+/* a hog's faults alone, at the model's pace (an mlocked one's at the anonymous one's) */
+static double hog_fault_seconds(const struct run *r, const struct scn_step *st)
+{
+	int kind = hog_step_kind(st);
+	uint64_t mib;
+
+	if (kind < 0 || st->argc < 2 || scn_parse_size(st->argv[1], &mib))
+		return 0;
+	return r->clk->hog_per_mib[kind == HOG_MLOCK ? HOG_ANON : kind] * (double)mib;
+}
+
+/*
+ * The periods that end between start and end on the recorded clock run
+ * among a hog's pages (hog_periods: after which fraction of them each
+ * one ends), which the target's hog or exit follows; those before start
+ * run now.  periods_among_done runs what the target did not.
+ */
+static void periods_among(struct run *r, double start, double end)
+{
+	long first, n;
+
+	guest_clock_run_to(r, start);
+	if (start < r->clock)
+		start = r->clock;
+	first = periods_ended(r, r->clock);
+	n = periods_ended(r, end) - first;
+	r->nr_hog_periods = n < HOG_PERIODS_MAX ? (int)n : HOG_PERIODS_MAX;
+	for (int i = 0; i < r->nr_hog_periods; i++) {
+		double t = period_end(r, first + i);
+
+		r->hog_periods[i] = end > start ? (t - start) / (end - start) : 1;
+	}
+	/* the periods it has no room for run after it */
+	if (end > r->clock && r->nr_hog_periods == n)
+		r->clock = end;
+	r->hog_periods_done = 0;
+}
+
+static void periods_among_done(struct run *r)
+{
+	/* a hog that never started (its words refused) still let them end */
+	if (r->hog_periods_done < r->nr_hog_periods)
+		r->t->seconds(r, r->nr_hog_periods - r->hog_periods_done);
+	r->nr_hog_periods = r->hog_periods_done = 0;
+}
+
+/*
+ * A hog on the recorded clock.  Its faults end where its reply came, less
+ * its mlock() pass, and take what the model's pace gives them; a period
+ * that ends in them decays pcp->high between two of its refills, and the
+ * refills after it raise the list again.
+ */
+static void hog_on_recorded_clock(struct run *r, struct scn_step *st, const struct scn_step_time *when)
+{
+	double end = when->end - hog_mlock_seconds(r, st);
+
+	periods_among(r, end - hog_fault_seconds(r, st), end);
+	run_step(r, st);
+	periods_among_done(r);
+}
+
+/*
+ * A kill on the recorded clock: the agent's shell signals the hog
+ * KILL_SIGNAL_SECONDS into the step, and its exit frees its mapping in
+ * address order (exit_mmap) over EXIT_SECONDS plus EXIT_SECONDS_PER_MIB
+ * a MiB - a pipe's buffers at once - so a period in that window falls
+ * among the frees.  Measured on the oracle's guest (tests/oracle/repeat/
+ * exit-free-calibration.*, signal_generate to sched_process_exit): a
+ * 512 MiB anonymous hog's exit took 0.30 s with a vmstat_update 0.20 s
+ * into it, a 256 MiB mlocked one's 0.15 s, a 64 MiB one's 0.06 s.
+ */
+#define KILL_SIGNAL_SECONDS 0.025
+#define EXIT_SECONDS 0.02
+#define EXIT_SECONDS_PER_MIB 0.00055
+
+static void kill_on_recorded_clock(struct run *r, struct scn_step *st, const struct scn_step_time *when)
+{
+	struct hog *h = st->argc ? find_hog(r, st->argv[0]) : NULL;
+	double start = when->start + KILL_SIGNAL_SECONDS, seconds = 0;
+
+	if (h && h->region)
+		seconds = EXIT_SECONDS + EXIT_SECONDS_PER_MIB *
+			  (double)(h->nr * r->geo.page_size) / (double)(1 << 20);
+	periods_among(r, start, start + seconds);
+	run_step(r, st);
+	periods_among_done(r);
+}
+
+/*
+ * A step at the times its recording gives: the periods that ended before
+ * it began (in the last snapshot, or between the steps) run first; a
+ * hog's faults then take the time up to its snapshot, less its mlock()
+ * pass, with their periods run before it as guest_seconds' model does;
+ * the others' work comes first, then the rest of their periods.
+ */
+static void run_step_on_recorded_clock(struct run *r, struct scn_step *st, const struct scn_step_time *when)
+{
+	double read = when->snapshot + SNAPSHOT_ZONEINFO_SECONDS;
+
+	guest_clock_run_to(r, when->start);
+	if (!strcmp(st->verb, "hog")) {
+		hog_on_recorded_clock(r, st, when);
+	} else if (!strcmp(st->verb, "kill")) {
+		kill_on_recorded_clock(r, st, when);
+	} else {
+		run_counting_migrations(r, st, find_step_verb(st->verb));
+	}
+	guest_processes_fork(r);
+	guest_clock_run_to(r, read);
+}
+
 /*
  * One step: run, its result rendered (in the JSON document with the
  * snapshot after it, or as text with what changed), then the audit;
@@ -1079,6 +1244,7 @@ static void run_counting_migrations(struct run *r, struct scn_step *st, const st
  */
 static int run_one_step(struct run *r, struct scn_step *st)
 {
+	const struct scn_step_time *when;
 	char msg[256];
 	int ret = 0;
 
@@ -1090,7 +1256,9 @@ static int run_one_step(struct run *r, struct scn_step *st)
 	r->waited_migrations = 0;
 	r->step_write_clock = 0;
 	res_init(&r->act);
-	if (!strcmp(st->verb, "hog")) {
+	if ((when = recorded_step_time(r, st->index))) {
+		run_step_on_recorded_clock(r, st, when);
+	} else if (!strcmp(st->verb, "hog")) {
 		/*
 		 * A hog's seconds are its faults: the periods ending in them
 		 * decay pcp->high while its refills raise it again, which
@@ -1427,6 +1595,10 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	r->clk = guest_clock_of(s->arch);
 	r->clock = r->clk->snapshot;	/* the boot's snapshot */
 	r->vmstat_phase = opt->vmstat_phase >= 0 && opt->vmstat_phase < 1 ? opt->vmstat_phase : PERIOD_PHASE_DEFAULT;
+	r->timeline = opt->timeline;
+	r->nr_timeline = opt->nr_timeline;
+	r->periods = opt->periods;
+	r->nr_periods = opt->nr_periods;
 	for (int i = 0; i < s->nr_steps; i++)
 		if (run_one_step(r, &s->steps[i]))
 			ret = -EUCLEAN;

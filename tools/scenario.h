@@ -56,6 +56,16 @@ int scenario_load(const char *path, struct scenario *s, char *err, size_t errlen
 int scn_parse_size(const char *s, uint64_t *out);
 void scenario_free(struct scenario *s);
 
+/*
+ * When a recorded step ran on its guest's clock (seconds since the boot's
+ * snapshot began): its start, its action's end and its snapshot's start.  memhpctl run --timeline
+ * reads them from a file tests/oracle/timeline.py writes off a recording.
+ */
+struct scn_step_time {
+	int step;			/* the scenario's step index, from 1 */
+	double start, end, snapshot;	/* end: its action's (a hog's reply) */
+};
+
 struct scn_options {
 	const char *extra_cmdline;	/* appended to the kernel command line */
 	bool json;			/* oracle JSON on out; text otherwise */
@@ -66,6 +76,10 @@ struct scn_options {
 	uint64_t kernel_image_base;	/* where KASLR put the image; 0: 16 MiB */
 	bool no_guest_processes;	/* the machine alone: no oracle guest user space */
 	double vmstat_phase;		/* where in a second vmstat's periods end; < 0: half a second */
+	const struct scn_step_time *timeline;	/* a recording's clock, by step; NULL: the model's */
+	int nr_timeline;
+	const double *periods;		/* its vmstat periods' ends, ascending; NULL: by the phase */
+	long nr_periods;
 };
 
 struct scn_totals {

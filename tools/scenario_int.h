@@ -33,10 +33,18 @@ struct dimm {
 enum hog_kind { HOG_ANON, HOG_MLOCK, HOG_PIPE };
 
 /* a memory user: movable (anon, mlock) or unmovable kernel memory (pipe) */
+/* the vmstat periods one hog's faults span that memhp places among them */
+#define HOG_PERIODS_MAX 64
+
 struct hog {
 	char name[64];
 	int id;
-	struct memhp_region *region;
+	struct memhp_region *region;	/* its mapping: parts[0] */
+	/* the mapping faulted in parts, a vmstat period between two (the
+	 * recorded clock's hog_periods): part p holds pages part_start[p].. */
+	struct memhp_region *parts[HOG_PERIODS_MAX + 1];
+	size_t part_start[HOG_PERIODS_MAX + 1];
+	int nr_parts;
 	long *pfns;		/* the kernel's own order-0 pages it holds: pipe buffers, page tables */
 	size_t nr_pfns;
 	size_t nr;		/* its pages */
@@ -108,6 +116,14 @@ struct run {
 	unsigned int write_timeout_ms;	/* this step's limit per write */
 	double clock;			/* the guest's seconds since boot's snapshot */
 	double vmstat_phase;		/* a period ends at every whole second plus this */
+	const struct scn_step_time *timeline;	/* --timeline: when each step ran */
+	int nr_timeline;
+	const double *periods;		/* and when vmstat's periods ended (ascending) */
+	long nr_periods;
+	/* the vmstat periods that end in the running hog's faults: after
+	 * which fraction of its pages each one ends (ascending) */
+	double hog_periods[HOG_PERIODS_MAX];
+	int nr_hog_periods, hog_periods_done;
 	bool counting_migrations;	/* this step's verb may migrate: its writes count them */
 	double waited_seconds;		/* this step's writes that timed out: their limits */
 	unsigned long waited_migrations;	/* the pages migrated within those waits */

@@ -302,6 +302,19 @@ static size_t mapping_page_tables(const struct run *r, size_t pages)
 	return (pages + per - 1) / per + (pages + per * per - 1) / (per * per);
 }
 
+/*
+ * The vmstat periods the runner placed among a hog's pages (hog_periods,
+ * on the recorded clock) that end before page i of n: run them now.
+ */
+static void hog_periods_before(struct run *r, size_t i, size_t n)
+{
+	while (r->hog_periods_done < r->nr_hog_periods &&
+	       (size_t)(r->hog_periods[r->hog_periods_done] * (double)n) <= i) {
+		memhp_vmstat_update(r->m);
+		r->hog_periods_done++;
+	}
+}
+
 /* up to n of the kernel's own order-0 pages, unmovable, into h->pfns */
 static void local_kernel_pages(struct run *r, struct hog *h, size_t n)
 {
@@ -324,33 +337,83 @@ static void local_kernel_pages_free(struct run *r, struct hog *h)
 	h->nr_pfns = 0;
 }
 
+/* the pipe's buffers, one page each, with the periods among them */
+static void local_pipe_pages(struct run *r, struct hog *h, size_t pages)
+{
+	h->pfns = calloc(pages, sizeof(*h->pfns));
+	for (size_t i = 0; h->pfns && i < pages; i++) {
+		long pfn;
+
+		hog_periods_before(r, i, pages);
+		pfn = memhp_alloc_pages(r->m, 0, 0);
+		if (pfn < 0)
+			break;
+		h->pfns[h->nr_pfns++] = pfn;
+	}
+	hog_periods_before(r, pages, pages);
+}
+
+static void local_hog_free(struct run *r, struct hog *h);
+
+/*
+ * The process's mapping, faulted in order: memhp_region_alloc takes a
+ * region's pages at once, so a period among them (hog_periods) splits
+ * the mapping into parts, each allocated after the periods before it.
+ * Every page is then touched.  -ENOMEM when a part could not be had.
+ */
+static int local_map_pages(struct run *r, struct hog *h, size_t pages, unsigned int flags)
+{
+	size_t done = 0, upto;
+
+	for (int j = 0; j <= r->nr_hog_periods; j++) {
+		upto = j < r->nr_hog_periods ? (size_t)(r->hog_periods[j] * (double)pages) : pages;
+		upto = upto > pages ? pages : upto;
+		if (upto > done) {
+			if (memhp_region_alloc(r->m, upto - done, 0, flags, &h->parts[h->nr_parts]))
+				break;
+			memset(memhp_region_addr(h->parts[h->nr_parts]), 0x5a, (upto - done) * r->geo.page_size);
+			h->part_start[h->nr_parts++] = done;
+			done = upto;
+		}
+		hog_periods_before(r, done, pages);
+	}
+	h->region = h->nr_parts ? h->parts[0] : NULL;
+	/* a failed part ends the process: the periods it spanned still end */
+	hog_periods_before(r, pages, pages);
+	return done == pages ? 0 : -ENOMEM;
+}
+
 static int local_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pages)
 {
 	if (kind == HOG_PIPE) {
-		/* pipe buffers */
-		local_kernel_pages(r, h, pages);
+		local_pipe_pages(r, h, pages);
 		h->nr = h->nr_pfns;
 		return 0;
 	}
 	if (h->page_tables)
 		local_kernel_pages(r, h, mapping_page_tables(r, pages));
-	if (memhp_region_alloc(r->m, pages, 0, kind == HOG_MLOCK ? MEMHP_REGION_MLOCK : 0, &h->region)) {
-		/* the process dies of it: its page tables go with it */
-		local_kernel_pages_free(r, h);
+	if (local_map_pages(r, h, pages, kind == HOG_MLOCK ? MEMHP_REGION_MLOCK : 0)) {
+		/* the process dies of it: its mapping and page tables go with it */
+		local_hog_free(r, h);
 		return 0;
 	}
-	/* the process touches every page */
-	memset(memhp_region_addr(h->region), 0x5a, pages * r->geo.page_size);
 	h->nr = pages;
 	return 0;
 }
 
 /* memhpd's users are movable memory, touched; it has no pipe buffers, and
  * its hogs no page tables (the kernel's own pages are the machine's alone) */
+static void daemon_seconds(struct run *r, int n);
+
 static int daemon_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pages)
 {
 	char size[32];
 	int err;
+
+	/* memhpd's hog faults in one piece: the periods in it run first */
+	if (r->hog_periods_done < r->nr_hog_periods)
+		daemon_seconds(r, r->nr_hog_periods - r->hog_periods_done);
+	r->hog_periods_done = r->nr_hog_periods;
 
 	if (kind == HOG_PIPE)
 		return -EOPNOTSUPP;
@@ -361,10 +424,41 @@ static int daemon_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t p
 	return 0;
 }
 
+/*
+ * The process's exit unmaps its mapping in address order (zap_pte_range:
+ * part by part, each from its first page), the periods the runner placed
+ * among the frees (hog_periods) between them: a part a period falls in
+ * is split there (split_vma's way), its head freed first.
+ */
+static void local_unmap_pages(struct run *r, struct hog *h)
+{
+	size_t total = h->nr ? h->nr : 1;
+
+	for (int p = 0; p < h->nr_parts; p++) {
+		struct memhp_region *part = h->parts[p], *tail;
+		size_t at = h->part_start[p], n = memhp_region_pages(part), b;
+
+		hog_periods_before(r, at, total);
+		while (r->hog_periods_done < r->nr_hog_periods &&
+		       (b = (size_t)(r->hog_periods[r->hog_periods_done] * (double)total)) < at + n &&
+		       !memhp_region_split(part, b - at, &tail)) {
+			memhp_region_free(part);
+			part = tail;
+			n -= b - at;
+			at = b;
+			hog_periods_before(r, at, total);
+		}
+		memhp_region_free(part);
+	}
+	hog_periods_before(r, total, total);
+	h->nr_parts = 0;
+	h->region = NULL;
+}
+
 static void local_hog_free(struct run *r, struct hog *h)
 {
-	if (h->region)
-		memhp_region_free(h->region);
+	local_unmap_pages(r, h);
+	/* free_pgtables: after the mapping's pages */
 	local_kernel_pages_free(r, h);
 }
 
@@ -397,7 +491,13 @@ static void daemon_hog_free(struct run *r, struct hog *h)
 /* the pfn page i of a hog is in now */
 static unsigned long hog_pfn(const struct hog *h, size_t i)
 {
-	return h->region ? (unsigned long)memhp_region_pfn(h->region, i) : (unsigned long)h->pfns[i];
+	int p = h->nr_parts - 1;
+
+	if (!h->region)
+		return (unsigned long)h->pfns[i];
+	while (p > 0 && h->part_start[p] > i)
+		p--;
+	return (unsigned long)memhp_region_pfn(h->parts[p], i - h->part_start[p]);
 }
 
 /* count[b]: the hog's pages in block b, for b < *nblocks (count: calloc'ed) */
