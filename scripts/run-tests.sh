@@ -149,6 +149,15 @@ else
 fi
 sed 's/^/  /' "$build/oracle/repeat.txt"
 
+# the recorded clock (tests/oracle/timeline.py) against the guest's own
+# traced vmstat_update runs and /dev/kmsg marks
+if python3 "$top/tests/oracle/timeline_check.py" > "$build/oracle/timeline.txt" 2>&1; then
+	pass "oracle timeline: vmstat's periods and the host clock as the guest traced them"
+else
+	fail "oracle timeline: vmstat's periods and the host clock as the guest traced them"
+fi
+sed 's/^/  /' "$build/oracle/timeline.txt"
+
 # the dax snapshot (no kernel run of this scenario: checked against the
 # formats and transitions of the kernel's g2 run by dax_snapshot.py)
 out="$build/oracle/dax-cxl-kmem.json"

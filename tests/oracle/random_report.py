@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """random_report.py - memhp against the recorded random kernel runs.
 
-usage: random_report.py [--check] [--huge-pages] [--vmstat-phase P] [--arch PROFILE] [-j N]
+usage: random_report.py [--check] [--huge-pages] [--vmstat-phase P] [--recorded-clock]
+                        [--arch PROFILE] [-j N]
                         BUILD_DIR [SEED...]
 
 For every seed recorded in tests/oracle/random (or the ones named): the
@@ -23,6 +24,13 @@ plus P (memhpctl run --vmstat-phase; 0.5 by default).  The real guest's
 phase is random per boot, so a run that diverges at 0.5 only by where its
 periods fell is exact at another phase.
 
+--recorded-clock: each run on its recording's own clock instead of the
+model's (timeline.py: the steps at the times the oracle's host log
+stamped, vmstat's periods where that guest's jiffies put them; memhpctl
+run --timeline).  A recording with no anchor for the host clock (no
+hot-add that rebuilt the zonelists, no refused offline), or an arm64 one,
+runs on the model's clock.
+
 --arch arm64-4k|arm64-16k: the arm64 guests' corpus instead,
 tests/oracle/arm64/random/PROFILE (recorded by
 tests/oracle/arm64/record-random.sh): gen.py SEED --arch's scenarios, run
@@ -33,7 +41,8 @@ in tests/oracle/random/KNOWN ("SEED cause..."), each still diverging - a
 listed run that became exact must leave the list, so it stays true.  A
 listed cause that ends "[exact at phase P]" says the divergence is the
 guest's clock alone: the run is made again at --vmstat-phase P and must
-be exact there.
+be exact there; one that ends "[exact on the recorded clock]" is made
+again with --recorded-clock and must be exact so.
 """
 import collections
 import concurrent.futures
@@ -110,6 +119,10 @@ def run_one(build, seed, tmp, extra, arch=None):
     image = kernel_image_base(kernel)
     if image:
         opts = ["--kernel-image", image] + opts
+    timeline_file = None
+    if "--recorded-clock" in extra:
+        extra = recorded_clock(extra, kernel, os.path.join(tmp, "%d.timeline" % seed))
+        timeline_file = extra[-1] if "--timeline" in extra else None
     opts = extra + opts
     try:
         done = subprocess.run([os.path.join(build, "memhpctl"), "run", scn] + opts + ["--json", "-o", mine],
@@ -125,25 +138,56 @@ def run_one(build, seed, tmp, extra, arch=None):
     mismatches = ["MISMATCH " + m for m in c.bad]
     if not c.n:
         mismatches.append("MISMATCH step ? 'run': memhp/empty: nothing to compare")
-    for path in (scn, kernel, mine):
-        os.unlink(path)
+    for path in (scn, kernel, mine, timeline_file):
+        if path:
+            os.unlink(path)
     return summary, mismatches
 
 
+def recorded_clock(extra, kernel, path):
+    """memhpctl run's options for the recording's own clock (timeline.py):
+    its vmstat phase and its steps' times, written to path; the model's
+    clock where the recording has no timeline"""
+    import timeline
+
+    out = []
+    for x in extra:
+        if x != "--recorded-clock":
+            out.append(x)
+    tl = timeline.timeline(timeline.load(kernel))
+    if not tl:
+        return out
+    if "--vmstat-phase" in out:
+        i = out.index("--vmstat-phase")
+        del out[i:i + 2]
+    timeline.write_timeline(tl[1], path, tl[2])
+    return out + ["--vmstat-phase", "%.4f" % tl[0], "--timeline", path]
+
+
 PHASE_CLAIM = re.compile(r"\[exact at phase (0?\.\d+|0)\]\s*$")
+RECORDED_CLAIM = re.compile(r"\[exact on the recorded clock\]\s*$")
+RECORDED = "the recorded clock"
 
 
 def phase_claims(known):
-    """{seed: phase} for the KNOWN causes ending in "[exact at phase P]";
+    """{seed: phase} for the KNOWN causes ending in "[exact at phase P]",
+    {seed: RECORDED} for those ending in "[exact on the recorded clock]";
     a cause that names a phase in any other form is {seed: None}"""
     claims = {}
     for seed, cause in known.items():
         m = PHASE_CLAIM.search(cause)
         if m:
             claims[seed] = m.group(1)
-        elif "at phase" in cause.lower():
+        elif RECORDED_CLAIM.search(cause):
+            claims[seed] = RECORDED
+        elif "at phase" in cause.lower() or "recorded clock]" in cause:
             claims[seed] = None
     return claims
+
+
+def claim_options(claim):
+    """memhpctl run's options for a KNOWN claim"""
+    return ["--recorded-clock"] if claim == RECORDED else ["--vmstat-phase", claim]
 
 
 def run_all(build, todo, extra, jobs, arch=None):
@@ -179,6 +223,9 @@ def main(argv):
         args.remove("--check")
     if extra:
         args.remove("--huge-pages")
+    if "--recorded-clock" in args:
+        args.remove("--recorded-clock")
+        extra = extra + ["--recorded-clock"]
     if "-j" in args:
         i = args.index("-j")
         jobs = int(args[i + 1])
@@ -232,22 +279,24 @@ def main(argv):
     claims = {seed: phase for seed, phase in phase_claims(known).items()
               if seed in todo and results[seed][1]}
     for seed in sorted(s for s in claims if claims[s] is None):
-        print("FAIL seed %d: KNOWN names a phase but not as \"[exact at phase P]\" (0 <= P < 1)" % seed)
+        print("FAIL seed %d: KNOWN names a clock but not as \"[exact at phase P]\" (0 <= P < 1) "
+              "or \"[exact on the recorded clock]\"" % seed)
         bad += 1
         del claims[seed]
     exact_elsewhere = 0
-    for phase in sorted(set(claims.values())):
-        again = sorted(seed for seed in claims if claims[seed] == phase)
-        for seed, (summary, mismatches) in run_all(build, again, extra + ["--vmstat-phase", phase],
+    for claim in sorted(set(claims.values())):
+        again = sorted(seed for seed in claims if claims[seed] == claim)
+        where = claim if claim == RECORDED else "phase " + claim
+        for seed, (summary, mismatches) in run_all(build, again, extra + claim_options(claim),
                                                    jobs, arch).items():
-            print("seed %d at phase %s: %s" % (seed, phase, summary))
+            print("seed %d on %s: %s" % (seed, where, summary))
             exact_elsewhere += not mismatches
             if mismatches:
-                print("FAIL seed %d is not exact at phase %s, as KNOWN says:" % (seed, phase))
+                print("FAIL seed %d is not exact on %s, as KNOWN says:" % (seed, where))
                 for line in mismatches[:10]:
                     print("    " + line)
                 bad += 1
-    print("%d runs exact, %d known divergences (%d of them exact at another phase), %d failures"
+    print("%d runs exact, %d known divergences (%d of them exact on another clock), %d failures"
           % (exact, len(todo) - exact, exact_elsewhere, bad))
     return 1 if bad else 0
 
