@@ -1362,10 +1362,21 @@ static void timeline_free(struct timeline *tl)
 	memset(tl, 0, sizeof(*tl));
 }
 
-/* one line into tl: 1 when it is neither form, -ENOMEM */
+/* arr (n items of size bytes) grown by item: the new array, NULL (arr kept) */
+static void *append_item(void *arr, long n, size_t size, const void *item)
+{
+	char *grown = realloc(arr, (size_t)(n + 1) * size);
+
+	if (grown)
+		memcpy(grown + (size_t)n * size, item, size);
+	return grown;
+}
+
+/* one line into tl: 1 when it is neither form or out of order, -ENOMEM */
 static int timeline_line(struct timeline *tl, const char *line)
 {
 	struct scn_step_time st;
+	long step, nr_steps = tl->nr_steps;
 	double t;
 	char tail;
 	void *grown;
@@ -1373,27 +1384,32 @@ static int timeline_line(struct timeline *tl, const char *line)
 	if (sscanf(line, " period %lf %c", &t, &tail) == 1) {
 		if (!(t > -1e7 && t < 1e7) || (tl->nr_periods && t < tl->periods[tl->nr_periods - 1]))
 			return 1;
-		grown = realloc(tl->periods, (size_t)(tl->nr_periods + 1) * sizeof(*tl->periods));
+		grown = append_item(tl->periods, tl->nr_periods, sizeof(t), &t);
 		if (!grown)
 			return -ENOMEM;
 		tl->periods = grown;
-		tl->periods[tl->nr_periods++] = t;
+		tl->nr_periods++;
 		return 0;
 	}
-	if (sscanf(line, "%d %lf %lf %lf %c", &st.step, &st.start, &st.end, &st.snapshot, &tail) != 4 ||
-	    st.step < 1 || !(st.start >= 0 && st.start <= st.end && st.end <= st.snapshot && st.snapshot < 1e7))
+	/* steps ascending, each once, as the scenario runs them */
+	if (sscanf(line, "%ld %lf %lf %lf %c", &step, &st.start, &st.end, &st.snapshot, &tail) != 4 ||
+	    step < 1 || step > 1000000 || (nr_steps && step <= tl->steps[nr_steps - 1].step) ||
+	    !(st.start >= 0 && st.start <= st.end && st.end <= st.snapshot && st.snapshot < 1e7) ||
+	    (nr_steps && st.start < tl->steps[nr_steps - 1].snapshot))
 		return 1;
-	grown = realloc(tl->steps, (size_t)(tl->nr_steps + 1) * sizeof(*tl->steps));
+	st.step = (int)step;
+	grown = append_item(tl->steps, nr_steps, sizeof(st), &st);
 	if (!grown)
 		return -ENOMEM;
 	tl->steps = grown;
-	tl->steps[tl->nr_steps++] = st;
+	tl->nr_steps++;
 	return 0;
 }
 
 static int read_timeline(const char *path, struct timeline *tl)
 {
-	char line[256];
+	char *line = NULL;
+	size_t cap = 0;
 	int lineno = 0, ret = 0;
 	FILE *f = fopen(path, "r");
 
@@ -1401,19 +1417,23 @@ static int read_timeline(const char *path, struct timeline *tl)
 		fprintf(stderr, "memhpctl run: --timeline %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while (!ret && fgets(line, sizeof(line), f)) {
+	while (!ret && getline(&line, &cap, f) >= 0) {
 		lineno++;
 		line[strcspn(line, "#\n")] = 0;
 		if (!line[strspn(line, " \t")])
 			continue;
 		ret = timeline_line(tl, line);
 	}
+	if (!ret && ferror(f))
+		ret = errno ? -errno : -EIO;
+	free(line);
 	fclose(f);
 	if (ret < 0)
 		fprintf(stderr, "memhpctl run: --timeline %s: %s\n", path, strerror(-ret));
 	else if (ret)
-		fprintf(stderr, "memhpctl run: --timeline %s:%d: want STEP START END SNAPSHOT "
-			"(0 <= START <= END <= SNAPSHOT seconds) or period T (ascending)\n", path, lineno);
+		fprintf(stderr, "memhpctl run: --timeline %s:%d: want STEP START END SNAPSHOT (steps ascending, "
+			"0 <= START <= END <= SNAPSHOT seconds, START not before the last SNAPSHOT) "
+			"or period T (ascending)\n", path, lineno);
 	if (ret)
 		timeline_free(tl);
 	return ret ? -1 : 0;
@@ -1476,10 +1496,17 @@ static int cmd_run(int argc, char **argv)
 		free(extra);
 		return 2;
 	}
+	/* before -o opens (and truncates) its file: a bad one leaves it be */
+	if (timeline_path && read_timeline(timeline_path, &timeline)) {
+		scenario_free(&s);
+		free(extra);
+		return 2;
+	}
 	if (outpath) {
 		out = fopen(outpath, "w");
 		if (!out) {
 			fprintf(stderr, "memhpctl run: %s: %s\n", outpath, strerror(errno));
+			timeline_free(&timeline);
 			scenario_free(&s);
 			free(extra);
 			return 2;
@@ -1488,13 +1515,6 @@ static int cmd_run(int argc, char **argv)
 	opt.extra_cmdline = extra;
 	if (socket_given)
 		opt.socket = socket_path;
-	if (timeline_path && read_timeline(timeline_path, &timeline)) {
-		if (out != stdout)
-			fclose(out);
-		scenario_free(&s);
-		free(extra);
-		return 2;
-	}
 	opt.timeline = timeline.steps;
 	opt.nr_timeline = timeline.nr_steps;
 	opt.periods = timeline.periods;

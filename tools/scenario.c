@@ -877,6 +877,9 @@ static long periods_ended(const struct run *r, double t)
 
 	if (!r->nr_periods)
 		return t < r->vmstat_phase ? 0 : (long)(t - r->vmstat_phase) + 1;
+	/* past the last, once a second (period_end) */
+	if (t >= r->periods[hi - 1] + 1)
+		return hi + (long)(t - r->periods[hi - 1]);
 	while (lo < hi) {
 		long mid = (lo + hi) / 2;
 
@@ -1151,16 +1154,25 @@ static void periods_among(struct run *r, double start, double end)
 	if (start < r->clock)
 		start = r->clock;
 	first = periods_ended(r, r->clock);
-	n = periods_ended(r, end) - first;
+	/* none when the window ended before the clock stood (a step's
+	 * times the model's clock has overtaken) */
+	n = end > r->clock ? periods_ended(r, end) - first : 0;
 	r->nr_hog_periods = n < HOG_PERIODS_MAX ? (int)n : HOG_PERIODS_MAX;
 	for (int i = 0; i < r->nr_hog_periods; i++) {
 		double t = period_end(r, first + i);
 
 		r->hog_periods[i] = end > start ? (t - start) / (end - start) : 1;
 	}
-	/* the periods it has no room for run after it */
-	if (end > r->clock && r->nr_hog_periods == n)
+	/*
+	 * The clock passes the periods placed; those it has no room for run
+	 * after it: the clock then stands between the last placed and the
+	 * next, whatever the rounding of either.
+	 */
+	if (r->nr_hog_periods == n && n > 0)
 		r->clock = end;
+	else if (n > 0)
+		r->clock = (period_end(r, first + r->nr_hog_periods - 1) +
+			    period_end(r, first + r->nr_hog_periods)) / 2;
 	r->hog_periods_done = 0;
 }
 
@@ -1201,15 +1213,18 @@ static void hog_on_recorded_clock(struct run *r, struct scn_step *st, const stru
 #define EXIT_SECONDS 0.02
 #define EXIT_SECONDS_PER_MIB 0.00055
 
-static void kill_on_recorded_clock(struct run *r, struct scn_step *st, const struct scn_step_time *when)
+static void kill_on_recorded_clock(struct run *r, struct scn_step *st, const struct scn_step_time *when,
+				   double read)
 {
 	struct hog *h = st->argc ? find_hog(r, st->argv[0]) : NULL;
-	double start = when->start + KILL_SIGNAL_SECONDS, seconds = 0;
+	double start = when->start + KILL_SIGNAL_SECONDS, end = start;
 
-	if (h && h->region)
-		seconds = EXIT_SECONDS + EXIT_SECONDS_PER_MIB *
-			  (double)(h->nr * r->geo.page_size) / (double)(1 << 20);
-	periods_among(r, start, start + seconds);
+	/* a mapping's (page_tables: not a pipe's), to the snapshot at most */
+	if (h && h->nr && h->page_tables)
+		end += EXIT_SECONDS + EXIT_SECONDS_PER_MIB * (double)(h->nr * r->geo.page_size) / (double)(1 << 20);
+	if (end > read)
+		end = read;
+	periods_among(r, start < end ? start : end, end);
 	run_step(r, st);
 	periods_among_done(r);
 }
@@ -1229,7 +1244,7 @@ static void run_step_on_recorded_clock(struct run *r, struct scn_step *st, const
 	if (!strcmp(st->verb, "hog")) {
 		hog_on_recorded_clock(r, st, when);
 	} else if (!strcmp(st->verb, "kill")) {
-		kill_on_recorded_clock(r, st, when);
+		kill_on_recorded_clock(r, st, when, read);
 	} else {
 		run_counting_migrations(r, st, find_step_verb(st->verb));
 	}
@@ -1593,7 +1608,9 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 	json_init(&r->j, out, opt->pretty);
 	begin_output(r, s, cmdline);
 	r->clk = guest_clock_of(s->arch);
-	r->clock = r->clk->snapshot;	/* the boot's snapshot */
+	/* the boot's snapshot: the model's whole of it, or, on a recording's
+	 * clock, up to where it read zoneinfo (the steps' times say the rest) */
+	r->clock = opt->nr_timeline ? SNAPSHOT_ZONEINFO_SECONDS : r->clk->snapshot;
 	r->vmstat_phase = opt->vmstat_phase >= 0 && opt->vmstat_phase < 1 ? opt->vmstat_phase : PERIOD_PHASE_DEFAULT;
 	r->timeline = opt->timeline;
 	r->nr_timeline = opt->nr_timeline;

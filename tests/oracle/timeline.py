@@ -165,7 +165,8 @@ def host_minus_printk(rec, events, steps):
 
 
 def timeline(rec):
-    """(vmstat phase on memhp's clock, [(step, start, snapshot)]) or None"""
+    """(vmstat phase on memhp's clock, [(step, start, end, snapshot)],
+    [each period's end]) on memhp's clock, or None"""
     phase = jiffies_phase(rec)
     events = host_events(rec)
     boot_snap, steps = step_times(events)
