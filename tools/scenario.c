@@ -787,8 +787,9 @@ static const struct step_verb {
  * 30 us), the means of the 587 recorded random runs - plus the snapshot
  * after it (snap.sh, 0.13 s).  A period ends at every whole second of
  * that clock plus half a second, or plus --vmstat-phase (where the
- * guest's jiffies stand is random per boot, tests/oracle/repeat/
- * jiffies-phase.*: half a period is its expected place); the
+ * guest's jiffies stand is set by its boot, which a scenario does not
+ * know, tests/oracle/repeat/jiffies-phase.*: half a period is its
+ * expected place; --timeline gives a recording's own); the
  * periods that end within a step run after its action, before its
  * snapshot.  Measured over the corpus: 563 of 587 runs exact with this
  * clock, 551 with two periods per kill and none elsewhere.

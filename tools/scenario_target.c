@@ -315,17 +315,28 @@ static void hog_periods_before(struct run *r, size_t i, size_t n)
 	}
 }
 
-/* up to n of the kernel's own order-0 pages, unmovable, into h->pfns */
-static void local_kernel_pages(struct run *r, struct hog *h, size_t n)
+/*
+ * Up to n of the kernel's own order-0 pages, unmovable, into h->pfns:
+ * a pipe's buffers, one page each, or a mapping's page tables.  With
+ * periods, the vmstat periods the runner placed among them run between
+ * the pages they fall between (a pipe's writes take time; page tables
+ * come at once, before the mapping's first fault).
+ */
+static void local_kernel_pages(struct run *r, struct hog *h, size_t n, bool periods)
 {
 	h->pfns = calloc(n, sizeof(*h->pfns));
 	for (size_t i = 0; h->pfns && i < n; i++) {
-		long pfn = memhp_alloc_pages(r->m, 0, 0);
+		long pfn;
 
+		if (periods)
+			hog_periods_before(r, i, n);
+		pfn = memhp_alloc_pages(r->m, 0, 0);
 		if (pfn < 0)
 			break;
 		h->pfns[h->nr_pfns++] = pfn;
 	}
+	if (periods)
+		hog_periods_before(r, n, n);
 }
 
 static void local_kernel_pages_free(struct run *r, struct hog *h)
@@ -335,22 +346,6 @@ static void local_kernel_pages_free(struct run *r, struct hog *h)
 	free(h->pfns);
 	h->pfns = NULL;
 	h->nr_pfns = 0;
-}
-
-/* the pipe's buffers, one page each, with the periods among them */
-static void local_pipe_pages(struct run *r, struct hog *h, size_t pages)
-{
-	h->pfns = calloc(pages, sizeof(*h->pfns));
-	for (size_t i = 0; h->pfns && i < pages; i++) {
-		long pfn;
-
-		hog_periods_before(r, i, pages);
-		pfn = memhp_alloc_pages(r->m, 0, 0);
-		if (pfn < 0)
-			break;
-		h->pfns[h->nr_pfns++] = pfn;
-	}
-	hog_periods_before(r, pages, pages);
 }
 
 static void local_hog_free(struct run *r, struct hog *h);
@@ -386,12 +381,12 @@ static int local_map_pages(struct run *r, struct hog *h, size_t pages, unsigned 
 static int local_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pages)
 {
 	if (kind == HOG_PIPE) {
-		local_pipe_pages(r, h, pages);
+		local_kernel_pages(r, h, pages, true);
 		h->nr = h->nr_pfns;
 		return 0;
 	}
 	if (h->page_tables)
-		local_kernel_pages(r, h, mapping_page_tables(r, pages));
+		local_kernel_pages(r, h, mapping_page_tables(r, pages), false);
 	if (local_map_pages(r, h, pages, kind == HOG_MLOCK ? MEMHP_REGION_MLOCK : 0)) {
 		/* the process dies of it: its mapping and page tables go with it */
 		local_hog_free(r, h);

@@ -21,8 +21,9 @@ most of a run.  make check passes it.
 
 --vmstat-phase P: the guest's vmstat periods end at every whole second
 plus P (memhpctl run --vmstat-phase; 0.5 by default).  The real guest's
-phase is random per boot, so a run that diverges at 0.5 only by where its
-periods fell is exact at another phase.
+phase is set at its boot (timeline.py works it out from the boot log); a
+scenario alone does not say it, so a run that diverges at 0.5 only by
+where its periods fell is exact at another phase.
 
 --recorded-clock: each run on its recording's own clock instead of the
 model's (timeline.py: the steps at the times the oracle's host log
@@ -146,22 +147,20 @@ def run_one(build, seed, tmp, extra, arch=None):
 
 def recorded_clock(extra, kernel, path):
     """memhpctl run's options for the recording's own clock (timeline.py):
-    its vmstat phase and its steps' times, written to path; the model's
-    clock where the recording has no timeline"""
+    its steps' times and its periods, written to path, replace any
+    --vmstat-phase; the model's clock where the recording has no timeline"""
     import timeline
 
-    out = []
-    for x in extra:
-        if x != "--recorded-clock":
-            out.append(x)
+    out = [x for x in extra if x != "--recorded-clock"]
     tl = timeline.timeline(timeline.load(kernel))
     if not tl:
         return out
     if "--vmstat-phase" in out:
         i = out.index("--vmstat-phase")
         del out[i:i + 2]
-    timeline.write_timeline(tl[1], path, tl[2])
-    return out + ["--vmstat-phase", "%.4f" % tl[0], "--timeline", path]
+    with open(path, "w") as f:
+        timeline.write_timeline(tl[0], tl[1], f)
+    return out + ["--timeline", path]
 
 
 PHASE_CLAIM = re.compile(r"\[exact at phase (0?\.\d+|0)\]\s*$")

@@ -41,8 +41,8 @@ A recording with no such anchor, or a boot log without the two lines
 (the arm64 guests: no sched_clock marking), has no timeline: None.
 
 usage: tests/oracle/timeline.py RECORDING.json[.xz] [TIMELINE_OUT]
-prints the phase (memhpctl run --vmstat-phase) and writes the timeline,
-steps and periods (memhpctl run --timeline).
+writes the timeline, steps and periods, for memhpctl run --timeline, to
+TIMELINE_OUT or to standard output.
 """
 import json
 import lzma
@@ -80,14 +80,6 @@ def boot_clock(rec):
     if boot_offset is None or gtod_offset is None:
         return None
     return boot_offset, gtod_offset
-
-
-def jiffies_phase(rec):
-    """where in printk's seconds the boot CPU's jiffies are whole seconds"""
-    clock = boot_clock(rec)
-    if clock is None:
-        return None
-    return (clock[0] + FIRST_WHOLE_SECOND + clock[1]) % 1.0
 
 
 def period_delay(k):
@@ -165,25 +157,24 @@ def host_minus_printk(rec, events, steps):
 
 
 def timeline(rec):
-    """(vmstat phase on memhp's clock, [(step, start, end, snapshot)],
-    [each period's end]) on memhp's clock, or None"""
-    phase = jiffies_phase(rec)
+    """([(step, start, end, snapshot)], [each period's end]) on memhp's
+    clock (seconds since the boot snapshot began), or None"""
+    clock = boot_clock(rec)
     events = host_events(rec)
     boot_snap, steps = step_times(events)
-    if phase is None or boot_snap is None or not steps:
+    if clock is None or boot_snap is None or not steps:
         return None
     offset = host_minus_printk(rec, events, steps)
     if offset is None:
         return None
-    # a period ends at printk second phase + k, host second phase + k + offset
-    memhp_phase = (phase + offset - boot_snap) % 1.0
     rows = [(k,) + tuple(round(x - boot_snap, 4) for x in v) for k, v in sorted(steps.items())]
-    # each whole second of jiffies on memhp's clock, and its delay
-    boot_offset, gtod = boot_clock(rec)
+    # each whole second of jiffies: printk's clock is ktime + gtod, the
+    # host's is printk's + offset, and memhp's starts at the boot snapshot
+    boot_offset, gtod = clock
     first = boot_offset + FIRST_WHOLE_SECOND + gtod + offset - boot_snap
     last = max(r[3] for r in rows) + 2
     periods = [round(first + k + period_delay(k), 4) for k in range(int(last - first) + 2)]
-    return round(memhp_phase, 4) % 1.0, rows, [t for t in periods if t > -1]
+    return rows, [t for t in periods if t > -1]
 
 
 def load(path):
@@ -192,13 +183,13 @@ def load(path):
         return json.load(f)
 
 
-def write_timeline(rows, path, periods=()):
-    with open(path, "w") as f:
-        f.write("# step start end snapshot (seconds since the boot snapshot began)\n")
-        for k, a, e, b in rows:
-            f.write("%d %.4f %.4f %.4f\n" % (k, a, e, b))
-        for t in periods:
-            f.write("period %.4f\n" % t)
+def write_timeline(rows, periods, f):
+    """memhpctl run --timeline's file: the steps, then the periods"""
+    f.write("# step start end snapshot (seconds since the boot snapshot began)\n")
+    for k, a, e, b in rows:
+        f.write("%d %.4f %.4f %.4f\n" % (k, a, e, b))
+    for t in periods:
+        f.write("period %.4f\n" % t)
 
 
 def main(argv):
@@ -209,9 +200,11 @@ def main(argv):
     if tl is None:
         print("no timeline: the recording has no anchor or no boot clock lines", file=sys.stderr)
         return 1
-    print("%.4f" % tl[0])
     if len(argv) > 2:
-        write_timeline(tl[1], argv[2], tl[2])
+        with open(argv[2], "w") as f:
+            write_timeline(tl[0], tl[1], f)
+    else:
+        write_timeline(tl[0], tl[1], sys.stdout)
     return 0
 
 
