@@ -379,23 +379,52 @@ static void step_hotadd(struct run *r, struct scn_step *st)
 	r->totals->ok++;
 }
 
+/*
+ * The oracle waits timeout=S seconds (180 by default) for the DIMM to go
+ * or for a failing _OST, then 1.5 s more.  The kernel's ACPI eject may
+ * wait forever on a block whose offline keeps failing to migrate (the
+ * hotplug work has no signal to stop it); memhp's eject stops there
+ * instead and rolls back, so that the run goes on.
+ */
+#define REMOVE_TIMEOUT_SECONDS_DEFAULT 180
+#define REMOVE_SETTLE_SECONDS 1.5
+
 static void step_remove(struct run *r, struct scn_step *st)
 {
 	struct dimm *d = st->argc ? find_dimm(r, st->argv[0]) : NULL;
+	unsigned long secs = REMOVE_TIMEOUT_SECONDS_DEFAULT;
+	struct timespec t0, t1;
+	char *end;
 	int ret;
 
 	if (!d || !d->present) {
 		skip_step(r, "no such dimm");
 		return;
 	}
+	if (st->argc == 2) {
+		secs = strncmp(st->argv[1], "timeout=", 8) ? 0 : strtoul(st->argv[1] + 8, &end, 10);
+		if (!secs || *end || secs > 86400) {
+			skip_step(r, "bad timeout=S");
+			return;
+		}
+	}
 	res_string(&r->act, "dimm", d->name);
-	ret = t_dimm_remove(r, d->name);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = t_dimm_remove(r, d->name, (unsigned int)secs * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!ret) {
 		d->present = false;
 		/* QEMU forgets the name: a later hotadd may reuse it */
 		d->name[0] = '\0';
 		res_string(&r->act, "result", "removed");
 		r->totals->ok++;
+	} else if (ret == -EBUSY && t1.tv_sec - t0.tv_sec >= (time_t)secs) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "timeout (no DEVICE_DELETED / failing _OST within %lus)", secs);
+		res_string(&r->act, "result", what);
+		r->step_seconds = (double)secs + REMOVE_SETTLE_SECONDS;
+		r->totals->failed++;
 	} else {
 		res_string(&r->act, "result", "rejected");
 		res_int(&r->act, "ost_status", 130);

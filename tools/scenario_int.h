@@ -72,7 +72,7 @@ struct target_ops {
 	size_t (*block_ids)(struct run *r, unsigned long *ids, size_t max);
 	int (*dimm_add)(struct run *r, const char *name, uint64_t size, int node, uint64_t addr,
 			struct memhp_dimm_info *info);
-	int (*dimm_remove)(struct run *r, const char *name);
+	int (*dimm_remove)(struct run *r, const char *name, unsigned int timeout_ms);
 	int (*dimm_info)(struct run *r, const char *name, struct memhp_dimm_info *info);
 	void (*log)(struct run *r, char *buf, size_t cap);	/* the lines since the last call */
 	int (*audit)(struct run *r, char *msg, size_t len);
@@ -179,9 +179,9 @@ static inline int t_dimm_add(struct run *r, const char *name, uint64_t size, int
 {
 	return r->t->dimm_add(r, name, size, node, addr, info);
 }
-static inline int t_dimm_remove(struct run *r, const char *name)
+static inline int t_dimm_remove(struct run *r, const char *name, unsigned int timeout_ms)
 {
-	return r->t->dimm_remove(r, name);
+	return r->t->dimm_remove(r, name, timeout_ms);
 }
 static inline int t_dimm_info(struct run *r, const char *name, struct memhp_dimm_info *info)
 {

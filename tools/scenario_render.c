@@ -49,9 +49,10 @@ void text_hotadd(FILE *out, const struct scn_step *st, const struct rv *act)
 
 void text_remove(FILE *out, const struct scn_step *st, const struct rv *act)
 {
+	const char *result = rv_str(act, "result");
+
 	(void)st;
-	fprintf(out, "  result: %s\n",
-		!strcmp(rv_str(act, "result"), "removed") ? "removed" : "rejected (DEVICE_BUSY)");
+	fprintf(out, "  result: %s\n", !strcmp(result, "rejected") ? "rejected (DEVICE_BUSY)" : result);
 }
 
 void text_sh(FILE *out, const struct scn_step *st, const struct rv *act)

@@ -174,12 +174,14 @@ static int daemon_dimm_add(struct run *r, const char *name, uint64_t size, int n
 	return 0;
 }
 
-static int local_dimm_remove(struct run *r, const char *name)
+/* an eject still offlining after timeout_ms stops there: -EBUSY, rolled back */
+static int local_dimm_remove(struct run *r, const char *name, unsigned int timeout_ms)
 {
-	return memhp_dimm_remove(r->m, name);
+	return memhp_dimm_remove_cancellable(r->m, name, NULL, timeout_ms);
 }
 
-static int daemon_dimm_remove(struct run *r, const char *name)
+/* memhpd's device del has no limit of its own (as its writes) */
+static int daemon_dimm_remove(struct run *r, const char *name, unsigned int timeout_ms)
 {
 	int err;
 

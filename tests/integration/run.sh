@@ -555,6 +555,26 @@ sys.exit(not (used(hog, False) - used(added, False) == 128 + 1 and
               used(hog, True) - used(added, True) == 65536 and
               used(killed, False) == used(added, False) and used(killed, True) == used(added, True)))
 PY"
+# an eject whose offline can never finish: node 0's Movable DIMM holds a
+# 200 MiB hog and node 1, the only other node with memory, has less than
+# that free, so do_migrate_range finds no target and offline_pages retries
+# forever, as the kernel's ACPI eject does.  The oracle waits timeout=S;
+# memhp's eject stops there and rolls back
+printf 'mem 1G\nnuma 896M 128M\nauto_online online_movable\nhotadd d1 256M node=0\nhog anon 200 as H\nremove d1 timeout=2\n' \
+	> "$out/eject-hang.scn"
+timeout 60 "$build/memhpctl" run "$out/eject-hang.scn" --no-guest-processes --json -o "$out/eject-hang.json" > /dev/null 2>&1
+check "memhpctl run: remove timeout=S reports the oracle's timeout and leaves the DIMM as it was" \
+	"python3 - '$out/eject-hang.json' <<'PY'
+import json, sys
+steps = json.load(open(sys.argv[1]))['steps']
+hog, rm = steps[2]['snapshot'], steps[3]
+blocks = lambda s: {b: v['state'] for b, v in s['memory']['blocks'].items()}
+zones = lambda s: [(z['node'], z['zone'], z['managed'], z.get('present')) for z in s['zones']]
+sys.exit(not (rm['action']['result'] == 'timeout (no DEVICE_DELETED / failing _OST within 2s)' and
+              blocks(rm['snapshot']) == blocks(hog) and blocks(hog)['32'] == blocks(hog)['33'] == 'online' and
+              zones(rm['snapshot']) == zones(hog) and
+              rm['snapshot']['meminfo']['MemTotal'] == hog['meminfo']['MemTotal']))
+PY"
 # the guest's clock: a `sleep` lets vmstat_update decay the lists a kill
 # filled (the machine alone: the guest's processes' copy-on-write pages,
 # freed at each step, would drain a batch of their own)
