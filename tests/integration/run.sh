@@ -558,8 +558,9 @@ PY"
 # an eject whose offline can never finish: node 0's Movable DIMM holds a
 # 200 MiB hog and node 1, the only other node with memory, has less than
 # that free, so do_migrate_range finds no target and offline_pages retries
-# forever, as the kernel's ACPI eject does.  The oracle waits timeout=S;
-# memhp's eject stops there and rolls back
+# for ever, as the kernel's ACPI eject does.  The oracle waits timeout=S
+# and prints it as Python prints a float; memhp's eject stops there and
+# fails as the kernel's failed eject does: its blocks online, as they were
 printf 'mem 1G\nnuma 896M 128M\nauto_online online_movable\nhotadd d1 256M node=0\nhog anon 200 as H\nremove d1 timeout=2\n' \
 	> "$out/eject-hang.scn"
 timeout 60 "$build/memhpctl" run "$out/eject-hang.scn" --no-guest-processes --json -o "$out/eject-hang.json" > /dev/null 2>&1
@@ -570,11 +571,20 @@ steps = json.load(open(sys.argv[1]))['steps']
 hog, rm = steps[2]['snapshot'], steps[3]
 blocks = lambda s: {b: v['state'] for b, v in s['memory']['blocks'].items()}
 zones = lambda s: [(z['node'], z['zone'], z['managed'], z.get('present')) for z in s['zones']]
-sys.exit(not (rm['action']['result'] == 'timeout (no DEVICE_DELETED / failing _OST within 2s)' and
+sys.exit(not (rm['action']['result'] == 'timeout (no DEVICE_DELETED / failing _OST within 2.0s)' and
               blocks(rm['snapshot']) == blocks(hog) and blocks(hog)['32'] == blocks(hog)['33'] == 'online' and
               zones(rm['snapshot']) == zones(hog) and
               rm['snapshot']['meminfo']['MemTotal'] == hog['meminfo']['MemTotal']))
 PY"
+timeout 60 "$build/memhpctl" run "$out/eject-hang.scn" --no-guest-processes > "$out/eject-hang.txt" 2>&1
+check "memhpctl run: a timed-out remove's text says what its JSON says" \
+	"python3 '$top/tests/integration/text_parity.py' '$out/eject-hang.json' '$out/eject-hang.txt'"
+# a refusal that comes at once (a pipe's unmovable buffers in the DIMM's
+# Normal block) is the _OST's DEVICE_BUSY, however long timeout=S is
+printf 'mem 1G\nauto_online online_kernel\nhotadd d1 256M\nhog pipe 8 as P\nremove d1 timeout=60\n' > "$out/eject-busy.scn"
+timeout 60 "$build/memhpctl" run "$out/eject-busy.scn" --no-guest-processes --json -o "$out/eject-busy.json" > /dev/null 2>&1
+check "memhpctl run: a remove refused at once is rejected, not a timeout" \
+	"python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))[\"steps\"][3][\"action\"]; sys.exit(not (a[\"result\"] == \"rejected\" and a[\"ost_status\"] == 130))' '$out/eject-busy.json'"
 # the guest's clock: a `sleep` lets vmstat_update decay the lists a kill
 # filled (the machine alone: the guest's processes' copy-on-write pages,
 # freed at each step, would drain a batch of their own)

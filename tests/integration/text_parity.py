@@ -27,7 +27,7 @@ def expected_lines(action, verb, line):
         out.append("result: ost addr=%#x blocks=%d-%d" % (action["addr"], action["blocks"][0],
                                                            action["blocks"][-1]))
     elif verb == "remove":
-        out.append("result: " + ("removed" if action["result"] == "removed" else "rejected (DEVICE_BUSY)"))
+        out.append("result: " + ("rejected (DEVICE_BUSY)" if action["result"] == "rejected" else action["result"]))
     elif verb == "hog":
         out.append("hog %s: got %d KiB" % (line.split()[1], action["got_kib"]))
     elif verb == "where":
