@@ -1278,6 +1278,10 @@ static void hog_on_recorded_clock(struct run *r, struct scn_step *st, const stru
  * into it, a 256 MiB mlocked one's 0.15 s, a 64 MiB one's 0.06 s.
  */
 #define KILL_SIGNAL_SECONDS 0.025
+#define KILL_SLEEP_SECONDS 1.0
+
+static size_t guest_cow_pages(const struct run *r);
+static void guest_cow_fault(struct run *r, size_t i);
 #define EXIT_SECONDS 0.02
 #define EXIT_SECONDS_PER_MIB 0.00055
 
@@ -1298,6 +1302,31 @@ static void kill_on_recorded_clock(struct run *r, struct scn_step *st, const str
 }
 
 /*
+ * The kill's step is the shell `kill PID; sleep 1`: its pages are copied
+ * as it starts, before the hog's exit frees its mapping, and the old ones
+ * freed as it exits a second later, with no allocation between to halve
+ * the list's free_count (so a free past pcp->high then drains a whole
+ * batch of its scale, nr_pcp_free) - the periods between run between.
+ */
+static void kill_with_its_shell(struct run *r, struct scn_step *st, const struct scn_step_time *when,
+				double read)
+{
+	struct hog old[GUEST_COW_MAX_PAGES];
+	size_t n = r->guest_processes ? guest_cow_pages(r) : 0;
+
+	r->guest_cow_gen++;
+	for (size_t i = 0; i < n; i++) {
+		old[i] = r->guest_cow[i];
+		memset(&r->guest_cow[i], 0, sizeof(r->guest_cow[i]));
+		guest_cow_fault(r, i);
+	}
+	kill_on_recorded_clock(r, st, when, read);
+	guest_clock_run_to(r, when->start + KILL_SIGNAL_SECONDS + KILL_SLEEP_SECONDS);
+	for (size_t i = 0; i < n; i++)
+		hog_free(r, &old[i]);
+}
+
+/*
  * A step at the times its recording gives: the periods that ended before
  * it began (in the last snapshot, or between the steps) run first; a
  * hog's faults then take the time up to its snapshot, less its mlock()
@@ -1312,7 +1341,9 @@ static void run_step_on_recorded_clock(struct run *r, struct scn_step *st, const
 	if (!strcmp(st->verb, "hog")) {
 		hog_on_recorded_clock(r, st, when);
 	} else if (!strcmp(st->verb, "kill")) {
-		kill_on_recorded_clock(r, st, when, read);
+		kill_with_its_shell(r, st, when, read);
+		guest_clock_run_to(r, read);
+		return;
 	} else {
 		run_counting_migrations(r, st, find_step_verb(st->verb));
 	}
