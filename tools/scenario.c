@@ -251,6 +251,12 @@ static double watched_write_seconds(const struct run *r, const char *value, long
 	return (d > 0 ? d : WRITE_SECONDS_UNTIMED) + r->clk->migrate_page * (double)migrated;
 }
 
+/* milliseconds from t0 to t1 (CLOCK_MONOTONIC): how long a bounded step ran */
+static double elapsed_ms(const struct timespec *t0, const struct timespec *t1)
+{
+	return (double)(t1->tv_sec - t0->tv_sec) * 1000.0 + (double)(t1->tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 static void record_write(struct run *r, const char *path, const char *value, long block)
 {
 	double start = r->clock + r->step_write_clock;
@@ -269,8 +275,7 @@ static void record_write(struct run *r, const char *path, const char *value, lon
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = t_write(r, path, buf, len);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	timed_out = ret == -EINTR && r->t->write_times_out &&
-		    (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= limit_ms;
+	timed_out = ret == -EINTR && r->t->write_times_out && elapsed_ms(&t0, &t1) >= (double)limit_ms;
 	if (counted && pages_migrated(r, &after) && after >= before)
 		moved = after - before;
 	/*
@@ -437,7 +442,7 @@ static void step_remove(struct run *r, struct scn_step *st)
 	struct dimm *d = st->argc ? find_dimm(r, st->argv[0]) : NULL;
 	unsigned int limit_ms;
 	struct timespec t0, t1;
-	double secs, took;
+	double secs;
 	int ret;
 
 	if (remove_timeout(st, &secs)) {
@@ -453,14 +458,13 @@ static void step_remove(struct run *r, struct scn_step *st)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = t_dimm_remove(r, d->name, limit_ms);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	took = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	if (!ret) {
 		d->present = false;
 		/* QEMU forgets the name: a later hotadd may reuse it */
 		d->name[0] = '\0';
 		res_string(&r->act, "result", "removed");
 		r->totals->ok++;
-	} else if (ret == -EBUSY && took >= (double)limit_ms) {
+	} else if (ret == -EBUSY && elapsed_ms(&t0, &t1) >= (double)limit_ms) {
 		/* the offlines ran to the limit: the oracle saw no answer in S */
 		remove_timed_out(r, secs);
 	} else {
@@ -1282,6 +1286,7 @@ static void hog_on_recorded_clock(struct run *r, struct scn_step *st, const stru
 
 static size_t guest_cow_pages(const struct run *r);
 static void guest_cow_fault(struct run *r, size_t i);
+static struct hog guest_cow_copy(struct run *r, size_t i);
 #define EXIT_SECONDS 0.02
 #define EXIT_SECONDS_PER_MIB 0.00055
 
@@ -1315,11 +1320,8 @@ static void kill_with_its_shell(struct run *r, struct scn_step *st, const struct
 	size_t n = r->guest_processes ? guest_cow_pages(r) : 0;
 
 	r->guest_cow_gen++;
-	for (size_t i = 0; i < n; i++) {
-		old[i] = r->guest_cow[i];
-		memset(&r->guest_cow[i], 0, sizeof(r->guest_cow[i]));
-		guest_cow_fault(r, i);
-	}
+	for (size_t i = 0; i < n; i++)
+		old[i] = guest_cow_copy(r, i);
 	kill_on_recorded_clock(r, st, when, read);
 	guest_clock_run_to(r, when->start + KILL_SIGNAL_SECONDS + KILL_SLEEP_SECONDS);
 	for (size_t i = 0; i < n; i++)
@@ -1466,6 +1468,16 @@ static void guest_cow_fault(struct run *r, size_t i)
 	r->t->hog(r, h, HOG_ANON, 1);
 }
 
+/* page i copied on a write after the fork: the new copy faulted, the old page returned to be freed */
+static struct hog guest_cow_copy(struct run *r, size_t i)
+{
+	struct hog old = r->guest_cow[i];
+
+	memset(&r->guest_cow[i], 0, sizeof(r->guest_cow[i]));
+	guest_cow_fault(r, i);
+	return old;
+}
+
 /*
  * The `modules` set's .ko files and their list: the initramfs unpacks them
  * into the rootfs (tmpfs: page cache that GFP_HIGHUSER_MOVABLE places like
@@ -1543,10 +1555,8 @@ static void guest_processes_fork(struct run *r)
 		return;		/* --no-guest-processes */
 	r->guest_cow_gen++;	/* the copies' names differ from the pages' */
 	for (size_t i = 0; i < guest_cow_pages(r); i++) {
-		struct hog old = r->guest_cow[i];
+		struct hog old = guest_cow_copy(r, i);
 
-		memset(&r->guest_cow[i], 0, sizeof(r->guest_cow[i]));
-		guest_cow_fault(r, i);
 		hog_free(r, &old);
 	}
 }
