@@ -16,6 +16,21 @@ and marked /dev/kmsg from the agent's shell between hot-adds.  Checked:
   printk time between the agent's command and its reply), 20 ms either
   side.
 
+tests/oracle/repeat/vmstat-idle.N.json.xz are runs of
+tests/oracle/scenarios/vmstat-idle.scn: the guest idles through a
+kill's `sleep 1`, a host sleep and a hot-add's and a remove's waits,
+tracing vmstat_update and every timer and interrupt.  vmstat_update's
+timer is deferrable, so on the idle CPU it runs at the next wake-up (the
+clocksource watchdog's timer, every half second, kcompactd's timeout, an
+interrupt), and it requeues itself with round_jiffies_relative(HZ),
+which rounds to the nearest whole second with a quarter second (HZ/4
+jiffies) as the cut-off.  Checked:
+
+- each run more than 5 ms late came at most 2 ms after another timer or
+  interrupt woke the CPU;
+- a run at least HZ/4 late is not followed by one at the next whole
+  second (that period never comes), and one less than that (by 5 ms) is.
+
 Exit 0 when every recording passes.  usage: timeline_check.py
 """
 import glob
@@ -54,6 +69,54 @@ def check_periods(rec):
     if on_time < MIN_ON_TIME:
         errors.append("only %d vmstat_update runs within %d ms of their periods" % (on_time, ON_TIME * 1000))
     return errors, on_time
+
+
+WAKE_BEFORE = 0.001
+QUARTER = (timeline.HZ // 4) / timeline.HZ
+QUARTER_SLACK = 0.005
+LEVEL1_BUCKET = 8 / timeline.HZ
+
+
+def traced_events(rec):
+    """[(t, event)] the last step's trace printed (the tick's own left out)"""
+    out = rec["steps"][-1]["action"].get("stdout", "")
+    return [(float(m.group(1)), m.group(2)) for m in re.finditer(r"\s([\d.]+): (\w+: .*)", out)]
+
+
+def is_wake(event):
+    """a timer that may wake an idle CPU, or an interrupt (deferrable
+    delayed works expire only with the CPU already awake)"""
+    return ("irq_handler_entry" in event or "hrtimer_expire_entry" in event or
+            ("timer_expire_entry" in event and "delayed_work_timer_fn" not in event))
+
+
+def check_deferral(rec):
+    boot_offset, _ = timeline.boot_clock(rec)
+    first = boot_offset + timeline.FIRST_WHOLE_SECOND
+    events = traced_events(rec)
+    runs = [t for t, x in events if "vmstat_update" in x]
+    errors, deferred, skipped = [], 0, 0
+    for i, t in enumerate(runs):
+        k = int(t - first)
+        # its timer: the last delayed work's expiry before it ran, due at
+        # most a level-1 bucket (8 jiffies) after the whole second
+        expiry = max(u for u, x in events if u <= t and "delayed_work_timer_fn" in x)
+        if expiry - (first + k + LEVEL1_BUCKET) > ON_TIME:
+            deferred += 1
+            if not any(expiry - WAKE_BEFORE <= u <= expiry and is_wake(x) for u, x in events):
+                errors.append("vmstat_update's timer at %.4f expired late with nothing waking the CPU" % expiry)
+        if i + 1 == len(runs):
+            break
+        late, nxt = t - (first + k), int(runs[i + 1] - first)
+        if late >= QUARTER + QUARTER_SLACK and nxt == k + 1:
+            errors.append("vmstat_update at %.4f ran %.0f ms late, yet the next period came" % (t, late * 1000))
+        if late < QUARTER - QUARTER_SLACK and nxt != k + 1:
+            errors.append("vmstat_update at %.4f ran %.0f ms late, yet the next period did not come"
+                          % (t, late * 1000))
+        skipped += late >= QUARTER + QUARTER_SLACK
+    if not deferred or not skipped:
+        errors.append("no deferred run skipped a period: the recording shows nothing")
+    return errors, deferred, skipped
 
 
 def check_offset(rec):
@@ -99,6 +162,15 @@ def main(argv):
         else:
             print("%s: %d vmstat_update runs on time, none early; host - printk %.4f s"
                   % (name, on_time, offset))
+    for path in sorted(glob.glob(os.path.join(HERE, "repeat", "vmstat-idle.*.json.xz"))):
+        errors, late_runs, skipped = check_deferral(json.load(lzma.open(path)))
+        name = os.path.basename(path)
+        if errors:
+            bad += 1
+            print("FAIL %s: %s" % (name, "; ".join(errors)))
+        else:
+            print("%s: %d vmstat_update runs deferred to a wake-up, %d periods skipped after one a quarter "
+                  "second late" % (name, late_runs, skipped))
     return 1 if bad else 0
 
 
