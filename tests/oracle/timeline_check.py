@@ -26,8 +26,9 @@ interrupt), and it requeues itself with round_jiffies_relative(HZ),
 which rounds to the nearest whole second with a quarter second (HZ/4
 jiffies) as the cut-off.  Checked:
 
-- each run more than 5 ms late came at most 2 ms after another timer or
-  interrupt woke the CPU;
+- each vmstat_update timer that expired more than 5 ms past its whole
+  second's level-1 bucket (8 jiffies) did so at most 1 ms after another
+  timer or an interrupt woke the CPU;
 - a run at least HZ/4 late is not followed by one at the next whole
   second (that period never comes), and one less than that (by 5 ms) is.
 
@@ -169,8 +170,8 @@ def main(argv):
             bad += 1
             print("FAIL %s: %s" % (name, "; ".join(errors)))
         else:
-            print("%s: %d vmstat_update runs deferred to a wake-up, %d periods skipped after one a quarter "
-                  "second late" % (name, late_runs, skipped))
+            print("%s: vmstat_update deferred to a wake-up %d times; skipped periods after a run a quarter "
+                  "second late: %d" % (name, late_runs, skipped))
     return 1 if bad else 0
 
 
