@@ -198,29 +198,27 @@ static const struct guest_clock x86_clock = {
 	.hog_per_mib = { 0.00495, 0.00507, 0.00686 },
 };
 
+/* what both arm64 guests take for all but a hog */
+#define ARM64_GUEST_STEPS								\
+	.snapshot = 0.69,								\
+	.migrate_page = 151e-6,								\
+	.write_online = 0.32,								\
+	.write_offline = 0.24,								\
+	.write_refused = 0.18,								\
+	.write_other = 0.25,								\
+	.verbs = { { "hotadd", 1.17 }, { "kill", 1.23 }, { "auto_online", 0.23 }, { "param", 0.18 } }
+
 static const struct guest_clock arm64_clock = {
-	.snapshot = 0.69,
-	.migrate_page = 151e-6,
+	ARM64_GUEST_STEPS,
 	.hog_start = { 0.39, 0.42, 0.40 },
 	.hog_per_mib = { 0.0215, 0.0309, 0.0060 },
-	.write_online = 0.32,
-	.write_offline = 0.24,
-	.write_refused = 0.18,
-	.write_other = 0.25,
-	.verbs = { { "hotadd", 1.17 }, { "kill", 1.23 }, { "auto_online", 0.23 }, { "param", 0.18 } },
 };
 
 /* the 16K guest's: the 4K one's, with its own hogs */
 static const struct guest_clock arm64_16k_clock = {
-	.snapshot = 0.69,
-	.migrate_page = 151e-6,
+	ARM64_GUEST_STEPS,
 	.hog_start = { 0.16, 0.0, 0.14 },	/* mlock's fit: -0.08 */
 	.hog_per_mib = { 0.0089, 0.0135, 0.0057 },
-	.write_online = 0.32,
-	.write_offline = 0.24,
-	.write_refused = 0.18,
-	.write_other = 0.25,
-	.verbs = { { "hotadd", 1.17 }, { "kill", 1.23 }, { "auto_online", 0.23 }, { "param", 0.18 } },
 };
 
 /* a scenario of the arm64 guests (its `arch` line) */

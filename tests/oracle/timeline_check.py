@@ -142,6 +142,13 @@ def check_offset(rec):
     return [], offset
 
 
+def report(path, errors, passed):
+    """print the recording's verdict; 1 if it failed"""
+    name = os.path.basename(path)
+    print("FAIL %s: %s" % (name, "; ".join(errors)) if errors else "%s: %s" % (name, passed))
+    return 1 if errors else 0
+
+
 def main(argv):
     if len(argv) > 1:
         sys.stdout.write(__doc__)
@@ -155,23 +162,12 @@ def main(argv):
         rec = json.load(lzma.open(path))
         errors, on_time = check_periods(rec)
         more, offset = check_offset(rec)
-        errors += more
-        name = os.path.basename(path)
-        if errors:
-            bad += 1
-            print("FAIL %s: %s" % (name, "; ".join(errors)))
-        else:
-            print("%s: %d vmstat_update runs on time, none early; host - printk %.4f s"
-                  % (name, on_time, offset))
+        bad += report(path, errors + more, "%d vmstat_update runs on time, none early; host - printk %.4f s"
+                      % (on_time, offset or 0))
     for path in sorted(glob.glob(os.path.join(HERE, "repeat", "vmstat-idle.*.json.xz"))):
         errors, late_runs, skipped = check_deferral(json.load(lzma.open(path)))
-        name = os.path.basename(path)
-        if errors:
-            bad += 1
-            print("FAIL %s: %s" % (name, "; ".join(errors)))
-        else:
-            print("%s: vmstat_update deferred to a wake-up %d times; skipped periods after a run a quarter "
-                  "second late: %d" % (name, late_runs, skipped))
+        bad += report(path, errors, "vmstat_update deferred to a wake-up %d times; skipped periods after a run "
+                      "a quarter second late: %d" % (late_runs, skipped))
     return 1 if bad else 0
 
 
