@@ -1302,7 +1302,6 @@ static void hog_on_recorded_clock(struct run *r, struct scn_step *st, const stru
 #define KILL_SLEEP_SECONDS 1.0
 
 static size_t guest_cow_pages(const struct run *r);
-static void guest_cow_fault(struct run *r, size_t i);
 static struct hog guest_cow_copy(struct run *r, size_t i);
 #define EXIT_SECONDS 0.02
 #define EXIT_SECONDS_PER_MIB 0.00055

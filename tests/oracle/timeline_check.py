@@ -51,14 +51,19 @@ MIN_ON_TIME = 3
 OFFSET_SLACK = 0.020
 
 
+def first_whole_second(rec):
+    """ktime of the jiffies' first whole second (timeline.py's boot clock)"""
+    boot_offset, _ = timeline.boot_clock(rec)
+    return boot_offset + timeline.FIRST_WHOLE_SECOND
+
+
 def vmstat_runs(rec):
     out = rec["steps"][-1]["action"].get("stdout", "")
     return [float(t) for t in re.findall(r"\s([\d.]+): workqueue_execute_start: .*vmstat_update", out)]
 
 
 def check_periods(rec):
-    boot_offset, _ = timeline.boot_clock(rec)
-    first = boot_offset + timeline.FIRST_WHOLE_SECOND
+    first = first_whole_second(rec)
     early, on_time = [], 0
     for t in vmstat_runs(rec):
         k = int(t - first)
@@ -92,10 +97,9 @@ def is_wake(event):
 
 
 def check_deferral(rec):
-    boot_offset, _ = timeline.boot_clock(rec)
-    first = boot_offset + timeline.FIRST_WHOLE_SECOND
+    first = first_whole_second(rec)
     events = traced_events(rec)
-    runs = [t for t, x in events if x.startswith("workqueue_execute_start") and "vmstat_update" in x]
+    runs = vmstat_runs(rec)
     errors, deferred, skipped = [], 0, 0
     for i, t in enumerate(runs):
         # the timer that let it run: its own, or vmstat_shepherd's, which
