@@ -85,7 +85,7 @@ struct zrec {
 	int node;
 	char zone[16];
 	long long v[11];	/* free boost min low high promo spanned present managed cma start */
-	long long pcp[3];	/* the pagesets' count, high and batch, summed over the CPUs */
+	long long pcp[3];	/* the pagesets' count and high summed over the CPUs, the last one's batch */
 	bool has_start;
 	long long prot[8];
 	int nprot;
@@ -158,9 +158,13 @@ static void json_zones(struct run *r)
 				for (int i = 1; i < 10; i++)
 					if (!strcmp(key, zkeys[i]))
 						z.v[i] = v;
+				/*
+				 * as the oracle's recordings do: every CPU's
+				 * batch is the zone's one, not a sum
+				 */
 				for (int i = 0; i < 3; i++)
 					if (!strcmp(key, pcp_keys[i]))
-						z.pcp[i] += v;
+						z.pcp[i] = i == 2 ? v : z.pcp[i] + v;
 			}
 		}
 	}

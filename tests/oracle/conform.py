@@ -34,7 +34,8 @@ so every write result, every refused removal and every counter must match.
            phys_device and node links; hot-plugged System RAM in iomem;
            change since boot of MemTotal, nr_memmap_pages and
            nr_memmap_boot_pages; per zone change since boot of spanned,
-           present and managed, start_pfn of populated zones; free pages of
+           present and managed, start_pfn of populated zones, their
+           watermarks and per-CPU lists' batch; free pages of
            Movable zones within 1% of managed (the kernel's per-cpu lists);
            the kernel log lines that carry a decision (unaligned ranges,
            failed adds, failed offlines during eject); each zonelist
@@ -296,6 +297,9 @@ def compare(kern, mine, boot_approx=False, firmware_holes=False):
                 # low = min + d and high = min + 2d add d's rounding
                 for f, tol in (("min", 1), ("low", 2), ("high", 3)):
                     c.close(f"{where}: zone {key} watermark {f}", kzz.get(f, 0), mzz.get(f, 0), tol)
+                # zone_batchsize, from the managed pages zone_pcp_update saw
+                if "pcp_batch" in kzz:
+                    c.eq(f"{where}: zone {key} pcp batch", kzz.get("pcp_batch"), mzz.get("pcp_batch"))
             if key.endswith(":Movable") and kzz.get("managed"):
                 c.close(f"{where}: zone {key} free change since boot",
                         kzz.get("free", 0) - kb0.get("free", 0), mzz.get("free", 0) - mb0.get("free", 0),
