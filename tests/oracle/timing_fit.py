@@ -7,6 +7,8 @@ and the kernel's pgmigrate_success between snapshots):
 
   kpf:     seconds = a + b * pages read             (KPF_START_SECONDS, KPF_PAGE_SECONDS)
   state:   seconds = refused*a + online*b + offline*c + migrated*d
+           (guest_clock's write_refused, write_online, write_offline;
+           write_other: the `write` steps' mean)
   remove:  seconds = a + migrated*b
 
 and the median seconds per migrated page over the steps that moved more
