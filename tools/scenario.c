@@ -831,34 +831,42 @@ static const struct step_verb {
 	const char *usage;
 	/* the result in text, after any writes (scenario_render.c); NULL: no more */
 	void (*text)(FILE *out, const struct scn_step *st, const struct rv *act);
-	/* the guest's seconds the oracle's step takes (see guest_seconds) */
+	/*
+	 * the guest's seconds the oracle's step takes (see guest_seconds); 0
+	 * for a verb timed by what it does instead: its writes
+	 * (timed_by_writes), a hog's size, a sleep's argument, nothing
+	 */
 	double seconds;
 	/*
-	 * a verb whose work may migrate (a block's state, a remove): its
-	 * seconds when it moved nothing, to which a step that did adds the
-	 * pages' (run_counting_migrations); 0: it never migrates
+	 * its work may migrate (a block's state, a remove): the pages it
+	 * moved are counted, and add to its seconds (run_counting_migrations)
+	 */
+	bool migrates;
+	/*
+	 * a verb that migrates and is not timed by its writes: its seconds
+	 * when it moved nothing, to which a step that did adds the pages'
 	 */
 	double still_seconds;
 } step_verbs[] = {
 	/* QMP, the _OST event, 0.3 s, then `sleep 0.5` in the guest */
-	{ "hotadd", step_hotadd, 2, 5, "hotadd NAME SIZE [node=N] [addr=A] [timeout=S]", text_hotadd, 0.91, 0 },
+	{ "hotadd", step_hotadd, 2, 5, "hotadd NAME SIZE [node=N] [addr=A] [timeout=S]", text_hotadd, 0.91, false, 0 },
 	/* device_del, DEVICE_DELETED or _OST, 1 s, then `sleep 0.5` in the guest */
-	{ "remove", step_remove, 1, 2, "remove NAME [timeout=S]", text_remove, 1.66, REMOVE_STILL_SECONDS },
-	{ "state", step_state, 2, 3, "state BLOCKS VALUE [timeout=S]", NULL, 0.14, 0.14 },
-	{ "online", step_state, 2, 3, "online BLOCKS VALUE [timeout=S]", NULL, 0.13, 0.13 },
-	{ "auto_online", step_auto_online, 0, 1, "auto_online VALUE", NULL, 0.05, 0 },
-	{ "param", step_param, 2, 2, "param NAME VALUE", NULL, 0.04, 0 },
-	{ "write", step_write_any, 2, 2, "write PATH VALUE", NULL, 0.05, 0.05 },
-	{ "kpf", step_kpf, 0, 1, "kpf BLOCKS", text_kpf, 0.23, 0 },	/* by the pages it reads */
-	{ "sh", step_sh, 1, SCN_MAX_ARGS, "sh cat FILE...", text_sh, 0.05, 0 },
-	{ "snapshot", step_nothing, 0, SCN_MAX_ARGS, "snapshot", NULL, 0, 0 },
-	{ "sleep", step_nothing, 0, 1, "sleep SECONDS", NULL, 0, 0 },	/* its SECONDS */
-	{ "hog", step_hog, 2, 4, "hog anon|mlock|pipe MiB [as VAR]", text_hog, 0, 0 },	/* by its size */
+	{ "remove", step_remove, 1, 2, "remove NAME [timeout=S]", text_remove, 1.66, true, REMOVE_STILL_SECONDS },
+	{ "state", step_state, 2, 3, "state BLOCKS VALUE [timeout=S]", NULL, 0, true, 0 },
+	{ "online", step_state, 2, 3, "online BLOCKS VALUE [timeout=S]", NULL, 0, true, 0 },
+	{ "auto_online", step_auto_online, 0, 1, "auto_online VALUE", NULL, 0.05, false, 0 },
+	{ "param", step_param, 2, 2, "param NAME VALUE", NULL, 0.04, false, 0 },
+	{ "write", step_write_any, 2, 2, "write PATH VALUE", NULL, 0, true, 0 },
+	{ "kpf", step_kpf, 0, 1, "kpf BLOCKS", text_kpf, 0.23, false, 0 },	/* by the pages it reads */
+	{ "sh", step_sh, 1, SCN_MAX_ARGS, "sh cat FILE...", text_sh, 0.05, false, 0 },
+	{ "snapshot", step_nothing, 0, SCN_MAX_ARGS, "snapshot", NULL, 0, false, 0 },
+	{ "sleep", step_nothing, 0, 1, "sleep SECONDS", NULL, 0, false, 0 },	/* its SECONDS */
+	{ "hog", step_hog, 2, 4, "hog anon|mlock|pipe MiB [as VAR]", text_hog, 0, false, 0 },	/* by its size */
 	/* `kill PID; sleep 1` in the guest */
-	{ "kill", step_kill, 1, 1, "kill VAR", NULL, 1.05, 0 },
-	{ "dax_region", step_dax_region, 2, 3, "dax_region cxl|hmem|pmem SIZE [node=N]", text_dax_region, 0, 0 },
-	{ "where", step_where, 1, 1, "where VAR", text_where, 0.29, 0 },
-	{ "qmp", step_qmp, 0, SCN_MAX_ARGS, "qmp ...", NULL, 1.0, 0 },
+	{ "kill", step_kill, 1, 1, "kill VAR", NULL, 1.05, false, 0 },
+	{ "dax_region", step_dax_region, 2, 3, "dax_region cxl|hmem|pmem SIZE [node=N]", text_dax_region, 0, false, 0 },
+	{ "where", step_where, 1, 1, "where VAR", text_where, 0.29, false, 0 },
+	{ "qmp", step_qmp, 0, SCN_MAX_ARGS, "qmp ...", NULL, 1.0, false, 0 },
 };
 
 /*
@@ -900,7 +908,7 @@ static const struct step_verb {
  * a step timed by its writes: state, online, write (one that wrote
  * nothing takes another file's write)
  */
-static bool timed_by_writes(const struct run *r, const struct step_verb *v)
+static bool timed_by_writes(const struct step_verb *v)
 {
 	return v->run == step_state || v->run == step_write_any;
 }
@@ -908,7 +916,7 @@ static bool timed_by_writes(const struct run *r, const struct step_verb *v)
 /* a step's seconds when it moved nothing: its verb's, or its writes' */
 static double still_seconds(const struct run *r, const struct step_verb *v)
 {
-	if (timed_by_writes(r, v))
+	if (timed_by_writes(v))
 		return r->step_writes ? r->write_seconds : r->clk->write_other;
 	return v->still_seconds;
 }
@@ -918,7 +926,7 @@ static double verb_seconds(const struct run *r, const struct step_verb *v)
 	for (size_t i = 0; i < sizeof(r->clk->verbs) / sizeof(r->clk->verbs[0]) && r->clk->verbs[i].verb; i++)
 		if (!strcmp(r->clk->verbs[i].verb, v->verb))
 			return r->clk->verbs[i].seconds;
-	return timed_by_writes(r, v) ? still_seconds(r, v) : v->seconds;
+	return timed_by_writes(v) ? still_seconds(r, v) : v->seconds;
 }
 
 static double guest_seconds(const struct run *r, const struct step_verb *v, const struct scn_step *st)
@@ -1210,7 +1218,7 @@ static void guest_processes_fork(struct run *r);
 static void run_counting_migrations(struct run *r, struct scn_step *st, const struct step_verb *v)
 {
 	unsigned long before, after;
-	bool counted = v->still_seconds > 0 && pages_migrated(r, &before);
+	bool counted = v->migrates && pages_migrated(r, &before);
 
 	r->counting_migrations = counted;
 	run_step(r, st);
