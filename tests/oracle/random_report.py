@@ -29,8 +29,8 @@ where its periods fell is exact at another phase.
 model's (timeline.py: the steps at the times the oracle's host log
 stamped, vmstat's periods where that guest's jiffies put them; memhpctl
 run --timeline).  A recording with no anchor for the host clock (no
-hot-add that rebuilt the zonelists, no refused offline), or an arm64 one,
-runs on the model's clock.
+hot-add or single online write that rebuilt the zonelists, no refused
+offline), or an arm64 one, runs on the model's clock.
 
 --arch arm64-4k|arm64-16k: the arm64 guests' corpus instead,
 tests/oracle/arm64/random/PROFILE (recorded by
