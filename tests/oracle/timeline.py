@@ -37,9 +37,9 @@ and where its guest's jiffies put those periods:
   write some 20 ms later still.  The median of all gives the offset (a
   hot-add after a refused remove printed 56 ms late in seed 2274).
   A recording with neither (its zonelists rebuilt by online writes
-  alone: 237 of them) falls back on those writes: a single online write
+  alone: 242 of them) falls back on those writes: a single online write
   that populated a zone prints `Fallback order` some 40 ms after the
-  agent's command (the median, 39 ms, of the 264 such writes in
+  agent's command (the median, 39.5 ms, of the 273 such writes in
   recordings that also have the anchors above, half of them within
   33-47 ms: the agent's fork and exec of memtool come first).  Being
   fitted to the other anchors rather than to /dev/kmsg marks, it never
@@ -175,7 +175,7 @@ def host_minus_printk(rec, events, steps):
                 w = agent_write_time(inside, busy[0])
                 if w is not None:
                     refused.append(w + REFUSED_PRINT_LATENCY - first)
-        if st["verb"] in ("state", "online") and "Fallback order" in dmesg[0]:
+        elif st["verb"] in ("state", "online") and "Fallback order" in dmesg[0]:
             writes = action.get("writes", [])
             # one write only: with several, which one printed is not known
             if len(writes) == 1 and writes_online(writes[0]):
