@@ -42,6 +42,22 @@ int memhp_dimm_remove_cancellable(struct memhp_machine *m, const char *name,
 	return ret;
 }
 
+int memhp_sysfs_lookup_new(struct memhp_machine *m, int nid, unsigned int nr)
+{
+	machine_check(m);
+	int ret;
+
+	if (nid >= (int)m->nr_nodes)
+		return -EINVAL;
+	if (should_fail(m))
+		return -ENOMEM;
+	/* the caches' state and kernel_pfns, which onlining fills too */
+	pthread_mutex_lock(&m->device_hotplug_lock);
+	ret = slab_lookup_entries(m, nid < 0 ? 0 : nid, nr);
+	pthread_mutex_unlock(&m->device_hotplug_lock);
+	return ret;
+}
+
 int memhp_dax_region_create(struct memhp_machine *m, enum memhp_dax_kind kind, uint64_t size,
 			    int target_node, uint64_t align, uint64_t addr, int fd,
 			    struct memhp_dax_info *info)

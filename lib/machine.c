@@ -905,6 +905,7 @@ int memhp_machine_create(const struct memhp_config *in, struct memhp_machine **o
 	if (!m->arch->acpi_hotplug_memory)
 		m->params.acpi_no_memhotplug = true;
 	m->kernel_alloc_pages = 32;
+	slab_model_init(m);
 	params_parse_cmdline(m, cfg.cmdline, true);
 	ret = machine_geometry(m, &cfg);
 	if (ret)

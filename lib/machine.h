@@ -149,8 +149,13 @@ struct memhp_machine {
 	unsigned long kernel_alloc_pages;	/* per newly populated Normal zone */
 	bool booting;			/* system_state == SYSTEM_BOOTING */
 	bool initcalls;			/* before free_initmem: zones' late_freed still held */
-	unsigned long *kernel_pfns;
+	unsigned long *kernel_pfns;	/* and the slab's: device_hotplug_lock */
 	size_t nr_kernel_pfns, cap_kernel_pfns;
+	/* the reclaimable caches sysfs lookups fill (kernel_alloc.c): device_hotplug_lock */
+	struct slab_cache_model {
+		unsigned int order, objects;	/* a slab's pages (2^order) and objects */
+		unsigned int free;		/* objects left in the current slab */
+	} dentry_cache, inode_cache;
 };
 
 static inline unsigned int page_shift(const struct memhp_machine *m)

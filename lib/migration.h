@@ -103,6 +103,8 @@ int region_device_fault_locked(struct memhp_region *r, size_t index, bool wait);
 /* ---- the kernel's own allocations (kernel_alloc.c) ------------------ */
 
 void kernel_alloc_settle(struct memhp_machine *m, struct zone *zone);
+void slab_model_init(struct memhp_machine *m);
+int slab_lookup_entries(struct memhp_machine *m, int nid, unsigned int nr);
 void kernel_alloc_destroy(struct memhp_machine *m);
 
 #endif

@@ -684,6 +684,32 @@ static long alloc_zonelist(struct memhp_machine *m, int nid, int skip, enum allo
 }
 
 /*
+ * The zone the fast path would take an order-0 page of `zones` from, at
+ * the first try: the first zone of nid's zonelist above its low
+ * watermark; NULL when none is (the allocation then goes the slow way).
+ */
+struct zone *fast_path_zone(struct memhp_machine *m, int nid, enum alloc_zones zones)
+{
+	int nodes[MEMHP_MAX_NODES], highest = alloc_zones_highest(zones);
+	unsigned int nr = zonelist_nodes(m, nid, nodes);
+
+	for (unsigned int i = 0; i < nr; i++)
+		for (int z = highest; z >= 0; z--) {
+			struct zone *zone = &m->nodes[nodes[i]].node_zones[z];
+			bool ok;
+
+			if (!populated_zone(zone))
+				continue;
+			pthread_mutex_lock(&zone->lock);
+			ok = zone_watermark_ok(zone, 0, zone->wmark_low, highest);
+			pthread_mutex_unlock(&zone->lock);
+			if (ok)
+				return zone;
+		}
+	return NULL;
+}
+
+/*
  * __alloc_pages: the fast path (every zone of the zonelist against its low
  * watermark, ALLOC_NOFRAGMENT first where it applies), then the slow path
  * (against min, the flag dropped) - what GFP_KERNEL and GFP_HIGHUSER

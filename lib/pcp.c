@@ -8,7 +8,8 @@
  * page.  A thread uses the slot of the CPU it runs on (sched_getcpu,
  * folded onto the guest's memhp_config.nr_cpus), as the kernel's per-cpu
  * lists do, under that slot's lock (the kernel's pcp spinlock).  Each slot
- * keeps one list per node, zone and mobility (unmovable/movable), used as
+ * keeps one list per node, zone and mobility (unmovable, movable,
+ * reclaimable), used as
  * the kernel uses its lists: a freed page goes to the head and an
  * allocation takes the head (the page most likely still in cache), a
  * refill from the buddy goes to the tail, and a drain takes the oldest
@@ -50,7 +51,13 @@
 #define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
 #define PCP_REFILL_CHUNK 64	/* pages taken from the buddy per call */
 
-enum { PCP_ORDER0, PCP_PAGEBLOCK, NR_PCP_ORDERS };
+/*
+ * The kernel's pindex: order 0 has a list per pcp migratetype (unmovable,
+ * movable, reclaimable: order_to_pindex's MIGRATE_PCPTYPES * order +
+ * migratetype), the pageblock order two (NR_LOWORDER_PCP_LISTS, + 1 for
+ * movable).  free_pcppages_bulk goes round them in this order.
+ */
+enum { PCP_PINDEX_PAGEBLOCK = MIGRATE_PCPTYPES, NR_PCP_LISTS = MIGRATE_PCPTYPES + 2 };
 
 struct pcp_list {
 	struct page *head, *tail;
@@ -67,7 +74,7 @@ struct pcp_zone {
 
 struct per_cpu_pages {
 	pthread_mutex_t lock;
-	struct pcp_list lists[MEMHP_MAX_NODES][MAX_NR_ZONES][2][NR_PCP_ORDERS];
+	struct pcp_list lists[MEMHP_MAX_NODES][MAX_NR_ZONES][NR_PCP_LISTS];
 	struct pcp_zone zones[MEMHP_MAX_NODES][MAX_NR_ZONES];
 };
 
@@ -77,9 +84,9 @@ bool pcp_allowed_order(const struct memhp_machine *m, unsigned int order)
 	return !order || order == m->arch->pageblock_order;
 }
 
-static unsigned int list_order(const struct memhp_machine *m, int k)
+static unsigned int list_order(const struct memhp_machine *m, int pindex)
 {
-	return k == PCP_PAGEBLOCK ? m->arch->pageblock_order : 0;
+	return pindex >= PCP_PINDEX_PAGEBLOCK ? m->arch->pageblock_order : 0;
 }
 
 int pcp_init(struct memhp_machine *m)
@@ -116,15 +123,28 @@ static struct per_cpu_pages *this_cpu(struct memhp_machine *m)
 	return &m->pcp[(unsigned int)(cpu < 0 ? 0 : cpu) % m->nr_cpus];
 }
 
-static struct pcp_list *list_of(struct per_cpu_pages *pcp, struct zone *zone, int mt, unsigned int order)
+/*
+ * order_to_pindex; a highatomic page goes to the movable list as
+ * free_unref_page sends it (an isolated one never gets here)
+ */
+static int list_pindex(int mt, unsigned int order)
 {
-	return &pcp->lists[zone->pgdat->node_id][zone->idx][mt == MIGRATE_MOVABLE][order ? PCP_PAGEBLOCK : PCP_ORDER0];
+	if (mt >= MIGRATE_PCPTYPES)
+		mt = MIGRATE_MOVABLE;
+	if (order)
+		return PCP_PINDEX_PAGEBLOCK + (mt == MIGRATE_MOVABLE);
+	return mt;
 }
 
-/* every list of a zone in a slot, as one array of 2 * NR_PCP_ORDERS */
-static struct pcp_list *zone_lists(struct per_cpu_pages *pcp, struct zone *zone)
+/* every list of a zone in a slot, as one array of NR_PCP_LISTS, by pindex */
+static struct pcp_list *zone_lists(struct per_cpu_pages *pcp, const struct zone *zone)
 {
-	return &pcp->lists[zone->pgdat->node_id][zone->idx][0][0];
+	return pcp->lists[zone->pgdat->node_id][zone->idx];
+}
+
+static struct pcp_list *list_of(struct per_cpu_pages *pcp, struct zone *zone, int mt, unsigned int order)
+{
+	return &zone_lists(pcp, zone)[list_pindex(mt, order)];
 }
 
 /* list_add_tail: refills keep the buddy's order */
@@ -192,22 +212,6 @@ static struct pcp_zone *pcp_zone_of(struct per_cpu_pages *pcp, const struct zone
 }
 
 /*
- * The kernel's pindex order, which free_pcppages_bulk goes round: order 0
- * unmovable, movable, then the pageblock-order lists.
- */
-#define NR_PCP_LISTS (2 * NR_PCP_ORDERS)
-
-static int list_pindex(int mt, unsigned int order)
-{
-	return (order ? 2 : 0) + (mt == MIGRATE_MOVABLE);
-}
-
-static struct pcp_list *pindex_list(struct per_cpu_pages *pcp, const struct zone *zone, int pindex)
-{
-	return &pcp->lists[zone->pgdat->node_id][zone->idx][pindex % 2][pindex / 2];
-}
-
-/*
  * free_pcppages_bulk: `pages` pages back to the buddy, each list's oldest
  * first, starting with list `pindex` and going round the others while
  * that one is empty; slot lock held
@@ -226,9 +230,9 @@ static void free_pcppages_bulk(struct memhp_machine *m, struct zone *zone, struc
 		do {
 			if (++pindex >= NR_PCP_LISTS)
 				pindex = 0;
-			l = pindex_list(pcp, zone, pindex);
+			l = &zone_lists(pcp, zone)[pindex];
 		} while (!l->count);
-		order = list_order(m, pindex / 2);
+		order = list_order(m, pindex);
 		do {
 			struct page *p = pop_tail(l);
 			unsigned long pfn = page_to_pfn(m, p);
@@ -627,8 +631,8 @@ unsigned long pcp_count(struct memhp_machine *m, struct zone *zone)
 		struct per_cpu_pages *pcp = &m->pcp[i];
 
 		pthread_mutex_lock(&pcp->lock);
-		for (int k = 0; k < 2 * NR_PCP_ORDERS; k++)
-			n += zone_lists(pcp, zone)[k].count << list_order(m, k % NR_PCP_ORDERS);
+		for (int k = 0; k < NR_PCP_LISTS; k++)
+			n += zone_lists(pcp, zone)[k].count << list_order(m, k);
 		pthread_mutex_unlock(&pcp->lock);
 	}
 	return n;
@@ -641,9 +645,9 @@ int pcp_audit(struct memhp_machine *m, struct zone *zone, unsigned long *pages, 
 	for (int i = 0; i < PCP_SLOTS; i++) {
 		unsigned long counted = 0;
 
-		for (int k = 0; k < 2 * NR_PCP_ORDERS; k++) {
+		for (int k = 0; k < NR_PCP_LISTS; k++) {
 			struct pcp_list *l = &zone_lists(&m->pcp[i], zone)[k];
-			unsigned int order = list_order(m, k % NR_PCP_ORDERS);
+			unsigned int order = list_order(m, k);
 			unsigned long n = 0;
 
 			for (struct page *p = l->head; p; p = p->next) {

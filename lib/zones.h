@@ -16,6 +16,8 @@ enum migratetype {
 	MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_HIGHATOMIC,
 	MIGRATE_ISOLATE, MIGRATE_TYPES
 };
+/* the types the per-CPU lists keep apart (the kernel's MIGRATE_PCPTYPES) */
+#define MIGRATE_PCPTYPES MIGRATE_HIGHATOMIC
 extern const char *const migratetype_names[MIGRATE_TYPES];
 
 #define MAX_ORDER_LIMIT 13
@@ -207,9 +209,11 @@ bool deferred_run_is_valid(struct memhp_machine *m, const struct zone *zone, con
  * GFP_HIGHUSER_MOVABLE a movable page up to ZONE_MOVABLE, and
  * GFP_USER | __GFP_MOVABLE - a migration target for a page that is not in
  * ZONE_MOVABLE, which alloc_migration_target gives no __GFP_HIGHMEM - a
- * movable page up to ZONE_NORMAL.
+ * movable page up to ZONE_NORMAL.  GFP_KERNEL | __GFP_RECLAIMABLE - a slab
+ * page of a cache whose objects the shrinkers can free (dentries, inodes,
+ * xarray nodes) - a reclaimable page up to ZONE_NORMAL.
  */
-enum alloc_zones { ALLOC_KERNEL, ALLOC_MOVABLE, ALLOC_USER_MOVABLE };
+enum alloc_zones { ALLOC_KERNEL, ALLOC_MOVABLE, ALLOC_USER_MOVABLE, ALLOC_RECLAIMABLE };
 
 static inline int alloc_zones_highest(enum alloc_zones zones)
 {
@@ -218,7 +222,14 @@ static inline int alloc_zones_highest(enum alloc_zones zones)
 
 static inline int alloc_zones_migratetype(enum alloc_zones zones)
 {
-	return zones == ALLOC_KERNEL ? MIGRATE_UNMOVABLE : MIGRATE_MOVABLE;
+	switch (zones) {
+	case ALLOC_KERNEL:
+		return MIGRATE_UNMOVABLE;
+	case ALLOC_RECLAIMABLE:
+		return MIGRATE_RECLAIMABLE;
+	default:
+		return MIGRATE_MOVABLE;
+	}
 }
 void free_list_add(struct free_list *l, struct page *p, bool to_tail);
 void free_list_del(struct free_list *l, struct page *p);
@@ -236,6 +247,7 @@ void free_pages_prepare(struct memhp_machine *m, unsigned long pfn, unsigned int
 long alloc_pages_zone(struct memhp_machine *m, struct zone *zone, unsigned int order, enum alloc_zones zones,
 		      unsigned int alloc_flags);
 long __alloc_pages(struct memhp_machine *m, int nid, int skip, enum alloc_zones zones, unsigned int order);
+struct zone *fast_path_zone(struct memhp_machine *m, int nid, enum alloc_zones zones);
 bool zone_watermark_ok(const struct zone *zone, unsigned int order, unsigned long mark, int highest);
 long alloc_node_wmark(struct memhp_machine *m, int nid, enum alloc_zones zones, unsigned int order, bool slow,
 		      unsigned int alloc_flags);

@@ -1764,6 +1764,7 @@ int scenario_run(struct scenario *s, const struct scn_options *opt, FILE *out,
 		json_end_object(&r->j);
 	}
 	free(r->prev_blocks);
+	free(r->looked_up);
 	for (int i = 0; i < r->nr_hogs; i++)
 		hog_free(r, &r->hogs[i]);
 	hog_free(r, &r->guest_user);

@@ -87,6 +87,9 @@ struct target_ops {
 	/* /proc/kpageflags of a block: its range, pages with no flag, pages per bit */
 	int (*kpf)(struct run *r, unsigned long block, unsigned long *start, unsigned long *nr,
 		   unsigned long *noflags, unsigned long count[64]);
+	/* nr sysfs entries looked up for the first time (their dentries and
+	 * inodes); NULL: not modelled */
+	void (*lookup_new)(struct run *r, unsigned int nr);
 	void (*close)(struct run *r);
 };
 
@@ -113,6 +116,8 @@ struct run {
 	size_t nr_prev_zones;
 	struct memhp_counters prev_c;
 	char *prev_blocks;	/* "id state zones\n" lines */
+	unsigned long *looked_up;	/* the blocks the last snapshot read, ascending */
+	size_t nr_looked_up;
 	unsigned int write_timeout_ms;	/* this step's limit per write */
 	double clock;			/* the guest's seconds since boot's snapshot */
 	double vmstat_phase;		/* a period ends at every whole second plus this */

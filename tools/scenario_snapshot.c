@@ -216,6 +216,36 @@ static void list_names(struct run *r, const char *dir, const char *prefix, int t
 	t_list(r, dir, collect_names, nm);
 }
 
+/*
+ * snap.sh's loop looks each block up: `[ -d memoryN ]`, its six files and
+ * its node link - 8 sysfs entries, whose dentries and inodes the guest's
+ * kernel allocates at a block's first lookup (reclaimable slab: where a
+ * hot-added zone gets its first Reclaimable pageblock, right after the
+ * pagetypeinfo this snapshot has printed).  A block the last snapshot did
+ * not read is new; ids come ascending.
+ */
+#define SNAP_ENTRIES_PER_BLOCK 8
+
+static void look_up_new_blocks(struct run *r, const unsigned long *ids, size_t n)
+{
+	unsigned long *copy = malloc((n + 1) * sizeof(*copy));
+	size_t fresh = 0, j = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		while (j < r->nr_looked_up && r->looked_up[j] < ids[i])
+			j++;
+		fresh += j == r->nr_looked_up || r->looked_up[j] != ids[i];
+	}
+	if (fresh && r->t->lookup_new)
+		r->t->lookup_new(r, (unsigned int)(fresh * SNAP_ENTRIES_PER_BLOCK));
+	if (!copy)
+		return;		/* the next snapshot counts them again */
+	memcpy(copy, ids, n * sizeof(*copy));
+	free(r->looked_up);
+	r->looked_up = copy;
+	r->nr_looked_up = n;
+}
+
 static void json_blocks(struct run *r)
 {
 	static const char *const attrs[] = { "state", "online", "phys_index", "valid_zones",
@@ -224,6 +254,7 @@ static void json_blocks(struct run *r)
 	unsigned long *ids = calloc(n + 1, sizeof(*ids));
 
 	n = t_block_ids(r, ids, n);
+	look_up_new_blocks(r, ids, n);
 	json_begin_object(&r->j, "memory");
 	json_file_string(r, "block_size_bytes", "/sys/devices/system/memory/block_size_bytes");
 	json_file_string(r, "auto_online_blocks", "/sys/devices/system/memory/auto_online_blocks");

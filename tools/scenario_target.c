@@ -380,6 +380,11 @@ static int local_map_pages(struct run *r, struct hog *h, size_t pages, unsigned 
 	return done == pages ? 0 : -ENOMEM;
 }
 
+static void local_lookup_new(struct run *r, unsigned int nr)
+{
+	memhp_sysfs_lookup_new(r->m, -1, nr);	/* -ENOMEM: the guest's lookups fail, nothing else */
+}
+
 static int local_hog(struct run *r, struct hog *h, enum hog_kind kind, size_t pages)
 {
 	if (kind == HOG_PIPE) {
@@ -586,6 +591,7 @@ const struct target_ops local_target = {
 	.log = local_log,
 	.audit = local_audit,
 	.kpf = local_kpf,
+	.lookup_new = local_lookup_new,
 	.hog = local_hog,
 	.hog_free = local_hog_free,
 	.seconds = local_seconds,

@@ -342,6 +342,18 @@ pid_t memhp_fork(struct memhp_machine *m);
 long memhp_alloc_pages(struct memhp_machine *m, int nid, unsigned int order);
 int memhp_free_pages(struct memhp_machine *m, unsigned long pfn, unsigned int order);
 
+/* nr sysfs entries looked up for the first time by a task on node nid
+ * (-1: node 0, the first CPU's): each costs a dentry and an inode of the
+ * kernel's reclaimable slab caches, and a full slab a new one - pages from
+ * nid's zonelist, kept for the machine's life.  A zone without
+ * Reclaimable pageblocks gives such a page by claiming a max-order chunk
+ * of its free memory as Reclaimable, so the memory block that chunk is in
+ * can no longer be offlined.  A zone with boot memory serves it from the
+ * pageblocks the boot's own slab left there, which memhp does not place.
+ * Returns 0, -ENOMEM when no zone had a slab's pages (the entries looked up
+ * before stay cached), -EINVAL for a node that does not exist. */
+int memhp_sysfs_lookup_new(struct memhp_machine *m, int nid, unsigned int nr);
+
 /* ---- The kernel's files --------------------------------------------- */
 
 /* Read a whole file; returns its length (may exceed len: then truncated)
