@@ -11,6 +11,9 @@
  * the boot left: nothing of memhp's moves.  The geometry is SLUB's
  * calculate_order, worked out by hand below for 4 KiB pages.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "helpers.h"
 
 #include "internal.h"
@@ -134,6 +137,56 @@ static void test_bad_node_and_injected_failure(void **state)
 	memhp_machine_destroy(m);
 }
 
+/* lookups from another thread while blocks go offline and online: no race, no lost page */
+struct lookups {
+	struct memhp_machine *m;
+	atomic_int stop;
+	atomic_int failed;
+	int calls;
+};
+
+static void *lookup_loop(void *arg)
+{
+	struct lookups *l = arg;
+
+	while (!atomic_load(&l->stop) || l->calls < 50) {
+		if (memhp_sysfs_lookup_new(l->m, -1, 8))
+			atomic_fetch_add(&l->failed, 1);
+		l->calls++;
+	}
+	return NULL;
+}
+
+static void test_lookups_race_onlines(void **state)
+{
+	struct lookups l = { .m = boot(2) };
+	struct memhp_dimm_info d;
+	pthread_t t;
+
+	(void)state;
+	write_ok(l.m, "/sys/devices/system/memory/auto_online_blocks", "online_kernel");
+	assert_int_equal(memhp_dimm_add(l.m, "d1", 512 * MiB, 0, MEMHP_ADDR_AUTO, -1, &d), 0);
+	assert_int_equal(pthread_create(&t, NULL, lookup_loop, &l), 0);
+	for (int i = 0; i < 20; i++) {
+		unsigned long b = d.first_block + (unsigned long)i % 4;
+		int err = memhp_block_offline(l.m, b);
+
+		/* a block with a slab page stays: the kernel's EBUSY */
+		assert_true(err == 0 || err == -EBUSY);
+		if (!err)
+			assert_int_equal(memhp_block_online(l.m, b, MEMHP_MMOP_ONLINE_KERNEL), 0);
+	}
+	atomic_store(&l.stop, 1);
+	pthread_join(t, NULL);
+	assert_int_equal(atomic_load(&l.failed), 0);
+	assert_true(l.calls >= 50);
+	/* every slab page kept is an allocated page of an online block */
+	for (size_t i = 0; i < l.m->nr_kernel_pfns; i++)
+		assert_int_equal(page_ref(pfn_to_page(l.m, l.m->kernel_pfns[i])), 1);
+	audit_ok(l.m);
+	memhp_machine_destroy(l.m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_boot_zone_serves_without_a_page),
 		cmocka_unit_test(test_hot_added_normal_zone_gives_a_max_order_chunk),
 		cmocka_unit_test(test_bad_node_and_injected_failure),
+		cmocka_unit_test(test_lookups_race_onlines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
