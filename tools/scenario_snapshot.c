@@ -396,6 +396,7 @@ char *block_lines(struct run *r)
 	char *out = calloc(n + 1, 96);
 
 	n = t_block_ids(r, ids, n);
+	look_up_new_blocks(r, ids, n);	/* the text runs' machine is the JSON runs' */
 	for (size_t i = 0; i < n && out; i++) {
 		char p[128], st[32] = "", vz[64] = "";
 
