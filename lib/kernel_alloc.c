@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * kernel_alloc.c - the kernel's own unmovable allocations.
+ * kernel_alloc.c - the kernel's own allocations: unmovable ones in a fresh
+ * ZONE_NORMAL, and the reclaimable slab of sysfs lookups (below).
  *
  * A real kernel keeps allocating: slab, page tables, per-cpu pages.  Those
  * allocations take the highest kernel zone of the CPU's node first
